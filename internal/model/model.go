@@ -1,0 +1,235 @@
+package model
+
+import (
+	"strings"
+	"time"
+)
+
+// FrameSep joins the frames of a symbolized kernel stack into a WaitSite key.
+const FrameSep = ";"
+
+// WaitSite is where a thread slept in D state: a symbolized kernel stack,
+// innermost frame first, frames joined by FrameSep ("io_schedule;folio_wait_bit;...").
+// The procfs backend knows only the wait channel, a single frame. Frames are
+// function names without offsets, so the same site matches across kernels.
+type WaitSite string
+
+// Frames splits the site into its frames, innermost first.
+func (w WaitSite) Frames() []string {
+	if w == "" {
+		return nil
+	}
+	return strings.Split(string(w), FrameSep)
+}
+
+// NewWaitSite builds a WaitSite from frames, innermost first.
+func NewWaitSite(frames []string) WaitSite { return WaitSite(strings.Join(frames, FrameSep)) }
+
+// NotBlockIO labels D-state that did not wait on a block request.
+const NotBlockIO = "-"
+
+// DState aggregates the D-state (uninterruptible, not TASK_NOLOAD) intervals of
+// the target threads of one command name at one wait site during an interval.
+type DState struct {
+	Comm     string   `json:"comm"`
+	WaitSite WaitSite `json:"wait_site"`
+	// Device and Scheduler name the block device and its IO scheduler when the
+	// wait was for block IO the thread submitted; NotBlockIO otherwise, "" when
+	// the backend cannot tell (procfs).
+	Device    string `json:"device,omitempty"`
+	Scheduler string `json:"scheduler,omitempty"`
+	// Op is the NFS operation the thread was serving when it blocked, "" if unknown.
+	Op      string `json:"op,omitempty"`
+	Threads int    `json:"threads"` // distinct threads seen
+	Hist    Hist   `json:"hist"`
+}
+
+// Block aggregates block requests of one device, scheduler, operation and size class.
+type Block struct {
+	Device    string `json:"device"`
+	Scheduler string `json:"scheduler"`
+	Op        string `json:"op"`      // read, write, flush, discard, other
+	Size      string `json:"size"`    // size class, e.g. "4K", "<=64K", ">1M"
+	Queue     Hist   `json:"queue"`   // insert to issue: time in the IO scheduler
+	Service   Hist   `json:"service"` // issue to complete: time in the device
+}
+
+// RPC aggregates nfsd RPC latency for one version, operation, client and status.
+type RPC struct {
+	Version string `json:"version"` // "v3", "v4.2", ...
+	Op      string `json:"op"`      // v3 procedure or v4 operation (COMPOUND split when possible)
+	Client  string `json:"client"`  // client address
+	Status  string `json:"status"`  // "ok" or the nfs/rpc status name
+	Hist    Hist   `json:"hist"`
+}
+
+// OpCount is the count of one nfsd operation over an interval, from
+// /proc/net/rpc/nfsd: coarse but available on every kernel.
+type OpCount struct {
+	Proto string  `json:"proto"` // "v3", "v4op"...
+	Op    string  `json:"op"`
+	Count uint64  `json:"count"`
+	Rate  float64 `json:"rate"` // per second
+}
+
+// Pool is one nfsd thread pool (/proc/fs/nfsd/pool_stats), deltas over the interval.
+type Pool struct {
+	ID              int    `json:"id"`
+	PacketsArrived  uint64 `json:"packets_arrived"`
+	SocketsQueued   uint64 `json:"sockets_queued"`
+	ThreadsWoken    uint64 `json:"threads_woken"`
+	ThreadsTimedout uint64 `json:"threads_timedout,omitempty"`
+}
+
+// NFSD is the nfsd state of the host over an interval.
+type NFSD struct {
+	Running  bool      `json:"running"`
+	Threads  int       `json:"threads"`
+	Versions string    `json:"versions,omitempty"` // /proc/fs/nfsd/versions
+	Pools    []Pool    `json:"pools,omitempty"`
+	Ops      []OpCount `json:"ops,omitempty"` // non-zero only
+	// Reply cache deltas and IO bytes deltas.
+	RCHits     uint64 `json:"rc_hits,omitempty"`
+	RCMisses   uint64 `json:"rc_misses,omitempty"`
+	RCNoCache  uint64 `json:"rc_nocache,omitempty"`
+	ReadBytes  uint64 `json:"read_bytes,omitempty"`
+	WriteBytes uint64 `json:"write_bytes,omitempty"`
+	// ThreadsInD is how many nfsd threads were in D state when sampled.
+	ThreadsInD int `json:"threads_in_d"`
+}
+
+// Device is one block device over an interval, from /proc/diskstats deltas.
+type Device struct {
+	Name      string  `json:"name"`
+	Scheduler string  `json:"scheduler"` // active scheduler, "" if the device has none
+	ReadIOPS  float64 `json:"read_iops"`
+	WriteIOPS float64 `json:"write_iops"`
+	ReadBps   float64 `json:"read_bps"`
+	WriteBps  float64 `json:"write_bps"`
+	// AwaitMs is the mean time per completed request (queue + device), like iostat's await.
+	AwaitMs  float64 `json:"await_ms"`
+	Util     float64 `json:"util"` // 0..1 fraction of time busy
+	InFlight uint64  `json:"in_flight"`
+}
+
+// TaskGroup counts tasks in one state grouped by comm and wait channel.
+type TaskGroup struct {
+	Comm     string   `json:"comm"`
+	WaitChan string   `json:"wchan"`
+	Stack    WaitSite `json:"stack,omitempty"` // top frames of /proc/PID/stack when readable
+	Count    int      `json:"count"`
+}
+
+// Load is the load average and what it is made of at the end of the interval.
+type Load struct {
+	Avg1    float64     `json:"avg1"`
+	Avg5    float64     `json:"avg5"`
+	Avg15   float64     `json:"avg15"`
+	Running int         `json:"running"` // tasks in R (procs_running)
+	InD     int         `json:"in_d"`    // tasks in D, excluding TASK_IDLE
+	DGroups []TaskGroup `json:"d_groups,omitempty"`
+}
+
+// Pressure is /proc/pressure/io.
+type Pressure struct {
+	SomeAvg10 float64 `json:"some_avg10"`
+	FullAvg10 float64 `json:"full_avg10"`
+	SomeUs    uint64  `json:"some_us"` // delta of total stall time over the interval
+	FullUs    uint64  `json:"full_us"`
+}
+
+// SchedChange records an IO scheduler switch seen between two samples.
+type SchedChange struct {
+	Time   time.Time `json:"time"`
+	Device string    `json:"device"`
+	From   string    `json:"from"`
+	To     string    `json:"to"`
+}
+
+// Host is the procfs/sysfs view of the host over one interval.
+type Host struct {
+	Load     Load          `json:"load"`
+	NFSD     NFSD          `json:"nfsd"`
+	Devices  []Device      `json:"devices"`
+	Pressure *Pressure     `json:"pressure,omitempty"`
+	Changes  []SchedChange `json:"sched_changes,omitempty"`
+}
+
+// Stats describes the tracer itself over the interval.
+type Stats struct {
+	Events uint64 `json:"events"` // events or samples processed
+	Lost   uint64 `json:"lost"`   // events the kernel could not deliver
+	// CPU is the tracer's own CPU time (user+system of this process) in the interval.
+	CPU time.Duration `json:"cpu_ns"`
+}
+
+// Snapshot is everything observed during one interval.
+type Snapshot struct {
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Host   Host      `json:"host"`
+	DState []DState  `json:"dstate,omitempty"`
+	Block  []Block   `json:"block,omitempty"`
+	RPC    []RPC     `json:"rpc,omitempty"`
+	Stats  Stats     `json:"stats"`
+}
+
+// Interval returns the snapshot's length.
+func (s *Snapshot) Interval() time.Duration { return s.End.Sub(s.Start) }
+
+// Probe is one piece of instrumentation and whether it attached.
+type Probe struct {
+	Name   string `json:"name"`
+	Status string `json:"status"` // ProbeAttached, ProbeFallback, ProbeUnavailable
+	Detail string `json:"detail,omitempty"`
+}
+
+// Probe statuses.
+const (
+	ProbeAttached    = "attached"
+	ProbeFallback    = "fallback"
+	ProbeUnavailable = "unavailable"
+)
+
+// Backend describes the active tracing backend.
+type Backend struct {
+	Name string `json:"name"` // "ebpf" or "procfs"
+	// Detail is the one-line label the header shows, e.g.
+	// "procfs sampler at 100 Hz: eBPF unavailable: ...".
+	Detail string  `json:"detail"`
+	Probes []Probe `json:"probes,omitempty"`
+}
+
+// DeviceConfig is a block device's configuration.
+type DeviceConfig struct {
+	Name       string   `json:"name"`
+	Scheduler  string   `json:"scheduler"`
+	Available  []string `json:"available,omitempty"`
+	Rotational bool     `json:"rotational"`
+	NrRequests int      `json:"nr_requests,omitempty"`
+}
+
+// Config is what describes the host and the run, read once at start: what a
+// comparison of two captures must check first.
+type Config struct {
+	Hostname        string            `json:"hostname"`
+	KernelRelease   string            `json:"kernel_release"`
+	KernelVersion   string            `json:"kernel_version"`
+	Cmdline         string            `json:"cmdline"`
+	InstalledKernel string            `json:"installed_kernel,omitempty"` // newest kernel in /boot
+	BootID          string            `json:"boot_id"`
+	CPUs            int               `json:"cpus"`
+	MemTotal        uint64            `json:"mem_total"`
+	Devices         []DeviceConfig    `json:"devices"`
+	Sysctls         map[string]string `json:"sysctls,omitempty"`
+	NFSDThreads     int               `json:"nfsd_threads"`
+	NFSDVersions    string            `json:"nfsd_versions,omitempty"`
+	Backend         Backend           `json:"backend"`
+	Targets         string            `json:"targets"` // which threads are traced, e.g. "comm ^nfsd$"
+	Start           time.Time         `json:"start"`
+}
+
+// NextBootDiffers reports whether the newest installed kernel differs from the running one.
+func (c *Config) NextBootDiffers() bool {
+	return c.InstalledKernel != "" && c.InstalledKernel != c.KernelRelease
+}
