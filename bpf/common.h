@@ -66,6 +66,24 @@ static __always_inline void hist_add(struct hist *h, __u64 v)
 		h->max_ns = v;
 }
 
+/* An all-zero histogram to create map entries from (never written). */
+static struct hist zero_hist;
+
+/*
+ * hist_lookup_or_init returns the histogram stored under key in map (a hash
+ * map with struct hist values), creating an empty one first if needed; NULL
+ * when the map is full.
+ */
+static __always_inline struct hist *hist_lookup_or_init(void *map, const void *key)
+{
+	struct hist *h = bpf_map_lookup_elem(map, key);
+
+	if (h)
+		return h;
+	bpf_map_update_elem(map, key, &zero_hist, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
 /* thread_op.proto values. */
 #define PROTO_UNKNOWN 0
 #define PROTO_NFS3 3 /* op is the NFSv3 procedure number */
