@@ -172,6 +172,9 @@ type Snapshot struct {
 	Block  []Block   `json:"block,omitempty"`
 	RPC    []RPC     `json:"rpc,omitempty"`
 	Stats  Stats     `json:"stats"`
+	// Events are the individual D-state intervals above the event threshold
+	// that ended in this interval, in the order the backend saw them.
+	Events []DEvent `json:"events,omitempty"`
 }
 
 // Interval returns the snapshot's length.
