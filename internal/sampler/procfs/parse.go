@@ -1,0 +1,162 @@
+package procfs
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+)
+
+// pfKthread is PF_KTHREAD in the flags field of /proc/PID/stat (include/linux/sched.h).
+const pfKthread = 0x00200000
+
+// parseState returns the state character of a /proc/PID/stat line: the first
+// byte after the last ')', which closes the comm field. The comm may contain
+// spaces and parentheses of its own, so only the last ')' is reliable. It is
+// the hot path of the sampler and does not allocate.
+func parseState(b []byte) (byte, bool) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) || b[i+1] != ' ' {
+		return 0, false
+	}
+	s := b[i+2]
+	if s < 'A' || s > 'z' {
+		return 0, false
+	}
+	return s, true
+}
+
+// statInfo is what target discovery needs from /proc/PID/stat.
+type statInfo struct {
+	PID       int
+	Comm      string
+	State     byte
+	Flags     uint64
+	StartTime uint64 // field 22, clock ticks after boot: with PID, identifies a thread across PID reuse
+}
+
+// Kthread reports whether the task is a kernel thread (PF_KTHREAD).
+func (s statInfo) Kthread() bool { return s.Flags&pfKthread != 0 }
+
+// parseStat parses the fields of a /proc/PID/stat line that target discovery
+// uses. Fields are counted from the last ')' (proc(5): state is field 3, flags
+// field 9, starttime field 22).
+func parseStat(b []byte) (statInfo, error) {
+	var s statInfo
+	open := bytes.IndexByte(b, '(')
+	end := bytes.LastIndexByte(b, ')')
+	if open < 1 || end < open {
+		return s, fmt.Errorf("stat: no (comm) field")
+	}
+	pid, err := strconv.Atoi(string(bytes.TrimSpace(b[:open])))
+	if err != nil || pid < 0 {
+		return s, fmt.Errorf("stat: bad pid %q", bytes.TrimSpace(b[:open]))
+	}
+	s.PID = pid
+	s.Comm = string(b[open+1 : end])
+	rest := b[end+1:]
+	// rest is " S 1 2 ...": field k (1-based, k >= 3) is rest's field k-3.
+	var idx int
+	for len(rest) > 0 {
+		rest = bytes.TrimLeft(rest, " ")
+		if len(rest) == 0 {
+			break
+		}
+		j := bytes.IndexAny(rest, " \n")
+		if j < 0 {
+			j = len(rest)
+		}
+		f := rest[:j]
+		switch idx {
+		case 0:
+			if len(f) != 1 {
+				return s, fmt.Errorf("stat: bad state %q", f)
+			}
+			s.State = f[0]
+		case 6:
+			if s.Flags, err = strconv.ParseUint(string(f), 10, 64); err != nil {
+				return s, fmt.Errorf("stat: bad flags %q", f)
+			}
+		case 19:
+			if s.StartTime, err = strconv.ParseUint(string(f), 10, 64); err != nil {
+				return s, fmt.Errorf("stat: bad starttime %q", f)
+			}
+			return s, nil
+		}
+		idx++
+		rest = rest[j:]
+		if len(rest) > 0 && rest[0] == '\n' {
+			break
+		}
+	}
+	return s, fmt.Errorf("stat: %d fields after comm, want at least 20", idx)
+}
+
+// parsePcount returns the third field of /proc/PID/schedstat, the number of
+// times the task was switched in (sched_info.pcount). A task in D state does
+// not run, so a change between two samples that both saw D means the task woke,
+// ran and blocked again: two intervals, not one. It does not allocate.
+func parsePcount(b []byte) (uint64, bool) {
+	var field int
+	var v uint64
+	var digits bool
+	for _, c := range b {
+		switch {
+		case c == ' ' || c == '\n':
+			if digits {
+				if field == 2 {
+					return v, true
+				}
+				field++
+				digits = false
+				v = 0
+			}
+		case c >= '0' && c <= '9':
+			if field == 2 {
+				v = v*10 + uint64(c-'0')
+			}
+			digits = true
+		default:
+			return 0, false
+		}
+	}
+	if digits && field == 2 {
+		return v, true
+	}
+	return 0, false
+}
+
+// parseWchan returns the symbol in /proc/PID/wchan, or nil when the task is
+// running or the caller may not see it (the kernel prints "0" in both cases).
+func parseWchan(b []byte) []byte {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || bytes.Equal(b, []byte("0")) {
+		return nil
+	}
+	return b
+}
+
+// parseStack appends to dst the function names of the frames in a
+// /proc/PID/stack text, innermost first, without addresses, offsets and
+// module names: "[<0>] nfsd_vfs_write+0x1a4/0x5e0 [nfsd]" gives
+// "nfsd_vfs_write". The names are subslices of b.
+func parseStack(b []byte, dst [][]byte) [][]byte {
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if i := bytes.Index(line, []byte("] ")); i >= 0 && bytes.HasPrefix(line, []byte("[<")) {
+			line = line[i+2:]
+		}
+		line = bytes.TrimLeft(line, " ")
+		if i := bytes.IndexAny(line, "+ "); i >= 0 {
+			line = line[:i]
+		}
+		if len(line) > 0 {
+			dst = append(dst, line)
+		}
+	}
+	return dst
+}
