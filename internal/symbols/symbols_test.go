@@ -1,0 +1,103 @@
+package symbols
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestLookup(t *testing.T) {
+	tab, err := Load("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tab.Len(), 8; got != want {
+		t.Fatalf("Len = %d, want %d (data and absolute symbols dropped)", got, want)
+	}
+	tests := []struct {
+		addr   uint64
+		name   string
+		module string
+		ok     bool
+	}{
+		{0xffffffff80ffffff, "", "", false},
+		{0xffffffff81000000, "startup_64", "", true},
+		{0xffffffff81001010, "do_one_initcall", "", true},
+		{0xffffffff81002010, "do_one_initcall", "", true}, // data symbols are not functions
+		{0xffffffff81003020, "io_schedule", "", true},
+		{0xffffffff81003041, "folio_wait_bit_common", "", true},
+		{0xffffffffc0a01abc, "nfsd_dispatch", "nfsd", true},
+		{0xffffffffc0a02001, "nfsd_read", "nfsd", true},
+		{0xffffffffc0b00010, "svc_process", "sunrpc", true},
+	}
+	for _, tt := range tests {
+		s, ok := tab.Lookup(tt.addr)
+		if ok != tt.ok || s.Name != tt.name || s.Module != tt.module {
+			t.Errorf("Lookup(%#x) = %+v, %v; want %q [%s], %v", tt.addr, s, ok, tt.name, tt.module, tt.ok)
+		}
+	}
+	if got := tab.Name(0x10); got != "0x10" {
+		t.Errorf("Name(0x10) = %q, want 0x10", got)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     string
+	}{
+		{"short line", "ffffffff81000000 T\n", "line 1"},
+		{"bad address", "zzzz T foo\n", "bad address"},
+		{"bad type", "ffffffff81000000 TT foo\n", "bad symbol type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(strings.NewReader(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Parse error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRestricted(t *testing.T) {
+	_, err := Parse(strings.NewReader("0000000000000000 T _text\n0000000000000000 t foo [nfsd]\n"))
+	if !errors.Is(err, ErrRestricted) {
+		t.Fatalf("err = %v, want ErrRestricted", err)
+	}
+}
+
+// TestHostKallsyms resolves a known kernel function on the running kernel.
+func TestHostKallsyms(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("kallsyms addresses need root")
+	}
+	tab, err := Load("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range tab.entries {
+		e := tab.entries[i]
+		name := string(tab.names[e.nameOff : e.nameOff+uint32(e.nameLen)])
+		if name != "schedule" {
+			continue
+		}
+		if got := tab.Name(e.addr + 1); got != "schedule" {
+			t.Fatalf("Name(schedule+1) = %q", got)
+		}
+		return
+	}
+	t.Fatalf("schedule not found among %d symbols", tab.Len())
+}
+
+func BenchmarkLoad(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	for b.Loop() {
+		if _, err := Load("/proc"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
