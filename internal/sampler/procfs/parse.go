@@ -53,42 +53,36 @@ func parseStat(b []byte) (statInfo, error) {
 	}
 	s.PID = pid
 	s.Comm = string(b[open+1 : end])
-	rest := b[end+1:]
-	// rest is " S 1 2 ...": field k (1-based, k >= 3) is rest's field k-3.
-	var idx int
-	for len(rest) > 0 {
-		rest = bytes.TrimLeft(rest, " ")
-		if len(rest) == 0 {
-			break
-		}
+	state, ok := parseState(b)
+	if !ok {
+		return s, fmt.Errorf("stat: bad state after comm")
+	}
+	s.State = state
+	// Fields from ppid (field 4) on, separated by single spaces.
+	rest := b[end+3:]
+	field := 4
+	for len(rest) > 0 && rest[0] == ' ' {
+		rest = rest[1:]
 		j := bytes.IndexAny(rest, " \n")
 		if j < 0 {
 			j = len(rest)
 		}
 		f := rest[:j]
-		switch idx {
-		case 0:
-			if len(f) != 1 {
-				return s, fmt.Errorf("stat: bad state %q", f)
-			}
-			s.State = f[0]
-		case 6:
+		rest = rest[j:]
+		switch field {
+		case 9:
 			if s.Flags, err = strconv.ParseUint(string(f), 10, 64); err != nil {
 				return s, fmt.Errorf("stat: bad flags %q", f)
 			}
-		case 19:
+		case 22:
 			if s.StartTime, err = strconv.ParseUint(string(f), 10, 64); err != nil {
 				return s, fmt.Errorf("stat: bad starttime %q", f)
 			}
 			return s, nil
 		}
-		idx++
-		rest = rest[j:]
-		if len(rest) > 0 && rest[0] == '\n' {
-			break
-		}
+		field++
 	}
-	return s, fmt.Errorf("stat: %d fields after comm, want at least 20", idx)
+	return s, fmt.Errorf("stat: %d fields, want at least 22", field-1)
 }
 
 // parsePcount returns the third field of /proc/PID/schedstat, the number of
