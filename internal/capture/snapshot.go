@@ -1,0 +1,315 @@
+package capture
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// A Snapshot frame holds the sequence number of the snapshot, then tagged
+// sections: tag, byte length, bytes. A reader skips sections whose tag it
+// does not know, and ignores bytes at the end of a known section after the
+// fields it knows: later versions add fields by appending them to a section
+// or by adding sections, without breaking older readers.
+//
+// Host.Changes, Stats and Events are not in the Snapshot frame: they travel
+// in the Sched, Stats and Events frames written just before it.
+const (
+	secTimes    = 1
+	secLoad     = 2
+	secNFSD     = 3
+	secDevices  = 4
+	secPressure = 5
+	secDState   = 6
+	secBlock    = 7
+	secRPC      = 8
+)
+
+// snapEncoder reuses its scratch buffer between snapshots.
+type snapEncoder struct {
+	sec []byte
+}
+
+func (e *snapEncoder) section(b []byte, tag uint64, body []byte) []byte {
+	b = appendUvarint(b, tag)
+	b = appendUvarint(b, uint64(len(body)))
+	return append(b, body...)
+}
+
+func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWriter) []byte {
+	b = appendUvarint(b, seq)
+
+	p := e.sec[:0]
+	p = appendVarint(p, unixNano(s.Start))
+	p = appendVarint(p, unixNano(s.End)-unixNano(s.Start))
+	b = e.section(b, secTimes, p)
+
+	l := &s.Host.Load
+	p = e.sec[:0]
+	p = appendFloat(p, l.Avg1)
+	p = appendFloat(p, l.Avg5)
+	p = appendFloat(p, l.Avg15)
+	p = appendUvarint(p, uint64(l.Running))
+	p = appendUvarint(p, uint64(l.InD))
+	p = appendUvarint(p, uint64(len(l.DGroups)))
+	for i := range l.DGroups {
+		g := &l.DGroups[i]
+		p = appendUvarint(p, uint64(st.id(g.Comm)))
+		p = appendUvarint(p, uint64(st.id(g.WaitChan)))
+		p = appendUvarint(p, uint64(st.id(string(g.Stack))))
+		p = appendUvarint(p, uint64(g.Count))
+	}
+	b = e.section(b, secLoad, p)
+
+	n := &s.Host.NFSD
+	p = e.sec[:0]
+	p = appendBool(p, n.Running)
+	p = appendUvarint(p, uint64(n.Threads))
+	p = appendUvarint(p, uint64(st.id(n.Versions)))
+	p = appendUvarint(p, uint64(n.ThreadsInD))
+	p = appendUvarint(p, n.RCHits)
+	p = appendUvarint(p, n.RCMisses)
+	p = appendUvarint(p, n.RCNoCache)
+	p = appendUvarint(p, n.ReadBytes)
+	p = appendUvarint(p, n.WriteBytes)
+	p = appendUvarint(p, uint64(len(n.Pools)))
+	for _, pl := range n.Pools {
+		p = appendUvarint(p, uint64(pl.ID))
+		p = appendUvarint(p, pl.PacketsArrived)
+		p = appendUvarint(p, pl.SocketsQueued)
+		p = appendUvarint(p, pl.ThreadsWoken)
+		p = appendUvarint(p, pl.ThreadsTimedout)
+	}
+	p = appendUvarint(p, uint64(len(n.Ops)))
+	for _, o := range n.Ops {
+		p = appendUvarint(p, uint64(st.id(o.Proto)))
+		p = appendUvarint(p, uint64(st.id(o.Op)))
+		p = appendUvarint(p, o.Count)
+		p = appendFloat(p, o.Rate)
+	}
+	b = e.section(b, secNFSD, p)
+
+	p = e.sec[:0]
+	p = appendUvarint(p, uint64(len(s.Host.Devices)))
+	for i := range s.Host.Devices {
+		dv := &s.Host.Devices[i]
+		p = appendUvarint(p, uint64(st.id(dv.Name)))
+		p = appendUvarint(p, uint64(st.id(dv.Scheduler)))
+		p = appendFloat(p, dv.ReadIOPS)
+		p = appendFloat(p, dv.WriteIOPS)
+		p = appendFloat(p, dv.ReadBps)
+		p = appendFloat(p, dv.WriteBps)
+		p = appendFloat(p, dv.AwaitMs)
+		p = appendFloat(p, dv.Util)
+		p = appendUvarint(p, dv.InFlight)
+	}
+	b = e.section(b, secDevices, p)
+
+	if pr := s.Host.Pressure; pr != nil {
+		p = e.sec[:0]
+		p = appendFloat(p, pr.SomeAvg10)
+		p = appendFloat(p, pr.FullAvg10)
+		p = appendUvarint(p, pr.SomeUs)
+		p = appendUvarint(p, pr.FullUs)
+		b = e.section(b, secPressure, p)
+	}
+
+	if len(s.DState) > 0 {
+		p = e.sec[:0]
+		p = appendUvarint(p, uint64(len(s.DState)))
+		for i := range s.DState {
+			r := &s.DState[i]
+			p = appendUvarint(p, uint64(st.id(r.Comm)))
+			p = appendUvarint(p, uint64(st.id(string(r.WaitSite))))
+			p = appendUvarint(p, uint64(st.id(r.Device)))
+			p = appendUvarint(p, uint64(st.id(r.Scheduler)))
+			p = appendUvarint(p, uint64(st.id(r.Op)))
+			p = appendUvarint(p, uint64(r.Threads))
+			p = appendHist(p, &r.Hist)
+		}
+		b = e.section(b, secDState, p)
+	}
+	if len(s.Block) > 0 {
+		p = e.sec[:0]
+		p = appendUvarint(p, uint64(len(s.Block)))
+		for i := range s.Block {
+			r := &s.Block[i]
+			p = appendUvarint(p, uint64(st.id(r.Device)))
+			p = appendUvarint(p, uint64(st.id(r.Scheduler)))
+			p = appendUvarint(p, uint64(st.id(r.Op)))
+			p = appendUvarint(p, uint64(st.id(r.Size)))
+			p = appendHist(p, &r.Queue)
+			p = appendHist(p, &r.Service)
+		}
+		b = e.section(b, secBlock, p)
+	}
+	if len(s.RPC) > 0 {
+		p = e.sec[:0]
+		p = appendUvarint(p, uint64(len(s.RPC)))
+		for i := range s.RPC {
+			r := &s.RPC[i]
+			p = appendUvarint(p, uint64(st.id(r.Version)))
+			p = appendUvarint(p, uint64(st.id(r.Op)))
+			p = appendUvarint(p, uint64(st.id(r.Client)))
+			p = appendUvarint(p, uint64(st.id(r.Status)))
+			p = appendHist(p, &r.Hist)
+		}
+		b = e.section(b, secRPC, p)
+	}
+	e.sec = p[:0]
+	return b
+}
+
+// decodeSnapshot fills s (whose Changes, Stats and Events the caller sets)
+// from a Snapshot frame payload and returns its sequence number.
+func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) {
+	d := decoder{b: p}
+	seq := d.uvarint()
+	for d.err == nil && len(d.b) > 0 {
+		tag := d.uvarint()
+		body := d.bytes(d.count(1))
+		if d.err != nil {
+			break
+		}
+		sd := decoder{b: body}
+		switch tag {
+		case secTimes:
+			start := sd.varint()
+			dur := sd.varint()
+			s.Start = fromUnixNano(start)
+			s.End = fromUnixNano(start + dur)
+		case secLoad:
+			l := &s.Host.Load
+			l.Avg1, l.Avg5, l.Avg15 = sd.float(), sd.float(), sd.float()
+			l.Running = sd.int()
+			l.InD = sd.int()
+			if n := sd.count(4); n > 0 {
+				l.DGroups = make([]model.TaskGroup, n)
+				for i := range l.DGroups {
+					g := &l.DGroups[i]
+					g.Comm = st.str(&sd)
+					g.WaitChan = st.str(&sd)
+					g.Stack = model.WaitSite(st.str(&sd))
+					g.Count = sd.int()
+				}
+			}
+		case secNFSD:
+			n := &s.Host.NFSD
+			n.Running = sd.bool()
+			n.Threads = sd.int()
+			n.Versions = st.str(&sd)
+			n.ThreadsInD = sd.int()
+			n.RCHits = sd.uvarint()
+			n.RCMisses = sd.uvarint()
+			n.RCNoCache = sd.uvarint()
+			n.ReadBytes = sd.uvarint()
+			n.WriteBytes = sd.uvarint()
+			if c := sd.count(5); c > 0 {
+				n.Pools = make([]model.Pool, c)
+				for i := range n.Pools {
+					pl := &n.Pools[i]
+					pl.ID = sd.int()
+					pl.PacketsArrived = sd.uvarint()
+					pl.SocketsQueued = sd.uvarint()
+					pl.ThreadsWoken = sd.uvarint()
+					pl.ThreadsTimedout = sd.uvarint()
+				}
+			}
+			if c := sd.count(11); c > 0 {
+				n.Ops = make([]model.OpCount, c)
+				for i := range n.Ops {
+					o := &n.Ops[i]
+					o.Proto = st.str(&sd)
+					o.Op = st.str(&sd)
+					o.Count = sd.uvarint()
+					o.Rate = sd.float()
+				}
+			}
+		case secDevices:
+			if c := sd.count(51); c > 0 {
+				s.Host.Devices = make([]model.Device, c)
+				for i := range s.Host.Devices {
+					dv := &s.Host.Devices[i]
+					dv.Name = st.str(&sd)
+					dv.Scheduler = st.str(&sd)
+					dv.ReadIOPS = sd.float()
+					dv.WriteIOPS = sd.float()
+					dv.ReadBps = sd.float()
+					dv.WriteBps = sd.float()
+					dv.AwaitMs = sd.float()
+					dv.Util = sd.float()
+					dv.InFlight = sd.uvarint()
+				}
+			}
+		case secPressure:
+			pr := &model.Pressure{}
+			pr.SomeAvg10 = sd.float()
+			pr.FullAvg10 = sd.float()
+			pr.SomeUs = sd.uvarint()
+			pr.FullUs = sd.uvarint()
+			s.Host.Pressure = pr
+		case secDState:
+			if c := sd.count(10); c > 0 {
+				s.DState = make([]model.DState, c)
+				for i := range s.DState {
+					r := &s.DState[i]
+					r.Comm = st.str(&sd)
+					r.WaitSite = model.WaitSite(st.str(&sd))
+					r.Device = st.str(&sd)
+					r.Scheduler = st.str(&sd)
+					r.Op = st.str(&sd)
+					r.Threads = sd.int()
+					sd.hist(&r.Hist)
+				}
+			}
+		case secBlock:
+			if c := sd.count(12); c > 0 {
+				s.Block = make([]model.Block, c)
+				for i := range s.Block {
+					r := &s.Block[i]
+					r.Device = st.str(&sd)
+					r.Scheduler = st.str(&sd)
+					r.Op = st.str(&sd)
+					r.Size = st.str(&sd)
+					sd.hist(&r.Queue)
+					sd.hist(&r.Service)
+				}
+			}
+		case secRPC:
+			if c := sd.count(8); c > 0 {
+				s.RPC = make([]model.RPC, c)
+				for i := range s.RPC {
+					r := &s.RPC[i]
+					r.Version = st.str(&sd)
+					r.Op = st.str(&sd)
+					r.Client = st.str(&sd)
+					r.Status = st.str(&sd)
+					sd.hist(&r.Hist)
+				}
+			}
+		}
+		if sd.err != nil {
+			return 0, fmt.Errorf("snapshot section %d: %w", tag, sd.err)
+		}
+	}
+	if d.err != nil {
+		return 0, fmt.Errorf("snapshot: %w", d.err)
+	}
+	return seq, nil
+}
+
+// unixNano maps the zero time to 0, so that it reads back as the zero time.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
