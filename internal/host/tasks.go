@@ -1,0 +1,211 @@
+package host
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// Task is a thread seen in D state (uninterruptible sleep, TASK_IDLE
+// excluded) during a scan of /proc.
+type Task struct {
+	PID, TID int
+	Comm     string
+	// WChan is the function the thread sleeps in (/proc/PID/task/TID/wchan),
+	// "" when the kernel hides it or the thread woke up meanwhile.
+	WChan string
+	// Stack holds the frames of /proc/PID/task/TID/stack, innermost first,
+	// function names without offsets or module names; nil when unreadable
+	// (it needs root). The kernel leaves out scheduler functions
+	// (io_schedule, rwsem_down_write_slowpath, ...): the innermost frame is
+	// the first caller outside them, like the wait channel.
+	Stack []string
+}
+
+// taskStat is what the D-state scan needs from /proc/PID/stat.
+type taskStat struct {
+	pid     int
+	comm    []byte
+	state   byte
+	threads int // num_threads, field 20
+}
+
+// parseTaskStat parses /proc/PID/stat or /proc/PID/task/TID/stat. The comm
+// is in parentheses and may itself hold blanks and parentheses, so the
+// fields after it are found from the last ')'.
+func parseTaskStat(b []byte) (taskStat, error) {
+	var st taskStat
+	open := bytes.IndexByte(b, '(')
+	closing := bytes.LastIndexByte(b, ')')
+	if open < 0 || closing < open {
+		return st, errors.New("stat: no (comm)")
+	}
+	pid, ok := parseInt(trimSpace(b[:open]))
+	if !ok || pid <= 0 {
+		return st, fmt.Errorf("stat: bad pid %q", trimSpace(b[:open]))
+	}
+	st.pid = pid
+	st.comm = b[open+1 : closing]
+	rest := b[closing+1:]
+	state, rest := nextField(rest)
+	if len(state) != 1 {
+		return st, fmt.Errorf("stat: bad state %q", state)
+	}
+	st.state = state[0]
+	// Fields 4 to 19 lie between the state and num_threads.
+	var f []byte
+	for i := 4; i <= 20; i++ {
+		f, rest = nextField(rest)
+		if len(f) == 0 {
+			return st, fmt.Errorf("stat: %d fields, want at least 20", i-1)
+		}
+	}
+	n, ok := parseInt(f)
+	if !ok || n < 0 {
+		return st, fmt.Errorf("stat: bad num_threads %q", f)
+	}
+	st.threads = n
+	return st, nil
+}
+
+// parseWchan parses /proc/PID/wchan: a symbol name, or "0" (or nothing)
+// when the task runs or the kernel hides the address.
+func parseWchan(b []byte) string {
+	b = trimSpace(b)
+	if len(b) == 0 || (len(b) == 1 && b[0] == '0') {
+		return ""
+	}
+	return string(b)
+}
+
+// parseStack parses /proc/PID/stack into function names, innermost first.
+// Lines look like "[<ffffffff8117bc4c>] wait_on_page_bit+0xcc/0xf0" on 4.x,
+// "[<0>] folio_wait_bit_common+0x13c/0x350" once addresses are hidden, with
+// " [module]" after module symbols; 4.x ends with a "0xffffffffffffffff"
+// sentinel frame, which is dropped like any frame that is only an address.
+func parseStack(b []byte) []string {
+	var frames []string
+	for len(b) > 0 {
+		var line []byte
+		line, b = nextLine(b)
+		line = trimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if line[0] == '[' {
+			if i := bytes.IndexByte(line, ']'); i >= 0 {
+				line = trimSpace(line[i+1:])
+			}
+		}
+		name, _ := nextField(line)
+		if i := bytes.IndexByte(name, '+'); i >= 0 {
+			name = name[:i]
+		}
+		if len(name) == 0 || bytes.HasPrefix(name, []byte("0x")) {
+			continue
+		}
+		frames = append(frames, string(name))
+	}
+	return frames
+}
+
+// scanTasks appends to dst[:0] every thread in D state. A thread that exits
+// during the scan is skipped, not an error. It also returns how many threads
+// it looked at.
+func (r *Reader) scanTasks(dst []Task) ([]Task, int, error) {
+	dst = dst[:0]
+	pids, err := r.listNumeric(r.roots.Proc)
+	if err != nil {
+		return dst, 0, fmt.Errorf("scan tasks: %w", err)
+	}
+	scanned := 0
+	for _, pid := range pids {
+		dir := r.roots.Proc + "/" + pid
+		b, err := r.read(dir + "/stat")
+		if err != nil {
+			if gone(err) {
+				continue
+			}
+			return dst, scanned, err
+		}
+		st, err := parseTaskStat(b)
+		if err != nil {
+			return dst, scanned, fmt.Errorf("%s/stat: %w", dir, err)
+		}
+		if st.threads <= 1 {
+			scanned++
+			if st.state == 'D' {
+				dst = append(dst, r.dTask(dir, st.pid, st.pid, st.comm))
+			}
+			continue
+		}
+		tids, err := r.listNumeric(dir + "/task")
+		if err != nil {
+			if gone(err) {
+				continue
+			}
+			return dst, scanned, fmt.Errorf("scan tasks: %w", err)
+		}
+		for _, tid := range tids {
+			tdir := dir + "/task/" + tid
+			b, err := r.read(tdir + "/stat")
+			if err != nil {
+				if gone(err) {
+					continue
+				}
+				return dst, scanned, err
+			}
+			tst, err := parseTaskStat(b)
+			if err != nil {
+				return dst, scanned, fmt.Errorf("%s/stat: %w", tdir, err)
+			}
+			scanned++
+			if tst.state == 'D' {
+				dst = append(dst, r.dTask(tdir, st.pid, tst.pid, tst.comm))
+			}
+		}
+	}
+	return dst, scanned, nil
+}
+
+// dTask reads the wait channel and stack of a thread found in D state.
+// comm aliases the read buffer, so it is interned before the next read.
+func (r *Reader) dTask(dir string, pid, tid int, comm []byte) Task {
+	t := Task{PID: pid, TID: tid, Comm: r.intern(comm)}
+	if b, err := r.read(dir + "/wchan"); err == nil {
+		t.WChan = parseWchan(b)
+	}
+	if b, err := r.read(dir + "/stack"); err == nil {
+		t.Stack = parseStack(b)
+	}
+	return t
+}
+
+// gone reports whether err means that a task exited while being read.
+func gone(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH)
+}
+
+// listNumeric returns the names of the numeric entries of dir (PIDs or TIDs).
+func (r *Reader) listNumeric(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	n := 0
+	for _, name := range names {
+		if _, ok := parseUint([]byte(name)); ok {
+			names[n] = name
+			n++
+		}
+	}
+	return names[:n], nil
+}

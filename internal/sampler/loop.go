@@ -1,0 +1,158 @@
+package sampler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/host"
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// Sampler turns a host into one model.Snapshot per interval: it reads the
+// host's procfs and sysfs counters at the end of every interval and asks its
+// Tracer, if it has one, for what counters cannot show.
+type Sampler struct {
+	r        *host.Reader
+	tracer   Tracer // nil: host view only
+	interval time.Duration
+	cfg      model.Config
+
+	samples  [2]host.Sample // the previous sample and the one being read, alternately
+	prev     int            // index of the previous sample in samples
+	prevTime time.Time
+	prevCPU  time.Duration
+
+	// Seams for tests and Replay.
+	now  func() time.Time
+	wait func(ctx context.Context, d time.Duration) error
+	cpu  func() (time.Duration, error)
+}
+
+// New reads the host's static configuration and a first sample from r, and
+// returns a Sampler whose Next returns a snapshot every interval. t may be
+// nil: the snapshots then hold the host view only.
+func New(r *host.Reader, t Tracer, interval time.Duration) (*Sampler, error) {
+	return newSampler(r, t, interval, time.Now, sleep, processCPU)
+}
+
+func newSampler(r *host.Reader, t Tracer, interval time.Duration,
+	now func() time.Time, wait func(context.Context, time.Duration) error,
+	cpu func() (time.Duration, error)) (*Sampler, error) {
+	if r == nil {
+		return nil, errors.New("sampler: no host reader")
+	}
+	if interval <= 0 {
+		return nil, fmt.Errorf("sampler: interval %v is not positive", interval)
+	}
+	s := &Sampler{r: r, tracer: t, interval: interval, now: now, wait: wait, cpu: cpu}
+	st, err := r.Static()
+	if err != nil {
+		return nil, fmt.Errorf("read host configuration: %w", err)
+	}
+	s.cfg = ConfigFrom(st)
+	if t != nil {
+		s.cfg.Backend = t.Backend()
+	} else {
+		s.cfg.Backend = model.Backend{Name: "none", Detail: "host counters only (procfs and sysfs)"}
+	}
+	if err := r.ReadSample(&s.samples[s.prev]); err != nil {
+		return nil, fmt.Errorf("read host sample: %w", err)
+	}
+	s.prevTime = now()
+	s.cfg.Start = s.prevTime
+	if s.prevCPU, err = cpu(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Config returns the host's configuration and the run's backend and start.
+// Targets is left for the caller, which knows what the tracer traces.
+func (s *Sampler) Config() model.Config { return s.cfg }
+
+// Interval returns the sampling interval.
+func (s *Sampler) Interval() time.Duration { return s.interval }
+
+// Next waits until the current interval ends, reads the host, collects from
+// the tracer and returns the interval's snapshot. An interval starts where
+// the previous one ended; if the caller is late, Next returns at once with a
+// longer interval. A failed read leaves the interval open: the next call
+// covers it.
+func (s *Sampler) Next(ctx context.Context) (*model.Snapshot, error) {
+	if d := s.prevTime.Add(s.interval).Sub(s.now()); d > 0 {
+		if err := s.wait(ctx, d); err != nil {
+			return nil, err
+		}
+	}
+	cur := 1 - s.prev
+	if err := s.r.ReadSample(&s.samples[cur]); err != nil {
+		return nil, fmt.Errorf("read host sample: %w", err)
+	}
+	end := s.now()
+	snap := &model.Snapshot{
+		Start: s.prevTime,
+		End:   end,
+		Host:  HostView(&s.samples[s.prev], &s.samples[cur], end.Sub(s.prevTime), end),
+	}
+	snap.Host.NFSD.Versions = s.cfg.NFSDVersions
+	if s.tracer != nil {
+		if err := s.tracer.Collect(snap); err != nil {
+			return nil, fmt.Errorf("collect from %s: %w", s.cfg.Backend.Name, err)
+		}
+	}
+	cpu, err := s.cpu()
+	if err != nil {
+		return nil, err
+	}
+	snap.Stats.CPU = cpu - s.prevCPU
+	s.prev, s.prevTime, s.prevCPU = cur, end, cpu
+	return snap, nil
+}
+
+// Replay returns the configuration and the one snapshot a Sampler produces
+// over an interval that starts with a sample of first and ends, interval
+// later, with a sample of second, without waiting: for fixture trees such as
+// testdata/hosts/NAME/t0 and t1, and for tests of what is built on
+// snapshots. The configuration is read from first. Times are start and
+// start+interval, and Stats.CPU is zero, so the result is deterministic.
+// The Tracer may be nil.
+func Replay(first, second *host.Reader, t Tracer, start time.Time, interval time.Duration) (model.Config, *model.Snapshot, error) {
+	clock := start
+	s, err := newSampler(first, t, interval,
+		func() time.Time { return clock },
+		func(_ context.Context, d time.Duration) error { clock = clock.Add(d); return nil },
+		func() (time.Duration, error) { return 0, nil })
+	if err != nil {
+		return model.Config{}, nil, err
+	}
+	s.r = second
+	snap, err := s.Next(context.Background())
+	if err != nil {
+		return model.Config{}, nil, err
+	}
+	return s.cfg, snap, nil
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, fmt.Errorf("getrusage: %w", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+}
