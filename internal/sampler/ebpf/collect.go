@@ -1,0 +1,242 @@
+package ebpf
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// idleLimit is how many Collects a kernel histogram may stay unchanged before
+// it is deleted from its map, so that maps do not fill with old keys.
+const idleLimit = 60
+
+type histState struct {
+	last coreHist
+	idle int
+}
+
+type bvalState struct {
+	last coreBval
+	idle int
+}
+
+// site, device and op make Tracer a labeler.
+
+func (t *Tracer) site(stackID int32) model.WaitSite { return t.stackSym.site(t.stacks, stackID) }
+
+func (t *Tracer) device(dev uint32, sched []byte) (string, string) {
+	if dev == 0 {
+		return model.NotBlockIO, model.NotBlockIO
+	}
+	t.devs.mu.Lock()
+	defer t.devs.mu.Unlock()
+	return t.devs.name(dev), t.devs.intern(sched)
+}
+
+func (t *Tracer) op(proto, op uint32) string {
+	t.devs.mu.Lock()
+	defer t.devs.mu.Unlock()
+	return t.devs.opLabel(proto, op)
+}
+
+// delta returns cur - prev for a histogram; the maximum is the current one
+// when anything was added (the kernel keeps a running maximum).
+func delta(cur, prev *coreHist) model.Hist {
+	var h model.Hist
+	if cur.Count < prev.Count { // the entry was recreated
+		prev = &coreHist{}
+	}
+	for i := range h.Buckets {
+		h.Buckets[i] = cur.Slots[i] - prev.Slots[i]
+	}
+	h.Count = cur.Count - prev.Count
+	h.SumNs = cur.SumNs - prev.SumNs
+	if h.Count > 0 {
+		h.MaxNs = cur.MaxNs
+	}
+	return h
+}
+
+// Collect moves what the kernel aggregated since the previous call into snap.
+func (t *Tracer) Collect(snap *model.Snapshot) error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return errors.New("ebpf tracer is closed")
+	}
+	errs := []error{t.collectCounters(snap)}
+	if t.dhists != nil {
+		errs = append(errs, t.collectDState(snap))
+	}
+	if t.bhists != nil {
+		errs = append(errs, t.collectBlock(snap))
+	}
+	events, read, lost, _, bad := t.agg.take()
+	snap.Events = append(snap.Events, events...)
+	snap.Stats.Events += read
+	snap.Stats.Lost += lost + bad
+	exts := t.exts
+	t.mu.Unlock()
+	for _, e := range exts {
+		errs = append(errs, e.Collect(snap))
+	}
+	return errors.Join(errs...)
+}
+
+func (t *Tracer) collectCounters(snap *model.Snapshot) error {
+	var cur [cntMax]uint64
+	for i := range cur {
+		var perCPU []uint64
+		if err := t.counters.Lookup(uint32(i), &perCPU); err != nil {
+			return fmt.Errorf("read counters: %w", err)
+		}
+		for _, v := range perCPU {
+			cur[i] += v
+		}
+	}
+	d := func(i int) uint64 { return cur[i] - t.prevCnt[i] }
+	snap.Stats.Lost += d(cntLost)
+	if n := d(cntDStateFull) + d(cntBlockFull); n > 0 {
+		t.log.Warn("ebpf maps full: intervals or requests not counted", "dstate", d(cntDStateFull), "block", d(cntBlockFull))
+		snap.Stats.Lost += n
+	}
+	t.prevCnt = cur
+	return nil
+}
+
+type dRowKey struct {
+	comm, site, dev, sched, op string
+}
+
+func (t *Tracer) collectDState(snap *model.Snapshot) error {
+	// Distinct threads per key since the last Collect.
+	threads := make(map[coreDkey]int)
+	var thKeys []coreDthread
+	var th coreDthread
+	var one uint8
+	it := t.dthreads.Iterate()
+	for it.Next(&th, &one) {
+		threads[th.Key]++
+		thKeys = append(thKeys, th)
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("read dthreads: %w", err)
+	}
+	for i := range thKeys {
+		_ = t.dthreads.Delete(&thKeys[i]) // gone already (LRU) is fine
+	}
+
+	rows := make(map[dRowKey]*model.DState)
+	var k coreDkey
+	var v coreHist
+	seen := make(map[coreDkey]bool, len(t.prevD))
+	it = t.dhists.Iterate()
+	for it.Next(&k, &v) {
+		seen[k] = true
+		st := t.prevD[k]
+		if st == nil {
+			st = &histState{}
+			t.prevD[k] = st
+		}
+		h := delta(&v, &st.last)
+		st.last = v
+		if h.Count == 0 {
+			st.idle++
+			continue
+		}
+		st.idle = 0
+		dev, sched := t.device(k.Dev, int8s(&k.Sched))
+		rk := dRowKey{comm: string(int8s(&k.Comm)), site: string(t.site(k.StackId)), dev: dev, sched: sched, op: t.op(k.Proto, k.Op)}
+		row := rows[rk]
+		if row == nil {
+			row = &model.DState{Comm: rk.comm, WaitSite: model.WaitSite(rk.site), Device: dev, Scheduler: sched, Op: rk.op}
+			rows[rk] = row
+		}
+		row.Hist.Merge(&h)
+		row.Threads += threads[k]
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("read dhists: %w", err)
+	}
+	for key, st := range t.prevD {
+		switch {
+		case !seen[key]:
+			delete(t.prevD, key)
+		case st.idle > idleLimit:
+			_ = t.dhists.Delete(&key)
+			delete(t.prevD, key)
+		}
+	}
+	for _, r := range rows {
+		snap.DState = append(snap.DState, *r)
+	}
+	slices.SortFunc(snap.DState, func(a, b model.DState) int {
+		if a.Hist.SumNs != b.Hist.SumNs {
+			if a.Hist.SumNs > b.Hist.SumNs {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(string(a.WaitSite), string(b.WaitSite))
+	})
+	return nil
+}
+
+type bRowKey struct {
+	dev, sched, op, size string
+}
+
+func (t *Tracer) collectBlock(snap *model.Snapshot) error {
+	rows := make(map[bRowKey]*model.Block)
+	var k coreBkey
+	var v coreBval
+	seen := make(map[coreBkey]bool, len(t.prevB))
+	it := t.bhists.Iterate()
+	for it.Next(&k, &v) {
+		seen[k] = true
+		st := t.prevB[k]
+		if st == nil {
+			st = &bvalState{}
+			t.prevB[k] = st
+		}
+		q := delta(&v.Queue, &st.last.Queue)
+		s := delta(&v.Service, &st.last.Service)
+		st.last = v
+		if s.Count == 0 && q.Count == 0 {
+			st.idle++
+			continue
+		}
+		st.idle = 0
+		dev, sched := t.device(k.Dev, int8s(&k.Sched))
+		rk := bRowKey{dev: dev, sched: sched, op: blockOpName(k.Op), size: sizeClassName(k.SizeClass)}
+		row := rows[rk]
+		if row == nil {
+			row = &model.Block{Device: dev, Scheduler: sched, Op: rk.op, Size: rk.size}
+			rows[rk] = row
+		}
+		row.Queue.Merge(&q)
+		row.Service.Merge(&s)
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("read bhists: %w", err)
+	}
+	for key, st := range t.prevB {
+		switch {
+		case !seen[key]:
+			delete(t.prevB, key)
+		case st.idle > idleLimit:
+			_ = t.bhists.Delete(&key)
+			delete(t.prevB, key)
+		}
+	}
+	for _, r := range rows {
+		snap.Block = append(snap.Block, *r)
+	}
+	slices.SortFunc(snap.Block, func(a, b model.Block) int {
+		return strings.Compare(a.Device+a.Scheduler+a.Op+a.Size, b.Device+b.Scheduler+b.Op+b.Size)
+	})
+	return nil
+}

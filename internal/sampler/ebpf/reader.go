@@ -1,0 +1,228 @@
+package ebpf
+
+import (
+	"encoding/binary"
+	"errors"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/perf"
+	"github.com/cilium/ebpf/ringbuf"
+	"golang.org/x/sys/unix"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// eventSize is sizeof(struct dstate_event) in bpf/core.bpf.c.
+const eventSize = 96
+
+// dEvent is struct dstate_event decoded.
+type dEvent struct {
+	StartNs   uint64
+	DurNs     uint64
+	TID       uint32
+	PID       uint32
+	WakerTID  uint32
+	Key       coreDkey
+	WakerComm [16]byte
+}
+
+// decodeEvent decodes a struct dstate_event at fixed offsets into e. It
+// reports false when b is too short.
+func decodeEvent(b []byte, e *dEvent) bool {
+	if len(b) < eventSize {
+		return false
+	}
+	le := binary.LittleEndian
+	e.StartNs = le.Uint64(b[0:])
+	e.DurNs = le.Uint64(b[8:])
+	e.TID = le.Uint32(b[16:])
+	e.PID = le.Uint32(b[20:])
+	e.WakerTID = le.Uint32(b[24:])
+	for i := 0; i < 16; i++ {
+		e.Key.Comm[i] = int8(b[32+i])
+		e.Key.Sched[i] = int8(b[48+i])
+	}
+	e.Key.StackId = int32(le.Uint32(b[64:]))
+	e.Key.Dev = le.Uint32(b[68:])
+	e.Key.Proto = le.Uint32(b[72:])
+	e.Key.Op = le.Uint32(b[76:])
+	copy(e.WakerComm[:], b[80:96])
+	return true
+}
+
+// eventSource is the ring buffer or the perf buffer.
+type eventSource interface {
+	// next returns the next raw event, blocking; lost counts records the
+	// kernel dropped before it (perf buffer only). The slice is valid until
+	// the next call.
+	next() (raw []byte, lost uint64, err error)
+	Close() error
+}
+
+type ringSource struct {
+	rd  *ringbuf.Reader
+	rec ringbuf.Record
+}
+
+func (r *ringSource) next() ([]byte, uint64, error) {
+	if err := r.rd.ReadInto(&r.rec); err != nil {
+		return nil, 0, err
+	}
+	return r.rec.RawSample, 0, nil
+}
+
+func (r *ringSource) Close() error { return r.rd.Close() }
+
+type perfSource struct {
+	rd  *perf.Reader
+	rec perf.Record
+}
+
+func (p *perfSource) next() ([]byte, uint64, error) {
+	if err := p.rd.ReadInto(&p.rec); err != nil {
+		return nil, 0, err
+	}
+	return p.rec.RawSample, p.rec.LostSamples, nil
+}
+
+func (p *perfSource) Close() error { return p.rd.Close() }
+
+func newEventSource(ring, perfMap *ebpf.Map, useRing bool) (eventSource, error) {
+	if useRing {
+		rd, err := ringbuf.NewReader(ring)
+		if err != nil {
+			return nil, err
+		}
+		return &ringSource{rd: rd}, nil
+	}
+	rd, err := perf.NewReader(perfMap, 16*os.Getpagesize())
+	if err != nil {
+		return nil, err
+	}
+	return &perfSource{rd: rd}, nil
+}
+
+// readLoop feeds events to the aggregator until the reader is closed.
+func (t *Tracer) readLoop() {
+	defer close(t.readDone)
+	var ev dEvent
+	for {
+		raw, lost, err := t.reader.next()
+		if err != nil {
+			if errors.Is(err, ringbuf.ErrClosed) || errors.Is(err, perf.ErrClosed) || errors.Is(err, os.ErrClosed) {
+				return
+			}
+			t.log.Warn("ebpf event reader", "err", err)
+			continue
+		}
+		if lost > 0 {
+			t.agg.lost(lost)
+		}
+		if len(raw) == 0 {
+			continue
+		}
+		if !decodeEvent(raw, &ev) {
+			t.agg.bad()
+			continue
+		}
+		t.agg.add(&ev)
+	}
+}
+
+// labeler turns kernel ids into model labels; the aggregator and Collect use
+// it. Answers are cached, so labelling allocates only for new values.
+type labeler interface {
+	site(stackID int32) model.WaitSite
+	device(dev uint32, sched []byte) (device, scheduler string)
+	op(proto, op uint32) string
+}
+
+// aggregator turns events into model.DEvents, interning strings.
+type aggregator struct {
+	lab       labeler
+	max       int
+	monoToUTC int64 // add to a CLOCK_MONOTONIC ns value for Unix ns
+
+	mu      sync.Mutex
+	events  []model.DEvent
+	nread   uint64
+	nlost   uint64
+	nbad    uint64
+	dropped uint64 // events above max in this interval
+	comms   map[[16]byte]string
+}
+
+func newAggregator(lab labeler, max int) *aggregator {
+	a := &aggregator{lab: lab, max: max, comms: make(map[[16]byte]string)}
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err == nil {
+		a.monoToUTC = time.Now().UnixNano() - ts.Nano()
+	}
+	return a
+}
+
+// comm interns a NUL-padded name.
+func (a *aggregator) comm(b [16]byte) string {
+	if s, ok := a.comms[b]; ok {
+		return s
+	}
+	s := string(cString(b[:]))
+	a.comms[b] = s
+	return s
+}
+
+func (a *aggregator) add(e *dEvent) {
+	var comm [16]byte
+	for i, c := range e.Key.Comm {
+		comm[i] = byte(c)
+	}
+	a.mu.Lock()
+	a.nread++
+	if len(a.events) >= a.max {
+		a.dropped++
+		a.mu.Unlock()
+		return
+	}
+	dev, _ := a.lab.device(e.Key.Dev, int8s(&e.Key.Sched))
+	waker := ""
+	if e.WakerTID != 0 { // 0: woken from interrupt on an idle CPU, or not woken at all
+		waker = a.comm(e.WakerComm)
+	}
+	a.events = append(a.events, model.DEvent{
+		Start:     int64(e.StartNs) + a.monoToUTC,
+		Dur:       e.DurNs,
+		TID:       e.TID,
+		PID:       e.PID,
+		Comm:      a.comm(comm),
+		Site:      a.lab.site(e.Key.StackId),
+		WakerTID:  e.WakerTID,
+		WakerComm: waker,
+		Device:    dev,
+		Op:        a.lab.op(e.Key.Proto, e.Key.Op),
+	})
+	a.mu.Unlock()
+}
+
+func (a *aggregator) lost(n uint64) {
+	a.mu.Lock()
+	a.nlost += n
+	a.mu.Unlock()
+}
+
+func (a *aggregator) bad() {
+	a.mu.Lock()
+	a.nbad++
+	a.mu.Unlock()
+}
+
+// take hands over the events and counts since the last call.
+func (a *aggregator) take() (events []model.DEvent, read, lost, dropped, bad uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	events, read, lost, dropped, bad = a.events, a.nread, a.nlost, a.dropped, a.nbad
+	a.events, a.nread, a.nlost, a.dropped, a.nbad = nil, 0, 0, 0, 0
+	return
+}

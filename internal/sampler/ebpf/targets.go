@@ -1,0 +1,193 @@
+package ebpf
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// pfKthread is PF_KTHREAD in the flags field of /proc/PID/stat.
+const pfKthread = 0x00200000
+
+// defaultComm selects the nfsd kernel threads when no other target is given.
+var defaultComm = regexp.MustCompile(`^nfsd$`)
+
+// statInfo is what target selection needs from /proc/PID/task/TID/stat.
+type statInfo struct {
+	comm  string
+	flags uint64
+}
+
+// parseStat parses the comm (field 2) and flags (field 9) of a stat line.
+func parseStat(b []byte) (statInfo, error) {
+	open := bytes.IndexByte(b, '(')
+	closing := bytes.LastIndexByte(b, ')')
+	if open < 0 || closing < open {
+		return statInfo{}, fmt.Errorf("stat: no (comm) in %q", b)
+	}
+	fields := bytes.Fields(b[closing+1:])
+	// fields[0] is the state (field 3); flags is field 9.
+	if len(fields) < 7 {
+		return statInfo{}, fmt.Errorf("stat: %d fields after comm, want at least 7", len(fields))
+	}
+	flags, err := strconv.ParseUint(string(fields[6]), 10, 64)
+	if err != nil {
+		return statInfo{}, fmt.Errorf("stat: bad flags %q", fields[6])
+	}
+	return statInfo{comm: string(b[open+1 : closing]), flags: flags}, nil
+}
+
+// selector decides which threads are targets.
+type selector struct {
+	comm        *regexp.Regexp
+	kthreadOnly bool
+	pids        map[int]bool
+}
+
+func newSelector(o Options) selector {
+	s := selector{comm: o.Comm, pids: make(map[int]bool)}
+	for _, p := range o.PIDs {
+		s.pids[p] = true
+	}
+	if s.comm == nil && len(s.pids) == 0 {
+		s.comm, s.kthreadOnly = defaultComm, true
+	}
+	return s
+}
+
+func (s selector) selects(pid int, st statInfo) bool {
+	if s.pids[pid] {
+		return true
+	}
+	return s.comm != nil && (!s.kthreadOnly || st.flags&pfKthread != 0) && s.comm.MatchString(st.comm)
+}
+
+// findTargets lists the thread ids under proc that s selects.
+func findTargets(proc string, s selector) (map[uint32]bool, error) {
+	d, err := os.Open(proc)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", proc, err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", proc, err)
+	}
+	out := make(map[uint32]bool)
+	var buf [1024]byte
+	for _, n := range names {
+		pid, err := strconv.Atoi(n)
+		if err != nil {
+			continue
+		}
+		if s.comm == nil && !s.pids[pid] {
+			continue
+		}
+		taskDir := filepath.Join(proc, n, "task")
+		if s.kthreadOnly && !s.pids[pid] {
+			// A kernel thread is a process of one thread: read the process's stat only.
+			st, err := readStat(filepath.Join(proc, n, "stat"), buf[:])
+			if err == nil && s.selects(pid, st) {
+				out[uint32(pid)] = true
+			}
+			continue
+		}
+		tids, err := readDirNames(taskDir)
+		if err != nil {
+			continue // exited
+		}
+		for _, tn := range tids {
+			tid, err := strconv.Atoi(tn)
+			if err != nil {
+				continue
+			}
+			if s.pids[pid] {
+				out[uint32(tid)] = true
+				continue
+			}
+			st, err := readStat(filepath.Join(taskDir, tn, "stat"), buf[:])
+			if err == nil && s.selects(pid, st) {
+				out[uint32(tid)] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+func readDirNames(dir string) ([]string, error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Readdirnames(-1)
+}
+
+func readStat(path string, buf []byte) (statInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return statInfo{}, err
+	}
+	defer f.Close()
+	n, err := f.Read(buf)
+	if err != nil {
+		return statInfo{}, err
+	}
+	return parseStat(buf[:n])
+}
+
+// scanTargets brings the kernel's targets map up to date with /proc.
+func (t *Tracer) scanTargets() error {
+	want, err := findTargets(t.opts.Proc, newSelector(t.opts))
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil
+	}
+	var one uint8 = 1
+	var errs int
+	for tid := range want {
+		if !t.current[tid] {
+			if err := t.targets.Put(tid, one); err != nil {
+				errs++
+				continue
+			}
+			t.current[tid] = true
+		}
+	}
+	for tid := range t.current {
+		if !want[tid] {
+			_ = t.targets.Delete(tid)
+			delete(t.current, tid)
+		}
+	}
+	t.targetN = len(t.current)
+	if errs > 0 {
+		return fmt.Errorf("targets map: %d threads could not be added (map full?)", errs)
+	}
+	return nil
+}
+
+// scanLoop rescans the targets until Close.
+func (t *Tracer) scanLoop() {
+	defer close(t.scanDone)
+	tick := time.NewTicker(t.opts.Rescan)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.stop:
+			return
+		case <-tick.C:
+			if err := t.scanTargets(); err != nil {
+				t.log.Warn("ebpf target scan", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,472 @@
+// Package ebpf is the eBPF backend: exact D-state intervals of target threads
+// with their kernel stacks, and block request latency per device, IO
+// scheduler, operation and size class, aggregated in the kernel into log2
+// histograms (bpf/core.bpf.c). D-state intervals above a threshold also come
+// as events through the BPF ring buffer (a perf buffer where the kernel has no
+// ring buffer), read without allocating per event.
+//
+// It satisfies the sampler.Tracer interface without importing it. Other
+// programs (the nfsd probes) join through ThreadOpMap, CollectionOptions and
+// Attach.
+package ebpf
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
+	"github.com/cilium/ebpf/features"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/rlimit"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// Options select what to trace. With no Comm, PIDs or All the targets are the
+// nfsd kernel threads (comm ^nfsd$ with PF_KTHREAD).
+type Options struct {
+	Proc      string         // procfs root; default "/proc"
+	Sys       string         // sysfs root; default "/sys"
+	Comm      *regexp.Regexp // threads whose comm matches
+	PIDs      []int          // every thread of these processes
+	All       bool           // every thread, no target lookup
+	MinDState time.Duration  // D-state intervals at least this long become events; default 1ms
+	KernelBTF string         // kernel BTF file when /sys/kernel/btf/vmlinux is missing
+	Logger    *slog.Logger   // default slog.Default()
+	// Disable skips groups of probes: "dstate", "block".
+	Disable []string
+	// Rescan is how often the targets are looked up again; default 1s.
+	Rescan time.Duration
+	// MaxEvents bounds the events kept per Collect; default 10000. Events
+	// beyond it are still counted in the histograms and in Stats.Events.
+	MaxEvents int
+}
+
+// Extension is a further set of programs (the nfsd probes) whose rows and
+// probes join the tracer's and which is closed with it.
+type Extension interface {
+	Probes() []model.Probe
+	Collect(snap *model.Snapshot) error
+	Close() error
+}
+
+// Tracer owns the loaded programs, their links and the event reader.
+type Tracer struct {
+	opts   Options
+	log    *slog.Logger
+	coll   *ebpf.Collection
+	links  []link.Link
+	probes []model.Probe
+	detail string
+
+	kernelTypes *btf.Spec // only with Options.KernelBTF
+
+	counters  *ebpf.Map
+	dhists    *ebpf.Map
+	dthreads  *ebpf.Map
+	bhists    *ebpf.Map
+	stacks    *ebpf.Map
+	targets   *ebpf.Map
+	threadOps *ebpf.Map
+
+	reader   eventSource
+	readDone chan struct{}
+	stop     chan struct{}
+	scanDone chan struct{}
+
+	// mu guards everything below, shared by the reader, the target scanner and Collect.
+	mu       sync.Mutex
+	agg      *aggregator
+	prevD    map[coreDkey]*histState
+	prevB    map[coreBkey]*bvalState
+	prevCnt  [cntMax]uint64
+	devs     *devNamer
+	stackSym *stackSymbolizer
+	exts     []Extension
+	closed   bool
+	targetN  int
+	current  map[uint32]bool // tids in the targets map
+}
+
+// counter indexes, mirroring enum counter in bpf/core.bpf.c.
+const (
+	cntEvents = iota
+	cntLost
+	cntDStateFull
+	cntBlockFull
+	cntStackErr
+	cntMax
+)
+
+// New loads and attaches the programs. It fails only when nothing could be
+// attached; probes that could not attach are reported by Backend.
+func New(opts Options) (*Tracer, error) {
+	if opts.Proc == "" {
+		opts.Proc = "/proc"
+	}
+	if opts.Sys == "" {
+		opts.Sys = "/sys"
+	}
+	if opts.MinDState <= 0 {
+		opts.MinDState = time.Millisecond
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Rescan <= 0 {
+		opts.Rescan = time.Second
+	}
+	if opts.MaxEvents <= 0 {
+		opts.MaxEvents = 10000
+	}
+	for _, d := range opts.Disable {
+		if d != "dstate" && d != "block" {
+			return nil, fmt.Errorf("disable %q: want dstate or block", d)
+		}
+	}
+	t := &Tracer{
+		opts:     opts,
+		log:      opts.Logger,
+		prevD:    make(map[coreDkey]*histState),
+		prevB:    make(map[coreBkey]*bvalState),
+		current:  make(map[uint32]bool),
+		devs:     newDevNamer(opts.Sys),
+		stop:     make(chan struct{}),
+		scanDone: make(chan struct{}),
+		readDone: make(chan struct{}),
+	}
+	t.stackSym = newStackSymbolizer(opts.Proc)
+	if err := t.load(); err != nil {
+		t.closeAll()
+		return nil, err
+	}
+	t.agg = newAggregator(t, opts.MaxEvents)
+	go t.readLoop()
+	if !opts.All && !t.disabled("dstate") {
+		if err := t.scanTargets(); err != nil {
+			t.closeAll()
+			return nil, err
+		}
+		go t.scanLoop()
+	} else {
+		close(t.scanDone)
+	}
+	for _, p := range t.probes {
+		t.log.Info("ebpf probe", "name", p.Name, "status", p.Status, "detail", p.Detail)
+	}
+	return t, nil
+}
+
+func (t *Tracer) disabled(group string) bool {
+	for _, d := range t.opts.Disable {
+		if d == group {
+			return true
+		}
+	}
+	return false
+}
+
+// probe records one probe's status.
+func (t *Tracer) probe(name, status, detail string) {
+	t.probes = append(t.probes, model.Probe{Name: name, Status: status, Detail: detail})
+}
+
+// kernelBTFPath is where the running kernel exposes its BTF.
+func (t *Tracer) kernelBTFPath() string {
+	return filepath.Join(t.opts.Sys, "kernel", "btf", "vmlinux")
+}
+
+// load chooses program variants by probing, loads the collection and attaches.
+func (t *Tracer) load() error {
+	if err := rlimit.RemoveMemlock(); err != nil {
+		return fmt.Errorf("remove memlock limit: %w", err)
+	}
+	spec, err := loadCore()
+	if err != nil {
+		return fmt.Errorf("load embedded eBPF objects: %w", err)
+	}
+	hasKernelBTF := fileExists(t.kernelBTFPath())
+	if t.opts.KernelBTF != "" {
+		ks, err := btf.LoadSpec(t.opts.KernelBTF)
+		if err != nil {
+			return fmt.Errorf("read kernel BTF %s: %w", t.opts.KernelBTF, err)
+		}
+		t.kernelTypes = ks
+	} else if !hasKernelBTF {
+		return fmt.Errorf("no kernel BTF at %s: give --kernel-btf FILE", t.kernelBTFPath())
+	}
+
+	useRing := true
+	if err := features.HaveMapType(ebpf.RingBuf); err != nil {
+		useRing = false
+		// The ring buffer map cannot be created; the programs' ring buffer
+		// branch is dead code under use_ringbuf=false, so any map will do.
+		spec.Maps["events"] = &ebpf.MapSpec{Name: "events", Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 1}
+		t.probe("events", model.ProbeFallback, "perf buffer: BPF ring buffer unavailable: "+err.Error())
+		t.detail = "ebpf (perf buffer)"
+	} else {
+		t.probe("events", model.ProbeAttached, "BPF ring buffer")
+		t.detail = "ebpf (ring buffer)"
+	}
+	if err := setVars(spec, map[string]any{
+		"min_dstate_ns": uint64(t.opts.MinDState.Nanoseconds()),
+		"trace_all":     t.opts.All,
+		"use_ringbuf":   useRing,
+	}); err != nil {
+		return err
+	}
+
+	plan := t.planPrograms()
+	// tp_btf needs the kernel's own BTF; without it only raw_tp can work.
+	preferBTF := hasKernelBTF
+	var btfErr error
+	if preferBTF {
+		btfErr = t.loadPlan(spec, plan, "tp_btf")
+		if btfErr == nil {
+			return t.attach(plan, "tp_btf", nil)
+		}
+		t.log.Warn("tp_btf programs did not load, falling back to raw_tp", "err", btfErr)
+	} else {
+		btfErr = errors.New("no kernel BTF in sysfs")
+	}
+	if err := t.loadPlan(spec, plan, "raw_tp"); err != nil {
+		return fmt.Errorf("load eBPF programs: tp_btf: %v; raw_tp: %w", btfErr, err)
+	}
+	return t.attach(plan, "raw_tp", btfErr)
+}
+
+// tracepoint is one program to attach, with its probe name.
+type tracepoint struct {
+	group string // "dstate" or "block"
+	name  string // tracepoint name
+	why   string // for alternatives: why this one was chosen
+}
+
+// planPrograms decides which tracepoints to use: block_io_start/done where
+// the kernel has them, block_rq_* otherwise.
+func (t *Tracer) planPrograms() []tracepoint {
+	var plan []tracepoint
+	if t.disabled("dstate") {
+		t.probe("sched_switch", model.ProbeUnavailable, "disabled")
+	} else {
+		plan = append(plan,
+			tracepoint{group: "dstate", name: "sched_switch"},
+			tracepoint{group: "dstate", name: "sched_wakeup"},
+			tracepoint{group: "dstate", name: "sched_wakeup_new"})
+	}
+	if t.disabled("block") {
+		t.probe("block", model.ProbeUnavailable, "disabled")
+		return plan
+	}
+	ioStart := t.haveTracepoint("block", "block_io_start")
+	ioDone := t.haveTracepoint("block", "block_io_done")
+	if ioStart && ioDone {
+		plan = append(plan, tracepoint{group: "block", name: "block_io_start"})
+	} else {
+		t.probe("block_io_start", model.ProbeUnavailable, "not in this kernel: requests are first seen at insert or issue")
+	}
+	plan = append(plan,
+		tracepoint{group: "block", name: "block_rq_insert"},
+		tracepoint{group: "block", name: "block_rq_issue"},
+		tracepoint{group: "block", name: "block_rq_merge"})
+	if ioStart && ioDone {
+		plan = append(plan, tracepoint{group: "block", name: "block_io_done"})
+	} else {
+		plan = append(plan, tracepoint{group: "block", name: "block_rq_complete", why: "block_io_done not in this kernel"})
+	}
+	return plan
+}
+
+// haveTracepoint looks for a tracepoint in the kernel BTF (btf_trace_NAME)
+// or, without BTF, in tracefs.
+func (t *Tracer) haveTracepoint(system, name string) bool {
+	var spec *btf.Spec
+	if t.kernelTypes != nil {
+		spec = t.kernelTypes
+	} else if s, err := btf.LoadKernelSpec(); err == nil {
+		spec = s
+	}
+	if spec != nil {
+		var typ *btf.Typedef
+		return spec.TypeByName("btf_trace_"+name, &typ) == nil
+	}
+	for _, dir := range []string{"kernel/tracing", "kernel/debug/tracing"} {
+		if fileExists(filepath.Join(t.opts.Sys, dir, "events", system, name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// loadPlan loads the collection with the programs of plan in one variant.
+func (t *Tracer) loadPlan(spec *ebpf.CollectionSpec, plan []tracepoint, variant string) error {
+	s := spec.Copy()
+	keep := make(map[string]bool, len(plan))
+	for _, tp := range plan {
+		keep[variant+"_"+tp.name] = true
+	}
+	for name := range s.Programs {
+		if !keep[name] {
+			delete(s.Programs, name)
+		}
+	}
+	opts := ebpf.CollectionOptions{Programs: ebpf.ProgramOptions{KernelTypes: t.kernelTypes}}
+	coll, err := ebpf.NewCollectionWithOptions(s, opts)
+	if err != nil {
+		return err
+	}
+	t.coll = coll
+	return nil
+}
+
+// attach attaches every loaded program; fallbackWhy is why raw_tp replaced tp_btf.
+func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) error {
+	attached := 0
+	for _, tp := range plan {
+		prog := t.coll.Programs[variant+"_"+tp.name]
+		var l link.Link
+		var err error
+		if variant == "tp_btf" {
+			l, err = link.AttachTracing(link.TracingOptions{Program: prog})
+		} else {
+			l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: tp.name, Program: prog})
+		}
+		if err != nil {
+			t.probe(tp.name, model.ProbeUnavailable, fmt.Sprintf("attach %s: %v", variant, err))
+			continue
+		}
+		t.links = append(t.links, l)
+		attached++
+		status, detail := model.ProbeAttached, variant
+		if fallbackWhy != nil {
+			status, detail = model.ProbeFallback, "raw_tp: tp_btf unavailable: "+fallbackWhy.Error()
+		}
+		if tp.why != "" {
+			status, detail = model.ProbeFallback, detail+": "+tp.why
+		}
+		t.probe(tp.name, status, detail)
+	}
+	if attached == 0 {
+		return errors.New("no eBPF program attached")
+	}
+	m := t.coll.Maps
+	t.counters, t.dhists, t.dthreads = m["counters"], m["dhists"], m["dthreads"]
+	t.bhists, t.stacks, t.targets, t.threadOps = m["bhists"], m["stacks"], m["targets"], m["thread_op"]
+	src, err := newEventSource(m["events"], m["perf_events"], strings.Contains(t.detail, "ring"))
+	if err != nil {
+		return fmt.Errorf("open event reader: %w", err)
+	}
+	t.reader = src
+	return nil
+}
+
+func setVars(spec *ebpf.CollectionSpec, vals map[string]any) error {
+	for name, v := range vals {
+		vs, ok := spec.Variables[name]
+		if !ok {
+			return fmt.Errorf("eBPF object has no variable %s", name)
+		}
+		if err := vs.Set(v); err != nil {
+			return fmt.Errorf("set %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// Backend describes the tracer and each probe's status.
+func (t *Tracer) Backend() model.Backend {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	probes := append([]model.Probe(nil), t.probes...)
+	for _, e := range t.exts {
+		probes = append(probes, e.Probes()...)
+	}
+	return model.Backend{Name: "ebpf", Detail: t.detail, Probes: probes}
+}
+
+// ThreadOpMap is the tid -> operation map the nfsd programs share with the
+// D-state program (see bpf/common.h).
+func (t *Tracer) ThreadOpMap() *ebpf.Map { return t.threadOps }
+
+// CollectionOptions are the options another collection (the nfsd programs)
+// loads with: the kernel BTF given by --kernel-btf, and thread_op replaced by
+// this tracer's map.
+func (t *Tracer) CollectionOptions() ebpf.CollectionOptions {
+	return ebpf.CollectionOptions{
+		Programs:        ebpf.ProgramOptions{KernelTypes: t.kernelTypes},
+		MapReplacements: map[string]*ebpf.Map{"thread_op": t.threadOps},
+	}
+}
+
+// Attach adds an extension: its probes join Backend, its Collect runs after
+// this tracer's, and Close closes it.
+func (t *Tracer) Attach(e Extension) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.exts = append(t.exts, e)
+}
+
+// Targets returns how many threads the last target scan selected (-1 with All).
+func (t *Tracer) Targets() int {
+	if t.opts.All {
+		return -1
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.targetN
+}
+
+// Close detaches and frees everything, extensions included.
+func (t *Tracer) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	exts := t.exts
+	t.mu.Unlock()
+	var errs []error
+	for _, e := range exts {
+		errs = append(errs, e.Close())
+	}
+	close(t.stop)
+	<-t.scanDone
+	errs = append(errs, t.closeAll())
+	return errors.Join(errs...)
+}
+
+// closeAll releases links, the reader and the collection.
+func (t *Tracer) closeAll() error {
+	var errs []error
+	for _, l := range t.links {
+		errs = append(errs, l.Close())
+	}
+	t.links = nil
+	if t.reader != nil {
+		errs = append(errs, t.reader.Close())
+		<-t.readDone
+		t.reader = nil
+	}
+	if t.coll != nil {
+		t.coll.Close()
+		t.coll = nil
+	}
+	return errors.Join(errs...)
+}
+
+var _ io.Closer = (*Tracer)(nil)
