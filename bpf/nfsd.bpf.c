@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * nfstrace nfsd programs: latency of every NFS RPC the server answers, per
+ * version, procedure or NFSv4 operation, client address and status, summed in
+ * the kernel into log2 histograms (struct hist). No event leaves the kernel per
+ * RPC.
+ *
+ * Attach points, all in modules (sunrpc.ko, nfsd.ko), read through raw_tp so
+ * that no module BTF is needed to attach (it is needed for CO-RE, below):
+ *
+ *   sunrpc:svc_process        RPC header decoded (prog, vers, proc known):
+ *                             an NFS request starts; sets thread_op.
+ *   sunrpc:svc_stats_latency  reply encoded, about to be sent: the RPC ends;
+ *                             latency = now - rq_stime (set when the request
+ *                             was received); the status is read from the
+ *                             encoded reply. Deletes thread_op.
+ *   sunrpc:svc_drop           request dropped: deletes thread_op.
+ *   nfsd:nfsd_compound        NFSv4 COMPOUND decoded: first operation starts.
+ *   nfsd:nfsd_compound_status one COMPOUND operation done (and encoded): its
+ *                             latency runs from the end of the previous one.
+ *   kprobe/kretprobe nfsd_dispatch: fallback for kernels without the sunrpc
+ *                             tracepoints; same start/end logic.
+ *
+ * struct svc_rqst and the nfsd4 types are not in vmlinux BTF when sunrpc and
+ * nfsd are modules: the ___nfst flavours below are relocated by CO-RE against
+ * the module BTF, so field moves across kernels need no version checks.
+ */
+#include "common.h"
+#include <bpf/bpf_endian.h>
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+#define NFS_PROGRAM 100003
+#define RPCSEC_GSS 6
+
+/* rpc_key.level */
+#define LEVEL_RPC 0 /* op is the RPC procedure */
+#define LEVEL_OP 1  /* op is an NFSv4 COMPOUND operation */
+
+/* rpc_key.status_kind */
+#define ST_NFS 0     /* status is the nfsstat3/nfsstat4 of the reply */
+#define ST_RPC 1     /* status is the RPC accept_stat (not SUCCESS) */
+#define ST_DENIED 2  /* the call was rejected (reject_stat in status) */
+#define ST_UNKNOWN 3 /* the reply could not be read (e.g. RPCSEC_GSS) */
+
+#define MINOR_UNKNOWN 0xff
+
+/* nfsd_counters slots */
+#define CNT_RPCS 0
+#define CNT_OPS 1
+#define CNT_FULL 2
+#define CNT_MAX 4
+
+/* Longest RPC verifier body (RFC 5531 MAX_AUTH_BYTES). */
+#define MAX_AUTH_BYTES 400
+/* Bound on the COMPOUND operation index (kernel limit is 200 or less). */
+#define MAX_OPS 1024
+
+struct kvec___nfst {
+	void *iov_base;
+	size_t iov_len;
+} __attribute__((preserve_access_index));
+
+struct xdr_buf___nfst {
+	struct kvec___nfst head[1];
+} __attribute__((preserve_access_index));
+
+struct svc_rqst___nfst {
+	struct sockaddr_in6 rq_addr; /* sockaddr_storage; only its offset is used */
+	__be32 rq_xid;
+	__u32 rq_prog;
+	__u32 rq_vers;
+	__u32 rq_proc;
+	struct xdr_buf___nfst rq_res;
+	void *rq_argp;
+	ktime_t rq_stime;
+} __attribute__((preserve_access_index));
+
+struct nfsd4_op___nfst {
+	__u32 opnum;
+} __attribute__((preserve_access_index));
+
+struct nfsd4_compoundargs___nfst {
+	__u32 opcnt;
+	__u32 minorversion;
+	struct nfsd4_op___nfst *ops;
+} __attribute__((preserve_access_index));
+
+/* Aggregation key; user space decodes it field by field (nfsd_decode.go). */
+struct rpc_key {
+	__u8 addr[16]; /* IPv4 in the first 4 bytes, or IPv6 */
+	__u16 family;  /* AF_INET, AF_INET6, 0 unknown */
+	__u8 gen;      /* collection generation (nfsd_gen) */
+	__u8 vers;     /* NFS version: 2, 3, 4 */
+	__u8 minor;    /* NFSv4 minor version, MINOR_UNKNOWN if not known */
+	__u8 level;    /* LEVEL_RPC or LEVEL_OP */
+	__u8 status_kind;
+	__u8 pad;
+	__u32 op;
+	__u32 status;
+};
+
+/* What a thread is serving, between start and end of one RPC. */
+struct req_state {
+	__u64 rqst;     /* struct svc_rqst * */
+	__u64 args;     /* struct nfsd4_compoundargs *, 0 outside a COMPOUND */
+	__u64 op_start; /* start of the current COMPOUND operation */
+	__u8 addr[16];
+	__u16 family;
+	__u8 vers;
+	__u8 minor;
+	__u32 proc;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct rpc_key);
+	__type(value, struct hist);
+} nfsd_rpc SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct req_state);
+} nfsd_req SEC(".maps");
+
+/* The generation new samples go to; user space flips it before reading. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} nfsd_gen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} nfsd_counters SEC(".maps");
+
+static __always_inline void count(__u32 slot)
+{
+	__u64 *c = bpf_map_lookup_elem(&nfsd_counters, &slot);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline __u8 current_gen(void)
+{
+	__u32 zero = 0;
+	__u32 *g = bpf_map_lookup_elem(&nfsd_gen, &zero);
+
+	return g ? (__u8)(*g & 1) : 0;
+}
+
+static __always_inline __u32 current_tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
+/* read_client copies the client address of rqst (rq_addr) into addr/family. */
+static __always_inline void read_client(struct svc_rqst___nfst *rqst, __u8 addr[16], __u16 *family)
+{
+	struct sockaddr_in6 sa = {};
+	void *p = (void *)rqst + bpf_core_field_offset(rqst->rq_addr);
+
+	*family = 0;
+	if (bpf_probe_read_kernel(&sa, sizeof(sa), p))
+		return;
+	if (sa.sin6_family == 2 /* AF_INET */) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&sa;
+
+		__builtin_memcpy(addr, &sin->sin_addr, 4);
+		*family = 2;
+	} else if (sa.sin6_family == 10 /* AF_INET6 */) {
+		__builtin_memcpy(addr, &sa.sin6_addr, 16);
+		*family = 10;
+	}
+}
+
+static __always_inline void set_thread_op(__u32 tid, __u32 proto, __u32 op, __u64 now)
+{
+	struct thread_op t = { .proto = proto, .op = op, .start_ns = now };
+
+	bpf_map_update_elem(&thread_op, &tid, &t, BPF_ANY);
+}
+
+/*
+ * start_rpc: an nfsd thread starts serving rqst. Returns 0 for non-NFS programs
+ * (NFSACL, NLM, callbacks), which are ignored.
+ */
+static __always_inline int start_rpc(struct svc_rqst___nfst *rqst)
+{
+	__u32 tid = current_tid();
+	__u64 now = bpf_ktime_get_ns();
+	struct req_state st = {};
+
+	if (BPF_CORE_READ(rqst, rq_prog) != NFS_PROGRAM)
+		return 0;
+	st.rqst = (__u64)rqst;
+	st.vers = (__u8)BPF_CORE_READ(rqst, rq_vers);
+	st.proc = BPF_CORE_READ(rqst, rq_proc);
+	st.minor = MINOR_UNKNOWN;
+	read_client(rqst, st.addr, &st.family);
+	bpf_map_update_elem(&nfsd_req, &tid, &st, BPF_ANY);
+
+	if (st.vers == 3)
+		set_thread_op(tid, PROTO_NFS3, st.proc, now);
+	else if (st.vers == 4)
+		set_thread_op(tid, PROTO_NFS4, 0, now); /* op 0: COMPOUND, no operation yet */
+	else
+		set_thread_op(tid, PROTO_UNKNOWN, st.proc, now);
+	return 1;
+}
+
+static __always_inline void record(struct rpc_key *k, __u64 ns, __u32 slot)
+{
+	struct hist *h;
+
+	k->gen = current_gen();
+	h = hist_lookup_or_init(&nfsd_rpc, k);
+	if (!h) {
+		count(CNT_FULL);
+		return;
+	}
+	hist_add(h, ns);
+	count(slot);
+}
+
+/*
+ * reply_status reads the RPC reply header at the start of rq_res.head[0] and
+ * the first word of the result (nfsstat3 for every NFSv3 procedure but NULL,
+ * the COMPOUND status for NFSv4). A TCP record marker may precede the XID
+ * (older kernels reserve it in the head), so the XID is looked for at words 0
+ * and 1.
+ */
+static __always_inline void reply_status(struct svc_rqst___nfst *rqst, __u32 proc, struct rpc_key *k)
+{
+	__u32 w[5];
+	__u32 a[2];
+	void *base = BPF_CORE_READ(rqst, rq_res.head[0].iov_base);
+	__u64 len = BPF_CORE_READ(rqst, rq_res.head[0].iov_len);
+	__u32 xid = BPF_CORE_READ(rqst, rq_xid);
+	__u32 off = 0, vlen, idx;
+
+	k->status_kind = ST_UNKNOWN;
+	k->status = 0;
+	if (!base || len < 24 || len > 65536)
+		return;
+	if (bpf_probe_read_kernel(w, sizeof(w), base))
+		return;
+	if (w[0] != xid) {
+		if (w[1] != xid)
+			return;
+		off = 1;
+		if (bpf_probe_read_kernel(w, sizeof(w), base + 4))
+			return;
+	}
+	if (bpf_ntohl(w[1]) != 1 /* REPLY */)
+		return;
+	if (w[2] != 0 /* MSG_ACCEPTED */) {
+		/* MSG_DENIED: reject_stat follows */
+		k->status_kind = ST_DENIED;
+		k->status = bpf_ntohl(w[3]);
+		return;
+	}
+	if (bpf_ntohl(w[3]) == RPCSEC_GSS)
+		return; /* the body may be wrapped (krb5i/krb5p) */
+	vlen = bpf_ntohl(w[4]);
+	if (vlen > MAX_AUTH_BYTES)
+		return;
+	idx = off + 5 + (vlen + 3) / 4;
+	if ((__u64)(idx + 1) * 4 > len)
+		return;
+	if (bpf_probe_read_kernel(a, sizeof(a), base + idx * 4))
+		return;
+	if (a[0] != 0 /* SUCCESS */) {
+		k->status_kind = ST_RPC;
+		k->status = bpf_ntohl(a[0]);
+		return;
+	}
+	if (proc == 0) { /* NULL has an empty result */
+		k->status_kind = ST_NFS;
+		return;
+	}
+	if ((__u64)(idx + 2) * 4 > len)
+		return;
+	k->status_kind = ST_NFS;
+	k->status = bpf_ntohl(a[1]);
+}
+
+/* end_rpc: the reply to rqst is ready. */
+static __always_inline void end_rpc(struct svc_rqst___nfst *rqst)
+{
+	__u32 tid = current_tid();
+	__u64 now = bpf_ktime_get_ns();
+	struct rpc_key k = {};
+	struct req_state *st;
+	__s64 start;
+
+	if (BPF_CORE_READ(rqst, rq_prog) != NFS_PROGRAM)
+		return;
+	k.vers = (__u8)BPF_CORE_READ(rqst, rq_vers);
+	k.op = BPF_CORE_READ(rqst, rq_proc);
+	k.level = LEVEL_RPC;
+	k.minor = MINOR_UNKNOWN;
+	st = bpf_map_lookup_elem(&nfsd_req, &tid);
+	if (st && st->rqst == (__u64)rqst) {
+		k.minor = st->minor;
+		__builtin_memcpy(k.addr, st->addr, 16);
+		k.family = st->family;
+	} else {
+		read_client(rqst, k.addr, &k.family);
+	}
+	reply_status(rqst, k.op, &k);
+	start = BPF_CORE_READ(rqst, rq_stime);
+	record(&k, (start > 0 && (__u64)start < now) ? now - (__u64)start : 0, CNT_RPCS);
+
+	bpf_map_delete_elem(&nfsd_req, &tid);
+	bpf_map_delete_elem(&thread_op, &tid);
+}
+
+static __always_inline void drop_rpc(void)
+{
+	__u32 tid = current_tid();
+
+	bpf_map_delete_elem(&nfsd_req, &tid);
+	bpf_map_delete_elem(&thread_op, &tid);
+}
+
+/* op_at returns the operation number of args->ops[i]. */
+static __always_inline __u32 op_at(struct nfsd4_compoundargs___nfst *args, __u32 i)
+{
+	struct nfsd4_op___nfst *ops = BPF_CORE_READ(args, ops);
+	__u64 size = bpf_core_type_size(struct nfsd4_op___nfst);
+	__u32 opnum = 0;
+
+	if (!ops || i >= MAX_OPS)
+		return 0;
+	bpf_probe_read_kernel(&opnum, sizeof(opnum),
+			      (void *)ops + (__u64)i * size + bpf_core_field_offset(ops->opnum));
+	return opnum;
+}
+
+SEC("raw_tp/svc_process")
+int BPF_PROG(nfsd_svc_process, struct svc_rqst___nfst *rqst)
+{
+	start_rpc(rqst);
+	return 0;
+}
+
+SEC("raw_tp/svc_stats_latency")
+int BPF_PROG(nfsd_svc_stats_latency, struct svc_rqst___nfst *rqst)
+{
+	end_rpc(rqst);
+	return 0;
+}
+
+SEC("raw_tp/svc_drop")
+int BPF_PROG(nfsd_svc_drop, struct svc_rqst___nfst *rqst)
+{
+	drop_rpc();
+	return 0;
+}
+
+/* nfsd_compound: (rqst, args_opcnt) before 6.x, (rqst, tag, taglen, opcnt) after; only rqst is used. */
+SEC("raw_tp/nfsd_compound")
+int BPF_PROG(nfsd_compound, struct svc_rqst___nfst *rqst)
+{
+	__u32 tid = current_tid();
+	__u64 now = bpf_ktime_get_ns();
+	struct nfsd4_compoundargs___nfst *args;
+	struct req_state *st;
+
+	st = bpf_map_lookup_elem(&nfsd_req, &tid);
+	if (!st || st->rqst != (__u64)rqst)
+		return 0;
+	args = BPF_CORE_READ(rqst, rq_argp);
+	if (!args)
+		return 0;
+	st->args = (__u64)args;
+	st->op_start = now;
+	st->minor = (__u8)BPF_CORE_READ(args, minorversion);
+	if (BPF_CORE_READ(args, opcnt) > 0)
+		set_thread_op(tid, PROTO_NFS4, op_at(args, 0), now);
+	return 0;
+}
+
+/* nfsd_compound_status: (args_opcnt, resp_opcnt, __be32 status, const char *name). */
+SEC("raw_tp/nfsd_compound_status")
+int BPF_PROG(nfsd_compound_status, __u32 args_opcnt, __u32 resp_opcnt, __u32 status)
+{
+	__u32 tid = current_tid();
+	__u64 now = bpf_ktime_get_ns();
+	struct nfsd4_compoundargs___nfst *args;
+	struct rpc_key k = {};
+	struct req_state *st;
+	__u32 opcnt;
+
+	st = bpf_map_lookup_elem(&nfsd_req, &tid);
+	if (!st || !st->args || resp_opcnt == 0)
+		return 0;
+	args = (struct nfsd4_compoundargs___nfst *)st->args;
+	__builtin_memcpy(k.addr, st->addr, 16);
+	k.family = st->family;
+	k.vers = 4;
+	k.minor = st->minor;
+	k.level = LEVEL_OP;
+	k.op = op_at(args, resp_opcnt - 1);
+	k.status_kind = ST_NFS;
+	k.status = bpf_ntohl(status);
+	record(&k, now > st->op_start ? now - st->op_start : 0, CNT_OPS);
+
+	st->op_start = now;
+	opcnt = BPF_CORE_READ(args, opcnt);
+	set_thread_op(tid, PROTO_NFS4, resp_opcnt < opcnt ? op_at(args, resp_opcnt) : 0, now);
+	return 0;
+}
+
+/* Fallback for kernels without the sunrpc tracepoints. */
+SEC("kprobe/nfsd_dispatch")
+int BPF_KPROBE(nfsd_dispatch_entry, struct svc_rqst___nfst *rqst)
+{
+	start_rpc(rqst);
+	return 0;
+}
+
+/* nfsd_dispatch returns 0 when the request is dropped, non-zero to send the reply. */
+SEC("kretprobe/nfsd_dispatch")
+int BPF_KRETPROBE(nfsd_dispatch_return, int ret)
+{
+	__u32 tid = current_tid();
+	struct req_state *st = bpf_map_lookup_elem(&nfsd_req, &tid);
+
+	if (!st)
+		return 0;
+	if (!ret) {
+		drop_rpc();
+		return 0;
+	}
+	end_rpc((struct svc_rqst___nfst *)st->rqst);
+	return 0;
+}

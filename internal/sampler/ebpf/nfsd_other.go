@@ -1,0 +1,29 @@
+//go:build !386 && !amd64
+
+package ebpf
+
+import (
+	"errors"
+
+	"github.com/cilium/ebpf"
+)
+
+// The nfsd object is built for amd64 only (nfsd_gen.go); elsewhere LoadNFSD
+// reports every probe unavailable with this error.
+func loadNfsd() (*ebpf.CollectionSpec, error) {
+	return nil, errors.New("nfsd programs are built for amd64 only")
+}
+
+const (
+	nfsdMapNfsdCounters         = "nfsd_counters"
+	nfsdMapNfsdGen              = "nfsd_gen"
+	nfsdMapNfsdRpc              = "nfsd_rpc"
+	nfsdMapThreadOp             = "thread_op"
+	nfsdProgNfsdCompound        = "nfsd_compound"
+	nfsdProgNfsdCompoundStatus  = "nfsd_compound_status"
+	nfsdProgNfsdDispatchEntry   = "nfsd_dispatch_entry"
+	nfsdProgNfsdDispatchReturn  = "nfsd_dispatch_return"
+	nfsdProgNfsdSvcDrop         = "nfsd_svc_drop"
+	nfsdProgNfsdSvcProcess      = "nfsd_svc_process"
+	nfsdProgNfsdSvcStatsLatency = "nfsd_svc_stats_latency"
+)

@@ -1,0 +1,82 @@
+package ebpf
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/testenv"
+)
+
+// checkAllUnavailable fails unless LoadNFSD attached nothing, reported every
+// probe unavailable with a reason containing want, and returned no error.
+func checkAllUnavailable(t *testing.T, n *NFSD, probes []model.Probe, err error, want ...string) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("LoadNFSD error: %v", err)
+	}
+	if n != nil {
+		n.Close()
+		t.Fatal("LoadNFSD returned a collection with nothing attachable")
+	}
+	names := map[string]bool{}
+	for _, p := range probes {
+		t.Logf("%s: %s: %s", p.Name, p.Status, p.Detail)
+		names[p.Name] = true
+		ok := false
+		for _, w := range want {
+			ok = ok || strings.Contains(p.Detail, w)
+		}
+		if p.Status != model.ProbeUnavailable || !ok {
+			t.Errorf("probe %s: %s %q, want unavailable with %q", p.Name, p.Status, p.Detail, want)
+		}
+	}
+	for _, name := range []string{ProbeSvcProcess, ProbeSvcLatency, ProbeCompound, ProbeCompoundStatus} {
+		if !names[name] {
+			t.Errorf("probe %s not reported", name)
+		}
+	}
+	// A nil collection collects nothing and closes cleanly.
+	rows, st, cerr := n.Collect()
+	if rows != nil || st != (NFSDStats{}) || cerr != nil || n.Close() != nil {
+		t.Errorf("nil NFSD: Collect = %v, %+v, %v", rows, st, cerr)
+	}
+}
+
+func TestLoadNFSDWithoutSunrpc(t *testing.T) {
+	n, probes, err := LoadNFSD(NFSDOptions{SysFS: t.TempDir()})
+	checkAllUnavailable(t, n, probes, err, "module sunrpc not loaded")
+}
+
+// TestLoadNFSDThisHost: on a host without an NFS server (this project's CI
+// host), every nfsd probe is unavailable with its reason, and that is not an
+// error. With sunrpc loaded the guest tests apply instead.
+func TestLoadNFSDThisHost(t *testing.T) {
+	if _, err := os.Stat("/sys/module/sunrpc"); err == nil {
+		t.Skip("sunrpc is loaded here: see TestNFSDGuest")
+	}
+	n, probes, err := LoadNFSD(NFSDOptions{})
+	checkAllUnavailable(t, n, probes, err, "module sunrpc not loaded")
+}
+
+// TestLoadNFSDWithoutModuleBTF pretends the modules are loaded: the programs
+// then reach the loader, whose CO-RE relocations find no struct svc_rqst in
+// this kernel's BTF. Each probe must come out unavailable with the load
+// error (svc_drop, which reads no kernel struct, loads and then finds no
+// tracepoint), and LoadNFSD must still not fail.
+func TestLoadNFSDWithoutModuleBTF(t *testing.T) {
+	testenv.RequireRoot(t)
+	if _, err := os.Stat("/sys/module/sunrpc"); err == nil {
+		t.Skip("sunrpc is loaded here: see TestNFSDGuest")
+	}
+	sysfs := t.TempDir()
+	for _, m := range []string{"sunrpc", "nfsd"} {
+		if err := os.MkdirAll(filepath.Join(sysfs, "module", m), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, probes, err := LoadNFSD(NFSDOptions{SysFS: sysfs})
+	checkAllUnavailable(t, n, probes, err, "load: no BTF for the sunrpc/nfsd types", "no tracepoint sunrpc:svc_drop")
+}
