@@ -21,7 +21,7 @@ const (
 	// maxPayload bounds one frame's stored payload; larger lengths are damage.
 	maxPayload = 64 << 20
 	// maxDecoded bounds a frame's payload after decompression.
-	maxDecoded = 256 << 20
+	maxDecoded = 64 << 20
 	// endPayloadLen is the End frame's payload: the index frame's offset.
 	endPayloadLen = 8
 	endFrameLen   = frameHeaderLen + endPayloadLen

@@ -130,29 +130,23 @@ func newReader(ra io.ReaderAt, size int64, name string, opts ReadOptions) (*Read
 	if v := binary.LittleEndian.Uint16(hdr[8:]); v != Version {
 		return nil, fmt.Errorf("%s: %w %d (this nfstrace reads version %d)", name, ErrVersion, v, Version)
 	}
-	r.dec, err = zstd.NewReader(nil,
-		zstd.WithDecoderConcurrency(1),
-		zstd.WithDecoderMaxMemory(maxDecoded))
-	if err != nil {
-		return nil, fmt.Errorf("zstd decoder: %w", err)
-	}
 	r.readFooter()
 
 	r.off = fileHeaderLen
 	h, p, next, err := r.frameAt(r.off, true)
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, errTruncated):
-		r.dec.Close()
+		r.Close()
 		return nil, fmt.Errorf("%s: truncated before the end of the metadata frame (%d bytes)", name, size)
 	case err != nil:
-		r.dec.Close()
+		r.Close()
 		return nil, fmt.Errorf("%s: metadata: %w", name, err)
 	case h.typ != FrameMeta:
-		r.dec.Close()
+		r.Close()
 		return nil, fmt.Errorf("%s: %w: first frame is %v, not metadata", name, ErrCorrupt, h.typ)
 	}
 	if err := json.Unmarshal(p, &r.meta); err != nil {
-		r.dec.Close()
+		r.Close()
 		return nil, fmt.Errorf("%s: %w: metadata: %v", name, ErrCorrupt, err)
 	}
 	r.frames = 1
@@ -201,9 +195,14 @@ func (r *Reader) Notes() []string {
 
 // Close releases the reader and closes the file opened by Open.
 func (r *Reader) Close() error {
-	r.dec.Close()
+	if r.dec != nil {
+		r.dec.Close()
+		r.dec = nil
+	}
 	if r.closer != nil {
-		return r.closer.Close()
+		c := r.closer
+		r.closer = nil
+		return c.Close()
 	}
 	return nil
 }
@@ -256,6 +255,16 @@ func (r *Reader) frameAt(off int64, load bool) (frameHeader, []byte, int64, erro
 		return h, nil, 0, &CorruptError{Offset: off, Reason: "checksum mismatch"}
 	}
 	if h.flags&flagZstd != 0 {
+		if r.dec == nil {
+			// made on first use: it costs more than reading a small file
+			dec, err := zstd.NewReader(nil,
+				zstd.WithDecoderConcurrency(1),
+				zstd.WithDecoderMaxMemory(maxDecoded))
+			if err != nil {
+				return h, nil, 0, fmt.Errorf("zstd decoder: %w", err)
+			}
+			r.dec = dec
+		}
 		d, err := r.dec.DecodeAll(p, r.dbuf[:0])
 		if err != nil {
 			return h, nil, 0, &CorruptError{Offset: off, Reason: "decompress: " + err.Error()}
