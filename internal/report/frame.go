@@ -1,0 +1,815 @@
+// Package report turns model data into what an engineer reads: the `top`
+// screen (a Frame rendered as tables that fit the terminal, or as JSON), the
+// summary of a whole capture with its time series, and the off-CPU profile in
+// pprof format. It reads only internal/model: everything it shows must be in
+// a snapshot or the config, so a capture renders the same anywhere.
+package report
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// FrameVersion is the version of the Frame JSON schema. Fields are only ever
+// added; a removal or a change of meaning bumps the version.
+const FrameVersion = 1
+
+// Frame is one screen of `nfstrace top`, and the unit of `--format json`:
+// host gauges (load, threads, in-flight requests, schedulers) from the latest
+// snapshot, rates and latency percentiles over a window of recent snapshots.
+// Durations are integer nanoseconds (fields ending in _ns), rates are per
+// second, fractions are 0..1.
+type Frame struct {
+	Version int `json:"version"`
+	// Start and End bound the window; IntervalSec is the latest snapshot's
+	// length, WindowSec the total length the rates and percentiles cover.
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	IntervalSec float64   `json:"interval_s"`
+	WindowSec   float64   `json:"window_s"`
+	Snapshots   int       `json:"snapshots"`
+	Sort        string    `json:"sort"`
+
+	Header    Header          `json:"header"`
+	Load      LoadSummary     `json:"load"`
+	Pressure  *PressureLine   `json:"io_pressure,omitempty"`
+	NFSD      NFSDSummary     `json:"nfsd"`
+	WaitSites []WaitSiteRow   `json:"wait_sites"`
+	Devices   []DeviceRow     `json:"devices"`
+	Ops       []OpRow         `json:"nfs_ops"`
+	DGroups   []DGroupRow     `json:"d_groups"`
+	Changes   []SchedChangeAt `json:"sched_changes,omitempty"`
+}
+
+// Header describes the host and the tracer.
+type Header struct {
+	Host            string `json:"host"`
+	Kernel          string `json:"kernel"`
+	InstalledKernel string `json:"installed_kernel,omitempty"`
+	// NextBootDiffers is true when the newest kernel in /boot is not the running one.
+	NextBootDiffers bool   `json:"next_boot_differs"`
+	Backend         string `json:"backend"`
+	BackendDetail   string `json:"backend_detail"`
+	Targets         string `json:"targets"`
+	// Events and Lost are summed over the window; TracerCPU is the tracer's
+	// own CPU time as a fraction of one CPU over the window.
+	Events    uint64  `json:"events"`
+	Lost      uint64  `json:"lost"`
+	TracerCPU float64 `json:"tracer_cpu"`
+}
+
+// LoadSummary is the load average and its decomposition at the window's end.
+type LoadSummary struct {
+	Avg1    float64 `json:"avg1"`
+	Avg5    float64 `json:"avg5"`
+	Avg15   float64 `json:"avg15"`
+	Running int     `json:"running"`
+	InD     int     `json:"in_d"`
+	// DByComm counts the tasks in D by command name, most first.
+	DByComm []CommCount `json:"d_by_comm"`
+}
+
+// CommCount is a number of tasks with one command name.
+type CommCount struct {
+	Comm  string `json:"comm"`
+	Count int    `json:"count"`
+}
+
+// PressureLine is IO pressure (/proc/pressure/io) at the window's end, in percent.
+type PressureLine struct {
+	Some10 float64 `json:"some_avg10"`
+	Full10 float64 `json:"full_avg10"`
+}
+
+// NFSDSummary is the state of the NFS server.
+type NFSDSummary struct {
+	Running  bool   `json:"running"`
+	Threads  int    `json:"threads"`
+	InD      int    `json:"in_d"`
+	Versions string `json:"versions,omitempty"`
+	// DShare is the share of nfsd thread time spent in D over the window:
+	// D-state time of nfsd threads / (threads x window). Absent when the
+	// tracer does not follow nfsd threads.
+	DShare *float64 `json:"d_share,omitempty"`
+	// DTimePerSec is the D-state time of nfsd threads per second of window.
+	DTimePerSec float64    `json:"d_time_per_s"`
+	OpsPerSec   float64    `json:"ops_per_s"`
+	ReadBps     float64    `json:"read_bytes_per_s"`
+	WriteBps    float64    `json:"write_bytes_per_s"`
+	RCHitsPerS  float64    `json:"rc_hits_per_s"`
+	Pools       []PoolRate `json:"pools,omitempty"`
+}
+
+// PoolRate is one nfsd thread pool's activity per second.
+type PoolRate struct {
+	ID              int     `json:"id"`
+	PacketsPerSec   float64 `json:"packets_per_s"`
+	QueuedPerSec    float64 `json:"sockets_queued_per_s"`
+	WokenPerSec     float64 `json:"threads_woken_per_s"`
+	TimedoutPerSec  float64 `json:"threads_timedout_per_s"`
+	PacketsInWindow uint64  `json:"packets"`
+}
+
+// Latency summarizes a histogram.
+type Latency struct {
+	Count  uint64 `json:"count"`
+	MeanNs int64  `json:"mean_ns"`
+	P50Ns  int64  `json:"p50_ns"`
+	P99Ns  int64  `json:"p99_ns"`
+	MaxNs  int64  `json:"max_ns"`
+}
+
+func latencyOf(h *model.Hist) *Latency {
+	if h.Empty() {
+		return nil
+	}
+	return &Latency{
+		Count:  h.Count,
+		MeanNs: int64(h.Mean()),
+		P50Ns:  int64(h.Quantile(0.5)),
+		P99Ns:  int64(h.Quantile(0.99)),
+		MaxNs:  int64(h.Max()),
+	}
+}
+
+// WaitSiteRow is D-state at one kernel stack, device and IO scheduler over the window.
+type WaitSiteRow struct {
+	// Site is the full stack as in the model (frames innermost first, joined by ";").
+	Site model.WaitSite `json:"site"`
+	// Short is the readable form: generic scheduler and thread-entry frames
+	// removed, frames joined by " ← ", innermost first.
+	Short     string   `json:"short"`
+	Device    string   `json:"device,omitempty"`
+	Scheduler string   `json:"scheduler,omitempty"`
+	Comms     []string `json:"comms"`
+	Ops       []string `json:"ops,omitempty"`
+	// Threads is the largest number of distinct threads seen at this site in one interval.
+	Threads     int     `json:"threads"`
+	DTimePerSec float64 `json:"d_time_per_s"`
+	SumNs       int64   `json:"sum_ns"`
+	Latency     Latency `json:"latency"`
+
+	frames []string
+}
+
+// DiskStats is a device's /proc/diskstats activity averaged over the window
+// (InFlight is from the latest snapshot).
+type DiskStats struct {
+	ReadIOPS  float64 `json:"read_iops"`
+	WriteIOPS float64 `json:"write_iops"`
+	ReadBps   float64 `json:"read_bytes_per_s"`
+	WriteBps  float64 `json:"write_bytes_per_s"`
+	AwaitMs   float64 `json:"await_ms"`
+	Util      float64 `json:"util"`
+	InFlight  uint64  `json:"in_flight"`
+}
+
+// DeviceRow is one block device under one IO scheduler. A device whose
+// scheduler changed inside the window has one row per scheduler; only the
+// row of its current scheduler carries DiskStats.
+type DeviceRow struct {
+	Name      string     `json:"name"`
+	Scheduler string     `json:"scheduler"`
+	Stats     *DiskStats `json:"diskstats,omitempty"`
+	// Queue (insert to issue, time in the scheduler) and Service (issue to
+	// complete, time in the device) come from the tracer's block histograms.
+	Queue   *Latency `json:"queue,omitempty"`
+	Service *Latency `json:"service,omitempty"`
+}
+
+// OpRow is one NFS operation.
+type OpRow struct {
+	Proto   string   `json:"proto"` // "v3", "v4"
+	Op      string   `json:"op"`
+	PerSec  float64  `json:"per_s"`
+	Count   uint64   `json:"count"`
+	Latency *Latency `json:"latency,omitempty"`
+	Errors  uint64   `json:"errors,omitempty"`
+	// TopClient sent most of this operation's RPCs; TopClientShare is its share.
+	TopClient      string  `json:"top_client,omitempty"`
+	TopClientShare float64 `json:"top_client_share,omitempty"`
+}
+
+// DGroupRow counts host tasks in D by command name and wait channel
+// (procfs, every task on the host, at the window's end).
+type DGroupRow struct {
+	Comm     string         `json:"comm"`
+	WaitChan string         `json:"wchan"`
+	Stack    model.WaitSite `json:"stack,omitempty"`
+	Short    string         `json:"short"`
+	Count    int            `json:"count"`
+
+	frames []string
+}
+
+// SchedChangeAt is an IO scheduler switch seen inside the window.
+type SchedChangeAt struct {
+	Time   time.Time `json:"time"`
+	Device string    `json:"device"`
+	From   string    `json:"from"`
+	To     string    `json:"to"`
+}
+
+// SortMode orders the frame's tables.
+type SortMode int
+
+// Sort modes.
+const (
+	// SortDTime ranks wait sites by D-time per second (the default).
+	SortDTime SortMode = iota
+	// SortWaitSite orders wait sites by their stack, so rows stay put.
+	SortWaitSite
+	// SortDevice groups wait sites by device and ranks devices by latency,
+	// showing the device table first.
+	SortDevice
+)
+
+func (m SortMode) String() string {
+	switch m {
+	case SortWaitSite:
+		return "wait-site"
+	case SortDevice:
+		return "device"
+	default:
+		return "d-time"
+	}
+}
+
+// ParseSortMode parses "d-time", "wait-site" or "device".
+func ParseSortMode(s string) (SortMode, error) {
+	switch s {
+	case "d-time", "dtime", "":
+		return SortDTime, nil
+	case "wait-site", "site":
+		return SortWaitSite, nil
+	case "device":
+		return SortDevice, nil
+	}
+	return 0, fmt.Errorf("sort %q: want d-time, wait-site or device", s)
+}
+
+// Options tune NewFrame.
+type Options struct {
+	Sort SortMode
+}
+
+// errNoSnapshots is returned for an empty window.
+var errNoSnapshots = errors.New("no snapshots to report")
+
+// NewFrame builds the frame for cfg over window, a run of consecutive
+// snapshots oldest first; the last one is the latest.
+func NewFrame(cfg model.Config, window []*model.Snapshot, opt Options) (*Frame, error) {
+	if len(window) == 0 {
+		return nil, errNoSnapshots
+	}
+	for i, s := range window {
+		if s == nil {
+			return nil, fmt.Errorf("snapshot %d is missing", i)
+		}
+	}
+	latest := window[len(window)-1]
+	f := &Frame{
+		Version:     FrameVersion,
+		Start:       window[0].Start,
+		End:         latest.End,
+		IntervalSec: latest.Interval().Seconds(),
+		Snapshots:   len(window),
+	}
+	for _, s := range window {
+		if d := s.Interval().Seconds(); d > 0 {
+			f.WindowSec += d
+		}
+	}
+	f.Header = buildHeader(cfg, window, f.WindowSec)
+	f.Load = buildLoad(&latest.Host.Load)
+	if p := latest.Host.Pressure; p != nil {
+		f.Pressure = &PressureLine{Some10: p.SomeAvg10, Full10: p.FullAvg10}
+	}
+	f.WaitSites = buildWaitSites(window, f.WindowSec)
+	f.Devices = buildDevices(window)
+	f.Ops = buildOps(window, f.WindowSec)
+	f.NFSD = buildNFSD(cfg, window, f.WindowSec, f.Ops)
+	f.DGroups = buildDGroups(latest.Host.Load.DGroups)
+	for _, s := range window {
+		for _, c := range s.Host.Changes {
+			f.Changes = append(f.Changes, SchedChangeAt(c))
+		}
+	}
+	f.SortBy(opt.Sort)
+	return f, nil
+}
+
+func perSec(v, sec float64) float64 {
+	if sec <= 0 {
+		return 0
+	}
+	return v / sec
+}
+
+func buildHeader(cfg model.Config, window []*model.Snapshot, sec float64) Header {
+	h := Header{
+		Host:            cfg.Hostname,
+		Kernel:          cfg.KernelRelease,
+		InstalledKernel: cfg.InstalledKernel,
+		NextBootDiffers: cfg.NextBootDiffers(),
+		Backend:         cfg.Backend.Name,
+		BackendDetail:   cfg.Backend.Detail,
+		Targets:         cfg.Targets,
+	}
+	var cpu time.Duration
+	for _, s := range window {
+		h.Events += s.Stats.Events
+		h.Lost += s.Stats.Lost
+		cpu += s.Stats.CPU
+	}
+	h.TracerCPU = perSec(cpu.Seconds(), sec)
+	return h
+}
+
+func buildLoad(l *model.Load) LoadSummary {
+	ls := LoadSummary{Avg1: l.Avg1, Avg5: l.Avg5, Avg15: l.Avg15, Running: l.Running, InD: l.InD}
+	by := map[string]int{}
+	for _, g := range l.DGroups {
+		by[g.Comm] += g.Count
+	}
+	ls.DByComm = make([]CommCount, 0, len(by))
+	for c, n := range by {
+		ls.DByComm = append(ls.DByComm, CommCount{c, n})
+	}
+	sort.Slice(ls.DByComm, func(i, j int) bool {
+		a, b := ls.DByComm[i], ls.DByComm[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return a.Comm < b.Comm
+	})
+	return ls
+}
+
+type siteKey struct {
+	site              model.WaitSite
+	device, scheduler string
+}
+
+type siteAcc struct {
+	hist    model.Hist
+	comms   map[string]bool
+	ops     map[string]bool
+	threads int
+}
+
+func buildWaitSites(window []*model.Snapshot, sec float64) []WaitSiteRow {
+	acc := map[siteKey]*siteAcc{}
+	var order []siteKey
+	for _, s := range window {
+		threads := map[siteKey]int{}
+		for i := range s.DState {
+			d := &s.DState[i]
+			k := siteKey{d.WaitSite, d.Device, d.Scheduler}
+			a := acc[k]
+			if a == nil {
+				a = &siteAcc{comms: map[string]bool{}, ops: map[string]bool{}}
+				acc[k] = a
+				order = append(order, k)
+			}
+			a.hist.Merge(&d.Hist)
+			if d.Comm != "" {
+				a.comms[d.Comm] = true
+			}
+			if d.Op != "" {
+				a.ops[strings.ToUpper(d.Op)] = true
+			}
+			threads[k] += d.Threads
+		}
+		for k, n := range threads {
+			acc[k].threads = max(acc[k].threads, n)
+		}
+	}
+	rows := make([]WaitSiteRow, 0, len(order))
+	for _, k := range order {
+		a := acc[k]
+		fr := shortFrames(k.site)
+		r := WaitSiteRow{
+			Site:        k.site,
+			Short:       shortStack(fr, 0, 0),
+			Device:      k.device,
+			Scheduler:   k.scheduler,
+			Comms:       sortedKeys(a.comms),
+			Ops:         sortedKeys(a.ops),
+			Threads:     a.threads,
+			SumNs:       int64(a.hist.SumNs),
+			DTimePerSec: perSec(a.hist.Sum().Seconds(), sec),
+			frames:      fr,
+		}
+		if l := latencyOf(&a.hist); l != nil {
+			r.Latency = *l
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+type devAcc struct {
+	sec                            float64
+	rIOPS, wIOPS, rBps, wBps, util float64
+	awaitWeighted, awaitWeight     float64
+}
+
+type blockKey struct{ device, scheduler string }
+
+type blockAcc struct{ queue, service model.Hist }
+
+func buildDevices(window []*model.Snapshot) []DeviceRow {
+	latest := window[len(window)-1]
+	acc := map[string]*devAcc{}
+	blocks := map[blockKey]*blockAcc{}
+	var blockOrder []blockKey
+	for _, s := range window {
+		d := s.Interval().Seconds()
+		for _, dev := range s.Host.Devices {
+			a := acc[dev.Name]
+			if a == nil {
+				a = &devAcc{}
+				acc[dev.Name] = a
+			}
+			a.sec += d
+			a.rIOPS += dev.ReadIOPS * d
+			a.wIOPS += dev.WriteIOPS * d
+			a.rBps += dev.ReadBps * d
+			a.wBps += dev.WriteBps * d
+			a.util += dev.Util * d
+			ios := (dev.ReadIOPS + dev.WriteIOPS) * d
+			a.awaitWeighted += dev.AwaitMs * ios
+			a.awaitWeight += ios
+		}
+		for i := range s.Block {
+			b := &s.Block[i]
+			k := blockKey{b.Device, b.Scheduler}
+			ba := blocks[k]
+			if ba == nil {
+				ba = &blockAcc{}
+				blocks[k] = ba
+				blockOrder = append(blockOrder, k)
+			}
+			ba.queue.Merge(&b.Queue)
+			ba.service.Merge(&b.Service)
+		}
+	}
+	rows := make([]DeviceRow, 0, len(latest.Host.Devices)+len(blockOrder))
+	used := map[blockKey]bool{}
+	for _, dev := range latest.Host.Devices {
+		a := acc[dev.Name]
+		st := &DiskStats{InFlight: dev.InFlight}
+		if a.sec > 0 {
+			st.ReadIOPS = a.rIOPS / a.sec
+			st.WriteIOPS = a.wIOPS / a.sec
+			st.ReadBps = a.rBps / a.sec
+			st.WriteBps = a.wBps / a.sec
+			st.Util = a.util / a.sec
+		} else {
+			st.ReadIOPS, st.WriteIOPS = dev.ReadIOPS, dev.WriteIOPS
+			st.ReadBps, st.WriteBps, st.Util = dev.ReadBps, dev.WriteBps, dev.Util
+		}
+		if a.awaitWeight > 0 {
+			st.AwaitMs = a.awaitWeighted / a.awaitWeight
+		}
+		r := DeviceRow{Name: dev.Name, Scheduler: dev.Scheduler, Stats: st}
+		k := blockKey{dev.Name, dev.Scheduler}
+		if ba := blocks[k]; ba != nil {
+			r.Queue, r.Service = latencyOf(&ba.queue), latencyOf(&ba.service)
+			used[k] = true
+		}
+		rows = append(rows, r)
+	}
+	// Block data under a scheduler the device no longer runs, or for a
+	// device the host view does not list.
+	for _, k := range blockOrder {
+		if used[k] {
+			continue
+		}
+		ba := blocks[k]
+		rows = append(rows, DeviceRow{Name: k.device, Scheduler: k.scheduler,
+			Queue: latencyOf(&ba.queue), Service: latencyOf(&ba.service)})
+	}
+	return rows
+}
+
+// opKey normalizes the protocol and operation names the host reader
+// (/proc/net/rpc/nfsd: "v3", "v4op", "v4proc") and the tracer ("v3",
+// "v4.2") use, so that counts and latencies of one operation meet.
+func opKey(proto, op string) (string, string) {
+	p := strings.ToLower(proto)
+	p = strings.TrimSuffix(p, "op")
+	p = strings.TrimSuffix(p, "proc")
+	if i := strings.IndexByte(p, '.'); i > 0 {
+		p = p[:i]
+	}
+	return p, strings.ToUpper(op)
+}
+
+type opAcc struct {
+	count   float64
+	counted bool
+	hist    model.Hist
+	errors  uint64
+	clients map[string]uint64
+}
+
+func buildOps(window []*model.Snapshot, sec float64) []OpRow {
+	type key struct{ proto, op string }
+	acc := map[key]*opAcc{}
+	get := func(k key) *opAcc {
+		a := acc[k]
+		if a == nil {
+			a = &opAcc{clients: map[string]uint64{}}
+			acc[k] = a
+		}
+		return a
+	}
+	for _, s := range window {
+		d := s.Interval().Seconds()
+		for _, oc := range s.Host.NFSD.Ops {
+			p, o := opKey(oc.Proto, oc.Op)
+			a := get(key{p, o})
+			c := float64(oc.Count)
+			if c == 0 && oc.Rate > 0 {
+				c = oc.Rate * d
+			}
+			a.count += c
+			a.counted = true
+		}
+		for i := range s.RPC {
+			r := &s.RPC[i]
+			p, o := opKey(r.Version, r.Op)
+			a := get(key{p, o})
+			a.hist.Merge(&r.Hist)
+			if r.Status != "" && !strings.EqualFold(r.Status, "ok") {
+				a.errors += r.Hist.Count
+			}
+			if r.Client != "" {
+				a.clients[r.Client] += r.Hist.Count
+			}
+		}
+	}
+	rows := make([]OpRow, 0, len(acc))
+	for k, a := range acc {
+		r := OpRow{Proto: k.proto, Op: k.op, Latency: latencyOf(&a.hist), Errors: a.errors}
+		if a.counted {
+			r.Count = uint64(a.count + 0.5)
+		} else {
+			r.Count = a.hist.Count
+		}
+		r.PerSec = perSec(float64(r.Count), sec)
+		var total uint64
+		for c, n := range a.clients {
+			total += n
+			if n > a.clients[r.TopClient] || (n == a.clients[r.TopClient] && (r.TopClient == "" || c < r.TopClient)) {
+				r.TopClient = c
+			}
+		}
+		if total > 0 {
+			r.TopClientShare = float64(a.clients[r.TopClient]) / float64(total)
+		}
+		if r.Count == 0 && r.Latency == nil {
+			continue
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// isV4Envelope reports whether an operation is the NFSv4 procedure that
+// carries the real operations; counting it as well would count twice.
+func isV4Envelope(proto, op string) bool {
+	return proto == "v4" && (op == "COMPOUND" || op == "NULL")
+}
+
+func buildNFSD(cfg model.Config, window []*model.Snapshot, sec float64, ops []OpRow) NFSDSummary {
+	latest := window[len(window)-1]
+	n := &latest.Host.NFSD
+	s := NFSDSummary{Running: n.Running, Threads: n.Threads, InD: n.ThreadsInD, Versions: n.Versions}
+	for _, o := range ops {
+		if !isV4Envelope(o.Proto, o.Op) {
+			s.OpsPerSec += o.PerSec
+		}
+	}
+	var dNs, threadSec float64
+	var nfsdRows bool
+	pools := map[int]*model.Pool{}
+	var poolIDs []int
+	var rBytes, wBytes, rcHits uint64
+	for _, snap := range window {
+		for i := range snap.DState {
+			if snap.DState[i].Comm == "nfsd" {
+				dNs += float64(snap.DState[i].Hist.SumNs)
+				nfsdRows = true
+			}
+		}
+		threadSec += float64(snap.Host.NFSD.Threads) * snap.Interval().Seconds()
+		rBytes += snap.Host.NFSD.ReadBytes
+		wBytes += snap.Host.NFSD.WriteBytes
+		rcHits += snap.Host.NFSD.RCHits
+		for _, p := range snap.Host.NFSD.Pools {
+			a := pools[p.ID]
+			if a == nil {
+				a = &model.Pool{ID: p.ID}
+				pools[p.ID] = a
+				poolIDs = append(poolIDs, p.ID)
+			}
+			a.PacketsArrived += p.PacketsArrived
+			a.SocketsQueued += p.SocketsQueued
+			a.ThreadsWoken += p.ThreadsWoken
+			a.ThreadsTimedout += p.ThreadsTimedout
+		}
+	}
+	s.DTimePerSec = perSec(dNs/1e9, sec)
+	tracesNFSD := nfsdRows || cfg.Targets == "" || strings.Contains(cfg.Targets, "nfsd") || strings.Contains(cfg.Targets, "all")
+	if n.Running && threadSec > 0 && cfg.Backend.Name != "" && tracesNFSD {
+		share := min(dNs/1e9/threadSec, 1)
+		s.DShare = &share
+	}
+	s.ReadBps = perSec(float64(rBytes), sec)
+	s.WriteBps = perSec(float64(wBytes), sec)
+	s.RCHitsPerS = perSec(float64(rcHits), sec)
+	slices.Sort(poolIDs)
+	for _, id := range poolIDs {
+		p := pools[id]
+		s.Pools = append(s.Pools, PoolRate{
+			ID:              id,
+			PacketsPerSec:   perSec(float64(p.PacketsArrived), sec),
+			QueuedPerSec:    perSec(float64(p.SocketsQueued), sec),
+			WokenPerSec:     perSec(float64(p.ThreadsWoken), sec),
+			TimedoutPerSec:  perSec(float64(p.ThreadsTimedout), sec),
+			PacketsInWindow: p.PacketsArrived,
+		})
+	}
+	return s
+}
+
+func buildDGroups(groups []model.TaskGroup) []DGroupRow {
+	rows := make([]DGroupRow, 0, len(groups))
+	for _, g := range groups {
+		r := DGroupRow{Comm: g.Comm, WaitChan: g.WaitChan, Stack: g.Stack, Count: g.Count}
+		if g.Stack != "" {
+			r.frames = shortFrames(g.Stack)
+		} else if g.WaitChan != "" {
+			r.frames = []string{g.WaitChan}
+		}
+		r.Short = shortStack(r.frames, 0, 0)
+		rows = append(rows, r)
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		if a.Comm != b.Comm {
+			return a.Comm < b.Comm
+		}
+		return a.Short < b.Short
+	})
+	return rows
+}
+
+// SortBy orders the frame's tables for mode. Every order ends in a total
+// tie-break, so equal inputs render identically.
+func (f *Frame) SortBy(mode SortMode) {
+	f.Sort = mode.String()
+	ws := f.WaitSites
+	byDTime := func(a, b WaitSiteRow) int {
+		if a.SumNs != b.SumNs {
+			if a.SumNs > b.SumNs {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(string(a.Site)+"\x00"+a.Device+"\x00"+a.Scheduler,
+			string(b.Site)+"\x00"+b.Device+"\x00"+b.Scheduler)
+	}
+	switch mode {
+	case SortWaitSite:
+		slices.SortFunc(ws, func(a, b WaitSiteRow) int {
+			if c := strings.Compare(a.Short, b.Short); c != 0 {
+				return c
+			}
+			return byDTime(a, b)
+		})
+	case SortDevice:
+		slices.SortFunc(ws, func(a, b WaitSiteRow) int {
+			if c := strings.Compare(a.Device+"\x00"+a.Scheduler, b.Device+"\x00"+b.Scheduler); c != 0 {
+				return c
+			}
+			return byDTime(a, b)
+		})
+	default:
+		slices.SortFunc(ws, byDTime)
+	}
+
+	devLatency := func(r DeviceRow) float64 {
+		if r.Service != nil {
+			return float64(r.Service.P99Ns)
+		}
+		if r.Stats != nil {
+			return r.Stats.AwaitMs * 1e6
+		}
+		return 0
+	}
+	slices.SortFunc(f.Devices, func(a, b DeviceRow) int {
+		c := cmpBusy(a, b)
+		if mode == SortDevice {
+			c = cmpDesc(devLatency(a), devLatency(b))
+		}
+		if c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		// The current scheduler's row first.
+		if (a.Stats != nil) != (b.Stats != nil) {
+			if a.Stats != nil {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Scheduler, b.Scheduler)
+	})
+
+	slices.SortFunc(f.Ops, func(a, b OpRow) int {
+		if a.PerSec != b.PerSec {
+			if a.PerSec > b.PerSec {
+				return -1
+			}
+			return 1
+		}
+		var x, y uint64
+		if a.Latency != nil {
+			x = a.Latency.Count
+		}
+		if b.Latency != nil {
+			y = b.Latency.Count
+		}
+		if x != y {
+			if x > y {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Proto+" "+a.Op, b.Proto+" "+b.Op)
+	})
+}
+
+// cmpDesc orders larger values first.
+func cmpDesc[T int | uint64 | float64](x, y T) int {
+	switch {
+	case x > y:
+		return -1
+	case x < y:
+		return 1
+	}
+	return 0
+}
+
+// cmpBusy ranks devices for the default view: utilization, then IOPS, then
+// requests in flight, then traced requests.
+func cmpBusy(a, b DeviceRow) int {
+	var sa, sb DiskStats
+	if a.Stats != nil {
+		sa = *a.Stats
+	}
+	if b.Stats != nil {
+		sb = *b.Stats
+	}
+	if c := cmpDesc(sa.Util, sb.Util); c != 0 {
+		return c
+	}
+	if c := cmpDesc(sa.ReadIOPS+sa.WriteIOPS, sb.ReadIOPS+sb.WriteIOPS); c != 0 {
+		return c
+	}
+	if c := cmpDesc(sa.InFlight, sb.InFlight); c != 0 {
+		return c
+	}
+	var x, y uint64
+	if a.Service != nil {
+		x = a.Service.Count
+	}
+	if b.Service != nil {
+		y = b.Service.Count
+	}
+	return cmpDesc(x, y)
+}

@@ -1,0 +1,473 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Layout is the space a frame is rendered into.
+type Layout struct {
+	// Width and Height are the terminal's size in columns and lines; 0 means
+	// no limit (a file, a pipe, a test).
+	Width, Height int
+	// Title starts the first line; "nfstrace top" when empty.
+	Title string
+}
+
+// minSectionRows is how many rows every table keeps before another one grows
+// when the screen is too short for all.
+const minSectionRows = 3
+
+// section is one table of the frame, already rendered.
+type section struct {
+	header string
+	rows   []string
+	// more names what hidden rows are ("more wait sites").
+	more string
+}
+
+// Render writes the frame as text, without escape codes.
+func (f *Frame) Render(w io.Writer, l Layout) error {
+	lines, err := f.Lines(l)
+	if err != nil {
+		return err
+	}
+	for _, line := range lines {
+		if _, err := io.WriteString(w, line+"\n"); err != nil {
+			return fmt.Errorf("write frame: %w", err)
+		}
+	}
+	return nil
+}
+
+// Lines renders the frame as text lines that fit l: each at most l.Width
+// columns, at most l.Height lines, tables cut with "... N more" rows.
+func (f *Frame) Lines(l Layout) ([]string, error) {
+	fixed := f.headLines(l)
+	secs, err := f.sections(l.Width)
+	if err != nil {
+		return nil, err
+	}
+	body := fitSections(secs, l.Height-len(fixed))
+	out := append(fixed, body...)
+	if l.Height > 0 && len(out) > l.Height {
+		out = out[:l.Height]
+	}
+	for i := range out {
+		out[i] = truncate(out[i], l.Width)
+	}
+	return out, nil
+}
+
+// headLines are the lines above the tables: title and backend, load, nfsd,
+// scheduler changes.
+func (f *Frame) headLines(l Layout) []string {
+	title := l.Title
+	if title == "" {
+		title = "nfstrace top"
+	}
+	h := &f.Header
+	first := fmt.Sprintf("%s — %s  kernel %s", title, orDash(h.Host), orDash(h.Kernel))
+	stats := fmt.Sprintf("  lost %s  window %s", fmtCount(float64(h.Lost)), fmtSeconds(f.WindowSec))
+	var lines []string
+	if h.NextBootDiffers {
+		// The warning gets a line of its own rather than be cut.
+		warn := "⚠ next boot runs " + h.InstalledKernel
+		if l.Width <= 0 || width(first)+2+width(warn)+width(stats) <= l.Width {
+			lines = append(lines, first+"  "+warn+stats)
+		} else {
+			lines = append(lines, first+stats, warn)
+		}
+	} else {
+		lines = append(lines, first+stats)
+	}
+
+	backend := h.BackendDetail
+	if backend == "" {
+		backend = orDash(h.Backend)
+	}
+	line := fmt.Sprintf("tracer cpu %s  backend %s", fmtPct(h.TracerCPU), backend)
+	if h.Targets != "" {
+		line += "  targets " + h.Targets
+	}
+	lines = append(lines, line)
+
+	load := f.loadLine(l.Width)
+	if f.Pressure != nil {
+		p := fmt.Sprintf("io pressure some %.0f%% full %.0f%%", f.Pressure.Some10, f.Pressure.Full10)
+		if l.Width <= 0 || width(load)+3+width(p) <= l.Width {
+			load += "   " + p
+			lines = append(lines, load)
+		} else {
+			lines = append(lines, load, p)
+		}
+	} else {
+		lines = append(lines, load)
+	}
+	lines = append(lines, wrapParts(f.nfsdParts(), l.Width, "nfsd ")...)
+	const maxChanges = 3
+	for i, c := range f.Changes {
+		if i == maxChanges {
+			lines = append(lines, fmt.Sprintf("... %d more scheduler changes", len(f.Changes)-maxChanges))
+			break
+		}
+		lines = append(lines, fmt.Sprintf("scheduler change: %s %s → %s at %s", c.Device, orDash(c.From), orDash(c.To), c.Time.UTC().Format("15:04:05")))
+	}
+	return lines
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// loadLine decomposes the load: "load 87.4 64.1 35.2 = 3 running + 61 in D:
+// nfsd 58, rsync 1", cutting the list of commands to fit maxWidth.
+func (f *Frame) loadLine(maxWidth int) string {
+	ld := &f.Load
+	s := fmt.Sprintf("load %.2f %.2f %.2f = %d running + %d in D", ld.Avg1, ld.Avg5, ld.Avg15, ld.Running, ld.InD)
+	n := len(ld.DByComm)
+	if n == 0 {
+		return s
+	}
+	items := make([]string, n)
+	for i, c := range ld.DByComm {
+		items[i] = fmt.Sprintf("%s %d", c.Comm, c.Count)
+	}
+	line := func(k int) string {
+		l := s + ": " + strings.Join(items[:k], ", ")
+		if k < n {
+			if k > 0 {
+				l += ", "
+			}
+			l += fmt.Sprintf("… %d more", n-k)
+		}
+		return l
+	}
+	for k := n; k > 0; k-- {
+		if l := line(k); maxWidth <= 0 || width(l) <= maxWidth {
+			return l
+		}
+	}
+	return line(0)
+}
+
+// nfsdParts describes the NFS server: threads and D-state, throughput, and
+// its thread pools, as parts that wrapParts fits into lines.
+func (f *Frame) nfsdParts() []string {
+	n := &f.NFSD
+	if !n.Running {
+		return []string{"nfsd is not running on this host"}
+	}
+	main := fmt.Sprintf("nfsd: %d threads, %d in D", n.Threads, n.InD)
+	if n.DShare != nil {
+		main += fmt.Sprintf(" (%s of thread time)", fmtPct(*n.DShare))
+	}
+	main += fmt.Sprintf(", %s ops/s", fmtCount(n.OpsPerSec))
+	parts := []string{main}
+	if n.ReadBps > 0 || n.WriteBps > 0 {
+		parts = append(parts, fmt.Sprintf("read %s MB/s, write %s MB/s", fmtMBps(n.ReadBps), fmtMBps(n.WriteBps)))
+	}
+	var t PoolRate
+	for _, p := range n.Pools {
+		t.PacketsPerSec += p.PacketsPerSec
+		t.WokenPerSec += p.WokenPerSec
+		t.QueuedPerSec += p.QueuedPerSec
+		t.TimedoutPerSec += p.TimedoutPerSec
+	}
+	var pools string
+	switch len(n.Pools) {
+	case 0:
+		return parts
+	case 1:
+		pools = fmt.Sprintf("pool %d:", n.Pools[0].ID)
+	default:
+		pools = fmt.Sprintf("%d pools:", len(n.Pools))
+	}
+	pools += fmt.Sprintf(" %s packets/s, %s woken/s, %s sockets queued/s",
+		fmtCount(t.PacketsPerSec), fmtCount(t.WokenPerSec), fmtCount(t.QueuedPerSec))
+	if t.TimedoutPerSec > 0 {
+		pools += fmt.Sprintf(", %s timed out/s", fmtCount(t.TimedoutPerSec))
+	}
+	return append(parts, pools)
+}
+
+// wrapParts joins parts with "; " into lines of at most maxWidth columns
+// (0: one line); continuation lines start with prefix.
+func wrapParts(parts []string, maxWidth int, prefix string) []string {
+	var lines []string
+	cur := ""
+	for _, p := range parts {
+		switch {
+		case cur == "":
+			cur = p
+		case maxWidth <= 0 || width(cur)+2+width(p) <= maxWidth:
+			cur += "; " + p
+		default:
+			lines = append(lines, cur)
+			cur = prefix + p
+		}
+	}
+	return append(lines, cur)
+}
+
+// sections renders the tables in the order the sort mode puts them.
+func (f *Frame) sections(maxWidth int) ([]section, error) {
+	waits, err := f.waitSection(maxWidth)
+	if err != nil {
+		return nil, err
+	}
+	devs, err := f.deviceSection(maxWidth)
+	if err != nil {
+		return nil, err
+	}
+	ops, err := f.opSection(maxWidth)
+	if err != nil {
+		return nil, err
+	}
+	var out []section
+	if f.Sort == SortDevice.String() {
+		out = []section{devs, waits}
+	} else {
+		out = []section{waits, devs}
+	}
+	if ops.header != "" {
+		out = append(out, ops)
+	}
+	return out, nil
+}
+
+func fromTable(t *table, maxWidth int, more string) (section, error) {
+	lines, err := t.lines(maxWidth)
+	if err != nil {
+		return section{}, err
+	}
+	return section{header: lines[0], rows: lines[1:], more: more}, nil
+}
+
+// uniform reports whether every row has the same single value.
+func uniform(vals [][]string) bool {
+	for _, v := range vals {
+		if len(v) != 1 || v[0] != vals[0][0] {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *Frame) waitSection(maxWidth int) (section, error) {
+	if len(f.WaitSites) == 0 {
+		if len(f.DGroups) > 0 {
+			return f.dgroupSection(maxWidth)
+		}
+		return section{
+			header: "WAIT SITE",
+			rows:   []string{"no D-state seen in the traced threads"},
+		}, nil
+	}
+	var comms [][]string
+	var hasDev, hasOps bool
+	for _, r := range f.WaitSites {
+		comms = append(comms, r.Comms)
+		hasDev = hasDev || r.Device != "" || r.Scheduler != ""
+		hasOps = hasOps || len(r.Ops) > 0
+	}
+	showComm := !uniform(comms)
+	t := &table{cols: []column{
+		{header: "WAIT SITE (kernel stack)", flex: true},
+		{header: "COMM", drop: 5},
+		{header: "DEVICE/SCHED", drop: 2},
+		{header: "THREADS", right: true},
+		{header: "D-TIME/s", right: true},
+		{header: "p50", right: true},
+		{header: "p99", right: true},
+		{header: "MAX", right: true, drop: 4},
+		{header: "OPS", drop: 3},
+	}}
+	for _, r := range f.WaitSites {
+		dev := ""
+		switch {
+		case r.Device == "" && r.Scheduler == "":
+		case r.Device == "-" || r.Device == "":
+			dev = "not block IO"
+		default:
+			dev = r.Device + "/" + orDash(r.Scheduler)
+		}
+		t.rows = append(t.rows, []string{
+			r.Short,
+			strings.Join(r.Comms, ","),
+			dev,
+			fmt.Sprint(r.Threads),
+			fmtDur(secondsDur(r.DTimePerSec)),
+			fmtNs(r.Latency.P50Ns),
+			fmtNs(r.Latency.P99Ns),
+			fmtNs(r.Latency.MaxNs),
+			strings.Join(r.Ops, ","),
+		})
+	}
+	t.shrink = func(i, w int) string { return shortStack(f.WaitSites[i].frames, w, 0) }
+	t.hide(map[int]bool{1: !showComm, 2: !hasDev, 8: !hasOps})
+	return fromTable(t, maxWidth, "wait sites")
+}
+
+func (f *Frame) dgroupSection(maxWidth int) (section, error) {
+	t := &table{cols: []column{
+		{header: "TASKS IN D (comm, wait channel or stack)", flex: true},
+		{header: "COMM"},
+		{header: "TASKS", right: true},
+	}}
+	for _, r := range f.DGroups {
+		t.rows = append(t.rows, []string{orDash(r.Short), r.Comm, fmt.Sprint(r.Count)})
+	}
+	t.shrink = func(i, w int) string { return shortStack(f.DGroups[i].frames, w, 0) }
+	return fromTable(t, maxWidth, "task groups")
+}
+
+func (f *Frame) deviceSection(maxWidth int) (section, error) {
+	var hasBlock bool
+	for _, r := range f.Devices {
+		hasBlock = hasBlock || r.Queue != nil || r.Service != nil
+	}
+	t := &table{cols: []column{
+		{header: "DEVICE"},
+		{header: "SCHED"},
+		{header: "IOPS", right: true},
+		{header: "MB/s", right: true, drop: 3},
+		{header: "AWAIT", right: true, drop: 2},
+		{header: "UTIL", right: true},
+		{header: "INFLIGHT", right: true, drop: 4},
+		{header: "QUEUE p99", right: true, drop: 1},
+		{header: "DEVICE p99", right: true},
+	}}
+	for _, r := range f.Devices {
+		row := []string{r.Name, orDash(r.Scheduler), "", "", "", "", "", "-", "-"}
+		if s := r.Stats; s != nil {
+			row[2] = fmtCount(s.ReadIOPS + s.WriteIOPS)
+			row[3] = fmtMBps(s.ReadBps + s.WriteBps)
+			row[4] = fmtDur(msDur(s.AwaitMs))
+			row[5] = fmtPct(s.Util)
+			row[6] = fmt.Sprint(s.InFlight)
+		} else {
+			row[2] = "(earlier)"
+		}
+		if r.Queue != nil {
+			row[7] = fmtNs(r.Queue.P99Ns)
+		}
+		if r.Service != nil {
+			row[8] = fmtNs(r.Service.P99Ns)
+		}
+		t.rows = append(t.rows, row)
+	}
+	if len(t.rows) == 0 {
+		return section{header: "DEVICE", rows: []string{"no block devices"}}, nil
+	}
+	t.hide(map[int]bool{7: !hasBlock, 8: !hasBlock})
+	return fromTable(t, maxWidth, "devices")
+}
+
+func (f *Frame) opSection(maxWidth int) (section, error) {
+	if len(f.Ops) == 0 {
+		if f.NFSD.Running {
+			return section{header: "NFS OP", rows: []string{"no NFS operations in the window"}}, nil
+		}
+		return section{}, nil
+	}
+	var hasLat, hasErr, hasClient bool
+	for _, r := range f.Ops {
+		hasLat = hasLat || r.Latency != nil
+		hasErr = hasErr || r.Errors > 0
+		hasClient = hasClient || r.TopClient != ""
+	}
+	t := &table{cols: []column{
+		{header: "NFS OP"},
+		{header: "OPS/s", right: true},
+		{header: "p50", right: true},
+		{header: "p99", right: true},
+		{header: "MAX", right: true, drop: 2},
+		{header: "ERRORS", right: true, drop: 3},
+		{header: "TOP CLIENT", drop: 1},
+	}}
+	for _, r := range f.Ops {
+		row := []string{r.Proto + " " + r.Op, fmtCount(r.PerSec), "-", "-", "-", fmtCount(float64(r.Errors)), ""}
+		if l := r.Latency; l != nil {
+			row[2], row[3], row[4] = fmtNs(l.P50Ns), fmtNs(l.P99Ns), fmtNs(l.MaxNs)
+		}
+		if r.TopClient != "" {
+			row[6] = fmt.Sprintf("%s (%s)", r.TopClient, fmtPct(r.TopClientShare))
+		}
+		t.rows = append(t.rows, row)
+	}
+	t.hide(map[int]bool{2: !hasLat, 3: !hasLat, 4: !hasLat, 5: !hasErr, 6: !hasClient})
+	return fromTable(t, maxWidth, "operations")
+}
+
+// hide removes the columns marked true.
+func (t *table) hide(cols map[int]bool) {
+	var keep []int
+	for c := range t.cols {
+		if !cols[c] {
+			keep = append(keep, c)
+		}
+	}
+	if len(keep) == len(t.cols) {
+		return
+	}
+	nc := make([]column, len(keep))
+	for i, c := range keep {
+		nc[i] = t.cols[c]
+	}
+	for r, row := range t.rows {
+		nr := make([]string, len(keep))
+		for i, c := range keep {
+			nr[i] = row[c]
+		}
+		t.rows[r] = nr
+	}
+	t.cols = nc
+}
+
+// fitSections lays the tables out in height lines (<= 0: no limit), a blank
+// line before each. When they do not fit, every table first gets up to
+// minSectionRows rows, then the rest goes to the tables in order; a cut
+// table ends with "... N more".
+func fitSections(secs []section, height int) []string {
+	need := 0
+	for _, s := range secs {
+		need += 2 + len(s.rows)
+	}
+	alloc := make([]int, len(secs))
+	for i, s := range secs {
+		alloc[i] = len(s.rows)
+	}
+	if height > 0 && need > height {
+		avail := height - 2*len(secs)
+		for i, s := range secs {
+			alloc[i] = max(0, min(len(s.rows), minSectionRows, avail))
+			avail -= alloc[i]
+		}
+		for i, s := range secs {
+			extra := min(len(s.rows)-alloc[i], max(avail, 0))
+			alloc[i] += extra
+			avail -= extra
+		}
+	}
+	var out []string
+	for i, s := range secs {
+		if height > 0 && len(out)+2 > height {
+			break
+		}
+		out = append(out, "", s.header)
+		rows := s.rows
+		if alloc[i] < len(rows) {
+			shown := max(alloc[i]-1, 0)
+			out = append(out, rows[:shown]...)
+			out = append(out, fmt.Sprintf("... %d more %s", len(rows)-shown, s.more))
+		} else {
+			out = append(out, rows...)
+		}
+	}
+	return out
+}

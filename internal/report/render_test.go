@@ -1,0 +1,264 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+func TestRender(t *testing.T) {
+	noTracer := busySnapshot(0)
+	noTracer.DState, noTracer.Block, noTracer.RPC = nil, nil, nil
+	noTracerCfg := busyConfig()
+	noTracerCfg.Backend = model.Backend{}
+
+	tests := []struct {
+		name    string
+		cfg     model.Config
+		window  []*model.Snapshot
+		layout  Layout
+		want    []string // lines or parts of lines that must appear
+		wantNot []string
+	}{
+		{
+			name:   "busy NFS server",
+			cfg:    busyConfig(),
+			window: busyWindow(10),
+			want: []string{
+				"nfstrace top — labstore1004  kernel 4.9.0-0.bpo.3-amd64  ⚠ next boot runs 4.4.0-3-amd64  lost 0  window 10s",
+				"tracer cpu 0.8%  backend ebpf (ring buffer)  targets nfsd kernel threads",
+				"load 87.40 64.10 35.20 = 3 running + 61 in D: nfsd 58, jbd2/drbd0-8 2, rsync 1   io pressure some 71% full 64%",
+				"nfsd: 64 threads, 58 in D (84% of thread time), 1.7k ops/s; read 2.0 MB/s, write 40.0 MB/s; pool 0: 12k packets/s, 10k woken/s, 1.9k sockets queued/s",
+				"io_schedule ← wait_on_page_bit ← __filemap_fdatawait_range ← filemap_write_and_wait_range ← ext4_sync_file ← vfs_fsync_range ← nfsd_commit ← nfsd4_commit  sda/deadline       41       38s",
+				"rwsem_down_write_failed ← call_rwsem_down_write_failed",
+				"not block IO",
+				"DEVICE  SCHED     IOPS  MB/s  AWAIT  UTIL  INFLIGHT  QUEUE p99  DEVICE p99",
+				"sda     deadline  3.9k  40.0  2.2ms   91%        28",
+				"v4 WRITE      1.2k  447ms  2.9s  2.9s       0  10.68.17.21 (75%)",
+			},
+			// Every row is nfsd: the COMM column says nothing and is left out.
+			wantNot: []string{" COMM ", "TASKS IN D", "more"},
+		},
+		{
+			name:   "no nfsd, procfs backend",
+			cfg:    idleConfig(),
+			window: []*model.Snapshot{idleSnapshot()},
+			want: []string{
+				"tracer cpu 0%  backend procfs sampler at 100 Hz: eBPF unavailable: operation not permitted  targets nfsd kernel threads",
+				"nfsd is not running on this host",
+				"load 0.42 0.30 0.25 = 1 running + 1 in D: fio 1",
+				"io_schedule ← blk_mq_get_tag ← blk_mq_submit_bio  fio       1",
+				"vda     mq-deadline    12  <0.1  400µs  1.0%         0",
+			},
+			wantNot: []string{"NFS OP", "QUEUE p99", "⚠"},
+		},
+		{
+			name:   "no tracer rows",
+			cfg:    noTracerCfg,
+			window: []*model.Snapshot{noTracer},
+			want: []string{
+				"tracer cpu 0.8%  backend -",
+				"nfsd: 64 threads, 58 in D, 1.7k ops/s;",
+				"TASKS IN D (comm, wait channel or stack)",
+				"io_schedule                               nfsd             41",
+				"NFS OP       OPS/s",
+			},
+			wantNot: []string{"of thread time", "p99", "TOP CLIENT"},
+		},
+		{
+			name:   "narrow terminal",
+			cfg:    busyConfig(),
+			window: busyWindow(3),
+			layout: Layout{Width: 60, Height: 22},
+			want: []string{
+				"nfstrace top — labstore1004  kernel 4.9.0-0.bpo.3-amd64  lo…",
+				"⚠ next boot runs 4.4.0-3-amd64",
+				"load 87.40 64.10 35.20 = 3 running + 61 in D: … 3 more",
+				"nfsd: 64 threads, 58 in D (84% of thread time), 1.7k ops/s",
+				"nfsd read 2.0 MB/s, write 40.0 MB/s",
+				"nfsd pool 0: 12k packets/s, 10k woken/s, 1.9k sockets queue…",
+				// Columns go before the stack gets unreadable.
+				"WAIT SITE (kernel stack)     THREADS  D-TIME/s    p50    p99",
+				"io_schedule ← …                   41       38s  618ms  698ms",
+				"... 2 more operations",
+			},
+			wantNot: []string{"DEVICE/SCHED", "INFLIGHT", "ERRORS"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := NewFrame(tt.cfg, tt.window, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := f.Render(&buf, tt.layout); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("missing %q", w)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(out, w) {
+					t.Errorf("unexpected %q", w)
+				}
+			}
+			checkFits(t, out, tt.layout)
+			if t.Failed() {
+				t.Logf("frame:\n%s", out)
+			}
+		})
+	}
+}
+
+// checkFits checks the layout's limits and that no line ends in spaces.
+func checkFits(t *testing.T, out string, l Layout) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if l.Height > 0 && len(lines) > l.Height {
+		t.Errorf("%d lines, height %d", len(lines), l.Height)
+	}
+	for _, line := range lines {
+		if l.Width > 0 && width(line) > l.Width {
+			t.Errorf("line of %d columns, width %d: %q", width(line), l.Width, line)
+		}
+		if strings.HasSuffix(line, " ") {
+			t.Errorf("trailing space: %q", line)
+		}
+	}
+}
+
+// manySites is a window with n distinct wait sites, the first with the most D-time.
+func manySites(n int) []*model.Snapshot {
+	s := idleSnapshot()
+	for i := range n {
+		s.DState = append(s.DState, model.DState{
+			Comm: "nfsd", WaitSite: model.WaitSite(fmt.Sprintf("io_schedule;site_%02d", i)), Threads: 1,
+			Hist: hist(n-i, time.Millisecond),
+		})
+	}
+	return []*model.Snapshot{s}
+}
+
+func TestRenderHeightCutsRows(t *testing.T) {
+	tests := []struct {
+		height   int
+		shown    int // wait-site rows shown
+		wantMore string
+	}{
+		// 4 head lines; wait sites: blank + header + rows; devices: blank + header + 1 row.
+		{height: 0, shown: 30},
+		{height: 40, shown: 30},
+		{height: 20, shown: 10, wantMore: "... 20 more wait sites"},
+		{height: 12, shown: 2, wantMore: "... 28 more wait sites"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.height), func(t *testing.T) {
+			f, err := NewFrame(idleConfig(), manySites(30), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := Layout{Width: 100, Height: tt.height}
+			lines, err := f.Lines(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := strings.Join(lines, "\n")
+			if got := strings.Count(out, "io_schedule ← site_"); got != tt.shown {
+				t.Errorf("%d wait sites shown, want %d", got, tt.shown)
+			}
+			if tt.wantMore != "" && !strings.Contains(out, tt.wantMore) {
+				t.Errorf("missing %q", tt.wantMore)
+			}
+			if tt.height > 0 && !strings.Contains(out, "vda") {
+				t.Error("the device table was squeezed out")
+			}
+			checkFits(t, out+"\n", l)
+			if t.Failed() {
+				t.Logf("frame:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestRenderDeviceSortPutsDevicesFirst(t *testing.T) {
+	f, err := NewFrame(busyConfig(), busyWindow(1), Options{Sort: SortDevice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.Render(&buf, Layout{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	d, w := strings.Index(out, "\nDEVICE "), strings.Index(out, "\nWAIT SITE")
+	if d < 0 || w < 0 || d > w {
+		t.Errorf("device table at %d, wait sites at %d; want devices first:\n%s", d, w, out)
+	}
+}
+
+func TestFrameJSON(t *testing.T) {
+	f, err := NewFrame(busyConfig(), busyWindow(2), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Version   int     `json:"version"`
+		WindowSec float64 `json:"window_s"`
+		Header    struct {
+			NextBoot bool `json:"next_boot_differs"`
+		} `json:"header"`
+		NFSD struct {
+			DShare *float64 `json:"d_share"`
+		} `json:"nfsd"`
+		WaitSites []struct {
+			Short   string `json:"short"`
+			Latency struct {
+				P99 int64 `json:"p99_ns"`
+			} `json:"latency"`
+		} `json:"wait_sites"`
+		Devices []struct {
+			Name    string           `json:"name"`
+			Service *json.RawMessage `json:"service"`
+		} `json:"devices"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatalf("decode: %v\n%s", err, buf.String())
+	}
+	if got.Version != FrameVersion || got.WindowSec != 2 || !got.Header.NextBoot || got.NFSD.DShare == nil {
+		t.Errorf("decoded %+v", got)
+	}
+	if len(got.WaitSites) != 2 || got.WaitSites[0].Short != f.WaitSites[0].Short || got.WaitSites[0].Latency.P99 != f.WaitSites[0].Latency.P99Ns {
+		t.Errorf("wait sites = %+v", got.WaitSites)
+	}
+	if len(got.Devices) != 3 || got.Devices[2].Service != nil {
+		t.Errorf("devices = %+v, want 3 with no block data on the idle sdb", got.Devices)
+	}
+
+	// Empty tables are empty lists, never null, so consumers need no special case.
+	f, err = NewFrame(idleConfig(), []*model.Snapshot{idleSnapshot()}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	if err := f.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"wait_sites": []`, `"nfs_ops": []`} {
+		if !strings.Contains(buf.String(), key) {
+			t.Errorf("missing %s in\n%s", key, buf.String())
+		}
+	}
+}
