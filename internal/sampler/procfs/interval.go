@@ -52,7 +52,7 @@ type track struct {
 	inD    bool
 	last   int64  // time of the latest sample
 	acc    int64  // the ongoing interval is accounted up to here
-	pcount uint64 // switch-in count at the latest D sample, if known
+	pcount uint64 // switch-in count at the latest sample, if known
 	hasPC  bool
 }
 
@@ -93,7 +93,7 @@ func (tr *track) observe(now int64, inD bool, pcount uint64, hasPC bool) step {
 	}
 	tr.inD = inD
 	tr.last = now
-	tr.pcount, tr.hasPC = pcount, hasPC && inD
+	tr.pcount, tr.hasPC = pcount, hasPC
 	return s
 }
 

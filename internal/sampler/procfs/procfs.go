@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,11 +67,13 @@ type Tracer struct {
 	base        time.Time
 	clock       func() int64 // ns since base; tests substitute it
 	probes      []model.Probe
+	fastPath    bool // schedstat's switch-in count works: see sampleTarget
 
 	mu       sync.Mutex
 	targets  []*target
 	agg      *agg
 	events   uint64 // thread-samples since the previous Collect
+	statRead uint64 // stat reads since New (the rest took the schedstat shortcut)
 	lost     uint64 // thread-samples not taken because ticks were missed
 	missed   atomic.Uint64
 	lastPass int64
@@ -91,7 +94,7 @@ type target struct {
 	dir      string // <proc>/PID/task/TID
 	fd       int    // open stat file; -1 once retired
 	ssfd     int    // open schedstat file; -1 if not open
-	ssTried  bool
+	state    byte   // state at the latest stat read
 	noStack  bool
 	tr       track
 	site     model.WaitSite
@@ -167,6 +170,7 @@ func newTracer(opts Options) (*Tracer, error) {
 		t.comm = regexp.MustCompile(defaultComm)
 		t.kthreadOnly = true
 	}
+	t.fastPath = pcountCounts(t.proc)
 	t.probes = t.probe()
 	if err := t.rescan(); err != nil {
 		t.closeTargets()
@@ -338,14 +342,42 @@ func (t *Tracer) probe() []model.Probe {
 	}
 	ps := []model.Probe{
 		try("stat", fmt.Sprintf("thread state at %d Hz", t.rate)),
-		try("schedstat", "splits back-to-back D intervals"),
+		try("schedstat", "splits back-to-back D intervals; skips stat reads of threads asleep since the last one"),
 		try("wchan", "wait channel of D intervals"),
 		try("stack", "top kernel frames of D intervals"),
+	}
+	if ps[1].Status == model.ProbeAttached && !t.fastPath {
+		ps[1].Status = model.ProbeUnavailable
+		ps[1].Detail = "switch-in count does not change (sched_info off)"
 	}
 	if ps[3].Status != model.ProbeAttached {
 		ps[3].Detail += ": wait sites are the wait channel only"
 	}
 	return ps
+}
+
+// pcountCounts reports whether schedstat's switch-in count works here: the
+// kernel prints "0 0 0" when sched_info is off. It sleeps a millisecond on a
+// locked thread and checks that its own count went up.
+func pcountCounts(proc string) bool {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	path := proc + "/thread-self/schedstat"
+	var buf [128]byte
+	read := func() (uint64, bool) {
+		b, err := readInto(path, buf[:])
+		if err != nil {
+			return 0, false
+		}
+		return parsePcount(b)
+	}
+	before, ok := read()
+	if !ok {
+		return false
+	}
+	time.Sleep(time.Millisecond)
+	after, ok := read()
+	return ok && after > before
 }
 
 // readInto reads a small file with one read into buf.

@@ -44,9 +44,24 @@ func (t *Tracer) pass() {
 	}
 }
 
-// sampleTarget reads one thread's state and feeds the estimator. In the common
-// case (state unchanged, not D) it is one pread and a scan for ')'.
+// sampleTarget takes one sample of a thread and feeds the estimator.
+//
+// Reading /proc/PID/task/TID/stat costs about 4 us (the kernel formats 52
+// fields), schedstat about 1.4 us. So schedstat is read first, and when the
+// thread's switch-in count has not changed since a stat read found it asleep
+// out of D (S, I, T, Z...), its state cannot be D: a thread only enters D by
+// running, and it has not run since. It is at most woken and waiting for a CPU.
+// Then stat is not read. Threads seen running or in D, or whose schedstat is
+// unusable, are read in full. Reading schedstat before stat keeps this safe: a
+// switch-in after the schedstat read makes the next count differ.
 func (t *Tracer) sampleTarget(tg *target) {
+	pc, hasPC := t.readPcount(tg)
+	if hasPC && t.fastPath && tg.tr.seen && tg.tr.hasPC && pc == tg.tr.pcount && asleep(tg.state) {
+		t.events++
+		tg.tr.observe(t.clock(), false, pc, true)
+		return
+	}
+	t.statRead++
 	n, err := unix.Pread(tg.fd, t.buf.stat[:], 0)
 	now := t.clock()
 	if err != nil || n == 0 {
@@ -61,19 +76,24 @@ func (t *Tracer) sampleTarget(tg *target) {
 		return
 	}
 	t.events++
-	inD := state == 'D'
-	var pc uint64
-	var hasPC bool
-	if inD {
-		pc, hasPC = t.readPcount(tg)
-	}
-	s := tg.tr.observe(now, inD, pc, hasPC)
+	tg.state = state
+	s := tg.tr.observe(now, state == 'D', pc, hasPC)
 	if s.Ended {
 		t.agg.add(tg.comm, tg.site, tg.tid, s.Piece)
 	}
 	if s.Began {
 		tg.site = t.waitSite(tg)
 	}
+}
+
+// asleep reports whether a state is a sleep other than D that only the thread
+// itself, by running, can turn into D.
+func asleep(state byte) bool {
+	switch state {
+	case 'S', 'I', 'T', 't', 'Z', 'X', 'x', 'P':
+		return true
+	}
+	return false
 }
 
 // retire ends a target's ongoing interval and closes its files.
@@ -85,19 +105,10 @@ func (t *Tracer) retire(tg *target, now int64) {
 	tg.retired.Store(true)
 }
 
-// readPcount reads the thread's switch-in count from schedstat, opening the
-// file the first time the thread is seen in D.
+// readPcount reads the thread's switch-in count from schedstat.
 func (t *Tracer) readPcount(tg *target) (uint64, bool) {
 	if tg.ssfd < 0 {
-		if tg.ssTried {
-			return 0, false
-		}
-		tg.ssTried = true
-		fd, err := unix.Open(tg.dir+"/schedstat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return 0, false
-		}
-		tg.ssfd = fd
+		return 0, false
 	}
 	n, err := unix.Pread(tg.ssfd, t.buf.sched[:], 0)
 	if err != nil {

@@ -55,6 +55,11 @@ func (t *Tracer) rescan() error {
 			continue
 		}
 		tg := &target{pid: c.pid, tid: c.tid, comm: st.Comm, dir: dir, fd: fd, ssfd: -1}
+		// Without schedstat (CONFIG_SCHED_INFO off, or out of files) the
+		// thread is still sampled, from stat alone.
+		if ssfd, err := unix.Open(dir+"/schedstat", unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+			tg.ssfd = ssfd
+		}
 		t.known[c.tid] = tg
 		listed[c.tid] = true
 		added = append(added, tg)

@@ -315,3 +315,52 @@ func TestBackend(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestTracerFastPath checks the schedstat shortcut: a thread seen asleep out of
+// D whose switch-in count has not changed is not read again, and every other
+// case is.
+func TestTracerFastPath(t *testing.T) {
+	type smp struct {
+		state  byte
+		pcount int
+	}
+	tests := []struct {
+		name string
+		seq  []smp
+		fast bool
+		sum  uint64 // total D time counted, with samples 10 ms apart
+	}{
+		// A thread cannot enter D without running: the stat below is a lie the
+		// shortcut must not read, and reading it shows the shortcut was off.
+		{"asleep and not switched in: stat not read", []smp{{'S', 1}, {'D', 1}, {'D', 1}, {'S', 1}}, true, 0},
+		{"same lie without the shortcut", []smp{{'S', 1}, {'D', 1}, {'D', 1}, {'S', 1}}, false, 20e6},
+		{"running can block without a switch-in", []smp{{'R', 1}, {'D', 1}, {'D', 1}, {'S', 2}}, true, 20e6},
+		{"D woken, not yet run, is read", []smp{{'S', 1}, {'D', 2}, {'R', 2}}, true, 10e6},
+		{"asleep, switched in, blocked", []smp{{'S', 1}, {'S', 1}, {'D', 2}, {'S', 3}}, true, 10e6},
+		{"TASK_IDLE stays out", []smp{{'I', 1}, {'I', 1}, {'I', 2}, {'I', 3}}, true, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newFakeProc(t)
+			p.thread(100, 100, "nfsd", kthreadFlags, tc.seq[0].state, "io_schedule", "", tc.seq[0].pcount)
+			tr, clock := testTracer(t, Options{Proc: p.root})
+			tr.fastPath = tc.fast
+			for i, s := range tc.seq {
+				*clock = int64(i+1) * 10e6
+				p.thread(100, 100, "nfsd", kthreadFlags, s.state, "io_schedule", "", s.pcount)
+				tr.pass()
+			}
+			var snap model.Snapshot
+			if err := tr.Collect(&snap); err != nil {
+				t.Fatal(err)
+			}
+			var sum uint64
+			for _, d := range snap.DState {
+				sum += d.Hist.SumNs
+			}
+			if sum != tc.sum || snap.Stats.Events != uint64(len(tc.seq)) {
+				t.Errorf("D time %d ns in %d samples, want %d ns in %d", sum, snap.Stats.Events, tc.sum, len(tc.seq))
+			}
+		})
+	}
+}
