@@ -68,7 +68,9 @@ type Tracer struct {
 	probes []model.Probe
 	detail string
 
-	kernelTypes *btf.Spec // only with Options.KernelBTF
+	kernelTypes  *btf.Spec // only with Options.KernelBTF
+	runningTypes *btf.Spec // the running kernel's BTF, loaded once
+	runningErr   error
 
 	counters  *ebpf.Map
 	dhists    *ebpf.Map
@@ -289,11 +291,12 @@ func (t *Tracer) planPrograms() []tracepoint {
 // haveTracepoint looks for a tracepoint in the kernel BTF (btf_trace_NAME)
 // or, without BTF, in tracefs.
 func (t *Tracer) haveTracepoint(system, name string) bool {
-	var spec *btf.Spec
-	if t.kernelTypes != nil {
-		spec = t.kernelTypes
-	} else if s, err := btf.LoadKernelSpec(); err == nil {
-		spec = s
+	spec := t.kernelTypes
+	if spec == nil && t.runningTypes == nil && t.runningErr == nil {
+		t.runningTypes, t.runningErr = btf.LoadKernelSpec()
+	}
+	if spec == nil {
+		spec = t.runningTypes
 	}
 	if spec != nil {
 		var typ *btf.Typedef
@@ -319,7 +322,11 @@ func (t *Tracer) loadPlan(spec *ebpf.CollectionSpec, plan []tracepoint, variant 
 			delete(s.Programs, name)
 		}
 	}
-	opts := ebpf.CollectionOptions{Programs: ebpf.ProgramOptions{KernelTypes: t.kernelTypes}}
+	kt := t.kernelTypes
+	if kt == nil {
+		kt = t.runningTypes // parsed once already: do not let the loader parse it again
+	}
+	opts := ebpf.CollectionOptions{Programs: ebpf.ProgramOptions{KernelTypes: kt}}
 	coll, err := ebpf.NewCollectionWithOptions(s, opts)
 	if err != nil {
 		return err
