@@ -64,6 +64,7 @@ type NFSD struct {
 	gen      uint32
 	last     [nfsdCntMax]uint64
 	entries  []rpcEntry
+	clients  rpcClientCache
 }
 
 // NFSDStats counts what the nfsd programs saw since the previous Collect.
@@ -299,7 +300,10 @@ func (n *NFSD) Collect() ([]model.RPC, NFSDStats, error) {
 			return nil, NFSDStats{}, fmt.Errorf("delete from nfsd_rpc: %w", err)
 		}
 	}
-	rows, err := rpcRows(n.entries)
+	if n.clients == nil || len(n.clients) > 65536 {
+		n.clients = rpcClientCache{}
+	}
+	rows, err := rpcRows(n.entries, n.clients)
 	if err != nil {
 		return nil, NFSDStats{}, err
 	}

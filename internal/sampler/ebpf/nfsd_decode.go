@@ -50,10 +50,42 @@ const (
 // rpcVersion renders the NFS version of a key: "v3", "v4.2", or "v4" when the
 // minor version is unknown (NULL procedure, or no COMPOUND probe).
 func rpcVersion(vers, minor uint8) string {
-	if vers == 4 && minor != minorUnknown {
+	switch {
+	case vers == 4 && minor < uint8(len(rpcV4Minors)):
+		return rpcV4Minors[minor]
+	case vers == 4 && minor != minorUnknown:
 		return "v4." + strconv.Itoa(int(minor))
+	case int(vers) < len(rpcVersions):
+		return rpcVersions[vers]
 	}
 	return "v" + strconv.Itoa(int(vers))
+}
+
+var (
+	rpcVersions = [...]string{"v0", "v1", "v2", "v3", "v4"}
+	rpcV4Minors = [...]string{"v4.0", "v4.1", "v4.2"}
+)
+
+// rpcClientCache remembers rendered client addresses across intervals.
+type rpcClientCache map[rpcClientKey]string
+
+type rpcClientKey struct {
+	family uint16
+	addr   [16]byte
+}
+
+// client renders an address through the cache (a nil cache renders anew).
+func (c rpcClientCache) client(family uint16, addr [16]byte) string {
+	if c == nil {
+		return rpcClient(family, addr)
+	}
+	k := rpcClientKey{family, addr}
+	s, ok := c[k]
+	if !ok {
+		s = rpcClient(family, addr)
+		c[k] = s
+	}
+	return s
 }
 
 // rpcClient renders the client address of a key, "" when unknown.
@@ -87,15 +119,20 @@ type rpcEntry struct {
 	Hist rpcHist
 }
 
-// rpcRows turns map entries into model.RPC rows, merging entries that render
+// rpcRows turns map entries into model.RPC rows (client addresses rendered
+// through clients, which may be nil), merging entries that render
 // to the same version, operation, client and status, sorted by those fields.
 // COMPOUND rows (the whole RPC) and NFSv4 operation rows (its parts) are both
 // present for NFSv4: Op "COMPOUND" and "NULL" are procedures, every other
 // NFSv4 Op an operation.
-func rpcRows(entries []rpcEntry) ([]model.RPC, error) {
+func rpcRows(entries []rpcEntry, clients rpcClientCache) ([]model.RPC, error) {
 	type rowKey struct{ version, op, client, status string }
+	type row struct {
+		key  rowKey
+		hist model.Hist
+	}
 	idx := make(map[rowKey]int, len(entries))
-	var rows []model.RPC
+	merged := make([]row, 0, len(entries))
 	for i := range entries {
 		e := &entries[i]
 		if e.Key.Level != levelRPC && e.Key.Level != levelOp {
@@ -107,20 +144,34 @@ func rpcRows(entries []rpcEntry) ([]model.RPC, error) {
 		rk := rowKey{
 			version: rpcVersion(e.Key.Vers, e.Key.Minor),
 			op:      rpcOp(&e.Key),
-			client:  rpcClient(e.Key.Family, e.Key.Addr),
+			client:  clients.client(e.Key.Family, e.Key.Addr),
 			status:  nfsdStatusName(e.Key.Vers, e.Key.StatusKind, e.Key.Status),
 		}
 		h := rpcHistToModel(&e.Hist)
 		if j, ok := idx[rk]; ok {
-			rows[j].Hist.Merge(&h)
+			merged[j].hist.Merge(&h)
 			continue
 		}
-		idx[rk] = len(rows)
-		rows = append(rows, model.RPC{Version: rk.version, Op: rk.op, Client: rk.client, Status: rk.status, Hist: h})
+		idx[rk] = len(merged)
+		merged = append(merged, row{key: rk, hist: h})
 	}
-	slices.SortFunc(rows, func(a, b model.RPC) int {
-		return cmp.Or(cmp.Compare(a.Version, b.Version), cmp.Compare(a.Op, b.Op),
-			cmp.Compare(a.Client, b.Client), cmp.Compare(a.Status, b.Status))
+	if len(merged) == 0 {
+		return nil, nil
+	}
+	// Sort indexes, not the rows: a row carries a 536-byte histogram.
+	order := make([]int, len(merged))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &merged[i].key, &merged[j].key
+		return cmp.Or(cmp.Compare(a.version, b.version), cmp.Compare(a.op, b.op),
+			cmp.Compare(a.client, b.client), cmp.Compare(a.status, b.status))
 	})
+	rows := make([]model.RPC, len(merged))
+	for i, j := range order {
+		r := &merged[j]
+		rows[i] = model.RPC{Version: r.key.version, Op: r.key.op, Client: r.key.client, Status: r.key.status, Hist: r.hist}
+	}
 	return rows, nil
 }

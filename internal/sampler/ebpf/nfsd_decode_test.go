@@ -96,7 +96,7 @@ func TestRPCRows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := rpcRows(tt.entries)
+			got, err := rpcRows(tt.entries, rpcClientCache{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +112,7 @@ func TestRPCRowsRejectsBadKeys(t *testing.T) {
 		{Vers: 4, Level: 2},
 		{Vers: 3, Level: levelOp, Op: 25},
 	} {
-		if _, err := rpcRows([]rpcEntry{{Key: k}}); err == nil {
+		if _, err := rpcRows([]rpcEntry{{Key: k}}, nil); err == nil {
 			t.Errorf("key %+v: no error", k)
 		}
 	}
@@ -148,6 +148,27 @@ func TestRPCKeyLayout(t *testing.T) {
 			if int(f.Offset) != int(m.Offset.Bytes()) {
 				t.Errorf("%s.%s: Go offset %d (%s), C offset %d", tc.cName, m.Name, f.Offset, f.Name, m.Offset.Bytes())
 			}
+		}
+	}
+}
+
+// BenchmarkRPCRows decodes 1000 map entries (50 clients x 20 operations), the
+// per-interval work of Collect after the map read.
+func BenchmarkRPCRows(b *testing.B) {
+	var entries []rpcEntry
+	for c := range 50 {
+		for op := range 20 {
+			entries = append(entries, rpcEntry{
+				Key:  rpcKey{Addr: v4addr(10, 0, byte(c>>8), byte(c)), Family: rpcAFInet, Vers: 4, Minor: 2, Level: levelOp, Op: uint32(3 + op)},
+				Hist: histOf(uint64(1000*op + c)),
+			})
+		}
+	}
+	clients := rpcClientCache{}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := rpcRows(entries, clients); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
