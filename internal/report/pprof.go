@@ -33,7 +33,7 @@ const (
 const coreKernelFile = "[kernel.kallsyms]"
 
 type sampleKey struct {
-	site                           model.WaitSite
+	site                        model.WaitSite
 	comm, op, device, scheduler string
 }
 
