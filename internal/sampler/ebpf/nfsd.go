@@ -269,11 +269,11 @@ func (l *nfsdLoader) compoundPair() []model.Probe {
 	return []model.Probe{l.rawTracepoint(ProbeCompound, nfsdProgNfsdCompound, "nfsd_compound"), status}
 }
 
-// Collect returns the RPC latency recorded since the previous call, and
+// Read returns the RPC latency recorded since the previous call, and
 // removes it from the kernel map. Samples go to one of two generations: the
 // kernel writes the current one while Collect reads and deletes the other,
 // so no sample is lost or counted twice between intervals.
-func (n *NFSD) Collect() ([]model.RPC, NFSDStats, error) {
+func (n *NFSD) Read() ([]model.RPC, NFSDStats, error) {
 	if n == nil {
 		return nil, NFSDStats{}, nil
 	}
@@ -351,6 +351,47 @@ func (n *NFSD) Close() error {
 	n.links, n.progs, n.maps = nil, nil, nil
 	return errors.Join(errs...)
 }
+
+// AttachNFSD loads the nfsd programs with t's thread_op map and kernel BTF
+// and attaches them to t as an Extension: their probes join t.Backend(), their
+// rows t's Collect, and t.Close closes them. Probes that cannot attach are
+// reported unavailable; only a failure of the tracer itself is an error.
+// opts.ThreadOp and opts.KernelTypes are taken from t.
+func AttachNFSD(t *Tracer, opts NFSDOptions) error {
+	co := t.CollectionOptions()
+	opts.ThreadOp = t.ThreadOpMap()
+	opts.KernelTypes = co.Programs.KernelTypes
+	n, probes, err := LoadNFSD(opts)
+	if err != nil {
+		return err
+	}
+	t.Attach(&nfsdExtension{n: n, probes: probes})
+	return nil
+}
+
+// nfsdExtension is the Extension AttachNFSD adds; n is nil when no nfsd
+// probe attached, and then only the probes' reasons show.
+type nfsdExtension struct {
+	n      *NFSD
+	probes []model.Probe
+}
+
+func (e *nfsdExtension) Probes() []model.Probe { return e.probes }
+
+// Collect appends the RPC rows to snap and counts the recorded RPCs and
+// operations as events and the samples lost to a full map as lost.
+func (e *nfsdExtension) Collect(snap *model.Snapshot) error {
+	rows, st, err := e.n.Read()
+	if err != nil {
+		return err
+	}
+	snap.RPC = append(snap.RPC, rows...)
+	snap.Stats.Events += st.RPCs + st.Ops
+	snap.Stats.Lost += st.Dropped
+	return nil
+}
+
+func (e *nfsdExtension) Close() error { return e.n.Close() }
 
 // nfsdModuleLoaded reports whether a module is loaded or built in.
 func nfsdModuleLoaded(sysfs, name string) bool {

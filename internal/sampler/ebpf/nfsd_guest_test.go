@@ -205,7 +205,7 @@ func guestRun(t *testing.T, forceKprobe bool, dirs []string) {
 	if n == nil {
 		t.Fatal("nothing attached")
 	}
-	if _, _, err := n.Collect(); err != nil { // start from empty
+	if _, _, err := n.Read(); err != nil { // start from empty
 		t.Fatal(err)
 	}
 
@@ -214,7 +214,7 @@ func guestRun(t *testing.T, forceKprobe bool, dirs []string) {
 		nfsWorkload(t, d)
 	}
 	after := readNFSDCounts(t)
-	rows, st, err := n.Collect()
+	rows, st, err := n.Read()
 	if err != nil {
 		t.Fatal(err)
 	}

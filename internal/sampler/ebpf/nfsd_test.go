@@ -39,9 +39,9 @@ func checkAllUnavailable(t *testing.T, n *NFSD, probes []model.Probe, err error,
 		}
 	}
 	// A nil collection collects nothing and closes cleanly.
-	rows, st, cerr := n.Collect()
+	rows, st, cerr := n.Read()
 	if rows != nil || st != (NFSDStats{}) || cerr != nil || n.Close() != nil {
-		t.Errorf("nil NFSD: Collect = %v, %+v, %v", rows, st, cerr)
+		t.Errorf("nil NFSD: Read = %v, %+v, %v", rows, st, cerr)
 	}
 }
 
@@ -79,4 +79,41 @@ func TestLoadNFSDWithoutModuleBTF(t *testing.T) {
 	}
 	n, probes, err := LoadNFSD(NFSDOptions{SysFS: sysfs})
 	checkAllUnavailable(t, n, probes, err, "load: no BTF for the sunrpc/nfsd types", "no tracepoint sunrpc:svc_drop")
+}
+
+// TestAttachNFSD joins the nfsd probes to the core tracer: on this host they
+// are all unavailable, appear in the tracer's Backend, and the tracer's
+// Collect and Close still work.
+func TestAttachNFSD(t *testing.T) {
+	testenv.RequireRoot(t)
+	if _, err := os.Stat("/sys/module/sunrpc"); err == nil {
+		t.Skip("sunrpc is loaded here: see TestNFSDGuest")
+	}
+	tr, err := New(Options{})
+	if err != nil {
+		testenv.Skip(t, "core eBPF tracer unavailable: "+err.Error())
+	}
+	defer tr.Close()
+	if err := AttachNFSD(tr, NFSDOptions{}); err != nil {
+		t.Fatalf("AttachNFSD: %v", err)
+	}
+	found := 0
+	for _, p := range tr.Backend().Probes {
+		if strings.HasPrefix(p.Name, "sunrpc:") || strings.HasPrefix(p.Name, "nfsd:") {
+			found++
+			if p.Status != model.ProbeUnavailable || p.Detail == "" {
+				t.Errorf("probe %s: %s %q, want unavailable with a reason", p.Name, p.Status, p.Detail)
+			}
+		}
+	}
+	if found != 5 {
+		t.Errorf("%d nfsd probes in the tracer's Backend, want 5", found)
+	}
+	var snap model.Snapshot
+	if err := tr.Collect(&snap); err != nil {
+		t.Fatalf("Collect with the nfsd extension: %v", err)
+	}
+	if len(snap.RPC) != 0 {
+		t.Errorf("RPC rows without nfsd: %v", snap.RPC)
+	}
 }
