@@ -27,13 +27,23 @@ type bvalState struct {
 
 func (t *Tracer) site(stackID int32) model.WaitSite { return t.stackSym.site(t.stacks, stackID) }
 
-func (t *Tracer) device(dev uint32, sched []byte) (string, string) {
+func (t *Tracer) device(dev uint32) string {
+	if dev == 0 {
+		return model.NotBlockIO
+	}
+	t.devs.mu.Lock()
+	defer t.devs.mu.Unlock()
+	return t.devs.name(dev)
+}
+
+// deviceSched labels a kernel key's device and scheduler.
+func (t *Tracer) deviceSched(dev uint32, sched *[16]int8) (string, string) {
 	if dev == 0 {
 		return model.NotBlockIO, model.NotBlockIO
 	}
 	t.devs.mu.Lock()
 	defer t.devs.mu.Unlock()
-	return t.devs.name(dev), t.devs.intern(sched)
+	return t.devs.name(dev), t.devs.intern(int8s(sched))
 }
 
 func (t *Tracer) op(proto, op uint32) string {
@@ -148,7 +158,7 @@ func (t *Tracer) collectDState(snap *model.Snapshot) error {
 			continue
 		}
 		st.idle = 0
-		dev, sched := t.device(k.Dev, int8s(&k.Sched))
+		dev, sched := t.deviceSched(k.Dev, &k.Sched)
 		rk := dRowKey{comm: string(int8s(&k.Comm)), site: string(t.site(k.StackId)), dev: dev, sched: sched, op: t.op(k.Proto, k.Op)}
 		row := rows[rk]
 		if row == nil {
@@ -210,7 +220,7 @@ func (t *Tracer) collectBlock(snap *model.Snapshot) error {
 			continue
 		}
 		st.idle = 0
-		dev, sched := t.device(k.Dev, int8s(&k.Sched))
+		dev, sched := t.deviceSched(k.Dev, &k.Sched)
 		rk := bRowKey{dev: dev, sched: sched, op: blockOpName(k.Op), size: sizeClassName(k.SizeClass)}
 		row := rows[rk]
 		if row == nil {

@@ -25,7 +25,11 @@ type dEvent struct {
 	TID       uint32
 	PID       uint32
 	WakerTID  uint32
-	Key       coreDkey
+	StackID   int32
+	Dev       uint32
+	Proto     uint32
+	Op        uint32
+	Comm      [16]byte
 	WakerComm [16]byte
 }
 
@@ -41,14 +45,13 @@ func decodeEvent(b []byte, e *dEvent) bool {
 	e.TID = le.Uint32(b[16:])
 	e.PID = le.Uint32(b[20:])
 	e.WakerTID = le.Uint32(b[24:])
-	for i := 0; i < 16; i++ {
-		e.Key.Comm[i] = int8(b[32+i])
-		e.Key.Sched[i] = int8(b[48+i])
-	}
-	e.Key.StackId = int32(le.Uint32(b[64:]))
-	e.Key.Dev = le.Uint32(b[68:])
-	e.Key.Proto = le.Uint32(b[72:])
-	e.Key.Op = le.Uint32(b[76:])
+	copy(e.Comm[:], b[32:48])
+	// b[48:64] is the scheduler of the dkey: the histograms carry it, the
+	// event does not need it.
+	e.StackID = int32(le.Uint32(b[64:]))
+	e.Dev = le.Uint32(b[68:])
+	e.Proto = le.Uint32(b[72:])
+	e.Op = le.Uint32(b[76:])
 	copy(e.WakerComm[:], b[80:96])
 	return true
 }
@@ -132,31 +135,37 @@ func (t *Tracer) readLoop() {
 	}
 }
 
-// labeler turns kernel ids into model labels; the aggregator and Collect use
-// it. Answers are cached, so labelling allocates only for new values.
+// labeler turns kernel ids into model labels. Answers are cached, so
+// labelling allocates only for new values.
 type labeler interface {
 	site(stackID int32) model.WaitSite
-	device(dev uint32, sched []byte) (device, scheduler string)
+	device(dev uint32) string
 	op(proto, op uint32) string
 }
 
-// aggregator turns events into model.DEvents, interning strings.
+// aggregator keeps the events of the current interval. The hot path copies
+// each decoded event into one of two preallocated buffers; Collect swaps them
+// and turns the full one into model.DEvents, so per event nothing is
+// allocated and strings are made once per interval.
 type aggregator struct {
 	lab       labeler
-	max       int
 	monoToUTC int64 // add to a CLOCK_MONOTONIC ns value for Unix ns
 
 	mu      sync.Mutex
-	events  []model.DEvent
+	bufs    [2][]dEvent
+	cur     int
 	nread   uint64
 	nlost   uint64
 	nbad    uint64
-	dropped uint64 // events above max in this interval
-	comms   map[[16]byte]string
+	dropped uint64 // events beyond the buffer in this interval
+
+	comms map[[16]byte]string // only used by take
 }
 
 func newAggregator(lab labeler, max int) *aggregator {
-	a := &aggregator{lab: lab, max: max, comms: make(map[[16]byte]string)}
+	a := &aggregator{lab: lab, comms: make(map[[16]byte]string)}
+	a.bufs[0] = make([]dEvent, 0, max)
+	a.bufs[1] = make([]dEvent, 0, max)
 	var ts unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err == nil {
 		a.monoToUTC = time.Now().UnixNano() - ts.Nano()
@@ -164,45 +173,15 @@ func newAggregator(lab labeler, max int) *aggregator {
 	return a
 }
 
-// comm interns a NUL-padded name.
-func (a *aggregator) comm(b [16]byte) string {
-	if s, ok := a.comms[b]; ok {
-		return s
-	}
-	s := string(cString(b[:]))
-	a.comms[b] = s
-	return s
-}
-
 func (a *aggregator) add(e *dEvent) {
-	var comm [16]byte
-	for i, c := range e.Key.Comm {
-		comm[i] = byte(c)
-	}
 	a.mu.Lock()
 	a.nread++
-	if len(a.events) >= a.max {
+	b := a.bufs[a.cur]
+	if len(b) < cap(b) {
+		a.bufs[a.cur] = append(b, *e)
+	} else {
 		a.dropped++
-		a.mu.Unlock()
-		return
 	}
-	dev, _ := a.lab.device(e.Key.Dev, int8s(&e.Key.Sched))
-	waker := ""
-	if e.WakerTID != 0 { // 0: woken from interrupt on an idle CPU, or not woken at all
-		waker = a.comm(e.WakerComm)
-	}
-	a.events = append(a.events, model.DEvent{
-		Start:     int64(e.StartNs) + a.monoToUTC,
-		Dur:       e.DurNs,
-		TID:       e.TID,
-		PID:       e.PID,
-		Comm:      a.comm(comm),
-		Site:      a.lab.site(e.Key.StackId),
-		WakerTID:  e.WakerTID,
-		WakerComm: waker,
-		Device:    dev,
-		Op:        a.lab.op(e.Key.Proto, e.Key.Op),
-	})
 	a.mu.Unlock()
 }
 
@@ -218,14 +197,49 @@ func (a *aggregator) bad() {
 	a.mu.Unlock()
 }
 
-// take hands over the events and counts since the last call.
+// comm interns a NUL-padded name.
+func (a *aggregator) comm(b *[16]byte) string {
+	if s, ok := a.comms[*b]; ok {
+		return s
+	}
+	s := string(cString(b[:]))
+	a.comms[*b] = s
+	return s
+}
+
+// take hands over the events and counts since the last call. Only one
+// goroutine (Collect) may call it.
 func (a *aggregator) take() (events []model.DEvent, read, lost, dropped, bad uint64) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	events, read, lost, dropped, bad = a.events, a.nread, a.nlost, a.dropped, a.nbad
-	// One allocation per interval, sized like the last one, instead of
-	// growing the slice event by event.
-	a.events = make([]model.DEvent, 0, min(max(len(events), 64), a.max))
+	full := a.bufs[a.cur]
+	a.cur ^= 1
+	a.bufs[a.cur] = a.bufs[a.cur][:0]
+	read, lost, dropped, bad = a.nread, a.nlost, a.dropped, a.nbad
 	a.nread, a.nlost, a.dropped, a.nbad = 0, 0, 0, 0
-	return
+	a.mu.Unlock()
+
+	if len(full) == 0 {
+		return nil, read, lost, dropped, bad
+	}
+	events = make([]model.DEvent, len(full))
+	for i := range full {
+		e := &full[i]
+		waker := ""
+		if e.WakerTID != 0 { // 0: woken from interrupt on an idle CPU, or not woken at all
+			waker = a.comm(&e.WakerComm)
+		}
+		events[i] = model.DEvent{
+			Start:     int64(e.StartNs) + a.monoToUTC,
+			Dur:       e.DurNs,
+			TID:       e.TID,
+			PID:       e.PID,
+			Comm:      a.comm(&e.Comm),
+			Site:      a.lab.site(e.StackID),
+			WakerTID:  e.WakerTID,
+			WakerComm: waker,
+			Device:    a.lab.device(e.Dev),
+			Op:        a.lab.op(e.Proto, e.Op),
+		}
+	}
+	return events, read, lost, dropped, bad
 }

@@ -1,0 +1,200 @@
+package ebpf
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// rawEvent builds a struct dstate_event as the kernel lays it out.
+func rawEvent(start, dur uint64, tid, pid, waker uint32, comm, sched string, stack int32, dev, proto, op uint32, wakerComm string) []byte {
+	b := make([]byte, eventSize)
+	le := binary.LittleEndian
+	le.PutUint64(b[0:], start)
+	le.PutUint64(b[8:], dur)
+	le.PutUint32(b[16:], tid)
+	le.PutUint32(b[20:], pid)
+	le.PutUint32(b[24:], waker)
+	copy(b[32:48], comm)
+	copy(b[48:64], sched)
+	le.PutUint32(b[64:], uint32(stack))
+	le.PutUint32(b[68:], dev)
+	le.PutUint32(b[72:], proto)
+	le.PutUint32(b[76:], op)
+	copy(b[80:96], wakerComm)
+	return b
+}
+
+type fakeLabeler struct{}
+
+func (fakeLabeler) site(id int32) model.WaitSite {
+	if id < 0 {
+		return UnknownSite
+	}
+	return "io_schedule;folio_wait_bit_common"
+}
+
+func (fakeLabeler) device(dev uint32) string {
+	if dev == 0 {
+		return model.NotBlockIO
+	}
+	return "loop0"
+}
+
+func (fakeLabeler) op(proto, op uint32) string {
+	if proto == protoNFS4 && op == 38 {
+		return "v4 WRITE" // constant: the real labeler caches its labels
+	}
+	return opLabel(proto, op)
+}
+
+func TestDecodeAndAggregate(t *testing.T) {
+	a := newAggregator(fakeLabeler{}, 2)
+	a.monoToUTC = 1000
+	tests := []struct {
+		raw  []byte
+		want model.DEvent
+	}{
+		{
+			rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, protoNFS4, 38, "kworker/0:1"),
+			model.DEvent{Start: 1005, Dur: 2_000_000, TID: 42, PID: 40, Comm: "nfsd", Site: "io_schedule;folio_wait_bit_common",
+				WakerTID: 7, WakerComm: "kworker/0:1", Device: "loop0", Op: "v4 WRITE"},
+		},
+		{
+			// woken by no task: the waker comm of the idle task is not reported
+			rawEvent(6, 1_500_000, 43, 40, 0, "nfsd", "", -14, 0, protoNFS3, 6, "swapper/1"),
+			model.DEvent{Start: 1006, Dur: 1_500_000, TID: 43, PID: 40, Comm: "nfsd", Site: UnknownSite,
+				Device: model.NotBlockIO, Op: "v3 READ"},
+		},
+	}
+	var ev dEvent
+	for _, tt := range tests {
+		if !decodeEvent(tt.raw, &ev) {
+			t.Fatal("decodeEvent rejected a full event")
+		}
+		a.add(&ev)
+	}
+	if decodeEvent(make([]byte, eventSize-1), &ev) {
+		t.Error("decodeEvent accepted a short event")
+	}
+	a.add(&ev) // third event: over the limit of 2, counted but not kept
+	events, read, lost, dropped, bad := a.take()
+	if read != 3 || dropped != 1 || lost != 0 || bad != 0 {
+		t.Errorf("read %d dropped %d lost %d bad %d, want 3 1 0 0", read, dropped, lost, bad)
+	}
+	if len(events) != len(tests) {
+		t.Fatalf("%d events, want %d", len(events), len(tests))
+	}
+	for i, tt := range tests {
+		if events[i] != tt.want {
+			t.Errorf("event %d:\n got %+v\nwant %+v", i, events[i], tt.want)
+		}
+	}
+	if events, read, _, _, _ := a.take(); len(events) != 0 || read != 0 {
+		t.Errorf("second take: %d events, %d read; want nothing", len(events), read)
+	}
+}
+
+func TestOpLabels(t *testing.T) {
+	tests := []struct {
+		proto, op uint32
+		want      string
+	}{
+		{protoNFS3, 0, "v3 NULL"},
+		{protoNFS3, 21, "v3 COMMIT"},
+		{protoNFS3, 22, "v3 proc22"},
+		{protoNFS4, 53, "v4 SEQUENCE"},
+		{protoNFS4, 75, "v4 REMOVEXATTR"},
+		{protoNFS4, 1, "v4 op1"},
+		{protoNFS4, 1000, "v4 op1000"},
+		{protoUnknown, 5, ""},
+	}
+	for _, tt := range tests {
+		if got := opLabel(tt.proto, tt.op); got != tt.want {
+			t.Errorf("opLabel(%d, %d) = %q, want %q", tt.proto, tt.op, got, tt.want)
+		}
+	}
+}
+
+func TestTrimSchedFrames(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"bpf_prog_x;bpf_trace_run3;__bpf_trace_sched_switch;__traceiter_sched_switch;__schedule;schedule;io_schedule;folio_wait_bit_common",
+			"io_schedule;folio_wait_bit_common"},
+		{"__schedule;schedule;schedule_timeout;io_schedule_timeout", "schedule_timeout;io_schedule_timeout"},
+		{"bpf_prog_x;bpf_trace_run3;some_wait", "some_wait"},
+		{"io_schedule;folio_wait_bit_common", "io_schedule;folio_wait_bit_common"},
+	}
+	for _, tt := range tests {
+		got := model.NewWaitSite(trimSchedFrames(model.WaitSite(tt.in).Frames()))
+		if string(got) != tt.want {
+			t.Errorf("trim(%s) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	tests := []struct {
+		in      string
+		comm    string
+		kthread bool
+		err     bool
+	}{
+		{"1234 (nfsd) S 2 0 0 0 -1 2129984 0 0 0 0", "nfsd", true, false},
+		{"99 (a) b (c)) R 1 99 99 0 -1 4194560 5 0", "a) b (c)", false, false},
+		{"99 nfsd S 2", "", false, true},
+		{"99 (x) S 2 0 0", "", false, true},
+		{"99 (x) S 2 0 0 0 -1 zz", "", false, true},
+	}
+	for _, tt := range tests {
+		st, err := parseStat([]byte(tt.in))
+		if (err != nil) != tt.err {
+			t.Errorf("parseStat(%q) err = %v, want error %v", tt.in, err, tt.err)
+			continue
+		}
+		if err == nil && (st.comm != tt.comm || (st.flags&pfKthread != 0) != tt.kthread) {
+			t.Errorf("parseStat(%q) = %+v, want comm %q kthread %v", tt.in, st, tt.comm, tt.kthread)
+		}
+	}
+}
+
+// BenchmarkReader measures the per-event hot path of the reader: fixed-offset
+// decoding into a reused struct and aggregation into the interval's event
+// buffer, emptied every 4096 events (model.DEvents are made once per
+// interval by Collect, see BenchmarkTake).
+func BenchmarkReader(b *testing.B) {
+	raw := rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, protoNFS4, 38, "kworker/0:1")
+	a := newAggregator(fakeLabeler{}, 4096)
+	var ev dEvent
+	b.ReportAllocs()
+	b.SetBytes(eventSize)
+	n := 0
+	for b.Loop() {
+		decodeEvent(raw, &ev)
+		a.add(&ev)
+		if n++; n == 4096 {
+			a.mu.Lock()
+			a.bufs[a.cur] = a.bufs[a.cur][:0]
+			a.mu.Unlock()
+			n = 0
+		}
+	}
+}
+
+// BenchmarkTake measures turning a full interval of 4096 events into
+// model.DEvents, as Collect does once per interval.
+func BenchmarkTake(b *testing.B) {
+	raw := rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, protoNFS4, 38, "kworker/0:1")
+	a := newAggregator(fakeLabeler{}, 4096)
+	var ev dEvent
+	decodeEvent(raw, &ev)
+	b.ReportAllocs()
+	for b.Loop() {
+		for range 4096 {
+			a.add(&ev)
+		}
+		a.take()
+	}
+}
