@@ -106,7 +106,15 @@ func (r *Reader) sys(elem ...string) string {
 // grows until a read returns 0. It uses the system calls directly: an
 // *os.File per file would cost two allocations and a finalizer for each of
 // the thousands of small files a task scan reads.
-func (r *Reader) read(path string) ([]byte, error) {
+func (r *Reader) read(path string) ([]byte, error) { return r.readFile(path, false) }
+
+// readSmall reads a small procfs file that the kernel produces in one go
+// (see readFile).
+func (r *Reader) readSmall(path string) ([]byte, error) { return r.readFile(path, true) }
+
+// readFile reads path into the Reader's buffer; with once, a read that does
+// not fill the buffer is taken as the whole file.
+func (r *Reader) readFile(path string, once bool) ([]byte, error) {
 	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	for err == syscall.EINTR {
 		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
@@ -117,6 +125,22 @@ func (r *Reader) read(path string) ([]byte, error) {
 	defer syscall.Close(fd)
 	b := r.buf[:cap(r.buf)]
 	n := 0
+	if once {
+		// One read: procfs produces a single_open file such as
+		// /proc/PID/stat whole on the first read, and a second read to see
+		// EOF would cost a system call per thread in a task scan.
+		m, err := syscall.Read(fd, b)
+		for err == syscall.EINTR {
+			m, err = syscall.Read(fd, b)
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+		}
+		if m < len(b) {
+			return b[:m], nil
+		}
+		n = m
+	}
 	for {
 		if n == len(b) {
 			b = append(b, make([]byte, len(b)+4096)...)

@@ -124,7 +124,7 @@ func (r *Reader) scanTasks(dst []Task) ([]Task, int, error) {
 	scanned := 0
 	for _, pid := range pids {
 		dir := r.roots.Proc + "/" + pid
-		b, err := r.read(dir + "/stat")
+		b, err := r.readSmall(dir + "/stat")
 		if err != nil {
 			if gone(err) {
 				continue
@@ -151,7 +151,7 @@ func (r *Reader) scanTasks(dst []Task) ([]Task, int, error) {
 		}
 		for _, tid := range tids {
 			tdir := dir + "/task/" + tid
-			b, err := r.read(tdir + "/stat")
+			b, err := r.readSmall(tdir + "/stat")
 			if err != nil {
 				if gone(err) {
 					continue
@@ -175,7 +175,7 @@ func (r *Reader) scanTasks(dst []Task) ([]Task, int, error) {
 // comm aliases the read buffer, so it is interned before the next read.
 func (r *Reader) dTask(dir string, pid, tid int, comm []byte) Task {
 	t := Task{PID: pid, TID: tid, Comm: r.intern(comm)}
-	if b, err := r.read(dir + "/wchan"); err == nil {
+	if b, err := r.readSmall(dir + "/wchan"); err == nil {
 		t.WChan = parseWchan(b)
 	}
 	if b, err := r.read(dir + "/stack"); err == nil {
