@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
@@ -173,6 +175,12 @@ func TestNFSDGuest(t *testing.T) {
 	}
 	if len(dirs) == 0 {
 		testenv.Skip(t, "NFSTRACE_NFS_DIRS names no NFS mount")
+	}
+	for _, d := range dirs {
+		var st unix.Statfs_t
+		if err := unix.Statfs(d, &st); err != nil || st.Type != unix.NFS_SUPER_MAGIC {
+			testenv.Skip(t, d+" is not an NFS mount")
+		}
 	}
 	for _, mode := range []struct {
 		name  string
