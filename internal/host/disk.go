@@ -32,7 +32,9 @@ type Disk struct {
 func (d *Disk) IOs() uint64 { return d.ReadIOs + d.WriteIOs + d.DiscardIOs + d.FlushIOs }
 
 // parseDiskstats parses /proc/diskstats, appending to dst[:0]. intern turns
-// device names into strings (nil: plain conversion).
+// device names into strings (nil: plain conversion). It replaces procfs's
+// blockdevice.ProcDiskstats, which runs fmt.Sscanf on every line and
+// allocates a new slice each sample, for a file read every interval.
 func parseDiskstats(b []byte, dst []Disk, intern func([]byte) string) ([]Disk, error) {
 	dst = dst[:0]
 	var v [20]uint64

@@ -130,7 +130,9 @@ type RPC struct {
 // parseRPC parses /proc/net/rpc/nfsd. Lines it does not know ("ra",
 // "wdeleg_getattr", newer ones) are ignored, and procedure lines whose
 // declared count differs from the numbers that follow are read as far as
-// they go, so that output of any kernel from 2.6 to 6.x parses.
+// they go, so that output of any kernel from 2.6 to 6.x parses. (procfs's
+// nfs.ParseServerRPCStats fails on any line it does not know and maps only
+// the 40 NFSv4.0 operations, so a new kernel would break it.)
 func parseRPC(b []byte) (*RPC, error) {
 	s := &RPC{}
 	var v [8]uint64

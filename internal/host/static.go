@@ -163,7 +163,10 @@ func (r *Reader) Static() (*Static, error) {
 }
 
 // deviceConfigs reads /sys/block/*/queue of every whole disk, leaving out
-// ram disks and devices of size 0 (unattached loop and nbd devices).
+// ram disks and devices of size 0 (unattached loop and nbd devices). It reads
+// the three files it needs and tolerates missing ones: procfs's
+// SysBlockDeviceQueueStats reads about 33 files and fails if one is missing,
+// which bio-based devices (drbd, dm) and older kernels do not all have.
 func (r *Reader) deviceConfigs() ([]DeviceConfig, error) {
 	names, err := r.listDir(r.sys("block"))
 	if err != nil {
