@@ -30,6 +30,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"top", "live view of nfsd threads, wait sites, operations and devices", runTop},
+		{"record", "record a capture file for later report and compare", runRecord},
+		{"check", "load the eBPF probes and say which attached and why", runCheck},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -1,12 +1,19 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nfstrace/nfstrace/internal/host"
+	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/sampler"
 )
 
 // sourceFlags are the flags of every command that samples the live host (top,
@@ -99,4 +106,61 @@ func (t targets) describe() string {
 		parts = append(parts, "pid "+strings.Join(s, ","))
 	}
 	return strings.Join(parts, " or ")
+}
+
+// liveSource is a running sampler: a snapshot per interval, its host's
+// configuration, and the tracer to close when done.
+type liveSource struct {
+	*sampler.Sampler
+	cfg    model.Config
+	tracer sampler.Tracer
+}
+
+func (s *liveSource) Config() model.Config { return s.cfg }
+
+func (s *liveSource) Close() error {
+	if s.tracer == nil {
+		return nil
+	}
+	return s.tracer.Close()
+}
+
+// open reads the host's configuration, opens the backend the flags ask for
+// (probing once, logging each probe to log) and returns the live source.
+func (f *sourceFlags) open(t targets, log *slog.Logger) (*liveSource, error) {
+	r, err := host.NewReader(host.Roots{Proc: f.procfs, Sys: f.sysfs, Boot: f.boot})
+	if err != nil {
+		return nil, err
+	}
+	tr, err := sampler.OpenTracer(sampler.Options{
+		Backend:   f.backend,
+		Proc:      f.procfs,
+		Sys:       f.sysfs,
+		Comm:      t.comm,
+		PIDs:      t.pids,
+		All:       t.all,
+		Rate:      f.rate,
+		MinDState: f.minDState,
+		KernelBTF: f.kernelBTF,
+		Logger:    log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s, err := sampler.New(r, tr, f.interval)
+	if err != nil {
+		return nil, errors.Join(err, tr.Close())
+	}
+	cfg := s.Config()
+	cfg.Targets = t.describe()
+	return &liveSource{Sampler: s, cfg: cfg, tracer: tr}, nil
+}
+
+// newLogger logs to w at level warn, or info with verbose.
+func newLogger(w io.Writer, verbose bool) *slog.Logger {
+	lvl := slog.LevelWarn
+	if verbose {
+		lvl = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
 }
