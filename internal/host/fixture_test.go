@@ -1,9 +1,12 @@
 package host
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -409,6 +412,61 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 		}
 		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+func TestScanTasksEdgeCases(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"proc/stat":    "cpu0 1 2 3 4\nprocs_running 1\nprocs_blocked 0\n",
+		"proc/self/x":  "", // not a PID
+		"proc/7/.keep": "", // exited between the listing and the read: no stat
+		// A process whose leader sleeps and whose second thread is in D.
+		"proc/10/stat":          stat("10 (app) S", "2"),
+		"proc/10/task/10/stat":  stat("10 (app) S", "2"),
+		"proc/10/task/11/stat":  stat("11 (app worker) D", "2"),
+		"proc/10/task/11/wchan": "jbd2_log_wait_commit",
+		"proc/10/task/11/stack": "[<0>] jbd2_log_wait_commit+0xb8/0x110 [jbd2]\n[<0>] ext4_sync_file+0x2e0/0x390 [ext4]\n",
+		"proc/10/task/12/.keep": "", // a thread that exited
+		// A single-threaded process in D whose stack is unreadable (no root).
+		"proc/20/stat":         stat("20 (dd) D", "1"),
+		"proc/20/wchan":        "0",
+		"proc/20/task/20/stat": stat("20 (dd) D", "1"),
+		// TASK_IDLE and TASK_KILLABLE|... as printed: only D counts.
+		"proc/30/stat": stat("30 (kworker/0:1) I", "1"),
+		"proc/31/stat": stat("31 (zombie) Z", "1"),
+	})
+	r, err := NewReader(Roots{Proc: filepath.Join(dir, "proc"), Sys: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, scanned, err := r.scanTasks(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Task{
+		{PID: 10, TID: 11, Comm: "app worker", WChan: "jbd2_log_wait_commit", Stack: []string{"jbd2_log_wait_commit", "ext4_sync_file"}},
+		{PID: 20, TID: 20, Comm: "dd"},
+	}
+	slices.SortFunc(tasks, func(a, b Task) int { return a.TID - b.TID })
+	if !reflect.DeepEqual(tasks, want) || scanned != 5 {
+		t.Errorf("scanned %d, tasks %+v", scanned, tasks)
+	}
+}
+
+func TestGone(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{&fs.PathError{Op: "open", Path: "/proc/7/stat", Err: syscall.ENOENT}, true},
+		{&fs.PathError{Op: "read", Path: "/proc/7/stat", Err: syscall.ESRCH}, true},
+		{&fs.PathError{Op: "open", Path: "/proc/7/stat", Err: syscall.EACCES}, true}, // hidepid=1
+		{&fs.PathError{Op: "read", Path: "/proc/7/stat", Err: syscall.EIO}, false},
+	} {
+		if got := gone(tt.err); got != tt.want {
+			t.Errorf("gone(%v) = %v", tt.err, got)
 		}
 	}
 }

@@ -1,7 +1,9 @@
 package host
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -9,12 +11,12 @@ import (
 
 // InstalledKernels returns the kernel releases installed in the boot
 // directory dir (files vmlinuz-RELEASE), oldest first by
-// CompareKernelReleases. A missing directory holds no kernel.
+// CompareKernelReleases. A missing or unreadable directory holds no kernel.
 func InstalledKernels(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		if absent(err) {
-			return nil, nil
+		if absent(err) || errors.Is(err, fs.ErrPermission) {
+			return nil, nil // unknown, which is not worth failing for
 		}
 		return nil, fmt.Errorf("list installed kernels: %w", err)
 	}

@@ -184,9 +184,12 @@ func (r *Reader) dTask(dir string, pid, tid int, comm []byte) Task {
 	return t
 }
 
-// gone reports whether err means that a task exited while being read.
+// gone reports whether err means that a task cannot be read and is to be
+// skipped: it exited while being read, or procfs is mounted with hidepid=1
+// and the task belongs to another user.
 func gone(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH)
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) ||
+		errors.Is(err, fs.ErrPermission)
 }
 
 // listNumeric returns the names of the numeric entries of dir (PIDs or TIDs).
