@@ -586,9 +586,10 @@ func host49(t int, nfsd bool) files {
 			wrap32: []int{3, 7, 9, 10}, inflight: [2]uint64{31, 29}},
 		{major: 8, minor: 17, name: "sdb1", base: [17]uint64{310224001, 1203300, 39708700000, 2855100000, 2281946000, 40219800, 36511140000, 4294950000, 0, 1400330000, 3112000000}},
 		{major: 147, minor: 0, name: "drbd0", sys: true, sched: [2]string{"none", "none"}, nrRequests: 128, size: 46874689536,
-			base:     [17]uint64{310220002, 0, 39708000004, 0, 2322100455, 0, 36510977003, 0, 0, 0, 0},
-			delta:    [17]uint64{scale(210), 0, scale(13440), 0, scale(3860), 0, scale(59600), 0, 0, 0, 0},
-			inflight: [2]uint64{58, 57}},
+			// drbd accounts its bios itself: the latency of sdb plus replication.
+			base:   [17]uint64{310220002, 0, 39708000004, 3120331204, 2322100455, 0, 36510977003, 1210334909, 0, 1400120331, 4001233410},
+			delta:  [17]uint64{scale(210), 0, scale(13440), scale(2400), scale(3860), 0, scale(59600), scale(19300), 0, scale(1000), scale(21700)},
+			wrap32: []int{3, 7, 9, 10}, inflight: [2]uint64{58, 57}},
 		{major: 253, minor: 0, name: "dm-0", sys: true, sched: [2]string{"none", "none"}, nrRequests: 128, size: 97652736,
 			base:  [17]uint64{1802200, 0, 94988000, 3600112, 16354411, 0, 301188012, 110331004, 0, 16621003, 113931116},
 			delta: [17]uint64{2, 0, 16, 4, 47, 0, 376, 70, 0, 40, 74}, wrap32: []int{3, 7, 9, 10}, inflight: [2]uint64{0, 1}},
