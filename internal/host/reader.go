@@ -53,7 +53,8 @@ type Reader struct {
 }
 
 // NewReader returns a Reader for roots; empty fields take their defaults.
-// It fails if the procfs or sysfs root is not a readable directory.
+// It fails if the procfs root is not a directory with a stat file or the
+// sysfs root is not a directory. The boot directory may be missing.
 func NewReader(roots Roots) (*Reader, error) {
 	def := DefaultRoots()
 	if roots.Proc == "" {
@@ -80,7 +81,7 @@ func NewReader(roots Roots) (*Reader, error) {
 		return nil, fmt.Errorf("procfs %s: %w", roots.Proc, err)
 	}
 	if _, err := os.Stat(filepath.Join(roots.Proc, "stat")); err != nil {
-		return nil, fmt.Errorf("procfs root %s: %w", roots.Proc, err)
+		return nil, fmt.Errorf("procfs root %s: no stat file: %w", roots.Proc, err)
 	}
 	return &Reader{
 		roots: roots,
