@@ -9,8 +9,10 @@
  * thread and per block request.
  *
  * Each tracepoint has a tp_btf and a raw_tp program with the same body; user
- * space loads one of the two. Pointers are read with BPF_CORE_READ in both, so
- * the bodies need not differ.
+ * space loads one of the two. The bodies take a constant `btf` flag: tp_btf
+ * programs dereference kernel pointers directly (plain loads the verifier
+ * checks against BTF), raw_tp programs read them with bpf_probe_read_kernel
+ * through BPF_CORE_READ. The compiler drops the branch not taken.
  */
 #include "common.h"
 
@@ -24,6 +26,9 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define REQ_OP_MASK 0xff
 
 #define NAME_LEN 16
+
+/* RD reads ptr->field directly in tp_btf programs, by probe read in raw_tp ones. */
+#define RD(btf, ptr, field) ((btf) ? (ptr)->field : BPF_CORE_READ(ptr, field))
 #define STACK_DEPTH 64
 
 /* Settings written by user space before load. */
@@ -154,14 +159,24 @@ struct {
 	__type(value, struct tid_io);
 } tid_ios SEC(".maps");
 
-/* A block request in flight, keyed by its address. */
+/*
+ * Block requests by address. Requests are preallocated per queue and reused,
+ * so entries are kept and reset in place rather than deleted: in steady state
+ * a request costs map lookups only, no update or delete (a hash update or
+ * delete takes a lock, the most expensive thing on this path). User space
+ * prunes entries unused for a minute (stale after a scheduler switch or a
+ * device removal).
+ */
 struct rq_info {
 	__u64 insert_ns; /* 0 when the request bypassed the IO scheduler */
-	__u64 issue_ns;
+	__u64 issue_ns;  /* 0 until issued */
+	__u64 last_ns;   /* when the entry last started a request, for pruning */
+	__u64 q;         /* request_queue and elevator_type the labels belong to */
+	__u64 et;
 	__u32 tid;       /* target thread that submitted it, 0 if none */
 	__u32 dev;
 	__u32 bytes;     /* size at issue */
-	__u32 pad;
+	__u32 active;    /* a request is in flight */
 	char sched[NAME_LEN];
 };
 
@@ -185,12 +200,23 @@ struct bval {
 	struct hist service; /* issue -> complete */
 };
 
+/* Per-CPU: the hottest update of all (one per request) needs no atomics. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct bkey);
 	__type(value, struct bval);
 } bhists SEC(".maps");
+
+/* hist_add_cpu is hist_add for a histogram only this CPU updates. */
+static __always_inline void hist_add_cpu(struct hist *h, __u64 v)
+{
+	h->slots[hist_bucket(v) & (HIST_SLOTS - 1)]++;
+	h->count++;
+	h->sum_ns += v;
+	if (v > h->max_ns)
+		h->max_ns = v;
+}
 
 static struct bval zero_bval;
 
@@ -211,11 +237,11 @@ struct elevator_type___name_ptr {
 	const char *elevator_name;
 } __attribute__((preserve_access_index));
 
-static __always_inline __u32 task_state(struct task_struct *t)
+static __always_inline __u32 task_state(struct task_struct *t, const bool btf)
 {
 	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return (__u32)BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+		return RD(btf, t, __state);
+	return (__u32)RD(btf, (struct task_struct___pre514 *)t, state);
 }
 
 static __always_inline bool is_target(__u32 tid)
@@ -227,16 +253,27 @@ static __always_inline bool is_target(__u32 tid)
 
 /* ---- D-state ---------------------------------------------------------- */
 
-static __always_inline void dstate_end(void *ctx, __u32 tid, __u64 now, bool woken)
+/*
+ * open_intervals counts entries in dstarts, so that context switches and
+ * wakeups skip the lookup while no target thread is in D state. A race with
+ * a starting interval can only delay its end to the thread's next switch-in.
+ */
+__u64 open_intervals = 0;
+
+static __always_inline void dstate_end(void *ctx, __u32 tid, bool woken)
 {
-	struct dstart *s = bpf_map_lookup_elem(&dstarts, &tid);
+	struct dstart *s;
 	struct dthread th = {};
 	struct hist *h;
-	__u64 dur;
+	__u64 dur, now;
 	__u8 one = 1;
 
+	if (!open_intervals)
+		return;
+	s = bpf_map_lookup_elem(&dstarts, &tid);
 	if (!s)
 		return;
+	now = bpf_ktime_get_ns();
 	dur = now - s->start_ns;
 	h = hist_lookup_or_init(&dhists, &s->key);
 	if (h)
@@ -285,18 +322,19 @@ static __always_inline void dstate_end(void *ctx, __u32 tid, __u64 now, bool wok
 		}
 	}
 out:
-	bpf_map_delete_elem(&dstarts, &tid);
+	if (bpf_map_delete_elem(&dstarts, &tid) == 0)
+		__sync_fetch_and_add(&open_intervals, -1);
 }
 
-static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __u64 now)
+static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __u32 tid, __u64 now,
+					 const bool btf)
 {
-	__u32 tid = BPF_CORE_READ(prev, pid);
 	struct thread_op *op;
 	struct tid_io *io;
 	struct dstart s = {};
 
 	s.start_ns = now;
-	s.pid = BPF_CORE_READ(prev, tgid);
+	s.pid = RD(btf, prev, tgid);
 	/* current is still prev in sched_switch: comm and stack are prev's. */
 	bpf_get_current_comm(s.key.comm, sizeof(s.key.comm));
 	s.key.stack_id = bpf_get_stackid(ctx, &stacks, 0);
@@ -312,202 +350,225 @@ static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __
 		s.key.dev = io->dev;
 		__builtin_memcpy(s.key.sched, io->sched, NAME_LEN);
 	}
-	if (bpf_map_update_elem(&dstarts, &tid, &s, BPF_ANY))
+	if (bpf_map_update_elem(&dstarts, &tid, &s, BPF_NOEXIST) == 0)
+		__sync_fetch_and_add(&open_intervals, 1);
+	else if (bpf_map_update_elem(&dstarts, &tid, &s, BPF_EXIST)) /* stale entry */
 		count(CNT_DSTATE_FULL);
 }
 
 static __always_inline void on_switch(void *ctx, bool preempt, struct task_struct *prev,
-				      struct task_struct *next)
+				      struct task_struct *next, const bool btf)
 {
-	__u64 now = bpf_ktime_get_ns();
-	__u32 next_tid = BPF_CORE_READ(next, pid);
+	__u32 next_tid = RD(btf, next, pid);
 	__u32 prev_tid, state;
 
 	if (next_tid)
-		dstate_end(ctx, next_tid, now, false);
+		dstate_end(ctx, next_tid, false);
 	if (preempt)
-		return;
-	prev_tid = BPF_CORE_READ(prev, pid);
-	if (!is_target(prev_tid))
 		return;
 	/*
 	 * The prev_state argument exists only since 5.18; prev's state field
 	 * holds the same value here on every kernel (a pending signal already
-	 * reset it to TASK_RUNNING), so read that.
+	 * reset it to TASK_RUNNING), so read that. State first: it is a plain
+	 * load, the target lookup is a hash lookup.
 	 */
-	state = task_state(prev);
+	state = task_state(prev, btf);
 	if (!(state & TASK_UNINTERRUPTIBLE) || (state & TASK_NOLOAD))
 		return;
-	dstate_start(ctx, prev, now);
+	prev_tid = RD(btf, prev, pid);
+	if (!is_target(prev_tid))
+		return;
+	dstate_start(ctx, prev, prev_tid, bpf_ktime_get_ns(), btf);
 }
 
-static __always_inline void on_wakeup(void *ctx, struct task_struct *p)
+static __always_inline void on_wakeup(void *ctx, struct task_struct *p, const bool btf)
 {
-	__u32 tid = BPF_CORE_READ(p, pid);
+	__u32 tid = RD(btf, p, pid);
 
-	dstate_end(ctx, tid, bpf_ktime_get_ns(), true);
+	dstate_end(ctx, tid, true);
 }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(tp_btf_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	on_switch(ctx, preempt, prev, next);
+	on_switch(ctx, preempt, prev, next, true);
 	return 0;
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(raw_tp_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	on_switch(ctx, preempt, prev, next);
+	on_switch(ctx, preempt, prev, next, false);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(tp_btf_sched_wakeup, struct task_struct *p)
 {
-	on_wakeup(ctx, p);
+	on_wakeup(ctx, p, true);
 	return 0;
 }
 
 SEC("raw_tp/sched_wakeup")
 int BPF_PROG(raw_tp_sched_wakeup, struct task_struct *p)
 {
-	on_wakeup(ctx, p);
+	on_wakeup(ctx, p, false);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(tp_btf_sched_wakeup_new, struct task_struct *p)
 {
-	on_wakeup(ctx, p);
+	on_wakeup(ctx, p, true);
 	return 0;
 }
 
 SEC("raw_tp/sched_wakeup_new")
 int BPF_PROG(raw_tp_sched_wakeup_new, struct task_struct *p)
 {
-	on_wakeup(ctx, p);
+	on_wakeup(ctx, p, false);
 	return 0;
 }
 
 /* ---- block ------------------------------------------------------------ */
 
-static __always_inline __u32 rq_dev(struct request *rq)
+static __always_inline __u32 rq_dev(struct request *rq, struct request_queue *q, const bool btf)
 {
 	struct gendisk *disk;
 	int major, minor;
 
 	if (bpf_core_field_exists(((struct request_queue *)0)->disk))
-		disk = BPF_CORE_READ(rq, q, disk);
+		disk = RD(btf, q, disk);
 	else
-		disk = BPF_CORE_READ((struct request___pre515 *)rq, rq_disk);
+		disk = RD(btf, (struct request___pre515 *)rq, rq_disk);
 	if (!disk)
 		return 0;
-	major = BPF_CORE_READ(disk, major);
-	minor = BPF_CORE_READ(disk, first_minor);
+	major = RD(btf, disk, major);
+	minor = RD(btf, disk, first_minor);
 	return ((__u32)major << 20) | (__u32)minor; /* kernel MKDEV */
 }
 
-/* rq_sched writes the name of the request queue's IO scheduler, "none" if none. */
-static __always_inline void rq_sched(struct request *rq, char *buf)
+/* et_name writes the name of an IO scheduler, "none" for none. */
+static __always_inline void et_name(struct elevator_type *et, char *buf, const bool btf)
 {
-	struct elevator_queue *eq = BPF_CORE_READ(rq, q, elevator);
-	struct elevator_type *et;
-
-	if (!eq) {
+	if (!et) {
 		__builtin_memcpy(buf, "none", 5);
 		return;
 	}
-	et = BPF_CORE_READ(eq, type);
 	if (bpf_core_field_exists(((struct elevator_type___name_arr *)0)->elevator_name)) {
 		struct elevator_type___name_arr *a = (void *)et;
 
 		bpf_probe_read_kernel_str(buf, NAME_LEN, __builtin_preserve_access_index(&a->elevator_name));
 	} else {
-		const char *name = BPF_CORE_READ((struct elevator_type___name_ptr *)et, elevator_name);
+		const char *name = RD(btf, (struct elevator_type___name_ptr *)et, elevator_name);
 
 		bpf_probe_read_kernel_str(buf, NAME_LEN, name);
 	}
 }
 
 /*
- * rq_track returns the request's entry, creating it at its first sighting
- * (block_io_start where the kernel has it, else insert or issue), which runs
- * in the submitting thread: a target submitter is remembered and its count of
- * requests in flight raised.
+ * rq_begin returns the request's entry set up for a new request, at its
+ * first sighting: insert, or issue for requests that bypass the IO scheduler.
+ * That runs in the submitting thread: a target submitter is remembered and
+ * its count of requests in flight raised. The device and scheduler are read
+ * again only when the request's queue or scheduler changed.
  */
-static __always_inline struct rq_info *rq_track(struct request *rq, bool fresh)
+static __always_inline struct rq_info *rq_begin(struct request *rq, __u64 now, const bool btf)
 {
 	__u64 key = (__u64)rq;
-	struct rq_info *ri, init = {};
+	struct request_queue *q;
+	struct elevator_queue *eq;
+	struct elevator_type *et = NULL;
+	struct rq_info *ri;
 	struct tid_io *io;
 	__u32 tid;
 
-	if (!fresh) {
-		ri = bpf_map_lookup_elem(&rqs, &key);
-		if (ri)
-			return ri;
-	}
-	init.dev = rq_dev(rq);
-	rq_sched(rq, init.sched);
-	tid = (__u32)bpf_get_current_pid_tgid();
-	if (is_target(tid)) {
-		init.tid = tid;
-		io = bpf_map_lookup_elem(&tid_ios, &tid);
-		if (!io) {
-			struct tid_io zero = {};
+	ri = bpf_map_lookup_elem(&rqs, &key);
+	if (!ri) {
+		struct rq_info init = {};
 
-			bpf_map_update_elem(&tid_ios, &tid, &zero, BPF_NOEXIST);
-			io = bpf_map_lookup_elem(&tid_ios, &tid);
-		}
-		if (io) {
-			__sync_fetch_and_add(&io->inflight, 1);
-			io->dev = init.dev;
-			__builtin_memcpy(io->sched, init.sched, NAME_LEN);
-		} else {
-			init.tid = 0;
+		bpf_map_update_elem(&rqs, &key, &init, BPF_NOEXIST);
+		ri = bpf_map_lookup_elem(&rqs, &key);
+		if (!ri) {
+			count(CNT_BLOCK_FULL);
+			return NULL;
 		}
 	}
-	if (bpf_map_update_elem(&rqs, &key, &init, BPF_ANY)) {
-		count(CNT_BLOCK_FULL);
-		return NULL;
+	q = RD(btf, rq, q);
+	eq = RD(btf, q, elevator);
+	if (eq)
+		et = RD(btf, eq, type);
+	if (ri->q != (__u64)q || ri->et != (__u64)et || !ri->q) {
+		ri->dev = rq_dev(rq, q, btf);
+		et_name(et, ri->sched, btf);
+		ri->q = (__u64)q;
+		ri->et = (__u64)et;
 	}
-	return bpf_map_lookup_elem(&rqs, &key);
+	ri->last_ns = now;
+	if (ri->active)
+		return ri; /* requeued and inserted again: same submitter */
+	ri->active = 1;
+	ri->tid = 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	if (!is_target(tid))
+		return ri;
+	io = bpf_map_lookup_elem(&tid_ios, &tid);
+	if (!io) {
+		struct tid_io zero = {};
+
+		bpf_map_update_elem(&tid_ios, &tid, &zero, BPF_NOEXIST);
+		io = bpf_map_lookup_elem(&tid_ios, &tid);
+	}
+	if (io) {
+		__sync_fetch_and_add(&io->inflight, 1);
+		io->dev = ri->dev;
+		__builtin_memcpy(io->sched, ri->sched, NAME_LEN);
+		ri->tid = tid;
+	}
+	return ri;
 }
 
-/* rq_untrack forgets the request and its submitter's in-flight count. */
-static __always_inline void rq_untrack(__u64 key, struct rq_info *ri)
+/* rq_end marks the request done and lowers its submitter's in-flight count. */
+static __always_inline void rq_end(struct rq_info *ri)
 {
 	if (ri->tid) {
 		struct tid_io *io = bpf_map_lookup_elem(&tid_ios, &ri->tid);
 
 		if (io)
 			__sync_fetch_and_add(&io->inflight, -1);
+		ri->tid = 0;
 	}
-	bpf_map_delete_elem(&rqs, &key);
+	ri->active = 0;
 }
 
-static __always_inline void on_io_start(struct request *rq)
+static __always_inline void on_insert(struct request *rq, const bool btf)
 {
-	rq_track(rq, true);
-}
-
-static __always_inline void on_insert(struct request *rq)
-{
-	struct rq_info *ri = rq_track(rq, false);
-
-	if (ri)
-		ri->insert_ns = bpf_ktime_get_ns();
-}
-
-static __always_inline void on_issue(struct request *rq)
-{
-	struct rq_info *ri = rq_track(rq, false);
+	__u64 now = bpf_ktime_get_ns();
+	struct rq_info *ri = rq_begin(rq, now, btf);
 
 	if (ri) {
-		ri->issue_ns = bpf_ktime_get_ns();
-		ri->bytes = BPF_CORE_READ(rq, __data_len);
+		ri->insert_ns = now;
+		ri->issue_ns = 0;
 	}
+}
+
+static __always_inline void on_issue(struct request *rq, const bool btf)
+{
+	__u64 key = (__u64)rq, now = bpf_ktime_get_ns();
+	struct rq_info *ri = bpf_map_lookup_elem(&rqs, &key);
+
+	/* Not inserted (no scheduler), or an entry left over from a request
+	 * whose end was not seen: start a new request here. */
+	if (!ri || !ri->active || ri->issue_ns) {
+		if (ri && ri->active)
+			rq_end(ri);
+		ri = rq_begin(rq, now, btf);
+		if (!ri)
+			return;
+		ri->insert_ns = 0;
+	}
+	ri->issue_ns = now;
+	ri->bytes = RD(btf, rq, __data_len);
 }
 
 static __always_inline __u8 size_class(__u32 bytes)
@@ -525,21 +586,21 @@ static __always_inline __u8 size_class(__u32 bytes)
 	return 5;
 }
 
-static __always_inline void on_done(struct request *rq)
+static __always_inline void on_done(struct request *rq, const bool btf)
 {
 	__u64 key = (__u64)rq, now;
 	struct rq_info *ri = bpf_map_lookup_elem(&rqs, &key);
 	struct bkey bk = {};
 	struct bval *v;
 
-	if (!ri)
+	if (!ri || !ri->active)
 		return;
 	if (!ri->issue_ns)
 		goto out; /* never issued (seen only partly): nothing to measure */
 	now = bpf_ktime_get_ns();
 	__builtin_memcpy(bk.sched, ri->sched, NAME_LEN);
 	bk.dev = ri->dev;
-	bk.op = BPF_CORE_READ(rq, cmd_flags) & REQ_OP_MASK;
+	bk.op = RD(btf, rq, cmd_flags) & REQ_OP_MASK;
 	/* __data_len counts down as parts complete: use the size at issue. */
 	bk.size_class = size_class(ri->bytes);
 	v = bpf_map_lookup_elem(&bhists, &bk);
@@ -552,37 +613,36 @@ static __always_inline void on_done(struct request *rq)
 		goto out;
 	}
 	if (ri->insert_ns && ri->insert_ns <= ri->issue_ns)
-		hist_add(&v->queue, ri->issue_ns - ri->insert_ns);
-	hist_add(&v->service, now - ri->issue_ns);
+		hist_add_cpu(&v->queue, ri->issue_ns - ri->insert_ns);
+	hist_add_cpu(&v->service, now - ri->issue_ns);
 out:
-	rq_untrack(key, ri);
+	rq_end(ri);
 }
 
 /* A request merged into another is freed without completing. */
-static __always_inline void on_merge(struct request *rq)
+static __always_inline void on_merge(struct request *rq, const bool btf)
 {
 	__u64 key = (__u64)rq;
 	struct rq_info *ri = bpf_map_lookup_elem(&rqs, &key);
 
-	if (ri)
-		rq_untrack(key, ri);
+	if (ri && ri->active)
+		rq_end(ri);
 }
 
 #define BLOCK_PROG(tp, fn)                                  \
 	SEC("tp_btf/" #tp)                                  \
 	int BPF_PROG(tp_btf_##tp, struct request *rq)       \
 	{                                                   \
-		fn(rq);                                     \
+		fn(rq, true);                               \
 		return 0;                                   \
 	}                                                   \
 	SEC("raw_tp/" #tp)                                  \
 	int BPF_PROG(raw_tp_##tp, struct request *rq)       \
 	{                                                   \
-		fn(rq);                                     \
+		fn(rq, false);                              \
 		return 0;                                   \
 	}
 
-BLOCK_PROG(block_io_start, on_io_start)
 BLOCK_PROG(block_rq_insert, on_insert)
 BLOCK_PROG(block_rq_issue, on_issue)
 BLOCK_PROG(block_rq_merge, on_merge)

@@ -5,9 +5,45 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/nfstrace/nfstrace/internal/model"
 )
+
+// Request entries unused for rqIdle are deleted, checked every pruneEvery.
+const (
+	pruneEvery = 30 * time.Second
+	rqIdle     = time.Minute
+)
+
+// pruneRequests deletes request entries not used for rqIdle: left over from
+// requests of a previous scheduler (each has its own request pool) or of a
+// removed device. The kernel keeps entries of live requests for reuse.
+func (t *Tracer) pruneRequests() error {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return fmt.Errorf("read monotonic clock: %w", err)
+	}
+	cutoff := uint64(ts.Nano()) - uint64(rqIdle)
+	var stale []uint64
+	var k uint64
+	var v coreRqInfo
+	it := t.rqs.Iterate()
+	for it.Next(&k, &v) {
+		if v.Active == 0 && v.LastNs < cutoff {
+			stale = append(stale, k)
+		}
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("read rqs: %w", err)
+	}
+	for _, k := range stale {
+		_ = t.rqs.Delete(k) // reused meanwhile is harmless: recreated on demand
+	}
+	return nil
+}
 
 // idleLimit is how many Collects a kernel histogram may stay unchanged before
 // it is deleted from its map, so that maps do not fill with old keys.
@@ -21,6 +57,25 @@ type histState struct {
 type bvalState struct {
 	last coreBval
 	idle int
+}
+
+// sumBval adds the per-CPU values of a block histogram.
+func sumBval(perCPU []coreBval) coreBval {
+	var v coreBval
+	for i := range perCPU {
+		addHist(&v.Queue, &perCPU[i].Queue)
+		addHist(&v.Service, &perCPU[i].Service)
+	}
+	return v
+}
+
+func addHist(dst, src *coreHist) {
+	for i := range dst.Slots {
+		dst.Slots[i] += src.Slots[i]
+	}
+	dst.Count += src.Count
+	dst.SumNs += src.SumNs
+	dst.MaxNs = max(dst.MaxNs, src.MaxNs)
 }
 
 // site, device and op make Tracer a labeler.
@@ -83,6 +138,10 @@ func (t *Tracer) Collect(snap *model.Snapshot) error {
 	}
 	if t.bhists != nil {
 		errs = append(errs, t.collectBlock(snap))
+	}
+	if t.rqs != nil && time.Since(t.lastPrune) >= pruneEvery {
+		errs = append(errs, t.pruneRequests())
+		t.lastPrune = time.Now()
 	}
 	events, read, lost, _, bad := t.agg.take()
 	snap.Events = append(snap.Events, events...)
@@ -202,10 +261,11 @@ type bRowKey struct {
 func (t *Tracer) collectBlock(snap *model.Snapshot) error {
 	rows := make(map[bRowKey]*model.Block)
 	var k coreBkey
-	var v coreBval
+	var perCPU []coreBval
 	seen := make(map[coreBkey]bool, len(t.prevB))
 	it := t.bhists.Iterate()
-	for it.Next(&k, &v) {
+	for it.Next(&k, &perCPU) {
+		v := sumBval(perCPU)
 		seen[k] = true
 		st := t.prevB[k]
 		if st == nil {

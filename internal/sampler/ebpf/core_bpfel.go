@@ -64,10 +64,13 @@ type coreRqInfo struct {
 	_        structs.HostLayout
 	InsertNs uint64
 	IssueNs  uint64
+	LastNs   uint64
+	Q        uint64
+	Et       uint64
 	Tid      uint32
 	Dev      uint32
 	Bytes    uint32
-	Pad      uint32
+	Active   uint32
 	Sched    [16]int8
 }
 
@@ -103,7 +106,6 @@ const (
 	coreMapThreadOp              = "thread_op"
 	coreMapTidIos                = "tid_ios"
 	coreProgRawTpBlockIoDone     = "raw_tp_block_io_done"
-	coreProgRawTpBlockIoStart    = "raw_tp_block_io_start"
 	coreProgRawTpBlockRqComplete = "raw_tp_block_rq_complete"
 	coreProgRawTpBlockRqInsert   = "raw_tp_block_rq_insert"
 	coreProgRawTpBlockRqIssue    = "raw_tp_block_rq_issue"
@@ -112,7 +114,6 @@ const (
 	coreProgRawTpSchedWakeup     = "raw_tp_sched_wakeup"
 	coreProgRawTpSchedWakeupNew  = "raw_tp_sched_wakeup_new"
 	coreProgTpBtfBlockIoDone     = "tp_btf_block_io_done"
-	coreProgTpBtfBlockIoStart    = "tp_btf_block_io_start"
 	coreProgTpBtfBlockRqComplete = "tp_btf_block_rq_complete"
 	coreProgTpBtfBlockRqInsert   = "tp_btf_block_rq_insert"
 	coreProgTpBtfBlockRqIssue    = "tp_btf_block_rq_issue"
@@ -121,6 +122,7 @@ const (
 	coreProgTpBtfSchedWakeup     = "tp_btf_sched_wakeup"
 	coreProgTpBtfSchedWakeupNew  = "tp_btf_sched_wakeup_new"
 	coreVarMinDstateNs           = "min_dstate_ns"
+	coreVarOpenIntervals         = "open_intervals"
 	coreVarTraceAll              = "trace_all"
 	coreVarUseRingbuf            = "use_ringbuf"
 )
@@ -168,7 +170,6 @@ type coreSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type coreProgramSpecs struct {
 	RawTpBlockIoDone     *ebpf.ProgramSpec `ebpf:"raw_tp_block_io_done"`
-	RawTpBlockIoStart    *ebpf.ProgramSpec `ebpf:"raw_tp_block_io_start"`
 	RawTpBlockRqComplete *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_complete"`
 	RawTpBlockRqInsert   *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_insert"`
 	RawTpBlockRqIssue    *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_issue"`
@@ -177,7 +178,6 @@ type coreProgramSpecs struct {
 	RawTpSchedWakeup     *ebpf.ProgramSpec `ebpf:"raw_tp_sched_wakeup"`
 	RawTpSchedWakeupNew  *ebpf.ProgramSpec `ebpf:"raw_tp_sched_wakeup_new"`
 	TpBtfBlockIoDone     *ebpf.ProgramSpec `ebpf:"tp_btf_block_io_done"`
-	TpBtfBlockIoStart    *ebpf.ProgramSpec `ebpf:"tp_btf_block_io_start"`
 	TpBtfBlockRqComplete *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_complete"`
 	TpBtfBlockRqInsert   *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_insert"`
 	TpBtfBlockRqIssue    *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_issue"`
@@ -209,9 +209,10 @@ type coreMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type coreVariableSpecs struct {
-	MinDstateNs *ebpf.VariableSpec `ebpf:"min_dstate_ns"`
-	TraceAll    *ebpf.VariableSpec `ebpf:"trace_all"`
-	UseRingbuf  *ebpf.VariableSpec `ebpf:"use_ringbuf"`
+	MinDstateNs   *ebpf.VariableSpec `ebpf:"min_dstate_ns"`
+	OpenIntervals *ebpf.VariableSpec `ebpf:"open_intervals"`
+	TraceAll      *ebpf.VariableSpec `ebpf:"trace_all"`
+	UseRingbuf    *ebpf.VariableSpec `ebpf:"use_ringbuf"`
 }
 
 // coreObjects contains all objects after they have been loaded into the kernel.
@@ -269,9 +270,10 @@ func (m *coreMaps) Close() error {
 //
 // It can be passed to loadCoreObjects or ebpf.CollectionSpec.LoadAndAssign.
 type coreVariables struct {
-	MinDstateNs *ebpf.Variable `ebpf:"min_dstate_ns"`
-	TraceAll    *ebpf.Variable `ebpf:"trace_all"`
-	UseRingbuf  *ebpf.Variable `ebpf:"use_ringbuf"`
+	MinDstateNs   *ebpf.Variable `ebpf:"min_dstate_ns"`
+	OpenIntervals *ebpf.Variable `ebpf:"open_intervals"`
+	TraceAll      *ebpf.Variable `ebpf:"trace_all"`
+	UseRingbuf    *ebpf.Variable `ebpf:"use_ringbuf"`
 }
 
 // corePrograms contains all programs after they have been loaded into the kernel.
@@ -279,7 +281,6 @@ type coreVariables struct {
 // It can be passed to loadCoreObjects or ebpf.CollectionSpec.LoadAndAssign.
 type corePrograms struct {
 	RawTpBlockIoDone     *ebpf.Program `ebpf:"raw_tp_block_io_done"`
-	RawTpBlockIoStart    *ebpf.Program `ebpf:"raw_tp_block_io_start"`
 	RawTpBlockRqComplete *ebpf.Program `ebpf:"raw_tp_block_rq_complete"`
 	RawTpBlockRqInsert   *ebpf.Program `ebpf:"raw_tp_block_rq_insert"`
 	RawTpBlockRqIssue    *ebpf.Program `ebpf:"raw_tp_block_rq_issue"`
@@ -288,7 +289,6 @@ type corePrograms struct {
 	RawTpSchedWakeup     *ebpf.Program `ebpf:"raw_tp_sched_wakeup"`
 	RawTpSchedWakeupNew  *ebpf.Program `ebpf:"raw_tp_sched_wakeup_new"`
 	TpBtfBlockIoDone     *ebpf.Program `ebpf:"tp_btf_block_io_done"`
-	TpBtfBlockIoStart    *ebpf.Program `ebpf:"tp_btf_block_io_start"`
 	TpBtfBlockRqComplete *ebpf.Program `ebpf:"tp_btf_block_rq_complete"`
 	TpBtfBlockRqInsert   *ebpf.Program `ebpf:"tp_btf_block_rq_insert"`
 	TpBtfBlockRqIssue    *ebpf.Program `ebpf:"tp_btf_block_rq_issue"`
@@ -301,7 +301,6 @@ type corePrograms struct {
 func (p *corePrograms) Close() error {
 	return _CoreClose(
 		p.RawTpBlockIoDone,
-		p.RawTpBlockIoStart,
 		p.RawTpBlockRqComplete,
 		p.RawTpBlockRqInsert,
 		p.RawTpBlockRqIssue,
@@ -310,7 +309,6 @@ func (p *corePrograms) Close() error {
 		p.RawTpSchedWakeup,
 		p.RawTpSchedWakeupNew,
 		p.TpBtfBlockIoDone,
-		p.TpBtfBlockIoStart,
 		p.TpBtfBlockRqComplete,
 		p.TpBtfBlockRqInsert,
 		p.TpBtfBlockRqIssue,

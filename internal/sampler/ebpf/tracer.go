@@ -76,6 +76,7 @@ type Tracer struct {
 	dhists    *ebpf.Map
 	dthreads  *ebpf.Map
 	bhists    *ebpf.Map
+	rqs       *ebpf.Map
 	stacks    *ebpf.Map
 	targets   *ebpf.Map
 	threadOps *ebpf.Map
@@ -86,17 +87,18 @@ type Tracer struct {
 	scanDone chan struct{}
 
 	// mu guards everything below, shared by the reader, the target scanner and Collect.
-	mu       sync.Mutex
-	agg      *aggregator
-	prevD    map[coreDkey]*histState
-	prevB    map[coreBkey]*bvalState
-	prevCnt  [cntMax]uint64
-	devs     *devNamer
-	stackSym *stackSymbolizer
-	exts     []Extension
-	closed   bool
-	targetN  int
-	current  map[uint32]bool // tids in the targets map
+	mu        sync.Mutex
+	agg       *aggregator
+	prevD     map[coreDkey]*histState
+	prevB     map[coreBkey]*bvalState
+	prevCnt   [cntMax]uint64
+	devs      *devNamer
+	lastPrune time.Time
+	stackSym  *stackSymbolizer
+	exts      []Extension
+	closed    bool
+	targetN   int
+	current   map[uint32]bool // tids in the targets map
 }
 
 // counter indexes, mirroring enum counter in bpf/core.bpf.c.
@@ -253,8 +255,9 @@ type tracepoint struct {
 	why   string // for alternatives: why this one was chosen
 }
 
-// planPrograms decides which tracepoints to use: block_io_start/done where
-// the kernel has them, block_rq_* otherwise.
+// planPrograms decides which tracepoints to use: requests are first seen at
+// block_rq_insert (or issue when they bypass the scheduler) and end at
+// block_io_done where the kernel has it, block_rq_complete otherwise.
 func (t *Tracer) planPrograms() []tracepoint {
 	var plan []tracepoint
 	if t.disabled("dstate") {
@@ -269,18 +272,13 @@ func (t *Tracer) planPrograms() []tracepoint {
 		t.probe("block", model.ProbeUnavailable, "disabled")
 		return plan
 	}
-	ioStart := t.haveTracepoint("block", "block_io_start")
-	ioDone := t.haveTracepoint("block", "block_io_done")
-	if ioStart && ioDone {
-		plan = append(plan, tracepoint{group: "block", name: "block_io_start"})
-	} else {
-		t.probe("block_io_start", model.ProbeUnavailable, "not in this kernel: requests are first seen at insert or issue")
-	}
 	plan = append(plan,
 		tracepoint{group: "block", name: "block_rq_insert"},
 		tracepoint{group: "block", name: "block_rq_issue"},
 		tracepoint{group: "block", name: "block_rq_merge"})
-	if ioStart && ioDone {
+	// block_io_done fires once per request; block_rq_complete once per
+	// completed part (a request completes in one part almost always).
+	if t.haveTracepoint("block", "block_io_done") {
 		plan = append(plan, tracepoint{group: "block", name: "block_io_done"})
 	} else {
 		plan = append(plan, tracepoint{group: "block", name: "block_rq_complete", why: "block_io_done not in this kernel"})
@@ -368,6 +366,7 @@ func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) er
 	m := t.coll.Maps
 	t.counters, t.dhists, t.dthreads = m["counters"], m["dhists"], m["dthreads"]
 	t.bhists, t.stacks, t.targets, t.threadOps = m["bhists"], m["stacks"], m["targets"], m["thread_op"]
+	t.rqs = m["rqs"]
 	src, err := newEventSource(m["events"], m["perf_events"], strings.Contains(t.detail, "ring"))
 	if err != nil {
 		return fmt.Errorf("open event reader: %w", err)
