@@ -153,3 +153,26 @@ func FuzzProcStat(f *testing.F) {
 		}
 	})
 }
+
+func FuzzGrub(f *testing.F) {
+	addFixtureSeeds(f, "boot/grub/grub.cfg")
+	addFixtureSeeds(f, "boot/grub/grubenv")
+	f.Add([]byte("saved_entry=Advanced options>Debian GNU/Linux, with Linux 4.4.0-3-amd64 (recovery mode)\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		def := grubDefault(b)
+		if def == "" && !bytes.Contains(b, []byte("set default=")) {
+			t.Errorf("empty default without a set default line")
+		}
+		for k, v := range parseGrubEnv(b) {
+			if strings.Contains(k, "\n") || strings.Contains(v, "\n") {
+				t.Errorf("variable %q=%q spans lines", k, v)
+			}
+			if rel := grubEntryRelease(v); strings.ContainsAny(rel, " \t\n") {
+				t.Errorf("release %q from %q", rel, v)
+			}
+		}
+		if rel := grubFirstKernel(b); strings.ContainsAny(rel, " \t\n") {
+			t.Errorf("first kernel %q", rel)
+		}
+	})
+}

@@ -26,6 +26,11 @@ type Static struct {
 	// when the boot directory is missing or holds no kernel.
 	InstalledKernels []string
 	NewestKernel     string
+	// NextBootKernel is the release the boot loader starts next as far as
+	// the boot directory tells (GRUB's default or saved entry, else the
+	// newest installed), NextBootFrom how it was found (FromSaved, ...).
+	NextBootKernel string
+	NextBootFrom   string
 
 	Devices []DeviceConfig
 	// Sysctls holds the values of the sysctls in SysctlNames that exist
@@ -126,6 +131,9 @@ func (r *Reader) Static() (*Static, error) {
 	}
 	if n := len(st.InstalledKernels); n > 0 {
 		st.NewestKernel = st.InstalledKernels[n-1]
+	}
+	if st.NextBootKernel, st.NextBootFrom, err = NextBoot(r.roots.Boot, st.InstalledKernels); err != nil {
+		return nil, err
 	}
 
 	if st.Devices, err = r.deviceConfigs(); err != nil {

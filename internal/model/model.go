@@ -220,6 +220,8 @@ type Config struct {
 	KernelVersion   string            `json:"kernel_version"`
 	Cmdline         string            `json:"cmdline"`
 	InstalledKernel string            `json:"installed_kernel,omitempty"` // newest kernel in /boot
+	NextBootKernel  string            `json:"next_boot_kernel,omitempty"` // what the boot loader starts next: GRUB's default, saved or next entry, else the newest in /boot
+	NextBootFrom    string            `json:"next_boot_from,omitempty"`   // how NextBootKernel was found, e.g. "grub saved_entry"
 	BootID          string            `json:"boot_id"`
 	CPUs            int               `json:"cpus"`
 	MemTotal        uint64            `json:"mem_total"`

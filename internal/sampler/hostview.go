@@ -252,6 +252,8 @@ func ConfigFrom(st *host.Static) model.Config {
 		KernelVersion:   st.KernelVersion,
 		Cmdline:         st.Cmdline,
 		InstalledKernel: st.NewestKernel,
+		NextBootKernel:  st.NextBootKernel,
+		NextBootFrom:    st.NextBootFrom,
 		BootID:          st.BootID,
 		CPUs:            st.CPUs,
 		MemTotal:        st.MemTotal,

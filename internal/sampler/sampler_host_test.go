@@ -236,6 +236,7 @@ func TestConfigFrom(t *testing.T) {
 		Hostname: "labstore1004", KernelRelease: "4.9.0-0.bpo.3-amd64", KernelVersion: "#1 SMP Debian 4.9.25-1~bpo8+3",
 		Cmdline: "ro quiet", BootID: "b", CPUs: 32, MemTotal: 1 << 36,
 		InstalledKernels: []string{"4.4.0-3-amd64", "4.9.0-0.bpo.3-amd64"}, NewestKernel: "4.9.0-0.bpo.3-amd64",
+		NextBootKernel: "4.4.0-3-amd64", NextBootFrom: host.FromSaved,
 		Devices: []host.DeviceConfig{{Name: "sda", Scheduler: "deadline", Available: []string{"noop", "deadline", "cfq"}, Rotational: true, NrRequests: 128}},
 		Sysctls: map[string]string{"vm.dirty_ratio": "20"},
 		NFSD:    host.NFSDConfig{Present: true, Threads: 64, Versions: "+3 +4"},
@@ -243,7 +244,8 @@ func TestConfigFrom(t *testing.T) {
 	c := ConfigFrom(st)
 	want := model.Config{
 		Hostname: "labstore1004", KernelRelease: "4.9.0-0.bpo.3-amd64", KernelVersion: "#1 SMP Debian 4.9.25-1~bpo8+3",
-		Cmdline: "ro quiet", InstalledKernel: "4.9.0-0.bpo.3-amd64", BootID: "b", CPUs: 32, MemTotal: 1 << 36,
+		Cmdline: "ro quiet", InstalledKernel: "4.9.0-0.bpo.3-amd64", NextBootKernel: "4.4.0-3-amd64",
+		NextBootFrom: "grub saved_entry", BootID: "b", CPUs: 32, MemTotal: 1 << 36,
 		Devices: []model.DeviceConfig{{Name: "sda", Scheduler: "deadline", Available: []string{"noop", "deadline", "cfq"}, Rotational: true, NrRequests: 128}},
 		Sysctls: map[string]string{"vm.dirty_ratio": "20"}, NFSDThreads: 64, NFSDVersions: "+3 +4",
 	}
@@ -298,6 +300,7 @@ func opRate(ops []model.OpCount, proto, op string) float64 {
 func TestReplay49Busy(t *testing.T) {
 	cfg, snap := replay(t, "k4.9-nfsd-busy", nil)
 	if cfg.Hostname != "labstore1004" || cfg.KernelRelease != "4.9.0-0.bpo.3-amd64" || cfg.NextBootDiffers() ||
+		cfg.NextBootKernel != "4.4.0-3-amd64" || cfg.NextBootFrom != "grub saved_entry" ||
 		cfg.NFSDThreads != 64 || cfg.Backend.Name != "none" || len(cfg.Devices) != 5 {
 		t.Errorf("config %+v", cfg)
 	}
