@@ -604,6 +604,11 @@ func host49(t int, nfsd bool) files {
 		{major: 253, minor: 1, name: "dm-1", sys: true, sched: [2]string{"none", "none"}, nrRequests: 128, size: 16777216,
 			base: [17]uint64{300, 0, 2400, 12, 0, 0, 0, 0, 0, 12, 12}},
 	}
+	if !nfsd {
+		for i := range disks {
+			disks[i].inflight = [2]uint64{} // an idle host has nothing in flight
+		}
+	}
 	addDisks(fs, t, 14, disks)
 
 	if nfsd {
@@ -846,6 +851,11 @@ func host612(t int, nfsd bool) files {
 			inflight: [2]uint64{0, 1}},
 		{major: 259, minor: 1, name: "nvme0n1p1", base: [17]uint64{1201, 0, 12003, 301, 2, 0, 2, 1, 0, 310, 302}},
 		{major: 259, minor: 2, name: "nvme0n1p2", base: [17]uint64{20329801, 4102, 900201439, 4120030, 301220042, 12203310, 5123012232, 61203441, 0, 40122992, 66439818}},
+	}
+	if !nfsd {
+		for i := range disks {
+			disks[i].inflight = [2]uint64{}
+		}
 	}
 	addDisks(fs, t, 20, disks)
 
