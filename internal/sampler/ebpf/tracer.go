@@ -49,6 +49,10 @@ type Options struct {
 	// MaxEvents bounds the events kept per Collect; default 10000. Events
 	// beyond it are still counted in the histograms and in Stats.Events.
 	MaxEvents int
+
+	// Tests force the fallbacks this kernel does not need.
+	forceRawTP bool
+	forcePerf  bool
 }
 
 // Extension is a further set of programs (the nfsd probes) whose rows and
@@ -210,7 +214,11 @@ func (t *Tracer) load() error {
 	}
 
 	useRing := true
-	if err := features.HaveMapType(ebpf.RingBuf); err != nil {
+	ringErr := features.HaveMapType(ebpf.RingBuf)
+	if t.opts.forcePerf {
+		ringErr = errors.New("forced by test")
+	}
+	if err := ringErr; err != nil {
 		useRing = false
 		// The ring buffer map cannot be created; the programs' ring buffer
 		// branch is dead code under use_ringbuf=false, so any map will do.
@@ -231,7 +239,7 @@ func (t *Tracer) load() error {
 
 	plan := t.planPrograms()
 	// tp_btf needs the kernel's own BTF; without it only raw_tp can work.
-	preferBTF := hasKernelBTF
+	preferBTF := hasKernelBTF && !t.opts.forceRawTP
 	var btfErr error
 	if preferBTF {
 		btfErr = t.loadPlan(spec, plan, "tp_btf")
@@ -241,6 +249,9 @@ func (t *Tracer) load() error {
 		t.log.Warn("tp_btf programs did not load, falling back to raw_tp", "err", btfErr)
 	} else {
 		btfErr = errors.New("no kernel BTF in sysfs")
+		if hasKernelBTF {
+			btfErr = errors.New("forced by test")
+		}
 	}
 	if err := t.loadPlan(spec, plan, "raw_tp"); err != nil {
 		return fmt.Errorf("load eBPF programs: tp_btf: %v; raw_tp: %w", btfErr, err)
