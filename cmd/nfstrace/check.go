@@ -15,7 +15,7 @@ import (
 	"github.com/nfstrace/nfstrace/internal/sampler/ebpf"
 )
 
-// runCheck loads and attaches the eBPF programs, prints each probe's status
+// runCheck loads and attaches the eBPF programs (core and nfsd), prints each probe's status
 // and why, and fails when nothing useful attached. With --hold it keeps
 // tracing (collecting once per --interval, as top and record do) until the
 // duration ends or a signal arrives, then prints what it measured: a way to
@@ -53,8 +53,11 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 		fmt.Fprintf(io.out, "ebpf: unavailable: %v\n", err)
 		return fmt.Errorf("check: no eBPF probe attached: %w", err)
 	}
-	loadTime := time.Since(start)
 	defer tr.Close()
+	if err := ebpf.AttachNFSD(tr, ebpf.NFSDOptions{SysFS: sf.sysfs}); err != nil {
+		return fmt.Errorf("check: nfsd probes: %w", err)
+	}
+	loadTime := time.Since(start)
 
 	b := tr.Backend()
 	w := tabwriter.NewWriter(io.out, 0, 0, 2, ' ', 0)

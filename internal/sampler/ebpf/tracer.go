@@ -169,7 +169,7 @@ func New(opts Options) (*Tracer, error) {
 		close(t.scanDone)
 	}
 	for _, p := range t.probes {
-		t.log.Info("ebpf probe", "name", p.Name, "status", p.Status, "detail", p.Detail)
+		t.log.Debug("ebpf probe", "name", p.Name, "status", p.Status, "detail", p.Detail)
 	}
 	return t, nil
 }
