@@ -1,7 +1,9 @@
 package capture
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -9,24 +11,27 @@ import (
 
 // An Events frame holds a batch of D-state events column by column, so that
 // zstd sees long runs of similar values: the snapshot sequence number, the
-// event count n, then n values of each column in this order:
+// event count n, the number of columns, then each column as its byte length
+// and n values:
 //
-//	start      zigzag varint: the first event's Unix ns, then the difference from the previous event
-//	dur        uvarint ns
-//	tid        uvarint
-//	pid        zigzag varint: pid - tid (0 for single-threaded processes and kernel threads)
-//	comm       uvarint string id
-//	site       uvarint string id
-//	waker tid  uvarint (0: unknown)
-//	waker comm uvarint string id
-//	device     uvarint string id
-//	op         uvarint string id
+//	0 start      zigzag varint: the first event's Unix ns, then the difference from the previous event
+//	1 dur        uvarint ns
+//	2 tid        uvarint
+//	3 pid        zigzag varint: pid - tid (0 for single-threaded processes and kernel threads)
+//	4 comm       uvarint string id
+//	5 site       uvarint string id
+//	6 waker tid  uvarint (0: unknown)
+//	7 waker comm uvarint string id
+//	8 device     uvarint string id
+//	9 op         uvarint string id
 //
-// Columns may be appended in later versions; readers ignore bytes after the
-// columns they know.
+// Later versions may append columns; readers skip the columns they do not
+// know. The lengths let a reader decode row by row, touching each event once.
 
 // maxBatch bounds the events of one frame, and so the frame's size.
 const maxBatch = 1 << 16
+
+const numColumns = 10
 
 // strCache returns the id of v, checking the previous value first: columns
 // repeat the same strings, and a string comparison is cheaper than a map lookup.
@@ -44,91 +49,167 @@ func (c *strCache) id(st *strWriter, v string) uint32 {
 	return c.lastID
 }
 
-func appendEvents(b []byte, seq uint64, evs []model.DEvent, st *strWriter) []byte {
+// appendEvents encodes a batch; col is scratch for one column.
+func appendEvents(b []byte, col *[]byte, seq uint64, evs []model.DEvent, st *strWriter) []byte {
 	b = appendUvarint(b, seq)
 	b = appendUvarint(b, uint64(len(evs)))
+	b = appendUvarint(b, numColumns)
+	c := (*col)[:0]
+	flush := func() {
+		b = appendUvarint(b, uint64(len(c)))
+		b = append(b, c...)
+		c = c[:0]
+	}
 	var prev int64
 	for i := range evs {
-		b = appendVarint(b, evs[i].Start-prev)
+		c = appendVarint(c, evs[i].Start-prev)
 		prev = evs[i].Start
 	}
+	flush()
 	for i := range evs {
-		b = appendUvarint(b, evs[i].Dur)
+		c = appendUvarint(c, evs[i].Dur)
 	}
+	flush()
 	for i := range evs {
-		b = appendUvarint(b, uint64(evs[i].TID))
+		c = appendUvarint(c, uint64(evs[i].TID))
 	}
+	flush()
 	for i := range evs {
-		b = appendVarint(b, int64(evs[i].PID)-int64(evs[i].TID))
+		c = appendVarint(c, int64(evs[i].PID)-int64(evs[i].TID))
 	}
+	flush()
 	var cComm, cSite, cWaker, cDev, cOp strCache
 	for i := range evs {
-		b = appendUvarint(b, uint64(cComm.id(st, evs[i].Comm)))
+		c = appendUvarint(c, uint64(cComm.id(st, evs[i].Comm)))
 	}
+	flush()
 	for i := range evs {
-		b = appendUvarint(b, uint64(cSite.id(st, string(evs[i].Site))))
+		c = appendUvarint(c, uint64(cSite.id(st, string(evs[i].Site))))
 	}
+	flush()
 	for i := range evs {
-		b = appendUvarint(b, uint64(evs[i].WakerTID))
+		c = appendUvarint(c, uint64(evs[i].WakerTID))
 	}
+	flush()
 	for i := range evs {
-		b = appendUvarint(b, uint64(cWaker.id(st, evs[i].WakerComm)))
+		c = appendUvarint(c, uint64(cWaker.id(st, evs[i].WakerComm)))
 	}
+	flush()
 	for i := range evs {
-		b = appendUvarint(b, uint64(cDev.id(st, evs[i].Device)))
+		c = appendUvarint(c, uint64(cDev.id(st, evs[i].Device)))
 	}
+	flush()
 	for i := range evs {
-		b = appendUvarint(b, uint64(cOp.id(st, evs[i].Op)))
+		c = appendUvarint(c, uint64(cOp.id(st, evs[i].Op)))
 	}
+	flush()
+	*col = c
 	return b
 }
 
-// decodeEvents appends the events of an Events frame payload to dst.
+// column reads the values of one column. Its methods inline the one-byte
+// case that most values take; damage sets bad and yields zeros.
+type column struct {
+	b   []byte
+	bad bool
+}
+
+func (c *column) u() uint64 {
+	if len(c.b) > 0 && c.b[0] < 0x80 {
+		v := uint64(c.b[0])
+		c.b = c.b[1:]
+		return v
+	}
+	return c.uSlow()
+}
+
+func (c *column) uSlow() uint64 {
+	v, k := binary.Uvarint(c.b)
+	if k <= 0 {
+		c.bad = true
+		c.b = nil
+		return 0
+	}
+	c.b = c.b[k:]
+	return v
+}
+
+// s reads a zigzag varint.
+func (c *column) s() int64 {
+	u := c.u()
+	return int64(u>>1) ^ -int64(u&1)
+}
+
+// decodeEvents appends the events of an Events frame payload to dst. It is
+// the reader's hot path: it walks the columns side by side and writes each
+// event once.
 func decodeEvents(p []byte, st *strReader, dst []model.DEvent) (uint64, []model.DEvent, error) {
 	d := decoder{b: p}
 	seq := d.uvarint()
-	// each event takes at least one byte in each of the ten columns
-	n := d.count(10)
+	n := d.uvarint()
+	ncol := d.uvarint()
+	if d.err == nil && ncol < numColumns {
+		d.fail(fmt.Errorf("%d columns, want at least %d", ncol, numColumns))
+	}
+	// each event takes at least one byte in each column
+	if d.err == nil && n > uint64(len(d.b)/numColumns) {
+		d.fail(fmt.Errorf("%d events in %d bytes", n, len(d.b)))
+	}
+	var cols [numColumns]column
+	for i := range cols {
+		cols[i].b = d.bytes(d.count(1))
+	}
 	if d.err != nil {
 		return 0, dst, fmt.Errorf("events frame: %w", d.err)
 	}
 	base := len(dst)
-	dst = append(dst, make([]model.DEvent, n)...)
+	if cap(dst)-base >= int(n) {
+		dst = dst[:base+int(n)]
+	} else {
+		dst = append(dst, make([]model.DEvent, n)...)
+	}
 	evs := dst[base:]
+	list := st.list
+	m := uint64(len(list))
+	c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 := &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6], &cols[7], &cols[8], &cols[9]
 	var prev int64
 	for i := range evs {
-		prev += d.varint()
-		evs[i].Start = prev
+		e := &evs[i]
+		prev += c0.s()
+		e.Start = prev
+		e.Dur = c1.u()
+		tid := c2.u()
+		e.TID = uint32(tid)
+		e.PID = uint32(int64(tid) + c3.s())
+		comm, site := c4.u(), c5.u()
+		wtid := c6.u()
+		e.WakerTID = uint32(wtid)
+		wcomm, dev, op := c7.u(), c8.u(), c9.u()
+		if tid > math.MaxUint32 || wtid > math.MaxUint32 {
+			return 0, dst[:base], fmt.Errorf("events frame: event %d: thread id out of range", i)
+		}
+		if comm < m && site < m && wcomm < m && dev < m && op < m {
+			e.Comm = list[comm]
+			e.Site = model.WaitSite(list[site])
+			e.WakerComm = list[wcomm]
+			e.Device = list[dev]
+			e.Op = list[op]
+			continue
+		}
+		var sd decoder
+		e.Comm = st.get(&sd, comm)
+		e.Site = model.WaitSite(st.get(&sd, site))
+		e.WakerComm = st.get(&sd, wcomm)
+		e.Device = st.get(&sd, dev)
+		e.Op = st.get(&sd, op)
+		if sd.err != nil {
+			return 0, dst[:base], fmt.Errorf("events frame: event %d: %w", i, sd.err)
+		}
 	}
-	for i := range evs {
-		evs[i].Dur = d.uvarint()
-	}
-	for i := range evs {
-		evs[i].TID = d.u32()
-	}
-	for i := range evs {
-		evs[i].PID = uint32(int64(evs[i].TID) + d.varint())
-	}
-	for i := range evs {
-		evs[i].Comm = st.str(&d)
-	}
-	for i := range evs {
-		evs[i].Site = model.WaitSite(st.str(&d))
-	}
-	for i := range evs {
-		evs[i].WakerTID = d.u32()
-	}
-	for i := range evs {
-		evs[i].WakerComm = st.str(&d)
-	}
-	for i := range evs {
-		evs[i].Device = st.str(&d)
-	}
-	for i := range evs {
-		evs[i].Op = st.str(&d)
-	}
-	if d.err != nil {
-		return 0, dst[:base], fmt.Errorf("events frame: %w", d.err)
+	for i := range cols {
+		if cols[i].bad {
+			return 0, dst[:base], fmt.Errorf("events frame: column %d: %w", i, errShort)
+		}
 	}
 	return seq, dst, nil
 }

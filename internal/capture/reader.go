@@ -24,6 +24,11 @@ type ReadOptions struct {
 	// frames at all: the fast path for summaries over long captures. With an
 	// index the reader goes straight from one wanted frame to the next.
 	SkipEvents bool
+	// ReuseEvents lets Next decode each snapshot's events into the slice it
+	// returned the time before: Snapshot.Events is then valid only until
+	// the next call. It spares the allocation and garbage collection of
+	// every event, for readers that aggregate as they go.
+	ReuseEvents bool
 }
 
 // IndexEntry is one frame as listed in the footer.
@@ -70,6 +75,7 @@ type Reader struct {
 	pend       model.Snapshot
 	pendSeq    uint64
 	hasPend    bool
+	spare      []model.DEvent // the previous snapshot's events, with ReuseEvents
 	index      *Index
 	indexOff   int64 // offset of the index frame; 0 without footer
 	wanted     []int64
@@ -441,6 +447,9 @@ func (r *Reader) group(seq uint64) {
 	}
 	if !r.hasPend {
 		r.hasPend, r.pendSeq = true, seq
+		if r.opts.ReuseEvents {
+			r.pend.Events = r.spare[:0]
+		}
 	}
 }
 
@@ -484,6 +493,9 @@ func (r *Reader) apply(off int64, h frameHeader, p []byte, loaded bool) (*model.
 			s.Host.Changes = r.pend.Host.Changes
 			s.Stats = r.pend.Stats
 			s.Events = r.pend.Events
+			if r.opts.ReuseEvents {
+				r.spare = s.Events
+			}
 			r.pend = model.Snapshot{}
 			r.hasPend = false
 		} else {

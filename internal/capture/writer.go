@@ -67,6 +67,7 @@ type Writer struct {
 
 	buf       []byte // complete frames not yet written
 	zbuf      []byte
+	col       []byte // scratch for one column of an Events frame
 	payloads  [][]byte
 	ptypes    []FrameType
 	committed int64 // bytes written to w
@@ -239,7 +240,7 @@ func (w *Writer) writeGroup(evs []model.DEvent, s *model.Snapshot) error {
 	for len(evs) > 0 {
 		n := min(len(evs), maxBatch)
 		p := next(FrameEvents)
-		*p = appendEvents(*p, w.seq, evs[:n], w.st)
+		*p = appendEvents(*p, &w.col, w.seq, evs[:n], w.st)
 		ext = append(ext, uint64(n))
 		evs = evs[n:]
 	}
