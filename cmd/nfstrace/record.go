@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/host"
+	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/sampler"
+)
+
+// snapshotSource is what record consumes: one snapshot per interval.
+// *sampler.Sampler satisfies it.
+type snapshotSource interface {
+	Config() model.Config
+	Next(ctx context.Context) (*model.Snapshot, error)
+}
+
+// recordOptions are record's own settings besides the source's.
+type recordOptions struct {
+	path     string
+	duration time.Duration // 0: until the context ends
+	interval time.Duration
+	// progressEvery is how often a progress line is printed when stderr is
+	// not a terminal; on a terminal the line is redrawn every snapshot.
+	progressEvery time.Duration
+	terminal      bool
+}
+
+// runRecord samples the host like top and writes every snapshot to a
+// capture file until --duration ends, a signal arrives or --max-size is reached.
+func runRecord(ctx context.Context, io stdio, args []string) error {
+	fs := newFlagSet(io, "record")
+	var sf sourceFlags
+	sf.register(fs)
+	out := fs.String("o", "", "capture file to write (required)")
+	duration := fs.Duration("duration", 0, "stop after this long (default: until SIGINT or SIGTERM)")
+	maxSize := fs.String("max-size", "", "stop before the file grows past this size, e.g. 500M or 2G (default: no limit)")
+	force := fs.Bool("force", false, "overwrite an existing file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{"record: -o FILE is required"}
+	}
+	if *duration < 0 {
+		return usageError{fmt.Sprintf("record: --duration %v is negative", *duration)}
+	}
+	limit, err := parseSize(*maxSize)
+	if err != nil {
+		return usageError{fmt.Sprintf("record: --max-size: %v", err)}
+	}
+	tg, err := sf.validate()
+	if err != nil {
+		return err
+	}
+	if !*force {
+		// fail before loading any probe; Create checks again, atomically
+		if _, err := os.Lstat(*out); err == nil {
+			return fmt.Errorf("record: %s exists (use --force to overwrite)", *out)
+		}
+	}
+
+	src, closeSrc, err := openRecordSource(io, &sf, tg)
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	defer closeSrc()
+
+	cfg := src.Config()
+	if cfg.Targets == "" {
+		cfg.Targets = tg.describe()
+	}
+	meta := capture.Meta{
+		ToolVersion: version,
+		Start:       cfg.Start,
+		BootID:      cfg.BootID,
+		Interval:    sf.interval,
+		MinDState:   sf.minDState,
+		Args:        append([]string{"record"}, args...),
+		Config:      cfg,
+	}
+	w, err := capture.Create(*out, meta, capture.Options{Force: *force, MaxSize: limit})
+	if err != nil {
+		if strings.Contains(err.Error(), "file exists") {
+			return fmt.Errorf("record: %s exists (use --force to overwrite)", *out)
+		}
+		return fmt.Errorf("record: %w", err)
+	}
+	return record(ctx, io, src, w, recordOptions{
+		path:          *out,
+		duration:      *duration,
+		interval:      sf.interval,
+		progressEvery: 10 * time.Second,
+		terminal:      isTerminal(io.err),
+	})
+}
+
+// record writes src's snapshots to w until ctx ends, the duration passes or
+// the size limit is reached, then closes w. Stopping for any of those is not
+// an error; a failed read or write is, and leaves a readable file.
+func record(ctx context.Context, io stdio, src snapshotSource, w *capture.Writer, o recordOptions) error {
+	start := time.Now()
+	if o.duration > 0 {
+		// The last interval ends at about start+duration: allow it half an
+		// interval of lateness before cutting it off.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.duration+o.interval/2)
+		defer cancel()
+	}
+	p := progress{w: io.err, path: o.path, terminal: o.terminal, every: o.progressEvery, start: start}
+	lastFlush := start
+	var stopErr error
+	why := "interrupted"
+	for {
+		snap, err := src.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+					why = "duration reached"
+				}
+				break
+			}
+			stopErr = fmt.Errorf("record: %w", err)
+			why = "failed"
+			break
+		}
+		if err := w.WriteSnapshot(snap); err != nil {
+			if errors.Is(err, capture.ErrSizeLimit) {
+				why = "size limit reached"
+				break
+			}
+			stopErr = fmt.Errorf("record: %w", err)
+			why = "failed"
+			break
+		}
+		// Flush so that nothing waits in memory for more than a second:
+		// the next chance comes one interval from now.
+		if now := time.Now(); now.Sub(lastFlush)+o.interval >= time.Second {
+			if err := w.Flush(); err != nil {
+				stopErr = fmt.Errorf("record: %w", err)
+				why = "failed"
+				break
+			}
+			lastFlush = now
+		}
+		p.update(w.Stats(), false)
+		if o.duration > 0 && time.Since(start) >= o.duration-o.interval/2 {
+			why = "duration reached"
+			break
+		}
+	}
+	if err := w.Close(); err != nil && stopErr == nil {
+		stopErr = fmt.Errorf("record: %w", err)
+	}
+	p.done(w.Stats(), why)
+	return stopErr
+}
+
+// progress prints elapsed time, snapshots, events, bytes and lost events on
+// stderr: one line redrawn in place on a terminal, a line every so often otherwise.
+type progress struct {
+	w        io.Writer
+	path     string
+	terminal bool
+	every    time.Duration
+	start    time.Time
+	last     time.Time
+	drawn    bool
+}
+
+func (p *progress) line(st capture.WriterStats) string {
+	return fmt.Sprintf("%s  %s  %d snapshots  %d events  %s  lost %d",
+		p.path, time.Since(p.start).Round(time.Second), st.Snapshots, st.Events, formatBytes(st.Bytes), st.Lost)
+}
+
+func (p *progress) update(st capture.WriterStats, force bool) {
+	if p.terminal {
+		fmt.Fprintf(p.w, "\r\x1b[Krecording %s", p.line(st))
+		p.drawn = true
+		return
+	}
+	if now := time.Now(); force || now.Sub(p.last) >= p.every {
+		fmt.Fprintf(p.w, "recording %s\n", p.line(st))
+		p.last = now
+	}
+}
+
+func (p *progress) done(st capture.WriterStats, why string) {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+	fmt.Fprintf(p.w, "recorded %s (%s)\n", p.line(st), why)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// parseSize reads a byte count with an optional K, M, G or T suffix (powers
+// of 1024, an optional trailing "B" or "iB"). "" and "0" mean no limit.
+func parseSize(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	t := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B"), "I")
+	mult := int64(1)
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'K':
+			mult = 1 << 10
+		case 'M':
+			mult = 1 << 20
+		case 'G':
+			mult = 1 << 30
+		case 'T':
+			mult = 1 << 40
+		}
+		if mult > 1 {
+			t = t[:n-1]
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v < 0 || v*float64(mult) > 1<<62 {
+		return 0, fmt.Errorf("%q is not a size (want bytes or a number with K, M, G or T)", s)
+	}
+	return int64(v * float64(mult)), nil
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// openRecordSource opens the sampler with the chosen backend, as every live
+// command does; record needs only a snapshotSource and a close function.
+func openRecordSource(io stdio, sf *sourceFlags, tg targets) (snapshotSource, func(), error) {
+	hr, err := host.NewReader(host.Roots{Proc: sf.procfs, Sys: sf.sysfs, Boot: sf.boot})
+	if err != nil {
+		return nil, nil, err
+	}
+	tr, err := sampler.OpenTracer(sampler.Options{
+		Backend: sf.backend, Proc: sf.procfs, Sys: sf.sysfs,
+		Comm: tg.comm, PIDs: tg.pids, All: tg.all, Rate: sf.rate,
+		MinDState: sf.minDState, KernelBTF: sf.kernelBTF,
+		Logger: slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := sampler.New(hr, tr, sf.interval)
+	if err != nil {
+		tr.Close()
+		return nil, nil, err
+	}
+	return s, func() { tr.Close() }, nil
+}
