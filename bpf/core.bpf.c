@@ -244,10 +244,15 @@ static __always_inline __u32 task_state(struct task_struct *t, const bool btf)
 	return (__u32)RD(btf, (struct task_struct___pre514 *)t, state);
 }
 
+/* nr_targets is the size of targets, kept by user space: 0 skips the lookup. */
+__u32 nr_targets = 0;
+
 static __always_inline bool is_target(__u32 tid)
 {
 	if (trace_all)
 		return tid != 0;
+	if (!nr_targets)
+		return false;
 	return bpf_map_lookup_elem(&targets, &tid) != NULL;
 }
 

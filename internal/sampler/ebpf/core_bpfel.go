@@ -122,6 +122,7 @@ const (
 	coreProgTpBtfSchedWakeup     = "tp_btf_sched_wakeup"
 	coreProgTpBtfSchedWakeupNew  = "tp_btf_sched_wakeup_new"
 	coreVarMinDstateNs           = "min_dstate_ns"
+	coreVarNrTargets             = "nr_targets"
 	coreVarOpenIntervals         = "open_intervals"
 	coreVarTraceAll              = "trace_all"
 	coreVarUseRingbuf            = "use_ringbuf"
@@ -210,6 +211,7 @@ type coreMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type coreVariableSpecs struct {
 	MinDstateNs   *ebpf.VariableSpec `ebpf:"min_dstate_ns"`
+	NrTargets     *ebpf.VariableSpec `ebpf:"nr_targets"`
 	OpenIntervals *ebpf.VariableSpec `ebpf:"open_intervals"`
 	TraceAll      *ebpf.VariableSpec `ebpf:"trace_all"`
 	UseRingbuf    *ebpf.VariableSpec `ebpf:"use_ringbuf"`
@@ -271,6 +273,7 @@ func (m *coreMaps) Close() error {
 // It can be passed to loadCoreObjects or ebpf.CollectionSpec.LoadAndAssign.
 type coreVariables struct {
 	MinDstateNs   *ebpf.Variable `ebpf:"min_dstate_ns"`
+	NrTargets     *ebpf.Variable `ebpf:"nr_targets"`
 	OpenIntervals *ebpf.Variable `ebpf:"open_intervals"`
 	TraceAll      *ebpf.Variable `ebpf:"trace_all"`
 	UseRingbuf    *ebpf.Variable `ebpf:"use_ringbuf"`

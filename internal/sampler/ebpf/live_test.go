@@ -436,3 +436,34 @@ func TestFallbacks(t *testing.T) {
 	}
 	t.Logf("raw_tp + perf buffer: %d intervals, %d requests, %d events", dn, bn, evs)
 }
+
+// TestOtherKernelsBTF loads the programs with the BTF of other kernels
+// (NFSTRACE_KERNEL_BTF: comma-separated raw BTF files, e.g. the .BTF sections
+// of the lab's Debian 6.1 and 6.12 kernels): every CO-RE relocation must
+// resolve (elevator_name is char[16] there, const char * on 6.18), and the
+// block completion probe must follow the kernel (6.1 has no block_io_done).
+// The programs are verified and attached on this kernel.
+func TestOtherKernelsBTF(t *testing.T) {
+	files := os.Getenv("NFSTRACE_KERNEL_BTF")
+	if files == "" {
+		t.Skip("NFSTRACE_KERNEL_BTF not set (optional: raw BTF files of other kernels)")
+	}
+	for _, f := range strings.Split(files, ",") {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			tr := newLiveTracer(t, Options{KernelBTF: f, Disable: nil})
+			var done string
+			for _, p := range tr.Backend().Probes {
+				if p.Status == model.ProbeUnavailable && p.Name != "block_io_done" {
+					t.Errorf("probe %s unavailable: %s", p.Name, p.Detail)
+				}
+				if (p.Name == "block_io_done" || p.Name == "block_rq_complete") && p.Status != model.ProbeUnavailable {
+					done = p.Name
+				}
+			}
+			if done == "" {
+				t.Fatal("no block completion probe attached")
+			}
+			t.Logf("completion via %s", done)
+		})
+	}
+}

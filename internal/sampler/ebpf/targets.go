@@ -169,6 +169,11 @@ func (t *Tracer) scanTargets() error {
 		}
 	}
 	t.targetN = len(t.current)
+	if v := t.coll.Variables["nr_targets"]; v != nil {
+		if err := v.Set(uint32(len(t.current))); err != nil {
+			return fmt.Errorf("set nr_targets: %w", err)
+		}
+	}
 	if errs > 0 {
 		return fmt.Errorf("targets map: %d threads could not be added (map full?)", errs)
 	}

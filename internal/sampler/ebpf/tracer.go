@@ -206,7 +206,9 @@ func (t *Tracer) load() error {
 	if t.opts.KernelBTF != "" {
 		ks, err := btf.LoadSpec(t.opts.KernelBTF)
 		if err != nil {
-			return fmt.Errorf("read kernel BTF %s: %w", t.opts.KernelBTF, err)
+			// A vmlinux extracted from vmlinuz has .BTF but no symbol table,
+			// which the ELF reader needs; the raw section loads fine.
+			return fmt.Errorf("read kernel BTF %s: %w (for a vmlinux ELF file, give its raw .BTF section: objcopy -O binary --only-section=.BTF vmlinux vmlinux.btf)", t.opts.KernelBTF, err)
 		}
 		t.kernelTypes = ks
 	} else if !hasKernelBTF {
