@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+const reportSite = "rwsem_down_write_slowpath;ext4_file_write_iter;nfsd_vfs_write"
+
+// reportSnapshots are n seconds of a server whose nfsd threads wait on one rwsem.
+func reportSnapshots(n int) []*model.Snapshot {
+	var out []*model.Snapshot
+	base := time.Unix(1_764_000_000, 0)
+	for i := range n {
+		var h model.Hist
+		for range 10 {
+			h.Add(uint64(800 * time.Millisecond))
+		}
+		var svc model.Hist
+		svc.Add(uint64(4 * time.Millisecond))
+		out = append(out, &model.Snapshot{
+			Start: base.Add(time.Duration(i) * time.Second),
+			End:   base.Add(time.Duration(i+1) * time.Second),
+			Host: model.Host{
+				Load:    model.Load{Avg1: 60, Running: 2, InD: 58},
+				NFSD:    model.NFSD{Running: true, Threads: 64, ThreadsInD: 58},
+				Devices: []model.Device{{Name: "sda", Scheduler: "mq-deadline", WriteIOPS: 3900, AwaitMs: 3.8, Util: 0.9}},
+			},
+			DState: []model.DState{{Comm: "nfsd", WaitSite: reportSite, Device: model.NotBlockIO, Op: "WRITE", Threads: 17, Hist: h}},
+			Block:  []model.Block{{Device: "sda", Scheduler: "mq-deadline", Op: "write", Size: "4K", Service: svc}},
+			Events: []model.DEvent{{Start: base.UnixNano(), Dur: 8e8, TID: 7, PID: 7, Comm: "nfsd", Site: reportSite}},
+		})
+	}
+	return out
+}
+
+func writeReportCapture(t *testing.T, snaps []*model.Snapshot, closeIt bool) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "r.cap")
+	cfg := model.Config{Hostname: "labstore1004", KernelRelease: "4.9.0-0.bpo.3-amd64", Backend: model.Backend{Name: "ebpf", Detail: "ebpf (ring buffer)"}, Start: snaps[0].Start}
+	w, err := capture.Create(path, capture.Meta{ToolVersion: "test", Config: cfg}, capture.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range snaps {
+		if err := w.WriteSnapshot(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if closeIt {
+		err = w.Close()
+	} else {
+		err = w.Flush()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestReportTableAndJSON(t *testing.T) {
+	path := writeReportCapture(t, reportSnapshots(5), true)
+
+	io, out, errb := testStdio()
+	if err := runReport(context.Background(), io, []string{path}); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{"nfstrace report " + path, "labstore1004", "rwsem_down_write_slowpath", "sda"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("table lacks %q:\n%s", want, text)
+		}
+	}
+	if errb.Len() != 0 {
+		t.Errorf("stderr on a clean capture: %q", errb.String())
+	}
+
+	io, out, _ = testStdio()
+	if err := runReport(context.Background(), io, []string{path, "--format", "json"}); err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Overall json.RawMessage   `json:"overall"`
+		Series  []json.RawMessage `json:"series"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+		t.Fatalf("JSON output: %v", err)
+	}
+	if len(sum.Series) != 5 || len(sum.Overall) == 0 {
+		t.Errorf("JSON has %d series rows (want 5) and overall %d bytes", len(sum.Series), len(sum.Overall))
+	}
+}
+
+func TestReportPprof(t *testing.T) {
+	path := writeReportCapture(t, reportSnapshots(3), true)
+	out := filepath.Join(t.TempDir(), "off.pb.gz")
+	io, _, _ := testStdio()
+	if err := runReport(context.Background(), io, []string{"--pprof", out, path}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := profile.Parse(f)
+	if err != nil {
+		t.Fatalf("pprof output does not parse: %v", err)
+	}
+	var count, ns int64
+	for _, s := range p.Sample {
+		count += s.Value[0]
+		ns += s.Value[1]
+	}
+	// 3 snapshots, each with 10 waits of 800 ms
+	if count != 30 || ns != int64(30*800*time.Millisecond) {
+		t.Errorf("profile holds %d waits, %d ns; want 30 and %d", count, ns, int64(30*800*time.Millisecond))
+	}
+	if p.SampleType[0].Type != "count" || p.SampleType[1].Type != "delay" {
+		t.Errorf("sample types %v %v, want count and delay", p.SampleType[0], p.SampleType[1])
+	}
+	if len(p.Sample) == 0 {
+		t.Error("empty profile")
+	}
+}
+
+func TestReportDamagedFiles(t *testing.T) {
+	snaps := reportSnapshots(4)
+
+	// kill -9: no footer
+	cut := writeReportCapture(t, snaps, false)
+	io, out, errb := testStdio()
+	if err := runReport(context.Background(), io, []string{cut}); err != nil {
+		t.Fatalf("report of a file without footer: %v", err)
+	}
+	if !strings.Contains(errb.String(), "truncated after") || out.Len() == 0 {
+		t.Errorf("no truncation note (stderr %q) or no report", errb.String())
+	}
+
+	// a damaged frame in the middle
+	clean := writeReportCapture(t, snaps, true)
+	data, err := os.ReadFile(clean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := capture.Open(clean, capture.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var off int64
+	for _, e := range r.Index().Entries {
+		if e.Type == capture.FrameSnapshot && e.Seq == 1 {
+			off = e.Offset
+		}
+	}
+	r.Close()
+	data[off+20] ^= 0xff
+	bad := filepath.Join(t.TempDir(), "bad.cap")
+	if err := os.WriteFile(bad, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	io, _, _ = testStdio()
+	err = runReport(context.Background(), io, []string{bad})
+	if err == nil || !errors.Is(err, capture.ErrCorrupt) || !strings.Contains(err.Error(), "--salvage") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("damaged capture: %v; want one line naming the offset and --salvage", err)
+	}
+	io, out, errb = testStdio()
+	if err := runReport(context.Background(), io, []string{"--salvage", bad, "--format", "json"}); err != nil {
+		t.Fatalf("--salvage: %v", err)
+	}
+	if !strings.Contains(errb.String(), "salvage: skipped") {
+		t.Errorf("--salvage did not say what it skipped: %q", errb.String())
+	}
+	var sum struct{ Series []json.RawMessage }
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil || len(sum.Series) != 3 {
+		t.Errorf("salvaged report: %v, %d series rows, want 3", err, len(sum.Series))
+	}
+}
+
+func TestReportBadArgs(t *testing.T) {
+	notCapture := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(notCapture, []byte("not a capture\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args  []string
+		want  string
+		usage bool
+	}{
+		{nil, "nfstrace report: a capture FILE is required", true},
+		{[]string{"a", "b"}, `nfstrace report: unexpected argument "b"`, true},
+		{[]string{"x.cap", "--format", "xml"}, `report: --format "xml": want table or json`, true},
+		{[]string{notCapture}, notCapture + ": not an nfstrace capture (bad magic)", false},
+		{[]string{filepath.Join(t.TempDir(), "missing.cap")}, "open capture: open ", false},
+	}
+	for _, tt := range tests {
+		io, _, _ := testStdio()
+		err := runReport(context.Background(), io, tt.args)
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("report %q: %v, want %q", tt.args, err, tt.want)
+			continue
+		}
+		var u usageError
+		if errors.As(err, &u) != tt.usage {
+			t.Errorf("report %q: usage error %v, want %v", tt.args, !tt.usage, tt.usage)
+		}
+	}
+	_ = bytes.MinRead
+}
