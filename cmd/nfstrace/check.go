@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +24,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	var sf sourceFlags
 	sf.register(fs)
 	hold := fs.Duration("hold", 0, "keep tracing for this long (0: load, report and exit; negative: until a signal)")
+	verbose := fs.Bool("v", false, "log what the loader does")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 		All:       tg.all,
 		MinDState: sf.minDState,
 		KernelBTF: sf.kernelBTF,
-		Logger:    slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger:    newLogger(io.err, *verbose),
 	}
 	btfSrc := filepath.Join(sf.sysfs, "kernel", "btf", "vmlinux")
 	if sf.kernelBTF != "" {
