@@ -42,6 +42,23 @@ func (t *Tracer) pruneRequests() error {
 	for _, k := range stale {
 		_ = t.rqs.Delete(k) // reused meanwhile is harmless: recreated on demand
 	}
+	// Per-thread in-flight counts at zero: threads that exited or stopped
+	// doing IO would otherwise fill the map (16384 threads) over a long run.
+	var tid uint32
+	var io coreTidIo
+	var idle []uint32
+	it2 := t.tidIOs.Iterate()
+	for it2.Next(&tid, &io) {
+		if io.Inflight <= 0 {
+			idle = append(idle, tid)
+		}
+	}
+	if err := it2.Err(); err != nil {
+		return fmt.Errorf("read tid_ios: %w", err)
+	}
+	for _, tid := range idle {
+		_ = t.tidIOs.Delete(tid)
+	}
 	return nil
 }
 
@@ -168,6 +185,9 @@ func (t *Tracer) collectCounters(snap *model.Snapshot) error {
 	}
 	d := func(i int) uint64 { return cur[i] - t.prevCnt[i] }
 	snap.Stats.Lost += d(cntLost)
+	if n := d(cntStackErr); n > 0 {
+		t.log.Warn("ebpf: kernel stacks not recorded (stack map full or hash collision); their intervals show as wait site \"unknown\"", "count", n)
+	}
 	if n := d(cntDStateFull) + d(cntBlockFull); n > 0 {
 		t.log.Warn("ebpf maps full: intervals or requests not counted", "dstate", d(cntDStateFull), "block", d(cntBlockFull))
 		snap.Stats.Lost += n

@@ -97,7 +97,7 @@ func (l loopDev) setScheduler(t *testing.T, sched string) {
 }
 
 // directIO does n synchronous 4 KiB O_DIRECT writes then n reads at spread
-// offsets on the device from the calling OS thread.
+// offsets (within the first 32 MiB) on the device from the calling OS thread.
 func directIO(dev string, n int) error {
 	fd, err := unix.Open(dev, unix.O_RDWR|unix.O_DIRECT|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -465,5 +465,48 @@ func TestOtherKernelsBTF(t *testing.T) {
 			}
 			t.Logf("completion via %s", done)
 		})
+	}
+}
+
+// TestPrune: entries of finished requests and idle threads are removed by
+// the periodic prune, live ones kept.
+func TestPrune(t *testing.T) {
+	loop := newLoop(t, 64<<20)
+	tr := newLiveTracer(t, Options{PIDs: []int{os.Getpid()}})
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := tr.scanTargets(); err != nil { // this thread may be new
+		t.Fatal(err)
+	}
+	if err := directIO(loop.path, 100); err != nil {
+		t.Fatal(err)
+	}
+	n := func() (rqs, tids int) {
+		var k uint64
+		var v coreRqInfo
+		it := tr.rqs.Iterate()
+		for it.Next(&k, &v) {
+			rqs++
+		}
+		var tid uint32
+		var io coreTidIo
+		it2 := tr.tidIOs.Iterate()
+		for it2.Next(&tid, &io) {
+			tids++
+		}
+		return
+	}
+	rqs0, tids0 := n()
+	if rqs0 == 0 || tids0 == 0 {
+		t.Fatalf("before prune: %d request entries, %d thread entries; want both > 0", rqs0, tids0)
+	}
+	if err := tr.pruneRequests(); err != nil {
+		t.Fatal(err)
+	}
+	rqs1, tids1 := n()
+	// Requests were used less than rqIdle ago: kept (other devices' IO may
+	// add entries meanwhile). The thread has nothing in flight: removed.
+	if rqs1 < rqs0 || tids1 != 0 {
+		t.Errorf("after prune: %d request entries (was %d, want kept), %d thread entries (want 0)", rqs1, rqs0, tids1)
 	}
 }

@@ -81,6 +81,7 @@ type Tracer struct {
 	dthreads  *ebpf.Map
 	bhists    *ebpf.Map
 	rqs       *ebpf.Map
+	tidIOs    *ebpf.Map
 	stacks    *ebpf.Map
 	targets   *ebpf.Map
 	threadOps *ebpf.Map
@@ -379,7 +380,7 @@ func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) er
 	m := t.coll.Maps
 	t.counters, t.dhists, t.dthreads = m["counters"], m["dhists"], m["dthreads"]
 	t.bhists, t.stacks, t.targets, t.threadOps = m["bhists"], m["stacks"], m["targets"], m["thread_op"]
-	t.rqs = m["rqs"]
+	t.rqs, t.tidIOs = m["rqs"], m["tid_ios"]
 	src, err := newEventSource(m["events"], m["perf_events"], strings.Contains(t.detail, "ring"))
 	if err != nil {
 		return fmt.Errorf("open event reader: %w", err)
