@@ -164,7 +164,8 @@ func BenchmarkReadEvents(b *testing.B) {
 
 // BenchmarkReport10M reads a 10 M-event capture as report does: every
 // snapshot (histograms, host view, stats), events skipped through the
-// index; and, for comparison, with every event decoded.
+// index; and, for comparison, with every event decoded into fresh or
+// reused slices.
 func BenchmarkReport10M(b *testing.B) {
 	const n = 10_000_000
 	path := filepath.Join(b.TempDir(), "10m.cap")
@@ -176,7 +177,11 @@ func BenchmarkReport10M(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		opts ReadOptions
-	}{{"summary", ReadOptions{SkipEvents: true}}, {"all-events", ReadOptions{}}} {
+	}{
+		{"summary", ReadOptions{SkipEvents: true}},
+		{"events-fresh", ReadOptions{}},
+		{"events-reuse", ReadOptions{ReuseEvents: true}},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			for range b.N {
 				snaps, _ := readFile(b, path, c.opts)
@@ -185,6 +190,7 @@ func BenchmarkReport10M(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(fi.Size())/n, "bytes/event")
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
 }

@@ -107,38 +107,79 @@ func appendEvents(b []byte, col *[]byte, seq uint64, evs []model.DEvent, st *str
 	return b
 }
 
-// column reads the values of one column. Its methods inline the one-byte
-// case that most values take; damage sets bad and yields zeros.
+// column reads the values of one column from position i on; damage sets
+// bad.
 type column struct {
 	b   []byte
+	i   int
 	bad bool
 }
 
-func (c *column) u() uint64 {
-	if len(c.b) > 0 && c.b[0] < 0x80 {
-		v := uint64(c.b[0])
-		c.b = c.b[1:]
-		return v
+// fill decodes len(dst) values in a tight loop: the one-byte case stays
+// in the loop, longer values go through uSlow. It reports false on damage.
+func (c *column) fill(dst []uint64) bool {
+	b, i := c.b, c.i
+	for k := range dst {
+		if i < len(b) && b[i] < 0x80 {
+			dst[k] = uint64(b[i])
+			i++
+			continue
+		}
+		if i+5 <= len(b) {
+			// two to five bytes, unrolled: durations and time deltas
+			x := uint64(b[i] & 0x7f)
+			if b[i+1] < 0x80 {
+				dst[k] = x | uint64(b[i+1])<<7
+				i += 2
+				continue
+			}
+			x |= uint64(b[i+1]&0x7f) << 7
+			if b[i+2] < 0x80 {
+				dst[k] = x | uint64(b[i+2])<<14
+				i += 3
+				continue
+			}
+			x |= uint64(b[i+2]&0x7f) << 14
+			if b[i+3] < 0x80 {
+				dst[k] = x | uint64(b[i+3])<<21
+				i += 4
+				continue
+			}
+			x |= uint64(b[i+3]&0x7f) << 21
+			if b[i+4] < 0x80 {
+				dst[k] = x | uint64(b[i+4])<<28
+				i += 5
+				continue
+			}
+		}
+		c.i = i
+		dst[k] = c.uSlow()
+		if c.bad {
+			return false
+		}
+		i = c.i
 	}
-	return c.uSlow()
+	c.i = i
+	return true
 }
 
+// uSlow decodes one value near the column's end or longer than five bytes.
 func (c *column) uSlow() uint64 {
-	v, k := binary.Uvarint(c.b)
+	v, k := binary.Uvarint(c.b[min(c.i, len(c.b)):])
 	if k <= 0 {
 		c.bad = true
-		c.b = nil
+		c.i = len(c.b)
 		return 0
 	}
-	c.b = c.b[k:]
+	c.i += k
 	return v
 }
 
-// s reads a zigzag varint.
-func (c *column) s() int64 {
-	u := c.u()
-	return int64(u>>1) ^ -int64(u&1)
-}
+func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
+
+// decodeChunk is how many events decodeEvents decodes column by column
+// before assembling them: small enough for its scratch to stay in cache.
+const decodeChunk = 256
 
 // decodeEvents appends the events of an Events frame payload to dst. It is
 // the reader's hot path: it walks the columns side by side and writes each
@@ -171,44 +212,45 @@ func decodeEvents(p []byte, st *strReader, dst []model.DEvent) (uint64, []model.
 	evs := dst[base:]
 	list := st.list
 	m := uint64(len(list))
-	c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 := &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6], &cols[7], &cols[8], &cols[9]
+	var vals [numColumns][decodeChunk]uint64
 	var prev int64
-	for i := range evs {
-		e := &evs[i]
-		prev += c0.s()
-		e.Start = prev
-		e.Dur = c1.u()
-		tid := c2.u()
-		e.TID = uint32(tid)
-		e.PID = uint32(int64(tid) + c3.s())
-		comm, site := c4.u(), c5.u()
-		wtid := c6.u()
-		e.WakerTID = uint32(wtid)
-		wcomm, dev, op := c7.u(), c8.u(), c9.u()
-		if tid > math.MaxUint32 || wtid > math.MaxUint32 {
-			return 0, dst[:base], fmt.Errorf("events frame: event %d: thread id out of range", i)
+	for start := 0; start < len(evs); start += decodeChunk {
+		chunk := evs[start:min(start+decodeChunk, len(evs))]
+		for c := range cols {
+			if !cols[c].fill(vals[c][:len(chunk)]) {
+				return 0, dst[:base], fmt.Errorf("events frame: column %d: %w", c, errShort)
+			}
 		}
-		if comm < m && site < m && wcomm < m && dev < m && op < m {
-			e.Comm = list[comm]
-			e.Site = model.WaitSite(list[site])
-			e.WakerComm = list[wcomm]
-			e.Device = list[dev]
-			e.Op = list[op]
-			continue
-		}
-		var sd decoder
-		e.Comm = st.get(&sd, comm)
-		e.Site = model.WaitSite(st.get(&sd, site))
-		e.WakerComm = st.get(&sd, wcomm)
-		e.Device = st.get(&sd, dev)
-		e.Op = st.get(&sd, op)
-		if sd.err != nil {
-			return 0, dst[:base], fmt.Errorf("events frame: event %d: %w", i, sd.err)
-		}
-	}
-	for i := range cols {
-		if cols[i].bad {
-			return 0, dst[:base], fmt.Errorf("events frame: column %d: %w", i, errShort)
+		for k := range chunk {
+			e := &chunk[k]
+			prev += unzigzag(vals[0][k])
+			e.Start = prev
+			e.Dur = vals[1][k]
+			tid, wtid := vals[2][k], vals[6][k]
+			if tid > math.MaxUint32 || wtid > math.MaxUint32 {
+				return 0, dst[:base], fmt.Errorf("events frame: event %d: thread id out of range", start+k)
+			}
+			e.TID = uint32(tid)
+			e.PID = uint32(int64(tid) + unzigzag(vals[3][k]))
+			e.WakerTID = uint32(wtid)
+			comm, site, wcomm, dev, op := vals[4][k], vals[5][k], vals[7][k], vals[8][k], vals[9][k]
+			if comm < m && site < m && wcomm < m && dev < m && op < m {
+				e.Comm = list[comm]
+				e.Site = model.WaitSite(list[site])
+				e.WakerComm = list[wcomm]
+				e.Device = list[dev]
+				e.Op = list[op]
+				continue
+			}
+			var sd decoder
+			e.Comm = st.get(&sd, comm)
+			e.Site = model.WaitSite(st.get(&sd, site))
+			e.WakerComm = st.get(&sd, wcomm)
+			e.Device = st.get(&sd, dev)
+			e.Op = st.get(&sd, op)
+			if sd.err != nil {
+				return 0, dst[:base], fmt.Errorf("events frame: event %d: %w", start+k, sd.err)
+			}
 		}
 	}
 	return seq, dst, nil

@@ -76,6 +76,7 @@ type Reader struct {
 	pendSeq    uint64
 	hasPend    bool
 	spare      []model.DEvent // the previous snapshot's events, with ReuseEvents
+	evCount    map[uint64]int // events per snapshot, from the index, to size slices once
 	index      *Index
 	indexOff   int64 // offset of the index frame; 0 without footer
 	wanted     []int64
@@ -450,6 +451,9 @@ func (r *Reader) group(seq uint64) {
 		if r.opts.ReuseEvents {
 			r.pend.Events = r.spare[:0]
 		}
+		if n := min(r.evCount[seq], 4*maxBatch); n > cap(r.pend.Events) && !r.opts.SkipEvents {
+			r.pend.Events = make([]model.DEvent, 0, n)
+		}
 	}
 }
 
@@ -544,6 +548,14 @@ func (r *Reader) readFooter() {
 		return
 	}
 	r.index, r.indexOff = idx, idxOff
+	for _, e := range idx.Entries {
+		if e.Type == FrameEvents && e.Count <= maxBatch {
+			if r.evCount == nil {
+				r.evCount = make(map[uint64]int)
+			}
+			r.evCount[e.Seq] += int(e.Count)
+		}
+	}
 }
 
 func decodeIndex(p []byte) (*Index, error) {
