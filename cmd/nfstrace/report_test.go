@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -218,4 +219,42 @@ func TestReportBadArgs(t *testing.T) {
 		}
 	}
 	_ = bytes.MinRead
+}
+
+// BenchmarkReportCommand10M runs `nfstrace report` (table and JSON) on a
+// capture of 10 M D-state events in 100 one-second snapshots.
+func BenchmarkReportCommand10M(b *testing.B) {
+	const perSnap, nSnaps = 100_000, 100
+	path := filepath.Join(b.TempDir(), "10m.cap")
+	snaps := reportSnapshots(nSnaps)
+	w, err := capture.Create(path, capture.Meta{ToolVersion: "bench", Config: model.Config{Hostname: "bench"}}, capture.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs := make([]model.DEvent, perSnap)
+	sites := []model.WaitSite{reportSite, "io_schedule;folio_wait_bit_common;nfsd_commit", "io_schedule;blk_mq_get_tag;nfsd_vfs_write"}
+	for i, s := range snaps {
+		for j := range evs {
+			k := i*perSnap + j
+			evs[j] = model.DEvent{Start: s.Start.UnixNano() + int64(j)*10_000 + int64(k%7)*131, Dur: uint64(1e6 + (k*7919)%999_000_000),
+				TID: uint32(2000 + k%64), PID: uint32(2000 + k%64), Comm: "nfsd", Site: sites[k%3], Op: "WRITE"}
+		}
+		s.Events = evs
+		if err := w.WriteSnapshot(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	for _, format := range []string{"table", "json"} {
+		b.Run(format, func(b *testing.B) {
+			for range b.N {
+				quiet := stdio{out: io.Discard, err: io.Discard}
+				if err := runReport(context.Background(), quiet, []string{path, "--format", format}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
