@@ -40,6 +40,7 @@ func (p *fakeProc) thread(pid, tid int, comm string, flags int, state byte, wcha
 		tid, comm, state, pid, flags)
 	files := map[string]string{
 		"stat":      stat,
+		"comm":      comm + "\n",
 		"wchan":     wchan,
 		"stack":     stack,
 		"schedstat": fmt.Sprintf("1000 2000 %d\n", pcount),
@@ -362,5 +363,27 @@ func TestTracerFastPath(t *testing.T) {
 				t.Errorf("D time %d ns in %d samples, want %d ns in %d", sum, snap.Stats.Events, tc.sum, len(tc.seq))
 			}
 		})
+	}
+}
+
+// TestMissedTicks checks that a pass later than one period counts the ticks
+// it missed, and the thread-samples they would have taken as lost.
+func TestMissedTicks(t *testing.T) {
+	p := newFakeProc(t)
+	p.thread(100, 100, "nfsd", kthreadFlags, 'S', "0", "", 1)
+	p.thread(101, 101, "nfsd", kthreadFlags, 'S', "0", "", 1)
+	tr, clock := testTracer(t, Options{Proc: p.root}) // 100 Hz: 10 ms period
+	for _, ms := range []int64{10, 20, 30, 70, 80, 85} {
+		*clock = ms * 1e6
+		tr.pass()
+	}
+	var s model.Snapshot
+	if err := tr.Collect(&s); err != nil {
+		t.Fatal(err)
+	}
+	// 30 -> 70 ms skipped the ticks at 40, 50 and 60; 80 -> 85 is early, not missed.
+	if tr.Missed() != 3 || s.Stats.Lost != 6 || s.Stats.Events != 12 {
+		t.Errorf("missed %d, lost %d, events %d; want 3 ticks, 6 thread-samples lost, 12 taken",
+			tr.Missed(), s.Stats.Lost, s.Stats.Events)
 	}
 }
