@@ -103,24 +103,35 @@ func rowCounts(rows []model.RPC) map[string]uint64 {
 }
 
 // nfsWorkload creates, writes, syncs, reads, stats, lists and removes files
-// under dir, and stats a name that does not exist (a LOOKUP that fails).
+// under dir, and stats a name that does not exist (a LOOKUP that fails). The
+// first files are larger than one WRITE, so the client writes them unstable
+// and then COMMITs; the page cache is dropped before reading back, so the
+// reads reach the server.
 func nfsWorkload(t *testing.T, dir string) {
 	t.Helper()
 	d := filepath.Join(dir, "nfsd-guest-test")
 	if err := os.MkdirAll(d, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	data := bytes.Repeat([]byte("nfstrace"), 8192) // 64 KiB
+	chunk := bytes.Repeat([]byte("nfstrace"), 8192) // 64 KiB
+	var names []string
 	for i := range 16 {
 		name := filepath.Join(d, fmt.Sprintf("f%02d", i))
+		names = append(names, name)
+		chunks := 1
+		if i < 4 {
+			chunks = 16 // 1 MiB: several WRITEs, then COMMIT at fsync
+		}
 		f, err := os.Create(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Write(data); err != nil {
-			t.Fatal(err)
+		for range chunks {
+			if _, err := f.Write(chunk); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err := f.Sync(); err != nil { // WRITE + COMMIT
+		if err := f.Sync(); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.Close(); err != nil {
@@ -129,6 +140,11 @@ func nfsWorkload(t *testing.T, dir string) {
 		if _, err := os.Stat(name); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := os.WriteFile("/proc/sys/vm/drop_caches", []byte("3\n"), 0); err != nil {
+		t.Fatalf("drop caches: %v", err)
+	}
+	for _, name := range names {
 		if _, err := os.ReadFile(name); err != nil {
 			t.Fatal(err)
 		}
@@ -268,7 +284,7 @@ func guestRun(t *testing.T, forceKprobe bool, dirs []string) {
 	for _, d := range dirs {
 		switch {
 		case strings.Contains(d, "v3"):
-			for _, op := range []string{"CREATE", "WRITE", "COMMIT", "REMOVE"} {
+			for _, op := range []string{"CREATE", "WRITE", "COMMIT", "READ", "REMOVE"} {
 				if !has("v3", op, StatusOK) {
 					t.Errorf("no v3 %s ok row", op)
 				}
@@ -277,10 +293,14 @@ func guestRun(t *testing.T, forceKprobe bool, dirs []string) {
 				t.Error("no v3 LOOKUP NFS3ERR_NOENT row for the missing files")
 			}
 		case strings.Contains(d, "v4.2"):
-			for _, op := range []string{"COMPOUND", "SEQUENCE", "PUTFH", "OPEN", "WRITE", "CLOSE"} {
+			for _, op := range []string{"COMPOUND", "SEQUENCE", "PUTFH", "OPEN", "WRITE", "COMMIT", "CLOSE"} {
 				if !has("v4.2", op, StatusOK) {
 					t.Errorf("no v4.2 %s ok row", op)
 				}
+			}
+			// The 6.12 client reads with READ_PLUS where the server has it.
+			if !has("v4.2", "READ", StatusOK) && !has("v4.2", "READ_PLUS", StatusOK) {
+				t.Error("no v4.2 READ or READ_PLUS ok row")
 			}
 			if !has("v4.2", "LOOKUP", "NFS4ERR_NOENT") {
 				t.Error("no v4.2 LOOKUP NFS4ERR_NOENT row for the missing files")
