@@ -149,7 +149,7 @@ func (t *Tracer) waitSite(tg *target) model.WaitSite {
 			}
 			return t.intern([][]byte{w1})
 		}
-		if w := cmpOr(w2, w1); w != nil {
+		if w := firstNonNil(w2, w1); w != nil {
 			fallback = append(t.buf.last[:0], w...)
 		}
 		if !t.stillD(tg) {
@@ -162,7 +162,7 @@ func (t *Tracer) waitSite(tg *target) model.WaitSite {
 	return UnknownSite
 }
 
-func cmpOr(a, b []byte) []byte {
+func firstNonNil(a, b []byte) []byte {
 	if a != nil {
 		return a
 	}
