@@ -1,0 +1,345 @@
+#!/bin/bash
+# PID 1 of the nfstrace lab guest: bring up nfsd, run each scenario with
+# nfstrace inside it, write the results to /dev/vdb as a tar archive, power off.
+#
+# Every action is a "step" with its own timeout and its own log file; the
+# console gets one "LAB-STEP begin/end" line per step, so that the host can
+# say which step was running if it had to kill the guest. Nothing runs in a
+# pipeline whose reader could stop: output goes to files.
+#
+# "init.sh --fn NAME ARGS" runs one function of this file; steps use it to put
+# shell functions under timeout(1).
+
+export PATH=/lab/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export LC_ALL=C
+R=/results
+LOGS=$R/logs
+
+up() { cut -d' ' -f1 /proc/uptime; }
+say() { echo "LAB: $*"; }
+
+# step NAME TIMEOUT_SECONDS CMD...: run CMD with a timeout, output to $LOGS/NAME.log.
+step() {
+	local name=$1 t=$2 t0 t1 rc
+	shift 2
+	t0=$(up)
+	echo "LAB-STEP begin $name timeout=${t}s at=${t0}s"
+	timeout -k 5 "$t" "$@" >>"$LOGS/${name//\//_}.log" 2>&1 </dev/null
+	rc=$?
+	t1=$(up)
+	[ $rc = 124 ] && echo "LAB-STEP timeout $name after ${t}s"
+	echo "LAB-STEP end $name rc=$rc at=${t1}s"
+	printf '%s\t%s\t%s\t%s\n' "$name" "$rc" "$t0" "$t1" >>$R/steps.tsv
+	return $rc
+}
+
+# F runs one function of this file as a command, for timeout(1).
+F="/lab/init.sh --fn"
+
+# ---------------------------------------------------------------- functions run as steps
+
+load_modules() {
+	local m
+	for m in virtio_pci virtio_blk ext4 nfsd nfs nfsv3 nfsv4 loop dm_delay kyber_iosched bfq mq_deadline; do
+		modprobe "$m" || echo "modprobe $m failed"
+	done
+}
+
+start_nfsd() {
+	mkdir -p /var/lib/nfs/rpc_pipefs /var/lib/nfs/v4recovery /srv/export /mnt/nfs
+	mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd || return 1
+	mountpoint -q /var/lib/nfs/rpc_pipefs || mount -t rpc_pipefs sunrpc /var/lib/nfs/rpc_pipefs
+	: >/etc/exports
+	rpcbind -w || return 1
+	rpc.nfsd --grace-time 10 8 || return 1
+	rpc.mountd || return 1
+	echo Y >/proc/fs/nfsd/v4_end_grace 2>/dev/null
+	echo "threads: $(cat /proc/fs/nfsd/threads) versions: $(cat /proc/fs/nfsd/versions)"
+}
+
+guest_info() {
+	echo "release: $(uname -r)"
+	echo "cmdline: $(cat /proc/cmdline)"
+	echo "cpus: $(nproc)"
+	grep -E '^(MemTotal|MemFree):' /proc/meminfo
+	echo "lockdown: $(cat /sys/kernel/security/lockdown 2>/dev/null)"
+	echo "btf: $(ls /sys/kernel/btf 2>/dev/null | tr '\n' ' ')"
+	echo "nfsd tracepoints: $(ls /sys/kernel/tracing/events/nfsd 2>/dev/null | wc -l)"
+	echo "sunrpc tracepoints: $(ls /sys/kernel/tracing/events/sunrpc 2>/dev/null | wc -l)"
+	echo "block tracepoints: $(ls /sys/kernel/tracing/events/block 2>/dev/null | tr '\n' ' ')"
+	echo "kprobes: $(test -e /sys/kernel/tracing/kprobe_events && echo yes || echo no)"
+}
+
+# setup_device: the block device the scenario exports, and the device whose
+# IO scheduler it sets, written to /tmp/lab-dev and /tmp/lab-sdev.
+setup_device() {
+	case $LAB_DEVICE in
+	virtio)
+		echo /dev/vda >/tmp/lab-dev
+		echo vda >/tmp/lab-sdev
+		;;
+	nullb | nullb-delay)
+		modprobe null_blk nr_devices=1 queue_mode=2 memory_backed=1 gb="$LAB_NULLB_GB" $LAB_NULLB_PARAMS || return 1
+		udevadm settle 2>/dev/null
+		for _ in $(seq 50); do [ -b /dev/nullb0 ] && break; sleep 0.1; done
+		[ -b /dev/nullb0 ] || { echo "no /dev/nullb0"; return 1; }
+		echo nullb0 >/tmp/lab-sdev
+		if [ "$LAB_DEVICE" = nullb-delay ]; then
+			local sz
+			sz=$(blockdev --getsz /dev/nullb0) || return 1
+			DM_DISABLE_UDEV=1 dmsetup create --noudevsync lab-slow --table "0 $sz delay /dev/nullb0 0 $LAB_DELAY_MS" || return 1
+			dmsetup table lab-slow
+			[ -b /dev/mapper/lab-slow ] || dmsetup mknodes lab-slow
+			echo /dev/mapper/lab-slow >/tmp/lab-dev
+		else
+			echo /dev/nullb0 >/tmp/lab-dev
+		fi
+		;;
+	*)
+		echo "unknown device $LAB_DEVICE"
+		return 1
+		;;
+	esac
+	echo "device $(cat /tmp/lab-dev), scheduler on $(cat /tmp/lab-sdev)"
+}
+
+teardown_device() {
+	dmsetup remove lab-slow 2>/dev/null
+	if [ -d /sys/module/null_blk ]; then rmmod null_blk || return 1; fi
+	return 0
+}
+
+set_scheduler() { # DEV SCHED
+	echo "$2" >"/sys/block/$1/queue/scheduler" || return 1
+	grep -q "\[$2\]" "/sys/block/$1/queue/scheduler"
+}
+
+apply_sysctls() { # OUT
+	local kv k v f
+	: >"$1/sysctl.restore"
+	for kv in $LAB_SYSCTLS; do
+		k=${kv%%=*}
+		v=${kv#*=}
+		f=/proc/sys/${k//.//}
+		echo "$k=$(cat "$f")" >>"$1/sysctl.restore"
+		echo "$v" >"$f" || return 1
+		echo "$k=$(cat "$f")" >>"$1/sysctl.applied"
+	done
+	# The vm.dirty_* pairs are exclusive: writing one zeroes its twin, so
+	# restoring means writing back the non-zero one of each pair.
+	return 0
+}
+
+restore_sysctls() { # OUT
+	local kv k v
+	[ -f "$1/sysctl.restore" ] || return 0
+	while IFS= read -r kv; do
+		k=${kv%%=*}
+		v=${kv#*=}
+		[ "$v" = 0 ] && continue
+		echo "$v" >"/proc/sys/${k//.//}"
+	done <"$1/sysctl.restore"
+}
+
+make_export() { # DEV
+	mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$1" || return 1
+	mount "$1" /srv/export || return 1
+	chmod 1777 /srv/export
+	rpc.nfsd "${LAB_NFSD_THREADS:-8}" || return 1
+	exportfs -o rw,no_root_squash,no_subtree_check,fsid=1 127.0.0.1:/srv/export || return 1
+	exportfs -v
+}
+
+remove_export() {
+	exportfs -ua
+	umount /srv/export
+}
+
+nfs_mount() { # VERSION DIR
+	local opts="vers=$1"
+	[ "$1" = 3 ] && opts="$opts,nolock"
+	[ -n "$LAB_MOUNT_OPTS" ] && opts="$opts,$LAB_MOUNT_OPTS"
+	mkdir -p "$2"
+	mount -t nfs -o "$opts" 127.0.0.1:/srv/export "$2" || return 1
+	grep " $2 " /proc/mounts
+}
+
+nfs_umount() { # DIR
+	umount "$1" || umount -f "$1" || umount -l "$1"
+}
+
+load() { # PHASE DIR OUT-JSON [DURATION]
+	nfsload -phase "$1" -dir "$2" -clients "$LAB_CLIENTS" -duration "${4:-1}s" -mix "$LAB_MIX" \
+		-io-size "$LAB_IO_SIZE" -file-size "$LAB_FILE_SIZE" >"$3"
+}
+
+# sample_dstate OUT: once a second, the kernel stack of every nfsd thread in D
+# state, read from /proc: ground truth for nfstrace's D-state view.
+sample_dstate() {
+	local p s
+	while :; do
+		for p in $(pgrep -x nfsd); do
+			read -r s </proc/"$p"/stat 2>/dev/null || continue
+			s=${s##*) }
+			if [ "${s%% *}" = D ]; then
+				echo "== $(up) pid $p"
+				cat /proc/"$p"/stack 2>/dev/null
+			fi
+		done >>"$1"
+		sleep 1
+	done
+}
+
+# wait_file FILE: wait for a background job to leave its exit status in FILE.
+wait_file() {
+	while [ ! -s "$1" ]; do sleep 0.5; done
+	cat "$1"
+}
+
+save() {
+	tar -C $R -cf /tmp/results.tar . || return 1
+	dd if=/tmp/results.tar of=/dev/vdb bs=1M conv=fsync status=none || return 1
+	echo "saved $(stat -c %s /tmp/results.tar) bytes"
+}
+
+# trace_start OUT SECONDS: nfstrace in the background for SECONDS, covering
+# the load; what it prints goes to OUT.
+trace_start() {
+	local out=$1 secs=$2
+	if [ "$HAVE_TOP" = 1 ]; then
+		(timeout -k 5 $((secs + 120)) nfstrace top --once --format json --interval "${secs}s" >"$out/top.json" 2>"$out/top.err" </dev/null
+			echo $? >"$out/top.rc") &
+	else
+		echo skipped >"$out/top.rc"
+	fi
+	if [ "$HAVE_RECORD" = 1 ]; then
+		(timeout -k 5 $((secs + 120)) nfstrace record -o "$out/capture.nft" --duration "${secs}s" >"$out/record.out" 2>"$out/record.err" </dev/null
+			echo $? >"$out/record.rc") &
+	else
+		echo skipped >"$out/record.rc"
+	fi
+}
+
+# ---------------------------------------------------------------- a scenario
+
+run_version() { # SCENARIO VERSION OUT
+	local s=$1 v=$2 o=$3 mnt=/mnt/nfs secs sampler
+	mkdir -p "$o"
+	step "$s/v$v/mount" 120 $F nfs_mount "$v" "$mnt" || return 1
+	step "$s/v$v/prepare" 600 $F load prepare "$mnt/v$v" "$o/prepare.json"
+	# nfstrace's interval covers the settle time, the load, and some slack
+	# for the load's start and final fsync under emulation.
+	secs=$((LAB_SETTLE + LAB_DURATION + 10))
+	trace_start "$o" "$secs"
+	sleep "$LAB_SETTLE"
+	cp /proc/net/rpc/nfsd "$o/nfsd.before"
+	cp /proc/diskstats "$o/diskstats.before"
+	timeout $((LAB_DURATION + 60)) $F sample_dstate "$o/dstate-stacks.txt" &
+	sampler=$!
+	step "$s/v$v/load" $((LAB_DURATION + 300)) $F load run "$mnt/v$v" "$o/load.json" "$LAB_DURATION"
+	cp /proc/net/rpc/nfsd "$o/nfsd.after"
+	cp /proc/diskstats "$o/diskstats.after"
+	kill "$sampler" 2>/dev/null
+	step "$s/v$v/trace-wait" $((secs + 150)) $F wait_file "$o/top.rc"
+	step "$s/v$v/record-wait" $((secs + 150)) $F wait_file "$o/record.rc"
+	step "$s/v$v/umount" 60 $F nfs_umount "$mnt"
+}
+
+run_scenario() { # NAME
+	local s=$1 o=$R/scenarios/$1 dev sdev v
+	mkdir -p "$o"
+	set -a
+	. "/lab/scenarios/$s.env"
+	set +a
+	say "scenario $s start at $(up)s"
+	cp "/lab/scenarios/$s.env" "$o/scenario.env"
+	step "$s/device" 120 $F setup_device || { step "$s/teardown" 60 $F teardown_device; return 1; }
+	dev=$(cat /tmp/lab-dev)
+	sdev=$(cat /tmp/lab-sdev)
+	if [ -n "$LAB_SCHEDULER" ]; then
+		step "$s/scheduler" 30 $F set_scheduler "$sdev" "$LAB_SCHEDULER"
+	fi
+	echo "$sdev $(cat /sys/block/$sdev/queue/scheduler)" >"$o/scheduler.txt"
+	step "$s/sysctl" 30 $F apply_sysctls "$o"
+	if step "$s/export" 300 $F make_export "$dev"; then
+		if [ "$HAVE_CHECK" = 1 ]; then
+			step "$s/check" 300 sh -c "nfstrace check >'$o/check.txt' 2>&1; echo \$? >'$o/check.rc'"
+		fi
+		for v in $LAB_VERSIONS; do
+			run_version "$s" "$v" "$o/v$v"
+		done
+		step "$s/unexport" 120 $F remove_export
+	fi
+	step "$s/sysctl-restore" 30 $F restore_sysctls "$o"
+	step "$s/teardown" 120 $F teardown_device
+	say "scenario $s done at $(up)s"
+}
+
+# run_script: the user's script (lab -script) with the export on vda mounted
+# over NFSv3 at /mnt/nfs-v3 and NFSv4.2 at /mnt/nfs-v4.2.
+run_script() {
+	local o=$R/script
+	mkdir -p "$o"
+	step script/export 300 $F make_export /dev/vda || return 1
+	step script/mount-v3 120 $F nfs_mount 3 /mnt/nfs-v3
+	step script/mount-v4.2 120 $F nfs_mount 4.2 /mnt/nfs-v4.2
+	step script/run "$LAB_SCRIPT_TIMEOUT" env LAB_OUT="$o" sh -c "cd '$o' && exec bash /lab/user/script >'$o/output.log' 2>&1"
+	echo $? >"$o/rc"
+	step script/umount 60 sh -c "umount /mnt/nfs-v3; umount /mnt/nfs-v4.2"
+	step script/unexport 120 $F remove_export
+}
+
+# ---------------------------------------------------------------- main
+
+if [ "$1" = --fn ]; then
+	shift
+	"$@"
+	exit $?
+fi
+
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /dev/pts /dev/shm /run /tmp
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /run
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+ip link set lo up
+hostname lab
+mkdir -p $LOGS
+: >$R/steps.tsv
+set -a
+. /lab/job.env
+set +a
+say "kernel $(uname -r) up at $(up)s; scenarios: ${LAB_SCENARIOS:-none}"
+
+step modules 180 $F load_modules
+guest_info >$R/guest-info.txt 2>&1
+step nfsd-start 180 $F start_nfsd
+say "nfsd up at $(up)s: $(cat /proc/fs/nfsd/threads 2>/dev/null) threads"
+step nfstrace-help 60 sh -c "nfstrace help >$R/nfstrace-help.txt 2>&1"
+HAVE_CHECK=0 HAVE_TOP=0 HAVE_RECORD=0
+grep -qE '^ +check ' $R/nfstrace-help.txt && HAVE_CHECK=1
+grep -qE '^ +top ' $R/nfstrace-help.txt && HAVE_TOP=1
+grep -qE '^ +record ' $R/nfstrace-help.txt && HAVE_RECORD=1
+echo "check=$HAVE_CHECK top=$HAVE_TOP record=$HAVE_RECORD" >$R/nfstrace-commands.txt
+step save 120 $F save
+
+for s in $LAB_SCENARIOS; do
+	run_scenario "$s"
+	step "$s/save" 120 $F save
+done
+if [ -n "$LAB_SCRIPT" ]; then
+	run_script
+fi
+
+dmesg >$R/dmesg.txt 2>&1
+say "done at $(up)s"
+echo "done $(up)" >$R/done
+step save 120 $F save
+sync
+echo o >/proc/sysrq-trigger
+sleep 10
+poweroff -f

@@ -1,0 +1,123 @@
+package lab
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// Default values of the lab's knobs; each has an environment override.
+const (
+	DefaultMirror = "http://deb.debian.org/debian"
+	DefaultSuite  = "bookworm"
+)
+
+// DefaultKernels are the kernel series the lab builds and tests: Debian's
+// bookworm cloud kernels, the stable one and the backport.
+var DefaultKernels = []string{"6.1", "6.12"}
+
+// rootfsPackages is what debootstrap adds to the minbase variant: the NFS
+// server and client, and the tools the guest scripts call.
+var rootfsPackages = []string{
+	"nfs-kernel-server", "nfs-common", "rpcbind", "kmod", "procps", "iproute2",
+	"util-linux", "e2fsprogs", "dmsetup",
+}
+
+// Paths is where the lab keeps what it builds. Everything lives under Cache,
+// outside the repository, so that a second build reuses the first.
+type Paths struct {
+	Cache string
+}
+
+// DefaultPaths returns the cache from NFSTRACE_LAB_CACHE, or
+// $XDG_CACHE_HOME/nfstrace/lab, or ~/.cache/nfstrace/lab.
+func DefaultPaths() (Paths, error) {
+	if c := os.Getenv("NFSTRACE_LAB_CACHE"); c != "" {
+		return Paths{Cache: c}, nil
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return Paths{}, fmt.Errorf("lab cache: %w (set NFSTRACE_LAB_CACHE)", err)
+	}
+	return Paths{Cache: filepath.Join(dir, "nfstrace", "lab")}, nil
+}
+
+func (p Paths) debs() string                   { return filepath.Join(p.Cache, "debs") }
+func (p Paths) logs() string                   { return filepath.Join(p.Cache, "logs") }
+func (p Paths) rootfs() string                 { return filepath.Join(p.Cache, "rootfs") }
+func (p Paths) baseCpio() string               { return filepath.Join(p.Cache, "base.cpio") }
+func (p Paths) kernelDir(series string) string { return filepath.Join(p.Cache, "kernels", series) }
+
+// Runs is the directory holding one subdirectory per guest boot.
+func (p Paths) Runs() string { return filepath.Join(p.Cache, "runs") }
+
+// Kernel is one guest kernel in the cache.
+type Kernel struct {
+	Series  string // what the user asked for: "6.1", "6.12"
+	Package string // Debian package name
+	Release string // uname -r in the guest
+	Vmlinuz string // path to the kernel image
+	Modules string // path to the cpio archive holding usr/lib/modules/Release
+}
+
+// Mirror returns the Debian mirror: NFSTRACE_LAB_MIRROR, else the first
+// mirror of the host's apt sources, else DefaultMirror.
+func Mirror() string {
+	if m := os.Getenv("NFSTRACE_LAB_MIRROR"); m != "" {
+		return m
+	}
+	for _, f := range []string{"/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if m := mirrorFromSources(b); m != "" {
+			return m
+		}
+	}
+	return DefaultMirror
+}
+
+// mirrorFromSources finds the first http(s) Debian mirror in an apt sources
+// file, deb822 ("URIs: ...") or one-line ("deb URL suite ...") style.
+func mirrorFromSources(b []byte) string {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		var u string
+		switch {
+		case len(f) >= 2 && f[0] == "URIs:":
+			u = f[1]
+		case len(f) >= 3 && f[0] == "deb":
+			u = f[1]
+			if strings.HasPrefix(u, "[") { // deb [opts] URL
+				for i := 2; i < len(f); i++ {
+					if strings.HasSuffix(f[i-1], "]") {
+						u = f[i]
+						break
+					}
+				}
+			}
+		}
+		if (strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")) && !strings.Contains(u, "security") {
+			return strings.TrimSuffix(u, "/")
+		}
+	}
+	return ""
+}
+
+var seriesRE = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
+
+// kernelPackageRE matches Debian's cloud kernel packages of one series, for
+// example linux-image-6.1.0-56-cloud-amd64-unsigned or
+// linux-image-6.12.117+deb12-cloud-amd64-unsigned.
+func kernelPackageRE(series string) (*regexp.Regexp, error) {
+	if !seriesRE.MatchString(series) {
+		return nil, fmt.Errorf("kernel series %q: want MAJOR.MINOR, such as 6.1 or 6.12", series)
+	}
+	return regexp.MustCompile(`^linux-image-` + regexp.QuoteMeta(series) + `[.-][0-9][^ ]*-cloud-amd64-unsigned$`), nil
+}
