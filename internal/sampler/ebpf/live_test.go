@@ -510,3 +510,68 @@ func TestPrune(t *testing.T) {
 		t.Errorf("after prune: %d request entries (was %d, want kept), %d thread entries (want 0)", rqs1, rqs0, tids1)
 	}
 }
+
+// TestBlockFlush: buffered writes to the device, each followed by fsync,
+// send a write and a cache flush per round; the flushes (which the kernel
+// issues through its flush machinery, outside the IO scheduler) are traced
+// as "flush" rows, as many as /proc/diskstats counts.
+func TestBlockFlush(t *testing.T) {
+	loop := newLoop(t, 64<<20)
+	loop.setScheduler(t, "mq-deadline")
+	tr := newLiveTracer(t, Options{Disable: []string{"dstate"}})
+	collect(t, tr)
+	flushes := func() uint64 {
+		b, err := os.ReadFile("/proc/diskstats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			f := strings.Fields(l)
+			if len(f) >= 20 && f[2] == loop.name {
+				v, err := strconv.ParseUint(f[18], 10, 64) // field 19: flushes completed
+				if err != nil {
+					t.Fatal(err)
+				}
+				return v
+			}
+		}
+		testenv.Skip(t, "this kernel's /proc/diskstats has no flush fields")
+		return 0
+	}
+	f0 := flushes()
+	fd, err := unix.Open(loop.path, unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	const rounds = 200
+	for i := 0; i < rounds; i++ {
+		if _, err := unix.Pwrite(fd, buf, int64(i)*4096); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Fsync(fd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unix.Close(fd)
+	want := flushes() - f0
+	s := collect(t, tr)
+	var got, writes uint64
+	for _, b := range s.Block {
+		if b.Device != loop.name {
+			continue
+		}
+		switch b.Op {
+		case "flush":
+			got += b.Service.Count
+		case "write":
+			writes += b.Service.Count
+		}
+	}
+	if want == 0 || got != want {
+		t.Errorf("traced %d flushes, diskstats %d (want equal and > 0)", got, want)
+	}
+	if writes != rounds {
+		t.Errorf("traced %d writes, want %d", writes, rounds)
+	}
+}
