@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/nfstrace/nfstrace/internal/testenv"
 )
 
 func TestLookup(t *testing.T) {
@@ -70,9 +72,7 @@ func TestRestricted(t *testing.T) {
 
 // TestHostKallsyms resolves a known kernel function on the running kernel.
 func TestHostKallsyms(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("kallsyms addresses need root")
-	}
+	testenv.RequireRoot(t) // kallsyms addresses are zero for others
 	tab, err := Load("/proc")
 	if err != nil {
 		t.Fatal(err)
