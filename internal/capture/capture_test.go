@@ -26,7 +26,7 @@ func TestRoundTrip(t *testing.T) {
 	manyEvents.Events = events(maxBatch*2+17, 0)
 	odd := fullSnapshot(4)
 	odd.DState[0].Comm = "nfsd\x00ünïcødé"
-	odd.Host.Load.Avg1 = -0.0
+	odd.Host.Load.Avg1 = -1.5e-300
 	odd.DState[0].Hist.Buckets[63] = 5
 	odd.DState[0].Hist.MaxNs = 1<<64 - 1
 

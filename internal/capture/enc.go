@@ -95,15 +95,6 @@ func (d *decoder) varint() int64 {
 	return v
 }
 
-func (d *decoder) u32() uint32 {
-	v := d.uvarint()
-	if v > math.MaxUint32 {
-		d.fail(fmt.Errorf("value %d does not fit 32 bits", v))
-		return 0
-	}
-	return uint32(v)
-}
-
 func (d *decoder) int() int {
 	v := d.uvarint()
 	if v > math.MaxInt32 {

@@ -64,8 +64,6 @@ func (t FrameType) String() string {
 	return fmt.Sprintf("type %d", uint8(t))
 }
 
-func (t FrameType) known() bool { return t >= FrameMeta && t <= FrameEnd }
-
 // Frame flags.
 const (
 	flagZstd   = 1 << 0 // the payload is one zstd frame
