@@ -198,3 +198,35 @@ func BenchmarkTake(b *testing.B) {
 		a.take()
 	}
 }
+
+func TestStackSymbolName(t *testing.T) {
+	s := newStackSymbolizer("../../symbols/testdata") // a kallsyms fixture with [nfsd] and [sunrpc]
+	s.load()
+	if s.symErr != nil {
+		t.Fatal(s.symErr)
+	}
+	tests := []struct {
+		pc   uint64
+		want string
+	}{
+		{0xffffffff81003020, "io_schedule"},
+		{0xffffffffc0a01abc, "nfsd_dispatch"},
+		// Past the last symbol by more than maxSymbolSpan: a module loaded
+		// after kallsyms was read, not part of svc_process.
+		{0xffffffffc0b00000 + maxSymbolSpan + 1, "0xffffffffc0c00001"},
+		{0x1000, "0x1000"},
+	}
+	for _, tt := range tests {
+		if got := s.name(tt.pc); got != tt.want {
+			t.Errorf("name(%#x) = %q, want %q", tt.pc, got, tt.want)
+		}
+	}
+	s.pcs[0] = 0xffffffff81003020
+	if !s.resolves() {
+		t.Error("resolves() = false for a known address")
+	}
+	s.pcs[1] = 0xffffffffc0c00001
+	if s.resolves() {
+		t.Error("resolves() = true with an address past the table")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cilium/ebpf"
 
@@ -23,14 +24,23 @@ const stackDepth = 64
 type stackSymbolizer struct {
 	proc string
 
-	mu     sync.Mutex
-	syms   *symbols.Table
-	symErr error
-	loaded bool
-	cache  map[int32]model.WaitSite
-	pcs    [stackDepth]uint64
-	frames []string
+	mu       sync.Mutex
+	syms     *symbols.Table
+	symErr   error
+	loadedAt time.Time // zero: never loaded
+	cache    map[int32]model.WaitSite
+	pcs      [stackDepth]uint64
+	frames   []string
 }
+
+// maxSymbolSpan is how far past a symbol's start an address may lie and
+// still be taken as inside it: kallsyms has no sizes, and an address past the
+// last symbol of the table (a module loaded after kallsyms was read) would
+// otherwise be named after that symbol.
+const maxSymbolSpan = 1 << 20
+
+// reloadEvery bounds how often kallsyms is read again for unknown addresses.
+const reloadEvery = 10 * time.Second
 
 func newStackSymbolizer(proc string) *stackSymbolizer {
 	return &stackSymbolizer{proc: proc, cache: make(map[int32]model.WaitSite)}
@@ -46,24 +56,22 @@ func (s *stackSymbolizer) site(m *ebpf.Map, id int32) model.WaitSite {
 	if w, ok := s.cache[id]; ok {
 		return w
 	}
-	if !s.loaded {
-		s.syms, s.symErr = symbols.Load(s.proc)
-		s.loaded = true
+	if s.loadedAt.IsZero() {
+		s.load()
 	}
 	clear(s.pcs[:])
 	if err := m.Lookup(uint32(id), &s.pcs); err != nil {
 		return UnknownSite // not cached: a later lookup may succeed
+	}
+	if !s.resolves() && time.Since(s.loadedAt) >= reloadEvery {
+		s.load() // a module loaded since kallsyms was read?
 	}
 	s.frames = s.frames[:0]
 	for _, pc := range s.pcs {
 		if pc == 0 {
 			break
 		}
-		if s.syms != nil {
-			s.frames = append(s.frames, s.syms.Name(pc))
-		} else {
-			s.frames = append(s.frames, "0x"+strconv.FormatUint(pc, 16))
-		}
+		s.frames = append(s.frames, s.name(pc))
 	}
 	w := model.NewWaitSite(trimSchedFrames(s.frames))
 	if w == "" {
@@ -71,6 +79,37 @@ func (s *stackSymbolizer) site(m *ebpf.Map, id int32) model.WaitSite {
 	}
 	s.cache[id] = w
 	return w
+}
+
+func (s *stackSymbolizer) load() {
+	s.syms, s.symErr = symbols.Load(s.proc)
+	s.loadedAt = time.Now()
+}
+
+// name is the function containing pc, or pc in hex.
+func (s *stackSymbolizer) name(pc uint64) string {
+	if s.syms != nil {
+		if sym, ok := s.syms.Lookup(pc); ok && pc-sym.Addr < maxSymbolSpan {
+			return sym.Name
+		}
+	}
+	return "0x" + strconv.FormatUint(pc, 16)
+}
+
+// resolves reports whether every address of s.pcs has a symbol.
+func (s *stackSymbolizer) resolves() bool {
+	for _, pc := range s.pcs {
+		if pc == 0 {
+			break
+		}
+		if s.syms == nil {
+			return false
+		}
+		if sym, ok := s.syms.Lookup(pc); !ok || pc-sym.Addr >= maxSymbolSpan {
+			return false
+		}
+	}
+	return true
 }
 
 // trimSchedFrames drops the frames of the tracing machinery and of the
