@@ -119,6 +119,7 @@ func (t *Tracer) readLoop() {
 				return
 			}
 			t.log.Warn("ebpf event reader", "err", err)
+			time.Sleep(100 * time.Millisecond) // do not spin on a persistent error
 			continue
 		}
 		if lost > 0 {
