@@ -1,0 +1,300 @@
+package lab_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/report"
+	"github.com/nfstrace/nfstrace/internal/testenv"
+	"github.com/nfstrace/nfstrace/lab"
+)
+
+// e2eScenarios is what TestLab runs by default on each kernel: the mixed
+// baseline on v3 and v4.2, a slow device (D-state in nfsd), and a scheduler
+// other than the default. NFSTRACE_LAB_SCENARIOS=all runs every scenario.
+var e2eScenarios = []string{"baseline", "slow-device", "sched-kyber"}
+
+// labRuns boots each kernel once (in parallel) and shares the results
+// between the checks, so that every check failing names itself.
+type labRuns struct {
+	once    sync.Once
+	results map[string]*lab.Result
+	err     error
+}
+
+// TestLab runs nfstrace against real nfsd in the lab guest on Debian's 6.1
+// and 6.12 kernels. It takes minutes (it builds the guest on the first run),
+// so outside strict mode it runs only with NFSTRACE_LAB=1.
+func TestLab(t *testing.T) {
+	if !testenv.Strict() && os.Getenv("NFSTRACE_LAB") != "1" {
+		t.Skip("the lab boots QEMU guests for minutes; set NFSTRACE_LAB=1 (or NFSTRACE_STRICT=1) to run it")
+	}
+	testenv.RequireRoot(t)
+	for _, tool := range []string{"qemu-system-x86_64", "debootstrap", "cpio", "depmod", "dpkg-deb", "apt-get", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			testenv.Skip(t, tool+" not found: apt-get install qemu-system-x86 debootstrap cpio kmod")
+		}
+	}
+	names := e2eScenarios
+	if s := os.Getenv("NFSTRACE_LAB_SCENARIOS"); s == "all" {
+		names = lab.ScenarioNames()
+	} else if s != "" {
+		names = strings.Split(s, ",")
+	}
+	var scenarios []lab.Scenario
+	for _, n := range names {
+		s, err := lab.LoadScenario(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scenarios = append(scenarios, s)
+	}
+
+	// The whole test is bounded: the build by this context, each boot by
+	// its deadline (lab.Run kills QEMU), so a hung guest fails, not hangs.
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
+	defer cancel()
+	paths, err := lab.DefaultPaths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	b := lab.NewBuilder(paths, &log)
+	kernels, err := b.Build(ctx, lab.DefaultKernels)
+	if err != nil {
+		t.Fatalf("build the lab: %v\n%s", err, log.String())
+	}
+	repo, err := lab.RepoRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	nfstrace, nfsload := filepath.Join(bin, "nfstrace"), filepath.Join(bin, "nfsload")
+	if err := b.BuildGo(ctx, repo, "./cmd/nfstrace", nfstrace); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.BuildGo(ctx, repo, "./lab/cmd/nfsload", nfsload); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("build:\n%s", log.String())
+
+	for _, k := range kernels {
+		t.Run(k.Series, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			start := time.Now()
+			res, err := lab.Run(ctx, lab.RunConfig{
+				Kernel: k, Base: b.BaseCpio(), Scenarios: scenarios,
+				NFSTrace: nfstrace, NFSLoad: nfsload, Dir: dir,
+			})
+			if err != nil {
+				t.Fatalf("lab run: %v", err)
+			}
+			t.Logf("%s (%.0fs)", res.Summary(), time.Since(start).Seconds())
+			if os.Getenv("NFSTRACE_LAB_KEEP") != "" {
+				keep := filepath.Join(paths.Runs(), "test-"+time.Now().Format("20060102-150405")+"-"+k.Series)
+				if err := os.Rename(dir, keep); err == nil {
+					defer t.Logf("results kept in %s", keep)
+					res.Results = filepath.Join(keep, "results")
+				}
+			}
+			checkRun(t, res, scenarios)
+		})
+	}
+}
+
+// checkRun holds the assertions on one kernel's results.
+func checkRun(t *testing.T, res *lab.Result, scenarios []lab.Scenario) {
+	t.Run("guest", func(t *testing.T) {
+		if !res.Done || res.Killed || res.Hung != "" || len(res.Failed()) > 0 {
+			t.Errorf("guest run not clean: %s", res.Summary())
+		}
+	})
+	for _, s := range scenarios {
+		sdir := filepath.Join(res.Results, "scenarios", s.Name)
+		t.Run(s.Name, func(t *testing.T) {
+			t.Run("check", func(t *testing.T) { checkProbes(t, sdir) })
+			var sawNFSDDState, procDState bool
+			for _, v := range s.Versions {
+				vdir := filepath.Join(sdir, "v"+v)
+				t.Run("v"+v, func(t *testing.T) {
+					f := readFrame(t, vdir)
+					t.Run("threads", func(t *testing.T) {
+						if !f.NFSD.Running || f.NFSD.Threads != s.NFSDThreads {
+							t.Errorf("nfsd running=%v threads=%d, want running with %d", f.NFSD.Running, f.NFSD.Threads, s.NFSDThreads)
+						}
+					})
+					t.Run("op-latency", func(t *testing.T) { checkOps(t, vdir, v, f) })
+					t.Run("device", func(t *testing.T) { checkDevice(t, sdir, s, f) })
+					if nfsdWaitSite(f) {
+						sawNFSDDState = true
+					}
+					if b, err := os.ReadFile(filepath.Join(vdir, "dstate-stacks.txt")); err == nil && bytes.Contains(b, []byte("nfsd_dispatch")) {
+						procDState = true
+					}
+				})
+			}
+			// /proc saw nfsd threads in D state under nfsd_dispatch: nfstrace must too.
+			if s.Device == "nullb-delay" || procDState {
+				t.Run("dstate", func(t *testing.T) {
+					if !sawNFSDDState {
+						t.Errorf("no D-state wait site of nfsd under nfsd_dispatch/svc_process (/proc saw one: %v)", procDState)
+					}
+				})
+			}
+		})
+	}
+}
+
+func checkProbes(t *testing.T, sdir string) {
+	b, err := os.ReadFile(filepath.Join(sdir, "check.txt"))
+	if err != nil {
+		t.Fatalf("nfstrace check did not run: %v", err)
+	}
+	var attached []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) >= 2 && f[1] == "attached" && (strings.Contains(f[0], "nfsd") || strings.Contains(f[0], "svc_")) {
+			attached = append(attached, f[0])
+		}
+	}
+	if len(attached) == 0 {
+		t.Errorf("nfstrace check names no attached nfsd/sunrpc probe:\n%s", b)
+	}
+	t.Logf("nfsd probes attached: %s", strings.Join(attached, " "))
+}
+
+func readFrame(t *testing.T, vdir string) *report.Frame {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(vdir, "top.json"))
+	if err != nil || len(b) == 0 {
+		e, _ := os.ReadFile(filepath.Join(vdir, "top.err"))
+		t.Fatalf("no top --once --format json output (%v): %s", err, e)
+	}
+	var f report.Frame
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatalf("top.json: %v", err)
+	}
+	return &f
+}
+
+// checkOps compares, for each operation the load generator issued, the
+// count of nfstrace's latency histogram with the /proc/net/rpc/nfsd delta
+// over the load.
+func checkOps(t *testing.T, vdir, version string, f *report.Frame) {
+	before, err1 := os.ReadFile(filepath.Join(vdir, "nfsd.before"))
+	after, err2 := os.ReadFile(filepath.Join(vdir, "nfsd.after"))
+	if err1 != nil || err2 != nil {
+		t.Fatalf("nfsd stats missing: %v %v", err1, err2)
+	}
+	b, err := lab.ParseNFSDOps(before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := lab.ParseNFSDOps(after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delta := lab.OpDelta(b, a)
+	proto := "v3"
+	if strings.HasPrefix(version, "4") {
+		proto = "v4"
+	}
+	var load struct {
+		Ops map[string]uint64 `json:"ops"`
+	}
+	if lb, err := os.ReadFile(filepath.Join(vdir, "load.json")); err != nil || json.Unmarshal(lb, &load) != nil {
+		t.Fatalf("load.json: %v", err)
+	}
+	for _, op := range []string{"read", "write", "commit", "getattr", "lookup"} {
+		if load.Ops[op] == 0 {
+			continue
+		}
+		want := delta[lab.OpKey{Proto: proto, Op: op}]
+		if want == 0 {
+			t.Errorf("%s %s: the load issued %d but /proc/net/rpc/nfsd did not count any", proto, op, load.Ops[op])
+			continue
+		}
+		row := findOp(f, proto, op)
+		switch {
+		case row == nil:
+			t.Errorf("%s %s: no row in nfstrace's operations (nfsd counted %d)", proto, op, want)
+		case row.Latency == nil:
+			t.Errorf("%s %s: no latency from nfstrace (nfsd counted %d, nfstrace count %d)", proto, op, want, row.Count)
+		default:
+			got := row.Latency.Count
+			if diff := absDiff(got, want); float64(diff) > 0.01*float64(want) {
+				t.Errorf("%s %s: nfstrace latency count %d, /proc/net/rpc/nfsd delta %d: differ by more than 1%%", proto, op, got, want)
+			} else {
+				t.Logf("%s %s: count %d (nfsd %d), p50 %v p99 %v", proto, op, got, want,
+					time.Duration(row.Latency.P50Ns), time.Duration(row.Latency.P99Ns))
+			}
+		}
+	}
+}
+
+func findOp(f *report.Frame, proto, op string) *report.OpRow {
+	for i := range f.Ops {
+		r := &f.Ops[i]
+		if strings.HasPrefix(strings.ToLower(r.Proto), proto) && strings.EqualFold(r.Op, op) {
+			return r
+		}
+	}
+	return nil
+}
+
+func absDiff(a, b uint64) uint64 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
+
+// checkDevice wants block latency on the device under the export, labelled
+// with the IO scheduler the scenario set.
+func checkDevice(t *testing.T, sdir string, s lab.Scenario, f *report.Frame) {
+	b, err := os.ReadFile(filepath.Join(sdir, "scheduler.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, _, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
+	if s.Scheduler == "" {
+		return
+	}
+	var rows []string
+	for _, r := range f.Devices {
+		rows = append(rows, fmt.Sprintf("%s/%s(service=%v)", r.Name, r.Scheduler, r.Service != nil))
+		if r.Name == dev && r.Scheduler == s.Scheduler && r.Service != nil && r.Service.Count > 0 {
+			t.Logf("%s under %s: %d requests, service p50 %v", dev, s.Scheduler, r.Service.Count, time.Duration(r.Service.P50Ns))
+			return
+		}
+	}
+	t.Errorf("no block latency for %s under %s; devices: %s", dev, s.Scheduler, strings.Join(rows, " "))
+}
+
+// nfsdWaitSite reports whether nfstrace found nfsd threads in D state at a
+// stack through nfsd's request processing.
+func nfsdWaitSite(f *report.Frame) bool {
+	for _, w := range f.WaitSites {
+		nfsd := false
+		for _, c := range w.Comms {
+			nfsd = nfsd || strings.HasPrefix(c, "nfsd")
+		}
+		site := string(w.Site)
+		if nfsd && (strings.Contains(site, "nfsd_dispatch") || strings.Contains(site, "svc_process") || strings.Contains(site, "nfsd3_proc_") || strings.Contains(site, "nfsd4_proc_")) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,231 @@
+package lab
+
+import (
+	"archive/tar"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseScenario(t *testing.T) {
+	tests := []struct {
+		name, src string
+		wantErr   string
+		check     func(t *testing.T, s Scenario)
+	}{
+		{name: "defaults", src: "# nothing\n", check: func(t *testing.T, s Scenario) {
+			if s.Device != "virtio" || len(s.Versions) != 2 || s.Duration != 20*time.Second || s.NFSDThreads != 8 {
+				t.Errorf("defaults: %+v", s)
+			}
+		}},
+		{name: "full", src: "versions = 4.2\nduration = 5s\ndevice = nullb-delay\ndelay_ms = 20 # ms\nscheduler = bfq\nsysctl = vm.dirty_bytes=524288\nsysctl = vm.dirty_background_bytes=131072\n",
+			check: func(t *testing.T, s Scenario) {
+				if s.Versions[0] != "4.2" || s.DelayMs != 20 || s.Scheduler != "bfq" || len(s.Sysctls) != 2 || s.Duration != 5*time.Second {
+					t.Errorf("parsed: %+v", s)
+				}
+			}},
+		{name: "unknown key", src: "devcie = virtio\n", wantErr: "x.conf:1: devcie: unknown key"},
+		{name: "twice", src: "duration = 1s\nduration = 2s\n", wantErr: "x.conf:2: duration set twice"},
+		{name: "no equals", src: "duration\n", wantErr: "x.conf:1: want key = value"},
+		{name: "bad version", src: "versions = 3 5\n", wantErr: `version "5"`},
+		{name: "bad scheduler", src: "scheduler = cfq\n", wantErr: `"cfq": want none, mq-deadline, kyber, bfq`},
+		{name: "bad duration", src: "duration = -1s\n", wantErr: "want a positive duration"},
+		{name: "bad sysctl", src: "sysctl = vm.dirty_bytes\n", wantErr: "want name=value"},
+		{name: "shell in value", src: "mix = write:1;reboot\n", wantErr: "unexpected characters"},
+		{name: "delay without ms", src: "device = nullb-delay\n", wantErr: "needs delay_ms"},
+		{name: "delay on virtio", src: "delay_ms = 3\n", wantErr: "need device nullb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := ParseScenario("x", "x.conf", []byte(tt.src))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, s)
+		})
+	}
+}
+
+// Every built-in scenario parses, and the set covers what the lab promises.
+func TestBuiltinScenarios(t *testing.T) {
+	names := ScenarioNames()
+	for _, want := range []string{"baseline", "slow-device", "writeback-throttle", "sched-none", "sched-mq-deadline", "sched-kyber", "sched-bfq"} {
+		found := false
+		for _, n := range names {
+			found = found || n == want
+		}
+		if !found {
+			t.Errorf("no built-in scenario %s (have %v)", want, names)
+		}
+	}
+	for _, n := range names {
+		s, err := LoadScenario(n)
+		if err != nil {
+			t.Errorf("%s: %v", n, err)
+			continue
+		}
+		if s.Description == "" {
+			t.Errorf("%s: no description", n)
+		}
+		if strings.HasPrefix(n, "sched-") && "sched-"+s.Scheduler != n {
+			t.Errorf("%s sets scheduler %q", n, s.Scheduler)
+		}
+		env := s.Env()
+		if !strings.Contains(env, "LAB_NAME='"+n+"'\n") {
+			t.Errorf("%s: env lacks its name:\n%s", n, env)
+		}
+	}
+	if _, err := LoadScenario("no-such"); err == nil || !strings.Contains(err.Error(), "built in: baseline") {
+		t.Errorf("unknown scenario: %v", err)
+	}
+}
+
+func TestParseNFSDOps(t *testing.T) {
+	b, err := os.ReadFile("testdata/nfsd-6.12.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := ParseNFSDOps(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[OpKey]uint64{{"v3", "getattr"}: 3499, {"v3", "commit"}: 125, {"v3", "write"}: 1117, {"v3", "null"}: 2, {"v4", "read"}: 0} {
+		if ops[k] != want {
+			t.Errorf("%s = %d, want %d", k, ops[k], want)
+		}
+	}
+	bad := []string{"", "proc3 3 1 2\n", "proc3 2 1 x\n"}
+	for _, s := range bad {
+		if _, err := ParseNFSDOps([]byte(s)); err == nil {
+			t.Errorf("ParseNFSDOps(%q): no error", s)
+		}
+	}
+	d := OpDelta(map[OpKey]uint64{{"v3", "read"}: 5}, map[OpKey]uint64{{"v3", "read"}: 9, {"v3", "write"}: 0})
+	if len(d) != 1 || d[OpKey{"v3", "read"}] != 4 {
+		t.Errorf("OpDelta = %v", d)
+	}
+}
+
+func TestParseSteps(t *testing.T) {
+	con := "boot noise\nLAB-STEP begin modules timeout=180s at=19.25s\nLAB-STEP end modules rc=0 at=25.88s\n" +
+		"LAB-STEP begin x/load timeout=30s at=30.00s\nLAB-STEP timeout x/load after 30s\nLAB-STEP end x/load rc=124 at=60.1s\n" +
+		"[  61.0] LAB-STEP begin x/umount timeout=60s at=61.00s\n"
+	steps, open := ParseSteps([]byte(con))
+	if len(steps) != 3 || open != "x/umount" {
+		t.Fatalf("steps %+v open %q", steps, open)
+	}
+	if steps[0].RC != 0 || steps[0].End != 25.88 || !steps[1].TimedOut || steps[1].RC != 124 || steps[2].RC != -1 {
+		t.Errorf("steps %+v", steps)
+	}
+	r := &Result{Steps: steps, Hung: open, Killed: true}
+	if s := r.Summary(); !strings.Contains(s, `step "x/umount" never ended`) || !strings.Contains(s, "x/load(timeout)") {
+		t.Errorf("summary %q", s)
+	}
+}
+
+func TestNewestPackage(t *testing.T) {
+	out := []byte("linux-image-6.1.0-9-cloud-amd64-unsigned - x\nlinux-image-6.1.0-56-cloud-amd64-unsigned - x\n" +
+		"linux-image-6.1.0-56-cloud-amd64 - signed\nlinux-image-6.12.99+deb12-cloud-amd64-unsigned - x\n" +
+		"linux-image-6.12.117+deb12-cloud-amd64-unsigned - x\n")
+	for series, want := range map[string]string{"6.1": "linux-image-6.1.0-56-cloud-amd64-unsigned", "6.12": "linux-image-6.12.117+deb12-cloud-amd64-unsigned", "6.6": ""} {
+		re, err := kernelPackageRE(series)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := newestPackage(out, re); got != want {
+			t.Errorf("%s: %q, want %q", series, got, want)
+		}
+	}
+	if _, err := kernelPackageRE("6"); err == nil {
+		t.Error("series 6 accepted")
+	}
+}
+
+func TestMirrorFromSources(t *testing.T) {
+	for src, want := range map[string]string{
+		"Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\n":                                   "http://deb.debian.org/debian",
+		"deb http://security.debian.org/ bookworm-security main\ndeb http://m.example/debian/ bookworm main\n": "http://m.example/debian",
+		"deb [arch=amd64] https://m.example/d bookworm main\n":                                                 "https://m.example/d",
+		"# nothing\n": "",
+	} {
+		if got := mirrorFromSources([]byte(src)); got != want {
+			t.Errorf("mirrorFromSources(%q) = %q, want %q", src, got, want)
+		}
+	}
+}
+
+// The per-run initramfs piece must be a cpio archive that GNU cpio lists,
+// with parents before children.
+func TestWriteCpio(t *testing.T) {
+	var b bytes.Buffer
+	err := writeCpio(&b, []cpioFile{{Name: "init", Mode: 0o755, Data: []byte("#!/bin/sh\n")}, {Name: "lab/bin/x", Mode: 0o755, Data: []byte("abc")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Len()%4 != 0 {
+		t.Errorf("archive length %d not 4-aligned", b.Len())
+	}
+	if err := writeCpio(&b, []cpioFile{{Name: "../x"}}); err == nil {
+		t.Error("unsafe name accepted")
+	}
+	if _, err := exec.LookPath("cpio"); err != nil {
+		t.Skip("cpio not installed: archive not listed")
+	}
+	cmd := exec.Command("cpio", "-t", "--quiet")
+	cmd.Stdin = bytes.NewReader(b.Bytes())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("cpio -t: %v", err)
+	}
+	if got := strings.Fields(string(out)); strings.Join(got, " ") != "lab lab/bin init lab/bin/x" {
+		t.Errorf("cpio lists %q", got)
+	}
+}
+
+func TestUntar(t *testing.T) {
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	add := func(name string, body string) {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("./scenarios/a/v3/load.json", "{}")
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A results disk is the archive followed by zeroes.
+	img := append(b.Bytes(), make([]byte, 64<<10)...)
+	dir := t.TempDir()
+	if err := untar(bytes.NewReader(img), dir); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "scenarios/a/v3/load.json")); err != nil || string(got) != "{}" {
+		t.Errorf("extracted %q, %v", got, err)
+	}
+	// A disk the guest never wrote is empty, not an error.
+	if err := untar(bytes.NewReader(make([]byte, 8192)), t.TempDir()); err != nil {
+		t.Errorf("empty disk: %v", err)
+	}
+	b.Reset()
+	tw = tar.NewWriter(&b)
+	add("../evil", "x")
+	tw.Close()
+	if err := untar(bytes.NewReader(b.Bytes()), t.TempDir()); err == nil || !regexp.MustCompile(`unsafe path`).MatchString(err.Error()) {
+		t.Errorf("path traversal: %v", err)
+	}
+}
