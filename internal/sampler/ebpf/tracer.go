@@ -91,7 +91,8 @@ type Tracer struct {
 	stop     chan struct{}
 	scanDone chan struct{}
 
-	// mu guards everything below, shared by the reader, the target scanner and Collect.
+	// mu guards the fields below, shared by the target scanner, Collect and
+	// Close; agg, devs and stackSym have their own locks (the reader uses them).
 	mu        sync.Mutex
 	agg       *aggregator
 	prevD     map[coreDkey]*histState
