@@ -3,6 +3,7 @@ package capture
 import (
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // Strings (comm names, wait sites, devices, schedulers, operations, clients)
@@ -15,6 +16,17 @@ type strWriter struct {
 	ids     map[string]uint32
 	list    []string // id-1 -> string
 	written int      // len(list) already in the file
+	// recent maps a string's bytes (address and length) to its id: the
+	// backends hand over the same interned strings again and again, and
+	// comparing an address is cheaper than hashing the bytes. Go strings
+	// are immutable, so the same address and length mean the same string.
+	recent [256]recentStr
+}
+
+type recentStr struct {
+	p  *byte
+	n  int
+	id uint32
 }
 
 func newStrWriter() *strWriter { return &strWriter{ids: make(map[string]uint32)} }
@@ -23,12 +35,18 @@ func (s *strWriter) id(v string) uint32 {
 	if v == "" {
 		return 0
 	}
-	if id, ok := s.ids[v]; ok {
-		return id
+	p := unsafe.StringData(v)
+	r := &s.recent[(uintptr(unsafe.Pointer(p))>>4^uintptr(len(v)))%uintptr(len(s.recent))]
+	if r.p == p && r.n == len(v) {
+		return r.id
 	}
-	s.list = append(s.list, v)
-	id := uint32(len(s.list))
-	s.ids[v] = id
+	id, ok := s.ids[v]
+	if !ok {
+		s.list = append(s.list, v)
+		id = uint32(len(s.list))
+		s.ids[v] = id
+	}
+	*r = recentStr{p: p, n: len(v), id: id}
 	return id
 }
 
@@ -56,6 +74,7 @@ func (s *strWriter) rollback() {
 		delete(s.ids, v)
 	}
 	s.list = s.list[:s.written]
+	clear(s.recent[:])
 }
 
 // strReader resolves ids.
