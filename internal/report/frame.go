@@ -94,8 +94,8 @@ type NFSDSummary struct {
 	InD      int    `json:"in_d"`
 	Versions string `json:"versions,omitempty"`
 	// DShare is the share of nfsd thread time spent in D over the window:
-	// D-state time of nfsd threads / (threads x window). Absent when the
-	// tracer does not follow nfsd threads.
+	// D-state time of nfsd threads / (threads x window). Absent without a
+	// tracer (backend "" or "none") or when it does not follow nfsd threads.
 	DShare *float64 `json:"d_share,omitempty"`
 	// DTimePerSec is the D-state time of nfsd threads per second of window.
 	DTimePerSec float64    `json:"d_time_per_s"`
@@ -639,7 +639,8 @@ func buildNFSD(cfg model.Config, window []*model.Snapshot, sec float64, ops []Op
 	}
 	s.DTimePerSec = perSec(dNs/1e9, sec)
 	tracesNFSD := nfsdRows || cfg.Targets == "" || strings.Contains(cfg.Targets, "nfsd") || strings.Contains(cfg.Targets, "all")
-	if n.Running && threadSec > 0 && cfg.Backend.Name != "" && tracesNFSD {
+	traced := cfg.Backend.Name != "" && cfg.Backend.Name != "none"
+	if n.Running && threadSec > 0 && traced && tracesNFSD {
 		share := min(dNs/1e9/threadSec, 1)
 		s.DShare = &share
 	}

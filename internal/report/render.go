@@ -263,10 +263,10 @@ func (f *Frame) waitSection(maxWidth int) (section, error) {
 		if len(f.DGroups) > 0 {
 			return f.dgroupSection(maxWidth)
 		}
-		return section{
-			header: "WAIT SITE",
-			rows:   []string{"no D-state seen in the traced threads"},
-		}, nil
+		if b := f.Header.Backend; b == "" || b == "none" {
+			return section{header: "TASKS IN D", rows: []string{"no task in D state"}}, nil
+		}
+		return section{header: "WAIT SITE", rows: []string{"no D-state seen in the traced threads"}}, nil
 	}
 	var comms [][]string
 	var hasDev, hasOps bool
@@ -315,12 +315,12 @@ func (f *Frame) waitSection(maxWidth int) (section, error) {
 
 func (f *Frame) dgroupSection(maxWidth int) (section, error) {
 	t := &table{cols: []column{
-		{header: "TASKS IN D (comm, wait channel or stack)", flex: true},
+		{header: "TASKS IN D", right: true},
 		{header: "COMM"},
-		{header: "TASKS", right: true},
+		{header: "WAIT CHANNEL OR KERNEL STACK", flex: true},
 	}}
 	for _, r := range f.DGroups {
-		t.rows = append(t.rows, []string{orDash(r.Short), r.Comm, fmt.Sprint(r.Count)})
+		t.rows = append(t.rows, []string{fmt.Sprint(r.Count), r.Comm, orDash(r.Short)})
 	}
 	t.shrink = func(i, w int) string { return shortStack(f.DGroups[i].frames, w, 0) }
 	return fromTable(t, maxWidth, "task groups")
