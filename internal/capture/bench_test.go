@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +97,37 @@ func BenchmarkWriteEvents(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(cw.n)/float64(b.N), "bytes/event")
+}
+
+// BenchmarkWriteEventsCopies is BenchmarkWriteEvents with every event's
+// strings in memory of their own, as from a producer that does not intern
+// them: each string costs a hash lookup.
+func BenchmarkWriteEventsCopies(b *testing.B) {
+	g := newEventGen(1)
+	snap := fullSnapshot(0)
+	snap.Events = make([]model.DEvent, perSnapshot)
+	g.fill(snap.Events)
+	for i := range snap.Events {
+		e := &snap.Events[i]
+		e.Comm, e.Site, e.WakerComm = strings.Clone(e.Comm), model.WaitSite(strings.Clone(string(e.Site))), strings.Clone(e.WakerComm)
+		e.Device, e.Op = strings.Clone(e.Device), strings.Clone(e.Op)
+	}
+	var cw countWriter
+	w, err := NewWriter(&cw, testMeta(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for done := 0; done < b.N; done += perSnapshot {
+		snap.Events = snap.Events[:min(perSnapshot, b.N-done)]
+		if err := w.WriteSnapshot(snap); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
 // writeBenchCapture writes n events in 100 k-event snapshots to a file.

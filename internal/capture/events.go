@@ -33,22 +33,6 @@ const maxBatch = 1 << 16
 
 const numColumns = 10
 
-// strCache returns the id of v, checking the previous value first: columns
-// repeat the same strings, and a string comparison is cheaper than a map lookup.
-type strCache struct {
-	last   string
-	lastID uint32
-	ok     bool
-}
-
-func (c *strCache) id(st *strWriter, v string) uint32 {
-	if c.ok && v == c.last {
-		return c.lastID
-	}
-	c.last, c.lastID, c.ok = v, st.id(v), true
-	return c.lastID
-}
-
 // appendEvents encodes a batch; col is scratch for one column.
 func appendEvents(b []byte, col *[]byte, seq uint64, evs []model.DEvent, st *strWriter) []byte {
 	b = appendUvarint(b, seq)
@@ -78,13 +62,12 @@ func appendEvents(b []byte, col *[]byte, seq uint64, evs []model.DEvent, st *str
 		c = appendVarint(c, int64(evs[i].PID)-int64(evs[i].TID))
 	}
 	flush()
-	var cComm, cSite, cWaker, cDev, cOp strCache
 	for i := range evs {
-		c = appendUvarint(c, uint64(cComm.id(st, evs[i].Comm)))
+		c = appendUvarint(c, uint64(st.id(evs[i].Comm)))
 	}
 	flush()
 	for i := range evs {
-		c = appendUvarint(c, uint64(cSite.id(st, string(evs[i].Site))))
+		c = appendUvarint(c, uint64(st.id(string(evs[i].Site))))
 	}
 	flush()
 	for i := range evs {
@@ -92,15 +75,15 @@ func appendEvents(b []byte, col *[]byte, seq uint64, evs []model.DEvent, st *str
 	}
 	flush()
 	for i := range evs {
-		c = appendUvarint(c, uint64(cWaker.id(st, evs[i].WakerComm)))
+		c = appendUvarint(c, uint64(st.id(evs[i].WakerComm)))
 	}
 	flush()
 	for i := range evs {
-		c = appendUvarint(c, uint64(cDev.id(st, evs[i].Device)))
+		c = appendUvarint(c, uint64(st.id(evs[i].Device)))
 	}
 	flush()
 	for i := range evs {
-		c = appendUvarint(c, uint64(cOp.id(st, evs[i].Op)))
+		c = appendUvarint(c, uint64(st.id(evs[i].Op)))
 	}
 	flush()
 	*col = c
