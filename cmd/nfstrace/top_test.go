@@ -137,7 +137,7 @@ func TestTopOnceShowsTheHost(t *testing.T) {
 	}{
 		{"k4.9-nfsd-busy", []string{"kernel 4.9.0-0.bpo.3-amd64", "nfsd: 64 threads, 58 in D", "pool 0:",
 			"load 87.61 64.92 35.61 = 3 running + 61 in D: nfsd 58", "scheduler change: sdb deadline → cfq",
-			"nfsd_commit", "v3 WRITE", "sdb     cfq"}},
+			"← nfsd3_proc_commit", "v3 WRITE", "sdb     cfq"}},
 		{"k4.9-no-nfsd", []string{"nfsd is not running on this host", "DEVICE"}},
 		{"k6.12-no-nfsd", []string{"nfsd is not running on this host", "⚠ next boot runs 6.12.107+deb12-amd64",
 			"io pressure", "sda      mq-deadline"}},

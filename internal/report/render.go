@@ -297,7 +297,7 @@ func (f *Frame) waitSection(maxWidth int) (section, error) {
 			dev = r.Device + "/" + orDash(r.Scheduler)
 		}
 		t.rows = append(t.rows, []string{
-			r.Short,
+			textStack(r.frames, maxWidth),
 			strings.Join(r.Comms, ","),
 			dev,
 			fmt.Sprint(r.Threads),
@@ -320,7 +320,7 @@ func (f *Frame) dgroupSection(maxWidth int) (section, error) {
 		{header: "WAIT CHANNEL OR KERNEL STACK", flex: true},
 	}}
 	for _, r := range f.DGroups {
-		t.rows = append(t.rows, []string{fmt.Sprint(r.Count), r.Comm, orDash(r.Short)})
+		t.rows = append(t.rows, []string{fmt.Sprint(r.Count), r.Comm, orDash(textStack(r.frames, maxWidth))})
 	}
 	t.shrink = func(i, w int) string { return shortStack(f.DGroups[i].frames, w, 0) }
 	return fromTable(t, maxWidth, "task groups")
@@ -402,6 +402,15 @@ func (f *Frame) opSection(maxWidth int) (section, error) {
 	}
 	t.hide(map[int]bool{2: !hasLat, 3: !hasLat, 4: !hasLat, 5: !hasErr, 6: !hasClient})
 	return fromTable(t, maxWidth, "operations")
+}
+
+// textStack is the natural cell of a stack: all frames when the table must
+// fit a width (it is shrunk to fit later), textMaxFrames without a limit.
+func textStack(frames []string, maxWidth int) string {
+	if maxWidth > 0 {
+		return shortStack(frames, 0, 0)
+	}
+	return shortStack(frames, 0, textMaxFrames)
 }
 
 // hide removes the columns marked true.

@@ -34,7 +34,9 @@ func TestRender(t *testing.T) {
 				"tracer cpu 0.8%  backend ebpf (ring buffer)  targets nfsd kernel threads",
 				"load 87.40 64.10 35.20 = 3 running + 61 in D: nfsd 58, jbd2/drbd0-8 2, rsync 1   io pressure some 71% full 64%",
 				"nfsd: 64 threads, 58 in D (84% of thread time), 1.7k ops/s; read 2.0 MB/s, write 40.0 MB/s; pool 0: 12k packets/s, 10k woken/s, 1.9k sockets queued/s",
-				"io_schedule ← wait_on_page_bit ← __filemap_fdatawait_range ← filemap_write_and_wait_range ← ext4_sync_file ← vfs_fsync_range ← nfsd_commit ← nfsd4_commit  sda/deadline       41       38s",
+				// Without a width, at most six frames: five innermost and the outermost.
+				"io_schedule ← wait_on_page_bit ← __filemap_fdatawait_range ← filemap_write_and_wait_range ← ext4_sync_file ← … ← nfsd4_commit ",
+				"sda/deadline       41       38s",
 				"rwsem_down_write_failed ← call_rwsem_down_write_failed",
 				"not block IO",
 				"DEVICE  SCHED     IOPS  MB/s  AWAIT  UTIL  INFLIGHT  QUEUE p99  DEVICE p99",

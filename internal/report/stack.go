@@ -78,7 +78,13 @@ var outerGeneric = map[string]bool{
 	"entry_SYSCALL_64":               true,
 	"do_syscall_64":                  true,
 	"x64_sys_call":                   true,
+	"process_one_work":               true,
+	"worker_thread":                  true,
 }
+
+// textMaxFrames is how many frames a stack shows in text without a width
+// limit (a file or a pipe); JSON keeps them all.
+const textMaxFrames = 6
 
 // shortFrames returns the frames of a wait site worth reading: function
 // names without offsets or modules, with the generic scheduler frames at the
