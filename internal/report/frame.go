@@ -711,7 +711,15 @@ func (f *Frame) SortBy(mode SortMode) {
 			return byDTime(a, b)
 		})
 	case SortDevice:
+		// Waits on block devices first, grouped by device and scheduler.
+		noDev := func(r WaitSiteRow) bool { return r.Device == "" || r.Device == model.NotBlockIO }
 		slices.SortFunc(ws, func(a, b WaitSiteRow) int {
+			if na, nb := noDev(a), noDev(b); na != nb {
+				if nb {
+					return -1
+				}
+				return 1
+			}
 			if c := strings.Compare(a.Device+"\x00"+a.Scheduler, b.Device+"\x00"+b.Scheduler); c != 0 {
 				return c
 			}

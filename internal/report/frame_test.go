@@ -180,7 +180,7 @@ func TestSortModes(t *testing.T) {
 	}{
 		{SortDTime, stackCommit},    // 37.5 s/s beats 16.4 s/s
 		{SortWaitSite, stackCommit}, // "io_schedule ..." < "rwsem_down_write_failed ..."
-		{SortDevice, stackWrite},    // "-" (not block IO) sorts before "sda"
+		{SortDevice, stackCommit},   // block IO on sda before waits not on block IO
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode.String(), func(t *testing.T) {
@@ -197,6 +197,22 @@ func TestSortModes(t *testing.T) {
 			}
 		})
 	}
+	// When the wait not on block IO dominates, D-time order puts it first
+	// and device order still puts the wait on sda first.
+	heavy := busyWindow(2)
+	for _, s := range heavy {
+		s.DState[0].Hist = hist(100, 900*time.Millisecond)
+	}
+	for mode, want := range map[SortMode]model.WaitSite{SortDTime: stackWrite, SortDevice: stackCommit} {
+		f, err := NewFrame(busyConfig(), heavy, Options{Sort: mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.WaitSites[0].Site != want {
+			t.Errorf("%v with a heavy non-block wait: first %q, want %q", mode, f.WaitSites[0].Short, want)
+		}
+	}
+
 	f, err := NewFrame(busyConfig(), busyWindow(2), Options{Sort: SortDevice})
 	if err != nil {
 		t.Fatal(err)
