@@ -1,0 +1,522 @@
+// Package compare compares two nfstrace captures (two kernels, two
+// schedulers, before and after a change) and says what differs and where the
+// time went: the configuration first, then whether the workloads are
+// comparable, then the change of nfsd D-time per operation, NFS operation
+// latency and block latency broken down by wait site, device, IO scheduler,
+// NFS operation and client, ranked by the share of the change each explains
+// and tested for significance, and a verdict on top.
+//
+// It reads captures only (internal/capture and internal/model): everything
+// it compares was recorded in the files.
+package compare
+
+import (
+	"cmp"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// Options tune a comparison. The zero value uses the defaults.
+type Options struct {
+	// Alpha is the significance level; default 0.01.
+	Alpha float64
+	// MinChange is the smallest relative change of a total that counts,
+	// however significant; default 0.2 (20%).
+	MinChange float64
+	// Resamples is the number of bootstrap resamples; default 2000.
+	Resamples int
+	// Seed seeds the bootstrap, so that a comparison is reproducible.
+	Seed uint64
+}
+
+func (o Options) withDefaults() Options {
+	if o.Alpha <= 0 {
+		o.Alpha = 0.01
+	}
+	if o.MinChange <= 0 {
+		o.MinChange = 0.2
+	}
+	if o.Resamples <= 0 {
+		o.Resamples = 2000
+	}
+	return o
+}
+
+// minShare is the smallest share of a total a contribution must move to be
+// called significant on its own.
+const minShare = 0.05
+
+// Side describes one capture.
+type Side struct {
+	Name      string  `json:"name"`
+	Host      string  `json:"host"`
+	Kernel    string  `json:"kernel"`
+	Backend   string  `json:"backend"`
+	Snapshots int     `json:"snapshots"`
+	Seconds   float64 `json:"seconds"`
+	Start     string  `json:"start"`
+}
+
+// Result is a whole comparison, the unit of `--format json`. Durations are
+// nanoseconds; "per" figures are per NFS operation or per second as
+// Workload.Per says.
+type Result struct {
+	A        Side           `json:"a"`
+	B        Side           `json:"b"`
+	Verdict  Verdict        `json:"verdict"`
+	Config   []ConfigChange `json:"config_changes"`
+	Caveats  []string       `json:"caveats,omitempty"`
+	Workload Workload       `json:"workload"`
+	// DTime is the D-state time of the traced (nfsd) threads per operation.
+	DTime *Breakdown `json:"dstate,omitempty"`
+	// RPC is the NFS request latency (time from request to reply) per
+	// operation, by operation and by client.
+	RPC *Breakdown `json:"rpc,omitempty"`
+	// Block is the block-layer time (scheduler queue + device) per operation.
+	Block *Breakdown `json:"block,omitempty"`
+	// Devices compares each device's latency per request.
+	Devices []DeviceLatency `json:"devices,omitempty"`
+}
+
+// Change is a change B - A of one figure and its test.
+type Change struct {
+	Delta float64 `json:"delta"`
+	// Ratio is B / A, +Inf when A is 0 and B is not.
+	Ratio  float64    `json:"ratio"`
+	Tested bool       `json:"tested"`
+	P      float64    `json:"p"`
+	CI     [2]float64 `json:"ci95"`
+	// Significant: tested, P below the level and the change large enough
+	// to matter (see Options.MinChange and minShare).
+	Significant bool `json:"significant"`
+}
+
+// Breakdown is one figure compared in total and broken down by dimension.
+type Breakdown struct {
+	Metric     string      `json:"metric"`
+	Unit       string      `json:"unit"` // "ns/op" or "ns/s"
+	A          float64     `json:"a"`
+	B          float64     `json:"b"`
+	Change     Change      `json:"change"`
+	Dimensions []Dimension `json:"dimensions"`
+}
+
+// Dimension is the breakdown of a figure along one dimension, the biggest
+// contributors to its change first.
+type Dimension struct {
+	Name string         `json:"name"` // "wait site", "device", "scheduler", "op", "client", "comm"
+	Rows []Contribution `json:"rows"`
+}
+
+// Contribution is one key's part of a figure and of its change.
+type Contribution struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	// LabelA is the key's label in A when it differs (a wait site whose
+	// frames were renamed between kernels).
+	LabelA string `json:"label_a,omitempty"`
+	// Class says where a wait site's time goes (ClassBlockIO, ClassLock, ...).
+	Class string  `json:"class,omitempty"`
+	A     float64 `json:"a"`
+	B     float64 `json:"b"`
+	Change
+	// Share is Delta over the total's Delta: the part of the change this key
+	// explains (negative when it moved against the total).
+	Share float64 `json:"share"`
+	DistA *Dist   `json:"dist_a,omitempty"`
+	DistB *Dist   `json:"dist_b,omitempty"`
+	Shift *Shift  `json:"shift,omitempty"`
+}
+
+// Latency compares one latency of a device per request.
+type Latency struct {
+	MeanA float64 `json:"mean_a_ns"`
+	MeanB float64 `json:"mean_b_ns"`
+	Change
+	DistA *Dist  `json:"dist_a,omitempty"`
+	DistB *Dist  `json:"dist_b,omitempty"`
+	Shift *Shift `json:"shift,omitempty"`
+}
+
+// DeviceLatency compares one block device in A and B.
+type DeviceLatency struct {
+	Device     string `json:"device"`
+	SchedulerA string `json:"scheduler_a"`
+	SchedulerB string `json:"scheduler_b"`
+	// Service is issue to completion (the device), Queue insert to issue
+	// (the IO scheduler), from the tracer; Await is /proc/diskstats' mean
+	// time per request, which also sees bio-based devices (dm, drbd).
+	Service *Latency `json:"service,omitempty"`
+	Queue   *Latency `json:"queue,omitempty"`
+	Await   *Latency `json:"await,omitempty"`
+	// BusyA and BusyB are the device's request time per operation (or per
+	// second) from /proc/diskstats: how much the workload waited on it.
+	BusyA float64 `json:"busy_a"`
+	BusyB float64 `json:"busy_b"`
+	// Changed: a latency of this device changed significantly.
+	Changed bool `json:"changed"`
+}
+
+// Compare compares capture a (before, the baseline) with b (after).
+func Compare(a, b *Capture, opt Options) (*Result, error) {
+	if a == nil || b == nil || a.Snapshots == 0 || b.Snapshots == 0 {
+		return nil, errors.New("compare: both captures need at least one snapshot")
+	}
+	opt = opt.withDefaults()
+	c := &comparison{a: a, b: b, opt: opt, blA: newBlocking(a.Snapshots), blB: newBlocking(b.Snapshots)}
+	if a.Snapshots >= minBlocks && b.Snapshots >= minBlocks {
+		c.bs = newBootstrap(c.blA.count(), c.blB.count(), opt.Resamples, opt.Seed)
+	}
+	res := &Result{
+		A:       side(a),
+		B:       side(b),
+		Config:  diffConfig(a.Config(), b.Config()),
+		Caveats: caveats(a, b),
+	}
+	denA, denB, w := normaliser(a, b)
+	res.Workload = w
+	unit := "ns/" + w.Per
+	floor := 10e3 // 10 µs per operation
+	if w.Per == "s" {
+		floor = 10e6 // 10 ms per second
+	}
+
+	sites := c.matchSites()
+	if len(a.fams[famSite]) > 0 || len(b.fams[famSite]) > 0 {
+		res.DTime = c.breakdown("D-state time of traced threads", unit, denA, denB, floor, []dimSpec{
+			{"wait site", sites.a, sites.b, sites.label},
+			{"device", a.fams[famDevice], b.fams[famDevice], nil},
+			{"scheduler", a.fams[famScheduler], b.fams[famScheduler], nil},
+			{"op", a.fams[famOp], b.fams[famOp], nil},
+			{"comm", a.fams[famComm], b.fams[famComm], nil},
+		})
+	}
+	if len(a.fams[famRPCOp]) > 0 || len(b.fams[famRPCOp]) > 0 {
+		res.RPC = c.breakdown("NFS request latency", unit, denA, denB, floor, []dimSpec{
+			{"op", a.fams[famRPCOp], b.fams[famRPCOp], nil},
+			{"client", a.fams[famRPCClient], b.fams[famRPCClient], nil},
+		})
+	}
+	if len(a.fams[famBlockDev]) > 0 || len(b.fams[famBlockDev]) > 0 {
+		res.Block = c.breakdown("block time (queue + device)", unit, denA, denB, floor, []dimSpec{
+			{"device", a.fams[famBlockDev], b.fams[famBlockDev], nil},
+			{"scheduler", a.fams[famBlockSched], b.fams[famBlockSched], nil},
+			{"op", a.fams[famBlockOp], b.fams[famBlockOp], nil},
+		})
+	}
+	res.Devices = c.devices(denA, denB)
+	res.Verdict = c.verdict(res)
+	return res, nil
+}
+
+func side(c *Capture) Side {
+	cfg := c.Config()
+	s := Side{Name: c.Name, Host: cfg.Hostname, Kernel: cfg.KernelRelease, Backend: cfg.Backend.Name,
+		Snapshots: c.Snapshots, Seconds: c.Seconds()}
+	if !c.Start.IsZero() {
+		s.Start = c.Start.UTC().Format("2006-01-02 15:04:05Z")
+	}
+	return s
+}
+
+type comparison struct {
+	a, b     *Capture
+	opt      Options
+	blA, blB blocking
+	bs       *bootstrap
+}
+
+// dimSpec is one dimension to break a figure down by.
+type dimSpec struct {
+	name  string
+	a, b  family
+	label func(key string) (label, labelA, class string)
+}
+
+// breakdown compares the figure sum(num)/sum(den) in total and per key of
+// each dimension.
+func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor float64, dims []dimSpec) *Breakdown {
+	bd := &Breakdown{Metric: metric, Unit: unit}
+	dA, dB := c.blA.sum(denA), c.blB.sum(denB)
+	totA, totB := sum(denA), sum(denB)
+	for di, d := range dims {
+		keys := unionKeys(d.a, d.b)
+		sa := ratioSeries{}
+		sb := ratioSeries{}
+		observed := make([]float64, 0, len(keys)+1)
+		var allA, allB []float64
+		rows := make([]Contribution, len(keys))
+		for i, k := range keys {
+			ka, kb := d.a[k], d.b[k]
+			var numA, numB []float64
+			if ka != nil {
+				numA = c.blA.sum(ka.sum)
+			} else {
+				numA = make([]float64, c.blA.count())
+			}
+			if kb != nil {
+				numB = c.blB.sum(kb.sum)
+			} else {
+				numB = make([]float64, c.blB.count())
+			}
+			allA, allB = addVec(allA, numA), addVec(allB, numB)
+			sa.num, sa.den = append(sa.num, numA), append(sa.den, dA)
+			sb.num, sb.den = append(sb.num, numB), append(sb.den, dB)
+			r := Contribution{Key: k, Label: k, A: safeDiv(sum(numA), totA), B: safeDiv(sum(numB), totB)}
+			if d.label != nil {
+				r.Label, r.LabelA, r.Class = d.label(k)
+			}
+			var ha, hb *model.Hist
+			if ka != nil {
+				ha = &ka.hist
+				r.DistA = newDist(ha)
+			}
+			if kb != nil {
+				hb = &kb.hist
+				r.DistB = newDist(hb)
+			}
+			if ha != nil && hb != nil {
+				r.Shift = mannWhitney(ha, hb, c.opt.Alpha)
+			}
+			observed = append(observed, r.B-r.A)
+			rows[i] = r
+		}
+		sa.num, sa.den = append(sa.num, allA), append(sa.den, dA)
+		sb.num, sb.den = append(sb.num, allB), append(sb.den, dB)
+		tA, tB := safeDiv(sum(allA), totA), safeDiv(sum(allB), totB)
+		observed = append(observed, tB-tA)
+		tests := c.bs.ratioChanges(sa, sb, observed)
+
+		total := newChange(tA, tB, tests[len(tests)-1])
+		total.Significant = total.Tested && total.P < c.opt.Alpha &&
+			math.Abs(total.Delta) >= c.opt.MinChange*math.Min(tA, tB) && math.Abs(total.Delta) >= floor
+		if di == 0 {
+			bd.A, bd.B, bd.Change = tA, tB, total
+		}
+		scale := math.Max(tA, tB)
+		for i := range rows {
+			r := &rows[i]
+			r.Change = newChange(r.A, r.B, tests[i])
+			r.Significant = r.Tested && r.P < c.opt.Alpha && math.Abs(r.Delta) >= minShare*scale && math.Abs(r.Delta) >= floor
+			if total.Delta != 0 {
+				r.Share = r.Delta / total.Delta
+			}
+		}
+		sign := 1.0
+		if total.Delta < 0 {
+			sign = -1
+		}
+		slices.SortStableFunc(rows, func(x, y Contribution) int {
+			return cmp.Or(cmp.Compare(sign*y.Delta, sign*x.Delta), cmp.Compare(y.B+y.A, x.B+x.A), strings.Compare(x.Key, y.Key))
+		})
+		bd.Dimensions = append(bd.Dimensions, Dimension{Name: d.name, Rows: rows})
+	}
+	return bd
+}
+
+func newChange(a, b float64, t test) Change {
+	ch := Change{Delta: b - a, Tested: t.Tested, P: t.P, CI: t.CI}
+	switch {
+	case a != 0:
+		ch.Ratio = b / a
+	case b != 0:
+		ch.Ratio = math.Inf(1)
+	default:
+		ch.Ratio = 1
+	}
+	if !t.Tested {
+		ch.P = 1
+	}
+	return ch
+}
+
+func addVec(acc, v []float64) []float64 {
+	if acc == nil {
+		acc = make([]float64, len(v))
+	}
+	for i, x := range v {
+		acc[i] += x
+	}
+	return acc
+}
+
+// matchedSites are the wait sites of both captures under their common keys.
+type matchedSites struct {
+	a, b  family
+	label func(key string) (label, labelA, class string)
+}
+
+// matchSites merges each capture's wait sites by matching key (see
+// siteMatcher); a key's label is its costliest site in B (else A).
+func (c *comparison) matchSites() matchedSites {
+	var rawA, rawB []model.WaitSite
+	for s := range c.a.sites {
+		rawA = append(rawA, s)
+	}
+	for s := range c.b.sites {
+		rawB = append(rawB, s)
+	}
+	m := newSiteMatcher(rawA, rawB)
+	type rep struct {
+		site model.WaitSite
+		ns   float64
+		info *siteInfo
+	}
+	repA, repB := map[string]rep{}, map[string]rep{}
+	merge := func(src family, infos map[model.WaitSite]*siteInfo, reps map[string]rep) family {
+		out := family{}
+		for raw, d := range src {
+			k := m.key(model.WaitSite(raw))
+			o := out.get(k)
+			o.sum = addSeries(o.sum, d.sum)
+			o.cnt = addSeries(o.cnt, d.cnt)
+			o.hist.Merge(&d.hist)
+			info := infos[model.WaitSite(raw)]
+			if r, ok := reps[k]; !ok || info.ns > r.ns || (info.ns == r.ns && raw < string(r.site)) {
+				reps[k] = rep{model.WaitSite(raw), info.ns, info}
+			}
+		}
+		return out
+	}
+	ms := matchedSites{
+		a: merge(c.a.fams[famSite], c.a.sites, repA),
+		b: merge(c.b.fams[famSite], c.b.sites, repB),
+	}
+	ms.label = func(k string) (string, string, string) {
+		ra, okA := repA[k]
+		rb, okB := repB[k]
+		r := rb
+		if !okB {
+			r = ra
+		}
+		label := shortSite(r.site, 5)
+		var labelA string
+		if okA && okB {
+			if la := shortSite(ra.site, 5); la != label {
+				labelA = la
+			}
+		}
+		return label, labelA, classify(normFrames(r.site), dominantDevice(r.info))
+	}
+	return ms
+}
+
+func dominantDevice(si *siteInfo) string {
+	if si == nil {
+		return ""
+	}
+	best, bestNs := "", -1.0
+	for d, ns := range si.devTime {
+		if ns > bestNs || (ns == bestNs && d < best) {
+			best, bestNs = d, ns
+		}
+	}
+	return best
+}
+
+func addSeries(acc, v []float64) []float64 {
+	for len(acc) < len(v) {
+		acc = append(acc, 0)
+	}
+	for i, x := range v {
+		acc[i] += x
+	}
+	return acc
+}
+
+// devices compares every device's latency per request: service and queue
+// time from the tracer's block histograms, await from /proc/diskstats.
+func (c *comparison) devices(denA, denB []float64) []DeviceLatency {
+	names := unionKeys(unionMap(c.a.fams[famDevLat], c.a.fams[famDisk]), unionMap(c.b.fams[famDevLat], c.b.fams[famDisk]))
+	var out []DeviceLatency
+	totA, totB := sum(denA), sum(denB)
+	for _, n := range names {
+		dl := DeviceLatency{Device: n}
+		la, lb := c.a.fams[famDevLat][n], c.b.fams[famDevLat][n]
+		ka, kb := c.a.fams[famDisk][n], c.b.fams[famDisk][n]
+		dl.SchedulerA = schedulers(la, ka)
+		dl.SchedulerB = schedulers(lb, kb)
+		if la != nil && lb != nil {
+			dl.Service = c.latency(la.sum, la.cnt, lb.sum, lb.cnt, &la.hist, &lb.hist)
+			if la.queue.Count > 0 || lb.queue.Count > 0 {
+				dl.Queue = c.latency(la.qsum, la.qcnt, lb.qsum, lb.qcnt, &la.queue, &lb.queue)
+			}
+		}
+		if ka != nil && kb != nil {
+			dl.Await = c.latency(ka.sum, ka.cnt, kb.sum, kb.cnt, nil, nil)
+		}
+		if ka != nil {
+			dl.BusyA = safeDiv(sum(ka.sum), totA)
+		}
+		if kb != nil {
+			dl.BusyB = safeDiv(sum(kb.sum), totB)
+		}
+		for _, l := range []*Latency{dl.Service, dl.Queue, dl.Await} {
+			if l != nil && l.Significant {
+				dl.Changed = true
+			}
+		}
+		out = append(out, dl)
+	}
+	slices.SortStableFunc(out, func(x, y DeviceLatency) int {
+		return cmp.Or(cmp.Compare(math.Max(y.BusyA, y.BusyB), math.Max(x.BusyA, x.BusyB)), strings.Compare(x.Device, y.Device))
+	})
+	return out
+}
+
+// minLatencyChange is the smallest mean latency change per request that
+// counts for a device: 20 µs, well below a disk's and above timer noise.
+const minLatencyChange = 20e3
+
+func (c *comparison) latency(sumA, cntA, sumB, cntB []float64, ha, hb *model.Hist) *Latency {
+	na, nb := c.blA.sum(sumA), c.blB.sum(sumB)
+	da, db := c.blA.sum(cntA), c.blB.sum(cntB)
+	l := &Latency{MeanA: safeDiv(sum(na), sum(da)), MeanB: safeDiv(sum(nb), sum(db))}
+	if sum(da) == 0 || sum(db) == 0 {
+		return nil
+	}
+	t := c.bs.ratioChanges(ratioSeries{num: [][]float64{na}, den: [][]float64{da}}, ratioSeries{num: [][]float64{nb}, den: [][]float64{db}}, []float64{l.MeanB - l.MeanA})
+	l.Change = newChange(l.MeanA, l.MeanB, t[0])
+	l.Significant = l.Tested && l.P < c.opt.Alpha && math.Abs(l.Delta) >= minLatencyChange &&
+		math.Abs(l.Delta) >= c.opt.MinChange*math.Min(l.MeanA, l.MeanB)
+	if ha != nil && hb != nil {
+		l.DistA, l.DistB = newDist(ha), newDist(hb)
+		l.Shift = mannWhitney(ha, hb, c.opt.Alpha)
+	}
+	return l
+}
+
+func unionMap(a, b family) family {
+	out := family{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		if _, ok := out[k]; !ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func schedulers(ds ...*keyData) string {
+	set := map[string]bool{}
+	for _, d := range ds {
+		if d == nil {
+			continue
+		}
+		for s := range d.sched {
+			set[s] = true
+		}
+	}
+	var out []string
+	for s := range set {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return strings.Join(out, ",")
+}

@@ -1,0 +1,170 @@
+package compare
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// ConfigChange is one configuration item that differs between A and B. An
+// empty A or B means the item is absent on that side.
+type ConfigChange struct {
+	Item string `json:"item"` // "kernel", "cmdline", "scheduler vda", "sysctl vm.dirty_bytes", ...
+	A    string `json:"a"`
+	B    string `json:"b"`
+}
+
+// diffConfig lists what differs between two configurations, in the order an
+// engineer checks them.
+func diffConfig(a, b model.Config) []ConfigChange {
+	var out []ConfigChange
+	add := func(item, va, vb string) {
+		if va != vb {
+			out = append(out, ConfigChange{Item: item, A: va, B: vb})
+		}
+	}
+	add("kernel", a.KernelRelease, b.KernelRelease)
+	if a.KernelRelease == b.KernelRelease {
+		add("kernel build", a.KernelVersion, b.KernelVersion)
+	}
+	if a.Cmdline != b.Cmdline {
+		ra, rb := cmdlineDiff(a.Cmdline, b.Cmdline)
+		out = append(out, ConfigChange{Item: "cmdline", A: ra, B: rb})
+	}
+	devsA, devsB := deviceMap(a.Devices), deviceMap(b.Devices)
+	for _, name := range unionKeys(devsA, devsB) {
+		da, okA := devsA[name]
+		db, okB := devsB[name]
+		switch {
+		case !okA:
+			add("device "+name, "", "present, "+orDash(db.Scheduler))
+		case !okB:
+			add("device "+name, "present, "+orDash(da.Scheduler), "")
+		default:
+			add("scheduler "+name, orDash(da.Scheduler), orDash(db.Scheduler))
+			add("rotational "+name, fmt.Sprint(da.Rotational), fmt.Sprint(db.Rotational))
+			if da.NrRequests != 0 && db.NrRequests != 0 {
+				add("nr_requests "+name, fmt.Sprint(da.NrRequests), fmt.Sprint(db.NrRequests))
+			}
+		}
+	}
+	for _, k := range unionKeys(a.Sysctls, b.Sysctls) {
+		add("sysctl "+k, a.Sysctls[k], b.Sysctls[k])
+	}
+	add("nfsd threads", fmt.Sprint(a.NFSDThreads), fmt.Sprint(b.NFSDThreads))
+	add("nfsd versions", a.NFSDVersions, b.NFSDVersions)
+	add("cpus", fmt.Sprint(a.CPUs), fmt.Sprint(b.CPUs))
+	add("memory", fmtBytes(a.MemTotal), fmtBytes(b.MemTotal))
+	add("backend", a.Backend.Name, b.Backend.Name)
+	add("targets", a.Targets, b.Targets)
+	add("host", a.Hostname, b.Hostname)
+	return out
+}
+
+// cmdlineDiff returns the parameters only in a and only in b.
+func cmdlineDiff(a, b string) (string, string) {
+	fa, fb := strings.Fields(a), strings.Fields(b)
+	var onlyA, onlyB []string
+	for _, f := range fa {
+		if !slices.Contains(fb, f) {
+			onlyA = append(onlyA, f)
+		}
+	}
+	for _, f := range fb {
+		if !slices.Contains(fa, f) {
+			onlyB = append(onlyB, f)
+		}
+	}
+	return strings.Join(onlyA, " "), strings.Join(onlyB, " ")
+}
+
+func deviceMap(ds []model.DeviceConfig) map[string]model.DeviceConfig {
+	m := make(map[string]model.DeviceConfig, len(ds))
+	for _, d := range ds {
+		m[d.Name] = d
+	}
+	return m
+}
+
+func unionKeys[V any](a, b map[string]V) []string {
+	var ks []string
+	for k := range a {
+		ks = append(ks, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			ks = append(ks, k)
+		}
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// caveats says plainly what the two captures cannot be compared on.
+func caveats(a, b *Capture) []string {
+	var out []string
+	ca, cb := a.Config(), b.Config()
+	if ca.Backend.Name != cb.Backend.Name {
+		out = append(out, fmt.Sprintf("different backends (A %s, B %s): D-state and latency figures are measured differently; compare them with care",
+			orDash(ca.Backend.Name), orDash(cb.Backend.Name)))
+	}
+	pa, pb := probeStatus(ca.Backend.Probes), probeStatus(cb.Backend.Probes)
+	for _, name := range unionKeys(pa, pb) {
+		sa, sb := pa[name], pb[name]
+		okA, okB := sa == model.ProbeAttached || sa == model.ProbeFallback, sb == model.ProbeAttached || sb == model.ProbeFallback
+		if okA != okB {
+			out = append(out, fmt.Sprintf("probe %s: %s in A, %s in B: what it measures is not compared", name, orDash(sa), orDash(sb)))
+		}
+	}
+	for _, x := range []struct {
+		fam  int
+		what string
+	}{
+		{famSite, "no D-state data"},
+		{famBlockDev, "no block-layer data (device latency from /proc/diskstats only)"},
+		{famRPCOp, "no per-RPC latency data"},
+	} {
+		na, nb := len(a.fams[x.fam]), len(b.fams[x.fam])
+		switch {
+		case na == 0 && nb == 0:
+			out = append(out, x.what+" in either capture")
+		case na == 0:
+			out = append(out, x.what+" in A")
+		case nb == 0:
+			out = append(out, x.what+" in B")
+		}
+	}
+	if sum(a.ops) == 0 && sum(b.ops) == 0 && sum(a.rpcReqs) == 0 && sum(b.rpcReqs) == 0 {
+		out = append(out, "no NFS operations counted in either capture: figures are per second, not per operation")
+	}
+	for _, c := range []*Capture{a, b} {
+		if c.Lost > 0 && c.Events > 0 {
+			out = append(out, fmt.Sprintf("%s lost %d of %d events (%.1f%%)", c.Name, c.Lost, c.Events+c.Lost, 100*float64(c.Lost)/float64(c.Events+c.Lost)))
+		}
+		if c.Snapshots < minBlocks {
+			out = append(out, fmt.Sprintf("%s has %d interval(s): too few to test changes for significance (need %d)", c.Name, c.Snapshots, minBlocks))
+		}
+		for _, n := range c.Notes {
+			out = append(out, c.Name+": "+n)
+		}
+	}
+	return out
+}
+
+func probeStatus(ps []model.Probe) map[string]string {
+	m := make(map[string]string, len(ps))
+	for _, p := range ps {
+		m[p.Name] = p.Status
+	}
+	return m
+}
+
+func sum(s []float64) float64 {
+	var t float64
+	for _, v := range s {
+		t += v
+	}
+	return t
+}

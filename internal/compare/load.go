@@ -1,0 +1,320 @@
+package compare
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// Capture is one capture reduced to what a comparison needs: its metadata
+// and, per interval, the sums behind every figure compared, by dimension.
+// It holds no per-event data, so its size depends on the number of intervals
+// and distinct labels, not on the number of events.
+type Capture struct {
+	Name      string // the file name, or what the caller calls it
+	Meta      capture.Meta
+	Notes     []string // the reader's notes: truncation, skipped frames
+	Snapshots int
+	Start     time.Time
+	End       time.Time
+	Events    uint64
+	Lost      uint64
+
+	secs    []float64 // interval lengths, seconds
+	ops     []float64 // NFS requests per interval, /proc/net/rpc/nfsd
+	rpcReqs []float64 // NFS requests per interval, from the RPC rows
+	opMix   map[string]float64
+	fams    [numFams]family
+	prof    map[profKey]*model.Hist
+	sites   map[model.WaitSite]*siteInfo
+}
+
+// siteInfo is what a capture says about one raw wait site.
+type siteInfo struct {
+	ns      float64
+	devTime map[string]float64 // D-time per device label
+}
+
+type profKey struct {
+	comm, site, device, scheduler, op string
+}
+
+// Families of keyed series.
+const (
+	famSite       = iota // D-time by wait site (raw site; matched later)
+	famDevice            // D-time by device label
+	famScheduler         // D-time by scheduler label
+	famOp                // D-time by NFS operation
+	famComm              // D-time by command name
+	famRPCOp             // RPC latency by version and operation
+	famRPCClient         // RPC latency (whole requests) by client
+	famBlockDev          // block time (queue + service) by device
+	famBlockSched        // block time by scheduler
+	famBlockOp           // block time by request type
+	famDevLat            // block service and queue latency per device
+	famDisk              // /proc/diskstats await per device
+	numFams
+)
+
+// keyData is one key's per-interval series and whole-capture histograms.
+type keyData struct {
+	sum   []float64 // nanoseconds per interval
+	cnt   []float64 // waits, requests or IOs per interval
+	qsum  []float64 // block: queue nanoseconds per interval
+	qcnt  []float64 // block: queued requests per interval
+	hist  model.Hist
+	queue model.Hist
+	sched map[string]bool // device families: schedulers seen
+}
+
+type family map[string]*keyData
+
+func (f family) get(k string) *keyData {
+	d := f[k]
+	if d == nil {
+		d = &keyData{}
+		f[k] = d
+	}
+	return d
+}
+
+func addAt(s *[]float64, i int, v float64) {
+	for len(*s) <= i {
+		*s = append(*s, 0)
+	}
+	(*s)[i] += v
+}
+
+// Load reads a capture file with its events skipped: a comparison uses the
+// per-interval histograms, which hold every wait, not only those above the
+// event threshold. A cut-off file is read up to its intact part (a note
+// says so); a damaged frame in the middle is an error unless salvage.
+func Load(ctx context.Context, path string, salvage bool) (*Capture, error) {
+	r, err := capture.Open(path, capture.ReadOptions{Salvage: salvage, SkipEvents: true})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	c := newCapture(path, r.Meta())
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if errors.Is(err, capture.ErrCorrupt) && !salvage {
+				err = fmt.Errorf("%w (--salvage skips damaged frames)", err)
+			}
+			return nil, err
+		}
+		c.Add(s)
+	}
+	c.Notes = r.Notes()
+	if c.Snapshots == 0 {
+		return nil, fmt.Errorf("%s holds no complete snapshot", path)
+	}
+	return c, nil
+}
+
+// FromSnapshots builds a Capture from snapshots in memory.
+func FromSnapshots(name string, meta capture.Meta, snaps []*model.Snapshot) *Capture {
+	c := newCapture(name, meta)
+	for _, s := range snaps {
+		c.Add(s)
+	}
+	return c
+}
+
+func newCapture(name string, meta capture.Meta) *Capture {
+	c := &Capture{
+		Name:  name,
+		Meta:  meta,
+		opMix: map[string]float64{},
+		prof:  map[profKey]*model.Hist{},
+		sites: map[model.WaitSite]*siteInfo{},
+	}
+	for i := range c.fams {
+		c.fams[i] = family{}
+	}
+	return c
+}
+
+// Config is the host configuration the capture recorded.
+func (c *Capture) Config() model.Config { return c.Meta.Config }
+
+// Seconds is the total length of the capture's intervals.
+func (c *Capture) Seconds() float64 {
+	var s float64
+	for _, v := range c.secs {
+		s += v
+	}
+	return s
+}
+
+// isRequestProc reports whether a /proc/net/rpc/nfsd procedure count is one
+// NFS request (NULL pings are not).
+func isRequestProc(proto, op string) bool {
+	return (proto == "v2" || proto == "v3" || proto == "v4") && op != "NULL"
+}
+
+// Add folds one snapshot into the capture.
+func (c *Capture) Add(s *model.Snapshot) {
+	i := c.Snapshots
+	c.Snapshots++
+	if c.Start.IsZero() || s.Start.Before(c.Start) {
+		c.Start = s.Start
+	}
+	if s.End.After(c.End) {
+		c.End = s.End
+	}
+	c.Events += s.Stats.Events
+	c.Lost += s.Stats.Lost
+	secs := s.Interval().Seconds()
+	if secs <= 0 {
+		secs = c.Meta.Interval.Seconds()
+	}
+	addAt(&c.secs, i, secs)
+
+	var ops float64
+	for _, o := range s.Host.NFSD.Ops {
+		n := float64(o.Count)
+		if isRequestProc(o.Proto, o.Op) {
+			ops += n
+		}
+		switch {
+		case (o.Proto == "v2" || o.Proto == "v3") && o.Op != "NULL":
+			c.opMix[o.Proto+" "+o.Op] += n
+		case o.Proto == "v4op" && !strings.HasPrefix(o.Op, "OP"):
+			c.opMix["v4 "+o.Op] += n
+		}
+	}
+	addAt(&c.ops, i, ops)
+
+	var reqs float64
+	for j := range s.RPC {
+		r := &s.RPC[j]
+		if r.Hist.Count == 0 || r.Op == "NULL" {
+			continue
+		}
+		whole := !strings.HasPrefix(r.Version, "v4") || r.Op == "COMPOUND"
+		if whole {
+			reqs += float64(r.Hist.Count)
+			c.fams[famRPCClient].get(orDash(r.Client)).add(i, &r.Hist)
+		}
+		if r.Op != "COMPOUND" {
+			c.fams[famRPCOp].get(r.Version+" "+r.Op).add(i, &r.Hist)
+		}
+	}
+	addAt(&c.rpcReqs, i, reqs)
+
+	for j := range s.DState {
+		d := &s.DState[j]
+		if d.Hist.Count == 0 {
+			continue
+		}
+		c.fams[famSite].get(string(d.WaitSite)).add(i, &d.Hist)
+		c.fams[famDevice].get(orDash(d.Device)).add(i, &d.Hist)
+		c.fams[famScheduler].get(orDash(d.Scheduler)).add(i, &d.Hist)
+		c.fams[famOp].get(orDash(d.Op)).add(i, &d.Hist)
+		c.fams[famComm].get(orDash(d.Comm)).add(i, &d.Hist)
+		si := c.sites[d.WaitSite]
+		if si == nil {
+			si = &siteInfo{devTime: map[string]float64{}}
+			c.sites[d.WaitSite] = si
+		}
+		si.ns += float64(d.Hist.SumNs)
+		si.devTime[d.Device] += float64(d.Hist.SumNs)
+		pk := profKey{d.Comm, strings.Join(normFrames(d.WaitSite), model.FrameSep), d.Device, d.Scheduler, d.Op}
+		h := c.prof[pk]
+		if h == nil {
+			h = &model.Hist{}
+			c.prof[pk] = h
+		}
+		h.Merge(&d.Hist)
+	}
+
+	for j := range s.Block {
+		b := &s.Block[j]
+		if b.Service.Count == 0 && b.Queue.Count == 0 {
+			continue
+		}
+		t := float64(b.Queue.SumNs + b.Service.SumNs)
+		n := float64(b.Service.Count)
+		for _, k := range []struct {
+			f   int
+			key string
+		}{{famBlockDev, b.Device}, {famBlockSched, orDash(b.Scheduler)}, {famBlockOp, b.Op}} {
+			d := c.fams[k.f].get(k.key)
+			addAt(&d.sum, i, t)
+			addAt(&d.cnt, i, n)
+		}
+		d := c.fams[famDevLat].get(b.Device)
+		addAt(&d.sum, i, float64(b.Service.SumNs))
+		addAt(&d.cnt, i, float64(b.Service.Count))
+		addAt(&d.qsum, i, float64(b.Queue.SumNs))
+		addAt(&d.qcnt, i, float64(b.Queue.Count))
+		d.hist.Merge(&b.Service)
+		d.queue.Merge(&b.Queue)
+		d.addSched(b.Scheduler)
+	}
+
+	for j := range s.Host.Devices {
+		dv := &s.Host.Devices[j]
+		ios := (dv.ReadIOPS + dv.WriteIOPS) * secs
+		if ios <= 0 {
+			continue
+		}
+		d := c.fams[famDisk].get(dv.Name)
+		addAt(&d.sum, i, dv.AwaitMs*1e6*ios)
+		addAt(&d.cnt, i, ios)
+		d.addSched(dv.Scheduler)
+	}
+}
+
+func (d *keyData) add(i int, h *model.Hist) {
+	addAt(&d.sum, i, float64(h.SumNs))
+	addAt(&d.cnt, i, float64(h.Count))
+	d.hist.Merge(h)
+}
+
+func (d *keyData) addSched(s string) {
+	if s == "" {
+		return
+	}
+	if d.sched == nil {
+		d.sched = map[string]bool{}
+	}
+	d.sched[s] = true
+}
+
+// ProfileSnapshot returns the capture's D-state rows merged over the whole
+// capture into one snapshot, with wait sites reduced to function names
+// (offsets and compiler suffixes stripped), so that the off-CPU profiles of
+// two kernels line up in `go tool pprof -diff_base`. It is what
+// report.WritePprof needs.
+func (c *Capture) ProfileSnapshot() *model.Snapshot {
+	s := &model.Snapshot{Start: c.Start, End: c.End}
+	for k, h := range c.prof {
+		s.DState = append(s.DState, model.DState{
+			Comm: k.comm, WaitSite: model.WaitSite(k.site), Device: k.device,
+			Scheduler: k.scheduler, Op: k.op, Hist: *h,
+		})
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,382 @@
+package compare
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// RenderOptions tune the text rendering.
+type RenderOptions struct {
+	// MaxRows bounds each breakdown table; default 8.
+	MaxRows int
+}
+
+// WriteJSON writes the result as indented JSON and a newline. Infinite
+// ratios (from zero) are written as null.
+func (r *Result) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(jsonSafe(r)); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return nil
+}
+
+// jsonSafe returns a copy of r whose infinite ratios are NaN-free: JSON has
+// no infinity, so a rise from zero is written as ratio 0 with A = 0.
+func jsonSafe(r *Result) *Result {
+	c := *r
+	fix := func(ch *Change) {
+		if math.IsInf(ch.Ratio, 0) || math.IsNaN(ch.Ratio) {
+			ch.Ratio = 0
+		}
+	}
+	for _, bd := range []**Breakdown{&c.DTime, &c.RPC, &c.Block} {
+		if *bd == nil {
+			continue
+		}
+		b := **bd
+		fix(&b.Change)
+		dims := make([]Dimension, len(b.Dimensions))
+		for i, d := range b.Dimensions {
+			rows := append([]Contribution(nil), d.Rows...)
+			for j := range rows {
+				fix(&rows[j].Change)
+			}
+			dims[i] = Dimension{Name: d.Name, Rows: rows}
+		}
+		b.Dimensions = dims
+		*bd = &b
+	}
+	devs := append([]DeviceLatency(nil), c.Devices...)
+	for i := range devs {
+		for _, l := range []**Latency{&devs[i].Service, &devs[i].Queue, &devs[i].Await} {
+			if *l != nil {
+				x := **l
+				fix(&x.Change)
+				*l = &x
+			}
+		}
+	}
+	c.Devices = devs
+	return &c
+}
+
+// Render writes the comparison as text: verdict, configuration changes,
+// caveats, workload, then the breakdown tables.
+func (r *Result) Render(w io.Writer, opt RenderOptions) error {
+	if opt.MaxRows <= 0 {
+		opt.MaxRows = 8
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "nfstrace compare  A %s  →  B %s\n", r.A.Name, r.B.Name)
+	for _, s := range []struct {
+		tag  string
+		side Side
+	}{{"A", r.A}, {"B", r.B}} {
+		fmt.Fprintf(&b, "  %s  host %s  kernel %s  backend %s  %d intervals, %.0f s from %s\n", s.tag, orDash(s.side.Host),
+			orDash(s.side.Kernel), orDash(s.side.Backend), s.side.Snapshots, s.side.Seconds, orDash(s.side.Start))
+	}
+	b.WriteString("\n")
+	block(&b, "VERDICT", []string{r.Verdict.Summary})
+	if r.Verdict.Lead != "" {
+		block(&b, "LEAD", []string{r.Verdict.Lead})
+	}
+	block(&b, "EVIDENCE", r.Verdict.Evidence)
+
+	var changed []string
+	for _, c := range r.Config {
+		changed = append(changed, fmt.Sprintf("%s: %s → %s", c.Item, orAbsent(c.A), orAbsent(c.B)))
+	}
+	if len(changed) == 0 {
+		changed = []string{"nothing: kernel, cmdline, schedulers, sysctls, nfsd, CPUs, memory and backend are the same"}
+	}
+	block(&b, "CHANGED", changed)
+	if len(r.Caveats) > 0 {
+		block(&b, "CAVEATS", r.Caveats)
+	}
+	wl := r.Workload
+	wline := fmt.Sprintf("comparable: %s, op mix distance %.2f", rateText(wl), wl.MixDistance)
+	if !wl.Comparable {
+		wline = "differs: " + wl.Reason + "; figures are per " + wl.Per + ", read them with care"
+	}
+	wlines := []string{wline}
+	if len(wl.Mix) > 0 {
+		var mix []string
+		for i, m := range wl.Mix {
+			if i >= 6 {
+				break
+			}
+			mix = append(mix, fmt.Sprintf("%s %.0f%%→%.0f%%", m.Op, 100*m.A, 100*m.B))
+		}
+		wlines = append(wlines, "mix: "+strings.Join(mix, ", "))
+	}
+	block(&b, "WORKLOAD", wlines)
+
+	for _, bd := range []*Breakdown{r.DTime, r.RPC, r.Block} {
+		if bd == nil {
+			continue
+		}
+		if err := renderBreakdown(&b, bd, opt.MaxRows); err != nil {
+			return err
+		}
+	}
+	if len(r.Devices) > 0 {
+		if err := renderDevices(&b, r.Devices, opt.MaxRows); err != nil {
+			return err
+		}
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write comparison: %w", err)
+	}
+	return nil
+}
+
+// block writes a tagged paragraph: the tag in a 10-column margin.
+func block(b *strings.Builder, tag string, lines []string) {
+	for i, l := range lines {
+		if i == 0 {
+			fmt.Fprintf(b, "%-9s %s\n", tag, l)
+		} else {
+			fmt.Fprintf(b, "%-9s %s\n", "", l)
+		}
+	}
+}
+
+func orAbsent(s string) string {
+	if s == "" {
+		return "(absent)"
+	}
+	return s
+}
+
+func renderBreakdown(b *strings.Builder, bd *Breakdown, maxRows int) error {
+	fmt.Fprintf(b, "\n%s per %s: %s → %s (%s)\n", strings.ToUpper(bd.Metric), strings.TrimPrefix(bd.Unit, "ns/"),
+		fmtDur(bd.A), fmtDur(bd.B), changeSummary(bd.Change))
+	for _, d := range bd.Dimensions {
+		if len(d.Rows) == 0 {
+			continue
+		}
+		header := []string{strings.ToUpper(d.Name), "A", "B", "CHANGE", "SHARE", "P", "", "N", "P50 (RANGE)", "P90 (RANGE)", "P99 (RANGE)", "MAX", "A12"}
+		hasDist := false
+		for _, r := range d.Rows {
+			if r.DistA != nil || r.DistB != nil {
+				hasDist = true
+			}
+		}
+		if !hasDist {
+			header = header[:7]
+		}
+		right := map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 7: true, 8: true, 9: true, 10: true, 11: true, 12: true}
+		var rows [][]string
+		var legend []string
+		// Long labels (wait sites) would make the table too wide: the table
+		// numbers them and a legend below spells them out.
+		long := false
+		for i, r := range d.Rows {
+			if i < maxRows && len(r.Label) > 32 {
+				long = true
+			}
+		}
+		for i, r := range d.Rows {
+			if i >= maxRows {
+				rows = append(rows, []string{fmt.Sprintf("… %d more", len(d.Rows)-maxRows)})
+				break
+			}
+			label := r.Label
+			if label == model.NotBlockIO && (d.Name == "device" || d.Name == "scheduler") {
+				label = "- (not block IO)"
+			}
+			if r.Class != "" {
+				label += " [" + r.Class + "]"
+			}
+			if long {
+				legend = append(legend, fmt.Sprintf("  #%d  %s", i+1, label))
+				if r.LabelA != "" {
+					legend = append(legend, "       in A: "+r.LabelA)
+				}
+				label = fmt.Sprintf("#%d", i+1)
+			}
+			sig := ""
+			if r.Significant {
+				sig = "*"
+			}
+			a12 := ""
+			if r.Shift != nil {
+				a12 = fmt.Sprintf("%.2f", r.Shift.A12)
+				if r.Shift.Significant {
+					a12 += "*"
+				}
+			}
+			share := "-"
+			if bd.Change.Significant {
+				share = fmtShare(r.Share)
+			}
+			head := []string{label, fmtDur(r.A), fmtDur(r.B), signedDur(r.Delta), share, pCell(r.Change), sig}
+			if r.DistA == nil && r.DistB == nil {
+				rows = append(rows, head)
+				continue
+			}
+			rows = append(rows, append(append(head, "A"), distCells(r.DistA, a12)...))
+			rows = append(rows, append([]string{"", "", "", "", "", "", "", "B"}, distCells(r.DistB, "")...))
+		}
+		if err := writeTable(b, header, rows, right); err != nil {
+			return err
+		}
+		for _, l := range legend {
+			b.WriteString(l + "\n")
+		}
+	}
+	return nil
+}
+
+func distCells(d *Dist, a12 string) []string {
+	if d == nil {
+		return []string{"0", "-", "-", "-", "-", a12}
+	}
+	q := func(x Quantile) string {
+		return fmt.Sprintf("%s (%s–%s)", fmtDur(float64(x.Ns)), fmtDur(float64(x.Lo)), fmtDur(float64(x.Hi)))
+	}
+	return []string{fmtCount(float64(d.Count)), q(d.P50), q(d.P90), q(d.P99), fmtDur(float64(d.MaxNs)), a12}
+}
+
+func renderDevices(b *strings.Builder, devs []DeviceLatency, maxRows int) error {
+	b.WriteString("\nDEVICE LATENCY PER REQUEST (service: device, queue: IO scheduler, await: /proc/diskstats)\n")
+	header := []string{"DEVICE", "SCHEDULER", "LATENCY", "MEAN A", "MEAN B", "CHANGE", "P", "", "P99 A (RANGE)", "P99 B (RANGE)", "A12"}
+	right := map[int]bool{3: true, 4: true, 5: true, 6: true, 8: true, 9: true, 10: true}
+	var rows [][]string
+	for i, d := range devs {
+		if i >= maxRows {
+			rows = append(rows, []string{fmt.Sprintf("… %d more", len(devs)-maxRows)})
+			break
+		}
+		sched := orDash(d.SchedulerA)
+		if d.SchedulerA != d.SchedulerB {
+			sched = orDash(d.SchedulerA) + " → " + orDash(d.SchedulerB)
+		}
+		first := true
+		for _, x := range []struct {
+			name string
+			l    *Latency
+		}{{"service", d.Service}, {"queue", d.Queue}, {"await", d.Await}} {
+			if x.l == nil {
+				continue
+			}
+			name, sc := "", ""
+			if first {
+				name, sc = d.Device, sched
+				first = false
+			}
+			sig := ""
+			if x.l.Significant {
+				sig = "*"
+			}
+			p99 := func(dd *Dist) string {
+				if dd == nil {
+					return "-"
+				}
+				return fmt.Sprintf("%s (%s–%s)", fmtDur(float64(dd.P99.Ns)), fmtDur(float64(dd.P99.Lo)), fmtDur(float64(dd.P99.Hi)))
+			}
+			a12 := ""
+			if x.l.Shift != nil {
+				a12 = fmt.Sprintf("%.2f", x.l.Shift.A12)
+			}
+			rows = append(rows, []string{name, sc, x.name, fmtDur(x.l.MeanA), fmtDur(x.l.MeanB), signedDur(x.l.Delta), pCell(x.l.Change), sig, p99(x.l.DistA), p99(x.l.DistB), a12})
+		}
+		if first {
+			rows = append(rows, []string{d.Device, sched, "only in " + map[bool]string{true: "A", false: "B"}[d.BusyA > 0]})
+		}
+	}
+	return writeTable(b, header, rows, right)
+}
+
+func changeSummary(ch Change) string {
+	s := moveText(ch.Ratio)
+	if ch.Ratio == 1 && ch.Delta == 0 {
+		s = "unchanged"
+	}
+	if ch.Tested {
+		s += fmt.Sprintf(", 95%% CI of change %s … %s", signedDur(ch.CI[0]), signedDur(ch.CI[1]))
+	}
+	s += ", " + changeText(ch)
+	return s
+}
+
+func pCell(ch Change) string {
+	if !ch.Tested {
+		return "-"
+	}
+	if ch.P <= 0.001 {
+		return "<0.001"
+	}
+	return fmt.Sprintf("%.2g", ch.P)
+}
+
+func signedDur(ns float64) string {
+	if ns > 0 {
+		return "+" + fmtDur(ns)
+	}
+	return fmtDur(ns)
+}
+
+func fmtShare(s float64) string {
+	if s == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", 100*s)
+}
+
+// writeTable renders a borderless table: two spaces between columns,
+// numbers right-aligned. Rows shorter than the header are padded.
+func writeTable(b *strings.Builder, header []string, rows [][]string, right map[int]bool) error {
+	aligns := make([]tw.Align, len(header))
+	for i := range aligns {
+		aligns[i] = tw.AlignLeft
+		if right[i] {
+			aligns[i] = tw.AlignRight
+		}
+	}
+	for i, r := range rows {
+		for len(r) < len(header) {
+			r = append(r, "")
+		}
+		rows[i] = r
+	}
+	pad := tw.CellPadding{Global: tw.Padding{Left: "", Right: "  ", Overwrite: true}}
+	cell := tw.CellConfig{
+		Formatting: tw.CellFormatting{AutoWrap: tw.WrapNone, AutoFormat: tw.Off},
+		Alignment:  tw.CellAlignment{Global: tw.AlignLeft, PerColumn: aligns},
+		Padding:    pad,
+	}
+	var buf bytes.Buffer
+	t := tablewriter.NewTable(&buf,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders:  tw.BorderNone,
+			Symbols:  tw.NewSymbols(tw.StyleNone),
+			Settings: tw.Settings{Separators: tw.SeparatorsNone, Lines: tw.LinesNone},
+		})),
+		tablewriter.WithConfig(tablewriter.Config{Header: cell, Row: cell}),
+		tablewriter.WithTrimSpace(tw.Off),
+	)
+	t.Header(header)
+	if err := t.Bulk(rows); err != nil {
+		return fmt.Errorf("render table: %w", err)
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("render table: %w", err)
+	}
+	for _, l := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+		b.WriteString(strings.TrimRight(l, " ") + "\n")
+	}
+	return nil
+}

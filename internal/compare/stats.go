@@ -1,0 +1,290 @@
+package compare
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// Two tests, for two kinds of question.
+//
+// The additive figures (D-time per NFS operation, RPC time per request, block
+// time per operation, mean latency per request of a device) are ratios of
+// sums over the capture. Their change is tested with a block bootstrap over
+// time: each capture's intervals are cut into at most maxBlocks runs of
+// consecutive intervals, a resample draws that many runs with replacement
+// from each capture independently, and the figure is recomputed. The
+// resampling unit is a run of intervals, not an individual wait or request,
+// because waits are not independent: one slow lock holder or one slow
+// device stalls many threads in the same second, and a test that treated
+// each wait as independent would call every run-to-run wobble significant.
+// Resampling whole intervals keeps that correlation and measures the
+// variation the engineer would see between two recordings of the same load.
+// The two-sided p value is twice the share of resamples whose change has
+// the opposite sign to the observed one (never below 1/resamples).
+//
+// Latency distributions (the p50/p90/p99 columns) are compared with a
+// Mann-Whitney U test on the log2-binned values: all values in one bucket
+// are ties and get the bucket's mid-rank, and the variance carries the tie
+// correction. It needs nothing but the histograms, costs one pass over 64
+// buckets, and its effect size (A12, the probability that a value of B
+// exceeds one of A, ties counting half) says how far the distribution moved,
+// whatever its shape. It treats values as independent, so with many
+// thousands of values it finds tiny shifts significant: a shift counts only
+// when A12 also moves at least minA12 from 0.5. Quantiles are shown with the
+// range the log2 buckets and the sampling error allow (see quantileCI).
+
+// maxBlocks bounds the number of time blocks a capture is cut into for the
+// bootstrap: enough for stable percentiles, few enough to keep the cost
+// independent of the capture's length.
+const maxBlocks = 64
+
+// minBlocks is the fewest intervals a capture needs for the bootstrap to mean
+// anything; with fewer the figures are shown without a test.
+const minBlocks = 4
+
+// minA12 is the smallest distance of A12 from 0.5 that counts as a shift of
+// a latency distribution (0.06 is a "small" effect in Vargha and Delaney's
+// terms; 0.1 is in between small and medium).
+const minA12 = 0.1
+
+// blocks sums per-interval values into at most maxBlocks consecutive runs.
+// Every series of a capture is cut at the same interval boundaries.
+type blocking struct {
+	n      int   // intervals
+	bounds []int // start index of each block, plus n at the end
+}
+
+func newBlocking(n int) blocking {
+	nb := min(n, maxBlocks)
+	b := blocking{n: n, bounds: make([]int, nb+1)}
+	for i := 0; i <= nb; i++ {
+		b.bounds[i] = i * n / max(nb, 1)
+	}
+	return b
+}
+
+func (b blocking) count() int { return len(b.bounds) - 1 }
+
+// sum returns the per-block sums of a per-interval series (shorter series are
+// zero-padded).
+func (b blocking) sum(s []float64) []float64 {
+	out := make([]float64, b.count())
+	for k := range out {
+		for i := b.bounds[k]; i < b.bounds[k+1] && i < len(s); i++ {
+			out[k] += s[i]
+		}
+	}
+	return out
+}
+
+// ratioSeries is one figure of one capture cut into blocks: per-block
+// numerator per key and a per-block denominator per key.
+type ratioSeries struct {
+	num [][]float64 // [key][block]
+	den [][]float64 // [key][block]
+}
+
+// draw holds the block multiplicities of one resample of each capture.
+type draw struct{ a, b []float64 }
+
+// bootstrap runs the resamples of two blockings with a fixed seed, so that
+// a comparison is reproducible.
+type bootstrap struct {
+	draws []draw
+}
+
+func newBootstrap(na, nb, resamples int, seed uint64) *bootstrap {
+	rng := rand.New(rand.NewPCG(seed, 0x6e667374726163))
+	bs := &bootstrap{draws: make([]draw, resamples)}
+	for r := range bs.draws {
+		d := draw{a: make([]float64, na), b: make([]float64, nb)}
+		for range na {
+			d.a[rng.IntN(na)]++
+		}
+		for range nb {
+			d.b[rng.IntN(nb)]++
+		}
+		bs.draws[r] = d
+	}
+	return bs
+}
+
+// test is the outcome of a bootstrap test of one change B - A.
+type test struct {
+	Tested bool       // false when a capture has too few intervals
+	P      float64    // two-sided
+	CI     [2]float64 // 95% percentile interval of B - A
+}
+
+func weighted(w, v []float64) float64 {
+	var s float64
+	for i, x := range v {
+		s += w[i] * x
+	}
+	return s
+}
+
+func safeDiv(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+// ratioChanges tests, for each key k, the change
+// sum(numB[k])/sum(denB[k]) - sum(numA[k])/sum(denA[k]).
+func (bs *bootstrap) ratioChanges(a, b ratioSeries, observed []float64) []test {
+	out := make([]test, len(observed))
+	if bs == nil {
+		return out
+	}
+	deltas := make([]float64, len(bs.draws))
+	for k := range observed {
+		for r, d := range bs.draws {
+			ra := safeDiv(weighted(d.a, a.num[k]), weighted(d.a, a.den[k]))
+			rb := safeDiv(weighted(d.b, b.num[k]), weighted(d.b, b.den[k]))
+			deltas[r] = rb - ra
+		}
+		out[k] = summarize(deltas, observed[k])
+	}
+	return out
+}
+
+// summarize turns resampled changes into a p value and interval.
+func summarize(deltas []float64, observed float64) test {
+	n := len(deltas)
+	var below, above int
+	for _, d := range deltas {
+		if d <= 0 {
+			below++
+		}
+		if d >= 0 {
+			above++
+		}
+	}
+	var opposite int
+	switch {
+	case observed > 0:
+		opposite = below
+	case observed < 0:
+		opposite = above
+	default:
+		opposite = n
+	}
+	p := min(1, 2*float64(max(opposite, 1))/float64(n))
+	s := slices.Clone(deltas)
+	slices.Sort(s)
+	lo := s[int(0.025*float64(n-1))]
+	hi := s[int(math.Ceil(0.975*float64(n-1)))]
+	return test{Tested: true, P: p, CI: [2]float64{lo, hi}}
+}
+
+// Shift is the Mann-Whitney comparison of two latency distributions.
+type Shift struct {
+	// A12 is the probability that a value of B exceeds one of A (ties count
+	// half): 0.5 means no shift, 1 means every value of B is larger.
+	A12 float64 `json:"a12"`
+	P   float64 `json:"p"`
+	// Significant is P below the level and |A12 - 0.5| at least 0.1.
+	Significant bool `json:"significant"`
+}
+
+// mannWhitney compares two log2 histograms: U counts, for each value of B,
+// the values of A below it plus half of those tied with it (same bucket).
+func mannWhitney(a, b *model.Hist, alpha float64) *Shift {
+	na, nb := float64(a.Count), float64(b.Count)
+	if na == 0 || nb == 0 {
+		return nil
+	}
+	var u, belowA, ties float64
+	for i := range model.NumBuckets {
+		ca, cb := float64(a.Buckets[i]), float64(b.Buckets[i])
+		u += cb * (belowA + ca/2)
+		belowA += ca
+		t := ca + cb
+		ties += t*t*t - t
+	}
+	n := na + nb
+	mean := na * nb / 2
+	v := na * nb / 12 * ((n + 1) - ties/(n*(n-1)))
+	s := &Shift{A12: u / (na * nb), P: 1}
+	if v > 0 {
+		z := (math.Abs(u-mean) - 0.5) / math.Sqrt(v) // continuity correction
+		if z < 0 {
+			z = 0
+		}
+		s.P = math.Erfc(z / math.Sqrt2)
+	}
+	s.Significant = s.P < alpha && math.Abs(s.A12-0.5) >= minA12
+	return s
+}
+
+// Quantile is one quantile of a histogram with its uncertainty.
+type Quantile struct {
+	Ns int64 `json:"ns"`
+	// Lo and Hi bound the quantile: the bucket bounds of the 95%
+	// order-statistic interval (the ranks n*q -+ 1.96*sqrt(n*q*(1-q))),
+	// clamped to the exact maximum. They hold both the sampling error and
+	// the factor-of-two resolution of log2 buckets.
+	Lo int64 `json:"lo_ns"`
+	Hi int64 `json:"hi_ns"`
+}
+
+// Dist summarises a latency histogram: count, mean, p50/p90/p99 with their
+// ranges, and the exact maximum.
+type Dist struct {
+	Count  uint64   `json:"count"`
+	MeanNs int64    `json:"mean_ns"`
+	P50    Quantile `json:"p50"`
+	P90    Quantile `json:"p90"`
+	P99    Quantile `json:"p99"`
+	MaxNs  int64    `json:"max_ns"`
+}
+
+func newDist(h *model.Hist) *Dist {
+	if h == nil || h.Count == 0 {
+		return nil
+	}
+	return &Dist{
+		Count:  h.Count,
+		MeanNs: int64(h.Mean()),
+		P50:    quantileCI(h, 0.5),
+		P90:    quantileCI(h, 0.9),
+		P99:    quantileCI(h, 0.99),
+		MaxNs:  int64(h.MaxNs),
+	}
+}
+
+// quantileCI estimates the q-quantile of h with its range.
+func quantileCI(h *model.Hist, q float64) Quantile {
+	n := float64(h.Count)
+	half := 1.96 * math.Sqrt(n*q*(1-q))
+	lo := bucketAtRank(h, math.Max(1, math.Floor(n*q-half)))
+	hi := bucketAtRank(h, math.Min(n, math.Ceil(n*q+half)))
+	loNs, _ := model.BucketBounds(lo)
+	_, hiNs := model.BucketBounds(hi)
+	if hiNs > h.MaxNs || hiNs == 0 {
+		hiNs = h.MaxNs
+	}
+	return Quantile{Ns: int64(h.Quantile(q)), Lo: int64(min(loNs, h.MaxNs)), Hi: int64(hiNs)}
+}
+
+// bucketAtRank returns the bucket that holds the value of rank r (1-based).
+func bucketAtRank(h *model.Hist, r float64) int {
+	var seen float64
+	last := 0
+	for i, c := range h.Buckets {
+		if c == 0 {
+			continue
+		}
+		seen += float64(c)
+		last = i
+		if seen >= r {
+			return i
+		}
+	}
+	return last
+}

@@ -1,0 +1,190 @@
+package compare
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// The synthetic server below is a small simulation, not recorded data: each
+// NFS request of an interval is drawn one by one, waits at the wait sites
+// of its operation with some probability, and its latency is a base time
+// plus those waits; block requests draw service and queue times. Durations
+// are log-normal around a median; the load varies by +-10% between
+// intervals, so that two captures of one scenario differ as two recordings
+// would.
+
+// siteSpec is a wait site of the simulation.
+type siteSpec struct {
+	frames []string
+	op     string  // the NFS operation (v3 procedure) that waits there
+	prob   float64 // chance that a request of op waits here
+	median time.Duration
+	block  bool // waits for a block request on the export's device
+	// perIO makes the wait as long as the device's requests (service +
+	// queue), like a wait for one's own IO.
+	perIO bool
+}
+
+type scenario struct {
+	kernel    string
+	sched     string
+	sysctls   map[string]string
+	sites     []siteSpec
+	svc       time.Duration // device service time median
+	queue     time.Duration // scheduler queue time median
+	opsPerSec float64
+	mix       map[string]float64 // v3 procedure -> share
+	base      map[string]time.Duration
+	n         int // intervals
+	seed      uint64
+}
+
+const (
+	siteCommit = "io_schedule;folio_wait_bit_common;folio_wait_writeback;__filemap_fdatawait_range;file_write_and_wait_range;ext4_sync_file;nfsd_commit [nfsd];nfsd3_proc_commit [nfsd];nfsd_dispatch [nfsd];svc_process;nfsd [nfsd];kthread;ret_from_fork"
+	siteRwsem  = "__schedule;schedule;rwsem_down_write_slowpath;down_write;ext4_buffered_write_iter;ext4_file_write_iter;do_iter_readv_writev;vfs_iter_write;nfsd_vfs_write [nfsd];nfsd3_proc_write [nfsd];nfsd_dispatch [nfsd];svc_process;nfsd [nfsd];kthread;ret_from_fork"
+	siteRead   = "io_schedule;folio_wait_bit_common;filemap_get_pages;filemap_read;ext4_file_read_iter;nfsd_iter_read [nfsd];nfsd_read [nfsd];nfsd3_proc_read [nfsd];nfsd_dispatch [nfsd];svc_process;nfsd [nfsd];kthread;ret_from_fork"
+	siteDirty  = "io_schedule_timeout;balance_dirty_pages;balance_dirty_pages_ratelimited_flags;generic_perform_write;ext4_buffered_write_iter;ext4_file_write_iter;do_iter_readv_writev;vfs_iter_write;nfsd_vfs_write [nfsd];nfsd3_proc_write [nfsd];nfsd_dispatch [nfsd];svc_process;nfsd [nfsd];kthread;ret_from_fork"
+)
+
+func frames(s string) []string { return model.WaitSite(s).Frames() }
+
+func baseline() scenario {
+	return scenario{
+		kernel:    "6.1.0-27-cloud-amd64",
+		sched:     "mq-deadline",
+		sysctls:   map[string]string{"vm.dirty_ratio": "20", "vm.dirty_background_ratio": "10"},
+		svc:       400 * time.Microsecond,
+		queue:     30 * time.Microsecond,
+		opsPerSec: 1500,
+		mix:       map[string]float64{"WRITE": 0.35, "READ": 0.35, "COMMIT": 0.1, "GETATTR": 0.2},
+		base:      map[string]time.Duration{"WRITE": 150 * time.Microsecond, "READ": 120 * time.Microsecond, "COMMIT": 80 * time.Microsecond, "GETATTR": 40 * time.Microsecond},
+		sites: []siteSpec{
+			{frames: frames(siteCommit), op: "COMMIT", prob: 0.9, block: true, perIO: true},
+			{frames: frames(siteRead), op: "READ", prob: 0.3, block: true, perIO: true},
+			{frames: frames(siteRwsem), op: "WRITE", prob: 0.05, median: 200 * time.Microsecond},
+		},
+		n:    30,
+		seed: 1,
+	}
+}
+
+func lognormal(r *rand.Rand, median time.Duration, sigma float64) uint64 {
+	return uint64(float64(median) * math.Exp(sigma*r.NormFloat64()))
+}
+
+// snapshots simulates the scenario.
+func (sc scenario) snapshots() []*model.Snapshot {
+	r := rand.New(rand.NewPCG(sc.seed, 99))
+	start := time.Unix(1_764_000_000, 0).UTC()
+	ops := []string{"WRITE", "READ", "COMMIT", "GETATTR"}
+	var out []*model.Snapshot
+	for i := range sc.n {
+		load := 1 + 0.1*(2*r.Float64()-1)
+		s := &model.Snapshot{
+			Start: start.Add(time.Duration(i) * time.Second),
+			End:   start.Add(time.Duration(i+1) * time.Second),
+			Stats: model.Stats{Events: 1000},
+		}
+		dh := make([]model.Hist, len(sc.sites))
+		rpc := map[string]*model.Hist{}
+		var svcH, qH model.Hist
+		var nops uint64
+		for _, op := range ops {
+			n := int(sc.opsPerSec * sc.mix[op] * load)
+			if n == 0 {
+				continue
+			}
+			s.Host.NFSD.Ops = append(s.Host.NFSD.Ops, model.OpCount{Proto: "v3", Op: op, Count: uint64(n), Rate: float64(n)})
+			nops += uint64(n)
+			h := &model.Hist{}
+			rpc[op] = h
+			for range n {
+				lat := lognormal(r, sc.base[op], 0.3)
+				for si, st := range sc.sites {
+					if st.op != op || r.Float64() >= st.prob {
+						continue
+					}
+					var w uint64
+					if st.perIO {
+						sv, q := lognormal(r, sc.svc, 0.4), lognormal(r, sc.queue, 0.5)
+						svcH.Add(sv)
+						qH.Add(q)
+						w = sv + q
+					} else {
+						w = lognormal(r, st.median, 0.6)
+					}
+					dh[si].Add(w)
+					lat += w
+				}
+				h.Add(lat)
+			}
+			// Background IO: writeback of written data.
+			if op == "WRITE" {
+				for range n / 2 {
+					svcH.Add(lognormal(r, sc.svc, 0.4))
+					qH.Add(lognormal(r, sc.queue, 0.5))
+				}
+			}
+		}
+		for si, st := range sc.sites {
+			if dh[si].Count == 0 {
+				continue
+			}
+			dev, sched := model.NotBlockIO, model.NotBlockIO
+			if st.block {
+				dev, sched = "sda", sc.sched
+			}
+			s.DState = append(s.DState, model.DState{Comm: "nfsd", WaitSite: model.NewWaitSite(st.frames), Device: dev, Scheduler: sched,
+				Op: "v3 " + st.op, Threads: 4, Hist: dh[si]})
+		}
+		for _, op := range ops {
+			if h := rpc[op]; h != nil {
+				s.RPC = append(s.RPC, model.RPC{Version: "v3", Op: op, Client: "10.0.0.7", Status: "ok", Hist: *h})
+			}
+		}
+		s.Block = []model.Block{{Device: "sda", Scheduler: sc.sched, Op: "write", Size: "64K", Queue: qH, Service: svcH}}
+		iops := float64(svcH.Count)
+		await := (float64(svcH.SumNs) + float64(qH.SumNs)) / float64(max(svcH.Count, 1)) / 1e6
+		s.Host.Devices = []model.Device{{Name: "sda", Scheduler: sc.sched, WriteIOPS: iops, AwaitMs: await, Util: 0.5}}
+		s.Host.NFSD.Running, s.Host.NFSD.Threads = true, 8
+		out = append(out, s)
+	}
+	return out
+}
+
+func (sc scenario) config() model.Config {
+	return model.Config{
+		Hostname: "lab", KernelRelease: sc.kernel, Cmdline: "root=/dev/vda console=ttyS0",
+		CPUs: 2, MemTotal: 1 << 30, NFSDThreads: 8, NFSDVersions: "+3 +4.2",
+		Devices: []model.DeviceConfig{{Name: "sda", Scheduler: sc.sched, Available: []string{"none", "mq-deadline", "bfq"}}},
+		Sysctls: sc.sysctls,
+		Backend: model.Backend{Name: "ebpf", Detail: "ebpf (ring buffer)", Probes: []model.Probe{{Name: "sched_switch", Status: model.ProbeAttached}}},
+		Targets: "comm ^nfsd$",
+	}
+}
+
+func (sc scenario) capture(name string) *Capture {
+	return FromSnapshots(name, capture.Meta{Config: sc.config(), Interval: time.Second}, sc.snapshots())
+}
+
+// writeCapture writes the scenario as a capture file.
+func (sc scenario) writeFile(t testing.TB, path string) {
+	t.Helper()
+	w, err := capture.Create(path, capture.Meta{ToolVersion: "test", Config: sc.config(), Interval: time.Second}, capture.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sc.snapshots() {
+		if err := w.WriteSnapshot(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

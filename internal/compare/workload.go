@@ -1,0 +1,132 @@
+package compare
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Workload limits: beyond them the two captures ran different loads, and a
+// per-operation comparison, though still shown, may mislead (queueing grows
+// with load, and operations differ in cost).
+const (
+	maxMixDistance = 0.2 // total variation distance between operation mixes
+	maxRateRatio   = 2.0 // ratio of operation rates, either way
+)
+
+// Workload compares what the NFS clients asked of the server.
+type Workload struct {
+	// Per says what figures are normalised by: "NFS operation" when both
+	// captures counted operations, else "second".
+	Per    string  `json:"per"`
+	Source string  `json:"source"` // where operation counts come from
+	OpsA   float64 `json:"ops_a"`
+	OpsB   float64 `json:"ops_b"`
+	SecA   float64 `json:"seconds_a"`
+	SecB   float64 `json:"seconds_b"`
+	RateA  float64 `json:"ops_per_s_a"`
+	RateB  float64 `json:"ops_per_s_b"`
+	// RateRatio is RateB / RateA.
+	RateRatio float64 `json:"rate_ratio"`
+	// MixDistance is the total variation distance between the operation
+	// mixes: half the sum of the absolute differences of the shares, 0 for
+	// identical mixes, 1 for disjoint ones.
+	MixDistance float64   `json:"mix_distance"`
+	Mix         []OpShare `json:"mix,omitempty"`
+	Comparable  bool      `json:"comparable"`
+	Reason      string    `json:"reason,omitempty"`
+}
+
+// OpShare is one operation's share of the mix in A and B.
+type OpShare struct {
+	Op string  `json:"op"`
+	A  float64 `json:"a"`
+	B  float64 `json:"b"`
+}
+
+// normaliser returns the per-interval denominators of the per-operation
+// figures of both captures and describes the workload.
+func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
+	w.SecA, w.SecB = a.Seconds(), b.Seconds()
+	switch {
+	case sum(a.ops) > 0 && sum(b.ops) > 0:
+		denA, denB = a.ops, b.ops
+		w.Per, w.Source = "op", "nfsd operation counts (/proc/net/rpc/nfsd)"
+	case sum(a.rpcReqs) > 0 && sum(b.rpcReqs) > 0:
+		denA, denB = a.rpcReqs, b.rpcReqs
+		w.Per, w.Source = "op", "traced NFS requests"
+	default:
+		denA, denB = a.secs, b.secs
+		w.Per, w.Source = "s", "no operation counts in both captures: per second of capture"
+	}
+	if w.Per == "op" {
+		w.OpsA, w.OpsB = sum(denA), sum(denB)
+		w.RateA, w.RateB = safeDiv(w.OpsA, w.SecA), safeDiv(w.OpsB, w.SecB)
+		w.RateRatio = safeDiv(w.RateB, w.RateA)
+	}
+	w.MixDistance, w.Mix = mixDistance(a.opMix, b.opMix)
+	w.Comparable = true
+	var why []string
+	if w.Per != "op" {
+		why = append(why, "operations were not counted in both captures")
+	} else if w.RateRatio > maxRateRatio || w.RateRatio < 1/maxRateRatio {
+		why = append(why, fmt.Sprintf("operation rates differ %.1fx (%.0f vs %.0f ops/s)", rateFactor(w.RateRatio), w.RateA, w.RateB))
+	}
+	if w.MixDistance > maxMixDistance {
+		why = append(why, fmt.Sprintf("operation mixes differ (distance %.2f > %.2f)", w.MixDistance, maxMixDistance))
+	}
+	if len(why) > 0 {
+		w.Comparable = false
+		w.Reason = joinAnd(why)
+	}
+	return denA, denB, w
+}
+
+func rateFactor(r float64) float64 {
+	if r == 0 {
+		return math.Inf(1)
+	}
+	if r < 1 {
+		return 1 / r
+	}
+	return r
+}
+
+// mixDistance returns the total variation distance of two operation count
+// maps and the shares, largest first.
+func mixDistance(a, b map[string]float64) (float64, []OpShare) {
+	ta, tb := 0.0, 0.0
+	for _, v := range a {
+		ta += v
+	}
+	for _, v := range b {
+		tb += v
+	}
+	if ta == 0 || tb == 0 {
+		return 0, nil
+	}
+	var d float64
+	var shares []OpShare
+	for _, op := range unionKeys(a, b) {
+		s := OpShare{Op: op, A: a[op] / ta, B: b[op] / tb}
+		d += math.Abs(s.A - s.B)
+		shares = append(shares, s)
+	}
+	slices.SortStableFunc(shares, func(x, y OpShare) int { return cmp.Compare(max(y.A, y.B), max(x.A, x.B)) })
+	return d / 2, shares
+}
+
+func joinAnd(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	out := s[0]
+	for _, x := range s[1 : len(s)-1] {
+		out += ", " + x
+	}
+	return out + " and " + s[len(s)-1]
+}
