@@ -73,12 +73,12 @@ func normFrames(site model.WaitSite) []string {
 
 // Wait-site classes: where in the kernel the time went.
 const (
-	ClassBlockIO   = "block IO"              // waiting for a block request
-	ClassWriteback = "writeback throttling"  // balance_dirty_pages
-	ClassLock      = "lock"                  // rwsem, mutex, semaphore
-	ClassReclaim   = "memory reclaim"        // direct reclaim, compaction
-	ClassJournal   = "filesystem journal"    // jbd2 commit and handle waits
-	ClassPageLock  = "page lock"             // folio_lock, lock_page
+	ClassBlockIO   = "block IO"             // waiting for a block request
+	ClassWriteback = "writeback throttling" // balance_dirty_pages
+	ClassLock      = "lock"                 // rwsem, mutex, semaphore
+	ClassReclaim   = "memory reclaim"       // direct reclaim, compaction
+	ClassJournal   = "filesystem journal"   // jbd2 commit and handle waits
+	ClassPageLock  = "page lock"            // folio_lock, lock_page
 	ClassOther     = "other kernel code path"
 )
 
