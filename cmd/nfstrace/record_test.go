@@ -317,3 +317,35 @@ func countSnapshots(path string) int {
 		n++
 	}
 }
+
+// TestRecordFullDisk records onto a tiny tmpfs until it fills: record must
+// stop with a clear error and leave a file that reads.
+func TestRecordFullDisk(t *testing.T) {
+	testenv.RequireRoot(t)
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "nfstrace-record-test", dir).CombinedOutput(); err != nil {
+		testenv.Skip(t, fmt.Sprintf("cannot mount a tmpfs: %v: %s", err, out))
+	}
+	// a cleanup, not a defer: it must run after the reader's cleanup closes the file
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	})
+	path := filepath.Join(dir, "full.cap")
+	w := createCapture(t, path, capture.Options{})
+	io, _, errb := testStdio()
+	// interval 1s: every snapshot is flushed, so the disk fills on a write
+	err := record(context.Background(), io, &fakeSource{n: -1}, w, recordOptions{path: path, interval: time.Second, progressEvery: time.Hour})
+	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "no space left on device") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("record on a full disk: %v, want one line saying the disk is full", err)
+	}
+	if !strings.Contains(errb.String(), "(failed)") {
+		t.Errorf("progress %q lacks the final line", errb.String())
+	}
+	snaps, r := readCapture(t, path)
+	if len(snaps) == 0 {
+		t.Error("nothing readable survived")
+	}
+	t.Logf("%v; read %d snapshots, notes %q", err, len(snaps), r.Notes())
+}

@@ -388,7 +388,7 @@ func (r *Reader) bad(off int64, err error) error {
 	case errors.Is(err, io.EOF):
 		r.done = true
 		if r.index == nil {
-			r.noteTrunc(off, "no footer: the recording did not finish cleanly")
+			r.noteTrunc(off, "no footer: the writer did not close the file")
 		}
 		r.dropPending("after the last snapshot")
 		return nil
