@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -218,34 +217,32 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-// TestRecordChild is the recording process of TestRecordProcess: it runs
-// record as main would, in its own process, so that it can be killed.
-func TestRecordChild(t *testing.T) {
-	if os.Getenv("NFSTRACE_RECORD_CHILD") != "1" {
-		t.Skip("runs only as the child of TestRecordProcess")
+// buildNfstrace builds the nfstrace binary into a temporary directory.
+func buildNfstrace(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		testenv.Skip(t, "needs the go tool to build nfstrace")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	args := strings.Split(os.Getenv("NFSTRACE_RECORD_ARGS"), "\n")
-	if err := runRecord(ctx, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr}, args); err != nil {
-		fmt.Fprintf(os.Stderr, "nfstrace: %v\n", err)
-		os.Exit(1)
+	bin := filepath.Join(t.TempDir(), "nfstrace")
+	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	os.Exit(0)
+	return bin
 }
 
-// TestRecordProcess records this host with the procfs backend in a real
-// process, stops it with SIGKILL or SIGTERM, and reads what it left.
+// TestRecordProcess builds nfstrace, records this host with the procfs
+// backend, stops the recorder with SIGKILL or SIGTERM, and reads what it left.
 func TestRecordProcess(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		testenv.Skip(t, "needs a real /proc")
 	}
+	bin := buildNfstrace(t)
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "live.cap")
 			args := []string{"-o", path, "--backend", "procfs", "--interval", "100ms", "--all"}
-			cmd := exec.Command(os.Args[0], "-test.run=^TestRecordChild$")
-			cmd.Env = append(os.Environ(), "NFSTRACE_RECORD_CHILD=1", "NFSTRACE_RECORD_ARGS="+strings.Join(args, "\n"))
+			cmd := exec.Command(bin, append([]string{"record"}, args...)...)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
