@@ -41,6 +41,15 @@ func newLiveTracer(t *testing.T, o Options) *Tracer {
 			t.Errorf("Close: %v", err)
 		}
 	})
+	// This kernel has BTF: the programs must load as tp_btf, or a fallback
+	// would hide a verifier rejection of the preferred programs.
+	if !o.forceRawTP {
+		for _, p := range tr.Backend().Probes {
+			if (p.Name == "sched_switch" || p.Name == "block_rq_issue") && p.Status != model.ProbeUnavailable && p.Detail != "tp_btf" {
+				t.Fatalf("%s: %s (%s), want attached as tp_btf", p.Name, p.Status, p.Detail)
+			}
+		}
+	}
 	return tr
 }
 
