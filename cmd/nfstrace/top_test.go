@@ -318,8 +318,9 @@ func TestTopLiveView(t *testing.T) {
 }
 
 // TestTopBinaryInTerminal builds nfstrace and runs the real `top` on this
-// host in a pseudo-terminal: the header appears, q quits with status 0 and
-// the terminal leaves the alternate screen with its modes restored.
+// host in a pseudo-terminal: the header appears, a resize redraws at the new
+// width, and both ways out (q, SIGTERM) exit with status 0, leave the
+// alternate screen and give the terminal its modes back.
 func TestTopBinaryInTerminal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -332,54 +333,78 @@ func TestTopBinaryInTerminal(t *testing.T) {
 	if help, _ := exec.Command(bin, "help").CombinedOutput(); !strings.Contains(string(help), "\n  top ") {
 		testenv.Skip(t, "top is not in nfstrace's command table yet (cmd/nfstrace/main.go)")
 	}
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		testenv.Skip(t, "no pseudo-terminal: "+err.Error())
+	tests := []struct {
+		name string
+		quit func(t *testing.T, ptmx *os.File, cmd *exec.Cmd)
+	}{
+		{"q", func(t *testing.T, ptmx *os.File, _ *exec.Cmd) {
+			if _, err := ptmx.WriteString("q"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"SIGTERM", func(t *testing.T, _ *os.File, cmd *exec.Cmd) {
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+		}},
 	}
-	defer ptmx.Close()
-	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 140}); err != nil {
-		t.Fatal(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ptmx, tty, err := pty.Open()
+			if err != nil {
+				testenv.Skip(t, "no pseudo-terminal: "+err.Error())
+			}
+			defer ptmx.Close()
+			defer tty.Close()
+			if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 140}); err != nil {
+				t.Fatal(err)
+			}
+			before := lflag(t, tty)
+			cmd := exec.Command(bin, "top", "--backend", "procfs", "--interval", "200ms")
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan struct{})
+			var waitErr error
+			go func() { waitErr = cmd.Wait(); close(exited) }()
+			defer func() {
+				select {
+				case <-exited:
+				default:
+					_ = cmd.Process.Kill()
+					<-exited
+				}
+			}()
+			scr := &screen{exited: exited}
+			go scr.drain(ptmx)
+			at := scr.waitFor(t, 0, escAltScreen)
+			at = scr.waitFor(t, at, "nfstrace top — ")
+			at = scr.waitFor(t, at, "load ")
+			at = scr.waitFor(t, at, "\x1b[40;1H"+keyHelp)
+
+			// The kernel sends SIGWINCH to the terminal's foreground group.
+			if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 25, Cols: 50}); err != nil {
+				t.Fatal(err)
+			}
+			at = scr.waitFor(t, at, "\x1b[25;1H"+keyHelp[:49])
+
+			tt.quit(t, ptmx, cmd)
+			select {
+			case <-exited:
+				if waitErr != nil {
+					t.Fatalf("nfstrace top exited with %v; screen:\n%q", waitErr, scr.String())
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatal("nfstrace top did not quit")
+			}
+			// What it wrote before exiting is still in the pty's buffer.
+			scr.exited = nil
+			scr.waitFor(t, at, escShowCursor+escMainScreen)
+			if after := lflag(t, tty); after != before {
+				t.Errorf("terminal not restored: lflag %#x before, %#x after", before, after)
+			}
+		})
 	}
-	before := lflag(t, tty)
-	cmd := exec.Command(bin, "top", "--backend", "procfs", "--interval", "200ms")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	defer func() {
-		select {
-		case <-exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	scr := screen{exited: exited}
-	go scr.drain(ptmx)
-	at := scr.waitFor(t, 0, escAltScreen)
-	at = scr.waitFor(t, at, "nfstrace top — ")
-	at = scr.waitFor(t, at, "load ")
-	at = scr.waitFor(t, at, keyHelp)
-	if _, err := ptmx.WriteString("q"); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-exited:
-		if waitErr != nil {
-			t.Fatalf("nfstrace top exited with %v; screen:\n%q", waitErr, scr.String())
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("nfstrace top did not quit on q")
-	}
-	// The output after exit is already in the pty's buffer.
-	scr.exited = nil
-	scr.waitFor(t, at, escShowCursor+escMainScreen)
-	if after := lflag(t, tty); after != before {
-		t.Errorf("terminal not restored: lflag %#x before, %#x after", before, after)
-	}
-	tty.Close()
 }
