@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/nfstrace/nfstrace/internal/compare"
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// runCompare compares two captures, A (the baseline) and B, and says what
+// changed and where the time went: as tables or JSON, and optionally as
+// two off-CPU profiles for `go tool pprof -diff_base A.pb.gz B.pb.gz`.
+func runCompare(ctx context.Context, io stdio, args []string) error {
+	fs := newFlagSet(io, "compare")
+	format := fs.String("format", "table", "output format: table or json")
+	pprofBase := fs.String("pprof-base", "", "write A's off-CPU profile (pprof) to this file, for go tool pprof -diff_base")
+	pprofOut := fs.String("pprof", "", "write B's off-CPU profile (pprof) to this file")
+	salvage := fs.Bool("salvage", false, "skip damaged frames instead of stopping at the first one")
+	alpha := fs.Float64("alpha", 0.01, "significance level of the tests")
+	rows := fs.Int("rows", 8, "rows per breakdown table")
+	fs.Usage = func() {
+		fmt.Fprintln(io.err, "usage: nfstrace compare A B [flags]\n\nA is the baseline (before), B the capture to explain (after).")
+		fs.PrintDefaults()
+	}
+	paths, err := parseFiles(fs, args, 2)
+	if err != nil {
+		return err
+	}
+	if *format != "table" && *format != "json" {
+		return usageError{fmt.Sprintf("compare: --format %q: want table or json", *format)}
+	}
+	if *alpha <= 0 || *alpha >= 1 {
+		return usageError{fmt.Sprintf("compare: --alpha %v: want a level between 0 and 1", *alpha)}
+	}
+	if *rows <= 0 {
+		return usageError{fmt.Sprintf("compare: --rows %d: want at least 1", *rows)}
+	}
+
+	var caps [2]*compare.Capture
+	for i, p := range paths {
+		c, err := compare.Load(ctx, p, *salvage)
+		if err != nil {
+			return fmt.Errorf("compare: %w", err)
+		}
+		caps[i] = c
+	}
+	res, err := compare.Compare(caps[0], caps[1], compare.Options{Alpha: *alpha})
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "json":
+		err = res.WriteJSON(io.out)
+	default:
+		err = res.Render(io.out, compare.RenderOptions{MaxRows: *rows})
+	}
+	if err != nil {
+		return fmt.Errorf("compare: %w", err)
+	}
+	for i, out := range []string{*pprofBase, *pprofOut} {
+		if out == "" {
+			continue
+		}
+		c := caps[i]
+		if err := writePprofFile(out, c.Config(), []*model.Snapshot{c.ProfileSnapshot()}); err != nil {
+			return fmt.Errorf("compare: %w", err)
+		}
+	}
+	return nil
+}
+
+// parseFiles parses flags before, between and after n positional arguments.
+func parseFiles(fs *flag.FlagSet, args []string, n int) ([]string, error) {
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(files) < n {
+		return nil, usageError{fmt.Sprintf("%s: %d capture files are required, got %d", fs.Name(), n, len(files))}
+	}
+	if len(files) > n {
+		return nil, usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), files[n])}
+	}
+	return files, nil
+}

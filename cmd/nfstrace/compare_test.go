@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// Wait sites of the two kernels: the same ext4 write path, with the rwsem
+// slow path renamed and a compiler clone suffix on the newer kernel.
+const (
+	oldWriteSite  = "rwsem_down_write_failed;call_rwsem_down_write_failed;down_write;ext4_file_write_iter+0x4b/0x3f0;nfsd_vfs_write [nfsd];nfsd3_proc_write [nfsd];nfsd_dispatch [nfsd];svc_process;nfsd [nfsd];kthread;ret_from_fork"
+	newWriteSite  = "rwsem_down_write_slowpath;down_write;ext4_file_write_iter.isra.0;nfsd_vfs_write [nfsd];nfsd3_proc_write [nfsd];nfsd_dispatch [nfsd];svc_process;nfsd [nfsd];kthread;ret_from_fork"
+	compareCommit = "io_schedule;wait_on_page_bit_common;__filemap_fdatawait_range;filemap_write_and_wait_range;ext4_sync_file;nfsd_commit [nfsd];nfsd3_proc_commit [nfsd];nfsd_dispatch [nfsd];svc_process;nfsd [nfsd];kthread;ret_from_fork"
+)
+
+// compareSnapshots are n seconds of a server: each second 1000 +- 50 NFS
+// operations, commits waiting on sda, and writes waiting writeMs on the
+// inode rwsem at site. The load varies from second to second, as it does.
+func compareSnapshots(n int, site string, writeMs int) []*model.Snapshot {
+	base := time.Unix(1_764_000_000, 0)
+	var out []*model.Snapshot
+	for i := range n {
+		ops := uint64(950 + (i*37)%100)
+		var w, c, svc model.Hist
+		for j := range ops / 10 {
+			w.Add(uint64(writeMs)*uint64(time.Millisecond) + j*1000)
+			c.Add(uint64(2*time.Millisecond) + j*500)
+			svc.Add(uint64(2*time.Millisecond) + j*700)
+		}
+		out = append(out, &model.Snapshot{
+			Start: base.Add(time.Duration(i) * time.Second),
+			End:   base.Add(time.Duration(i+1) * time.Second),
+			Host: model.Host{
+				NFSD: model.NFSD{Running: true, Threads: 64, Ops: []model.OpCount{
+					{Proto: "v3", Op: "WRITE", Count: ops / 2}, {Proto: "v3", Op: "COMMIT", Count: ops / 10}, {Proto: "v3", Op: "GETATTR", Count: ops - ops/2 - ops/10},
+				}},
+				Devices: []model.Device{{Name: "sda", Scheduler: "mq-deadline", WriteIOPS: float64(svc.Count), AwaitMs: float64(svc.Mean()) / 1e6}},
+			},
+			DState: []model.DState{
+				{Comm: "nfsd", WaitSite: model.WaitSite(site), Device: model.NotBlockIO, Scheduler: model.NotBlockIO, Op: "v3 WRITE", Threads: 17, Hist: w},
+				{Comm: "nfsd", WaitSite: compareCommit, Device: "sda", Scheduler: "mq-deadline", Op: "v3 COMMIT", Threads: 9, Hist: c},
+			},
+			Block: []model.Block{{Device: "sda", Scheduler: "mq-deadline", Op: "write", Size: "64K", Service: svc}},
+		})
+	}
+	return out
+}
+
+func writeCompareCapture(t *testing.T, name, kernel string, snaps []*model.Snapshot) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	cfg := model.Config{Hostname: "labstore1004", KernelRelease: kernel, CPUs: 32, NFSDThreads: 64,
+		Devices: []model.DeviceConfig{{Name: "sda", Scheduler: "mq-deadline"}},
+		Backend: model.Backend{Name: "ebpf", Detail: "ebpf (ring buffer)"}, Start: snaps[0].Start}
+	w, err := capture.Create(path, capture.Meta{ToolVersion: "test", Config: cfg, Interval: time.Second}, capture.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range snaps {
+		if err := w.WriteSnapshot(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestCompareCommand(t *testing.T) {
+	a := writeCompareCapture(t, "4.4.cap", "4.4.0-3-amd64", compareSnapshots(20, oldWriteSite, 50))
+	b := writeCompareCapture(t, "4.9.cap", "4.9.0-0.bpo.3-amd64", compareSnapshots(20, newWriteSite, 800))
+
+	io, out, errb := testStdio()
+	if err := runCompare(context.Background(), io, []string{a, b}); err != nil {
+		t.Fatalf("%v\n%s", err, errb)
+	}
+	text := out.String()
+	for _, want := range []string{
+		"VERDICT", "above the block layer (lock)", "rwsem_down_write_slowpath ← down_write ← ext4_file_write_iter ← nfsd_vfs_write",
+		"in A: rwsem_down_write_failed ← call_rwsem_down_write_failed ← down_write ← ext4_file_write_iter ← … ← nfsd3_proc_write",
+		"kernel: 4.4.0-3-amd64 → 4.9.0-0.bpo.3-amd64", "LEAD      the kernel change", "IO schedulers the same: sda mq-deadline",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+
+	dir := t.TempDir()
+	base, after := filepath.Join(dir, "a.pb.gz"), filepath.Join(dir, "b.pb.gz")
+	io, out, errb = testStdio()
+	if err := runCompare(context.Background(), io, []string{"--format", "json", a, b, "--pprof-base", base, "--pprof", after}); err != nil {
+		t.Fatalf("%v\n%s", err, errb)
+	}
+	var res struct {
+		Verdict struct {
+			Significant bool
+			Layer       string
+			Cause       struct{ Dimension, Label, Class string }
+		}
+		DState struct {
+			Dimensions []struct {
+				Name string
+				Rows []struct {
+					Label  string
+					LabelA string `json:"label_a"`
+				}
+			}
+		} `json:"dstate"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	v := res.Verdict
+	if !v.Significant || v.Layer != "above the block layer" || v.Cause.Dimension != "wait site" || v.Cause.Class != "lock" {
+		t.Errorf("verdict %+v", v)
+	}
+	// The renamed wait site matched: one row with both kernels' labels.
+	rows := res.DState.Dimensions[0].Rows
+	if len(rows) != 2 || !strings.HasPrefix(rows[0].LabelA, "rwsem_down_write_failed") || !strings.HasPrefix(rows[0].Label, "rwsem_down_write_slowpath") {
+		t.Errorf("wait-site rows %+v", rows)
+	}
+
+	// The profiles: B's write site holds more delay than A's, under its
+	// normalised name (no .isra.0 suffix).
+	delay := func(path, fn string) int64 {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		p, err := profile.Parse(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ns int64
+		for _, s := range p.Sample {
+			for _, l := range s.Location {
+				if l.Line[0].Function.Name == fn {
+					ns += s.Value[1]
+					break
+				}
+			}
+		}
+		return ns
+	}
+	if da, db := delay(base, "ext4_file_write_iter"), delay(after, "ext4_file_write_iter"); da == 0 || db <= 10*da {
+		t.Errorf("ext4_file_write_iter delay A %d, B %d: want B > 10 A > 0", da, db)
+	}
+	if gobin, err := exec.LookPath("go"); err == nil {
+		cmd := exec.Command(gobin, "tool", "pprof", "-top", "-diff_base", base, after)
+		got, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go tool pprof: %v\n%s", err, got)
+		}
+		if !strings.Contains(string(got), "ext4_file_write_iter") || strings.Contains(string(got), "nfsd_commit") {
+			t.Errorf("pprof -diff_base should show the write path and cancel the unchanged commit path:\n%s", got)
+		}
+	}
+}
+
+// TestCompareSameScenario is the false-positive check on the command: two
+// recordings of the same load say "No significant change".
+func TestCompareSameScenario(t *testing.T) {
+	snaps := compareSnapshots(40, newWriteSite, 50)
+	a := writeCompareCapture(t, "a.cap", "6.12.9", snaps[:20])
+	b := writeCompareCapture(t, "b.cap", "6.12.9", snaps[20:])
+	io, out, errb := testStdio()
+	if err := runCompare(context.Background(), io, []string{a, b}); err != nil {
+		t.Fatalf("%v\n%s", err, errb)
+	}
+	if !strings.Contains(out.String(), "VERDICT   No significant change") {
+		t.Errorf("want no significant change:\n%s", out)
+	}
+}
+
+func TestCompareBadInput(t *testing.T) {
+	good := writeCompareCapture(t, "good.cap", "6.12.9", compareSnapshots(5, newWriteSite, 50))
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.cap")
+	if err := os.WriteFile(garbage, bytes.Repeat([]byte("not a capture "), 10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A capture whose header claims a future version.
+	future := filepath.Join(dir, "future.cap")
+	b, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	binary.LittleEndian.PutUint16(b[8:], 99)
+	if err := os.WriteFile(future, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A capture damaged in the middle: flip bytes past the metadata.
+	damaged := filepath.Join(dir, "damaged.cap")
+	b2, _ := os.ReadFile(good)
+	for i := len(b2) / 2; i < len(b2)/2+16; i++ {
+		b2[i] ^= 0xff
+	}
+	if err := os.WriteFile(damaged, b2, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name  string
+		args  []string
+		want  string
+		usage bool
+	}{
+		{"missing file", []string{good, filepath.Join(dir, "nope.cap")}, "no such file", false},
+		{"not a capture", []string{garbage, good}, "not an nfstrace capture", false},
+		{"future version", []string{good, future}, "unsupported capture format version 99", false},
+		{"damaged", []string{good, damaged}, "corrupt frame at offset", false},
+		{"one file", []string{good}, "2 capture files are required", true},
+		{"three files", []string{good, good, good}, "unexpected argument", true},
+		{"bad format", []string{good, good, "--format", "xml"}, "--format", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			io, _, _ := testStdio()
+			err := runCompare(context.Background(), io, tc.args)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
+				t.Errorf("error %q: want one line containing %q", msg, tc.want)
+			}
+			if isUsage := exitCode(err) == 2; isUsage != tc.usage {
+				t.Errorf("usage error = %v, want %v", isUsage, tc.usage)
+			}
+		})
+	}
+}
