@@ -121,6 +121,14 @@ func TestCreate(t *testing.T) {
 		r.Close()
 	}
 
+	tiny := filepath.Join(dir, "tiny.cap")
+	if _, err := Create(tiny, testMeta(), Options{MaxSize: 100}); err == nil || !strings.Contains(err.Error(), "smaller than the metadata") {
+		t.Errorf("create with a 100-byte limit: %v, want a refusal", err)
+	}
+	if _, err := os.Stat(tiny); !os.IsNotExist(err) {
+		t.Errorf("a refused create left %s behind (%v)", tiny, err)
+	}
+
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -113,7 +113,9 @@ func Create(path string, meta Meta, opts Options) (*Writer, error) {
 	}
 	w, err := newWriter(f, path, meta, opts)
 	if err != nil {
+		// not even the metadata fit: leave no half-written file behind
 		f.Close()
+		os.Remove(path)
 		return nil, err
 	}
 	w.file = f
