@@ -100,7 +100,9 @@ func LoadNFSD(opts NFSDOptions) (*NFSD, []model.Probe, error) {
 
 	spec, err := loadNfsd()
 	if err != nil {
-		return nil, nil, fmt.Errorf("load nfsd collection spec: %w", err)
+		// No object for this architecture: nothing the tracer did wrong.
+		reason := "nfsd object: " + nfsdOneLine(err)
+		return nil, nfsdUnavailable(reason, ProbeSvcProcess, ProbeSvcLatency, ProbeSvcDrop, ProbeCompound, ProbeCompoundStatus), nil
 	}
 	n, err := newNFSD(spec, opts.ThreadOp)
 	if err != nil {

@@ -236,11 +236,48 @@ func guestRun(t *testing.T, forceKprobe bool, dirs []string) {
 		t.Fatal(err)
 	}
 
+	// While the workload runs, watch thread_op: nfsd threads must show the
+	// operation they serve (the label D-state intervals get). WRITE and
+	// COMMIT take milliseconds here, so polling sees them.
+	seen := map[string]int{}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		var tid uint32
+		var op threadOpValue
+		for {
+			it := n.maps[nfsdMapThreadOp].Iterate()
+			for it.Next(&tid, &op) {
+				seen[ThreadOpName(op.Proto, op.Op)]++
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Microsecond):
+			}
+		}
+	}()
 	before := readNFSDCounts(t)
 	for _, d := range dirs {
 		nfsWorkload(t, d)
 	}
 	after := readNFSDCounts(t)
+	close(stop)
+	<-done
+	t.Logf("thread_op labels seen during the workload: %v", seen)
+	for _, d := range dirs {
+		prefix := "v3 "
+		if strings.Contains(d, "v4") {
+			prefix = "v4 "
+		}
+		found := false
+		for label := range seen {
+			found = found || (strings.HasPrefix(label, prefix) && label != "v4 COMPOUND")
+		}
+		if !found {
+			t.Errorf("no thread_op entry with a %soperation seen while nfsd served the workload", prefix)
+		}
+	}
 	rows, st, err := n.Read()
 	if err != nil {
 		t.Fatal(err)
