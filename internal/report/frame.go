@@ -278,13 +278,11 @@ func NewFrame(cfg model.Config, window []*model.Snapshot, opt Options) (*Frame, 
 		Version:     FrameVersion,
 		Start:       window[0].Start,
 		End:         latest.End,
-		IntervalSec: latest.Interval().Seconds(),
+		IntervalSec: seconds(latest),
 		Snapshots:   len(window),
 	}
 	for _, s := range window {
-		if d := s.Interval().Seconds(); d > 0 {
-			f.WindowSec += d
-		}
+		f.WindowSec += seconds(s)
 	}
 	f.Header = buildHeader(cfg, window, f.WindowSec)
 	f.Load = buildLoad(&latest.Host.Load)
@@ -304,6 +302,9 @@ func NewFrame(cfg model.Config, window []*model.Snapshot, opt Options) (*Frame, 
 	f.SortBy(opt.Sort)
 	return f, nil
 }
+
+// seconds is a snapshot's length; a clock that stepped back counts as 0.
+func seconds(s *model.Snapshot) float64 { return max(s.Interval().Seconds(), 0) }
 
 func perSec(v, sec float64) float64 {
 	if sec <= 0 {
@@ -440,7 +441,7 @@ func buildDevices(window []*model.Snapshot) []DeviceRow {
 	blocks := map[blockKey]*blockAcc{}
 	var blockOrder []blockKey
 	for _, s := range window {
-		d := s.Interval().Seconds()
+		d := seconds(s)
 		for _, dev := range s.Host.Devices {
 			a := acc[dev.Name]
 			if a == nil {
@@ -542,7 +543,7 @@ func buildOps(window []*model.Snapshot, sec float64) []OpRow {
 		return a
 	}
 	for _, s := range window {
-		d := s.Interval().Seconds()
+		d := seconds(s)
 		for _, oc := range s.Host.NFSD.Ops {
 			p, o := opKey(oc.Proto, oc.Op)
 			a := get(key{p, o})
@@ -620,7 +621,7 @@ func buildNFSD(cfg model.Config, window []*model.Snapshot, sec float64, ops []Op
 				nfsdRows = true
 			}
 		}
-		threadSec += float64(snap.Host.NFSD.Threads) * snap.Interval().Seconds()
+		threadSec += float64(snap.Host.NFSD.Threads) * seconds(snap)
 		rBytes += snap.Host.NFSD.ReadBytes
 		wBytes += snap.Host.NFSD.WriteBytes
 		rcHits += snap.Host.NFSD.RCHits

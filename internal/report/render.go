@@ -473,7 +473,7 @@ func fitSections(secs []section, height int) []string {
 		if alloc[i] < len(rows) {
 			shown := max(alloc[i]-1, 0)
 			out = append(out, rows[:shown]...)
-			out = append(out, fmt.Sprintf("... %d more %s", len(rows)-shown, s.more))
+			out = append(out, strings.TrimSpace(fmt.Sprintf("... %d more %s", len(rows)-shown, s.more)))
 		} else {
 			out = append(out, rows...)
 		}

@@ -264,3 +264,58 @@ func TestFrameJSON(t *testing.T) {
 		}
 	}
 }
+
+// Every size of terminal gets a frame that fits, down to absurdly small ones.
+func TestRenderFitsAnySize(t *testing.T) {
+	frames := map[string]*Frame{}
+	for name, in := range map[string]struct {
+		cfg    model.Config
+		window []*model.Snapshot
+	}{
+		"busy":  {busyConfig(), busyWindow(3)},
+		"idle":  {idleConfig(), []*model.Snapshot{idleSnapshot()}},
+		"many":  {idleConfig(), manySites(40)},
+		"empty": {model.Config{}, []*model.Snapshot{{}}},
+	} {
+		f, err := NewFrame(in.cfg, in.window, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		frames[name] = f
+	}
+	for name, f := range frames {
+		for w := 1; w <= 200; w += 7 {
+			for h := 1; h <= 60; h += 6 {
+				l := Layout{Width: w, Height: h}
+				lines, err := f.Lines(l)
+				if err != nil {
+					t.Fatalf("%s %dx%d: %v", name, w, h, err)
+				}
+				if len(lines) == 0 {
+					t.Errorf("%s %dx%d: no lines", name, w, h)
+				}
+				t.Run(fmt.Sprintf("%s/%dx%d", name, w, h), func(t *testing.T) {
+					checkFits(t, strings.Join(lines, "\n")+"\n", l)
+				})
+			}
+		}
+	}
+}
+
+// A snapshot whose clock stepped back does not make rates negative.
+func TestNewFrameClockStep(t *testing.T) {
+	s := busySnapshot(0)
+	s.End = s.Start.Add(-time.Second)
+	f, err := NewFrame(busyConfig(), []*model.Snapshot{busySnapshot(-1), s}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.WindowSec != 1 {
+		t.Errorf("window %v s, want the one valid second", f.WindowSec)
+	}
+	for _, d := range f.Devices {
+		if d.Stats != nil && (d.Stats.WriteIOPS < 0 || d.Stats.Util < 0) {
+			t.Errorf("%s: negative rates %+v", d.Name, d.Stats)
+		}
+	}
+}
