@@ -88,7 +88,16 @@ func TestLab(t *testing.T) {
 	}
 	t.Logf("build:\n%s", log.String())
 
-	for _, k := range kernels {
+	// The group returns when its parallel subtests have, before cancel runs.
+	t.Run("kernel", func(t *testing.T) {
+		for _, k := range kernels {
+			runKernel(ctx, t, b, paths, k, scenarios, nfstrace, nfsload)
+		}
+	})
+}
+
+func runKernel(ctx context.Context, t *testing.T, b *lab.Builder, paths lab.Paths, k lab.Kernel, scenarios []lab.Scenario, nfstrace, nfsload string) {
+	{
 		t.Run(k.Series, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
@@ -116,7 +125,7 @@ func TestLab(t *testing.T) {
 // checkRun holds the assertions on one kernel's results.
 func checkRun(t *testing.T, res *lab.Result, scenarios []lab.Scenario) {
 	t.Run("guest", func(t *testing.T) {
-		if !res.Done || res.Killed || res.Hung != "" || len(res.Failed()) > 0 {
+		if !res.Done || res.Killed || res.Hung != "" || res.Panic != "" || len(res.Failed()) > 0 {
 			t.Errorf("guest run not clean: %s", res.Summary())
 		}
 	})

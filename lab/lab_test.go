@@ -134,6 +134,16 @@ func TestParseSteps(t *testing.T) {
 	}
 }
 
+func TestFirstPanic(t *testing.T) {
+	con := "LAB-STEP begin x timeout=1s at=1s\n[  126.438124] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\n[  126.44] Kernel panic - not syncing\n"
+	if got := firstPanic([]byte(con)); got != "Oops: int3: 0000 [#1] PREEMPT SMP NOPTI" {
+		t.Errorf("firstPanic = %q", got)
+	}
+	if got := firstPanic([]byte("LAB: done at 3s\n")); got != "" {
+		t.Errorf("firstPanic of a clean console = %q", got)
+	}
+}
+
 func TestNewestPackage(t *testing.T) {
 	out := []byte("linux-image-6.1.0-9-cloud-amd64-unsigned - x\nlinux-image-6.1.0-56-cloud-amd64-unsigned - x\n" +
 		"linux-image-6.1.0-56-cloud-amd64 - signed\nlinux-image-6.12.99+deb12-cloud-amd64-unsigned - x\n" +

@@ -53,6 +53,7 @@ type Result struct {
 	Done     bool   // the guest reached its end
 	Killed   bool   // the host killed QEMU at the deadline
 	Hung     string // the step that was running when QEMU was killed or died
+	Panic    string // the first line of a kernel Oops or panic on the console
 	ExitCode int    // QEMU's
 }
 
@@ -134,7 +135,12 @@ func Run(ctx context.Context, cfg RunConfig) (*Result, error) {
 		defer os.Remove(vdb)
 	}
 
-	accel := "tcg,tb-size=256"
+	// Single-threaded TCG: with one host thread per vCPU (MTTCG), the
+	// kernel's int3-based text patching (static calls, jump labels: every
+	// BPF tracepoint attach and detach) raced and the guest died with
+	// "Oops: int3" in __schedule. Two vCPUs still run, interleaved; and two
+	// guests side by side use one host core each.
+	accel := "tcg,thread=single,tb-size=256"
 	cpu := "max"
 	if a := os.Getenv("NFSTRACE_LAB_ACCEL"); a != "" { // kvm works only where the host allows it; see docs/lab.md
 		accel, cpu = a, "host"
@@ -190,6 +196,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Result, error) {
 	}
 	res.Steps, res.Hung = ParseSteps(con)
 	res.Done = bytes.Contains(con, []byte("\nLAB: done at "))
+	res.Panic = firstPanic(con)
 	if err := extractTar(vdb, res.Results); err != nil {
 		return res, fmt.Errorf("results of %s: %w", cfg.Dir, err)
 	}
@@ -209,6 +216,9 @@ func (r *Result) Summary() string {
 	case !r.Done:
 		fmt.Fprintf(&b, ", guest did not finish (qemu exit %d)", r.ExitCode)
 	}
+	if r.Panic != "" {
+		fmt.Fprintf(&b, ", guest kernel: %q", r.Panic)
+	}
 	if r.Hung != "" {
 		fmt.Fprintf(&b, ", step %q never ended", r.Hung)
 	}
@@ -225,6 +235,22 @@ func (r *Result) Summary() string {
 	}
 	fmt.Fprintf(&b, "; console %s", r.Console)
 	return b.String()
+}
+
+// firstPanic returns the first line of the console that reports a kernel
+// Oops, BUG or panic, without its timestamp.
+func firstPanic(console []byte) string {
+	sc := bufio.NewScanner(bytes.NewReader(console))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		for _, m := range []string{"Oops:", "BUG:", "Kernel panic"} {
+			if i := strings.Index(line, m); i >= 0 {
+				return line[i:]
+			}
+		}
+	}
+	return ""
 }
 
 // ParseSteps reads the guest's "LAB-STEP" console lines: every step, and the
