@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"log/slog"
@@ -32,11 +33,14 @@ const hostsDir = "../../testdata/hosts"
 // replayStart is the fixed start of every replayed interval, so goldens are stable.
 var replayStart = time.Date(2026, 11, 25, 4, 0, 0, 0, time.UTC)
 
-// replaySource gives its snapshots in order, then blocks until the context ends.
+// replaySource gives its snapshots in order, then blocks until the context
+// ends, or with atEnd set, calls it and returns (a signal arriving when the
+// snapshots run out).
 type replaySource struct {
 	cfg   model.Config
 	snaps []*model.Snapshot
 	next  int
+	atEnd func()
 }
 
 func (r *replaySource) Config() model.Config { return r.cfg }
@@ -45,6 +49,9 @@ func (r *replaySource) Next(ctx context.Context) (*model.Snapshot, error) {
 	if r.next < len(r.snaps) {
 		r.next++
 		return r.snaps[r.next-1], nil
+	}
+	if r.atEnd != nil {
+		r.atEnd()
 	}
 	<-ctx.Done()
 	return nil, ctx.Err()
@@ -406,5 +413,70 @@ func TestTopBinaryInTerminal(t *testing.T) {
 				t.Errorf("terminal not restored: lflag %#x before, %#x after", before, after)
 			}
 		})
+	}
+}
+
+func TestSnapWindow(t *testing.T) {
+	var w snapWindow
+	for i := range 25 {
+		start := replayStart.Add(time.Duration(i) * time.Second)
+		w.add(&model.Snapshot{Start: start, End: start.Add(time.Second)}, 10*time.Second)
+		if want := min(i+1, 10); len(w.snaps) != want {
+			t.Fatalf("after %d one-second snapshots the window holds %d, want %d", i+1, len(w.snaps), want)
+		}
+	}
+	if got := w.snaps[0].Start; !got.Equal(replayStart.Add(15 * time.Second)) {
+		t.Errorf("oldest snapshot starts %v, want the 16th", got)
+	}
+	// An interval longer than the window still leaves the latest snapshot.
+	w.add(&model.Snapshot{Start: replayStart, End: replayStart.Add(time.Minute)}, 10*time.Second)
+	if len(w.snaps) != 1 {
+		t.Errorf("window holds %d snapshots, want the latest only", len(w.snaps))
+	}
+}
+
+// Without --once, --format json prints one frame per interval, one JSON
+// document per line, and needs no terminal; it ends cleanly on a signal.
+func TestTopJSONStream(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r0, err := host.NewReader(host.TreeRoots(filepath.Join(hostsDir, "k6.12-nfsd", "t0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, err := host.NewReader(host.TreeRoots(filepath.Join(hostsDir, "k6.12-nfsd", "t1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, snap, err := sampler.Replay(r0, r1, nil, replayStart, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := *snap
+	later.Start, later.End = snap.End, snap.End.Add(time.Second)
+	src := &replaySource{cfg: cfg, snaps: []*model.Snapshot{snap, &later}, atEnd: cancel}
+	open := func(*sourceFlags, targets, *slog.Logger) (topSource, func() error, error) {
+		return src, func() error { return nil }, nil
+	}
+	var out, errw bytes.Buffer
+	if err := topMain(ctx, stdio{out: &out, err: &errw}, []string{"--format", "json"}, open); err != nil {
+		t.Fatalf("top: %v\n%s", err, errw.String())
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2 frames:\n%s", len(lines), out.String())
+	}
+	for i, line := range lines {
+		var f struct {
+			Snapshots int     `json:"snapshots"`
+			WindowSec float64 `json:"window_s"`
+		}
+		if err := json.Unmarshal([]byte(line), &f); err != nil {
+			t.Fatalf("line %d: %v", i, err)
+		}
+		// The second frame's rates cover both intervals.
+		if f.Snapshots != i+1 || f.WindowSec != float64(i+1) {
+			t.Errorf("frame %d covers %d snapshots over %v s, want %d", i, f.Snapshots, f.WindowSec, i+1)
+		}
 	}
 }
