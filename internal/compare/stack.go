@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -131,55 +132,138 @@ func classify(frames []string, device string) string {
 // across two captures.
 const matchK = 5
 
-// siteMatcher maps the wait sites of two captures onto common keys. The same
-// code path can differ between kernels in more than offsets and compiler
-// suffixes: functions get renamed (rwsem_down_write_failed became
+// siteMatcher maps the wait sites of two captures onto common keys.
+//
+// Sites whose normalised frames are equal match first. The same code path can
+// differ between kernels in more than offsets and compiler suffixes:
+// functions get renamed (rwsem_down_write_failed became
 // rwsem_down_write_slowpath, wait_on_page_bit became folio_wait_bit) or
-// inlined. A site's key is therefore made of its normalised frames that
-// occur in both captures' stacks, the innermost matchK of them; frames only
-// one kernel has say nothing about which site of the other it matches.
+// inlined. So the sites left over on each side are paired by the innermost
+// matchK of their frames that occur in both captures' stacks (frames only
+// one kernel has say nothing about which site of the other a site matches),
+// one to one, the pairs with the longest common subsequence of frames
+// first. A site left without a partner keeps a key of its own: two sites of
+// one capture are never merged because they look alike to the other one.
 type siteMatcher struct {
-	common map[string]bool
+	keys map[model.WaitSite]string // raw site of either capture -> key
 }
 
 func newSiteMatcher(a, b []model.WaitSite) *siteMatcher {
-	vocab := func(sites []model.WaitSite) map[string]bool {
-		m := map[string]bool{}
+	m := &siteMatcher{keys: map[model.WaitSite]string{}}
+	norm := func(sites []model.WaitSite) map[string][]model.WaitSite {
+		out := map[string][]model.WaitSite{}
 		for _, s := range sites {
-			for _, f := range normFrames(s) {
-				m[f] = true
+			k := strings.Join(normFrames(s), model.FrameSep)
+			out[k] = append(out[k], s)
+		}
+		return out
+	}
+	na, nb := norm(a), norm(b)
+	vocab := func(n map[string][]model.WaitSite) map[string]bool {
+		v := map[string]bool{}
+		for k := range n {
+			for _, f := range strings.Split(k, model.FrameSep) {
+				v[f] = true
 			}
 		}
-		return m
+		return v
 	}
-	va, vb := vocab(a), vocab(b)
-	common := map[string]bool{}
-	for f := range va {
-		if vb[f] {
-			common[f] = true
+	va, vb := vocab(na), vocab(nb)
+	common := func(k string) string {
+		var c []string
+		for _, f := range strings.Split(k, model.FrameSep) {
+			if va[f] && vb[f] {
+				c = append(c, f)
+				if len(c) == matchK {
+					break
+				}
+			}
+		}
+		return strings.Join(c, model.FrameSep)
+	}
+	type pair struct {
+		ka, kb string
+		score  int
+	}
+	var pairs []pair
+	var restA []string
+	for ka := range na {
+		if _, ok := nb[ka]; !ok {
+			restA = append(restA, ka)
 		}
 	}
-	return &siteMatcher{common: common}
+	slices.Sort(restA)
+	var restB []string
+	for kb := range nb {
+		if _, ok := na[kb]; !ok {
+			restB = append(restB, kb)
+		}
+	}
+	slices.Sort(restB)
+	for _, ka := range restA {
+		ca := common(ka)
+		if ca == "" {
+			continue
+		}
+		for _, kb := range restB {
+			if common(kb) == ca {
+				pairs = append(pairs, pair{ka, kb, lcs(strings.Split(ka, model.FrameSep), strings.Split(kb, model.FrameSep))})
+			}
+		}
+	}
+	slices.SortStableFunc(pairs, func(x, y pair) int { return y.score - x.score })
+	paired := map[string]string{} // normalised A or B key -> common key
+	for _, p := range pairs {
+		if _, ok := paired["a\x00"+p.ka]; ok {
+			continue
+		}
+		if _, ok := paired["b\x00"+p.kb]; ok {
+			continue
+		}
+		paired["a\x00"+p.ka] = p.kb
+		paired["b\x00"+p.kb] = p.kb
+	}
+	assign := func(n map[string][]model.WaitSite, side string) {
+		for k, sites := range n {
+			key := k
+			if pk, ok := paired[side+"\x00"+k]; ok {
+				key = pk
+			}
+			for _, s := range sites {
+				m.keys[s] = key
+			}
+		}
+	}
+	assign(na, "a")
+	assign(nb, "b")
+	return m
 }
 
-// key returns the matching key of a site: its innermost matchK common
-// frames, or its whole normalised stack when it shares none (then it can
-// only match itself).
+// key returns the matching key of a site of either capture.
 func (m *siteMatcher) key(site model.WaitSite) string {
-	fns := normFrames(site)
-	var k []string
-	for _, f := range fns {
-		if m.common[f] {
-			k = append(k, f)
-			if len(k) == matchK {
-				break
+	if k, ok := m.keys[site]; ok {
+		return k
+	}
+	return strings.Join(normFrames(site), model.FrameSep)
+}
+
+// lcs is the length of the longest common subsequence of two frame lists.
+func lcs(a, b []string) int {
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
+	for i := range a {
+		for j := range b {
+			switch {
+			case a[i] == b[j]:
+				cur[j+1] = prev[j] + 1
+			case cur[j] > prev[j+1]:
+				cur[j+1] = cur[j]
+			default:
+				cur[j+1] = prev[j+1]
 			}
 		}
+		prev, cur = cur, prev
 	}
-	if len(k) == 0 {
-		return strings.Join(fns, model.FrameSep)
-	}
-	return strings.Join(k, model.FrameSep)
+	return prev[len(b)]
 }
 
 // StackSep joins frames in the readable form of a stack, innermost first.

@@ -1,0 +1,183 @@
+package compare
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// rankMannWhitney is the textbook test on raw values, ties being values in
+// the same log2 bucket: mid-ranks, U from B's rank sum, tie-corrected
+// variance. It checks the bucket-wise computation.
+func rankMannWhitney(a, b []uint64) (a12, p float64) {
+	type v struct {
+		bucket int
+		fromB  bool
+	}
+	var all []v
+	for _, x := range a {
+		all = append(all, v{model.Bucket(x), false})
+	}
+	for _, x := range b {
+		all = append(all, v{model.Bucket(x), true})
+	}
+	slices.SortFunc(all, func(x, y v) int { return x.bucket - y.bucket })
+	var rb, ties float64
+	for i := 0; i < len(all); {
+		j := i
+		for j < len(all) && all[j].bucket == all[i].bucket {
+			j++
+		}
+		mid := float64(i+j+1) / 2 // ranks i+1..j
+		for k := i; k < j; k++ {
+			if all[k].fromB {
+				rb += mid
+			}
+		}
+		t := float64(j - i)
+		ties += t*t*t - t
+		i = j
+	}
+	na, nb := float64(len(a)), float64(len(b))
+	n := na + nb
+	u := rb - nb*(nb+1)/2
+	sd := math.Sqrt(na * nb / 12 * ((n + 1) - ties/(n*(n-1))))
+	z := math.Max(0, math.Abs(u-na*nb/2)-0.5) / sd
+	return u / (na * nb), math.Erfc(z / math.Sqrt2)
+}
+
+func TestMannWhitneyMatchesRanks(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range []struct {
+		name         string
+		na, nb       int
+		medA, medB   float64
+		wantShift    bool
+		wantA12Above bool
+	}{
+		{"same", 300, 400, 1e6, 1e6, false, false},
+		{"b slower", 300, 400, 1e6, 8e6, true, true},
+		{"b faster", 500, 200, 1e6, 1e5, true, false},
+		{"small samples", 5, 7, 1e4, 1e4, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ha, hb model.Hist
+			var va, vb []uint64
+			for range tc.na {
+				x := uint64(tc.medA * math.Exp(r.NormFloat64()))
+				va = append(va, x)
+				ha.Add(x)
+			}
+			for range tc.nb {
+				x := uint64(tc.medB * math.Exp(r.NormFloat64()))
+				vb = append(vb, x)
+				hb.Add(x)
+			}
+			s := mannWhitney(&ha, &hb, 0.01)
+			a12, p := rankMannWhitney(va, vb)
+			if math.Abs(s.A12-a12) > 1e-9 || math.Abs(s.P-p) > 1e-9 {
+				t.Errorf("binned A12 %v p %v, rank-based A12 %v p %v", s.A12, s.P, a12, p)
+			}
+			if s.Significant != tc.wantShift {
+				t.Errorf("significant = %v (A12 %.3f, p %.3g)", s.Significant, s.A12, s.P)
+			}
+			if tc.wantShift && (s.A12 > 0.5) != tc.wantA12Above {
+				t.Errorf("A12 %.3f on the wrong side", s.A12)
+			}
+		})
+	}
+	if mannWhitney(&model.Hist{}, &model.Hist{}, 0.01) != nil {
+		t.Error("empty histograms compared")
+	}
+}
+
+// TestQuantileCIHoldsTrueQuantile: the range shown with a quantile holds
+// the exact quantile of the raw values.
+func TestQuantileCIHoldsTrueQuantile(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 10, 1000, 100000} {
+		for _, sigma := range []float64{0.1, 1, 3} {
+			var h model.Hist
+			vals := make([]uint64, n)
+			for i := range vals {
+				vals[i] = uint64(1e6*math.Exp(sigma*r.NormFloat64())) + 1
+				h.Add(vals[i])
+			}
+			slices.Sort(vals)
+			for _, q := range []float64{0.5, 0.9, 0.99} {
+				exact := vals[int(math.Ceil(q*float64(n)))-1]
+				ci := quantileCI(&h, q)
+				if uint64(ci.Lo) > exact || uint64(ci.Hi) < exact || ci.Lo > ci.Ns || ci.Ns > ci.Hi {
+					t.Errorf("n %d sigma %v q %v: exact %d outside [%d, %d] (estimate %d)", n, sigma, q, exact, ci.Lo, ci.Hi, ci.Ns)
+				}
+			}
+		}
+	}
+}
+
+func TestBootstrapRatio(t *testing.T) {
+	// Per-block D-time and operations: B doubles the D-time per operation
+	// with noise; C is A again with other noise.
+	r := rand.New(rand.NewPCG(5, 6))
+	series := func(perOp float64) ratioSeries {
+		num, den := make([]float64, 30), make([]float64, 30)
+		for i := range num {
+			den[i] = 1000 * (1 + 0.2*r.Float64())
+			num[i] = den[i] * perOp * (1 + 0.3*(r.Float64()-0.5))
+		}
+		return ratioSeries{num: [][]float64{num}, den: [][]float64{den}}
+	}
+	a, b, c := series(100), series(200), series(100)
+	obs := func(x, y ratioSeries) float64 {
+		return sum(y.num[0])/sum(y.den[0]) - sum(x.num[0])/sum(x.den[0])
+	}
+	bs := newBootstrap(30, 30, 2000, 1)
+	up := bs.ratioChanges(a, b, []float64{obs(a, b)})[0]
+	if !up.Tested || up.P > 0.001 || up.CI[0] <= 0 || up.CI[1] < obs(a, b) {
+		t.Errorf("doubling: %+v (observed %v)", up, obs(a, b))
+	}
+	same := bs.ratioChanges(a, c, []float64{obs(a, c)})[0]
+	if same.P < 0.05 || same.CI[0] > 0 || same.CI[1] < 0 {
+		t.Errorf("same level: %+v (observed %v)", same, obs(a, c))
+	}
+	var nilBS *bootstrap
+	if got := nilBS.ratioChanges(a, b, []float64{1}); got[0].Tested {
+		t.Error("a nil bootstrap tested")
+	}
+}
+
+func TestBlocking(t *testing.T) {
+	for _, n := range []int{1, 5, 64, 65, 1000} {
+		b := newBlocking(n)
+		if b.count() != min(n, maxBlocks) {
+			t.Errorf("n %d: %d blocks", n, b.count())
+		}
+		s := make([]float64, n)
+		for i := range s {
+			s[i] = float64(i + 1)
+		}
+		if got, want := sum(b.sum(s)), float64(n*(n+1)/2); got != want {
+			t.Errorf("n %d: blocks sum to %v, want %v", n, got, want)
+		}
+	}
+}
+
+// TestNoFalsePositives compares pairs of simulated recordings of one
+// scenario: none may come out significant.
+func TestNoFalsePositives(t *testing.T) {
+	for seed := uint64(10); seed < 30; seed += 2 {
+		a, b := baseline(), baseline()
+		a.seed, b.seed = seed, seed+1
+		a.n, b.n = 20, 25
+		res, err := Compare(a.capture("A"), b.capture("B"), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Verdict.Significant {
+			t.Errorf("seeds %d/%d: %s", seed, seed+1, res.Verdict.Summary)
+		}
+	}
+}
