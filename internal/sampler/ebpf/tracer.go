@@ -28,6 +28,8 @@ import (
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/rlimit"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/nfstrace/nfstrace/internal/model"
 )
 
@@ -198,6 +200,9 @@ func (t *Tracer) kernelBTFPath() string {
 // load chooses program variants by probing, loads the collection and attaches.
 func (t *Tracer) load() error {
 	if err := rlimit.RemoveMemlock(); err != nil {
+		if errors.Is(err, unix.EPERM) {
+			return fmt.Errorf("eBPF needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE): %w", err)
+		}
 		return fmt.Errorf("remove memlock limit: %w", err)
 	}
 	spec, err := loadCore()
