@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -241,6 +242,105 @@ func TestCompareBadInput(t *testing.T) {
 			}
 			if isUsage := exitCode(err) == 2; isUsage != tc.usage {
 				t.Errorf("usage error = %v, want %v", isUsage, tc.usage)
+			}
+		})
+	}
+}
+
+// writeCompare10M writes a capture of 10 M D-state events in 100
+// one-second snapshots of the compareSnapshots server.
+func writeCompare10M(b *testing.B, name, kernel, site string, writeMs int) string {
+	b.Helper()
+	const perSnap, nSnaps = 100_000, 100
+	path := filepath.Join(b.TempDir(), name)
+	snaps := compareSnapshots(nSnaps, site, writeMs)
+	cfg := model.Config{Hostname: "bench", KernelRelease: kernel, Backend: model.Backend{Name: "ebpf"}}
+	w, err := capture.Create(path, capture.Meta{ToolVersion: "bench", Config: cfg, Interval: time.Second}, capture.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs := make([]model.DEvent, perSnap)
+	for i, s := range snaps {
+		for j := range evs {
+			k := i*perSnap + j
+			evs[j] = model.DEvent{Start: s.Start.UnixNano() + int64(j)*10_000, Dur: uint64(1e6 + (k*7919)%999_000_000),
+				TID: uint32(2000 + k%64), PID: uint32(2000 + k%64), Comm: "nfsd", Site: model.WaitSite(site), Op: "v3 WRITE"}
+		}
+		s.Events = evs
+		if err := w.WriteSnapshot(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// BenchmarkCompareCommand10M runs `nfstrace compare` (table and JSON) on two
+// captures of 10 M D-state events each.
+func BenchmarkCompareCommand10M(b *testing.B) {
+	a := writeCompare10M(b, "a.cap", "4.4.0-3-amd64", oldWriteSite, 50)
+	c := writeCompare10M(b, "b.cap", "4.9.0-0.bpo.3-amd64", newWriteSite, 800)
+	// The same files cut short of their footer, as kill -9 leaves them:
+	// no index, so the reader walks every frame.
+	cut := func(path string) string {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := capture.Open(path, capture.ReadOptions{SkipEvents: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		idx := r.Index()
+		r.Close()
+		if idx == nil {
+			b.Fatal("no index")
+		}
+		off := idx.Entries[len(idx.Entries)-1].Offset // the last snapshot frame
+		out := path + ".cut"
+		// Keep everything up to the index frame: the last entry is the
+		// last data frame, and the footer starts right after it.
+		end := off
+		for end < int64(len(data)) && !bytes.Equal(data[end:end+3], []byte{0xf2, 0x9c, byte(capture.FrameIndex)}) {
+			end++
+		}
+		if err := os.WriteFile(out, data[:end], 0o600); err != nil {
+			b.Fatal(err)
+		}
+		r, err = capture.Open(out, capture.ReadOptions{SkipEvents: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer r.Close()
+		if r.Index() != nil {
+			b.Fatal("the cut file still has its index")
+		}
+		return out
+	}
+	for _, x := range []string{a, c} {
+		fi, err := os.Stat(x)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%s: %d bytes", filepath.Base(x), fi.Size())
+	}
+	ac, cc := cut(a), cut(c)
+	for _, tc := range []struct {
+		name  string
+		files []string
+	}{
+		{"table", []string{a, c}},
+		{"json", []string{a, c, "--format", "json"}},
+		{"no-index/table", []string{ac, cc}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for range b.N {
+				quiet := stdio{out: io.Discard, err: io.Discard}
+				if err := runCompare(context.Background(), quiet, tc.files); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}
