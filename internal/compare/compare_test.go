@@ -2,6 +2,8 @@ package compare
 
 import (
 	"bytes"
+	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +96,48 @@ func TestVerdicts(t *testing.T) {
 			}
 			t.Log("\n" + out.String())
 		})
+	}
+}
+
+// TestLoadFile: a capture read back from its file compares exactly as the
+// snapshots it was written from.
+func TestLoadFile(t *testing.T) {
+	dir := t.TempDir()
+	a, b := baseline(), baseline()
+	b.seed, b.svc = 2, 8*time.Millisecond
+	pa, pb := filepath.Join(dir, "a.cap"), filepath.Join(dir, "b.cap")
+	a.writeFile(t, pa)
+	b.writeFile(t, pb)
+	ca, err := Load(context.Background(), pa, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := Load(context.Background(), pb, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile, err := Compare(ca, cb, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inMemory, err := Compare(a.capture(pa), b.capture(pb), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jf, jm bytes.Buffer
+	if err := fromFile.WriteJSON(&jf); err != nil {
+		t.Fatal(err)
+	}
+	if err := inMemory.WriteJSON(&jm); err != nil {
+		t.Fatal(err)
+	}
+	if jf.String() != jm.String() {
+		t.Errorf("file and memory differ:\n%s\n---\n%s", jf.String(), jm.String())
+	}
+	if ca.Snapshots != a.n || ca.Config().KernelRelease != a.kernel {
+		t.Errorf("loaded %d snapshots of kernel %q", ca.Snapshots, ca.Config().KernelRelease)
+	}
+	if _, err := Load(context.Background(), filepath.Join(dir, "missing.cap"), false); err == nil {
+		t.Error("missing file loaded")
 	}
 }
