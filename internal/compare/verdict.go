@@ -44,6 +44,10 @@ type Cause struct {
 func (c *comparison) verdict(res *Result) Verdict {
 	v := Verdict{}
 	per := "per " + res.Workload.Per
+	subject := "D-time of traced threads"
+	if c.onlyNFSD() {
+		subject = "nfsd D-time"
+	}
 	dt, rpc := res.DTime, res.RPC
 	dSig := dt != nil && dt.Change.Significant
 	rSig := rpc != nil && rpc.Change.Significant
@@ -58,7 +62,7 @@ func (c *comparison) verdict(res *Result) Verdict {
 	dev, devLat := c.deviceCause(res, changed)
 
 	if dt != nil {
-		v.Evidence = append(v.Evidence, fmt.Sprintf("D-time of traced threads %s: %s → %s (%s)", per,
+		v.Evidence = append(v.Evidence, fmt.Sprintf("%s %s: %s → %s (%s)", subject, per,
 			fmtDur(dt.A), fmtDur(dt.B), changeText(dt.Change)))
 	}
 	if rpc != nil {
@@ -92,7 +96,7 @@ func (c *comparison) verdict(res *Result) Verdict {
 
 	head := ""
 	if dt != nil && dSig {
-		head = fmt.Sprintf("D-time of traced threads %s %s (%s)", per, moveText(dt.Change.Ratio), pText(dt.Change.P))
+		head = fmt.Sprintf("%s %s %s (%s)", subject, per, moveText(dt.Change.Ratio), pText(dt.Change.P))
 	} else if rpc != nil && rSig {
 		head = fmt.Sprintf("NFS request latency %s %s (%s)", per, moveText(rpc.Change.Ratio), pText(rpc.Change.P))
 	}
@@ -121,12 +125,12 @@ func (c *comparison) verdict(res *Result) Verdict {
 		v.Cause = &Cause{Dimension: "wait site", Key: topSite.Key, Label: topSite.Label, Class: topSite.Class, Share: topSite.Share}
 		if AboveBlockLayer(topSite.Class) {
 			v.Layer = LayerAboveBlock
-			v.Summary = joinSentence(head, fmt.Sprintf("%.0f%% of the change is one wait site above the block layer (%s): %s; device latency did not change",
-				100*topSite.Share, topSite.Class, topSite.Label))
+			v.Summary = joinSentence(head, fmt.Sprintf("%.0f%% of the change is one wait site above the block layer (%s): %s; device latency did not change%s",
+				100*topSite.Share, topSite.Class, topSite.Label, deviceAside(res.Devices)))
 		} else {
 			v.Layer = LayerBlockIO
-			v.Summary = joinSentence(head, fmt.Sprintf("%.0f%% of the change is waiting for block IO at %s, but device latency did not change: more IO per operation, or IO on a device the tracer cannot see (dm, drbd)",
-				100*topSite.Share, topSite.Label))
+			v.Summary = joinSentence(head, fmt.Sprintf("%.0f%% of the change is waiting for block IO at %s, but device latency did not change%s: more IO per operation, or IO on a device the tracer cannot see (dm, drbd)",
+				100*topSite.Share, topSite.Label, deviceAside(res.Devices)))
 		}
 		v.Lead = lead(res, topSite.Class)
 	case rSig:
@@ -164,6 +168,48 @@ func (c *comparison) verdict(res *Result) Verdict {
 }
 
 func (c *comparison) testable() bool { return c.bs != nil }
+
+// onlyNFSD reports whether every D-state row of both captures is an nfsd thread's.
+func (c *comparison) onlyNFSD() bool {
+	n := 0
+	for _, x := range []*Capture{c.a, c.b} {
+		for comm := range x.fams[famComm] {
+			if comm != "nfsd" {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}
+
+// deviceAside backs "device latency did not change" with the busiest
+// device's figures: " (sda service p99 2.1ms → 2.1ms, p=0.8; scheduler
+// mq-deadline in both)".
+func deviceAside(devs []DeviceLatency) string {
+	for _, d := range devs {
+		var name string
+		var l *Latency
+		switch {
+		case d.Service != nil:
+			name, l = "service", d.Service
+		case d.Await != nil:
+			name, l = "await", d.Await
+		default:
+			continue
+		}
+		fig := fmt.Sprintf("mean %s → %s", fmtDur(l.MeanA), fmtDur(l.MeanB))
+		if l.DistA != nil && l.DistB != nil {
+			fig = fmt.Sprintf("p99 %s → %s", fmtDur(float64(l.DistA.P99.Ns)), fmtDur(float64(l.DistB.P99.Ns)))
+		}
+		s := fmt.Sprintf(" (%s %s %s, %s", d.Device, name, fig, pText(l.P))
+		if d.SchedulerA == d.SchedulerB && d.SchedulerA != "" {
+			s += "; scheduler " + d.SchedulerA + " in both"
+		}
+		return s + ")"
+	}
+	return ""
+}
 
 // devLatency is the latency that made a device the cause.
 type devLatency struct {
