@@ -112,7 +112,21 @@ func LoadNFSD(opts NFSDOptions) (*NFSD, []model.Probe, error) {
 	if cache == nil {
 		cache = btf.NewCache()
 	}
-	l := &nfsdLoader{n: n, spec: spec, cache: cache, kernelTypes: opts.KernelTypes}
+	// Relocate against vmlinux plus the two modules the programs read, rather
+	// than the BTF of every loaded module (cilium/ebpf's default).
+	kernelTypes := opts.KernelTypes
+	if kernelTypes == nil {
+		if k, err := cache.Kernel(); err == nil {
+			kernelTypes = k
+		}
+	}
+	var modules []*btf.Spec
+	for _, m := range []string{"sunrpc", "nfsd"} {
+		if s, err := cache.Module(m); err == nil {
+			modules = append(modules, s)
+		}
+	}
+	l := &nfsdLoader{n: n, spec: spec, cache: cache, kernelTypes: kernelTypes, modules: modules}
 
 	var probes []model.Probe
 	rpcAttached := false
@@ -185,6 +199,7 @@ type nfsdLoader struct {
 	spec        *ebpf.CollectionSpec
 	cache       *btf.Cache
 	kernelTypes *btf.Spec
+	modules     []*btf.Spec // BTF of sunrpc and nfsd, where present
 }
 
 func (l *nfsdLoader) program(name string) (*ebpf.Program, error) {
@@ -195,7 +210,7 @@ func (l *nfsdLoader) program(name string) (*ebpf.Program, error) {
 	one := l.spec.Copy()
 	one.Programs = map[string]*ebpf.ProgramSpec{name: ps.Copy()}
 	coll, err := ebpf.NewCollectionWithOptions(one, ebpf.CollectionOptions{
-		Programs:        ebpf.ProgramOptions{KernelTypes: l.kernelTypes},
+		Programs:        ebpf.ProgramOptions{KernelTypes: l.kernelTypes, ExtraRelocationTargets: l.modules},
 		MapReplacements: l.n.maps,
 		Cache:           l.cache,
 	})

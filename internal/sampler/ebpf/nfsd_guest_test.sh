@@ -24,10 +24,18 @@ for v in 3 4.2; do
 done
 grep nfs /proc/mounts >>"$out/mount.log"
 cp /proc/net/rpc/nfsd "$out/nfsd.before"
+# The product's view of the same probes: check, and top over the test's workload.
+timeout -k 5 120 nfstrace check >"$out/check.txt" 2>&1
+echo $? >"$out/check.rc"
+(timeout -k 5 120 nfstrace top --once --format json --interval 25s >"$out/top.json" 2>"$out/top.err" </dev/null
+	echo $? >"$out/top.rc") &
+top=$!
+sleep 3
 NFSTRACE_LAB_GUEST=1 NFSTRACE_STRICT=1 NFSTRACE_NFS_DIRS=$dirs \
 	timeout -k 5 400 /lab/files/ebpf.test -test.v -test.count=1 -test.timeout 380s \
 	-test.run 'TestNFSDGuest|TestLoadNFSD|TestRPC|TestNFSD|TestThreadOp|TestParseNFSD' >"$out/nfsd-test.log" 2>&1
 echo $? >"$out/nfsd-test.rc"
+wait $top
 cp /proc/net/rpc/nfsd "$out/nfsd.after"
 for v in 3 4.2; do umount /mnt/nfsd-test-v$v 2>/dev/null; done
 cat "$out/nfsd-test.rc"
