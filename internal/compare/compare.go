@@ -24,8 +24,8 @@ import (
 type Options struct {
 	// Alpha is the significance level; default 0.01.
 	Alpha float64
-	// MinChange is the smallest relative change of a total that counts,
-	// however significant; default 0.2 (20%).
+	// MinChange is the smallest change of a total that counts, however
+	// significant, relative to the smaller of A and B; default 0.2 (20%).
 	MinChange float64
 	// Resamples is the number of bootstrap resamples; default 2000.
 	Resamples int
@@ -65,6 +65,8 @@ type Side struct {
 // nanoseconds; "per" figures are per NFS operation or per second as
 // Workload.Per says.
 type Result struct {
+	// Version is the JSON schema's version (ResultVersion).
+	Version  int            `json:"version"`
 	A        Side           `json:"a"`
 	B        Side           `json:"b"`
 	Verdict  Verdict        `json:"verdict"`
@@ -81,6 +83,10 @@ type Result struct {
 	// Devices compares each device's latency per request.
 	Devices []DeviceLatency `json:"devices,omitempty"`
 }
+
+// ResultVersion is the version of the Result JSON schema. Fields are only
+// ever added; a removal or a change of meaning bumps it.
+const ResultVersion = 1
 
 // Change is a change B - A of one figure and its test.
 type Change struct {
@@ -157,6 +163,10 @@ type DeviceLatency struct {
 	// second) from /proc/diskstats: how much the workload waited on it.
 	BusyA float64 `json:"busy_a"`
 	BusyB float64 `json:"busy_b"`
+	// AwaitA and AwaitB are the mean await in nanoseconds on each side,
+	// also for a device only one capture has (0: not seen).
+	AwaitA float64 `json:"await_a_ns"`
+	AwaitB float64 `json:"await_b_ns"`
 	// Changed: a latency of this device changed significantly.
 	Changed bool `json:"changed"`
 }
@@ -172,6 +182,7 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 		c.bs = newBootstrap(c.blA.count(), c.blB.count(), opt.Resamples, opt.Seed)
 	}
 	res := &Result{
+		Version: ResultVersion,
 		A:       side(a),
 		B:       side(b),
 		Config:  diffConfig(a.Config(), b.Config()),
@@ -451,9 +462,11 @@ func (c *comparison) devices(denA, denB []float64) []DeviceLatency {
 		}
 		if ka != nil {
 			dl.BusyA = safeDiv(sum(ka.sum), totA)
+			dl.AwaitA = safeDiv(sum(ka.sum), sum(ka.cnt))
 		}
 		if kb != nil {
 			dl.BusyB = safeDiv(sum(kb.sum), totB)
+			dl.AwaitB = safeDiv(sum(kb.sum), sum(kb.cnt))
 		}
 		for _, l := range []*Latency{dl.Service, dl.Queue, dl.Await} {
 			if l != nil && l.Significant {

@@ -34,6 +34,19 @@ func TestVerdicts(t *testing.T) {
 			significant: true, dimension: "device", key: "sda", layer: LayerDevice, lead: "sda",
 		},
 		{
+			// The lab's slow-device scenario: the export moves from a
+			// virtio disk onto null_blk behind dm-delay, whose delay block
+			// request tracing cannot see.
+			name: "export on a slow bio-based device",
+			change: func(sc *scenario) {
+				sc.seed = 6
+				sc.dev = "nullb0"
+				sc.svc = 70 * time.Microsecond
+				sc.dm = 20 * time.Millisecond
+			},
+			significant: true, dimension: "device", key: "dm-0", layer: LayerDevice, lead: "dm-0",
+		},
+		{
 			name: "scheduler change",
 			change: func(sc *scenario) {
 				sc.seed = 3
@@ -139,5 +152,41 @@ func TestLoadFile(t *testing.T) {
 	}
 	if _, err := Load(context.Background(), filepath.Join(dir, "missing.cap"), false); err == nil {
 		t.Error("missing file loaded")
+	}
+}
+
+// TestWorkloadNormalisation: a busier capture with the same cost per
+// operation is not worse; a different operation mix is said to be.
+func TestWorkloadNormalisation(t *testing.T) {
+	a, busy := baseline(), baseline()
+	busy.seed, busy.opsPerSec = 8, 2700
+	res, err := Compare(a.capture("A"), busy.capture("B"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Verdict.Significant {
+		t.Errorf("1.8x busier with the same cost per operation: %s", res.Verdict.Summary)
+	}
+	if w := res.Workload; !w.Comparable || w.RateRatio < 1.7 || w.RateRatio > 1.9 || w.Per != "op" {
+		t.Errorf("workload %+v", w)
+	}
+	// The D-time per second did rise: per operation it did not.
+	if res.DTime.Change.Significant {
+		t.Errorf("D-time per operation changed: %+v", res.DTime.Change)
+	}
+
+	mixed := baseline()
+	mixed.seed = 9
+	mixed.mix = map[string]float64{"WRITE": 0.1, "READ": 0.1, "COMMIT": 0.05, "GETATTR": 0.75}
+	res, err = Compare(a.capture("A"), mixed.capture("B"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := res.Workload
+	if w.Comparable || !strings.Contains(w.Reason, "operation mixes differ") || w.MixDistance < 0.5 {
+		t.Errorf("workload %+v", w)
+	}
+	if res.Verdict.Significant && !strings.Contains(res.Verdict.Evidence[0], "workloads differ") {
+		t.Errorf("a verdict on different workloads without a warning first: %q", res.Verdict.Evidence)
 	}
 }

@@ -31,11 +31,16 @@ type siteSpec struct {
 }
 
 type scenario struct {
-	kernel    string
-	sched     string
-	sysctls   map[string]string
-	sites     []siteSpec
-	svc       time.Duration // device service time median
+	kernel  string
+	sched   string
+	sysctls map[string]string
+	sites   []siteSpec
+	dev     string        // the export's device
+	svc     time.Duration // device service time median
+	// dm puts a bio-based device (dm-0, as dm-delay) over dev that adds
+	// this delay to every IO: invisible to block request tracing, seen
+	// in D-state and /proc/diskstats.
+	dm        time.Duration
 	queue     time.Duration // scheduler queue time median
 	opsPerSec float64
 	mix       map[string]float64 // v3 procedure -> share
@@ -58,6 +63,7 @@ func baseline() scenario {
 		kernel:    "6.1.0-27-cloud-amd64",
 		sched:     "mq-deadline",
 		sysctls:   map[string]string{"vm.dirty_ratio": "20", "vm.dirty_background_ratio": "10"},
+		dev:       "sda",
 		svc:       400 * time.Microsecond,
 		queue:     30 * time.Microsecond,
 		opsPerSec: 1500,
@@ -115,6 +121,9 @@ func (sc scenario) snapshots() []*model.Snapshot {
 						svcH.Add(sv)
 						qH.Add(q)
 						w = sv + q
+						if sc.dm > 0 {
+							w += lognormal(r, sc.dm, 0.1)
+						}
 					} else {
 						w = lognormal(r, st.median, 0.6)
 					}
@@ -136,8 +145,8 @@ func (sc scenario) snapshots() []*model.Snapshot {
 				continue
 			}
 			dev, sched := model.NotBlockIO, model.NotBlockIO
-			if st.block {
-				dev, sched = "sda", sc.sched
+			if st.block && sc.dm == 0 {
+				dev, sched = sc.dev, sc.sched
 			}
 			s.DState = append(s.DState, model.DState{Comm: "nfsd", WaitSite: model.NewWaitSite(st.frames), Device: dev, Scheduler: sched,
 				Op: "v3 " + st.op, Threads: 4, Hist: dh[si]})
@@ -147,10 +156,13 @@ func (sc scenario) snapshots() []*model.Snapshot {
 				s.RPC = append(s.RPC, model.RPC{Version: "v3", Op: op, Client: "10.0.0.7", Status: "ok", Hist: *h})
 			}
 		}
-		s.Block = []model.Block{{Device: "sda", Scheduler: sc.sched, Op: "write", Size: "64K", Queue: qH, Service: svcH}}
+		s.Block = []model.Block{{Device: sc.dev, Scheduler: sc.sched, Op: "write", Size: "64K", Queue: qH, Service: svcH}}
 		iops := float64(svcH.Count)
 		await := (float64(svcH.SumNs) + float64(qH.SumNs)) / float64(max(svcH.Count, 1)) / 1e6
-		s.Host.Devices = []model.Device{{Name: "sda", Scheduler: sc.sched, WriteIOPS: iops, AwaitMs: await, Util: 0.5}}
+		s.Host.Devices = []model.Device{{Name: sc.dev, Scheduler: sc.sched, WriteIOPS: iops, AwaitMs: await, Util: 0.5}}
+		if sc.dm > 0 {
+			s.Host.Devices = append(s.Host.Devices, model.Device{Name: "dm-0", WriteIOPS: iops, AwaitMs: await + float64(sc.dm)/1e6, Util: 0.9})
+		}
 		s.Host.NFSD.Running, s.Host.NFSD.Threads = true, 8
 		out = append(out, s)
 	}
@@ -161,7 +173,7 @@ func (sc scenario) config() model.Config {
 	return model.Config{
 		Hostname: "lab", KernelRelease: sc.kernel, Cmdline: "root=/dev/vda console=ttyS0",
 		CPUs: 2, MemTotal: 1 << 30, NFSDThreads: 8, NFSDVersions: "+3 +4.2",
-		Devices: []model.DeviceConfig{{Name: "sda", Scheduler: sc.sched, Available: []string{"none", "mq-deadline", "bfq"}}},
+		Devices: []model.DeviceConfig{{Name: sc.dev, Scheduler: sc.sched, Available: []string{"none", "mq-deadline", "bfq"}}},
 		Sysctls: sc.sysctls,
 		Backend: model.Backend{Name: "ebpf", Detail: "ebpf (ring buffer)", Probes: []model.Probe{{Name: "sched_switch", Status: model.ProbeAttached}}},
 		Targets: "comm ^nfsd$",

@@ -118,7 +118,12 @@ func (c *comparison) verdict(res *Result) Verdict {
 			v.Lead = fmt.Sprintf("the device %s or what lies below it (scheduler %s unchanged)", dev.Device, orDash(sb))
 		}
 		if dev.Device != devLat.device {
-			v.Lead = fmt.Sprintf("the IO moved from %s to %s, whose requests take longer", devLat.device, dev.Device)
+			v.Summary = joinSentence(head, fmt.Sprintf("the IO moved from %s to %s, and device-level latency changed with it: await %s on %s, %s on %s per request (%s)",
+				devLat.device, dev.Device, fmtDur(devLat.MeanA), devLat.device, fmtDur(devLat.MeanB), dev.Device, pText(devLat.P)))
+			v.Lead = fmt.Sprintf("the device %s or what lies below it", dev.Device)
+			if bioBased(dev.Device) {
+				v.Lead += " (a bio-based device: its delay shows in /proc/diskstats and D-state, not in block request latency)"
+			}
 		}
 	case dSig && topSite != nil && topSite.Delta*dt.Change.Delta > 0:
 		v.Significant = true
@@ -262,6 +267,17 @@ func (c *comparison) deviceCause(res *Result, changed []DeviceLatency) (*DeviceL
 	return pb, devLatency{name: "await", device: pa.Device, MeanA: l.MeanA, MeanB: l.MeanB, Delta: l.Delta, P: l.P}
 }
 
+// bioBased reports whether a device name is one of the bio-based stacking
+// drivers, whose IO the block request tracepoints do not see.
+func bioBased(dev string) bool {
+	for _, p := range []string{"dm-", "drbd", "md", "bcache", "zram"} {
+		if strings.HasPrefix(dev, p) {
+			return true
+		}
+	}
+	return false
+}
+
 func sameDirection(a, b float64) bool { return a*b > 0 }
 
 // lead says what to look at first for time spent in class.
@@ -328,7 +344,14 @@ func deviceLines(devs []DeviceLatency, n int) []string {
 			parts = append(parts, s)
 		}
 		if len(parts) == 0 {
-			parts = append(parts, "only in one capture")
+			switch {
+			case d.AwaitA > 0:
+				parts = append(parts, "only in A, await mean "+fmtDur(d.AwaitA))
+			case d.AwaitB > 0:
+				parts = append(parts, "only in B, await mean "+fmtDur(d.AwaitB))
+			default:
+				parts = append(parts, "only in one capture")
+			}
 		}
 		out = append(out, fmt.Sprintf("device %s: %s", d.Device, strings.Join(parts, "; ")))
 	}
