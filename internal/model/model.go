@@ -234,7 +234,18 @@ type Config struct {
 	Start           time.Time         `json:"start"`
 }
 
-// NextBootDiffers reports whether the newest installed kernel differs from the running one.
+// NextBoot returns the kernel the next boot will run: the boot loader's
+// choice when it could be read, else the newest installed kernel.
+func (c *Config) NextBoot() string {
+	if c.NextBootKernel != "" {
+		return c.NextBootKernel
+	}
+	return c.InstalledKernel
+}
+
+// NextBootDiffers reports whether the next boot would run another kernel than
+// the running one: the incident's "installed but not rebooted" trap.
 func (c *Config) NextBootDiffers() bool {
-	return c.InstalledKernel != "" && c.InstalledKernel != c.KernelRelease
+	n := c.NextBoot()
+	return n != "" && n != c.KernelRelease
 }

@@ -52,7 +52,9 @@ type Header struct {
 	Host            string `json:"host"`
 	Kernel          string `json:"kernel"`
 	InstalledKernel string `json:"installed_kernel,omitempty"`
-	// NextBootDiffers is true when the newest kernel in /boot is not the running one.
+	// NextBootKernel is what the next boot runs (the boot loader's choice, else
+	// the newest kernel in /boot); NextBootDiffers says it is not the running one.
+	NextBootKernel  string `json:"next_boot_kernel,omitempty"`
 	NextBootDiffers bool   `json:"next_boot_differs"`
 	Backend         string `json:"backend"`
 	BackendDetail   string `json:"backend_detail"`
@@ -318,6 +320,7 @@ func buildHeader(cfg model.Config, window []*model.Snapshot, sec float64) Header
 		Host:            cfg.Hostname,
 		Kernel:          cfg.KernelRelease,
 		InstalledKernel: cfg.InstalledKernel,
+		NextBootKernel:  cfg.NextBoot(),
 		NextBootDiffers: cfg.NextBootDiffers(),
 		Backend:         cfg.Backend.Name,
 		BackendDetail:   cfg.Backend.Detail,

@@ -73,7 +73,7 @@ func (f *Frame) headLines(l Layout) []string {
 	var lines []string
 	if h.NextBootDiffers {
 		// The warning gets a line of its own rather than be cut.
-		warn := "⚠ next boot runs " + h.InstalledKernel
+		warn := "⚠ next boot runs " + h.NextBootKernel
 		if l.Width <= 0 || width(first)+2+width(warn)+width(stats) <= l.Width {
 			lines = append(lines, first+"  "+warn+stats)
 		} else {
