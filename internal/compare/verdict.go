@@ -78,8 +78,12 @@ func (c *comparison) verdict(res *Result) Verdict {
 			if i == 0 {
 				topSite = &dt.Dimensions[0].Rows[0]
 			}
-			line := fmt.Sprintf("wait site %s [%s]: %s → %s %s, %.0f%% of the change (%s)", r.Label, orDash(r.Class),
-				fmtDur(r.A), fmtDur(r.B), per, 100*r.Share, changeText(r.Change))
+			share := ""
+			if dt.Change.Significant {
+				share = fmt.Sprintf(", %.0f%% of the change", 100*r.Share)
+			}
+			line := fmt.Sprintf("wait site %s [%s]: %s → %s %s%s (%s)", r.Label, orDash(r.Class),
+				fmtDur(r.A), fmtDur(r.B), per, share, changeText(r.Change))
 			if r.LabelA != "" {
 				line += "; in A: " + r.LabelA
 			}
@@ -152,10 +156,10 @@ func (c *comparison) verdict(res *Result) Verdict {
 	default:
 		parts := []string{}
 		if dt != nil {
-			parts = append(parts, fmt.Sprintf("D-time %s %s → %s (%s)", per, fmtDur(dt.A), fmtDur(dt.B), pText(dt.Change.P)))
+			parts = append(parts, fmt.Sprintf("%s %s %s → %s (%s)", subject, per, fmtDur(dt.A), fmtDur(dt.B), changeText(dt.Change)))
 		}
 		if rpc != nil {
-			parts = append(parts, fmt.Sprintf("request latency %s → %s (%s)", fmtDur(rpc.A), fmtDur(rpc.B), pText(rpc.Change.P)))
+			parts = append(parts, fmt.Sprintf("request latency %s → %s (%s)", fmtDur(rpc.A), fmtDur(rpc.B), changeText(rpc.Change)))
 		}
 		v.Summary = "No significant change"
 		if !c.testable() {
