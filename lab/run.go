@@ -54,6 +54,7 @@ type Result struct {
 	Killed   bool   // the host killed QEMU at the deadline
 	Hung     string // the step that was running when QEMU was killed or died
 	Panic    string // the first line of a kernel Oops or panic on the console
+	Wedged   string // why the host's watchdog killed the guest before the deadline
 	ExitCode int    // QEMU's
 }
 
@@ -174,19 +175,25 @@ func Run(ctx context.Context, cfg RunConfig) (*Result, error) {
 	}
 	stopTail := make(chan struct{})
 	tailDone := make(chan struct{})
+	var wedged string
 	go func() {
 		defer close(tailDone)
-		tailConsole(res.Console, cfg.Progress, stopTail)
+		wedged = watchConsole(res.Console, cfg.Progress, stopTail, cancel)
 	}()
 	werr := cmd.Wait()
 	close(stopTail)
 	<-tailDone
 	res.Took = time.Since(start)
 	res.ExitCode = cmd.ProcessState.ExitCode()
-	if runCtx.Err() != nil {
+	switch {
+	case wedged != "":
+		res.Killed = true
+		res.Wedged = wedged
+		fmt.Fprintf(qlog, "killed after %s: %s\n", res.Took.Round(time.Second), wedged)
+	case runCtx.Err() != nil:
 		res.Killed = true
 		fmt.Fprintf(qlog, "killed after %s: %v\n", res.Took.Round(time.Second), runCtx.Err())
-	} else if werr != nil {
+	case werr != nil:
 		fmt.Fprintf(qlog, "qemu: %v\n", werr)
 	}
 
@@ -211,6 +218,8 @@ func (r *Result) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "kernel %s: %d steps in %s", r.Kernel.Release, len(r.Steps), r.Took.Round(time.Second))
 	switch {
+	case r.Wedged != "":
+		fmt.Fprintf(&b, ", KILLED: %s", r.Wedged)
 	case r.Killed:
 		fmt.Fprintf(&b, ", KILLED at the deadline")
 	case !r.Done:
@@ -302,14 +311,27 @@ func ParseSteps(console []byte) (steps []Step, open string) {
 	return steps, open
 }
 
-// tailConsole copies the guest's "LAB" lines to w while QEMU runs.
-func tailConsole(path string, w io.Writer, stop <-chan struct{}) {
-	if w == nil {
-		return
-	}
+// Watchdog limits: a guest that has not printed its first LAB line after
+// bootLimit, or whose step outlived its own timeout by stepGrace (the guest's
+// timeout(1) did not fire: the guest is wedged), is killed without waiting
+// for the run's deadline.
+const (
+	bootLimit = 4 * time.Minute
+	stepGrace = 90 * time.Second
+)
+
+// watchConsole follows the console while QEMU runs: it copies the guest's
+// LAB lines (and kernel warnings) to w, if set, and calls kill when the guest
+// is wedged, returning why.
+func watchConsole(path string, w io.Writer, stop <-chan struct{}, kill func()) string {
 	var off int64
 	var partial []byte
-	flush := func() {
+	start := time.Now()
+	booted := false
+	var open string
+	var openSince time.Time
+	var openLimit time.Duration
+	read := func() {
 		f, err := os.Open(path)
 		if err != nil {
 			return
@@ -326,12 +348,28 @@ func tailConsole(path string, w io.Writer, stop <-chan struct{}) {
 			if i < 0 {
 				break
 			}
-			line := bytes.TrimRight(partial[:i], "\r")
-			if bytes.HasPrefix(line, []byte("LAB")) || bytes.Contains(line, []byte("Kernel panic")) ||
-				bytes.Contains(line, []byte("blocked for more than")) {
+			line := string(bytes.TrimRight(partial[:i], "\r"))
+			partial = partial[i+1:]
+			if strings.HasPrefix(line, "LAB") {
+				booted = true
+			}
+			if f := strings.Fields(line); len(f) >= 4 && f[0] == "LAB-STEP" {
+				switch f[1] {
+				case "begin":
+					open, openSince = f[2], time.Now()
+					t, err := time.ParseDuration(strings.TrimPrefix(f[3], "timeout="))
+					if err != nil {
+						t = 10 * time.Minute
+					}
+					openLimit = t + stepGrace
+				case "end":
+					open = ""
+				}
+			}
+			if w != nil && (strings.HasPrefix(line, "LAB") || strings.Contains(line, "Kernel panic") ||
+				strings.Contains(line, "Oops:") || strings.Contains(line, "blocked for more than")) {
 				fmt.Fprintf(w, "  guest: %s\n", line)
 			}
-			partial = partial[i+1:]
 		}
 	}
 	t := time.NewTicker(500 * time.Millisecond)
@@ -339,10 +377,24 @@ func tailConsole(path string, w io.Writer, stop <-chan struct{}) {
 	for {
 		select {
 		case <-stop:
-			flush()
-			return
+			read()
+			return ""
 		case <-t.C:
-			flush()
+			read()
+			var why string
+			switch {
+			case !booted && time.Since(start) > bootLimit:
+				why = fmt.Sprintf("no LAB line on the console after %s: the guest did not boot", bootLimit)
+			case open != "" && time.Since(openSince) > openLimit:
+				why = fmt.Sprintf("step %s still running %s after it began, past its own timeout: the guest is wedged", open, time.Since(openSince).Round(time.Second))
+			}
+			if why != "" {
+				kill()
+				// Drain what is left; QEMU is being killed.
+				<-stop
+				read()
+				return why
+			}
 		}
 	}
 }

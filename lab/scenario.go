@@ -228,8 +228,8 @@ func positiveDuration(s string) (time.Duration, error) {
 // Budget is how long the guest may spend on the scenario before the host
 // gives up on it: generous, since TCG emulation is slow, but finite.
 func (s Scenario) Budget() time.Duration {
-	perVersion := s.Settle + s.Duration + 3*time.Minute
-	return 3*time.Minute + time.Duration(len(s.Versions))*perVersion
+	perVersion := s.Settle + s.Duration + 2*time.Minute
+	return 2*time.Minute + time.Duration(len(s.Versions))*perVersion
 }
 
 // Env renders the scenario as shell variable assignments for the guest.
