@@ -103,10 +103,14 @@ type Change struct {
 
 // Breakdown is one figure compared in total and broken down by dimension.
 type Breakdown struct {
-	Metric     string      `json:"metric"`
-	Unit       string      `json:"unit"` // "ns/op" or "ns/s"
-	A          float64     `json:"a"`
-	B          float64     `json:"b"`
+	Metric string  `json:"metric"`
+	Unit   string  `json:"unit"` // "ns/op" or "ns/s"
+	A      float64 `json:"a"`
+	B      float64 `json:"b"`
+	// APerSec and BPerSec are the same totals per second of capture, for
+	// reference: they grow with the load, the per-operation figures do not.
+	APerSec    float64     `json:"a_per_s"`
+	BPerSec    float64     `json:"b_per_s"`
 	Change     Change      `json:"change"`
 	Dimensions []Dimension `json:"dimensions"`
 }
@@ -307,6 +311,7 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 			math.Abs(total.Delta) >= c.opt.MinChange*math.Min(tA, tB) && math.Abs(total.Delta) >= floor
 		if di == 0 {
 			bd.A, bd.B, bd.Change = tA, tB, total
+			bd.APerSec, bd.BPerSec = safeDiv(sum(allA), c.a.Seconds()), safeDiv(sum(allB), c.b.Seconds())
 		}
 		scale := math.Max(tA, tB)
 		for i := range rows {

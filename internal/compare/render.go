@@ -161,8 +161,13 @@ func orAbsent(s string) string {
 }
 
 func renderBreakdown(b *strings.Builder, bd *Breakdown, maxRows int) error {
-	fmt.Fprintf(b, "\n%s per %s: %s → %s (%s)\n", strings.ToUpper(bd.Metric), strings.TrimPrefix(bd.Unit, "ns/"),
+	per := strings.TrimPrefix(bd.Unit, "ns/")
+	fmt.Fprintf(b, "\n%s per %s: %s → %s (%s)", strings.ToUpper(bd.Metric), per,
 		fmtDur(bd.A), fmtDur(bd.B), changeSummary(bd.Change))
+	if per != "s" {
+		fmt.Fprintf(b, "; per second %s → %s", fmtDur(bd.APerSec), fmtDur(bd.BPerSec))
+	}
+	b.WriteString("\n")
 	for _, d := range bd.Dimensions {
 		if len(d.Rows) == 0 {
 			continue
@@ -302,9 +307,6 @@ func renderDevices(b *strings.Builder, devs []DeviceLatency, maxRows int) error 
 
 func changeSummary(ch Change) string {
 	s := moveText(ch.Ratio)
-	if ch.Ratio == 1 && ch.Delta == 0 {
-		s = "unchanged"
-	}
 	if ch.Tested {
 		s += fmt.Sprintf(", 95%% CI of change %s … %s", signedDur(ch.CI[0]), signedDur(ch.CI[1]))
 	}

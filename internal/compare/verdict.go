@@ -414,6 +414,8 @@ func moveText(ratio float64) string {
 	switch {
 	case math.IsInf(ratio, 1):
 		return "rose from zero"
+	case ratio > 0.995 && ratio < 1.005:
+		return "about the same"
 	case ratio >= 2:
 		return fmt.Sprintf("rose %.1fx", ratio)
 	case ratio >= 1:
