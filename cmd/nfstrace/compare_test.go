@@ -90,6 +90,7 @@ func TestCompareCommand(t *testing.T) {
 		t.Fatalf("%v\n%s", err, errb)
 	}
 	text := out.String()
+	t.Log("\n" + text)
 	for _, want := range []string{
 		"VERDICT", "above the block layer (lock)", "rwsem_down_write_slowpath ← down_write ← ext4_file_write_iter ← nfsd_vfs_write",
 		"in A: rwsem_down_write_failed ← call_rwsem_down_write_failed ← down_write ← ext4_file_write_iter ← … ← nfsd3_proc_write",
