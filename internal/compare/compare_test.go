@@ -66,6 +66,19 @@ func TestVerdicts(t *testing.T) {
 			significant: true, dimension: "wait site", key: "rwsem_down_write_slowpath", layer: LayerAboveBlock, lead: "kernel",
 		},
 		{
+			// A faster disk while the kernel's lock got slower: the disk
+			// did not cause the rise.
+			name: "lock rise while the device got faster",
+			change: func(sc *scenario) {
+				sc.seed = 11
+				sc.kernel = "6.12.9-cloud-amd64"
+				sc.svc = 100 * time.Microsecond
+				sc.sites[2].prob = 0.6
+				sc.sites[2].median = 15 * time.Millisecond
+			},
+			significant: true, dimension: "wait site", key: "rwsem_down_write_slowpath", layer: LayerAboveBlock, lead: "kernel",
+		},
+		{
 			name: "writeback throttling after a sysctl change",
 			change: func(sc *scenario) {
 				sc.seed = 5

@@ -106,7 +106,7 @@ func (c *comparison) verdict(res *Result) Verdict {
 	}
 
 	switch {
-	case dev != nil && (dSig || rSig || dt == nil || sameDirection(dt.Change.Delta, devLat.Delta)):
+	case dev != nil && deviceExplains(dt, rpc, dSig, rSig, devLat.Delta):
 		v.Significant = true
 		sa, sb := dev.SchedulerA, dev.SchedulerB
 		what := fmt.Sprintf("%s latency on %s: mean %s → %s per request (%s)", devLat.name, dev.Device, fmtDur(devLat.MeanA), fmtDur(devLat.MeanB), pText(devLat.P))
@@ -284,6 +284,19 @@ func bioBased(dev string) bool {
 
 func sameDirection(a, b float64) bool { return a*b > 0 }
 
+// deviceExplains reports whether a device latency change of delta can be
+// the cause: it moved the same way as the D-time (or, without a D-time
+// change, the request latency), or nothing else changed.
+func deviceExplains(dt, rpc *Breakdown, dSig, rSig bool, delta float64) bool {
+	switch {
+	case dSig:
+		return sameDirection(dt.Change.Delta, delta)
+	case rSig:
+		return sameDirection(rpc.Change.Delta, delta)
+	}
+	return true
+}
+
 // lead says what to look at first for time spent in class.
 func lead(res *Result, class string) string {
 	var kernel, sysctls, dirty, memory, sched []ConfigChange
@@ -310,6 +323,8 @@ func lead(res *Result, class string) string {
 		return strings.Join(s, ", ")
 	}
 	switch {
+	case class == ClassBlockIO && len(sched) > 0:
+		return "the IO scheduler change: " + describe(sched)
 	case class == ClassWriteback && len(dirty) > 0:
 		return "the dirty-page limits: " + describe(dirty)
 	case class == ClassReclaim && len(memory) > 0:
