@@ -134,12 +134,12 @@ func (c *comparison) verdict(res *Result) Verdict {
 		v.Cause = &Cause{Dimension: "wait site", Key: topSite.Key, Label: topSite.Label, Class: topSite.Class, Share: topSite.Share}
 		if AboveBlockLayer(topSite.Class) {
 			v.Layer = LayerAboveBlock
-			v.Summary = joinSentence(head, fmt.Sprintf("%.0f%% of the change is one wait site above the block layer (%s): %s; device latency did not change%s",
-				100*topSite.Share, topSite.Class, topSite.Label, deviceAside(res.Devices)))
+			v.Summary = joinSentence(head, fmt.Sprintf("%.0f%% of the change is one wait site above the block layer (%s): %s; %s%s",
+				100*topSite.Share, topSite.Class, topSite.Label, deviceState(v.DeviceChanged), deviceAside(res.Devices)))
 		} else {
 			v.Layer = LayerBlockIO
-			v.Summary = joinSentence(head, fmt.Sprintf("%.0f%% of the change is waiting for block IO at %s, but device latency did not change%s: more IO per operation, or IO on a device the tracer cannot see (dm, drbd)",
-				100*topSite.Share, topSite.Label, deviceAside(res.Devices)))
+			v.Summary = joinSentence(head, fmt.Sprintf("%.0f%% of the change is waiting for block IO at %s, but %s%s: more IO per operation, or IO on a device the tracer cannot see (dm, drbd)",
+				100*topSite.Share, topSite.Label, deviceState(v.DeviceChanged), deviceAside(res.Devices)))
 		}
 		v.Lead = lead(res, topSite.Class)
 	case rSig:
@@ -190,6 +190,14 @@ func (c *comparison) onlyNFSD() bool {
 		}
 	}
 	return n > 0
+}
+
+// deviceState says how device latency relates to a change it did not cause.
+func deviceState(changed bool) string {
+	if changed {
+		return "device latency changed, but the other way"
+	}
+	return "device latency did not change"
 }
 
 // deviceAside backs "device latency did not change" with the busiest
