@@ -79,6 +79,16 @@ func TestVerdicts(t *testing.T) {
 			significant: true, dimension: "wait site", key: "rwsem_down_write_slowpath", layer: LayerAboveBlock, lead: "kernel",
 		},
 		{
+			// Requests got slower without any thread in D: on CPU or in
+			// the network.
+			name: "request latency without D-state",
+			change: func(sc *scenario) {
+				sc.seed = 12
+				sc.base = map[string]time.Duration{"WRITE": 3 * time.Millisecond, "READ": 120 * time.Microsecond, "COMMIT": 80 * time.Microsecond, "GETATTR": 40 * time.Microsecond}
+			},
+			significant: true, dimension: "op", key: "v3 WRITE", layer: LayerRequest, lead: "configuration is the same",
+		},
+		{
 			name: "writeback throttling after a sysctl change",
 			change: func(sc *scenario) {
 				sc.seed = 5

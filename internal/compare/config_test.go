@@ -1,0 +1,89 @@
+package compare
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+func TestDiffConfig(t *testing.T) {
+	a := baseline().config()
+	b := baseline().config()
+	b.KernelRelease = "6.12.9-cloud-amd64"
+	b.Cmdline = "root=/dev/vda console=ttyS0 mitigations=off"
+	b.Devices = append(b.Devices, model.DeviceConfig{Name: "sdb", Scheduler: "none"})
+	b.Devices[0].Scheduler = "bfq"
+	b.Sysctls = map[string]string{"vm.dirty_ratio": "40", "vm.dirty_background_ratio": "10", "net.core.rmem_max": "4194304"}
+	b.NFSDThreads = 64
+	b.CPUs = 32
+	b.Backend.Name = "procfs"
+	got := map[string]ConfigChange{}
+	var order []string
+	for _, c := range diffConfig(a, b) {
+		got[c.Item] = c
+		order = append(order, c.Item)
+	}
+	want := map[string][2]string{
+		"kernel":                   {"6.1.0-27-cloud-amd64", "6.12.9-cloud-amd64"},
+		"cmdline":                  {"", "mitigations=off"},
+		"scheduler sda":            {"mq-deadline", "bfq"},
+		"device sdb":               {"", "present, none"},
+		"sysctl vm.dirty_ratio":    {"20", "40"},
+		"sysctl net.core.rmem_max": {"", "4194304"},
+		"nfsd threads":             {"8", "64"},
+		"cpus":                     {"2", "32"},
+		"backend":                  {"ebpf", "procfs"},
+	}
+	for item, ab := range want {
+		c, ok := got[item]
+		if !ok || c.A != ab[0] || c.B != ab[1] {
+			t.Errorf("%s: got %+v, want %q → %q", item, c, ab[0], ab[1])
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("changes %q, want only %d", order, len(want))
+	}
+	if order[0] != "kernel" {
+		t.Errorf("kernel not first: %q", order)
+	}
+	if d := diffConfig(a, a); len(d) != 0 {
+		t.Errorf("a configuration differs from itself: %+v", d)
+	}
+}
+
+func TestCaveats(t *testing.T) {
+	a, b := baseline(), baseline()
+	b.seed = 2
+	ca := a.capture("A")
+	// B: the procfs backend, no block or RPC rows, a probe missing, 3
+	// intervals.
+	cfg := b.config()
+	cfg.Backend = model.Backend{Name: "procfs", Probes: []model.Probe{{Name: "sched_switch", Status: model.ProbeUnavailable}}}
+	var snaps []*model.Snapshot
+	for _, s := range b.snapshots()[:3] {
+		s.Block, s.RPC = nil, nil
+		snaps = append(snaps, s)
+	}
+	cb := FromSnapshots("B", capture.Meta{Config: cfg}, snaps)
+	res, err := Compare(ca, cb, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(res.Caveats, "\n")
+	for _, want := range []string{
+		"different backends (A ebpf, B procfs)",
+		"probe sched_switch: attached in A, unavailable in B",
+		"no block-layer data (device latency from /proc/diskstats only) in B",
+		"no per-RPC latency data in B",
+		"B has 3 interval(s): too few to test",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("caveats lack %q:\n%s", want, all)
+		}
+	}
+	if res.Verdict.Significant || !strings.HasPrefix(res.Verdict.Summary, "No test possible") {
+		t.Errorf("verdict on untestable captures: %+v", res.Verdict)
+	}
+}
