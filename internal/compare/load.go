@@ -233,7 +233,7 @@ func (c *Capture) Add(s *model.Snapshot) {
 		}
 		si.ns += float64(d.Hist.SumNs)
 		si.devTime[d.Device] += float64(d.Hist.SumNs)
-		pk := profKey{d.Comm, strings.Join(normFrames(d.WaitSite), model.FrameSep), d.Device, d.Scheduler, d.Op}
+		pk := profKey{d.Comm, string(profileSite(d.WaitSite)), d.Device, d.Scheduler, d.Op}
 		h := c.prof[pk]
 		if h == nil {
 			h = &model.Hist{}
@@ -297,8 +297,9 @@ func (d *keyData) addSched(s string) {
 }
 
 // ProfileSnapshot returns the capture's D-state rows merged over the whole
-// capture into one snapshot, with wait sites reduced to function names
-// (offsets and compiler suffixes stripped), so that the off-CPU profiles of
+// capture into one snapshot, with wait sites reduced to function names and
+// modules (offsets, compiler suffixes and the generic scheduler and thread
+// entry frames stripped), so that the off-CPU profiles of
 // two kernels line up in `go tool pprof -diff_base`. It is what
 // report.WritePprof needs.
 func (c *Capture) ProfileSnapshot() *model.Snapshot {

@@ -32,6 +32,36 @@ func funcName(frame string) string {
 	return s
 }
 
+// moduleOf returns the module a frame names ("nfsd" in "nfsd_write+0x1f [nfsd]"), "" for the core kernel.
+func moduleOf(frame string) string {
+	f := strings.TrimSpace(frame)
+	if i := strings.LastIndexByte(f, '['); i > 0 && strings.HasSuffix(f, "]") {
+		return f[i+1 : len(f)-1]
+	}
+	return ""
+}
+
+// profileSite is a wait site as the off-CPU profile shows it: the frames of
+// normFrames, each with its module kept ("nfsd_vfs_write [nfsd]").
+func profileSite(site model.WaitSite) model.WaitSite {
+	raw := site.Frames()
+	mods := map[string]string{}
+	for _, f := range raw {
+		if m := moduleOf(f); m != "" {
+			mods[funcName(f)] = m
+		}
+	}
+	fns := normFrames(site)
+	out := make([]string, len(fns))
+	for i, fn := range fns {
+		out[i] = fn
+		if m := mods[fn]; m != "" {
+			out[i] = fn + " [" + m + "]"
+		}
+	}
+	return model.NewWaitSite(out)
+}
+
 // schedFrames are the frames on top of every sleeping task's stack: they say
 // that it slept, not why.
 var schedFrames = map[string]bool{

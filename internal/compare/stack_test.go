@@ -111,3 +111,11 @@ func TestLCS(t *testing.T) {
 		}
 	}
 }
+
+func TestProfileSite(t *testing.T) {
+	got := profileSite("__schedule;rwsem_down_write_slowpath+0x1f/0x80;ext4_file_write_iter.isra.0;nfsd_vfs_write+0x10/0x90 [nfsd];nfsd [nfsd];kthread")
+	want := model.WaitSite("rwsem_down_write_slowpath;ext4_file_write_iter;nfsd_vfs_write [nfsd]")
+	if got != want {
+		t.Errorf("profileSite = %q, want %q", got, want)
+	}
+}
