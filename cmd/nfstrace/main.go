@@ -33,6 +33,7 @@ func commands() []command {
 		{"top", "live view of nfsd threads, wait sites, operations and devices", runTop},
 		{"record", "record a capture file for later report and compare", runRecord},
 		{"report", "summarize a capture as tables, a time series, JSON or a pprof profile", runReport},
+		{"compare", "compare two captures: what changed and where the time went", runCompare},
 		{"check", "load the eBPF probes and say which attached and why", runCheck},
 		{"version", "print the version", runVersion},
 	}
