@@ -94,3 +94,26 @@ func rep(v uint64, n int) []uint64 {
 	}
 	return s
 }
+
+func TestNextBootDiffers(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		running, newest  string
+		bootLoader, want string
+		differs          bool
+	}{
+		{"nothing known", "6.1", "", "", "", false},
+		{"newest runs", "6.1", "6.1", "", "6.1", false},
+		{"newer installed", "4.4", "4.9", "", "4.9", true},
+		{"boot loader pins an older kernel", "4.9", "4.9", "4.4", "4.4", true},
+		{"boot loader boots the running one", "4.9", "5.10", "4.9", "4.9", false},
+	} {
+		c := Config{KernelRelease: tc.running, InstalledKernel: tc.newest, NextBootKernel: tc.bootLoader}
+		if got := c.NextBoot(); got != tc.want {
+			t.Errorf("%s: NextBoot() = %q, want %q", tc.name, got, tc.want)
+		}
+		if got := c.NextBootDiffers(); got != tc.differs {
+			t.Errorf("%s: NextBootDiffers() = %v, want %v", tc.name, got, tc.differs)
+		}
+	}
+}

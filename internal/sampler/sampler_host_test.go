@@ -252,8 +252,10 @@ func TestConfigFrom(t *testing.T) {
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("config\n got  %+v\n want %+v", c, want)
 	}
-	if c.NextBootDiffers() {
-		t.Error("next boot differs though the newest kernel runs")
+	// The newest kernel runs, but GRUB's saved entry boots 4.4 next: the
+	// incident's trap, which the header must warn about.
+	if !c.NextBootDiffers() || c.NextBoot() != "4.4.0-3-amd64" {
+		t.Errorf("NextBootDiffers() = %v, NextBoot() = %q; want true, 4.4.0-3-amd64", c.NextBootDiffers(), c.NextBoot())
 	}
 	// The config does not share memory with the static configuration.
 	st.Sysctls["vm.dirty_ratio"] = "40"
@@ -299,7 +301,7 @@ func opRate(ops []model.OpCount, proto, op string) float64 {
 
 func TestReplay49Busy(t *testing.T) {
 	cfg, snap := replay(t, "k4.9-nfsd-busy", nil)
-	if cfg.Hostname != "labstore1004" || cfg.KernelRelease != "4.9.0-0.bpo.3-amd64" || cfg.NextBootDiffers() ||
+	if cfg.Hostname != "labstore1004" || cfg.KernelRelease != "4.9.0-0.bpo.3-amd64" || !cfg.NextBootDiffers() ||
 		cfg.NextBootKernel != "4.4.0-3-amd64" || cfg.NextBootFrom != "grub saved_entry" ||
 		cfg.NFSDThreads != 64 || cfg.Backend.Name != "none" || len(cfg.Devices) != 5 {
 		t.Errorf("config %+v", cfg)
