@@ -14,7 +14,7 @@ import (
 const pfKthread = 0x00200000
 
 // defaultComm selects the nfsd kernel threads when no other target is given.
-var defaultComm = regexp.MustCompile(`^nfsd$`)
+const defaultComm = `^nfsd$`
 
 // statInfo is what target selection needs from /proc/PID/task/TID/stat.
 type statInfo struct {
@@ -54,7 +54,7 @@ func newSelector(o Options) selector {
 		s.pids[p] = true
 	}
 	if s.comm == nil && len(s.pids) == 0 {
-		s.comm, s.kthreadOnly = defaultComm, true
+		s.comm, s.kthreadOnly = regexp.MustCompile(defaultComm), true
 	}
 	return s
 }
