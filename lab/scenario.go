@@ -28,6 +28,7 @@ type Scenario struct {
 	Versions    []string      // NFS versions: "3", "4.0", "4.1", "4.2"
 	Duration    time.Duration // load per version
 	Settle      time.Duration // after starting nfstrace, before the load
+	TraceSlack  time.Duration // nfstrace's interval is Settle+Duration+TraceSlack
 	Device      string        // "virtio", "nullb" or "nullb-delay"
 	Scheduler   string        // IO scheduler of the device under the export; "" keeps the default
 	DelayMs     int           // nullb-delay: dm-delay's delay for reads and writes
@@ -63,6 +64,7 @@ func defaultScenario(name string) Scenario {
 		Versions:    []string{"3", "4.2"},
 		Duration:    20 * time.Second,
 		Settle:      5 * time.Second,
+		TraceSlack:  10 * time.Second,
 		Device:      "virtio",
 		NullbGB:     1,
 		Clients:     4,
@@ -143,6 +145,12 @@ func (s *Scenario) set(key, val string) error {
 			err = fmt.Errorf("negative")
 		}
 		return err
+	case "trace_slack":
+		s.TraceSlack, err = time.ParseDuration(val)
+		if err == nil && s.TraceSlack < 0 {
+			err = fmt.Errorf("negative")
+		}
+		return err
 	case "device":
 		if !contains(validDevices, val) {
 			return fmt.Errorf("%q: want %s", val, strings.Join(validDevices, ", "))
@@ -197,7 +205,7 @@ func (s *Scenario) set(key, val string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown key (want description, versions, duration, settle, device, scheduler, delay_ms, nullb_gb, nullb_params, sysctl, clients, nfsd_threads, mix, io_size, file_size, mount_options)")
+	return fmt.Errorf("unknown key (want description, versions, duration, settle, trace_slack, device, scheduler, delay_ms, nullb_gb, nullb_params, sysctl, clients, nfsd_threads, mix, io_size, file_size, mount_options)")
 }
 
 func contains(list []string, s string) bool {
@@ -228,7 +236,7 @@ func positiveDuration(s string) (time.Duration, error) {
 // Budget is how long the guest may spend on the scenario before the host
 // gives up on it: generous, since TCG emulation is slow, but finite.
 func (s Scenario) Budget() time.Duration {
-	perVersion := s.Settle + s.Duration + 2*time.Minute
+	perVersion := s.Settle + s.Duration + s.TraceSlack + 2*time.Minute
 	return 2*time.Minute + time.Duration(len(s.Versions))*perVersion
 }
 
@@ -240,6 +248,7 @@ func (s Scenario) Env() string {
 	kv("VERSIONS", strings.Join(s.Versions, " "))
 	kv("DURATION", strconv.Itoa(int(s.Duration.Seconds()+0.5)))
 	kv("SETTLE", strconv.Itoa(int(s.Settle.Seconds()+0.5)))
+	kv("TRACE_SLACK", strconv.Itoa(int(s.TraceSlack.Seconds()+0.5)))
 	kv("DEVICE", s.Device)
 	kv("SCHEDULER", s.Scheduler)
 	kv("DELAY_MS", strconv.Itoa(s.DelayMs))

@@ -229,15 +229,17 @@ run_version() { # SCENARIO VERSION OUT
 	step "$s/v$v/prepare" 600 $F load prepare "$mnt/v$v" "$o/prepare.json"
 	# nfstrace's interval covers the settle time, the load, and some slack
 	# for the load's start and final fsync under emulation.
-	secs=$((LAB_SETTLE + LAB_DURATION + 10))
+	secs=$((LAB_SETTLE + LAB_DURATION + LAB_TRACE_SLACK))
 	trace_start "$o" "$secs"
 	sleep "$LAB_SETTLE"
+	date +%s.%N >"$o/load.start"
 	cp /proc/net/rpc/nfsd "$o/nfsd.before"
 	cp /proc/diskstats "$o/diskstats.before"
 	timeout $((LAB_DURATION + 60)) $F sample_dstate "$o/dstate-stacks.txt" &
 	sampler=$!
 	step "$s/v$v/load" $((LAB_DURATION + 300)) $F load run "$mnt/v$v" "$o/load.json" "$LAB_DURATION"
 	cp /proc/net/rpc/nfsd "$o/nfsd.after"
+	date +%s.%N >"$o/load.end"
 	cp /proc/diskstats "$o/diskstats.after"
 	kill "$sampler" 2>/dev/null
 	step "$s/v$v/trace-wait" $((secs + 150)) $F wait_file "$o/top.rc"
