@@ -21,11 +21,12 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 	salvage := fs.Bool("salvage", false, "skip damaged frames instead of stopping at the first one")
 	alpha := fs.Float64("alpha", 0.01, "significance level of the tests")
 	rows := fs.Int("rows", 8, "rows per breakdown table")
+	lb := registerLastBoot(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(io.err, "usage: nfstrace compare A B [flags]\n\nA is the baseline (before), B the capture to explain (after).")
+		fmt.Fprintln(io.err, "usage: nfstrace compare A B [flags]\n       nfstrace compare --last-boot [--capture-dir DIR] [flags]\n\nA is the baseline (before), B the capture to explain (after).")
 		fs.PrintDefaults()
 	}
-	paths, err := parseFiles(fs, args, 2)
+	paths, err := lb.files(io, fs, args)
 	if err != nil {
 		return err
 	}
@@ -72,8 +73,8 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 	return nil
 }
 
-// parseFiles parses flags before, between and after n positional arguments.
-func parseFiles(fs *flag.FlagSet, args []string, n int) ([]string, error) {
+// parsePositional parses flags before, between and after positional arguments.
+func parsePositional(fs *flag.FlagSet, args []string) ([]string, error) {
 	var files []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -88,6 +89,11 @@ func parseFiles(fs *flag.FlagSet, args []string, n int) ([]string, error) {
 		files = append(files, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+	return files, nil
+}
+
+// checkFileCount wants exactly n positional arguments.
+func checkFileCount(fs *flag.FlagSet, files []string, n int) ([]string, error) {
 	if len(files) < n {
 		return nil, usageError{fmt.Sprintf("%s: %d capture files are required, got %d", fs.Name(), n, len(files))}
 	}

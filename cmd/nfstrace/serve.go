@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/serve"
+)
+
+// defaultCaptureDir is where serve keeps its captures and where compare
+// --last-boot looks for them (the systemd unit's StateDirectory).
+const defaultCaptureDir = "/var/lib/nfstrace"
+
+// runServe is the daemon: it samples like record, serves Prometheus metrics
+// and, with --capture-dir, keeps a rolling capture per boot and period. It
+// stops cleanly on SIGINT or SIGTERM (the capture is closed with its
+// footer) and starts a new capture file on SIGHUP.
+func runServe(ctx context.Context, io stdio, args []string) error {
+	fs := newFlagSet(io, "serve")
+	var sf sourceFlags
+	sf.register(fs)
+	listen := fs.String("listen", serve.DefaultListen, "address of the Prometheus metrics endpoint")
+	webConfig := fs.String("web.config.file", "", "exporter-toolkit web configuration file (TLS, basic auth)")
+	maxSites := fs.Int("max-wait-sites", 20, "wait sites with a label of their own; later ones are counted as \"other\"")
+	dir := fs.String("capture-dir", "", "keep rotating capture files in this directory (e.g. "+defaultCaptureDir+"; default: no captures)")
+	keep := fs.Duration("keep", 48*time.Hour, "delete captures that ended longer ago than this (0: keep)")
+	maxTotal := fs.String("max-total", "", "delete the oldest captures while all of them exceed this size, e.g. 2G (default: no limit)")
+	rotate := fs.Duration("rotate", time.Hour, "start a new capture file after this long")
+	bootID := fs.String("boot-id", "", "name captures after this boot ID instead of the running boot's (for tests)")
+	dropCaps := fs.Bool("drop-caps", true, "drop the capabilities no longer needed once the probes are attached")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usageError{fmt.Sprintf("serve: --log-level %q: want debug, info, warn or error", *logLevel)}
+	}
+	if *maxSites < 0 {
+		return usageError{fmt.Sprintf("serve: --max-wait-sites %d is negative", *maxSites)}
+	}
+	if *keep < 0 {
+		return usageError{fmt.Sprintf("serve: --keep %v is negative", *keep)}
+	}
+	if *rotate < time.Second {
+		return usageError{fmt.Sprintf("serve: --rotate %v is too short (minimum 1s)", *rotate)}
+	}
+	total, err := parseSize(*maxTotal)
+	if err != nil {
+		return usageError{fmt.Sprintf("serve: --max-total: %v", err)}
+	}
+	if strings.ContainsAny(*bootID, "/\x00") {
+		return usageError{fmt.Sprintf("serve: --boot-id %q cannot be part of a file name", *bootID)}
+	}
+	tg, err := sf.validate()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: lvl}))
+
+	src, err := sf.open(tg, log)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer src.Close()
+	cfg := src.Config()
+	log.Info("probes attached", "backend", cfg.Backend.Name, "detail", cfg.Backend.Detail,
+		"kernel", cfg.KernelRelease, "targets", cfg.Targets)
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reopen := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reopen <- struct{}{}:
+			default: // one pending reopen is enough
+			}
+		}
+	}()
+
+	opts := serve.Options{
+		Listen:        *listen,
+		WebConfigFile: *webConfig,
+		Version:       version,
+		MaxWaitSites:  *maxSites,
+		Reopen:        reopen,
+		Logger:        log,
+	}
+	if *dir != "" {
+		id := cfg.BootID
+		if *bootID != "" {
+			id = *bootID
+		}
+		opts.Capture = serve.RotateOptions{
+			Dir:      *dir,
+			Period:   *rotate,
+			Keep:     *keep,
+			MaxTotal: total,
+			Meta: capture.Meta{
+				ToolVersion: version,
+				BootID:      id,
+				Interval:    sf.interval,
+				MinDState:   sf.minDState,
+				Args:        append([]string{"serve"}, args...),
+				Config:      cfg,
+			},
+		}
+	}
+	srv, err := serve.New(src, opts)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if *dropCaps {
+		before, after, err := serve.DropCapabilities(serve.KeepCaps(cfg.Backend.Name))
+		if err != nil {
+			log.Warn("capabilities not dropped", "err", err)
+		} else {
+			log.Info("capabilities dropped", "before", strings.Join(serve.CapNames(before), ","),
+				"kept", strings.Join(serve.CapNames(after), ","))
+		}
+	}
+	log.Info("serving metrics", "address", srv.Addr().String(), "path", "/metrics", "capture_dir", *dir)
+	if err := srv.Run(ctx); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// bootIDPath holds the running boot's ID.
+const bootIDPath = "/proc/sys/kernel/random/boot_id"
+
+// lastBootFlags are compare's --last-boot and --capture-dir.
+type lastBootFlags struct {
+	on  *bool
+	dir *string
+}
+
+func registerLastBoot(fs *flag.FlagSet) *lastBootFlags {
+	return &lastBootFlags{
+		on:  fs.Bool("last-boot", false, "compare the last capture of the previous boot with this boot's newest, from serve's --capture-dir; no files"),
+		dir: fs.String("capture-dir", defaultCaptureDir, "with --last-boot: the directory serve keeps its captures in"),
+	}
+}
+
+// files parses compare's flags and returns the two captures to compare:
+// the two given, or with --last-boot the ones serve wrote before and after
+// the last reboot.
+func (lb *lastBootFlags) files(io stdio, fs *flag.FlagSet, args []string) ([]string, error) {
+	files, err := parsePositional(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if !*lb.on {
+		return checkFileCount(fs, files, 2)
+	}
+	if len(files) > 0 {
+		return nil, usageError{fmt.Sprintf("%s: --last-boot takes no capture files, got %q", fs.Name(), files[0])}
+	}
+	b, err := os.ReadFile(bootIDPath)
+	if err != nil {
+		return nil, fmt.Errorf("compare: current boot: %w", err)
+	}
+	prev, cur, err := serve.LastBoot(*lb.dir, strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("compare: %w", err)
+	}
+	fmt.Fprintf(io.err, "comparing the previous boot's last capture %s\n     with this boot's newest capture %s\n", prev.Path, cur.Path)
+	return []string{prev.Path, cur.Path}, nil
+}

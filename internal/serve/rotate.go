@@ -1,0 +1,321 @@
+package serve
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// Capture file names: nfstrace-BOOTID-START[.N].nfstrace, START in UTC as
+// 20060102T150405Z, N a sequence number when two files start in the same second.
+const (
+	filePrefix = "nfstrace-"
+	fileSuffix = ".nfstrace"
+	timeLayout = "20060102T150405Z"
+)
+
+// CaptureFile is one capture of a rotation directory, described by its name.
+type CaptureFile struct {
+	Path   string
+	BootID string
+	Start  time.Time
+	Seq    int
+	Size   int64
+	Mod    time.Time
+}
+
+// FileName returns the name of the capture a boot starts at start.
+func FileName(bootID string, start time.Time, seq int) string {
+	name := filePrefix + bootID + "-" + start.UTC().Format(timeLayout)
+	if seq > 0 {
+		name += "." + strconv.Itoa(seq)
+	}
+	return name + fileSuffix
+}
+
+// parseFileName reads a name FileName wrote; ok is false for other files.
+func parseFileName(name string) (bootID string, start time.Time, seq int, ok bool) {
+	if !strings.HasPrefix(name, filePrefix) || !strings.HasSuffix(name, fileSuffix) {
+		return "", time.Time{}, 0, false
+	}
+	s := strings.TrimSuffix(strings.TrimPrefix(name, filePrefix), fileSuffix)
+	i := strings.LastIndexByte(s, '-')
+	if i <= 0 {
+		return "", time.Time{}, 0, false
+	}
+	bootID, ts := s[:i], s[i+1:]
+	if j := strings.IndexByte(ts, '.'); j >= 0 {
+		n, err := strconv.Atoi(ts[j+1:])
+		if err != nil || n < 0 {
+			return "", time.Time{}, 0, false
+		}
+		seq, ts = n, ts[:j]
+	}
+	t, err := time.Parse(timeLayout, ts)
+	if err != nil {
+		return "", time.Time{}, 0, false
+	}
+	return bootID, t, seq, true
+}
+
+// ListCaptures returns the rotated captures in dir, oldest first (by start
+// time in the name, then sequence). Other files are ignored.
+func ListCaptures(dir string) ([]CaptureFile, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list captures: %w", err)
+	}
+	var files []CaptureFile
+	for _, e := range ents {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		boot, start, seq, ok := parseFileName(e.Name())
+		if !ok {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				continue // removed meanwhile
+			}
+			return nil, fmt.Errorf("list captures: %w", err)
+		}
+		files = append(files, CaptureFile{
+			Path: filepath.Join(dir, e.Name()), BootID: boot, Start: start, Seq: seq,
+			Size: info.Size(), Mod: info.ModTime(),
+		})
+	}
+	sort.Slice(files, func(i, j int) bool {
+		if !files[i].Start.Equal(files[j].Start) {
+			return files[i].Start.Before(files[j].Start)
+		}
+		return files[i].Seq < files[j].Seq
+	})
+	return files, nil
+}
+
+// LastBoot picks the two captures `nfstrace compare --last-boot` compares:
+// the newest capture of the boot before the current one (the newest capture
+// of any other boot) and the newest capture of the current boot.
+func LastBoot(dir, currentBootID string) (prev, cur CaptureFile, err error) {
+	if currentBootID == "" {
+		return prev, cur, errors.New("last boot: current boot ID unknown")
+	}
+	files, err := ListCaptures(dir)
+	if err != nil {
+		return prev, cur, err
+	}
+	var havePrev, haveCur bool
+	for _, f := range files { // oldest first: the last match is the newest
+		if f.BootID == currentBootID {
+			cur, haveCur = f, true
+		} else {
+			prev, havePrev = f, true
+		}
+	}
+	switch {
+	case !haveCur:
+		return prev, cur, fmt.Errorf("last boot: no capture of the current boot %s in %s (is nfstrace serve --capture-dir running?)", currentBootID, dir)
+	case !havePrev:
+		return prev, cur, fmt.Errorf("last boot: no capture of an earlier boot in %s", dir)
+	}
+	return prev, cur, nil
+}
+
+// RotateOptions configure a Rotator.
+type RotateOptions struct {
+	Dir string
+	// Period is how long one file covers; 0 means one hour.
+	Period time.Duration
+	// Keep deletes files that ended longer ago than this; 0 keeps them.
+	Keep time.Duration
+	// MaxTotal bounds the bytes of all captures in Dir, the open one
+	// included: the oldest go first. A file is also cut at a quarter of it
+	// so that the bound holds with several files. 0: no bound.
+	MaxTotal int64
+	// Meta is the metadata every file starts with; Start is set per file.
+	// Meta.BootID names the files.
+	Meta   capture.Meta
+	Logger *slog.Logger
+	// Now is the clock for the age limit; nil means time.Now.
+	Now func() time.Time
+}
+
+// Rotator writes snapshots to a capture file per boot and period in a
+// directory, and deletes the oldest captures beyond the age and size
+// limits. It is not safe for concurrent use.
+type Rotator struct {
+	o         RotateOptions
+	w         *capture.Writer
+	path      string
+	start     time.Time // first snapshot's start in the open file
+	lastPrune time.Time
+}
+
+// NewRotator checks the directory (creating it if needed) and prunes it.
+// No file is created before the first snapshot.
+func NewRotator(o RotateOptions) (*Rotator, error) {
+	if o.Dir == "" {
+		return nil, errors.New("rotate: no capture directory")
+	}
+	if o.Meta.BootID == "" {
+		return nil, errors.New("rotate: boot ID unknown")
+	}
+	if strings.ContainsAny(o.Meta.BootID, "/\x00") {
+		return nil, fmt.Errorf("rotate: boot ID %q cannot be part of a file name", o.Meta.BootID)
+	}
+	if o.Period <= 0 {
+		o.Period = time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("rotate: %w", err)
+	}
+	r := &Rotator{o: o}
+	if err := r.prune(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Path returns the open file, "" if none is open.
+func (r *Rotator) Path() string { return r.path }
+
+// Write appends a snapshot, opening a new file first when none is open, the
+// open one covers a full period, or the open one reached its size share.
+func (r *Rotator) Write(s *model.Snapshot) error {
+	if r.w != nil && s.End.Sub(r.start) > r.o.Period {
+		if err := r.Reopen(); err != nil {
+			return err
+		}
+	}
+	for try := 0; ; try++ {
+		if r.w == nil {
+			if err := r.open(s.Start); err != nil {
+				return err
+			}
+		}
+		err := r.w.WriteSnapshot(s)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, capture.ErrSizeLimit) || try > 0 {
+			return fmt.Errorf("rotate: write %s: %w", r.path, err)
+		}
+		if err := r.Reopen(); err != nil {
+			return err
+		}
+	}
+	if now := r.o.Now(); now.Sub(r.lastPrune) >= time.Minute {
+		return r.prune()
+	}
+	return nil
+}
+
+// Flush makes what was written durable.
+func (r *Rotator) Flush() error {
+	if r.w == nil {
+		return nil
+	}
+	if err := r.w.Flush(); err != nil {
+		return fmt.Errorf("rotate: flush %s: %w", r.path, err)
+	}
+	return nil
+}
+
+// Reopen closes the open file with its footer; the next Write starts a new one.
+func (r *Rotator) Reopen() error {
+	if r.w == nil {
+		return nil
+	}
+	err := r.w.Close()
+	r.o.Logger.Info("capture closed", "path", r.path, "snapshots", r.w.Stats().Snapshots, "bytes", r.w.Stats().Bytes)
+	r.w, r.path = nil, ""
+	if err != nil {
+		return fmt.Errorf("rotate: close: %w", err)
+	}
+	return r.prune()
+}
+
+// Close closes the open file with its footer.
+func (r *Rotator) Close() error { return r.Reopen() }
+
+func (r *Rotator) open(start time.Time) error {
+	if start.IsZero() {
+		start = r.o.Now()
+	}
+	meta := r.o.Meta
+	meta.Start = start
+	opts := capture.Options{}
+	if r.o.MaxTotal > 0 {
+		opts.MaxSize = r.o.MaxTotal / 4
+	}
+	for seq := 0; ; seq++ {
+		path := filepath.Join(r.o.Dir, FileName(meta.BootID, start, seq))
+		w, err := capture.Create(path, meta, opts)
+		if err != nil {
+			if _, serr := os.Lstat(path); serr == nil && seq < 1000 {
+				continue // a file of this boot started in the same second
+			}
+			return fmt.Errorf("rotate: %w", err)
+		}
+		r.w, r.path, r.start = w, path, start
+		r.o.Logger.Info("capture opened", "path", path)
+		return nil
+	}
+}
+
+// prune deletes the captures older than Keep, then the oldest ones while
+// all of them together exceed MaxTotal. The open file is never deleted.
+func (r *Rotator) prune() error {
+	now := r.o.Now()
+	r.lastPrune = now
+	if r.o.Keep <= 0 && r.o.MaxTotal <= 0 {
+		return nil
+	}
+	files, err := ListCaptures(r.o.Dir)
+	if err != nil {
+		return fmt.Errorf("rotate: %w", err)
+	}
+	var total int64
+	for _, f := range files {
+		total += f.Size
+	}
+	var errs []error
+	for _, f := range files {
+		if f.Path == r.path {
+			continue
+		}
+		old := r.o.Keep > 0 && now.Sub(f.Mod) > r.o.Keep
+		big := r.o.MaxTotal > 0 && total > r.o.MaxTotal
+		if !old && !big {
+			continue
+		}
+		if err := os.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("rotate: %w", err))
+			continue
+		}
+		total -= f.Size
+		why := "older than --keep"
+		if !old {
+			why = "over --max-total"
+		}
+		r.o.Logger.Info("capture deleted", "path", f.Path, "reason", why)
+	}
+	return errors.Join(errs...)
+}

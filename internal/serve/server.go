@@ -1,0 +1,205 @@
+// Package serve is the nfstrace daemon: it samples the host with a live
+// source, exposes the snapshots as Prometheus metrics and keeps rolling
+// capture files, one per boot and period, for `nfstrace compare --last-boot`.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// DefaultListen is where metrics are served unless told otherwise: the
+// loopback only, since the metrics name the host's kernel and wait sites.
+const DefaultListen = "127.0.0.1:9753"
+
+// Source yields one snapshot per interval; the live sampler satisfies it.
+type Source interface {
+	Config() model.Config
+	Next(ctx context.Context) (*model.Snapshot, error)
+}
+
+// Options configure a Server.
+type Options struct {
+	// Listen is the TCP address of the metrics endpoint.
+	Listen string
+	// WebConfigFile is an exporter-toolkit web configuration (TLS, basic
+	// auth); "" serves plain HTTP.
+	WebConfigFile string
+	// Version is the nfstrace version for nfstrace_info.
+	Version string
+	// MaxWaitSites bounds the wait-site label values, OtherSite aside.
+	MaxWaitSites int
+	// Capture, when its Dir is set, keeps rotating capture files. Its
+	// Meta.Config and Meta.BootID default to the source's.
+	Capture RotateOptions
+	// Reopen closes the current capture and starts a new one on every
+	// receive (SIGHUP).
+	Reopen <-chan struct{}
+	Logger *slog.Logger
+}
+
+// Server is the daemon: a listener, a collector and a rotator fed by one source.
+type Server struct {
+	src     Source
+	o       Options
+	ln      net.Listener
+	col     *Collector
+	reg     *prometheus.Registry
+	rot     *Rotator
+	httpSrv *http.Server
+}
+
+// New validates the web configuration, opens the capture directory and
+// listens; serving starts with Run.
+func New(src Source, o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Listen == "" {
+		o.Listen = DefaultListen
+	}
+	if o.WebConfigFile != "" {
+		if err := web.Validate(o.WebConfigFile); err != nil {
+			return nil, fmt.Errorf("web config %s: %w", o.WebConfigFile, err)
+		}
+	}
+	cfg := src.Config()
+	s := &Server{src: src, o: o, col: NewCollector(cfg, o.Version, o.MaxWaitSites), reg: prometheus.NewRegistry()}
+	if err := s.reg.Register(s.col); err != nil {
+		return nil, fmt.Errorf("register collector: %w", err)
+	}
+	// The daemon's own footprint, as every exporter shows it.
+	s.reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{Namespace: "nfstrace"}))
+	s.reg.MustRegister(collectors.NewGoCollector())
+
+	if o.Capture.Dir != "" {
+		ro := o.Capture
+		if ro.Meta.BootID == "" {
+			ro.Meta.BootID = cfg.BootID
+		}
+		if ro.Meta.Config.KernelRelease == "" {
+			ro.Meta.Config = cfg
+		}
+		ro.Meta.Config.BootID = ro.Meta.BootID
+		if ro.Logger == nil {
+			ro.Logger = o.Logger
+		}
+		rot, err := NewRotator(ro)
+		if err != nil {
+			return nil, err
+		}
+		s.rot = rot
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	s.ln = ln
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(o.Logger.Handler(), slog.LevelError)}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintln(w, "nfstrace: metrics at /metrics")
+	})
+	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return s, nil
+}
+
+// Addr is the address the metrics are served on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Collector is the server's metric collector.
+func (s *Server) Collector() *Collector { return s.col }
+
+// CapturePath is the capture file being written, "" if none.
+func (s *Server) CapturePath() string {
+	if s.rot == nil {
+		return ""
+	}
+	return s.rot.Path()
+}
+
+// Run serves metrics and samples until ctx ends, then closes the capture
+// with its footer and stops the HTTP server. A context ending is a clean
+// stop, not an error.
+func (s *Server) Run(ctx context.Context) error {
+	httpErr := make(chan error, 1)
+	go func() {
+		ws := false
+		flags := &web.FlagConfig{
+			WebListenAddresses: &[]string{s.ln.Addr().String()},
+			WebSystemdSocket:   &ws,
+			WebConfigFile:      &s.o.WebConfigFile,
+		}
+		err := web.Serve(s.ln, s.httpSrv, flags, s.o.Logger)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		httpErr <- err
+	}()
+	runErr := s.loop(ctx)
+	if s.rot != nil {
+		if err := s.rot.Close(); err != nil {
+			runErr = errors.Join(runErr, err)
+		}
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.httpSrv.Shutdown(shutCtx); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("http shutdown: %w", err))
+	}
+	if err := <-httpErr; err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("http: %w", err))
+	}
+	return runErr
+}
+
+func (s *Server) loop(ctx context.Context) error {
+	lastFlush := time.Now()
+	for {
+		snap, err := s.src.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				s.o.Logger.Info("stopping", "reason", context.Cause(ctx))
+				return nil
+			}
+			return fmt.Errorf("sample: %w", err)
+		}
+		s.col.Update(snap)
+		if s.rot == nil {
+			continue
+		}
+		select {
+		case <-s.o.Reopen:
+			s.o.Logger.Info("reopening capture")
+			if err := s.rot.Reopen(); err != nil {
+				return err
+			}
+		default:
+		}
+		if err := s.rot.Write(snap); err != nil {
+			return err
+		}
+		if now := time.Now(); now.Sub(lastFlush) >= time.Second {
+			if err := s.rot.Flush(); err != nil {
+				return err
+			}
+			lastFlush = now
+		}
+	}
+}
