@@ -43,10 +43,10 @@ func (fakeLabeler) device(dev uint32) string {
 }
 
 func (fakeLabeler) op(proto, op uint32) string {
-	if proto == protoNFS4 && op == 38 {
+	if proto == ProtoNFS4 && op == 38 {
 		return "v4 WRITE" // constant: the real labeler caches its labels
 	}
-	return opLabel(proto, op)
+	return ThreadOpName(proto, op)
 }
 
 func TestDecodeAndAggregate(t *testing.T) {
@@ -57,13 +57,13 @@ func TestDecodeAndAggregate(t *testing.T) {
 		want model.DEvent
 	}{
 		{
-			rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, protoNFS4, 38, "kworker/0:1"),
+			rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, ProtoNFS4, 38, "kworker/0:1"),
 			model.DEvent{Start: 1005, Dur: 2_000_000, TID: 42, PID: 40, Comm: "nfsd", Site: "io_schedule;folio_wait_bit_common",
 				WakerTID: 7, WakerComm: "kworker/0:1", Device: "loop0", Op: "v4 WRITE"},
 		},
 		{
 			// woken by no task: the waker comm of the idle task is not reported
-			rawEvent(6, 1_500_000, 43, 40, 0, "nfsd", "", -14, 0, protoNFS3, 6, "swapper/1"),
+			rawEvent(6, 1_500_000, 43, 40, 0, "nfsd", "", -14, 0, ProtoNFS3, 6, "swapper/1"),
 			model.DEvent{Start: 1006, Dur: 1_500_000, TID: 43, PID: 40, Comm: "nfsd", Site: UnknownSite,
 				Device: model.NotBlockIO, Op: "v3 READ"},
 		},
@@ -101,18 +101,19 @@ func TestOpLabels(t *testing.T) {
 		proto, op uint32
 		want      string
 	}{
-		{protoNFS3, 0, "v3 NULL"},
-		{protoNFS3, 21, "v3 COMMIT"},
-		{protoNFS3, 22, "v3 proc22"},
-		{protoNFS4, 53, "v4 SEQUENCE"},
-		{protoNFS4, 75, "v4 REMOVEXATTR"},
-		{protoNFS4, 1, "v4 op1"},
-		{protoNFS4, 1000, "v4 op1000"},
-		{protoUnknown, 5, ""},
+		{ProtoNFS3, 0, "v3 NULL"},
+		{ProtoNFS3, 21, "v3 COMMIT"},
+		{ProtoNFS3, 22, "v3 PROC_22"},
+		{ProtoNFS4, 53, "v4 SEQUENCE"},
+		{ProtoNFS4, 75, "v4 REMOVEXATTR"},
+		{ProtoNFS4, 0, "v4 COMPOUND"}, // inside a COMPOUND, between operations
+		{ProtoNFS4, 1, "v4 OP_1"},
+		{ProtoNFS4, 1000, "v4 OP_1000"},
+		{ProtoUnknown, 5, ""},
 	}
 	for _, tt := range tests {
-		if got := opLabel(tt.proto, tt.op); got != tt.want {
-			t.Errorf("opLabel(%d, %d) = %q, want %q", tt.proto, tt.op, got, tt.want)
+		if got := ThreadOpName(tt.proto, tt.op); got != tt.want {
+			t.Errorf("ThreadOpName(%d, %d) = %q, want %q", tt.proto, tt.op, got, tt.want)
 		}
 	}
 }
@@ -165,7 +166,7 @@ func TestParseStat(t *testing.T) {
 // buffer, emptied every 4096 events (model.DEvents are made once per
 // interval by Collect, see BenchmarkTake).
 func BenchmarkReader(b *testing.B) {
-	raw := rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, protoNFS4, 38, "kworker/0:1")
+	raw := rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, ProtoNFS4, 38, "kworker/0:1")
 	a := newAggregator(fakeLabeler{}, 4096)
 	var ev dEvent
 	b.ReportAllocs()
@@ -186,7 +187,7 @@ func BenchmarkReader(b *testing.B) {
 // BenchmarkTake measures turning a full interval of 4096 events into
 // model.DEvents, as Collect does once per interval.
 func BenchmarkTake(b *testing.B) {
-	raw := rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, protoNFS4, 38, "kworker/0:1")
+	raw := rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, ProtoNFS4, 38, "kworker/0:1")
 	a := newAggregator(fakeLabeler{}, 4096)
 	var ev dEvent
 	decodeEvent(raw, &ev)
