@@ -57,6 +57,9 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return usageError{fmt.Sprintf("serve: --max-total: %v", err)}
 	}
+	if total > 0 && total < 1<<20 {
+		return usageError{fmt.Sprintf("serve: --max-total %s is too small (minimum 1M)", *maxTotal)}
+	}
 	if strings.ContainsAny(*bootID, "/\x00") {
 		return usageError{fmt.Sprintf("serve: --boot-id %q cannot be part of a file name", *bootID)}
 	}
@@ -125,7 +128,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		if err != nil {
 			log.Warn("capabilities not dropped", "err", err)
 		} else {
-			log.Info("capabilities dropped", "before", strings.Join(serve.CapNames(before), ","),
+			log.Info("capabilities dropped", "effective_before", fmt.Sprintf("%#x", before),
 				"kept", strings.Join(serve.CapNames(after), ","))
 		}
 	}

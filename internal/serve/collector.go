@@ -239,8 +239,11 @@ const siteFrames = 3
 // ShortSite names a wait site by its innermost meaningful frames: function
 // names without offsets or modules, the generic scheduler frames on top
 // skipped, at most three joined by ";". An empty site is "unknown".
+// Short names make the label readable and merge sites that differ only in
+// their outer frames, which keeps the number of series small.
 func ShortSite(site model.WaitSite) string {
 	var fns []string
+	lastGeneric := ""
 	for _, f := range site.Frames() {
 		f = strings.TrimSpace(f)
 		if strings.HasPrefix(f, "[<") {
@@ -255,6 +258,7 @@ func ShortSite(site model.WaitSite) string {
 			continue
 		}
 		if len(fns) == 0 && schedulerFrame(f) {
+			lastGeneric = f
 			continue
 		}
 		fns = append(fns, f)
@@ -263,8 +267,8 @@ func ShortSite(site model.WaitSite) string {
 		}
 	}
 	if len(fns) == 0 {
-		if fr := site.Frames(); len(fr) > 0 && fr[0] != "" {
-			return strings.TrimSpace(fr[0])
+		if lastGeneric != "" {
+			return lastGeneric // only scheduler frames: the outermost
 		}
 		return "unknown"
 	}

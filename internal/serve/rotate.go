@@ -140,8 +140,8 @@ type RotateOptions struct {
 	// Keep deletes files that ended longer ago than this; 0 keeps them.
 	Keep time.Duration
 	// MaxTotal bounds the bytes of all captures in Dir, the open one
-	// included: the oldest go first. A file is also cut at a quarter of it
-	// so that the bound holds with several files. 0: no bound.
+	// included: a file is cut at a quarter of it, and the oldest files go
+	// while the closed ones take more than the rest. 0: no bound.
 	MaxTotal int64
 	// Meta is the metadata every file starts with; Start is set per file.
 	// Meta.BootID names the files.
@@ -261,10 +261,7 @@ func (r *Rotator) open(start time.Time) error {
 	}
 	meta := r.o.Meta
 	meta.Start = start
-	opts := capture.Options{}
-	if r.o.MaxTotal > 0 {
-		opts.MaxSize = r.o.MaxTotal / 4
-	}
+	opts := capture.Options{MaxSize: r.fileLimit()}
 	for seq := 0; ; seq++ {
 		path := filepath.Join(r.o.Dir, FileName(meta.BootID, start, seq))
 		w, err := capture.Create(path, meta, opts)
@@ -278,6 +275,14 @@ func (r *Rotator) open(start time.Time) error {
 		r.o.Logger.Info("capture opened", "path", path)
 		return nil
 	}
+}
+
+// fileLimit is the size at which a file is cut: a quarter of MaxTotal.
+func (r *Rotator) fileLimit() int64 {
+	if r.o.MaxTotal <= 0 {
+		return 0
+	}
+	return r.o.MaxTotal / 4
 }
 
 // prune deletes the captures older than Keep, then the oldest ones while
@@ -296,13 +301,23 @@ func (r *Rotator) prune() error {
 	for _, f := range files {
 		total += f.Size
 	}
+	// Leave room for the open file to grow to its limit (MaxTotal/4), so
+	// that all the files together stay within MaxTotal.
+	limit := r.o.MaxTotal - r.fileLimit()
+	if r.path != "" {
+		for _, f := range files {
+			if f.Path == r.path {
+				limit += f.Size
+			}
+		}
+	}
 	var errs []error
 	for _, f := range files {
 		if f.Path == r.path {
 			continue
 		}
 		old := r.o.Keep > 0 && now.Sub(f.Mod) > r.o.Keep
-		big := r.o.MaxTotal > 0 && total > r.o.MaxTotal
+		big := r.o.MaxTotal > 0 && total > limit
 		if !old && !big {
 			continue
 		}
