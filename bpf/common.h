@@ -51,15 +51,27 @@ static __always_inline __u32 hist_bucket(__u64 v)
 }
 
 /*
+ * hist_slot returns v's bucket as an index the verifier can prove is inside
+ * slots[]. clang proves hist_bucket() <= 63 and drops a plain "& 63"; the 6.1
+ * verifier cannot follow that proof through the clamp ("unbounded memory
+ * access"), so the empty asm hides the value from clang and the mask stays.
+ */
+static __always_inline __u64 hist_slot(__u64 v)
+{
+	__u64 b = hist_bucket(v);
+
+	asm volatile("" : "+r"(b));
+	return b & (HIST_SLOTS - 1);
+}
+
+/*
  * hist_add records v in h. Counters use atomic adds, so the same entry may be
  * updated from any CPU. The maximum is a plain compare-and-store: two CPUs
  * racing can lose the smaller of two new maxima only, never corrupt it.
  */
 static __always_inline void hist_add(struct hist *h, __u64 v)
 {
-	__u32 b = hist_bucket(v);
-
-	__sync_fetch_and_add(&h->slots[b & (HIST_SLOTS - 1)], 1);
+	__sync_fetch_and_add(&h->slots[hist_slot(v)], 1);
 	__sync_fetch_and_add(&h->count, 1);
 	__sync_fetch_and_add(&h->sum_ns, v);
 	if (v > h->max_ns)

@@ -211,7 +211,7 @@ struct {
 /* hist_add_cpu is hist_add for a histogram only this CPU updates. */
 static __always_inline void hist_add_cpu(struct hist *h, __u64 v)
 {
-	h->slots[hist_bucket(v) & (HIST_SLOTS - 1)]++;
+	h->slots[hist_slot(v)]++;
 	h->count++;
 	h->sum_ns += v;
 	if (v > h->max_ns)

@@ -217,24 +217,6 @@ static __always_inline int start_rpc(struct svc_rqst___nfst *rqst)
 	return 1;
 }
 
-/*
- * rpc_hist_add is hist_add of common.h with a mask the compiler cannot drop:
- * clang proves hist_bucket() <= 63 and removes "& 63", and the 6.1 verifier
- * cannot follow that proof through the clamp ("R3 unbounded memory access").
- */
-static __always_inline void rpc_hist_add(struct hist *h, __u64 v)
-{
-	__u64 b = hist_bucket(v);
-
-	asm volatile("" : "+r"(b));
-	b &= HIST_SLOTS - 1;
-	__sync_fetch_and_add(&h->slots[b], 1);
-	__sync_fetch_and_add(&h->count, 1);
-	__sync_fetch_and_add(&h->sum_ns, v);
-	if (v > h->max_ns)
-		h->max_ns = v;
-}
-
 static __always_inline void record(struct rpc_key *k, __u64 ns, __u32 slot)
 {
 	struct hist *h;
@@ -245,7 +227,7 @@ static __always_inline void record(struct rpc_key *k, __u64 ns, __u32 slot)
 		count(CNT_FULL);
 		return;
 	}
-	rpc_hist_add(h, ns);
+	hist_add(h, ns);
 	count(slot);
 }
 
