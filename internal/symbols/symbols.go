@@ -97,6 +97,9 @@ func Parse(r io.Reader) (*Table, error) {
 		default:
 			continue
 		}
+		if sectionMarker(name) {
+			continue
+		}
 		if len(name) > 0xffff {
 			return nil, fmt.Errorf("line %d: symbol name too long", lineNo)
 		}
@@ -135,6 +138,19 @@ func Parse(r io.Reader) (*Table, error) {
 		return cmp.Compare(a.nameOff, b.nameOff)
 	})
 	return t, nil
+}
+
+// sectionMarker reports whether name marks a section boundary rather than
+// naming a function ("__sched_text_start", "_stext"). A marker shares its
+// address with the section's first function, which must win: on Debian's 6.1
+// stacks through schedule() otherwise read "__sched_text_start".
+func sectionMarker(name []byte) bool {
+	switch string(name) {
+	case "_text", "_stext", "_etext", "_sinittext", "_einittext":
+		return true
+	}
+	return bytes.HasPrefix(name, []byte("__")) &&
+		(bytes.HasSuffix(name, []byte("_text_start")) || bytes.HasSuffix(name, []byte("_text_end")))
 }
 
 // nextField splits off the first field of b separated by spaces or tabs.
