@@ -63,7 +63,7 @@ func defaultScenario(name string) Scenario {
 		Name:        name,
 		Versions:    []string{"3", "4.2"},
 		Duration:    20 * time.Second,
-		Settle:      5 * time.Second,
+		Settle:      15 * time.Second,
 		TraceSlack:  10 * time.Second,
 		Device:      "virtio",
 		NullbGB:     1,
