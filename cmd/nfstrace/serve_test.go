@@ -189,20 +189,6 @@ func hasLabels(m *dto.Metric, match map[string]string) bool {
 	return true
 }
 
-// labelNames lists the label names of a family's series, sorted, or "" for a
-// family with no series.
-func labelNames(mf *dto.MetricFamily) string {
-	if len(mf.GetMetric()) == 0 {
-		return ""
-	}
-	var names []string
-	for _, lp := range mf.GetMetric()[0].GetLabel() {
-		names = append(names, lp.GetName())
-	}
-	sort.Strings(names)
-	return strings.Join(names, ",")
-}
-
 // serveLoop is a loop device over a file in /dev/shm, removed at cleanup.
 func serveLoop(t *testing.T) (dev, name string) {
 	t.Helper()
