@@ -181,9 +181,7 @@ func (c *Collector) Update(s *model.Snapshot) {
 		acc.ThreadsWoken += p.ThreadsWoken
 		c.pools[p.ID] = acc
 	}
-	if s.Host.NFSD.Running || s.Host.NFSD.Threads > 0 {
-		c.threads = s.Host.NFSD.Threads
-	}
+	c.threads = s.Host.NFSD.Threads
 	c.threadsInD = s.Host.NFSD.ThreadsInD
 	c.stats.Events += s.Stats.Events
 	c.stats.Lost += s.Stats.Lost

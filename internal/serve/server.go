@@ -138,6 +138,10 @@ func (s *Server) CapturePath() string {
 // with its footer and stops the HTTP server. A context ending is a clean
 // stop, not an error.
 func (s *Server) Run(ctx context.Context) error {
+	// A failing HTTP server (a TLS certificate that cannot be read, say)
+	// stops the daemon rather than leaving it sampling unseen.
+	loopCtx, stopLoop := context.WithCancelCause(ctx)
+	defer stopLoop(nil)
 	httpErr := make(chan error, 1)
 	go func() {
 		ws := false
@@ -150,9 +154,13 @@ func (s *Server) Run(ctx context.Context) error {
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
+		if err != nil {
+			err = fmt.Errorf("http: %w", err)
+			stopLoop(err)
+		}
 		httpErr <- err
 	}()
-	runErr := s.loop(ctx)
+	runErr := s.loop(loopCtx)
 	if s.rot != nil {
 		if err := s.rot.Close(); err != nil {
 			runErr = errors.Join(runErr, err)
@@ -164,7 +172,7 @@ func (s *Server) Run(ctx context.Context) error {
 		runErr = errors.Join(runErr, fmt.Errorf("http shutdown: %w", err))
 	}
 	if err := <-httpErr; err != nil {
-		runErr = errors.Join(runErr, fmt.Errorf("http: %w", err))
+		runErr = errors.Join(runErr, err)
 	}
 	return runErr
 }
