@@ -276,7 +276,8 @@ func TestServeScrapeEBPF(t *testing.T) {
 	if err := os.WriteFile("/sys/block/"+name+"/queue/scheduler", []byte("mq-deadline"), 0); err != nil {
 		testenv.Skip(t, "mq-deadline not available on "+name+": "+err.Error())
 	}
-	d := startServe(t, "--backend", "ebpf", "--all", "--interval", "200ms", "--drop-caps=false")
+	// --min-dstate 1us: every D-state wait is also sent through the ring buffer.
+	d := startServe(t, "--backend", "ebpf", "--all", "--interval", "200ms", "--drop-caps=false", "--min-dstate", "1us")
 	_, before := d.waitSnapshots(1)
 
 	const writes = 2000
@@ -313,8 +314,10 @@ func TestServeScrapeEBPF(t *testing.T) {
 	if n := len(after["nfstrace_dstate_seconds_total"].GetMetric()); n > 21 {
 		t.Errorf("%d wait-site series, want at most 20 + other", n)
 	}
-	if ev := sumValues(after, "nfstrace_tracer_events_total", nil); ev == 0 {
-		t.Error("nfstrace_tracer_events_total is 0 with --all under IO")
+	ev := sumValues(after, "nfstrace_tracer_events_total", nil) - sumValues(before, "nfstrace_tracer_events_total", nil)
+	lost := sumValues(after, "nfstrace_tracer_lost_events_total", nil) - sumValues(before, "nfstrace_tracer_lost_events_total", nil)
+	if ev+lost < bioWaits {
+		t.Errorf("events %v + lost %v, want at least the %v submit_bio_wait waits (--min-dstate 1us)", ev, lost, bioWaits)
 	}
 	if cpu := sumValues(after, "nfstrace_tracer_cpu_seconds_total", nil); cpu <= 0 {
 		t.Error("nfstrace_tracer_cpu_seconds_total is 0")
