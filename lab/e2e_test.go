@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,14 +23,6 @@ import (
 // baseline on v3 and v4.2, a slow device (D-state in nfsd), and a scheduler
 // other than the default. NFSTRACE_LAB_SCENARIOS=all runs every scenario.
 var e2eScenarios = []string{"baseline", "slow-device", "sched-kyber"}
-
-// labRuns boots each kernel once (in parallel) and shares the results
-// between the checks, so that every check failing names itself.
-type labRuns struct {
-	once    sync.Once
-	results map[string]*lab.Result
-	err     error
-}
 
 // TestLab runs nfstrace against real nfsd in the lab guest on Debian's 6.1
 // and 6.12 kernels. It takes minutes (it builds the guest on the first run),

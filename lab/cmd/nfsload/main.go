@@ -121,7 +121,7 @@ func parseMix(s string) ([]weighted, error) {
 		op, w, ok := strings.Cut(strings.TrimSpace(f), ":")
 		n, err := strconv.Atoi(w)
 		if !ok || err != nil || n < 0 {
-			return nil, fmt.Errorf("-mix %q: want op:weight,...", s)
+			return nil, fmt.Errorf("-mix %q: want a list of op:weight", s)
 		}
 		known := false
 		for _, k := range knownOps {

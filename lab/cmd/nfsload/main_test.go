@@ -1,0 +1,79 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/testenv"
+)
+
+func TestParseMix(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    string
+		wantErr string
+	}{
+		{in: "write:3,commit:1,read:0", want: "write:3 commit:1"},
+		{in: " lookup:2 ", want: "lookup:2"},
+		{in: "write:x", wantErr: "want a list of op:weight"},
+		{in: "write", wantErr: "want a list of op:weight"},
+		{in: "write:-1", wantErr: "want a list of op:weight"},
+		{in: "fsync:1", wantErr: `unknown operation "fsync"`},
+		{in: "read:0", wantErr: "no operation with a positive weight"},
+	}
+	for _, tt := range tests {
+		m, err := parseMix(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("parseMix(%q) err = %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		var got []string
+		for _, w := range m {
+			got = append(got, w.op+":"+string(rune('0'+w.weight)))
+		}
+		if err != nil || strings.Join(got, " ") != tt.want {
+			t.Errorf("parseMix(%q) = %v, %v; want %s", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"4096": 4096, "64k": 64 << 10, "8M": 8 << 20, "1g": 1 << 30} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "k", "-1", "1x"} {
+		if _, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q): no error", in)
+		}
+	}
+}
+
+// A worker on a local directory: prepare, then the mix for a moment.
+func TestWorkerLocal(t *testing.T) {
+	dir := t.TempDir()
+	c := config{dir: dir, clients: 1, duration: 200 * time.Millisecond, ioSize: 4096, fileSize: 16384,
+		names: 3, worker: 0, phase: "all", seed: 1,
+		mix: []weighted{{"write", 1}, {"commit", 1}, {"getattr", 1}, {"lookup", 1}}}
+	r, err := worker(c)
+	if err != nil {
+		testenv.Skip(t, "O_DIRECT on the temp dir: "+err.Error())
+	}
+	for _, op := range []string{"write", "commit", "getattr", "lookup"} {
+		if r.Ops[op] == 0 {
+			t.Errorf("no %s done: %+v", op, r)
+		}
+	}
+	if len(r.Errors) != 0 {
+		t.Errorf("errors: %+v", r)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "client0", "data")); err != nil || fi.Size() != 16384 {
+		t.Errorf("data file: %v %v", fi, err)
+	}
+}
