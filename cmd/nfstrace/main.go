@@ -34,6 +34,7 @@ func commands() []command {
 		{"record", "record a capture file for later report and compare", runRecord},
 		{"report", "summarize a capture as tables, a time series, JSON or a pprof profile", runReport},
 		{"compare", "compare two captures: what changed and where the time went", runCompare},
+		{"serve", "daemon: Prometheus metrics and rolling captures across reboots", runServe},
 		{"check", "load the eBPF probes and say which attached and why", runCheck},
 		{"version", "print the version", runVersion},
 	}
