@@ -398,7 +398,7 @@ func buildWaitSites(window []*model.Snapshot, sec float64) []WaitSiteRow {
 	rows := make([]WaitSiteRow, 0, len(order))
 	for _, k := range order {
 		a := acc[k]
-		fr := shortFrames(k.site)
+		fr := ShortFrames(k.site)
 		r := WaitSiteRow{
 			Site:        k.site,
 			Short:       shortStack(fr, 0, 0),
@@ -671,7 +671,7 @@ func buildDGroups(groups []model.TaskGroup) []DGroupRow {
 	for _, g := range groups {
 		r := DGroupRow{Comm: g.Comm, WaitChan: g.WaitChan, Stack: g.Stack, Count: g.Count}
 		if g.Stack != "" {
-			r.frames = shortFrames(g.Stack)
+			r.frames = ShortFrames(g.Stack)
 		} else if g.WaitChan != "" {
 			r.frames = []string{g.WaitChan}
 		}

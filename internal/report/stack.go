@@ -86,11 +86,11 @@ var outerGeneric = map[string]bool{
 // limit (a file or a pipe); JSON keeps them all.
 const textMaxFrames = 6
 
-// shortFrames returns the frames of a wait site worth reading: function
+// ShortFrames returns the frames of a wait site worth reading: function
 // names without offsets or modules, with the generic scheduler frames at the
 // inner end and the thread-entry frames at the outer end removed. It never
 // returns an empty list for a non-empty site.
-func shortFrames(site model.WaitSite) []string {
+func ShortFrames(site model.WaitSite) []string {
 	raw := site.Frames()
 	fns := make([]string, 0, len(raw))
 	for _, f := range raw {

@@ -44,9 +44,9 @@ func TestShortFrames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := shortFrames(tt.site)
+			got := ShortFrames(tt.site)
 			if !slices.Equal(got, tt.want) {
-				t.Errorf("shortFrames = %q, want %q", got, tt.want)
+				t.Errorf("ShortFrames = %q, want %q", got, tt.want)
 			}
 		})
 	}

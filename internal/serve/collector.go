@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"github.com/nfstrace/nfstrace/internal/report"
 	"math"
 	"sort"
 	"strconv"
@@ -240,52 +241,14 @@ const siteFrames = 3
 // Short names make the label readable and merge sites that differ only in
 // their outer frames, which keeps the number of series small.
 func ShortSite(site model.WaitSite) string {
-	var fns []string
-	lastGeneric := ""
-	for _, f := range site.Frames() {
-		f = strings.TrimSpace(f)
-		if strings.HasPrefix(f, "[<") {
-			if i := strings.Index(f, "] "); i >= 0 {
-				f = f[i+2:]
-			}
-		}
-		if i := strings.IndexAny(f, "+ "); i > 0 {
-			f = f[:i]
-		}
-		if f == "" {
-			continue
-		}
-		if len(fns) == 0 && schedulerFrame(f) {
-			lastGeneric = f
-			continue
-		}
-		fns = append(fns, f)
-		if len(fns) == siteFrames {
-			break
-		}
-	}
+	fns := report.ShortFrames(site)
 	if len(fns) == 0 {
-		if lastGeneric != "" {
-			return lastGeneric // only scheduler frames: the outermost
-		}
 		return "unknown"
 	}
+	if len(fns) > siteFrames {
+		fns = fns[:siteFrames]
+	}
 	return strings.Join(fns, ";")
-}
-
-// schedulerFrame reports frames that say a task slept, not why.
-func schedulerFrame(fn string) bool {
-	if i := strings.IndexByte(fn, '.'); i > 0 {
-		fn = fn[:i] // finish_task_switch.isra.0
-	}
-	switch fn {
-	case "__schedule", "schedule", "schedule_timeout", "schedule_preempt_disabled",
-		"schedule_hrtimeout", "schedule_hrtimeout_range", "schedule_hrtimeout_range_clock",
-		"__switch_to", "__switch_to_asm", "context_switch", "finish_task_switch",
-		"preempt_schedule_common":
-		return true
-	}
-	return false
 }
 
 // Describe sends the descriptors of every metric the collector can send.
