@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"github.com/nfstrace/nfstrace/internal/report"
 	"math"
 	"sort"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/report"
 )
 
 // OtherSite is the wait-site label of the D-state time of every site that
