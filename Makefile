@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 # The whole suite, privileged tests included, must stay well inside CI's 90 minutes.
 TESTFLAGS ?= -count=1 -timeout 60m
 
-.PHONY: all build test bench generate lint fuzz lab clean
+.PHONY: all build test bench generate lint lab clean
 
 all: build
 
@@ -30,6 +30,13 @@ lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+# Builds (cached in ~/.cache/nfstrace/lab) and boots the real-nfsd guests on
+# Debian's 6.1 and 6.12 kernels and runs every scenario; needs root and QEMU.
+# LABFLAGS="-kernels 6.12 -scenarios baseline" narrows it.
+LABFLAGS ?= -parallel -scenarios all
+lab:
+	$(GO) run ./lab/cmd/nfstrace-lab run $(LABFLAGS)
 
 clean:
 	rm -rf bin
