@@ -301,6 +301,14 @@ func deviceExplains(dt, rpc *Breakdown, dSig, rSig bool, delta float64) bool {
 		return sameDirection(dt.Change.Delta, delta)
 	case rSig:
 		return sameDirection(rpc.Change.Delta, delta)
+	// Neither moved significantly: a device can still lead, but only one
+	// that moved the way the time did. A disk that got faster while the
+	// D-time rose explains nothing (lab: writeback throttling on 6.1 cut
+	// the device's service time while nfsd waited longer).
+	case dt != nil && dt.Change.Delta != 0:
+		return sameDirection(dt.Change.Delta, delta)
+	case rpc != nil && rpc.Change.Delta != 0:
+		return sameDirection(rpc.Change.Delta, delta)
 	}
 	return true
 }
