@@ -316,8 +316,12 @@ func TestServeScrapeEBPF(t *testing.T) {
 	}
 	ev := sumValues(after, "nfstrace_tracer_events_total", nil) - sumValues(before, "nfstrace_tracer_events_total", nil)
 	lost := sumValues(after, "nfstrace_tracer_lost_events_total", nil) - sumValues(before, "nfstrace_tracer_lost_events_total", nil)
-	if ev+lost < bioWaits {
-		t.Errorf("events %v + lost %v, want at least the %v submit_bio_wait waits (--min-dstate 1us)", ev, lost, bioWaits)
+	// Every wait of at least --min-dstate (1us) becomes an event or is
+	// counted lost. The waits counter also holds the shorter ones: on a
+	// tmpfs-backed loop device a few submit_bio_wait sleeps end within a
+	// microsecond (42 of 10371 in one run), hence the 1% allowance.
+	if ev+lost < 0.99*bioWaits {
+		t.Errorf("events %v + lost %v, want at least 99%% of the %v submit_bio_wait waits (--min-dstate 1us)", ev, lost, bioWaits)
 	}
 	if cpu := sumValues(after, "nfstrace_tracer_cpu_seconds_total", nil); cpu <= 0 {
 		t.Error("nfstrace_tracer_cpu_seconds_total is 0")
