@@ -148,6 +148,8 @@ type SchedChange struct {
 
 // Host is the procfs/sysfs view of the host over one interval.
 type Host struct {
+	// Uptime is the time since boot at the end of the interval.
+	Uptime   time.Duration `json:"uptime_ns,omitempty"`
 	Load     Load          `json:"load"`
 	NFSD     NFSD          `json:"nfsd"`
 	Devices  []Device      `json:"devices"`

@@ -54,11 +54,13 @@ type Header struct {
 	InstalledKernel string `json:"installed_kernel,omitempty"`
 	// NextBootKernel is what the next boot runs (the boot loader's choice, else
 	// the newest kernel in /boot); NextBootDiffers says it is not the running one.
-	NextBootKernel  string `json:"next_boot_kernel,omitempty"`
-	NextBootDiffers bool   `json:"next_boot_differs"`
-	Backend         string `json:"backend"`
-	BackendDetail   string `json:"backend_detail"`
-	Targets         string `json:"targets"`
+	NextBootKernel string `json:"next_boot_kernel,omitempty"`
+	// UptimeSec is the host's time since boot at the end of the window.
+	UptimeSec       float64 `json:"uptime_sec,omitempty"`
+	NextBootDiffers bool    `json:"next_boot_differs"`
+	Backend         string  `json:"backend"`
+	BackendDetail   string  `json:"backend_detail"`
+	Targets         string  `json:"targets"`
 	// Events and Lost are summed over the window; TracerCPU is the tracer's
 	// own CPU time as a fraction of one CPU over the window.
 	Events    uint64  `json:"events"`
@@ -325,6 +327,9 @@ func buildHeader(cfg model.Config, window []*model.Snapshot, sec float64) Header
 		Backend:         cfg.Backend.Name,
 		BackendDetail:   cfg.Backend.Detail,
 		Targets:         cfg.Targets,
+	}
+	if n := len(window); n > 0 {
+		h.UptimeSec = window[n-1].Host.Uptime.Seconds()
 	}
 	var cpu time.Duration
 	for _, s := range window {

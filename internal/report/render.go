@@ -69,6 +69,9 @@ func (f *Frame) headLines(l Layout) []string {
 	}
 	h := &f.Header
 	first := fmt.Sprintf("%s — %s  kernel %s", title, orDash(h.Host), orDash(h.Kernel))
+	if h.UptimeSec > 0 {
+		first += "  up " + fmtUptime(h.UptimeSec)
+	}
 	stats := fmt.Sprintf("  lost %s  window %s", fmtCount(float64(h.Lost)), fmtSeconds(f.WindowSec))
 	var lines []string
 	if h.NextBootDiffers {
@@ -479,4 +482,17 @@ func fitSections(secs []section, height int) []string {
 		}
 	}
 	return out
+}
+
+// fmtUptime renders a time since boot coarsely: "3d 4h", "5h 12m", "12m".
+func fmtUptime(sec float64) string {
+	m := int64(sec) / 60
+	d, h := m/(24*60), m/60%24
+	switch {
+	case d > 0:
+		return fmt.Sprintf("%dd %dh", d, h)
+	case h > 0:
+		return fmt.Sprintf("%dh %dm", h, m%60)
+	}
+	return fmt.Sprintf("%dm", m)
 }

@@ -319,3 +319,17 @@ func TestNewFrameClockStep(t *testing.T) {
 		}
 	}
 }
+
+func TestFmtUptime(t *testing.T) {
+	for _, tc := range []struct {
+		sec  float64
+		want string
+	}{
+		{59, "0m"}, {60, "1m"}, {3599, "59m"}, {3600, "1h 0m"}, {5*3600 + 12*60 + 5, "5h 12m"},
+		{86400, "1d 0h"}, {3*86400 + 4*3600 + 59*60, "3d 4h"},
+	} {
+		if got := fmtUptime(tc.sec); got != tc.want {
+			t.Errorf("fmtUptime(%v) = %q, want %q", tc.sec, got, tc.want)
+		}
+	}
+}

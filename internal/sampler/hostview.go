@@ -58,6 +58,7 @@ func HostView(prev, cur *host.Sample, elapsed time.Duration, end time.Time) mode
 	}
 	secs := elapsed.Seconds()
 	h := model.Host{
+		Uptime: cur.Uptime,
 		Load: model.Load{
 			Avg1: cur.Load.Load1, Avg5: cur.Load.Load5, Avg15: cur.Load.Load15,
 			Running: cur.ProcsRunning,
