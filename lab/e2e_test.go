@@ -79,16 +79,26 @@ func TestLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("build:\n%s", log.String())
+	// serve is checked in the same boots, after the scenarios, scraped from
+	// inside the guest; promtool (Debian's prometheus package) checks the
+	// exposition there too when the host has it.
+	var files []string
+	if p, err := exec.LookPath("promtool"); err == nil {
+		files = append(files, p)
+	} else {
+		testenv.Skip(t, "promtool not found (apt-get install prometheus): the guest's scrape is checked with it")
+	}
+	serveScript := filepath.Join(repo, "lab", "scripts", "serve.sh")
 
 	// The group returns when its parallel subtests have, before cancel runs.
 	t.Run("kernel", func(t *testing.T) {
 		for _, k := range kernels {
-			runKernel(ctx, t, b, paths, k, scenarios, nfstrace, nfsload)
+			runKernel(ctx, t, b, paths, k, scenarios, nfstrace, nfsload, serveScript, files)
 		}
 	})
 }
 
-func runKernel(ctx context.Context, t *testing.T, b *lab.Builder, paths lab.Paths, k lab.Kernel, scenarios []lab.Scenario, nfstrace, nfsload string) {
+func runKernel(ctx context.Context, t *testing.T, b *lab.Builder, paths lab.Paths, k lab.Kernel, scenarios []lab.Scenario, nfstrace, nfsload, script string, files []string) {
 	{
 		t.Run(k.Series, func(t *testing.T) {
 			t.Parallel()
@@ -97,6 +107,7 @@ func runKernel(ctx context.Context, t *testing.T, b *lab.Builder, paths lab.Path
 			res, err := lab.Run(ctx, lab.RunConfig{
 				Kernel: k, Base: b.BaseCpio(), Scenarios: scenarios,
 				NFSTrace: nfstrace, NFSLoad: nfsload, Dir: dir,
+				Script: script, ScriptTimeout: 4 * time.Minute, Files: files,
 			})
 			if err != nil {
 				t.Fatalf("lab run: %v", err)
@@ -116,6 +127,7 @@ func runKernel(ctx context.Context, t *testing.T, b *lab.Builder, paths lab.Path
 
 // checkRun holds the assertions on one kernel's results.
 func checkRun(t *testing.T, res *lab.Result, scenarios []lab.Scenario) {
+	t.Run("serve", func(t *testing.T) { checkServe(t, filepath.Join(res.Results, "script")) })
 	t.Run("guest", func(t *testing.T) {
 		if !res.Done || res.Killed || res.Hung != "" || res.Panic != "" || len(res.Failed()) > 0 {
 			t.Errorf("guest run not clean: %s", res.Summary())
@@ -341,4 +353,74 @@ func nfsdWaitSite(f *report.Frame) bool {
 		}
 	}
 	return false
+}
+
+// checkServe checks what lab/scripts/serve.sh left: the daemon exited 0 on
+// SIGTERM, wrote two captures (SIGHUP started the second), its scrape passes
+// promtool, names the eBPF backend and this kernel, and holds nfsd latency
+// histograms for operations of both NFS versions the load issued, with
+// D-state time of nfsd threads.
+func checkServe(t *testing.T, dir string) {
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("serve script left no %s: %v (see %s/output.log)", name, err, dir)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	if rc := read("serve.rc"); rc != "0" {
+		t.Errorf("serve exited %s on SIGTERM; log:\n%s", rc, read("serve.log"))
+	}
+	if caps := strings.Fields(read("captures.txt")); len(caps) < 2 {
+		t.Errorf("captures %q: want two (SIGHUP starts a new one)", caps)
+	}
+	if rc := read("promtool.rc"); rc != "0" {
+		t.Errorf("promtool check metrics exited %s:\n%s", rc, read("promtool.out"))
+	}
+	after := read("after.prom")
+	if !strings.Contains(after, `backend="ebpf"`) {
+		t.Errorf("nfstrace_info does not name the ebpf backend")
+	}
+	counts := map[string]float64{} // version/op -> requests
+	var dstate float64
+	sc := bufio.NewScanner(strings.NewReader(after))
+	for sc.Scan() {
+		line := sc.Text()
+		name, rest, ok := strings.Cut(line, "{")
+		if !ok {
+			continue
+		}
+		labels, value, ok := strings.Cut(rest, "} ")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "nfstrace_nfsd_op_latency_seconds_count":
+			counts[promLabel(labels, "version")+"/"+promLabel(labels, "op")] += v
+		case "nfstrace_dstate_seconds_total":
+			dstate += v
+		}
+	}
+	for _, want := range [][2]string{{"v3", "WRITE"}, {"v3", "GETATTR"}, {"v4.2", "WRITE"}, {"v4.2", "SEQUENCE"}} {
+		if counts[want[0]+"/"+want[1]] == 0 {
+			t.Errorf("no %s %s latency in the scrape; ops seen: %v", want[0], want[1], counts)
+		}
+	}
+	if dstate <= 0 {
+		t.Errorf("no D-state seconds of nfsd threads in the scrape")
+	}
+}
+
+// promLabel returns the value of label name in a Prometheus label set.
+func promLabel(labels, name string) string {
+	for _, kv := range strings.Split(labels, ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return strings.Trim(v, `"`)
+		}
+	}
+	return ""
 }
