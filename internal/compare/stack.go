@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/report"
 )
 
 // funcName reduces one symbolized frame to the function name the same code
@@ -62,44 +63,16 @@ func profileSite(site model.WaitSite) model.WaitSite {
 	return model.NewWaitSite(out)
 }
 
-// schedFrames are the frames on top of every sleeping task's stack: they say
-// that it slept, not why.
-var schedFrames = map[string]bool{
-	"__schedule": true, "schedule": true, "schedule_timeout": true,
-	"schedule_preempt_disabled": true, "schedule_hrtimeout": true,
-	"schedule_hrtimeout_range": true, "schedule_hrtimeout_range_clock": true,
-	"__switch_to": true, "__switch_to_asm": true, "context_switch": true,
-	"finish_task_switch": true, "preempt_schedule_common": true,
-}
-
-// entryFrames are the frames at the bottom of every nfsd or syscall stack.
-var entryFrames = map[string]bool{
-	"ret_from_fork": true, "ret_from_fork_asm": true, "kthread": true,
-	"nfsd": true, "svc_recv": true, "svc_process": true, "svc_process_common": true,
-	"svc_handle_xprt": true, "nfsd_dispatch": true, "nfsd4_proc_compound": true,
-	"entry_SYSCALL_64_after_hwframe": true, "entry_SYSCALL_64": true,
-	"do_syscall_64": true, "x64_sys_call": true,
-}
-
 // normFrames returns a wait site's function names, innermost first, without
-// the scheduler frames on top and the thread-entry frames at the bottom. A
-// site made only of those keeps them.
+// the scheduler frames on top and the thread-entry frames at the bottom (the
+// same trimming as the top screen's, report.ShortFrames) and without compiler
+// suffixes (.isra.0, .constprop.0, .cold), so sites match across kernels.
 func normFrames(site model.WaitSite) []string {
-	raw := site.Frames()
-	fns := make([]string, 0, len(raw))
-	for _, f := range raw {
-		if fn := funcName(f); fn != "" {
-			fns = append(fns, fn)
-		}
+	fns := report.ShortFrames(site)
+	for i, fn := range fns {
+		fns[i] = funcName(fn)
 	}
-	lo, hi := 0, len(fns)
-	for lo < hi-1 && schedFrames[fns[lo]] {
-		lo++
-	}
-	for hi-1 > lo && entryFrames[fns[hi-1]] {
-		hi--
-	}
-	return fns[lo:hi]
+	return fns
 }
 
 // Wait-site classes: where in the kernel the time went.
