@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -14,9 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/nfstrace/nfstrace/internal/capture"
-	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
-	"github.com/nfstrace/nfstrace/internal/sampler"
 )
 
 // snapshotSource is what record consumes: one snapshot per interval.
@@ -250,26 +247,12 @@ func formatBytes(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-// openRecordSource opens the sampler with the chosen backend, as every live
-// command does; record needs only a snapshotSource and a close function.
+// openRecordSource opens the live source every live command uses; record
+// needs only a snapshotSource and a close function.
 func openRecordSource(io stdio, sf *sourceFlags, tg targets) (snapshotSource, func(), error) {
-	hr, err := host.NewReader(host.Roots{Proc: sf.procfs, Sys: sf.sysfs, Boot: sf.boot})
+	s, err := sf.open(tg, newLogger(io.err, false))
 	if err != nil {
 		return nil, nil, err
 	}
-	tr, err := sampler.OpenTracer(sampler.Options{
-		Backend: sf.backend, Proc: sf.procfs, Sys: sf.sysfs,
-		Comm: tg.comm, PIDs: tg.pids, All: tg.all, Rate: sf.rate,
-		MinDState: sf.minDState, KernelBTF: sf.kernelBTF,
-		Logger: slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := sampler.New(hr, tr, sf.interval)
-	if err != nil {
-		tr.Close()
-		return nil, nil, err
-	}
-	return s, func() { tr.Close() }, nil
+	return s, func() { s.Close() }, nil
 }
