@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/sampler"
 	"github.com/nfstrace/nfstrace/internal/sampler/ebpf"
 )
 
@@ -32,7 +33,13 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := ebpf.Options{
+	btfSrc := filepath.Join(sf.sysfs, "kernel", "btf", "vmlinux")
+	if sf.kernelBTF != "" {
+		btfSrc = sf.kernelBTF
+	}
+	fmt.Fprintf(io.out, "kernel BTF: %s\n", btfSrc)
+	start := time.Now()
+	tr, err := sampler.OpenEBPF(sampler.Options{
 		Proc:      sf.procfs,
 		Sys:       sf.sysfs,
 		Comm:      tg.comm,
@@ -41,22 +48,12 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 		MinDState: sf.minDState,
 		KernelBTF: sf.kernelBTF,
 		Logger:    newLogger(io.err, *verbose),
-	}
-	btfSrc := filepath.Join(sf.sysfs, "kernel", "btf", "vmlinux")
-	if sf.kernelBTF != "" {
-		btfSrc = sf.kernelBTF
-	}
-	fmt.Fprintf(io.out, "kernel BTF: %s\n", btfSrc)
-	start := time.Now()
-	tr, err := ebpf.New(opts)
+	})
 	if err != nil {
 		fmt.Fprintf(io.out, "ebpf: unavailable: %v\n", err)
 		return fmt.Errorf("check: no eBPF probe attached: %w", err)
 	}
 	defer tr.Close()
-	if err := ebpf.AttachNFSD(tr, ebpf.NFSDOptions{SysFS: sf.sysfs}); err != nil {
-		return fmt.Errorf("check: nfsd probes: %w", err)
-	}
 	loadTime := time.Since(start)
 
 	b := tr.Backend()

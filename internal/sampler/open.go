@@ -43,7 +43,7 @@ func OpenTracer(opts Options) (Tracer, error) {
 	}
 	switch opts.Backend {
 	case BackendEBPF:
-		t, err := openEBPF(opts, log)
+		t, err := OpenEBPF(opts)
 		if err != nil {
 			return nil, fmt.Errorf("ebpf backend: %w", err)
 		}
@@ -51,7 +51,7 @@ func OpenTracer(opts Options) (Tracer, error) {
 	case BackendProcfs:
 		return openProcfs(opts, "")
 	case BackendAuto, "":
-		t, err := openEBPF(opts, log)
+		t, err := OpenEBPF(opts)
 		if err == nil {
 			return t, nil
 		}
@@ -62,10 +62,15 @@ func OpenTracer(opts Options) (Tracer, error) {
 	}
 }
 
-// openEBPF loads the core programs (D-state, block) and attaches the nfsd
+// OpenEBPF loads the core programs (D-state, block) and attaches the nfsd
 // programs to them; nfsd probes that cannot attach (no nfsd module, no
-// tracepoint) are reported as unavailable, not as an error.
-func openEBPF(opts Options, log *slog.Logger) (*ebpf.Tracer, error) {
+// tracepoint) are reported as unavailable, not as an error. `nfstrace check`
+// calls it directly; everything else goes through OpenTracer.
+func OpenEBPF(opts Options) (*ebpf.Tracer, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
 	start := time.Now()
 	t, err := ebpf.New(ebpf.Options{
 		Proc:      opts.Proc,
