@@ -106,6 +106,9 @@ struct thread_op {
 	__u32 proto;
 	__u32 op;
 	__u64 start_ns;
+	__u8 addr[16];  /* client address: IPv4 in the first 4 bytes, or IPv6 */
+	__u16 family;   /* AF_INET, AF_INET6, 0 when unknown */
+	__u16 pad[3];
 };
 
 /*

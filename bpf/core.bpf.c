@@ -84,6 +84,9 @@ struct dkey {
 	__u32 dev;            /* kernel dev_t of the disk, 0 when not block IO */
 	__u32 proto;          /* thread_op.proto when the interval started */
 	__u32 op;
+	__u8 addr[16];        /* thread_op's client when the interval started */
+	__u16 family;         /* its address family, 0 when unknown */
+	__u16 pad[3];
 };
 
 /* An interval in progress. */
@@ -132,6 +135,9 @@ struct dstate_event {
 	struct dkey key;
 	char waker_comm[NAME_LEN];
 };
+
+/* Keeps struct dstate_event in the object's BTF, for the Go layout test. */
+const struct dstate_event *unused_dstate_event __attribute__((unused));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -349,6 +355,8 @@ static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __
 	if (op) {
 		s.key.proto = op->proto;
 		s.key.op = op->op;
+		__builtin_memcpy(s.key.addr, op->addr, 16);
+		s.key.family = op->family;
 	}
 	io = bpf_map_lookup_elem(&tid_ios, &tid);
 	if (io && io->inflight > 0) {

@@ -182,10 +182,13 @@ static __always_inline void read_client(struct svc_rqst___nfst *rqst, __u8 addr[
 	}
 }
 
-static __always_inline void set_thread_op(__u32 tid, __u32 proto, __u32 op, __u64 now)
+/* set_thread_op records what thread tid serves now, and for which client. */
+static __always_inline void set_thread_op(__u32 tid, __u32 proto, __u32 op, __u64 now,
+					  const __u8 addr[16], __u16 family)
 {
-	struct thread_op t = { .proto = proto, .op = op, .start_ns = now };
+	struct thread_op t = { .proto = proto, .op = op, .start_ns = now, .family = family };
 
+	__builtin_memcpy(t.addr, addr, 16);
 	bpf_map_update_elem(&thread_op, &tid, &t, BPF_ANY);
 }
 
@@ -209,11 +212,11 @@ static __always_inline int start_rpc(struct svc_rqst___nfst *rqst)
 	bpf_map_update_elem(&nfsd_req, &tid, &st, BPF_ANY);
 
 	if (st.vers == 3)
-		set_thread_op(tid, PROTO_NFS3, st.proc, now);
+		set_thread_op(tid, PROTO_NFS3, st.proc, now, st.addr, st.family);
 	else if (st.vers == 4)
-		set_thread_op(tid, PROTO_NFS4, 0, now); /* op 0: COMPOUND, no operation yet */
+		set_thread_op(tid, PROTO_NFS4, 0, now, st.addr, st.family); /* op 0: COMPOUND, no operation yet */
 	else
-		set_thread_op(tid, PROTO_UNKNOWN, st.proc, now);
+		set_thread_op(tid, PROTO_UNKNOWN, st.proc, now, st.addr, st.family);
 	return 1;
 }
 
@@ -386,7 +389,7 @@ int BPF_PROG(nfsd_compound, struct svc_rqst___nfst *rqst)
 	st->op_start = now;
 	st->minor = (__u8)BPF_CORE_READ(args, minorversion);
 	if (BPF_CORE_READ(args, opcnt) > 0)
-		set_thread_op(tid, PROTO_NFS4, op_at(args, 0), now);
+		set_thread_op(tid, PROTO_NFS4, op_at(args, 0), now, st->addr, st->family);
 	return 0;
 }
 
@@ -417,7 +420,8 @@ int BPF_PROG(nfsd_compound_status, __u32 args_opcnt, __u32 resp_opcnt, __u32 sta
 
 	st->op_start = now;
 	opcnt = BPF_CORE_READ(args, opcnt);
-	set_thread_op(tid, PROTO_NFS4, resp_opcnt < opcnt ? op_at(args, resp_opcnt) : 0, now);
+	set_thread_op(tid, PROTO_NFS4, resp_opcnt < opcnt ? op_at(args, resp_opcnt) : 0, now,
+		      st->addr, st->family);
 	return 0;
 }
 

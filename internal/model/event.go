@@ -15,8 +15,10 @@ type DEvent struct {
 	// Waker is the thread that woke this one, 0 and "" when unknown.
 	WakerTID  uint32 `json:"waker_tid,omitempty"`
 	WakerComm string `json:"waker_comm,omitempty"`
-	// Device and Op label the wait as DState rows do: the block device waited
-	// on (NotBlockIO when none) and the NFS operation being served, "" when unknown.
+	// Device, Op and Client label the wait as DState rows do: the block
+	// device waited on (NotBlockIO when none), the NFS operation being served
+	// and its client, "" when unknown.
 	Device string `json:"device,omitempty"`
 	Op     string `json:"op,omitempty"`
+	Client string `json:"client,omitempty"`
 }

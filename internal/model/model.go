@@ -38,8 +38,10 @@ type DState struct {
 	// the backend cannot tell (procfs).
 	Device    string `json:"device,omitempty"`
 	Scheduler string `json:"scheduler,omitempty"`
-	// Op is the NFS operation the thread was serving when it blocked, "" if unknown.
+	// Op is the NFS operation the thread was serving when it blocked, and
+	// Client the address it was serving it for; "" if unknown.
 	Op      string `json:"op,omitempty"`
+	Client  string `json:"client,omitempty"`
 	Threads int    `json:"threads"` // distinct threads seen
 	Hist    Hist   `json:"hist"`
 }

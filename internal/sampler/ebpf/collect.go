@@ -197,7 +197,7 @@ func (t *Tracer) collectCounters(snap *model.Snapshot) error {
 }
 
 type dRowKey struct {
-	comm, site, dev, sched, op string
+	comm, site, dev, sched, op, client string
 }
 
 func (t *Tracer) collectDState(snap *model.Snapshot) error {
@@ -219,6 +219,9 @@ func (t *Tracer) collectDState(snap *model.Snapshot) error {
 	}
 
 	rows := make(map[dRowKey]*model.DState)
+	if len(t.dclients) > maxClients {
+		t.dclients = rpcClientCache{}
+	}
 	var k coreDkey
 	var v coreHist
 	seen := make(map[coreDkey]bool, len(t.prevD))
@@ -238,10 +241,12 @@ func (t *Tracer) collectDState(snap *model.Snapshot) error {
 		}
 		st.idle = 0
 		dev, sched := t.deviceSched(k.Dev, &k.Sched)
-		rk := dRowKey{comm: string(int8s(&k.Comm)), site: string(t.site(k.StackId)), dev: dev, sched: sched, op: t.op(k.Proto, k.Op)}
+		rk := dRowKey{comm: string(int8s(&k.Comm)), site: string(t.site(k.StackId)), dev: dev, sched: sched,
+			op: t.op(k.Proto, k.Op), client: t.dclients.client(k.Family, k.Addr)}
 		row := rows[rk]
 		if row == nil {
-			row = &model.DState{Comm: rk.comm, WaitSite: model.WaitSite(rk.site), Device: dev, Scheduler: sched, Op: rk.op}
+			row = &model.DState{Comm: rk.comm, WaitSite: model.WaitSite(rk.site), Device: dev, Scheduler: sched,
+				Op: rk.op, Client: rk.client}
 			rows[rk] = row
 		}
 		row.Hist.Merge(&h)

@@ -36,6 +36,9 @@ type coreDkey struct {
 	Dev     uint32
 	Proto   uint32
 	Op      uint32
+	Addr    [16]uint8
+	Family  uint16
+	Pad     [3]uint16
 }
 
 type coreDstart struct {
@@ -79,6 +82,9 @@ type coreThreadOp struct {
 	Proto   uint32
 	Op      uint32
 	StartNs uint64
+	Addr    [16]uint8
+	Family  uint16
+	Pad     [3]uint16
 }
 
 type coreTidIo struct {
@@ -125,6 +131,7 @@ const (
 	coreVarNrTargets             = "nr_targets"
 	coreVarOpenIntervals         = "open_intervals"
 	coreVarTraceAll              = "trace_all"
+	coreVarUnusedDstateEvent     = "unused_dstate_event"
 	coreVarUseRingbuf            = "use_ringbuf"
 )
 
@@ -210,11 +217,12 @@ type coreMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type coreVariableSpecs struct {
-	MinDstateNs   *ebpf.VariableSpec `ebpf:"min_dstate_ns"`
-	NrTargets     *ebpf.VariableSpec `ebpf:"nr_targets"`
-	OpenIntervals *ebpf.VariableSpec `ebpf:"open_intervals"`
-	TraceAll      *ebpf.VariableSpec `ebpf:"trace_all"`
-	UseRingbuf    *ebpf.VariableSpec `ebpf:"use_ringbuf"`
+	MinDstateNs       *ebpf.VariableSpec `ebpf:"min_dstate_ns"`
+	NrTargets         *ebpf.VariableSpec `ebpf:"nr_targets"`
+	OpenIntervals     *ebpf.VariableSpec `ebpf:"open_intervals"`
+	TraceAll          *ebpf.VariableSpec `ebpf:"trace_all"`
+	UnusedDstateEvent *ebpf.VariableSpec `ebpf:"unused_dstate_event"`
+	UseRingbuf        *ebpf.VariableSpec `ebpf:"use_ringbuf"`
 }
 
 // coreObjects contains all objects after they have been loaded into the kernel.
@@ -272,11 +280,12 @@ func (m *coreMaps) Close() error {
 //
 // It can be passed to loadCoreObjects or ebpf.CollectionSpec.LoadAndAssign.
 type coreVariables struct {
-	MinDstateNs   *ebpf.Variable `ebpf:"min_dstate_ns"`
-	NrTargets     *ebpf.Variable `ebpf:"nr_targets"`
-	OpenIntervals *ebpf.Variable `ebpf:"open_intervals"`
-	TraceAll      *ebpf.Variable `ebpf:"trace_all"`
-	UseRingbuf    *ebpf.Variable `ebpf:"use_ringbuf"`
+	MinDstateNs       *ebpf.Variable `ebpf:"min_dstate_ns"`
+	NrTargets         *ebpf.Variable `ebpf:"nr_targets"`
+	OpenIntervals     *ebpf.Variable `ebpf:"open_intervals"`
+	TraceAll          *ebpf.Variable `ebpf:"trace_all"`
+	UnusedDstateEvent *ebpf.Variable `ebpf:"unused_dstate_event"`
+	UseRingbuf        *ebpf.Variable `ebpf:"use_ringbuf"`
 }
 
 // corePrograms contains all programs after they have been loaded into the kernel.

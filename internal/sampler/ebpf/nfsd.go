@@ -317,7 +317,7 @@ func (n *NFSD) Read() ([]model.RPC, NFSDStats, error) {
 			return nil, NFSDStats{}, fmt.Errorf("delete from nfsd_rpc: %w", err)
 		}
 	}
-	if n.clients == nil || len(n.clients) > 65536 {
+	if n.clients == nil || len(n.clients) > maxClients {
 		n.clients = rpcClientCache{}
 	}
 	rows, err := rpcRows(n.entries, n.clients)

@@ -69,6 +69,9 @@ var (
 // rpcClientCache remembers rendered client addresses across intervals.
 type rpcClientCache map[rpcClientKey]string
 
+// maxClients bounds a client cache; a fuller one is started anew.
+const maxClients = 65536
+
 type rpcClientKey struct {
 	family uint16
 	addr   [16]byte

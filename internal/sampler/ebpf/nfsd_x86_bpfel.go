@@ -52,6 +52,9 @@ type nfsdThreadOp struct {
 	Proto   uint32
 	Op      uint32
 	StartNs uint64
+	Addr    [16]uint8
+	Family  uint16
+	Pad     [3]uint16
 }
 
 // Names of all BPF objects in the ELF.

@@ -16,7 +16,7 @@ import (
 )
 
 // eventSize is sizeof(struct dstate_event) in bpf/core.bpf.c.
-const eventSize = 96
+const eventSize = 120
 
 // dEvent is struct dstate_event decoded.
 type dEvent struct {
@@ -29,6 +29,8 @@ type dEvent struct {
 	Dev       uint32
 	Proto     uint32
 	Op        uint32
+	Family    uint16 // of the client the thread served, 0 when unknown
+	Addr      [16]byte
 	Comm      [16]byte
 	WakerComm [16]byte
 }
@@ -52,7 +54,10 @@ func decodeEvent(b []byte, e *dEvent) bool {
 	e.Dev = le.Uint32(b[68:])
 	e.Proto = le.Uint32(b[72:])
 	e.Op = le.Uint32(b[76:])
-	copy(e.WakerComm[:], b[80:96])
+	copy(e.Addr[:], b[80:96])
+	e.Family = le.Uint16(b[96:])
+	// b[98:104] is the dkey's padding.
+	copy(e.WakerComm[:], b[104:120])
 	return true
 }
 
@@ -160,11 +165,12 @@ type aggregator struct {
 	nbad    uint64
 	dropped uint64 // events beyond the buffer in this interval
 
-	comms map[[16]byte]string // only used by take
+	comms   map[[16]byte]string // only used by take
+	clients rpcClientCache      // only used by take
 }
 
 func newAggregator(lab labeler, max int) *aggregator {
-	a := &aggregator{lab: lab, comms: make(map[[16]byte]string)}
+	a := &aggregator{lab: lab, comms: make(map[[16]byte]string), clients: rpcClientCache{}}
 	a.bufs[0] = make([]dEvent, 0, max)
 	a.bufs[1] = make([]dEvent, 0, max)
 	var ts unix.Timespec
@@ -222,6 +228,9 @@ func (a *aggregator) take() (events []model.DEvent, read, lost, dropped, bad uin
 	if len(full) == 0 {
 		return nil, read, lost, dropped, bad
 	}
+	if len(a.clients) > maxClients {
+		a.clients = rpcClientCache{}
+	}
 	events = make([]model.DEvent, len(full))
 	for i := range full {
 		e := &full[i]
@@ -240,6 +249,7 @@ func (a *aggregator) take() (events []model.DEvent, read, lost, dropped, bad uin
 			WakerComm: waker,
 			Device:    a.lab.device(e.Dev),
 			Op:        a.lab.op(e.Proto, e.Op),
+			Client:    a.clients.client(e.Family, e.Addr),
 		}
 	}
 	return events, read, lost, dropped, bad

@@ -4,11 +4,13 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"github.com/cilium/ebpf/btf"
+
 	"github.com/nfstrace/nfstrace/internal/model"
 )
 
 // rawEvent builds a struct dstate_event as the kernel lays it out.
-func rawEvent(start, dur uint64, tid, pid, waker uint32, comm, sched string, stack int32, dev, proto, op uint32, wakerComm string) []byte {
+func rawEvent(start, dur uint64, tid, pid, waker uint32, comm, sched string, stack int32, dev, proto, op uint32, family uint16, addr [16]byte, wakerComm string) []byte {
 	b := make([]byte, eventSize)
 	le := binary.LittleEndian
 	le.PutUint64(b[0:], start)
@@ -22,7 +24,9 @@ func rawEvent(start, dur uint64, tid, pid, waker uint32, comm, sched string, sta
 	le.PutUint32(b[68:], dev)
 	le.PutUint32(b[72:], proto)
 	le.PutUint32(b[76:], op)
-	copy(b[80:96], wakerComm)
+	copy(b[80:96], addr[:])
+	le.PutUint16(b[96:], family)
+	copy(b[104:120], wakerComm)
 	return b
 }
 
@@ -57,13 +61,13 @@ func TestDecodeAndAggregate(t *testing.T) {
 		want model.DEvent
 	}{
 		{
-			rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, ProtoNFS4, 38, "kworker/0:1"),
+			rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, ProtoNFS4, 38, rpcAFInet, v4addr(10, 0, 0, 7), "kworker/0:1"),
 			model.DEvent{Start: 1005, Dur: 2_000_000, TID: 42, PID: 40, Comm: "nfsd", Site: "io_schedule;folio_wait_bit_common",
-				WakerTID: 7, WakerComm: "kworker/0:1", Device: "loop0", Op: "v4 WRITE"},
+				WakerTID: 7, WakerComm: "kworker/0:1", Device: "loop0", Op: "v4 WRITE", Client: "10.0.0.7"},
 		},
 		{
 			// woken by no task: the waker comm of the idle task is not reported
-			rawEvent(6, 1_500_000, 43, 40, 0, "nfsd", "", -14, 0, ProtoNFS3, 6, "swapper/1"),
+			rawEvent(6, 1_500_000, 43, 40, 0, "nfsd", "", -14, 0, ProtoNFS3, 6, 0, [16]byte{}, "swapper/1"),
 			model.DEvent{Start: 1006, Dur: 1_500_000, TID: 43, PID: 40, Comm: "nfsd", Site: UnknownSite,
 				Device: model.NotBlockIO, Op: "v3 READ"},
 		},
@@ -166,7 +170,7 @@ func TestParseStat(t *testing.T) {
 // buffer, emptied every 4096 events (model.DEvents are made once per
 // interval by Collect, see BenchmarkTake).
 func BenchmarkReader(b *testing.B) {
-	raw := rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, ProtoNFS4, 38, "kworker/0:1")
+	raw := rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, ProtoNFS4, 38, rpcAFInet, v4addr(10, 0, 0, 7), "kworker/0:1")
 	a := newAggregator(fakeLabeler{}, 4096)
 	var ev dEvent
 	b.ReportAllocs()
@@ -187,7 +191,7 @@ func BenchmarkReader(b *testing.B) {
 // BenchmarkTake measures turning a full interval of 4096 events into
 // model.DEvents, as Collect does once per interval.
 func BenchmarkTake(b *testing.B) {
-	raw := rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, ProtoNFS4, 38, "kworker/0:1")
+	raw := rawEvent(5, 2_000_000, 42, 40, 7, "nfsd", "bfq", 3, 7<<20|1, ProtoNFS4, 38, rpcAFInet, v4addr(10, 0, 0, 7), "kworker/0:1")
 	a := newAggregator(fakeLabeler{}, 4096)
 	var ev dEvent
 	decodeEvent(raw, &ev)
@@ -229,5 +233,47 @@ func TestStackSymbolName(t *testing.T) {
 	s.pcs[1] = 0xffffffffc0c00001
 	if s.resolves() {
 		t.Error("resolves() = true with an address past the table")
+	}
+}
+
+// TestEventLayout checks decodeEvent's offsets against struct dstate_event
+// as compiled into the committed object (its BTF), so that a change to the C
+// struct cannot silently shift the fields the reader takes.
+func TestEventLayout(t *testing.T) {
+	spec, err := loadCore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev *btf.Struct
+	if err := spec.Types.TypeByName("dstate_event", &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Size != eventSize {
+		t.Errorf("sizeof(struct dstate_event) = %d, eventSize = %d", ev.Size, eventSize)
+	}
+	offsets := map[string]uint32{}
+	var walk func(prefix string, s *btf.Struct, base uint32)
+	walk = func(prefix string, s *btf.Struct, base uint32) {
+		for _, m := range s.Members {
+			off := base + m.Offset.Bytes()
+			offsets[prefix+m.Name] = off
+			if inner, ok := btf.UnderlyingType(m.Type).(*btf.Struct); ok {
+				walk(prefix+m.Name+".", inner, off)
+			}
+		}
+	}
+	walk("", ev, 0)
+	// the offsets decodeEvent reads
+	for name, want := range map[string]uint32{
+		"start_ns": 0, "dur_ns": 8, "tid": 16, "pid": 20, "waker_tid": 24,
+		"key.comm": 32, "key.sched": 48, "key.stack_id": 64, "key.dev": 68, "key.proto": 72, "key.op": 76,
+		"key.addr": 80, "key.family": 96, "waker_comm": 104,
+	} {
+		got, ok := offsets[name]
+		if !ok {
+			t.Errorf("struct dstate_event has no %s", name)
+		} else if got != want {
+			t.Errorf("offset of %s: object %d, decodeEvent %d", name, got, want)
+		}
 	}
 }

@@ -98,6 +98,7 @@ type Tracer struct {
 	mu        sync.Mutex
 	agg       *aggregator
 	prevD     map[coreDkey]*histState
+	dclients  rpcClientCache // clients of D-state keys
 	prevB     map[coreBkey]*bvalState
 	prevCnt   [cntMax]uint64
 	devs      *devNamer
@@ -149,6 +150,7 @@ func New(opts Options) (*Tracer, error) {
 		opts:     opts,
 		log:      opts.Logger,
 		prevD:    make(map[coreDkey]*histState),
+		dclients: rpcClientCache{},
 		prevB:    make(map[coreBkey]*bvalState),
 		current:  make(map[uint32]bool),
 		devs:     newDevNamer(opts.Sys),
