@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -382,4 +383,39 @@ func TestSalvagePlaceholderStrings(t *testing.T) {
 		t.Errorf("notes %q do not mention placeholders", r.Notes())
 	}
 	_ = time.Second
+}
+
+// TestFirstReleaseFile reads a capture written before D-state rows and events
+// carried the client (10 event columns, no client section): everything
+// decodes and the clients are "".
+func TestFirstReleaseFile(t *testing.T) {
+	data, err := os.ReadFile("../../testdata/captures/6.12-slow-device-v4.2.nft")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snaps, r, err := readAll(data, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows, evs int
+	for _, s := range snaps {
+		for _, d := range s.DState {
+			rows++
+			if d.Client != "" {
+				t.Errorf("D-state row with client %q in a file without clients", d.Client)
+			}
+		}
+		for _, e := range s.Events {
+			evs++
+			if e.Client != "" || e.Comm == "" || e.Site == "" {
+				t.Fatalf("event %+v", e)
+			}
+		}
+	}
+	if rows == 0 || evs == 0 {
+		t.Errorf("%d D-state rows and %d events: want some of each", rows, evs)
+	}
+	if n := r.Notes(); len(n) != 0 {
+		t.Errorf("notes: %q", n)
+	}
 }

@@ -24,6 +24,8 @@ import (
 //	7 waker comm uvarint string id
 //	8 device     uvarint string id
 //	9 op         uvarint string id
+//	10 client    uvarint string id (appended after the first release: files
+//	             with 10 columns have no client, read as "")
 //
 // Later versions may append columns; readers skip the columns they do not
 // know. The lengths let a reader decode row by row, touching each event once.
@@ -31,7 +33,12 @@ import (
 // maxBatch bounds the events of one frame, and so the frame's size.
 const maxBatch = 1 << 16
 
-const numColumns = 10
+// numColumns is the number of columns written; minColumns the fewest a
+// reader accepts (the first release's).
+const (
+	numColumns = 11
+	minColumns = 10
+)
 
 // appendEvents encodes a batch; col is scratch for one column.
 func appendEvents(b []byte, col *[]byte, seq uint64, evs []model.DEvent, st *strWriter) []byte {
@@ -84,6 +91,10 @@ func appendEvents(b []byte, col *[]byte, seq uint64, evs []model.DEvent, st *str
 	flush()
 	for i := range evs {
 		c = appendUvarint(c, uint64(st.id(evs[i].Op)))
+	}
+	flush()
+	for i := range evs {
+		c = appendUvarint(c, uint64(st.id(evs[i].Client)))
 	}
 	flush()
 	*col = c
@@ -172,15 +183,16 @@ func decodeEvents(p []byte, st *strReader, dst []model.DEvent) (uint64, []model.
 	seq := d.uvarint()
 	n := d.uvarint()
 	ncol := d.uvarint()
-	if d.err == nil && ncol < numColumns {
-		d.fail(fmt.Errorf("%d columns, want at least %d", ncol, numColumns))
+	if d.err == nil && ncol < minColumns {
+		d.fail(fmt.Errorf("%d columns, want at least %d", ncol, minColumns))
 	}
 	// each event takes at least one byte in each column
-	if d.err == nil && n > uint64(len(d.b)/numColumns) {
+	if d.err == nil && n > uint64(len(d.b)/minColumns) {
 		d.fail(fmt.Errorf("%d events in %d bytes", n, len(d.b)))
 	}
+	have := int(min(ncol, numColumns)) // columns present that this reader knows
 	var cols [numColumns]column
-	for i := range cols {
+	for i := range have {
 		cols[i].b = d.bytes(d.count(1))
 	}
 	if d.err != nil {
@@ -200,6 +212,10 @@ func decodeEvents(p []byte, st *strReader, dst []model.DEvent) (uint64, []model.
 	for start := 0; start < len(evs); start += decodeChunk {
 		chunk := evs[start:min(start+decodeChunk, len(evs))]
 		for c := range cols {
+			if c >= have { // an older file: string id 0, ""
+				clear(vals[c][:len(chunk)])
+				continue
+			}
 			if !cols[c].fill(vals[c][:len(chunk)]) {
 				return 0, dst[:base], fmt.Errorf("events frame: column %d: %w", c, errShort)
 			}
@@ -216,13 +232,14 @@ func decodeEvents(p []byte, st *strReader, dst []model.DEvent) (uint64, []model.
 			e.TID = uint32(tid)
 			e.PID = uint32(int64(tid) + unzigzag(vals[3][k]))
 			e.WakerTID = uint32(wtid)
-			comm, site, wcomm, dev, op := vals[4][k], vals[5][k], vals[7][k], vals[8][k], vals[9][k]
-			if comm < m && site < m && wcomm < m && dev < m && op < m {
+			comm, site, wcomm, dev, op, client := vals[4][k], vals[5][k], vals[7][k], vals[8][k], vals[9][k], vals[10][k]
+			if comm < m && site < m && wcomm < m && dev < m && op < m && client < m {
 				e.Comm = list[comm]
 				e.Site = model.WaitSite(list[site])
 				e.WakerComm = list[wcomm]
 				e.Device = list[dev]
 				e.Op = list[op]
+				e.Client = list[client]
 				continue
 			}
 			var sd decoder
@@ -231,6 +248,7 @@ func decodeEvents(p []byte, st *strReader, dst []model.DEvent) (uint64, []model.
 			e.WakerComm = st.get(&sd, wcomm)
 			e.Device = st.get(&sd, dev)
 			e.Op = st.get(&sd, op)
+			e.Client = st.get(&sd, client)
 			if sd.err != nil {
 				return 0, dst[:base], fmt.Errorf("events frame: event %d: %w", start+k, sd.err)
 			}

@@ -66,7 +66,8 @@ func fullSnapshot(i int) *model.Snapshot {
 			Pressure: &model.Pressure{SomeAvg10: 71, FullAvg10: 64, SomeUs: 700000, FullUs: 640000},
 		},
 		DState: []model.DState{{Comm: "nfsd", WaitSite: "rwsem_down_write_failed;ext4_file_write_iter;nfsd_vfs_write",
-			Device: model.NotBlockIO, Op: "WRITE", Threads: 17, Hist: hist(820e6, 2.9e9, 1e6)}},
+			Device: model.NotBlockIO, Op: "WRITE", Client: "10.68.17.21", Threads: 17, Hist: hist(820e6, 2.9e9, 1e6)},
+			{Comm: "kworker/u8:2", WaitSite: "io_schedule;folio_wait_bit", Device: "vda", Threads: 1, Hist: hist(4e6)}},
 		Block: []model.Block{{Device: "vda", Scheduler: "mq-deadline", Op: "write", Size: "4K",
 			Queue: hist(1100e3), Service: hist(3.8e6, 4.2e6)}},
 		RPC:   []model.RPC{{Version: "v3", Op: "WRITE", Client: "10.68.17.21", Status: "ok", Hist: hist(310e6)}},
@@ -90,6 +91,9 @@ func events(n int, start int64) []model.DEvent {
 		if i%3 == 0 {
 			evs[i].WakerTID, evs[i].WakerComm = 77, "jbd2/vda1-8"
 			evs[i].Device = "vda"
+		}
+		if i%4 != 0 {
+			evs[i].Client = "10.68.17.21"
 		}
 	}
 	return evs

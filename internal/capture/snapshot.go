@@ -24,6 +24,10 @@ const (
 	secDState   = 6
 	secBlock    = 7
 	secRPC      = 8
+	// secDClients, added after the first release, holds the Client of each
+	// DState row in the order of secDState; it follows that section and is
+	// written only when a row has a client. Older readers skip it.
+	secDClients = 9
 )
 
 // snapEncoder reuses its scratch buffer between snapshots.
@@ -129,6 +133,14 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 			p = appendHist(p, &r.Hist)
 		}
 		b = e.section(b, secDState, p)
+		if hasDClient(s.DState) {
+			p = e.sec[:0]
+			p = appendUvarint(p, uint64(len(s.DState)))
+			for i := range s.DState {
+				p = appendUvarint(p, uint64(st.id(s.DState[i].Client)))
+			}
+			b = e.section(b, secDClients, p)
+		}
 	}
 	if len(s.Block) > 0 {
 		p = e.sec[:0]
@@ -159,6 +171,15 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 	}
 	e.sec = p[:0]
 	return b
+}
+
+func hasDClient(rows []model.DState) bool {
+	for i := range rows {
+		if rows[i].Client != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeSnapshot fills s (whose Changes, Stats and Events the caller sets)
@@ -262,6 +283,16 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) 
 					r.Threads = sd.int()
 					sd.hist(&r.Hist)
 				}
+			}
+		case secDClients:
+			if c := sd.count(1); c != len(s.DState) {
+				sd.fail(fmt.Errorf("%d clients for %d D-state rows", c, len(s.DState)))
+			}
+			for i := range s.DState {
+				if sd.err != nil {
+					break
+				}
+				s.DState[i].Client = st.str(&sd)
 			}
 		case secBlock:
 			if c := sd.count(12); c > 0 {
