@@ -153,6 +153,9 @@ type WaitSiteRow struct {
 	Scheduler string   `json:"scheduler,omitempty"`
 	Comms     []string `json:"comms"`
 	Ops       []string `json:"ops,omitempty"`
+	// Clients are the NFS clients whose requests the threads were serving
+	// while they waited here, most D-time first (eBPF backend with nfsd probes).
+	Clients []ClientTime `json:"clients,omitempty"`
 	// Threads is the largest number of distinct threads seen at this site in one interval.
 	Threads     int     `json:"threads"`
 	DTimePerSec float64 `json:"d_time_per_s"`
@@ -160,6 +163,13 @@ type WaitSiteRow struct {
 	Latency     Latency `json:"latency"`
 
 	frames []string
+}
+
+// ClientTime is one client's share of a wait site's D-time.
+type ClientTime struct {
+	Client string  `json:"client"`
+	SumNs  int64   `json:"sum_ns"`
+	Share  float64 `json:"share"` // of the site's D-time, 0..1
 }
 
 // DiskStats is a device's /proc/diskstats activity averaged over the window
@@ -370,6 +380,7 @@ type siteAcc struct {
 	hist    model.Hist
 	comms   map[string]bool
 	ops     map[string]bool
+	clients map[string]int64 // D-time ns
 	threads int
 }
 
@@ -383,7 +394,7 @@ func buildWaitSites(window []*model.Snapshot, sec float64) []WaitSiteRow {
 			k := siteKey{d.WaitSite, d.Device, d.Scheduler}
 			a := acc[k]
 			if a == nil {
-				a = &siteAcc{comms: map[string]bool{}, ops: map[string]bool{}}
+				a = &siteAcc{comms: map[string]bool{}, ops: map[string]bool{}, clients: map[string]int64{}}
 				acc[k] = a
 				order = append(order, k)
 			}
@@ -393,6 +404,9 @@ func buildWaitSites(window []*model.Snapshot, sec float64) []WaitSiteRow {
 			}
 			if d.Op != "" {
 				a.ops[strings.ToUpper(d.Op)] = true
+			}
+			if d.Client != "" {
+				a.clients[d.Client] += int64(d.Hist.SumNs)
 			}
 			threads[k] += d.Threads
 		}
@@ -411,6 +425,7 @@ func buildWaitSites(window []*model.Snapshot, sec float64) []WaitSiteRow {
 			Scheduler:   k.scheduler,
 			Comms:       sortedKeys(a.comms),
 			Ops:         sortedKeys(a.ops),
+			Clients:     clientTimes(a.clients, a.hist.SumNs),
 			Threads:     a.threads,
 			SumNs:       int64(a.hist.SumNs),
 			DTimePerSec: perSec(a.hist.Sum().Seconds(), sec),
@@ -422,6 +437,28 @@ func buildWaitSites(window []*model.Snapshot, sec float64) []WaitSiteRow {
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// clientTimes orders a site's clients by D-time, most first.
+func clientTimes(m map[string]int64, total uint64) []ClientTime {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]ClientTime, 0, len(m))
+	for c, ns := range m {
+		ct := ClientTime{Client: c, SumNs: ns}
+		if total > 0 {
+			ct.Share = float64(ns) / float64(total)
+		}
+		out = append(out, ct)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].SumNs != out[j].SumNs {
+			return out[i].SumNs > out[j].SumNs
+		}
+		return out[i].Client < out[j].Client
+	})
+	return out
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -272,11 +272,12 @@ func (f *Frame) waitSection(maxWidth int) (section, error) {
 		return section{header: "WAIT SITE", rows: []string{"no D-state seen in the traced threads"}}, nil
 	}
 	var comms [][]string
-	var hasDev, hasOps bool
+	var hasDev, hasOps, hasClients bool
 	for _, r := range f.WaitSites {
 		comms = append(comms, r.Comms)
 		hasDev = hasDev || r.Device != "" || r.Scheduler != ""
 		hasOps = hasOps || len(r.Ops) > 0
+		hasClients = hasClients || len(r.Clients) > 0
 	}
 	showComm := !uniform(comms)
 	t := &table{cols: []column{
@@ -289,6 +290,7 @@ func (f *Frame) waitSection(maxWidth int) (section, error) {
 		{header: "p99", right: true},
 		{header: "MAX", right: true, drop: 4},
 		{header: "OPS", drop: 3},
+		{header: "TOP CLIENT", drop: 6},
 	}}
 	for _, r := range f.WaitSites {
 		dev := ""
@@ -309,11 +311,20 @@ func (f *Frame) waitSection(maxWidth int) (section, error) {
 			fmtNs(r.Latency.P99Ns),
 			fmtNs(r.Latency.MaxNs),
 			strings.Join(r.Ops, ","),
+			topClient(r.Clients),
 		})
 	}
 	t.shrink = func(i, w int) string { return shortStack(f.WaitSites[i].frames, w, 0) }
-	t.hide(map[int]bool{1: !showComm, 2: !hasDev, 8: !hasOps})
+	t.hide(map[int]bool{1: !showComm, 2: !hasDev, 8: !hasOps, 9: !hasClients})
 	return fromTable(t, maxWidth, "wait sites")
+}
+
+// topClient renders the client with the most D-time at a site and its share.
+func topClient(cs []ClientTime) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s (%.0f%%)", cs[0].Client, 100*cs[0].Share)
 }
 
 func (f *Frame) dgroupSection(maxWidth int) (section, error) {
