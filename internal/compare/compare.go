@@ -202,13 +202,19 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 
 	sites := c.matchSites()
 	if len(a.fams[famSite]) > 0 || len(b.fams[famSite]) > 0 {
-		res.DTime = c.breakdown("D-state time of traced threads", unit, denA, denB, floor, []dimSpec{
+		dims := []dimSpec{
 			{"wait site", sites.a, sites.b, sites.label},
 			{"device", a.fams[famDevice], b.fams[famDevice], nil},
 			{"scheduler", a.fams[famScheduler], b.fams[famScheduler], nil},
 			{"op", a.fams[famOp], b.fams[famOp], nil},
-			{"comm", a.fams[famComm], b.fams[famComm], nil},
-		})
+		}
+		// Captures from before D-state rows carried the client, and the
+		// procfs backend, know no client: no dimension of one "-" row.
+		if labelled(a.fams[famDClient]) || labelled(b.fams[famDClient]) {
+			dims = append(dims, dimSpec{"client", a.fams[famDClient], b.fams[famDClient], nil})
+		}
+		dims = append(dims, dimSpec{"comm", a.fams[famComm], b.fams[famComm], nil})
+		res.DTime = c.breakdown("D-state time of traced threads", unit, denA, denB, floor, dims)
 	}
 	if len(a.fams[famRPCOp]) > 0 || len(b.fams[famRPCOp]) > 0 {
 		res.RPC = c.breakdown("NFS request latency", unit, denA, denB, floor, []dimSpec{
@@ -243,6 +249,16 @@ type comparison struct {
 	opt      Options
 	blA, blB blocking
 	bs       *bootstrap
+}
+
+// labelled reports whether a family has a key other than "-" (unknown).
+func labelled(f family) bool {
+	for k := range f {
+		if k != "-" {
+			return true
+		}
+	}
+	return false
 }
 
 // dimSpec is one dimension to break a figure down by.

@@ -213,3 +213,69 @@ func TestWorkloadNormalisation(t *testing.T) {
 		t.Errorf("a verdict on different workloads without a warning first: %q", res.Verdict.Evidence)
 	}
 }
+
+// TestDTimeByClient: when the D-state rows carry the client being served,
+// D-time breaks down by client, and a rise confined to one client's
+// requests is pinned on it in the breakdown and the evidence. Without
+// clients (older captures, procfs) there is no client dimension.
+func TestDTimeByClient(t *testing.T) {
+	clients := []string{"10.0.0.7", "10.0.0.8", "10.0.0.9"}
+	base := baseline()
+	base.clients = clients
+	other := baseline()
+	other.clients = clients
+	other.seed = 13
+	// one client's writes now queue behind a lock (say, a file it shares)
+	other.sites = append(other.sites, siteSpec{frames: frames(siteRwsem), op: "WRITE", prob: 0.7,
+		median: 6 * time.Millisecond, client: "10.0.0.8"})
+	res, err := Compare(base.capture("A"), other.capture("B"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := res.Render(&out, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !res.Verdict.Significant {
+		t.Fatalf("not significant:\n%s", out.String())
+	}
+	var dim *Dimension
+	for i := range res.DTime.Dimensions {
+		if res.DTime.Dimensions[i].Name == "client" {
+			dim = &res.DTime.Dimensions[i]
+		}
+	}
+	if dim == nil {
+		t.Fatalf("no client dimension:\n%s", out.String())
+	}
+	top := dim.Rows[0]
+	if top.Key != "10.0.0.8" || top.Share < 0.9 || !top.Change.Significant {
+		t.Errorf("top client %+v, want 10.0.0.8 with >= 90%% of the change, significant\n%s", top, out.String())
+	}
+	for _, r := range dim.Rows[1:] {
+		if r.Change.Significant && r.B > r.A {
+			t.Errorf("client %s rose significantly too: %+v", r.Key, r)
+		}
+	}
+	found := false
+	for _, e := range res.Verdict.Evidence {
+		found = found || strings.HasPrefix(e, "client 10.0.0.8:")
+	}
+	if !found {
+		t.Errorf("no evidence line for client 10.0.0.8: %q", res.Verdict.Evidence)
+	}
+	t.Log("\n" + out.String())
+
+	// The same comparison without clients in the rows.
+	base.clients, other.clients = nil, nil
+	other.sites[len(other.sites)-1].client = ""
+	res, err = Compare(base.capture("A"), other.capture("B"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range res.DTime.Dimensions {
+		if d.Name == "client" {
+			t.Errorf("client dimension without clients: %+v", d)
+		}
+	}
+}

@@ -52,6 +52,7 @@ const (
 	famScheduler         // D-time by scheduler label
 	famOp                // D-time by NFS operation
 	famComm              // D-time by command name
+	famDClient           // D-time by the NFS client being served
 	famRPCOp             // RPC latency by version and operation
 	famRPCClient         // RPC latency (whole requests) by client
 	famBlockDev          // block time (queue + service) by device
@@ -226,6 +227,7 @@ func (c *Capture) Add(s *model.Snapshot) {
 		c.fams[famScheduler].get(orDash(d.Scheduler)).add(i, &d.Hist)
 		c.fams[famOp].get(orDash(d.Op)).add(i, &d.Hist)
 		c.fams[famComm].get(orDash(d.Comm)).add(i, &d.Hist)
+		c.fams[famDClient].get(orDash(d.Client)).add(i, &d.Hist)
 		si := c.sites[d.WaitSite]
 		if si == nil {
 			si = &siteInfo{devTime: map[string]float64{}}

@@ -28,6 +28,8 @@ type siteSpec struct {
 	// perIO makes the wait as long as the device's requests (service +
 	// queue), like a wait for one's own IO.
 	perIO bool
+	// client limits the site to the requests of one client ("": all).
+	client string
 }
 
 type scenario struct {
@@ -47,6 +49,10 @@ type scenario struct {
 	base      map[string]time.Duration
 	n         int // intervals
 	seed      uint64
+	// clients, when set, spread the requests evenly over these addresses
+	// and label the D-state rows with them; unset, the rows carry no
+	// client, as captures from before the D-state client did.
+	clients []string
 }
 
 const (
@@ -96,8 +102,12 @@ func (sc scenario) snapshots() []*model.Snapshot {
 			End:   start.Add(time.Duration(i+1) * time.Second),
 			Stats: model.Stats{Events: 1000},
 		}
-		dh := make([]model.Hist, len(sc.sites))
-		rpc := map[string]*model.Hist{}
+		nc := max(len(sc.clients), 1)
+		dh := make([][]model.Hist, len(sc.sites)) // site, client
+		for si := range dh {
+			dh[si] = make([]model.Hist, nc)
+		}
+		rpc := map[string][]model.Hist{} // op -> per client
 		var svcH, qH model.Hist
 		var nops uint64
 		for _, op := range ops {
@@ -107,12 +117,16 @@ func (sc scenario) snapshots() []*model.Snapshot {
 			}
 			s.Host.NFSD.Ops = append(s.Host.NFSD.Ops, model.OpCount{Proto: "v3", Op: op, Count: uint64(n), Rate: float64(n)})
 			nops += uint64(n)
-			h := &model.Hist{}
-			rpc[op] = h
+			hs := make([]model.Hist, nc)
+			rpc[op] = hs
 			for range n {
+				ci := 0
+				if nc > 1 {
+					ci = r.IntN(nc)
+				}
 				lat := lognormal(r, sc.base[op], 0.3)
 				for si, st := range sc.sites {
-					if st.op != op || r.Float64() >= st.prob {
+					if st.op != op || (st.client != "" && st.client != sc.clients[ci]) || r.Float64() >= st.prob {
 						continue
 					}
 					var w uint64
@@ -127,10 +141,10 @@ func (sc scenario) snapshots() []*model.Snapshot {
 					} else {
 						w = lognormal(r, st.median, 0.6)
 					}
-					dh[si].Add(w)
+					dh[si][ci].Add(w)
 					lat += w
 				}
-				h.Add(lat)
+				hs[ci].Add(lat)
 			}
 			// Background IO: writeback of written data.
 			if op == "WRITE" {
@@ -141,19 +155,23 @@ func (sc scenario) snapshots() []*model.Snapshot {
 			}
 		}
 		for si, st := range sc.sites {
-			if dh[si].Count == 0 {
-				continue
+			for ci := range nc {
+				if dh[si][ci].Count == 0 {
+					continue
+				}
+				dev, sched := model.NotBlockIO, model.NotBlockIO
+				if st.block && sc.dm == 0 {
+					dev, sched = sc.dev, sc.sched
+				}
+				s.DState = append(s.DState, model.DState{Comm: "nfsd", WaitSite: model.NewWaitSite(st.frames), Device: dev, Scheduler: sched,
+					Op: "v3 " + st.op, Client: sc.client(ci, ""), Threads: 4, Hist: dh[si][ci]})
 			}
-			dev, sched := model.NotBlockIO, model.NotBlockIO
-			if st.block && sc.dm == 0 {
-				dev, sched = sc.dev, sc.sched
-			}
-			s.DState = append(s.DState, model.DState{Comm: "nfsd", WaitSite: model.NewWaitSite(st.frames), Device: dev, Scheduler: sched,
-				Op: "v3 " + st.op, Threads: 4, Hist: dh[si]})
 		}
 		for _, op := range ops {
-			if h := rpc[op]; h != nil {
-				s.RPC = append(s.RPC, model.RPC{Version: "v3", Op: op, Client: "10.0.0.7", Status: "ok", Hist: *h})
+			for ci, h := range rpc[op] {
+				if h.Count > 0 {
+					s.RPC = append(s.RPC, model.RPC{Version: "v3", Op: op, Client: sc.client(ci, "10.0.0.7"), Status: "ok", Hist: h})
+				}
 			}
 		}
 		s.Block = []model.Block{{Device: sc.dev, Scheduler: sc.sched, Op: "write", Size: "64K", Queue: qH, Service: svcH}}
@@ -167,6 +185,14 @@ func (sc scenario) snapshots() []*model.Snapshot {
 		out = append(out, s)
 	}
 	return out
+}
+
+// client names client ci, or def when the scenario has no clients.
+func (sc scenario) client(ci int, def string) string {
+	if len(sc.clients) == 0 {
+		return def
+	}
+	return sc.clients[ci]
 }
 
 func (sc scenario) config() model.Config {

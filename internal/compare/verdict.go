@@ -90,6 +90,11 @@ func (c *comparison) verdict(res *Result) Verdict {
 			v.Evidence = append(v.Evidence, line)
 		}
 	}
+	if dt != nil && dSig {
+		if line := clientLine(dt, per); line != "" {
+			v.Evidence = append(v.Evidence, line)
+		}
+	}
 	v.Evidence = append(v.Evidence, deviceLines(res.Devices, 3)...)
 	v.Evidence = append(v.Evidence, schedulerLine(res.Devices))
 	if res.Workload.Comparable {
@@ -174,6 +179,23 @@ func (c *comparison) verdict(res *Result) Verdict {
 		v.Evidence = append([]string{"careful: the workloads differ (" + res.Workload.Reason + ")"}, v.Evidence...)
 	}
 	return v
+}
+
+// clientLine names the client behind most of a D-time change, when the
+// captures know the clients and there is more than one: "" otherwise.
+func clientLine(dt *Breakdown, per string) string {
+	for _, d := range dt.Dimensions {
+		if d.Name != "client" || len(d.Rows) < 2 {
+			continue
+		}
+		r := d.Rows[0]
+		if r.Key == "-" || r.Delta*dt.Change.Delta <= 0 {
+			return ""
+		}
+		return fmt.Sprintf("client %s: %s → %s %s, %.0f%% of the change (%s)", r.Label,
+			fmtDur(r.A), fmtDur(r.B), per, 100*r.Share, changeText(r.Change))
+	}
+	return ""
 }
 
 func (c *comparison) testable() bool { return c.bs != nil }
