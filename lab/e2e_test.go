@@ -137,7 +137,7 @@ func checkRun(t *testing.T, res *lab.Result, scenarios []lab.Scenario) {
 		sdir := filepath.Join(res.Results, "scenarios", s.Name)
 		t.Run(s.Name, func(t *testing.T) {
 			t.Run("check", func(t *testing.T) { checkProbes(t, sdir) })
-			var sawNFSDDState, procDState bool
+			var sawNFSDDState, sawClient, procDState bool
 			for _, v := range s.Versions {
 				vdir := filepath.Join(sdir, "v"+v)
 				t.Run("v"+v, func(t *testing.T) {
@@ -152,6 +152,9 @@ func checkRun(t *testing.T, res *lab.Result, scenarios []lab.Scenario) {
 					if nfsdWaitSite(f) {
 						sawNFSDDState = true
 					}
+					if nfsdClientSite(f, labClient) {
+						sawClient = true
+					}
 					if b, err := os.ReadFile(filepath.Join(vdir, "dstate-stacks.txt")); err == nil && bytes.Contains(b, []byte("nfsd_dispatch")) {
 						procDState = true
 					}
@@ -162,6 +165,9 @@ func checkRun(t *testing.T, res *lab.Result, scenarios []lab.Scenario) {
 				t.Run("dstate", func(t *testing.T) {
 					if !sawNFSDDState {
 						t.Errorf("no D-state wait site of nfsd under nfsd_dispatch/svc_process (/proc saw one: %v)", procDState)
+					}
+					if !sawClient {
+						t.Errorf("no D-state wait site of nfsd serving a request labelled with the client %s", labClient)
 					}
 				})
 			}
@@ -350,6 +356,26 @@ func nfsdWaitSite(f *report.Frame) bool {
 		site := string(w.Site)
 		if nfsd && (strings.Contains(site, "nfsd_dispatch") || strings.Contains(site, "svc_process") || strings.Contains(site, "nfsd3_proc_") || strings.Contains(site, "nfsd4_proc_")) {
 			return true
+		}
+	}
+	return false
+}
+
+// labClient is the address the guest's NFS mounts come from.
+const labClient = "127.0.0.1"
+
+// nfsdClientSite reports whether a wait site inside an NFS procedure or
+// operation holds D-time labelled with client.
+func nfsdClientSite(f *report.Frame, client string) bool {
+	for _, w := range f.WaitSites {
+		site := string(w.Site)
+		if !strings.Contains(site, "nfsd3_proc_") && !strings.Contains(site, "nfsd4_") {
+			continue
+		}
+		for _, c := range w.Clients {
+			if c.Client == client && c.SumNs > 0 {
+				return true
+			}
 		}
 	}
 	return false
