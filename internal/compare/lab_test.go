@@ -121,6 +121,8 @@ func siteRose(res *Result, class string) bool {
 // (QEMU TCG, a virtio disk at tens of IOPS) none, kyber and bfq do not change
 // latency measurably against mq-deadline, so the honest verdict is "no
 // significant change"; the test accepts only that or the scheduler itself.
+// Three queueing null_blk set-ups did not change that (docs/lab.md, "What
+// the guest cannot show").
 func TestLabSchedulerChange(t *testing.T) {
 	for _, k := range labKernels {
 		for _, s := range []string{"none", "kyber", "bfq"} {
