@@ -2,6 +2,9 @@ package ebpf
 
 import (
 	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
@@ -275,5 +278,44 @@ func TestEventLayout(t *testing.T) {
 		} else if got != want {
 			t.Errorf("offset of %s: object %d, decodeEvent %d", name, got, want)
 		}
+	}
+}
+
+// TestStackSymbolizerReload: kallsyms is read again only when the modules
+// changed since it was read, not whenever an address fails to resolve.
+func TestStackSymbolizerReload(t *testing.T) {
+	dir := t.TempDir()
+	ksyms, err := os.ReadFile("../../symbols/testdata/kallsyms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("kallsyms", string(ksyms))
+	write("modules", "nfsd 1 0 - Live 0xffffffffc0a00000\nsunrpc 2 1 nfsd, Live 0xffffffffc0b00000\n")
+	s := newStackSymbolizer(dir)
+	if err := s.preload(); err != nil {
+		t.Fatal(err)
+	}
+	if s.modulesChanged() {
+		t.Error("modules changed right after loading")
+	}
+	// Reference counts and states change all the time; names are what count.
+	write("modules", "nfsd 1 8 - Live 0xffffffffc0a00000\nsunrpc 2 3 nfsd, Live 0xffffffffc0b00000\n")
+	if s.modulesChanged() {
+		t.Error("a reference count change counted as a module change")
+	}
+	write("modules", "nfsd 1 8 - Live 0xffffffffc0a00000\nsunrpc 2 3 nfsd, Live 0xffffffffc0b00000\ndm_delay 1 0 - Live 0xffffffffc0c00000\n")
+	if !s.modulesChanged() {
+		t.Error("a newly loaded module not seen")
+	}
+
+	// Without kallsyms: preload says why.
+	if err := newStackSymbolizer(t.TempDir()).preload(); err == nil || !strings.Contains(err.Error(), "kallsyms") {
+		t.Errorf("preload without kallsyms: %v", err)
 	}
 }

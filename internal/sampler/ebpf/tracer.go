@@ -163,6 +163,10 @@ func New(opts Options) (*Tracer, error) {
 		t.closeAll()
 		return nil, err
 	}
+	// After the programs are loaded, so that their frames are in kallsyms.
+	if err := t.stackSym.preload(); err != nil {
+		t.log.Warn("wait sites will show addresses, not function names", "err", err)
+	}
 	t.agg = newAggregator(t, opts.MaxEvents)
 	go t.readLoop()
 	if !opts.All && !t.disabled("dstate") {
