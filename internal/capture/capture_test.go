@@ -387,9 +387,10 @@ func TestSalvagePlaceholderStrings(t *testing.T) {
 
 // TestFirstReleaseFile reads a capture written before D-state rows and events
 // carried the client (10 event columns, no client section): everything
-// decodes and the clients are "".
+// decodes and the clients are "". The file is a lab capture of that time
+// (testdata/captures/6.12-sched-none-v4.2.nft as first committed).
 func TestFirstReleaseFile(t *testing.T) {
-	data, err := os.ReadFile("../../testdata/captures/6.12-slow-device-v4.2.nft")
+	data, err := os.ReadFile("testdata/first-release.nft")
 	if err != nil {
 		t.Fatal(err)
 	}
