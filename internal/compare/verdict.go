@@ -111,7 +111,7 @@ func (c *comparison) verdict(res *Result) Verdict {
 	}
 
 	switch {
-	case dev != nil && deviceExplains(dt, rpc, dSig, rSig, devLat.Delta):
+	case dev != nil && deviceExplains(dt, rpc, dSig, rSig, devLat.Delta, reachReqs(dev)):
 		v.Significant = true
 		sa, sb := dev.SchedulerA, dev.SchedulerB
 		what := fmt.Sprintf("%s latency on %s: mean %s → %s per request (%s)", devLat.name, dev.Device, fmtDur(devLat.MeanA), fmtDur(devLat.MeanB), pText(devLat.P))
@@ -140,11 +140,11 @@ func (c *comparison) verdict(res *Result) Verdict {
 		if AboveBlockLayer(topSite.Class) {
 			v.Layer = LayerAboveBlock
 			v.Summary = joinSentence(head, fmt.Sprintf("%.0f%% of the change is one wait site above the block layer (%s): %s; %s%s",
-				100*topSite.Share, topSite.Class, topSite.Label, deviceState(v.DeviceChanged), deviceAside(res.Devices)))
+				100*topSite.Share, topSite.Class, topSite.Label, deviceState(v.DeviceChanged, dev, devLat, dt.Change.Delta), deviceAside(res.Devices)))
 		} else {
 			v.Layer = LayerBlockIO
 			v.Summary = joinSentence(head, fmt.Sprintf("%.0f%% of the change is waiting for block IO at %s, but %s%s: more IO per operation, or IO on a device the tracer cannot see (dm, drbd)",
-				100*topSite.Share, topSite.Label, deviceState(v.DeviceChanged), deviceAside(res.Devices)))
+				100*topSite.Share, topSite.Label, deviceState(v.DeviceChanged, dev, devLat, dt.Change.Delta), deviceAside(res.Devices)))
 		}
 		v.Lead = lead(res, topSite.Class)
 	case rSig:
@@ -215,11 +215,17 @@ func (c *comparison) onlyNFSD() bool {
 }
 
 // deviceState says how device latency relates to a change it did not cause.
-func deviceState(changed bool) string {
-	if changed {
+func deviceState(changed bool, dev *DeviceLatency, l devLatency, change float64) string {
+	switch {
+	case !changed:
+		return "device latency did not change"
+	case dev != nil && sameDirection(l.Delta, change) && !withinReach(l.Delta, requestsPerOp(dev), change):
+		return fmt.Sprintf("device latency moved the same way, but too little to account for it (%s %s per request on %s, %.2g requests per op)",
+			l.name, signedDur(l.Delta), l.device, requestsPerOp(dev))
+	case dev != nil && !sameDirection(l.Delta, change):
 		return "device latency changed, but the other way"
 	}
-	return "device latency did not change"
+	return "device latency changed, but not in a way that accounts for it"
 }
 
 // deviceAside backs "device latency did not change" with the busiest
@@ -324,18 +330,54 @@ func sameDirection(a, b float64) bool { return a*b > 0 }
 // per operation. Two runs of one scenario differed by 40 us of queue time on
 // vda (p=0.009) against 1.7 ms of D-time per op: a note, not a verdict. A
 // capture with neither D-state nor RPC data lets the device lead on its own.
-func deviceExplains(dt, rpc *Breakdown, dSig, rSig bool, delta float64) bool {
+//
+// A significant change must also be within reach of the device: its latency
+// change times its requests per operation (reqs, 0 when unknown) must come
+// to materialShare of the change. Writeback throttling (lab, 6.12) raised
+// nfsd D-time by 123 ms per op while vda's await rose 0.9 ms on a few
+// requests per op, significantly: a side effect, not the cause.
+func deviceExplains(dt, rpc *Breakdown, dSig, rSig bool, delta, reqs float64) bool {
+	reach := func(change float64) bool { return withinReach(delta, reqs, change) }
 	switch {
 	case dSig:
-		return sameDirection(dt.Change.Delta, delta)
+		return sameDirection(dt.Change.Delta, delta) && reach(dt.Change.Delta)
 	case rSig:
-		return sameDirection(rpc.Change.Delta, delta)
+		return sameDirection(rpc.Change.Delta, delta) && reach(rpc.Change.Delta)
 	case dt != nil:
 		return sameDirection(dt.Change.Delta, delta) && math.Abs(delta) >= materialShare*dt.A
 	case rpc != nil:
 		return sameDirection(rpc.Change.Delta, delta) && math.Abs(delta) >= materialShare*rpc.A
 	}
 	return true
+}
+
+// withinReach reports whether a device latency change of delta per request,
+// on reqs requests per operation (0: unknown), comes to materialShare of a
+// change of the time per operation.
+func withinReach(delta, reqs, change float64) bool {
+	return reqs == 0 || math.Abs(delta)*reqs >= materialShare*math.Abs(change)
+}
+
+// reachReqs is the requests per operation deviceExplains weighs a device's
+// latency change by, 0 (no bound) when the device's IO scheduler changed: a
+// scheduler also reorders and holds back requests, and the mean per request
+// understates what that does to a chain of dependent IOs. In the lab, bfq
+// against mq-deadline on 6.12 doubled nfsd's waits for jbd2 commits (+8.2 ms
+// per op) while the mean queue time rose 1.0 ms on 0.57 requests per op.
+func reachReqs(d *DeviceLatency) float64 {
+	if d.SchedulerA != d.SchedulerB && d.SchedulerA != "" && d.SchedulerB != "" {
+		return 0
+	}
+	return requestsPerOp(d)
+}
+
+// requestsPerOp is a device's requests per operation (or per second) in B,
+// from its /proc/diskstats request time and await; 0 when unknown.
+func requestsPerOp(d *DeviceLatency) float64 {
+	if d.AwaitB <= 0 {
+		return 0
+	}
+	return d.BusyB / d.AwaitB
 }
 
 // materialShare is how large a device latency change must be, against the
