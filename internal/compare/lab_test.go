@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nfstrace/nfstrace/internal/testenv"
@@ -53,11 +54,13 @@ func TestLabSameScenario(t *testing.T) {
 }
 
 // TestLabInjectedCause: each injected cause ranks first against baseline, on
-// both kernels and both NFS versions, except where the lab's 45-second
-// captures lack the power: writeback throttling on 6.1 raises nfsd D-time
-// 2-4x but misses alpha=0.01 overall (p=0.01 and 0.023). There the verdict
-// must blame nothing else, and the writeback wait site must still show a
-// significant rise of its own in the breakdown.
+// both kernels and both NFS versions. One exception, in what the data shows:
+// with writeback throttling on 6.1, the largest rise is nfsd waiting for jbd2
+// commits (57-59% of the change; the write-heavy load issues far more COMMITs
+// per operation than baseline, and compare flags the workloads as differing),
+// and balance_dirty_pages comes third (15-19%, p<0.001). There the verdict
+// must still place the time above the block layer, name the dirty sysctls as
+// the lead, and show the writeback site's own significant rise.
 func TestLabInjectedCause(t *testing.T) {
 	for _, k := range labKernels {
 		for _, v := range []string{"v3", "v4.2"} {
@@ -66,7 +69,7 @@ func TestLabInjectedCause(t *testing.T) {
 				dimension string
 				key       string // the cause's key, "" for any
 				class     string
-				weak      bool // only "nothing else blamed, the site rose"
+				journal   bool // a filesystem journal wait may lead instead (see above)
 			}{
 				// dm-delay under the export: the device (dm-0), not vda or the scheduler.
 				{"slow-device", "device", "dm-0", "", false},
@@ -81,21 +84,22 @@ func TestLabInjectedCause(t *testing.T) {
 						t.Fatal(err)
 					}
 					c := res.Verdict.Cause
-					if tc.weak {
-						if c != nil && c.Class != tc.class {
-							t.Errorf("blames %+v: %s", c, res.Verdict.Summary)
+					class := tc.class
+					if tc.journal && c != nil && c.Class == ClassJournal {
+						class = ClassJournal
+						if !strings.Contains(res.Verdict.Lead, "vm.dirty_bytes") {
+							t.Errorf("lead %q does not name the dirty sysctls", res.Verdict.Lead)
 						}
-						if !siteRose(res, tc.class) {
-							t.Errorf("no %s wait site with a significant rise:\n%s", tc.class, res.Verdict.Summary)
+						if !siteRose(res, ClassWriteback) {
+							t.Errorf("no writeback wait site with a significant rise:\n%s", res.Verdict.Summary)
 						}
-						return
 					}
 					if !res.Verdict.Significant || c == nil || c.Dimension != tc.dimension ||
-						(tc.key != "" && c.Key != tc.key) || (tc.class != "" && c.Class != tc.class) {
-						t.Errorf("cause %+v, want %s %s %s\n%s", c, tc.dimension, tc.key, tc.class, res.Verdict.Summary)
+						(tc.key != "" && c.Key != tc.key) || (class != "" && c.Class != class) {
+						t.Errorf("cause %+v, want %s %s %s\n%s", c, tc.dimension, tc.key, class, res.Verdict.Summary)
 					}
-					if c != nil && tc.class == ClassWriteback && !AboveBlockLayer(c.Class) {
-						t.Errorf("writeback throttling not placed above the block layer: %s", res.Verdict.Layer)
+					if c != nil && class != "" && !AboveBlockLayer(c.Class) {
+						t.Errorf("%s not placed above the block layer: %s", c.Class, res.Verdict.Layer)
 					}
 				})
 			}
@@ -116,13 +120,18 @@ func siteRose(res *Result, class string) bool {
 	return false
 }
 
-// TestLabSchedulerChange: a scheduler switch is listed first among what
-// changed, and nothing else is blamed for a difference. On the lab's guest
-// (QEMU TCG, a virtio disk at tens of IOPS) none, kyber and bfq do not change
-// latency measurably against mq-deadline, so the honest verdict is "no
-// significant change"; the test accepts only that or the scheduler itself.
-// Three queueing null_blk set-ups did not change that (docs/lab.md, "What
-// the guest cannot show").
+// TestLabSchedulerChange: the sched-* scenarios (stable NFSv4.2 writes to a
+// null_blk that takes one 1 ms request at a time) under none, kyber and bfq
+// against mq-deadline. The scheduler switch is listed first among what
+// changed. none against mq-deadline changes the device's await significantly
+// on both kernels, and the verdict names the scheduler change as the cause.
+// kyber makes no significant difference; in these captures bfq raised
+// nfsd's waits for jbd2 commits (60% on 6.1, where the device's latency did
+// not move significantly, 2x on 6.12, where it did; another run showed no
+// significant change, docs/lab.md): there the cause is the scheduler, or a
+// wait site with the scheduler change as the lead. Nothing else may be
+// blamed. (On the virtio disk the first recordings used, no scheduler made a
+// difference at all: docs/lab.md.)
 func TestLabSchedulerChange(t *testing.T) {
 	for _, k := range labKernels {
 		for _, s := range []string{"none", "kyber", "bfq"} {
@@ -133,17 +142,18 @@ func TestLabSchedulerChange(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				listed := false
-				for _, ch := range res.Config {
-					if ch.Item == "scheduler vda" && ch.A == "mq-deadline" && ch.B == s {
-						listed = true
-					}
+				if len(res.Config) == 0 || res.Config[0].Item != "scheduler nullb0" ||
+					res.Config[0].A != "mq-deadline" || res.Config[0].B != s {
+					t.Errorf("scheduler change not listed first: %+v", res.Config)
 				}
-				if !listed {
-					t.Errorf("scheduler change not listed: %+v", res.Config)
+				v := res.Verdict
+				schedCause := v.Cause != nil && v.Cause.Dimension == "scheduler" && v.Cause.Key == "nullb0"
+				if s == "none" && (!v.Significant || !schedCause) {
+					t.Errorf("none against mq-deadline: cause %+v, want the scheduler of nullb0: %s", v.Cause, v.Summary)
 				}
-				if v := res.Verdict; v.Significant && (v.Cause == nil || v.Cause.Dimension != "scheduler") {
-					t.Errorf("blames %+v for a scheduler switch: %s", v.Cause, v.Summary)
+				leadSched := strings.Contains(v.Lead, "IO scheduler change")
+				if v.Significant && !schedCause && !(v.Cause != nil && v.Cause.Dimension == "wait site" && leadSched) {
+					t.Errorf("blames %+v (lead %q) for a scheduler switch: %s", v.Cause, v.Lead, v.Summary)
 				}
 			})
 		}
