@@ -232,8 +232,16 @@ func (a *aggregator) take() (events []model.DEvent, read, lost, dropped, bad uin
 		a.clients = rpcClientCache{}
 	}
 	events = make([]model.DEvent, len(full))
+	// Most events of an interval come from a few clients, often one after
+	// another: remember the last one rendered before hashing the address.
+	var lastFam uint16
+	var lastAddr [16]byte
+	lastClient := ""
 	for i := range full {
 		e := &full[i]
+		if e.Family != lastFam || e.Addr != lastAddr {
+			lastFam, lastAddr, lastClient = e.Family, e.Addr, a.clients.client(e.Family, e.Addr)
+		}
 		waker := ""
 		if e.WakerTID != 0 { // 0: woken from interrupt on an idle CPU, or not woken at all
 			waker = a.comm(&e.WakerComm)
@@ -249,7 +257,7 @@ func (a *aggregator) take() (events []model.DEvent, read, lost, dropped, bad uin
 			WakerComm: waker,
 			Device:    a.lab.device(e.Dev),
 			Op:        a.lab.op(e.Proto, e.Op),
-			Client:    a.clients.client(e.Family, e.Addr),
+			Client:    lastClient,
 		}
 	}
 	return events, read, lost, dropped, bad
