@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,24 +29,6 @@ import (
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
 
-// serveLog is a buffer the daemon logs to while the test reads it.
-type serveLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *serveLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *serveLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // waitLimit bounds every wait of these tests for something the daemon does
 // once per interval: far longer than it should ever take, so that a hang
 // fails instead of blocking, not a measure of speed.
@@ -58,7 +39,7 @@ type daemon struct {
 	t      *testing.T
 	cancel context.CancelFunc
 	done   chan error
-	log    *serveLog
+	log    *lockedBuffer // what the daemon logs, read while it runs
 	url    string
 }
 
@@ -69,24 +50,24 @@ var servingRE = regexp.MustCompile(`msg="serving metrics" address=(\S+)`)
 func startServe(t *testing.T, args ...string) *daemon {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &daemon{t: t, cancel: cancel, done: make(chan error, 1), log: new(serveLog)}
+	d := &daemon{t: t, cancel: cancel, done: make(chan error, 1), log: new(lockedBuffer)}
 	args = append([]string{"--listen", "127.0.0.1:0", "--log-level", "info"}, args...)
 	go func() { d.done <- runServe(ctx, stdio{out: io.Discard, err: d.log}, args) }()
 	t.Cleanup(func() { d.stop() })
 	deadline := time.Now().Add(waitLimit)
 	for {
-		if m := servingRE.FindStringSubmatch(d.log.String()); m != nil {
+		if m := servingRE.FindStringSubmatch(string(d.log.Bytes())); m != nil {
 			d.url = "http://" + m[1] + "/metrics"
 			return d
 		}
 		select {
 		case err := <-d.done:
 			d.done <- err
-			t.Fatalf("serve %v ended before serving: %v\n%s", args, err, d.log.String())
+			t.Fatalf("serve %v ended before serving: %v\n%s", args, err, string(d.log.Bytes()))
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start within %v:\n%s", waitLimit, d.log.String())
+			t.Fatalf("serve did not start within %v:\n%s", waitLimit, string(d.log.Bytes()))
 		}
 	}
 }
@@ -101,7 +82,7 @@ func (d *daemon) stop() error {
 	select {
 	case err := <-d.done:
 		if err != nil {
-			d.t.Errorf("serve: %v\n%s", err, d.log.String())
+			d.t.Errorf("serve: %v\n%s", err, string(d.log.Bytes()))
 		}
 		return err
 	case <-time.After(waitLimit):
@@ -148,7 +129,7 @@ func (d *daemon) waitSnapshots(n float64) ([]byte, map[string]*dto.MetricFamily)
 			return body, mfs
 		}
 		if time.Now().After(deadline) {
-			d.t.Fatalf("fewer than %v snapshots within %v:\n%s", want, waitLimit, d.log.String())
+			d.t.Fatalf("fewer than %v snapshots within %v:\n%s", want, waitLimit, string(d.log.Bytes()))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
