@@ -95,7 +95,7 @@ func addHist(dst, src *coreHist) {
 	dst.MaxNs = max(dst.MaxNs, src.MaxNs)
 }
 
-// site, device and op make Tracer a labeler.
+// site, device, op and client make Tracer a labeler.
 
 func (t *Tracer) site(stackID int32) model.WaitSite { return t.stackSym.site(t.stacks, stackID) }
 
@@ -122,6 +122,15 @@ func (t *Tracer) op(proto, op uint32) string {
 	t.devs.mu.Lock()
 	defer t.devs.mu.Unlock()
 	return t.devs.opLabel(proto, op)
+}
+
+// client renders the client of a D-state key or event. Only Collect calls
+// it (for the rows and, through take, the events), holding t.mu.
+func (t *Tracer) client(family uint16, addr [16]byte) string {
+	if len(t.dclients) > maxClients {
+		t.dclients = rpcClientCache{}
+	}
+	return t.dclients.client(family, addr)
 }
 
 // delta returns cur - prev for a histogram; the maximum is the current one
@@ -219,9 +228,6 @@ func (t *Tracer) collectDState(snap *model.Snapshot) error {
 	}
 
 	rows := make(map[dRowKey]*model.DState)
-	if len(t.dclients) > maxClients {
-		t.dclients = rpcClientCache{}
-	}
 	var k coreDkey
 	var v coreHist
 	seen := make(map[coreDkey]bool, len(t.prevD))
@@ -242,7 +248,7 @@ func (t *Tracer) collectDState(snap *model.Snapshot) error {
 		st.idle = 0
 		dev, sched := t.deviceSched(k.Dev, &k.Sched)
 		rk := dRowKey{comm: string(int8s(&k.Comm)), site: string(t.site(k.StackId)), dev: dev, sched: sched,
-			op: t.op(k.Proto, k.Op), client: t.dclients.client(k.Family, k.Addr)}
+			op: t.op(k.Proto, k.Op), client: t.client(k.Family, k.Addr)}
 		row := rows[rk]
 		if row == nil {
 			row = &model.DState{Comm: rk.comm, WaitSite: model.WaitSite(rk.site), Device: dev, Scheduler: sched,

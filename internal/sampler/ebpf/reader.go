@@ -147,6 +147,7 @@ type labeler interface {
 	site(stackID int32) model.WaitSite
 	device(dev uint32) string
 	op(proto, op uint32) string
+	client(family uint16, addr [16]byte) string
 }
 
 // aggregator keeps the events of the current interval. The hot path copies
@@ -165,12 +166,11 @@ type aggregator struct {
 	nbad    uint64
 	dropped uint64 // events beyond the buffer in this interval
 
-	comms   map[[16]byte]string // only used by take
-	clients rpcClientCache      // only used by take
+	comms map[[16]byte]string // only used by take
 }
 
 func newAggregator(lab labeler, max int) *aggregator {
-	a := &aggregator{lab: lab, comms: make(map[[16]byte]string), clients: rpcClientCache{}}
+	a := &aggregator{lab: lab, comms: make(map[[16]byte]string)}
 	a.bufs[0] = make([]dEvent, 0, max)
 	a.bufs[1] = make([]dEvent, 0, max)
 	var ts unix.Timespec
@@ -228,9 +228,6 @@ func (a *aggregator) take() (events []model.DEvent, read, lost, dropped, bad uin
 	if len(full) == 0 {
 		return nil, read, lost, dropped, bad
 	}
-	if len(a.clients) > maxClients {
-		a.clients = rpcClientCache{}
-	}
 	events = make([]model.DEvent, len(full))
 	// Most events of an interval come from a few clients, often one after
 	// another: remember the last one rendered before hashing the address.
@@ -240,7 +237,7 @@ func (a *aggregator) take() (events []model.DEvent, read, lost, dropped, bad uin
 	for i := range full {
 		e := &full[i]
 		if e.Family != lastFam || e.Addr != lastAddr {
-			lastFam, lastAddr, lastClient = e.Family, e.Addr, a.clients.client(e.Family, e.Addr)
+			lastFam, lastAddr, lastClient = e.Family, e.Addr, a.lab.client(e.Family, e.Addr)
 		}
 		waker := ""
 		if e.WakerTID != 0 { // 0: woken from interrupt on an idle CPU, or not woken at all

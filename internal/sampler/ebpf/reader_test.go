@@ -56,6 +56,8 @@ func (fakeLabeler) op(proto, op uint32) string {
 	return ThreadOpName(proto, op)
 }
 
+func (fakeLabeler) client(family uint16, addr [16]byte) string { return rpcClient(family, addr) }
+
 func TestDecodeAndAggregate(t *testing.T) {
 	a := newAggregator(fakeLabeler{}, 2)
 	a.monoToUTC = 1000

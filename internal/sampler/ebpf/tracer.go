@@ -98,7 +98,7 @@ type Tracer struct {
 	mu        sync.Mutex
 	agg       *aggregator
 	prevD     map[coreDkey]*histState
-	dclients  rpcClientCache // clients of D-state keys
+	dclients  rpcClientCache // clients of D-state keys and events
 	prevB     map[coreBkey]*bvalState
 	prevCnt   [cntMax]uint64
 	devs      *devNamer
