@@ -20,7 +20,8 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 	pprofOut := fs.String("pprof", "", "write B's off-CPU profile (pprof) to this file")
 	salvage := fs.Bool("salvage", false, "skip damaged frames instead of stopping at the first one")
 	alpha := fs.Float64("alpha", 0.01, "significance level of the tests")
-	rows := fs.Int("rows", 8, "rows per breakdown table")
+	rows := fs.Int("rows", 8, "rows per breakdown table (with --details)")
+	details := fs.Bool("details", false, "add the breakdown tables (by layer, wait site, device, scheduler, operation, client) and their legend")
 	lb := registerLastBoot(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(io.err, "usage: nfstrace compare A B [flags]\n       nfstrace compare --last-boot [--capture-dir DIR] [flags]\n\nA is the baseline (before), B the capture to explain (after).")
@@ -56,7 +57,7 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 	case "json":
 		err = res.WriteJSON(io.out)
 	default:
-		err = res.Render(io.out, compare.RenderOptions{MaxRows: *rows})
+		err = res.Render(io.out, compare.RenderOptions{MaxRows: *rows, Details: *details, Width: terminalWidth(io.out)})
 	}
 	if err != nil {
 		return fmt.Errorf("compare: %w", err)

@@ -86,15 +86,15 @@ func TestCompareCommand(t *testing.T) {
 	b := writeCompareCapture(t, "4.9.cap", "4.9.0-0.bpo.3-amd64", compareSnapshots(20, newWriteSite, 800))
 
 	io, out, errb := testStdio()
-	if err := runCompare(context.Background(), io, []string{a, b}); err != nil {
+	if err := runCompare(context.Background(), io, []string{a, b, "--details"}); err != nil {
 		t.Fatalf("%v\n%s", err, errb)
 	}
 	text := out.String()
 	t.Log("\n" + text)
 	for _, want := range []string{
-		"VERDICT", "above the block layer (lock)", "rwsem_down_write_slowpath ← down_write ← ext4_file_write_iter ← nfsd_vfs_write",
-		"in A: rwsem_down_write_failed ← call_rwsem_down_write_failed ← down_write ← ext4_file_write_iter ← … ← nfsd3_proc_write",
-		"kernel: 4.4.0-3-amd64 → 4.9.0-0.bpo.3-amd64", "LEAD      the kernel change", "IO schedulers the same: sda mq-deadline",
+		"VERDICT   Worse:", "waiting for a lock: 5.0ms → 80ms per op", "rwsem_down_write_slowpath ← down_write ← ext4_file_write_iter ← nfsd_vfs_write",
+		"rwsem_down_write_failed ← call_rwsem_down_write_failed ← down_write ← ext4_file_write_iter ← … ← nfsd3_proc_write",
+		"kernel: 4.4.0-3-amd64 → 4.9.0-0.bpo.3-amd64", "LEAD      kernel 4.4.0-3-amd64 → 4.9.0-0.bpo.3-amd64", "LAYER",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
@@ -111,7 +111,7 @@ func TestCompareCommand(t *testing.T) {
 		Verdict struct {
 			Significant bool
 			Layer       string
-			Cause       struct{ Dimension, Label, Class string }
+			Cause       struct{ Kind, Label, Class string }
 		}
 		DState struct {
 			Dimensions []struct {
@@ -127,7 +127,7 @@ func TestCompareCommand(t *testing.T) {
 		t.Fatalf("json: %v\n%s", err, out)
 	}
 	v := res.Verdict
-	if !v.Significant || v.Layer != "above the block layer" || v.Cause.Dimension != "wait site" || v.Cause.Class != "lock" {
+	if !v.Significant || v.Layer != "lock" || v.Cause.Kind != "lock" || v.Cause.Class != "lock" {
 		t.Errorf("verdict %+v", v)
 	}
 	// The renamed wait site matched: one row with both kernels' labels.
@@ -184,7 +184,7 @@ func TestCompareSameScenario(t *testing.T) {
 	if err := runCompare(context.Background(), io, []string{a, b}); err != nil {
 		t.Fatalf("%v\n%s", err, errb)
 	}
-	if !strings.Contains(out.String(), "VERDICT   No significant change") {
+	if !strings.Contains(out.String(), "VERDICT   Neither better nor worse") {
 		t.Errorf("want no significant change:\n%s", out)
 	}
 }

@@ -73,6 +73,9 @@ type Result struct {
 	Config   []ConfigChange `json:"config_changes"`
 	Caveats  []string       `json:"caveats,omitempty"`
 	Workload Workload       `json:"workload"`
+	// Time is the time users feel split into layers that add up (see
+	// layers.go): what the verdict is read off.
+	Time *Breakdown `json:"time,omitempty"`
 	// DTime is the D-state time of the traced (nfsd) threads per operation.
 	DTime *Breakdown `json:"dstate,omitempty"`
 	// RPC is the NFS request latency (time from request to reply) per
@@ -86,7 +89,7 @@ type Result struct {
 
 // ResultVersion is the version of the Result JSON schema. Fields are only
 // ever added; a removal or a change of meaning bumps it.
-const ResultVersion = 1
+const ResultVersion = 2
 
 // Change is a change B - A of one figure and its test.
 type Change struct {
@@ -99,6 +102,34 @@ type Change struct {
 	// Significant: tested, P below the level and the change large enough
 	// to matter (see Options.MinChange and minShare).
 	Significant bool `json:"significant"`
+	// Outcome is the one word for the test: TestSignificant, TestSmall,
+	// TestNotSignificant or TestUntested.
+	Outcome string `json:"outcome"`
+}
+
+// Test outcomes: a change is significant and large enough to matter,
+// significant but too small to matter, not significant, or not testable.
+const (
+	TestSignificant    = "significant"
+	TestSmall          = "too small to matter"
+	TestNotSignificant = "not significant"
+	TestUntested       = "untested"
+)
+
+// judge sets a change's Significant and Outcome from its test and whether
+// it is large enough to matter.
+func (ch *Change) judge(alpha float64, large bool) {
+	switch {
+	case !ch.Tested:
+		ch.Outcome = TestUntested
+	case ch.P >= alpha:
+		ch.Outcome = TestNotSignificant
+	case !large:
+		ch.Outcome = TestSmall
+	default:
+		ch.Outcome = TestSignificant
+	}
+	ch.Significant = ch.Outcome == TestSignificant
 }
 
 // Breakdown is one figure compared in total and broken down by dimension.
@@ -171,6 +202,10 @@ type DeviceLatency struct {
 	// also for a device only one capture has (0: not seen).
 	AwaitA float64 `json:"await_a_ns"`
 	AwaitB float64 `json:"await_b_ns"`
+	// RateA and RateB are the device's completed requests per second
+	// (/proc/diskstats): its load.
+	RateA float64 `json:"rate_a"`
+	RateB float64 `json:"rate_b"`
 	// Changed: a latency of this device changed significantly.
 	Changed bool `json:"changed"`
 }
@@ -182,7 +217,7 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 	}
 	opt = opt.withDefaults()
 	c := &comparison{a: a, b: b, opt: opt, blA: newBlocking(a.Snapshots), blB: newBlocking(b.Snapshots)}
-	if a.Snapshots >= minBlocks && b.Snapshots >= minBlocks {
+	if a.Snapshots >= minIntervals && b.Snapshots >= minIntervals {
 		c.bs = newBootstrap(c.blA.count(), c.blB.count(), opt.Resamples, opt.Seed)
 	}
 	res := &Result{
@@ -229,8 +264,14 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 			{"op", a.fams[famBlockOp], b.fams[famBlockOp], nil},
 		})
 	}
+	if len(a.fams[famLayer]) > 0 || len(b.fams[famLayer]) > 0 {
+		res.Time = c.breakdown(timeMetric(a, b), unit, denA, denB, floor, []dimSpec{
+			{"layer", a.fams[famLayer], b.fams[famLayer], nil},
+		})
+	}
 	res.Devices = c.devices(denA, denB)
-	res.Verdict = c.verdict(res)
+	res.Verdict.Diagnosis = c.diagnose(res)
+	res.Verdict.fill(res)
 	return res, nil
 }
 
@@ -323,8 +364,8 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 		tests := c.bs.ratioChanges(sa, sb, observed)
 
 		total := newChange(tA, tB, tests[len(tests)-1])
-		total.Significant = total.Tested && total.P < c.opt.Alpha &&
-			math.Abs(total.Delta) >= c.opt.MinChange*math.Min(tA, tB) && math.Abs(total.Delta) >= floor
+		total.judge(c.opt.Alpha, math.Abs(total.Delta) >= c.opt.MinChange*math.Min(tA, tB) && math.Abs(total.Delta) >= floor)
+		adjustBH(tests[:len(tests)-1])
 		if di == 0 {
 			bd.A, bd.B, bd.Change = tA, tB, total
 			bd.APerSec, bd.BPerSec = safeDiv(sum(allA), c.a.Seconds()), safeDiv(sum(allB), c.b.Seconds())
@@ -333,7 +374,7 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 		for i := range rows {
 			r := &rows[i]
 			r.Change = newChange(r.A, r.B, tests[i])
-			r.Significant = r.Tested && r.P < c.opt.Alpha && math.Abs(r.Delta) >= minShare*scale && math.Abs(r.Delta) >= floor
+			r.judge(c.opt.Alpha, math.Abs(r.Delta) >= minShare*scale && math.Abs(r.Delta) >= floor)
 			if total.Delta != 0 {
 				r.Share = r.Delta / total.Delta
 			}
@@ -482,10 +523,12 @@ func (c *comparison) devices(denA, denB []float64) []DeviceLatency {
 			dl.Await = c.latency(ka.sum, ka.cnt, kb.sum, kb.cnt, nil, nil)
 		}
 		if ka != nil {
+			dl.RateA = safeDiv(sum(ka.cnt), c.a.Seconds())
 			dl.BusyA = safeDiv(sum(ka.sum), totA)
 			dl.AwaitA = safeDiv(sum(ka.sum), sum(ka.cnt))
 		}
 		if kb != nil {
+			dl.RateB = safeDiv(sum(kb.cnt), c.b.Seconds())
 			dl.BusyB = safeDiv(sum(kb.sum), totB)
 			dl.AwaitB = safeDiv(sum(kb.sum), sum(kb.cnt))
 		}
@@ -515,8 +558,7 @@ func (c *comparison) latency(sumA, cntA, sumB, cntB []float64, ha, hb *model.His
 	}
 	t := c.bs.ratioChanges(ratioSeries{num: [][]float64{na}, den: [][]float64{da}}, ratioSeries{num: [][]float64{nb}, den: [][]float64{db}}, []float64{l.MeanB - l.MeanA})
 	l.Change = newChange(l.MeanA, l.MeanB, t[0])
-	l.Significant = l.Tested && l.P < c.opt.Alpha && math.Abs(l.Delta) >= minLatencyChange &&
-		math.Abs(l.Delta) >= c.opt.MinChange*math.Min(l.MeanA, l.MeanB)
+	l.judge(c.opt.Alpha, math.Abs(l.Delta) >= minLatencyChange && math.Abs(l.Delta) >= c.opt.MinChange*math.Min(l.MeanA, l.MeanB))
 	if ha != nil && hb != nil {
 		l.DistA, l.DistB = newDist(ha), newDist(hb)
 		l.Shift = mannWhitney(ha, hb, c.opt.Alpha)

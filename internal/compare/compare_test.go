@@ -13,12 +13,12 @@ func TestVerdicts(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(sc *scenario)
-		// want: significant, cause dimension and key (key "" = any), layer
+		// want: significant, the cause and its key ("" = any), a
+		// substring of the lead
 		significant bool
-		dimension   string
+		cause       string
 		key         string
-		layer       string
-		lead        string // substring of the lead
+		lead        string
 	}{
 		{
 			name:        "same scenario, other seed",
@@ -31,7 +31,7 @@ func TestVerdicts(t *testing.T) {
 				sc.seed = 2
 				sc.svc = 8 * time.Millisecond
 			},
-			significant: true, dimension: "device", key: "sda", layer: LayerDevice, lead: "sda",
+			significant: true, cause: CauseDevice, key: "sda", lead: "sda",
 		},
 		{
 			// The lab's slow-device scenario: the export moves from a
@@ -44,7 +44,7 @@ func TestVerdicts(t *testing.T) {
 				sc.svc = 70 * time.Microsecond
 				sc.dm = 20 * time.Millisecond
 			},
-			significant: true, dimension: "device", key: "dm-0", layer: LayerDevice, lead: "dm-0",
+			significant: true, cause: CauseDevice, key: "dm-0", lead: "dm-0",
 		},
 		{
 			name: "scheduler change",
@@ -53,7 +53,7 @@ func TestVerdicts(t *testing.T) {
 				sc.sched = "bfq"
 				sc.queue = 3 * time.Millisecond
 			},
-			significant: true, dimension: "scheduler", key: "sda", layer: LayerScheduler, lead: "mq-deadline → bfq",
+			significant: true, cause: CauseScheduler, key: "sda", lead: "mq-deadline → bfq",
 		},
 		{
 			name: "lock above the block layer after a kernel upgrade",
@@ -63,7 +63,7 @@ func TestVerdicts(t *testing.T) {
 				sc.sites[2].prob = 0.6
 				sc.sites[2].median = 15 * time.Millisecond
 			},
-			significant: true, dimension: "wait site", key: "rwsem_down_write_slowpath", layer: LayerAboveBlock, lead: "kernel",
+			significant: true, cause: CauseLock, key: "rwsem_down_write_slowpath", lead: "kernel",
 		},
 		{
 			// A faster disk while the kernel's lock got slower: the disk
@@ -76,7 +76,7 @@ func TestVerdicts(t *testing.T) {
 				sc.sites[2].prob = 0.6
 				sc.sites[2].median = 15 * time.Millisecond
 			},
-			significant: true, dimension: "wait site", key: "rwsem_down_write_slowpath", layer: LayerAboveBlock, lead: "kernel",
+			significant: true, cause: CauseLock, key: "rwsem_down_write_slowpath", lead: "kernel",
 		},
 		{
 			// Requests got slower without any thread in D: on CPU or in
@@ -86,7 +86,7 @@ func TestVerdicts(t *testing.T) {
 				sc.seed = 12
 				sc.base = map[string]time.Duration{"WRITE": 3 * time.Millisecond, "READ": 120 * time.Microsecond, "COMMIT": 80 * time.Microsecond, "GETATTR": 40 * time.Microsecond}
 			},
-			significant: true, dimension: "op", key: "v3 WRITE", layer: LayerRequest, lead: "configuration is the same",
+			significant: true, cause: CauseRequest, lead: "configuration is the same",
 		},
 		{
 			name: "writeback throttling after a sysctl change",
@@ -95,7 +95,7 @@ func TestVerdicts(t *testing.T) {
 				sc.sysctls = map[string]string{"vm.dirty_ratio": "20", "vm.dirty_background_ratio": "10", "vm.dirty_bytes": "524288"}
 				sc.sites = append(sc.sites, siteSpec{frames: frames(siteDirty), op: "WRITE", prob: 0.5, median: 8 * time.Millisecond})
 			},
-			significant: true, dimension: "wait site", key: "balance_dirty_pages", layer: LayerAboveBlock, lead: "vm.dirty_bytes",
+			significant: true, cause: CauseWriteback, key: "balance_dirty_pages", lead: "vm.dirty_bytes",
 		},
 		{
 			// The lab's writeback-throttle on 6.12: the device slowed a
@@ -108,7 +108,7 @@ func TestVerdicts(t *testing.T) {
 				sc.sysctls = map[string]string{"vm.dirty_ratio": "20", "vm.dirty_background_ratio": "10", "vm.dirty_bytes": "524288"}
 				sc.sites = append(sc.sites, siteSpec{frames: frames(siteDirty), op: "WRITE", prob: 0.5, median: 30 * time.Millisecond})
 			},
-			significant: true, dimension: "wait site", key: "balance_dirty_pages", layer: LayerAboveBlock, lead: "vm.dirty_bytes",
+			significant: true, cause: CauseWriteback, key: "balance_dirty_pages", lead: "vm.dirty_bytes",
 		},
 	}
 	for _, tc := range tests {
@@ -129,16 +129,16 @@ func TestVerdicts(t *testing.T) {
 				t.Fatalf("significant = %v, want %v\n%s", v.Significant, tc.significant, out.String())
 			}
 			if !tc.significant {
-				if !strings.HasPrefix(v.Summary, "No significant change") {
+				if !strings.HasPrefix(v.Summary, "Neither better nor worse") {
 					t.Errorf("summary %q", v.Summary)
 				}
 				return
 			}
-			if v.Cause == nil || v.Cause.Dimension != tc.dimension || !strings.Contains(v.Cause.Key+" "+v.Cause.Label, tc.key) {
-				t.Fatalf("cause %+v, want %s %s\n%s", v.Cause, tc.dimension, tc.key, out.String())
+			if v.Cause == nil || v.Cause.Kind != tc.cause || !strings.Contains(v.Cause.Key+" "+v.Cause.Label, tc.key) {
+				t.Fatalf("cause %+v, want %s %s\n%s", v.Cause, tc.cause, tc.key, out.String())
 			}
-			if v.Layer != tc.layer {
-				t.Errorf("layer %q, want %q\n%s", v.Layer, tc.layer, out.String())
+			if !strings.HasPrefix(v.Summary, "Worse") {
+				t.Errorf("summary %q does not say worse", v.Summary)
 			}
 			if !strings.Contains(v.Lead, tc.lead) {
 				t.Errorf("lead %q does not mention %q", v.Lead, tc.lead)

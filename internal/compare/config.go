@@ -14,6 +14,10 @@ type ConfigChange struct {
 	Item string `json:"item"` // "kernel", "cmdline", "scheduler vda", "sysctl vm.dirty_bytes", ...
 	A    string `json:"a"`
 	B    string `json:"b"`
+	// Autotuned: the kernel sets this value itself at boot (from the memory
+	// it finds), so a difference is not an administrator's change; shown,
+	// never matched to a layer.
+	Autotuned bool `json:"autotuned,omitempty"`
 }
 
 // diffConfig lists what differs between two configurations, in the order an
@@ -22,7 +26,7 @@ func diffConfig(a, b model.Config) []ConfigChange {
 	var out []ConfigChange
 	add := func(item, va, vb string) {
 		if va != vb {
-			out = append(out, ConfigChange{Item: item, A: va, B: vb})
+			out = append(out, ConfigChange{Item: item, A: va, B: vb, Autotuned: isAutotuned(item)})
 		}
 	}
 	add("kernel", a.KernelRelease, b.KernelRelease)
@@ -143,8 +147,8 @@ func caveats(a, b *Capture) []string {
 		if c.Lost > 0 && c.Events > 0 {
 			out = append(out, fmt.Sprintf("%s lost %d of %d events (%.1f%%)", c.Name, c.Lost, c.Events+c.Lost, 100*float64(c.Lost)/float64(c.Events+c.Lost)))
 		}
-		if c.Snapshots < minBlocks {
-			out = append(out, fmt.Sprintf("%s has %d interval(s): too few to test changes for significance (need %d)", c.Name, c.Snapshots, minBlocks))
+		if c.Snapshots < minIntervals {
+			out = append(out, fmt.Sprintf("%s has %d interval(s): too few to test changes for significance (need %d)", c.Name, c.Snapshots, minIntervals))
 		}
 		for _, n := range c.Notes {
 			out = append(out, c.Name+": "+n)

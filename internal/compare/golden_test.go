@@ -36,7 +36,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			var txt, js bytes.Buffer
-			if err := res.Render(&txt, RenderOptions{}); err != nil {
+			if err := res.Render(&txt, RenderOptions{Details: true}); err != nil {
 				t.Fatal(err)
 			}
 			if err := res.WriteJSON(&js); err != nil {

@@ -33,6 +33,15 @@ type Capture struct {
 	fams    [numFams]family
 	prof    map[profKey]*model.Hist
 	sites   map[model.WaitSite]*siteInfo
+	classes map[classKey]string // wait class of a raw site and device
+	// digest identifies the capture's content, so that comparing a file
+	// with itself (or a copy) can say so.
+	digest uint64
+}
+
+type classKey struct {
+	site   model.WaitSite
+	device string
 }
 
 // siteInfo is what a capture says about one raw wait site.
@@ -60,6 +69,7 @@ const (
 	famBlockOp           // block time by request type
 	famDevLat            // block service and queue latency per device
 	famDisk              // /proc/diskstats await per device
+	famLayer             // the time users feel by layer (see layerKey)
 	numFams
 )
 
@@ -137,11 +147,13 @@ func FromSnapshots(name string, meta capture.Meta, snaps []*model.Snapshot) *Cap
 
 func newCapture(name string, meta capture.Meta) *Capture {
 	c := &Capture{
-		Name:  name,
-		Meta:  meta,
-		opMix: map[string]float64{},
-		prof:  map[profKey]*model.Hist{},
-		sites: map[model.WaitSite]*siteInfo{},
+		Name:    name,
+		Meta:    meta,
+		opMix:   map[string]float64{},
+		prof:    map[profKey]*model.Hist{},
+		sites:   map[model.WaitSite]*siteInfo{},
+		classes: map[classKey]string{},
+		digest:  fnvString(fnvOffset, meta.Config.BootID+meta.Config.KernelRelease+meta.Config.Hostname+meta.Start.String()),
 	}
 	for i := range c.fams {
 		c.fams[i] = family{}
@@ -200,7 +212,7 @@ func (c *Capture) Add(s *model.Snapshot) {
 	}
 	addAt(&c.ops, i, ops)
 
-	var reqs float64
+	var reqs, reqNs float64
 	for j := range s.RPC {
 		r := &s.RPC[j]
 		if r.Hist.Count == 0 || r.Op == "NULL" {
@@ -209,6 +221,7 @@ func (c *Capture) Add(s *model.Snapshot) {
 		whole := !strings.HasPrefix(r.Version, "v4") || r.Op == "COMPOUND"
 		if whole {
 			reqs += float64(r.Hist.Count)
+			reqNs += float64(r.Hist.SumNs)
 			c.fams[famRPCClient].get(orDash(r.Client)).add(i, &r.Hist)
 		}
 		if r.Op != "COMPOUND" {
@@ -216,6 +229,11 @@ func (c *Capture) Add(s *model.Snapshot) {
 		}
 	}
 	addAt(&c.rpcReqs, i, reqs)
+	c.digest = fnvString(c.digest, fmt.Sprint(s.End.UnixNano(), reqs, reqNs, len(s.DState), len(s.Block)))
+	layers := c.fams[famLayer]
+	// Every layer key gets a series for every interval, so that one with
+	// no time in an interval counts as zero there.
+	var inLayers float64
 
 	for j := range s.DState {
 		d := &s.DState[j]
@@ -228,6 +246,9 @@ func (c *Capture) Add(s *model.Snapshot) {
 		c.fams[famOp].get(orDash(d.Op)).add(i, &d.Hist)
 		c.fams[famComm].get(orDash(d.Comm)).add(i, &d.Hist)
 		c.fams[famDClient].get(orDash(d.Client)).add(i, &d.Hist)
+		layers.get(layerKey(c.classOf(d.WaitSite, d.Device), d.Device)).add(i, &d.Hist)
+		inLayers += float64(d.Hist.SumNs)
+		c.digest = fnvString(c.digest, fmt.Sprint(d.Hist.SumNs, d.Hist.Count))
 		si := c.sites[d.WaitSite]
 		if si == nil {
 			si = &siteInfo{devTime: map[string]float64{}}
@@ -242,6 +263,19 @@ func (c *Capture) Add(s *model.Snapshot) {
 			c.prof[pk] = h
 		}
 		h.Merge(&d.Hist)
+	}
+
+	// The time of requests outside the measured layers: on CPU, in the
+	// network, asleep other than in D. Only nfsd requests have a measured
+	// whole; traced threads without requests have no rest.
+	if reqNs > inLayers {
+		k := layers.get(LayerRest)
+		addAt(&k.sum, i, reqNs-inLayers)
+		addAt(&k.cnt, i, reqs)
+	}
+	for _, k := range layers {
+		addAt(&k.sum, i, 0)
+		addAt(&k.cnt, i, 0)
 	}
 
 	for j := range s.Block {
@@ -313,6 +347,27 @@ func (c *Capture) ProfileSnapshot() *model.Snapshot {
 		})
 	}
 	return s
+}
+
+// classOf returns the wait class of a raw site waited on with a device label.
+func (c *Capture) classOf(site model.WaitSite, device string) string {
+	k := classKey{site, device}
+	cl, ok := c.classes[k]
+	if !ok {
+		cl = classify(normFrames(site), device)
+		c.classes[k] = cl
+	}
+	return cl
+}
+
+const fnvOffset = 14695981039346656037
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
 func orDash(s string) string {

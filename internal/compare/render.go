@@ -19,7 +19,16 @@ import (
 type RenderOptions struct {
 	// MaxRows bounds each breakdown table; default 8.
 	MaxRows int
+	// Details adds the breakdown tables and their legend under the one
+	// screen of verdict, lead, evidence, changes and workload.
+	Details bool
+	// Width is the terminal width the first screen's paragraphs are
+	// wrapped to; default 100.
+	Width int
 }
+
+// maxChanged is how many configuration changes the first screen lists.
+const maxChanged = 6
 
 // WriteJSON writes the result as indented JSON and a newline. Infinite
 // ratios (from zero) are written as null.
@@ -78,6 +87,9 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 	if opt.MaxRows <= 0 {
 		opt.MaxRows = 8
 	}
+	if opt.Width <= 40 {
+		opt.Width = 100
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "nfstrace compare  A %s  →  B %s\n", r.A.Name, r.B.Name)
 	for _, s := range []struct {
@@ -88,22 +100,31 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 			orDash(s.side.Kernel), orDash(s.side.Backend), s.side.Snapshots, s.side.Seconds, orDash(s.side.Start))
 	}
 	b.WriteString("\n")
-	block(&b, "VERDICT", []string{r.Verdict.Summary})
+	wb := func(tag string, lines []string) { block(&b, tag, wrapLines(lines, opt.Width-10)) }
+	wb("VERDICT", []string{r.Verdict.Summary})
 	if r.Verdict.Lead != "" {
-		block(&b, "LEAD", []string{r.Verdict.Lead})
+		wb("LEAD", []string{r.Verdict.Lead})
 	}
-	block(&b, "EVIDENCE", r.Verdict.Evidence)
+	wb("EVIDENCE", r.Verdict.Evidence)
 
 	var changed []string
-	for _, c := range r.Config {
-		changed = append(changed, fmt.Sprintf("%s: %s → %s", c.Item, orAbsent(c.A), orAbsent(c.B)))
+	for i, c := range r.Config {
+		if i == maxChanged && !opt.Details {
+			changed = append(changed, fmt.Sprintf("and %d more (--details)", len(r.Config)-maxChanged))
+			break
+		}
+		line := fmt.Sprintf("%s: %s → %s", c.Item, orAbsent(c.A), orAbsent(c.B))
+		if c.Autotuned {
+			line += " (the kernel sizes it at boot; not a lead)"
+		}
+		changed = append(changed, line)
 	}
 	if len(changed) == 0 {
 		changed = []string{"nothing: kernel, cmdline, schedulers, sysctls, nfsd, CPUs, memory and backend are the same"}
 	}
-	block(&b, "CHANGED", changed)
+	wb("CHANGED", changed)
 	if len(r.Caveats) > 0 {
-		block(&b, "CAVEATS", r.Caveats)
+		wb("CAVEATS", r.Caveats)
 	}
 	wl := r.Workload
 	wline := fmt.Sprintf("comparable: %s, op mix distance %.2f", rateText(wl), wl.MixDistance)
@@ -121,9 +142,16 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 		}
 		wlines = append(wlines, "mix: "+strings.Join(mix, ", "))
 	}
-	block(&b, "WORKLOAD", wlines)
+	wb("WORKLOAD", wlines)
 
-	for _, bd := range []*Breakdown{r.DTime, r.RPC, r.Block} {
+	if !opt.Details {
+		b.WriteString("\n(--details: the breakdown by layer, wait site, device, scheduler, operation and client)\n")
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return fmt.Errorf("write comparison: %w", err)
+		}
+		return nil
+	}
+	for _, bd := range []*Breakdown{r.Time, r.DTime, r.RPC, r.Block} {
 		if bd == nil {
 			continue
 		}
@@ -136,10 +164,44 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 			return err
 		}
 	}
+	b.WriteString(legend)
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write comparison: %w", err)
 	}
 	return nil
+}
+
+// legend explains the tables' columns.
+const legend = `
+A, B      the figure per unit (op or second) in each capture; CHANGE = B - A; SHARE = CHANGE / the total's CHANGE
+P         the block bootstrap's two-sided p value (Benjamini-Hochberg adjusted within a table); * = significant
+          and large enough to matter
+N         waits or requests; P50/P90/P99 with the range the log2 buckets and the sampling error allow; MAX exact
+A12       the chance that a value of B exceeds one of A (0.5: no shift; * = a significant shift of at least 0.1)
+LAYER     where the time went: block IO per device, writeback, journal, lock, page lock, reclaim, network,
+          other kernel code, waiting for a CPU or an nfsd thread, and the rest of a request's time
+`
+
+// wrapLines wraps each line to width at spaces; continuation lines keep
+// two spaces of indent.
+func wrapLines(lines []string, width int) []string {
+	var out []string
+	for _, l := range lines {
+		for len([]rune(l)) > width {
+			r := []rune(l)
+			cut := width
+			for cut > width/2 && r[cut] != ' ' {
+				cut--
+			}
+			if cut <= width/2 {
+				cut = width
+			}
+			out = append(out, strings.TrimRight(string(r[:cut]), " "))
+			l = "  " + strings.TrimLeft(string(r[cut:]), " ")
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // block writes a tagged paragraph: the tag in a 10-column margin.

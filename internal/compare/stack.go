@@ -75,60 +75,26 @@ func normFrames(site model.WaitSite) []string {
 	return fns
 }
 
-// Wait-site classes: where in the kernel the time went.
+// Wait-site classes, as the comparison's rows and JSON name them (see
+// model.WaitClass).
 const (
-	ClassBlockIO   = "block IO"             // waiting for a block request
-	ClassWriteback = "writeback throttling" // balance_dirty_pages
-	ClassLock      = "lock"                 // rwsem, mutex, semaphore
-	ClassReclaim   = "memory reclaim"       // direct reclaim, compaction
-	ClassJournal   = "filesystem journal"   // jbd2 commit and handle waits
-	ClassPageLock  = "page lock"            // folio_lock, lock_page
-	ClassOther     = "other kernel code path"
+	ClassBlockIO   = string(model.ClassBlockIO)
+	ClassWriteback = string(model.ClassWriteback)
+	ClassLock      = string(model.ClassLock)
+	ClassReclaim   = string(model.ClassReclaim)
+	ClassJournal   = string(model.ClassJournal)
+	ClassPageLock  = string(model.ClassPageLock)
+	ClassNetwork   = string(model.ClassNetwork)
+	ClassOther     = string(model.ClassOther)
 )
 
 // AboveBlockLayer reports whether time in a class is spent in kernel code
 // above the block layer rather than waiting for a device.
 func AboveBlockLayer(class string) bool { return class != ClassBlockIO && class != "" }
 
-// classify names what a wait site waits for from its innermost recognisable
-// frame. device is the D-state row's block device label: a device means the
-// thread waited on a block request it submitted.
+// classify names what a wait site waits for (model.ClassifyFrames).
 func classify(frames []string, device string) string {
-	sawIOSchedule := false
-	for _, f := range frames {
-		switch {
-		case f == "io_schedule" || f == "io_schedule_timeout":
-			sawIOSchedule = true
-		case strings.HasPrefix(f, "balance_dirty_pages"), f == "wb_wait_for_completion":
-			return ClassWriteback
-		case strings.HasPrefix(f, "rwsem_down"), strings.HasPrefix(f, "down_read"),
-			strings.HasPrefix(f, "down_write"), strings.Contains(f, "mutex_lock"),
-			strings.HasPrefix(f, "rt_mutex"), strings.HasPrefix(f, "percpu_down"),
-			f == "__down" || f == "down" || f == "__down_common" || f == "down_killable":
-			return ClassLock
-		case strings.HasPrefix(f, "shrink_"), strings.HasPrefix(f, "try_to_free"),
-			strings.Contains(f, "reclaim"), f == "__alloc_pages_slowpath",
-			strings.HasPrefix(f, "compact_"), f == "congestion_wait", f == "mempool_alloc":
-			return ClassReclaim
-		case strings.HasPrefix(f, "jbd2"), f == "start_this_handle", f == "wait_transaction_locked":
-			return ClassJournal
-		case strings.HasPrefix(f, "folio_wait_bit"), strings.HasPrefix(f, "wait_on_page_bit"),
-			strings.HasPrefix(f, "folio_wait_writeback"), strings.HasPrefix(f, "wait_on_page_writeback"),
-			strings.Contains(f, "fdatawait"), f == "submit_bio_wait", f == "__wait_on_buffer",
-			strings.HasPrefix(f, "blk_"), strings.HasPrefix(f, "bio_"), f == "blkdev_issue_flush",
-			f == "wait_on_buffer", f == "__bread_gfp", f == "rq_qos_wait", f == "wbt_wait":
-			return ClassBlockIO
-		case f == "folio_lock" || f == "__folio_lock" || f == "lock_page" || f == "__lock_page" || f == "__folio_lock_killable":
-			return ClassPageLock
-		}
-	}
-	if device != "" && device != model.NotBlockIO {
-		return ClassBlockIO
-	}
-	if sawIOSchedule {
-		return ClassBlockIO
-	}
-	return ClassOther
+	return string(model.ClassifyFrames(frames, device))
 }
 
 // matchK is how many common frames, innermost first, identify a wait site

@@ -41,10 +41,6 @@ import (
 // independent of the capture's length.
 const maxBlocks = 64
 
-// minBlocks is the fewest intervals a capture needs for the bootstrap to mean
-// anything; with fewer the figures are shown without a test.
-const minBlocks = 4
-
 // minA12 is the smallest distance of A12 from 0.5 that counts as a shift of
 // a latency distribution (0.06 is a "small" effect in Vargha and Delaney's
 // terms; 0.1 is in between small and medium).
@@ -58,12 +54,26 @@ type blocking struct {
 }
 
 func newBlocking(n int) blocking {
-	nb := min(n, maxBlocks)
+	nb := min(n, maxBlocks, max(n/blockLen(n), minIntervals))
 	b := blocking{n: n, bounds: make([]int, nb+1)}
 	for i := 0; i <= nb; i++ {
 		b.bounds[i] = i * n / max(nb, 1)
 	}
 	return b
+}
+
+// blockLen is the number of consecutive intervals a bootstrap block holds.
+// Neighbouring intervals are correlated (a wait that spans an interval
+// boundary counts in both, a flush or a lock convoy spans several), so
+// single intervals would understate the spread and call run-to-run wobble
+// significant; long blocks leave a short capture too few blocks to find a
+// large change. Pairs of intervals keep the neighbours together; on the
+// lab's captures (1 s intervals, 30-45 per capture) single intervals made
+// one of two same-load pairs significant and n^(1/3)-long blocks missed a
+// 15x rise, while pairs did neither. Beyond maxBlocks pairs the blocks
+// grow so that their number stays at maxBlocks.
+func blockLen(n int) int {
+	return max(2, (n+maxBlocks-1)/maxBlocks)
 }
 
 func (b blocking) count() int { return len(b.bounds) - 1 }
@@ -287,4 +297,37 @@ func bucketAtRank(h *model.Hist, r float64) int {
 		}
 	}
 	return last
+}
+
+// adjustBH replaces the p values of a family of tests by the
+// Benjamini-Hochberg adjusted ones, which keep the expected share of false
+// discoveries among the rows called significant at the level: with many
+// rows (wait sites, clients, devices) tested at once, some would pass by
+// chance otherwise. Untested entries are left out of the family.
+func adjustBH(ts []test) {
+	idx := make([]int, 0, len(ts))
+	for i, t := range ts {
+		if t.Tested {
+			idx = append(idx, i)
+		}
+	}
+	m := float64(len(idx))
+	slices.SortFunc(idx, func(x, y int) int { return cmpFloat(ts[y].P, ts[x].P) }) // largest p first
+	prev := 1.0
+	for rank, i := range idx {
+		k := m - float64(rank) // rank of ts[i] from the smallest p, 1-based
+		p := math.Min(prev, ts[i].P*m/k)
+		ts[i].P = p
+		prev = p
+	}
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }

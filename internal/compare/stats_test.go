@@ -150,10 +150,13 @@ func TestBootstrapRatio(t *testing.T) {
 }
 
 func TestBlocking(t *testing.T) {
-	for _, n := range []int{1, 5, 64, 65, 1000} {
+	for _, tc := range []struct{ n, blocks int }{
+		{1, 1}, {5, 5}, {10, 10}, {30, 15}, {64, 32}, {65, 32}, {1000, 62},
+	} {
+		n := tc.n
 		b := newBlocking(n)
-		if b.count() != min(n, maxBlocks) {
-			t.Errorf("n %d: %d blocks", n, b.count())
+		if b.count() != tc.blocks {
+			t.Errorf("n %d: %d blocks, want %d", n, b.count(), tc.blocks)
 		}
 		s := make([]float64, n)
 		for i := range s {

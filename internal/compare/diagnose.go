@@ -1,0 +1,710 @@
+package compare
+
+import (
+	"math"
+	"strings"
+)
+
+// Diagnosis is the verdict as data: what moved, which layer carries it, why
+// that layer moved, and which configuration change can explain it. It is
+// read off the comparison by diagnose, which makes every decision and writes
+// no prose; the words are the renderer's (verdict.go).
+type Diagnosis struct {
+	Outcome string `json:"outcome"` // Outcome* below
+	// Subject says whose time: SubjectNFS (nfsd request latency) or
+	// SubjectThreads (time the traced threads spent not running).
+	Subject string  `json:"subject"`
+	Per     string  `json:"per"` // "op" or "s", as Workload.Per
+	A       float64 `json:"a"`   // time per unit
+	B       float64 `json:"b"`
+	Change  Change  `json:"change"`
+	// Intervals are the two captures' interval counts; NeedIntervals the
+	// fewest a capture needs for a test.
+	Intervals     [2]int `json:"intervals"`
+	NeedIntervals int    `json:"need_intervals"`
+	// Layer is the layer that carries the change, nil when none does alone.
+	Layer *LayerShare `json:"layer,omitempty"`
+	// Cause is why that layer moved (Cause* below), "" when no layer leads.
+	Cause string `json:"cause,omitempty"`
+	// Device backs a cause found on a block device.
+	Device *DeviceFinding `json:"device,omitempty"`
+	// Site is the wait site inside the layer that moved most.
+	Site *Contribution `json:"site,omitempty"`
+	// Client is the NFS client behind most of the D-time change, when
+	// the captures know several.
+	Client *Contribution `json:"client,omitempty"`
+	// Comparable is Workload.Comparable: a verdict on different loads is
+	// read with care.
+	Comparable bool `json:"comparable"`
+	// Aside is, when the time users feel did not change, a layer that did
+	// change significantly where a configuration change can move it (or a
+	// device whose IO scheduler changed and whose latency moved): a real
+	// effect too small to reach the users' time. AsideMatch and
+	// AsideDevice back it.
+	Aside       *LayerShare    `json:"aside,omitempty"`
+	AsideMatch  Match          `json:"aside_match"`
+	AsideDevice *DeviceFinding `json:"aside_device,omitempty"`
+	// Match is the configuration changes that can move the layer.
+	Match      Match  `json:"match"`
+	Confidence string `json:"confidence,omitempty"` // "high", "medium", "low"
+}
+
+// Outcomes of a comparison.
+const (
+	OutcomeWorse       = "worse"
+	OutcomeBetter      = "better"
+	OutcomeNoChange    = "no change"      // the time did not change significantly and materially
+	OutcomeTooShort    = "too short"      // a capture has too few intervals to test
+	OutcomeSameCapture = "same capture"   // A and B hold the same data
+	OutcomeNoData      = "no wait data"   // neither capture measured the time users feel
+	SubjectNFS         = "nfs requests"   // nfsd request latency per operation
+	SubjectThreads     = "traced threads" // D-state and run-queue time of the traced threads
+)
+
+// Causes: why the leading layer moved.
+const (
+	CauseDevice    = "device"    // the device served each request slower (or faster) at the same load
+	CauseScheduler = "scheduler" // the device's IO scheduler changed
+	CauseBio       = "bio"       // each wait for IO grew but the device did not: IO held above it
+	CauseWorkload  = "workload"  // more IO per unit of work, or a device slower because it was given more work
+	CauseWriteback = "writeback" // writeback throttling
+	CauseJournal   = "journal"
+	CauseLock      = "lock"
+	CausePageLock  = "page lock"
+	CauseReclaim   = "reclaim"
+	CauseNetwork   = "network"
+	CauseOther     = "other"   // another kernel code path
+	CauseCPU       = "cpu"     // waiting for a CPU
+	CauseQueue     = "queue"   // waiting for a free nfsd thread
+	CauseRequest   = "request" // request time outside the measured layers
+)
+
+// LayerShare is the leading layer and its part of the change.
+type LayerShare struct {
+	Key    string  `json:"key"`
+	Kind   string  `json:"kind"`
+	Device string  `json:"device,omitempty"`
+	A      float64 `json:"a"`
+	B      float64 `json:"b"`
+	Share  float64 `json:"share"`
+	Change Change  `json:"change"`
+	// WaitsA and WaitsB are the layer's waits per unit, WaitA and WaitB
+	// the mean wait: the layer's time is their product.
+	WaitsA float64 `json:"waits_a"`
+	WaitsB float64 `json:"waits_b"`
+	WaitA  float64 `json:"wait_a_ns"`
+	WaitB  float64 `json:"wait_b_ns"`
+	// CountShare is the part of the layer's change that more (or fewer)
+	// waits per unit at A's mean wait account for; the rest is longer (or
+	// shorter) waits.
+	CountShare float64 `json:"count_share"`
+}
+
+// DeviceFinding is what a device's own figures say about a block-IO layer.
+type DeviceFinding struct {
+	Device     string   `json:"device"`
+	SchedulerA string   `json:"scheduler_a,omitempty"`
+	SchedulerB string   `json:"scheduler_b,omitempty"`
+	Latency    string   `json:"latency"` // "service", "queue" or "await": the figure below
+	Lat        *Latency `json:"lat,omitempty"`
+	RateA      float64  `json:"rate_a"` // requests per second
+	RateB      float64  `json:"rate_b"`
+	// Stacked: the device is not the one the threads' requests went to but
+	// one whose /proc/diskstats latency moved with the layer (a bio-based
+	// device such as dm or md above it).
+	Stacked bool `json:"stacked,omitempty"`
+	// From is the device A's threads waited on when the IO moved to
+	// another device: Lat then compares From in A with Device in B.
+	From string `json:"from,omitempty"`
+	// Via is the layer through which the device's time reached the
+	// threads, when they waited for another thread's IO (a journal
+	// commit, writeback); "" when they waited for their own.
+	Via string `json:"via,omitempty"`
+}
+
+// Thresholds of the diagnosis. Each is a property of the causal step it
+// guards, not of a recording.
+const (
+	// minIntervals is the fewest intervals a capture needs for the
+	// block bootstrap: with fewer, the resamples cannot show the spread
+	// between intervals, and two recordings of one load differ
+	// "significantly" by chance.
+	minIntervals = 10
+	// leadShare is the smallest share of the change a layer must carry to
+	// lead without a significant change of its own; a layer whose own
+	// change is significant leads from minLeadShare.
+	leadShare    = 0.5
+	minLeadShare = 0.25
+	// countLeads: when more waits per unit at the old mean wait account
+	// for at least this share of a block layer's change, the work changed,
+	// not the time per IO.
+	countLeads = 0.5
+	// loadRatio is the device load change (requests per second, either
+	// way) beyond which a latency change moving with it is the load's doing.
+	loadRatio = 1.5
+	// reachShare is the least part of a layer's change a device's latency
+	// change, times its requests per unit, must come to for the device to
+	// explain it.
+	reachShare = 0.25
+)
+
+func (c *comparison) diagnose(res *Result) Diagnosis {
+	d := Diagnosis{
+		Per:           res.Workload.Per,
+		Intervals:     [2]int{c.a.Snapshots, c.b.Snapshots},
+		NeedIntervals: minIntervals,
+		Subject:       SubjectThreads,
+		Outcome:       OutcomeNoChange,
+		Comparable:    res.Workload.Comparable,
+	}
+	if c.hasRequests() {
+		d.Subject = SubjectNFS
+	}
+	t := res.Time
+	if t != nil {
+		d.A, d.B, d.Change = t.A, t.B, t.Change
+	}
+	d.Match = matchChanges(res.Config, "")
+	switch {
+	case c.a.digest == c.b.digest && c.a.Snapshots == c.b.Snapshots:
+		d.Outcome = OutcomeSameCapture
+		return d
+	case t == nil:
+		d.Outcome = OutcomeNoData
+		return d
+	case !c.testable():
+		d.Outcome = OutcomeTooShort
+		return d
+	case !t.Change.Significant:
+		c.aside(&d, res)
+		return d
+	}
+	dir := 1.0
+	d.Outcome = OutcomeWorse
+	if t.Change.Delta < 0 {
+		dir, d.Outcome = -1, OutcomeBetter
+	}
+	rows := t.Dimensions[0].Rows
+	if len(rows) == 0 || rows[0].Delta*dir <= 0 {
+		return d
+	}
+	top := rows[0]
+	if !(top.Significant && top.Share >= minLeadShare) && top.Share < leadShare {
+		d.Confidence = "low"
+		return d
+	}
+	d.Layer = c.layerShare(top, res)
+	d.Match = matchChanges(res.Config, top.Key)
+	d.Site = topSite(res.DTime, top.Key, dir)
+	d.Client = topClient(res.DTime, dir)
+	switch d.Layer.Kind {
+	case "block":
+		d.Cause, d.Device = c.blockCause(res, d.Layer, dir)
+	case LayerCPU:
+		d.Cause = CauseCPU
+	case LayerQueue:
+		d.Cause = CauseQueue
+	case LayerRest:
+		d.Cause = CauseRequest
+	case ClassJournal, ClassWriteback, ClassPageLock:
+		d.Cause, d.Device = c.behindCause(res, d.Layer, dir)
+	default:
+		d.Cause = classCause[d.Layer.Kind]
+	}
+	d.Confidence = "low"
+	switch {
+	case top.Significant && top.Share >= leadShare && t.Change.P < c.opt.Alpha/10:
+		d.Confidence = "high"
+	case top.Significant:
+		d.Confidence = "medium"
+	}
+	return d
+}
+
+// aside looks, under a time that did not change, for the layer that moved
+// significantly where a configuration change can move it, and else for a
+// device whose IO scheduler changed and whose latency moved significantly.
+func (c *comparison) aside(d *Diagnosis, res *Result) {
+	if res.Time != nil && len(res.Time.Dimensions) > 0 {
+		for _, r := range res.Time.Dimensions[0].Rows {
+			if !r.Significant {
+				continue
+			}
+			if m := matchChanges(res.Config, r.Key); m.Kind == MatchDirect {
+				d.Aside, d.AsideMatch = c.layerShare(r, res), m
+				return
+			}
+		}
+	}
+	for i := range res.Devices {
+		dev := &res.Devices[i]
+		if dev.SchedulerA == dev.SchedulerB || dev.SchedulerA == "" || dev.SchedulerB == "" {
+			continue
+		}
+		for _, x := range []struct {
+			name string
+			lat  *Latency
+		}{{"queue", dev.Queue}, {"service", dev.Service}, {"await", dev.Await}} {
+			if x.lat != nil && x.lat.Significant {
+				f := finding(dev)
+				f.Latency, f.Lat = x.name, x.lat
+				d.AsideDevice = f
+				return
+			}
+		}
+	}
+}
+
+var classCause = map[string]string{
+	ClassWriteback: CauseWriteback,
+	ClassJournal:   CauseJournal,
+	ClassLock:      CauseLock,
+	ClassPageLock:  CausePageLock,
+	ClassReclaim:   CauseReclaim,
+	ClassNetwork:   CauseNetwork,
+	ClassOther:     CauseOther,
+}
+
+// hasRequests reports whether either capture measured nfsd requests.
+func (c *comparison) hasRequests() bool {
+	return sum(c.a.rpcReqs) > 0 || sum(c.b.rpcReqs) > 0
+}
+
+func timeMetric(a, b *Capture) string {
+	if sum(a.rpcReqs) > 0 || sum(b.rpcReqs) > 0 {
+		return "NFS request time"
+	}
+	return "time traced threads waited"
+}
+
+// layerShare fills the leading layer with its waits per unit and mean wait.
+func (c *comparison) layerShare(r Contribution, res *Result) *LayerShare {
+	ls := &LayerShare{Key: r.Key, Kind: LayerKind(r.Key), Device: LayerDevice(r.Key), A: r.A, B: r.B, Share: r.Share, Change: r.Change}
+	denA, denB := c.den(res)
+	if ka := c.a.fams[famLayer][r.Key]; ka != nil {
+		ls.WaitsA = safeDiv(sum(ka.cnt), denA)
+		ls.WaitA = safeDiv(sum(ka.sum), sum(ka.cnt))
+	}
+	if kb := c.b.fams[famLayer][r.Key]; kb != nil {
+		ls.WaitsB = safeDiv(sum(kb.cnt), denB)
+		ls.WaitB = safeDiv(sum(kb.sum), sum(kb.cnt))
+	}
+	if delta := ls.B - ls.A; delta != 0 && ls.WaitsA > 0 {
+		ls.CountShare = (ls.WaitsB - ls.WaitsA) * ls.WaitA / delta
+	} else if delta != 0 {
+		ls.CountShare = 1 // no waits in A: all of it is new waits
+	}
+	return ls
+}
+
+// den returns the total of each capture's normalising unit.
+func (c *comparison) den(res *Result) (float64, float64) {
+	switch {
+	case res.Workload.Per == "op" && sum(c.a.ops) > 0 && sum(c.b.ops) > 0:
+		return sum(c.a.ops), sum(c.b.ops)
+	case res.Workload.Per == "op":
+		return sum(c.a.rpcReqs), sum(c.b.rpcReqs)
+	}
+	return c.a.Seconds(), c.b.Seconds()
+}
+
+// blockCause says why a block-IO layer moved. In order:
+//   - the device's IO scheduler changed: the scheduler;
+//   - more waits per unit at the old mean wait carry the change: the
+//     workload asked for more IO;
+//   - the waits grew and the device's own latency per request grew with
+//     them, enough to account for it: the device, unless its load grew
+//     (or fell) by loadRatio with it, which makes it the load's doing;
+//   - another device (a bio-based one stacked above, seen only by
+//     /proc/diskstats) slowed enough to account for it: that device;
+//   - otherwise the waits grew while no device did: IO held above the
+//     device (throttling, a stacked driver, a full request queue).
+func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string, *DeviceFinding) {
+	dev := deviceOf(res.Devices, l.Device)
+	if l.WaitsA == 0 {
+		if old := mainBlockDevice(c.a); old != "" && old != l.Device {
+			return c.movedCause(res, l, old, dir)
+		}
+	}
+	var f *DeviceFinding
+	if dev != nil {
+		f = finding(dev)
+		if dev.SchedulerA != dev.SchedulerB && dev.SchedulerA != "" && dev.SchedulerB != "" {
+			return CauseScheduler, f
+		}
+	}
+	if l.CountShare >= countLeads {
+		return CauseWorkload, f
+	}
+	explains := c.explainer(l, dir)
+	if dev != nil {
+		for _, lat := range []*Latency{dev.Service, dev.Await} {
+			if !explains(dev, lat) {
+				continue
+			}
+			f.Lat = lat
+			f.Latency = "service"
+			if lat == dev.Await {
+				f.Latency = "await"
+			}
+			if loadMoved(dev, dir) {
+				return CauseWorkload, f
+			}
+			return CauseDevice, f
+		}
+	}
+	for i := range res.Devices {
+		o := &res.Devices[i]
+		if o == dev || o.Await == nil || !explains(o, o.Await) || loadMoved(o, dir) {
+			continue
+		}
+		g := finding(o)
+		g.Latency, g.Lat, g.Stacked = "await", o.Await, true
+		return CauseDevice, g
+	}
+	return CauseBio, f
+}
+
+// behindCause explains a layer whose waits are for IO another thread does
+// (journal commits, writeback, pages under IO): if a device's latency per
+// request changed at the same load, enough to account for the layer's
+// change, the device is the cause; otherwise the layer's own class.
+func (c *comparison) behindCause(res *Result, l *LayerShare, dir float64) (string, *DeviceFinding) {
+	explains := c.explainer(l, dir)
+	old, cur := mainBlockDevice(c.a), mainBlockDevice(c.b)
+	if old != "" && old != cur {
+		if f := c.movedDevice(res, old, cur, explains); f != nil {
+			f.Via = l.Kind
+			return CauseDevice, f
+		}
+	}
+	var best *DeviceFinding
+	for i := range res.Devices {
+		o := &res.Devices[i]
+		for _, lat := range []*Latency{o.Service, o.Await} {
+			if !explains(o, lat) || loadMoved(o, dir) || (best != nil && math.Abs(lat.Delta) <= math.Abs(best.Lat.Delta)) {
+				continue
+			}
+			best = finding(o)
+			best.Lat, best.Latency, best.Via = lat, "service", l.Kind
+			if lat == o.Await {
+				best.Latency = "await"
+			}
+		}
+	}
+	if best != nil {
+		return CauseDevice, best
+	}
+	return classCause[l.Kind], nil
+}
+
+// explainer returns whether a device latency change accounts for a block
+// layer's change: significant, the same way, and large enough times the
+// device's requests per unit.
+func (c *comparison) explainer(l *LayerShare, dir float64) func(*DeviceLatency, *Latency) bool {
+	perUnit := math.Abs(l.B - l.A)
+	return func(d *DeviceLatency, lat *Latency) bool {
+		if lat == nil || !lat.Significant || lat.Delta*dir <= 0 {
+			return false
+		}
+		reqs := requestsPerUnit(d)
+		return reqs == 0 || math.Abs(lat.Delta)*reqs >= reachShare*perUnit
+	}
+}
+
+// movedCause explains a block layer whose device the threads did not wait
+// on in A: the IO moved there from old (the export moved to another
+// device). The waits are compared with A's waits on old, and the devices
+// B waited on (the layer's, and any device only B has, such as a
+// bio-based one stacked above it) with old's latency.
+func (c *comparison) movedCause(res *Result, l *LayerShare, old string, dir float64) (string, *DeviceFinding) {
+	denA, _ := c.den(res)
+	if ka := c.a.fams[famLayer][blockPrefix+old]; ka != nil {
+		l.WaitsA = safeDiv(sum(ka.cnt), denA)
+		l.WaitA = safeDiv(sum(ka.sum), sum(ka.cnt))
+		if delta := l.B - l.A; delta != 0 {
+			l.CountShare = (l.WaitsB - l.WaitsA) * l.WaitA / delta
+		}
+	}
+	if l.CountShare >= countLeads {
+		return CauseWorkload, nil
+	}
+	if f := c.movedDevice(res, old, l.Device, c.explainer(l, dir)); f != nil {
+		return CauseDevice, f
+	}
+	return CauseBio, nil
+}
+
+// movedDevice compares old's latency in A with that of the devices B's
+// threads waited on instead (cur, and any device only B has, such as a
+// bio-based one stacked above it), and returns the one whose change
+// explains most, nil when none does.
+func (c *comparison) movedDevice(res *Result, old, cur string, explains func(*DeviceLatency, *Latency) bool) *DeviceFinding {
+	ka := c.a.fams[famDisk][old]
+	if ka == nil {
+		return nil
+	}
+	var best *DeviceFinding
+	for i := range res.Devices {
+		o := &res.Devices[i]
+		kb := c.b.fams[famDisk][o.Device]
+		if kb == nil || (o.Device != cur && o.RateA > 0) {
+			continue
+		}
+		lat := c.latency(ka.sum, ka.cnt, kb.sum, kb.cnt, nil, nil)
+		if !explains(o, lat) || (best != nil && math.Abs(lat.Delta) <= math.Abs(best.Lat.Delta)) {
+			continue
+		}
+		best = finding(o)
+		best.Latency, best.Lat, best.From, best.Stacked = "await", lat, old, o.Device != cur
+	}
+	return best
+}
+
+// mainBlockDevice is the device a capture's threads waited on longest.
+func mainBlockDevice(c *Capture) string {
+	best, bestNs := "", 0.0
+	for k, d := range c.fams[famLayer] {
+		dev := LayerDevice(k)
+		if ns := sum(d.sum); dev != "" && ns > bestNs {
+			best, bestNs = dev, ns
+		}
+	}
+	return best
+}
+
+func finding(d *DeviceLatency) *DeviceFinding {
+	return &DeviceFinding{Device: d.Device, SchedulerA: d.SchedulerA, SchedulerB: d.SchedulerB, RateA: d.RateA, RateB: d.RateB}
+}
+
+// loadMoved reports whether a device's load moved by loadRatio in the
+// direction of the change: more requests per second with a rise, fewer
+// with a fall.
+func loadMoved(d *DeviceLatency, dir float64) bool {
+	if d.RateA <= 0 || d.RateB <= 0 {
+		return false
+	}
+	r := d.RateB / d.RateA
+	return (dir > 0 && r >= loadRatio) || (dir < 0 && r <= 1/loadRatio)
+}
+
+// requestsPerUnit is a device's requests per unit in B (0: unknown).
+func requestsPerUnit(d *DeviceLatency) float64 {
+	if d.AwaitB <= 0 {
+		return 0
+	}
+	return d.BusyB / d.AwaitB
+}
+
+func deviceOf(devs []DeviceLatency, name string) *DeviceLatency {
+	if name == "" {
+		return nil
+	}
+	for i := range devs {
+		if devs[i].Device == name {
+			return &devs[i]
+		}
+	}
+	return nil
+}
+
+// topSite is the wait site of a layer that moved most in the direction of
+// the change.
+func topSite(dt *Breakdown, layer string, dir float64) *Contribution {
+	if dt == nil || len(dt.Dimensions) == 0 {
+		return nil
+	}
+	kind := LayerKind(layer)
+	for i, r := range dt.Dimensions[0].Rows {
+		if r.Delta*dir <= 0 {
+			continue
+		}
+		if (kind == "block" && r.Class == ClassBlockIO) || r.Class == kind {
+			return &dt.Dimensions[0].Rows[i]
+		}
+	}
+	return nil
+}
+
+// topClient is the client behind most of a D-time change, when there are
+// several and one carries most of it.
+func topClient(dt *Breakdown, dir float64) *Contribution {
+	if dt == nil || !dt.Change.Significant {
+		return nil
+	}
+	for i, d := range dt.Dimensions {
+		if d.Name != "client" || len(d.Rows) < 2 {
+			continue
+		}
+		if r := d.Rows[0]; r.Key != "-" && r.Delta*dir > 0 && r.Share >= leadShare {
+			return &dt.Dimensions[i].Rows[0]
+		}
+	}
+	return nil
+}
+
+// Match is what the configuration changes say about a layer.
+type Match struct {
+	Kind string `json:"kind"` // Match* below
+	// Changes are those that can move the layer, the most direct first.
+	Changes []ConfigChange `json:"changes,omitempty"`
+	// Others are the listed changes that cannot move it (autotuned values
+	// and measurement settings among them).
+	Others int `json:"others"`
+}
+
+// Kinds of Match.
+const (
+	MatchDirect  = "direct"  // a change that acts on the layer
+	MatchKernel  = "kernel"  // only the kernel (or its command line), which can move any layer
+	MatchNone    = "none"    // changes, but none can move the layer
+	MatchNothing = "nothing" // nothing in the configuration changed
+)
+
+// matchChanges matches the configuration changes to the layer (key; "" for
+// no layer: then only whether anything changed is said).
+func matchChanges(changes []ConfigChange, layer string) Match {
+	m := Match{Kind: MatchNothing}
+	if len(changes) == 0 {
+		return m
+	}
+	var direct, through, kernel []ConfigChange
+	for _, ch := range changes {
+		switch w := reach(ch, layer); {
+		case layer == "":
+			m.Others++
+		case w == reachDirect:
+			direct = append(direct, ch)
+		case w == reachThrough:
+			through = append(through, ch)
+		case w == reachAny:
+			kernel = append(kernel, ch)
+		default:
+			m.Others++
+		}
+	}
+	switch {
+	case len(direct)+len(through) > 0:
+		m.Kind = MatchDirect
+		m.Changes = append(append(append(m.Changes, direct...), through...), kernel...)
+	case len(kernel) > 0:
+		m.Kind = MatchKernel
+		m.Changes = kernel
+	default:
+		m.Kind = MatchNone
+	}
+	return m
+}
+
+// How directly a configuration item acts on a layer.
+const (
+	reachNone    = iota
+	reachAny     // the kernel and its command line can move anything
+	reachThrough // acts on the layer through another (a scheduler on journal commits)
+	reachDirect  // acts on the layer itself
+)
+
+// reach says how directly a configuration change can move a layer.
+func reach(ch ConfigChange, layer string) int {
+	if ch.Autotuned {
+		return reachNone
+	}
+	kind, dev := LayerKind(layer), LayerDevice(layer)
+	item := ch.Item
+	word, arg, _ := strings.Cut(item, " ")
+	switch word {
+	case "kernel", "cmdline":
+		return reachAny
+	case "scheduler", "nr_requests", "rotational", "device":
+		switch {
+		case kind == "block" && (dev == "" || dev == arg):
+			return reachDirect
+		case kind == "block" || kind == ClassJournal || kind == ClassWriteback || kind == ClassPageLock:
+			return reachThrough
+		}
+	case "memory":
+		switch kind {
+		case ClassReclaim:
+			return reachDirect
+		case "block", ClassWriteback:
+			return reachThrough
+		}
+	case "cpus":
+		switch kind {
+		case LayerCPU:
+			return reachDirect
+		case LayerQueue, LayerRest:
+			return reachThrough
+		}
+	case "nfsd":
+		switch {
+		case arg == "threads" && kind == LayerQueue:
+			return reachDirect
+		case arg == "threads" && (kind == LayerCPU || kind == ClassLock):
+			return reachThrough
+		case arg == "versions" && kind != LayerCPU:
+			return reachThrough
+		}
+	case "sysctl":
+		return sysctlReach(arg, kind)
+	}
+	return reachNone
+}
+
+func sysctlReach(name, kind string) int {
+	switch {
+	case strings.HasPrefix(name, "vm.dirty"):
+		switch kind {
+		case ClassWriteback:
+			return reachDirect
+		case ClassJournal, "block", ClassPageLock:
+			return reachThrough
+		}
+	case strings.HasPrefix(name, "vm."):
+		switch kind {
+		case ClassReclaim:
+			return reachDirect
+		case "block":
+			return reachThrough
+		}
+	case strings.HasPrefix(name, "net."), strings.HasPrefix(name, "sunrpc."):
+		switch kind {
+		case ClassNetwork, LayerRest:
+			return reachDirect
+		case LayerQueue:
+			return reachThrough
+		}
+	case strings.HasPrefix(name, "kernel.sched"):
+		if kind == LayerCPU {
+			return reachDirect
+		}
+	case strings.HasPrefix(name, "fs."):
+		if kind == ClassLock || kind == ClassJournal || kind == ClassOther {
+			return reachThrough
+		}
+	}
+	return reachNone
+}
+
+// autotuned lists sysctls the kernel sizes itself at boot from the memory it
+// finds (or that change on their own): a different value says nothing about
+// what an administrator changed, and never leads.
+var autotuned = []string{
+	"net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem", "net.ipv4.tcp_mem", "net.ipv4.udp_mem",
+	"fs.file-max", "kernel.threads-max", "kernel.random.",
+}
+
+func isAutotuned(item string) bool {
+	name, ok := strings.CutPrefix(item, "sysctl ")
+	if !ok {
+		return false
+	}
+	for _, a := range autotuned {
+		if name == a || (strings.HasSuffix(a, ".") && strings.HasPrefix(name, a)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *comparison) testable() bool { return c.bs != nil }
