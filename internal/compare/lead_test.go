@@ -1,0 +1,88 @@
+package compare
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestLeadAgreesWithChanged runs the lead over every combination of a set
+// of configuration changes and every layer: the lead never says the
+// configuration is the same when something changed, names only changes
+// that are listed and can move the layer, names every direct match (up to
+// the three it shows), and never leads with an autotuned value.
+func TestLeadAgreesWithChanged(t *testing.T) {
+	all := []ConfigChange{
+		{Item: "kernel", A: "6.1.0-27-cloud-amd64", B: "6.12.9-cloud-amd64"},
+		{Item: "cmdline", A: "", B: "elevator=bfq"},
+		{Item: "scheduler sda", A: "mq-deadline", B: "bfq"},
+		{Item: "nr_requests sdb", A: "256", B: "4"},
+		{Item: "sysctl vm.dirty_bytes", A: "0", B: "524288"},
+		{Item: "sysctl vm.swappiness", A: "60", B: "10"},
+		{Item: "sysctl net.core.rmem_max", A: "212992", B: "4194304"},
+		{Item: "sysctl net.ipv4.tcp_rmem", A: "4096 131072 5517024", B: "4096 131072 5517088", Autotuned: true},
+		{Item: "nfsd threads", A: "8", B: "1"},
+		{Item: "cpus", A: "4", B: "2"},
+		{Item: "memory", A: "8.0 GiB", B: "4.0 GiB"},
+		{Item: "backend", A: "ebpf", B: "procfs"},
+	}
+	layers := []string{"block sda", "block sdb", "block ?", ClassWriteback, ClassJournal, ClassLock, ClassPageLock,
+		ClassReclaim, ClassNetwork, ClassOther, LayerCPU, LayerQueue, LayerRest}
+	causes := map[string]string{"block sda": CauseDevice, "block sdb": CauseBio, "block ?": CauseWorkload, LayerCPU: CauseCPU,
+		LayerQueue: CauseQueue, LayerRest: CauseRequest}
+	for mask := 0; mask < 1<<len(all); mask++ {
+		var changes []ConfigChange
+		for i, ch := range all {
+			if mask&(1<<i) != 0 {
+				changes = append(changes, ch)
+			}
+		}
+		for _, layer := range layers {
+			cause := causes[layer]
+			if cause == "" {
+				cause = classCause[layer]
+			}
+			d := &Diagnosis{Outcome: OutcomeWorse, Cause: cause, Match: matchChanges(changes, layer),
+				Layer: &LayerShare{Key: layer, Kind: LayerKind(layer), Device: LayerDevice(layer)}}
+			if cause == CauseDevice {
+				d.Device = &DeviceFinding{Device: "sda"}
+			}
+			lead := leadText(d, &Result{Config: changes})
+			name := fmt.Sprintf("%s with %d changes (mask %#x)", layer, len(changes), mask)
+			same := strings.Contains(lead, "configuration is the same")
+			if same != (len(changes) == 0) {
+				t.Fatalf("%s: lead %q", name, lead)
+			}
+			for _, ch := range all {
+				listed := mask&(1<<indexOf(all, ch)) != 0
+				named := strings.Contains(lead, described(ch))
+				if named && (!listed || ch.Autotuned || reach(ch, layer) == reachNone) {
+					t.Fatalf("%s: lead %q names %s, which is not listed or cannot move the layer", name, lead, ch.Item)
+				}
+			}
+			direct := 0
+			for _, ch := range changes {
+				if w := reach(ch, layer); w == reachDirect || w == reachThrough {
+					direct++
+					if direct <= 3 && !strings.Contains(lead, described(ch)) {
+						t.Fatalf("%s: lead %q does not name %s, which can move the layer", name, lead, ch.Item)
+					}
+				}
+			}
+			if d.Match.Kind == MatchNone && !strings.Contains(lead, fmt.Sprintf("none of the %d configuration changes", len(changes))) {
+				t.Fatalf("%s: lead %q does not say that none of the changes can move the layer", name, lead)
+			}
+		}
+	}
+}
+
+func indexOf(all []ConfigChange, ch ConfigChange) int {
+	for i, c := range all {
+		if c.Item == ch.Item {
+			return i
+		}
+	}
+	return -1
+}
+
+func described(ch ConfigChange) string { return ch.Item + " " + orAbsent(ch.A) + " → " + orAbsent(ch.B) }
