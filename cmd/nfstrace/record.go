@@ -16,6 +16,9 @@ import (
 	"github.com/nfstrace/nfstrace/internal/model"
 )
 
+// recordInterval is record's default interval.
+const recordInterval = 250 * time.Millisecond
+
 // snapshotSource is what record consumes: one snapshot per interval.
 // *sampler.Sampler satisfies it.
 type snapshotSource interface {
@@ -40,6 +43,12 @@ func runRecord(ctx context.Context, io stdio, args []string) error {
 	fs := newFlagSet(io, "record")
 	var sf sourceFlags
 	sf.register(fs)
+	// compare tests a change over blocks of intervals and needs at least
+	// ten in each capture: at 250 ms a recording of a few seconds has them.
+	if f := fs.Lookup("interval"); f != nil {
+		f.DefValue = recordInterval.String()
+		sf.interval = recordInterval
+	}
 	out := fs.String("o", "", "capture file to write (required)")
 	duration := fs.Duration("duration", 0, "stop after this long (default: until SIGINT or SIGTERM)")
 	maxSize := fs.String("max-size", "", "stop before the file grows past this size, e.g. 500M or 2G (default: no limit)")

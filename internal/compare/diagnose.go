@@ -116,6 +116,9 @@ type DeviceFinding struct {
 	// From is the device A's threads waited on when the IO moved to
 	// another device: Lat then compares From in A with Device in B.
 	From string `json:"from,omitempty"`
+	// Queue is the configuration item of the device's queue that changed
+	// ("scheduler loop0", "nr_requests loop0") when that is the cause.
+	Queue string `json:"queue,omitempty"`
 	// Via is the layer through which the device's time reached the
 	// threads, when they waited for another thread's IO (a journal
 	// commit, writeback); "" when they waited for their own.
@@ -330,6 +333,18 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 	if dev != nil {
 		f = finding(dev)
 		if dev.SchedulerA != dev.SchedulerB && dev.SchedulerA != "" && dev.SchedulerB != "" {
+			return CauseScheduler, f
+		}
+	}
+	// The device's queue settings changed: time in the block layer on it
+	// is what they act on (a scheduler reorders and holds requests,
+	// nr_requests bounds the requests in flight, the rest wait for a tag).
+	for _, ch := range res.Config {
+		if l.Device != "" && (ch.Item == "scheduler "+l.Device || ch.Item == "nr_requests "+l.Device) {
+			if f == nil {
+				f = &DeviceFinding{Device: l.Device}
+			}
+			f.Queue = ch.Item
 			return CauseScheduler, f
 		}
 	}

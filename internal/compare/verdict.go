@@ -164,6 +164,13 @@ func causeText(d *Diagnosis, res *Result) string {
 	}
 	switch d.Cause {
 	case CauseScheduler:
+		if f.Queue != "" {
+			for _, ch := range res.Config {
+				if ch.Item == f.Queue {
+					return fmt.Sprintf(", whose queue setting changed (%s %s → %s)", ch.Item, orAbsent(ch.A), orAbsent(ch.B))
+				}
+			}
+		}
 		return fmt.Sprintf(", whose IO scheduler changed (%s → %s)", f.SchedulerA, f.SchedulerB)
 	case CauseDevice:
 		if f.Via != "" {

@@ -1,0 +1,245 @@
+// Package score scores compare's verdicts on the diagnosis benchmark: pairs
+// of captures with a known cause (testdata/diagnosis, recorded by
+// nfstrace-diag record), compared as an engineer would compare them, and a
+// confusion table of the true cause against the verdict's top-ranked one.
+package score
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/nfstrace/nfstrace/internal/compare"
+)
+
+// Outcomes that are not a cause.
+const (
+	None     = "none"      // no significant change: the right answer for a null pair
+	TooShort = "too short" // compare said the captures are too short to tell
+	Spread   = "spread"    // a change no single layer carries
+)
+
+// Pair is one comparison of the benchmark.
+type Pair struct {
+	Set      string // "dev" or "heldout"
+	Scenario string
+	Length   string
+	Seed     int
+	Null     bool   // two captures of one condition: the truth is None
+	A, B     string // capture paths
+	Truth    string // the cause, None for a null pair
+	Change   string // the configuration item the lead should name, "" if none
+}
+
+// Name is the pair's name in tables: scenario/length/which.
+func (p Pair) Name() string {
+	which := fmt.Sprintf("seed %d", p.Seed)
+	if p.Null {
+		which = "null " + strings.TrimSuffix(filepath.Base(p.A), ".nft") + "~" + strings.TrimSuffix(filepath.Base(p.B), ".nft")
+	}
+	return p.Scenario + "/" + p.Length + "/" + which
+}
+
+type truthFile struct {
+	Scenario string `json:"scenario"`
+	Cause    string `json:"cause"`
+	Change   string `json:"change"`
+	Set      string `json:"set"`
+	Length   string `json:"length"`
+	Captures []struct {
+		File      string `json:"file"`
+		Condition string `json:"condition"`
+		Seed      int    `json:"seed"`
+	} `json:"captures"`
+}
+
+// Pairs finds every truth.json under root and forms its pairs: for each
+// seed k the injected pair (base-k, inj-k), and for each condition with two
+// seeds the null pair of its first two captures.
+func Pairs(root string) ([]Pair, error) {
+	var out []Pair
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != "truth.json" {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		var t truthFile
+		if err := json.Unmarshal(b, &t); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		dir := filepath.Dir(path)
+		bySeed := map[int]map[string]string{}
+		byCond := map[string][]string{}
+		for _, c := range t.Captures {
+			p := filepath.Join(dir, c.File)
+			if bySeed[c.Seed] == nil {
+				bySeed[c.Seed] = map[string]string{}
+			}
+			bySeed[c.Seed][c.Condition] = p
+			byCond[c.Condition] = append(byCond[c.Condition], p)
+		}
+		seeds := make([]int, 0, len(bySeed))
+		for s := range bySeed {
+			seeds = append(seeds, s)
+		}
+		slices.Sort(seeds)
+		base := Pair{Set: t.Set, Scenario: t.Scenario, Length: t.Length}
+		for _, s := range seeds {
+			a, b := bySeed[s]["base"], bySeed[s]["inj"]
+			if a == "" || b == "" {
+				continue
+			}
+			p := base
+			p.Seed, p.A, p.B, p.Truth, p.Change = s, a, b, t.Cause, t.Change
+			out = append(out, p)
+		}
+		for _, cond := range []string{"base", "inj"} {
+			if cs := byCond[cond]; len(cs) >= 2 {
+				p := base
+				p.Null, p.A, p.B, p.Truth = true, cs[0], cs[1], None
+				out = append(out, p)
+			}
+		}
+		return nil
+	})
+	slices.SortStableFunc(out, func(x, y Pair) int {
+		return cmp.Or(strings.Compare(x.Set, y.Set), strings.Compare(x.Scenario, y.Scenario), strings.Compare(x.Length, y.Length),
+			cmpBool(x.Null, y.Null), cmp.Compare(x.Seed, y.Seed), strings.Compare(x.A, y.A))
+	})
+	return out, err
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}
+
+// Result is one pair compared.
+type Result struct {
+	Pair
+	Predicted string // the verdict's top-ranked cause, None, TooShort or Spread
+	Summary   string
+	Lead      string
+	// LeadNamesChange: the pair has a Change and the lead names it.
+	LeadNamesChange bool
+}
+
+// Correct reports whether the verdict named the true cause (None for a null pair).
+func (r Result) Correct() bool { return r.Predicted == r.Truth }
+
+// Predicted reads the top-ranked cause off a verdict.
+func Predicted(v compare.Verdict) string {
+	switch v.Diagnosis.Outcome {
+	case compare.OutcomeTooShort:
+		return TooShort
+	case compare.OutcomeWorse, compare.OutcomeBetter:
+		if v.Diagnosis.Cause == "" {
+			return Spread
+		}
+		return v.Diagnosis.Cause
+	}
+	return None
+}
+
+// Run compares every pair.
+func Run(ctx context.Context, pairs []Pair) ([]Result, error) {
+	out := make([]Result, 0, len(pairs))
+	for _, p := range pairs {
+		a, err := compare.Load(ctx, p.A, false)
+		if err != nil {
+			return nil, err
+		}
+		b, err := compare.Load(ctx, p.B, false)
+		if err != nil {
+			return nil, err
+		}
+		res, err := compare.Compare(a, b, compare.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.Name(), err)
+		}
+		v := res.Verdict
+		r := Result{Pair: p, Predicted: Predicted(v), Summary: v.Summary, Lead: v.Lead}
+		r.LeadNamesChange = p.Change != "" && strings.Contains(v.Lead, p.Change)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Tally counts one set's results.
+type Tally struct {
+	Injected, InjectedCorrect, InjectedTooShort int
+	Null, FalseAlarms, NullTooShort             int
+	WithChange, LeadNamed                       int
+}
+
+// Count tallies the results of one set ("" for all).
+func Count(rs []Result, set string) Tally {
+	var t Tally
+	for _, r := range rs {
+		if set != "" && r.Set != set {
+			continue
+		}
+		switch {
+		case r.Null:
+			t.Null++
+			switch r.Predicted {
+			case TooShort:
+				t.NullTooShort++
+			case None:
+			default:
+				t.FalseAlarms++
+			}
+		default:
+			t.Injected++
+			if r.Correct() {
+				t.InjectedCorrect++
+			}
+			if r.Predicted == TooShort {
+				t.InjectedTooShort++
+			}
+			if r.Change != "" {
+				t.WithChange++
+				if r.LeadNamesChange {
+					t.LeadNamed++
+				}
+			}
+		}
+	}
+	return t
+}
+
+// Confusion is the table of true cause (rows) against the verdict (columns).
+func Confusion(rs []Result, set string) (rows, cols []string, n map[[2]string]int) {
+	n = map[[2]string]int{}
+	seenR, seenC := map[string]bool{}, map[string]bool{}
+	for _, r := range rs {
+		if set != "" && r.Set != set {
+			continue
+		}
+		n[[2]string{r.Truth, r.Predicted}]++
+		seenR[r.Truth], seenC[r.Predicted] = true, true
+	}
+	for k := range seenR {
+		rows = append(rows, k)
+	}
+	for k := range seenC {
+		cols = append(cols, k)
+	}
+	slices.Sort(rows)
+	slices.Sort(cols)
+	return rows, cols, n
+}
