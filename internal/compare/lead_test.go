@@ -85,4 +85,6 @@ func indexOf(all []ConfigChange, ch ConfigChange) int {
 	return -1
 }
 
-func described(ch ConfigChange) string { return ch.Item + " " + orAbsent(ch.A) + " → " + orAbsent(ch.B) }
+func described(ch ConfigChange) string {
+	return ch.Item + " " + orAbsent(ch.A) + " → " + orAbsent(ch.B)
+}
