@@ -265,6 +265,24 @@ func (c *Capture) Add(s *model.Snapshot) {
 		h.Merge(&d.Hist)
 	}
 
+	for j := range s.Run {
+		r := &s.Run[j]
+		// nfsd's run-queue waits count inside a request only: a thread
+		// woken for new work waits before the request is its.
+		if (r.Runnable.Count == 0 && r.Runnable.SumNs == 0) || (reqs > 0 && r.Op == "") {
+			continue
+		}
+		k := layers.get(LayerCPU)
+		addAt(&k.sum, i, float64(r.Runnable.SumNs))
+		addAt(&k.cnt, i, float64(r.Runnable.Count))
+		if r.Runnable.SumOnly() {
+			k.hist.Count += r.Runnable.Count
+			k.hist.SumNs += r.Runnable.SumNs
+		} else {
+			k.hist.Merge(&r.Runnable)
+		}
+		inLayers += float64(r.Runnable.SumNs)
+	}
 	// The time of requests outside the measured layers: on CPU, in the
 	// network, asleep other than in D. Only nfsd requests have a measured
 	// whole; traced threads without requests have no rest.
