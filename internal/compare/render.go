@@ -234,7 +234,9 @@ func renderBreakdown(b *strings.Builder, bd *Breakdown, maxRows int) error {
 		if len(d.Rows) == 0 {
 			continue
 		}
-		header := []string{strings.ToUpper(d.Name), "A", "B", "CHANGE", "SHARE", "P", "", "N", "P50 (RANGE)", "P90 (RANGE)", "P99 (RANGE)", "MAX", "A12"}
+		// Columns: the key, the figures per unit, the significance mark,
+		// then per side (A and B on two lines) the distribution.
+		header := []string{strings.ToUpper(d.Name), "A", "B", "CHANGE", "SHARE", "P", "", "", "N", "P50 (RANGE)", "P90 (RANGE)", "P99 (RANGE)", "MAX", "A12"}
 		hasDist := false
 		for _, r := range d.Rows {
 			if r.DistA != nil || r.DistB != nil {
@@ -244,7 +246,7 @@ func renderBreakdown(b *strings.Builder, bd *Breakdown, maxRows int) error {
 		if !hasDist {
 			header = header[:7]
 		}
-		right := map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 7: true, 8: true, 9: true, 10: true, 11: true, 12: true}
+		right := map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 8: true, 9: true, 10: true, 11: true, 12: true, 13: true}
 		var rows [][]string
 		var legend []string
 		// Long labels (wait sites) would make the table too wide: the table

@@ -174,7 +174,7 @@ func causeText(d *Diagnosis, res *Result) string {
 		return fmt.Sprintf(", whose IO scheduler changed (%s → %s)", f.SchedulerA, f.SchedulerB)
 	case CauseDevice:
 		if f.Via != "" {
-			via := ": they wait for IO done by other threads, and "
+			via := ", which waits for IO that other threads issue; "
 			if f.From != "" {
 				return via + fmt.Sprintf("the IO moved from %s to %s, which took %s per request (%s)", f.From, f.Device, longer, latText(f))
 			}
