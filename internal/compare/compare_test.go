@@ -89,6 +89,34 @@ func TestVerdicts(t *testing.T) {
 			significant: true, cause: CauseRequest, lead: "configuration is the same",
 		},
 		{
+			// Requests wait longer for a CPU: another load on the host.
+			name: "CPU contention",
+			change: func(sc *scenario) {
+				sc.seed = 21
+				sc.runq = 2 * time.Millisecond
+			},
+			significant: true, cause: CauseCPU, lead: "configuration is the same",
+		},
+		{
+			name: "CPU count changed",
+			change: func(sc *scenario) {
+				sc.seed = 22
+				sc.runq = 2 * time.Millisecond
+				sc.cpus = 8
+			},
+			significant: true, cause: CauseCPU, lead: "cpus 2 → 8",
+		},
+		{
+			// Reads miss the page cache three times as often: more IO per
+			// operation on a device as fast as before.
+			name: "more IO per operation",
+			change: func(sc *scenario) {
+				sc.seed = 23
+				sc.sites[1].prob = 0.9
+			},
+			significant: true, cause: CauseWorkload, key: "sda",
+		},
+		{
 			name: "writeback throttling after a sysctl change",
 			change: func(sc *scenario) {
 				sc.seed = 5

@@ -44,6 +44,8 @@ type scenario struct {
 	// in D-state and /proc/diskstats.
 	dm        time.Duration
 	queue     time.Duration // scheduler queue time median
+	runq      time.Duration // run-queue wait median of each request
+	cpus      int           // the host's CPUs (default 2)
 	opsPerSec float64
 	mix       map[string]float64 // v3 procedure -> share
 	base      map[string]time.Duration
@@ -72,6 +74,7 @@ func baseline() scenario {
 		dev:       "sda",
 		svc:       400 * time.Microsecond,
 		queue:     30 * time.Microsecond,
+		runq:      20 * time.Microsecond,
 		opsPerSec: 1500,
 		mix:       map[string]float64{"WRITE": 0.35, "READ": 0.35, "COMMIT": 0.1, "GETATTR": 0.2},
 		base:      map[string]time.Duration{"WRITE": 150 * time.Microsecond, "READ": 120 * time.Microsecond, "COMMIT": 80 * time.Microsecond, "GETATTR": 40 * time.Microsecond},
@@ -108,6 +111,7 @@ func (sc scenario) snapshots() []*model.Snapshot {
 			dh[si] = make([]model.Hist, nc)
 		}
 		rpc := map[string][]model.Hist{} // op -> per client
+		runq := map[string]*model.Hist{}
 		var svcH, qH model.Hist
 		var nops uint64
 		for _, op := range ops {
@@ -119,12 +123,18 @@ func (sc scenario) snapshots() []*model.Snapshot {
 			nops += uint64(n)
 			hs := make([]model.Hist, nc)
 			rpc[op] = hs
+			runq[op] = &model.Hist{}
 			for range n {
 				ci := 0
 				if nc > 1 {
 					ci = r.IntN(nc)
 				}
 				lat := lognormal(r, sc.base[op], 0.3)
+				if sc.runq > 0 {
+					w := lognormal(r, sc.runq, 0.5)
+					runq[op].Add(w)
+					lat += w
+				}
 				for si, st := range sc.sites {
 					if st.op != op || (st.client != "" && st.client != sc.clients[ci]) || r.Float64() >= st.prob {
 						continue
@@ -168,6 +178,9 @@ func (sc scenario) snapshots() []*model.Snapshot {
 			}
 		}
 		for _, op := range ops {
+			if h := runq[op]; h != nil && h.Count > 0 {
+				s.Run = append(s.Run, model.Run{Comm: "nfsd", Op: "v3 " + op, Threads: 8, Runnable: *h, OnCPU: 100 * time.Millisecond})
+			}
 			for ci, h := range rpc[op] {
 				if h.Count > 0 {
 					s.RPC = append(s.RPC, model.RPC{Version: "v3", Op: op, Client: sc.client(ci, "10.0.0.7"), Status: "ok", Hist: h})
@@ -198,7 +211,7 @@ func (sc scenario) client(ci int, def string) string {
 func (sc scenario) config() model.Config {
 	return model.Config{
 		Hostname: "lab", KernelRelease: sc.kernel, Cmdline: "root=/dev/vda console=ttyS0",
-		CPUs: 2, MemTotal: 1 << 30, NFSDThreads: 8, NFSDVersions: "+3 +4.2",
+		CPUs: max(sc.cpus, 2), MemTotal: 1 << 30, NFSDThreads: 8, NFSDVersions: "+3 +4.2",
 		Devices: []model.DeviceConfig{{Name: sc.dev, Scheduler: sc.sched, Available: []string{"none", "mq-deadline", "bfq"}}},
 		Sysctls: sc.sysctls,
 		Backend: model.Backend{Name: "ebpf", Detail: "ebpf (ring buffer)", Probes: []model.Probe{{Name: "sched_switch", Status: model.ProbeAttached}}},
