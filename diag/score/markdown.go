@@ -14,7 +14,7 @@ func Markdown(w io.Writer, rs []Result, header string) error {
 	b.WriteString("\n## Scores\n\n")
 	b.WriteString("| set | injected pairs | top-1 correct | too short | null pairs | false alarms | too short | leads naming the change |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|\n")
-	for _, set := range []string{"dev", "heldout", ""} {
+	for _, set := range []string{"dev", "heldout", "lab", ""} {
 		t := Count(rs, set)
 		name := set
 		if set == "" {
@@ -23,7 +23,7 @@ func Markdown(w io.Writer, rs []Result, header string) error {
 		fmt.Fprintf(&b, "| %s | %d | %d (%s) | %d | %d | %d | %d | %d of %d |\n", name, t.Injected, t.InjectedCorrect,
 			pct(t.InjectedCorrect, t.Injected), t.InjectedTooShort, t.Null, t.FalseAlarms, t.NullTooShort, t.LeadNamed, t.WithChange)
 	}
-	for _, set := range []string{"dev", "heldout"} {
+	for _, set := range []string{"dev", "heldout", "lab"} {
 		rows, cols, n := Confusion(rs, set)
 		if len(rows) == 0 {
 			continue
@@ -49,7 +49,11 @@ func Markdown(w io.Writer, rs []Result, header string) error {
 		if !r.Correct() {
 			mark = "**miss**"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.Set, r.Name(), r.Truth, r.Predicted, mark)
+		pred := r.Predicted
+		if r.Aside != "" {
+			pred += " (aside: " + r.Aside + ")"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.Set, r.Name(), r.Truth, pred, mark)
 	}
 	b.WriteString("\n## The verdicts' sentences\n\n")
 	for _, r := range rs {

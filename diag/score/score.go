@@ -40,7 +40,10 @@ type Pair struct {
 // Name is the pair's name in tables: scenario/length/which.
 func (p Pair) Name() string {
 	which := fmt.Sprintf("seed %d", p.Seed)
-	if p.Null {
+	switch {
+	case p.Set == "lab":
+		return p.Scenario + "/" + p.Length
+	case p.Null:
 		which = "null " + strings.TrimSuffix(filepath.Base(p.A), ".nft") + "~" + strings.TrimSuffix(filepath.Base(p.B), ".nft")
 	}
 	return p.Scenario + "/" + p.Length + "/" + which
@@ -136,6 +139,9 @@ type Result struct {
 	Lead      string
 	// LeadNamesChange: the pair has a Change and the lead names it.
 	LeadNamesChange bool
+	// Aside is the cause a "no change" verdict names as too small to
+	// reach the users' time ("" when none).
+	Aside string
 }
 
 // Correct reports whether the verdict named the true cause (None for a null pair).
@@ -173,7 +179,13 @@ func Run(ctx context.Context, pairs []Pair) ([]Result, error) {
 		}
 		v := res.Verdict
 		r := Result{Pair: p, Predicted: Predicted(v), Summary: v.Summary, Lead: v.Lead}
-		r.LeadNamesChange = p.Change != "" && strings.Contains(v.Lead, p.Change)
+		r.LeadNamesChange = p.Change != "" && strings.Contains(v.Lead+" "+v.Summary, p.Change)
+		switch d := v.Diagnosis; {
+		case d.Aside != nil:
+			r.Aside = d.Aside.Kind
+		case d.AsideDevice != nil:
+			r.Aside = compare.CauseScheduler
+		}
 		out = append(out, r)
 	}
 	return out, nil
@@ -242,4 +254,40 @@ func Confusion(rs []Result, set string) (rows, cols []string, n map[[2]string]in
 	slices.Sort(rows)
 	slices.Sort(cols)
 	return rows, cols, n
+}
+
+type labFile struct {
+	Captures string `json:"captures"`
+	Pairs    []struct {
+		Scenario string `json:"scenario"`
+		Length   string `json:"length"`
+		Kernel   string `json:"kernel"`
+		A        string `json:"a"`
+		B        string `json:"b"`
+		Truth    string `json:"truth"`
+		Change   string `json:"change"`
+	} `json:"pairs"`
+}
+
+// LabPairs reads the lab's pairs (testdata/diagnosis/lab/pairs.json): real
+// nfsd captures from the lab, B with the scenario's cause, truth None where
+// the change made no difference to the time users feel. Their set is "lab".
+func LabPairs(file string) ([]Pair, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var lf labFile
+	if err := json.Unmarshal(b, &lf); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	dir := filepath.Join(filepath.Dir(file), lf.Captures)
+	var out []Pair
+	for _, p := range lf.Pairs {
+		out = append(out, Pair{
+			Set: "lab", Scenario: p.Kernel + " " + p.Scenario, Length: p.Length, Null: p.Truth == None,
+			A: filepath.Join(dir, p.A+".nft"), B: filepath.Join(dir, p.B+".nft"), Truth: p.Truth, Change: p.Change,
+		})
+	}
+	return out, nil
 }

@@ -29,6 +29,7 @@ type Capture struct {
 	secs    []float64 // interval lengths, seconds
 	ops     []float64 // NFS requests per interval, /proc/net/rpc/nfsd
 	rpcReqs []float64 // NFS requests per interval, from the RPC rows
+	onCPU   []float64 // seconds the traced threads ran per interval (run-queue rows)
 	opMix   map[string]float64
 	fams    [numFams]family
 	prof    map[profKey]*model.Hist
@@ -265,6 +266,11 @@ func (c *Capture) Add(s *model.Snapshot) {
 		h.Merge(&d.Hist)
 	}
 
+	var cpu float64
+	for j := range s.Run {
+		cpu += s.Run[j].OnCPU.Seconds()
+	}
+	addAt(&c.onCPU, i, cpu)
 	for j := range s.Run {
 		r := &s.Run[j]
 		// nfsd's run-queue waits count inside a request only: a thread

@@ -75,8 +75,11 @@ func subjectText(d *Diagnosis) string {
 }
 
 func perText(per string) string {
-	if per == "s" {
+	switch per {
+	case "s":
 		return "second"
+	case "CPU-s":
+		return "second on CPU"
 	}
 	return per
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Workload limits: beyond them the two captures ran different loads, and a
@@ -57,8 +58,28 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 		denA, denB = a.rpcReqs, b.rpcReqs
 		w.Per, w.Source = "op", "traced NFS requests"
 	default:
-		denA, denB = a.secs, b.secs
-		w.Per, w.Source = "s", "no operation counts in both captures: per second of capture"
+		devs := waitedDevices(a, b)
+		denA, denB = deviceRequests(a, devs), deviceRequests(b, devs)
+		if len(devs) > 0 && sum(denA) > 0 && sum(denB) > 0 {
+			w.Per, w.Source = "IO", "requests completed by "+strings.Join(devs, ", ")+" (/proc/diskstats), the devices the threads waited on"
+			w.OpsA, w.OpsB = sum(denA), sum(denB)
+			w.RateA, w.RateB = safeDiv(w.OpsA, w.SecA), safeDiv(w.OpsB, w.SecB)
+			w.RateRatio = safeDiv(w.RateB, w.RateA)
+		} else if sum(a.onCPU) > 0 && sum(b.onCPU) > 0 {
+			// Without operations or IO, the threads' own CPU time is
+			// their unit of work: a closed-loop workload does less when
+			// each piece of work waits longer, so per second its waiting
+			// would not move, but per second of CPU (a constant cost per
+			// piece of work) it does.
+			denA, denB = a.onCPU, b.onCPU
+			w.Per, w.Source = "CPU-s", "the traced threads' CPU time (run-queue rows): time waited per second they ran"
+			w.OpsA, w.OpsB = sum(denA), sum(denB)
+			w.RateA, w.RateB = safeDiv(w.OpsA, w.SecA), safeDiv(w.OpsB, w.SecB)
+			w.RateRatio = safeDiv(w.RateB, w.RateA)
+		} else {
+			denA, denB = a.secs, b.secs
+			w.Per, w.Source = "s", "no operation counts, no device the threads waited on and no CPU time in both captures: per second of capture"
+		}
 	}
 	if w.Per == "op" {
 		w.OpsA, w.OpsB = sum(denA), sum(denB)
@@ -68,9 +89,13 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 	w.MixDistance, w.Mix = mixDistance(a.opMix, b.opMix)
 	w.Comparable = true
 	var why []string
-	if w.Per != "op" {
+	switch {
+	case w.Per == "s":
 		why = append(why, "operations were not counted in both captures")
-	} else if w.RateRatio > maxRateRatio || w.RateRatio < 1/maxRateRatio {
+	case w.Per == "IO" || w.Per == "CPU-s":
+		// A closed-loop workload does less IO when each IO takes
+		// longer: its rate is an outcome, not a difference of load.
+	case w.RateRatio > maxRateRatio || w.RateRatio < 1/maxRateRatio:
 		why = append(why, fmt.Sprintf("operation rates differ %.1fx (%.0f vs %.0f ops/s)", rateFactor(w.RateRatio), w.RateA, w.RateB))
 	}
 	if w.MixDistance > maxMixDistance {
@@ -129,4 +154,44 @@ func joinAnd(s []string) string {
 		out += ", " + x
 	}
 	return out + " and " + s[len(s)-1]
+}
+
+// waitedDevices are the devices whose block IO the traced threads waited
+// on in both captures: without NFS operations, the requests they complete
+// are the threads' unit of work (a closed-loop workload does fewer of them
+// when each takes longer, and per second its time would not move).
+func waitedDevices(a, b *Capture) []string {
+	in := func(c *Capture) map[string]bool {
+		m := map[string]bool{}
+		for k := range c.fams[famLayer] {
+			if d := LayerDevice(k); d != "" && c.fams[famDisk][d] != nil {
+				m[d] = true
+			}
+		}
+		return m
+	}
+	ma, mb := in(a), in(b)
+	var out []string
+	for d := range ma {
+		if mb[d] {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// deviceRequests sums the devices' completed requests per interval.
+func deviceRequests(c *Capture, devs []string) []float64 {
+	out := make([]float64, len(c.secs))
+	for _, d := range devs {
+		if k := c.fams[famDisk][d]; k != nil {
+			for i, v := range k.cnt {
+				if i < len(out) {
+					out[i] += v
+				}
+			}
+		}
+	}
+	return out
 }
