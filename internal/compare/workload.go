@@ -58,27 +58,31 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 		denA, denB = a.rpcReqs, b.rpcReqs
 		w.Per, w.Source = "op", "traced NFS requests"
 	default:
+		// Without operations, the unit of work follows the resource the
+		// threads waited for most: the requests of the devices they
+		// waited on when block IO held them longer than the run queue
+		// (a closed-loop workload does fewer IOs when each takes longer,
+		// so per second its waiting would not move), else their own CPU
+		// time (a constant cost per piece of work, whatever it is).
 		devs := waitedDevices(a, b)
-		denA, denB = deviceRequests(a, devs), deviceRequests(b, devs)
-		if len(devs) > 0 && sum(denA) > 0 && sum(denB) > 0 {
+		ioA, ioB := deviceRequests(a, devs), deviceRequests(b, devs)
+		haveIO := len(devs) > 0 && sum(ioA) > 0 && sum(ioB) > 0
+		haveCPU := sum(a.onCPU) > 0 && sum(b.onCPU) > 0
+		switch {
+		case haveIO && (!haveCPU || layerWait(a, b, "block") >= layerWait(a, b, LayerCPU)):
+			denA, denB = ioA, ioB
 			w.Per, w.Source = "IO", "requests completed by "+strings.Join(devs, ", ")+" (/proc/diskstats), the devices the threads waited on"
-			w.OpsA, w.OpsB = sum(denA), sum(denB)
-			w.RateA, w.RateB = safeDiv(w.OpsA, w.SecA), safeDiv(w.OpsB, w.SecB)
-			w.RateRatio = safeDiv(w.RateB, w.RateA)
-		} else if sum(a.onCPU) > 0 && sum(b.onCPU) > 0 {
-			// Without operations or IO, the threads' own CPU time is
-			// their unit of work: a closed-loop workload does less when
-			// each piece of work waits longer, so per second its waiting
-			// would not move, but per second of CPU (a constant cost per
-			// piece of work) it does.
+		case haveCPU:
 			denA, denB = a.onCPU, b.onCPU
 			w.Per, w.Source = "CPU-s", "the traced threads' CPU time (run-queue rows): time waited per second they ran"
+		default:
+			denA, denB = a.secs, b.secs
+			w.Per, w.Source = "s", "no operation counts, no device the threads waited on and no CPU time in both captures: per second of capture"
+		}
+		if w.Per != "s" {
 			w.OpsA, w.OpsB = sum(denA), sum(denB)
 			w.RateA, w.RateB = safeDiv(w.OpsA, w.SecA), safeDiv(w.OpsB, w.SecB)
 			w.RateRatio = safeDiv(w.RateB, w.RateA)
-		} else {
-			denA, denB = a.secs, b.secs
-			w.Per, w.Source = "s", "no operation counts, no device the threads waited on and no CPU time in both captures: per second of capture"
 		}
 	}
 	if w.Per == "op" {
@@ -194,4 +198,17 @@ func deviceRequests(c *Capture, devs []string) []float64 {
 		}
 	}
 	return out
+}
+
+// layerWait is the time both captures' threads spent in layers of a kind.
+func layerWait(a, b *Capture, kind string) float64 {
+	var t float64
+	for _, c := range []*Capture{a, b} {
+		for k, d := range c.fams[famLayer] {
+			if LayerKind(k) == kind {
+				t += sum(d.sum)
+			}
+		}
+	}
+	return t
 }
