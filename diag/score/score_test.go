@@ -1,0 +1,101 @@
+package score
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nfstrace/nfstrace/internal/testenv"
+)
+
+const (
+	hostDir = "../../testdata/diagnosis/host"
+	labPairs = "../../testdata/diagnosis/lab/pairs.json"
+	docFile = "../../docs/diagnosis.md"
+)
+
+// TestPairs forms the pairs of a truth.json: one injected pair per seed and
+// one null pair per condition.
+func TestPairs(t *testing.T) {
+	dir := t.TempDir()
+	g := filepath.Join(dir, "dev", "slow", "5s")
+	if err := os.MkdirAll(g, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	truth := `{"scenario":"slow","cause":"device","set":"dev","length":"5s","captures":[
+		{"file":"base-1.nft","condition":"base","seed":1},{"file":"inj-1.nft","condition":"inj","seed":1},
+		{"file":"inj-2.nft","condition":"inj","seed":2},{"file":"base-2.nft","condition":"base","seed":2}]}`
+	if err := os.WriteFile(filepath.Join(g, "truth.json"), []byte(truth), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := Pairs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.Name()+" "+filepath.Base(p.A)+" "+filepath.Base(p.B)+" "+p.Truth)
+	}
+	want := []string{
+		"slow/5s/seed 1 base-1.nft inj-1.nft device",
+		"slow/5s/seed 2 base-2.nft inj-2.nft device",
+		"slow/5s/null base-1~base-2 base-1.nft base-2.nft none",
+		"slow/5s/null inj-1~inj-2 inj-1.nft inj-2.nft none",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("pairs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestCount counts a false alarm, a too-short null and a correct cause.
+func TestCount(t *testing.T) {
+	rs := []Result{
+		{Pair: Pair{Set: "dev", Truth: "device", Change: ""}, Predicted: "device"},
+		{Pair: Pair{Set: "dev", Truth: "scheduler", Change: "scheduler loop0"}, Predicted: "bio", LeadNamesChange: true},
+		{Pair: Pair{Set: "dev", Null: true, Truth: None}, Predicted: "cpu"},
+		{Pair: Pair{Set: "dev", Null: true, Truth: None}, Predicted: TooShort},
+		{Pair: Pair{Set: "heldout", Truth: "lock"}, Predicted: "lock"},
+	}
+	got := Count(rs, "dev")
+	want := Tally{Injected: 2, InjectedCorrect: 1, Null: 2, FalseAlarms: 1, NullTooShort: 1, WithChange: 1, LeadNamed: 1}
+	if got != want {
+		t.Errorf("Count = %+v, want %+v", got, want)
+	}
+}
+
+// TestBenchmark replays every recorded pair of the diagnosis benchmark
+// (host and lab) through compare and checks that docs/diagnosis.md holds
+// exactly the scores they give now: a change to compare that moves a
+// verdict shows here, and the document is regenerated with
+// `go run ./diag/cmd/nfstrace-diag score`.
+func TestBenchmark(t *testing.T) {
+	if _, err := os.Stat(hostDir); err != nil {
+		testenv.Skip(t, "no recorded pairs in "+hostDir)
+	}
+	rs, err := Benchmark(context.Background(), hostDir, labPairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := Count(rs, "")
+	if all.Injected < 40 || all.Null < 20 {
+		t.Errorf("%d injected and %d null pairs: the benchmark needs at least 40 and 20", all.Injected, all.Null)
+	}
+	doc, err := os.ReadFile(docFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, ok := bytes.Cut(doc, []byte(Marker))
+	if !ok {
+		t.Fatalf("%s lacks the line %q", docFile, Marker)
+	}
+	var b bytes.Buffer
+	if err := Markdown(&b, rs, ""); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(bytes.TrimSpace(body), bytes.TrimSpace(b.Bytes())) {
+		t.Errorf("%s is not what the recorded pairs give now; regenerate it with `go run ./diag/cmd/nfstrace-diag score`", docFile)
+	}
+}
