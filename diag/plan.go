@@ -121,6 +121,7 @@ func FioArgs(c Condition, dir string, runtime time.Duration, seed int, prepare b
 		"--direct=" + boolArg(f.Direct),
 		"--sync=" + boolArg(f.Sync),
 		"--randseed=" + strconv.Itoa(seed),
+		"--invalidate=0",
 		"--group_reporting",
 		"--output-format=json",
 	}
