@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"text/tabwriter"
 	"time"
 )
 
@@ -251,4 +252,42 @@ func (r FioResult) String() string {
 		}
 	}
 	return string(bytes.TrimSpace(b.Bytes()))
+}
+
+// LoadTruths reads every truth.json under dir, in path order.
+func LoadTruths(dir string) ([]Truth, error) {
+	var out []Truth
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != "truth.json" {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		var t Truth
+		if err := json.Unmarshal(b, &t); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		out = append(out, t)
+		return nil
+	})
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("no truth.json under %s", dir)
+	}
+	return out, err
+}
+
+// WriteSummary prints one line per scenario, length and seed: fio's inj/base
+// ratios, so that an injection that did not move the workload stands out.
+func WriteSummary(w io.Writer, ts []Truth) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SET\tSCENARIO\tCAUSE\tLENGTH\tSEED\tIOPS inj/base\tCLAT MEAN inj/base\tP50 inj/base\tP99 inj/base")
+	for _, t := range ts {
+		for _, e := range t.Effect {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\tx%.2f\tx%.2f\tx%.2f\tx%.2f\n",
+				t.Set, t.Scenario, t.Cause, t.Length, e.Seed, e.IOPSRatio, e.MeanRatio, e.P50Ratio, e.P99Ratio)
+		}
+	}
+	return tw.Flush()
 }

@@ -5,6 +5,7 @@
 //	nfstrace-diag list
 //	nfstrace-diag record [-scenarios a,b|dev|heldout|all] [-lengths 5s,30s] [-seeds 1,2]
 //	                     [-bin ./bin/nfstrace] [-out testdata/diagnosis/host]
+//	nfstrace-diag summary [-out testdata/diagnosis/host]
 //
 // Run as root from the repository root. See diag/README.md.
 package main
@@ -45,6 +46,7 @@ const usage = `usage: nfstrace-diag <command> [flags]
 commands:
   list    list the scenarios (name, set, cause, change, description)
   record  record the captures and truth.json of the chosen scenarios (root)
+  summary fio's inj/base ratios from every truth.json under -out
 
 run from the repository root; see diag/README.md`
 
@@ -61,6 +63,8 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 		return cmdList(out, args[1:])
 	case "record":
 		return cmdRecord(ctx, out, args[1:])
+	case "summary":
+		return cmdSummary(out, args[1:])
 	}
 	return fmt.Errorf("unknown command %q (see nfstrace-diag help)", args[0])
 }
@@ -169,6 +173,19 @@ func cmdRecord(ctx context.Context, out io.Writer, args []string) error {
 	size, serr := treeSize(*outDir)
 	fmt.Fprintf(out, "took %v; %s holds %.1f MiB\n", time.Since(start).Round(time.Second), *outDir, float64(size)/(1<<20))
 	return errors.Join(err, serr)
+}
+
+func cmdSummary(out io.Writer, args []string) error {
+	fs := flag.NewFlagSet("summary", flag.ContinueOnError)
+	dir := fs.String("out", "testdata/diagnosis/host", "directory of the recordings")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ts, err := diag.LoadTruths(*dir)
+	if err != nil {
+		return err
+	}
+	return diag.WriteSummary(out, ts)
 }
 
 func treeSize(dir string) (int64, error) {
