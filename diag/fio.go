@@ -1,0 +1,98 @@
+package diag
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// FioResult is what fio measured over one capture's workload, per
+// direction that did any IO.
+type FioResult struct {
+	RuntimeMs int64      `json:"runtime_ms"`
+	Read      *Direction `json:"read,omitempty"`
+	Write     *Direction `json:"write,omitempty"`
+}
+
+// Direction is fio's figures for reads or writes: completions per second and
+// completion-latency percentiles (clat: from submission to completion, the
+// whole syscall for the synchronous engines).
+type Direction struct {
+	IOs        int64   `json:"ios"`
+	IOPS       float64 `json:"iops"`
+	ClatMeanUs float64 `json:"clat_mean_us"`
+	ClatP50Us  float64 `json:"clat_p50_us"`
+	ClatP99Us  float64 `json:"clat_p99_us"`
+}
+
+// IOPS is the sum over directions.
+func (r FioResult) IOPS() float64 {
+	var s float64
+	for _, d := range []*Direction{r.Read, r.Write} {
+		if d != nil {
+			s += d.IOPS
+		}
+	}
+	return s
+}
+
+// Main is the direction with the most IOs, the one the workload is about.
+func (r FioResult) Main() *Direction {
+	if r.Write != nil && (r.Read == nil || r.Write.IOs > r.Read.IOs) {
+		return r.Write
+	}
+	return r.Read
+}
+
+type fioJSON struct {
+	Jobs []struct {
+		Error int    `json:"error"`
+		Read  fioDir `json:"read"`
+		Write fioDir `json:"write"`
+	} `json:"jobs"`
+}
+
+type fioDir struct {
+	TotalIOs  int64   `json:"total_ios"`
+	IOPS      float64 `json:"iops"`
+	RuntimeMs int64   `json:"runtime"`
+	Clat      struct {
+		Mean       float64            `json:"mean"`
+		Percentile map[string]float64 `json:"percentile"`
+	} `json:"clat_ns"`
+}
+
+// ParseFio reads fio's --output-format=json output of a --group_reporting
+// run (one job entry).
+func ParseFio(b []byte) (FioResult, error) {
+	var j fioJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return FioResult{}, fmt.Errorf("fio output: %w", err)
+	}
+	if len(j.Jobs) != 1 {
+		return FioResult{}, fmt.Errorf("fio output: %d jobs, want 1 (group_reporting)", len(j.Jobs))
+	}
+	job := j.Jobs[0]
+	if job.Error != 0 {
+		return FioResult{}, fmt.Errorf("fio reported error %d", job.Error)
+	}
+	var r FioResult
+	for _, d := range []struct {
+		in  fioDir
+		out **Direction
+	}{{job.Read, &r.Read}, {job.Write, &r.Write}} {
+		if d.in.TotalIOs == 0 {
+			continue
+		}
+		r.RuntimeMs = max(r.RuntimeMs, d.in.RuntimeMs)
+		p50, ok50 := d.in.Clat.Percentile["50.000000"]
+		p99, ok99 := d.in.Clat.Percentile["99.000000"]
+		if !ok50 || !ok99 {
+			return FioResult{}, fmt.Errorf("fio output: no clat p50/p99 percentiles")
+		}
+		*d.out = &Direction{IOs: d.in.TotalIOs, IOPS: d.in.IOPS, ClatMeanUs: d.in.Clat.Mean / 1e3, ClatP50Us: p50 / 1e3, ClatP99Us: p99 / 1e3}
+	}
+	if r.Read == nil && r.Write == nil {
+		return FioResult{}, fmt.Errorf("fio output: no IO completed")
+	}
+	return r, nil
+}
