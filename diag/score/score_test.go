@@ -12,9 +12,9 @@ import (
 )
 
 const (
-	hostDir = "../../testdata/diagnosis/host"
+	hostDir  = "../../testdata/diagnosis/host"
 	labPairs = "../../testdata/diagnosis/lab/pairs.json"
-	docFile = "../../docs/diagnosis.md"
+	docFile  = "../../docs/diagnosis.md"
 )
 
 // TestPairs forms the pairs of a truth.json: one injected pair per seed and

@@ -6,6 +6,7 @@
 //	nfstrace-diag record [-scenarios a,b|dev|heldout|all] [-lengths 5s,30s] [-seeds 1,2]
 //	                     [-bin ./bin/nfstrace] [-out testdata/diagnosis/host]
 //	nfstrace-diag summary [-out testdata/diagnosis/host]
+//	nfstrace-diag score [-host testdata/diagnosis/host] [-lab testdata/diagnosis/lab/pairs.json] [-o docs/diagnosis.md]
 //
 // Run as root from the repository root. See diag/README.md.
 package main
@@ -27,6 +28,7 @@ import (
 	"time"
 
 	"github.com/nfstrace/nfstrace/diag"
+	"github.com/nfstrace/nfstrace/diag/score"
 )
 
 func main() {
@@ -47,6 +49,7 @@ commands:
   list    list the scenarios (name, set, cause, change, description)
   record  record the captures and truth.json of the chosen scenarios (root)
   summary fio's inj/base ratios from every truth.json under -out
+  score   compare every pair, write the scores and confusion tables into -o
 
 run from the repository root; see diag/README.md`
 
@@ -65,6 +68,8 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 		return cmdRecord(ctx, out, args[1:])
 	case "summary":
 		return cmdSummary(out, args[1:])
+	case "score":
+		return cmdScore(ctx, out, args[1:])
 	}
 	return fmt.Errorf("unknown command %q (see nfstrace-diag help)", args[0])
 }
@@ -204,4 +209,44 @@ func treeSize(dir string) (int64, error) {
 		return nil
 	})
 	return n, err
+}
+
+// cmdScore compares every recorded pair and rewrites the generated part of
+// the document (below score.Marker), keeping its prose.
+func cmdScore(ctx context.Context, out io.Writer, args []string) error {
+	fs := flag.NewFlagSet("score", flag.ContinueOnError)
+	host := fs.String("host", "testdata/diagnosis/host", "the host pairs (nfstrace-diag record -out)")
+	lab := fs.String("lab", "testdata/diagnosis/lab/pairs.json", "the lab pairs")
+	doc := fs.String("o", "docs/diagnosis.md", "document whose generated part is rewritten")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rs, err := score.Benchmark(ctx, *host, *lab)
+	if err != nil {
+		return err
+	}
+	old, err := os.ReadFile(*doc)
+	if err != nil {
+		return err
+	}
+	prose, _, ok := strings.Cut(string(old), score.Marker)
+	if !ok {
+		return fmt.Errorf("%s lacks the line %q", *doc, score.Marker)
+	}
+	var b strings.Builder
+	if err := score.Markdown(&b, rs, prose+score.Marker+"\n"); err != nil {
+		return err
+	}
+	if err := os.WriteFile(*doc, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	for _, set := range []string{"dev", "heldout", "lab", ""} {
+		t := score.Count(rs, set)
+		if set == "" {
+			set = "all"
+		}
+		fmt.Fprintf(out, "%-8s injected %d, top-1 correct %d; null %d, false alarms %d, too short %d+%d\n",
+			set, t.Injected, t.InjectedCorrect, t.Null, t.FalseAlarms, t.InjectedTooShort, t.NullTooShort)
+	}
+	return nil
 }
