@@ -112,10 +112,8 @@ func loadCapture(ctx context.Context, path string, salvage bool) (model.Config, 
 	defer r.Close()
 	var snaps []*model.Snapshot
 	for {
-		if err := ctx.Err(); err != nil {
-			return r.Config(), nil, r.Notes(), err
-		}
-		s, err := r.Next()
+		// ctx (SIGINT) also stops the search for valid frames in a damaged file
+		s, err := r.NextContext(ctx)
 		if errors.Is(err, io.EOF) {
 			break
 		}

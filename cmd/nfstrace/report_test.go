@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -256,5 +258,83 @@ func BenchmarkReportCommand10M(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// hostileDir is internal/capture's corpus of crafted captures.
+var hostileDir = filepath.Join("..", "..", "internal", "capture", "testdata", "hostile")
+
+// reportMaxHeap bounds what `report` may allocate on any crafted file.
+const reportMaxHeap = 200 << 20
+
+// TestReportHostileFiles runs report, as a table and as JSON, on each
+// crafted capture: it ends with a report or a one-line error, having
+// allocated (a bound of the peak heap) less than reportMaxHeap.
+func TestReportHostileFiles(t *testing.T) {
+	tests := []struct {
+		file    string
+		wantErr string // "" means a report
+	}{
+		{"strings-bomb.nft", "over the reading limit"},
+		{"block-rows.nft", "over the reading limit"},
+		{"budget-rows.nft", "over the reading limit"},
+		{"index-loop.nft", ""},
+		{"index-past-eof.nft", ""},
+		{"damaged-tail.nft", ""},
+		{"nan-values.nft", ""},
+		{"events-overbatch.nft", ""}, // report skips events unread
+	}
+	for _, tt := range tests {
+		for _, format := range []string{"table", "json"} {
+			t.Run(tt.file+"/"+format, func(t *testing.T) {
+				path := filepath.Join(hostileDir, tt.file)
+				io, out, errb := testStdio()
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				err := runReport(context.Background(), io, []string{"--format", format, path})
+				runtime.ReadMemStats(&after)
+				if a := after.TotalAlloc - before.TotalAlloc; a > reportMaxHeap {
+					t.Errorf("allocated %d MiB, more than %d MiB", a>>20, reportMaxHeap>>20)
+				}
+				for _, n := range strings.Split(strings.TrimSpace(errb.String()), "\n") {
+					if negativeFigure.MatchString(n) {
+						t.Errorf("note with a negative figure: %q", n)
+					}
+				}
+				if tt.wantErr != "" {
+					if err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "\n") {
+						t.Errorf("got %v, want one line with %q", err, tt.wantErr)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("report: %v (stderr %q)", err, errb.String())
+				}
+				if format == "json" && !json.Valid(out.Bytes()) {
+					t.Errorf("invalid JSON:\n%s", out.String())
+				}
+			})
+		}
+	}
+}
+
+// negativeFigure matches a negative number in a note.
+var negativeFigure = regexp.MustCompile(`(^|[^0-9A-Za-z])-[0-9]`)
+
+// TestCompareJSONNonFinite compares a capture holding NaN and infinite
+// values with itself as JSON: the values read as 0, with a note, and the
+// JSON encodes.
+func TestCompareJSONNonFinite(t *testing.T) {
+	path := filepath.Join(hostileDir, "nan-values.nft")
+	io, out, errb := testStdio()
+	if err := runCompare(context.Background(), io, []string{"--format", "json", path, path}); err != nil {
+		t.Fatalf("compare: %v (stderr %q)", err, errb.String())
+	}
+	if !json.Valid(out.Bytes()) {
+		t.Errorf("invalid JSON:\n%s", out.String())
+	}
+	if !strings.Contains(out.String()+errb.String(), "not finite") {
+		t.Errorf("no note on the non-finite values:\n%s%s", out.String(), errb.String())
 	}
 }
