@@ -31,7 +31,6 @@ const (
 	budgetPerByte      = 256
 	maxBudget          = 4 << 30
 	resyncPerByte      = 4
-	resyncBase         = 1 << 20
 )
 
 // ErrLimit is a capture that would take more memory to read than its size

@@ -130,7 +130,7 @@ func newReader(ra io.ReaderAt, size int64, name string, opts ReadOptions) (*Read
 	r := &Reader{r: ra, size: size, name: name, opts: opts}
 	r.bud = budget{limit: readBudget(size)}
 	r.st = newStrReader(opts.Salvage, &r.bud)
-	r.resyncLeft = resyncBase + resyncPerByte*min(size, math.MaxInt64/(2*resyncPerByte))
+	r.resyncLeft = resyncPerByte * min(size, math.MaxInt64/(2*resyncPerByte))
 	var hdr [fileHeaderLen]byte
 	n, err := ra.ReadAt(hdr[:min(int64(len(hdr)), size)], 0)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -692,7 +692,11 @@ func decodeIndex(p []byte) (*Index, error) {
 			break
 		}
 		e.Type = FrameType(d.byte())
-		off += int64(d.uvarint())
+		delta := d.uvarint()
+		if delta > uint64(math.MaxInt64-off) {
+			return nil, fmt.Errorf("entry %d: offset delta %d out of range", i, delta)
+		}
+		off += int64(delta)
 		e.Offset = off
 		e.Seq = d.uvarint()
 		v := d.varint()
