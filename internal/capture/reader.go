@@ -98,7 +98,7 @@ var (
 	errTruncated = errors.New("frame runs past the end of the file")
 	errBadHeader = errors.New("bad frame header")
 	// errGaveUp is a resync that ran out of its work budget.
-	errGaveUp = errors.New("too many false frame headers to search further")
+	errGaveUp = errors.New("too many false frame headers")
 )
 
 // Open opens a capture file and reads its header, metadata and footer.
