@@ -280,6 +280,7 @@ func TestReportHostileFiles(t *testing.T) {
 		{"budget-rows.nft", "over the reading limit"},
 		{"index-loop.nft", ""},
 		{"index-past-eof.nft", ""},
+		{"index-misaligned.nft", ""},
 		{"damaged-tail.nft", ""},
 		{"nan-values.nft", ""},
 		{"events-overbatch.nft", ""}, // report skips events unread

@@ -296,7 +296,7 @@ func (r *Reader) frameAt(off int64, load bool) (frameHeader, []byte, int64, erro
 				ce.Offset = off
 				return h, nil, 0, ce
 			}
-			return h, nil, 0, fmt.Errorf("%s: frame at offset %d: %w", r.name, off, err)
+			return h, nil, 0, fmt.Errorf("frame at offset %d: %w", off, err)
 		}
 		p = d
 	}
@@ -441,6 +441,13 @@ func (r *Reader) NextContext(ctx context.Context) (*model.Snapshot, error) {
 			r.wanted, r.wantedType = nil, nil
 			continue
 		}
+		if err != nil && r.wanted != nil && !errors.Is(err, ErrLimit) {
+			// no valid frame where the footer says: read on without it,
+			// meeting any damage in its place
+			r.note("ignored the footer index from offset %d on: no valid frame where it lists one (%v)", off, err)
+			r.wanted, r.wantedType = nil, nil
+			continue
+		}
 		if err != nil {
 			if err := r.bad(ctx, off, err); err != nil {
 				r.err = err
@@ -477,7 +484,7 @@ func (r *Reader) bad(ctx context.Context, off int64, err error) error {
 	var ce *CorruptError
 	switch {
 	case errors.Is(err, ErrLimit):
-		return err
+		return fmt.Errorf("%s: %w", r.name, err)
 	case errors.Is(err, io.EOF):
 		r.done = true
 		if r.index == nil {
