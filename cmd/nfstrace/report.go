@@ -53,7 +53,7 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 
 	cfg, snaps, notes, err := loadCapture(ctx, path, *salvage)
 	for _, n := range notes {
-		fmt.Fprintf(io.err, "nfstrace: %s: %s\n", path, n)
+		fmt.Fprintf(io.err, "nfstrace: %s: %s\n", model.TermSafe(path), model.TermSafe(n))
 	}
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/serve"
 )
 
@@ -178,6 +179,6 @@ func (lb *lastBootFlags) files(io stdio, fs *flag.FlagSet, args []string) ([]str
 	if err != nil {
 		return nil, fmt.Errorf("compare: %w", err)
 	}
-	fmt.Fprintf(io.err, "comparing the previous boot's last capture %s\n     with this boot's newest capture %s\n", prev.Path, cur.Path)
+	fmt.Fprintf(io.err, "comparing the previous boot's last capture %s\n     with this boot's newest capture %s\n", model.TermSafe(prev.Path), model.TermSafe(cur.Path))
 	return []string{prev.Path, cur.Path}, nil
 }
