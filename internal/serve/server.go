@@ -48,7 +48,27 @@ type Options struct {
 	// receive (SIGHUP).
 	Reopen <-chan struct{}
 	Logger *slog.Logger
+	// MaxScrapes bounds the scrapes served at once; later ones get 503
+	// until one ends. 0 means DefaultMaxScrapes.
+	MaxScrapes int
+	// IdleTimeout closes a keep-alive connection idle this long; 0 means
+	// DefaultIdleTimeout.
+	IdleTimeout time.Duration
 }
+
+// HTTP limits: a scrape that reads its request slowly, takes long to gather
+// or to send, or a connection left idle, cannot hold the daemon's
+// resources for ever; nor can a crowd of concurrent scrapes.
+const (
+	DefaultMaxScrapes  = 4
+	DefaultIdleTimeout = 2 * time.Minute
+	readHeaderTimeout  = 10 * time.Second
+	readTimeout        = 30 * time.Second
+	// scrapeTimeout bounds gathering the metrics (promhttp answers 503
+	// past it); writeTimeout, a little longer, the whole response.
+	scrapeTimeout = 30 * time.Second
+	writeTimeout  = scrapeTimeout + 10*time.Second
+)
 
 // Server is the daemon: a listener, a collector and a rotator fed by one source.
 type Server struct {
@@ -69,6 +89,12 @@ func New(src Source, o Options) (*Server, error) {
 	}
 	if o.Listen == "" {
 		o.Listen = DefaultListen
+	}
+	if o.MaxScrapes <= 0 {
+		o.MaxScrapes = DefaultMaxScrapes
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
 	}
 	if o.WebConfigFile != "" {
 		if err := web.Validate(o.WebConfigFile); err != nil {
@@ -108,7 +134,11 @@ func New(src Source, o Options) (*Server, error) {
 	}
 	s.ln = ln
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(o.Logger.Handler(), slog.LevelError)}))
+	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
+		ErrorLog:            slog.NewLogLogger(o.Logger.Handler(), slog.LevelError),
+		MaxRequestsInFlight: o.MaxScrapes,
+		Timeout:             scrapeTimeout,
+	}))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
@@ -116,7 +146,13 @@ func New(src Source, o Options) (*Server, error) {
 		}
 		fmt.Fprintln(w, "nfstrace: metrics at /metrics")
 	})
-	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.httpSrv = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       o.IdleTimeout,
+	}
 	return s, nil
 }
 
