@@ -124,6 +124,9 @@ func record(ctx context.Context, io stdio, src snapshotSource, w *capture.Writer
 	}
 	p := progress{w: io.err, path: o.path, terminal: o.terminal, every: o.progressEvery, start: start}
 	lastFlush := start
+	// stored is what the writer held at its last successful flush: after a
+	// failed write, only that is known to be in the file.
+	var stored capture.WriterStats
 	var stopErr error
 	why := "interrupted"
 	for {
@@ -156,7 +159,7 @@ func record(ctx context.Context, io stdio, src snapshotSource, w *capture.Writer
 				why = "failed"
 				break
 			}
-			lastFlush = now
+			lastFlush, stored = now, w.Stats()
 		}
 		p.update(w.Stats(), false)
 		if o.duration > 0 && time.Since(start) >= o.duration-o.interval/2 {
@@ -164,10 +167,17 @@ func record(ctx context.Context, io stdio, src snapshotSource, w *capture.Writer
 			break
 		}
 	}
-	if err := w.Close(); err != nil && stopErr == nil {
-		stopErr = fmt.Errorf("record: %w", err)
+	writeFailed := w.Err() != nil && !errors.Is(w.Err(), capture.ErrSizeLimit)
+	if err := w.Close(); err != nil {
+		writeFailed = true
+		if stopErr == nil {
+			stopErr = fmt.Errorf("record: %w", err)
+		}
 	}
-	p.done(w.Stats(), why)
+	if !writeFailed {
+		stored = w.Stats() // Close wrote everything accepted
+	}
+	p.done(stored, why)
 	return stopErr
 }
 

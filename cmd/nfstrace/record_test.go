@@ -365,5 +365,9 @@ func TestRecordFullDisk(t *testing.T) {
 	if len(snaps) == 0 {
 		t.Error("nothing readable survived")
 	}
+	// the last line counts what the file holds, not what was accepted
+	if want := fmt.Sprintf(" %d snapshots ", len(snaps)); !strings.Contains(errb.String(), want) {
+		t.Errorf("progress %q does not say the file holds%s", errb.String(), want)
+	}
 	t.Logf("%v; read %d snapshots, notes %q", err, len(snaps), r.Notes())
 }
