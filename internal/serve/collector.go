@@ -102,7 +102,7 @@ type Collector struct {
 	d                        descs
 
 	mu         sync.Mutex
-	rpc        map[[2]string]*rpcSeries // version, op: known ones or OtherRPC
+	rpc        map[[2]string]*rpcSeries  // version, op: known ones or OtherRPC
 	ops        map[[2]string]uint64      // proto, op
 	sites      map[string]string         // short site -> label (itself or OtherSite)
 	named      int                       // sites with their own label
