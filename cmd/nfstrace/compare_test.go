@@ -66,7 +66,14 @@ func writeCompareCapture(t *testing.T, name, kernel string, snaps []*model.Snaps
 	cfg := model.Config{Hostname: "labstore1004", KernelRelease: kernel, CPUs: 32, NFSDThreads: 64,
 		Devices: []model.DeviceConfig{{Name: "sda", Scheduler: "mq-deadline"}},
 		Backend: model.Backend{Name: "ebpf", Detail: "ebpf (ring buffer)"}, Start: snaps[0].Start}
-	w, err := capture.Create(path, capture.Meta{ToolVersion: "test", Config: cfg, Interval: time.Second}, capture.Options{NoSync: true})
+	writeCaptureFile(t, path, capture.Meta{ToolVersion: "test", Config: cfg, Interval: time.Second}, snaps)
+	return path
+}
+
+// writeCaptureFile writes a closed capture of snaps to path.
+func writeCaptureFile(t *testing.T, path string, meta capture.Meta, snaps []*model.Snapshot) {
+	t.Helper()
+	w, err := capture.Create(path, meta, capture.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +85,6 @@ func writeCompareCapture(t *testing.T, name, kernel string, snaps []*model.Snaps
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return path
 }
 
 func TestCompareCommand(t *testing.T) {

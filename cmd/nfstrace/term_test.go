@@ -43,18 +43,7 @@ func writeHostileCapture(t *testing.T, name string, writeMs int) string {
 		Sysctls: map[string]string{"vm.dirty_ratio" + evil: name + evil},
 		Backend: model.Backend{Name: "ebpf", Detail: "ebpf" + evil}, Targets: "comm " + evil, Start: snaps[0].Start}
 	path := filepath.Join(t.TempDir(), name)
-	w, err := capture.Create(path, capture.Meta{ToolVersion: "test" + evil, Config: cfg, Interval: time.Second}, capture.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range snaps {
-		if err := w.WriteSnapshot(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeCaptureFile(t, path, capture.Meta{ToolVersion: "test" + evil, Config: cfg, Interval: time.Second}, snaps)
 	return path
 }
 
