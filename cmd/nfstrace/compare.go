@@ -8,6 +8,7 @@ import (
 
 	"github.com/nfstrace/nfstrace/internal/compare"
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/outfile"
 )
 
 // runCompare compares two captures, A (the baseline) and B, and says what
@@ -18,6 +19,7 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 	format := fs.String("format", "table", "output format: table or json")
 	pprofBase := fs.String("pprof-base", "", "write A's off-CPU profile (pprof) to this file, for go tool pprof -diff_base")
 	pprofOut := fs.String("pprof", "", "write B's off-CPU profile (pprof) to this file")
+	force := fs.Bool("force", false, "overwrite existing --pprof-base and --pprof files")
 	salvage := fs.Bool("salvage", false, "skip damaged frames instead of stopping at the first one")
 	alpha := fs.Float64("alpha", 0.01, "significance level of the tests")
 	rows := fs.Int("rows", 8, "rows per breakdown table")
@@ -38,6 +40,17 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 	}
 	if *rows <= 0 {
 		return usageError{fmt.Sprintf("compare: --rows %d: want at least 1", *rows)}
+	}
+	if *pprofBase != "" && *pprofBase == *pprofOut {
+		return usageError{fmt.Sprintf("compare: --pprof-base and --pprof are both %s", *pprofOut)}
+	}
+	for _, out := range []string{*pprofBase, *pprofOut} {
+		if out == "" {
+			continue
+		}
+		if err := outfile.Check(out, *force); err != nil {
+			return fmt.Errorf("compare: %w", err)
+		}
 	}
 
 	var caps [2]*compare.Capture
@@ -66,7 +79,7 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 			continue
 		}
 		c := caps[i]
-		if err := writePprofFile(out, c.Config(), []*model.Snapshot{c.ProfileSnapshot()}); err != nil {
+		if err := writePprofFile(out, *force, c.Config(), []*model.Snapshot{c.ProfileSnapshot()}); err != nil {
 			return fmt.Errorf("compare: %w", err)
 		}
 	}

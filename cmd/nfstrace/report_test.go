@@ -139,6 +139,59 @@ func TestReportPprof(t *testing.T) {
 	}
 }
 
+// TestReportPprofOverwrite: --pprof follows record's rules: mode 0600, no
+// overwrite without --force, never through a symbolic link.
+func TestReportPprofOverwrite(t *testing.T) {
+	path := writeReportCapture(t, reportSnapshots(2), true)
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "old.pb.gz")
+	victim := filepath.Join(dir, "victim")
+	link := filepath.Join(dir, "link.pb.gz")
+	for _, p := range []string{existing, victim} {
+		if err := os.WriteFile(p, []byte("keep"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args    []string
+		wantErr string // "" : the profile is written
+	}{
+		{[]string{"--pprof", existing}, "report: --pprof: " + existing + ": file exists (use --force to overwrite)"},
+		{[]string{"--pprof", link}, "report: --pprof: " + link + ": file exists (use --force to overwrite)"},
+		{[]string{"--pprof", link, "--force"}, "report: --pprof: " + link + " is a symbolic link; not following it (remove it or write elsewhere)"},
+		{[]string{"--pprof", existing, "--force"}, ""},
+	}
+	for _, tt := range tests {
+		io, out, _ := testStdio()
+		err := runReport(context.Background(), io, append(tt.args, path))
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("report %q: %v, want %q", tt.args, err, tt.wantErr)
+			}
+			if out.Len() != 0 {
+				t.Errorf("report %q printed a report before refusing its output", tt.args)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("report %q: %v", tt.args, err)
+		}
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+		t.Errorf("victim changed: %q", b)
+	}
+	if st, err := os.Stat(victim); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("victim re-moded: %v (%v)", st.Mode(), err)
+	}
+	st, err := os.Stat(existing)
+	if err != nil || st.Mode().Perm() != 0o600 || st.Size() <= 4 {
+		t.Errorf("forced profile: mode %v size %d (%v), want 0600 and a profile", st.Mode(), st.Size(), err)
+	}
+}
+
 func TestReportDamagedFiles(t *testing.T) {
 	snaps := reportSnapshots(4)
 

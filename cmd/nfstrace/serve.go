@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/serve"
 )
 
@@ -126,11 +127,14 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if *dropCaps {
 		before, after, err := serve.DropCapabilities(serve.KeepCaps(cfg.Backend.Name))
 		if err != nil {
-			log.Warn("capabilities not dropped", "err", err)
-		} else {
-			log.Info("capabilities dropped", "effective_before", fmt.Sprintf("%#x", before),
-				"kept", strings.Join(serve.CapNames(after), ","))
+			// Running on with every capability would be the silent
+			// failure --drop-caps is there to prevent.
+			return fmt.Errorf("serve: capabilities not dropped, refusing to run with them (--drop-caps=false to run anyway): %w", err)
 		}
+		// read back from /proc/self/task/*/status: effective, permitted
+		// and bounding sets hold only these, no_new_privs is set
+		log.Info("capabilities dropped", "effective_before", fmt.Sprintf("%#x", before),
+			"kept", strings.Join(serve.CapNames(after), ","), "no_new_privs", true)
 	}
 	log.Info("serving metrics", "address", srv.Addr().String(), "path", "/metrics", "capture_dir", *dir)
 	if err := srv.Run(ctx); err != nil {
@@ -178,6 +182,6 @@ func (lb *lastBootFlags) files(io stdio, fs *flag.FlagSet, args []string) ([]str
 	if err != nil {
 		return nil, fmt.Errorf("compare: %w", err)
 	}
-	fmt.Fprintf(io.err, "comparing the previous boot's last capture %s\n     with this boot's newest capture %s\n", prev.Path, cur.Path)
+	fmt.Fprintf(io.err, "comparing the previous boot's last capture %s\n     with this boot's newest capture %s\n", model.TermSafe(prev.Path), model.TermSafe(cur.Path))
 	return []string{prev.Path, cur.Path}, nil
 }

@@ -480,3 +480,32 @@ func TestTopJSONStream(t *testing.T) {
 		}
 	}
 }
+
+// TestTopPartialTree: top --procfs on a tree without its optional files (as
+// copied from another host or a container's /proc) shows the rest, with
+// the missing values shown as unknown ("-").
+func TestTopPartialTree(t *testing.T) {
+	dir := t.TempDir()
+	for _, at := range []string{"t0", "t1"} {
+		dst := filepath.Join(dir, at)
+		if err := os.CopyFS(dst, os.DirFS(filepath.Join(hostsDir, "k6.12-nfsd", at))); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"proc/sys/kernel/version", "proc/sys/kernel/hostname", "proc/sys/kernel/random", "proc/meminfo", "boot"} {
+			if err := os.RemoveAll(filepath.Join(dst, p)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var out, errw bytes.Buffer
+	t0 := filepath.Join(dir, "t0")
+	args := []string{"--once", "--procfs", t0 + "/proc", "--sysfs", t0 + "/sys", "--boot", t0 + "/boot"}
+	if err := topMain(context.Background(), stdio{out: &out, err: &errw}, args, replayOpener(t)); err != nil {
+		t.Fatalf("top on a partial tree: %v\n%s", err, errw.String())
+	}
+	for _, want := range []string{"nfstrace top — -  kernel 6.12.57+deb12-amd64", "load 9.02 7.70 5.05 = 1 running + 7 in D", "nfsd: 32 threads, 5 in D"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -136,7 +136,8 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 			return err
 		}
 	}
-	if _, err := io.WriteString(w, b.String()); err != nil {
+	// strings from the captures reach a terminal: no control character passes
+	if _, err := io.WriteString(w, model.TermSafeLines(b.String())); err != nil {
 		return fmt.Errorf("write comparison: %w", err)
 	}
 	return nil
@@ -351,6 +352,9 @@ func writeTable(b *strings.Builder, header []string, rows [][]string, right map[
 	for i, r := range rows {
 		for len(r) < len(header) {
 			r = append(r, "")
+		}
+		for c := range r {
+			r[c] = model.TermSafe(r[c]) // before the widths are measured
 		}
 		rows[i] = r
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/nfstrace/nfstrace/internal/model"
 )
 
 // Layout is the space a frame is rendered into.
@@ -55,7 +57,9 @@ func (f *Frame) Lines(l Layout) ([]string, error) {
 		out = out[:l.Height]
 	}
 	for i := range out {
-		out[i] = truncate(out[i], l.Width)
+		// the header lines hold the hostname, kernel and other strings
+		// from the capture or the host: no control character passes
+		out[i] = truncate(model.TermSafe(out[i]), l.Width)
 	}
 	return out, nil
 }
