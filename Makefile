@@ -1,8 +1,11 @@
 # nfstrace: build, test, benchmark and regenerate.
 GO        ?= go
 BIN       ?= bin/nfstrace
-VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -s -w -X main.version=$(VERSION)
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+# The build date; SOURCE_DATE_EPOCH (reproducible builds) overrides the clock.
+BUILD_DATE ?= $(shell date -u -d "@$${SOURCE_DATE_EPOCH:-$$(date +%s)}" +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(BUILD_DATE)
 # The whole suite, privileged tests included, must stay well inside CI's 90 minutes.
 TESTFLAGS ?= -count=1 -timeout 60m
 

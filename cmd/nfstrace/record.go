@@ -44,7 +44,7 @@ func runRecord(ctx context.Context, io stdio, args []string) error {
 	duration := fs.Duration("duration", 0, "stop after this long (default: until SIGINT or SIGTERM)")
 	maxSize := fs.String("max-size", "", "stop before the file grows past this size, e.g. 500M or 2G (default: no limit)")
 	force := fs.Bool("force", false, "overwrite an existing file")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(io, fs, args); err != nil {
 		return err
 	}
 	if *out == "" {

@@ -37,7 +37,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	bootID := fs.String("boot-id", "", "name captures after this boot ID instead of the running boot's (for tests)")
 	dropCaps := fs.Bool("drop-caps", true, "drop the capabilities no longer needed once the probes are attached")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(io, fs, args); err != nil {
 		return err
 	}
 	var lvl slog.Level
@@ -160,7 +160,7 @@ func registerLastBoot(fs *flag.FlagSet) *lastBootFlags {
 // the two given, or with --last-boot the ones serve wrote before and after
 // the last reboot.
 func (lb *lastBootFlags) files(io stdio, fs *flag.FlagSet, args []string) ([]string, error) {
-	files, err := parsePositional(fs, args)
+	files, err := parseArgs(io, fs, args)
 	if err != nil {
 		return nil, err
 	}
