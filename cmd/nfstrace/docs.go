@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/nfstrace/nfstrace/internal/clidoc"
 )
@@ -67,7 +68,8 @@ func flagSetOf(ctx context.Context, c command) (*flag.FlagSet, error) {
 	return fs, nil
 }
 
-// manDate is the release build's date, else the commit's, as YYYY-MM-DD.
+// manDate is the release build's date, else the commit's, else today's, as
+// YYYY-MM-DD.
 func manDate() string {
 	d := buildDate
 	if d == "" {
@@ -82,7 +84,7 @@ func manDate() string {
 	if len(d) >= 10 {
 		return d[:10]
 	}
-	return ""
+	return time.Now().UTC().Format(time.DateOnly)
 }
 
 var completionShells = []string{"bash", "zsh", "fish"}
