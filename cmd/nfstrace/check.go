@@ -29,7 +29,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	if err := parseFlags(io, fs, args); err != nil {
 		return err
 	}
-	tg, err := sf.validate()
+	tg, err := sf.validate(io.err)
 	if err != nil {
 		return err
 	}

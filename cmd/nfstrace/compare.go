@@ -34,6 +34,11 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 	if *rows <= 0 {
 		return usageError{fmt.Sprintf("compare: --rows %d: want at least 1", *rows)}
 	}
+	for opt, path := range map[string]string{"--pprof-base": *pprofBase, "--pprof": *pprofOut} {
+		if err := checkOutputDir(opt, path); err != nil {
+			return err
+		}
+	}
 
 	var caps [2]*compare.Capture
 	for i, p := range paths {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -10,6 +12,11 @@ import (
 // TestRunCommandLine runs the command line as the binary does and checks
 // the exit status and what lands on stdout and stderr.
 func TestRunCommandLine(t *testing.T) {
+	emptyProc := t.TempDir()
+	notDir := filepath.Join(emptyProc, "file")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
 		args    []string
@@ -44,6 +51,28 @@ func TestRunCommandLine(t *testing.T) {
 			[]string{"nfstrace: report: "}, 1},
 		{"completion without shell", []string{"completion"}, 2, nil, []string{"nfstrace: completion: name one shell"}, 2},
 		{"completion bash", []string{"completion", "bash"}, 0, []string{"complete -o filenames -F _nfstrace nfstrace"}, nil, 0},
+		// Flags are checked before any probe is loaded: one line and the pointer
+		// to the help, no loader log.
+		{"serve bad listen", []string{"serve", "--listen", "bogus"}, 2, nil,
+			[]string{`nfstrace: serve: --listen "bogus": want HOST:PORT`}, 2},
+		{"serve bad port", []string{"serve", "--listen", "127.0.0.1:70000"}, 2, nil, []string{`bad port "70000"`}, 2},
+		{"serve bad host", []string{"serve", "--listen", "no_such host:80"}, 2, nil, []string{`bad host "no_such host"`}, 2},
+		{"serve missing web config", []string{"serve", "--web.config.file", filepath.Join(emptyProc, "web.yml")}, 2, nil,
+			[]string{"nfstrace: serve: --web.config.file ", "no such file"}, 2},
+		{"serve capture dir is a file", []string{"serve", "--capture-dir", notDir}, 2, nil,
+			[]string{"--capture-dir: " + notDir + " is not a directory"}, 2},
+		{"bad procfs", []string{"check", "--procfs", notDir}, 2, nil, []string{"nfstrace: check: --procfs: " + notDir + " is not a directory"}, 2},
+		{"missing kernel BTF", []string{"record", "-o", "x.nft", "--kernel-btf", filepath.Join(emptyProc, "vmlinux")}, 2, nil,
+			[]string{"nfstrace: record: --kernel-btf: open "}, 2},
+		{"bad comm regexp", []string{"top", "--comm", "nfsd("}, 2, nil, []string{"nfstrace: top: --comm: error parsing regexp"}, 2},
+		{"negative min-dstate", []string{"serve", "--min-dstate", "-1ms"}, 2, nil, []string{"--min-dstate -1ms is negative"}, 2},
+		{"record into a missing directory", []string{"record", "-o", filepath.Join(emptyProc, "no", "x.nft")}, 2, nil,
+			[]string{"nfstrace: record: -o ", "directory " + filepath.Join(emptyProc, "no") + " does not exist"}, 2},
+		{"pprof into a missing directory", []string{"compare", "--pprof", "/nonexistent/b.pb.gz", "a.nft", "b.nft"}, 2, nil,
+			[]string{"nfstrace: compare: --pprof /nonexistent/b.pb.gz: directory /nonexistent does not exist"}, 2},
+		// A --pid without a process is a warning, before anything else.
+		{"pid names no process", []string{"top", "--once", "--backend", "procfs", "--procfs", emptyProc, "--pid", "4242"}, 1, nil,
+			[]string{"nfstrace: warning: --pid 4242: no such process in " + emptyProc + "\n"}, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

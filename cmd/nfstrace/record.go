@@ -57,8 +57,11 @@ func runRecord(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return usageError{fmt.Sprintf("record: --max-size: %v", err)}
 	}
-	tg, err := sf.validate()
+	tg, err := sf.validate(io.err)
 	if err != nil {
+		return err
+	}
+	if err := checkOutputDir("-o", *out); err != nil {
 		return err
 	}
 	if !*force {

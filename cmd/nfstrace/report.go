@@ -39,6 +39,9 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 	if *step < 0 {
 		return usageError{fmt.Sprintf("report: --step %v is negative", *step)}
 	}
+	if err := checkOutputDir("--pprof", *pprofOut); err != nil {
+		return err
+	}
 
 	cfg, snaps, notes, err := loadCapture(ctx, path, *salvage)
 	for _, n := range notes {

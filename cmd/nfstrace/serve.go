@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/exporter-toolkit/web"
+
 	"github.com/nfstrace/nfstrace/internal/capture"
 	"github.com/nfstrace/nfstrace/internal/serve"
 )
@@ -63,9 +65,18 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if strings.ContainsAny(*bootID, "/\x00") {
 		return usageError{fmt.Sprintf("serve: --boot-id %q cannot be part of a file name", *bootID)}
 	}
-	tg, err := sf.validate()
+	tg, err := sf.validate(io.err)
 	if err != nil {
 		return err
+	}
+	if err := checkListen("listen", *listen); err != nil {
+		return err
+	}
+	if err := web.Validate(*webConfig); err != nil {
+		return usageError{fmt.Sprintf("--web.config.file %s: %v", *webConfig, err)}
+	}
+	if st, err := os.Stat(*dir); *dir != "" && err == nil && !st.IsDir() {
+		return usageError{fmt.Sprintf("--capture-dir: %s is not a directory", *dir)}
 	}
 	log := slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: lvl}))
 

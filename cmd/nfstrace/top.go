@@ -85,7 +85,7 @@ func topMain(ctx context.Context, io stdio, args []string, open topOpener) error
 	if err := parseFlags(io, fs, args); err != nil {
 		return err
 	}
-	tg, err := sf.validate()
+	tg, err := sf.validate(io.err)
 	if err != nil {
 		return err
 	}
