@@ -9,12 +9,20 @@ LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.b
 # The whole suite, privileged tests included, must stay well inside CI's 90 minutes.
 TESTFLAGS ?= -count=1 -timeout 60m
 
-.PHONY: all build test bench generate lint lab clean
+.PHONY: all build deb test bench generate lint lab clean
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/nfstrace
+
+# The Debian package nfsd-trace (the name nfstrace is taken in Debian by an
+# unrelated pcap analyser; see dist/deb/build.sh) from the release binary,
+# with the unit, completions, man pages, dashboards and rules; into DEBDIR.
+DEBDIR     ?= bin
+DEBVERSION ?= $(shell dist/deb/version.sh)
+deb: build
+	dist/deb/build.sh $(BIN) $(DEBVERSION) $(DEBDIR)
 
 # Unit tests everywhere; privileged tests (root, BPF, loop devices) and the lab
 # skip where their prerequisites are missing, and fail instead with NFSTRACE_STRICT=1.
