@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nfstrace/nfstrace/internal/clidoc"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
 
@@ -37,13 +38,6 @@ func visibleFlags(t *testing.T) map[string][]string {
 	return got
 }
 
-func option(name string) string {
-	if len(name) == 1 {
-		return "-" + name
-	}
-	return "--" + name
-}
-
 // needTool skips (fails under NFSTRACE_STRICT=1) without the named program.
 func needTool(t *testing.T, name, pkg string) string {
 	t.Helper()
@@ -61,8 +55,8 @@ func TestCompletionScripts(t *testing.T) {
 		syntax            []string
 		flagForm          func(cmd, name string) string
 	}{
-		{"bash", "bash", "bash", []string{"-n"}, func(_, n string) string { return option(n) }},
-		{"zsh", "zsh", "zsh", []string{"-n"}, func(_, n string) string { return "'" + option(n) + "[" }},
+		{"bash", "bash", "bash", []string{"-n"}, func(_, n string) string { return clidoc.Option(n) }},
+		{"zsh", "zsh", "zsh", []string{"-n"}, func(_, n string) string { return "'" + clidoc.Option(n) + "[" }},
 		{"fish", "fish", "fish", []string{"--no-execute"}, func(cmd, n string) string {
 			if len(n) == 1 {
 				return "'__fish_seen_subcommand_from " + cmd + "' -s " + n + " "
@@ -186,8 +180,8 @@ func TestManPages(t *testing.T) {
 			t.Errorf("%s: no NAME line:\n%s", page, text)
 		}
 		for _, n := range names {
-			if !strings.Contains(text, option(n)) {
-				t.Errorf("%s: flag %s missing", page, option(n))
+			if !strings.Contains(text, clidoc.Option(n)) {
+				t.Errorf("%s: flag %s missing", page, clidoc.Option(n))
 			}
 		}
 	}

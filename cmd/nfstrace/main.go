@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/clidoc"
 )
 
 // stdio is what a command reads and writes; tests substitute buffers.
@@ -162,16 +163,11 @@ func commandHelp(w io.Writer, c command, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "\nflags (one or two dashes):")
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, text := flag.UnquoteUsage(f)
-		opt := "--" + f.Name
-		if len(f.Name) == 1 {
-			opt = "-" + f.Name
-		}
+		opt := clidoc.Option(f.Name)
 		if arg != "" {
 			opt += " " + arg
 		}
-		switch f.DefValue {
-		case "", "0", "0s", "false":
-		default:
+		if clidoc.HasDefault(f) {
 			text += fmt.Sprintf(" (default %s)", f.DefValue)
 		}
 		fmt.Fprintf(w, "  %s\n    \t%s\n", opt, text)

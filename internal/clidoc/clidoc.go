@@ -40,13 +40,15 @@ type flagInfo struct {
 	isFiles bool   // the value completes to file names
 }
 
-// option returns the flag as written on a command line: -x for one-letter
+func (f flagInfo) option() string { return Option(f.name) }
+
+// Option returns flag name as written on a command line: -x for one-letter
 // flags, --name for the others (the Go flag package accepts both).
-func (f flagInfo) option() string {
-	if len(f.name) == 1 {
-		return "-" + f.name
+func Option(name string) string {
+	if len(name) == 1 {
+		return "-" + name
 	}
-	return "--" + f.name
+	return "--" + name
 }
 
 // flags lists fs's flags in lexical order.
@@ -58,7 +60,7 @@ func flags(fs *flag.FlagSet) []flagInfo {
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, usage := flag.UnquoteUsage(f)
 		fi := flagInfo{name: f.Name, usage: oneLine(usage), arg: arg, isFiles: arg == "string"}
-		if !isZero(f) {
+		if HasDefault(f) {
 			fi.def = f.DefValue
 		}
 		out = append(out, fi)
@@ -67,19 +69,19 @@ func flags(fs *flag.FlagSet) []flagInfo {
 	return out
 }
 
-// isZero reports whether f's default is its type's zero value, which the
-// flag package does not print as a default either.
-func isZero(f *flag.Flag) bool {
+// HasDefault reports whether f's default is worth saying: not its type's
+// zero value, which the flag package does not print either.
+func HasDefault(f *flag.Flag) bool {
 	switch f.DefValue {
 	case "", "0", "false", "0s":
-		return true
+		return false
 	}
-	return false
+	return true
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// visible returns the commands in order.
+// names returns the commands' names in order.
 func (p Program) names() []string {
 	var n []string
 	for _, c := range p.Commands {

@@ -32,9 +32,9 @@ func ManPage(w io.Writer, p Program, c Command) error {
 	if fl := flags(c.Flags); len(fl) > 0 {
 		b.WriteString(".SH OPTIONS\n")
 		for _, f := range fl {
-			fmt.Fprintf(b, ".TP\n.B %s", roff(f.option()))
+			fmt.Fprintf(b, ".TP\n\\fB%s\\fR", roff(f.option()))
 			if f.arg != "" {
-				fmt.Fprintf(b, " \" \" \\fI%s\\fR", roff(f.arg))
+				fmt.Fprintf(b, " \\fI%s\\fR", roff(f.arg))
 			}
 			b.WriteString("\n")
 			text := f.usage
