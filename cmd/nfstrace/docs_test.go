@@ -125,16 +125,22 @@ func TestBashCompletes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v\n%s", tc.line, err, b)
 		}
-		got := strings.Fields(string(b))
-		for _, w := range tc.want {
-			if !contains(got, w) {
-				t.Errorf("%q: offers %q, want %q among them", tc.line, got, w)
-			}
+		checkOffers(t, strings.Join(tc.line, " "), strings.Fields(string(b)), tc.want, tc.not)
+	}
+}
+
+// checkOffers wants every word of want among the completions got and none
+// of not.
+func checkOffers(t *testing.T, line string, got, want, not []string) {
+	t.Helper()
+	for _, w := range want {
+		if !contains(got, w) {
+			t.Errorf("%q: offers %q, want %q among them", line, got, w)
 		}
-		for _, w := range tc.not {
-			if contains(got, w) {
-				t.Errorf("%q: offers %q, which it should not", tc.line, w)
-			}
+	}
+	for _, w := range not {
+		if contains(got, w) {
+			t.Errorf("%q: offers %q, which it should not", line, w)
 		}
 	}
 }
@@ -200,4 +206,38 @@ func stripOverstrike(s string) string {
 		b.WriteRune(r[i])
 	}
 	return b.String()
+}
+
+// TestFishCompletes asks fish what it would complete on partial command
+// lines with the generated completions loaded.
+func TestFishCompletes(t *testing.T) {
+	fish := needTool(t, "fish", "fish")
+	io, out, _ := testStdio()
+	if code := run(context.Background(), io, []string{"completion", "fish"}); code != 0 {
+		t.Fatal("completion fish failed")
+	}
+	path := filepath.Join(t.TempDir(), "nfstrace.fish")
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		line      string
+		want, not []string
+	}{
+		{"nfstrace re", []string{"record", "report"}, []string{"top"}},
+		{"nfstrace serve --li", []string{"--listen"}, []string{"--once"}},
+		{"nfstrace top --", []string{"--once", "--backend"}, []string{"--listen"}},
+		{"nfstrace completion ", []string{"bash", "zsh", "fish"}, nil},
+	} {
+		b, err := exec.Command(fish, "--no-config", "-c", "source "+path+"; complete -C '"+tc.line+"'").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%q: %v\n%s", tc.line, err, b)
+		}
+		var got []string
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			w, _, _ := strings.Cut(l, "\t")
+			got = append(got, w)
+		}
+		checkOffers(t, tc.line, got, tc.want, tc.not)
+	}
 }

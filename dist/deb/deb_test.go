@@ -37,7 +37,7 @@ func TestDebInstallRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	b, err := exec.CommandContext(ctx, "make", "-C", repo, "deb", "DEBDIR="+out).CombinedOutput()
+	b, err := exec.CommandContext(ctx, "make", "-C", repo, "deb", "DEBDIR="+out, "BIN="+filepath.Join(out, "nfstrace")).CombinedOutput()
 	if err != nil {
 		t.Fatalf("make deb: %v\n%s", err, b)
 	}
