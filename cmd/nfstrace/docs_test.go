@@ -92,18 +92,26 @@ func TestCompletionScripts(t *testing.T) {
 	}
 }
 
+// writeCompletion writes the completion script for shell to a file and
+// returns its path.
+func writeCompletion(t *testing.T, shell string) string {
+	t.Helper()
+	io, out, errb := testStdio()
+	if code := run(context.Background(), io, []string{"completion", shell}); code != 0 {
+		t.Fatalf("completion %s: exit %d: %s", shell, code, errb.String())
+	}
+	path := filepath.Join(t.TempDir(), "nfstrace."+shell)
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // TestBashCompletes runs the bash completion function on partial command
 // lines and checks what it offers.
 func TestBashCompletes(t *testing.T) {
 	bash := needTool(t, "bash", "bash")
-	io, out, _ := testStdio()
-	if code := run(context.Background(), io, []string{"completion", "bash"}); code != 0 {
-		t.Fatal("completion bash failed")
-	}
-	path := filepath.Join(t.TempDir(), "nfstrace.bash")
-	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeCompletion(t, "bash")
 	for _, tc := range []struct {
 		line []string
 		want []string
@@ -212,14 +220,7 @@ func stripOverstrike(s string) string {
 // lines with the generated completions loaded.
 func TestFishCompletes(t *testing.T) {
 	fish := needTool(t, "fish", "fish")
-	io, out, _ := testStdio()
-	if code := run(context.Background(), io, []string{"completion", "fish"}); code != 0 {
-		t.Fatal("completion fish failed")
-	}
-	path := filepath.Join(t.TempDir(), "nfstrace.fish")
-	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeCompletion(t, "fish")
 	for _, tc := range []struct {
 		line      string
 		want, not []string
