@@ -120,8 +120,9 @@ func run(ctx context.Context, io stdio, args []string) int {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
 	}
+	// Name the command once: most errors already start with it.
 	msg := err.Error()
-	if !strings.HasPrefix(msg, c.name+":") {
+	if !strings.HasPrefix(msg, c.name+":") && !strings.HasPrefix(msg, c.name+" ") {
 		msg = c.name + ": " + msg
 	}
 	fmt.Fprintf(io.err, "nfstrace: %s\n", msg)

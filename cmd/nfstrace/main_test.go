@@ -49,6 +49,7 @@ func TestRunCommandLine(t *testing.T) {
 			[]string{"nfstrace: compare: 2 capture files are required, got 1"}, 2},
 		{"report missing file", []string{"report", "/nonexistent/x.nft"}, 1, nil,
 			[]string{"nfstrace: report: "}, 1},
+		{"top without a terminal", []string{"top"}, 1, nil, []string{"nfstrace: top needs a terminal; use --once"}, 1},
 		{"completion without shell", []string{"completion"}, 2, nil, []string{"nfstrace: completion: name one shell"}, 2},
 		{"completion bash", []string{"completion", "bash"}, 0, []string{"complete -o filenames -F _nfstrace nfstrace"}, nil, 0},
 		// Flags are checked before any probe is loaded: one line and the pointer
