@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 
@@ -24,10 +23,6 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 	alpha := fs.Float64("alpha", 0.01, "significance level of the tests")
 	rows := fs.Int("rows", 8, "rows per breakdown table")
 	lb := registerLastBoot(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "usage: nfstrace compare A B [flags]\n       nfstrace compare --last-boot [--capture-dir DIR] [flags]\n\nA is the baseline (before), B the capture to explain (after).")
-		fs.PrintDefaults()
-	}
 	paths, err := lb.files(io, fs, args)
 	if err != nil {
 		return err
@@ -44,11 +39,14 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 	if *pprofBase != "" && *pprofBase == *pprofOut {
 		return usageError{fmt.Sprintf("compare: --pprof-base and --pprof are both %s", *pprofOut)}
 	}
-	for _, out := range []string{*pprofBase, *pprofOut} {
-		if out == "" {
+	for opt, path := range map[string]string{"--pprof-base": *pprofBase, "--pprof": *pprofOut} {
+		if err := checkOutputDir(opt, path); err != nil {
+			return err
+		}
+		if path == "" {
 			continue
 		}
-		if err := outfile.Check(out, *force); err != nil {
+		if err := outfile.Check(path, *force); err != nil {
 			return fmt.Errorf("compare: %w", err)
 		}
 	}
@@ -84,25 +82,6 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 		}
 	}
 	return nil
-}
-
-// parsePositional parses flags before, between and after positional arguments.
-func parsePositional(fs *flag.FlagSet, args []string) ([]string, error) {
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usageError{err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	return files, nil
 }
 
 // checkFileCount wants exactly n positional arguments.

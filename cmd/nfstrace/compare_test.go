@@ -238,16 +238,16 @@ func TestCompareBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			io, _, _ := testStdio()
-			err := runCompare(context.Background(), io, tc.args)
-			if err == nil {
+			io, _, errb := testStdio()
+			code := run(context.Background(), io, append([]string{"compare"}, tc.args...))
+			if code == 0 {
 				t.Fatal("no error")
 			}
-			msg := err.Error()
-			if !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
-				t.Errorf("error %q: want one line containing %q", msg, tc.want)
+			msg, _, _ := strings.Cut(errb.String(), "\n")
+			if !strings.HasPrefix(msg, "nfstrace: compare: ") || !strings.Contains(msg, tc.want) {
+				t.Errorf("error %q: want one line nfstrace: compare: ... containing %q", errb.String(), tc.want)
 			}
-			if isUsage := exitCode(err) == 2; isUsage != tc.usage {
+			if isUsage := code == 2; isUsage != tc.usage {
 				t.Errorf("usage error = %v, want %v", isUsage, tc.usage)
 			}
 		})

@@ -45,7 +45,7 @@ func runRecord(ctx context.Context, io stdio, args []string) error {
 	duration := fs.Duration("duration", 0, "stop after this long (default: until SIGINT or SIGTERM)")
 	maxSize := fs.String("max-size", "", "stop before the file grows past this size, e.g. 500M or 2G (default: no limit)")
 	force := fs.Bool("force", false, "overwrite an existing file")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(io, fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -58,8 +58,11 @@ func runRecord(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return usageError{fmt.Sprintf("record: --max-size: %v", err)}
 	}
-	tg, err := sf.validate()
+	tg, err := sf.validate(io.err)
 	if err != nil {
+		return err
+	}
+	if err := checkOutputDir("-o", *out); err != nil {
 		return err
 	}
 	// fail before loading any probe; outfile.Create checks again, atomically

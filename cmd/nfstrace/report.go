@@ -27,11 +27,7 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 	salvage := fs.Bool("salvage", false, "skip damaged frames instead of stopping at the first one")
 	step := fs.Duration("step", 0, "length of one time-series row (default: one per snapshot, at most about 60 rows)")
 	sortBy := fs.String("sort", "d-time", "order of the wait sites: d-time, wait-site or device")
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "usage: nfstrace report FILE [flags]")
-		fs.PrintDefaults()
-	}
-	path, err := parseWithFile(fs, args)
+	path, err := parseWithFile(io, fs, args)
 	if err != nil {
 		return err
 	}
@@ -44,6 +40,9 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 	}
 	if *step < 0 {
 		return usageError{fmt.Sprintf("report: --step %v is negative", *step)}
+	}
+	if err := checkOutputDir("--pprof", *pprofOut); err != nil {
+		return err
 	}
 	if *pprofOut != "" {
 		if err := outfile.Check(*pprofOut, *force); err != nil {
@@ -84,20 +83,10 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 
 // parseWithFile parses flags before and after the one positional argument,
 // so that both "report FILE --format json" and "report --format json FILE" work.
-func parseWithFile(fs *flag.FlagSet, args []string) (string, error) {
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return "", err
-			}
-			return "", usageError{err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+func parseWithFile(io stdio, fs *flag.FlagSet, args []string) (string, error) {
+	files, err := parseArgs(io, fs, args)
+	if err != nil {
+		return "", err
 	}
 	switch len(files) {
 	case 0:

@@ -255,8 +255,8 @@ func TestReportBadArgs(t *testing.T) {
 		want  string
 		usage bool
 	}{
-		{nil, "nfstrace report: a capture FILE is required", true},
-		{[]string{"a", "b"}, `nfstrace report: unexpected argument "b"`, true},
+		{nil, "report: a capture FILE is required", true},
+		{[]string{"a", "b"}, `report: unexpected argument "b"`, true},
 		{[]string{"x.cap", "--format", "xml"}, `report: --format "xml": want table or json`, true},
 		{[]string{notCapture}, notCapture + ": not an nfstrace capture (bad magic)", false},
 		{[]string{filepath.Join(t.TempDir(), "missing.cap")}, "open capture: open ", false},

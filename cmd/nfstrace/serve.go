@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/exporter-toolkit/web"
+
 	"github.com/nfstrace/nfstrace/internal/capture"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/serve"
@@ -38,7 +40,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	bootID := fs.String("boot-id", "", "name captures after this boot ID instead of the running boot's (for tests)")
 	dropCaps := fs.Bool("drop-caps", true, "drop the capabilities no longer needed once the probes are attached")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(io, fs, args); err != nil {
 		return err
 	}
 	var lvl slog.Level
@@ -64,9 +66,18 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if strings.ContainsAny(*bootID, "/\x00") {
 		return usageError{fmt.Sprintf("serve: --boot-id %q cannot be part of a file name", *bootID)}
 	}
-	tg, err := sf.validate()
+	tg, err := sf.validate(io.err)
 	if err != nil {
 		return err
+	}
+	if err := checkListen("listen", *listen); err != nil {
+		return err
+	}
+	if err := web.Validate(*webConfig); err != nil {
+		return usageError{fmt.Sprintf("--web.config.file %s: %v", *webConfig, err)}
+	}
+	if st, err := os.Stat(*dir); *dir != "" && err == nil && !st.IsDir() {
+		return usageError{fmt.Sprintf("--capture-dir: %s is not a directory", *dir)}
 	}
 	log := slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: lvl}))
 
@@ -164,7 +175,7 @@ func registerLastBoot(fs *flag.FlagSet) *lastBootFlags {
 // the two given, or with --last-boot the ones serve wrote before and after
 // the last reboot.
 func (lb *lastBootFlags) files(io stdio, fs *flag.FlagSet, args []string) ([]string, error) {
-	files, err := parsePositional(fs, args)
+	files, err := parseArgs(io, fs, args)
 	if err != nil {
 		return nil, err
 	}

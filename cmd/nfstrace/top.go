@@ -82,10 +82,10 @@ func topMain(ctx context.Context, io stdio, args []string, open topOpener) error
 	format := fs.String("format", "table", "output format: table or json (json without --once prints one frame per line)")
 	sortBy := fs.String("sort", "d-time", "initial order: d-time, wait-site or device")
 	window := fs.Duration("window", 10*time.Second, "rates and percentiles cover the intervals of this last stretch of time")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(io, fs, args); err != nil {
 		return err
 	}
-	tg, err := sf.validate()
+	tg, err := sf.validate(io.err)
 	if err != nil {
 		return err
 	}

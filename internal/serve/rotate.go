@@ -16,11 +16,11 @@ import (
 	"github.com/nfstrace/nfstrace/internal/outfile"
 )
 
-// Capture file names: nfstrace-BOOTID-START[.N].nfstrace, START in UTC as
+// Capture file names: nfstrace-BOOTID-START[.N].nft, START in UTC as
 // 20060102T150405Z, N a sequence number when two files start in the same second.
 const (
 	filePrefix = "nfstrace-"
-	fileSuffix = ".nfstrace"
+	fileSuffix = capture.Ext
 	timeLayout = "20060102T150405Z"
 )
 
@@ -45,10 +45,21 @@ func FileName(bootID string, start time.Time, seq int) string {
 
 // parseFileName reads a name FileName wrote; ok is false for other files.
 func parseFileName(name string) (bootID string, start time.Time, seq int, ok bool) {
-	if !strings.HasPrefix(name, filePrefix) || !strings.HasSuffix(name, fileSuffix) {
+	if !strings.HasPrefix(name, filePrefix) {
 		return "", time.Time{}, 0, false
 	}
-	s := strings.TrimSuffix(strings.TrimPrefix(name, filePrefix), fileSuffix)
+	// .nfstrace and .cap are what earlier versions named their captures:
+	// still listed, so that --last-boot and pruning see them.
+	s, ok := "", false
+	for _, suf := range []string{fileSuffix, ".nfstrace", ".cap"} {
+		if strings.HasSuffix(name, suf) {
+			s, ok = strings.TrimSuffix(strings.TrimPrefix(name, filePrefix), suf), true
+			break
+		}
+	}
+	if !ok {
+		return "", time.Time{}, 0, false
+	}
 	i := strings.LastIndexByte(s, '-')
 	if i <= 0 {
 		return "", time.Time{}, 0, false
