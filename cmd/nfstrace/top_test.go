@@ -282,15 +282,45 @@ func TestTopLiveView(t *testing.T) {
 	at := scr.waitFor(t, 0, escAltScreen)
 	at = scr.waitFor(t, at, "nfstrace top — ")
 	at = scr.waitFor(t, at, "nfsd: ")
-	at = scr.waitFor(t, at, "[sort: d-time]")
+	at = scr.waitFor(t, at, "[sort: d-time, window 10 s]")
 	if raw := lflag(t, tty); raw&(unix.ICANON|unix.ECHO) != 0 {
 		t.Errorf("terminal not in raw mode while top runs: lflag %#x", raw)
 	}
+	// The sorted column is marked: this fixture has no tracer, so the
+	// table of tasks in D, by their count.
+	if !strings.Contains(scr.String()[:at], "TASKS IN D▼") {
+		t.Errorf("no sort mark on TASKS IN D: %q", scr.String()[:at])
+	}
 
+	// h shows the keys; any key goes back to the frame.
+	if _, err := ptmx.WriteString("h"); err != nil {
+		t.Fatal(err)
+	}
+	at = scr.waitFor(t, at, "nfstrace top: keys")
+	at = scr.waitFor(t, at, "a       average over the next window: 5 s, 10 s, 30 s, 1 min (now 10 s)")
+	if _, err := ptmx.WriteString("x"); err != nil {
+		t.Fatal(err)
+	}
+	at = scr.waitFor(t, at, "nfsd: ")
+	if _, err := ptmx.WriteString("?"); err != nil {
+		t.Fatal(err)
+	}
+	at = scr.waitFor(t, at, "nfstrace top: keys")
+	if _, err := ptmx.WriteString(" "); err != nil {
+		t.Fatal(err)
+	}
+	at = scr.waitFor(t, at, "nfsd: ")
+
+	// a steps to the next window, v sorts by device, marked in the header.
+	if _, err := ptmx.WriteString("a"); err != nil {
+		t.Fatal(err)
+	}
+	at = scr.waitFor(t, at, "[sort: d-time, window 30 s]")
 	if _, err := ptmx.WriteString("v"); err != nil {
 		t.Fatal(err)
 	}
-	at = scr.waitFor(t, at, "[sort: device]")
+	at = scr.waitFor(t, at, "AWAIT▼") // devices by latency; no block probes here
+	at = scr.waitFor(t, at, "[sort: device, window 30 s]")
 
 	// Narrow the terminal: the next frame is drawn 59 columns wide, so the
 	// key help on the last line (row 20) is cut there.
@@ -300,7 +330,7 @@ func TestTopLiveView(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGWINCH); err != nil {
 		t.Fatal(err)
 	}
-	at = scr.waitFor(t, at, "\x1b[20;1H"+(keyHelp + "  [sort: device]")[:59])
+	at = scr.waitFor(t, at, "\x1b[20;1H"+string([]rune(keyHelp + "  [sort: device, window 30 s]")[:59]))
 
 	if _, err := ptmx.WriteString("q"); err != nil {
 		t.Fatal(err)
@@ -432,6 +462,45 @@ func TestSnapWindow(t *testing.T) {
 	w.add(&model.Snapshot{Start: replayStart, End: replayStart.Add(time.Minute)}, 10*time.Second)
 	if len(w.snaps) != 1 {
 		t.Errorf("window holds %d snapshots, want the latest only", len(w.snaps))
+	}
+}
+
+func TestSnapWindowLast(t *testing.T) {
+	var w snapWindow
+	for i := range 60 {
+		start := replayStart.Add(time.Duration(i) * time.Second)
+		w.add(&model.Snapshot{Start: start, End: start.Add(time.Second)}, time.Minute)
+	}
+	for _, tc := range []struct {
+		d    time.Duration
+		want int
+	}{{5 * time.Second, 5}, {10 * time.Second, 10}, {30 * time.Second, 30}, {time.Minute, 60}, {time.Hour, 60}, {0, 1}} {
+		got := w.last(tc.d)
+		if len(got) != tc.want || got[len(got)-1] != w.snaps[len(w.snaps)-1] {
+			t.Errorf("last(%v): %d snapshots ending with the newest, want %d", tc.d, len(got), tc.want)
+		}
+	}
+}
+
+func TestWindowChoices(t *testing.T) {
+	for _, tc := range []struct {
+		initial time.Duration
+		steps   string // the windows 'a' goes through from initial
+	}{
+		{10 * time.Second, "30 s, 1 min, 5 s, 10 s"},
+		{5 * time.Second, "10 s, 30 s, 1 min, 5 s"},
+		{2 * time.Minute, "5 s, 10 s, 30 s, 1 min, 2 min"},
+		{1500 * time.Millisecond, "5 s, 10 s, 30 s, 1 min, 1.5 s"},
+	} {
+		ws := windowChoices(tc.initial)
+		var got []string
+		for w := tc.initial; len(got) < len(ws); {
+			w = nextWindow(ws, w)
+			got = append(got, fmtWindowChoice(w))
+		}
+		if s := strings.Join(got, ", "); s != tc.steps {
+			t.Errorf("from %v: %s, want %s", tc.initial, s, tc.steps)
+		}
 	}
 }
 

@@ -349,8 +349,9 @@ func topClient(cs []ClientTime) string {
 }
 
 func (f *Frame) dgroupSection(maxWidth int) (section, error) {
+	// Task groups are always ordered by their count, whatever the sort.
 	t := &table{cols: []column{
-		{header: "TASKS IN D", right: true},
+		{header: "TASKS IN D" + sortMark, right: true},
 		{header: "COMM"},
 		{header: "WAIT CHANNEL OR KERNEL STACK", flex: true},
 	}}

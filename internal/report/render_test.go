@@ -69,8 +69,8 @@ func TestRender(t *testing.T) {
 			want: []string{
 				"tracer cpu 0.8%  backend -",
 				"nfsd: 64 threads, 58 in D, 1.7k ops/s;",
-				"TASKS IN D  COMM          WAIT CHANNEL OR KERNEL STACK",
-				"        41  nfsd          io_schedule",
+				"TASKS IN D▼  COMM          WAIT CHANNEL OR KERNEL STACK",
+				"         41  nfsd          io_schedule",
 				"NFS OP       OPS/s",
 			},
 			wantNot: []string{"of thread time", "p99", "TOP CLIENT"},
