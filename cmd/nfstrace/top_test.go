@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -546,6 +547,81 @@ func TestTopJSONStream(t *testing.T) {
 		// The second frame's rates cover both intervals.
 		if f.Snapshots != i+1 || f.WindowSec != float64(i+1) {
 			t.Errorf("frame %d covers %d snapshots over %v s, want %d", i, f.Snapshots, f.WindowSec, i+1)
+		}
+	}
+}
+
+// tmux runs tmux on a private server (socket name), returning its output.
+func tmux(t *testing.T, socket string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", socket}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tmux %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// TestTopInTmux runs the real binary's top in a tmux pane, as a user's
+// terminal would: keys are sent with send-keys and the screen is read back
+// with capture-pane, so what is checked is what a person sees.
+func TestTopInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		testenv.Skip(t, "tmux not installed (Debian package tmux)")
+	}
+	bin := filepath.Join(t.TempDir(), "nfstrace")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	socket := fmt.Sprintf("nfstrace-test-%d", os.Getpid())
+	tmux(t, socket, "-f", "/dev/null", "new-session", "-d", "-s", "top", "-x", "110", "-y", "30",
+		bin+" top --backend procfs --interval 200ms; sleep 30")
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", socket, "kill-server").Run() })
+
+	// pane polls capture-pane until the screen shows want; the deadline
+	// only keeps a broken build from hanging the suite.
+	pane := func(want string) string {
+		t.Helper()
+		var screen string
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			screen = tmux(t, socket, "capture-pane", "-p", "-t", "top")
+			if strings.Contains(screen, want) {
+				return screen
+			}
+		}
+		t.Fatalf("the pane never showed %q; it shows:\n%s", want, screen)
+		return ""
+	}
+	screen := pane("s average") // the first interval is in
+	for _, want := range []string{"nfstrace top — ", "[sort: d-time, window 10 s]", "h help  q quit"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("screen lacks %q:\n%s", want, screen)
+		}
+	}
+	tmux(t, socket, "send-keys", "-t", "top", "h")
+	screen = pane("nfstrace top: keys")
+	if strings.Contains(screen, "load ") {
+		t.Errorf("the help shows over the frame instead of in its place:\n%s", screen)
+	}
+	tmux(t, socket, "send-keys", "-t", "top", "x")
+	pane("load ")
+	tmux(t, socket, "send-keys", "-t", "top", "a")
+	pane("[sort: d-time, window 30 s]")
+	tmux(t, socket, "send-keys", "-t", "top", "w")
+	screen = pane("[sort: wait-site, window 30 s]")
+	t.Logf("pane:\n%s", screen)
+	tmux(t, socket, "send-keys", "-t", "top", "q")
+	// top gave the terminal back: the shell's sleep keeps the pane, with the
+	// main screen (no top header) in it.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		screen = tmux(t, socket, "capture-pane", "-p", "-t", "top")
+		if !strings.Contains(screen, "nfstrace top — ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("top did not quit on q:\n%s", screen)
 		}
 	}
 }
