@@ -255,8 +255,14 @@ type liveView struct {
 	buf bytes.Buffer
 }
 
-// keyHelp is the bottom line of the live view.
+// keyHelp ends the bottom line of the live view, after the state it
+// changes, which comes first so that a narrow terminal still shows it.
 const keyHelp = "h help  q quit  d/w/v sort by D-time/wait site/device  a window"
+
+// statusLine is the bottom line: the sort and window, then the keys.
+func statusLine(sort report.SortMode, window time.Duration) string {
+	return "[sort: " + sort.String() + ", window " + fmtWindowChoice(window) + "]  " + keyHelp
+}
 
 // helpLines is the screen 'h' or '?' shows in place of the frame.
 func (v *liveView) helpLines() []string {
@@ -441,7 +447,7 @@ func (v *liveView) draw() error {
 		b.WriteString(escClearEOL + "\r\n")
 	}
 	b.WriteString(escClearBelow)
-	help := keyHelp + "  [sort: " + v.sort.String() + ", window " + fmtWindowChoice(v.window) + "]"
+	help := statusLine(v.sort, v.window)
 	fmt.Fprintf(b, "\x1b[%d;1H%s", h, truncateRunes(help, l.Width))
 	if _, err := v.out.Write(b.Bytes()); err != nil {
 		return fmt.Errorf("top: %w", err)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/report"
 	"github.com/nfstrace/nfstrace/internal/sampler"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
@@ -331,7 +332,7 @@ func TestTopLiveView(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGWINCH); err != nil {
 		t.Fatal(err)
 	}
-	at = scr.waitFor(t, at, "\x1b[20;1H"+string([]rune(keyHelp + "  [sort: device, window 30 s]")[:59]))
+	at = scr.waitFor(t, at, "\x1b[20;1H"+string([]rune(statusLine(report.SortDevice, 30*time.Second))[:59]))
 
 	if _, err := ptmx.WriteString("q"); err != nil {
 		t.Fatal(err)
@@ -420,13 +421,13 @@ func TestTopBinaryInTerminal(t *testing.T) {
 			at := scr.waitFor(t, 0, escAltScreen)
 			at = scr.waitFor(t, at, "nfstrace top — ")
 			at = scr.waitFor(t, at, "load ")
-			at = scr.waitFor(t, at, "\x1b[40;1H"+keyHelp)
+			at = scr.waitFor(t, at, "\x1b[40;1H"+statusLine(report.SortDTime, 10*time.Second))
 
 			// The kernel sends SIGWINCH to the terminal's foreground group.
 			if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 25, Cols: 50}); err != nil {
 				t.Fatal(err)
 			}
-			at = scr.waitFor(t, at, "\x1b[25;1H"+keyHelp[:49])
+			at = scr.waitFor(t, at, "\x1b[25;1H"+statusLine(report.SortDTime, 10*time.Second)[:49])
 
 			tt.quit(t, ptmx, cmd)
 			select {

@@ -78,6 +78,12 @@ func (f *Frame) headLines(l Layout) []string {
 		first += "  up " + fmtUptime(h.UptimeSec)
 	}
 	stats := fmt.Sprintf("  lost %s  %s", fmtCount(float64(h.Lost)), fmtWindow(f.WindowSec))
+	// On a narrow screen what the figures average over starts the tracer
+	// line instead of being cut off the end of the first.
+	statsFirst := ""
+	if l.Width > 0 && width(first)+width(stats) > l.Width {
+		statsFirst, stats = strings.TrimSpace(stats)+"  ", ""
+	}
 	var lines []string
 	if h.NextBootDiffers {
 		// The warning gets a line of its own rather than be cut.
@@ -95,7 +101,7 @@ func (f *Frame) headLines(l Layout) []string {
 	if backend == "" {
 		backend = orDash(h.Backend)
 	}
-	line := fmt.Sprintf("tracer cpu %s  backend %s", fmtPct(h.TracerCPU), backend)
+	line := fmt.Sprintf("%stracer cpu %s  backend %s", statsFirst, fmtPct(h.TracerCPU), backend)
 	if h.Targets != "" {
 		line += "  targets " + h.Targets
 	}

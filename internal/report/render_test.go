@@ -81,8 +81,10 @@ func TestRender(t *testing.T) {
 			window: busyWindow(3),
 			layout: Layout{Width: 60, Height: 22},
 			want: []string{
-				"nfstrace top — labstore1004  kernel 4.9.0-0.bpo.3-amd64  lo…",
+				"nfstrace top — labstore1004  kernel 4.9.0-0.bpo.3-amd64\n",
 				"⚠ next boot runs 4.4.0-3-amd64",
+				// What the figures average over is not cut off.
+				"lost 0  3 s average  tracer cpu 0.8%  backend ebpf (ring bu…",
 				"load 87.40 64.10 35.20 = 3 running + 61 in D: … 3 more",
 				"nfsd: 64 threads, 58 in D (84% of thread time), 1.7k ops/s",
 				"nfsd read 2.0 MB/s, write 40.0 MB/s",
