@@ -294,34 +294,24 @@ func TestTopLiveView(t *testing.T) {
 		t.Errorf("no sort mark on TASKS IN D: %q", scr.String()[:at])
 	}
 
+	// press types key and waits for the screen to show want.
+	press := func(key, want string) {
+		t.Helper()
+		if _, err := ptmx.WriteString(key); err != nil {
+			t.Fatal(err)
+		}
+		at = scr.waitFor(t, at, want)
+	}
 	// h shows the keys; any key goes back to the frame.
-	if _, err := ptmx.WriteString("h"); err != nil {
-		t.Fatal(err)
-	}
-	at = scr.waitFor(t, at, "nfstrace top: keys")
+	press("h", "nfstrace top: keys")
 	at = scr.waitFor(t, at, "a       average over the next window: 5 s, 10 s, 30 s, 1 min (now 10 s)")
-	if _, err := ptmx.WriteString("x"); err != nil {
-		t.Fatal(err)
-	}
-	at = scr.waitFor(t, at, "nfsd: ")
-	if _, err := ptmx.WriteString("?"); err != nil {
-		t.Fatal(err)
-	}
-	at = scr.waitFor(t, at, "nfstrace top: keys")
-	if _, err := ptmx.WriteString(" "); err != nil {
-		t.Fatal(err)
-	}
-	at = scr.waitFor(t, at, "nfsd: ")
+	press("x", "nfsd: ")
+	press("?", "nfstrace top: keys")
+	press(" ", "nfsd: ")
 
 	// a steps to the next window, v sorts by device, marked in the header.
-	if _, err := ptmx.WriteString("a"); err != nil {
-		t.Fatal(err)
-	}
-	at = scr.waitFor(t, at, "[sort: d-time, window 30 s]")
-	if _, err := ptmx.WriteString("v"); err != nil {
-		t.Fatal(err)
-	}
-	at = scr.waitFor(t, at, "AWAIT▼") // devices by latency; no block probes here
+	press("a", "[sort: d-time, window 30 s]")
+	press("v", "AWAIT▼") // devices by latency; no block probes here
 	at = scr.waitFor(t, at, "[sort: device, window 30 s]")
 
 	// Narrow the terminal: the next frame is drawn 59 columns wide, so the
