@@ -101,6 +101,10 @@ type Collector struct {
 	maxSites                 int
 	d                        descs
 
+	// probes is what each probe attached as, fixed at start.
+	probes    []model.Probe
+	probeDesc *prometheus.Desc
+
 	mu         sync.Mutex
 	rpc        map[[2]string]*rpcSeries  // version, op: known ones or OtherRPC
 	ops        map[[2]string]uint64      // proto, op
@@ -123,7 +127,7 @@ func NewCollector(cfg model.Config, version string, maxSites int) *Collector {
 	if maxSites < 0 {
 		maxSites = 0
 	}
-	return &Collector{
+	c := &Collector{
 		kernel:   cfg.KernelRelease,
 		backend:  cfg.Backend.Name,
 		version:  version,
@@ -138,6 +142,8 @@ func NewCollector(cfg model.Config, version string, maxSites int) *Collector {
 		pools:    make(map[int]model.Pool),
 		threads:  cfg.NFSDThreads,
 	}
+	c.probes, c.probeDesc = cfg.Backend.Probes, newProbeDesc()
+	return c
 }
 
 // Update adds one interval's snapshot.
@@ -309,6 +315,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.d.events, c.d.lost, c.d.cpu, c.d.snapshots, c.d.last} {
 		ch <- d
 	}
+	ch <- c.probeDesc
 }
 
 // Collect sends the current cumulative values.
@@ -344,6 +351,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if c.lastEnd > 0 {
 		ch <- prometheus.MustNewConstMetric(c.d.last, prometheus.GaugeValue, c.lastEnd)
 	}
+	collectProbes(ch, c.probeDesc, c.probes)
 }
 
 // constHistogram converts a log2 histogram in nanoseconds into a Prometheus
