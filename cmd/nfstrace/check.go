@@ -26,10 +26,10 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	sf.register(fs)
 	hold := fs.Duration("hold", 0, "keep tracing for this long (0: load, report and exit; negative: until a signal)")
 	verbose := fs.Bool("v", false, "log what the loader does")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(io, fs, args); err != nil {
 		return err
 	}
-	tg, err := sf.validate()
+	tg, err := sf.validate(io.err)
 	if err != nil {
 		return err
 	}

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 
 	"github.com/nfstrace/nfstrace/internal/compare"
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/outfile"
 )
 
 // runCompare compares two captures, A (the baseline) and B, and says what
@@ -18,15 +18,12 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 	format := fs.String("format", "table", "output format: table or json")
 	pprofBase := fs.String("pprof-base", "", "write A's off-CPU profile (pprof) to this file, for go tool pprof -diff_base")
 	pprofOut := fs.String("pprof", "", "write B's off-CPU profile (pprof) to this file")
+	force := fs.Bool("force", false, "overwrite existing --pprof-base and --pprof files")
 	salvage := fs.Bool("salvage", false, "skip damaged frames instead of stopping at the first one")
 	alpha := fs.Float64("alpha", 0.01, "significance level of the tests")
 	rows := fs.Int("rows", 8, "rows per breakdown table (with --details)")
 	details := fs.Bool("details", false, "add the breakdown tables (by layer, wait site, device, scheduler, operation, client) and their legend")
 	lb := registerLastBoot(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "usage: nfstrace compare A B [flags]\n       nfstrace compare --last-boot [--capture-dir DIR] [flags]\n\nA is the baseline (before), B the capture to explain (after).")
-		fs.PrintDefaults()
-	}
 	paths, err := lb.files(io, fs, args)
 	if err != nil {
 		return err
@@ -39,6 +36,20 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 	}
 	if *rows <= 0 {
 		return usageError{fmt.Sprintf("compare: --rows %d: want at least 1", *rows)}
+	}
+	if *pprofBase != "" && *pprofBase == *pprofOut {
+		return usageError{fmt.Sprintf("compare: --pprof-base and --pprof are both %s", *pprofOut)}
+	}
+	for opt, path := range map[string]string{"--pprof-base": *pprofBase, "--pprof": *pprofOut} {
+		if err := checkOutputDir(opt, path); err != nil {
+			return err
+		}
+		if path == "" {
+			continue
+		}
+		if err := outfile.Check(path, *force); err != nil {
+			return fmt.Errorf("compare: %w", err)
+		}
 	}
 
 	var caps [2]*compare.Capture
@@ -67,30 +78,11 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 			continue
 		}
 		c := caps[i]
-		if err := writePprofFile(out, c.Config(), []*model.Snapshot{c.ProfileSnapshot()}); err != nil {
+		if err := writePprofFile(out, *force, c.Config(), []*model.Snapshot{c.ProfileSnapshot()}); err != nil {
 			return fmt.Errorf("compare: %w", err)
 		}
 	}
 	return nil
-}
-
-// parsePositional parses flags before, between and after positional arguments.
-func parsePositional(fs *flag.FlagSet, args []string) ([]string, error) {
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usageError{err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	return files, nil
 }
 
 // checkFileCount wants exactly n positional arguments.

@@ -66,7 +66,14 @@ func writeCompareCapture(t *testing.T, name, kernel string, snaps []*model.Snaps
 	cfg := model.Config{Hostname: "labstore1004", KernelRelease: kernel, CPUs: 32, NFSDThreads: 64,
 		Devices: []model.DeviceConfig{{Name: "sda", Scheduler: "mq-deadline"}},
 		Backend: model.Backend{Name: "ebpf", Detail: "ebpf (ring buffer)"}, Start: snaps[0].Start}
-	w, err := capture.Create(path, capture.Meta{ToolVersion: "test", Config: cfg, Interval: time.Second}, capture.Options{NoSync: true})
+	writeCaptureFile(t, path, capture.Meta{ToolVersion: "test", Config: cfg, Interval: time.Second}, snaps)
+	return path
+}
+
+// writeCaptureFile writes a closed capture of snaps to path.
+func writeCaptureFile(t *testing.T, path string, meta capture.Meta, snaps []*model.Snapshot) {
+	t.Helper()
+	w, err := capture.Create(path, meta, capture.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +85,6 @@ func writeCompareCapture(t *testing.T, name, kernel string, snaps []*model.Snaps
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return path
 }
 
 func TestCompareCommand(t *testing.T) {
@@ -232,16 +238,16 @@ func TestCompareBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			io, _, _ := testStdio()
-			err := runCompare(context.Background(), io, tc.args)
-			if err == nil {
+			io, _, errb := testStdio()
+			code := run(context.Background(), io, append([]string{"compare"}, tc.args...))
+			if code == 0 {
 				t.Fatal("no error")
 			}
-			msg := err.Error()
-			if !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
-				t.Errorf("error %q: want one line containing %q", msg, tc.want)
+			msg, _, _ := strings.Cut(errb.String(), "\n")
+			if !strings.HasPrefix(msg, "nfstrace: compare: ") || !strings.Contains(msg, tc.want) {
+				t.Errorf("error %q: want one line nfstrace: compare: ... containing %q", errb.String(), tc.want)
 			}
-			if isUsage := exitCode(err) == 2; isUsage != tc.usage {
+			if isUsage := code == 2; isUsage != tc.usage {
 				t.Errorf("usage error = %v, want %v", isUsage, tc.usage)
 			}
 		})
@@ -344,5 +350,43 @@ func BenchmarkCompareCommand10M(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestComparePprofOverwrite: --pprof-base and --pprof refuse an existing
+// file without --force, before any work, and never write through a link.
+func TestComparePprofOverwrite(t *testing.T) {
+	a := writeCompareCapture(t, "a.cap", "6.1.0", compareSnapshots(5, oldWriteSite, 50))
+	b := writeCompareCapture(t, "b.cap", "6.12.0", compareSnapshots(5, newWriteSite, 80))
+	dir := t.TempDir()
+	victim, link, fresh := filepath.Join(dir, "victim"), filepath.Join(dir, "link.pb.gz"), filepath.Join(dir, "new.pb.gz")
+	if err := os.WriteFile(victim, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--pprof-base", victim}, "compare: " + victim + ": file exists (use --force to overwrite)"},
+		{[]string{"--pprof-base", fresh, "--pprof", link, "--force"}, "compare: " + link + " is a symbolic link; not following it (remove it or write elsewhere)"},
+	}
+	for _, tt := range tests {
+		io, out, _ := testStdio()
+		err := runCompare(context.Background(), io, append([]string{a, b}, tt.args...))
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("compare %q: %v, want %q", tt.args, err, tt.want)
+		}
+		if out.Len() != 0 {
+			t.Errorf("compare %q printed a comparison before refusing its outputs", tt.args)
+		}
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+		t.Errorf("victim changed: %q", b)
+	}
+	if _, err := os.Lstat(fresh); err == nil {
+		t.Errorf("%s was written although the other output was refused", fresh)
 	}
 }

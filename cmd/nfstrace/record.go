@@ -14,6 +14,7 @@ import (
 
 	"github.com/nfstrace/nfstrace/internal/capture"
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/outfile"
 )
 
 // recordInterval is record's default interval.
@@ -53,7 +54,7 @@ func runRecord(ctx context.Context, io stdio, args []string) error {
 	duration := fs.Duration("duration", 0, "stop after this long (default: until SIGINT or SIGTERM)")
 	maxSize := fs.String("max-size", "", "stop before the file grows past this size, e.g. 500M or 2G (default: no limit)")
 	force := fs.Bool("force", false, "overwrite an existing file")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(io, fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -66,15 +67,16 @@ func runRecord(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return usageError{fmt.Sprintf("record: --max-size: %v", err)}
 	}
-	tg, err := sf.validate()
+	tg, err := sf.validate(io.err)
 	if err != nil {
 		return err
 	}
-	if !*force {
-		// fail before loading any probe; Create checks again, atomically
-		if _, err := os.Lstat(*out); err == nil {
-			return fmt.Errorf("record: %s exists (use --force to overwrite)", *out)
-		}
+	if err := checkOutputDir("-o", *out); err != nil {
+		return err
+	}
+	// fail before loading any probe; outfile.Create checks again, atomically
+	if err := outfile.Check(*out, *force); err != nil {
+		return fmt.Errorf("record: %w", err)
 	}
 
 	src, closeSrc, err := openRecordSource(io, &sf, tg)
@@ -96,20 +98,28 @@ func runRecord(ctx context.Context, io stdio, args []string) error {
 		Args:        append([]string{"record"}, args...),
 		Config:      cfg,
 	}
-	w, err := capture.Create(*out, meta, capture.Options{Force: *force, MaxSize: limit})
+	f, err := outfile.Create(*out, *force)
 	if err != nil {
-		if strings.Contains(err.Error(), "file exists") {
-			return fmt.Errorf("record: %s exists (use --force to overwrite)", *out)
-		}
 		return fmt.Errorf("record: %w", err)
 	}
-	return record(ctx, io, src, w, recordOptions{
+	w, err := capture.NewWriter(f, meta, capture.Options{MaxSize: limit})
+	if err != nil {
+		// not even the metadata fit: leave no half-written file behind
+		f.Close()
+		os.Remove(*out)
+		return fmt.Errorf("record: %s: %w", *out, err)
+	}
+	err = record(ctx, io, src, w, recordOptions{
 		path:          *out,
 		duration:      *duration,
 		interval:      sf.interval,
 		progressEvery: 10 * time.Second,
 		terminal:      isTerminal(io.err),
 	})
+	if cerr := f.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("record: close %s: %w", *out, cerr)
+	}
+	return err
 }
 
 // record writes src's snapshots to w until ctx ends, the duration passes or
@@ -126,6 +136,9 @@ func record(ctx context.Context, io stdio, src snapshotSource, w *capture.Writer
 	}
 	p := progress{w: io.err, path: o.path, terminal: o.terminal, every: o.progressEvery, start: start}
 	lastFlush := start
+	// stored is what the writer held at its last successful flush: after a
+	// failed write, only that is known to be in the file.
+	var stored capture.WriterStats
 	var stopErr error
 	why := "interrupted"
 	for {
@@ -158,7 +171,7 @@ func record(ctx context.Context, io stdio, src snapshotSource, w *capture.Writer
 				why = "failed"
 				break
 			}
-			lastFlush = now
+			lastFlush, stored = now, w.Stats()
 		}
 		p.update(w.Stats(), false)
 		if o.duration > 0 && time.Since(start) >= o.duration-o.interval/2 {
@@ -166,10 +179,17 @@ func record(ctx context.Context, io stdio, src snapshotSource, w *capture.Writer
 			break
 		}
 	}
-	if err := w.Close(); err != nil && stopErr == nil {
-		stopErr = fmt.Errorf("record: %w", err)
+	writeFailed := w.Err() != nil && !errors.Is(w.Err(), capture.ErrSizeLimit)
+	if err := w.Close(); err != nil {
+		writeFailed = true
+		if stopErr == nil {
+			stopErr = fmt.Errorf("record: %w", err)
+		}
 	}
-	p.done(w.Stats(), why)
+	if !writeFailed {
+		stored = w.Stats() // Close wrote everything accepted
+	}
+	p.done(stored, why)
 	return stopErr
 }
 

@@ -172,6 +172,19 @@ func TestRecordFlags(t *testing.T) {
 	if err := os.WriteFile(existing, []byte("keep"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// a link planted where root records, to a file it must not touch
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.cap")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo.cap")
+	if err := syscall.Mkfifo(fifo, 0o666); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args  []string
 		want  string
@@ -180,7 +193,10 @@ func TestRecordFlags(t *testing.T) {
 		{nil, "record: -o FILE is required", true},
 		{[]string{"-o", "x", "--max-size", "lots"}, `record: --max-size: "lots" is not a size (want bytes or a number with K, M, G or T)`, true},
 		{[]string{"-o", "x", "--duration", "-1s"}, "record: --duration -1s is negative", true},
-		{[]string{"-o", existing}, "record: " + existing + " exists (use --force to overwrite)", false},
+		{[]string{"-o", existing}, "record: " + existing + ": file exists (use --force to overwrite)", false},
+		{[]string{"-o", link}, "record: " + link + ": file exists (use --force to overwrite)", false},
+		{[]string{"-o", link, "--force"}, "record: " + link + " is a symbolic link; not following it (remove it or write elsewhere)", false},
+		{[]string{"-o", fifo, "--force"}, "record: " + fifo + " is not a regular file (p---------); not overwriting it", false},
 	}
 	for _, tt := range tests {
 		io, _, _ := testStdio()
@@ -194,8 +210,13 @@ func TestRecordFlags(t *testing.T) {
 			t.Errorf("record %q: usage error %v, want %v", tt.args, !tt.usage, tt.usage)
 		}
 	}
-	if b, _ := os.ReadFile(existing); string(b) != "keep" {
-		t.Errorf("the existing file was changed: %q", b)
+	for _, p := range []string{existing, victim} {
+		if b, _ := os.ReadFile(p); string(b) != "keep" {
+			t.Errorf("%s was changed: %q", p, b)
+		}
+	}
+	if st, err := os.Stat(victim); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("victim re-moded: %v (%v)", st.Mode(), err)
 	}
 }
 
@@ -343,6 +364,10 @@ func TestRecordFullDisk(t *testing.T) {
 	snaps, r := readCapture(t, path)
 	if len(snaps) == 0 {
 		t.Error("nothing readable survived")
+	}
+	// the last line counts what the file holds, not what was accepted
+	if want := fmt.Sprintf(" %d snapshots ", len(snaps)); !strings.Contains(errb.String(), want) {
+		t.Errorf("progress %q does not say the file holds%s", errb.String(), want)
 	}
 	t.Logf("%v; read %d snapshots, notes %q", err, len(snaps), r.Notes())
 }

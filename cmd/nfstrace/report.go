@@ -12,6 +12,7 @@ import (
 
 	"github.com/nfstrace/nfstrace/internal/capture"
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/outfile"
 	"github.com/nfstrace/nfstrace/internal/report"
 )
 
@@ -22,14 +23,11 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 	fs := newFlagSet(io, "report")
 	format := fs.String("format", "table", "output format: table or json")
 	pprofOut := fs.String("pprof", "", "also write an off-CPU profile (pprof protobuf) of the D-state waits to this file")
+	force := fs.Bool("force", false, "overwrite an existing --pprof file")
 	salvage := fs.Bool("salvage", false, "skip damaged frames instead of stopping at the first one")
 	step := fs.Duration("step", 0, "length of one time-series row (default: one per snapshot, at most about 60 rows)")
 	sortBy := fs.String("sort", "d-time", "order of the wait sites: d-time, wait-site or device")
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "usage: nfstrace report FILE [flags]")
-		fs.PrintDefaults()
-	}
-	path, err := parseWithFile(fs, args)
+	path, err := parseWithFile(io, fs, args)
 	if err != nil {
 		return err
 	}
@@ -43,10 +41,18 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 	if *step < 0 {
 		return usageError{fmt.Sprintf("report: --step %v is negative", *step)}
 	}
+	if err := checkOutputDir("--pprof", *pprofOut); err != nil {
+		return err
+	}
+	if *pprofOut != "" {
+		if err := outfile.Check(*pprofOut, *force); err != nil {
+			return fmt.Errorf("report: --pprof: %w", err)
+		}
+	}
 
 	cfg, snaps, notes, err := loadCapture(ctx, path, *salvage)
 	for _, n := range notes {
-		fmt.Fprintf(io.err, "nfstrace: %s: %s\n", path, n)
+		fmt.Fprintf(io.err, "nfstrace: %s: %s\n", model.TermSafe(path), model.TermSafe(n))
 	}
 	if err != nil {
 		return err
@@ -68,7 +74,7 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 		return fmt.Errorf("report: %w", err)
 	}
 	if *pprofOut != "" {
-		if err := writePprofFile(*pprofOut, cfg, snaps); err != nil {
+		if err := writePprofFile(*pprofOut, *force, cfg, snaps); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
 	}
@@ -77,20 +83,10 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 
 // parseWithFile parses flags before and after the one positional argument,
 // so that both "report FILE --format json" and "report --format json FILE" work.
-func parseWithFile(fs *flag.FlagSet, args []string) (string, error) {
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return "", err
-			}
-			return "", usageError{err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+func parseWithFile(io stdio, fs *flag.FlagSet, args []string) (string, error) {
+	files, err := parseArgs(io, fs, args)
+	if err != nil {
+		return "", err
 	}
 	switch len(files) {
 	case 0:
@@ -112,10 +108,8 @@ func loadCapture(ctx context.Context, path string, salvage bool) (model.Config, 
 	defer r.Close()
 	var snaps []*model.Snapshot
 	for {
-		if err := ctx.Err(); err != nil {
-			return r.Config(), nil, r.Notes(), err
-		}
-		s, err := r.Next()
+		// ctx (SIGINT) also stops the search for valid frames in a damaged file
+		s, err := r.NextContext(ctx)
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -130,8 +124,10 @@ func loadCapture(ctx context.Context, path string, salvage bool) (model.Config, 
 	return r.Config(), snaps, r.Notes(), nil
 }
 
-func writePprofFile(path string, cfg model.Config, snaps []*model.Snapshot) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+// writePprofFile writes an off-CPU profile to path under the same rules as a
+// capture: mode 0600, no symbolic link followed, no overwrite without force.
+func writePprofFile(path string, force bool, cfg model.Config, snaps []*model.Snapshot) error {
+	f, err := outfile.Create(path, force)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +139,59 @@ func TestReportPprof(t *testing.T) {
 	}
 }
 
+// TestReportPprofOverwrite: --pprof follows record's rules: mode 0600, no
+// overwrite without --force, never through a symbolic link.
+func TestReportPprofOverwrite(t *testing.T) {
+	path := writeReportCapture(t, reportSnapshots(2), true)
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "old.pb.gz")
+	victim := filepath.Join(dir, "victim")
+	link := filepath.Join(dir, "link.pb.gz")
+	for _, p := range []string{existing, victim} {
+		if err := os.WriteFile(p, []byte("keep"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args    []string
+		wantErr string // "" : the profile is written
+	}{
+		{[]string{"--pprof", existing}, "report: --pprof: " + existing + ": file exists (use --force to overwrite)"},
+		{[]string{"--pprof", link}, "report: --pprof: " + link + ": file exists (use --force to overwrite)"},
+		{[]string{"--pprof", link, "--force"}, "report: --pprof: " + link + " is a symbolic link; not following it (remove it or write elsewhere)"},
+		{[]string{"--pprof", existing, "--force"}, ""},
+	}
+	for _, tt := range tests {
+		io, out, _ := testStdio()
+		err := runReport(context.Background(), io, append(tt.args, path))
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("report %q: %v, want %q", tt.args, err, tt.wantErr)
+			}
+			if out.Len() != 0 {
+				t.Errorf("report %q printed a report before refusing its output", tt.args)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("report %q: %v", tt.args, err)
+		}
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+		t.Errorf("victim changed: %q", b)
+	}
+	if st, err := os.Stat(victim); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("victim re-moded: %v (%v)", st.Mode(), err)
+	}
+	st, err := os.Stat(existing)
+	if err != nil || st.Mode().Perm() != 0o600 || st.Size() <= 4 {
+		t.Errorf("forced profile: mode %v size %d (%v), want 0600 and a profile", st.Mode(), st.Size(), err)
+	}
+}
+
 func TestReportDamagedFiles(t *testing.T) {
 	snaps := reportSnapshots(4)
 
@@ -200,8 +255,8 @@ func TestReportBadArgs(t *testing.T) {
 		want  string
 		usage bool
 	}{
-		{nil, "nfstrace report: a capture FILE is required", true},
-		{[]string{"a", "b"}, `nfstrace report: unexpected argument "b"`, true},
+		{nil, "report: a capture FILE is required", true},
+		{[]string{"a", "b"}, `report: unexpected argument "b"`, true},
 		{[]string{"x.cap", "--format", "xml"}, `report: --format "xml": want table or json`, true},
 		{[]string{notCapture}, notCapture + ": not an nfstrace capture (bad magic)", false},
 		{[]string{filepath.Join(t.TempDir(), "missing.cap")}, "open capture: open ", false},
@@ -256,5 +311,84 @@ func BenchmarkReportCommand10M(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// hostileDir is internal/capture's corpus of crafted captures.
+var hostileDir = filepath.Join("..", "..", "internal", "capture", "testdata", "hostile")
+
+// reportMaxHeap bounds what `report` may allocate on any crafted file.
+const reportMaxHeap = 200 << 20
+
+// TestReportHostileFiles runs report, as a table and as JSON, on each
+// crafted capture: it ends with a report or a one-line error, having
+// allocated (a bound of the peak heap) less than reportMaxHeap.
+func TestReportHostileFiles(t *testing.T) {
+	tests := []struct {
+		file    string
+		wantErr string // "" means a report
+	}{
+		{"strings-bomb.nft", "over the reading limit"},
+		{"block-rows.nft", "over the reading limit"},
+		{"budget-rows.nft", "over the reading limit"},
+		{"index-loop.nft", ""},
+		{"index-past-eof.nft", ""},
+		{"index-misaligned.nft", ""},
+		{"damaged-tail.nft", ""},
+		{"nan-values.nft", ""},
+		{"events-overbatch.nft", ""}, // report skips events unread
+	}
+	for _, tt := range tests {
+		for _, format := range []string{"table", "json"} {
+			t.Run(tt.file+"/"+format, func(t *testing.T) {
+				path := filepath.Join(hostileDir, tt.file)
+				io, out, errb := testStdio()
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				err := runReport(context.Background(), io, []string{"--format", format, path})
+				runtime.ReadMemStats(&after)
+				if a := after.TotalAlloc - before.TotalAlloc; a > reportMaxHeap {
+					t.Errorf("allocated %d MiB, more than %d MiB", a>>20, reportMaxHeap>>20)
+				}
+				for _, n := range strings.Split(strings.TrimSpace(errb.String()), "\n") {
+					if negativeFigure.MatchString(n) {
+						t.Errorf("note with a negative figure: %q", n)
+					}
+				}
+				if tt.wantErr != "" {
+					if err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "\n") {
+						t.Errorf("got %v, want one line with %q", err, tt.wantErr)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("report: %v (stderr %q)", err, errb.String())
+				}
+				if format == "json" && !json.Valid(out.Bytes()) {
+					t.Errorf("invalid JSON:\n%s", out.String())
+				}
+			})
+		}
+	}
+}
+
+// negativeFigure matches a negative number in a note.
+var negativeFigure = regexp.MustCompile(`(^|[^0-9A-Za-z])-[0-9]`)
+
+// TestCompareJSONNonFinite compares a capture holding NaN and infinite
+// values with itself as JSON: the values read as 0, with a note, and the
+// JSON encodes.
+func TestCompareJSONNonFinite(t *testing.T) {
+	path := filepath.Join(hostileDir, "nan-values.nft")
+	io, out, errb := testStdio()
+	if err := runCompare(context.Background(), io, []string{"--format", "json", path, path}); err != nil {
+		t.Fatalf("compare: %v (stderr %q)", err, errb.String())
+	}
+	if !json.Valid(out.Bytes()) {
+		t.Errorf("invalid JSON:\n%s", out.String())
+	}
+	if !strings.Contains(out.String()+errb.String(), "not finite") {
+		t.Errorf("no note on the non-finite values:\n%s%s", out.String(), errb.String())
 	}
 }

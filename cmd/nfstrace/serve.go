@@ -11,7 +11,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/exporter-toolkit/web"
+
 	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/serve"
 )
 
@@ -37,7 +40,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	bootID := fs.String("boot-id", "", "name captures after this boot ID instead of the running boot's (for tests)")
 	dropCaps := fs.Bool("drop-caps", true, "drop the capabilities no longer needed once the probes are attached")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(io, fs, args); err != nil {
 		return err
 	}
 	var lvl slog.Level
@@ -63,9 +66,18 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if strings.ContainsAny(*bootID, "/\x00") {
 		return usageError{fmt.Sprintf("serve: --boot-id %q cannot be part of a file name", *bootID)}
 	}
-	tg, err := sf.validate()
+	tg, err := sf.validate(io.err)
 	if err != nil {
 		return err
+	}
+	if err := checkListen("listen", *listen); err != nil {
+		return err
+	}
+	if err := web.Validate(*webConfig); err != nil {
+		return usageError{fmt.Sprintf("--web.config.file %s: %v", *webConfig, err)}
+	}
+	if st, err := os.Stat(*dir); *dir != "" && err == nil && !st.IsDir() {
+		return usageError{fmt.Sprintf("--capture-dir: %s is not a directory", *dir)}
 	}
 	log := slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: lvl}))
 
@@ -126,11 +138,14 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if *dropCaps {
 		before, after, err := serve.DropCapabilities(serve.KeepCaps(cfg.Backend.Name))
 		if err != nil {
-			log.Warn("capabilities not dropped", "err", err)
-		} else {
-			log.Info("capabilities dropped", "effective_before", fmt.Sprintf("%#x", before),
-				"kept", strings.Join(serve.CapNames(after), ","))
+			// Running on with every capability would be the silent
+			// failure --drop-caps is there to prevent.
+			return fmt.Errorf("serve: capabilities not dropped, refusing to run with them (--drop-caps=false to run anyway): %w", err)
 		}
+		// read back from /proc/self/task/*/status: effective, permitted
+		// and bounding sets hold only these, no_new_privs is set
+		log.Info("capabilities dropped", "effective_before", fmt.Sprintf("%#x", before),
+			"kept", strings.Join(serve.CapNames(after), ","), "no_new_privs", true)
 	}
 	log.Info("serving metrics", "address", srv.Addr().String(), "path", "/metrics", "capture_dir", *dir)
 	if err := srv.Run(ctx); err != nil {
@@ -160,7 +175,7 @@ func registerLastBoot(fs *flag.FlagSet) *lastBootFlags {
 // the two given, or with --last-boot the ones serve wrote before and after
 // the last reboot.
 func (lb *lastBootFlags) files(io stdio, fs *flag.FlagSet, args []string) ([]string, error) {
-	files, err := parsePositional(fs, args)
+	files, err := parseArgs(io, fs, args)
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +193,6 @@ func (lb *lastBootFlags) files(io stdio, fs *flag.FlagSet, args []string) ([]str
 	if err != nil {
 		return nil, fmt.Errorf("compare: %w", err)
 	}
-	fmt.Fprintf(io.err, "comparing the previous boot's last capture %s\n     with this boot's newest capture %s\n", prev.Path, cur.Path)
+	fmt.Fprintf(io.err, "comparing the previous boot's last capture %s\n     with this boot's newest capture %s\n", model.TermSafe(prev.Path), model.TermSafe(cur.Path))
 	return []string{prev.Path, cur.Path}, nil
 }

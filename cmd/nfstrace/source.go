@@ -5,7 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -53,10 +57,27 @@ type targets struct {
 	all  bool
 }
 
-func (f *sourceFlags) validate() (targets, error) {
+// validate checks every flag before anything is loaded: values, the
+// regular expression, the process IDs and the paths. A --pid that names no
+// running process is not an error (it may be about to start) but is
+// reported to warn.
+func (f *sourceFlags) validate(warn io.Writer) (targets, error) {
 	var t targets
 	if f.interval < 10*time.Millisecond {
 		return t, usageError{fmt.Sprintf("--interval %v is too short (minimum 10ms)", f.interval)}
+	}
+	if f.minDState < 0 {
+		return t, usageError{fmt.Sprintf("--min-dstate %v is negative", f.minDState)}
+	}
+	for _, d := range []struct{ flag, path string }{{"procfs", f.procfs}, {"sysfs", f.sysfs}} {
+		if err := checkDir(d.flag, d.path); err != nil {
+			return t, err
+		}
+	}
+	if f.kernelBTF != "" {
+		if err := checkFile("kernel-btf", f.kernelBTF); err != nil {
+			return t, err
+		}
 	}
 	switch f.backend {
 	case "auto", "ebpf", "procfs":
@@ -82,9 +103,81 @@ func (f *sourceFlags) validate() (targets, error) {
 			return t, usageError{fmt.Sprintf("--pid: %q is not a process ID", s)}
 		}
 		t.pids = append(t.pids, pid)
+		if _, err := os.Stat(filepath.Join(f.procfs, strconv.Itoa(pid))); errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(warn, "nfstrace: warning: --pid %d: no such process in %s\n", pid, f.procfs)
+		}
 	}
 	t.all = f.all
 	return t, nil
+}
+
+// checkDir wants path to be a directory.
+func checkDir(flag, path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return usageError{fmt.Sprintf("--%s: %v", flag, err)}
+	}
+	if !st.IsDir() {
+		return usageError{fmt.Sprintf("--%s: %s is not a directory", flag, path)}
+	}
+	return nil
+}
+
+// checkFile wants path to be a readable regular file.
+func checkFile(flag, path string) error {
+	fh, err := os.Open(path)
+	if err != nil {
+		return usageError{fmt.Sprintf("--%s: %v", flag, err)}
+	}
+	defer fh.Close()
+	if st, err := fh.Stat(); err != nil || !st.Mode().IsRegular() {
+		return usageError{fmt.Sprintf("--%s: %s is not a regular file", flag, path)}
+	}
+	return nil
+}
+
+// checkOutputDir wants the directory a file named by option opt (-o,
+// --pprof) will be created in to exist; an empty path is no file.
+func checkOutputDir(opt, path string) error {
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return usageError{fmt.Sprintf("%s %s: directory %s does not exist", opt, path, dir)}
+	}
+	return nil
+}
+
+// checkListen parses a host:port listen address without resolving names:
+// the port is a number or a service name of /etc/services, the host empty,
+// an IP address or a host name.
+func checkListen(flag, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usageError{fmt.Sprintf("--%s %q: want HOST:PORT, e.g. 127.0.0.1:9753 or :9753", flag, addr)}
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return usageError{fmt.Sprintf("--%s %q: bad port %q", flag, addr, port)}
+	}
+	if host != "" && net.ParseIP(host) == nil && !validHostname(host) {
+		return usageError{fmt.Sprintf("--%s %q: bad host %q", flag, addr, host)}
+	}
+	return nil
+}
+
+func validHostname(h string) bool {
+	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return len(h) <= 253
 }
 
 // describe says which threads are traced, for the header and the capture.

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -82,10 +83,10 @@ func topMain(ctx context.Context, io stdio, args []string, open topOpener) error
 	format := fs.String("format", "table", "output format: table or json (json without --once prints one frame per line)")
 	sortBy := fs.String("sort", "d-time", "initial order: d-time, wait-site or device")
 	window := fs.Duration("window", 10*time.Second, "rates and percentiles cover the intervals of this last stretch of time")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(io, fs, args); err != nil {
 		return err
 	}
-	tg, err := sf.validate()
+	tg, err := sf.validate(io.err)
 	if err != nil {
 		return err
 	}
@@ -133,7 +134,8 @@ func topMain(ctx context.Context, io stdio, args []string, open topOpener) error
 	}
 	v := &liveView{
 		in: io.in, out: io.out.(*os.File), src: src, sort: o.sort, window: o.window,
-		keys: make(chan byte, 16),
+		windows: windowChoices(o.window),
+		keys:    make(chan byte, 16),
 	}
 	winch := make(chan os.Signal, 1)
 	signal.Notify(winch, syscall.SIGWINCH)
@@ -202,9 +204,40 @@ type snapWindow struct{ snaps []*model.Snapshot }
 // add appends s and drops the oldest snapshots while the rest still span d.
 func (w *snapWindow) add(s *model.Snapshot, d time.Duration) {
 	w.snaps = append(w.snaps, s)
-	for len(w.snaps) > 1 && w.snaps[len(w.snaps)-1].End.Sub(w.snaps[1].Start) >= d {
-		w.snaps = w.snaps[1:]
+	w.snaps = w.snaps[w.start(d):]
+}
+
+// last returns the newest snapshots that span d, as add(s, d) would keep.
+func (w *snapWindow) last(d time.Duration) []*model.Snapshot { return w.snaps[w.start(d):] }
+
+// start is the index of the oldest snapshot needed to span d.
+func (w *snapWindow) start(d time.Duration) int {
+	i, n := 0, len(w.snaps)
+	for i < n-1 && w.snaps[n-1].End.Sub(w.snaps[i+1].Start) >= d {
+		i++
 	}
+	return i
+}
+
+// windowChoices are the windows the live view's 'a' key steps through:
+// 5 s, 10 s, 30 s and 60 s, and --window's when it is another.
+func windowChoices(initial time.Duration) []time.Duration {
+	ws := []time.Duration{5 * time.Second, 10 * time.Second, 30 * time.Second, time.Minute}
+	if initial > 0 && !slices.Contains(ws, initial) {
+		ws = append(ws, initial)
+		slices.Sort(ws)
+	}
+	return ws
+}
+
+// nextWindow is the choice after cur, the shortest after the longest.
+func nextWindow(ws []time.Duration, cur time.Duration) time.Duration {
+	for _, w := range ws {
+		if w > cur {
+			return w
+		}
+	}
+	return ws[0]
 }
 
 // liveView is the full-screen, self-refreshing `top`.
@@ -213,6 +246,8 @@ type liveView struct {
 	src     topSource
 	sort    report.SortMode
 	window  time.Duration
+	windows []time.Duration // what 'a' steps through; history covers the longest
+	help    bool            // the key help is shown instead of the frame
 	winch   <-chan os.Signal
 	keys    chan byte
 
@@ -220,8 +255,45 @@ type liveView struct {
 	buf bytes.Buffer
 }
 
-// keyHelp is the bottom line of the live view.
-const keyHelp = "q quit  d sort by D-time  w by wait site  v by device"
+// keyHelp ends the bottom line of the live view, after the state it
+// changes, which comes first so that a narrow terminal still shows it.
+const keyHelp = "h help  q quit  d/w/v sort by D-time/wait site/device  a window"
+
+// statusLine is the bottom line: the sort and window, then the keys.
+func statusLine(sort report.SortMode, window time.Duration) string {
+	return "[sort: " + sort.String() + ", window " + fmtWindowChoice(window) + "]  " + keyHelp
+}
+
+// helpLines is the screen 'h' or '?' shows in place of the frame.
+func (v *liveView) helpLines() []string {
+	ws := make([]string, len(v.windows))
+	for i, w := range v.windows {
+		ws[i] = fmtWindowChoice(w)
+	}
+	return []string{
+		"nfstrace top: keys",
+		"",
+		"  h, ?    this help; any key returns to the view",
+		"  q       quit (also Ctrl-C, Ctrl-D)",
+		"  d       sort wait sites by D-time per second, most first",
+		"  w       sort wait sites by kernel stack, so that rows stay put",
+		"  v       sort by device: waits on block devices first, devices by latency",
+		"  a       average over the next window: " + strings.Join(ws, ", ") + " (now " + fmtWindowChoice(v.window) + ")",
+		"  Ctrl-L  repaint the screen",
+		"",
+		"The column the rows are sorted by is marked ▼. Rates and percentiles are",
+		"averages over the window the header names (\"10 s average\"); it is shorter",
+		"while top has not yet run that long.",
+	}
+}
+
+// fmtWindowChoice names a window: "10 s", "1 min".
+func fmtWindowChoice(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		return fmt.Sprintf("%d min", d/time.Minute)
+	}
+	return fmt.Sprintf("%g s", d.Seconds())
+}
 
 // run takes over the terminal until q, Ctrl-C, a signal or an error, and
 // gives it back as it found it on every way out.
@@ -283,15 +355,25 @@ func (v *liveView) run(ctx context.Context) (err error) {
 				}
 				return fmt.Errorf("top: %w", r.err)
 			}
-			v.win.add(r.snap, v.window)
+			// Keep the longest window's history, so that 'a' shows a
+			// longer one at once.
+			v.win.add(r.snap, slices.Max(append(v.windows, v.window)))
 		case <-v.winch:
 		case k, ok := <-v.keys:
 			if !ok {
 				return nil // the terminal went away
 			}
+			if v.help && k != 'q' && k != 'Q' && k != 3 && k != 4 {
+				v.help = false // any key leaves the help, as in top(1)
+				break
+			}
 			switch k {
 			case 'q', 'Q', 3, 4: // q, Ctrl-C, Ctrl-D
 				return nil
+			case 'h', 'H', '?':
+				v.help = true
+			case 'a', 'A':
+				v.window = nextWindow(v.windows, v.window)
 			case 'd', 'D':
 				v.sort = report.SortDTime
 			case 'w', 'W':
@@ -337,11 +419,16 @@ func (v *liveView) draw() error {
 	l := report.Layout{Width: max(w-1, 20), Height: max(h-1, 1)}
 	var lines []string
 	cfg := v.src.Config()
-	if len(v.win.snaps) == 0 {
+	switch {
+	case v.help:
+		for _, line := range v.helpLines() {
+			lines = append(lines, truncateRunes(line, l.Width))
+		}
+	case len(v.win.snaps) == 0:
 		lines = []string{fmt.Sprintf("nfstrace top — %s  kernel %s", cfg.Hostname, cfg.KernelRelease),
 			"backend " + cfg.Backend.Detail, "", "collecting the first interval…"}
-	} else {
-		f, err := report.NewFrame(cfg, v.win.snaps, report.Options{Sort: v.sort})
+	default:
+		f, err := report.NewFrame(cfg, v.win.last(v.window), report.Options{Sort: v.sort})
 		if err != nil {
 			return fmt.Errorf("top: %w", err)
 		}
@@ -360,7 +447,7 @@ func (v *liveView) draw() error {
 		b.WriteString(escClearEOL + "\r\n")
 	}
 	b.WriteString(escClearBelow)
-	help := keyHelp + "  [sort: " + v.sort.String() + "]"
+	help := statusLine(v.sort, v.window)
 	fmt.Fprintf(b, "\x1b[%d;1H%s", h, truncateRunes(help, l.Width))
 	if _, err := v.out.Write(b.Bytes()); err != nil {
 		return fmt.Errorf("top: %w", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/report"
 	"github.com/nfstrace/nfstrace/internal/sampler"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
@@ -282,15 +284,35 @@ func TestTopLiveView(t *testing.T) {
 	at := scr.waitFor(t, 0, escAltScreen)
 	at = scr.waitFor(t, at, "nfstrace top — ")
 	at = scr.waitFor(t, at, "nfsd: ")
-	at = scr.waitFor(t, at, "[sort: d-time]")
+	at = scr.waitFor(t, at, "[sort: d-time, window 10 s]")
 	if raw := lflag(t, tty); raw&(unix.ICANON|unix.ECHO) != 0 {
 		t.Errorf("terminal not in raw mode while top runs: lflag %#x", raw)
 	}
-
-	if _, err := ptmx.WriteString("v"); err != nil {
-		t.Fatal(err)
+	// The sorted column is marked: this fixture has no tracer, so the
+	// table of tasks in D, by their count.
+	if !strings.Contains(scr.String()[:at], "TASKS IN D▼") {
+		t.Errorf("no sort mark on TASKS IN D: %q", scr.String()[:at])
 	}
-	at = scr.waitFor(t, at, "[sort: device]")
+
+	// press types key and waits for the screen to show want.
+	press := func(key, want string) {
+		t.Helper()
+		if _, err := ptmx.WriteString(key); err != nil {
+			t.Fatal(err)
+		}
+		at = scr.waitFor(t, at, want)
+	}
+	// h shows the keys; any key goes back to the frame.
+	press("h", "nfstrace top: keys")
+	at = scr.waitFor(t, at, "a       average over the next window: 5 s, 10 s, 30 s, 1 min (now 10 s)")
+	press("x", "nfsd: ")
+	press("?", "nfstrace top: keys")
+	press(" ", "nfsd: ")
+
+	// a steps to the next window, v sorts by device, marked in the header.
+	press("a", "[sort: d-time, window 30 s]")
+	press("v", "AWAIT▼") // devices by latency; no block probes here
+	at = scr.waitFor(t, at, "[sort: device, window 30 s]")
 
 	// Narrow the terminal: the next frame is drawn 59 columns wide, so the
 	// key help on the last line (row 20) is cut there.
@@ -300,7 +322,7 @@ func TestTopLiveView(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGWINCH); err != nil {
 		t.Fatal(err)
 	}
-	at = scr.waitFor(t, at, "\x1b[20;1H"+(keyHelp + "  [sort: device]")[:59])
+	at = scr.waitFor(t, at, "\x1b[20;1H"+string([]rune(statusLine(report.SortDevice, 30*time.Second))[:59]))
 
 	if _, err := ptmx.WriteString("q"); err != nil {
 		t.Fatal(err)
@@ -389,13 +411,13 @@ func TestTopBinaryInTerminal(t *testing.T) {
 			at := scr.waitFor(t, 0, escAltScreen)
 			at = scr.waitFor(t, at, "nfstrace top — ")
 			at = scr.waitFor(t, at, "load ")
-			at = scr.waitFor(t, at, "\x1b[40;1H"+keyHelp)
+			at = scr.waitFor(t, at, "\x1b[40;1H"+statusLine(report.SortDTime, 10*time.Second))
 
 			// The kernel sends SIGWINCH to the terminal's foreground group.
 			if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 25, Cols: 50}); err != nil {
 				t.Fatal(err)
 			}
-			at = scr.waitFor(t, at, "\x1b[25;1H"+keyHelp[:49])
+			at = scr.waitFor(t, at, "\x1b[25;1H"+statusLine(report.SortDTime, 10*time.Second)[:49])
 
 			tt.quit(t, ptmx, cmd)
 			select {
@@ -432,6 +454,45 @@ func TestSnapWindow(t *testing.T) {
 	w.add(&model.Snapshot{Start: replayStart, End: replayStart.Add(time.Minute)}, 10*time.Second)
 	if len(w.snaps) != 1 {
 		t.Errorf("window holds %d snapshots, want the latest only", len(w.snaps))
+	}
+}
+
+func TestSnapWindowLast(t *testing.T) {
+	var w snapWindow
+	for i := range 60 {
+		start := replayStart.Add(time.Duration(i) * time.Second)
+		w.add(&model.Snapshot{Start: start, End: start.Add(time.Second)}, time.Minute)
+	}
+	for _, tc := range []struct {
+		d    time.Duration
+		want int
+	}{{5 * time.Second, 5}, {10 * time.Second, 10}, {30 * time.Second, 30}, {time.Minute, 60}, {time.Hour, 60}, {0, 1}} {
+		got := w.last(tc.d)
+		if len(got) != tc.want || got[len(got)-1] != w.snaps[len(w.snaps)-1] {
+			t.Errorf("last(%v): %d snapshots ending with the newest, want %d", tc.d, len(got), tc.want)
+		}
+	}
+}
+
+func TestWindowChoices(t *testing.T) {
+	for _, tc := range []struct {
+		initial time.Duration
+		steps   string // the windows 'a' goes through from initial
+	}{
+		{10 * time.Second, "30 s, 1 min, 5 s, 10 s"},
+		{5 * time.Second, "10 s, 30 s, 1 min, 5 s"},
+		{2 * time.Minute, "5 s, 10 s, 30 s, 1 min, 2 min"},
+		{1500 * time.Millisecond, "5 s, 10 s, 30 s, 1 min, 1.5 s"},
+	} {
+		ws := windowChoices(tc.initial)
+		var got []string
+		for w := tc.initial; len(got) < len(ws); {
+			w = nextWindow(ws, w)
+			got = append(got, fmtWindowChoice(w))
+		}
+		if s := strings.Join(got, ", "); s != tc.steps {
+			t.Errorf("from %v: %s, want %s", tc.initial, s, tc.steps)
+		}
 	}
 }
 
@@ -477,6 +538,110 @@ func TestTopJSONStream(t *testing.T) {
 		// The second frame's rates cover both intervals.
 		if f.Snapshots != i+1 || f.WindowSec != float64(i+1) {
 			t.Errorf("frame %d covers %d snapshots over %v s, want %d", i, f.Snapshots, f.WindowSec, i+1)
+		}
+	}
+}
+
+// tmux runs tmux on a private server (socket name), returning its output.
+func tmux(t *testing.T, socket string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", socket}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tmux %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// TestTopInTmux runs the real binary's top in a tmux pane, as a user's
+// terminal would: keys are sent with send-keys and the screen is read back
+// with capture-pane, so what is checked is what a person sees.
+func TestTopInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		testenv.Skip(t, "tmux not installed (Debian package tmux)")
+	}
+	bin := filepath.Join(t.TempDir(), "nfstrace")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	socket := fmt.Sprintf("nfstrace-test-%d", os.Getpid())
+	tmux(t, socket, "-f", "/dev/null", "new-session", "-d", "-s", "top", "-x", "110", "-y", "30",
+		bin+" top --backend procfs --interval 200ms; sleep 30")
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", socket, "kill-server").Run() })
+
+	// pane polls capture-pane until the screen shows want; the deadline
+	// only keeps a broken build from hanging the suite.
+	pane := func(want string) string {
+		t.Helper()
+		var screen string
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			screen = tmux(t, socket, "capture-pane", "-p", "-t", "top")
+			if strings.Contains(screen, want) {
+				return screen
+			}
+		}
+		t.Fatalf("the pane never showed %q; it shows:\n%s", want, screen)
+		return ""
+	}
+	screen := pane("s average") // the first interval is in
+	for _, want := range []string{"nfstrace top — ", "[sort: d-time, window 10 s]", "h help  q quit"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("screen lacks %q:\n%s", want, screen)
+		}
+	}
+	tmux(t, socket, "send-keys", "-t", "top", "h")
+	screen = pane("nfstrace top: keys")
+	if strings.Contains(screen, "load ") {
+		t.Errorf("the help shows over the frame instead of in its place:\n%s", screen)
+	}
+	tmux(t, socket, "send-keys", "-t", "top", "x")
+	pane("load ")
+	tmux(t, socket, "send-keys", "-t", "top", "a")
+	pane("[sort: d-time, window 30 s]")
+	tmux(t, socket, "send-keys", "-t", "top", "w")
+	screen = pane("[sort: wait-site, window 30 s]")
+	t.Logf("pane:\n%s", screen)
+	tmux(t, socket, "send-keys", "-t", "top", "q")
+	// top gave the terminal back: the shell's sleep keeps the pane, with the
+	// main screen (no top header) in it.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		screen = tmux(t, socket, "capture-pane", "-p", "-t", "top")
+		if !strings.Contains(screen, "nfstrace top — ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("top did not quit on q:\n%s", screen)
+		}
+	}
+}
+
+// TestTopPartialTree: top --procfs on a tree without its optional files (as
+// copied from another host or a container's /proc) shows the rest, with
+// the missing values shown as unknown ("-").
+func TestTopPartialTree(t *testing.T) {
+	dir := t.TempDir()
+	for _, at := range []string{"t0", "t1"} {
+		dst := filepath.Join(dir, at)
+		if err := os.CopyFS(dst, os.DirFS(filepath.Join(hostsDir, "k6.12-nfsd", at))); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"proc/sys/kernel/version", "proc/sys/kernel/hostname", "proc/sys/kernel/random", "proc/meminfo", "boot"} {
+			if err := os.RemoveAll(filepath.Join(dst, p)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var out, errw bytes.Buffer
+	t0 := filepath.Join(dir, "t0")
+	args := []string{"--once", "--procfs", t0 + "/proc", "--sysfs", t0 + "/sys", "--boot", t0 + "/boot"}
+	if err := topMain(context.Background(), stdio{out: &out, err: &errw}, args, replayOpener(t)); err != nil {
+		t.Fatalf("top on a partial tree: %v\n%s", err, errw.String())
+	}
+	for _, want := range []string{"nfstrace top — -  kernel 6.12.57+deb12-amd64", "load 9.02 7.70 5.05 = 1 running + 7 in D", "nfsd: 32 threads, 5 in D"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
 }

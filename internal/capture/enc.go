@@ -60,6 +60,8 @@ var errShort = errors.New("payload ends early")
 type decoder struct {
 	b   []byte
 	err error
+	// bud, when set, is charged for the rows that rows allocates.
+	bud *budget
 }
 
 func (d *decoder) fail(err error) {
@@ -158,6 +160,19 @@ func (d *decoder) count(min int) int {
 		return 0
 	}
 	return int(v)
+}
+
+// rows reads a count of rows, each taking at least min bytes in the payload
+// and size bytes in memory, and charges them to the budget.
+func (d *decoder) rows(min int, size uintptr) int {
+	n := d.count(min)
+	if d.err == nil {
+		if err := d.bud.take(n, size); err != nil {
+			d.fail(err)
+			return 0
+		}
+	}
+	return n
 }
 
 func (d *decoder) hist(h *model.Hist) {

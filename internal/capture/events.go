@@ -178,13 +178,16 @@ const decodeChunk = 256
 // decodeEvents appends the events of an Events frame payload to dst. It is
 // the reader's hot path: it walks the columns side by side and writes each
 // event once.
-func decodeEvents(p []byte, st *strReader, dst []model.DEvent) (uint64, []model.DEvent, error) {
+func decodeEvents(p []byte, st *strReader, dst []model.DEvent, bud *budget) (uint64, []model.DEvent, error) {
 	d := decoder{b: p}
 	seq := d.uvarint()
 	n := d.uvarint()
 	ncol := d.uvarint()
 	if d.err == nil && ncol < minColumns {
 		d.fail(fmt.Errorf("%d columns, want at least %d", ncol, minColumns))
+	}
+	if d.err == nil && n > maxBatch {
+		d.fail(fmt.Errorf("%d events, more than the %d of a batch", n, maxBatch))
 	}
 	// each event takes at least one byte in each column
 	if d.err == nil && n > uint64(len(d.b)/minColumns) {
@@ -194,6 +197,12 @@ func decodeEvents(p []byte, st *strReader, dst []model.DEvent) (uint64, []model.
 	var cols [numColumns]column
 	for i := range have {
 		cols[i].b = d.bytes(d.count(1))
+	}
+	// a reader that reuses its slice pays only for growing it
+	if d.err == nil && uint64(cap(dst)-len(dst)) < n {
+		if err := bud.take(int(n), sizeEvent); err != nil {
+			d.fail(err)
+		}
 	}
 	if d.err != nil {
 		return 0, dst, fmt.Errorf("events frame: %w", d.err)
@@ -271,10 +280,10 @@ func appendSched(b []byte, seq uint64, cs []model.SchedChange, st *strWriter) []
 	return b
 }
 
-func decodeSched(p []byte, st *strReader) (uint64, []model.SchedChange, error) {
-	d := decoder{b: p}
+func decodeSched(p []byte, st *strReader, bud *budget) (uint64, []model.SchedChange, error) {
+	d := decoder{b: p, bud: bud}
 	seq := d.uvarint()
-	n := d.count(4)
+	n := d.rows(4, sizeChange)
 	cs := make([]model.SchedChange, n)
 	for i := range cs {
 		cs[i].Time = fromUnixNano(d.varint())

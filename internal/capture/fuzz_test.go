@@ -58,6 +58,17 @@ func FuzzReader(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(Magic))
+	crafted, err := filepath.Glob(filepath.Join(hostileDir, "*.nft"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, path := range crafted {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, opts := range []ReadOptions{{}, {Salvage: true}, {SkipEvents: true}} {
 			r, err := NewReader(bytes.NewReader(data), int64(len(data)), opts)

@@ -1,11 +1,13 @@
 package capture
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"time"
@@ -83,6 +85,10 @@ type Reader struct {
 	wantedPos  int
 	notes      []string
 	unknown    map[FrameType]int
+	wantedType []FrameType // the index's type of each wanted frame
+	bud        budget      // what decoding may still allocate
+	resyncLeft int64       // bytes resync may still checksum
+	nonFinite  int         // NaN and infinite values read as 0
 	done       bool
 	err        error
 	truncNoted bool
@@ -91,6 +97,8 @@ type Reader struct {
 var (
 	errTruncated = errors.New("frame runs past the end of the file")
 	errBadHeader = errors.New("bad frame header")
+	// errGaveUp is a resync that ran out of its work budget.
+	errGaveUp = errors.New("too many false frame headers")
 )
 
 // Open opens a capture file and reads its header, metadata and footer.
@@ -119,7 +127,10 @@ func NewReader(r io.ReaderAt, size int64, opts ReadOptions) (*Reader, error) {
 }
 
 func newReader(ra io.ReaderAt, size int64, name string, opts ReadOptions) (*Reader, error) {
-	r := &Reader{r: ra, size: size, name: name, opts: opts, st: newStrReader(opts.Salvage)}
+	r := &Reader{r: ra, size: size, name: name, opts: opts}
+	r.bud = budget{limit: readBudget(size)}
+	r.st = newStrReader(opts.Salvage, &r.bud)
+	r.resyncLeft = resyncPerByte * min(size, math.MaxInt64/(2*resyncPerByte))
 	var hdr [fileHeaderLen]byte
 	n, err := ra.ReadAt(hdr[:min(int64(len(hdr)), size)], 0)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -162,9 +173,11 @@ func newReader(ra io.ReaderAt, size int64, name string, opts ReadOptions) (*Read
 		for _, e := range r.index.Entries {
 			if e.Type != FrameEvents && e.Offset >= r.off {
 				r.wanted = append(r.wanted, e.Offset)
+				r.wantedType = append(r.wantedType, e.Type)
 			}
 		}
 		r.wanted = append(r.wanted, r.indexOff)
+		r.wantedType = append(r.wantedType, FrameIndex)
 	}
 	return r, nil
 }
@@ -193,6 +206,9 @@ func (r *Reader) Notes() []string {
 	sort.Ints(types)
 	for _, t := range types {
 		notes = append(notes, fmt.Sprintf("skipped %d frames of unknown type %d (written by a newer nfstrace?)", r.unknown[FrameType(t)], t))
+	}
+	if r.nonFinite > 0 {
+		notes = append(notes, fmt.Sprintf("%d values that were not finite numbers (NaN or infinite) read as 0", r.nonFinite))
 	}
 	if r.st.lost > 0 {
 		notes = append(notes, fmt.Sprintf("%d strings were lost with damaged frames and read as placeholders", r.st.lost))
@@ -266,29 +282,72 @@ func (r *Reader) frameAt(off int64, load bool) (frameHeader, []byte, int64, erro
 			// made on first use: it costs more than reading a small file
 			dec, err := zstd.NewReader(nil,
 				zstd.WithDecoderConcurrency(1),
-				zstd.WithDecoderMaxMemory(maxDecoded))
+				zstd.WithDecoderMaxMemory(maxDecoded),
+				zstd.WithDecodeAllCapLimit(true))
 			if err != nil {
 				return h, nil, 0, fmt.Errorf("zstd decoder: %w", err)
 			}
 			r.dec = dec
 		}
-		d, err := r.dec.DecodeAll(p, r.dbuf[:0])
+		d, err := r.decompress(p)
 		if err != nil {
-			return h, nil, 0, &CorruptError{Offset: off, Reason: "decompress: " + err.Error()}
+			var ce *CorruptError
+			if errors.As(err, &ce) {
+				ce.Offset = off
+				return h, nil, 0, ce
+			}
+			return h, nil, 0, fmt.Errorf("frame at offset %d: %w", off, err)
 		}
-		r.dbuf = d
 		p = d
 	}
 	return h, p, next, nil
 }
 
-// valid reports whether a complete frame with a good checksum starts at off.
-func (r *Reader) valid(off int64) bool {
-	h, hb, err := r.headerAt(off)
-	if err != nil || h.len > 1<<24 && h.typ != FrameEvents {
-		return err == nil && r.checkCRC(off, h, hb)
+// decompress decodes a zstd payload of at most decodeLimit(len(p)) bytes
+// into r.dbuf. The zstd frame's declared content size sizes the buffer; a
+// frame without one gets the limit, and the decoder stops at the buffer's
+// capacity either way.
+func (r *Reader) decompress(p []byte) ([]byte, error) {
+	limit := decodeLimit(len(p))
+	var zh zstd.Header
+	if err := zh.Decode(p); err != nil {
+		return nil, &CorruptError{Reason: "decompress: " + err.Error()}
 	}
-	return r.checkCRC(off, h, hb)
+	want := limit
+	if zh.HasFCS {
+		if zh.FrameContentSize > uint64(limit) {
+			return nil, fmt.Errorf("%w: %d compressed bytes claim to decompress to %d, more than %d times as many",
+				ErrLimit, len(p), zh.FrameContentSize, maxExpansion)
+		}
+		want = int(zh.FrameContentSize)
+	}
+	if cap(r.dbuf) < want {
+		r.dbuf = make([]byte, 0, want)
+	}
+	d, err := r.dec.DecodeAll(p, r.dbuf[:0:want])
+	switch {
+	case errors.Is(err, zstd.ErrDecoderSizeExceeded):
+		return nil, fmt.Errorf("%w: %d compressed bytes decompress to more than %d", ErrLimit, len(p), want)
+	case err != nil:
+		return nil, &CorruptError{Reason: "decompress: " + err.Error()}
+	}
+	return d, nil
+}
+
+// valid reports whether a complete frame with a good checksum starts at off.
+// It charges the bytes it checksums to the resync budget and reports
+// errGaveUp once that is spent.
+func (r *Reader) valid(off int64) (bool, error) {
+	h, hb, err := r.headerAt(off)
+	if err != nil {
+		return false, nil
+	}
+	if int64(h.len) > r.resyncLeft {
+		r.resyncLeft = 0
+		return false, errGaveUp
+	}
+	r.resyncLeft -= int64(h.len)
+	return r.checkCRC(off, h, hb), nil
 }
 
 func (r *Reader) checkCRC(off int64, h frameHeader, hb []byte) bool {
@@ -302,14 +361,20 @@ func (r *Reader) checkCRC(off int64, h frameHeader, hb []byte) bool {
 	return frameCRC(hb, p) == h.crc
 }
 
-// resync finds the next offset after from where a valid frame starts, or -1.
-func (r *Reader) resync(from int64) int64 {
+// resync finds the next offset after from where a valid frame starts, or
+// -1. Its work is bounded: it reads each byte once and checksums candidate
+// frames only within r.resyncLeft (errGaveUp after that), so a file full of
+// false frame headers costs time linear in its size. It stops with ctx.
+func (r *Reader) resync(ctx context.Context, from int64) (int64, error) {
 	const chunk = 1 << 16
 	buf := make([]byte, chunk+1)
 	for base := from; base+frameHeaderLen <= r.size; base += chunk {
+		if err := ctx.Err(); err != nil {
+			return -1, err
+		}
 		n, err := r.r.ReadAt(buf[:min(int64(len(buf)), r.size-base)], base)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return -1
+			return -1, fmt.Errorf("read %s: %w", r.name, err)
 		}
 		b := buf[:n]
 		for i := 0; i+1 < len(b); i++ {
@@ -319,25 +384,40 @@ func (r *Reader) resync(from int64) int64 {
 			if i >= chunk {
 				break
 			}
-			if off := base + int64(i); r.valid(off) {
-				return off
+			off := base + int64(i)
+			ok, err := r.valid(off)
+			if err != nil {
+				return -1, err
+			}
+			if ok {
+				return off, nil
 			}
 		}
 	}
-	return -1
+	return -1, nil
 }
 
 // Next returns the next snapshot, with its events, scheduler changes and
 // tracer statistics, or io.EOF after the last one. A file cut short ends
 // with io.EOF and a note. A damaged frame in the middle is an error naming
-// its offset, unless salvaging.
+// its offset, unless salvaging. A file over the reading limits is an error
+// (ErrLimit) naming the offset, salvaging or not.
 func (r *Reader) Next() (*model.Snapshot, error) {
+	return r.NextContext(context.Background())
+}
+
+// NextContext is Next, stopping with ctx's error when ctx is done, also in
+// the middle of a search for the next valid frame after damage.
+func (r *Reader) NextContext(ctx context.Context) (*model.Snapshot, error) {
 	for {
 		if r.err != nil {
 			return nil, r.err
 		}
 		if r.done {
 			return nil, io.EOF
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 		off := r.off
 		if r.wanted != nil {
@@ -354,8 +434,22 @@ func (r *Reader) Next() (*model.Snapshot, error) {
 			}
 		}
 		h, p, next, err := r.frameAt(off, load)
+		if err == nil && r.wanted != nil && h.typ != r.wantedType[r.wantedPos] {
+			// the footer lied about this frame: read on without it
+			r.note("ignored the footer index from offset %d on: it lists a %v frame where the file has a %v frame",
+				off, r.wantedType[r.wantedPos], h.typ)
+			r.wanted, r.wantedType = nil, nil
+			continue
+		}
+		if err != nil && r.wanted != nil && !errors.Is(err, ErrLimit) {
+			// no valid frame where the footer says: read on without it,
+			// meeting any damage in its place
+			r.note("ignored the footer index from offset %d on: no valid frame where it lists one (%v)", off, err)
+			r.wanted, r.wantedType = nil, nil
+			continue
+		}
 		if err != nil {
-			if err := r.bad(off, err); err != nil {
+			if err := r.bad(ctx, off, err); err != nil {
 				r.err = err
 			}
 			continue
@@ -366,6 +460,10 @@ func (r *Reader) Next() (*model.Snapshot, error) {
 			r.wantedPos++
 		}
 		s, err := r.apply(off, h, p, load)
+		if errors.Is(err, ErrLimit) {
+			r.err = fmt.Errorf("%s: frame at offset %d: %w", r.name, off, err)
+			continue
+		}
 		if err != nil {
 			if !r.opts.Salvage {
 				r.err = fmt.Errorf("%s: %w", r.name, &CorruptError{Offset: off, Reason: err.Error()})
@@ -382,9 +480,11 @@ func (r *Reader) Next() (*model.Snapshot, error) {
 
 // bad handles a frame that could not be read at off: the end of the file,
 // a cut, or damage.
-func (r *Reader) bad(off int64, err error) error {
+func (r *Reader) bad(ctx context.Context, off int64, err error) error {
 	var ce *CorruptError
 	switch {
+	case errors.Is(err, ErrLimit):
+		return fmt.Errorf("%s: %w", r.name, err)
 	case errors.Is(err, io.EOF):
 		r.done = true
 		if r.index == nil {
@@ -395,12 +495,18 @@ func (r *Reader) bad(off int64, err error) error {
 	case errors.Is(err, errTruncated), errors.As(err, &ce):
 		// Damage followed by a valid frame is damage in the middle; damage
 		// with nothing valid after it is where the file was cut.
-		nextOK := r.resync(off + 1)
+		nextOK, err := r.resync(ctx, off+1)
+		if err != nil && !errors.Is(err, errGaveUp) {
+			return err
+		}
 		if nextOK < 0 {
 			r.done = true
-			detail := fmt.Sprintf("the last %d bytes are incomplete", r.size-off)
+			detail := fmt.Sprintf("the last %d bytes are incomplete", max(r.size-off, 0))
 			if ce != nil {
-				detail = fmt.Sprintf("the last %d bytes are damaged: %s", r.size-off, ce.Reason)
+				detail = fmt.Sprintf("the last %d bytes are damaged: %s", max(r.size-off, 0), ce.Reason)
+			}
+			if err != nil {
+				detail += "; not searched further: " + err.Error()
 			}
 			r.noteTrunc(off, detail)
 			r.dropPending("after the last snapshot")
@@ -416,7 +522,7 @@ func (r *Reader) bad(off int64, err error) error {
 		r.off = nextOK
 		if r.wanted != nil {
 			// the index no longer describes what follows: read on sequentially
-			r.wanted = nil
+			r.wanted, r.wantedType = nil, nil
 		}
 		return nil
 	default:
@@ -451,7 +557,7 @@ func (r *Reader) group(seq uint64) {
 		if r.opts.ReuseEvents {
 			r.pend.Events = r.spare[:0]
 		}
-		if n := min(r.evCount[seq], 4*maxBatch); n > cap(r.pend.Events) && !r.opts.SkipEvents {
+		if n := min(r.evCount[seq], 4*maxBatch); n > cap(r.pend.Events) && !r.opts.SkipEvents && r.bud.take(n, sizeEvent) == nil {
 			r.pend.Events = make([]model.DEvent, 0, n)
 		}
 	}
@@ -468,13 +574,13 @@ func (r *Reader) apply(off int64, h frameHeader, p []byte, loaded bool) (*model.
 		}
 		d := decoder{b: p}
 		r.group(d.uvarint())
-		_, evs, err := decodeEvents(p, r.st, r.pend.Events)
+		_, evs, err := decodeEvents(p, r.st, r.pend.Events, &r.bud)
 		r.pend.Events = evs
 		if err != nil {
 			return nil, err
 		}
 	case FrameSched:
-		seq, cs, err := decodeSched(p, r.st)
+		seq, cs, err := decodeSched(p, r.st, &r.bud)
 		if err != nil {
 			return nil, err
 		}
@@ -489,10 +595,11 @@ func (r *Reader) apply(off int64, h frameHeader, p []byte, loaded bool) (*model.
 		r.pend.Stats = s
 	case FrameSnapshot:
 		s := new(model.Snapshot)
-		seq, err := decodeSnapshot(p, r.st, s)
+		seq, err := decodeSnapshot(p, r.st, s, &r.bud)
 		if err != nil {
 			return nil, err
 		}
+		r.nonFinite += finite(s)
 		if r.hasPend && r.pendSeq == seq {
 			s.Host.Changes = r.pend.Host.Changes
 			s.Stats = r.pend.Stats
@@ -543,8 +650,11 @@ func (r *Reader) readFooter() {
 		return
 	}
 	idx, err := decodeIndex(p)
+	if err == nil {
+		err = checkIndex(idx, idxOff)
+	}
 	if err != nil {
-		r.note("ignored a damaged index: %v", err)
+		r.note("ignored the footer index (%v): read the whole file instead", err)
 		return
 	}
 	r.index, r.indexOff = idx, idxOff
@@ -558,6 +668,26 @@ func (r *Reader) readFooter() {
 	}
 }
 
+// checkIndex checks what a reader relies on in an index that ends at
+// idxOff: frames in file order, each at least a frame header apart, inside
+// the file, and event counts no batch exceeds. So a reader that follows it
+// reads each frame at most once and sizes nothing past a batch.
+func checkIndex(idx *Index, idxOff int64) error {
+	prev := int64(fileHeaderLen - frameHeaderLen)
+	for i, e := range idx.Entries {
+		switch {
+		case e.Offset < prev+frameHeaderLen:
+			return fmt.Errorf("entry %d at offset %d does not follow the previous frame at %d", i, e.Offset, prev)
+		case e.Offset > idxOff-frameHeaderLen:
+			return fmt.Errorf("entry %d at offset %d is past the index at %d", i, e.Offset, idxOff)
+		case e.Type == FrameEvents && e.Count > maxBatch:
+			return fmt.Errorf("entry %d lists %d events, more than the %d of a batch", i, e.Count, maxBatch)
+		}
+		prev = e.Offset
+	}
+	return nil
+}
+
 func decodeIndex(p []byte) (*Index, error) {
 	d := decoder{b: p}
 	n := d.count(4)
@@ -569,7 +699,11 @@ func decodeIndex(p []byte) (*Index, error) {
 			break
 		}
 		e.Type = FrameType(d.byte())
-		off += int64(d.uvarint())
+		delta := d.uvarint()
+		if delta > uint64(math.MaxInt64-off) {
+			return nil, fmt.Errorf("entry %d: offset delta %d out of range", i, delta)
+		}
+		off += int64(delta)
 		e.Offset = off
 		e.Seq = d.uvarint()
 		v := d.varint()

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -188,7 +189,10 @@ func hasDClient(rows []model.DState) bool {
 
 // decodeSnapshot fills s (whose Changes, Stats and Events the caller sets)
 // from a Snapshot frame payload and returns its sequence number.
-func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) {
+func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (uint64, error) {
+	if err := bud.take(1, sizeSnap); err != nil {
+		return 0, err
+	}
 	d := decoder{b: p}
 	seq := d.uvarint()
 	for d.err == nil && len(d.b) > 0 {
@@ -197,7 +201,7 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) 
 		if d.err != nil {
 			break
 		}
-		sd := decoder{b: body}
+		sd := decoder{b: body, bud: bud}
 		switch tag {
 		case secTimes:
 			start := sd.varint()
@@ -209,7 +213,7 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) 
 			l.Avg1, l.Avg5, l.Avg15 = sd.float(), sd.float(), sd.float()
 			l.Running = sd.int()
 			l.InD = sd.int()
-			if n := sd.count(4); n > 0 {
+			if n := sd.rows(4, sizeGroup); n > 0 {
 				l.DGroups = make([]model.TaskGroup, n)
 				for i := range l.DGroups {
 					g := &l.DGroups[i]
@@ -230,7 +234,7 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) 
 			n.RCNoCache = sd.uvarint()
 			n.ReadBytes = sd.uvarint()
 			n.WriteBytes = sd.uvarint()
-			if c := sd.count(5); c > 0 {
+			if c := sd.rows(5, sizePool); c > 0 {
 				n.Pools = make([]model.Pool, c)
 				for i := range n.Pools {
 					pl := &n.Pools[i]
@@ -241,7 +245,7 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) 
 					pl.ThreadsTimedout = sd.uvarint()
 				}
 			}
-			if c := sd.count(11); c > 0 {
+			if c := sd.rows(11, sizeOpCount); c > 0 {
 				n.Ops = make([]model.OpCount, c)
 				for i := range n.Ops {
 					o := &n.Ops[i]
@@ -252,7 +256,7 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) 
 				}
 			}
 		case secDevices:
-			if c := sd.count(51); c > 0 {
+			if c := sd.rows(51, sizeDevice); c > 0 {
 				s.Host.Devices = make([]model.Device, c)
 				for i := range s.Host.Devices {
 					dv := &s.Host.Devices[i]
@@ -275,7 +279,7 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) 
 			pr.FullUs = sd.uvarint()
 			s.Host.Pressure = pr
 		case secDState:
-			if c := sd.count(10); c > 0 {
+			if c := sd.rows(10, sizeDState); c > 0 {
 				s.DState = make([]model.DState, c)
 				for i := range s.DState {
 					r := &s.DState[i]
@@ -299,7 +303,7 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) 
 				s.DState[i].Client = st.str(&sd)
 			}
 		case secBlock:
-			if c := sd.count(12); c > 0 {
+			if c := sd.rows(12, sizeBlock); c > 0 {
 				s.Block = make([]model.Block, c)
 				for i := range s.Block {
 					r := &s.Block[i]
@@ -314,7 +318,7 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) 
 		case secRun:
 			s.Run = decodeRun(&sd, st)
 		case secRPC:
-			if c := sd.count(8); c > 0 {
+			if c := sd.rows(8, sizeRPC); c > 0 {
 				s.RPC = make([]model.RPC, c)
 				for i := range s.RPC {
 					r := &s.RPC[i]
@@ -334,6 +338,37 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) 
 		return 0, fmt.Errorf("snapshot: %w", d.err)
 	}
 	return seq, nil
+}
+
+// finite replaces the values of s that are not finite numbers (NaN, an
+// infinity: no rate or average is) with 0, so that they cannot poison sums
+// or JSON output, and returns how many it replaced.
+func finite(s *model.Snapshot) int {
+	n := 0
+	fix := func(v *float64) {
+		if math.IsNaN(*v) || math.IsInf(*v, 0) {
+			*v = 0
+			n++
+		}
+	}
+	l := &s.Host.Load
+	fix(&l.Avg1)
+	fix(&l.Avg5)
+	fix(&l.Avg15)
+	for i := range s.Host.NFSD.Ops {
+		fix(&s.Host.NFSD.Ops[i].Rate)
+	}
+	for i := range s.Host.Devices {
+		d := &s.Host.Devices[i]
+		for _, v := range []*float64{&d.ReadIOPS, &d.WriteIOPS, &d.ReadBps, &d.WriteBps, &d.AwaitMs, &d.Util} {
+			fix(v)
+		}
+	}
+	if p := s.Host.Pressure; p != nil {
+		fix(&p.SomeAvg10)
+		fix(&p.FullAvg10)
+	}
+	return n
 }
 
 // unixNano maps the zero time to 0, so that it reads back as the zero time.

@@ -85,10 +85,12 @@ type strReader struct {
 	salvage bool
 	// lost counts ids resolved to placeholders.
 	lost int
+	// bud is charged for the strings added.
+	bud *budget
 }
 
-func newStrReader(salvage bool) *strReader {
-	return &strReader{list: []string{""}, salvage: salvage}
+func newStrReader(salvage bool, bud *budget) *strReader {
+	return &strReader{list: []string{""}, salvage: salvage, bud: bud}
 }
 
 // add decodes a Strings frame. With salvage, a gap left by a skipped frame
@@ -113,13 +115,24 @@ func (s *strReader) add(p []byte) error {
 		if first-uint64(len(s.list)) > 1<<20 {
 			return fmt.Errorf("strings frame: first id %d too far ahead", first)
 		}
+		if err := s.bud.take(int(first-uint64(len(s.list))), sizeString+16); err != nil {
+			return fmt.Errorf("strings frame: %w", err)
+		}
 		for uint64(len(s.list)) < first {
 			s.list = append(s.list, fmt.Sprintf("?string%d", len(s.list)))
 			s.lost++
 		}
 	}
+	if err := s.bud.take(n, sizeString); err != nil {
+		return fmt.Errorf("strings frame: %w", err)
+	}
 	for range n {
 		v := d.bytes(d.count(1))
+		if d.err == nil {
+			if err := s.bud.take(len(v), 1); err != nil {
+				d.fail(err)
+			}
+		}
 		if d.err != nil {
 			return fmt.Errorf("strings frame: %w", d.err)
 		}

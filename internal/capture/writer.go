@@ -164,7 +164,9 @@ func (w *Writer) appendFrame(t FrameType, payload []byte, extra uint64) {
 	stored := payload
 	if len(payload) >= 64 && t != FrameIndex && t != FrameEnd {
 		w.zbuf = w.enc.EncodeAll(payload, w.zbuf[:0])
-		if len(w.zbuf) < len(payload) {
+		// a payload that compresses better than readers accept (decodeLimit)
+		// is stored as it is
+		if len(w.zbuf) < len(payload) && len(payload) <= decodeLimit(len(w.zbuf)) {
 			stored, flags = w.zbuf, flagZstd
 		}
 	}

@@ -118,7 +118,7 @@ func Load(ctx context.Context, path string, salvage bool) (*Capture, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		s, err := r.Next()
+		s, err := r.NextContext(ctx)
 		if errors.Is(err, io.EOF) {
 			break
 		}

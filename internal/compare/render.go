@@ -146,7 +146,7 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 
 	if !opt.Details {
 		b.WriteString("\n(--details: the breakdown by layer, wait site, device, scheduler, operation and client)\n")
-		if _, err := io.WriteString(w, b.String()); err != nil {
+		if _, err := io.WriteString(w, model.TermSafeLines(b.String())); err != nil {
 			return fmt.Errorf("write comparison: %w", err)
 		}
 		return nil
@@ -165,7 +165,8 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 		}
 	}
 	b.WriteString(legend)
-	if _, err := io.WriteString(w, b.String()); err != nil {
+	// strings from the captures reach a terminal: no control character passes
+	if _, err := io.WriteString(w, model.TermSafeLines(b.String())); err != nil {
 		return fmt.Errorf("write comparison: %w", err)
 	}
 	return nil
@@ -415,6 +416,9 @@ func writeTable(b *strings.Builder, header []string, rows [][]string, right map[
 	for i, r := range rows {
 		for len(r) < len(header) {
 			r = append(r, "")
+		}
+		for c := range r {
+			r[c] = model.TermSafe(r[c]) // before the widths are measured
 		}
 		rows[i] = r
 	}

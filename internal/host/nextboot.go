@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -39,7 +38,7 @@ func NextBoot(bootDir string, installed []string) (release, from string, err err
 	var dir string
 	for _, d := range []string{"grub", "grub2"} {
 		dir = filepath.Join(bootDir, d)
-		cfg, err = os.ReadFile(filepath.Join(dir, "grub.cfg"))
+		cfg, err = readCapped(filepath.Join(dir, "grub.cfg"), MaxFileSize*4)
 		if err == nil {
 			break
 		}
@@ -50,7 +49,7 @@ func NextBoot(bootDir string, installed []string) (release, from string, err err
 	if cfg == nil {
 		return newest, FromNewest, nil
 	}
-	env, err := os.ReadFile(filepath.Join(dir, "grubenv"))
+	env, err := readCapped(filepath.Join(dir, "grubenv"), MaxFileSize)
 	if err != nil && !absent(err) && !errors.Is(err, fs.ErrPermission) {
 		return "", "", fmt.Errorf("read boot loader environment: %w", err)
 	}

@@ -268,6 +268,34 @@ var op4Names = [...]string{
 	"GETXATTR", "SETXATTR", "LISTXATTRS", "REMOVEXATTR",
 }
 
+// KnownRPCOp reports whether op names a procedure or operation of NFS
+// version ("v2", "v3", "v4", "v4.0", "v4.1" or "v4.2") in the tables above;
+// for NFSv4, "ILLEGAL" (OP_ILLEGAL) is known too. The daemon labels metrics
+// with known names only: anyone who reaches port 2049 can make nfsd answer
+// an unknown procedure or version.
+func KnownRPCOp(version, op string) bool {
+	var tables [][]string
+	switch version {
+	case "v2":
+		tables = [][]string{proc2Names[:]}
+	case "v3":
+		tables = [][]string{proc3Names[:]}
+	case "v4", "v4.0", "v4.1", "v4.2":
+		if op == "ILLEGAL" {
+			return true
+		}
+		tables = [][]string{proc4Names[:], op4Names[3:]}
+	}
+	for _, names := range tables {
+		for _, n := range names {
+			if n == op {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // OpName names procedure or operation i of a procedure line: key is "proc2",
 // "proc3", "proc4" or "proc4ops". Numbers beyond the known ones are named
 // by number ("OP76", "PROC22"), so a newer kernel's counts are kept.

@@ -13,6 +13,7 @@ package host
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -107,18 +108,38 @@ func (r *Reader) sys(elem ...string) string {
 // grows until a read returns 0. It uses the system calls directly: an
 // *os.File per file would cost two allocations and a finalizer for each of
 // the thousands of small files a task scan reads.
-func (r *Reader) read(path string) ([]byte, error) { return r.readFile(path, false) }
+func (r *Reader) read(path string) ([]byte, error) { return r.readFile(path, false, MaxFileSize) }
 
 // readSmall reads a small procfs file that the kernel produces in one go
 // (see readFile).
-func (r *Reader) readSmall(path string) ([]byte, error) { return r.readFile(path, true) }
+func (r *Reader) readSmall(path string) ([]byte, error) { return r.readFile(path, true, MaxFileSize) }
 
-// readFile reads path into the Reader's buffer; with once, a read that does
-// not fill the buffer is taken as the whole file.
-func (r *Reader) readFile(path string, once bool) ([]byte, error) {
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+// readLarge reads a file that grows with the host (diskstats: a line per
+// block device and partition).
+func (r *Reader) readLarge(path string) ([]byte, error) {
+	return r.readFile(path, false, MaxLargeFileSize)
+}
+
+// Size limits of the files read below a root: the roots may come from the
+// command line (a tree copied from another host), and a file there can be
+// anything. The largest real ones are far below: /proc/diskstats of a host
+// with 10 000 block devices is about 1.5 MB.
+const (
+	MaxFileSize      = 1 << 20
+	MaxLargeFileSize = 16 << 20
+)
+
+// errTooLarge is wrapped by the error for a file over its size limit.
+var errTooLarge = errors.New("file too large")
+
+// readFile reads path into the Reader's buffer, at most limit bytes; with
+// once, a read that does not fill the buffer is taken as the whole file.
+// O_NONBLOCK keeps a FIFO planted in a tree from blocking the read.
+func (r *Reader) readFile(path string, once bool, limit int) ([]byte, error) {
+	const flags = syscall.O_RDONLY | syscall.O_CLOEXEC | syscall.O_NONBLOCK
+	fd, err := syscall.Open(path, flags, 0)
 	for err == syscall.EINTR {
-		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		fd, err = syscall.Open(path, flags, 0)
 	}
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
@@ -143,6 +164,10 @@ func (r *Reader) readFile(path string, once bool) ([]byte, error) {
 		n = m
 	}
 	for {
+		if n > limit {
+			r.buf = b[:0]
+			return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w: over %d bytes", errTooLarge, limit)}
+		}
 		if n == len(b) {
 			b = append(b, make([]byte, len(b)+4096)...)
 			b = b[:cap(b)]
@@ -199,6 +224,32 @@ func (r *Reader) intern(b []byte) string {
 	s := string(b)
 	r.names[s] = s
 	return s
+}
+
+// optionalMissing reports whether err, from reading a file the views can do
+// without, means that it is not there to read (missing, or hidden from this
+// user or container), rather than that it is there but broken.
+func optionalMissing(err error) bool {
+	return absent(err) || errors.Is(err, fs.ErrPermission)
+}
+
+// readCapped reads a file with os.Open, at most limit bytes: for files
+// outside procfs and sysfs (the boot loader's), which the Reader's buffer
+// does not hold.
+func readCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w: over %d bytes", errTooLarge, limit)}
+	}
+	return b, nil
 }
 
 // absent reports whether err means that a file or feature does not exist on

@@ -148,8 +148,11 @@ func nfsdAbsent(err error) bool {
 // readDisks reads /proc/diskstats, keeps whole disks and adds their active
 // IO scheduler.
 func (r *Reader) readDisks(dst []Disk) ([]Disk, error) {
-	b, err := r.read(r.proc("diskstats"))
+	b, err := r.readLarge(r.proc("diskstats"))
 	if err != nil {
+		if optionalMissing(err) {
+			return dst[:0], nil // no disks known
+		}
 		return dst[:0], err
 	}
 	all, err := parseDiskstats(b, dst, r.intern)
@@ -158,6 +161,9 @@ func (r *Reader) readDisks(dst []Disk) ([]Disk, error) {
 	}
 	block, err := r.listDir(r.sys("block"))
 	if err != nil {
+		if optionalMissing(err) {
+			return dst[:0], nil // whole disks cannot be told from partitions
+		}
 		return dst[:0], fmt.Errorf("list block devices: %w", err)
 	}
 	kept := all[:0]

@@ -87,9 +87,10 @@ func SysctlNames() []string {
 	}
 }
 
-// Static reads the static configuration. Files every Linux kernel has are
-// required; optional ones (boot directory, sysctls, nfsd, device queue
-// attributes) are left empty when missing.
+// Static reads the static configuration. Only /proc/stat is required; every
+// other file may be missing or unreadable, as in a tree copied from another
+// host or a container's restricted /proc: its field is then left empty
+// (unknown). A file that is there but cannot be parsed is still an error.
 func (r *Reader) Static() (*Static, error) {
 	st := &Static{}
 	var err error
@@ -103,7 +104,7 @@ func (r *Reader) Static() (*Static, error) {
 		{&st.Cmdline, r.proc("cmdline")},
 		{&st.BootID, r.proc("sys", "kernel", "random", "boot_id")},
 	} {
-		if *f.dst, err = r.readString(f.path); err != nil {
+		if *f.dst, err = r.readString(f.path); err != nil && !optionalMissing(err) {
 			return nil, err
 		}
 	}
@@ -119,11 +120,13 @@ func (r *Reader) Static() (*Static, error) {
 	st.CPUs = ps.cpus
 
 	mi, err := r.pfs.Meminfo()
-	if err != nil {
+	switch {
+	case err == nil:
+		if mi.MemTotalBytes != nil {
+			st.MemTotal = *mi.MemTotalBytes
+		}
+	case !optionalMissing(err):
 		return nil, fmt.Errorf("read %s: %w", r.proc("meminfo"), err)
-	}
-	if mi.MemTotalBytes != nil {
-		st.MemTotal = *mi.MemTotalBytes
 	}
 
 	if st.InstalledKernels, err = InstalledKernels(r.roots.Boot); err != nil {
@@ -178,6 +181,9 @@ func (r *Reader) Static() (*Static, error) {
 func (r *Reader) deviceConfigs() ([]DeviceConfig, error) {
 	names, err := r.listDir(r.sys("block"))
 	if err != nil {
+		if optionalMissing(err) {
+			return nil, nil // devices unknown
+		}
 		return nil, fmt.Errorf("list block devices: %w", err)
 	}
 	sort.Strings(names)

@@ -116,3 +116,15 @@ func secondsDur(s float64) time.Duration { return time.Duration(s * float64(time
 
 // msDur converts float milliseconds to a Duration.
 func msDur(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
+
+// fmtWindow says what the rates and percentiles of a frame are: averages
+// over its window, "10 s average", "5 min average".
+func fmtWindow(sec float64) string {
+	switch {
+	case sec < 1:
+		return fmt.Sprintf("%.1f s average", sec)
+	case sec < 120:
+		return fmt.Sprintf("%.0f s average", sec)
+	}
+	return fmt.Sprintf("%.0f min average", sec/60)
+}

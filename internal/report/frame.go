@@ -375,12 +375,16 @@ func buildLoad(l *model.Load) LoadSummary {
 	return ls
 }
 
+// siteKey identifies a wait-site row: stacks that differ only in what a
+// reader never sees (offsets, modules, generic scheduler and thread-entry
+// frames) make one row, not identical-looking ones.
 type siteKey struct {
-	site              model.WaitSite
+	frames            string // ShortFrames joined by ";"
 	device, scheduler string
 }
 
 type siteAcc struct {
+	site    model.WaitSite // the first full stack seen
 	hist    model.Hist
 	comms   map[string]bool
 	ops     map[string]bool
@@ -395,10 +399,10 @@ func buildWaitSites(window []*model.Snapshot, sec float64) []WaitSiteRow {
 		threads := map[siteKey]int{}
 		for i := range s.DState {
 			d := &s.DState[i]
-			k := siteKey{d.WaitSite, d.Device, d.Scheduler}
+			k := siteKey{strings.Join(ShortFrames(d.WaitSite), ";"), d.Device, d.Scheduler}
 			a := acc[k]
 			if a == nil {
-				a = &siteAcc{comms: map[string]bool{}, ops: map[string]bool{}, clients: map[string]int64{}}
+				a = &siteAcc{site: d.WaitSite, comms: map[string]bool{}, ops: map[string]bool{}, clients: map[string]int64{}}
 				acc[k] = a
 				order = append(order, k)
 			}
@@ -421,9 +425,9 @@ func buildWaitSites(window []*model.Snapshot, sec float64) []WaitSiteRow {
 	rows := make([]WaitSiteRow, 0, len(order))
 	for _, k := range order {
 		a := acc[k]
-		fr := ShortFrames(k.site)
+		fr := ShortFrames(a.site)
 		r := WaitSiteRow{
-			Site:        k.site,
+			Site:        a.site,
 			Short:       shortStack(fr, 0, 0),
 			Device:      k.device,
 			Scheduler:   k.scheduler,
@@ -714,6 +718,9 @@ func buildNFSD(cfg model.Config, window []*model.Snapshot, sec float64, ops []Op
 
 func buildDGroups(groups []model.TaskGroup) []DGroupRow {
 	rows := make([]DGroupRow, 0, len(groups))
+	// Groups that would show the same line (same command, same short
+	// stack) are one row.
+	index := make(map[[2]string]int, len(groups))
 	for _, g := range groups {
 		r := DGroupRow{Comm: g.Comm, WaitChan: g.WaitChan, Stack: g.Stack, Count: g.Count}
 		if g.Stack != "" {
@@ -722,6 +729,12 @@ func buildDGroups(groups []model.TaskGroup) []DGroupRow {
 			r.frames = []string{g.WaitChan}
 		}
 		r.Short = shortStack(r.frames, 0, 0)
+		k := [2]string{r.Comm, strings.Join(r.frames, ";")}
+		if i, ok := index[k]; ok {
+			rows[i].Count += r.Count
+			continue
+		}
+		index[k] = len(rows)
 		rows = append(rows, r)
 	}
 	sort.SliceStable(rows, func(i, j int) bool {

@@ -4,7 +4,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/nfstrace/nfstrace/internal/model"
 )
+
+// sortMark follows the header of the column the rows are sorted by.
+const sortMark = "▼"
 
 // Layout is the space a frame is rendered into.
 type Layout struct {
@@ -55,7 +60,9 @@ func (f *Frame) Lines(l Layout) ([]string, error) {
 		out = out[:l.Height]
 	}
 	for i := range out {
-		out[i] = truncate(out[i], l.Width)
+		// the header lines hold the hostname, kernel and other strings
+		// from the capture or the host: no control character passes
+		out[i] = truncate(model.TermSafe(out[i]), l.Width)
 	}
 	return out, nil
 }
@@ -72,7 +79,13 @@ func (f *Frame) headLines(l Layout) []string {
 	if h.UptimeSec > 0 {
 		first += "  up " + fmtUptime(h.UptimeSec)
 	}
-	stats := fmt.Sprintf("  lost %s  window %s", fmtCount(float64(h.Lost)), fmtSeconds(f.WindowSec))
+	stats := fmt.Sprintf("  lost %s  %s", fmtCount(float64(h.Lost)), fmtWindow(f.WindowSec))
+	// On a narrow screen what the figures average over starts the tracer
+	// line instead of being cut off the end of the first.
+	statsFirst := ""
+	if l.Width > 0 && width(first)+width(stats) > l.Width {
+		statsFirst, stats = strings.TrimSpace(stats)+"  ", ""
+	}
 	var lines []string
 	if h.NextBootDiffers {
 		// The warning gets a line of its own rather than be cut.
@@ -90,7 +103,7 @@ func (f *Frame) headLines(l Layout) []string {
 	if backend == "" {
 		backend = orDash(h.Backend)
 	}
-	line := fmt.Sprintf("tracer cpu %s  backend %s", fmtPct(h.TracerCPU), backend)
+	line := fmt.Sprintf("%stracer cpu %s  backend %s", statsFirst, fmtPct(h.TracerCPU), backend)
 	if h.Targets != "" {
 		line += "  targets " + h.Targets
 	}
@@ -218,7 +231,10 @@ func wrapParts(parts []string, maxWidth int, prefix string) []string {
 	return append(lines, cur)
 }
 
-// sections renders the tables in the order the sort mode puts them.
+// sections renders the tables, always in the same order (wait sites,
+// devices, NFS operations) so that nothing moves when the sort changes or
+// from one refresh to the next; the sort orders rows and is marked in the
+// column header it sorts by.
 func (f *Frame) sections(maxWidth int) ([]section, error) {
 	waits, err := f.waitSection(maxWidth)
 	if err != nil {
@@ -232,12 +248,7 @@ func (f *Frame) sections(maxWidth int) ([]section, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []section
-	if f.Sort == SortDevice.String() {
-		out = []section{devs, waits}
-	} else {
-		out = []section{waits, devs}
-	}
+	out := []section{waits, devs}
 	if ops.header != "" {
 		out = append(out, ops)
 	}
@@ -263,14 +274,21 @@ func uniform(vals [][]string) bool {
 }
 
 func (f *Frame) waitSection(maxWidth int) (section, error) {
-	if len(f.WaitSites) == 0 {
+	// The section is chosen by the backend, never by what this window
+	// holds, so that it does not turn into another table from one refresh
+	// to the next.
+	if b := f.Header.Backend; b == "" || b == "none" {
 		if len(f.DGroups) > 0 {
 			return f.dgroupSection(maxWidth)
 		}
-		if b := f.Header.Backend; b == "" || b == "none" {
-			return section{header: "TASKS IN D", rows: []string{"no task in D state"}}, nil
+		return section{header: "TASKS IN D", rows: []string{"no task in D state"}}, nil
+	}
+	if len(f.WaitSites) == 0 {
+		msg := "no D-state seen in the traced threads"
+		if len(f.Load.DByComm) > 0 {
+			msg += "; other tasks in D: see the load line"
 		}
-		return section{header: "WAIT SITE", rows: []string{"no D-state seen in the traced threads"}}, nil
+		return section{header: "WAIT SITE", rows: []string{msg}}, nil
 	}
 	var comms [][]string
 	var hasDev, hasOps, hasClients bool
@@ -281,29 +299,40 @@ func (f *Frame) waitSection(maxWidth int) (section, error) {
 		hasClients = hasClients || len(r.Clients) > 0
 	}
 	showComm := !uniform(comms)
+	sorted := func(h string, mode SortMode) string {
+		if f.Sort == mode.String() {
+			return h + sortMark
+		}
+		return h
+	}
 	t := &table{cols: []column{
-		{header: "WAIT SITE (kernel stack)", flex: true},
+		{header: sorted("WAIT SITE (kernel stack)", SortWaitSite), flex: true},
 		{header: "COMM", drop: 5},
-		{header: "DEVICE/SCHED", drop: 2},
+		{header: sorted("DEVICE/SCHED", SortDevice), drop: 2},
 		{header: "THREADS", right: true},
-		{header: "D-TIME/s", right: true},
+		{header: sorted("D-TIME/s", SortDTime), right: true},
 		{header: "p50", right: true},
 		{header: "p99", right: true},
 		{header: "MAX", right: true, drop: 4},
 		{header: "OPS", drop: 3},
 		{header: "TOP CLIENT", drop: 6},
 	}}
-	for _, r := range f.WaitSites {
+	frames := make([][]string, len(f.WaitSites))
+	for i, r := range f.WaitSites {
+		frames[i] = r.frames
+	}
+	stacks := newStackCells(frames)
+	for i, r := range f.WaitSites {
 		dev := ""
 		switch {
 		case r.Device == "" && r.Scheduler == "":
-		case r.Device == "-" || r.Device == "":
-			dev = "not block IO"
+		case r.Device == model.NotBlockIO || r.Device == "":
+			dev = blockWaitLabel(r.frames)
 		default:
 			dev = r.Device + "/" + orDash(r.Scheduler)
 		}
 		t.rows = append(t.rows, []string{
-			textStack(r.frames, maxWidth),
+			stacks.text(i, maxWidth),
 			strings.Join(r.Comms, ","),
 			dev,
 			fmt.Sprint(r.Threads),
@@ -315,7 +344,7 @@ func (f *Frame) waitSection(maxWidth int) (section, error) {
 			topClient(r.Clients),
 		})
 	}
-	t.shrink = func(i, w int) string { return shortStack(f.WaitSites[i].frames, w, 0) }
+	t.shrink = stacks.shrink
 	t.hide(map[int]bool{1: !showComm, 2: !hasDev, 8: !hasOps, 9: !hasClients})
 	return fromTable(t, maxWidth, "wait sites")
 }
@@ -329,15 +358,21 @@ func topClient(cs []ClientTime) string {
 }
 
 func (f *Frame) dgroupSection(maxWidth int) (section, error) {
+	// Task groups are always ordered by their count, whatever the sort.
 	t := &table{cols: []column{
-		{header: "TASKS IN D", right: true},
+		{header: "TASKS IN D" + sortMark, right: true},
 		{header: "COMM"},
 		{header: "WAIT CHANNEL OR KERNEL STACK", flex: true},
 	}}
-	for _, r := range f.DGroups {
-		t.rows = append(t.rows, []string{fmt.Sprint(r.Count), r.Comm, orDash(textStack(r.frames, maxWidth))})
+	frames := make([][]string, len(f.DGroups))
+	for i, r := range f.DGroups {
+		frames[i] = r.frames
 	}
-	t.shrink = func(i, w int) string { return shortStack(f.DGroups[i].frames, w, 0) }
+	stacks := newStackCells(frames)
+	for i, r := range f.DGroups {
+		t.rows = append(t.rows, []string{fmt.Sprint(r.Count), r.Comm, orDash(stacks.text(i, maxWidth))})
+	}
+	t.shrink = stacks.shrink
 	return fromTable(t, maxWidth, "task groups")
 }
 
@@ -357,6 +392,14 @@ func (f *Frame) deviceSection(maxWidth int) (section, error) {
 		{header: "QUEUE p99", right: true, drop: 1},
 		{header: "DEVICE p99", right: true},
 	}}
+	if f.Sort == SortDevice.String() {
+		// Devices by latency: the device p99, or the await without block probes.
+		if hasBlock {
+			t.cols[8].header += sortMark
+		} else {
+			t.cols[4].header += sortMark
+		}
+	}
 	for _, r := range f.Devices {
 		row := []string{r.Name, orDash(r.Scheduler), "", "", "", "", "", "-", "-"}
 		if s := r.Stats; s != nil {
@@ -419,15 +462,6 @@ func (f *Frame) opSection(maxWidth int) (section, error) {
 	return fromTable(t, maxWidth, "operations")
 }
 
-// textStack is the natural cell of a stack: all frames when the table must
-// fit a width (it is shrunk to fit later), textMaxFrames without a limit.
-func textStack(frames []string, maxWidth int) string {
-	if maxWidth > 0 {
-		return shortStack(frames, 0, 0)
-	}
-	return shortStack(frames, 0, textMaxFrames)
-}
-
 // hide removes the columns marked true.
 func (t *table) hide(cols map[int]bool) {
 	var keep []int
@@ -456,7 +490,8 @@ func (t *table) hide(cols map[int]bool) {
 // fitSections lays the tables out in height lines (<= 0: no limit), a blank
 // line before each. When they do not fit, every table first gets up to
 // minSectionRows rows, then the rest goes to the tables in order; a cut
-// table ends with "... N more".
+// table ends with "... N more", and a table that would get no row at all is
+// left out rather than show its header alone.
 func fitSections(secs []section, height int) []string {
 	need := 0
 	for _, s := range secs {
@@ -467,21 +502,41 @@ func fitSections(secs []section, height int) []string {
 		alloc[i] = len(s.rows)
 	}
 	if height > 0 && need > height {
-		avail := height - 2*len(secs)
-		for i, s := range secs {
-			alloc[i] = max(0, min(len(s.rows), minSectionRows, avail))
-			avail -= alloc[i]
+		// A shown table gets at least one row, and the "... N more" line
+		// when it has more; tables that cannot have that are left out
+		// whole, the last first: a header never shows without rows.
+		least := func(s section) int { return min(len(s.rows), 2) }
+		shown, total := 0, 0
+		for _, s := range secs {
+			if total+2+least(s) > height {
+				break
+			}
+			total += 2 + least(s)
+			shown++
 		}
-		for i, s := range secs {
-			extra := min(len(s.rows)-alloc[i], max(avail, 0))
+		avail := height - 2*shown
+		grow := func(i, upTo int) {
+			extra := max(min(upTo-alloc[i], avail), 0)
 			alloc[i] += extra
 			avail -= extra
+		}
+		for i := range alloc {
+			alloc[i] = 0
+		}
+		for i, s := range secs[:shown] {
+			grow(i, least(s))
+		}
+		for i, s := range secs[:shown] {
+			grow(i, min(len(s.rows), minSectionRows))
+		}
+		for i, s := range secs[:shown] {
+			grow(i, len(s.rows))
 		}
 	}
 	var out []string
 	for i, s := range secs {
-		if height > 0 && len(out)+2 > height {
-			break
+		if alloc[i] == 0 && len(s.rows) > 0 {
+			continue
 		}
 		out = append(out, "", s.header)
 		rows := s.rows

@@ -30,13 +30,14 @@ func TestRender(t *testing.T) {
 			cfg:    busyConfig(),
 			window: busyWindow(10),
 			want: []string{
-				"nfstrace top — labstore1004  kernel 4.9.0-0.bpo.3-amd64  ⚠ next boot runs 4.4.0-3-amd64  lost 0  window 10s",
+				"nfstrace top — labstore1004  kernel 4.9.0-0.bpo.3-amd64  ⚠ next boot runs 4.4.0-3-amd64  lost 0  10 s average",
 				"tracer cpu 0.8%  backend ebpf (ring buffer)  targets nfsd kernel threads",
 				"load 87.40 64.10 35.20 = 3 running + 61 in D: nfsd 58, jbd2/drbd0-8 2, rsync 1   io pressure some 71% full 64%",
 				"nfsd: 64 threads, 58 in D (84% of thread time), 1.7k ops/s; read 2.0 MB/s, write 40.0 MB/s; pool 0: 12k packets/s, 10k woken/s, 1.9k sockets queued/s",
 				// Without a width, at most six frames: five innermost and the outermost.
 				"io_schedule ← wait_on_page_bit ← __filemap_fdatawait_range ← filemap_write_and_wait_range ← ext4_sync_file ← … ← nfsd4_commit ",
-				"sda/deadline       41       38s",
+				"DEVICE/SCHED  THREADS  D-TIME/s▼    p50",
+				"sda/deadline       41        38s",
 				"rwsem_down_write_failed ← call_rwsem_down_write_failed",
 				"not block IO",
 				"DEVICE  SCHED     IOPS  MB/s  AWAIT  UTIL  INFLIGHT  QUEUE p99  DEVICE p99",
@@ -54,10 +55,12 @@ func TestRender(t *testing.T) {
 				"tracer cpu 0%  backend procfs sampler at 100 Hz: eBPF unavailable: operation not permitted  targets nfsd kernel threads",
 				"nfsd is not running on this host",
 				"load 0.42 0.30 0.25 = 1 running + 1 in D: fio 1",
-				"         1  fio   io_schedule ← blk_mq_get_tag ← blk_mq_submit_bio",
+				// The wait-site table stays a wait-site table when the
+				// traced threads are not in D; fio's D is in the load line.
+				"WAIT SITE\nno D-state seen in the traced threads; other tasks in D: see the load line",
 				"vda     mq-deadline    12  <0.1  400µs  1.0%         0",
 			},
-			wantNot: []string{"NFS OP", "QUEUE p99", "⚠"},
+			wantNot: []string{"NFS OP", "QUEUE p99", "⚠", "TASKS IN D"},
 		},
 		{
 			name:   "no tracer rows",
@@ -66,8 +69,8 @@ func TestRender(t *testing.T) {
 			want: []string{
 				"tracer cpu 0.8%  backend -",
 				"nfsd: 64 threads, 58 in D, 1.7k ops/s;",
-				"TASKS IN D  COMM          WAIT CHANNEL OR KERNEL STACK",
-				"        41  nfsd          io_schedule",
+				"TASKS IN D▼  COMM          WAIT CHANNEL OR KERNEL STACK",
+				"         41  nfsd          io_schedule",
 				"NFS OP       OPS/s",
 			},
 			wantNot: []string{"of thread time", "p99", "TOP CLIENT"},
@@ -78,15 +81,17 @@ func TestRender(t *testing.T) {
 			window: busyWindow(3),
 			layout: Layout{Width: 60, Height: 22},
 			want: []string{
-				"nfstrace top — labstore1004  kernel 4.9.0-0.bpo.3-amd64  lo…",
+				"nfstrace top — labstore1004  kernel 4.9.0-0.bpo.3-amd64\n",
 				"⚠ next boot runs 4.4.0-3-amd64",
+				// What the figures average over is not cut off.
+				"lost 0  3 s average  tracer cpu 0.8%  backend ebpf (ring bu…",
 				"load 87.40 64.10 35.20 = 3 running + 61 in D: … 3 more",
 				"nfsd: 64 threads, 58 in D (84% of thread time), 1.7k ops/s",
 				"nfsd read 2.0 MB/s, write 40.0 MB/s",
 				"nfsd pool 0: 12k packets/s, 10k woken/s, 1.9k sockets queue…",
 				// Columns go before the stack gets unreadable.
-				"WAIT SITE (kernel stack)     THREADS  D-TIME/s    p50    p99",
-				"io_schedule ← …                   41       38s  618ms  698ms",
+				"WAIT SITE (kernel stack)  THREADS  D-TIME/s▼    p50    p99",
+				"io_schedule ← …                41        38s  618ms  698ms",
 				"... 2 more operations",
 			},
 			wantNot: []string{"DEVICE/SCHED", "INFLIGHT", "ERRORS"},
@@ -191,19 +196,43 @@ func TestRenderHeightCutsRows(t *testing.T) {
 	}
 }
 
-func TestRenderDeviceSortPutsDevicesFirst(t *testing.T) {
-	f, err := NewFrame(busyConfig(), busyWindow(1), Options{Sort: SortDevice})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := f.Render(&buf, Layout{}); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	d, w := strings.Index(out, "\nDEVICE "), strings.Index(out, "\nWAIT SITE")
-	if d < 0 || w < 0 || d > w {
-		t.Errorf("device table at %d, wait sites at %d; want devices first:\n%s", d, w, out)
+// TestRenderSectionsKeepTheirPlace: the sort orders rows and is marked in
+// the header of the column it sorts by; the tables stay where they are.
+func TestRenderSectionsKeepTheirPlace(t *testing.T) {
+	for _, tc := range []struct {
+		mode   SortMode
+		marked []string // headers with the sort mark
+	}{
+		{SortDTime, []string{"D-TIME/s▼"}},
+		{SortWaitSite, []string{"WAIT SITE (kernel stack)▼"}},
+		{SortDevice, []string{"DEVICE/SCHED▼", "DEVICE p99▼"}},
+	} {
+		t.Run(tc.mode.String(), func(t *testing.T) {
+			f, err := NewFrame(busyConfig(), busyWindow(1), Options{Sort: tc.mode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := f.Render(&buf, Layout{}); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			w, d, o := strings.Index(out, "\nWAIT SITE"), strings.Index(out, "\nDEVICE "), strings.Index(out, "\nNFS OP")
+			if w < 0 || d < w || o < d {
+				t.Errorf("wait sites at %d, devices at %d, NFS ops at %d; want them in that order", w, d, o)
+			}
+			for _, h := range tc.marked {
+				if !strings.Contains(out, h) {
+					t.Errorf("no sort mark: missing %q", h)
+				}
+			}
+			if n := strings.Count(out, sortMark); n != len(tc.marked) {
+				t.Errorf("%d sort marks, want %d", n, len(tc.marked))
+			}
+			if t.Failed() {
+				t.Logf("frame:\n%s", out)
+			}
+		})
 	}
 }
 
@@ -331,5 +360,81 @@ func TestFmtUptime(t *testing.T) {
 		if got := fmtUptime(tc.sec); got != tc.want {
 			t.Errorf("fmtUptime(%v) = %q, want %q", tc.sec, got, tc.want)
 		}
+	}
+}
+
+// headerAlone returns the first table header (a line after a blank one)
+// not followed by a row, or "".
+func headerAlone(lines []string) string {
+	for i := 0; i+1 < len(lines); i++ {
+		if lines[i] == "" && (i+2 >= len(lines) || lines[i+2] == "") {
+			return lines[i+1]
+		}
+	}
+	return ""
+}
+
+// TestRenderNoHeaderWithoutRows: at every height, a table shows at least
+// one row or is left out whole.
+func TestRenderNoHeaderWithoutRows(t *testing.T) {
+	for name, in := range map[string]struct {
+		cfg    model.Config
+		window []*model.Snapshot
+	}{
+		"busy": {busyConfig(), busyWindow(3)},
+		"many": {idleConfig(), manySites(40)},
+	} {
+		f, err := NewFrame(in.cfg, in.window, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sawCut := false
+		for h := 1; h <= 45; h++ {
+			lines, err := f.Lines(Layout{Width: 120, Height: h})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hdr := headerAlone(lines); hdr != "" {
+				t.Errorf("%s, height %d: header %q without rows:\n%s", name, h, hdr, strings.Join(lines, "\n"))
+			}
+			sawCut = sawCut || strings.Contains(strings.Join(lines, "\n"), " more ")
+		}
+		if !sawCut {
+			t.Errorf("%s: no height cut a table: the test checks nothing", name)
+		}
+	}
+}
+
+// TestRenderMergesIdenticalRows: stacks that differ only in offsets and
+// modules, and task groups that read alike, make one row each.
+func TestRenderMergesIdenticalRows(t *testing.T) {
+	s := idleSnapshot()
+	s.DState = []model.DState{
+		{Comm: "nfsd", WaitSite: "__schedule+0x2f0/0x9b0;io_schedule+0x12/0x40;nfsd_commit+0x1f/0x80 [nfsd]", Device: "vda", Scheduler: "mq-deadline", Threads: 2, Hist: hist(3, time.Second)},
+		{Comm: "nfsd", WaitSite: "__schedule+0x300/0x9c0;io_schedule+0x12/0x44;nfsd_commit+0x2f/0x90 [nfsd]", Device: "vda", Scheduler: "mq-deadline", Threads: 1, Hist: hist(1, time.Second)},
+		// Same stack on another device: a row of its own.
+		{Comm: "nfsd", WaitSite: "io_schedule;nfsd_commit", Device: "vdb", Scheduler: "none", Threads: 1, Hist: hist(1, time.Second)},
+	}
+	s.Host.Load.DGroups = []model.TaskGroup{
+		{Comm: "fio", WaitChan: "io_schedule", Count: 2},
+		{Comm: "fio", WaitChan: "io_schedule", Count: 3},
+		{Comm: "dd", WaitChan: "io_schedule", Count: 1},
+	}
+	f, err := NewFrame(idleConfig(), []*model.Snapshot{s}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.WaitSites) != 2 {
+		t.Fatalf("%d wait-site rows, want 2 (vda merged, vdb): %+v", len(f.WaitSites), f.WaitSites)
+	}
+	if r := f.WaitSites[0]; r.Device != "vda" || r.Latency.Count != 4 || r.Threads != 3 || r.Short != "io_schedule ← nfsd_commit" {
+		t.Errorf("merged row: device %s, %d waits, %d threads, %q; want vda, 4, 3, io_schedule ← nfsd_commit", r.Device, r.Latency.Count, r.Threads, r.Short)
+	}
+	var got []string
+	for _, g := range f.DGroups {
+		got = append(got, fmt.Sprintf("%s %d", g.Comm, g.Count))
+	}
+	if strings.Join(got, ", ") != "fio 5, dd 1" {
+		t.Errorf("task groups %v, want fio 5, dd 1", got)
 	}
 }

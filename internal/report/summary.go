@@ -183,7 +183,7 @@ func (s *Summary) Render(w io.Writer, l Layout) error {
 	lines = append(lines, "")
 	lines = append(lines, series...)
 	for _, line := range lines {
-		if _, err := io.WriteString(w, line+"\n"); err != nil {
+		if _, err := io.WriteString(w, model.TermSafe(line)+"\n"); err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
 	}

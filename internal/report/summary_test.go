@@ -118,7 +118,7 @@ func TestSummaryRender(t *testing.T) {
 	out := buf.String()
 	for _, want := range []string{
 		"nfstrace report — labstore1004",
-		"window 30s",
+		"30 s average",
 		"scheduler change: sda deadline → cfq at 18:40:15",
 		"TIME SERIES (one row per 5s)",
 		"TIME (UTC)  NFSD D-TIME/s",

@@ -8,6 +8,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/nfstrace/nfstrace/internal/model"
 )
 
 // column describes one column of a text table.
@@ -40,6 +42,13 @@ func minFlex(maxWidth int) int { return max(24, maxWidth*2/5) }
 // lines renders the table in at most maxWidth columns (0: no limit): the
 // header line first, then one line per row.
 func (t *table) lines(maxWidth int) ([]string, error) {
+	// Cells hold strings from captures and the host: escape their control
+	// characters before measuring them.
+	for _, r := range t.rows {
+		for c := range r {
+			r[c] = model.TermSafe(r[c])
+		}
+	}
 	nat := make([]int, len(t.cols))
 	for c, col := range t.cols {
 		nat[c] = width(col.header)
@@ -121,7 +130,7 @@ func (t *table) lines(maxWidth int) ([]string, error) {
 			cell := r[c]
 			if c == flex && flexW > 0 && width(cell) > flexW {
 				if t.shrink != nil {
-					cell = t.shrink(i, flexW)
+					cell = model.TermSafe(t.shrink(i, flexW))
 				}
 				cell = truncate(cell, flexW)
 			}

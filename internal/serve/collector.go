@@ -6,9 +6,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/report"
 )
@@ -99,8 +101,12 @@ type Collector struct {
 	maxSites                 int
 	d                        descs
 
+	// probes is what each probe attached as, fixed at start.
+	probes    []model.Probe
+	probeDesc *prometheus.Desc
+
 	mu         sync.Mutex
-	rpc        map[[2]string]*model.Hist // version, op
+	rpc        map[[2]string]*rpcSeries  // version, op: known ones or OtherRPC
 	ops        map[[2]string]uint64      // proto, op
 	sites      map[string]string         // short site -> label (itself or OtherSite)
 	named      int                       // sites with their own label
@@ -121,13 +127,13 @@ func NewCollector(cfg model.Config, version string, maxSites int) *Collector {
 	if maxSites < 0 {
 		maxSites = 0
 	}
-	return &Collector{
+	c := &Collector{
 		kernel:   cfg.KernelRelease,
 		backend:  cfg.Backend.Name,
 		version:  version,
 		maxSites: maxSites,
 		d:        newDescs(),
-		rpc:      make(map[[2]string]*model.Hist),
+		rpc:      make(map[[2]string]*rpcSeries),
 		ops:      make(map[[2]string]uint64),
 		sites:    make(map[string]string),
 		dsec:     make(map[string]uint64),
@@ -136,22 +142,15 @@ func NewCollector(cfg model.Config, version string, maxSites int) *Collector {
 		pools:    make(map[int]model.Pool),
 		threads:  cfg.NFSDThreads,
 	}
+	c.probes, c.probeDesc = cfg.Backend.Probes, newProbeDesc()
+	return c
 }
 
 // Update adds one interval's snapshot.
 func (c *Collector) Update(s *model.Snapshot) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i := range s.RPC {
-		r := &s.RPC[i]
-		k := [2]string{r.Version, r.Op}
-		h := c.rpc[k]
-		if h == nil {
-			h = new(model.Hist)
-			c.rpc[k] = h
-		}
-		h.Merge(&r.Hist)
-	}
+	c.addRPC(s.RPC, s.End)
 	for _, o := range s.Host.NFSD.Ops {
 		c.ops[[2]string{o.Proto, o.Op}] += o.Count
 	}
@@ -190,6 +189,64 @@ func (c *Collector) Update(s *model.Snapshot) {
 	c.snapshots++
 	if !s.End.IsZero() {
 		c.lastEnd = float64(s.End.UnixNano()) / 1e9
+	}
+}
+
+// OtherRPC is the version or operation label of RPC latency whose version
+// or operation is not a known NFS one.
+const OtherRPC = "other"
+
+// rpcIdle is how long, in snapshot time, an RPC latency series may go
+// without an operation before it is dropped.
+const rpcIdle = time.Hour
+
+// rpcSeries is the cumulative latency of one version and operation.
+type rpcSeries struct {
+	hist     model.Hist
+	lastSeen time.Time // End of the last snapshot that added to it
+}
+
+// RPCLabels maps an RPC row's version and operation to metric labels: the
+// known NFS versions and their procedures and operations keep their names,
+// anything else is OtherRPC. The kernel reports replies such as
+// PROC_UNAVAIL and PROG_MISMATCH too, so without this any host that reaches
+// port 2049 could mint label values.
+func RPCLabels(version, op string) (string, string) {
+	if !host.KnownRPCOp(version, op) {
+		if host.KnownRPCOp(version, "NULL") {
+			return version, OtherRPC
+		}
+		return OtherRPC, OtherRPC
+	}
+	return version, op
+}
+
+// addRPC adds RPC rows under bounded labels and drops the series that saw
+// no operation for rpcIdle before end.
+func (c *Collector) addRPC(rows []model.RPC, end time.Time) {
+	for i := range rows {
+		r := &rows[i]
+		v, op := RPCLabels(r.Version, r.Op)
+		k := [2]string{v, op}
+		ser := c.rpc[k]
+		if ser == nil {
+			ser = new(rpcSeries)
+			c.rpc[k] = ser
+		}
+		ser.hist.Merge(&r.Hist)
+		if !r.Hist.Empty() || ser.lastSeen.IsZero() {
+			ser.lastSeen = end
+		}
+	}
+	if end.IsZero() {
+		return
+	}
+	for k, ser := range c.rpc {
+		// a series that comes back starts again from zero: rate() sees
+		// a counter reset, as after a restart
+		if end.Sub(ser.lastSeen) > rpcIdle {
+			delete(c.rpc, k)
+		}
 	}
 }
 
@@ -258,6 +315,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.d.events, c.d.lost, c.d.cpu, c.d.snapshots, c.d.last} {
 		ch <- d
 	}
+	ch <- c.probeDesc
 }
 
 // Collect sends the current cumulative values.
@@ -265,8 +323,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ch <- prometheus.MustNewConstMetric(c.d.info, prometheus.GaugeValue, 1, c.kernel, c.backend, c.version)
-	for k, h := range c.rpc {
-		ch <- constHistogram(c.d.rpc, h, k[0], k[1])
+	for k, ser := range c.rpc {
+		ch <- constHistogram(c.d.rpc, &ser.hist, k[0], k[1])
 	}
 	for k, n := range c.ops {
 		ch <- prometheus.MustNewConstMetric(c.d.ops, prometheus.CounterValue, float64(n), k[0], k[1])
@@ -293,6 +351,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if c.lastEnd > 0 {
 		ch <- prometheus.MustNewConstMetric(c.d.last, prometheus.GaugeValue, c.lastEnd)
 	}
+	collectProbes(ch, c.probeDesc, c.probes)
 }
 
 // constHistogram converts a log2 histogram in nanoseconds into a Prometheus

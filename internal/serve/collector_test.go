@@ -211,7 +211,8 @@ func TestCollectorPromtool(t *testing.T) {
 	if err != nil {
 		testenv.Skip(t, "promtool not installed (Debian package prometheus)")
 	}
-	c := NewCollector(model.Config{KernelRelease: "6.1.0", Backend: model.Backend{Name: "procfs"}}, "dev", 20)
+	c := NewCollector(model.Config{KernelRelease: "6.1.0", Backend: model.Backend{Name: "procfs",
+		Probes: []model.Probe{{Name: "stack", Status: model.ProbeAttached}}}}, "dev", 20)
 	c.Update(&model.Snapshot{
 		Start: time.Unix(1, 0), End: time.Unix(2, 0),
 		RPC:    []model.RPC{{Version: "v3", Op: "READ", Hist: hist(10_000)}},

@@ -13,13 +13,14 @@ import (
 
 	"github.com/nfstrace/nfstrace/internal/capture"
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/outfile"
 )
 
-// Capture file names: nfstrace-BOOTID-START[.N].nfstrace, START in UTC as
+// Capture file names: nfstrace-BOOTID-START[.N].nft, START in UTC as
 // 20060102T150405Z, N a sequence number when two files start in the same second.
 const (
 	filePrefix = "nfstrace-"
-	fileSuffix = ".nfstrace"
+	fileSuffix = capture.Ext
 	timeLayout = "20060102T150405Z"
 )
 
@@ -44,10 +45,21 @@ func FileName(bootID string, start time.Time, seq int) string {
 
 // parseFileName reads a name FileName wrote; ok is false for other files.
 func parseFileName(name string) (bootID string, start time.Time, seq int, ok bool) {
-	if !strings.HasPrefix(name, filePrefix) || !strings.HasSuffix(name, fileSuffix) {
+	if !strings.HasPrefix(name, filePrefix) {
 		return "", time.Time{}, 0, false
 	}
-	s := strings.TrimSuffix(strings.TrimPrefix(name, filePrefix), fileSuffix)
+	// .nfstrace and .cap are what earlier versions named their captures:
+	// still listed, so that --last-boot and pruning see them.
+	s, ok := "", false
+	for _, suf := range []string{fileSuffix, ".nfstrace", ".cap"} {
+		if strings.HasSuffix(name, suf) {
+			s, ok = strings.TrimSuffix(strings.TrimPrefix(name, filePrefix), suf), true
+			break
+		}
+	}
+	if !ok {
+		return "", time.Time{}, 0, false
+	}
 	i := strings.LastIndexByte(s, '-')
 	if i <= 0 {
 		return "", time.Time{}, 0, false
@@ -157,9 +169,13 @@ type RotateOptions struct {
 type Rotator struct {
 	o         RotateOptions
 	w         *capture.Writer
+	f         *os.File // the open file, under w
 	path      string
 	start     time.Time // first snapshot's start in the open file
 	lastPrune time.Time
+	// stored counts the snapshots known to be in the files: those of
+	// closed files, and flushed those of the open file.
+	stored, flushed uint64
 }
 
 // NewRotator checks the directory (creating it if needed) and prunes it.
@@ -222,7 +238,11 @@ func (r *Rotator) Write(s *model.Snapshot) error {
 		}
 	}
 	if now := r.o.Now(); now.Sub(r.lastPrune) >= time.Minute {
-		return r.prune()
+		// the snapshot is written: a file that cannot be deleted is
+		// worth a warning, not a failed write
+		if err := r.prune(); err != nil {
+			r.o.Logger.Warn("capture pruning failed", "err", err)
+		}
 	}
 	return nil
 }
@@ -235,8 +255,14 @@ func (r *Rotator) Flush() error {
 	if err := r.w.Flush(); err != nil {
 		return fmt.Errorf("rotate: flush %s: %w", r.path, err)
 	}
+	r.flushed = r.w.Stats().Snapshots
 	return nil
 }
+
+// Stored is the number of snapshots in the capture files: written, flushed
+// and, in closed files, followed by their footer. Snapshots accepted but
+// lost to a failed write (a full disk) are not counted.
+func (r *Rotator) Stored() uint64 { return r.stored + r.flushed }
 
 // Reopen closes the open file with its footer; the next Write starts a new one.
 func (r *Rotator) Reopen() error {
@@ -244,8 +270,17 @@ func (r *Rotator) Reopen() error {
 		return nil
 	}
 	err := r.w.Close()
-	r.o.Logger.Info("capture closed", "path", r.path, "snapshots", r.w.Stats().Snapshots, "bytes", r.w.Stats().Bytes)
-	r.w, r.path = nil, ""
+	if cerr := r.f.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("close %s: %w", r.path, cerr)
+	}
+	if err == nil {
+		r.stored += r.w.Stats().Snapshots
+		r.o.Logger.Info("capture closed", "path", r.path, "snapshots", r.w.Stats().Snapshots, "bytes", r.w.Stats().Bytes)
+	} else {
+		// only what was flushed before the failure is known to be there
+		r.stored += r.flushed
+	}
+	r.w, r.f, r.path, r.flushed = nil, nil, "", 0
 	if err != nil {
 		return fmt.Errorf("rotate: close: %w", err)
 	}
@@ -264,14 +299,21 @@ func (r *Rotator) open(start time.Time) error {
 	opts := capture.Options{MaxSize: r.fileLimit()}
 	for seq := 0; ; seq++ {
 		path := filepath.Join(r.o.Dir, FileName(meta.BootID, start, seq))
-		w, err := capture.Create(path, meta, opts)
+		f, err := outfile.Create(path, false)
 		if err != nil {
-			if _, serr := os.Lstat(path); serr == nil && seq < 1000 {
+			if errors.Is(err, outfile.ErrExist) && seq < 1000 {
 				continue // a file of this boot started in the same second
 			}
 			return fmt.Errorf("rotate: %w", err)
 		}
-		r.w, r.path, r.start = w, path, start
+		w, err := capture.NewWriter(f, meta, opts)
+		if err != nil {
+			// not even the header fit (a full disk): leave no empty file
+			f.Close()
+			os.Remove(path)
+			return fmt.Errorf("rotate: %s: %w", path, err)
+		}
+		r.w, r.f, r.path, r.start, r.flushed = w, f, path, start, 0
 		r.o.Logger.Info("capture opened", "path", path)
 		return nil
 	}

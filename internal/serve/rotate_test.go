@@ -63,7 +63,15 @@ func TestFileName(t *testing.T) {
 			t.Errorf("parseFileName(%q) = %q %v %d %v", name, boot, got, gotSeq, ok)
 		}
 	}
-	for _, bad := range []string{"notes.txt", "nfstrace-.nfstrace", "nfstrace-abc-2026.nfstrace",
+	for _, old := range []string{"nfstrace-" + bootA + "-20261125T060001Z.nfstrace", "nfstrace-" + bootA + "-20261125T060001Z.3.cap"} {
+		if boot, _, _, ok := parseFileName(old); !ok || boot != bootA {
+			t.Errorf("parseFileName(%q) = %q, %v: an earlier version's name", old, boot, ok)
+		}
+	}
+	if name := FileName(bootA, start, 0); !strings.HasSuffix(name, ".nft") {
+		t.Errorf("FileName = %q, want the .nft extension", name)
+	}
+	for _, bad := range []string{"notes.txt", "nfstrace-.nfstrace", "nfstrace-abc-20261125T060001Z.nft.tmp", "nfstrace-abc-20261125T060001Z.capture", "nfstrace-abc-2026.nfstrace",
 		"nfstrace-abc-20261125T060001Z.x.nfstrace", "nfstrace-abc-20261125T060001Z.nfstrace.tmp"} {
 		if _, _, _, ok := parseFileName(bad); ok {
 			t.Errorf("parseFileName(%q) accepted", bad)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,7 +49,34 @@ type Options struct {
 	// receive (SIGHUP).
 	Reopen <-chan struct{}
 	Logger *slog.Logger
+	// MaxScrapes bounds the scrapes served at once; later ones get 503
+	// until one ends. 0 means DefaultMaxScrapes.
+	MaxScrapes int
+	// IdleTimeout closes a keep-alive connection idle this long; 0 means
+	// DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// CaptureRetry is how long, in snapshot time, capture writing pauses
+	// after a failed write (a full disk) before a new file is tried; 0
+	// means DefaultCaptureRetry.
+	CaptureRetry time.Duration
 }
+
+// DefaultCaptureRetry is how often a paused capture is tried again.
+const DefaultCaptureRetry = time.Minute
+
+// HTTP limits: a scrape that reads its request slowly, takes long to gather
+// or to send, or a connection left idle, cannot hold the daemon's
+// resources for ever; nor can a crowd of concurrent scrapes.
+const (
+	DefaultMaxScrapes  = 4
+	DefaultIdleTimeout = 2 * time.Minute
+	readHeaderTimeout  = 10 * time.Second
+	readTimeout        = 30 * time.Second
+	// scrapeTimeout bounds gathering the metrics (promhttp answers 503
+	// past it); writeTimeout, a little longer, the whole response.
+	scrapeTimeout = 30 * time.Second
+	writeTimeout  = scrapeTimeout + 10*time.Second
+)
 
 // Server is the daemon: a listener, a collector and a rotator fed by one source.
 type Server struct {
@@ -59,6 +87,12 @@ type Server struct {
 	reg     *prometheus.Registry
 	rot     *Rotator
 	httpSrv *http.Server
+
+	// Capture state, written by the sampling loop, read by scrapes.
+	capPaused  error     // the write that paused capturing; nil while writing
+	capRetryAt time.Time // snapshot time of the next try while paused
+	capStored  atomic.Uint64
+	capWriting atomic.Bool
 }
 
 // New validates the web configuration, opens the capture directory and
@@ -69,6 +103,15 @@ func New(src Source, o Options) (*Server, error) {
 	}
 	if o.Listen == "" {
 		o.Listen = DefaultListen
+	}
+	if o.MaxScrapes <= 0 {
+		o.MaxScrapes = DefaultMaxScrapes
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.CaptureRetry <= 0 {
+		o.CaptureRetry = DefaultCaptureRetry
 	}
 	if o.WebConfigFile != "" {
 		if err := web.Validate(o.WebConfigFile); err != nil {
@@ -101,6 +144,22 @@ func New(src Source, o Options) (*Server, error) {
 			return nil, err
 		}
 		s.rot = rot
+		s.capWriting.Store(true)
+		s.reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "nfstrace_capture_snapshots_total",
+				Help: "Snapshots stored in capture files (written and flushed); those lost to a failed write are not counted.",
+			}, func() float64 { return float64(s.capStored.Load()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "nfstrace_capture_writing",
+				Help: "1 while captures are written, 0 while writing is paused after a failed write (a full disk) and retried.",
+			}, func() float64 {
+				if s.capWriting.Load() {
+					return 1
+				}
+				return 0
+			}),
+		)
 	}
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
@@ -108,7 +167,11 @@ func New(src Source, o Options) (*Server, error) {
 	}
 	s.ln = ln
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(o.Logger.Handler(), slog.LevelError)}))
+	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
+		ErrorLog:            slog.NewLogLogger(o.Logger.Handler(), slog.LevelError),
+		MaxRequestsInFlight: o.MaxScrapes,
+		Timeout:             scrapeTimeout,
+	}))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
@@ -116,7 +179,13 @@ func New(src Source, o Options) (*Server, error) {
 		}
 		fmt.Fprintln(w, "nfstrace: metrics at /metrics")
 	})
-	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.httpSrv = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       o.IdleTimeout,
+	}
 	return s, nil
 }
 
@@ -192,22 +261,56 @@ func (s *Server) loop(ctx context.Context) error {
 		if s.rot == nil {
 			continue
 		}
-		select {
-		case <-s.o.Reopen:
-			s.o.Logger.Info("reopening capture")
-			if err := s.rot.Reopen(); err != nil {
-				return err
-			}
-		default:
-		}
-		if err := s.rot.Write(snap); err != nil {
-			return err
-		}
+		flush := false
 		if now := time.Now(); now.Sub(lastFlush) >= time.Second {
-			if err := s.rot.Flush(); err != nil {
-				return err
-			}
-			lastFlush = now
+			flush, lastFlush = true, now
 		}
+		s.capture(snap, flush)
+	}
+}
+
+// capture writes snap to the rotating captures. A failed write (a full
+// disk, an IO error) does not stop the daemon: the file is closed as well
+// as it can be, writing pauses (logged once) while metrics are still
+// served, and a new file is tried every CaptureRetry of snapshot time until
+// one works (logged again).
+func (s *Server) capture(snap *model.Snapshot, flush bool) {
+	defer func() { s.capStored.Store(s.rot.Stored()) }()
+	if s.capPaused != nil && snap.End.Before(s.capRetryAt) {
+		return
+	}
+	reopen := false
+	select {
+	case <-s.o.Reopen:
+		reopen = true
+	default:
+	}
+	var err error
+	if reopen && s.capPaused == nil {
+		s.o.Logger.Info("reopening capture")
+		err = s.rot.Reopen()
+	}
+	if err == nil {
+		err = s.rot.Write(snap)
+	}
+	if err == nil && (flush || s.capPaused != nil) {
+		err = s.rot.Flush()
+	}
+	if err != nil {
+		if cerr := s.rot.Reopen(); cerr != nil {
+			s.o.Logger.Debug("closing the failed capture", "err", cerr)
+		}
+		if s.capPaused == nil {
+			s.o.Logger.Error("capture writing paused; metrics are still served, writing is retried",
+				"err", err, "retry_every", s.o.CaptureRetry)
+		}
+		s.capPaused, s.capRetryAt = err, snap.End.Add(s.o.CaptureRetry)
+		s.capWriting.Store(false)
+		return
+	}
+	if s.capPaused != nil {
+		s.o.Logger.Info("capture writing resumed", "path", s.rot.Path(), "paused_by", s.capPaused)
+		s.capPaused = nil
+		s.capWriting.Store(true)
 	}
 }

@@ -53,12 +53,21 @@ func Load(procRoot string) (*Table, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer f.Close()
-	t, err := Parse(f)
+	// The root may come from the command line: bound what is read. A real
+	// kallsyms is tens of megabytes.
+	lr := &io.LimitedReader{R: f, N: MaxKallsyms + 1}
+	t, err := Parse(lr)
+	if err == nil && lr.N <= 0 {
+		err = fmt.Errorf("larger than %d bytes", MaxKallsyms)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	return t, nil
 }
+
+// MaxKallsyms is the most Load reads of a kallsyms file.
+const MaxKallsyms = 256 << 20
 
 // Parse reads kallsyms text ("ADDR TYPE NAME [MODULE]" per line) and keeps the
 // text symbols (types t, T, w, W).

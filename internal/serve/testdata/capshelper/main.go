@@ -1,6 +1,7 @@
 // Command capshelper drops capabilities with serve.DropCapabilities while
 // several threads run, then prints every thread's capability sets
-// ("TID CapEff: HEX"), for TestDropCapabilities.
+// ("TID CapEff: HEX", "TID NoNewPrivs: 1"), for TestDropCapabilities. When
+// the drop fails it prints "error: ..." and exits 1.
 package main
 
 import (
@@ -50,7 +51,7 @@ func main() {
 		}
 		sc := bufio.NewScanner(bytes.NewReader(b))
 		for sc.Scan() {
-			if f := strings.Fields(sc.Text()); len(f) == 2 && strings.HasPrefix(f[0], "Cap") {
+			if f := strings.Fields(sc.Text()); len(f) == 2 && (strings.HasPrefix(f[0], "Cap") || f[0] == "NoNewPrivs:") {
 				fmt.Printf("%s %s %s\n", filepath.Base(filepath.Dir(st)), f[0], f[1])
 			}
 		}
