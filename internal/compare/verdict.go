@@ -214,9 +214,26 @@ func causeText(d *Diagnosis, res *Result) string {
 		return s + "no device's latency did: the IO was held above the devices"
 	}
 	if d.Site != nil {
-		return ", mostly at " + d.Site.Label
+		return ", mostly at " + compactSite(d.Site.Label)
 	}
 	return ""
+}
+
+// compactSite shortens a wait site's label for a sentence: its two innermost
+// frames and its outermost ("balance_dirty_pages ← generic_perform_write ← …
+// ← nfsd3_proc_write"); the tables under --details keep the long form.
+func compactSite(label string) string {
+	fs := strings.Split(label, " ← ")
+	var keep []string
+	for _, f := range fs {
+		if f != "…" {
+			keep = append(keep, f)
+		}
+	}
+	if len(keep) <= 3 {
+		return strings.Join(keep, " ← ")
+	}
+	return strings.Join(keep[:2], " ← ") + " ← … ← " + keep[len(keep)-1]
 }
 
 func latText(f *DeviceFinding) string {
@@ -236,7 +253,7 @@ func adviceText(d *Diagnosis) string {
 	}
 	site := ""
 	if d.Site != nil {
-		site = " at " + d.Site.Label
+		site = " at " + compactSite(d.Site.Label)
 	}
 	switch d.Cause {
 	case CauseDevice, CauseScheduler:
@@ -323,7 +340,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		case d.Cause == CauseWorkload || d.Cause == CauseBio:
 			out = append(out, fmt.Sprintf("waits per %s %.3g → %.3g; mean wait %s → %s", per, l.WaitsA, l.WaitsB, fmtDur(l.WaitA), fmtDur(l.WaitB)))
 		case d.Site != nil:
-			out = append(out, fmt.Sprintf("wait site %s: %s → %s per %s (%s)", d.Site.Label, fmtDur(d.Site.A), fmtDur(d.Site.B), per, changeText(d.Site.Change)))
+			out = append(out, fmt.Sprintf("wait site %s: %s → %s per %s (%s)", compactSite(d.Site.Label), fmtDur(d.Site.A), fmtDur(d.Site.B), per, changeText(d.Site.Change)))
 		}
 		if cl := d.Client; cl != nil {
 			out = append(out, fmt.Sprintf("client %s: D-time %s → %s per %s, %.0f%% of its change (%s)", cl.Label,
