@@ -12,16 +12,17 @@ func Markdown(w io.Writer, rs []Result, header string) error {
 	var b strings.Builder
 	b.WriteString(header)
 	b.WriteString("\n## Scores\n\n")
-	b.WriteString("| set | injected pairs | top-1 correct | too short | null pairs | false alarms | too short | leads naming the change |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| set | injected pairs | top-1 correct | effective injections | top-1 correct | too short | null pairs | false alarms | too short | leads naming the change |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, set := range []string{"dev", "heldout", "lab", ""} {
 		t := Count(rs, set)
 		name := set
 		if set == "" {
 			name = "all"
 		}
-		fmt.Fprintf(&b, "| %s | %d | %d (%s) | %d | %d | %d | %d | %d of %d |\n", name, t.Injected, t.InjectedCorrect,
-			pct(t.InjectedCorrect, t.Injected), t.InjectedTooShort, t.Null, t.FalseAlarms, t.NullTooShort, t.LeadNamed, t.WithChange)
+		fmt.Fprintf(&b, "| %s | %d | %d (%s) | %d | %d (%s) | %d | %d | %d | %d | %d of %d |\n", name, t.Injected, t.InjectedCorrect,
+			pct(t.InjectedCorrect, t.Injected), t.Effective, t.EffectiveCorrect, pct(t.EffectiveCorrect, t.Effective),
+			t.InjectedTooShort, t.Null, t.FalseAlarms, t.NullTooShort, t.LeadNamed, t.WithChange)
 	}
 	for _, set := range []string{"dev", "heldout", "lab"} {
 		rows, cols, n := Confusion(rs, set)
@@ -43,7 +44,7 @@ func Markdown(w io.Writer, rs []Result, header string) error {
 			b.WriteString("| " + r + " | " + strings.Join(cells, " | ") + " |\n")
 		}
 	}
-	b.WriteString("\n## Every verdict\n\n| set | pair | truth | verdict | |\n|---|---|---|---|---|\n")
+	b.WriteString("\n## Every verdict\n\n| set | pair | truth | workload's latency B/A | verdict | |\n|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		mark := "ok"
 		if !r.Correct() {
@@ -53,7 +54,14 @@ func Markdown(w io.Writer, rs []Result, header string) error {
 		if r.Aside != "" {
 			pred += " (aside: " + r.Aside + ")"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.Set, r.Name(), r.Truth, pred, mark)
+		effect := "-"
+		if r.Effect > 0 {
+			effect = fmt.Sprintf("x%.2f", r.Effect)
+			if !r.Null && !r.Effective() {
+				effect += " (ineffective)"
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.Set, r.Name(), r.Truth, effect, pred, mark)
 	}
 	b.WriteString("\n## The verdicts' sentences\n\n")
 	for _, r := range rs {

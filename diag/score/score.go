@@ -35,7 +35,19 @@ type Pair struct {
 	A, B     string // capture paths
 	Truth    string // the cause, None for a null pair
 	Change   string // the configuration item the lead should name, "" if none
+	// Effect is what the workload itself measured of the injection: B's
+	// mean completion latency over A's (fio's clat), 0 when unknown.
+	Effect float64
 }
+
+// minEffect is the change of the workload's own latency, either way, that
+// makes an injection effective: below it the time users feel did not
+// move, and "no change" is a right answer too.
+const minEffect = 1.25
+
+// Effective reports whether the workload's own latency says the injection
+// made things worse (unknown effects count as effective).
+func (p Pair) Effective() bool { return p.Effect == 0 || p.Effect >= minEffect }
 
 // Name is the pair's name in tables: scenario/length/which.
 func (p Pair) Name() string {
@@ -60,6 +72,10 @@ type truthFile struct {
 		Condition string `json:"condition"`
 		Seed      int    `json:"seed"`
 	} `json:"captures"`
+	Effect []struct {
+		Seed      int     `json:"seed"`
+		MeanRatio float64 `json:"clat_mean_ratio"`
+	} `json:"effect"`
 }
 
 // Pairs finds every truth.json under root and forms its pairs: for each
@@ -103,6 +119,11 @@ func Pairs(root string) ([]Pair, error) {
 			}
 			p := base
 			p.Seed, p.A, p.B, p.Truth, p.Change = s, a, b, t.Cause, t.Change
+			for _, e := range t.Effect {
+				if e.Seed == s {
+					p.Effect = e.MeanRatio
+				}
+			}
 			out = append(out, p)
 		}
 		for _, cond := range []string{"base", "inj"} {
@@ -194,6 +215,9 @@ func Run(ctx context.Context, pairs []Pair) ([]Result, error) {
 // Tally counts one set's results.
 type Tally struct {
 	Injected, InjectedCorrect, InjectedTooShort int
+	// Effective counts the injected pairs whose workload measured the
+	// injection (Pair.Effective), EffectiveCorrect those named right.
+	Effective, EffectiveCorrect int
 	Null, FalseAlarms, NullTooShort             int
 	WithChange, LeadNamed                       int
 }
@@ -219,6 +243,12 @@ func Count(rs []Result, set string) Tally {
 			t.Injected++
 			if r.Correct() {
 				t.InjectedCorrect++
+			}
+			if r.Effective() {
+				t.Effective++
+				if r.Correct() {
+					t.EffectiveCorrect++
+				}
 			}
 			if r.Predicted == TooShort {
 				t.InjectedTooShort++

@@ -60,7 +60,7 @@ func TestCount(t *testing.T) {
 		{Pair: Pair{Set: "heldout", Truth: "lock"}, Predicted: "lock"},
 	}
 	got := Count(rs, "dev")
-	want := Tally{Injected: 2, InjectedCorrect: 1, Null: 2, FalseAlarms: 1, NullTooShort: 1, WithChange: 1, LeadNamed: 1}
+	want := Tally{Injected: 2, InjectedCorrect: 1, Effective: 2, EffectiveCorrect: 1, Null: 2, FalseAlarms: 1, NullTooShort: 1, WithChange: 1, LeadNamed: 1}
 	if got != want {
 		t.Errorf("Count = %+v, want %+v", got, want)
 	}
