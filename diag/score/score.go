@@ -217,9 +217,9 @@ type Tally struct {
 	Injected, InjectedCorrect, InjectedTooShort int
 	// Effective counts the injected pairs whose workload measured the
 	// injection (Pair.Effective), EffectiveCorrect those named right.
-	Effective, EffectiveCorrect int
-	Null, FalseAlarms, NullTooShort             int
-	WithChange, LeadNamed                       int
+	Effective, EffectiveCorrect     int
+	Null, FalseAlarms, NullTooShort int
+	WithChange, LeadNamed           int
 }
 
 // Count tallies the results of one set ("" for all).
