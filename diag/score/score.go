@@ -163,10 +163,19 @@ type Result struct {
 	// Aside is the cause a "no change" verdict names as too small to
 	// reach the users' time ("" when none).
 	Aside string
+	// Outcome is the verdict's outcome (compare.Outcome*).
+	Outcome string
 }
 
-// Correct reports whether the verdict named the true cause (None for a null pair).
-func (r Result) Correct() bool { return r.Predicted == r.Truth }
+// Correct reports whether the verdict named the true cause of a rise (None
+// for a null pair): an injected cause named for a fall is not a diagnosis
+// of the injection.
+func (r Result) Correct() bool {
+	if r.Null || r.Truth == None {
+		return r.Predicted == None
+	}
+	return r.Predicted == r.Truth && r.Outcome == compare.OutcomeWorse
+}
 
 // Predicted reads the top-ranked cause off a verdict.
 func Predicted(v compare.Verdict) string {
@@ -199,7 +208,7 @@ func Run(ctx context.Context, pairs []Pair) ([]Result, error) {
 			return nil, fmt.Errorf("%s: %w", p.Name(), err)
 		}
 		v := res.Verdict
-		r := Result{Pair: p, Predicted: Predicted(v), Summary: v.Summary, Lead: v.Lead}
+		r := Result{Pair: p, Predicted: Predicted(v), Summary: v.Summary, Lead: v.Lead, Outcome: v.Diagnosis.Outcome}
 		r.LeadNamesChange = p.Change != "" && strings.Contains(v.Lead+" "+v.Summary, p.Change)
 		switch d := v.Diagnosis; {
 		case d.Aside != nil:

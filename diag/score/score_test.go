@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nfstrace/nfstrace/internal/compare"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
 
@@ -53,14 +54,15 @@ func TestPairs(t *testing.T) {
 // TestCount counts a false alarm, a too-short null and a correct cause.
 func TestCount(t *testing.T) {
 	rs := []Result{
-		{Pair: Pair{Set: "dev", Truth: "device", Change: ""}, Predicted: "device"},
+		{Pair: Pair{Set: "dev", Truth: "device", Change: ""}, Predicted: "device", Outcome: compare.OutcomeWorse},
+		{Pair: Pair{Set: "dev", Truth: "device", Effect: 1.1}, Predicted: "device", Outcome: compare.OutcomeBetter},
 		{Pair: Pair{Set: "dev", Truth: "scheduler", Change: "scheduler loop0"}, Predicted: "bio", LeadNamesChange: true},
 		{Pair: Pair{Set: "dev", Null: true, Truth: None}, Predicted: "cpu"},
 		{Pair: Pair{Set: "dev", Null: true, Truth: None}, Predicted: TooShort},
 		{Pair: Pair{Set: "heldout", Truth: "lock"}, Predicted: "lock"},
 	}
 	got := Count(rs, "dev")
-	want := Tally{Injected: 2, InjectedCorrect: 1, Effective: 2, EffectiveCorrect: 1, Null: 2, FalseAlarms: 1, NullTooShort: 1, WithChange: 1, LeadNamed: 1}
+	want := Tally{Injected: 3, InjectedCorrect: 1, Effective: 2, EffectiveCorrect: 1, Null: 2, FalseAlarms: 1, NullTooShort: 1, WithChange: 1, LeadNamed: 1}
 	if got != want {
 		t.Errorf("Count = %+v, want %+v", got, want)
 	}
