@@ -320,3 +320,41 @@ func TestDTimeByClient(t *testing.T) {
 		}
 	}
 }
+
+// TestSameCapture: a capture compared with itself (or a copy of it) says
+// so instead of testing a change of nothing.
+func TestSameCapture(t *testing.T) {
+	sc := baseline()
+	res, err := Compare(sc.capture("A"), sc.capture("A copy"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := res.Verdict.Diagnosis; d.Outcome != OutcomeSameCapture || res.Verdict.Significant ||
+		!strings.Contains(res.Verdict.Summary, "same recording") {
+		t.Errorf("outcome %q, summary %q", d.Outcome, res.Verdict.Summary)
+	}
+	other := baseline()
+	other.seed = 5
+	res, err = Compare(sc.capture("A"), other.capture("B"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Verdict.Diagnosis.Outcome == OutcomeSameCapture {
+		t.Errorf("two recordings taken for one: %q", res.Verdict.Summary)
+	}
+}
+
+// TestTooShort: captures under minIntervals intervals are too short to
+// tell, whatever they show.
+func TestTooShort(t *testing.T) {
+	a, b := baseline(), baseline()
+	a.n, b.n = minIntervals-1, minIntervals-1
+	b.seed, b.svc = 9, 8*time.Millisecond
+	res, err := Compare(a.capture("A"), b.capture("B"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := res.Verdict.Diagnosis; d.Outcome != OutcomeTooShort || !strings.Contains(res.Verdict.Summary, "record at least 10") {
+		t.Errorf("outcome %q, summary %q", d.Outcome, res.Verdict.Summary)
+	}
+}
