@@ -317,8 +317,15 @@ func (h Host) Setup(ctx context.Context, c Condition, seed int) (_ *Env, err err
 	// slow), written back and dropped from the page cache here, so that the
 	// workload starts cold from a quiet device (fio runs with invalidate=0:
 	// its own drop at the job's start would write back inside the capture)
-	if err := run(ctx, "fio", FioArgs(c, e.Mount, 0, seed, true)...); err != nil {
-		return nil, fmt.Errorf("lay out fio's files: %w", err)
+	prep := exec.CommandContext(ctx, "fio", FioArgs(c, e.Mount, 0, seed, true)...)
+	prep.Dir = e.Mount // see FioCommand
+	if out, err := prep.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("lay out fio's files: %w: %s", err, firstLine(string(out)))
+	}
+	for _, f := range FioFiles(c.Fio) {
+		if _, err := os.Stat(filepath.Join(e.Mount, f)); err != nil {
+			return nil, fmt.Errorf("fio did not lay out its files as planned: %w", err)
+		}
 	}
 	if err := dropCache(e.Mount); err != nil {
 		return nil, fmt.Errorf("drop fio's files from the page cache: %w", err)
@@ -415,14 +422,20 @@ func (e *Env) cgroups(c Condition) error {
 	return nil
 }
 
-// FioCommand runs fio with args inside the workload's cgroups.
+// FioCommand runs fio with args inside the workload's cgroups. It runs in
+// the mount point: when a directory named like the job exists in fio's
+// working directory (the repository's diag/, for a job named diag), fio
+// takes the job name as the one file of every job, and jobs meant to have a
+// file each would share one.
 func (e *Env) FioCommand(ctx context.Context, args []string) *exec.Cmd {
 	var script strings.Builder
 	for _, dir := range e.cgs {
 		fmt.Fprintf(&script, "echo $$ > %s/cgroup.procs && ", dir)
 	}
 	script.WriteString(`exec fio "$@"`)
-	return exec.CommandContext(ctx, "sh", append([]string{"-c", script.String(), "sh"}, args...)...)
+	cmd := exec.CommandContext(ctx, "sh", append([]string{"-c", script.String(), "sh"}, args...)...)
+	cmd.Dir = e.Mount
+	return cmd
 }
 
 // Close undoes the setup in reverse order, all of it even when a step fails.

@@ -147,6 +147,19 @@ func FioArgs(c Condition, dir string, runtime time.Duration, seed int, prepare b
 	return append(a, "--time_based", "--runtime="+strconv.FormatInt(ms, 10)+"ms")
 }
 
+// FioFiles are the files the jobs of f work on, relative to fio's
+// directory: one shared, or fio's default name for each job's one file.
+func FioFiles(f Fio) []string {
+	if f.SharedFile {
+		return []string{"shared"}
+	}
+	var out []string
+	for j := range f.NumJobs {
+		out = append(out, fmt.Sprintf("diag.%d.0", j))
+	}
+	return out
+}
+
 func boolArg(b bool) string {
 	if b {
 		return "1"

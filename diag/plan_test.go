@@ -149,3 +149,19 @@ func TestSelect(t *testing.T) {
 		}
 	}
 }
+
+func TestFioFiles(t *testing.T) {
+	tests := []struct {
+		f    Fio
+		want []string
+	}{
+		{f: Fio{NumJobs: 1}, want: []string{"diag.0.0"}},
+		{f: Fio{NumJobs: 3}, want: []string{"diag.0.0", "diag.1.0", "diag.2.0"}},
+		{f: Fio{NumJobs: 3, SharedFile: true}, want: []string{"shared"}},
+	}
+	for _, tt := range tests {
+		if got := FioFiles(tt.f); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("FioFiles(%+v) = %v, want %v", tt.f, got, tt.want)
+		}
+	}
+}
