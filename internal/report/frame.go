@@ -640,6 +640,14 @@ func buildOps(window []*model.Snapshot, sec float64) []OpRow {
 		}
 		rows = append(rows, r)
 	}
+	// Map order is random; a fixed order makes sums over the rows (the
+	// server's ops/s) the same to the last bit on every run.
+	slices.SortFunc(rows, func(a, b OpRow) int {
+		if c := strings.Compare(a.Proto, b.Proto); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Op, b.Op)
+	})
 	return rows
 }
 
