@@ -99,6 +99,23 @@ func (a *frameAcc) header() Header {
 	}
 }
 
+// siteKey identifies a wait-site row: stacks that differ only in what a
+// reader never sees (offsets, modules, generic scheduler and thread-entry
+// frames) make one row, not identical-looking ones.
+type siteKey struct {
+	frames            string // ShortFrames joined by ";"
+	device, scheduler string
+}
+
+type siteAcc struct {
+	site    model.WaitSite // the first full stack seen
+	hist    model.Hist
+	comms   map[string]bool
+	ops     map[string]bool
+	clients map[string]int64 // D-time ns
+	threads int
+}
+
 // siteTable merges D-state rows by wait site, device and scheduler.
 type siteTable struct {
 	acc   map[siteKey]*siteAcc
@@ -162,6 +179,16 @@ func (t *siteTable) rows(sec float64) []WaitSiteRow {
 	}
 	return rows
 }
+
+type devAcc struct {
+	sec                            float64
+	rIOPS, wIOPS, rBps, wBps, util float64
+	awaitWeighted, awaitWeight     float64
+}
+
+type blockKey struct{ device, scheduler string }
+
+type blockAcc struct{ queue, service model.Hist }
 
 // deviceTable averages diskstats over time, weighted by interval length,
 // and merges block histograms by device and scheduler.
@@ -249,6 +276,14 @@ func (t *deviceTable) rows(latest *model.Snapshot) []DeviceRow {
 
 // opKeyPair is an operation under opKey's normalized names.
 type opKeyPair struct{ proto, op string }
+
+type opAcc struct {
+	count   float64
+	counted bool
+	hist    model.Hist
+	errors  uint64
+	clients map[string]uint64
+}
 
 // opTable merges the host's operation counts and the tracer's RPC latency
 // by operation.
