@@ -17,8 +17,8 @@ import (
 const labCaptures = "../../testdata/captures"
 
 // reportDigests lists, for every lab capture and a few flag sets, the
-// SHA-256 of `report`'s output as the whole-capture implementation printed
-// it; the streaming one must print the same bytes.
+// SHA-256 of `report`'s output and of its --pprof file as the whole-capture
+// implementation wrote them; the streaming one must write the same bytes.
 const reportDigests = "testdata/report/digests.txt"
 
 // reportFlagSets are the flags the digests cover: the default (one row per
@@ -30,8 +30,8 @@ var reportFlagSets = [][]string{
 	{"--step", "1s", "--sort", "device"},
 }
 
-// TestReportLabDigests runs report on every lab capture, as a table and as
-// JSON, and compares the SHA-256 of each output with reportDigests. Run with
+// TestReportLabDigests runs report on every lab capture, as a table, as
+// JSON and with --pprof, and compares the SHA-256 of each output with reportDigests. Run with
 // -update to rewrite the list after an intended change of the output.
 func TestReportLabDigests(t *testing.T) {
 	caps, err := filepath.Glob(filepath.Join(labCaptures, "*.nft"))
@@ -54,6 +54,20 @@ func TestReportLabDigests(t *testing.T) {
 				keys = append(keys, k)
 			}
 		}
+		// The off-CPU profile of the whole capture.
+		pb := filepath.Join(t.TempDir(), "off.pb.gz")
+		io, _, _ := testStdio()
+		if err := runReport(context.Background(), io, []string{"--pprof", pb, path}); err != nil {
+			t.Fatalf("report --pprof %s: %v", path, err)
+		}
+		b, err := os.ReadFile(pb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		k := filepath.Base(path) + " --pprof"
+		got[k] = hex.EncodeToString(sum[:])
+		keys = append(keys, k)
 	}
 	if *update {
 		var b strings.Builder
