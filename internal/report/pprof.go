@@ -42,7 +42,6 @@ type sampleKey struct {
 // in any order, into an off-CPU profile. It keeps one value per stack and
 // label set, not the snapshots.
 type ProfileBuilder struct {
-	cfg         model.Config
 	n           int
 	vals        map[sampleKey]*sampleVal
 	keys        []sampleKey
@@ -51,9 +50,9 @@ type ProfileBuilder struct {
 
 type sampleVal struct{ count, ns int64 }
 
-// NewProfileBuilder starts an off-CPU profile of a capture with config cfg.
-func NewProfileBuilder(cfg model.Config) *ProfileBuilder {
-	return &ProfileBuilder{cfg: cfg, vals: map[sampleKey]*sampleVal{}}
+// NewProfileBuilder starts an off-CPU profile.
+func NewProfileBuilder() *ProfileBuilder {
+	return &ProfileBuilder{vals: map[sampleKey]*sampleVal{}}
 }
 
 // Add merges the D-state rows of s.
@@ -89,26 +88,27 @@ func (b *ProfileBuilder) Add(s *model.Snapshot) error {
 // Profile builds an off-CPU profile of the D-state rows in snaps: see
 // ProfileBuilder.Profile.
 func Profile(cfg model.Config, snaps []*model.Snapshot) (*profile.Profile, error) {
-	b := NewProfileBuilder(cfg)
+	b := NewProfileBuilder()
 	for _, s := range snaps {
 		if err := b.Add(s); err != nil {
 			return nil, err
 		}
 	}
-	return b.Profile()
+	return b.Profile(cfg)
 }
 
-// Profile is the off-CPU profile of the snapshots added: one sample per
+// Profile is the off-CPU profile of the snapshots added, from a capture
+// with config cfg (the host and kernel it names): one sample per
 // wait-site stack and label set (comm, NFS operation, device, scheduler,
 // kernel), with values count and delay in nanoseconds. Locations are the
 // stack's frames, innermost first as pprof wants; each frame's function
 // carries its module ("[nfsd]") as its file name. Snapshots without D-state
 // rows give an empty, valid profile; no snapshots is an error.
-func (b *ProfileBuilder) Profile() (*profile.Profile, error) {
+func (b *ProfileBuilder) Profile(cfg model.Config) (*profile.Profile, error) {
 	if b.n == 0 {
 		return nil, errNoSnapshots
 	}
-	cfg, vals, first, last := b.cfg, b.vals, b.first, b.last
+	vals, first, last := b.vals, b.first, b.last
 	keys := slices.Clone(b.keys)
 	// A deterministic order makes equal captures give equal files.
 	slices.SortFunc(keys, func(x, y sampleKey) int {
@@ -190,18 +190,18 @@ func addLabel(s *profile.Sample, key, value string) {
 // WritePprof writes the off-CPU profile of snaps in pprof's gzipped
 // protobuf format, the file `go tool pprof` and flame-graph viewers open.
 func WritePprof(w io.Writer, cfg model.Config, snaps []*model.Snapshot) error {
-	b := NewProfileBuilder(cfg)
+	b := NewProfileBuilder()
 	for _, s := range snaps {
 		if err := b.Add(s); err != nil {
 			return err
 		}
 	}
-	return b.Write(w)
+	return b.Write(w, cfg)
 }
 
 // Write writes the profile of the snapshots added as WritePprof does.
-func (b *ProfileBuilder) Write(w io.Writer) error {
-	p, err := b.Profile()
+func (b *ProfileBuilder) Write(w io.Writer, cfg model.Config) error {
+	p, err := b.Profile(cfg)
 	if err != nil {
 		return err
 	}

@@ -164,14 +164,14 @@ func TestGoToolPprof(t *testing.T) {
 func TestProfileBuilderOrder(t *testing.T) {
 	snaps := busyWindow(5)
 	write := func(order []int) []byte {
-		b := NewProfileBuilder(busyConfig())
+		b := NewProfileBuilder()
 		for _, i := range order {
 			if err := b.Add(snaps[i]); err != nil {
 				t.Fatal(err)
 			}
 		}
 		var buf bytes.Buffer
-		if err := b.Write(&buf); err != nil {
+		if err := b.Write(&buf, busyConfig()); err != nil {
 			t.Fatal(err)
 		}
 		return buf.Bytes()
@@ -179,10 +179,10 @@ func TestProfileBuilderOrder(t *testing.T) {
 	if a, b := write([]int{0, 1, 2, 3, 4}), write([]int{3, 1, 4, 0, 2}); !bytes.Equal(a, b) {
 		t.Error("the profile depends on the order the snapshots were added in")
 	}
-	if err := NewProfileBuilder(busyConfig()).Write(io.Discard); err == nil {
+	if err := NewProfileBuilder().Write(io.Discard, busyConfig()); err == nil {
 		t.Error("profile of no snapshots: no error")
 	}
-	if err := NewProfileBuilder(busyConfig()).Add(nil); err == nil {
+	if err := NewProfileBuilder().Add(nil); err == nil {
 		t.Error("nil snapshot: no error")
 	}
 }
