@@ -69,7 +69,7 @@ type SummaryOptions struct {
 }
 
 // Summarize builds the summary of a capture's snapshots (in any order).
-// A capture read in order needs not be held whole: see Summarizer.
+// A capture read in time order need not be held whole: see Summarizer.
 func Summarize(cfg model.Config, snaps []*model.Snapshot, opt SummaryOptions) (*Summary, error) {
 	if len(snaps) == 0 {
 		return nil, errNoSnapshots
