@@ -43,6 +43,7 @@ enum counter {
 	CNT_DSTATE_FULL,   /* D-state aggregation or interval map full */
 	CNT_BLOCK_FULL,    /* block aggregation or request map full */
 	CNT_STACK_ERR,     /* bpf_get_stackid failed (collision or full) */
+	CNT_RUN_FULL,      /* run-queue aggregation map full */
 	CNT_MAX,
 };
 
@@ -262,6 +263,180 @@ static __always_inline bool is_target(__u32 tid)
 	return bpf_map_lookup_elem(&targets, &tid) != NULL;
 }
 
+/* ---- run queue ---------------------------------------------------------- */
+
+/*
+ * Run-queue and on-CPU time of the target threads. A thread is runnable from
+ * its wakeup, or from a switch-out that left it TASK_RUNNING (preempted, or
+ * throttled by CFS bandwidth), until its next switch-in; on CPU from switch-in
+ * to switch-out. Both are added at switch-out, when current is the thread, so
+ * its comm is at hand: one aggregation update per time slice.
+ */
+const volatile bool track_run = true;
+
+/* Aggregation key of run-queue waits: the D-state key without wait site and device. */
+struct rkey {
+	char comm[NAME_LEN];
+	__u32 proto;
+	__u32 op;
+	__u8 addr[16];
+	__u16 family;
+	__u16 pad[3];
+};
+
+struct rval {
+	struct hist runnable; /* runnable to switched in */
+	__u64 oncpu_ns;       /* total switched in to switched out */
+	__u64 slices;         /* time slices ended */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct rkey);
+	__type(value, struct rval);
+} rvals SEC(".maps");
+
+/* Per-thread state: the only lookup of the hot path. */
+struct runstate {
+	__u64 runnable_ns; /* when it became runnable, 0 when not waiting */
+	__u64 oncpu_ns;    /* when it was switched in, 0 when not on CPU */
+	__u64 wait_ns;     /* run-queue wait that ended at that switch-in */
+	__u32 gen;         /* run_gen when last was put in rthreads */
+	__u8 has_wait;     /* wait_ns is still to be counted */
+	__u8 pad[3];
+	struct rkey last;  /* key of the last time slice counted in rthreads */
+};
+
+/*
+ * runs: tid -> state. User space creates an entry for each target thread (an
+ * entry is what makes a thread a target here); with trace_all the kernel
+ * creates them. LRU, so that threads gone without user space noticing cannot
+ * fill it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct runstate);
+} runs SEC(".maps");
+
+/* rthreads: which threads contributed to which rkey, for a thread count. */
+struct rthread {
+	struct rkey key;
+	__u32 tid;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct rthread);
+	__type(value, __u8);
+} rthreads SEC(".maps");
+
+/* run_gen is raised by user space each time it drains rthreads. */
+__u32 run_gen = 0;
+
+static struct rval zero_rval;
+
+static __always_inline bool rkey_eq(const struct rkey *a, const struct rkey *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] &&
+	       x[4] == y[4] && x[5] == y[5];
+}
+
+static __always_inline void run_out(__u32 tid, bool runnable, __u64 now)
+{
+	struct runstate *rs;
+	struct rval *v;
+	__u64 on;
+
+	if (!trace_all && !nr_targets)
+		return;
+	rs = bpf_map_lookup_elem(&runs, &tid);
+	if (!rs) {
+		struct runstate init = {};
+
+		if (!trace_all || !tid)
+			return;
+		bpf_map_update_elem(&runs, &tid, &init, BPF_NOEXIST);
+		rs = bpf_map_lookup_elem(&runs, &tid);
+		if (!rs)
+			return;
+	}
+	if (rs->oncpu_ns && now > rs->oncpu_ns) {
+		struct rthread th = {};
+		struct thread_op *op;
+
+		on = now - rs->oncpu_ns;
+		bpf_get_current_comm(th.key.comm, sizeof(th.key.comm));
+		op = bpf_map_lookup_elem(&thread_op, &tid);
+		if (op) {
+			th.key.proto = op->proto;
+			th.key.op = op->op;
+			__builtin_memcpy(th.key.addr, op->addr, 16);
+			th.key.family = op->family;
+		}
+		v = bpf_map_lookup_elem(&rvals, &th.key);
+		if (!v) {
+			bpf_map_update_elem(&rvals, &th.key, &zero_rval, BPF_NOEXIST);
+			v = bpf_map_lookup_elem(&rvals, &th.key);
+		}
+		if (v) {
+			__sync_fetch_and_add(&v->oncpu_ns, on);
+			__sync_fetch_and_add(&v->slices, 1);
+			if (rs->has_wait)
+				hist_add(&v->runnable, rs->wait_ns);
+		} else {
+			count(CNT_RUN_FULL);
+		}
+		if (rs->gen != run_gen || !rkey_eq(&rs->last, &th.key)) {
+			__u8 one = 1;
+
+			th.tid = tid;
+			if (!bpf_map_lookup_elem(&rthreads, &th))
+				bpf_map_update_elem(&rthreads, &th, &one, BPF_ANY);
+			rs->gen = run_gen;
+			rs->last = th.key;
+		}
+	}
+	rs->has_wait = 0;
+	rs->oncpu_ns = 0;
+	rs->runnable_ns = runnable ? now : 0;
+}
+
+static __always_inline void run_in(__u32 tid, __u64 now)
+{
+	struct runstate *rs;
+
+	if ((!trace_all && !nr_targets) || !tid)
+		return;
+	rs = bpf_map_lookup_elem(&runs, &tid);
+	if (!rs)
+		return;
+	if (rs->runnable_ns && now > rs->runnable_ns) {
+		rs->wait_ns = now - rs->runnable_ns;
+		rs->has_wait = 1;
+	}
+	rs->runnable_ns = 0;
+	rs->oncpu_ns = now;
+}
+
+/* run_wakeup starts a run-queue wait, unless the thread is on CPU or waits already. */
+static __always_inline void run_wakeup(__u32 tid)
+{
+	struct runstate *rs;
+
+	if ((!trace_all && !nr_targets) || !tid)
+		return;
+	rs = bpf_map_lookup_elem(&runs, &tid);
+	if (rs && !rs->oncpu_ns && !rs->runnable_ns)
+		rs->runnable_ns = bpf_ktime_get_ns();
+}
+
 /* ---- D-state ---------------------------------------------------------- */
 
 /*
@@ -374,24 +549,28 @@ static __always_inline void on_switch(void *ctx, bool preempt, struct task_struc
 {
 	__u32 next_tid = RD(btf, next, pid);
 	__u32 prev_tid, state;
+	__u64 now = 0;
 
 	if (next_tid)
 		dstate_end(ctx, next_tid, false);
-	if (preempt)
-		return;
 	/*
 	 * The prev_state argument exists only since 5.18; prev's state field
 	 * holds the same value here on every kernel (a pending signal already
 	 * reset it to TASK_RUNNING), so read that. State first: it is a plain
 	 * load, the target lookup is a hash lookup.
 	 */
-	state = task_state(prev, btf);
+	state = preempt ? 0 : task_state(prev, btf);
+	if (track_run) {
+		now = bpf_ktime_get_ns();
+		run_out(RD(btf, prev, pid), state == 0, now);
+		run_in(next_tid, now);
+	}
 	if (!(state & TASK_UNINTERRUPTIBLE) || (state & TASK_NOLOAD))
 		return;
 	prev_tid = RD(btf, prev, pid);
 	if (!is_target(prev_tid))
 		return;
-	dstate_start(ctx, prev, prev_tid, bpf_ktime_get_ns(), btf);
+	dstate_start(ctx, prev, prev_tid, now ? now : bpf_ktime_get_ns(), btf);
 }
 
 static __always_inline void on_wakeup(void *ctx, struct task_struct *p, const bool btf)
@@ -399,6 +578,8 @@ static __always_inline void on_wakeup(void *ctx, struct task_struct *p, const bo
 	__u32 tid = RD(btf, p, pid);
 
 	dstate_end(ctx, tid, true);
+	if (track_run)
+		run_wakeup(tid);
 }
 
 SEC("tp_btf/sched_switch")

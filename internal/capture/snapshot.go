@@ -169,6 +169,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 		}
 		b = e.section(b, secRPC, p)
 	}
+	if len(s.Run) > 0 {
+		p = appendRun(e.sec[:0], s.Run, st)
+		b = e.section(b, secRun, p)
+	}
 	e.sec = p[:0]
 	return b
 }
@@ -307,6 +311,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) 
 					sd.hist(&r.Service)
 				}
 			}
+		case secRun:
+			s.Run = decodeRun(&sd, st)
 		case secRPC:
 			if c := sd.count(8); c > 0 {
 				s.RPC = make([]model.RPC, c)

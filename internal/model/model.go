@@ -175,7 +175,10 @@ type Snapshot struct {
 	DState []DState  `json:"dstate,omitempty"`
 	Block  []Block   `json:"block,omitempty"`
 	RPC    []RPC     `json:"rpc,omitempty"`
-	Stats  Stats     `json:"stats"`
+	// Run is the run-queue wait and on-CPU time of the target threads; nil
+	// when the backend does not measure it (and in captures older than it).
+	Run   []Run `json:"run,omitempty"`
+	Stats Stats `json:"stats"`
 	// Events are the individual D-state intervals above the event threshold
 	// that ended in this interval, in the order the backend saw them.
 	Events []DEvent `json:"events,omitempty"`

@@ -36,15 +36,18 @@ type Frame struct {
 	Snapshots   int       `json:"snapshots"`
 	Sort        string    `json:"sort"`
 
-	Header    Header          `json:"header"`
-	Load      LoadSummary     `json:"load"`
-	Pressure  *PressureLine   `json:"io_pressure,omitempty"`
-	NFSD      NFSDSummary     `json:"nfsd"`
-	WaitSites []WaitSiteRow   `json:"wait_sites"`
-	Devices   []DeviceRow     `json:"devices"`
-	Ops       []OpRow         `json:"nfs_ops"`
-	DGroups   []DGroupRow     `json:"d_groups"`
-	Changes   []SchedChangeAt `json:"sched_changes,omitempty"`
+	Header    Header        `json:"header"`
+	Load      LoadSummary   `json:"load"`
+	Pressure  *PressureLine `json:"io_pressure,omitempty"`
+	NFSD      NFSDSummary   `json:"nfsd"`
+	WaitSites []WaitSiteRow `json:"wait_sites"`
+	Devices   []DeviceRow   `json:"devices"`
+	Ops       []OpRow       `json:"nfs_ops"`
+	DGroups   []DGroupRow   `json:"d_groups"`
+	// Run is the traced threads' run-queue wait and on-CPU time per command
+	// name, most wait first; absent when the backend does not measure it.
+	Run     []RunRow        `json:"run,omitempty"`
+	Changes []SchedChangeAt `json:"sched_changes,omitempty"`
 }
 
 // Header describes the host and the tracer.
@@ -308,6 +311,7 @@ func NewFrame(cfg model.Config, window []*model.Snapshot, opt Options) (*Frame, 
 	f.Ops = buildOps(window, f.WindowSec)
 	f.NFSD = buildNFSD(cfg, window, f.WindowSec, f.Ops)
 	f.DGroups = buildDGroups(latest.Host.Load.DGroups)
+	f.Run = buildRun(window, f.WindowSec)
 	for _, s := range window {
 		for _, c := range s.Host.Changes {
 			f.Changes = append(f.Changes, SchedChangeAt(c))

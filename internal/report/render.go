@@ -109,6 +109,7 @@ func (f *Frame) headLines(l Layout) []string {
 		lines = append(lines, load)
 	}
 	lines = append(lines, wrapParts(f.nfsdParts(), l.Width, "nfsd ")...)
+	lines = append(lines, f.runLines()...)
 	const maxChanges = 3
 	for i, c := range f.Changes {
 		if i == maxChanges {

@@ -63,6 +63,16 @@ type coreHist struct {
 	MaxNs uint64
 }
 
+type coreRkey struct {
+	_      structs.HostLayout
+	Comm   [16]int8
+	Proto  uint32
+	Op     uint32
+	Addr   [16]uint8
+	Family uint16
+	Pad    [3]uint16
+}
+
 type coreRqInfo struct {
 	_        structs.HostLayout
 	InsertNs uint64
@@ -75,6 +85,31 @@ type coreRqInfo struct {
 	Bytes    uint32
 	Active   uint32
 	Sched    [16]int8
+}
+
+type coreRthread struct {
+	_   structs.HostLayout
+	Key coreRkey
+	Tid uint32
+	Pad uint32
+}
+
+type coreRunstate struct {
+	_          structs.HostLayout
+	RunnableNs uint64
+	OncpuNs    uint64
+	WaitNs     uint64
+	Gen        uint32
+	HasWait    uint8
+	Pad        [3]uint8
+	Last       coreRkey
+}
+
+type coreRval struct {
+	_        structs.HostLayout
+	Runnable coreHist
+	OncpuNs  uint64
+	Slices   uint64
 }
 
 type coreThreadOp struct {
@@ -107,6 +142,9 @@ const (
 	coreMapEvents                = "events"
 	coreMapPerfEvents            = "perf_events"
 	coreMapRqs                   = "rqs"
+	coreMapRthreads              = "rthreads"
+	coreMapRuns                  = "runs"
+	coreMapRvals                 = "rvals"
 	coreMapStacks                = "stacks"
 	coreMapTargets               = "targets"
 	coreMapThreadOp              = "thread_op"
@@ -130,7 +168,9 @@ const (
 	coreVarMinDstateNs           = "min_dstate_ns"
 	coreVarNrTargets             = "nr_targets"
 	coreVarOpenIntervals         = "open_intervals"
+	coreVarRunGen                = "run_gen"
 	coreVarTraceAll              = "trace_all"
+	coreVarTrackRun              = "track_run"
 	coreVarUnusedDstateEvent     = "unused_dstate_event"
 	coreVarUseRingbuf            = "use_ringbuf"
 )
@@ -207,6 +247,9 @@ type coreMapSpecs struct {
 	Events     *ebpf.MapSpec `ebpf:"events"`
 	PerfEvents *ebpf.MapSpec `ebpf:"perf_events"`
 	Rqs        *ebpf.MapSpec `ebpf:"rqs"`
+	Rthreads   *ebpf.MapSpec `ebpf:"rthreads"`
+	Runs       *ebpf.MapSpec `ebpf:"runs"`
+	Rvals      *ebpf.MapSpec `ebpf:"rvals"`
 	Stacks     *ebpf.MapSpec `ebpf:"stacks"`
 	Targets    *ebpf.MapSpec `ebpf:"targets"`
 	ThreadOp   *ebpf.MapSpec `ebpf:"thread_op"`
@@ -220,7 +263,9 @@ type coreVariableSpecs struct {
 	MinDstateNs       *ebpf.VariableSpec `ebpf:"min_dstate_ns"`
 	NrTargets         *ebpf.VariableSpec `ebpf:"nr_targets"`
 	OpenIntervals     *ebpf.VariableSpec `ebpf:"open_intervals"`
+	RunGen            *ebpf.VariableSpec `ebpf:"run_gen"`
 	TraceAll          *ebpf.VariableSpec `ebpf:"trace_all"`
+	TrackRun          *ebpf.VariableSpec `ebpf:"track_run"`
 	UnusedDstateEvent *ebpf.VariableSpec `ebpf:"unused_dstate_event"`
 	UseRingbuf        *ebpf.VariableSpec `ebpf:"use_ringbuf"`
 }
@@ -253,6 +298,9 @@ type coreMaps struct {
 	Events     *ebpf.Map `ebpf:"events"`
 	PerfEvents *ebpf.Map `ebpf:"perf_events"`
 	Rqs        *ebpf.Map `ebpf:"rqs"`
+	Rthreads   *ebpf.Map `ebpf:"rthreads"`
+	Runs       *ebpf.Map `ebpf:"runs"`
+	Rvals      *ebpf.Map `ebpf:"rvals"`
 	Stacks     *ebpf.Map `ebpf:"stacks"`
 	Targets    *ebpf.Map `ebpf:"targets"`
 	ThreadOp   *ebpf.Map `ebpf:"thread_op"`
@@ -269,6 +317,9 @@ func (m *coreMaps) Close() error {
 		m.Events,
 		m.PerfEvents,
 		m.Rqs,
+		m.Rthreads,
+		m.Runs,
+		m.Rvals,
 		m.Stacks,
 		m.Targets,
 		m.ThreadOp,
@@ -283,7 +334,9 @@ type coreVariables struct {
 	MinDstateNs       *ebpf.Variable `ebpf:"min_dstate_ns"`
 	NrTargets         *ebpf.Variable `ebpf:"nr_targets"`
 	OpenIntervals     *ebpf.Variable `ebpf:"open_intervals"`
+	RunGen            *ebpf.Variable `ebpf:"run_gen"`
 	TraceAll          *ebpf.Variable `ebpf:"trace_all"`
+	TrackRun          *ebpf.Variable `ebpf:"track_run"`
 	UnusedDstateEvent *ebpf.Variable `ebpf:"unused_dstate_event"`
 	UseRingbuf        *ebpf.Variable `ebpf:"use_ringbuf"`
 }

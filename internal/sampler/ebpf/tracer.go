@@ -87,6 +87,9 @@ type Tracer struct {
 	stacks    *ebpf.Map
 	targets   *ebpf.Map
 	threadOps *ebpf.Map
+	runs      *ebpf.Map
+	rvals     *ebpf.Map
+	rthreads  *ebpf.Map
 
 	reader   eventSource
 	readDone chan struct{}
@@ -97,9 +100,11 @@ type Tracer struct {
 	// Close; agg, devs and stackSym have their own locks (the reader uses them).
 	mu        sync.Mutex
 	agg       *aggregator
-	prevD     map[coreDkey]*histState
+	prevD     map[coreDkey]*kstate[coreHist]
 	dclients  rpcClientCache // clients of D-state keys and events
-	prevB     map[coreBkey]*bvalState
+	prevB     map[coreBkey]*kstate[coreBval]
+	prevR     map[coreRkey]*kstate[coreRval]
+	runGen    uint32
 	prevCnt   [cntMax]uint64
 	devs      *devNamer
 	lastPrune time.Time
@@ -117,6 +122,7 @@ const (
 	cntDStateFull
 	cntBlockFull
 	cntStackErr
+	cntRunFull
 	cntMax
 )
 
@@ -149,9 +155,10 @@ func New(opts Options) (*Tracer, error) {
 	t := &Tracer{
 		opts:     opts,
 		log:      opts.Logger,
-		prevD:    make(map[coreDkey]*histState),
+		prevD:    make(map[coreDkey]*kstate[coreHist]),
 		dclients: rpcClientCache{},
-		prevB:    make(map[coreBkey]*bvalState),
+		prevB:    make(map[coreBkey]*kstate[coreBval]),
+		prevR:    make(map[coreRkey]*kstate[coreRval]),
 		current:  make(map[uint32]bool),
 		devs:     newDevNamer(opts.Sys),
 		stop:     make(chan struct{}),
@@ -393,6 +400,7 @@ func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) er
 	t.counters, t.dhists, t.dthreads = m["counters"], m["dhists"], m["dthreads"]
 	t.bhists, t.stacks, t.targets, t.threadOps = m["bhists"], m["stacks"], m["targets"], m["thread_op"]
 	t.rqs, t.tidIOs = m["rqs"], m["tid_ios"]
+	t.runs, t.rvals, t.rthreads = m["runs"], m["rvals"], m["rthreads"]
 	src, err := newEventSource(m["events"], m["perf_events"], strings.Contains(t.detail, "ring"))
 	if err != nil {
 		return fmt.Errorf("open event reader: %w", err)

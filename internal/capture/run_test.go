@@ -1,0 +1,74 @@
+package capture
+
+import (
+	"os"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+func TestRunRoundTrip(t *testing.T) {
+	sumOnly := model.Hist{Count: 40, SumNs: 12_000_000}
+	tests := []struct {
+		name string
+		rows []model.Run
+	}{
+		{"none", nil},
+		{"ebpf rows", []model.Run{
+			{Comm: "nfsd", Op: "v3 WRITE", Client: "10.0.0.7", Threads: 8, Runnable: hist(900, 40_000, 2_000_000), OnCPU: 3 * time.Second},
+			{Comm: "nfsd", Threads: 2, Runnable: hist(0), OnCPU: 0},
+		}},
+		{"procfs sum only", []model.Run{{Comm: "fio", Threads: 4, Runnable: sumOnly, OnCPU: 1500 * time.Millisecond}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := fullSnapshot(0)
+			s.Run = tt.rows
+			got, r, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || !reflect.DeepEqual(got[0].Run, tt.rows) {
+				t.Fatalf("run rows:\n got %+v\nwant %+v", got[0].Run, tt.rows)
+			}
+			if !reflect.DeepEqual(got[0], s) {
+				t.Errorf("snapshot changed:\n got %s\nwant %s", describe(got[0]), describe(s))
+			}
+			if n := r.Notes(); len(n) != 0 {
+				t.Errorf("notes: %q", n)
+			}
+		})
+	}
+}
+
+// A section whose count promises more rows than its bytes can hold is an
+// error, not an allocation.
+func TestRunDecodeBounded(t *testing.T) {
+	body := appendUvarint(nil, 1<<40)
+	d := decoder{b: body}
+	if rows := decodeRun(&d, &strReader{}); rows != nil || d.err == nil {
+		t.Fatalf("decodeRun of a huge count: %d rows, err %v", len(rows), d.err)
+	}
+}
+
+// Files written before the run section read with no Run rows.
+func TestRunFirstReleaseFile(t *testing.T) {
+	data, err := os.ReadFile("testdata/first-release.nft")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snaps, _, err := readAll(data, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snaps) == 0 {
+		t.Fatal("no snapshots")
+	}
+	for i, s := range snaps {
+		if s.Run != nil {
+			t.Fatalf("snapshot %d of a file without a run section has run rows: %+v", i, s.Run)
+		}
+	}
+}
