@@ -44,6 +44,7 @@ enum counter {
 	CNT_BLOCK_FULL,    /* block aggregation or request map full */
 	CNT_STACK_ERR,     /* bpf_get_stackid failed (collision or full) */
 	CNT_RUN_FULL,      /* run-queue aggregation map full */
+	CNT_WAKER_FULL,    /* waker aggregation map full */
 	CNT_MAX,
 };
 
@@ -95,6 +96,9 @@ struct dstart {
 	struct dkey key;
 	__u64 start_ns;
 	__u32 pid;
+	__u32 waker_tid;            /* set by sched_waking: who woke it, 0 until then */
+	char waker_comm[NAME_LEN];
+	__u32 waker_irq;            /* the waker ran on an interrupt stack */
 	__u32 pad;
 };
 
@@ -124,6 +128,34 @@ struct {
 	__type(key, struct dthread);
 	__type(value, __u8);
 } dthreads SEC(".maps");
+
+/*
+ * Wakers of D-state intervals per wait site: who ended the wait. The waker is
+ * the task running sched_waking (try_to_wake_up), in whose context the wakeup
+ * is decided; sched_wakeup may run later on the target CPU (a queued remote
+ * wakeup) in another task's context. A waker on an interrupt stack is an
+ * interrupt (a block completion, a timer), whatever task it interrupted.
+ */
+struct wkey {
+	char comm[NAME_LEN];   /* the woken thread's */
+	char waker[NAME_LEN];  /* the waker's comm, "" when waker_irq */
+	__s32 stack_id;        /* the woken thread's wait site */
+	__u32 waker_irq;
+};
+
+struct wval {
+	__u64 count;
+	__u64 sum_ns; /* D-time of the intervals it ended */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct wkey);
+	__type(value, struct wval);
+} wakers SEC(".maps");
+
+static struct wval zero_wval;
 
 /* Event for one D-state interval of at least min_dstate_ns. Layout mirrored in Go. */
 struct dstate_event {
@@ -470,6 +502,32 @@ static __always_inline void dstate_end(void *ctx, __u32 tid, bool woken)
 	th.tid = tid;
 	if (!bpf_map_lookup_elem(&dthreads, &th))
 		bpf_map_update_elem(&dthreads, &th, &one, BPF_ANY);
+	if (woken && !s->waker_tid && !s->waker_irq) {
+		/* No sched_waking seen (not attached): the current task. */
+		s->waker_tid = (__u32)bpf_get_current_pid_tgid();
+		bpf_get_current_comm(s->waker_comm, sizeof(s->waker_comm));
+	}
+	if (s->waker_tid || s->waker_irq) {
+		struct wkey wk = {};
+		struct wval *w;
+
+		__builtin_memcpy(wk.comm, s->key.comm, NAME_LEN);
+		wk.stack_id = s->key.stack_id;
+		wk.waker_irq = s->waker_irq;
+		if (!s->waker_irq)
+			__builtin_memcpy(wk.waker, s->waker_comm, NAME_LEN);
+		w = bpf_map_lookup_elem(&wakers, &wk);
+		if (!w) {
+			bpf_map_update_elem(&wakers, &wk, &zero_wval, BPF_NOEXIST);
+			w = bpf_map_lookup_elem(&wakers, &wk);
+		}
+		if (w) {
+			__sync_fetch_and_add(&w->count, 1);
+			__sync_fetch_and_add(&w->sum_ns, dur);
+		} else {
+			count(CNT_WAKER_FULL);
+		}
+	}
 
 	if (dur >= min_dstate_ns) {
 		struct dstate_event *e, ev;
@@ -480,6 +538,9 @@ static __always_inline void dstate_end(void *ctx, __u32 tid, bool woken)
 				count(CNT_LOST);
 				goto out;
 			}
+			/* Keeps clang from computing field addresses of e
+			 * before the null check, which the verifier rejects. */
+			asm volatile("" : "+r"(e));
 		} else {
 			__builtin_memset(&ev, 0, sizeof(ev));
 			e = &ev;
@@ -490,9 +551,9 @@ static __always_inline void dstate_end(void *ctx, __u32 tid, bool woken)
 		e->pid = s->pid;
 		e->key = s->key;
 		e->pad = 0;
-		if (woken) {
-			e->waker_tid = (__u32)bpf_get_current_pid_tgid();
-			bpf_get_current_comm(e->waker_comm, sizeof(e->waker_comm));
+		if (s->waker_tid || s->waker_irq) {
+			e->waker_tid = s->waker_tid; /* 0 for an interrupt, whose comm is "irq" */
+			__builtin_memcpy(e->waker_comm, s->waker_comm, NAME_LEN);
 		} else {
 			e->waker_tid = 0;
 			__builtin_memset(e->waker_comm, 0, sizeof(e->waker_comm));
@@ -571,6 +632,65 @@ static __always_inline void on_switch(void *ctx, bool preempt, struct task_struc
 	if (!is_target(prev_tid))
 		return;
 	dstate_start(ctx, prev, prev_tid, now ? now : bpf_ktime_get_ns(), btf);
+}
+
+/*
+ * on_irq_stack reports whether the program runs on an interrupt stack rather
+ * than the current task's stack: the BPF stack is the kernel stack of the
+ * context the tracepoint fired in, and interrupts run on stacks of their own
+ * (x86_64, arm64). Softirqs run from an interrupt's exit count as interrupts;
+ * those run by ksoftirqd or on local_bh_enable run on a task stack.
+ */
+#define TASK_STACK_MAX (64 * 1024) /* THREAD_SIZE is 16 KiB, 32 with KASAN */
+
+static __always_inline bool on_irq_stack(void)
+{
+	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+	__u64 stack = (__u64)BPF_CORE_READ(cur, stack);
+	void *here = &stack;
+	__u64 sp = 0;
+
+	/* The verifier forbids arithmetic on the frame pointer; a copy of its
+	 * value read through a helper is a plain number. */
+	bpf_probe_read_kernel(&sp, sizeof(sp), &here);
+	return sp - stack >= TASK_STACK_MAX;
+}
+
+static __always_inline void on_waking(struct task_struct *p, const bool btf)
+{
+	__u32 tid;
+	struct dstart *s;
+
+	if (!open_intervals)
+		return;
+	tid = RD(btf, p, pid);
+	s = bpf_map_lookup_elem(&dstarts, &tid);
+	if (!s)
+		return;
+	if (on_irq_stack()) {
+		s->waker_irq = 1;
+		s->waker_tid = 0;
+		__builtin_memset(s->waker_comm, 0, NAME_LEN);
+		__builtin_memcpy(s->waker_comm, "irq", 4);
+		return;
+	}
+	s->waker_irq = 0;
+	s->waker_tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_get_current_comm(s->waker_comm, sizeof(s->waker_comm));
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(tp_btf_sched_waking, struct task_struct *p)
+{
+	on_waking(p, true);
+	return 0;
+}
+
+SEC("raw_tp/sched_waking")
+int BPF_PROG(raw_tp_sched_waking, struct task_struct *p)
+{
+	on_waking(p, false);
+	return 0;
 }
 
 static __always_inline void on_wakeup(void *ctx, struct task_struct *p, const bool btf)

@@ -173,6 +173,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 		p = appendRun(e.sec[:0], s.Run, st)
 		b = e.section(b, secRun, p)
 	}
+	if len(s.Wakers) > 0 {
+		p = appendWakers(e.sec[:0], s.Wakers, st)
+		b = e.section(b, secWakers, p)
+	}
 	e.sec = p[:0]
 	return b
 }
@@ -313,6 +317,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) 
 			}
 		case secRun:
 			s.Run = decodeRun(&sd, st)
+		case secWakers:
+			s.Wakers = decodeWakers(&sd, st)
 		case secRPC:
 			if c := sd.count(8); c > 0 {
 				s.RPC = make([]model.RPC, c)

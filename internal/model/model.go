@@ -177,8 +177,11 @@ type Snapshot struct {
 	RPC    []RPC     `json:"rpc,omitempty"`
 	// Run is the run-queue wait and on-CPU time of the target threads; nil
 	// when the backend does not measure it (and in captures older than it).
-	Run   []Run `json:"run,omitempty"`
-	Stats Stats `json:"stats"`
+	Run []Run `json:"run,omitempty"`
+	// Wakers says who ended the D-state intervals of DState, per wait site;
+	// nil when the backend cannot tell (procfs, and captures older than it).
+	Wakers []Waker `json:"wakers,omitempty"`
+	Stats  Stats   `json:"stats"`
 	// Events are the individual D-state intervals above the event threshold
 	// that ended in this interval, in the order the backend saw them.
 	Events []DEvent `json:"events,omitempty"`

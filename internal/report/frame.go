@@ -159,6 +159,9 @@ type WaitSiteRow struct {
 	// Clients are the NFS clients whose requests the threads were serving
 	// while they waited here, most D-time first (eBPF backend with nfsd probes).
 	Clients []ClientTime `json:"clients,omitempty"`
+	// Wakers ended the waits at this site (on any device), most wakeups
+	// first, at most three (eBPF backend).
+	Wakers []WakerShare `json:"wakers,omitempty"`
 	// Threads is the largest number of distinct threads seen at this site in one interval.
 	Threads     int     `json:"threads"`
 	DTimePerSec float64 `json:"d_time_per_s"`
@@ -418,6 +421,7 @@ func buildWaitSites(window []*model.Snapshot, sec float64) []WaitSiteRow {
 			acc[k].threads = max(acc[k].threads, n)
 		}
 	}
+	wakers := buildWakers(window)
 	rows := make([]WaitSiteRow, 0, len(order))
 	for _, k := range order {
 		a := acc[k]
@@ -430,6 +434,7 @@ func buildWaitSites(window []*model.Snapshot, sec float64) []WaitSiteRow {
 			Comms:       sortedKeys(a.comms),
 			Ops:         sortedKeys(a.ops),
 			Clients:     clientTimes(a.clients, a.hist.SumNs),
+			Wakers:      wakers[k.site],
 			Threads:     a.threads,
 			SumNs:       int64(a.hist.SumNs),
 			DTimePerSec: perSec(a.hist.Sum().Seconds(), sec),

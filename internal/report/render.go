@@ -273,25 +273,27 @@ func (f *Frame) waitSection(maxWidth int) (section, error) {
 		return section{header: "WAIT SITE", rows: []string{"no D-state seen in the traced threads"}}, nil
 	}
 	var comms [][]string
-	var hasDev, hasOps, hasClients bool
+	var hasDev, hasOps, hasClients, hasWakers bool
 	for _, r := range f.WaitSites {
 		comms = append(comms, r.Comms)
 		hasDev = hasDev || r.Device != "" || r.Scheduler != ""
 		hasOps = hasOps || len(r.Ops) > 0
 		hasClients = hasClients || len(r.Clients) > 0
+		hasWakers = hasWakers || len(r.Wakers) > 0
 	}
 	showComm := !uniform(comms)
 	t := &table{cols: []column{
 		{header: "WAIT SITE (kernel stack)", flex: true},
-		{header: "COMM", drop: 5},
+		{header: "COMM", drop: 6},
 		{header: "DEVICE/SCHED", drop: 2},
 		{header: "THREADS", right: true},
 		{header: "D-TIME/s", right: true},
 		{header: "p50", right: true},
 		{header: "p99", right: true},
-		{header: "MAX", right: true, drop: 4},
+		{header: "MAX", right: true, drop: 5},
 		{header: "OPS", drop: 3},
-		{header: "TOP CLIENT", drop: 6},
+		{header: "TOP CLIENT", drop: 7},
+		{header: "WOKEN BY", drop: 4},
 	}}
 	for _, r := range f.WaitSites {
 		dev := ""
@@ -313,10 +315,11 @@ func (f *Frame) waitSection(maxWidth int) (section, error) {
 			fmtNs(r.Latency.MaxNs),
 			strings.Join(r.Ops, ","),
 			topClient(r.Clients),
+			topWaker(r.Wakers),
 		})
 	}
 	t.shrink = func(i, w int) string { return shortStack(f.WaitSites[i].frames, w, 0) }
-	t.hide(map[int]bool{1: !showComm, 2: !hasDev, 8: !hasOps, 9: !hasClients})
+	t.hide(map[int]bool{1: !showComm, 2: !hasDev, 8: !hasOps, 9: !hasClients, 10: !hasWakers})
 	return fromTable(t, maxWidth, "wait sites")
 }
 

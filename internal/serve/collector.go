@@ -113,6 +113,7 @@ type Collector struct {
 	stats      model.Stats
 	snapshots  uint64
 	lastEnd    float64
+	waits      waitMetrics
 }
 
 // NewCollector returns a collector for a host running cfg's kernel and
@@ -135,6 +136,7 @@ func NewCollector(cfg model.Config, version string, maxSites int) *Collector {
 		block:    make(map[[3]string]*model.Hist),
 		pools:    make(map[int]model.Pool),
 		threads:  cfg.NFSDThreads,
+		waits:    newWaitMetrics(),
 	}
 }
 
@@ -156,6 +158,7 @@ func (c *Collector) Update(s *model.Snapshot) {
 		c.ops[[2]string{o.Proto, o.Op}] += o.Count
 	}
 	c.addDState(s.DState)
+	c.waits.update(s, c.siteLabel)
 	for i := range s.Block {
 		b := &s.Block[i]
 		for _, ph := range []struct {
@@ -232,6 +235,15 @@ func (c *Collector) addDState(rows []model.DState) {
 	}
 }
 
+// siteLabel is the label addDState gave a short wait site; OtherSite for
+// a site it has not seen.
+func (c *Collector) siteLabel(site string) string {
+	if l, ok := c.sites[site]; ok {
+		return l
+	}
+	return OtherSite
+}
+
 // siteFrames is how many frames a wait-site label keeps.
 const siteFrames = 3
 
@@ -258,6 +270,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.d.events, c.d.lost, c.d.cpu, c.d.snapshots, c.d.last} {
 		ch <- d
 	}
+	c.waits.describe(ch)
 }
 
 // Collect sends the current cumulative values.
@@ -293,6 +306,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if c.lastEnd > 0 {
 		ch <- prometheus.MustNewConstMetric(c.d.last, prometheus.GaugeValue, c.lastEnd)
 	}
+	c.waits.collect(ch)
 }
 
 // constHistogram converts a log2 histogram in nanoseconds into a Prometheus

@@ -42,11 +42,14 @@ type coreDkey struct {
 }
 
 type coreDstart struct {
-	_       structs.HostLayout
-	Key     coreDkey
-	StartNs uint64
-	Pid     uint32
-	Pad     uint32
+	_         structs.HostLayout
+	Key       coreDkey
+	StartNs   uint64
+	Pid       uint32
+	WakerTid  uint32
+	WakerComm [16]int8
+	WakerIrq  uint32
+	Pad       uint32
 }
 
 type coreDthread struct {
@@ -130,6 +133,20 @@ type coreTidIo struct {
 	Sched    [16]int8
 }
 
+type coreWkey struct {
+	_        structs.HostLayout
+	Comm     [16]int8
+	Waker    [16]int8
+	StackId  int32
+	WakerIrq uint32
+}
+
+type coreWval struct {
+	_     structs.HostLayout
+	Count uint64
+	SumNs uint64
+}
+
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
@@ -149,6 +166,7 @@ const (
 	coreMapTargets               = "targets"
 	coreMapThreadOp              = "thread_op"
 	coreMapTidIos                = "tid_ios"
+	coreMapWakers                = "wakers"
 	coreProgRawTpBlockIoDone     = "raw_tp_block_io_done"
 	coreProgRawTpBlockRqComplete = "raw_tp_block_rq_complete"
 	coreProgRawTpBlockRqInsert   = "raw_tp_block_rq_insert"
@@ -157,6 +175,7 @@ const (
 	coreProgRawTpSchedSwitch     = "raw_tp_sched_switch"
 	coreProgRawTpSchedWakeup     = "raw_tp_sched_wakeup"
 	coreProgRawTpSchedWakeupNew  = "raw_tp_sched_wakeup_new"
+	coreProgRawTpSchedWaking     = "raw_tp_sched_waking"
 	coreProgTpBtfBlockIoDone     = "tp_btf_block_io_done"
 	coreProgTpBtfBlockRqComplete = "tp_btf_block_rq_complete"
 	coreProgTpBtfBlockRqInsert   = "tp_btf_block_rq_insert"
@@ -165,6 +184,7 @@ const (
 	coreProgTpBtfSchedSwitch     = "tp_btf_sched_switch"
 	coreProgTpBtfSchedWakeup     = "tp_btf_sched_wakeup"
 	coreProgTpBtfSchedWakeupNew  = "tp_btf_sched_wakeup_new"
+	coreProgTpBtfSchedWaking     = "tp_btf_sched_waking"
 	coreVarMinDstateNs           = "min_dstate_ns"
 	coreVarNrTargets             = "nr_targets"
 	coreVarOpenIntervals         = "open_intervals"
@@ -225,6 +245,7 @@ type coreProgramSpecs struct {
 	RawTpSchedSwitch     *ebpf.ProgramSpec `ebpf:"raw_tp_sched_switch"`
 	RawTpSchedWakeup     *ebpf.ProgramSpec `ebpf:"raw_tp_sched_wakeup"`
 	RawTpSchedWakeupNew  *ebpf.ProgramSpec `ebpf:"raw_tp_sched_wakeup_new"`
+	RawTpSchedWaking     *ebpf.ProgramSpec `ebpf:"raw_tp_sched_waking"`
 	TpBtfBlockIoDone     *ebpf.ProgramSpec `ebpf:"tp_btf_block_io_done"`
 	TpBtfBlockRqComplete *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_complete"`
 	TpBtfBlockRqInsert   *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_insert"`
@@ -233,6 +254,7 @@ type coreProgramSpecs struct {
 	TpBtfSchedSwitch     *ebpf.ProgramSpec `ebpf:"tp_btf_sched_switch"`
 	TpBtfSchedWakeup     *ebpf.ProgramSpec `ebpf:"tp_btf_sched_wakeup"`
 	TpBtfSchedWakeupNew  *ebpf.ProgramSpec `ebpf:"tp_btf_sched_wakeup_new"`
+	TpBtfSchedWaking     *ebpf.ProgramSpec `ebpf:"tp_btf_sched_waking"`
 }
 
 // coreMapSpecs contains maps before they are loaded into the kernel.
@@ -254,6 +276,7 @@ type coreMapSpecs struct {
 	Targets    *ebpf.MapSpec `ebpf:"targets"`
 	ThreadOp   *ebpf.MapSpec `ebpf:"thread_op"`
 	TidIos     *ebpf.MapSpec `ebpf:"tid_ios"`
+	Wakers     *ebpf.MapSpec `ebpf:"wakers"`
 }
 
 // coreVariableSpecs contains global variables before they are loaded into the kernel.
@@ -305,6 +328,7 @@ type coreMaps struct {
 	Targets    *ebpf.Map `ebpf:"targets"`
 	ThreadOp   *ebpf.Map `ebpf:"thread_op"`
 	TidIos     *ebpf.Map `ebpf:"tid_ios"`
+	Wakers     *ebpf.Map `ebpf:"wakers"`
 }
 
 func (m *coreMaps) Close() error {
@@ -324,6 +348,7 @@ func (m *coreMaps) Close() error {
 		m.Targets,
 		m.ThreadOp,
 		m.TidIos,
+		m.Wakers,
 	)
 }
 
@@ -353,6 +378,7 @@ type corePrograms struct {
 	RawTpSchedSwitch     *ebpf.Program `ebpf:"raw_tp_sched_switch"`
 	RawTpSchedWakeup     *ebpf.Program `ebpf:"raw_tp_sched_wakeup"`
 	RawTpSchedWakeupNew  *ebpf.Program `ebpf:"raw_tp_sched_wakeup_new"`
+	RawTpSchedWaking     *ebpf.Program `ebpf:"raw_tp_sched_waking"`
 	TpBtfBlockIoDone     *ebpf.Program `ebpf:"tp_btf_block_io_done"`
 	TpBtfBlockRqComplete *ebpf.Program `ebpf:"tp_btf_block_rq_complete"`
 	TpBtfBlockRqInsert   *ebpf.Program `ebpf:"tp_btf_block_rq_insert"`
@@ -361,6 +387,7 @@ type corePrograms struct {
 	TpBtfSchedSwitch     *ebpf.Program `ebpf:"tp_btf_sched_switch"`
 	TpBtfSchedWakeup     *ebpf.Program `ebpf:"tp_btf_sched_wakeup"`
 	TpBtfSchedWakeupNew  *ebpf.Program `ebpf:"tp_btf_sched_wakeup_new"`
+	TpBtfSchedWaking     *ebpf.Program `ebpf:"tp_btf_sched_waking"`
 }
 
 func (p *corePrograms) Close() error {
@@ -373,6 +400,7 @@ func (p *corePrograms) Close() error {
 		p.RawTpSchedSwitch,
 		p.RawTpSchedWakeup,
 		p.RawTpSchedWakeupNew,
+		p.RawTpSchedWaking,
 		p.TpBtfBlockIoDone,
 		p.TpBtfBlockRqComplete,
 		p.TpBtfBlockRqInsert,
@@ -381,6 +409,7 @@ func (p *corePrograms) Close() error {
 		p.TpBtfSchedSwitch,
 		p.TpBtfSchedWakeup,
 		p.TpBtfSchedWakeupNew,
+		p.TpBtfSchedWaking,
 	)
 }
 

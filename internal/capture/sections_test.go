@@ -53,8 +53,8 @@ func TestRunDecodeBounded(t *testing.T) {
 	}
 }
 
-// Files written before the run section read with no Run rows.
-func TestRunFirstReleaseFile(t *testing.T) {
+// Files written before the run and wakers sections read with no such rows.
+func TestNewSectionsFirstReleaseFile(t *testing.T) {
 	data, err := os.ReadFile("testdata/first-release.nft")
 	if err != nil {
 		t.Fatal(err)
@@ -67,8 +67,32 @@ func TestRunFirstReleaseFile(t *testing.T) {
 		t.Fatal("no snapshots")
 	}
 	for i, s := range snaps {
-		if s.Run != nil {
-			t.Fatalf("snapshot %d of a file without a run section has run rows: %+v", i, s.Run)
+		if s.Run != nil || s.Wakers != nil {
+			t.Fatalf("snapshot %d of a file without run and wakers sections has rows: %+v %+v", i, s.Run, s.Wakers)
 		}
+	}
+}
+
+func TestWakersRoundTrip(t *testing.T) {
+	for _, rows := range [][]model.Waker{
+		nil,
+		{
+			{Comm: "nfsd", WaitSite: "jbd2_log_wait_commit;ext4_sync_file", Waker: "jbd2/vda-8", Count: 17, Time: 3 * time.Second},
+			{Comm: "nfsd", WaitSite: "io_schedule;folio_wait_bit", Waker: model.WakerIRQ, Count: 400, Time: 90 * time.Millisecond},
+		},
+	} {
+		s := fullSnapshot(1)
+		s.Wakers = rows
+		got, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || !reflect.DeepEqual(got[0], s) {
+			t.Fatalf("wakers:\n got %+v\nwant %+v", got[0].Wakers, rows)
+		}
+	}
+	d := decoder{b: appendUvarint(nil, 1<<40)}
+	if rows := decodeWakers(&d, &strReader{}); rows != nil || d.err == nil {
+		t.Fatalf("decodeWakers of a huge count: %d rows, err %v", len(rows), d.err)
 	}
 }
