@@ -67,7 +67,7 @@ func TestNewSectionsFirstReleaseFile(t *testing.T) {
 		t.Fatal("no snapshots")
 	}
 	for i, s := range snaps {
-		if s.Run != nil || s.Wakers != nil {
+		if s.Run != nil || s.Wakers != nil || s.Locks != nil {
 			t.Fatalf("snapshot %d of a file without run and wakers sections has rows: %+v %+v", i, s.Run, s.Wakers)
 		}
 	}
@@ -94,5 +94,28 @@ func TestWakersRoundTrip(t *testing.T) {
 	d := decoder{b: appendUvarint(nil, 1<<40)}
 	if rows := decodeWakers(&d, &strReader{}); rows != nil || d.err == nil {
 		t.Fatalf("decodeWakers of a huge count: %d rows, err %v", len(rows), d.err)
+	}
+}
+
+func TestLocksRoundTrip(t *testing.T) {
+	rows := []model.LockWait{
+		{Comm: "nfsd", WaitSite: "rwsem_down_write_slowpath;down_write;ext4_buffered_write_iter", Lock: "0xffff88820e6cedb8",
+			Kind: model.LockRWSemWrite, Waits: 170, Time: 9 * time.Second, MaxWaiters: 17, Owner: "nfsd", OwnerTID: 4242,
+			OwnerWaits: 160, OwnerState: "D", OwnerSite: "jbd2_log_wait_commit;ext4_sync_file"},
+		{Comm: "rsync", WaitSite: "mutex_lock;do_unlinkat", Lock: "0xffff8881e0b0b220", Kind: model.LockMutex, Waits: 1, Time: time.Millisecond, MaxWaiters: 1},
+		{Comm: "dd", WaitSite: "rwsem_down_read_slowpath", Lock: "0x1", Kind: model.LockRWSemRead, Waits: 2, ReaderOwned: true, Owner: "git", OwnerTID: 7, OwnerWaits: 2, OwnerState: "R"},
+	}
+	s := fullSnapshot(2)
+	s.Locks = rows
+	got, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !reflect.DeepEqual(got[0], s) {
+		t.Fatalf("locks:\n got %+v\nwant %+v", got[0].Locks, rows)
+	}
+	d := decoder{b: appendUvarint(nil, 1<<40)}
+	if rows := decodeLocks(&d, &strReader{}); rows != nil || d.err == nil {
+		t.Fatalf("decodeLocks of a huge count: %d rows, err %v", len(rows), d.err)
 	}
 }

@@ -177,6 +177,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 		p = appendWakers(e.sec[:0], s.Wakers, st)
 		b = e.section(b, secWakers, p)
 	}
+	if len(s.Locks) > 0 {
+		p = appendLocks(e.sec[:0], s.Locks, st)
+		b = e.section(b, secLocks, p)
+	}
 	e.sec = p[:0]
 	return b
 }
@@ -319,6 +323,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) 
 			s.Run = decodeRun(&sd, st)
 		case secWakers:
 			s.Wakers = decodeWakers(&sd, st)
+		case secLocks:
+			s.Locks = decodeLocks(&sd, st)
 		case secRPC:
 			if c := sd.count(8); c > 0 {
 				s.RPC = make([]model.RPC, c)

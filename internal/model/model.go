@@ -181,7 +181,10 @@ type Snapshot struct {
 	// Wakers says who ended the D-state intervals of DState, per wait site;
 	// nil when the backend cannot tell (procfs, and captures older than it).
 	Wakers []Waker `json:"wakers,omitempty"`
-	Stats  Stats   `json:"stats"`
+	// Locks are the sleeping-lock waits of the target threads with the
+	// locks' owners; nil when the backend cannot tell.
+	Locks []LockWait `json:"locks,omitempty"`
+	Stats Stats      `json:"stats"`
 	// Events are the individual D-state intervals above the event threshold
 	// that ended in this interval, in the order the backend saw them.
 	Events []DEvent `json:"events,omitempty"`

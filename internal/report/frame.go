@@ -46,7 +46,10 @@ type Frame struct {
 	DGroups   []DGroupRow   `json:"d_groups"`
 	// Run is the traced threads' run-queue wait and on-CPU time per command
 	// name, most wait first; absent when the backend does not measure it.
-	Run     []RunRow        `json:"run,omitempty"`
+	Run []RunRow `json:"run,omitempty"`
+	// Locks are the sleeping locks the traced threads waited on, with their
+	// owners, most wait time first; absent when the backend cannot tell.
+	Locks   []LockRow       `json:"locks,omitempty"`
 	Changes []SchedChangeAt `json:"sched_changes,omitempty"`
 }
 
@@ -315,6 +318,7 @@ func NewFrame(cfg model.Config, window []*model.Snapshot, opt Options) (*Frame, 
 	f.NFSD = buildNFSD(cfg, window, f.WindowSec, f.Ops)
 	f.DGroups = buildDGroups(latest.Host.Load.DGroups)
 	f.Run = buildRun(window, f.WindowSec)
+	f.Locks = buildLocks(window, f.WindowSec)
 	for _, s := range window {
 		for _, c := range s.Host.Changes {
 			f.Changes = append(f.Changes, SchedChangeAt(c))

@@ -42,6 +42,7 @@ func (b *boundedLabels) label(v string) string {
 type waitMetrics struct {
 	wakeups, wakeupSec *prometheus.Desc
 	runnable, onCPU    *prometheus.Desc
+	lockSec, lockWaits *prometheus.Desc
 
 	wakers  boundedLabels
 	comms   boundedLabels
@@ -49,6 +50,9 @@ type waitMetrics struct {
 	wNs     map[[2]string]uint64
 	runNs   map[string]uint64 // comm label
 	onCPUNs map[string]uint64
+	owners  boundedLabels
+	lNs     map[[3]string]uint64 // site label, kind, owner label
+	lCount  map[[3]string]uint64
 }
 
 func newWaitMetrics() waitMetrics {
@@ -65,6 +69,15 @@ func newWaitMetrics() waitMetrics {
 		onCPU: prometheus.NewDesc("nfstrace_on_cpu_seconds_total",
 			"Time the traced threads ran on a CPU, by command name (as nfstrace_runnable_seconds_total).",
 			[]string{"comm"}, nil),
+		lockSec: prometheus.NewDesc("nfstrace_lock_wait_seconds_total",
+			"Time the traced threads waited for a sleeping lock (rwsem, mutex), by wait site (as nfstrace_dstate_seconds_total), kind and the owner's command name when the wait began (the first 16 owners seen, the rest \"other\", \"unknown\" when no owner was read).",
+			[]string{"site", "kind", "owner"}, nil),
+		lockWaits: prometheus.NewDesc("nfstrace_lock_waits_total",
+			"Sleeping-lock waits of the traced threads, by wait site, kind and owner (as nfstrace_lock_wait_seconds_total).",
+			[]string{"site", "kind", "owner"}, nil),
+		owners:  newBoundedLabels(maxLabelValues),
+		lNs:     make(map[[3]string]uint64),
+		lCount:  make(map[[3]string]uint64),
 		wakers:  newBoundedLabels(maxLabelValues),
 		comms:   newBoundedLabels(maxLabelValues),
 		wCount:  make(map[[2]string]uint64),
@@ -83,6 +96,16 @@ func (w *waitMetrics) update(s *model.Snapshot, siteLabel func(string) string) {
 		w.wCount[k] += r.Count
 		w.wNs[k] += uint64(max(r.Time, 0))
 	}
+	for i := range s.Locks {
+		r := &s.Locks[i]
+		owner := "unknown"
+		if r.Owner != "" {
+			owner = w.owners.label(r.Owner)
+		}
+		k := [3]string{siteLabel(ShortSite(r.WaitSite)), r.Kind, owner}
+		w.lNs[k] += uint64(max(r.Time, 0))
+		w.lCount[k] += r.Waits
+	}
 	for i := range s.Run {
 		r := &s.Run[i]
 		c := w.comms.label(r.Comm)
@@ -96,12 +119,18 @@ func (w *waitMetrics) describe(ch chan<- *prometheus.Desc) {
 	ch <- w.wakeupSec
 	ch <- w.runnable
 	ch <- w.onCPU
+	ch <- w.lockSec
+	ch <- w.lockWaits
 }
 
 func (w *waitMetrics) collect(ch chan<- prometheus.Metric) {
 	for k, n := range w.wCount {
 		ch <- prometheus.MustNewConstMetric(w.wakeups, prometheus.CounterValue, float64(n), k[0], k[1])
 		ch <- prometheus.MustNewConstMetric(w.wakeupSec, prometheus.CounterValue, float64(w.wNs[k])/1e9, k[0], k[1])
+	}
+	for k, ns := range w.lNs {
+		ch <- prometheus.MustNewConstMetric(w.lockSec, prometheus.CounterValue, float64(ns)/1e9, k[0], k[1], k[2])
+		ch <- prometheus.MustNewConstMetric(w.lockWaits, prometheus.CounterValue, float64(w.lCount[k]), k[0], k[1], k[2])
 	}
 	for c, ns := range w.runNs {
 		ch <- prometheus.MustNewConstMetric(w.runnable, prometheus.CounterValue, float64(ns)/1e9, c)

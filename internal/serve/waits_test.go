@@ -17,6 +17,10 @@ func TestWaitMetrics(t *testing.T) {
 			{Comm: "nfsd", WaitSite: "io_schedule;folio_wait_bit", Waker: model.WakerIRQ, Count: 1, Time: time.Millisecond},
 		},
 		Run: []model.Run{{Comm: "nfsd", Threads: 8, Runnable: model.Hist{Count: 4, SumNs: 2e9}, OnCPU: 3 * time.Second}},
+		Locks: []model.LockWait{
+			{Comm: "nfsd", WaitSite: "jbd2_log_wait_commit;ext4_sync_file", Lock: "0x1", Kind: model.LockRWSemWrite, Waits: 3, Time: 500 * time.Millisecond, Owner: "jbd2/vda-8", OwnerTID: 9},
+			{Comm: "nfsd", WaitSite: "io_schedule;folio_wait_bit", Lock: "0x2", Kind: model.LockMutex, Waits: 1, Time: time.Millisecond},
+		},
 	}
 	c.Update(s)
 	c.Update(s)
@@ -39,6 +43,9 @@ func TestWaitMetrics(t *testing.T) {
 		{"nfstrace_dstate_wakeups_total", map[string]string{"site": OtherSite, "waker": OtherLabel}, 5},
 		{"nfstrace_runnable_seconds_total", map[string]string{"comm": "nfsd"}, 4},
 		{"nfstrace_on_cpu_seconds_total", map[string]string{"comm": "nfsd"}, 6},
+		{"nfstrace_lock_wait_seconds_total", map[string]string{"site": "jbd2_log_wait_commit;ext4_sync_file", "kind": model.LockRWSemWrite, "owner": "jbd2/vda-8"}, 1},
+		{"nfstrace_lock_waits_total", map[string]string{"site": "jbd2_log_wait_commit;ext4_sync_file", "kind": model.LockRWSemWrite, "owner": "jbd2/vda-8"}, 6},
+		{"nfstrace_lock_waits_total", map[string]string{"site": OtherSite, "kind": model.LockMutex, "owner": "unknown"}, 2},
 	}
 	for _, tt := range tests {
 		m := find(mfs, tt.name, tt.labels)

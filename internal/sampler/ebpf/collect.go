@@ -215,6 +215,9 @@ func (t *Tracer) Collect(snap *model.Snapshot) error {
 	if t.wakers != nil {
 		errs = append(errs, t.collectWakers(snap))
 	}
+	if t.lhists != nil {
+		errs = append(errs, t.collectLocks(snap))
+	}
 	if t.rqs != nil && time.Since(t.lastPrune) >= pruneEvery {
 		errs = append(errs, t.pruneRequests())
 		t.lastPrune = time.Now()
@@ -247,9 +250,9 @@ func (t *Tracer) collectCounters(snap *model.Snapshot) error {
 	if n := d(cntStackErr); n > 0 {
 		t.log.Warn("ebpf: kernel stacks not recorded (stack map full or hash collision); their intervals show as wait site \"unknown\"", "count", n)
 	}
-	if n := d(cntDStateFull) + d(cntBlockFull) + d(cntRunFull) + d(cntWakerFull); n > 0 {
-		t.log.Warn("ebpf maps full: intervals, requests, time slices or wakeups not counted",
-			"dstate", d(cntDStateFull), "block", d(cntBlockFull), "run", d(cntRunFull), "wakers", d(cntWakerFull))
+	if n := d(cntDStateFull) + d(cntBlockFull) + d(cntRunFull) + d(cntWakerFull) + d(cntLockFull); n > 0 {
+		t.log.Warn("ebpf maps full: intervals, requests, time slices, wakeups or lock waits not counted",
+			"dstate", d(cntDStateFull), "block", d(cntBlockFull), "run", d(cntRunFull), "wakers", d(cntWakerFull), "locks", d(cntLockFull))
 		snap.Stats.Lost += n
 	}
 	t.prevCnt = cur

@@ -66,6 +66,33 @@ type coreHist struct {
 	MaxNs uint64
 }
 
+type coreLkey struct {
+	_            structs.HostLayout
+	Comm         [16]int8
+	OwnerComm    [16]int8
+	Lock         uint64
+	StackId      int32
+	OwnerStackId int32
+	OwnerTid     uint32
+	OwnerState   uint32
+	Flags        uint32
+	Pad          uint32
+}
+
+type coreLval struct {
+	_          structs.HostLayout
+	Count      uint64
+	SumNs      uint64
+	MaxWaiters uint64
+}
+
+type coreLwait struct {
+	_       structs.HostLayout
+	Key     coreLkey
+	StartNs uint64
+	Waiters uint64
+}
+
 type coreRkey struct {
 	_      structs.HostLayout
 	Comm   [16]int8
@@ -157,6 +184,9 @@ const (
 	coreMapDstarts               = "dstarts"
 	coreMapDthreads              = "dthreads"
 	coreMapEvents                = "events"
+	coreMapLhists                = "lhists"
+	coreMapLwaiters              = "lwaiters"
+	coreMapLwaits                = "lwaits"
 	coreMapPerfEvents            = "perf_events"
 	coreMapRqs                   = "rqs"
 	coreMapRthreads              = "rthreads"
@@ -172,6 +202,8 @@ const (
 	coreProgRawTpBlockRqInsert   = "raw_tp_block_rq_insert"
 	coreProgRawTpBlockRqIssue    = "raw_tp_block_rq_issue"
 	coreProgRawTpBlockRqMerge    = "raw_tp_block_rq_merge"
+	coreProgRawTpContentionBegin = "raw_tp_contention_begin"
+	coreProgRawTpContentionEnd   = "raw_tp_contention_end"
 	coreProgRawTpSchedSwitch     = "raw_tp_sched_switch"
 	coreProgRawTpSchedWakeup     = "raw_tp_sched_wakeup"
 	coreProgRawTpSchedWakeupNew  = "raw_tp_sched_wakeup_new"
@@ -181,6 +213,8 @@ const (
 	coreProgTpBtfBlockRqInsert   = "tp_btf_block_rq_insert"
 	coreProgTpBtfBlockRqIssue    = "tp_btf_block_rq_issue"
 	coreProgTpBtfBlockRqMerge    = "tp_btf_block_rq_merge"
+	coreProgTpBtfContentionBegin = "tp_btf_contention_begin"
+	coreProgTpBtfContentionEnd   = "tp_btf_contention_end"
 	coreProgTpBtfSchedSwitch     = "tp_btf_sched_switch"
 	coreProgTpBtfSchedWakeup     = "tp_btf_sched_wakeup"
 	coreProgTpBtfSchedWakeupNew  = "tp_btf_sched_wakeup_new"
@@ -188,6 +222,7 @@ const (
 	coreVarMinDstateNs           = "min_dstate_ns"
 	coreVarNrTargets             = "nr_targets"
 	coreVarOpenIntervals         = "open_intervals"
+	coreVarOpenLwaits            = "open_lwaits"
 	coreVarRunGen                = "run_gen"
 	coreVarTraceAll              = "trace_all"
 	coreVarTrackRun              = "track_run"
@@ -242,6 +277,8 @@ type coreProgramSpecs struct {
 	RawTpBlockRqInsert   *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_insert"`
 	RawTpBlockRqIssue    *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_issue"`
 	RawTpBlockRqMerge    *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_merge"`
+	RawTpContentionBegin *ebpf.ProgramSpec `ebpf:"raw_tp_contention_begin"`
+	RawTpContentionEnd   *ebpf.ProgramSpec `ebpf:"raw_tp_contention_end"`
 	RawTpSchedSwitch     *ebpf.ProgramSpec `ebpf:"raw_tp_sched_switch"`
 	RawTpSchedWakeup     *ebpf.ProgramSpec `ebpf:"raw_tp_sched_wakeup"`
 	RawTpSchedWakeupNew  *ebpf.ProgramSpec `ebpf:"raw_tp_sched_wakeup_new"`
@@ -251,6 +288,8 @@ type coreProgramSpecs struct {
 	TpBtfBlockRqInsert   *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_insert"`
 	TpBtfBlockRqIssue    *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_issue"`
 	TpBtfBlockRqMerge    *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_merge"`
+	TpBtfContentionBegin *ebpf.ProgramSpec `ebpf:"tp_btf_contention_begin"`
+	TpBtfContentionEnd   *ebpf.ProgramSpec `ebpf:"tp_btf_contention_end"`
 	TpBtfSchedSwitch     *ebpf.ProgramSpec `ebpf:"tp_btf_sched_switch"`
 	TpBtfSchedWakeup     *ebpf.ProgramSpec `ebpf:"tp_btf_sched_wakeup"`
 	TpBtfSchedWakeupNew  *ebpf.ProgramSpec `ebpf:"tp_btf_sched_wakeup_new"`
@@ -267,6 +306,9 @@ type coreMapSpecs struct {
 	Dstarts    *ebpf.MapSpec `ebpf:"dstarts"`
 	Dthreads   *ebpf.MapSpec `ebpf:"dthreads"`
 	Events     *ebpf.MapSpec `ebpf:"events"`
+	Lhists     *ebpf.MapSpec `ebpf:"lhists"`
+	Lwaiters   *ebpf.MapSpec `ebpf:"lwaiters"`
+	Lwaits     *ebpf.MapSpec `ebpf:"lwaits"`
 	PerfEvents *ebpf.MapSpec `ebpf:"perf_events"`
 	Rqs        *ebpf.MapSpec `ebpf:"rqs"`
 	Rthreads   *ebpf.MapSpec `ebpf:"rthreads"`
@@ -286,6 +328,7 @@ type coreVariableSpecs struct {
 	MinDstateNs       *ebpf.VariableSpec `ebpf:"min_dstate_ns"`
 	NrTargets         *ebpf.VariableSpec `ebpf:"nr_targets"`
 	OpenIntervals     *ebpf.VariableSpec `ebpf:"open_intervals"`
+	OpenLwaits        *ebpf.VariableSpec `ebpf:"open_lwaits"`
 	RunGen            *ebpf.VariableSpec `ebpf:"run_gen"`
 	TraceAll          *ebpf.VariableSpec `ebpf:"trace_all"`
 	TrackRun          *ebpf.VariableSpec `ebpf:"track_run"`
@@ -319,6 +362,9 @@ type coreMaps struct {
 	Dstarts    *ebpf.Map `ebpf:"dstarts"`
 	Dthreads   *ebpf.Map `ebpf:"dthreads"`
 	Events     *ebpf.Map `ebpf:"events"`
+	Lhists     *ebpf.Map `ebpf:"lhists"`
+	Lwaiters   *ebpf.Map `ebpf:"lwaiters"`
+	Lwaits     *ebpf.Map `ebpf:"lwaits"`
 	PerfEvents *ebpf.Map `ebpf:"perf_events"`
 	Rqs        *ebpf.Map `ebpf:"rqs"`
 	Rthreads   *ebpf.Map `ebpf:"rthreads"`
@@ -339,6 +385,9 @@ func (m *coreMaps) Close() error {
 		m.Dstarts,
 		m.Dthreads,
 		m.Events,
+		m.Lhists,
+		m.Lwaiters,
+		m.Lwaits,
 		m.PerfEvents,
 		m.Rqs,
 		m.Rthreads,
@@ -359,6 +408,7 @@ type coreVariables struct {
 	MinDstateNs       *ebpf.Variable `ebpf:"min_dstate_ns"`
 	NrTargets         *ebpf.Variable `ebpf:"nr_targets"`
 	OpenIntervals     *ebpf.Variable `ebpf:"open_intervals"`
+	OpenLwaits        *ebpf.Variable `ebpf:"open_lwaits"`
 	RunGen            *ebpf.Variable `ebpf:"run_gen"`
 	TraceAll          *ebpf.Variable `ebpf:"trace_all"`
 	TrackRun          *ebpf.Variable `ebpf:"track_run"`
@@ -375,6 +425,8 @@ type corePrograms struct {
 	RawTpBlockRqInsert   *ebpf.Program `ebpf:"raw_tp_block_rq_insert"`
 	RawTpBlockRqIssue    *ebpf.Program `ebpf:"raw_tp_block_rq_issue"`
 	RawTpBlockRqMerge    *ebpf.Program `ebpf:"raw_tp_block_rq_merge"`
+	RawTpContentionBegin *ebpf.Program `ebpf:"raw_tp_contention_begin"`
+	RawTpContentionEnd   *ebpf.Program `ebpf:"raw_tp_contention_end"`
 	RawTpSchedSwitch     *ebpf.Program `ebpf:"raw_tp_sched_switch"`
 	RawTpSchedWakeup     *ebpf.Program `ebpf:"raw_tp_sched_wakeup"`
 	RawTpSchedWakeupNew  *ebpf.Program `ebpf:"raw_tp_sched_wakeup_new"`
@@ -384,6 +436,8 @@ type corePrograms struct {
 	TpBtfBlockRqInsert   *ebpf.Program `ebpf:"tp_btf_block_rq_insert"`
 	TpBtfBlockRqIssue    *ebpf.Program `ebpf:"tp_btf_block_rq_issue"`
 	TpBtfBlockRqMerge    *ebpf.Program `ebpf:"tp_btf_block_rq_merge"`
+	TpBtfContentionBegin *ebpf.Program `ebpf:"tp_btf_contention_begin"`
+	TpBtfContentionEnd   *ebpf.Program `ebpf:"tp_btf_contention_end"`
 	TpBtfSchedSwitch     *ebpf.Program `ebpf:"tp_btf_sched_switch"`
 	TpBtfSchedWakeup     *ebpf.Program `ebpf:"tp_btf_sched_wakeup"`
 	TpBtfSchedWakeupNew  *ebpf.Program `ebpf:"tp_btf_sched_wakeup_new"`
@@ -397,6 +451,8 @@ func (p *corePrograms) Close() error {
 		p.RawTpBlockRqInsert,
 		p.RawTpBlockRqIssue,
 		p.RawTpBlockRqMerge,
+		p.RawTpContentionBegin,
+		p.RawTpContentionEnd,
 		p.RawTpSchedSwitch,
 		p.RawTpSchedWakeup,
 		p.RawTpSchedWakeupNew,
@@ -406,6 +462,8 @@ func (p *corePrograms) Close() error {
 		p.TpBtfBlockRqInsert,
 		p.TpBtfBlockRqIssue,
 		p.TpBtfBlockRqMerge,
+		p.TpBtfContentionBegin,
+		p.TpBtfContentionEnd,
 		p.TpBtfSchedSwitch,
 		p.TpBtfSchedWakeup,
 		p.TpBtfSchedWakeupNew,

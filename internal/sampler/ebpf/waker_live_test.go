@@ -16,6 +16,29 @@ import (
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
 
+// newExt4 mounts an ext4 file system on a new loop device until cleanup.
+func newExt4(t *testing.T, size int64) (loopDev, string) {
+	t.Helper()
+	mkfs, err := exec.LookPath("mkfs.ext4")
+	if err != nil {
+		testenv.Skip(t, "mkfs.ext4 not installed")
+	}
+	loop := newLoop(t, size)
+	if out, err := exec.Command(mkfs, "-q", "-F", loop.path).CombinedOutput(); err != nil {
+		t.Fatalf("mkfs.ext4: %v: %s", err, out)
+	}
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", loop.path, mnt).CombinedOutput(); err != nil {
+		testenv.Skip(t, fmt.Sprintf("mount ext4 on %s: %v: %s", loop.path, err, out))
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
+			t.Errorf("umount: %v: %s", err, out)
+		}
+	})
+	return loop, mnt
+}
+
 // topWaker returns the waker with the most intervals among rows whose wait
 // site contains frame, with its share of them.
 func topWaker(rows []model.Waker, frame string) (string, float64) {
@@ -43,23 +66,7 @@ func topWaker(rows []model.Waker, frame string) (string, float64) {
 // journal commit (jbd2_log_wait_commit), which the journal thread of the
 // file system ends: the waker of those waits is jbd2/<dev>-8.
 func TestWakersJournal(t *testing.T) {
-	mkfs, err := exec.LookPath("mkfs.ext4")
-	if err != nil {
-		testenv.Skip(t, "mkfs.ext4 not installed")
-	}
-	loop := newLoop(t, 128<<20)
-	if out, err := exec.Command(mkfs, "-q", "-F", loop.path).CombinedOutput(); err != nil {
-		t.Fatalf("mkfs.ext4: %v: %s", err, out)
-	}
-	mnt := t.TempDir()
-	if out, err := exec.Command("mount", loop.path, mnt).CombinedOutput(); err != nil {
-		testenv.Skip(t, fmt.Sprintf("mount ext4 on %s: %v: %s", loop.path, err, out))
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
-			t.Errorf("umount: %v: %s", err, out)
-		}
-	})
+	loop, mnt := newExt4(t, 128<<20)
 	// The writer waits for a line on stdin, so that it is a target before it writes.
 	cmd := exec.Command("sh", "-c", "read x; exec dd if=/dev/zero of="+filepath.Join(mnt, "f")+" bs=4k count=300 oflag=dsync status=none")
 	in, err := cmd.StdinPipe()
