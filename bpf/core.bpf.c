@@ -622,7 +622,7 @@ static __always_inline void on_switch(void *ctx, bool preempt, struct task_struc
 	 * load, the target lookup is a hash lookup.
 	 */
 	state = preempt ? 0 : task_state(prev, btf);
-	if (track_run) {
+	if (track_run && (trace_all || nr_targets)) { /* no clock read while nothing is traced */
 		now = bpf_ktime_get_ns();
 		run_out(RD(btf, prev, pid), state == 0, now);
 		run_in(next_tid, now);
