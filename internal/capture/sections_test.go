@@ -67,7 +67,7 @@ func TestNewSectionsFirstReleaseFile(t *testing.T) {
 		t.Fatal("no snapshots")
 	}
 	for i, s := range snaps {
-		if s.Run != nil || s.Wakers != nil || s.Locks != nil {
+		if s.Run != nil || s.Wakers != nil || s.Locks != nil || s.Queue != nil {
 			t.Fatalf("snapshot %d of a file without run and wakers sections has rows: %+v %+v", i, s.Run, s.Wakers)
 		}
 	}
@@ -117,5 +117,21 @@ func TestLocksRoundTrip(t *testing.T) {
 	d := decoder{b: appendUvarint(nil, 1<<40)}
 	if rows := decodeLocks(&d, &strReader{}); rows != nil || d.err == nil {
 		t.Fatalf("decodeLocks of a huge count: %d rows, err %v", len(rows), d.err)
+	}
+}
+
+func TestQueueRoundTrip(t *testing.T) {
+	s := fullSnapshot(3)
+	s.Queue = []model.PoolQueue{{Pool: 0, Wait: hist(20_000, 3_000_000, 80_000_000)}, {Pool: 3, Wait: hist(1)}}
+	got, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !reflect.DeepEqual(got[0], s) {
+		t.Fatalf("queue:\n got %+v\nwant %+v", got[0].Queue, s.Queue)
+	}
+	d := decoder{b: appendUvarint(nil, 1<<40)}
+	if rows := decodeQueue(&d); rows != nil || d.err == nil {
+		t.Fatalf("decodeQueue of a huge count: %d rows, err %v", len(rows), d.err)
 	}
 }

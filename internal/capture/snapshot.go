@@ -177,6 +177,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 		p = appendWakers(e.sec[:0], s.Wakers, st)
 		b = e.section(b, secWakers, p)
 	}
+	if len(s.Queue) > 0 {
+		p = appendQueue(e.sec[:0], s.Queue)
+		b = e.section(b, secQueue, p)
+	}
 	if len(s.Locks) > 0 {
 		p = appendLocks(e.sec[:0], s.Locks, st)
 		b = e.section(b, secLocks, p)
@@ -323,6 +327,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot) (uint64, error) 
 			s.Run = decodeRun(&sd, st)
 		case secWakers:
 			s.Wakers = decodeWakers(&sd, st)
+		case secQueue:
+			s.Queue = decodeQueue(&sd)
 		case secLocks:
 			s.Locks = decodeLocks(&sd, st)
 		case secRPC:

@@ -184,7 +184,10 @@ type Snapshot struct {
 	// Locks are the sleeping-lock waits of the target threads with the
 	// locks' owners; nil when the backend cannot tell.
 	Locks []LockWait `json:"locks,omitempty"`
-	Stats Stats      `json:"stats"`
+	// Queue is the wait of nfsd requests for a free thread per pool; nil
+	// when the backend does not measure it.
+	Queue []PoolQueue `json:"queue,omitempty"`
+	Stats Stats       `json:"stats"`
 	// Events are the individual D-state intervals above the event threshold
 	// that ended in this interval, in the order the backend saw them.
 	Events []DEvent `json:"events,omitempty"`

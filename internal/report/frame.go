@@ -114,6 +114,9 @@ type NFSDSummary struct {
 	WriteBps    float64    `json:"write_bytes_per_s"`
 	RCHitsPerS  float64    `json:"rc_hits_per_s"`
 	Pools       []PoolRate `json:"pools,omitempty"`
+	// QueueWait is how long requests waited for a free nfsd thread, all
+	// pools together (eBPF); absent when not measured.
+	QueueWait *Latency `json:"queue_wait,omitempty"`
 }
 
 // PoolRate is one nfsd thread pool's activity per second.
@@ -316,6 +319,7 @@ func NewFrame(cfg model.Config, window []*model.Snapshot, opt Options) (*Frame, 
 	f.Devices = buildDevices(window)
 	f.Ops = buildOps(window, f.WindowSec)
 	f.NFSD = buildNFSD(cfg, window, f.WindowSec, f.Ops)
+	f.NFSD.QueueWait = buildQueueWait(window)
 	f.DGroups = buildDGroups(latest.Host.Load.DGroups)
 	f.Run = buildRun(window, f.WindowSec)
 	f.Locks = buildLocks(window, f.WindowSec)

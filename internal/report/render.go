@@ -176,6 +176,9 @@ func (f *Frame) nfsdParts() []string {
 	if n.ReadBps > 0 || n.WriteBps > 0 {
 		parts = append(parts, fmt.Sprintf("read %s MB/s, write %s MB/s", fmtMBps(n.ReadBps), fmtMBps(n.WriteBps)))
 	}
+	if q := n.queuePart(); q != "" {
+		parts = append(parts, q)
+	}
 	var t PoolRate
 	for _, p := range n.Pools {
 		t.PacketsPerSec += p.PacketsPerSec

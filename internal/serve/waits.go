@@ -1,6 +1,8 @@
 package serve
 
 import (
+	"strconv"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -43,6 +45,7 @@ type waitMetrics struct {
 	wakeups, wakeupSec *prometheus.Desc
 	runnable, onCPU    *prometheus.Desc
 	lockSec, lockWaits *prometheus.Desc
+	queue              *prometheus.Desc
 
 	wakers  boundedLabels
 	comms   boundedLabels
@@ -53,6 +56,7 @@ type waitMetrics struct {
 	owners  boundedLabels
 	lNs     map[[3]string]uint64 // site label, kind, owner label
 	lCount  map[[3]string]uint64
+	qwait   map[int]*model.Hist // pool id
 }
 
 func newWaitMetrics() waitMetrics {
@@ -75,6 +79,10 @@ func newWaitMetrics() waitMetrics {
 		lockWaits: prometheus.NewDesc("nfstrace_lock_waits_total",
 			"Sleeping-lock waits of the traced threads, by wait site, kind and owner (as nfstrace_lock_wait_seconds_total).",
 			[]string{"site", "kind", "owner"}, nil),
+		queue: prometheus.NewDesc("nfstrace_nfsd_queue_wait_seconds",
+			"Time nfsd requests waited for a free thread, by thread pool: from their transport's enqueue to a thread processing them (eBPF).",
+			[]string{"pool"}, nil),
+		qwait:   make(map[int]*model.Hist),
 		owners:  newBoundedLabels(maxLabelValues),
 		lNs:     make(map[[3]string]uint64),
 		lCount:  make(map[[3]string]uint64),
@@ -95,6 +103,15 @@ func (w *waitMetrics) update(s *model.Snapshot, siteLabel func(string) string) {
 		k := [2]string{siteLabel(ShortSite(r.WaitSite)), w.wakers.label(r.Waker)}
 		w.wCount[k] += r.Count
 		w.wNs[k] += uint64(max(r.Time, 0))
+	}
+	for i := range s.Queue {
+		q := &s.Queue[i]
+		h := w.qwait[q.Pool]
+		if h == nil {
+			h = new(model.Hist)
+			w.qwait[q.Pool] = h
+		}
+		h.Merge(&q.Wait)
 	}
 	for i := range s.Locks {
 		r := &s.Locks[i]
@@ -121,6 +138,7 @@ func (w *waitMetrics) describe(ch chan<- *prometheus.Desc) {
 	ch <- w.onCPU
 	ch <- w.lockSec
 	ch <- w.lockWaits
+	ch <- w.queue
 }
 
 func (w *waitMetrics) collect(ch chan<- prometheus.Metric) {
@@ -131,6 +149,9 @@ func (w *waitMetrics) collect(ch chan<- prometheus.Metric) {
 	for k, ns := range w.lNs {
 		ch <- prometheus.MustNewConstMetric(w.lockSec, prometheus.CounterValue, float64(ns)/1e9, k[0], k[1], k[2])
 		ch <- prometheus.MustNewConstMetric(w.lockWaits, prometheus.CounterValue, float64(w.lCount[k]), k[0], k[1], k[2])
+	}
+	for pool, h := range w.qwait {
+		ch <- constHistogram(w.queue, h, strconv.Itoa(pool))
 	}
 	for c, ns := range w.runNs {
 		ch <- prometheus.MustNewConstMetric(w.runnable, prometheus.CounterValue, float64(ns)/1e9, c)

@@ -22,6 +22,7 @@ func TestWaitMetrics(t *testing.T) {
 			{Comm: "nfsd", WaitSite: "io_schedule;folio_wait_bit", Lock: "0x2", Kind: model.LockMutex, Waits: 1, Time: time.Millisecond},
 		},
 	}
+	s.Queue = []model.PoolQueue{{Pool: 0, Wait: hist(2e6, 4e6)}}
 	c.Update(s)
 	c.Update(s)
 	// More wakers than labels: the rest share "other".
@@ -56,6 +57,10 @@ func TestWaitMetrics(t *testing.T) {
 		if got := m.GetCounter().GetValue(); got != tt.want {
 			t.Errorf("%s%v = %v, want %v", tt.name, tt.labels, got, tt.want)
 		}
+	}
+	if m := find(mfs, "nfstrace_nfsd_queue_wait_seconds", map[string]string{"pool": "0"}); m == nil ||
+		m.GetHistogram().GetSampleCount() != 4 || m.GetHistogram().GetSampleSum() != 0.012 {
+		t.Errorf("queue wait histogram of pool 0: %v, want 4 samples summing to 12ms", m)
 	}
 	// maxLabelValues wakers with a label of their own (jbd2, irq, w0...),
 	// and the rest in one "other" series.
