@@ -175,7 +175,19 @@ type Snapshot struct {
 	DState []DState  `json:"dstate,omitempty"`
 	Block  []Block   `json:"block,omitempty"`
 	RPC    []RPC     `json:"rpc,omitempty"`
-	Stats  Stats     `json:"stats"`
+	// Run is the run-queue wait and on-CPU time of the target threads; nil
+	// when the backend does not measure it (and in captures older than it).
+	Run []Run `json:"run,omitempty"`
+	// Wakers says who ended the D-state intervals of DState, per wait site;
+	// nil when the backend cannot tell (procfs, and captures older than it).
+	Wakers []Waker `json:"wakers,omitempty"`
+	// Locks are the sleeping-lock waits of the target threads with the
+	// locks' owners; nil when the backend cannot tell.
+	Locks []LockWait `json:"locks,omitempty"`
+	// Queue is the wait of nfsd requests for a free thread per pool; nil
+	// when the backend does not measure it.
+	Queue []PoolQueue `json:"queue,omitempty"`
+	Stats Stats       `json:"stats"`
 	// Events are the individual D-state intervals above the event threshold
 	// that ended in this interval, in the order the backend saw them.
 	Events []DEvent `json:"events,omitempty"`

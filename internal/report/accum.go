@@ -25,6 +25,9 @@ type frameAcc struct {
 	devs    deviceTable
 	ops     opTable
 	nfsd    nfsdAcc
+	run     runTable
+	locks   lockTable
+	wakers  wakerTable
 	changes []SchedChangeAt
 }
 
@@ -47,6 +50,9 @@ func (a *frameAcc) add(s *model.Snapshot) {
 	a.devs.add(s)
 	a.ops.add(s)
 	a.nfsd.add(s)
+	a.run.add(s)
+	a.locks.add(s)
+	a.wakers.add(s)
 	for _, c := range s.Host.Changes {
 		a.changes = append(a.changes, SchedChangeAt(c))
 	}
@@ -72,11 +78,13 @@ func (a *frameAcc) frame(opt Options) (*Frame, error) {
 	if p := latest.Host.Pressure; p != nil {
 		f.Pressure = &PressureLine{Some10: p.SomeAvg10, Full10: p.FullAvg10}
 	}
-	f.WaitSites = a.sites.rows(a.sec)
+	f.WaitSites = a.sites.rows(a.sec, &a.wakers)
 	f.Devices = a.devs.rows(latest)
 	f.Ops = a.ops.rows(a.sec)
 	f.NFSD = a.nfsd.summary(a.cfg, latest, a.sec, f.Ops)
 	f.DGroups = buildDGroups(latest.Host.Load.DGroups)
+	f.Run = a.run.rows(a.sec)
+	f.Locks = a.locks.rows(a.sec)
 	f.SortBy(opt.Sort)
 	return f, nil
 }
@@ -153,8 +161,9 @@ func (t *siteTable) add(s *model.Snapshot) {
 	}
 }
 
-// rows are the wait sites in the order first seen, rates over sec seconds.
-func (t *siteTable) rows(sec float64) []WaitSiteRow {
+// rows are the wait sites in the order first seen, rates over sec seconds,
+// each with the wakers that ended its waits.
+func (t *siteTable) rows(sec float64, wakers *wakerTable) []WaitSiteRow {
 	rows := make([]WaitSiteRow, 0, len(t.order))
 	for _, k := range t.order {
 		a := t.acc[k]
@@ -167,6 +176,7 @@ func (t *siteTable) rows(sec float64) []WaitSiteRow {
 			Comms:       sortedKeys(a.comms),
 			Ops:         sortedKeys(a.ops),
 			Clients:     clientTimes(a.clients, a.hist.SumNs),
+			Wakers:      wakers.of(k.frames),
 			Threads:     a.threads,
 			SumNs:       int64(a.hist.SumNs),
 			DTimePerSec: perSec(a.hist.Sum().Seconds(), sec),
@@ -374,6 +384,7 @@ type nfsdAcc struct {
 	pools                  map[int]*model.Pool
 	poolIDs                []int
 	rBytes, wBytes, rcHits uint64
+	queue                  model.Hist // requests' wait for a free thread
 }
 
 func (a *nfsdAcc) add(snap *model.Snapshot) {
@@ -387,6 +398,9 @@ func (a *nfsdAcc) add(snap *model.Snapshot) {
 	a.rBytes += snap.Host.NFSD.ReadBytes
 	a.wBytes += snap.Host.NFSD.WriteBytes
 	a.rcHits += snap.Host.NFSD.RCHits
+	for i := range snap.Queue {
+		a.queue.Merge(&snap.Queue[i].Wait)
+	}
 	for _, p := range snap.Host.NFSD.Pools {
 		if a.pools == nil {
 			a.pools = map[int]*model.Pool{}
@@ -424,6 +438,7 @@ func (a *nfsdAcc) summary(cfg model.Config, latest *model.Snapshot, sec float64,
 	s.ReadBps = perSec(float64(a.rBytes), sec)
 	s.WriteBps = perSec(float64(a.wBytes), sec)
 	s.RCHitsPerS = perSec(float64(a.rcHits), sec)
+	s.QueueWait = latencyOf(&a.queue)
 	ids := slices.Sorted(slices.Values(a.poolIDs))
 	for _, id := range ids {
 		p := a.pools[id]

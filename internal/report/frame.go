@@ -36,15 +36,21 @@ type Frame struct {
 	Snapshots   int       `json:"snapshots"`
 	Sort        string    `json:"sort"`
 
-	Header    Header          `json:"header"`
-	Load      LoadSummary     `json:"load"`
-	Pressure  *PressureLine   `json:"io_pressure,omitempty"`
-	NFSD      NFSDSummary     `json:"nfsd"`
-	WaitSites []WaitSiteRow   `json:"wait_sites"`
-	Devices   []DeviceRow     `json:"devices"`
-	Ops       []OpRow         `json:"nfs_ops"`
-	DGroups   []DGroupRow     `json:"d_groups"`
-	Changes   []SchedChangeAt `json:"sched_changes,omitempty"`
+	Header    Header        `json:"header"`
+	Load      LoadSummary   `json:"load"`
+	Pressure  *PressureLine `json:"io_pressure,omitempty"`
+	NFSD      NFSDSummary   `json:"nfsd"`
+	WaitSites []WaitSiteRow `json:"wait_sites"`
+	Devices   []DeviceRow   `json:"devices"`
+	Ops       []OpRow       `json:"nfs_ops"`
+	DGroups   []DGroupRow   `json:"d_groups"`
+	// Run is the traced threads' run-queue wait and on-CPU time per command
+	// name, most wait first; absent when the backend does not measure it.
+	Run []RunRow `json:"run,omitempty"`
+	// Locks are the sleeping locks the traced threads waited on, with their
+	// owners, most wait time first; absent when the backend cannot tell.
+	Locks   []LockRow       `json:"locks,omitempty"`
+	Changes []SchedChangeAt `json:"sched_changes,omitempty"`
 }
 
 // Header describes the host and the tracer.
@@ -108,6 +114,9 @@ type NFSDSummary struct {
 	WriteBps    float64    `json:"write_bytes_per_s"`
 	RCHitsPerS  float64    `json:"rc_hits_per_s"`
 	Pools       []PoolRate `json:"pools,omitempty"`
+	// QueueWait is how long requests waited for a free nfsd thread, all
+	// pools together (eBPF); absent when not measured.
+	QueueWait *Latency `json:"queue_wait,omitempty"`
 }
 
 // PoolRate is one nfsd thread pool's activity per second.
@@ -156,6 +165,9 @@ type WaitSiteRow struct {
 	// Clients are the NFS clients whose requests the threads were serving
 	// while they waited here, most D-time first (eBPF backend with nfsd probes).
 	Clients []ClientTime `json:"clients,omitempty"`
+	// Wakers ended the waits at this site (on any device), most wakeups
+	// first, at most three (eBPF backend).
+	Wakers []WakerShare `json:"wakers,omitempty"`
 	// Threads is the largest number of distinct threads seen at this site in one interval.
 	Threads     int     `json:"threads"`
 	DTimePerSec float64 `json:"d_time_per_s"`

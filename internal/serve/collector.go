@@ -119,6 +119,7 @@ type Collector struct {
 	stats      model.Stats
 	snapshots  uint64
 	lastEnd    float64
+	waits      waitMetrics
 }
 
 // NewCollector returns a collector for a host running cfg's kernel and
@@ -141,6 +142,7 @@ func NewCollector(cfg model.Config, version string, maxSites int) *Collector {
 		block:    make(map[[3]string]*model.Hist),
 		pools:    make(map[int]model.Pool),
 		threads:  cfg.NFSDThreads,
+		waits:    newWaitMetrics(),
 	}
 	c.probes, c.probeDesc = cfg.Backend.Probes, newProbeDesc()
 	return c
@@ -155,6 +157,7 @@ func (c *Collector) Update(s *model.Snapshot) {
 		c.ops[[2]string{o.Proto, o.Op}] += o.Count
 	}
 	c.addDState(s.DState)
+	c.waits.update(s, c.siteLabel)
 	for i := range s.Block {
 		b := &s.Block[i]
 		for _, ph := range []struct {
@@ -289,6 +292,15 @@ func (c *Collector) addDState(rows []model.DState) {
 	}
 }
 
+// siteLabel is the label addDState gave a short wait site; OtherSite for
+// a site it has not seen.
+func (c *Collector) siteLabel(site string) string {
+	if l, ok := c.sites[site]; ok {
+		return l
+	}
+	return OtherSite
+}
+
 // siteFrames is how many frames a wait-site label keeps.
 const siteFrames = 3
 
@@ -316,6 +328,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 	ch <- c.probeDesc
+	c.waits.describe(ch)
 }
 
 // Collect sends the current cumulative values.
@@ -352,6 +365,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.d.last, prometheus.GaugeValue, c.lastEnd)
 	}
 	collectProbes(ch, c.probeDesc, c.probes)
+	c.waits.collect(ch)
 }
 
 // constHistogram converts a log2 histogram in nanoseconds into a Prometheus

@@ -1,12 +1,14 @@
 package ebpf
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
 
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -66,14 +68,56 @@ func (t *Tracer) pruneRequests() error {
 // it is deleted from its map, so that maps do not fill with old keys.
 const idleLimit = 60
 
-type histState struct {
-	last coreHist
+// kstate is what Collect remembers of one kernel aggregate: its value at the
+// previous Collect, and for how many Collects it has not changed.
+type kstate[V any] struct {
+	last V
 	idle int
 }
 
-type bvalState struct {
-	last coreBval
-	idle int
+// eachDelta walks a kernel aggregation map: for each key whose value
+// changed since the previous call it calls fn with diff(cur, last); keys that
+// did not change age, and those idle too long are deleted (forget).
+func eachDelta[K comparable, V, D any](m *ebpf.Map, prev map[K]*kstate[V], diff func(cur, last *V) (D, bool), fn func(*K, *D)) error {
+	var k K
+	var v V
+	seen := make(map[K]bool, len(prev))
+	it := m.Iterate()
+	for it.Next(&k, &v) {
+		seen[k] = true
+		st := prev[k]
+		if st == nil {
+			st = &kstate[V]{}
+			prev[k] = st
+		}
+		d, changed := diff(&v, &st.last)
+		st.last = v
+		if !changed {
+			st.idle++
+			continue
+		}
+		st.idle = 0
+		fn(&k, &d)
+	}
+	if err := it.Err(); err != nil {
+		return err
+	}
+	forget(m, prev, seen)
+	return nil
+}
+
+// forget drops the states of keys no longer in the kernel map m, and deletes
+// from m (and prev) the keys idle for more than idleLimit Collects.
+func forget[K comparable, V any](m *ebpf.Map, prev map[K]*kstate[V], seen map[K]bool) {
+	for key, st := range prev {
+		switch {
+		case !seen[key]:
+			delete(prev, key)
+		case st.idle > idleLimit:
+			_ = m.Delete(&key)
+			delete(prev, key)
+		}
+	}
 }
 
 // sumBval adds the per-CPU values of a block histogram.
@@ -165,6 +209,15 @@ func (t *Tracer) Collect(snap *model.Snapshot) error {
 	if t.bhists != nil {
 		errs = append(errs, t.collectBlock(snap))
 	}
+	if t.rvals != nil {
+		errs = append(errs, t.collectRun(snap))
+	}
+	if t.wakers != nil {
+		errs = append(errs, t.collectWakers(snap))
+	}
+	if t.lhists != nil {
+		errs = append(errs, t.collectLocks(snap))
+	}
 	if t.rqs != nil && time.Since(t.lastPrune) >= pruneEvery {
 		errs = append(errs, t.pruneRequests())
 		t.lastPrune = time.Now()
@@ -197,12 +250,34 @@ func (t *Tracer) collectCounters(snap *model.Snapshot) error {
 	if n := d(cntStackErr); n > 0 {
 		t.log.Warn("ebpf: kernel stacks not recorded (stack map full or hash collision); their intervals show as wait site \"unknown\"", "count", n)
 	}
-	if n := d(cntDStateFull) + d(cntBlockFull); n > 0 {
-		t.log.Warn("ebpf maps full: intervals or requests not counted", "dstate", d(cntDStateFull), "block", d(cntBlockFull))
+	if n := d(cntDStateFull) + d(cntBlockFull) + d(cntRunFull) + d(cntWakerFull) + d(cntLockFull); n > 0 {
+		t.log.Warn("ebpf maps full: intervals, requests, time slices, wakeups or lock waits not counted",
+			"dstate", d(cntDStateFull), "block", d(cntBlockFull), "run", d(cntRunFull), "wakers", d(cntWakerFull), "locks", d(cntLockFull))
 		snap.Stats.Lost += n
 	}
 	t.prevCnt = cur
 	return nil
+}
+
+// drainThreads counts the entries of a (key, tid) set map per key, the
+// distinct threads seen per key since the last call, and empties the map.
+func drainThreads[T any, K comparable](m *ebpf.Map, key func(*T) K) (map[K]int, error) {
+	threads := make(map[K]int)
+	var all []T
+	var th T
+	var one uint8
+	it := m.Iterate()
+	for it.Next(&th, &one) {
+		threads[key(&th)]++
+		all = append(all, th)
+	}
+	if err := it.Err(); err != nil {
+		return nil, err
+	}
+	for i := range all {
+		_ = m.Delete(&all[i]) // gone already (LRU) is fine
+	}
+	return threads, nil
 }
 
 type dRowKey struct {
@@ -210,42 +285,16 @@ type dRowKey struct {
 }
 
 func (t *Tracer) collectDState(snap *model.Snapshot) error {
-	// Distinct threads per key since the last Collect.
-	threads := make(map[coreDkey]int)
-	var thKeys []coreDthread
-	var th coreDthread
-	var one uint8
-	it := t.dthreads.Iterate()
-	for it.Next(&th, &one) {
-		threads[th.Key]++
-		thKeys = append(thKeys, th)
-	}
-	if err := it.Err(); err != nil {
+	threads, err := drainThreads(t.dthreads, func(th *coreDthread) coreDkey { return th.Key })
+	if err != nil {
 		return fmt.Errorf("read dthreads: %w", err)
-	}
-	for i := range thKeys {
-		_ = t.dthreads.Delete(&thKeys[i]) // gone already (LRU) is fine
 	}
 
 	rows := make(map[dRowKey]*model.DState)
-	var k coreDkey
-	var v coreHist
-	seen := make(map[coreDkey]bool, len(t.prevD))
-	it = t.dhists.Iterate()
-	for it.Next(&k, &v) {
-		seen[k] = true
-		st := t.prevD[k]
-		if st == nil {
-			st = &histState{}
-			t.prevD[k] = st
-		}
-		h := delta(&v, &st.last)
-		st.last = v
-		if h.Count == 0 {
-			st.idle++
-			continue
-		}
-		st.idle = 0
+	err = eachDelta(t.dhists, t.prevD, func(cur, last *coreHist) (model.Hist, bool) {
+		h := delta(cur, last)
+		return h, h.Count > 0
+	}, func(k *coreDkey, h *model.Hist) {
 		dev, sched := t.deviceSched(k.Dev, &k.Sched)
 		rk := dRowKey{comm: string(int8s(&k.Comm)), site: string(t.site(k.StackId)), dev: dev, sched: sched,
 			op: t.op(k.Proto, k.Op), client: t.client(k.Family, k.Addr)}
@@ -255,32 +304,17 @@ func (t *Tracer) collectDState(snap *model.Snapshot) error {
 				Op: rk.op, Client: rk.client}
 			rows[rk] = row
 		}
-		row.Hist.Merge(&h)
-		row.Threads += threads[k]
-	}
-	if err := it.Err(); err != nil {
+		row.Hist.Merge(h)
+		row.Threads += threads[*k]
+	})
+	if err != nil {
 		return fmt.Errorf("read dhists: %w", err)
-	}
-	for key, st := range t.prevD {
-		switch {
-		case !seen[key]:
-			delete(t.prevD, key)
-		case st.idle > idleLimit:
-			_ = t.dhists.Delete(&key)
-			delete(t.prevD, key)
-		}
 	}
 	for _, r := range rows {
 		snap.DState = append(snap.DState, *r)
 	}
 	slices.SortFunc(snap.DState, func(a, b model.DState) int {
-		if a.Hist.SumNs != b.Hist.SumNs {
-			if a.Hist.SumNs > b.Hist.SumNs {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(string(a.WaitSite), string(b.WaitSite))
+		return cmp.Or(cmp.Compare(b.Hist.SumNs, a.Hist.SumNs), strings.Compare(string(a.WaitSite), string(b.WaitSite)))
 	})
 	return nil
 }
@@ -300,7 +334,7 @@ func (t *Tracer) collectBlock(snap *model.Snapshot) error {
 		seen[k] = true
 		st := t.prevB[k]
 		if st == nil {
-			st = &bvalState{}
+			st = &kstate[coreBval]{}
 			t.prevB[k] = st
 		}
 		q := delta(&v.Queue, &st.last.Queue)
@@ -324,15 +358,7 @@ func (t *Tracer) collectBlock(snap *model.Snapshot) error {
 	if err := it.Err(); err != nil {
 		return fmt.Errorf("read bhists: %w", err)
 	}
-	for key, st := range t.prevB {
-		switch {
-		case !seen[key]:
-			delete(t.prevB, key)
-		case st.idle > idleLimit:
-			_ = t.bhists.Delete(&key)
-			delete(t.prevB, key)
-		}
-	}
+	forget(t.bhists, t.prevB, seen)
 	for _, r := range rows {
 		snap.Block = append(snap.Block, *r)
 	}

@@ -2,12 +2,15 @@ package ebpf
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/cilium/ebpf"
 )
 
 // pfKthread is PF_KTHREAD in the flags field of /proc/PID/stat.
@@ -152,6 +155,7 @@ func (t *Tracer) scanTargets() error {
 		return nil
 	}
 	var one uint8 = 1
+	var zero coreRunstate
 	var errs int
 	for tid := range want {
 		if !t.current[tid] {
@@ -159,12 +163,22 @@ func (t *Tracer) scanTargets() error {
 				errs++
 				continue
 			}
+			// An entry in runs makes the thread a target of the
+			// run-queue programs; an existing one keeps its state.
+			if t.runs != nil {
+				if err := t.runs.Update(tid, &zero, ebpf.UpdateNoExist); err != nil && !errors.Is(err, ebpf.ErrKeyExist) {
+					errs++
+				}
+			}
 			t.current[tid] = true
 		}
 	}
 	for tid := range t.current {
 		if !want[tid] {
 			_ = t.targets.Delete(tid)
+			if t.runs != nil {
+				_ = t.runs.Delete(tid)
+			}
 			delete(t.current, tid)
 		}
 	}

@@ -90,33 +90,44 @@ func parseStat(b []byte) (statInfo, error) {
 // not run, so a change between two samples that both saw D means the task woke,
 // ran and blocked again: two intervals, not one. It does not allocate.
 func parsePcount(b []byte) (uint64, bool) {
+	ss, ok := parseSchedstat(b)
+	return ss.pcount, ok
+}
+
+// schedstat is /proc/PID/task/TID/schedstat.
+type schedstat struct {
+	runNs  uint64 // time on CPU (sum_exec_runtime)
+	waitNs uint64 // time runnable on a run queue (sched_info.run_delay)
+	pcount uint64 // times switched in
+}
+
+// parseSchedstat parses the three fields of a schedstat line. It does not
+// allocate.
+func parseSchedstat(b []byte) (schedstat, bool) {
+	var f [3]uint64
 	var field int
-	var v uint64
 	var digits bool
 	for _, c := range b {
 		switch {
 		case c == ' ' || c == '\n':
 			if digits {
 				if field == 2 {
-					return v, true
+					return schedstat{f[0], f[1], f[2]}, true
 				}
 				field++
 				digits = false
-				v = 0
 			}
 		case c >= '0' && c <= '9':
-			if field == 2 {
-				v = v*10 + uint64(c-'0')
-			}
+			f[field] = f[field]*10 + uint64(c-'0')
 			digits = true
 		default:
-			return 0, false
+			return schedstat{}, false
 		}
 	}
 	if digits && field == 2 {
-		return v, true
+		return schedstat{f[0], f[1], f[2]}, true
 	}
-	return 0, false
+	return schedstat{}, false
 }
 
 // parseWchan returns the symbol in /proc/PID/wchan, or nil when the task is

@@ -103,6 +103,7 @@ type target struct {
 	state    byte   // state at the latest stat read
 	noStack  bool
 	tr       track
+	run      runTrack // schedstat at the previous Collect
 	site     model.WaitSite
 	retired  atomic.Bool
 }
@@ -281,7 +282,7 @@ func (t *Tracer) Missed() uint64 { return t.missed.Load() }
 // Collect hands over the D-state measured since the previous call: intervals
 // that ended, plus the part of ongoing ones up to their latest sample (the rest
 // goes to the next call, so no time is counted twice). It appends to
-// snap.DState and adds to snap.Stats.Events (thread-samples taken) and
+// snap.DState and snap.Run (from schedstat) and adds to snap.Stats.Events (thread-samples taken) and
 // snap.Stats.Lost (thread-samples not taken because ticks were missed). It
 // returns the latest error of the background target scan, if any.
 func (t *Tracer) Collect(snap *model.Snapshot) error {
@@ -293,6 +294,7 @@ func (t *Tracer) Collect(snap *model.Snapshot) error {
 		}
 	}
 	snap.DState = t.agg.drain(snap.DState)
+	t.collectRun(snap)
 	snap.Stats.Events += t.events
 	snap.Stats.Lost += t.lost
 	t.events, t.lost = 0, 0
@@ -348,7 +350,7 @@ func (t *Tracer) probe() []model.Probe {
 	}
 	ps := []model.Probe{
 		try("stat", fmt.Sprintf("thread state at %d Hz", t.rate)),
-		try("schedstat", "splits back-to-back D intervals; skips stat reads of threads asleep since the last one"),
+		try("schedstat", "splits back-to-back D intervals; skips stat reads of threads asleep since the last one; run-queue wait and on-CPU time (an estimate: totals per interval, no distribution)"),
 		try("wchan", "wait channel of D intervals"),
 		try("stack", "top kernel frames of D intervals"),
 	}

@@ -67,6 +67,7 @@ func (t *Tracer) rescan() error {
 		// thread is still sampled, from stat alone.
 		if ssfd, err := unix.Open(dir+"/schedstat", unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
 			tg.ssfd = ssfd
+			tg.run = readRunTrack(ssfd)
 		}
 		t.known[c.tid] = tg
 		listed[c.tid] = true

@@ -1,0 +1,66 @@
+package report
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+func TestRunLines(t *testing.T) {
+	snap := func(i int, rows ...model.Run) *model.Snapshot {
+		s := busySnapshot(i)
+		s.Run = rows
+		return s
+	}
+	tests := []struct {
+		name   string
+		window []*model.Snapshot
+		want   []string // lines, in order, containing these
+		absent string
+	}{
+		{"no rows", []*model.Snapshot{snap(0)}, nil, "runq"},
+		{"ebpf histogram", []*model.Snapshot{
+			snap(0, model.Run{Comm: "nfsd", Op: "v3 WRITE", Threads: 8, Runnable: hist(100, 2*time.Millisecond), OnCPU: 200 * time.Millisecond}),
+			snap(1, model.Run{Comm: "nfsd", Op: "v3 READ", Threads: 8, Runnable: hist(100, 2*time.Millisecond), OnCPU: 200 * time.Millisecond},
+				model.Run{Comm: "jbd2/vda-8", Threads: 1, Runnable: hist(10, 10*time.Microsecond), OnCPU: 50 * time.Millisecond}),
+		}, []string{
+			// 400ms/2s on CPU, 400ms/2s waiting: ran half the time it could.
+			"runq nfsd: 0.20 CPUs busy, 0.20 threads waiting for a CPU on average (ran 50% of the time runnable); wait p50 ",
+			"runq jbd2/vda-8: 0.03 CPUs busy, 0.00 threads waiting",
+		}, "estimate"},
+		{"procfs totals", []*model.Snapshot{
+			snap(0, model.Run{Comm: "fio", Threads: 4, Runnable: model.Hist{Count: 10, SumNs: uint64(30 * time.Millisecond)}, OnCPU: 90 * time.Millisecond}),
+		}, []string{"runq fio: 0.09 CPUs busy, 0.03 threads waiting for a CPU on average (ran 75% of the time runnable); wait mean 3.0ms (estimate)"}, "p99"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := NewFrame(busyConfig(), tt.window, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines, err := f.Lines(Layout{Width: 200})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var runq []string
+			for _, l := range lines {
+				if strings.HasPrefix(l, "runq") {
+					runq = append(runq, l)
+				}
+			}
+			if len(runq) != len(tt.want) {
+				t.Fatalf("runq lines %q, want %d", runq, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if !strings.HasPrefix(runq[i], w) {
+					t.Errorf("line %d = %q, want prefix %q", i, runq[i], w)
+				}
+				if tt.absent != "" && strings.Contains(runq[i], tt.absent) {
+					t.Errorf("line %d = %q contains %q", i, runq[i], tt.absent)
+				}
+			}
+		})
+	}
+}

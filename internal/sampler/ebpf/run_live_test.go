@@ -1,0 +1,127 @@
+package ebpf
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/testenv"
+)
+
+// spinner starts a shell busy loop pinned to cpu, killed at cleanup.
+func spinner(t *testing.T, cpu int) *exec.Cmd {
+	t.Helper()
+	if _, err := exec.LookPath("taskset"); err != nil {
+		testenv.Skip(t, "taskset not installed")
+	}
+	if n := runtime.NumCPU(); cpu >= n {
+		testenv.Skip(t, fmt.Sprintf("needs CPU %d, host has %d", cpu, n))
+	}
+	cmd := exec.Command("taskset", "-c", strconv.Itoa(cpu), "sh", "-c", "while :; do :; done")
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start spinner: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	return cmd
+}
+
+// runOf sums the Run rows of comm.
+func runOf(s model.Snapshot, comm string) (model.Hist, time.Duration, int) {
+	var h model.Hist
+	var on time.Duration
+	var threads int
+	for _, r := range s.Run {
+		if r.Comm == comm {
+			h.Merge(&r.Runnable)
+			on += r.OnCPU
+			threads += r.Threads
+		}
+	}
+	return h, on, threads
+}
+
+// TestRunQueuePinned: two busy loops pinned to one CPU take turns, so each
+// waits on the run queue about as long as it runs.
+func TestRunQueuePinned(t *testing.T) {
+	a, b := spinner(t, 0), spinner(t, 0)
+	tr := newLiveTracer(t, Options{PIDs: []int{a.Process.Pid, b.Process.Pid}, Disable: []string{"block"}})
+	collect(t, tr)
+	time.Sleep(2 * time.Second)
+	s := collect(t, tr)
+	h, on, threads := runOf(s, "sh")
+	t.Logf("runnable n=%d sum=%v p50=%v p99=%v on-CPU %v threads %d", h.Count, h.Sum(), h.Quantile(0.5), h.Quantile(0.99), on, threads)
+	if h.Count == 0 || on == 0 {
+		t.Fatalf("no run-queue wait or on-CPU time for the pinned pair: %+v", s.Run)
+	}
+	if threads != 2 {
+		t.Errorf("threads = %d, want 2", threads)
+	}
+	// Sharing one CPU, each runs while the other waits: the waits add up to
+	// a large share of the time run (about all of it; other load on the
+	// host only adds to the waits).
+	if h.Sum() < on/3 {
+		t.Errorf("run-queue wait %v against %v on CPU: want at least a third of it", h.Sum(), on)
+	}
+	if h.SumOnly() {
+		t.Errorf("eBPF histogram has no buckets")
+	}
+}
+
+// TestRunQueueThrottled: a busy loop in a cgroup v1 CPU quota of 10% is
+// throttled most of the time, and its run-queue wait rises well above its
+// unthrottled wait.
+func TestRunQueueThrottled(t *testing.T) {
+	testenv.RequireRoot(t)
+	root := "/sys/fs/cgroup/cpu"
+	if _, err := os.Stat(filepath.Join(root, "cpu.cfs_quota_us")); err != nil {
+		testenv.Skip(t, "no cgroup v1 cpu controller at "+root)
+	}
+	cg, err := os.MkdirTemp(root, "nfstrace-test-")
+	if err != nil {
+		t.Fatalf("create cgroup: %v", err)
+	}
+	sp := spinner(t, 1)
+	t.Cleanup(func() {
+		_ = os.WriteFile(filepath.Join(root, "cgroup.procs"), []byte(strconv.Itoa(sp.Process.Pid)), 0)
+		_ = sp.Process.Kill()
+		_ = sp.Wait()
+		if err := os.Remove(cg); err != nil {
+			t.Errorf("remove cgroup: %v", err)
+		}
+	})
+	if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), []byte(strconv.Itoa(sp.Process.Pid)), 0); err != nil {
+		t.Fatalf("move spinner into cgroup: %v", err)
+	}
+	tr := newLiveTracer(t, Options{PIDs: []int{sp.Process.Pid}, Disable: []string{"block"}})
+
+	ratio := func(quota string) float64 {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(cg, "cpu.cfs_quota_us"), []byte(quota), 0); err != nil {
+			t.Fatalf("set quota %s: %v", quota, err)
+		}
+		collect(t, tr)
+		time.Sleep(2 * time.Second)
+		s := collect(t, tr)
+		h, on, _ := runOf(s, "sh")
+		t.Logf("quota %s: runnable n=%d sum=%v p50=%v p99=%v, on CPU %v", quota, h.Count, h.Sum(), h.Quantile(0.5), h.Quantile(0.99), on)
+		if on == 0 {
+			t.Fatalf("quota %s: no on-CPU time seen: %+v", quota, s.Run)
+		}
+		return float64(h.Sum()) / float64(on)
+	}
+	free := ratio("-1")
+	// 10 ms per 100 ms period: runnable about 9 times as long as on CPU.
+	throttled := ratio("10000")
+	if throttled < 3 || throttled <= free {
+		t.Errorf("run-queue wait per on-CPU time: %.2f throttled, %.2f free; want throttled >= 3 and above free", throttled, free)
+	}
+}
