@@ -147,18 +147,16 @@ func (a *Aggregator) count(k key, wall time.Time, earlier bool, example string, 
 		t.Earlier++
 	} else {
 		if t.Count == 0 && t.Earlier > 0 {
-			// The interval's times and example are of the run's messages.
-			t.First, t.Example = time.Time{}, ""
+			// The interval's first time is of the run's messages.
+			t.First = time.Time{}
 		}
 		t.Count++
 	}
 	if t.First.IsZero() || wall.Before(t.First) {
 		t.First = wall
 	}
-	if wall.After(t.Last) {
+	if !wall.Before(t.Last) {
 		t.Last = wall
-	}
-	if t.Example == "" {
 		t.Example = capString(example, MaxExample)
 	}
 	t.Blocked = max(t.Blocked, blocked)

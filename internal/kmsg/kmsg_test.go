@@ -142,8 +142,8 @@ func TestHungTask618(t *testing.T) {
 		t.Errorf("hung task: class %q count %d site %q blocked %v; want hung_task 2 %q 4s", h.Class, h.Count, h.WaitSite, h.Blocked, wantSite)
 	}
 	lines := strings.Split(h.Example, "\n")
-	if lines[0] != "INFO: task dd:4385 blocked for more than 2 seconds." || strings.TrimSpace(lines[len(lines)-1]) != "</TASK>" || len(lines) != 35 {
-		t.Errorf("example: first %q, last %q, %d lines; want the first report, 35 lines to </TASK>", lines[0], lines[len(lines)-1], len(lines))
+	if lines[0] != "INFO: task dd:4385 blocked for more than 4 seconds." || strings.TrimSpace(lines[len(lines)-1]) != "</TASK>" || len(lines) != 35 {
+		t.Errorf("example: first %q, last %q, %d lines; want the latest report, 35 lines to </TASK>", lines[0], lines[len(lines)-1], len(lines))
 	}
 	if want := boot.Add(3063277576 * time.Microsecond); !h.First.Equal(want) || !h.Last.Equal(boot.Add(3065299908*time.Microsecond)) {
 		t.Errorf("first %v last %v, want %v and 2.02s later", h.First, h.Last, want)

@@ -52,7 +52,7 @@ type KlogTemplate struct {
 	Earlier uint64    `json:"earlier,omitempty"`
 	First   time.Time `json:"first"` // the first and last message of Count (of Earlier when Count is 0)
 	Last    time.Time `json:"last"`
-	// Example is one message in full; a hung-task report has its stack
+	// Example is the latest message in full; a hung-task report has its stack
 	// lines attached, one per line.
 	Example string `json:"example"`
 	// WaitSite and Blocked describe a hung-task report: where the task

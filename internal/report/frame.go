@@ -45,6 +45,9 @@ type Frame struct {
 	Ops       []OpRow         `json:"nfs_ops"`
 	DGroups   []DGroupRow     `json:"d_groups"`
 	Changes   []SchedChangeAt `json:"sched_changes,omitempty"`
+	// Kernel is what the kernel logged in the window; nil when the run did
+	// not read the kernel log.
+	Kernel *KernelLogSummary `json:"kernel_log,omitempty"`
 }
 
 // Header describes the host and the tracer.
@@ -313,6 +316,7 @@ func NewFrame(cfg model.Config, window []*model.Snapshot, opt Options) (*Frame, 
 			f.Changes = append(f.Changes, SchedChangeAt(c))
 		}
 	}
+	f.Kernel = buildKernelLog(cfg, window, f.WindowSec)
 	f.SortBy(opt.Sort)
 	return f, nil
 }
