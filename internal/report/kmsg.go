@@ -127,7 +127,7 @@ func (f *Frame) kernelSection(maxWidth int) (section, error) {
 		return section{header: "KERNEL LOG", rows: []string{row}}, nil
 	}
 	t := &table{cols: []column{
-		{header: "LAST"},
+		{header: "LAST (UTC)"},
 		{header: "CLASS"},
 		{header: "COUNT", right: true},
 		{header: "/s", right: true, drop: 1},
@@ -139,10 +139,42 @@ func (f *Frame) kernelSection(maxWidth int) (section, error) {
 	for _, r := range k.Rows {
 		before = before || r.Earlier > 0
 		lines = append(lines, kernelLine(r))
-		t.rows = append(t.rows, []string{r.Last.Local().Format("15:04:05"), r.Class, fmt.Sprint(r.Count),
+		t.rows = append(t.rows, []string{r.Last.UTC().Format("15:04:05"), r.Class, fmt.Sprint(r.Count),
 			fmtCount(r.PerSec), fmt.Sprint(r.Earlier), lines[len(lines)-1]})
 	}
 	t.hide(map[int]bool{4: !before})
 	t.shrink = func(i, w int) string { return truncate(lines[i], w) }
 	return fromTable(t, maxWidth, "templates")
+}
+
+// kernelLines lists the kernel's messages of interest step by step, nothing
+// when the capture holds none.
+func (s *Summary) kernelLines(maxWidth int) ([]string, error) {
+	t := &table{cols: []column{
+		{header: "TIME (UTC)"},
+		{header: "CLASS"},
+		{header: "COUNT", right: true},
+		{header: "BEFORE RUN", right: true, drop: 1},
+		{header: "KERNEL MESSAGE (LATEST OF ITS TEMPLATE IN THE STEP)", flex: true},
+	}}
+	var msgs []string
+	var before bool
+	for _, r := range s.Series {
+		for _, k := range r.Kernel {
+			before = before || k.Earlier > 0
+			msgs = append(msgs, k.Message)
+			t.rows = append(t.rows, []string{r.Start.UTC().Format("15:04:05"), k.Class, fmt.Sprint(k.Count),
+				fmt.Sprint(k.Earlier), k.Message})
+		}
+	}
+	if len(t.rows) == 0 {
+		return nil, nil
+	}
+	t.hide(map[int]bool{3: !before})
+	t.shrink = func(i, w int) string { return truncate(msgs[i], w) }
+	lines, err := t.lines(maxWidth)
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{"KERNEL LOG BY STEP"}, lines...), nil
 }

@@ -81,3 +81,27 @@ func TestKernelLogUnavailable(t *testing.T) {
 		}
 	}
 }
+
+func TestKernelLogReport(t *testing.T) {
+	a, b := idleSnapshot(), idleSnapshot()
+	b.Start, b.End = a.End, a.End.Add(a.Interval())
+	b.Kernel = &model.KernelLog{Templates: []model.KlogTemplate{hungTask(2, 0, b.End)}}
+	cfg := busyConfig()
+	cfg.KernelLog = "/dev/kmsg"
+	sum, err := Summarize(cfg, []*model.Snapshot{a, b}, SummaryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Series) != 2 || len(sum.Series[0].Kernel) != 0 || len(sum.Series[1].Kernel) != 1 || sum.Series[1].Kernel[0].Count != 2 {
+		t.Fatalf("series kernel logs %+v, want the hung task in the second step only", sum.Series)
+	}
+	var out strings.Builder
+	if err := sum.Render(&out, Layout{Width: 200}); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	want := b.Start.UTC().Format("15:04:05") + "    hung_task      2  INFO: task dd:4385 blocked for more than 4 seconds. in percpu_rwsem_wait"
+	if !strings.Contains(text, "KERNEL LOG BY STEP") || !strings.Contains(text, want) {
+		t.Errorf("report lacks the step's hung task %q:\n%s", want, text)
+	}
+}
