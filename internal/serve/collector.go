@@ -119,6 +119,7 @@ type Collector struct {
 	stats      model.Stats
 	snapshots  uint64
 	lastEnd    float64
+	klog       kernelCounters
 }
 
 // NewCollector returns a collector for a host running cfg's kernel and
@@ -141,6 +142,7 @@ func NewCollector(cfg model.Config, version string, maxSites int) *Collector {
 		block:    make(map[[3]string]*model.Hist),
 		pools:    make(map[int]model.Pool),
 		threads:  cfg.NFSDThreads,
+		klog:     newKernelCounters(cfg),
 	}
 	c.probes, c.probeDesc = cfg.Backend.Probes, newProbeDesc()
 	return c
@@ -186,6 +188,7 @@ func (c *Collector) Update(s *model.Snapshot) {
 	c.stats.Events += s.Stats.Events
 	c.stats.Lost += s.Stats.Lost
 	c.stats.CPU += s.Stats.CPU
+	c.klog.add(s.Kernel)
 	c.snapshots++
 	if !s.End.IsZero() {
 		c.lastEnd = float64(s.End.UnixNano()) / 1e9
@@ -316,6 +319,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 	ch <- c.probeDesc
+	c.klog.describe(ch)
 }
 
 // Collect sends the current cumulative values.
@@ -352,6 +356,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.d.last, prometheus.GaugeValue, c.lastEnd)
 	}
 	collectProbes(ch, c.probeDesc, c.probes)
+	c.klog.collect(ch)
 }
 
 // constHistogram converts a log2 histogram in nanoseconds into a Prometheus
