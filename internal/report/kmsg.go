@@ -136,7 +136,7 @@ func (f *Frame) kernelSection(maxWidth int) (section, error) {
 	}}
 	lines := make([]string, 0, len(k.Rows))
 	var before bool
-	for _, r := range k.Rows {
+	for _, r := range k.Rows[:min(len(k.Rows), maxKernelRows)] {
 		before = before || r.Earlier > 0
 		lines = append(lines, kernelLine(r))
 		t.rows = append(t.rows, []string{r.Last.UTC().Format("15:04:05"), r.Class, fmt.Sprint(r.Count),
@@ -144,7 +144,11 @@ func (f *Frame) kernelSection(maxWidth int) (section, error) {
 	}
 	t.hide(map[int]bool{4: !before})
 	t.shrink = func(i, w int) string { return truncate(lines[i], w) }
-	return fromTable(t, maxWidth, "templates")
+	sec, err := fromTable(t, maxWidth, "templates")
+	if n := len(k.Rows) - maxKernelRows; n > 0 && err == nil {
+		sec.rows = append(sec.rows, fmt.Sprintf("... %d more templates (--format json lists them)", n))
+	}
+	return sec, err
 }
 
 // kernelLines lists the kernel's messages of interest step by step, nothing
