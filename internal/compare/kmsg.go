@@ -41,7 +41,8 @@ type KernelChange struct {
 	EarlierB uint64  `json:"earlier_b,omitempty"`
 	RateA    float64 `json:"rate_a"` // messages per second
 	RateB    float64 `json:"rate_b"`
-	// Status is "appeared" (only in B), "vanished" (only in A) or "both".
+	// Status is "appeared" (logged during B's run only), "vanished"
+	// (during A's only), "both", or "earlier" (only before the runs began).
 	Status string `json:"status"`
 	// Tested, P and CI are the bootstrap test of RateB - RateA;
 	// Significant says it passed (see Options.Alpha and MinChange).
@@ -62,6 +63,7 @@ const (
 	KernelAppeared = "appeared"
 	KernelVanished = "vanished"
 	KernelBoth     = "both"
+	KernelEarlier  = "earlier"
 )
 
 type klogKey struct{ class, template, site string }
@@ -147,9 +149,11 @@ func (c *comparison) kernelLog() *KernelLog {
 		}
 		ch.RateA, ch.RateB = safeDiv(float64(ch.A), c.a.Seconds()), safeDiv(float64(ch.B), c.b.Seconds())
 		switch {
-		case ch.A+ch.EarlierA == 0:
+		case ch.A == 0 && ch.B == 0:
+			ch.Status = KernelEarlier
+		case ch.A == 0:
 			ch.Status = KernelAppeared
-		case ch.B+ch.EarlierB == 0:
+		case ch.B == 0:
 			ch.Status = KernelVanished
 		default:
 			ch.Status = KernelBoth
@@ -265,12 +269,16 @@ func renderKernelLog(b *strings.Builder, k *KernelLog, maxRows int) error {
 		lines = append(lines, fmt.Sprintf("A: %s; B: %s", orAbsent(k.SourceA), orAbsent(k.SourceB)))
 	}
 	var rows [][]string
-	same := 0
+	same, shown := 0, 0
 	for _, t := range k.Templates {
-		if t.Status == KernelBoth && !t.Significant && t.Class != model.KlogHungTask {
+		switch {
+		case t.Status == KernelEarlier:
+			continue
+		case t.Status == KernelBoth && !t.Significant && t.Class != model.KlogHungTask:
 			same++
 			continue
 		}
+		shown++
 		if len(rows) == maxRows {
 			continue
 		}
@@ -288,15 +296,9 @@ func renderKernelLog(b *strings.Builder, k *KernelLog, maxRows int) error {
 		rows = append(rows, []string{t.Class, what, fmt.Sprint(t.A), fmt.Sprint(t.B), fmtRate(t.RateA), fmtRate(t.RateB),
 			pCell(Change{Tested: t.Tested, P: t.P}), msg})
 	}
-	shown := 0
-	for _, t := range k.Templates {
-		if !(t.Status == KernelBoth && !t.Significant && t.Class != model.KlogHungTask) {
-			shown++
-		}
-	}
 	switch {
 	case len(rows) == 0 && same == 0:
-		lines = append(lines, "no hung task, lockup, OOM kill, or nfsd, RPC, block or filesystem message in either capture")
+		lines = append(lines, "no hung task, lockup, OOM kill, or nfsd, RPC, block or filesystem message during either run")
 	case len(rows) == 0:
 		lines = append(lines, fmt.Sprintf("no template appeared, vanished or changed rate significantly (%d in both)", same))
 	default:
