@@ -105,7 +105,9 @@ func (c *Capture) addKernelLog(i int, s *model.Snapshot) {
 		r := get(klogKey{t.Class, t.Template, string(t.WaitSite)})
 		addAt(&r.counts, i, float64(t.Count))
 		r.earlier += t.Earlier
-		r.blocked = max(r.blocked, t.Blocked)
+		if t.Count > 0 {
+			r.blocked = max(r.blocked, t.Blocked)
+		}
 		if !t.Last.Before(r.last) {
 			r.last, r.example = t.Last, t.Example
 		}
@@ -283,11 +285,15 @@ func renderKernelLog(b *strings.Builder, k *KernelLog, maxRows int) error {
 			continue
 		}
 		what := map[string]string{KernelAppeared: "new in B", KernelVanished: "gone in B"}[t.Status]
-		if what == "" {
+		switch {
+		case what == "" && t.Significant:
 			what = map[bool]string{true: "more in B", false: "fewer in B"}[t.RateB > t.RateA]
-			if !t.Significant {
-				what = "same"
-			}
+		case what == "":
+			what = "no significant change"
+		case !t.Significant && t.Class != model.KlogHungTask:
+			// a hung task is evidence however often: a task stuck for
+			// seconds; other messages count by their rate
+			what += ", not significant"
 		}
 		msg := orOther(t)
 		if t.WaitSite != "" {

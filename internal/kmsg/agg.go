@@ -147,8 +147,9 @@ func (a *Aggregator) count(k key, wall time.Time, earlier bool, example string, 
 		t.Earlier++
 	} else {
 		if t.Count == 0 && t.Earlier > 0 {
-			// The interval's first time is of the run's messages.
-			t.First = time.Time{}
+			// The interval's first time and longest block are of the
+			// run's messages.
+			t.First, t.Blocked = time.Time{}, 0
 		}
 		t.Count++
 	}
@@ -159,7 +160,9 @@ func (a *Aggregator) count(k key, wall time.Time, earlier bool, example string, 
 		t.Last = wall
 		t.Example = capString(example, MaxExample)
 	}
-	t.Blocked = max(t.Blocked, blocked)
+	if !earlier || t.Count == 0 {
+		t.Blocked = max(t.Blocked, blocked)
+	}
 	return e
 }
 

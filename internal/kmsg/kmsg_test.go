@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -294,5 +295,22 @@ func TestSourceGap(t *testing.T) {
 		if before && tp.Earlier != 1 || !before && tp.Count != 2 {
 			t.Errorf("%q: earlier %d count %d", tp.Template, tp.Earlier, tp.Count)
 		}
+	}
+}
+
+// TestEarlierBlocked: how long a task was blocked before the run does not
+// count as the run's.
+func TestEarlierBlocked(t *testing.T) {
+	a := NewAggregator(boot)
+	report := func(seq uint64, secs int, earlier bool) {
+		a.Add(Record{Seq: seq, Time: time.Duration(seq) * time.Second,
+			Msg: "INFO: task dd:1 blocked for more than " + strconv.Itoa(secs) + " seconds."}, earlier)
+		a.Flush()
+	}
+	report(1, 248, true)
+	report(2, 2, false)
+	k := a.Take()
+	if tp := k.Templates[0]; tp.Count != 1 || tp.Earlier != 1 || tp.Blocked != 2*time.Second {
+		t.Errorf("%+v: want count 1, earlier 1, blocked 2s (the run's)", tp)
 	}
 }

@@ -57,7 +57,8 @@ type KlogTemplate struct {
 	Example string `json:"example"`
 	// WaitSite and Blocked describe a hung-task report: where the task
 	// slept (innermost frame first, scheduler frames dropped) and the
-	// longest time reported blocked.
+	// longest time reported blocked (by the messages of Count, of Earlier
+	// when Count is 0).
 	WaitSite WaitSite      `json:"wait_site,omitempty"`
 	Blocked  time.Duration `json:"blocked_ns,omitempty"`
 }
