@@ -32,7 +32,7 @@ func appendKernelLog(b []byte, seq uint64, k *model.KernelLog, st *strWriter) []
 		}
 	}
 	for c, n := range k.Other {
-		if !isKlogClass(c) {
+		if model.KlogRank(c) == len(model.KlogClasses()) {
 			b = appendUvarint(b, uint64(st.id(c)))
 			b = appendUvarint(b, n)
 		}
@@ -56,15 +56,6 @@ func appendKernelLog(b []byte, seq uint64, k *model.KernelLog, st *strWriter) []
 		b = append(b, row...)
 	}
 	return b
-}
-
-func isKlogClass(c string) bool {
-	for _, k := range model.KlogClasses() {
-		if k == c {
-			return true
-		}
-	}
-	return false
 }
 
 func decodeKernelLog(p []byte, st *strReader, bud *budget) (uint64, *model.KernelLog, error) {

@@ -179,18 +179,11 @@ func (c *comparison) kernelLog() *KernelLog {
 			math.Abs(ch.RateB-ch.RateA) >= c.opt.MinChange*min(ch.RateA, ch.RateB)
 	}
 	slices.SortFunc(k.Templates, func(x, y KernelChange) int {
-		return cmp.Or(cmp.Compare(classOrder(x.Class), classOrder(y.Class)),
+		return cmp.Or(cmp.Compare(model.KlogRank(x.Class), model.KlogRank(y.Class)),
 			-cmp.Compare(math.Abs(x.RateB-x.RateA), math.Abs(y.RateB-y.RateA)),
 			cmp.Compare(x.Template, y.Template), cmp.Compare(x.WaitSite, y.WaitSite))
 	})
 	return k
-}
-
-func classOrder(c string) int {
-	if i := slices.Index(model.KlogClasses(), c); i >= 0 {
-		return i
-	}
-	return len(model.KlogClasses())
 }
 
 // evidence is what the kernel log adds to the verdict: every hung-task

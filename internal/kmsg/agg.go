@@ -182,7 +182,7 @@ func (a *Aggregator) Take() *model.KernelLog {
 		e.t = model.KlogTemplate{Class: e.t.Class, Template: e.t.Template, WaitSite: e.t.WaitSite}
 	}
 	slices.SortStableFunc(k.Templates, func(x, y model.KlogTemplate) int {
-		return cmp.Or(cmp.Compare(classRank(x.Class), classRank(y.Class)), y.Last.Compare(x.Last))
+		return cmp.Or(cmp.Compare(model.KlogRank(x.Class), model.KlogRank(y.Class)), y.Last.Compare(x.Last))
 	})
 	k.Other, a.other = a.other, nil
 	k.Lost, a.lost = a.lost, 0
@@ -195,13 +195,6 @@ func (a *Aggregator) Take() *model.KernelLog {
 // Flush counts a hung-task report still being read, as the end of a read
 // does: no more lines of it are coming.
 func (a *Aggregator) Flush() { a.finish() }
-
-func classRank(c string) int {
-	if i := slices.Index(model.KlogClasses(), c); i >= 0 {
-		return i
-	}
-	return len(model.KlogClasses())
-}
 
 // capString cuts s to at most n bytes, on a line or rune boundary.
 func capString(s string, n int) string {

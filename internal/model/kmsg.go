@@ -23,6 +23,18 @@ func KlogClasses() []string {
 		KlogNFSD, KlogSunRPC, KlogLockd, KlogBlock, KlogFS}
 }
 
+// KlogRank is the place of class c in KlogClasses, len(KlogClasses()) for
+// a class this version does not know (one a newer capture brings).
+func KlogRank(c string) int {
+	cs := KlogClasses()
+	for i, k := range cs {
+		if k == c {
+			return i
+		}
+	}
+	return len(cs)
+}
+
 // KernelLog is what the kernel logged over one interval, of the classes
 // above, grouped by template.
 type KernelLog struct {

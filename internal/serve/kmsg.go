@@ -48,12 +48,10 @@ func (k *kernelCounters) add(l *model.KernelLog) {
 
 // classLabel keeps the label's values to the known classes.
 func classLabel(c string) string {
-	for _, k := range model.KlogClasses() {
-		if k == c {
-			return c
-		}
+	if model.KlogRank(c) == len(model.KlogClasses()) {
+		return "other"
 	}
-	return "other"
+	return c
 }
 
 func (k *kernelCounters) describe(ch chan<- *prometheus.Desc) {
