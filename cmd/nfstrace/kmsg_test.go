@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/compare"
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/report"
+	"github.com/nfstrace/nfstrace/internal/sampler"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
 
@@ -229,5 +231,38 @@ func checkHungReport(t *testing.T, where, example string, site model.WaitSite) {
 	t.Helper()
 	if !strings.Contains(example, "Call Trace:") || strings.Count(example, "\n") < 5 || site == "" {
 		t.Errorf("%s: hung-task report without its stack (site %q):\n%s", where, site, example)
+	}
+}
+
+// TestKernelLogUnavailable: a kernel log that cannot be read is one warning
+// line and a note in the configuration; the sampler goes on without it.
+func TestKernelLogUnavailable(t *testing.T) {
+	dir := filepath.Join(hostsDir, "k6.12-nfsd", "t0")
+	for _, tc := range []struct {
+		path, warn, source string
+	}{
+		{path: "", source: ""},
+		{path: filepath.Join(t.TempDir(), "kmsg"), warn: "kernel messages are not collected: open ", source: "unavailable: open "},
+	} {
+		r, err := host.NewReader(host.Roots{Proc: dir + "/proc", Sys: dir + "/sys", Boot: dir + "/boot"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := sampler.New(r, nil, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logb strings.Builder
+		sf := sourceFlags{kmsg: tc.path}
+		if k := sf.openKernelLog(s, newLogger(&logb, false)); k != nil {
+			t.Fatalf("%q: opened", tc.path)
+		}
+		lines := strings.Split(strings.TrimSpace(logb.String()), "\n")
+		if tc.warn == "" && logb.Len() > 0 || tc.warn != "" && (len(lines) != 1 || !strings.Contains(lines[0], tc.warn)) {
+			t.Errorf("%q: log %q, want one line with %q", tc.path, logb.String(), tc.warn)
+		}
+		if got := s.Config().KernelLog; !strings.HasPrefix(got, tc.source) || (tc.source == "") != (got == "") {
+			t.Errorf("%q: configuration says %q, want %q...", tc.path, got, tc.source)
+		}
 	}
 }
