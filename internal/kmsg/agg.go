@@ -196,6 +196,15 @@ func (a *Aggregator) Take() *model.KernelLog {
 // does: no more lines of it are coming.
 func (a *Aggregator) Flush() { a.finish() }
 
+// FlushIdle counts a hung-task report still being read whose last line is
+// older than a report's lines are apart, now being the kernel's time: a
+// report of a kernel without "</TASK>" followed by silence.
+func (a *Aggregator) FlushIdle(now time.Duration) {
+	if p := a.pending; p != nil && now-p.lastT > reportGap {
+		a.finish()
+	}
+}
+
 // capString cuts s to at most n bytes, on a line or rune boundary.
 func capString(s string, n int) string {
 	if len(s) <= n {

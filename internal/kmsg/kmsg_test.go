@@ -2,6 +2,7 @@ package kmsg
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -312,5 +313,35 @@ func TestEarlierBlocked(t *testing.T) {
 	k := a.Take()
 	if tp := k.Templates[0]; tp.Count != 1 || tp.Earlier != 1 || tp.Blocked != 2*time.Second {
 		t.Errorf("%+v: want count 1, earlier 1, blocked 2s (the run's)", tp)
+	}
+}
+
+// TestReportWithoutEnd: a 4.9 report has no "</TASK>"; with nothing logged
+// after it, the Source counts it once the kernel's clock is past its lines.
+func TestReportWithoutEnd(t *testing.T) {
+	var recs []string
+	for _, r := range readFixture(t, "formats.kmsg") {
+		if r.Seq > 122 {
+			break
+		}
+		recs = append(recs, fmt.Sprintf("%d,%d,%d,-;%s", r.Level, r.Seq, r.Time/time.Microsecond, r.Msg))
+	}
+	i := 0
+	s := newSource("fake", func(b []byte) (int, error) {
+		if i == len(recs) {
+			return 0, errAgain
+		}
+		i++
+		return copy(b, recs[i-1]), nil
+	}, boot)
+	now := 120 * time.Second
+	s.uptime = func() time.Duration { return now }
+	if k, err := s.Collect(); err != nil || k != nil {
+		t.Fatalf("while the report may go on: %+v, %v; want nothing yet", k, err)
+	}
+	now += time.Second
+	k, err := s.Collect()
+	if err != nil || k == nil || len(k.Templates) != 1 || k.Templates[0].Class != model.KlogHungTask {
+		t.Fatalf("after a second of silence: %+v, %v; want the hung task", k, err)
 	}
 }

@@ -29,7 +29,8 @@ type Source struct {
 	buf     []byte
 	agg     *Aggregator
 	lastSeq uint64
-	started bool // a record was read: lastSeq is valid
+	started bool                 // a record was read: lastSeq is valid
+	uptime  func() time.Duration // the kernel's time now; a seam for tests
 }
 
 // Open opens path (DefaultPath on a live host) and reads the records the
@@ -60,7 +61,18 @@ func Open(path string) (*Source, error) {
 }
 
 func newSource(path string, read func([]byte) (int, error), boot time.Time) *Source {
-	return &Source{path: path, fd: -1, readFn: read, buf: make([]byte, 16<<10), agg: NewAggregator(boot)}
+	return &Source{path: path, fd: -1, readFn: read, buf: make([]byte, 16<<10), agg: NewAggregator(boot),
+		uptime: monotonic}
+}
+
+// monotonic is the time since boot as the kernel's log counts it, 0 if the
+// clock cannot be read.
+func monotonic() time.Duration {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts) != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
 }
 
 // bootTime is the wall time of the kernel's time 0, CLOCK_MONOTONIC's
@@ -80,6 +92,7 @@ func (s *Source) Collect() (*model.KernelLog, error) {
 	if err := s.read(false); err != nil {
 		return nil, err
 	}
+	s.agg.FlushIdle(s.uptime())
 	return s.agg.Take(), nil
 }
 
