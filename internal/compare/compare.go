@@ -235,7 +235,7 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 	res.Devices = c.devices(denA, denB)
 	res.Verdict = c.verdict(res)
 	res.Kernel = c.kernelLog()
-	res.Verdict.Evidence = append(res.Verdict.Evidence, res.Kernel.evidence()...)
+	res.Verdict.Evidence = append(res.Verdict.Evidence, res.Kernel.evidence(res.DTime)...)
 	return res, nil
 }
 

@@ -187,9 +187,10 @@ func (c *comparison) kernelLog() *KernelLog {
 }
 
 // evidence is what the kernel log adds to the verdict: every hung-task
-// report (a wait site with how long the task was stuck there), and the other
-// templates whose rate changed significantly or that appeared in B.
-func (k *KernelLog) evidence() []string {
+// report (a wait site with how long the task was stuck there, and the
+// D-time the traced threads spent at the same site), and the other
+// templates whose rate changed significantly.
+func (k *KernelLog) evidence(dt *Breakdown) []string {
 	if k == nil {
 		return nil
 	}
@@ -197,7 +198,12 @@ func (k *KernelLog) evidence() []string {
 	for _, t := range k.Templates {
 		switch {
 		case t.Class == model.KlogHungTask && (t.A > 0 || t.B > 0):
-			out = append(out, hungTaskLine(t))
+			line := hungTaskLine(t)
+			if c := sameSite(dt, model.WaitSite(t.WaitSite)); c != nil {
+				line += fmt.Sprintf("; the traced threads' D-time at that wait site: %s → %s per %s (%s)",
+					fmtDur(c.A), fmtDur(c.B), strings.TrimPrefix(dt.Unit, "ns/"), changeText(c.Change))
+			}
+			out = append(out, line)
 		case t.Significant:
 			out = append(out, fmt.Sprintf("kernel log: %s %q %s (%s/s in A, %s/s in B, p %s)", t.Class, orOther(t),
 				map[bool]string{true: "more often in B: worse", false: "less often in B: better"}[t.RateB > t.RateA],
@@ -212,6 +218,28 @@ func (k *KernelLog) evidence() []string {
 }
 
 func unavailable(s string) bool { return s == "" || strings.HasPrefix(s, "unavailable") }
+
+// sameSite finds the D-time breakdown's row of the wait site a hung-task
+// stack shows: the same innermost frame, and at least half the frames of
+// the shorter stack in common, in order.
+func sameSite(dt *Breakdown, site model.WaitSite) *Contribution {
+	hung := normFrames(site)
+	if dt == nil || len(hung) == 0 {
+		return nil
+	}
+	for _, d := range dt.Dimensions {
+		if d.Name != "wait site" {
+			continue
+		}
+		for i, r := range d.Rows {
+			fr := strings.Split(r.Key, model.FrameSep)
+			if fr[0] == hung[0] && 2*lcs(fr, hung) >= min(len(fr), len(hung)) {
+				return &d.Rows[i]
+			}
+		}
+	}
+	return nil
+}
 
 // hungTaskLine reads a hung-task template as a wait site with its duration.
 func hungTaskLine(t KernelChange) string {
@@ -232,8 +260,8 @@ func hungTaskLine(t KernelChange) string {
 	case t.A > 0 && !t.Significant:
 		verdict = "in both, no significant change of rate"
 	}
-	return fmt.Sprintf("hung task (kernel's detector) at %s: A %s; B %s: %s", site,
-		side(t.A, t.BlockedA), side(t.B, t.BlockedB), verdict)
+	return fmt.Sprintf("hung task (kernel's detector) at %s (%s): A %s; B %s: %s", site,
+		classify(normFrames(model.WaitSite(t.WaitSite)), ""), side(t.A, t.BlockedA), side(t.B, t.BlockedB), verdict)
 }
 
 func orOther(t KernelChange) string {

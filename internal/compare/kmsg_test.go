@@ -163,3 +163,28 @@ func TestKernelLogSources(t *testing.T) {
 		})
 	}
 }
+
+// TestKernelHungTaskSite: a hung task whose stack is a wait site the traced
+// threads sleep at is read with that site's D-time.
+func TestKernelHungTaskSite(t *testing.T) {
+	none := func(int, *model.Snapshot) *model.KernelLog { return nil }
+	hung := func(i int, s *model.Snapshot) *model.KernelLog {
+		if i != 3 {
+			return nil
+		}
+		return &model.KernelLog{Templates: []model.KlogTemplate{{Class: model.KlogHungTask, Template: tmplHung,
+			Count: 1, First: s.End, Last: s.End, Blocked: 122 * time.Second,
+			WaitSite: "rwsem_down_write_slowpath;down_write;ext4_buffered_write_iter;ext4_file_write_iter;do_iter_readv_writev;vfs_iter_write;nfsd_vfs_write",
+			Example:  "INFO: task nfsd:812 blocked for more than 122 seconds."}}}
+	}
+	res, err := Compare(withKernel(baseline(), "A", "/dev/kmsg", none), withKernel(baseline(), "B", "/dev/kmsg", hung), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := strings.Join(res.Verdict.Evidence, "\n")
+	want := "hung task (kernel's detector) at rwsem_down_write_slowpath ← down_write ← ext4_buffered_write_iter ← … ← nfsd_vfs_write (lock): " +
+		"A none; B 1 report(s), blocked up to 122s: worse in B; the traced threads' D-time at that wait site: "
+	if !strings.Contains(ev, want) {
+		t.Errorf("evidence lacks %q:\n%s", want, ev)
+	}
+}
