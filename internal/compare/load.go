@@ -33,6 +33,7 @@ type Capture struct {
 	fams    [numFams]family
 	prof    map[profKey]*model.Hist
 	sites   map[model.WaitSite]*siteInfo
+	klog    kernelLog // kmsg.go
 }
 
 // siteInfo is what a capture says about one raw wait site.
@@ -177,6 +178,7 @@ func (c *Capture) Add(s *model.Snapshot) {
 	if s.End.After(c.End) {
 		c.End = s.End
 	}
+	c.addKernelLog(i, s)
 	c.Events += s.Stats.Events
 	c.Lost += s.Stats.Lost
 	secs := s.Interval().Seconds()

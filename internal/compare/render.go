@@ -136,6 +136,9 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 			return err
 		}
 	}
+	if err := renderKernelLog(&b, r.Kernel, opt.MaxRows); err != nil {
+		return err
+	}
 	// strings from the captures reach a terminal: no control character passes
 	if _, err := io.WriteString(w, model.TermSafeLines(b.String())); err != nil {
 		return fmt.Errorf("write comparison: %w", err)

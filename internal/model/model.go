@@ -191,6 +191,9 @@ type Snapshot struct {
 	// Events are the individual D-state intervals above the event threshold
 	// that ended in this interval, in the order the backend saw them.
 	Events []DEvent `json:"events,omitempty"`
+	// Kernel is what the kernel logged in the interval (nil: nothing, or
+	// no kernel log source).
+	Kernel *KernelLog `json:"kernel_log,omitempty"`
 }
 
 // Interval returns the snapshot's length.
@@ -247,7 +250,10 @@ type Config struct {
 	NFSDVersions    string            `json:"nfsd_versions,omitempty"`
 	Backend         Backend           `json:"backend"`
 	Targets         string            `json:"targets"` // which threads are traced, e.g. "comm ^nfsd$"
-	Start           time.Time         `json:"start"`
+	// KernelLog says where kernel messages were read from ("/dev/kmsg"),
+	// or why they could not be ("unavailable: ..."); "" when not tried.
+	KernelLog string    `json:"kernel_log,omitempty"`
+	Start     time.Time `json:"start"`
 }
 
 // NextBoot returns the kernel the next boot will run: the boot loader's

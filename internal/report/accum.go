@@ -28,6 +28,7 @@ type frameAcc struct {
 	run     runTable
 	locks   lockTable
 	wakers  wakerTable
+	kernel  kernelTable
 	changes []SchedChangeAt
 }
 
@@ -53,6 +54,7 @@ func (a *frameAcc) add(s *model.Snapshot) {
 	a.run.add(s)
 	a.locks.add(s)
 	a.wakers.add(s)
+	a.kernel.add(s)
 	for _, c := range s.Host.Changes {
 		a.changes = append(a.changes, SchedChangeAt(c))
 	}
@@ -85,6 +87,7 @@ func (a *frameAcc) frame(opt Options) (*Frame, error) {
 	f.DGroups = buildDGroups(latest.Host.Load.DGroups)
 	f.Run = a.run.rows(a.sec)
 	f.Locks = a.locks.rows(a.sec)
+	f.Kernel = a.kernel.summary(a.cfg, a.sec)
 	f.SortBy(opt.Sort)
 	return f, nil
 }

@@ -51,6 +51,9 @@ type Frame struct {
 	// owners, most wait time first; absent when the backend cannot tell.
 	Locks   []LockRow       `json:"locks,omitempty"`
 	Changes []SchedChangeAt `json:"sched_changes,omitempty"`
+	// Kernel is what the kernel logged in the window; nil when the run did
+	// not read the kernel log.
+	Kernel *KernelLogSummary `json:"kernel_log,omitempty"`
 }
 
 // Header describes the host and the tracer.

@@ -256,6 +256,13 @@ func (f *Frame) sections(maxWidth int) ([]section, error) {
 	if ops.header != "" {
 		out = append(out, ops)
 	}
+	klog, err := f.kernelSection(maxWidth)
+	if err != nil {
+		return nil, err
+	}
+	if klog.header != "" {
+		out = append(out, klog)
+	}
 	return out, nil
 }
 

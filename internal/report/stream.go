@@ -149,6 +149,12 @@ func (a *rowAcc) seriesRow() (SeriesRow, error) {
 		Devices:         make([]SeriesDevice, 0, len(f.Devices)),
 		OpLatency:       latencyOf(&a.ops),
 	}
+	if f.Kernel != nil {
+		for _, k := range f.Kernel.Rows {
+			r.Kernel = append(r.Kernel, SeriesKernel{Class: k.Class, Template: k.Template, Count: k.Count,
+				Earlier: k.Earlier, Message: kernelLine(k)})
+		}
+	}
 	if len(f.WaitSites) > 0 {
 		r.TopWaitSite, r.TopWaitSiteDPS = f.WaitSites[0].Short, f.WaitSites[0].DTimePerSec
 	}

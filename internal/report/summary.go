@@ -43,6 +43,20 @@ type SeriesRow struct {
 	Devices        []SeriesDevice  `json:"devices"`
 	Lost           uint64          `json:"lost"`
 	SchedChanges   []SchedChangeAt `json:"sched_changes,omitempty"`
+	// Kernel lists the kernel's messages of interest in the step by
+	// template, the latest first (examples in full are in Overall).
+	Kernel []SeriesKernel `json:"kernel_log,omitempty"`
+}
+
+// SeriesKernel is one kernel message template in one step of the series.
+type SeriesKernel struct {
+	Class    string `json:"class"`
+	Template string `json:"template"`
+	Count    uint64 `json:"count"`
+	Earlier  uint64 `json:"earlier,omitempty"`
+	// Message is the latest message's first line; for a hung task, with
+	// where it waited.
+	Message string `json:"message"`
 }
 
 // SeriesDevice is one device under one scheduler during a step.
@@ -114,6 +128,13 @@ func (s *Summary) Render(w io.Writer, l Layout) error {
 	}
 	lines = append(lines, "")
 	lines = append(lines, series...)
+	klog, err := s.kernelLines(l.Width)
+	if err != nil {
+		return err
+	}
+	if len(klog) > 0 {
+		lines = append(append(lines, ""), klog...)
+	}
 	for _, line := range lines {
 		if _, err := io.WriteString(w, model.TermSafe(line)+"\n"); err != nil {
 			return fmt.Errorf("write report: %w", err)

@@ -120,6 +120,7 @@ type Collector struct {
 	snapshots  uint64
 	lastEnd    float64
 	waits      waitMetrics
+	klog       kernelCounters
 }
 
 // NewCollector returns a collector for a host running cfg's kernel and
@@ -143,6 +144,7 @@ func NewCollector(cfg model.Config, version string, maxSites int) *Collector {
 		pools:    make(map[int]model.Pool),
 		threads:  cfg.NFSDThreads,
 		waits:    newWaitMetrics(),
+		klog:     newKernelCounters(cfg),
 	}
 	c.probes, c.probeDesc = cfg.Backend.Probes, newProbeDesc()
 	return c
@@ -189,6 +191,7 @@ func (c *Collector) Update(s *model.Snapshot) {
 	c.stats.Events += s.Stats.Events
 	c.stats.Lost += s.Stats.Lost
 	c.stats.CPU += s.Stats.CPU
+	c.klog.add(s.Kernel)
 	c.snapshots++
 	if !s.End.IsZero() {
 		c.lastEnd = float64(s.End.UnixNano()) / 1e9
@@ -329,6 +332,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 	ch <- c.probeDesc
 	c.waits.describe(ch)
+	c.klog.describe(ch)
 }
 
 // Collect sends the current cumulative values.
@@ -366,6 +370,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	collectProbes(ch, c.probeDesc, c.probes)
 	c.waits.collect(ch)
+	c.klog.collect(ch)
 }
 
 // constHistogram converts a log2 histogram in nanoseconds into a Prometheus
