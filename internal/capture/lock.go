@@ -36,7 +36,7 @@ func appendLocks(p []byte, rows []model.LockWait, st *strWriter) []byte {
 
 // decodeLocks decodes what appendLocks wrote.
 func decodeLocks(sd *decoder, st *strReader) []model.LockWait {
-	c := sd.count(13)
+	c := sd.rows(13, sizeLock)
 	if c == 0 {
 		return nil
 	}

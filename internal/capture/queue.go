@@ -18,7 +18,7 @@ func appendQueue(p []byte, rows []model.PoolQueue) []byte {
 
 // decodeQueue decodes what appendQueue wrote.
 func decodeQueue(sd *decoder) []model.PoolQueue {
-	c := sd.count(5)
+	c := sd.rows(5, sizeQueue)
 	if c == 0 {
 		return nil
 	}

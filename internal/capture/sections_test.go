@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"errors"
 	"os"
 	"reflect"
 	"testing"
@@ -50,6 +51,32 @@ func TestRunDecodeBounded(t *testing.T) {
 	d := decoder{b: body}
 	if rows := decodeRun(&d, &strReader{}); rows != nil || d.err == nil {
 		t.Fatalf("decodeRun of a huge count: %d rows, err %v", len(rows), d.err)
+	}
+}
+
+// The rows of sections 10 to 13 are charged to the read budget: a count
+// that the section's bytes can hold but the file's size cannot pay for is
+// ErrLimit, not an allocation.
+func TestNewSectionsBudget(t *testing.T) {
+	const n = 1000
+	tests := []struct {
+		name   string
+		min    int // bytes a row takes at least
+		decode func(*decoder) int
+	}{
+		{"run", 9, func(d *decoder) int { return len(decodeRun(d, &strReader{})) }},
+		{"queue", 5, func(d *decoder) int { return len(decodeQueue(d)) }},
+		{"locks", 13, func(d *decoder) int { return len(decodeLocks(d, &strReader{})) }},
+		{"wakers", 5, func(d *decoder) int { return len(decodeWakers(d, &strReader{})) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := append(appendUvarint(nil, n), make([]byte, n*tt.min)...)
+			d := decoder{b: body, bud: &budget{limit: n}}
+			if rows := tt.decode(&d); rows != 0 || !errors.Is(d.err, ErrLimit) {
+				t.Fatalf("%d rows in a budget of %d bytes: %d rows, err %v, want %v", n, n, rows, d.err, ErrLimit)
+			}
+		})
 	}
 }
 

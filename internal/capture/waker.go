@@ -27,7 +27,7 @@ func appendWakers(p []byte, rows []model.Waker, st *strWriter) []byte {
 
 // decodeWakers decodes what appendWakers wrote.
 func decodeWakers(sd *decoder, st *strReader) []model.Waker {
-	c := sd.count(5)
+	c := sd.rows(5, sizeWaker)
 	if c == 0 {
 		return nil
 	}
