@@ -44,6 +44,8 @@ enum counter {
 	CNT_BLOCK_FULL,    /* block aggregation or request map full */
 	CNT_STACK_ERR,     /* bpf_get_stackid failed (collision or full) */
 	CNT_RUN_FULL,      /* run-queue aggregation map full */
+	CNT_WAKER_FULL,    /* waker aggregation map full */
+	CNT_LOCK_FULL,     /* lock aggregation or wait map full */
 	CNT_MAX,
 };
 
@@ -95,6 +97,9 @@ struct dstart {
 	struct dkey key;
 	__u64 start_ns;
 	__u32 pid;
+	__u32 waker_tid;            /* set by sched_waking: who woke it, 0 until then */
+	char waker_comm[NAME_LEN];
+	__u32 waker_irq;            /* the waker ran on an interrupt stack */
 	__u32 pad;
 };
 
@@ -124,6 +129,34 @@ struct {
 	__type(key, struct dthread);
 	__type(value, __u8);
 } dthreads SEC(".maps");
+
+/*
+ * Wakers of D-state intervals per wait site: who ended the wait. The waker is
+ * the task running sched_waking (try_to_wake_up), in whose context the wakeup
+ * is decided; sched_wakeup may run later on the target CPU (a queued remote
+ * wakeup) in another task's context. A waker on an interrupt stack is an
+ * interrupt (a block completion, a timer), whatever task it interrupted.
+ */
+struct wkey {
+	char comm[NAME_LEN];   /* the woken thread's */
+	char waker[NAME_LEN];  /* the waker's comm, "" when waker_irq */
+	__s32 stack_id;        /* the woken thread's wait site */
+	__u32 waker_irq;
+};
+
+struct wval {
+	__u64 count;
+	__u64 sum_ns; /* D-time of the intervals it ended */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct wkey);
+	__type(value, struct wval);
+} wakers SEC(".maps");
+
+static struct wval zero_wval;
 
 /* Event for one D-state interval of at least min_dstate_ns. Layout mirrored in Go. */
 struct dstate_event {
@@ -470,6 +503,32 @@ static __always_inline void dstate_end(void *ctx, __u32 tid, bool woken)
 	th.tid = tid;
 	if (!bpf_map_lookup_elem(&dthreads, &th))
 		bpf_map_update_elem(&dthreads, &th, &one, BPF_ANY);
+	if (woken && !s->waker_tid && !s->waker_irq) {
+		/* No sched_waking seen (not attached): the current task. */
+		s->waker_tid = (__u32)bpf_get_current_pid_tgid();
+		bpf_get_current_comm(s->waker_comm, sizeof(s->waker_comm));
+	}
+	if (s->waker_tid || s->waker_irq) {
+		struct wkey wk = {};
+		struct wval *w;
+
+		__builtin_memcpy(wk.comm, s->key.comm, NAME_LEN);
+		wk.stack_id = s->key.stack_id;
+		wk.waker_irq = s->waker_irq;
+		if (!s->waker_irq)
+			__builtin_memcpy(wk.waker, s->waker_comm, NAME_LEN);
+		w = bpf_map_lookup_elem(&wakers, &wk);
+		if (!w) {
+			bpf_map_update_elem(&wakers, &wk, &zero_wval, BPF_NOEXIST);
+			w = bpf_map_lookup_elem(&wakers, &wk);
+		}
+		if (w) {
+			__sync_fetch_and_add(&w->count, 1);
+			__sync_fetch_and_add(&w->sum_ns, dur);
+		} else {
+			count(CNT_WAKER_FULL);
+		}
+	}
 
 	if (dur >= min_dstate_ns) {
 		struct dstate_event *e, ev;
@@ -480,6 +539,9 @@ static __always_inline void dstate_end(void *ctx, __u32 tid, bool woken)
 				count(CNT_LOST);
 				goto out;
 			}
+			/* Keeps clang from computing field addresses of e
+			 * before the null check, which the verifier rejects. */
+			asm volatile("" : "+r"(e));
 		} else {
 			__builtin_memset(&ev, 0, sizeof(ev));
 			e = &ev;
@@ -490,9 +552,9 @@ static __always_inline void dstate_end(void *ctx, __u32 tid, bool woken)
 		e->pid = s->pid;
 		e->key = s->key;
 		e->pad = 0;
-		if (woken) {
-			e->waker_tid = (__u32)bpf_get_current_pid_tgid();
-			bpf_get_current_comm(e->waker_comm, sizeof(e->waker_comm));
+		if (s->waker_tid || s->waker_irq) {
+			e->waker_tid = s->waker_tid; /* 0 for an interrupt, whose comm is "irq" */
+			__builtin_memcpy(e->waker_comm, s->waker_comm, NAME_LEN);
 		} else {
 			e->waker_tid = 0;
 			__builtin_memset(e->waker_comm, 0, sizeof(e->waker_comm));
@@ -560,7 +622,7 @@ static __always_inline void on_switch(void *ctx, bool preempt, struct task_struc
 	 * load, the target lookup is a hash lookup.
 	 */
 	state = preempt ? 0 : task_state(prev, btf);
-	if (track_run) {
+	if (track_run && (trace_all || nr_targets)) { /* no clock read while nothing is traced */
 		now = bpf_ktime_get_ns();
 		run_out(RD(btf, prev, pid), state == 0, now);
 		run_in(next_tid, now);
@@ -571,6 +633,65 @@ static __always_inline void on_switch(void *ctx, bool preempt, struct task_struc
 	if (!is_target(prev_tid))
 		return;
 	dstate_start(ctx, prev, prev_tid, now ? now : bpf_ktime_get_ns(), btf);
+}
+
+/*
+ * on_irq_stack reports whether the program runs on an interrupt stack rather
+ * than the current task's stack: the BPF stack is the kernel stack of the
+ * context the tracepoint fired in, and interrupts run on stacks of their own
+ * (x86_64, arm64). Softirqs run from an interrupt's exit count as interrupts;
+ * those run by ksoftirqd or on local_bh_enable run on a task stack.
+ */
+#define TASK_STACK_MAX (64 * 1024) /* THREAD_SIZE is 16 KiB, 32 with KASAN */
+
+static __always_inline bool on_irq_stack(void)
+{
+	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+	__u64 stack = (__u64)BPF_CORE_READ(cur, stack);
+	void *here = &stack;
+	__u64 sp = 0;
+
+	/* The verifier forbids arithmetic on the frame pointer; a copy of its
+	 * value read through a helper is a plain number. */
+	bpf_probe_read_kernel(&sp, sizeof(sp), &here);
+	return sp - stack >= TASK_STACK_MAX;
+}
+
+static __always_inline void on_waking(struct task_struct *p, const bool btf)
+{
+	__u32 tid;
+	struct dstart *s;
+
+	if (!open_intervals)
+		return;
+	tid = RD(btf, p, pid);
+	s = bpf_map_lookup_elem(&dstarts, &tid);
+	if (!s)
+		return;
+	if (on_irq_stack()) {
+		s->waker_irq = 1;
+		s->waker_tid = 0;
+		__builtin_memset(s->waker_comm, 0, NAME_LEN);
+		__builtin_memcpy(s->waker_comm, "irq", 4);
+		return;
+	}
+	s->waker_irq = 0;
+	s->waker_tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_get_current_comm(s->waker_comm, sizeof(s->waker_comm));
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(tp_btf_sched_waking, struct task_struct *p)
+{
+	on_waking(p, true);
+	return 0;
+}
+
+SEC("raw_tp/sched_waking")
+int BPF_PROG(raw_tp_sched_waking, struct task_struct *p)
+{
+	on_waking(p, false);
+	return 0;
 }
 
 static __always_inline void on_wakeup(void *ctx, struct task_struct *p, const bool btf)
@@ -842,3 +963,201 @@ BLOCK_PROG(block_rq_issue, on_issue)
 BLOCK_PROG(block_rq_merge, on_merge)
 BLOCK_PROG(block_io_done, on_done)
 BLOCK_PROG(block_rq_complete, on_done)
+
+/* ---- lock contention ---------------------------------------------------- */
+
+/*
+ * Sleeping-lock waits of the target threads, from lock:contention_begin and
+ * contention_end (5.19+; user space attaches them only where the kernel has
+ * them). For rwsems and mutexes the owner is read from the lock at
+ * contention_begin, and when the owner is itself a target thread in D, its
+ * wait site (one level of the wait-for chain). Spinning phases (LCB_F_SPIN),
+ * rt-mutexes and spinlocks are left out before any lookup.
+ */
+#define LCB_F_SPIN (1U << 0)
+#define LCB_F_READ (1U << 1)
+#define LCB_F_WRITE (1U << 2)
+#define LCB_F_RT (1U << 3)
+#define LCB_F_PERCPU (1U << 4)
+#define LCB_F_MUTEX (1U << 5)
+/* Set by us on a key: the rwsem was owned by readers, the owner is the last one. */
+#define LKEY_READER_OWNED (1U << 16)
+
+#define OWNER_FLAGS_MASK 0x7UL /* mutex MUTEX_FLAGS, rwsem RWSEM_OWNER_FLAGS_MASK */
+#define RWSEM_READER_OWNED 0x1UL
+
+struct lkey {
+	char comm[NAME_LEN];       /* the waiter's */
+	char owner_comm[NAME_LEN]; /* "" when unknown */
+	__u64 lock;
+	__s32 stack_id;            /* the waiter's wait site */
+	__s32 owner_stack_id;      /* the owner's wait site when it is a target in D, else -1 */
+	__u32 owner_tid;           /* 0 when unknown */
+	__u32 owner_state;         /* its task state at contention_begin */
+	__u32 flags;               /* LCB_F_* | LKEY_READER_OWNED */
+	__u32 pad;
+};
+
+struct lval {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 max_waiters; /* most waiters on the lock seen at a contention_begin */
+};
+
+struct lwait {
+	struct lkey key;
+	__u64 start_ns;
+	__u64 waiters;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct lkey);
+	__type(value, struct lval);
+} lhists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct lwait);
+} lwaits SEC(".maps");
+
+/* lwaiters: lock -> target threads waiting on it now. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __s64);
+} lwaiters SEC(".maps");
+
+/* open_lwaits counts entries in lwaits, so that contention_end skips the lookup. */
+__u64 open_lwaits = 0;
+
+static struct lval zero_lval;
+
+static __always_inline void lock_owner(struct lwait *w, void *lock, __u32 flags)
+{
+	struct task_struct *owner;
+	struct dstart *d;
+	__u64 o;
+
+	if (flags & LCB_F_MUTEX)
+		o = BPF_CORE_READ((struct mutex *)lock, owner.counter);
+	else if (!(flags & LCB_F_PERCPU) && (flags & (LCB_F_READ | LCB_F_WRITE)))
+		o = BPF_CORE_READ((struct rw_semaphore *)lock, owner.counter);
+	else
+		return;
+	if (!(flags & LCB_F_MUTEX) && (o & RWSEM_READER_OWNED))
+		w->key.flags |= LKEY_READER_OWNED;
+	owner = (struct task_struct *)(o & ~OWNER_FLAGS_MASK);
+	if (!owner)
+		return;
+	w->key.owner_tid = BPF_CORE_READ(owner, pid);
+	w->key.owner_state = task_state(owner, false);
+	bpf_probe_read_kernel_str(w->key.owner_comm, NAME_LEN, &owner->comm);
+	if (w->key.owner_state & TASK_UNINTERRUPTIBLE) {
+		d = bpf_map_lookup_elem(&dstarts, &w->key.owner_tid);
+		if (d)
+			w->key.owner_stack_id = d->key.stack_id;
+	}
+}
+
+static __always_inline void on_contention_begin(void *ctx, void *lock, __u32 flags)
+{
+	struct lwait w = {};
+	__u32 tid;
+	__s64 *n;
+
+	if (flags & (LCB_F_SPIN | LCB_F_RT))
+		return;
+	if (!trace_all && !nr_targets)
+		return;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	if (!is_target(tid))
+		return;
+	w.start_ns = bpf_ktime_get_ns();
+	w.key.lock = (__u64)lock;
+	w.key.flags = flags;
+	w.key.owner_stack_id = -1;
+	bpf_get_current_comm(w.key.comm, sizeof(w.key.comm));
+	w.key.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+	lock_owner(&w, lock, flags);
+	n = bpf_map_lookup_elem(&lwaiters, &w.key.lock);
+	if (!n) {
+		__s64 zero = 0;
+
+		bpf_map_update_elem(&lwaiters, &w.key.lock, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&lwaiters, &w.key.lock);
+	}
+	if (n)
+		w.waiters = __sync_fetch_and_add(n, 1) + 1;
+	if (bpf_map_update_elem(&lwaits, &tid, &w, BPF_NOEXIST) == 0)
+		__sync_fetch_and_add(&open_lwaits, 1);
+	else if (bpf_map_update_elem(&lwaits, &tid, &w, BPF_EXIST)) /* a mutex that spun, then sleeps */
+		count(CNT_LOCK_FULL);
+}
+
+static __always_inline void on_contention_end(void *lock)
+{
+	struct lwait *w;
+	struct lval *v;
+	__s64 *n;
+	__u32 tid;
+	__u64 dur;
+
+	if (!open_lwaits)
+		return;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	w = bpf_map_lookup_elem(&lwaits, &tid);
+	if (!w)
+		return;
+	dur = bpf_ktime_get_ns() - w->start_ns;
+	v = bpf_map_lookup_elem(&lhists, &w->key);
+	if (!v) {
+		bpf_map_update_elem(&lhists, &w->key, &zero_lval, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&lhists, &w->key);
+	}
+	if (v) {
+		__sync_fetch_and_add(&v->count, 1);
+		__sync_fetch_and_add(&v->sum_ns, dur);
+		if (w->waiters > v->max_waiters)
+			v->max_waiters = w->waiters;
+	} else {
+		count(CNT_LOCK_FULL);
+	}
+	n = bpf_map_lookup_elem(&lwaiters, &w->key.lock);
+	if (n && *n > 0)
+		__sync_fetch_and_add(n, -1);
+	if (bpf_map_delete_elem(&lwaits, &tid) == 0)
+		__sync_fetch_and_add(&open_lwaits, -1);
+}
+
+SEC("tp_btf/contention_begin")
+int BPF_PROG(tp_btf_contention_begin, void *lock, unsigned int flags)
+{
+	on_contention_begin(ctx, lock, flags);
+	return 0;
+}
+
+SEC("raw_tp/contention_begin")
+int BPF_PROG(raw_tp_contention_begin, void *lock, unsigned int flags)
+{
+	on_contention_begin(ctx, lock, flags);
+	return 0;
+}
+
+SEC("tp_btf/contention_end")
+int BPF_PROG(tp_btf_contention_end, void *lock, int ret)
+{
+	on_contention_end(lock);
+	return 0;
+}
+
+SEC("raw_tp/contention_end")
+int BPF_PROG(raw_tp_contention_end, void *lock, int ret)
+{
+	on_contention_end(lock);
+	return 0;
+}

@@ -74,6 +74,12 @@ struct svc_rqst___nfst {
 	struct xdr_buf___nfst rq_res;
 	void *rq_argp;
 	ktime_t rq_stime;
+	struct svc_pool___nfst *rq_pool;
+	void *rq_xprt;
+} __attribute__((preserve_access_index));
+
+struct svc_pool___nfst {
+	unsigned int sp_id;
 } __attribute__((preserve_access_index));
 
 struct nfsd4_op___nfst {
@@ -447,5 +453,64 @@ int BPF_KRETPROBE(nfsd_dispatch_return, int ret)
 		return 0;
 	}
 	end_rpc((struct svc_rqst___nfst *)st->rqst);
+	return 0;
+}
+
+/* ---- thread-pool queueing ------------------------------------------------ */
+
+/*
+ * Time a request waited for a free nfsd thread: from sunrpc:svc_xprt_enqueue
+ * of its transport (data arrived, the transport queued on its pool) to
+ * sunrpc:svc_process of a request from that transport, paired per transport.
+ * The first enqueue since a thread last took the transport counts; a
+ * transport that carried several requests in one enqueue gives the first
+ * request its wait and the others none. svc_xprt_enqueue's first argument is
+ * the transport on every kernel (the second changed), so no field is read
+ * from the event.
+ */
+#define MAX_POOLS 64
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);   /* struct svc_xprt * */
+	__type(value, __u64); /* first enqueue not yet taken */
+} nfsd_xq SEC(".maps");
+
+/* Queue wait per pool (sp_id & (MAX_POOLS-1)), cumulative. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_POOLS);
+	__type(key, __u32);
+	__type(value, struct hist);
+} nfsd_qwait SEC(".maps");
+
+SEC("raw_tp/svc_xprt_enqueue")
+int BPF_PROG(nfsd_xprt_enqueue, void *xprt)
+{
+	__u64 key = (__u64)xprt, now = bpf_ktime_get_ns();
+
+	bpf_map_update_elem(&nfsd_xq, &key, &now, BPF_NOEXIST);
+	return 0;
+}
+
+SEC("raw_tp/svc_process")
+int BPF_PROG(nfsd_queue_process, struct svc_rqst___nfst *rqst)
+{
+	__u64 key = (__u64)BPF_CORE_READ(rqst, rq_xprt), now = bpf_ktime_get_ns();
+	__u64 *ts = bpf_map_lookup_elem(&nfsd_xq, &key);
+	struct svc_pool___nfst *pool;
+	struct hist *h;
+	__u32 id = 0;
+
+	if (!ts)
+		return 0;
+	pool = BPF_CORE_READ(rqst, rq_pool);
+	if (pool)
+		id = BPF_CORE_READ(pool, sp_id) & (MAX_POOLS - 1);
+	h = bpf_map_lookup_elem(&nfsd_qwait, &id);
+	if (h && now >= *ts)
+		hist_add(h, now - *ts);
+	bpf_map_delete_elem(&nfsd_xq, &key);
 	return 0;
 }

@@ -29,7 +29,6 @@ const (
 // change adds them). A panel using one must say so in its description; once
 // serve exports it, the test asks for the note to go.
 var pending = map[string]bool{
-	"nfstrace_nfsd_queue_wait_seconds": true,
 	"nfstrace_nfsd_threads_busy_ratio": true,
 }
 

@@ -50,17 +50,32 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 		}
 	}
 
-	cfg, snaps, notes, err := loadCapture(ctx, path, *salvage)
+	// The first pass counts the snapshots and finds the capture's start
+	// and end, which the default series step depends on, and merges the
+	// D-state rows of the profile; the second feeds the summary one series
+	// step at a time. Neither holds the capture.
+	var span report.Span
+	var prof *report.ProfileBuilder
+	if *pprofOut != "" {
+		prof = report.NewProfileBuilder()
+	}
+	cfg, notes, err := readSnapshots(ctx, path, *salvage, 0, func(s *model.Snapshot) error {
+		span.Add(s)
+		if prof != nil {
+			return prof.Add(s)
+		}
+		return nil
+	})
 	for _, n := range notes {
 		fmt.Fprintf(io.err, "nfstrace: %s: %s\n", model.TermSafe(path), model.TermSafe(n))
 	}
 	if err != nil {
 		return err
 	}
-	if len(snaps) == 0 {
+	if span.Snapshots == 0 {
 		return fmt.Errorf("report: %s holds no complete snapshot", path)
 	}
-	sum, err := report.Summarize(cfg, snaps, report.SummaryOptions{Sort: sortMode, Step: *step, MaxRows: 60})
+	sum, err := summarizeCapture(ctx, path, *salvage, cfg, span, report.SummaryOptions{Sort: sortMode, Step: *step, MaxRows: 60})
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
@@ -74,7 +89,7 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 		return fmt.Errorf("report: %w", err)
 	}
 	if *pprofOut != "" {
-		if err := writePprofFile(*pprofOut, *force, cfg, snaps); err != nil {
+		if err := writeProfileFile(*pprofOut, *force, cfg, prof); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
 	}
@@ -97,17 +112,17 @@ func parseWithFile(io stdio, fs *flag.FlagSet, args []string) (string, error) {
 	return "", usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), files[1])}
 }
 
-// loadCapture reads every snapshot of a capture, without its events, which
-// the report does not use. Notes (a cut-off file, skipped frames) come back
+// readSnapshots reads a capture's snapshots, without their events, which
+// the report does not use, and passes each to fn; with limit > 0 it stops
+// after limit snapshots. Notes (a cut-off file, skipped frames) come back
 // even with an error.
-func loadCapture(ctx context.Context, path string, salvage bool) (model.Config, []*model.Snapshot, []string, error) {
+func readSnapshots(ctx context.Context, path string, salvage bool, limit int, fn func(*model.Snapshot) error) (model.Config, []string, error) {
 	r, err := capture.Open(path, capture.ReadOptions{Salvage: salvage, SkipEvents: true})
 	if err != nil {
-		return model.Config{}, nil, nil, err
+		return model.Config{}, nil, err
 	}
 	defer r.Close()
-	var snaps []*model.Snapshot
-	for {
+	for n := 0; limit <= 0 || n < limit; n++ {
 		// ctx (SIGINT) also stops the search for valid frames in a damaged file
 		s, err := r.NextContext(ctx)
 		if errors.Is(err, io.EOF) {
@@ -117,21 +132,66 @@ func loadCapture(ctx context.Context, path string, salvage bool) (model.Config, 
 			if errors.Is(err, capture.ErrCorrupt) && !salvage {
 				err = fmt.Errorf("%w (--salvage skips damaged frames)", err)
 			}
-			return r.Config(), nil, r.Notes(), err
+			return r.Config(), r.Notes(), err
 		}
-		snaps = append(snaps, s)
+		if err := fn(s); err != nil {
+			return r.Config(), r.Notes(), err
+		}
 	}
-	return r.Config(), snaps, r.Notes(), nil
+	return r.Config(), r.Notes(), nil
 }
 
-// writePprofFile writes an off-CPU profile to path under the same rules as a
-// capture: mode 0600, no symbolic link followed, no overwrite without force.
+// summarizeCapture reads the capture at path a second time, the span.Snapshots
+// snapshots the first reading found, into a summary. Snapshots in time order
+// (what record writes) are summarized as they are read; a capture whose
+// clock went back is held whole and sorted, as the summary needs.
+func summarizeCapture(ctx context.Context, path string, salvage bool, cfg model.Config, span report.Span, opt report.SummaryOptions) (*report.Summary, error) {
+	var add func(*model.Snapshot) error
+	var z *report.Summarizer
+	var snaps []*model.Snapshot
+	if span.Unordered {
+		add = func(s *model.Snapshot) error { snaps = append(snaps, s); return nil }
+	} else {
+		z = report.NewSummarizer(cfg, span, opt)
+		add = z.Add
+	}
+	n := 0
+	_, _, err := readSnapshots(ctx, path, salvage, span.Snapshots, func(s *model.Snapshot) error {
+		n++
+		return add(s)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if n != span.Snapshots {
+		return nil, fmt.Errorf("%s changed while being read: %d snapshots, then %d", path, span.Snapshots, n)
+	}
+	if z != nil {
+		return z.Summary()
+	}
+	return report.Summarize(cfg, snaps, opt)
+}
+
+// writePprofFile writes the off-CPU profile of snaps to path as
+// writeProfileFile does.
 func writePprofFile(path string, force bool, cfg model.Config, snaps []*model.Snapshot) error {
+	prof := report.NewProfileBuilder()
+	for _, s := range snaps {
+		if err := prof.Add(s); err != nil {
+			return err
+		}
+	}
+	return writeProfileFile(path, force, cfg, prof)
+}
+
+// writeProfileFile writes an off-CPU profile to path under the same rules as
+// a capture: mode 0600, no symbolic link followed, no overwrite without force.
+func writeProfileFile(path string, force bool, cfg model.Config, prof *report.ProfileBuilder) error {
 	f, err := outfile.Create(path, force)
 	if err != nil {
 		return err
 	}
-	if err := report.WritePprof(f, cfg, snaps); err != nil {
+	if err := prof.Write(f, cfg); err != nil {
 		f.Close()
 		return err
 	}

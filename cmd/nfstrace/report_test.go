@@ -392,3 +392,29 @@ func TestCompareJSONNonFinite(t *testing.T) {
 		t.Errorf("no note on the non-finite values:\n%s%s", out.String(), errb.String())
 	}
 }
+
+// TestReportUnorderedCapture: a capture whose snapshots are not in time
+// order (the clock went back while recording) reports as the same snapshots
+// written in order, through the path that holds them all.
+func TestReportUnorderedCapture(t *testing.T) {
+	snaps := reportSnapshots(6)
+	for i, s := range snaps {
+		s.Host.NFSD.ThreadsInD = i // tell the rows apart
+	}
+	ordered := writeReportCapture(t, snaps, true)
+	shuffled := []*model.Snapshot{snaps[0], snaps[3], snaps[1], snaps[2], snaps[5], snaps[4]}
+	unordered := writeReportCapture(t, shuffled, true)
+	for _, step := range []string{"0s", "2s"} {
+		var outs [2]string
+		for i, path := range []string{ordered, unordered} {
+			io, out, errb := testStdio()
+			if err := runReport(context.Background(), io, []string{"--format", "json", "--step", step, path}); err != nil {
+				t.Fatalf("report --step %s %s: %v (stderr %q)", step, path, err, errb.String())
+			}
+			outs[i] = out.String()
+		}
+		if outs[0] != outs[1] {
+			t.Errorf("--step %s: the capture out of order reports differently:\n--- in order\n%s\n--- out of order\n%s", step, outs[0], outs[1])
+		}
+	}
+}

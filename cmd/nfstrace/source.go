@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/host"
+	"github.com/nfstrace/nfstrace/internal/kmsg"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/sampler"
 )
@@ -34,6 +35,7 @@ type sourceFlags struct {
 	rate      int
 	minDState time.Duration
 	kernelBTF string
+	kmsg      string
 }
 
 func (f *sourceFlags) register(fs *flag.FlagSet) {
@@ -48,6 +50,7 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.rate, "rate", 100, "procfs backend: samples per second per thread")
 	fs.DurationVar(&f.minDState, "min-dstate", time.Millisecond, "ebpf backend: D-state intervals at least this long are also sent as events")
 	fs.StringVar(&f.kernelBTF, "kernel-btf", "", "kernel BTF file for kernels without /sys/kernel/btf/vmlinux")
+	fs.StringVar(&f.kmsg, "kmsg", kmsg.DefaultPath, "kernel log device to read hung-task reports and nfsd, sunrpc, block and filesystem messages from (\"\": none)")
 }
 
 // targets is the parsed thread selection.
@@ -207,15 +210,20 @@ type liveSource struct {
 	*sampler.Sampler
 	cfg    model.Config
 	tracer sampler.Tracer
+	klog   *kmsg.Source
 }
 
 func (s *liveSource) Config() model.Config { return s.cfg }
 
 func (s *liveSource) Close() error {
-	if s.tracer == nil {
-		return nil
+	var errs []error
+	if s.klog != nil {
+		errs = append(errs, s.klog.Close())
 	}
-	return s.tracer.Close()
+	if s.tracer != nil {
+		errs = append(errs, s.tracer.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // open reads the host's configuration, opens the backend the flags ask for
@@ -244,9 +252,27 @@ func (f *sourceFlags) open(t targets, log *slog.Logger) (*liveSource, error) {
 	if err != nil {
 		return nil, errors.Join(err, tr.Close())
 	}
+	klog := f.openKernelLog(s, log)
 	cfg := s.Config()
 	cfg.Targets = t.describe()
-	return &liveSource{Sampler: s, cfg: cfg, tracer: tr}, nil
+	return &liveSource{Sampler: s, cfg: cfg, tracer: tr, klog: klog}, nil
+}
+
+// openKernelLog adds the kernel log to the sampler's snapshots. A log that
+// cannot be read (kernel.dmesg_restrict=1 without CAP_SYSLOG, no device) is
+// said in one line; everything else works without it.
+func (f *sourceFlags) openKernelLog(s *sampler.Sampler, log *slog.Logger) *kmsg.Source {
+	if f.kmsg == "" {
+		return nil
+	}
+	k, err := kmsg.Open(f.kmsg)
+	if err != nil {
+		log.Warn("kernel messages are not collected: " + err.Error())
+		s.SetKernelLog(nil, "unavailable: "+err.Error())
+		return nil
+	}
+	s.SetKernelLog(k, f.kmsg)
+	return k
 }
 
 // newLogger logs to w at level warn, or info with verbose.

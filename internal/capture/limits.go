@@ -83,4 +83,8 @@ const (
 	sizePool    = unsafe.Sizeof(model.Pool{})
 	sizeOpCount = unsafe.Sizeof(model.OpCount{})
 	sizeDevice  = unsafe.Sizeof(model.Device{})
+	sizeRun     = unsafe.Sizeof(model.Run{})
+	sizeQueue   = unsafe.Sizeof(model.PoolQueue{})
+	sizeLock    = unsafe.Sizeof(model.LockWait{})
+	sizeWaker   = unsafe.Sizeof(model.Waker{})
 )

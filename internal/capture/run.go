@@ -28,7 +28,7 @@ func appendRun(p []byte, rows []model.Run, st *strWriter) []byte {
 
 // decodeRun decodes what appendRun wrote.
 func decodeRun(sd *decoder, st *strReader) []model.Run {
-	c := sd.count(9) // 4 uvarints, a hist of at least 4, on-CPU
+	c := sd.rows(9, sizeRun) // 4 uvarints, a hist of at least 4, on-CPU
 	if c == 0 {
 		return nil
 	}

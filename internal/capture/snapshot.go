@@ -174,6 +174,18 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 		p = appendRun(e.sec[:0], s.Run, st)
 		b = e.section(b, secRun, p)
 	}
+	if len(s.Wakers) > 0 {
+		p = appendWakers(e.sec[:0], s.Wakers, st)
+		b = e.section(b, secWakers, p)
+	}
+	if len(s.Queue) > 0 {
+		p = appendQueue(e.sec[:0], s.Queue)
+		b = e.section(b, secQueue, p)
+	}
+	if len(s.Locks) > 0 {
+		p = appendLocks(e.sec[:0], s.Locks, st)
+		b = e.section(b, secLocks, p)
+	}
 	e.sec = p[:0]
 	return b
 }
@@ -317,6 +329,12 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			}
 		case secRun:
 			s.Run = decodeRun(&sd, st)
+		case secWakers:
+			s.Wakers = decodeWakers(&sd, st)
+		case secQueue:
+			s.Queue = decodeQueue(&sd)
+		case secLocks:
+			s.Locks = decodeLocks(&sd, st)
 		case secRPC:
 			if c := sd.rows(8, sizeRPC); c > 0 {
 				s.RPC = make([]model.RPC, c)

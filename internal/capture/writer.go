@@ -190,7 +190,7 @@ func (w *Writer) appendFrame(t FrameType, payload []byte, extra uint64) {
 	case FrameSnapshot:
 		seq, v = w.seq, int64(extra)-w.lastEnd
 		w.lastEnd = int64(extra)
-	case FrameEvents, FrameSched, FrameStats:
+	case FrameEvents, FrameSched, FrameStats, FrameKernelLog:
 		seq, v = w.seq, int64(extra)
 	}
 	w.index = append(w.index, byte(t))
@@ -257,6 +257,11 @@ func (w *Writer) writeGroup(evs []model.DEvent, s *model.Snapshot) error {
 			p := next(FrameSched)
 			*p = appendSched(*p, w.seq, s.Host.Changes, w.st)
 			ext = append(ext, uint64(len(s.Host.Changes)))
+		}
+		if !s.Kernel.Empty() {
+			p := next(FrameKernelLog)
+			*p = appendKernelLog(*p, w.seq, s.Kernel, w.st)
+			ext = append(ext, uint64(len(s.Kernel.Templates)))
 		}
 		p := next(FrameStats)
 		*p = appendStats(*p, w.seq, &s.Stats)

@@ -85,6 +85,9 @@ type Result struct {
 	Block *Breakdown `json:"block,omitempty"`
 	// Devices compares each device's latency per request.
 	Devices []DeviceLatency `json:"devices,omitempty"`
+	// Kernel compares the kernel's messages (kmsg.go); nil when neither
+	// capture read the kernel log.
+	Kernel *KernelLog `json:"kernel_log,omitempty"`
 }
 
 // ResultVersion is the version of the Result JSON schema. Fields are only
@@ -272,6 +275,8 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 	res.Devices = c.devices(denA, denB)
 	res.Verdict.Diagnosis = c.diagnose(res)
 	res.Verdict.fill(res)
+	res.Kernel = c.kernelLog()
+	res.Verdict.Evidence = append(res.Verdict.Evidence, res.Kernel.evidence(res.DTime)...)
 	return res, nil
 }
 

@@ -3,10 +3,14 @@ package compare
 import (
 	"bytes"
 	"context"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/model"
 )
 
 func TestVerdicts(t *testing.T) {
@@ -356,5 +360,61 @@ func TestTooShort(t *testing.T) {
 	}
 	if d := res.Verdict.Diagnosis; d.Outcome != OutcomeTooShort || !strings.Contains(res.Verdict.Summary, "record at least 10") {
 		t.Errorf("outcome %q, summary %q", d.Outcome, res.Verdict.Summary)
+	}
+}
+
+// TestQueueAndLockOwner: requests that wait for a free nfsd thread make a
+// layer of their own, matched to a change of the thread count; a lock
+// layer names the lock's owner from the lock rows.
+func TestQueueAndLockOwner(t *testing.T) {
+	build := func(sc scenario, edit func(*model.Snapshot)) *Capture {
+		snaps := sc.snapshots()
+		for _, s := range snaps {
+			edit(s)
+		}
+		cfg := sc.config()
+		if sc.cpus == 1 { // marks the side with one nfsd thread
+			cfg.NFSDThreads = 1
+		}
+		return FromSnapshots("x", capture.Meta{Config: cfg, Interval: time.Second}, snaps)
+	}
+	queued := func(median time.Duration, seed uint64) func(*model.Snapshot) {
+		r := rand.New(rand.NewPCG(seed, 3))
+		return func(s *model.Snapshot) {
+			var h model.Hist
+			for range 1500 {
+				h.Add(lognormal(r, median, 0.5))
+			}
+			s.Queue = []model.PoolQueue{{Pool: 0, Wait: h}}
+		}
+	}
+	a, b := baseline(), baseline()
+	b.seed, b.cpus = 31, 1
+	res, err := Compare(build(a, queued(20*time.Microsecond, 1)), build(b, queued(4*time.Millisecond, 2)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := res.Verdict; v.Diagnosis.Cause != CauseQueue || !strings.Contains(v.Lead, "nfsd threads 8 → 1") {
+		t.Errorf("cause %q, lead %q\n%s", v.Diagnosis.Cause, v.Lead, v.Summary)
+	}
+
+	a, b = baseline(), baseline()
+	b.seed = 32
+	b.sites[2].prob, b.sites[2].median = 0.6, 15*time.Millisecond
+	owner := func(s *model.Snapshot) {
+		s.Locks = []model.LockWait{{Comm: "nfsd", WaitSite: model.WaitSite(siteRwsem), Lock: "0xffff0001", Kind: model.LockRWSemWrite,
+			Waits: 100, Time: 900 * time.Millisecond, MaxWaiters: 6, Owner: "nfsd", OwnerTID: 4242, OwnerWaits: 80,
+			OwnerState: "D", OwnerSite: model.WaitSite("jbd2_log_wait_commit;ext4_sync_file;nfsd_commit [nfsd]")}}
+	}
+	res, err = Compare(build(a, func(*model.Snapshot) {}), build(b, owner), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := res.Verdict.Diagnosis
+	if d.Cause != CauseLock || d.Owner == nil || d.Owner.TID != 4242 || d.Owner.State != "D" {
+		t.Fatalf("cause %q, owner %+v", d.Cause, d.Owner)
+	}
+	if !strings.Contains(res.Verdict.Lead, "nfsd/4242 (80% of the lock waits), itself in D at jbd2_log_wait_commit") {
+		t.Errorf("lead %q", res.Verdict.Lead)
 	}
 }

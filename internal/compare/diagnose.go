@@ -30,6 +30,11 @@ type Diagnosis struct {
 	Device *DeviceFinding `json:"device,omitempty"`
 	// Site is the wait site inside the layer that moved most.
 	Site *Contribution `json:"site,omitempty"`
+	// Owner is, for a lock layer, the task that held the lock for most of
+	// B's lock-wait time; Waker, for a layer of waits that others end,
+	// who ended most of them in B.
+	Owner *LockOwner  `json:"owner,omitempty"`
+	Waker *WakerShare `json:"waker,omitempty"`
 	// Client is the NFS client behind most of the D-time change, when
 	// the captures know several.
 	Client *Contribution `json:"client,omitempty"`
@@ -213,6 +218,14 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		d.Cause, d.Device = c.behindCause(res, d.Layer, dir)
 	default:
 		d.Cause = classCause[d.Layer.Kind]
+	}
+	switch d.Layer.Kind {
+	case ClassLock:
+		d.Owner = topOwner(c.b)
+	case "block":
+		d.Waker = topWaker(c.b, ClassBlockIO)
+	case ClassJournal, ClassWriteback, ClassPageLock:
+		d.Waker = topWaker(c.b, d.Layer.Kind)
 	}
 	d.Confidence = "low"
 	switch {

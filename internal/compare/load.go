@@ -34,7 +34,12 @@ type Capture struct {
 	fams    [numFams]family
 	prof    map[profKey]*model.Hist
 	sites   map[model.WaitSite]*siteInfo
-	classes map[classKey]string // wait class of a raw site and device
+	klog    kernelLog            // kmsg.go
+	classes map[classKey]string  // wait class of a raw site and device
+	owners  map[ownerKey]float64 // lock-wait ns by the lock's owner
+	lockNs  float64              // all lock-wait ns of the lock rows
+	wakers  map[wakerKey]float64 // D-time ns by wait class and waker
+	wakeNs  map[string]float64   // D-time ns with a known waker, by class
 	// digest identifies the capture's content, so that comparing a file
 	// with itself (or a copy) can say so.
 	digest uint64
@@ -154,6 +159,9 @@ func newCapture(name string, meta capture.Meta) *Capture {
 		prof:    map[profKey]*model.Hist{},
 		sites:   map[model.WaitSite]*siteInfo{},
 		classes: map[classKey]string{},
+		owners:  map[ownerKey]float64{},
+		wakers:  map[wakerKey]float64{},
+		wakeNs:  map[string]float64{},
 		digest:  fnvString(fnvOffset, meta.Config.BootID+meta.Config.KernelRelease+meta.Config.Hostname+meta.Start.String()),
 	}
 	for i := range c.fams {
@@ -190,6 +198,7 @@ func (c *Capture) Add(s *model.Snapshot) {
 	if s.End.After(c.End) {
 		c.End = s.End
 	}
+	c.addKernelLog(i, s)
 	c.Events += s.Stats.Events
 	c.Lost += s.Stats.Lost
 	secs := s.Interval().Seconds()
@@ -297,6 +306,15 @@ func (c *Capture) Add(s *model.Snapshot) {
 		addAt(&k.sum, i, reqNs-inLayers)
 		addAt(&k.cnt, i, reqs)
 	}
+	// The wait for a free nfsd thread comes before the request's own
+	// latency (svc_stats_latency starts when a thread takes it): a layer
+	// added to the rest, not taken out of it.
+	for j := range s.Queue {
+		if q := &s.Queue[j]; q.Wait.Count > 0 {
+			layers.get(LayerQueue).add(i, &q.Wait)
+		}
+	}
+	c.addWaits(s)
 	for _, k := range layers {
 		addAt(&k.sum, i, 0)
 		addAt(&k.cnt, i, 0)

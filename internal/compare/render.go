@@ -145,6 +145,10 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 	wb("WORKLOAD", wlines)
 
 	if !opt.Details {
+		// What the kernel said belongs on the first screen, briefly.
+		if err := renderKernelLog(&b, r.Kernel, 3); err != nil {
+			return err
+		}
 		b.WriteString("\n(--details: the breakdown by layer, wait site, device, scheduler, operation and client)\n")
 		if _, err := io.WriteString(w, model.TermSafeLines(b.String())); err != nil {
 			return fmt.Errorf("write comparison: %w", err)
@@ -163,6 +167,9 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 		if err := renderDevices(&b, r.Devices, opt.MaxRows); err != nil {
 			return err
 		}
+	}
+	if err := renderKernelLog(&b, r.Kernel, opt.MaxRows); err != nil {
+		return err
 	}
 	b.WriteString(legend)
 	// strings from the captures reach a terminal: no control character passes

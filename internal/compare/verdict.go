@@ -267,6 +267,9 @@ func adviceText(d *Diagnosis) string {
 	case CauseJournal:
 		return "journal commits: the journal's device and how often clients force commits"
 	case CauseLock:
+		if d.Owner != nil {
+			return "who holds the lock" + site + ": " + ownerText(d.Owner)
+		}
 		return "who holds the lock" + site + " (other writers of the same files)"
 	case CausePageLock:
 		return "who holds the pages" + site
@@ -341,6 +344,12 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 			out = append(out, fmt.Sprintf("waits per %s %.3g → %.3g; mean wait %s → %s", per, l.WaitsA, l.WaitsB, fmtDur(l.WaitA), fmtDur(l.WaitB)))
 		case d.Site != nil:
 			out = append(out, fmt.Sprintf("wait site %s: %s → %s per %s (%s)", compactSite(d.Site.Label), fmtDur(d.Site.A), fmtDur(d.Site.B), per, changeText(d.Site.Change)))
+		}
+		if o := d.Owner; o != nil {
+			out = append(out, "lock held by "+ownerText(o))
+		}
+		if w := d.Waker; w != nil {
+			out = append(out, fmt.Sprintf("these waits were ended by %s (%.0f%% of their time)", w.Waker, 100*w.Share))
 		}
 		if cl := d.Client; cl != nil {
 			out = append(out, fmt.Sprintf("client %s: D-time %s → %s per %s, %.0f%% of its change (%s)", cl.Label,

@@ -177,11 +177,23 @@ type Snapshot struct {
 	RPC    []RPC     `json:"rpc,omitempty"`
 	// Run is the run-queue wait and on-CPU time of the target threads; nil
 	// when the backend does not measure it (and in captures older than it).
-	Run   []Run `json:"run,omitempty"`
-	Stats Stats `json:"stats"`
+	Run []Run `json:"run,omitempty"`
+	// Wakers says who ended the D-state intervals of DState, per wait site;
+	// nil when the backend cannot tell (procfs, and captures older than it).
+	Wakers []Waker `json:"wakers,omitempty"`
+	// Locks are the sleeping-lock waits of the target threads with the
+	// locks' owners; nil when the backend cannot tell.
+	Locks []LockWait `json:"locks,omitempty"`
+	// Queue is the wait of nfsd requests for a free thread per pool; nil
+	// when the backend does not measure it.
+	Queue []PoolQueue `json:"queue,omitempty"`
+	Stats Stats       `json:"stats"`
 	// Events are the individual D-state intervals above the event threshold
 	// that ended in this interval, in the order the backend saw them.
 	Events []DEvent `json:"events,omitempty"`
+	// Kernel is what the kernel logged in the interval (nil: nothing, or
+	// no kernel log source).
+	Kernel *KernelLog `json:"kernel_log,omitempty"`
 }
 
 // Interval returns the snapshot's length.
@@ -238,7 +250,10 @@ type Config struct {
 	NFSDVersions    string            `json:"nfsd_versions,omitempty"`
 	Backend         Backend           `json:"backend"`
 	Targets         string            `json:"targets"` // which threads are traced, e.g. "comm ^nfsd$"
-	Start           time.Time         `json:"start"`
+	// KernelLog says where kernel messages were read from ("/dev/kmsg"),
+	// or why they could not be ("unavailable: ..."); "" when not tried.
+	KernelLog string    `json:"kernel_log,omitempty"`
+	Start     time.Time `json:"start"`
 }
 
 // NextBoot returns the kernel the next boot will run: the boot loader's

@@ -46,8 +46,14 @@ type Frame struct {
 	DGroups   []DGroupRow   `json:"d_groups"`
 	// Run is the traced threads' run-queue wait and on-CPU time per command
 	// name, most wait first; absent when the backend does not measure it.
-	Run     []RunRow        `json:"run,omitempty"`
+	Run []RunRow `json:"run,omitempty"`
+	// Locks are the sleeping locks the traced threads waited on, with their
+	// owners, most wait time first; absent when the backend cannot tell.
+	Locks   []LockRow       `json:"locks,omitempty"`
 	Changes []SchedChangeAt `json:"sched_changes,omitempty"`
+	// Kernel is what the kernel logged in the window; nil when the run did
+	// not read the kernel log.
+	Kernel *KernelLogSummary `json:"kernel_log,omitempty"`
 }
 
 // Header describes the host and the tracer.
@@ -111,6 +117,9 @@ type NFSDSummary struct {
 	WriteBps    float64    `json:"write_bytes_per_s"`
 	RCHitsPerS  float64    `json:"rc_hits_per_s"`
 	Pools       []PoolRate `json:"pools,omitempty"`
+	// QueueWait is how long requests waited for a free nfsd thread, all
+	// pools together (eBPF); absent when not measured.
+	QueueWait *Latency `json:"queue_wait,omitempty"`
 }
 
 // PoolRate is one nfsd thread pool's activity per second.
@@ -159,6 +168,9 @@ type WaitSiteRow struct {
 	// Clients are the NFS clients whose requests the threads were serving
 	// while they waited here, most D-time first (eBPF backend with nfsd probes).
 	Clients []ClientTime `json:"clients,omitempty"`
+	// Wakers ended the waits at this site (on any device), most wakeups
+	// first, at most three (eBPF backend).
+	Wakers []WakerShare `json:"wakers,omitempty"`
 	// Threads is the largest number of distinct threads seen at this site in one interval.
 	Threads     int     `json:"threads"`
 	DTimePerSec float64 `json:"d_time_per_s"`
@@ -290,35 +302,11 @@ func NewFrame(cfg model.Config, window []*model.Snapshot, opt Options) (*Frame, 
 			return nil, fmt.Errorf("snapshot %d is missing", i)
 		}
 	}
-	latest := window[len(window)-1]
-	f := &Frame{
-		Version:     FrameVersion,
-		Start:       window[0].Start,
-		End:         latest.End,
-		IntervalSec: seconds(latest),
-		Snapshots:   len(window),
-	}
+	a := newFrameAcc(cfg)
 	for _, s := range window {
-		f.WindowSec += seconds(s)
+		a.add(s)
 	}
-	f.Header = buildHeader(cfg, window, f.WindowSec)
-	f.Load = buildLoad(&latest.Host.Load)
-	if p := latest.Host.Pressure; p != nil {
-		f.Pressure = &PressureLine{Some10: p.SomeAvg10, Full10: p.FullAvg10}
-	}
-	f.WaitSites = buildWaitSites(window, f.WindowSec)
-	f.Devices = buildDevices(window)
-	f.Ops = buildOps(window, f.WindowSec)
-	f.NFSD = buildNFSD(cfg, window, f.WindowSec, f.Ops)
-	f.DGroups = buildDGroups(latest.Host.Load.DGroups)
-	f.Run = buildRun(window, f.WindowSec)
-	for _, s := range window {
-		for _, c := range s.Host.Changes {
-			f.Changes = append(f.Changes, SchedChangeAt(c))
-		}
-	}
-	f.SortBy(opt.Sort)
-	return f, nil
+	return a.frame(opt)
 }
 
 // seconds is a snapshot's length; a clock that stepped back counts as 0.
@@ -329,30 +317,6 @@ func perSec(v, sec float64) float64 {
 		return 0
 	}
 	return v / sec
-}
-
-func buildHeader(cfg model.Config, window []*model.Snapshot, sec float64) Header {
-	h := Header{
-		Host:            cfg.Hostname,
-		Kernel:          cfg.KernelRelease,
-		InstalledKernel: cfg.InstalledKernel,
-		NextBootKernel:  cfg.NextBoot(),
-		NextBootDiffers: cfg.NextBootDiffers(),
-		Backend:         cfg.Backend.Name,
-		BackendDetail:   cfg.Backend.Detail,
-		Targets:         cfg.Targets,
-	}
-	if n := len(window); n > 0 {
-		h.UptimeSec = window[n-1].Host.Uptime.Seconds()
-	}
-	var cpu time.Duration
-	for _, s := range window {
-		h.Events += s.Stats.Events
-		h.Lost += s.Stats.Lost
-		cpu += s.Stats.CPU
-	}
-	h.TracerCPU = perSec(cpu.Seconds(), sec)
-	return h
 }
 
 func buildLoad(l *model.Load) LoadSummary {
@@ -373,78 +337,6 @@ func buildLoad(l *model.Load) LoadSummary {
 		return a.Comm < b.Comm
 	})
 	return ls
-}
-
-// siteKey identifies a wait-site row: stacks that differ only in what a
-// reader never sees (offsets, modules, generic scheduler and thread-entry
-// frames) make one row, not identical-looking ones.
-type siteKey struct {
-	frames            string // ShortFrames joined by ";"
-	device, scheduler string
-}
-
-type siteAcc struct {
-	site    model.WaitSite // the first full stack seen
-	hist    model.Hist
-	comms   map[string]bool
-	ops     map[string]bool
-	clients map[string]int64 // D-time ns
-	threads int
-}
-
-func buildWaitSites(window []*model.Snapshot, sec float64) []WaitSiteRow {
-	acc := map[siteKey]*siteAcc{}
-	var order []siteKey
-	for _, s := range window {
-		threads := map[siteKey]int{}
-		for i := range s.DState {
-			d := &s.DState[i]
-			k := siteKey{strings.Join(ShortFrames(d.WaitSite), ";"), d.Device, d.Scheduler}
-			a := acc[k]
-			if a == nil {
-				a = &siteAcc{site: d.WaitSite, comms: map[string]bool{}, ops: map[string]bool{}, clients: map[string]int64{}}
-				acc[k] = a
-				order = append(order, k)
-			}
-			a.hist.Merge(&d.Hist)
-			if d.Comm != "" {
-				a.comms[d.Comm] = true
-			}
-			if d.Op != "" {
-				a.ops[strings.ToUpper(d.Op)] = true
-			}
-			if d.Client != "" {
-				a.clients[d.Client] += int64(d.Hist.SumNs)
-			}
-			threads[k] += d.Threads
-		}
-		for k, n := range threads {
-			acc[k].threads = max(acc[k].threads, n)
-		}
-	}
-	rows := make([]WaitSiteRow, 0, len(order))
-	for _, k := range order {
-		a := acc[k]
-		fr := ShortFrames(a.site)
-		r := WaitSiteRow{
-			Site:        a.site,
-			Short:       shortStack(fr, 0, 0),
-			Device:      k.device,
-			Scheduler:   k.scheduler,
-			Comms:       sortedKeys(a.comms),
-			Ops:         sortedKeys(a.ops),
-			Clients:     clientTimes(a.clients, a.hist.SumNs),
-			Threads:     a.threads,
-			SumNs:       int64(a.hist.SumNs),
-			DTimePerSec: perSec(a.hist.Sum().Seconds(), sec),
-			frames:      fr,
-		}
-		if l := latencyOf(&a.hist); l != nil {
-			r.Latency = *l
-		}
-		rows = append(rows, r)
-	}
-	return rows
 }
 
 // clientTimes orders a site's clients by D-time, most first.
@@ -478,91 +370,6 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-type devAcc struct {
-	sec                            float64
-	rIOPS, wIOPS, rBps, wBps, util float64
-	awaitWeighted, awaitWeight     float64
-}
-
-type blockKey struct{ device, scheduler string }
-
-type blockAcc struct{ queue, service model.Hist }
-
-func buildDevices(window []*model.Snapshot) []DeviceRow {
-	latest := window[len(window)-1]
-	acc := map[string]*devAcc{}
-	blocks := map[blockKey]*blockAcc{}
-	var blockOrder []blockKey
-	for _, s := range window {
-		d := seconds(s)
-		for _, dev := range s.Host.Devices {
-			a := acc[dev.Name]
-			if a == nil {
-				a = &devAcc{}
-				acc[dev.Name] = a
-			}
-			a.sec += d
-			a.rIOPS += dev.ReadIOPS * d
-			a.wIOPS += dev.WriteIOPS * d
-			a.rBps += dev.ReadBps * d
-			a.wBps += dev.WriteBps * d
-			a.util += dev.Util * d
-			ios := (dev.ReadIOPS + dev.WriteIOPS) * d
-			a.awaitWeighted += dev.AwaitMs * ios
-			a.awaitWeight += ios
-		}
-		for i := range s.Block {
-			b := &s.Block[i]
-			k := blockKey{b.Device, b.Scheduler}
-			ba := blocks[k]
-			if ba == nil {
-				ba = &blockAcc{}
-				blocks[k] = ba
-				blockOrder = append(blockOrder, k)
-			}
-			ba.queue.Merge(&b.Queue)
-			ba.service.Merge(&b.Service)
-		}
-	}
-	rows := make([]DeviceRow, 0, len(latest.Host.Devices)+len(blockOrder))
-	used := map[blockKey]bool{}
-	for _, dev := range latest.Host.Devices {
-		a := acc[dev.Name]
-		st := &DiskStats{InFlight: dev.InFlight}
-		if a.sec > 0 {
-			st.ReadIOPS = a.rIOPS / a.sec
-			st.WriteIOPS = a.wIOPS / a.sec
-			st.ReadBps = a.rBps / a.sec
-			st.WriteBps = a.wBps / a.sec
-			st.Util = a.util / a.sec
-		} else {
-			st.ReadIOPS, st.WriteIOPS = dev.ReadIOPS, dev.WriteIOPS
-			st.ReadBps, st.WriteBps, st.Util = dev.ReadBps, dev.WriteBps, dev.Util
-		}
-		if a.awaitWeight > 0 {
-			st.AwaitMs = a.awaitWeighted / a.awaitWeight
-		}
-		r := DeviceRow{Name: dev.Name, Scheduler: dev.Scheduler, Stats: st}
-		k := blockKey{dev.Name, dev.Scheduler}
-		if ba := blocks[k]; ba != nil {
-			r.Queue, r.Service = latencyOf(&ba.queue), latencyOf(&ba.service)
-			used[k] = true
-		}
-		rows = append(rows, r)
-	}
-	// Block data under a scheduler the device no longer runs, or for a
-	// device the host view does not list.
-	for _, k := range blockOrder {
-		if used[k] {
-			continue
-		}
-		ba := blocks[k]
-		rows = append(rows, DeviceRow{Name: k.device, Scheduler: k.scheduler,
-			Queue: latencyOf(&ba.queue), Service: latencyOf(&ba.service)})
-	}
-	return rows
-}
-
 // opKey normalizes the protocol and operation names the host reader
 // (/proc/net/rpc/nfsd: "v3", "v4op", "v4proc") and the tracer ("v3",
 // "v4.2") use, so that counts and latencies of one operation meet.
@@ -576,144 +383,10 @@ func opKey(proto, op string) (string, string) {
 	return p, strings.ToUpper(op)
 }
 
-type opAcc struct {
-	count   float64
-	counted bool
-	hist    model.Hist
-	errors  uint64
-	clients map[string]uint64
-}
-
-func buildOps(window []*model.Snapshot, sec float64) []OpRow {
-	type key struct{ proto, op string }
-	acc := map[key]*opAcc{}
-	get := func(k key) *opAcc {
-		a := acc[k]
-		if a == nil {
-			a = &opAcc{clients: map[string]uint64{}}
-			acc[k] = a
-		}
-		return a
-	}
-	for _, s := range window {
-		d := seconds(s)
-		for _, oc := range s.Host.NFSD.Ops {
-			p, o := opKey(oc.Proto, oc.Op)
-			a := get(key{p, o})
-			c := float64(oc.Count)
-			if c == 0 && oc.Rate > 0 {
-				c = oc.Rate * d
-			}
-			a.count += c
-			a.counted = true
-		}
-		for i := range s.RPC {
-			r := &s.RPC[i]
-			p, o := opKey(r.Version, r.Op)
-			a := get(key{p, o})
-			a.hist.Merge(&r.Hist)
-			if r.Status != "" && !strings.EqualFold(r.Status, "ok") {
-				a.errors += r.Hist.Count
-			}
-			if r.Client != "" {
-				a.clients[r.Client] += r.Hist.Count
-			}
-		}
-	}
-	rows := make([]OpRow, 0, len(acc))
-	for k, a := range acc {
-		r := OpRow{Proto: k.proto, Op: k.op, Latency: latencyOf(&a.hist), Errors: a.errors}
-		if a.counted {
-			r.Count = uint64(a.count + 0.5)
-		} else {
-			r.Count = a.hist.Count
-		}
-		r.PerSec = perSec(float64(r.Count), sec)
-		var total uint64
-		for c, n := range a.clients {
-			total += n
-			if n > a.clients[r.TopClient] || (n == a.clients[r.TopClient] && (r.TopClient == "" || c < r.TopClient)) {
-				r.TopClient = c
-			}
-		}
-		if total > 0 {
-			r.TopClientShare = float64(a.clients[r.TopClient]) / float64(total)
-		}
-		if r.Count == 0 && r.Latency == nil {
-			continue
-		}
-		rows = append(rows, r)
-	}
-	return rows
-}
-
 // isV4Envelope reports whether an operation is the NFSv4 procedure that
 // carries the real operations; counting it as well would count twice.
 func isV4Envelope(proto, op string) bool {
 	return proto == "v4" && (op == "COMPOUND" || op == "NULL")
-}
-
-func buildNFSD(cfg model.Config, window []*model.Snapshot, sec float64, ops []OpRow) NFSDSummary {
-	latest := window[len(window)-1]
-	n := &latest.Host.NFSD
-	s := NFSDSummary{Running: n.Running, Threads: n.Threads, InD: n.ThreadsInD, Versions: n.Versions}
-	for _, o := range ops {
-		if !isV4Envelope(o.Proto, o.Op) {
-			s.OpsPerSec += o.PerSec
-		}
-	}
-	var dNs, threadSec float64
-	var nfsdRows bool
-	pools := map[int]*model.Pool{}
-	var poolIDs []int
-	var rBytes, wBytes, rcHits uint64
-	for _, snap := range window {
-		for i := range snap.DState {
-			if snap.DState[i].Comm == "nfsd" {
-				dNs += float64(snap.DState[i].Hist.SumNs)
-				nfsdRows = true
-			}
-		}
-		threadSec += float64(snap.Host.NFSD.Threads) * seconds(snap)
-		rBytes += snap.Host.NFSD.ReadBytes
-		wBytes += snap.Host.NFSD.WriteBytes
-		rcHits += snap.Host.NFSD.RCHits
-		for _, p := range snap.Host.NFSD.Pools {
-			a := pools[p.ID]
-			if a == nil {
-				a = &model.Pool{ID: p.ID}
-				pools[p.ID] = a
-				poolIDs = append(poolIDs, p.ID)
-			}
-			a.PacketsArrived += p.PacketsArrived
-			a.SocketsQueued += p.SocketsQueued
-			a.ThreadsWoken += p.ThreadsWoken
-			a.ThreadsTimedout += p.ThreadsTimedout
-		}
-	}
-	s.DTimePerSec = perSec(dNs/1e9, sec)
-	tracesNFSD := nfsdRows || cfg.Targets == "" || strings.Contains(cfg.Targets, "nfsd") || strings.Contains(cfg.Targets, "all")
-	traced := cfg.Backend.Name != "" && cfg.Backend.Name != "none"
-	if n.Running && threadSec > 0 && traced && tracesNFSD {
-		share := min(dNs/1e9/threadSec, 1)
-		s.DShare = &share
-	}
-	s.ReadBps = perSec(float64(rBytes), sec)
-	s.WriteBps = perSec(float64(wBytes), sec)
-	s.RCHitsPerS = perSec(float64(rcHits), sec)
-	slices.Sort(poolIDs)
-	for _, id := range poolIDs {
-		p := pools[id]
-		s.Pools = append(s.Pools, PoolRate{
-			ID:              id,
-			PacketsPerSec:   perSec(float64(p.PacketsArrived), sec),
-			QueuedPerSec:    perSec(float64(p.SocketsQueued), sec),
-			WokenPerSec:     perSec(float64(p.ThreadsWoken), sec),
-			TimedoutPerSec:  perSec(float64(p.ThreadsTimedout), sec),
-			PacketsInWindow: p.PacketsArrived,
-		})
-	}
-	return s
 }
 
 func buildDGroups(groups []model.TaskGroup) []DGroupRow {

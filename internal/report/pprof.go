@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/pprof/profile"
 
@@ -37,51 +38,83 @@ type sampleKey struct {
 	comm, op, device, scheduler string
 }
 
-// Profile builds an off-CPU profile of the D-state rows in snaps: one sample
-// per wait-site stack and label set (comm, NFS operation, device, scheduler,
+// ProfileBuilder merges the D-state rows of snapshots added one at a time,
+// in any order, into an off-CPU profile. It keeps one value per stack and
+// label set, not the snapshots.
+type ProfileBuilder struct {
+	n           int
+	vals        map[sampleKey]*sampleVal
+	keys        []sampleKey
+	first, last time.Time
+}
+
+type sampleVal struct{ count, ns int64 }
+
+// NewProfileBuilder starts an off-CPU profile.
+func NewProfileBuilder() *ProfileBuilder {
+	return &ProfileBuilder{vals: map[sampleKey]*sampleVal{}}
+}
+
+// Add merges the D-state rows of s.
+func (b *ProfileBuilder) Add(s *model.Snapshot) error {
+	if s == nil {
+		return fmt.Errorf("snapshot %d is missing", b.n)
+	}
+	if b.n == 0 || s.Start.Before(b.first) {
+		b.first = s.Start
+	}
+	if b.n == 0 || s.End.After(b.last) {
+		b.last = s.End
+	}
+	b.n++
+	for j := range s.DState {
+		d := &s.DState[j]
+		if d.Hist.Empty() || d.WaitSite == "" {
+			continue
+		}
+		k := sampleKey{d.WaitSite, d.Comm, d.Op, d.Device, d.Scheduler}
+		v := b.vals[k]
+		if v == nil {
+			v = &sampleVal{}
+			b.vals[k] = v
+			b.keys = append(b.keys, k)
+		}
+		v.count += int64(d.Hist.Count)
+		v.ns += int64(d.Hist.SumNs)
+	}
+	return nil
+}
+
+// Profile builds an off-CPU profile of the D-state rows in snaps: see
+// ProfileBuilder.Profile.
+func Profile(cfg model.Config, snaps []*model.Snapshot) (*profile.Profile, error) {
+	b := NewProfileBuilder()
+	for _, s := range snaps {
+		if err := b.Add(s); err != nil {
+			return nil, err
+		}
+	}
+	return b.Profile(cfg)
+}
+
+// Profile is the off-CPU profile of the snapshots added, from a capture
+// with config cfg (the host and kernel it names): one sample per
+// wait-site stack and label set (comm, NFS operation, device, scheduler,
 // kernel), with values count and delay in nanoseconds. Locations are the
 // stack's frames, innermost first as pprof wants; each frame's function
 // carries its module ("[nfsd]") as its file name. Snapshots without D-state
-// rows give an empty, valid profile.
-func Profile(cfg model.Config, snaps []*model.Snapshot) (*profile.Profile, error) {
-	if len(snaps) == 0 {
+// rows give an empty, valid profile; no snapshots is an error.
+func (b *ProfileBuilder) Profile(cfg model.Config) (*profile.Profile, error) {
+	if b.n == 0 {
 		return nil, errNoSnapshots
 	}
-	type val struct{ count, ns int64 }
-	vals := map[sampleKey]*val{}
-	var keys []sampleKey
-	first, last := snaps[0].Start, snaps[0].End
-	for i, s := range snaps {
-		if s == nil {
-			return nil, fmt.Errorf("snapshot %d is missing", i)
-		}
-		if s.Start.Before(first) {
-			first = s.Start
-		}
-		if s.End.After(last) {
-			last = s.End
-		}
-		for j := range s.DState {
-			d := &s.DState[j]
-			if d.Hist.Empty() || d.WaitSite == "" {
-				continue
-			}
-			k := sampleKey{d.WaitSite, d.Comm, d.Op, d.Device, d.Scheduler}
-			v := vals[k]
-			if v == nil {
-				v = &val{}
-				vals[k] = v
-				keys = append(keys, k)
-			}
-			v.count += int64(d.Hist.Count)
-			v.ns += int64(d.Hist.SumNs)
-		}
-	}
+	vals, first, last := b.vals, b.first, b.last
+	keys := slices.Clone(b.keys)
 	// A deterministic order makes equal captures give equal files.
-	slices.SortFunc(keys, func(a, b sampleKey) int {
+	slices.SortFunc(keys, func(x, y sampleKey) int {
 		return strings.Compare(
-			strings.Join([]string{string(a.site), a.comm, a.op, a.device, a.scheduler}, "\x00"),
-			strings.Join([]string{string(b.site), b.comm, b.op, b.device, b.scheduler}, "\x00"))
+			strings.Join([]string{string(x.site), x.comm, x.op, x.device, x.scheduler}, "\x00"),
+			strings.Join([]string{string(y.site), y.comm, y.op, y.device, y.scheduler}, "\x00"))
 	})
 
 	p := &profile.Profile{
@@ -157,7 +190,18 @@ func addLabel(s *profile.Sample, key, value string) {
 // WritePprof writes the off-CPU profile of snaps in pprof's gzipped
 // protobuf format, the file `go tool pprof` and flame-graph viewers open.
 func WritePprof(w io.Writer, cfg model.Config, snaps []*model.Snapshot) error {
-	p, err := Profile(cfg, snaps)
+	b := NewProfileBuilder()
+	for _, s := range snaps {
+		if err := b.Add(s); err != nil {
+			return err
+		}
+	}
+	return b.Write(w, cfg)
+}
+
+// Write writes the profile of the snapshots added as WritePprof does.
+func (b *ProfileBuilder) Write(w io.Writer, cfg model.Config) error {
+	p, err := b.Profile(cfg)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,5 +156,33 @@ func TestGoToolPprof(t *testing.T) {
 		if !strings.Contains(tags, want) {
 			t.Errorf("pprof -tags lacks %q:\n%s", want, tags)
 		}
+	}
+}
+
+// TestProfileBuilderOrder adds the same snapshots in two orders: a capture
+// read in any order gives the same file.
+func TestProfileBuilderOrder(t *testing.T) {
+	snaps := busyWindow(5)
+	write := func(order []int) []byte {
+		b := NewProfileBuilder()
+		for _, i := range order {
+			if err := b.Add(snaps[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var buf bytes.Buffer
+		if err := b.Write(&buf, busyConfig()); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	if a, b := write([]int{0, 1, 2, 3, 4}), write([]int{3, 1, 4, 0, 2}); !bytes.Equal(a, b) {
+		t.Error("the profile depends on the order the snapshots were added in")
+	}
+	if err := NewProfileBuilder().Write(io.Discard, busyConfig()); err == nil {
+		t.Error("profile of no snapshots: no error")
+	}
+	if err := NewProfileBuilder().Add(nil); err == nil {
+		t.Error("nil snapshot: no error")
 	}
 }

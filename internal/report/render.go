@@ -123,6 +123,7 @@ func (f *Frame) headLines(l Layout) []string {
 	}
 	lines = append(lines, wrapParts(f.nfsdParts(), l.Width, "nfsd ")...)
 	lines = append(lines, f.runLines()...)
+	lines = append(lines, f.lockLines(l.Width)...)
 	const maxChanges = 3
 	for i, c := range f.Changes {
 		if i == maxChanges {
@@ -188,6 +189,9 @@ func (f *Frame) nfsdParts() []string {
 	if n.ReadBps > 0 || n.WriteBps > 0 {
 		parts = append(parts, fmt.Sprintf("read %s MB/s, write %s MB/s", fmtMBps(n.ReadBps), fmtMBps(n.WriteBps)))
 	}
+	if q := n.queuePart(); q != "" {
+		parts = append(parts, q)
+	}
 	var t PoolRate
 	for _, p := range n.Pools {
 		t.PacketsPerSec += p.PacketsPerSec
@@ -252,6 +256,13 @@ func (f *Frame) sections(maxWidth int) ([]section, error) {
 	if ops.header != "" {
 		out = append(out, ops)
 	}
+	klog, err := f.kernelSection(maxWidth)
+	if err != nil {
+		return nil, err
+	}
+	if klog.header != "" {
+		out = append(out, klog)
+	}
 	return out, nil
 }
 
@@ -291,12 +302,13 @@ func (f *Frame) waitSection(maxWidth int) (section, error) {
 		return section{header: "WAIT SITE", rows: []string{msg}}, nil
 	}
 	var comms [][]string
-	var hasDev, hasOps, hasClients bool
+	var hasDev, hasOps, hasClients, hasWakers bool
 	for _, r := range f.WaitSites {
 		comms = append(comms, r.Comms)
 		hasDev = hasDev || r.Device != "" || r.Scheduler != ""
 		hasOps = hasOps || len(r.Ops) > 0
 		hasClients = hasClients || len(r.Clients) > 0
+		hasWakers = hasWakers || len(r.Wakers) > 0
 	}
 	showComm := !uniform(comms)
 	sorted := func(h string, mode SortMode) string {
@@ -307,15 +319,16 @@ func (f *Frame) waitSection(maxWidth int) (section, error) {
 	}
 	t := &table{cols: []column{
 		{header: sorted("WAIT SITE (kernel stack)", SortWaitSite), flex: true},
-		{header: "COMM", drop: 5},
+		{header: "COMM", drop: 6},
 		{header: sorted("DEVICE/SCHED", SortDevice), drop: 2},
 		{header: "THREADS", right: true},
 		{header: sorted("D-TIME/s", SortDTime), right: true},
 		{header: "p50", right: true},
 		{header: "p99", right: true},
-		{header: "MAX", right: true, drop: 4},
+		{header: "MAX", right: true, drop: 5},
 		{header: "OPS", drop: 3},
-		{header: "TOP CLIENT", drop: 6},
+		{header: "TOP CLIENT", drop: 7},
+		{header: "WOKEN BY", drop: 4},
 	}}
 	frames := make([][]string, len(f.WaitSites))
 	for i, r := range f.WaitSites {
@@ -342,10 +355,11 @@ func (f *Frame) waitSection(maxWidth int) (section, error) {
 			fmtNs(r.Latency.MaxNs),
 			strings.Join(r.Ops, ","),
 			topClient(r.Clients),
+			topWaker(r.Wakers),
 		})
 	}
 	t.shrink = stacks.shrink
-	t.hide(map[int]bool{1: !showComm, 2: !hasDev, 8: !hasOps, 9: !hasClients})
+	t.hide(map[int]bool{1: !showComm, 2: !hasDev, 8: !hasOps, 9: !hasClients, 10: !hasWakers})
 	return fromTable(t, maxWidth, "wait sites")
 }
 

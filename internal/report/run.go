@@ -31,28 +31,39 @@ type RunRow struct {
 // maxRunLines bounds the run-queue lines of the top screen.
 const maxRunLines = 3
 
-func buildRun(window []*model.Snapshot, sec float64) []RunRow {
-	type acc struct {
-		h        model.Hist
-		on       float64
-		estimate bool
-	}
-	by := map[string]*acc{}
-	for _, s := range window {
-		for i := range s.Run {
-			r := &s.Run[i]
-			a := by[r.Comm]
-			if a == nil {
-				a = &acc{}
-				by[r.Comm] = a
-			}
-			a.h.Merge(&r.Runnable)
-			a.on += r.OnCPU.Seconds()
-			a.estimate = a.estimate || r.Runnable.SumOnly()
+// runTable sums the run-queue waits and on-CPU time per command name.
+type runTable struct {
+	by map[string]*runAcc
+}
+
+type runAcc struct {
+	h        model.Hist
+	on       float64
+	estimate bool
+}
+
+func (t *runTable) add(s *model.Snapshot) {
+	for i := range s.Run {
+		r := &s.Run[i]
+		if t.by == nil {
+			t.by = map[string]*runAcc{}
 		}
+		a := t.by[r.Comm]
+		if a == nil {
+			a = &runAcc{}
+			t.by[r.Comm] = a
+		}
+		a.h.Merge(&r.Runnable)
+		a.on += r.OnCPU.Seconds()
+		a.estimate = a.estimate || r.Runnable.SumOnly()
 	}
-	rows := make([]RunRow, 0, len(by))
-	for comm, a := range by {
+}
+
+// rows are the command names that waited or ran, most run-queue wait
+// first, rates over sec seconds.
+func (t *runTable) rows(sec float64) []RunRow {
+	rows := make([]RunRow, 0, len(t.by))
+	for comm, a := range t.by {
 		wait := a.h.Sum().Seconds()
 		if a.on == 0 && wait == 0 {
 			continue

@@ -43,6 +43,20 @@ type SeriesRow struct {
 	Devices        []SeriesDevice  `json:"devices"`
 	Lost           uint64          `json:"lost"`
 	SchedChanges   []SchedChangeAt `json:"sched_changes,omitempty"`
+	// Kernel lists the kernel's messages of interest in the step by
+	// template, the latest first (examples in full are in Overall).
+	Kernel []SeriesKernel `json:"kernel_log,omitempty"`
+}
+
+// SeriesKernel is one kernel message template in one step of the series.
+type SeriesKernel struct {
+	Class    string `json:"class"`
+	Template string `json:"template"`
+	Count    uint64 `json:"count"`
+	Earlier  uint64 `json:"earlier,omitempty"`
+	// Message is the latest message's first line; for a hung task, with
+	// where it waited.
+	Message string `json:"message"`
 }
 
 // SeriesDevice is one device under one scheduler during a step.
@@ -69,6 +83,7 @@ type SummaryOptions struct {
 }
 
 // Summarize builds the summary of a capture's snapshots (in any order).
+// A capture read in time order need not be held whole: see Summarizer.
 func Summarize(cfg model.Config, snaps []*model.Snapshot, opt SummaryOptions) (*Summary, error) {
 	if len(snaps) == 0 {
 		return nil, errNoSnapshots
@@ -80,86 +95,17 @@ func Summarize(cfg model.Config, snaps []*model.Snapshot, opt SummaryOptions) (*
 	}
 	sorted := slices.Clone(snaps)
 	slices.SortStableFunc(sorted, func(a, b *model.Snapshot) int { return a.Start.Compare(b.Start) })
-	overall, err := NewFrame(cfg, sorted, Options{Sort: opt.Sort})
-	if err != nil {
-		return nil, err
+	var span Span
+	for _, s := range sorted {
+		span.Add(s)
 	}
-	step := opt.Step
-	first, last := sorted[0].Start, sorted[len(sorted)-1].End
-	if step <= 0 && opt.MaxRows > 0 && len(sorted) > opt.MaxRows {
-		step = (last.Sub(first) + time.Duration(opt.MaxRows) - 1) / time.Duration(opt.MaxRows)
-		step = ((step + time.Second - 1) / time.Second) * time.Second
-	}
-	sum := &Summary{Version: FrameVersion, Overall: overall, StepSec: step.Seconds()}
-	var bins [][]*model.Snapshot
-	if step <= 0 {
-		for _, s := range sorted {
-			bins = append(bins, []*model.Snapshot{s})
-		}
-	} else {
-		cur := int64(-1)
-		for _, s := range sorted {
-			b := int64(s.Start.Sub(first) / step)
-			if b != cur {
-				bins = append(bins, nil)
-				cur = b
-			}
-			bins[len(bins)-1] = append(bins[len(bins)-1], s)
-		}
-	}
-	sum.Series = make([]SeriesRow, 0, len(bins))
-	for _, bin := range bins {
-		row, err := seriesRow(cfg, bin)
-		if err != nil {
+	z := NewSummarizer(cfg, span, opt)
+	for _, s := range sorted {
+		if err := z.Add(s); err != nil {
 			return nil, err
 		}
-		sum.Series = append(sum.Series, row)
 	}
-	return sum, nil
-}
-
-func seriesRow(cfg model.Config, bin []*model.Snapshot) (SeriesRow, error) {
-	f, err := NewFrame(cfg, bin, Options{})
-	if err != nil {
-		return SeriesRow{}, err
-	}
-	r := SeriesRow{
-		Start: f.Start, End: f.End, Snapshots: len(bin),
-		NFSDThreads:     f.NFSD.Threads,
-		NFSDInD:         f.NFSD.InD,
-		NFSDDTimePerSec: f.NFSD.DTimePerSec,
-		NFSDDShare:      f.NFSD.DShare,
-		OpsPerSec:       f.NFSD.OpsPerSec,
-		Lost:            f.Header.Lost,
-		SchedChanges:    f.Changes,
-		Devices:         make([]SeriesDevice, 0, len(f.Devices)),
-	}
-	var all model.Hist
-	for _, s := range bin {
-		for i := range s.RPC {
-			all.Merge(&s.RPC[i].Hist)
-		}
-	}
-	r.OpLatency = latencyOf(&all)
-	if len(f.WaitSites) > 0 {
-		r.TopWaitSite, r.TopWaitSiteDPS = f.WaitSites[0].Short, f.WaitSites[0].DTimePerSec
-	}
-	for _, d := range f.Devices {
-		sd := SeriesDevice{Name: d.Name, Scheduler: d.Scheduler}
-		if d.Stats != nil {
-			sd.IOPS = d.Stats.ReadIOPS + d.Stats.WriteIOPS
-			sd.AwaitMs = d.Stats.AwaitMs
-			sd.Util = d.Stats.Util
-		}
-		if d.Queue != nil {
-			sd.QueueP99Ns = d.Queue.P99Ns
-		}
-		if d.Service != nil {
-			sd.ServiceP99Ns = d.Service.P99Ns
-		}
-		r.Devices = append(r.Devices, sd)
-	}
-	return r, nil
+	return z.Summary()
 }
 
 // maxSeriesDevices is how many devices get a column in the series table
@@ -182,6 +128,13 @@ func (s *Summary) Render(w io.Writer, l Layout) error {
 	}
 	lines = append(lines, "")
 	lines = append(lines, series...)
+	klog, err := s.kernelLines(l.Width)
+	if err != nil {
+		return err
+	}
+	if len(klog) > 0 {
+		lines = append(append(lines, ""), klog...)
+	}
 	for _, line := range lines {
 		if _, err := io.WriteString(w, model.TermSafe(line)+"\n"); err != nil {
 			return fmt.Errorf("write report: %w", err)

@@ -17,6 +17,7 @@ import (
 type Sampler struct {
 	r        *host.Reader
 	tracer   Tracer // nil: host view only
+	klog     KernelLog
 	interval time.Duration
 	cfg      model.Config
 
@@ -69,6 +70,20 @@ func newSampler(r *host.Reader, t Tracer, interval time.Duration,
 	return s, nil
 }
 
+// KernelLog is a source of the kernel's messages (kmsg.Source): what it
+// read since the previous Collect, nil if nothing of interest.
+type KernelLog interface {
+	Collect() (*model.KernelLog, error)
+}
+
+// SetKernelLog adds the kernel's messages to every snapshot from the next
+// one on; from describes the source for the configuration ("/dev/kmsg", or
+// "unavailable: REASON" with k nil).
+func (s *Sampler) SetKernelLog(k KernelLog, from string) {
+	s.klog = k
+	s.cfg.KernelLog = from
+}
+
 // Config returns the host's configuration and the run's backend and start.
 // Targets is left for the caller, which knows what the tracer traces.
 func (s *Sampler) Config() model.Config { return s.cfg }
@@ -102,6 +117,13 @@ func (s *Sampler) Next(ctx context.Context) (*model.Snapshot, error) {
 		if err := s.tracer.Collect(snap); err != nil {
 			return nil, fmt.Errorf("collect from %s: %w", s.cfg.Backend.Name, err)
 		}
+	}
+	if s.klog != nil {
+		k, err := s.klog.Collect()
+		if err != nil {
+			return nil, fmt.Errorf("read kernel log: %w", err)
+		}
+		snap.Kernel = k
 	}
 	cpu, err := s.cpu()
 	if err != nil {

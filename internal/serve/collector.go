@@ -119,6 +119,8 @@ type Collector struct {
 	stats      model.Stats
 	snapshots  uint64
 	lastEnd    float64
+	waits      waitMetrics
+	klog       kernelCounters
 }
 
 // NewCollector returns a collector for a host running cfg's kernel and
@@ -141,6 +143,8 @@ func NewCollector(cfg model.Config, version string, maxSites int) *Collector {
 		block:    make(map[[3]string]*model.Hist),
 		pools:    make(map[int]model.Pool),
 		threads:  cfg.NFSDThreads,
+		waits:    newWaitMetrics(),
+		klog:     newKernelCounters(cfg),
 	}
 	c.probes, c.probeDesc = cfg.Backend.Probes, newProbeDesc()
 	return c
@@ -155,6 +159,7 @@ func (c *Collector) Update(s *model.Snapshot) {
 		c.ops[[2]string{o.Proto, o.Op}] += o.Count
 	}
 	c.addDState(s.DState)
+	c.waits.update(s, c.siteLabel)
 	for i := range s.Block {
 		b := &s.Block[i]
 		for _, ph := range []struct {
@@ -186,6 +191,7 @@ func (c *Collector) Update(s *model.Snapshot) {
 	c.stats.Events += s.Stats.Events
 	c.stats.Lost += s.Stats.Lost
 	c.stats.CPU += s.Stats.CPU
+	c.klog.add(s.Kernel)
 	c.snapshots++
 	if !s.End.IsZero() {
 		c.lastEnd = float64(s.End.UnixNano()) / 1e9
@@ -289,6 +295,15 @@ func (c *Collector) addDState(rows []model.DState) {
 	}
 }
 
+// siteLabel is the label addDState gave a short wait site; OtherSite for
+// a site it has not seen.
+func (c *Collector) siteLabel(site string) string {
+	if l, ok := c.sites[site]; ok {
+		return l
+	}
+	return OtherSite
+}
+
 // siteFrames is how many frames a wait-site label keeps.
 const siteFrames = 3
 
@@ -316,6 +331,8 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 	ch <- c.probeDesc
+	c.waits.describe(ch)
+	c.klog.describe(ch)
 }
 
 // Collect sends the current cumulative values.
@@ -352,6 +369,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.d.last, prometheus.GaugeValue, c.lastEnd)
 	}
 	collectProbes(ch, c.probeDesc, c.probes)
+	c.waits.collect(ch)
+	c.klog.collect(ch)
 }
 
 // constHistogram converts a log2 histogram in nanoseconds into a Prometheus

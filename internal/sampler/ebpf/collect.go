@@ -75,6 +75,37 @@ type kstate[V any] struct {
 	idle int
 }
 
+// eachDelta walks a kernel aggregation map: for each key whose value
+// changed since the previous call it calls fn with diff(cur, last); keys that
+// did not change age, and those idle too long are deleted (forget).
+func eachDelta[K comparable, V, D any](m *ebpf.Map, prev map[K]*kstate[V], diff func(cur, last *V) (D, bool), fn func(*K, *D)) error {
+	var k K
+	var v V
+	seen := make(map[K]bool, len(prev))
+	it := m.Iterate()
+	for it.Next(&k, &v) {
+		seen[k] = true
+		st := prev[k]
+		if st == nil {
+			st = &kstate[V]{}
+			prev[k] = st
+		}
+		d, changed := diff(&v, &st.last)
+		st.last = v
+		if !changed {
+			st.idle++
+			continue
+		}
+		st.idle = 0
+		fn(&k, &d)
+	}
+	if err := it.Err(); err != nil {
+		return err
+	}
+	forget(m, prev, seen)
+	return nil
+}
+
 // forget drops the states of keys no longer in the kernel map m, and deletes
 // from m (and prev) the keys idle for more than idleLimit Collects.
 func forget[K comparable, V any](m *ebpf.Map, prev map[K]*kstate[V], seen map[K]bool) {
@@ -181,6 +212,12 @@ func (t *Tracer) Collect(snap *model.Snapshot) error {
 	if t.rvals != nil {
 		errs = append(errs, t.collectRun(snap))
 	}
+	if t.wakers != nil {
+		errs = append(errs, t.collectWakers(snap))
+	}
+	if t.lhists != nil {
+		errs = append(errs, t.collectLocks(snap))
+	}
 	if t.rqs != nil && time.Since(t.lastPrune) >= pruneEvery {
 		errs = append(errs, t.pruneRequests())
 		t.lastPrune = time.Now()
@@ -213,8 +250,9 @@ func (t *Tracer) collectCounters(snap *model.Snapshot) error {
 	if n := d(cntStackErr); n > 0 {
 		t.log.Warn("ebpf: kernel stacks not recorded (stack map full or hash collision); their intervals show as wait site \"unknown\"", "count", n)
 	}
-	if n := d(cntDStateFull) + d(cntBlockFull) + d(cntRunFull); n > 0 {
-		t.log.Warn("ebpf maps full: intervals, requests or time slices not counted", "dstate", d(cntDStateFull), "block", d(cntBlockFull), "run", d(cntRunFull))
+	if n := d(cntDStateFull) + d(cntBlockFull) + d(cntRunFull) + d(cntWakerFull) + d(cntLockFull); n > 0 {
+		t.log.Warn("ebpf maps full: intervals, requests, time slices, wakeups or lock waits not counted",
+			"dstate", d(cntDStateFull), "block", d(cntBlockFull), "run", d(cntRunFull), "wakers", d(cntWakerFull), "locks", d(cntLockFull))
 		snap.Stats.Lost += n
 	}
 	t.prevCnt = cur
@@ -253,24 +291,10 @@ func (t *Tracer) collectDState(snap *model.Snapshot) error {
 	}
 
 	rows := make(map[dRowKey]*model.DState)
-	var k coreDkey
-	var v coreHist
-	seen := make(map[coreDkey]bool, len(t.prevD))
-	it := t.dhists.Iterate()
-	for it.Next(&k, &v) {
-		seen[k] = true
-		st := t.prevD[k]
-		if st == nil {
-			st = &kstate[coreHist]{}
-			t.prevD[k] = st
-		}
-		h := delta(&v, &st.last)
-		st.last = v
-		if h.Count == 0 {
-			st.idle++
-			continue
-		}
-		st.idle = 0
+	err = eachDelta(t.dhists, t.prevD, func(cur, last *coreHist) (model.Hist, bool) {
+		h := delta(cur, last)
+		return h, h.Count > 0
+	}, func(k *coreDkey, h *model.Hist) {
 		dev, sched := t.deviceSched(k.Dev, &k.Sched)
 		rk := dRowKey{comm: string(int8s(&k.Comm)), site: string(t.site(k.StackId)), dev: dev, sched: sched,
 			op: t.op(k.Proto, k.Op), client: t.client(k.Family, k.Addr)}
@@ -280,13 +304,12 @@ func (t *Tracer) collectDState(snap *model.Snapshot) error {
 				Op: rk.op, Client: rk.client}
 			rows[rk] = row
 		}
-		row.Hist.Merge(&h)
-		row.Threads += threads[k]
-	}
-	if err := it.Err(); err != nil {
+		row.Hist.Merge(h)
+		row.Threads += threads[*k]
+	})
+	if err != nil {
 		return fmt.Errorf("read dhists: %w", err)
 	}
-	forget(t.dhists, t.prevD, seen)
 	for _, r := range rows {
 		snap.DState = append(snap.DState, *r)
 	}

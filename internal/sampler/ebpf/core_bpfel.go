@@ -42,11 +42,14 @@ type coreDkey struct {
 }
 
 type coreDstart struct {
-	_       structs.HostLayout
-	Key     coreDkey
-	StartNs uint64
-	Pid     uint32
-	Pad     uint32
+	_         structs.HostLayout
+	Key       coreDkey
+	StartNs   uint64
+	Pid       uint32
+	WakerTid  uint32
+	WakerComm [16]int8
+	WakerIrq  uint32
+	Pad       uint32
 }
 
 type coreDthread struct {
@@ -61,6 +64,33 @@ type coreHist struct {
 	Count uint64
 	SumNs uint64
 	MaxNs uint64
+}
+
+type coreLkey struct {
+	_            structs.HostLayout
+	Comm         [16]int8
+	OwnerComm    [16]int8
+	Lock         uint64
+	StackId      int32
+	OwnerStackId int32
+	OwnerTid     uint32
+	OwnerState   uint32
+	Flags        uint32
+	Pad          uint32
+}
+
+type coreLval struct {
+	_          structs.HostLayout
+	Count      uint64
+	SumNs      uint64
+	MaxWaiters uint64
+}
+
+type coreLwait struct {
+	_       structs.HostLayout
+	Key     coreLkey
+	StartNs uint64
+	Waiters uint64
 }
 
 type coreRkey struct {
@@ -130,6 +160,20 @@ type coreTidIo struct {
 	Sched    [16]int8
 }
 
+type coreWkey struct {
+	_        structs.HostLayout
+	Comm     [16]int8
+	Waker    [16]int8
+	StackId  int32
+	WakerIrq uint32
+}
+
+type coreWval struct {
+	_     structs.HostLayout
+	Count uint64
+	SumNs uint64
+}
+
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
@@ -140,6 +184,9 @@ const (
 	coreMapDstarts               = "dstarts"
 	coreMapDthreads              = "dthreads"
 	coreMapEvents                = "events"
+	coreMapLhists                = "lhists"
+	coreMapLwaiters              = "lwaiters"
+	coreMapLwaits                = "lwaits"
 	coreMapPerfEvents            = "perf_events"
 	coreMapRqs                   = "rqs"
 	coreMapRthreads              = "rthreads"
@@ -149,25 +196,33 @@ const (
 	coreMapTargets               = "targets"
 	coreMapThreadOp              = "thread_op"
 	coreMapTidIos                = "tid_ios"
+	coreMapWakers                = "wakers"
 	coreProgRawTpBlockIoDone     = "raw_tp_block_io_done"
 	coreProgRawTpBlockRqComplete = "raw_tp_block_rq_complete"
 	coreProgRawTpBlockRqInsert   = "raw_tp_block_rq_insert"
 	coreProgRawTpBlockRqIssue    = "raw_tp_block_rq_issue"
 	coreProgRawTpBlockRqMerge    = "raw_tp_block_rq_merge"
+	coreProgRawTpContentionBegin = "raw_tp_contention_begin"
+	coreProgRawTpContentionEnd   = "raw_tp_contention_end"
 	coreProgRawTpSchedSwitch     = "raw_tp_sched_switch"
 	coreProgRawTpSchedWakeup     = "raw_tp_sched_wakeup"
 	coreProgRawTpSchedWakeupNew  = "raw_tp_sched_wakeup_new"
+	coreProgRawTpSchedWaking     = "raw_tp_sched_waking"
 	coreProgTpBtfBlockIoDone     = "tp_btf_block_io_done"
 	coreProgTpBtfBlockRqComplete = "tp_btf_block_rq_complete"
 	coreProgTpBtfBlockRqInsert   = "tp_btf_block_rq_insert"
 	coreProgTpBtfBlockRqIssue    = "tp_btf_block_rq_issue"
 	coreProgTpBtfBlockRqMerge    = "tp_btf_block_rq_merge"
+	coreProgTpBtfContentionBegin = "tp_btf_contention_begin"
+	coreProgTpBtfContentionEnd   = "tp_btf_contention_end"
 	coreProgTpBtfSchedSwitch     = "tp_btf_sched_switch"
 	coreProgTpBtfSchedWakeup     = "tp_btf_sched_wakeup"
 	coreProgTpBtfSchedWakeupNew  = "tp_btf_sched_wakeup_new"
+	coreProgTpBtfSchedWaking     = "tp_btf_sched_waking"
 	coreVarMinDstateNs           = "min_dstate_ns"
 	coreVarNrTargets             = "nr_targets"
 	coreVarOpenIntervals         = "open_intervals"
+	coreVarOpenLwaits            = "open_lwaits"
 	coreVarRunGen                = "run_gen"
 	coreVarTraceAll              = "trace_all"
 	coreVarTrackRun              = "track_run"
@@ -222,17 +277,23 @@ type coreProgramSpecs struct {
 	RawTpBlockRqInsert   *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_insert"`
 	RawTpBlockRqIssue    *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_issue"`
 	RawTpBlockRqMerge    *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_merge"`
+	RawTpContentionBegin *ebpf.ProgramSpec `ebpf:"raw_tp_contention_begin"`
+	RawTpContentionEnd   *ebpf.ProgramSpec `ebpf:"raw_tp_contention_end"`
 	RawTpSchedSwitch     *ebpf.ProgramSpec `ebpf:"raw_tp_sched_switch"`
 	RawTpSchedWakeup     *ebpf.ProgramSpec `ebpf:"raw_tp_sched_wakeup"`
 	RawTpSchedWakeupNew  *ebpf.ProgramSpec `ebpf:"raw_tp_sched_wakeup_new"`
+	RawTpSchedWaking     *ebpf.ProgramSpec `ebpf:"raw_tp_sched_waking"`
 	TpBtfBlockIoDone     *ebpf.ProgramSpec `ebpf:"tp_btf_block_io_done"`
 	TpBtfBlockRqComplete *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_complete"`
 	TpBtfBlockRqInsert   *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_insert"`
 	TpBtfBlockRqIssue    *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_issue"`
 	TpBtfBlockRqMerge    *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_merge"`
+	TpBtfContentionBegin *ebpf.ProgramSpec `ebpf:"tp_btf_contention_begin"`
+	TpBtfContentionEnd   *ebpf.ProgramSpec `ebpf:"tp_btf_contention_end"`
 	TpBtfSchedSwitch     *ebpf.ProgramSpec `ebpf:"tp_btf_sched_switch"`
 	TpBtfSchedWakeup     *ebpf.ProgramSpec `ebpf:"tp_btf_sched_wakeup"`
 	TpBtfSchedWakeupNew  *ebpf.ProgramSpec `ebpf:"tp_btf_sched_wakeup_new"`
+	TpBtfSchedWaking     *ebpf.ProgramSpec `ebpf:"tp_btf_sched_waking"`
 }
 
 // coreMapSpecs contains maps before they are loaded into the kernel.
@@ -245,6 +306,9 @@ type coreMapSpecs struct {
 	Dstarts    *ebpf.MapSpec `ebpf:"dstarts"`
 	Dthreads   *ebpf.MapSpec `ebpf:"dthreads"`
 	Events     *ebpf.MapSpec `ebpf:"events"`
+	Lhists     *ebpf.MapSpec `ebpf:"lhists"`
+	Lwaiters   *ebpf.MapSpec `ebpf:"lwaiters"`
+	Lwaits     *ebpf.MapSpec `ebpf:"lwaits"`
 	PerfEvents *ebpf.MapSpec `ebpf:"perf_events"`
 	Rqs        *ebpf.MapSpec `ebpf:"rqs"`
 	Rthreads   *ebpf.MapSpec `ebpf:"rthreads"`
@@ -254,6 +318,7 @@ type coreMapSpecs struct {
 	Targets    *ebpf.MapSpec `ebpf:"targets"`
 	ThreadOp   *ebpf.MapSpec `ebpf:"thread_op"`
 	TidIos     *ebpf.MapSpec `ebpf:"tid_ios"`
+	Wakers     *ebpf.MapSpec `ebpf:"wakers"`
 }
 
 // coreVariableSpecs contains global variables before they are loaded into the kernel.
@@ -263,6 +328,7 @@ type coreVariableSpecs struct {
 	MinDstateNs       *ebpf.VariableSpec `ebpf:"min_dstate_ns"`
 	NrTargets         *ebpf.VariableSpec `ebpf:"nr_targets"`
 	OpenIntervals     *ebpf.VariableSpec `ebpf:"open_intervals"`
+	OpenLwaits        *ebpf.VariableSpec `ebpf:"open_lwaits"`
 	RunGen            *ebpf.VariableSpec `ebpf:"run_gen"`
 	TraceAll          *ebpf.VariableSpec `ebpf:"trace_all"`
 	TrackRun          *ebpf.VariableSpec `ebpf:"track_run"`
@@ -296,6 +362,9 @@ type coreMaps struct {
 	Dstarts    *ebpf.Map `ebpf:"dstarts"`
 	Dthreads   *ebpf.Map `ebpf:"dthreads"`
 	Events     *ebpf.Map `ebpf:"events"`
+	Lhists     *ebpf.Map `ebpf:"lhists"`
+	Lwaiters   *ebpf.Map `ebpf:"lwaiters"`
+	Lwaits     *ebpf.Map `ebpf:"lwaits"`
 	PerfEvents *ebpf.Map `ebpf:"perf_events"`
 	Rqs        *ebpf.Map `ebpf:"rqs"`
 	Rthreads   *ebpf.Map `ebpf:"rthreads"`
@@ -305,6 +374,7 @@ type coreMaps struct {
 	Targets    *ebpf.Map `ebpf:"targets"`
 	ThreadOp   *ebpf.Map `ebpf:"thread_op"`
 	TidIos     *ebpf.Map `ebpf:"tid_ios"`
+	Wakers     *ebpf.Map `ebpf:"wakers"`
 }
 
 func (m *coreMaps) Close() error {
@@ -315,6 +385,9 @@ func (m *coreMaps) Close() error {
 		m.Dstarts,
 		m.Dthreads,
 		m.Events,
+		m.Lhists,
+		m.Lwaiters,
+		m.Lwaits,
 		m.PerfEvents,
 		m.Rqs,
 		m.Rthreads,
@@ -324,6 +397,7 @@ func (m *coreMaps) Close() error {
 		m.Targets,
 		m.ThreadOp,
 		m.TidIos,
+		m.Wakers,
 	)
 }
 
@@ -334,6 +408,7 @@ type coreVariables struct {
 	MinDstateNs       *ebpf.Variable `ebpf:"min_dstate_ns"`
 	NrTargets         *ebpf.Variable `ebpf:"nr_targets"`
 	OpenIntervals     *ebpf.Variable `ebpf:"open_intervals"`
+	OpenLwaits        *ebpf.Variable `ebpf:"open_lwaits"`
 	RunGen            *ebpf.Variable `ebpf:"run_gen"`
 	TraceAll          *ebpf.Variable `ebpf:"trace_all"`
 	TrackRun          *ebpf.Variable `ebpf:"track_run"`
@@ -350,17 +425,23 @@ type corePrograms struct {
 	RawTpBlockRqInsert   *ebpf.Program `ebpf:"raw_tp_block_rq_insert"`
 	RawTpBlockRqIssue    *ebpf.Program `ebpf:"raw_tp_block_rq_issue"`
 	RawTpBlockRqMerge    *ebpf.Program `ebpf:"raw_tp_block_rq_merge"`
+	RawTpContentionBegin *ebpf.Program `ebpf:"raw_tp_contention_begin"`
+	RawTpContentionEnd   *ebpf.Program `ebpf:"raw_tp_contention_end"`
 	RawTpSchedSwitch     *ebpf.Program `ebpf:"raw_tp_sched_switch"`
 	RawTpSchedWakeup     *ebpf.Program `ebpf:"raw_tp_sched_wakeup"`
 	RawTpSchedWakeupNew  *ebpf.Program `ebpf:"raw_tp_sched_wakeup_new"`
+	RawTpSchedWaking     *ebpf.Program `ebpf:"raw_tp_sched_waking"`
 	TpBtfBlockIoDone     *ebpf.Program `ebpf:"tp_btf_block_io_done"`
 	TpBtfBlockRqComplete *ebpf.Program `ebpf:"tp_btf_block_rq_complete"`
 	TpBtfBlockRqInsert   *ebpf.Program `ebpf:"tp_btf_block_rq_insert"`
 	TpBtfBlockRqIssue    *ebpf.Program `ebpf:"tp_btf_block_rq_issue"`
 	TpBtfBlockRqMerge    *ebpf.Program `ebpf:"tp_btf_block_rq_merge"`
+	TpBtfContentionBegin *ebpf.Program `ebpf:"tp_btf_contention_begin"`
+	TpBtfContentionEnd   *ebpf.Program `ebpf:"tp_btf_contention_end"`
 	TpBtfSchedSwitch     *ebpf.Program `ebpf:"tp_btf_sched_switch"`
 	TpBtfSchedWakeup     *ebpf.Program `ebpf:"tp_btf_sched_wakeup"`
 	TpBtfSchedWakeupNew  *ebpf.Program `ebpf:"tp_btf_sched_wakeup_new"`
+	TpBtfSchedWaking     *ebpf.Program `ebpf:"tp_btf_sched_waking"`
 }
 
 func (p *corePrograms) Close() error {
@@ -370,17 +451,23 @@ func (p *corePrograms) Close() error {
 		p.RawTpBlockRqInsert,
 		p.RawTpBlockRqIssue,
 		p.RawTpBlockRqMerge,
+		p.RawTpContentionBegin,
+		p.RawTpContentionEnd,
 		p.RawTpSchedSwitch,
 		p.RawTpSchedWakeup,
 		p.RawTpSchedWakeupNew,
+		p.RawTpSchedWaking,
 		p.TpBtfBlockIoDone,
 		p.TpBtfBlockRqComplete,
 		p.TpBtfBlockRqInsert,
 		p.TpBtfBlockRqIssue,
 		p.TpBtfBlockRqMerge,
+		p.TpBtfContentionBegin,
+		p.TpBtfContentionEnd,
 		p.TpBtfSchedSwitch,
 		p.TpBtfSchedWakeup,
 		p.TpBtfSchedWakeupNew,
+		p.TpBtfSchedWaking,
 	)
 }
 

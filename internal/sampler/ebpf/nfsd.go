@@ -45,6 +45,7 @@ const (
 	ProbeCompound       = "nfsd:nfsd_compound"
 	ProbeCompoundStatus = "nfsd:nfsd_compound_status"
 	ProbeDispatch       = "kprobe:nfsd_dispatch"
+	ProbeXprtEnqueue    = "sunrpc:svc_xprt_enqueue"
 )
 
 // nfsdFlipGrace is how long Collect waits after switching generations before it
@@ -61,6 +62,8 @@ type NFSD struct {
 	rpc      *ebpf.Map
 	genMap   *ebpf.Map
 	counters *ebpf.Map
+	qwait    *ebpf.Map // nil until the queue programs attached
+	lastQ    [nfsdMaxPools]nfsdHist
 	gen      uint32
 	last     [nfsdCntMax]uint64
 	entries  []rpcEntry
@@ -154,6 +157,9 @@ func LoadNFSD(opts NFSDOptions) (*NFSD, []model.Probe, error) {
 		}
 	}
 
+	if !opts.ForceKprobe {
+		probes = append(probes, l.queuePair())
+	}
 	if nfsd {
 		probes = append(probes, l.compoundPair()...)
 	} else {
@@ -271,6 +277,46 @@ func (l *nfsdLoader) kprobePair(probe, status string) model.Probe {
 		detail += " (no " + ProbeSvcLatency + ")"
 	}
 	return model.Probe{Name: probe, Status: status, Detail: detail}
+}
+
+// nfsdMaxPools is MAX_POOLS of bpf/nfsd.bpf.c.
+const nfsdMaxPools = 64
+
+// queuePair attaches the thread-pool queue programs: the second program on
+// svc_process and svc_xprt_enqueue, both or neither.
+func (l *nfsdLoader) queuePair() model.Probe {
+	process := l.rawTracepoint(ProbeXprtEnqueue, nfsdProgNfsdQueueProcess, "svc_process")
+	if process.Status != model.ProbeAttached {
+		return process
+	}
+	enq := l.rawTracepoint(ProbeXprtEnqueue, nfsdProgNfsdXprtEnqueue, "svc_xprt_enqueue")
+	if enq.Status == model.ProbeAttached {
+		enq.Detail = "raw_tp: queue wait for a free thread, paired per transport with svc_process"
+		l.n.qwait = l.n.maps[nfsdMapNfsdQwait]
+	}
+	return enq
+}
+
+// ReadQueue returns the queue wait per pool recorded since the previous call.
+func (n *NFSD) ReadQueue() ([]model.PoolQueue, error) {
+	if n == nil || n.qwait == nil {
+		return nil, nil
+	}
+	var rows []model.PoolQueue
+	for id := range uint32(nfsdMaxPools) {
+		var cur nfsdHist
+		if err := n.qwait.Lookup(id, &cur); err != nil {
+			return nil, fmt.Errorf("read nfsd_qwait: %w", err)
+		}
+		last := n.lastQ[id]
+		n.lastQ[id] = cur
+		if cur.Count == last.Count {
+			continue
+		}
+		h := delta((*coreHist)(&cur), (*coreHist)(&last))
+		rows = append(rows, model.PoolQueue{Pool: int(id), Wait: h})
+	}
+	return rows, nil
 }
 
 // compoundPair attaches nfsd_compound and nfsd_compound_status, both or
@@ -405,7 +451,9 @@ func (e *nfsdExtension) Collect(snap *model.Snapshot) error {
 	snap.RPC = append(snap.RPC, rows...)
 	snap.Stats.Events += st.RPCs + st.Ops
 	snap.Stats.Lost += st.Dropped
-	return nil
+	q, err := e.n.ReadQueue()
+	snap.Queue = append(snap.Queue, q...)
+	return err
 }
 
 func (e *nfsdExtension) Close() error { return e.n.Close() }

@@ -17,13 +17,19 @@ func loadNfsd() (*ebpf.CollectionSpec, error) {
 const (
 	nfsdMapNfsdCounters         = "nfsd_counters"
 	nfsdMapNfsdGen              = "nfsd_gen"
+	nfsdMapNfsdQwait            = "nfsd_qwait"
 	nfsdMapNfsdRpc              = "nfsd_rpc"
 	nfsdMapThreadOp             = "thread_op"
 	nfsdProgNfsdCompound        = "nfsd_compound"
 	nfsdProgNfsdCompoundStatus  = "nfsd_compound_status"
 	nfsdProgNfsdDispatchEntry   = "nfsd_dispatch_entry"
 	nfsdProgNfsdDispatchReturn  = "nfsd_dispatch_return"
+	nfsdProgNfsdQueueProcess    = "nfsd_queue_process"
 	nfsdProgNfsdSvcDrop         = "nfsd_svc_drop"
 	nfsdProgNfsdSvcProcess      = "nfsd_svc_process"
 	nfsdProgNfsdSvcStatsLatency = "nfsd_svc_stats_latency"
+	nfsdProgNfsdXprtEnqueue     = "nfsd_xprt_enqueue"
 )
+
+// nfsdHist mirrors struct hist of the nfsd object.
+type nfsdHist = coreHist

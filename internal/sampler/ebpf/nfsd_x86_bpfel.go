@@ -63,16 +63,20 @@ type nfsdThreadOp struct {
 const (
 	nfsdMapNfsdCounters         = "nfsd_counters"
 	nfsdMapNfsdGen              = "nfsd_gen"
+	nfsdMapNfsdQwait            = "nfsd_qwait"
 	nfsdMapNfsdReq              = "nfsd_req"
 	nfsdMapNfsdRpc              = "nfsd_rpc"
+	nfsdMapNfsdXq               = "nfsd_xq"
 	nfsdMapThreadOp             = "thread_op"
 	nfsdProgNfsdCompound        = "nfsd_compound"
 	nfsdProgNfsdCompoundStatus  = "nfsd_compound_status"
 	nfsdProgNfsdDispatchEntry   = "nfsd_dispatch_entry"
 	nfsdProgNfsdDispatchReturn  = "nfsd_dispatch_return"
+	nfsdProgNfsdQueueProcess    = "nfsd_queue_process"
 	nfsdProgNfsdSvcDrop         = "nfsd_svc_drop"
 	nfsdProgNfsdSvcProcess      = "nfsd_svc_process"
 	nfsdProgNfsdSvcStatsLatency = "nfsd_svc_stats_latency"
+	nfsdProgNfsdXprtEnqueue     = "nfsd_xprt_enqueue"
 )
 
 // loadNfsd returns the embedded CollectionSpec for nfsd.
@@ -121,9 +125,11 @@ type nfsdProgramSpecs struct {
 	NfsdCompoundStatus  *ebpf.ProgramSpec `ebpf:"nfsd_compound_status"`
 	NfsdDispatchEntry   *ebpf.ProgramSpec `ebpf:"nfsd_dispatch_entry"`
 	NfsdDispatchReturn  *ebpf.ProgramSpec `ebpf:"nfsd_dispatch_return"`
+	NfsdQueueProcess    *ebpf.ProgramSpec `ebpf:"nfsd_queue_process"`
 	NfsdSvcDrop         *ebpf.ProgramSpec `ebpf:"nfsd_svc_drop"`
 	NfsdSvcProcess      *ebpf.ProgramSpec `ebpf:"nfsd_svc_process"`
 	NfsdSvcStatsLatency *ebpf.ProgramSpec `ebpf:"nfsd_svc_stats_latency"`
+	NfsdXprtEnqueue     *ebpf.ProgramSpec `ebpf:"nfsd_xprt_enqueue"`
 }
 
 // nfsdMapSpecs contains maps before they are loaded into the kernel.
@@ -132,8 +138,10 @@ type nfsdProgramSpecs struct {
 type nfsdMapSpecs struct {
 	NfsdCounters *ebpf.MapSpec `ebpf:"nfsd_counters"`
 	NfsdGen      *ebpf.MapSpec `ebpf:"nfsd_gen"`
+	NfsdQwait    *ebpf.MapSpec `ebpf:"nfsd_qwait"`
 	NfsdReq      *ebpf.MapSpec `ebpf:"nfsd_req"`
 	NfsdRpc      *ebpf.MapSpec `ebpf:"nfsd_rpc"`
+	NfsdXq       *ebpf.MapSpec `ebpf:"nfsd_xq"`
 	ThreadOp     *ebpf.MapSpec `ebpf:"thread_op"`
 }
 
@@ -165,8 +173,10 @@ func (o *nfsdObjects) Close() error {
 type nfsdMaps struct {
 	NfsdCounters *ebpf.Map `ebpf:"nfsd_counters"`
 	NfsdGen      *ebpf.Map `ebpf:"nfsd_gen"`
+	NfsdQwait    *ebpf.Map `ebpf:"nfsd_qwait"`
 	NfsdReq      *ebpf.Map `ebpf:"nfsd_req"`
 	NfsdRpc      *ebpf.Map `ebpf:"nfsd_rpc"`
+	NfsdXq       *ebpf.Map `ebpf:"nfsd_xq"`
 	ThreadOp     *ebpf.Map `ebpf:"thread_op"`
 }
 
@@ -174,8 +184,10 @@ func (m *nfsdMaps) Close() error {
 	return _NfsdClose(
 		m.NfsdCounters,
 		m.NfsdGen,
+		m.NfsdQwait,
 		m.NfsdReq,
 		m.NfsdRpc,
+		m.NfsdXq,
 		m.ThreadOp,
 	)
 }
@@ -194,9 +206,11 @@ type nfsdPrograms struct {
 	NfsdCompoundStatus  *ebpf.Program `ebpf:"nfsd_compound_status"`
 	NfsdDispatchEntry   *ebpf.Program `ebpf:"nfsd_dispatch_entry"`
 	NfsdDispatchReturn  *ebpf.Program `ebpf:"nfsd_dispatch_return"`
+	NfsdQueueProcess    *ebpf.Program `ebpf:"nfsd_queue_process"`
 	NfsdSvcDrop         *ebpf.Program `ebpf:"nfsd_svc_drop"`
 	NfsdSvcProcess      *ebpf.Program `ebpf:"nfsd_svc_process"`
 	NfsdSvcStatsLatency *ebpf.Program `ebpf:"nfsd_svc_stats_latency"`
+	NfsdXprtEnqueue     *ebpf.Program `ebpf:"nfsd_xprt_enqueue"`
 }
 
 func (p *nfsdPrograms) Close() error {
@@ -205,9 +219,11 @@ func (p *nfsdPrograms) Close() error {
 		p.NfsdCompoundStatus,
 		p.NfsdDispatchEntry,
 		p.NfsdDispatchReturn,
+		p.NfsdQueueProcess,
 		p.NfsdSvcDrop,
 		p.NfsdSvcProcess,
 		p.NfsdSvcStatsLatency,
+		p.NfsdXprtEnqueue,
 	)
 }
 

@@ -30,45 +30,31 @@ func (t *Tracer) collectRun(snap *model.Snapshot) error {
 		}
 	}
 
+	type runDelta struct {
+		h     model.Hist
+		onCPU uint64
+	}
 	rows := make(map[runRowKey]*model.Run)
-	var k coreRkey
-	var v coreRval
-	seen := make(map[coreRkey]bool, len(t.prevR))
-	it := t.rvals.Iterate()
-	for it.Next(&k, &v) {
-		seen[k] = true
-		st := t.prevR[k]
-		if st == nil {
-			st = &kstate[coreRval]{}
-			t.prevR[k] = st
+	err = eachDelta(t.rvals, t.prevR, func(cur, last *coreRval) (runDelta, bool) {
+		prev := last
+		if cur.Slices < prev.Slices { // the entry was recreated
+			prev = &coreRval{}
 		}
-		prev := st.last
-		if v.Slices < prev.Slices { // the entry was recreated
-			prev = coreRval{}
-		}
-		h := delta(&v.Runnable, &prev.Runnable)
-		on := v.OncpuNs - prev.OncpuNs
-		n := v.Slices - prev.Slices
-		st.last = v
-		if n == 0 {
-			st.idle++
-			continue
-		}
-		st.idle = 0
+		return runDelta{h: delta(&cur.Runnable, &prev.Runnable), onCPU: cur.OncpuNs - prev.OncpuNs}, cur.Slices != prev.Slices
+	}, func(k *coreRkey, d *runDelta) {
 		rk := runRowKey{comm: string(int8s(&k.Comm)), op: t.op(k.Proto, k.Op), client: t.client(k.Family, k.Addr)}
 		row := rows[rk]
 		if row == nil {
 			row = &model.Run{Comm: rk.comm, Op: rk.op, Client: rk.client}
 			rows[rk] = row
 		}
-		row.Runnable.Merge(&h)
-		row.OnCPU += time.Duration(on)
-		row.Threads += threads[k]
-	}
-	if err := it.Err(); err != nil {
+		row.Runnable.Merge(&d.h)
+		row.OnCPU += time.Duration(d.onCPU)
+		row.Threads += threads[*k]
+	})
+	if err != nil {
 		return fmt.Errorf("read rvals: %w", err)
 	}
-	forget(t.rvals, t.prevR, seen)
 	for _, r := range rows {
 		snap.Run = append(snap.Run, *r)
 	}

@@ -90,6 +90,8 @@ type Tracer struct {
 	runs      *ebpf.Map
 	rvals     *ebpf.Map
 	rthreads  *ebpf.Map
+	wakers    *ebpf.Map
+	lhists    *ebpf.Map
 
 	reader   eventSource
 	readDone chan struct{}
@@ -104,6 +106,8 @@ type Tracer struct {
 	dclients  rpcClientCache // clients of D-state keys and events
 	prevB     map[coreBkey]*kstate[coreBval]
 	prevR     map[coreRkey]*kstate[coreRval]
+	prevW     map[coreWkey]*kstate[coreWval]
+	prevL     map[coreLkey]*kstate[coreLval]
 	runGen    uint32
 	prevCnt   [cntMax]uint64
 	devs      *devNamer
@@ -123,6 +127,8 @@ const (
 	cntBlockFull
 	cntStackErr
 	cntRunFull
+	cntWakerFull
+	cntLockFull
 	cntMax
 )
 
@@ -159,6 +165,8 @@ func New(opts Options) (*Tracer, error) {
 		dclients: rpcClientCache{},
 		prevB:    make(map[coreBkey]*kstate[coreBval]),
 		prevR:    make(map[coreRkey]*kstate[coreRval]),
+		prevW:    make(map[coreWkey]*kstate[coreWval]),
+		prevL:    make(map[coreLkey]*kstate[coreLval]),
 		current:  make(map[uint32]bool),
 		devs:     newDevNamer(opts.Sys),
 		stop:     make(chan struct{}),
@@ -300,6 +308,22 @@ func (t *Tracer) planPrograms() []tracepoint {
 			tracepoint{group: "dstate", name: "sched_switch"},
 			tracepoint{group: "dstate", name: "sched_wakeup"},
 			tracepoint{group: "dstate", name: "sched_wakeup_new"})
+		// The waker of a D-state interval is who runs sched_waking; without
+		// it, whoever runs sched_wakeup (remote wakeups then show the
+		// interrupt that delivered them).
+		if t.haveTracepoint("sched", "sched_waking") {
+			plan = append(plan, tracepoint{group: "dstate", name: "sched_waking"})
+		} else {
+			t.probe("sched_waking", model.ProbeUnavailable, "not in this kernel: wakers are read at sched_wakeup")
+		}
+		// Lock owners need the lock contention tracepoints (5.19+).
+		if t.haveTracepoint("lock", "contention_begin") && t.haveTracepoint("lock", "contention_end") {
+			plan = append(plan,
+				tracepoint{group: "dstate", name: "contention_begin"},
+				tracepoint{group: "dstate", name: "contention_end"})
+		} else {
+			t.probe("contention_begin", model.ProbeUnavailable, "lock:contention_begin/end not in this kernel (5.19+): no lock owners")
+		}
 	}
 	if t.disabled("block") {
 		t.probe("block", model.ProbeUnavailable, "disabled")
@@ -400,7 +424,10 @@ func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) er
 	t.counters, t.dhists, t.dthreads = m["counters"], m["dhists"], m["dthreads"]
 	t.bhists, t.stacks, t.targets, t.threadOps = m["bhists"], m["stacks"], m["targets"], m["thread_op"]
 	t.rqs, t.tidIOs = m["rqs"], m["tid_ios"]
-	t.runs, t.rvals, t.rthreads = m["runs"], m["rvals"], m["rthreads"]
+	t.runs, t.rvals, t.rthreads, t.wakers = m["runs"], m["rvals"], m["rthreads"], m["wakers"]
+	if t.coll.Programs[variant+"_contention_begin"] != nil {
+		t.lhists = m["lhists"]
+	}
 	src, err := newEventSource(m["events"], m["perf_events"], strings.Contains(t.detail, "ring"))
 	if err != nil {
 		return fmt.Errorf("open event reader: %w", err)

@@ -1,0 +1,164 @@
+package capture
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+func TestRunRoundTrip(t *testing.T) {
+	sumOnly := model.Hist{Count: 40, SumNs: 12_000_000}
+	tests := []struct {
+		name string
+		rows []model.Run
+	}{
+		{"none", nil},
+		{"ebpf rows", []model.Run{
+			{Comm: "nfsd", Op: "v3 WRITE", Client: "10.0.0.7", Threads: 8, Runnable: hist(900, 40_000, 2_000_000), OnCPU: 3 * time.Second},
+			{Comm: "nfsd", Threads: 2, Runnable: hist(0), OnCPU: 0},
+		}},
+		{"procfs sum only", []model.Run{{Comm: "fio", Threads: 4, Runnable: sumOnly, OnCPU: 1500 * time.Millisecond}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := fullSnapshot(0)
+			s.Run = tt.rows
+			got, r, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || !reflect.DeepEqual(got[0].Run, tt.rows) {
+				t.Fatalf("run rows:\n got %+v\nwant %+v", got[0].Run, tt.rows)
+			}
+			if !reflect.DeepEqual(got[0], s) {
+				t.Errorf("snapshot changed:\n got %s\nwant %s", describe(got[0]), describe(s))
+			}
+			if n := r.Notes(); len(n) != 0 {
+				t.Errorf("notes: %q", n)
+			}
+		})
+	}
+}
+
+// A section whose count promises more rows than its bytes can hold is an
+// error, not an allocation.
+func TestRunDecodeBounded(t *testing.T) {
+	body := appendUvarint(nil, 1<<40)
+	d := decoder{b: body}
+	if rows := decodeRun(&d, &strReader{}); rows != nil || d.err == nil {
+		t.Fatalf("decodeRun of a huge count: %d rows, err %v", len(rows), d.err)
+	}
+}
+
+// The rows of sections 10 to 13 are charged to the read budget: a count
+// that the section's bytes can hold but the file's size cannot pay for is
+// ErrLimit, not an allocation.
+func TestNewSectionsBudget(t *testing.T) {
+	const n = 1000
+	tests := []struct {
+		name   string
+		min    int // bytes a row takes at least
+		decode func(*decoder) int
+	}{
+		{"run", 9, func(d *decoder) int { return len(decodeRun(d, &strReader{})) }},
+		{"queue", 5, func(d *decoder) int { return len(decodeQueue(d)) }},
+		{"locks", 13, func(d *decoder) int { return len(decodeLocks(d, &strReader{})) }},
+		{"wakers", 5, func(d *decoder) int { return len(decodeWakers(d, &strReader{})) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := append(appendUvarint(nil, n), make([]byte, n*tt.min)...)
+			d := decoder{b: body, bud: &budget{limit: n}}
+			if rows := tt.decode(&d); rows != 0 || !errors.Is(d.err, ErrLimit) {
+				t.Fatalf("%d rows in a budget of %d bytes: %d rows, err %v, want %v", n, n, rows, d.err, ErrLimit)
+			}
+		})
+	}
+}
+
+// Files written before the run and wakers sections read with no such rows.
+func TestNewSectionsFirstReleaseFile(t *testing.T) {
+	data, err := os.ReadFile("testdata/first-release.nft")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snaps, _, err := readAll(data, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snaps) == 0 {
+		t.Fatal("no snapshots")
+	}
+	for i, s := range snaps {
+		if s.Run != nil || s.Wakers != nil || s.Locks != nil || s.Queue != nil {
+			t.Fatalf("snapshot %d of a file without run and wakers sections has rows: %+v %+v", i, s.Run, s.Wakers)
+		}
+	}
+}
+
+func TestWakersRoundTrip(t *testing.T) {
+	for _, rows := range [][]model.Waker{
+		nil,
+		{
+			{Comm: "nfsd", WaitSite: "jbd2_log_wait_commit;ext4_sync_file", Waker: "jbd2/vda-8", Count: 17, Time: 3 * time.Second},
+			{Comm: "nfsd", WaitSite: "io_schedule;folio_wait_bit", Waker: model.WakerIRQ, Count: 400, Time: 90 * time.Millisecond},
+		},
+	} {
+		s := fullSnapshot(1)
+		s.Wakers = rows
+		got, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || !reflect.DeepEqual(got[0], s) {
+			t.Fatalf("wakers:\n got %+v\nwant %+v", got[0].Wakers, rows)
+		}
+	}
+	d := decoder{b: appendUvarint(nil, 1<<40)}
+	if rows := decodeWakers(&d, &strReader{}); rows != nil || d.err == nil {
+		t.Fatalf("decodeWakers of a huge count: %d rows, err %v", len(rows), d.err)
+	}
+}
+
+func TestLocksRoundTrip(t *testing.T) {
+	rows := []model.LockWait{
+		{Comm: "nfsd", WaitSite: "rwsem_down_write_slowpath;down_write;ext4_buffered_write_iter", Lock: "0xffff88820e6cedb8",
+			Kind: model.LockRWSemWrite, Waits: 170, Time: 9 * time.Second, MaxWaiters: 17, Owner: "nfsd", OwnerTID: 4242,
+			OwnerWaits: 160, OwnerState: "D", OwnerSite: "jbd2_log_wait_commit;ext4_sync_file"},
+		{Comm: "rsync", WaitSite: "mutex_lock;do_unlinkat", Lock: "0xffff8881e0b0b220", Kind: model.LockMutex, Waits: 1, Time: time.Millisecond, MaxWaiters: 1},
+		{Comm: "dd", WaitSite: "rwsem_down_read_slowpath", Lock: "0x1", Kind: model.LockRWSemRead, Waits: 2, ReaderOwned: true, Owner: "git", OwnerTID: 7, OwnerWaits: 2, OwnerState: "R"},
+	}
+	s := fullSnapshot(2)
+	s.Locks = rows
+	got, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !reflect.DeepEqual(got[0], s) {
+		t.Fatalf("locks:\n got %+v\nwant %+v", got[0].Locks, rows)
+	}
+	d := decoder{b: appendUvarint(nil, 1<<40)}
+	if rows := decodeLocks(&d, &strReader{}); rows != nil || d.err == nil {
+		t.Fatalf("decodeLocks of a huge count: %d rows, err %v", len(rows), d.err)
+	}
+}
+
+func TestQueueRoundTrip(t *testing.T) {
+	s := fullSnapshot(3)
+	s.Queue = []model.PoolQueue{{Pool: 0, Wait: hist(20_000, 3_000_000, 80_000_000)}, {Pool: 3, Wait: hist(1)}}
+	got, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !reflect.DeepEqual(got[0], s) {
+		t.Fatalf("queue:\n got %+v\nwant %+v", got[0].Queue, s.Queue)
+	}
+	d := decoder{b: appendUvarint(nil, 1<<40)}
+	if rows := decodeQueue(&d); rows != nil || d.err == nil {
+		t.Fatalf("decodeQueue of a huge count: %d rows, err %v", len(rows), d.err)
+	}
+}

@@ -1,0 +1,191 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// LockRow is one sleeping lock the traced threads of one command name waited
+// on over the window, with the owner that held it for most of the waits.
+type LockRow struct {
+	Comm string `json:"comm"`
+	Lock string `json:"lock"` // kernel address: tells locks apart, nothing more
+	Kind string `json:"kind"`
+	// Site is the waiters' wait site with the most wait time.
+	Site        model.WaitSite `json:"site"`
+	Short       string         `json:"short"`
+	Waits       uint64         `json:"waits"`
+	WaitPerSec  float64        `json:"wait_time_per_s"`
+	MaxWaiters  int            `json:"max_waiters"`
+	Owner       string         `json:"owner,omitempty"`
+	OwnerTID    int            `json:"owner_tid,omitempty"`
+	OwnerShare  float64        `json:"owner_share,omitempty"` // of the waits, 0..1
+	ReaderOwned bool           `json:"reader_owned,omitempty"`
+	OwnerState  string         `json:"owner_state,omitempty"`
+	OwnerSite   model.WaitSite `json:"owner_site,omitempty"`
+}
+
+// maxLockLines bounds the lock lines of the top screen.
+const maxLockLines = 3
+
+type lockKey struct{ comm, lock, kind string }
+
+type lockAcc struct {
+	row    LockRow
+	siteNs map[model.WaitSite]int64
+	owners map[int]*model.LockWait
+	ns     int64
+}
+
+// lockTable sums the lock waits per command name and lock, and each
+// owner's share of them.
+type lockTable struct {
+	by map[lockKey]*lockAcc
+}
+
+func (t *lockTable) add(s *model.Snapshot) {
+	for i := range s.Locks {
+		l := &s.Locks[i]
+		if t.by == nil {
+			t.by = map[lockKey]*lockAcc{}
+		}
+		k := lockKey{l.Comm, l.Lock, l.Kind}
+		a := t.by[k]
+		if a == nil {
+			a = &lockAcc{row: LockRow{Comm: l.Comm, Lock: l.Lock, Kind: l.Kind},
+				siteNs: map[model.WaitSite]int64{}, owners: map[int]*model.LockWait{}}
+			t.by[k] = a
+		}
+		a.row.Waits += l.Waits
+		a.ns += int64(l.Time)
+		a.siteNs[l.WaitSite] += int64(l.Time)
+		a.row.MaxWaiters = max(a.row.MaxWaiters, l.MaxWaiters)
+		if l.OwnerTID == 0 {
+			continue
+		}
+		o := a.owners[l.OwnerTID]
+		if o == nil {
+			o = &model.LockWait{Owner: l.Owner, OwnerTID: l.OwnerTID}
+			a.owners[l.OwnerTID] = o
+		}
+		o.OwnerWaits += l.OwnerWaits
+		// The latest state and site of the owner: what it does now.
+		o.ReaderOwned, o.OwnerState, o.OwnerSite = l.ReaderOwned, l.OwnerState, l.OwnerSite
+	}
+}
+
+// rows are the locks waited on, most wait time first, rates over sec
+// seconds.
+func (t *lockTable) rows(sec float64) []LockRow {
+	rows := make([]LockRow, 0, len(t.by))
+	for _, a := range t.by {
+		r := a.row
+		r.WaitPerSec = perSec(float64(a.ns)/1e9, sec)
+		var best int64 = -1
+		for site, ns := range a.siteNs {
+			if ns > best || (ns == best && site < r.Site) {
+				r.Site, best = site, ns
+			}
+		}
+		r.Short = shortStack(ShortFrames(r.Site), 0, 0)
+		var top *model.LockWait
+		for _, o := range a.owners {
+			if top == nil || o.OwnerWaits > top.OwnerWaits || (o.OwnerWaits == top.OwnerWaits && o.OwnerTID < top.OwnerTID) {
+				top = o
+			}
+		}
+		if top != nil {
+			r.Owner, r.OwnerTID, r.ReaderOwned, r.OwnerState, r.OwnerSite = top.Owner, top.OwnerTID, top.ReaderOwned, top.OwnerState, top.OwnerSite
+			if r.Waits > 0 {
+				r.OwnerShare = float64(top.OwnerWaits) / float64(r.Waits)
+			}
+		}
+		rows = append(rows, r)
+	}
+	slices.SortFunc(rows, func(a, b LockRow) int {
+		return cmp.Or(cmp.Compare(b.WaitPerSec, a.WaitPerSec), strings.Compare(a.Lock, b.Lock), strings.Compare(a.Comm, b.Comm))
+	})
+	return rows
+}
+
+// lockCallers drops the lock's own frames from the top of a waiter's stack
+// (the kind already says rwsem or mutex), keeping who took the lock.
+func lockCallers(frames []string) []string {
+	for len(frames) > 1 {
+		f := frames[0]
+		if !strings.HasPrefix(f, "rwsem_") && !strings.HasPrefix(f, "down_") && !strings.HasPrefix(f, "__down") &&
+			!strings.HasPrefix(f, "mutex_") && !strings.HasPrefix(f, "__mutex") && !strings.HasPrefix(f, "percpu_down") &&
+			!strings.HasPrefix(f, "__percpu_down") {
+			break
+		}
+		frames = frames[1:]
+	}
+	return frames
+}
+
+// lockKindText names a lock kind in a sentence.
+func lockKindText(kind string) string {
+	switch kind {
+	case model.LockRWSemWrite:
+		return "an rwsem (to write)"
+	case model.LockRWSemRead:
+		return "an rwsem (to read)"
+	case model.LockMutex:
+		return "a mutex"
+	case model.LockPercpu:
+		return "a percpu rwsem"
+	}
+	return "a lock (" + kind + ")"
+}
+
+// lockLines are the top screen's lock lines, most wait time first: "lock: 16
+// dd threads wait on an rwsem (to write) at ext4_file_write_iter ← vfs_write,
+// 900ms/s, held by dd/26135 for 62% of the waits, itself in D at
+// io_schedule_timeout ← __iomap_dio_rw ← …".
+func (f *Frame) lockLines(maxWidth int) []string {
+	var lines []string
+	siteWidth := 0 // no limit but the frame count
+	if maxWidth > 0 {
+		siteWidth = max(maxWidth/4, 24)
+	}
+	for i, r := range f.Locks {
+		if i == maxLockLines {
+			lines = append(lines, fmt.Sprintf("... %d more locks waited on", len(f.Locks)-maxLockLines))
+			break
+		}
+		threads := "threads"
+		if r.MaxWaiters == 1 {
+			threads = "thread"
+		}
+		site := shortStack(lockCallers(ShortFrames(r.Site)), siteWidth, 3)
+		l := fmt.Sprintf("lock: %d %s %s wait on %s at %s, %s/s", r.MaxWaiters, r.Comm, threads, lockKindText(r.Kind), site,
+			fmtDur(secondsDur(r.WaitPerSec)))
+		switch {
+		case r.OwnerTID == 0:
+			l += ", owner unknown"
+		default:
+			held := "held by"
+			if r.ReaderOwned {
+				held = "held by readers, last"
+			}
+			l += fmt.Sprintf(", %s %s/%d for %s of the waits", held, r.Owner, r.OwnerTID, fmtPct(r.OwnerShare))
+			switch r.OwnerState {
+			case "D":
+				l += ", itself in D"
+				if r.OwnerSite != "" {
+					l += " at " + shortStack(ShortFrames(r.OwnerSite), siteWidth, 3)
+				}
+			case "R":
+				l += ", itself on CPU or runnable"
+			case "S":
+				l += ", itself asleep"
+			}
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}

@@ -1,0 +1,129 @@
+package ebpf
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/testenv"
+)
+
+// TestLockOwners: 16 dd processes append to one file on ext4 with
+// O_DIRECT|O_DSYNC, so each write extends the file under the inode's
+// i_rwsem taken for writing, held across the device wait. The waiters show
+// as rwsem-write waits whose owner is one of the writers, itself often in D;
+// the owner's kernel stack, read as soon as a row names it, is in the write
+// path.
+func TestLockOwners(t *testing.T) {
+	_, mnt := newExt4(t, 256<<20)
+	file := filepath.Join(mnt, "shared")
+	const writers = 16
+	var cmds []*exec.Cmd
+	var stdins []io.WriteCloser
+	pids := map[int]bool{}
+	var pidList []int
+	for i := range writers {
+		// Each writer appends in a region of its own: every write extends the file.
+		cmd := exec.Command("sh", "-c", fmt.Sprintf("read x; exec dd if=/dev/zero of=%s bs=4k count=150 seek=%d oflag=direct,dsync conv=notrunc status=none", file, i*1000))
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		cmds, stdins = append(cmds, cmd), append(stdins, in)
+		pids[cmd.Process.Pid] = true
+		pidList = append(pidList, cmd.Process.Pid)
+	}
+	tr := newLiveTracer(t, Options{PIDs: pidList, Disable: []string{"block"}})
+	if p := probeOf(tr, "contention_begin"); p.Status == model.ProbeUnavailable {
+		testenv.Skip(t, "lock contention probe unavailable: "+p.Detail)
+	}
+	collect(t, tr)
+	for _, in := range stdins {
+		fmt.Fprintln(in)
+	}
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		for _, c := range cmds {
+			if e := c.Wait(); e != nil && err == nil {
+				err = e
+			}
+		}
+		done <- err
+	}()
+
+	var rows []model.LockWait
+	var ownerStacks, ownerInWrite int
+	var finished bool
+	for !finished {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("dd: %v", err)
+			}
+			finished = true
+		case <-time.After(100 * time.Millisecond):
+		}
+		s := collect(t, tr)
+		for _, r := range s.Locks {
+			rows = append(rows, r)
+			if r.OwnerTID == 0 || !pids[r.OwnerTID] {
+				continue
+			}
+			// Read the owner's stack now: it writes in a loop, so it is in
+			// the write path unless it is between two writes.
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stack", r.OwnerTID))
+			if err != nil {
+				continue // exited
+			}
+			ownerStacks++
+			if strings.Contains(string(b), "write") {
+				ownerInWrite++
+			}
+		}
+	}
+	var waits, known, ours uint64
+	for _, r := range rows {
+		if r.Kind != model.LockRWSemWrite || !strings.Contains(string(r.WaitSite), "write") {
+			continue
+		}
+		waits += r.Waits
+		if r.OwnerTID != 0 {
+			known += r.OwnerWaits
+			if pids[r.OwnerTID] {
+				ours += r.OwnerWaits
+			}
+		}
+		t.Logf("%d %s waits (max %d waiters) on %s %s at %s; owner %s/%d (%d waits) in %s at %s",
+			r.Waits, r.Comm, r.MaxWaiters, r.Kind, r.Lock, r.WaitSite, r.Owner, r.OwnerTID, r.OwnerWaits, r.OwnerState, r.OwnerSite)
+	}
+	if waits == 0 {
+		t.Fatalf("no rwsem-write waits in the write path among %d lock rows", len(rows))
+	}
+	if known == 0 || ours != known {
+		t.Errorf("owners known for %d waits, %d of them writers of the file: want some, and all writers", known, ours)
+	}
+	t.Logf("owner stacks read: %d, in the write path: %d", ownerStacks, ownerInWrite)
+	if ownerInWrite == 0 {
+		t.Errorf("no owner's /proc stack was in the write path (%d read)", ownerStacks)
+	}
+}
+
+func probeOf(tr *Tracer, name string) model.Probe {
+	for _, p := range tr.Backend().Probes {
+		if p.Name == name {
+			return p
+		}
+	}
+	return model.Probe{Name: name, Status: model.ProbeUnavailable, Detail: "not planned"}
+}
