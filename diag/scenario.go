@@ -5,8 +5,6 @@
 package diag
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/nfstrace/nfstrace/internal/kvconf"
 )
 
 // Causes is the ground-truth vocabulary: the layer where the injected
@@ -118,49 +118,36 @@ func ParseScenario(name, src string, b []byte) (Scenario, error) {
 	// "inj" hold the prefixed ones, which override them
 	scoped := map[string]map[string]entry{"": {}, "base": {}, "inj": {}}
 	seenScenario := map[string]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for line := 1; sc.Scan(); line++ {
-		text := sc.Text()
-		if i := strings.IndexByte(text, '#'); i >= 0 {
-			text = text[:i]
-		}
-		text = strings.TrimSpace(text)
-		if text == "" {
-			continue
-		}
-		key, val, ok := strings.Cut(text, "=")
-		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
-		if !ok || key == "" {
-			return Scenario{}, fmt.Errorf("%s:%d: want key = value, got %q", src, line, text)
-		}
+	err := kvconf.Each(src, b, func(line int, key, val string) error {
 		if contains(scenarioKeys, key) {
 			if seenScenario[key] {
-				return Scenario{}, fmt.Errorf("%s:%d: %s set twice", src, line, key)
+				return fmt.Errorf("%s set twice", key)
 			}
 			seenScenario[key] = true
 			if err := s.set(key, val); err != nil {
-				return Scenario{}, fmt.Errorf("%s:%d: %s: %w", src, line, key, err)
+				return fmt.Errorf("%s: %w", key, err)
 			}
-			continue
+			return nil
 		}
 		scope, bare := "", key
 		if p, rest, ok := strings.Cut(key, "."); ok && (p == "base" || p == "inj") {
 			scope, bare = p, rest
 			if contains(scenarioKeys, bare) {
-				return Scenario{}, fmt.Errorf("%s:%d: %s applies to the whole scenario and takes no %s. prefix", src, line, bare, p)
+				return fmt.Errorf("%s applies to the whole scenario and takes no %s. prefix", bare, p)
 			}
 		}
 		if !contains(conditionKeys, bare) && !strings.HasPrefix(bare, "sysctl.") {
-			return Scenario{}, fmt.Errorf("%s:%d: unknown key %q (want %s, sysctl.NAME, each optionally prefixed base. or inj.)",
-				src, line, key, strings.Join(append(append([]string(nil), scenarioKeys...), conditionKeys...), ", "))
+			return fmt.Errorf("unknown key %q (want %s, sysctl.NAME, each optionally prefixed base. or inj.)",
+				key, strings.Join(append(append([]string(nil), scenarioKeys...), conditionKeys...), ", "))
 		}
 		if _, dup := scoped[scope][bare]; dup {
-			return Scenario{}, fmt.Errorf("%s:%d: %s set twice", src, line, key)
+			return fmt.Errorf("%s set twice", key)
 		}
 		scoped[scope][bare] = entry{val, line}
-	}
-	if err := sc.Err(); err != nil {
-		return Scenario{}, fmt.Errorf("%s: %w", src, err)
+		return nil
+	})
+	if err != nil {
+		return Scenario{}, err
 	}
 	for _, k := range []string{"description", "cause", "set"} {
 		if !seenScenario[k] {

@@ -1,8 +1,6 @@
 package lab
 
 import (
-	"bufio"
-	"bytes"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -13,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nfstrace/nfstrace/internal/kvconf"
 )
 
 // Scenario is one lab experiment, read from a scenarios/NAME.conf file: the
@@ -84,31 +84,18 @@ func ParseScenario(name, src string, b []byte) (Scenario, error) {
 	}
 	s := defaultScenario(name)
 	seen := map[string]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for line := 1; sc.Scan(); line++ {
-		text := sc.Text()
-		if i := strings.IndexByte(text, '#'); i >= 0 {
-			text = text[:i]
-		}
-		text = strings.TrimSpace(text)
-		if text == "" {
-			continue
-		}
-		key, val, ok := strings.Cut(text, "=")
-		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
-		if !ok || key == "" {
-			return Scenario{}, fmt.Errorf("%s:%d: want key = value, got %q", src, line, text)
-		}
+	err := kvconf.Each(src, b, func(_ int, key, val string) error {
 		if seen[key] && key != "sysctl" {
-			return Scenario{}, fmt.Errorf("%s:%d: %s set twice", src, line, key)
+			return fmt.Errorf("%s set twice", key)
 		}
 		seen[key] = true
 		if err := s.set(key, val); err != nil {
-			return Scenario{}, fmt.Errorf("%s:%d: %s: %w", src, line, key, err)
+			return fmt.Errorf("%s: %w", key, err)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return Scenario{}, fmt.Errorf("%s: %w", src, err)
+		return nil
+	})
+	if err != nil {
+		return Scenario{}, err
 	}
 	if s.Device == "nullb-delay" && s.DelayMs <= 0 {
 		return Scenario{}, fmt.Errorf("%s: device nullb-delay needs delay_ms > 0", src)
