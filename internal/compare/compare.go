@@ -478,7 +478,7 @@ func (c *comparison) matchSites() matchedSites {
 				labelA = la
 			}
 		}
-		return label, labelA, classify(normFrames(r.site), dominantDevice(r.info))
+		return label, labelA, classify(r.site.Norm(), dominantDevice(r.info))
 	}
 	return ms
 }

@@ -223,7 +223,7 @@ func unavailable(s string) bool { return s == "" || strings.HasPrefix(s, "unavai
 // stack shows: the same innermost frame, and at least half the frames of
 // the shorter stack in common, in order.
 func sameSite(dt *Breakdown, site model.WaitSite) *Contribution {
-	hung := normFrames(site)
+	hung := site.Norm()
 	if dt == nil || len(hung) == 0 {
 		return nil
 	}
@@ -261,7 +261,7 @@ func hungTaskLine(t KernelChange) string {
 		verdict = "in both, no significant change of rate"
 	}
 	return fmt.Sprintf("hung task (kernel's detector) at %s (%s): A %s; B %s: %s", site,
-		classify(normFrames(model.WaitSite(t.WaitSite)), ""), side(t.A, t.BlockedA), side(t.B, t.BlockedB), verdict)
+		classify(model.WaitSite(t.WaitSite).Norm(), ""), side(t.A, t.BlockedA), side(t.B, t.BlockedB), verdict)
 }
 
 func orOther(t KernelChange) string {

@@ -396,7 +396,7 @@ func (c *Capture) classOf(site model.WaitSite, device string) string {
 	k := classKey{site, device}
 	cl, ok := c.classes[k]
 	if !ok {
-		cl = classify(normFrames(site), device)
+		cl = classify(site.Norm(), device)
 		c.classes[k] = cl
 	}
 	return cl

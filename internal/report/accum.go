@@ -140,7 +140,7 @@ func (t *siteTable) add(s *model.Snapshot) {
 	threads := map[siteKey]int{}
 	for i := range s.DState {
 		d := &s.DState[i]
-		k := siteKey{strings.Join(ShortFrames(d.WaitSite), ";"), d.Device, d.Scheduler}
+		k := siteKey{strings.Join(d.WaitSite.Short(), ";"), d.Device, d.Scheduler}
 		a := t.acc[k]
 		if a == nil {
 			a = &siteAcc{site: d.WaitSite, comms: map[string]bool{}, ops: map[string]bool{}, clients: map[string]int64{}}
@@ -170,7 +170,7 @@ func (t *siteTable) rows(sec float64, wakers *wakerTable) []WaitSiteRow {
 	rows := make([]WaitSiteRow, 0, len(t.order))
 	for _, k := range t.order {
 		a := t.acc[k]
-		fr := ShortFrames(a.site)
+		fr := a.site.Short()
 		r := WaitSiteRow{
 			Site:        a.site,
 			Short:       shortStack(fr, 0, 0),

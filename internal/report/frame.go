@@ -397,7 +397,7 @@ func buildDGroups(groups []model.TaskGroup) []DGroupRow {
 	for _, g := range groups {
 		r := DGroupRow{Comm: g.Comm, WaitChan: g.WaitChan, Stack: g.Stack, Count: g.Count}
 		if g.Stack != "" {
-			r.frames = ShortFrames(g.Stack)
+			r.frames = g.Stack.Short()
 		} else if g.WaitChan != "" {
 			r.frames = []string{g.WaitChan}
 		}

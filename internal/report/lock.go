@@ -91,7 +91,7 @@ func (t *lockTable) rows(sec float64) []LockRow {
 				r.Site, best = site, ns
 			}
 		}
-		r.Short = shortStack(ShortFrames(r.Site), 0, 0)
+		r.Short = shortStack(r.Site.Short(), 0, 0)
 		var top *model.LockWait
 		for _, o := range a.owners {
 			if top == nil || o.OwnerWaits > top.OwnerWaits || (o.OwnerWaits == top.OwnerWaits && o.OwnerTID < top.OwnerTID) {
@@ -161,7 +161,7 @@ func (f *Frame) lockLines(maxWidth int) []string {
 		if r.MaxWaiters == 1 {
 			threads = "thread"
 		}
-		site := shortStack(lockCallers(ShortFrames(r.Site)), siteWidth, 3)
+		site := shortStack(lockCallers(r.Site.Short()), siteWidth, 3)
 		l := fmt.Sprintf("lock: %d %s %s wait on %s at %s, %s/s", r.MaxWaiters, r.Comm, threads, lockKindText(r.Kind), site,
 			fmtDur(secondsDur(r.WaitPerSec)))
 		switch {
@@ -177,7 +177,7 @@ func (f *Frame) lockLines(maxWidth int) []string {
 			case "D":
 				l += ", itself in D"
 				if r.OwnerSite != "" {
-					l += " at " + shortStack(ShortFrames(r.OwnerSite), siteWidth, 3)
+					l += " at " + shortStack(r.OwnerSite.Short(), siteWidth, 3)
 				}
 			case "R":
 				l += ", itself on CPU or runnable"

@@ -1,57 +1,9 @@
 package report
 
 import (
-	"slices"
 	"strings"
 	"testing"
-
-	"github.com/nfstrace/nfstrace/internal/model"
 )
-
-func TestParseFrame(t *testing.T) {
-	tests := []struct {
-		in, fn, mod string
-	}{
-		{"io_schedule", "io_schedule", ""},
-		{"nfsd_vfs_write [nfsd]", "nfsd_vfs_write", "nfsd"},
-		{"nfsd_vfs_write+0x1f/0x80 [nfsd]", "nfsd_vfs_write", "nfsd"},
-		{"[<0>] io_schedule+0x42/0x70", "io_schedule", ""},
-		{"[<0>] svc_recv+0x8a/0x120 [sunrpc]", "svc_recv", "sunrpc"},
-		{"  finish_task_switch.isra.0  ", "finish_task_switch.isra.0", ""},
-	}
-	for _, tt := range tests {
-		fn, mod := parseFrame(tt.in)
-		if fn != tt.fn || mod != tt.mod {
-			t.Errorf("parseFrame(%q) = %q, %q; want %q, %q", tt.in, fn, mod, tt.fn, tt.mod)
-		}
-	}
-}
-
-func TestShortFrames(t *testing.T) {
-	tests := []struct {
-		name string
-		site model.WaitSite
-		want []string
-	}{
-		{"eBPF nfsd stack", stackCommit, []string{"io_schedule", "wait_on_page_bit", "__filemap_fdatawait_range",
-			"filemap_write_and_wait_range", "ext4_sync_file", "vfs_fsync_range", "nfsd_commit", "nfsd4_commit"}},
-		{"kernel thread", stackJBD, []string{"io_schedule", "bit_wait_io", "__wait_on_bit",
-			"out_of_line_wait_on_bit", "jbd2_journal_commit_transaction", "kjournald2"}},
-		{"procfs wait channel", "io_schedule", []string{"io_schedule"}},
-		// A stack of nothing but generic frames keeps one rather than none.
-		{"only generic", "__schedule;schedule;kthread", []string{"kthread"}},
-		{"compiler suffix", "finish_task_switch.isra.0;__schedule;schedule;msleep", []string{"msleep"}},
-		{"empty", "", []string{}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := ShortFrames(tt.site)
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("ShortFrames = %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
 
 func TestShortStack(t *testing.T) {
 	frames := []string{"io_schedule", "wait_on_page_bit", "filemap_write_and_wait_range", "ext4_sync_file", "nfsd_commit"}

@@ -233,7 +233,7 @@ func (s *Summary) seriesLines(maxWidth int) ([]string, error) {
 		t.rows = append(t.rows, row)
 	}
 	t.shrink = func(i, w int) string {
-		return shortStack(strings.Split(s.Series[i].TopWaitSite, StackSep), w, 0)
+		return shortStack(strings.Split(s.Series[i].TopWaitSite, model.StackSep), w, 0)
 	}
 	t.hide(hide)
 	lines, err := t.lines(maxWidth)

@@ -229,12 +229,8 @@ func GroupDTasks(tasks []host.Task) []model.TaskGroup {
 // MaxStackFrames of the rest.
 func topFrames(frames []string) []string {
 	for i, f := range frames {
-		switch f {
-		case "kthread", "ret_from_fork", "ret_from_fork_asm",
-			"entry_SYSCALL_64_after_hwframe", "entry_SYSCALL_64_fastpath", "do_syscall_64":
+		if model.IsEntryFrame(f) {
 			frames = frames[:i]
-		}
-		if len(frames) == i {
 			break
 		}
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
-	"github.com/nfstrace/nfstrace/internal/report"
 )
 
 // OtherSite is the wait-site label of the D-state time of every site that
@@ -313,7 +312,7 @@ const siteFrames = 3
 // Short names make the label readable and merge sites that differ only in
 // their outer frames, which keeps the number of series small.
 func ShortSite(site model.WaitSite) string {
-	fns := report.ShortFrames(site)
+	fns := site.Short()
 	if len(fns) == 0 {
 		return "unknown"
 	}
