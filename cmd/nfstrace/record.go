@@ -207,7 +207,7 @@ type progress struct {
 
 func (p *progress) line(st capture.WriterStats) string {
 	return fmt.Sprintf("%s  %s  %d snapshots  %d events  %s  lost %d",
-		p.path, time.Since(p.start).Round(time.Second), st.Snapshots, st.Events, formatBytes(st.Bytes), st.Lost)
+		p.path, time.Since(p.start).Round(time.Second), st.Snapshots, st.Events, model.FormatBytes(uint64(max(st.Bytes, 0))), st.Lost)
 }
 
 func (p *progress) update(st capture.WriterStats, force bool) {
@@ -262,18 +262,6 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a size (want bytes or a number with K, M, G or T)", s)
 	}
 	return int64(v * float64(mult)), nil
-}
-
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // openRecordSource opens the live source every live command uses; record

@@ -163,7 +163,7 @@ func (f *Frame) lockLines(maxWidth int) []string {
 		}
 		site := shortStack(lockCallers(r.Site.Short()), siteWidth, 3)
 		l := fmt.Sprintf("lock: %d %s %s wait on %s at %s, %s/s", r.MaxWaiters, r.Comm, threads, lockKindText(r.Kind), site,
-			fmtDur(secondsDur(r.WaitPerSec)))
+			model.FormatDuration(secondsDur(r.WaitPerSec)))
 		switch {
 		case r.OwnerTID == 0:
 			l += ", owner unknown"
@@ -172,7 +172,7 @@ func (f *Frame) lockLines(maxWidth int) []string {
 			if r.ReaderOwned {
 				held = "held by readers, last"
 			}
-			l += fmt.Sprintf(", %s %s/%d for %s of the waits", held, r.Owner, r.OwnerTID, fmtPct(r.OwnerShare))
+			l += fmt.Sprintf(", %s %s/%d for %s of the waits", held, r.Owner, r.OwnerTID, model.FormatPct(r.OwnerShare))
 			switch r.OwnerState {
 			case "D":
 				l += ", itself in D"

@@ -37,26 +37,8 @@ func TestShortStack(t *testing.T) {
 	}
 }
 
-func TestFormat(t *testing.T) {
+func TestTruncate(t *testing.T) {
 	tests := []struct{ got, want string }{
-		{fmtDur(0), "0"},
-		{fmtDur(850), "850ns"},
-		{fmtDur(12_400), "12µs"},
-		{fmtDur(4_200_000), "4.2ms"},
-		{fmtDur(820_000_000), "820ms"},
-		{fmtDur(2_900_000_000), "2.9s"},
-		{fmtDur(16_200_000_000), "16s"},
-		{fmtCount(0), "0"},
-		{fmtCount(7), "7"},
-		{fmtCount(2.5), "2.5"},
-		{fmtCount(410), "410"},
-		{fmtCount(4100), "4.1k"},
-		{fmtCount(38_900_000), "39M"},
-		{fmtCount(1_900_000), "1.9M"},
-		{fmtMBps(40e6), "40.0"},
-		{fmtMBps(49152), "<0.1"},
-		{fmtPct(0.91), "91%"},
-		{fmtPct(0.008), "0.8%"},
 		{truncate("abcdef", 4), "abc…"},
 		{truncate("abc", 4), "abc"},
 		{truncate("abc", 0), "abc"},
