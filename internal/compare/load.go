@@ -182,12 +182,6 @@ func (c *Capture) Seconds() float64 {
 	return s
 }
 
-// isRequestProc reports whether a /proc/net/rpc/nfsd procedure count is one
-// NFS request (NULL pings are not).
-func isRequestProc(proto, op string) bool {
-	return (proto == "v2" || proto == "v3" || proto == "v4") && op != "NULL"
-}
-
 // Add folds one snapshot into the capture.
 func (c *Capture) Add(s *model.Snapshot) {
 	i := c.Snapshots
@@ -210,14 +204,12 @@ func (c *Capture) Add(s *model.Snapshot) {
 	var ops float64
 	for _, o := range s.Host.NFSD.Ops {
 		n := float64(o.Count)
-		if isRequestProc(o.Proto, o.Op) {
+		op := model.OpOf(o.Proto, o.Op)
+		if op.IsRequest() {
 			ops += n
 		}
-		switch {
-		case (o.Proto == "v2" || o.Proto == "v3") && o.Op != "NULL":
-			c.opMix[o.Proto+" "+o.Op] += n
-		case o.Proto == "v4op" && !strings.HasPrefix(o.Op, "OP"):
-			c.opMix["v4 "+o.Op] += n
+		if op.IsWork() {
+			c.opMix[op.String()] += n
 		}
 	}
 	addAt(&c.ops, i, ops)

@@ -319,8 +319,8 @@ func (t *opTable) get(k opKeyPair) *opAcc {
 func (t *opTable) add(s *model.Snapshot) {
 	d := seconds(s)
 	for _, oc := range s.Host.NFSD.Ops {
-		p, o := opKey(oc.Proto, oc.Op)
-		a := t.get(opKeyPair{p, o})
+		op := model.OpOf(oc.Proto, oc.Op)
+		a := t.get(opKeyPair{op.Version, op.Name})
 		c := float64(oc.Count)
 		if c == 0 && oc.Rate > 0 {
 			c = oc.Rate * d
@@ -330,8 +330,8 @@ func (t *opTable) add(s *model.Snapshot) {
 	}
 	for i := range s.RPC {
 		r := &s.RPC[i]
-		p, o := opKey(r.Version, r.Op)
-		a := t.get(opKeyPair{p, o})
+		op := model.OpOf(r.Version, r.Op)
+		a := t.get(opKeyPair{op.Version, op.Name})
 		a.hist.Merge(&r.Hist)
 		if r.Status != "" && !strings.EqualFold(r.Status, "ok") {
 			a.errors += r.Hist.Count
@@ -427,7 +427,7 @@ func (a *nfsdAcc) summary(cfg model.Config, latest *model.Snapshot, sec float64,
 	n := &latest.Host.NFSD
 	s := NFSDSummary{Running: n.Running, Threads: n.Threads, InD: n.ThreadsInD, Versions: n.Versions}
 	for _, o := range ops {
-		if !isV4Envelope(o.Proto, o.Op) {
+		if !model.OpOf(o.Proto, o.Op).IsEnvelope() {
 			s.OpsPerSec += o.PerSec
 		}
 	}

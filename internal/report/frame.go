@@ -370,25 +370,6 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// opKey normalizes the protocol and operation names the host reader
-// (/proc/net/rpc/nfsd: "v3", "v4op", "v4proc") and the tracer ("v3",
-// "v4.2") use, so that counts and latencies of one operation meet.
-func opKey(proto, op string) (string, string) {
-	p := strings.ToLower(proto)
-	p = strings.TrimSuffix(p, "op")
-	p = strings.TrimSuffix(p, "proc")
-	if i := strings.IndexByte(p, '.'); i > 0 {
-		p = p[:i]
-	}
-	return p, strings.ToUpper(op)
-}
-
-// isV4Envelope reports whether an operation is the NFSv4 procedure that
-// carries the real operations; counting it as well would count twice.
-func isV4Envelope(proto, op string) bool {
-	return proto == "v4" && (op == "COMPOUND" || op == "NULL")
-}
-
 func buildDGroups(groups []model.TaskGroup) []DGroupRow {
 	rows := make([]DGroupRow, 0, len(groups))
 	// Groups that would show the same line (same command, same short

@@ -10,7 +10,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 )
 
@@ -217,11 +216,13 @@ type rpcSeries struct {
 // PROC_UNAVAIL and PROG_MISMATCH too, so without this any host that reaches
 // port 2049 could mint label values.
 func RPCLabels(version, op string) (string, string) {
-	if !host.KnownRPCOp(version, op) {
-		if host.KnownRPCOp(version, "NULL") {
-			return version, OtherRPC
-		}
+	switch version {
+	case "v2", "v3", "v4", "v4.0", "v4.1", "v4.2":
+	default:
 		return OtherRPC, OtherRPC
+	}
+	if o := model.OpOf(version, op); o.Name != op || !o.Known() {
+		return version, OtherRPC
 	}
 	return version, op
 }
