@@ -56,7 +56,7 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 	for i, p := range paths {
 		c, err := compare.Load(ctx, p, *salvage)
 		if err != nil {
-			return fmt.Errorf("compare: %w", err)
+			return fmt.Errorf("compare: %w", salvageHint(err, *salvage))
 		}
 		caps[i] = c
 	}

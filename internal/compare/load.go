@@ -2,9 +2,7 @@ package compare
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -111,7 +109,8 @@ func addAt(s *[]float64, i int, v float64) {
 // Load reads a capture file with its events skipped: a comparison uses the
 // per-interval histograms, which hold every wait, not only those above the
 // event threshold. A cut-off file is read up to its intact part (a note
-// says so); a damaged frame in the middle is an error unless salvage.
+// says so); a damaged frame in the middle is an error (capture.ErrCorrupt)
+// unless salvage.
 func Load(ctx context.Context, path string, salvage bool) (*Capture, error) {
 	r, err := capture.Open(path, capture.ReadOptions{Salvage: salvage, SkipEvents: true})
 	if err != nil {
@@ -119,21 +118,12 @@ func Load(ctx context.Context, path string, salvage bool) (*Capture, error) {
 	}
 	defer r.Close()
 	c := newCapture(path, r.Meta())
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		s, err := r.NextContext(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			if errors.Is(err, capture.ErrCorrupt) && !salvage {
-				err = fmt.Errorf("%w (--salvage skips damaged frames)", err)
-			}
-			return nil, err
-		}
+	err = r.Each(ctx, 0, func(s *model.Snapshot) error {
 		c.Add(s)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	c.Notes = r.Notes()
 	if c.Snapshots == 0 {
