@@ -1,7 +1,6 @@
 package ebpf
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -11,38 +10,12 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
-)
 
-// pfKthread is PF_KTHREAD in the flags field of /proc/PID/stat.
-const pfKthread = 0x00200000
+	"github.com/nfstrace/nfstrace/internal/host"
+)
 
 // defaultComm selects the nfsd kernel threads when no other target is given.
 const defaultComm = `^nfsd$`
-
-// statInfo is what target selection needs from /proc/PID/task/TID/stat.
-type statInfo struct {
-	comm  string
-	flags uint64
-}
-
-// parseStat parses the comm (field 2) and flags (field 9) of a stat line.
-func parseStat(b []byte) (statInfo, error) {
-	open := bytes.IndexByte(b, '(')
-	closing := bytes.LastIndexByte(b, ')')
-	if open < 0 || closing < open {
-		return statInfo{}, fmt.Errorf("stat: no (comm) in %q", b)
-	}
-	fields := bytes.Fields(b[closing+1:])
-	// fields[0] is the state (field 3); flags is field 9.
-	if len(fields) < 7 {
-		return statInfo{}, fmt.Errorf("stat: %d fields after comm, want at least 7", len(fields))
-	}
-	flags, err := strconv.ParseUint(string(fields[6]), 10, 64)
-	if err != nil {
-		return statInfo{}, fmt.Errorf("stat: bad flags %q", fields[6])
-	}
-	return statInfo{comm: string(b[open+1 : closing]), flags: flags}, nil
-}
 
 // selector decides which threads are targets.
 type selector struct {
@@ -62,11 +35,11 @@ func newSelector(o Options) selector {
 	return s
 }
 
-func (s selector) selects(pid int, st statInfo) bool {
+func (s selector) selects(pid int, st host.Stat) bool {
 	if s.pids[pid] {
 		return true
 	}
-	return s.comm != nil && (!s.kthreadOnly || st.flags&pfKthread != 0) && s.comm.MatchString(st.comm)
+	return s.comm != nil && (!s.kthreadOnly || st.Kthread()) && s.comm.Match(st.Comm)
 }
 
 // findTargets lists the thread ids under proc that s selects.
@@ -130,17 +103,18 @@ func readDirNames(dir string) ([]string, error) {
 	return d.Readdirnames(-1)
 }
 
-func readStat(path string, buf []byte) (statInfo, error) {
+// readStat reads and parses a stat file into buf; the Stat's Comm aliases buf.
+func readStat(path string, buf []byte) (host.Stat, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return statInfo{}, err
+		return host.Stat{}, err
 	}
 	defer f.Close()
 	n, err := f.Read(buf)
 	if err != nil {
-		return statInfo{}, err
+		return host.Stat{}, err
 	}
-	return parseStat(buf[:n])
+	return host.ParseStat(buf[:n])
 }
 
 // scanTargets brings the kernel's targets map up to date with /proc.

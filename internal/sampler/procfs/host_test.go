@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
@@ -116,11 +118,11 @@ func TestIdleNotCounted(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		st, err := parseStat(b)
+		st, err := host.ParseStat(b)
 		if err != nil || !st.Kthread() || st.State != 'I' {
 			continue
 		}
-		if strings.HasPrefix(st.Comm, "kworker/R-") || strings.HasPrefix(st.Comm, "rcu_") {
+		if bytes.HasPrefix(st.Comm, []byte("kworker/R-")) || bytes.HasPrefix(st.Comm, []byte("rcu_")) {
 			pids = append(pids, pid)
 		}
 	}

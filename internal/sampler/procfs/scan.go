@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/nfstrace/nfstrace/internal/host"
 )
 
 // candidate is a thread found in the listing of /proc.
@@ -48,7 +50,7 @@ func (t *Tracer) rescan() error {
 		if err != nil {
 			continue // exited since the listing
 		}
-		st, err := parseStat(b)
+		st, err := host.ParseStat(b)
 		if err != nil {
 			continue
 		}
@@ -62,7 +64,7 @@ func (t *Tracer) rescan() error {
 			}
 			continue
 		}
-		tg := &target{pid: c.pid, tid: c.tid, comm: st.Comm, dir: dir, fd: fd, ssfd: -1}
+		tg := &target{pid: c.pid, tid: c.tid, comm: string(st.Comm), dir: dir, fd: fd, ssfd: -1}
 		// Without schedstat (CONFIG_SCHED_INFO off, or out of files) the
 		// thread is still sampled, from stat alone.
 		if ssfd, err := unix.Open(dir+"/schedstat", unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
@@ -103,12 +105,12 @@ func (t *Tracer) rescan() error {
 }
 
 // selects reports whether a thread of process pid with this stat is a target.
-func (t *Tracer) selects(pid int, st statInfo) bool {
+func (t *Tracer) selects(pid int, st host.Stat) bool {
 	switch {
 	case t.all, t.pids[pid]:
 		return true
 	case t.comm != nil:
-		return (!t.kthreadOnly || st.Kthread()) && t.comm.MatchString(st.Comm)
+		return (!t.kthreadOnly || st.Kthread()) && t.comm.Match(st.Comm)
 	}
 	return false
 }
