@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/outfile"
 )
@@ -87,7 +88,7 @@ func runRecord(ctx context.Context, io stdio, args []string) error {
 
 	cfg := src.Config()
 	if cfg.Targets == "" {
-		cfg.Targets = tg.describe()
+		cfg.Targets = tg.String()
 	}
 	meta := capture.Meta{
 		ToolVersion: version,
@@ -266,7 +267,7 @@ func parseSize(s string) (int64, error) {
 
 // openRecordSource opens the live source every live command uses; record
 // needs only a snapshotSource and a close function.
-func openRecordSource(io stdio, sf *sourceFlags, tg targets) (snapshotSource, func(), error) {
+func openRecordSource(io stdio, sf *sourceFlags, tg host.Targets) (snapshotSource, func(), error) {
 	s, err := sf.open(tg, newLogger(io.err, false))
 	if err != nil {
 		return nil, nil, err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -14,36 +13,8 @@ import (
 	"github.com/nfstrace/nfstrace/internal/host"
 )
 
-// defaultComm selects the nfsd kernel threads when no other target is given.
-const defaultComm = `^nfsd$`
-
-// selector decides which threads are targets.
-type selector struct {
-	comm        *regexp.Regexp
-	kthreadOnly bool
-	pids        map[int]bool
-}
-
-func newSelector(o Options) selector {
-	s := selector{comm: o.Comm, pids: make(map[int]bool)}
-	for _, p := range o.PIDs {
-		s.pids[p] = true
-	}
-	if s.comm == nil && len(s.pids) == 0 {
-		s.comm, s.kthreadOnly = regexp.MustCompile(defaultComm), true
-	}
-	return s
-}
-
-func (s selector) selects(pid int, st host.Stat) bool {
-	if s.pids[pid] {
-		return true
-	}
-	return s.comm != nil && (!s.kthreadOnly || st.Kthread()) && s.comm.Match(st.Comm)
-}
-
 // findTargets lists the thread ids under proc that s selects.
-func findTargets(proc string, s selector) (map[uint32]bool, error) {
+func findTargets(proc string, s host.Selector) (map[uint32]bool, error) {
 	d, err := os.Open(proc)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", proc, err)
@@ -60,14 +31,14 @@ func findTargets(proc string, s selector) (map[uint32]bool, error) {
 		if err != nil {
 			continue
 		}
-		if s.comm == nil && !s.pids[pid] {
+		if s.Comm == nil && !s.PIDs[pid] {
 			continue
 		}
 		taskDir := filepath.Join(proc, n, "task")
-		if s.kthreadOnly && !s.pids[pid] {
+		if s.KthreadOnly && !s.PIDs[pid] {
 			// A kernel thread is a process of one thread: read the process's stat only.
 			st, err := readStat(filepath.Join(proc, n, "stat"), buf[:])
-			if err == nil && s.selects(pid, st) {
+			if err == nil && s.Selects(pid, st) {
 				out[uint32(pid)] = true
 			}
 			continue
@@ -81,12 +52,12 @@ func findTargets(proc string, s selector) (map[uint32]bool, error) {
 			if err != nil {
 				continue
 			}
-			if s.pids[pid] {
+			if s.PIDs[pid] {
 				out[uint32(tid)] = true
 				continue
 			}
 			st, err := readStat(filepath.Join(taskDir, tn, "stat"), buf[:])
-			if err == nil && s.selects(pid, st) {
+			if err == nil && s.Selects(pid, st) {
 				out[uint32(tid)] = true
 			}
 		}
@@ -119,7 +90,7 @@ func readStat(path string, buf []byte) (host.Stat, error) {
 
 // scanTargets brings the kernel's targets map up to date with /proc.
 func (t *Tracer) scanTargets() error {
-	want, err := findTargets(t.opts.Proc, newSelector(t.opts))
+	want, err := findTargets(t.opts.Proc, t.opts.Targets.Selector())
 	if err != nil {
 		return err
 	}

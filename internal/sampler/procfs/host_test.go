@@ -62,7 +62,7 @@ func TestRealDState(t *testing.T) {
 	os.WriteFile(sched, []byte("mq-deadline"), 0)
 
 	pid := startHelper(t, "dio", dev)
-	tr, err := New(Options{PIDs: []int{pid}})
+	tr, err := New(Options{Targets: host.Targets{PIDs: []int{pid}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestIdleNotCounted(t *testing.T) {
 	if len(pids) == 0 {
 		testenv.Skip(t, "no kernel thread in TASK_IDLE ('I' needs Linux 4.14 or later)")
 	}
-	tr, err := New(Options{PIDs: pids, Rate: 1000})
+	tr, err := New(Options{Targets: host.Targets{PIDs: pids}, Rate: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
