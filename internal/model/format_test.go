@@ -35,70 +35,34 @@ func TestFormatNs(t *testing.T) {
 	}
 }
 
-func TestFormatCount(t *testing.T) {
-	for _, tc := range []struct {
-		v    float64
-		want string
-	}{
-		{0, "0"},
-		{7, "7"},
-		{0.5, "0.5"},
-		{12.4, "12"},
-		{999, "999"},
-		{999.6, "1.0k"},
-		{4100, "4.1k"},
-		{5000, "5.0k"},
-		{12_345, "12k"},
-		{3.89e6, "3.9M"},
-		{38.9e6, "39M"},
-		{2.5e9, "2.5G"},
-		{-4100, "-4.1k"},
-	} {
-		if got := FormatCount(tc.v); got != tc.want {
-			t.Errorf("FormatCount(%v) = %q, want %q", tc.v, got, tc.want)
-		}
-	}
-}
-
-func TestFormatRate(t *testing.T) {
-	for _, tc := range []struct {
-		v    float64
-		want string
-	}{
-		{0, "0"},
-		{0.25, "0.25"},
-		{0.0031, "0.0031"},
-		{1.5, "1.5"},
-		{2300, "2.3k"},
-	} {
-		if got := FormatRate(tc.v); got != tc.want {
-			t.Errorf("FormatRate(%v) = %q, want %q", tc.v, got, tc.want)
-		}
-	}
-}
-
-func TestFormatBytes(t *testing.T) {
-	for _, tc := range []struct {
-		n    uint64
-		want string
-	}{
-		{0, "0 B"},
-		{512, "512 B"},
-		{3584, "3.5 KiB"},
-		{1 << 20, "1.0 MiB"},
-		{16 << 30, "16.0 GiB"},
-		{3 << 40, "3.0 TiB"},
-	} {
-		if got := FormatBytes(tc.n); got != tc.want {
-			t.Errorf("FormatBytes(%d) = %q, want %q", tc.n, got, tc.want)
-		}
-	}
-}
-
-func TestFormatMBpsPct(t *testing.T) {
+func TestFormat(t *testing.T) {
 	for _, tc := range []struct {
 		got, want string
 	}{
+		{FormatCount(0), "0"},
+		{FormatCount(7), "7"},
+		{FormatCount(0.5), "0.5"},
+		{FormatCount(12.4), "12"},
+		{FormatCount(999), "999"},
+		{FormatCount(999.6), "1.0k"},
+		{FormatCount(4100), "4.1k"},
+		{FormatCount(5000), "5.0k"},
+		{FormatCount(12_345), "12k"},
+		{FormatCount(3.89e6), "3.9M"},
+		{FormatCount(38.9e6), "39M"},
+		{FormatCount(2.5e9), "2.5G"},
+		{FormatCount(-4100), "-4.1k"},
+		{FormatRate(0), "0"},
+		{FormatRate(0.25), "0.25"},
+		{FormatRate(0.0031), "0.0031"},
+		{FormatRate(1.5), "1.5"},
+		{FormatRate(2300), "2.3k"},
+		{FormatBytes(0), "0 B"},
+		{FormatBytes(512), "512 B"},
+		{FormatBytes(3584), "3.5 KiB"},
+		{FormatBytes(1 << 20), "1.0 MiB"},
+		{FormatBytes(16 << 30), "16.0 GiB"},
+		{FormatBytes(3 << 40), "3.0 TiB"},
 		{FormatMBps(0), "0"},
 		{FormatMBps(40e3), "<0.1"},
 		{FormatMBps(4.2e6), "4.2"},
