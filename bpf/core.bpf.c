@@ -397,8 +397,10 @@ static __always_inline void run_out(__u32 tid, bool runnable, __u64 now)
 			return;
 		bpf_map_update_elem(&runs, &tid, &init, BPF_NOEXIST);
 		rs = bpf_map_lookup_elem(&runs, &tid);
-		if (!rs)
+		if (!rs) {
+			count(CNT_RUN_FULL);
 			return;
+		}
 	}
 	if (rs->oncpu_ns && now > rs->oncpu_ns) {
 		struct rthread th = {};
@@ -1083,6 +1085,8 @@ static __always_inline void on_contention_begin(void *ctx, void *lock, __u32 fla
 	w.key.owner_stack_id = -1;
 	bpf_get_current_comm(w.key.comm, sizeof(w.key.comm));
 	w.key.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+	if (w.key.stack_id < 0)
+		count(CNT_STACK_ERR);
 	lock_owner(&w, lock, flags);
 	n = bpf_map_lookup_elem(&lwaiters, &w.key.lock);
 	if (!n) {
