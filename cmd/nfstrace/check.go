@@ -47,6 +47,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 		All:       tg.all,
 		MinDState: sf.minDState,
 		KernelBTF: sf.kernelBTF,
+		NoIdle:    sf.noIdle,
 		Logger:    newLogger(io.err, *verbose),
 	})
 	if err != nil {
