@@ -42,17 +42,32 @@ func (s *Snapshot) BusyRatio() (ratio float64, ok bool) {
 	return min(float64(s.Threads.BusyNs)/1e9/(float64(s.Host.NFSD.Threads)*iv), 1), true
 }
 
-// PoolsNoIdle estimates from pool_stats deltas how many transports were
-// queued on a pool without waking a thread (sockets-enqueued minus
-// threads-woken, at least 0), out of how many queued. An estimate: from 6.6
-// on a thread that was idle but still running is not counted as woken, so
-// the difference can exceed the requests that really found no idle thread.
-func PoolsNoIdle(pools []Pool) (noIdle, queued uint64) {
+// PoolsNoIdle estimates from pool_stats deltas how many arrivals found no
+// idle thread, out of how many arrivals. The counters changed meaning across
+// kernels: where every arrival counts once as either woken or queued
+// (sockets-enqueued + threads-woken = packets-arrived, the 4.x accounting)
+// sockets-enqueued is the count itself; elsewhere every arrival is
+// enqueued and sockets-enqueued minus threads-woken (at least 0) estimates
+// it. An estimate: from 6.6 on a thread that was idle but still running is
+// not counted as woken, so the difference can exceed the real count.
+func PoolsNoIdle(pools []Pool) (noIdle, arrivals uint64) {
 	for _, p := range pools {
-		queued += p.SocketsQueued
-		if p.SocketsQueued > p.ThreadsWoken {
-			noIdle += p.SocketsQueued - p.ThreadsWoken
+		q, w, n := p.SocketsQueued, p.ThreadsWoken, p.PacketsArrived
+		if n > 0 && w > 0 && q < n && within(q+w, n, 0.02) {
+			noIdle += q
+			arrivals += n
+			continue
+		}
+		arrivals += q
+		if q > w {
+			noIdle += q - w
 		}
 	}
-	return noIdle, queued
+	return noIdle, arrivals
+}
+
+// within reports whether a and b differ by at most frac of b.
+func within(a, b uint64, frac float64) bool {
+	d := float64(a) - float64(b)
+	return d <= frac*float64(b) && -d <= frac*float64(b)
 }

@@ -48,3 +48,56 @@ func TestQueueWait(t *testing.T) {
 		})
 	}
 }
+
+func TestThreadUse(t *testing.T) {
+	measured := func(noIdleFrom string) []*model.Snapshot {
+		w := busyWindow(2)
+		for _, s := range w {
+			// 64 threads over the interval; a quarter of their time busy
+			u := &model.ThreadUse{BusyNs: uint64(16 * s.Interval())}
+			if noIdleFrom != "" {
+				u.Wakeups, u.NoIdle, u.NoIdleFrom = 1000, 100, noIdleFrom
+			}
+			s.Threads = u
+		}
+		return w
+	}
+	noPools := busyWindow(2)
+	for _, s := range noPools {
+		s.Host.NFSD.Pools = nil
+	}
+	for _, tt := range []struct {
+		name    string
+		window  []*model.Snapshot
+		want    []string
+		wantNot []string
+	}{
+		{"pool_stats only", busyWindow(2), []string{"16% of requests found no idle thread", "estimated from pool_stats"}, []string{"busy"}},
+		{"counted by a tracepoint", measured("sunrpc:svc_pool_thread_noidle"),
+			[]string{"threads 25% busy", "10% of requests found no idle thread"}, []string{"estimated"}},
+		{"busy measured, no-idle estimated", measured(""), []string{"threads 25% busy", "estimated from pool_stats"}, nil},
+		{"nothing to tell", noPools, nil, []string{"busy", "no idle thread"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := NewFrame(busyConfig(), tt.window, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines, err := f.Lines(Layout{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := strings.Join(lines, "\n")
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("missing %q in:\n%s", w, text)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(text, w) {
+					t.Errorf("unexpected %q in:\n%s", w, text)
+				}
+			}
+		})
+	}
+}
