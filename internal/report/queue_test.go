@@ -23,15 +23,7 @@ func TestQueueWait(t *testing.T) {
 		{"pools and window summed", queued, "requests waited for a thread: p50 "},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := NewFrame(busyConfig(), tt.window, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines, err := f.Lines(Layout{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			text := strings.Join(lines, "\n")
+			f, text := frameText(t, tt.window)
 			if tt.want == "" {
 				if f.NFSD.QueueWait != nil || strings.Contains(text, "waited for a thread") {
 					t.Fatalf("queue wait shown without data: %+v\n%s", f.NFSD.QueueWait, text)
@@ -79,15 +71,7 @@ func TestThreadUse(t *testing.T) {
 		{"nothing to tell", noPools, nil, []string{"busy", "no idle thread"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := NewFrame(busyConfig(), tt.window, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines, err := f.Lines(Layout{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			text := strings.Join(lines, "\n")
+			_, text := frameText(t, tt.window)
 			for _, w := range tt.want {
 				if !strings.Contains(text, w) {
 					t.Errorf("missing %q in:\n%s", w, text)
@@ -100,4 +84,18 @@ func TestThreadUse(t *testing.T) {
 			}
 		})
 	}
+}
+
+// frameText builds the frame of window on the busy host and renders it unbounded.
+func frameText(t *testing.T, window []*model.Snapshot) (*Frame, string) {
+	t.Helper()
+	f, err := NewFrame(busyConfig(), window, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := f.Lines(Layout{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, strings.Join(lines, "\n")
 }
