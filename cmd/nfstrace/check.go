@@ -45,6 +45,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 		Targets:   tg,
 		MinDState: sf.minDState,
 		KernelBTF: sf.kernelBTF,
+		NoIdle:    sf.noIdle,
 		Logger:    newLogger(io.err, *verbose),
 	})
 	if err != nil {

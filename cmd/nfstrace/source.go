@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/nfstrace/nfstrace/internal/kmsg"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/sampler"
+	"github.com/nfstrace/nfstrace/internal/sampler/ebpf"
 )
 
 // sourceFlags are the flags of every command that samples the live host (top,
@@ -36,6 +38,7 @@ type sourceFlags struct {
 	minDState time.Duration
 	kernelBTF string
 	kmsg      string
+	noIdle    string
 }
 
 func (f *sourceFlags) register(fs *flag.FlagSet) {
@@ -50,6 +53,7 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.rate, "rate", 100, "procfs backend: samples per second per thread")
 	fs.DurationVar(&f.minDState, "min-dstate", time.Millisecond, "ebpf backend: D-state intervals at least this long are also sent as events")
 	fs.StringVar(&f.kernelBTF, "kernel-btf", "", "kernel BTF file for kernels without /sys/kernel/btf/vmlinux")
+	fs.StringVar(&f.noIdle, "nfsd-noidle", ebpf.NoIdleAuto, "ebpf backend: tracepoint counting requests that found no idle nfsd thread: "+strings.Join(ebpf.NoIdleChoices, ", ")+" (auto: what the kernel has)")
 	fs.StringVar(&f.kmsg, "kmsg", kmsg.DefaultPath, "kernel log device to read hung-task reports and nfsd, sunrpc, block and filesystem messages from (\"\": none)")
 }
 
@@ -79,6 +83,9 @@ func (f *sourceFlags) validate(warn io.Writer) (host.Targets, error) {
 	case "auto", "ebpf", "procfs":
 	default:
 		return t, usageError{fmt.Sprintf("--backend %q: want auto, ebpf or procfs", f.backend)}
+	}
+	if !slices.Contains(ebpf.NoIdleChoices, f.noIdle) {
+		return t, usageError{fmt.Sprintf("--nfsd-noidle %q: want %s", f.noIdle, strings.Join(ebpf.NoIdleChoices, ", "))}
 	}
 	if f.rate < 1 || f.rate > 10000 {
 		return t, usageError{fmt.Sprintf("--rate %d: want 1 to 10000 samples per second", f.rate)}
@@ -213,6 +220,7 @@ func (f *sourceFlags) open(t host.Targets, log *slog.Logger) (*liveSource, error
 		Rate:      f.rate,
 		MinDState: f.minDState,
 		KernelBTF: f.kernelBTF,
+		NoIdle:    f.noIdle,
 		Logger:    log,
 	})
 	if err != nil {

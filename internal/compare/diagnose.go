@@ -35,6 +35,9 @@ type Diagnosis struct {
 	// who ended most of them in B.
 	Owner *LockOwner  `json:"owner,omitempty"`
 	Waker *WakerShare `json:"waker,omitempty"`
+	// Threads is, for the queue layer, how busy the nfsd threads were and
+	// how often a request found none idle, in A and B.
+	Threads *ThreadShift `json:"threads,omitempty"`
 	// Client is the NFS client behind most of the D-time change, when
 	// the captures know several.
 	Client *Contribution `json:"client,omitempty"`
@@ -212,6 +215,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		d.Cause = CauseCPU
 	case LayerQueue:
 		d.Cause = CauseQueue
+		d.Threads = threadShift(&c.a.threads, &c.b.threads)
 	case LayerRest:
 		d.Cause = CauseRequest
 	case ClassJournal, ClassWriteback, ClassPageLock:

@@ -38,6 +38,7 @@ type Capture struct {
 	lockNs  float64              // all lock-wait ns of the lock rows
 	wakers  map[wakerKey]float64 // D-time ns by wait class and waker
 	wakeNs  map[string]float64   // D-time ns with a known waker, by class
+	threads threadUse            // nfsd thread use, the queue layer's evidence
 	// digest identifies the capture's content, so that comparing a file
 	// with itself (or a copy) can say so.
 	digest uint64

@@ -353,6 +353,9 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		if w := d.Waker; w != nil {
 			out = append(out, fmt.Sprintf("these waits were ended by %s (%.0f%% of their time)", w.Waker, 100*w.Share))
 		}
+		if t := threadsText(d.Threads); t != "" {
+			out = append(out, t)
+		}
 		if cl := d.Client; cl != nil {
 			out = append(out, fmt.Sprintf("client %s: D-time %s → %s per %s, %.0f%% of its change (%s)", cl.Label,
 				model.FormatNs(cl.A), model.FormatNs(cl.B), per, 100*cl.Share, changeText(cl.Change)))

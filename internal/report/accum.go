@@ -388,6 +388,12 @@ type nfsdAcc struct {
 	poolIDs                []int
 	rBytes, wBytes, rcHits uint64
 	queue                  model.Hist // requests' wait for a free thread
+	// thread use (eBPF): busy thread time and the thread-seconds it covers;
+	// searches for an idle thread and those that found none, where counted
+	busyNs, busyThreadSec float64
+	busyMeasured          bool
+	wakeups, noIdle       uint64
+	noIdleCounted         bool
 }
 
 func (a *nfsdAcc) add(snap *model.Snapshot) {
@@ -403,6 +409,16 @@ func (a *nfsdAcc) add(snap *model.Snapshot) {
 	a.rcHits += snap.Host.NFSD.RCHits
 	for i := range snap.Queue {
 		a.queue.Merge(&snap.Queue[i].Wait)
+	}
+	if u := snap.Threads; u != nil {
+		a.busyMeasured = true
+		a.busyNs += float64(u.BusyNs)
+		a.busyThreadSec += float64(snap.Host.NFSD.Threads) * seconds(snap)
+		if u.NoIdleFrom != "" {
+			a.noIdleCounted = true
+			a.wakeups += u.Wakeups
+			a.noIdle += u.NoIdle
+		}
 	}
 	for _, p := range snap.Host.NFSD.Pools {
 		if a.pools == nil {
@@ -442,6 +458,7 @@ func (a *nfsdAcc) summary(cfg model.Config, latest *model.Snapshot, sec float64,
 	s.WriteBps = perSec(float64(a.wBytes), sec)
 	s.RCHitsPerS = perSec(float64(a.rcHits), sec)
 	s.QueueWait = latencyOf(&a.queue)
+	a.threadUse(&s, sec)
 	ids := slices.Sorted(slices.Values(a.poolIDs))
 	for _, id := range ids {
 		p := a.pools[id]

@@ -120,6 +120,17 @@ type NFSDSummary struct {
 	// QueueWait is how long requests waited for a free nfsd thread, all
 	// pools together (eBPF); absent when not measured.
 	QueueWait *Latency `json:"queue_wait,omitempty"`
+	// Busy is the share of nfsd thread time spent serving requests over
+	// the window (eBPF: the requests' service times over threads x window,
+	// at most 1); absent when not measured.
+	Busy *float64 `json:"busy,omitempty"`
+	// NoIdle is the share of arriving requests that found no idle thread
+	// and NoIdlePerSec their rate; absent when unknown. NoIdleEstimate says
+	// they come from pool_stats (sockets enqueued minus threads woken), not
+	// from a tracepoint that counts them.
+	NoIdle         *float64 `json:"no_idle,omitempty"`
+	NoIdlePerSec   float64  `json:"no_idle_per_s,omitempty"`
+	NoIdleEstimate bool     `json:"no_idle_estimate,omitempty"`
 }
 
 // PoolRate is one nfsd thread pool's activity per second.

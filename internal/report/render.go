@@ -192,6 +192,17 @@ func (f *Frame) nfsdParts() []string {
 	if q := n.queuePart(); q != "" {
 		parts = append(parts, q)
 	}
+	if p := n.poolsPart(); p != "" {
+		parts = append(parts, p)
+	}
+	if t := n.threadPart(); t != "" {
+		parts = append(parts, t)
+	}
+	return parts
+}
+
+// poolsPart is the nfsd line's part on the thread pools' counters.
+func (n *NFSDSummary) poolsPart() string {
 	var t PoolRate
 	for _, p := range n.Pools {
 		t.PacketsPerSec += p.PacketsPerSec
@@ -202,7 +213,7 @@ func (f *Frame) nfsdParts() []string {
 	var pools string
 	switch len(n.Pools) {
 	case 0:
-		return parts
+		return ""
 	case 1:
 		pools = fmt.Sprintf("pool %d:", n.Pools[0].ID)
 	default:
@@ -213,7 +224,7 @@ func (f *Frame) nfsdParts() []string {
 	if t.TimedoutPerSec > 0 {
 		pools += fmt.Sprintf(", %s timed out/s", model.FormatCount(t.TimedoutPerSec))
 	}
-	return append(parts, pools)
+	return pools
 }
 
 // wrapParts joins parts with "; " into lines of at most maxWidth columns

@@ -27,7 +27,9 @@ type Options struct {
 	Rate         int           // procfs samples per second
 	MinDState    time.Duration // eBPF event threshold
 	KernelBTF    string
-	Logger       *slog.Logger
+	// NoIdle picks the no-idle-thread tracepoint (ebpf.NoIdle*; "" auto).
+	NoIdle string
+	Logger *slog.Logger
 }
 
 // OpenTracer opens the backend opts ask for. With BackendAuto it tries eBPF
@@ -81,7 +83,7 @@ func OpenEBPF(opts Options) (*ebpf.Tracer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ebpf.AttachNFSD(t, ebpf.NFSDOptions{SysFS: opts.Sys}); err != nil {
+	if err := ebpf.AttachNFSD(t, ebpf.NFSDOptions{SysFS: opts.Sys, NoIdle: opts.NoIdle}); err != nil {
 		return nil, errors.Join(fmt.Errorf("nfsd probes: %w", err), t.Close())
 	}
 	for _, p := range t.Backend().Probes {

@@ -118,6 +118,7 @@ type Collector struct {
 	snapshots  uint64
 	lastEnd    float64
 	waits      waitMetrics
+	nthreads   threadMetrics
 	klog       kernelCounters
 }
 
@@ -142,6 +143,7 @@ func NewCollector(cfg model.Config, version string, maxSites int) *Collector {
 		pools:    make(map[int]model.Pool),
 		threads:  cfg.NFSDThreads,
 		waits:    newWaitMetrics(),
+		nthreads: newThreadMetrics(),
 		klog:     newKernelCounters(cfg),
 	}
 	c.probes, c.probeDesc = cfg.Backend.Probes, newProbeDesc()
@@ -186,6 +188,7 @@ func (c *Collector) Update(s *model.Snapshot) {
 	}
 	c.threads = s.Host.NFSD.Threads
 	c.threadsInD = s.Host.NFSD.ThreadsInD
+	c.nthreads.update(s)
 	c.stats.Events += s.Stats.Events
 	c.stats.Lost += s.Stats.Lost
 	c.stats.CPU += s.Stats.CPU
@@ -332,6 +335,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 	ch <- c.probeDesc
 	c.waits.describe(ch)
+	c.nthreads.describe(ch)
 	c.klog.describe(ch)
 }
 
@@ -370,6 +374,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	collectProbes(ch, c.probeDesc, c.probes)
 	c.waits.collect(ch)
+	c.nthreads.collect(ch)
 	c.klog.collect(ch)
 }
 
