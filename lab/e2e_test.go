@@ -78,7 +78,6 @@ func TestLab(t *testing.T) {
 	if err := b.BuildGo(ctx, repo, "./lab/cmd/nfsload", nfsload); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("build:\n%s", log.String())
 	// serve is checked in the same boots, after the scenarios, scraped from
 	// inside the guest; promtool (Debian's prometheus package) checks the
 	// exposition there too when the host has it.
@@ -89,12 +88,16 @@ func TestLab(t *testing.T) {
 		testenv.Skip(t, "promtool not found (apt-get install prometheus): the guest's scrape is checked with it")
 	}
 	serveScript := filepath.Join(repo, "lab", "scripts", "serve.sh")
+	// The shipped systemd unit, under systemd, in a boot of its own.
+	sd := prepareSystemd(ctx, t, b, repo, nfstrace)
+	t.Logf("build:\n%s", log.String())
 
 	// The group returns when its parallel subtests have, before cancel runs.
 	t.Run("kernel", func(t *testing.T) {
 		for _, k := range kernels {
 			runKernel(ctx, t, b, paths, k, scenarios, nfstrace, nfsload, serveScript, files)
 		}
+		runSystemd(ctx, t, paths, kernels, sd, nfstrace, nfsload, filepath.Join(repo, "lab", "scripts", "systemd.sh"))
 	})
 }
 
@@ -113,16 +116,31 @@ func runKernel(ctx context.Context, t *testing.T, b *lab.Builder, paths lab.Path
 				t.Fatalf("lab run: %v", err)
 			}
 			t.Logf("%s (%.0fs)", res.Summary(), time.Since(start).Seconds())
-			if os.Getenv("NFSTRACE_LAB_KEEP") != "" {
-				keep := filepath.Join(paths.Runs(), "test-"+time.Now().Format("20060102-150405")+"-"+k.Series)
-				if err := os.Rename(dir, keep); err == nil {
-					defer t.Logf("results kept in %s", keep)
-					res.Results = filepath.Join(keep, "results")
-				}
+			if keep := keepRun(t, paths, dir, k.Series); keep != "" {
+				defer t.Logf("results kept in %s", keep)
+				res.Results = filepath.Join(keep, "results")
 			}
 			checkRun(t, res, scenarios)
 		})
 	}
+}
+
+// keepRun moves a run directory to the cache's runs/ when NFSTRACE_LAB_KEEP
+// is set and returns where it went ("" when not kept).
+func keepRun(t *testing.T, paths lab.Paths, dir, name string) string {
+	if os.Getenv("NFSTRACE_LAB_KEEP") == "" {
+		return ""
+	}
+	keep := filepath.Join(paths.Runs(), "test-"+time.Now().Format("20060102-150405")+"-"+name)
+	if err := os.MkdirAll(paths.Runs(), 0o755); err != nil {
+		t.Errorf("keep the run: %v", err)
+		return ""
+	}
+	if err := os.Rename(dir, keep); err != nil {
+		t.Errorf("keep the run: %v", err)
+		return ""
+	}
+	return keep
 }
 
 // checkRun holds the assertions on one kernel's results.
@@ -409,26 +427,12 @@ func checkServe(t *testing.T, dir string) {
 	}
 	counts := map[string]float64{} // version/op -> requests
 	var dstate float64
-	sc := bufio.NewScanner(strings.NewReader(after))
-	for sc.Scan() {
-		line := sc.Text()
-		name, rest, ok := strings.Cut(line, "{")
-		if !ok {
-			continue
-		}
-		labels, value, ok := strings.Cut(rest, "} ")
-		if !ok {
-			continue
-		}
-		v, err := strconv.ParseFloat(value, 64)
-		if err != nil {
-			continue
-		}
-		switch name {
+	for _, s := range promSamples(after) {
+		switch s.name {
 		case "nfstrace_nfsd_op_latency_seconds_count":
-			counts[promLabel(labels, "version")+"/"+promLabel(labels, "op")] += v
+			counts[promLabel(s.labels, "version")+"/"+promLabel(s.labels, "op")] += s.value
 		case "nfstrace_dstate_seconds_total":
-			dstate += v
+			dstate += s.value
 		}
 	}
 	for _, want := range [][2]string{{"v3", "WRITE"}, {"v3", "GETATTR"}, {"v4.2", "WRITE"}, {"v4.2", "SEQUENCE"}} {

@@ -239,3 +239,57 @@ func TestUntar(t *testing.T) {
 		t.Errorf("path traversal: %v", err)
 	}
 }
+
+// A systemd boot's initrd has the /init that hands over to systemd and the
+// units that run the guest's steps; a plain boot has init.sh as /init.
+func TestWriteInitrdSystemd(t *testing.T) {
+	if _, err := exec.LookPath("cpio"); err != nil {
+		t.Skip("cpio not installed: archive not read")
+	}
+	dir := t.TempDir()
+	var pieces []string
+	for _, name := range []string{"base.cpio", "modules.cpio", "nfstrace", "nfsload"} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		pieces = append(pieces, p)
+	}
+	for _, tc := range []struct {
+		systemd bool
+		init    []byte
+		units   bool
+	}{
+		{systemd: false, init: guestInit},
+		{systemd: true, init: systemdInit, units: true},
+	} {
+		cfg := RunConfig{Base: pieces[0], Kernel: Kernel{Modules: pieces[1]}, NFSTrace: pieces[2], NFSLoad: pieces[3], Systemd: tc.systemd}
+		out := filepath.Join(dir, "initrd")
+		if err := writeInitrd(out, cfg); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		piece := b[len("base.cpio")+len("modules.cpio"):] // the run's own archive follows the two cached ones
+		list := exec.Command("cpio", "-t", "--quiet")
+		list.Stdin = bytes.NewReader(piece)
+		names, err := list.Output()
+		if err != nil {
+			t.Fatalf("cpio -t: %v", err)
+		}
+		if got := strings.Contains(string(names), "etc/systemd/system/lab.service\n"); got != tc.units {
+			t.Errorf("systemd=%v: lab.service in the initrd: %v, want %v", tc.systemd, got, tc.units)
+		}
+		extract := exec.Command("cpio", "-i", "--quiet", "--to-stdout", "init")
+		extract.Stdin = bytes.NewReader(piece)
+		init, err := extract.Output()
+		if err != nil {
+			t.Fatalf("cpio -i init: %v", err)
+		}
+		if !bytes.Equal(init, tc.init) {
+			t.Errorf("systemd=%v: /init is not the expected script:\n%.200s", tc.systemd, init)
+		}
+	}
+}

@@ -299,16 +299,20 @@ if [ "$1" = --fn ]; then
 	exit $?
 fi
 
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-mkdir -p /dev/pts /dev/shm /run /tmp
-mount -t devpts devpts /dev/pts
-mount -t tmpfs tmpfs /run
-mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
-mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-mount -t bpf bpf /sys/fs/bpf 2>/dev/null
-ip link set lo up
+# Under systemd (lab.service, LAB_UNDER_SYSTEMD=1) the API file systems and
+# the loopback device are systemd's, and /run holds its state.
+if [ "$LAB_UNDER_SYSTEMD" != 1 ]; then
+	mount -t proc proc /proc
+	mount -t sysfs sys /sys
+	mount -t devtmpfs dev /dev
+	mkdir -p /dev/pts /dev/shm /run /tmp
+	mount -t devpts devpts /dev/pts
+	mount -t tmpfs tmpfs /run
+	ip link set lo up
+fi
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 hostname lab
 mkdir -p $LOGS
 : >$R/steps.tsv
