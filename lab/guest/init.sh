@@ -70,6 +70,15 @@ guest_info() {
 	echo "kprobes: $(test -e /sys/kernel/tracing/kprobe_events && echo yes || echo no)"
 }
 
+# dm_create NAME TABLE: a device-mapper device (no udev in the guest),
+# recorded as the device to export.
+dm_create() {
+	DM_DISABLE_UDEV=1 dmsetup create --noudevsync "$1" --table "$2" || return 1
+	dmsetup table "$1"
+	[ -b "/dev/mapper/$1" ] || dmsetup mknodes "$1"
+	echo "/dev/mapper/$1" >/tmp/lab-dev
+}
+
 # setup_device: the block device the scenario exports, and the device whose
 # IO scheduler it sets, written to /tmp/lab-dev and /tmp/lab-sdev.
 setup_device() {
@@ -84,24 +93,14 @@ setup_device() {
 		for _ in $(seq 50); do [ -b /dev/nullb0 ] && break; sleep 0.1; done
 		[ -b /dev/nullb0 ] || { echo "no /dev/nullb0"; return 1; }
 		echo nullb0 >/tmp/lab-sdev
-		if [ "$LAB_DEVICE" = nullb-delay ]; then
-			local sz
-			sz=$(blockdev --getsz /dev/nullb0) || return 1
-			DM_DISABLE_UDEV=1 dmsetup create --noudevsync lab-slow --table "0 $sz delay /dev/nullb0 0 $LAB_DELAY_MS" || return 1
-			dmsetup table lab-slow
-			[ -b /dev/mapper/lab-slow ] || dmsetup mknodes lab-slow
-			echo /dev/mapper/lab-slow >/tmp/lab-dev
-		elif [ "$LAB_DEVICE" = nullb-fail ]; then
-			# A linear mapping that fail_device swaps for dm's error target.
-			local sz
-			sz=$(blockdev --getsz /dev/nullb0) || return 1
-			DM_DISABLE_UDEV=1 dmsetup create --noudevsync lab-fail --table "0 $sz linear /dev/nullb0 0" || return 1
-			dmsetup table lab-fail
-			[ -b /dev/mapper/lab-fail ] || dmsetup mknodes lab-fail
-			echo /dev/mapper/lab-fail >/tmp/lab-dev
-		else
-			echo /dev/nullb0 >/tmp/lab-dev
-		fi
+		local sz
+		sz=$(blockdev --getsz /dev/nullb0) || return 1
+		case $LAB_DEVICE in
+		nullb-delay) dm_create lab-slow "0 $sz delay /dev/nullb0 0 $LAB_DELAY_MS" || return 1 ;;
+		# a linear mapping that fail_device swaps for dm's error target
+		nullb-fail) dm_create lab-fail "0 $sz linear /dev/nullb0 0" || return 1 ;;
+		*) echo /dev/nullb0 >/tmp/lab-dev ;;
+		esac
 		;;
 	*)
 		echo "unknown device $LAB_DEVICE"
