@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,9 +21,11 @@ import (
 )
 
 // e2eScenarios is what TestLab runs by default on each kernel: the mixed
-// baseline on v3 and v4.2, a slow device (D-state in nfsd), and a scheduler
-// other than the default. NFSTRACE_LAB_SCENARIOS=all runs every scenario.
-var e2eScenarios = []string{"baseline", "slow-device", "sched-kyber"}
+// baseline on v3 and v4.2, a slow device (D-state in nfsd), a scheduler
+// other than the default, and a device that fails under the load (the
+// kernel's messages about it). NFSTRACE_LAB_SCENARIOS=all runs every
+// scenario.
+var e2eScenarios = []string{"baseline", "slow-device", "sched-kyber", "device-error"}
 
 // TestLab runs nfstrace against real nfsd in the lab guest on Debian's 6.1
 // and 6.12 kernels. It takes minutes (it builds the guest on the first run),
@@ -120,7 +123,7 @@ func runKernel(ctx context.Context, t *testing.T, b *lab.Builder, paths lab.Path
 				defer t.Logf("results kept in %s", keep)
 				res.Results = filepath.Join(keep, "results")
 			}
-			checkRun(t, res, scenarios)
+			checkRun(t, res, nfstrace, scenarios)
 		})
 	}
 }
@@ -143,8 +146,9 @@ func keepRun(t *testing.T, paths lab.Paths, dir, name string) string {
 	return keep
 }
 
-// checkRun holds the assertions on one kernel's results.
-func checkRun(t *testing.T, res *lab.Result, scenarios []lab.Scenario) {
+// checkRun holds the assertions on one kernel's results; nfstrace is the
+// binary the guest ran, run here on the captures it wrote.
+func checkRun(t *testing.T, res *lab.Result, nfstrace string, scenarios []lab.Scenario) {
 	t.Run("serve", func(t *testing.T) { checkServe(t, filepath.Join(res.Results, "script")) })
 	t.Run("guest", func(t *testing.T) {
 		if !res.Done || res.Killed || res.Hung != "" || res.Panic != "" || len(res.Failed()) > 0 {
@@ -187,6 +191,16 @@ func checkRun(t *testing.T, res *lab.Result, scenarios []lab.Scenario) {
 					if !sawClient {
 						t.Errorf("no D-state wait site of nfsd serving a request labelled with the client %s", labClient)
 					}
+				})
+			}
+			// A failing device: the kernel's messages about it, against
+			// the baseline of the same boot.
+			if s.Device == "nullb-fail" {
+				t.Run("kernel-log", func(t *testing.T) {
+					if !slices.ContainsFunc(scenarios, func(b lab.Scenario) bool { return b.Name == "baseline" }) {
+						t.Skip("compare needs the baseline scenario in the same run")
+					}
+					checkKernelLog(t, nfstrace, sdir, filepath.Join(res.Results, "scenarios", "baseline"), s)
 				})
 			}
 		})

@@ -39,6 +39,15 @@ func TestParseScenario(t *testing.T) {
 		{name: "shell in value", src: "mix = write:1;reboot\n", wantErr: "unexpected characters"},
 		{name: "delay without ms", src: "device = nullb-delay\n", wantErr: "needs delay_ms"},
 		{name: "delay on virtio", src: "delay_ms = 3\n", wantErr: "need device nullb"},
+		{name: "fail", src: "versions = 3\ndevice = nullb-fail\nfail_after = 5s\n", check: func(t *testing.T, s Scenario) {
+			if s.Device != "nullb-fail" || s.FailAfter != 5*time.Second || !strings.Contains(s.Env(), "LAB_FAIL_AFTER='5'\n") {
+				t.Errorf("parsed: %+v", s)
+			}
+		}},
+		{name: "fail without when", src: "versions = 3\ndevice = nullb-fail\n", wantErr: "nullb-fail and fail_after go together"},
+		{name: "when without fail", src: "device = nullb\nfail_after = 5s\n", wantErr: "nullb-fail and fail_after go together"},
+		{name: "fail on two versions", src: "device = nullb-fail\nfail_after = 5s\n", wantErr: "takes one NFS version"},
+		{name: "fail after the load", src: "versions = 4.2\nduration = 10s\ndevice = nullb-fail\nfail_after = 10s\n", wantErr: "want less than duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,7 +69,7 @@ func TestParseScenario(t *testing.T) {
 // Every built-in scenario parses, and the set covers what the lab promises.
 func TestBuiltinScenarios(t *testing.T) {
 	names := ScenarioNames()
-	for _, want := range []string{"baseline", "slow-device", "writeback-throttle", "sched-none", "sched-mq-deadline", "sched-kyber", "sched-bfq"} {
+	for _, want := range []string{"baseline", "slow-device", "writeback-throttle", "sched-none", "sched-mq-deadline", "sched-kyber", "sched-bfq", "device-error"} {
 		found := false
 		for _, n := range names {
 			found = found || n == want

@@ -46,7 +46,7 @@ func jsonSafe(r *Result) *Result {
 			ch.Ratio = 0
 		}
 	}
-	for _, bd := range []**Breakdown{&c.DTime, &c.RPC, &c.Block} {
+	for _, bd := range []**Breakdown{&c.Time, &c.DTime, &c.RPC, &c.Block} {
 		if *bd == nil {
 			continue
 		}

@@ -70,6 +70,15 @@ guest_info() {
 	echo "kprobes: $(test -e /sys/kernel/tracing/kprobe_events && echo yes || echo no)"
 }
 
+# dm_create NAME TABLE: a device-mapper device (no udev in the guest),
+# recorded as the device to export.
+dm_create() {
+	DM_DISABLE_UDEV=1 dmsetup create --noudevsync "$1" --table "$2" || return 1
+	dmsetup table "$1"
+	[ -b "/dev/mapper/$1" ] || dmsetup mknodes "$1"
+	echo "/dev/mapper/$1" >/tmp/lab-dev
+}
+
 # setup_device: the block device the scenario exports, and the device whose
 # IO scheduler it sets, written to /tmp/lab-dev and /tmp/lab-sdev.
 setup_device() {
@@ -78,22 +87,20 @@ setup_device() {
 		echo /dev/vda >/tmp/lab-dev
 		echo vda >/tmp/lab-sdev
 		;;
-	nullb | nullb-delay)
+	nullb | nullb-delay | nullb-fail)
 		modprobe null_blk nr_devices=1 queue_mode=2 memory_backed=1 gb="$LAB_NULLB_GB" $LAB_NULLB_PARAMS || return 1
 		udevadm settle 2>/dev/null
 		for _ in $(seq 50); do [ -b /dev/nullb0 ] && break; sleep 0.1; done
 		[ -b /dev/nullb0 ] || { echo "no /dev/nullb0"; return 1; }
 		echo nullb0 >/tmp/lab-sdev
-		if [ "$LAB_DEVICE" = nullb-delay ]; then
-			local sz
-			sz=$(blockdev --getsz /dev/nullb0) || return 1
-			DM_DISABLE_UDEV=1 dmsetup create --noudevsync lab-slow --table "0 $sz delay /dev/nullb0 0 $LAB_DELAY_MS" || return 1
-			dmsetup table lab-slow
-			[ -b /dev/mapper/lab-slow ] || dmsetup mknodes lab-slow
-			echo /dev/mapper/lab-slow >/tmp/lab-dev
-		else
-			echo /dev/nullb0 >/tmp/lab-dev
-		fi
+		local sz
+		sz=$(blockdev --getsz /dev/nullb0) || return 1
+		case $LAB_DEVICE in
+		nullb-delay) dm_create lab-slow "0 $sz delay /dev/nullb0 0 $LAB_DELAY_MS" || return 1 ;;
+		# a linear mapping that fail_device swaps for dm's error target
+		nullb-fail) dm_create lab-fail "0 $sz linear /dev/nullb0 0" || return 1 ;;
+		*) echo /dev/nullb0 >/tmp/lab-dev ;;
+		esac
 		;;
 	*)
 		echo "unknown device $LAB_DEVICE"
@@ -103,8 +110,23 @@ setup_device() {
 	echo "device $(cat /tmp/lab-dev), scheduler on $(cat /tmp/lab-sdev)"
 }
 
+# fail_device: from now on every read and write of the export's device
+# fails: its linear mapping is replaced by dm's error target. The device is
+# suspended without freezing the file system, as a failing disk would not
+# wait for it to be consistent.
+fail_device() {
+	local sz
+	sz=$(blockdev --getsz /dev/mapper/lab-fail) || return 1
+	export DM_DISABLE_UDEV=1
+	dmsetup suspend --noudevsync --nolockfs lab-fail || return 1
+	dmsetup load lab-fail --table "0 $sz error" || return 1
+	dmsetup resume --noudevsync lab-fail || return 1
+	dmsetup table lab-fail
+}
+
 teardown_device() {
 	dmsetup remove lab-slow 2>/dev/null
+	dmsetup remove lab-fail 2>/dev/null
 	if [ -d /sys/module/null_blk ]; then rmmod null_blk || return 1; fi
 	return 0
 }
@@ -169,8 +191,11 @@ nfs_umount() { # DIR
 }
 
 load() { # PHASE DIR OUT-JSON [DURATION]
+	local ok=
+	# Once the device fails, the clients' writes and fsyncs fail too.
+	[ "$LAB_DEVICE" = nullb-fail ] && ok=-errors-ok
 	nfsload -phase "$1" -dir "$2" -clients "$LAB_CLIENTS" -duration "${4:-1}s" -mix "$LAB_MIX" \
-		-io-size "$LAB_IO_SIZE" -file-size "$LAB_FILE_SIZE" >"$3"
+		-io-size "$LAB_IO_SIZE" -file-size "$LAB_FILE_SIZE" $ok >"$3"
 }
 
 # sample_dstate OUT: once a second, the kernel stack of every nfsd thread in D
@@ -237,7 +262,16 @@ run_version() { # SCENARIO VERSION OUT
 	cp /proc/diskstats "$o/diskstats.before"
 	timeout $((LAB_DURATION + 60)) $F sample_dstate "$o/dstate-stacks.txt" &
 	sampler=$!
-	step "$s/v$v/load" $((LAB_DURATION + 300)) $F load run "$mnt/v$v" "$o/load.json" "$LAB_DURATION"
+	if [ "$LAB_DEVICE" = nullb-fail ]; then
+		# The load in two parts, the device failing in between: however
+		# slow the guest, it fails while the clients are busy.
+		step "$s/v$v/load" $((LAB_FAIL_AFTER + 300)) $F load run "$mnt/v$v" "$o/load-healthy.json" "$LAB_FAIL_AFTER"
+		date +%s.%N >"$o/fail.at"
+		step "$s/v$v/fail-device" 60 $F fail_device
+		step "$s/v$v/load-failing" $((LAB_DURATION - LAB_FAIL_AFTER + 300)) $F load run "$mnt/v$v" "$o/load.json" $((LAB_DURATION - LAB_FAIL_AFTER))
+	else
+		step "$s/v$v/load" $((LAB_DURATION + 300)) $F load run "$mnt/v$v" "$o/load.json" "$LAB_DURATION"
+	fi
 	cp /proc/net/rpc/nfsd "$o/nfsd.after"
 	date +%s.%N >"$o/load.end"
 	cp /proc/diskstats "$o/diskstats.after"
