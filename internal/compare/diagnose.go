@@ -114,6 +114,8 @@ type DeviceFinding struct {
 	Lat        *Latency `json:"lat,omitempty"`
 	RateA      float64  `json:"rate_a"` // requests per second
 	RateB      float64  `json:"rate_b"`
+	BytesA     float64  `json:"bytes_per_s_a,omitempty"` // bytes per second
+	BytesB     float64  `json:"bytes_per_s_b,omitempty"`
 	// Stacked: the device is not the one the threads' requests went to but
 	// one whose /proc/diskstats latency moved with the layer (a bio-based
 	// device such as dm or md above it).
@@ -521,18 +523,22 @@ func mainBlockDevice(c *Capture) string {
 }
 
 func finding(d *DeviceLatency) *DeviceFinding {
-	return &DeviceFinding{Device: d.Device, SchedulerA: d.SchedulerA, SchedulerB: d.SchedulerB, RateA: d.RateA, RateB: d.RateB}
+	return &DeviceFinding{Device: d.Device, SchedulerA: d.SchedulerA, SchedulerB: d.SchedulerB, RateA: d.RateA, RateB: d.RateB,
+		BytesA: d.BytesA, BytesB: d.BytesB}
 }
 
-// loadMoved reports whether a device's load moved by loadRatio in the
-// direction of the change: more requests per second with a rise, fewer
-// with a fall.
+// loadMoved reports whether a device's load, in requests or in bytes per
+// second, moved by loadRatio in the direction of the change: more with a
+// rise, less with a fall.
 func loadMoved(d *DeviceLatency, dir float64) bool {
-	if d.RateA <= 0 || d.RateB <= 0 {
-		return false
+	moved := func(a, b float64) bool {
+		if a <= 0 || b <= 0 {
+			return false
+		}
+		r := b / a
+		return (dir > 0 && r >= loadRatio) || (dir < 0 && r <= 1/loadRatio)
 	}
-	r := d.RateB / d.RateA
-	return (dir > 0 && r >= loadRatio) || (dir < 0 && r <= 1/loadRatio)
+	return moved(d.RateA, d.RateB) || moved(d.BytesA, d.BytesB)
 }
 
 // requestsPerUnit is a device's requests per unit in B (0: unknown).
