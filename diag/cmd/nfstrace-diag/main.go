@@ -245,8 +245,8 @@ func cmdScore(ctx context.Context, out io.Writer, args []string) error {
 		if set == "" {
 			set = "all"
 		}
-		fmt.Fprintf(out, "%-8s injected %d, top-1 correct %d; null %d, false alarms %d, too short %d+%d\n",
-			set, t.Injected, t.InjectedCorrect, t.Null, t.FalseAlarms, t.InjectedTooShort, t.NullTooShort)
+		fmt.Fprintf(out, "%-8s injected %d, top-1 correct %d (effective %d, correct %d); null %d, false alarms %d (steady %d, false alarms %d); too short %d+%d\n",
+			set, t.Injected, t.InjectedCorrect, t.Effective, t.EffectiveCorrect, t.Null, t.FalseAlarms, t.Steady, t.SteadyFalseAlarms, t.InjectedTooShort, t.NullTooShort)
 	}
 	return nil
 }
