@@ -27,7 +27,7 @@ const (
 
 // Pair is one comparison of the benchmark.
 type Pair struct {
-	Set      string // "dev" or "heldout"
+	Set      string // "dev", "heldout" or "heldout2"
 	Scenario string
 	Length   string
 	Seed     int
