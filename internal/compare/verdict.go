@@ -161,9 +161,9 @@ func layerText(key string) string {
 
 func causeText(d *Diagnosis, res *Result) string {
 	l, f := d.Layer, d.Device
-	longer := "longer"
+	longer := "more time"
 	if d.Outcome == OutcomeBetter {
-		longer = "shorter"
+		longer = "less time"
 	}
 	switch d.Cause {
 	case CauseScheduler:
