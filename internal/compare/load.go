@@ -84,6 +84,7 @@ type keyData struct {
 	cnt   []float64 // waits, requests or IOs per interval
 	qsum  []float64 // block: queue nanoseconds per interval
 	qcnt  []float64 // block: queued requests per interval
+	bytes []float64 // devices: bytes read and written per interval
 	hist  model.Hist
 	queue model.Hist
 	sched map[string]bool // device families: schedulers seen
@@ -337,6 +338,7 @@ func (c *Capture) Add(s *model.Snapshot) {
 		d := c.fams[famDisk].get(dv.Name)
 		addAt(&d.sum, i, dv.AwaitMs*1e6*ios)
 		addAt(&d.cnt, i, ios)
+		addAt(&d.bytes, i, (dv.ReadBps+dv.WriteBps)*secs)
 		d.addSched(dv.Scheduler)
 	}
 }

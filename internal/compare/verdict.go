@@ -163,9 +163,9 @@ func layerText(key string) string {
 
 func causeText(d *Diagnosis, res *Result) string {
 	l, f := d.Layer, d.Device
-	longer := "longer"
+	longer := "more time"
 	if d.Outcome == OutcomeBetter {
-		longer = "shorter"
+		longer = "less time"
 	}
 	switch d.Cause {
 	case CauseScheduler:
@@ -193,9 +193,14 @@ func causeText(d *Diagnosis, res *Result) string {
 		}
 		return fmt.Sprintf(", which took %s per request at the same load (%s)", longer, latText(f))
 	case CauseWorkload:
+		more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
 		if f != nil && f.Lat != nil {
-			return fmt.Sprintf(": the device was given %s work (%s → %s requests/s) and its latency moved with the load (%s)",
-				map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse], model.FormatCount(f.RateA), model.FormatCount(f.RateB), latText(f))
+			return fmt.Sprintf(": %s was given %s work (%s) and its latency moved with the load (%s)",
+				f.Device, more, loadText(f), latText(f))
+		}
+		if f != nil {
+			return fmt.Sprintf(": %s was given %s work (%s) and the IO waited %s above it (mean wait %s → %s)",
+				f.Device, more, loadText(f), map[bool]string{true: "longer", false: "less"}[d.Outcome == OutcomeWorse], model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 		}
 		return fmt.Sprintf(": the threads waited for IO %s often (%.3g → %.3g waits per %s; mean wait %s → %s)",
 			map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse], l.WaitsA, l.WaitsB, perText(d.Per), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
@@ -376,7 +381,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 			continue
 		}
 		out = append(out, deviceText(&DeviceFinding{Device: dev.Device, SchedulerA: dev.SchedulerA, SchedulerB: dev.SchedulerB,
-			Latency: name, Lat: lat, RateA: dev.RateA, RateB: dev.RateB}))
+			Latency: name, Lat: lat, RateA: dev.RateA, RateB: dev.RateB, BytesA: dev.BytesA, BytesB: dev.BytesB}))
 		break
 	}
 	return out
@@ -387,8 +392,18 @@ func deviceText(f *DeviceFinding) string {
 	if f.SchedulerA != f.SchedulerB {
 		sched = f.SchedulerA + " → " + f.SchedulerB
 	}
-	return fmt.Sprintf("device %s (%s): %s mean %s → %s per request (%s); load %s → %s requests/s", f.Device, orDash(sched),
-		f.Latency, model.FormatNs(f.Lat.MeanA), model.FormatNs(f.Lat.MeanB), changeText(f.Lat.Change), model.FormatCount(f.RateA), model.FormatCount(f.RateB))
+	return fmt.Sprintf("device %s (%s): %s mean %s → %s per request (%s); load %s", f.Device, orDash(sched),
+		f.Latency, model.FormatNs(f.Lat.MeanA), model.FormatNs(f.Lat.MeanB), changeText(f.Lat.Change), loadText(f))
+}
+
+// loadText is a device's load on both sides: requests, and bytes where
+// the capture has them.
+func loadText(f *DeviceFinding) string {
+	s := fmt.Sprintf("%s → %s requests/s", model.FormatCount(f.RateA), model.FormatCount(f.RateB))
+	if f.BytesA > 0 || f.BytesB > 0 {
+		s += fmt.Sprintf(", %s → %s MB/s", model.FormatMBps(f.BytesA), model.FormatMBps(f.BytesB))
+	}
+	return s
 }
 
 // changeText words a change's test: one wording per outcome.
