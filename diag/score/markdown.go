@@ -16,6 +16,9 @@ func Markdown(w io.Writer, rs []Result, header string) error {
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, set := range []string{"dev", "heldout", "heldout2", "lab", ""} {
 		t := Count(rs, set)
+		if set != "" && t.Injected+t.Null == 0 {
+			continue
+		}
 		name := set
 		if set == "" {
 			name = "all"

@@ -242,6 +242,9 @@ func cmdScore(ctx context.Context, out io.Writer, args []string) error {
 	}
 	for _, set := range append(diag.Sets(), "lab", "") {
 		t := score.Count(rs, set)
+		if set != "" && t.Injected+t.Null == 0 {
+			continue
+		}
 		if set == "" {
 			set = "all"
 		}
