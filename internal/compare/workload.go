@@ -184,9 +184,10 @@ func blockWaits(c *Capture) []float64 {
 const ioBoundShare = 0.1
 
 // ioBound reports whether a capture's threads waited for block IO at least
-// ioBoundShare as long as they ran or waited for a CPU. The run queue is on
-// the other side of the scale because CPU contention is one of the causes
-// the unit must not move with.
+// ioBoundShare as long as they wanted a CPU (ran or waited to run). Both
+// captures must be IO-bound for IOs to be the unit, so that a cause which
+// makes the threads wait for CPUs (a quota, hogs) moves both captures to
+// CPU time rather than counting one in IOs and the other in seconds.
 func ioBound(c *Capture) bool {
 	var block, runq float64
 	for k, d := range c.fams[famLayer] {
