@@ -405,9 +405,9 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 }
 
 // heldCause explains block IO held above the devices: when the device the
-// threads used was given loadRatio times the requests, the queue grew with
-// the load; otherwise something held the IO back (a throttle, a stacked
-// driver).
+// threads used was given loadRatio times the requests or bytes, the queue
+// grew with the load; otherwise something held the IO back (a throttle, a
+// stacked driver).
 func heldCause(dev *DeviceLatency, dir float64, f *DeviceFinding) (string, *DeviceFinding) {
 	if dev != nil && loadMoved(dev, dir) {
 		if f == nil {
