@@ -722,6 +722,27 @@ static __always_inline bool on_irq_stack(void)
 	return sp - stack >= TASK_STACK_MAX;
 }
 
+/*
+ * irq_from_user reports an interrupt that arrived while user space ran: x86_64
+ * runs it on the interrupted task's kernel stack (it switches to the
+ * interrupt stack only from kernel mode), so on_irq_stack cannot see it. The
+ * registers saved at the top of that stack then hold user mode and orig_ax -1
+ * (no system call), where a system call's hold its number. An exception from
+ * user space (a page fault) looks the same; one that wakes a task in D is rare.
+ * Needs BTF task pointers (tp_btf); the raw_tp fallback does without.
+ */
+static __always_inline bool irq_from_user(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	unsigned long cs = 0, orig_ax = 0;
+
+	if (!regs)
+		return false;
+	bpf_probe_read_kernel(&cs, sizeof(cs), &regs->cs);
+	bpf_probe_read_kernel(&orig_ax, sizeof(orig_ax), &regs->orig_ax);
+	return (cs & 3) == 3 && orig_ax == (unsigned long)-1;
+}
+
 static __always_inline void on_waking(struct task_struct *p, const bool btf)
 {
 	__u32 tid;
@@ -733,7 +754,7 @@ static __always_inline void on_waking(struct task_struct *p, const bool btf)
 	s = bpf_map_lookup_elem(&dstarts, &tid);
 	if (!s)
 		return;
-	if (on_irq_stack()) {
+	if (on_irq_stack() || (btf && irq_from_user())) {
 		s->waker_irq = 1;
 		s->waker_tid = 0;
 		__builtin_memset(s->waker_comm, 0, NAME_LEN);
