@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nfstrace/nfstrace/diag"
 	"github.com/nfstrace/nfstrace/internal/compare"
 )
 
@@ -76,10 +77,10 @@ type truthFile struct {
 	Set      string `json:"set"`
 	Length   string `json:"length"`
 	Captures []struct {
-		File      string                     `json:"file"`
-		Condition string                     `json:"condition"`
-		Seed      int                        `json:"seed"`
-		Fio       map[string]json.RawMessage `json:"fio"`
+		File      string         `json:"file"`
+		Condition string         `json:"condition"`
+		Seed      int            `json:"seed"`
+		Fio       diag.FioResult `json:"fio"`
 	} `json:"captures"`
 	Effect []struct {
 		Seed      int     `json:"seed"`
@@ -237,21 +238,11 @@ func Run(ctx context.Context, pairs []Pair) ([]Result, error) {
 
 // fioLatency is the mean completion latency of the direction with the most
 // IOs in a capture's fio figures (0: none).
-func fioLatency(fio map[string]json.RawMessage) float64 {
-	var best struct {
-		IOs  float64 `json:"ios"`
-		Mean float64 `json:"clat_mean_us"`
+func fioLatency(r diag.FioResult) float64 {
+	if d := r.Main(); d != nil {
+		return d.ClatMeanUs
 	}
-	for _, dir := range []string{"read", "write"} {
-		var d struct {
-			IOs  float64 `json:"ios"`
-			Mean float64 `json:"clat_mean_us"`
-		}
-		if raw, ok := fio[dir]; ok && json.Unmarshal(raw, &d) == nil && d.IOs > best.IOs {
-			best = d
-		}
-	}
-	return best.Mean
+	return 0
 }
 
 // Tally counts one set's results.
