@@ -74,7 +74,7 @@ func newDescs() descs {
 		packets: prometheus.NewDesc("nfstrace_nfsd_pool_packets_arrived_total",
 			"Packets that arrived on an nfsd thread pool.", []string{"pool"}, nil),
 		sockets: prometheus.NewDesc("nfstrace_nfsd_pool_sockets_queued_total",
-			"Sockets queued on an nfsd thread pool because no thread was free: pool saturation.", []string{"pool"}, nil),
+			"Transports queued on an nfsd thread pool (pool_stats sockets-enqueued; recent kernels count every one, busy pool or not: nfstrace_nfsd_requests_no_idle_thread_total tells saturation).", []string{"pool"}, nil),
 		woken: prometheus.NewDesc("nfstrace_nfsd_pool_threads_woken_total",
 			"Threads woken on an nfsd thread pool.", []string{"pool"}, nil),
 		events: prometheus.NewDesc("nfstrace_tracer_events_total",
