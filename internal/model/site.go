@@ -72,6 +72,7 @@ var entryFrames = map[string]bool{
 	"entry_SYSCALL_64":               true,
 	"entry_SYSCALL_64_fastpath":      true,
 	"do_syscall_64":                  true,
+	"system_call_fastpath":           true, // before 4.2
 	"x64_sys_call":                   true,
 }
 

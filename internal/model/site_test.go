@@ -84,6 +84,8 @@ func TestFrameSets(t *testing.T) {
 		{"finish_task_switch.isra.0", true, false},
 		{"kthread", false, true},
 		{"entry_SYSCALL_64_fastpath", false, true},
+		{"system_call_fastpath", false, true}, // kernels before 4.2
+		{"x64_sys_call", false, true},
 		{"nfsd", false, false}, // a service loop: generic for Short, not an entry
 		{"io_schedule", false, false},
 	} {
