@@ -255,13 +255,7 @@ func WaitSite(lines []string) model.WaitSite {
 		}
 		frames = append(frames, fn)
 	}
-	frames = model.TrimSchedFrames(frames)
-	for i, f := range frames {
-		if model.IsEntryFrame(f) {
-			frames = frames[:i]
-			break
-		}
-	}
+	frames = model.TrimEntryFrames(model.TrimSchedFrames(frames))
 	if len(frames) > maxSiteFrames {
 		frames = frames[:maxSiteFrames]
 	}

@@ -160,6 +160,18 @@ func IsSchedFrame(fn string) bool { return schedFrames[baseName(fn)] }
 // kernel thread or a system call starts from.
 func IsEntryFrame(fn string) bool { return entryFrames[baseName(fn)] }
 
+// TrimEntryFrames cuts a stack, innermost first, above its first entry
+// frame (see IsEntryFrame): what a thread or system call starts from says
+// nothing of the wait. It returns a subslice of frames.
+func TrimEntryFrames(frames []string) []string {
+	for i, f := range frames {
+		if IsEntryFrame(f) {
+			return frames[:i]
+		}
+	}
+	return frames
+}
+
 // isGenericOuter reports whether a function name is an entry frame or a
 // service loop: what a short stack drops from its outer end.
 func isGenericOuter(fn string) bool {

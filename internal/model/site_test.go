@@ -137,3 +137,21 @@ func TestTrimSchedFrames(t *testing.T) {
 		})
 	}
 }
+
+func TestTrimEntryFrames(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"io_schedule;folio_wait_bit_common;__x64_sys_fsync;x64_sys_call;do_syscall_64;entry_SYSCALL_64_after_hwframe",
+			"io_schedule;folio_wait_bit_common;__x64_sys_fsync"},
+		{"jbd2_journal_commit_transaction;kjournald2;kthread;ret_from_fork;ret_from_fork_asm", "jbd2_journal_commit_transaction;kjournald2"},
+		// Cut at the first entry frame, wherever it stands; service loops stay.
+		{"svc_recv;nfsd;kthread.cold;io_schedule", "svc_recv;nfsd"},
+		{"kthread", ""},
+		{"io_schedule;nfsd_commit", "io_schedule;nfsd_commit"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := NewWaitSite(TrimEntryFrames(WaitSite(tt.in).Frames())); string(got) != tt.want {
+			t.Errorf("TrimEntryFrames(%s) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
