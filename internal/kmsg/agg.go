@@ -255,32 +255,9 @@ func WaitSite(lines []string) model.WaitSite {
 		}
 		frames = append(frames, fn)
 	}
-	for i, f := range frames {
-		if f == "__schedule" && i < maxSiteFrames {
-			frames = frames[i+1:]
-			break
-		}
-	}
-	for len(frames) > 1 && (frames[0] == "schedule" || frames[0] == "schedule_idle") {
-		frames = frames[1:]
-	}
-	for i, f := range frames {
-		if isEntryFrame(f) {
-			frames = frames[:i]
-			break
-		}
-	}
+	frames = model.TrimEntryFrames(model.TrimSchedFrames(frames))
 	if len(frames) > maxSiteFrames {
 		frames = frames[:maxSiteFrames]
 	}
 	return model.NewWaitSite(frames)
-}
-
-func isEntryFrame(f string) bool {
-	switch f {
-	case "kthread", "ret_from_fork", "ret_from_fork_asm", "entry_SYSCALL_64_after_hwframe",
-		"entry_SYSCALL_64_fastpath", "do_syscall_64", "system_call_fastpath", "entry_SYSCALL_64":
-		return true
-	}
-	return false
 }

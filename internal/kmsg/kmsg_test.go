@@ -345,3 +345,34 @@ func TestReportWithoutEnd(t *testing.T) {
 		t.Fatalf("after a second of silence: %+v, %v; want the hung task", k, err)
 	}
 }
+
+// TestWaitSite covers the frames a hung task's site leaves out: the
+// unwinder's unsure ones, the scheduler's on top and the entry frames
+// (model's list) at the bottom.
+func TestWaitSite(t *testing.T) {
+	tests := []struct {
+		name  string
+		trace string // Call Trace lines, separated by "|"
+		want  model.WaitSite
+	}{
+		{"syscall through x64_sys_call",
+			" <TASK>| __schedule+0x3dc/0xf60| schedule+0x23/0xa0| io_schedule+0x46/0x70| ? __pfx_x+0x10/0x10| folio_wait_bit_common+0x13d/0x350|" +
+				" filemap_fdatawait_range+0x1f/0x30| __x64_sys_fsync+0x36/0x60| x64_sys_call+0x1fe2/0x2140| do_syscall_64+0x71/0x290|" +
+				" entry_SYSCALL_64_after_hwframe+0x76/0x7e| </TASK>",
+			"io_schedule;folio_wait_bit_common;filemap_fdatawait_range;__x64_sys_fsync"},
+		{"kernel thread", " <TASK>| __schedule+0x3dc/0xf60| schedule+0x23/0xa0| jbd2_journal_commit_transaction+0x2a1/0x1a40|" +
+			" kjournald2+0xab/0x280| kthread+0xef/0x230| ret_from_fork+0x31/0x50| ret_from_fork_asm+0x1a/0x30| </TASK>",
+			"jbd2_journal_commit_transaction;kjournald2"},
+		{"before 4.2", " [<ffffffff8160a2a9>] schedule+0x29/0x70| [<ffffffff81607f19>] schedule_timeout+0x209/0x2d0|" +
+			" [<ffffffff811ccc7a>] SyS_fsync+0x1a/0x30| [<ffffffff81614f89>] system_call_fastpath+0x16/0x1b",
+			"schedule_timeout;SyS_fsync"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines := append([]string{"Call Trace:"}, strings.Split(tt.trace, "|")...)
+			if got := WaitSite(lines); got != tt.want {
+				t.Errorf("WaitSite = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -72,6 +72,7 @@ var entryFrames = map[string]bool{
 	"entry_SYSCALL_64":               true,
 	"entry_SYSCALL_64_fastpath":      true,
 	"do_syscall_64":                  true,
+	"system_call_fastpath":           true, // before 4.2
 	"x64_sys_call":                   true,
 }
 
@@ -90,6 +91,67 @@ var serviceFrames = map[string]bool{
 	"worker_thread":       true,
 }
 
+// schedLook is how far from the top of a stack __schedule is looked for:
+// deeper than the tracer's frames and the scheduler's own ever reach, and
+// shallow enough that a __schedule further down, below the wait site, is
+// not mistaken for the top of the wait.
+const schedLook = 12
+
+// TrimSchedFrames drops the scheduler's own frames from the top of a
+// sleeping task's stack, innermost first: everything up to and including
+// __schedule when it is among the first frames, then schedule or
+// schedule_idle, so that the first frame is the wait site (io_schedule,
+// schedule_timeout, percpu_rwsem_wait, ...). It keeps at least one frame of
+// a non-empty stack and returns a subslice of frames.
+func TrimSchedFrames(frames []string) []string {
+	if i := schedulePos(frames); i >= 0 {
+		frames = frames[i+1:]
+	}
+	return trimSchedule(frames)
+}
+
+// TrimTracerFrames is TrimSchedFrames for a stack a tracer took inside the
+// scheduler (the sched_switch tracepoint): when __schedule is not among the
+// first frames, the tracer's own frames (bpf_prog_..., bpf_trace_run3,
+// __bpf_trace_sched_switch, __traceiter_sched_switch, trace_...) are
+// dropped from the top instead.
+func TrimTracerFrames(frames []string) []string {
+	i := schedulePos(frames)
+	if i < 0 {
+		for i+1 < len(frames) && isTracerFrame(frames[i+1]) {
+			i++
+		}
+	}
+	return trimSchedule(frames[i+1:])
+}
+
+// schedulePos is the index of __schedule among the first schedLook frames,
+// or -1.
+func schedulePos(frames []string) int {
+	for i := 0; i < len(frames) && i < schedLook; i++ {
+		if frames[i] == "__schedule" {
+			return i
+		}
+	}
+	return -1
+}
+
+// trimSchedule drops the schedule call on top of a stack cut below
+// __schedule, keeping at least one frame.
+func trimSchedule(frames []string) []string {
+	for len(frames) > 1 && (frames[0] == "schedule" || frames[0] == "schedule_idle") {
+		frames = frames[1:]
+	}
+	return frames
+}
+
+// isTracerFrame reports whether a frame is the tracing machinery's: a BPF
+// program or trampoline, or a tracepoint's iterator or probe.
+func isTracerFrame(f string) bool {
+	return strings.HasPrefix(f, "bpf_") || strings.HasPrefix(f, "__bpf_") ||
+		strings.HasPrefix(f, "__traceiter_") || strings.HasPrefix(f, "trace_")
+}
+
 // IsSchedFrame reports whether a function name (see FuncName) is one of the
 // scheduler's frames on top of every sleeping task's stack.
 func IsSchedFrame(fn string) bool { return schedFrames[baseName(fn)] }
@@ -97,6 +159,18 @@ func IsSchedFrame(fn string) bool { return schedFrames[baseName(fn)] }
 // IsEntryFrame reports whether a function name is one of the frames a
 // kernel thread or a system call starts from.
 func IsEntryFrame(fn string) bool { return entryFrames[baseName(fn)] }
+
+// TrimEntryFrames cuts a stack, innermost first, above its first entry
+// frame (see IsEntryFrame): what a thread or system call starts from says
+// nothing of the wait. It returns a subslice of frames.
+func TrimEntryFrames(frames []string) []string {
+	for i, f := range frames {
+		if IsEntryFrame(f) {
+			return frames[:i]
+		}
+	}
+	return frames
+}
 
 // isGenericOuter reports whether a function name is an entry frame or a
 // service loop: what a short stack drops from its outer end.

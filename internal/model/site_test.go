@@ -84,6 +84,8 @@ func TestFrameSets(t *testing.T) {
 		{"finish_task_switch.isra.0", true, false},
 		{"kthread", false, true},
 		{"entry_SYSCALL_64_fastpath", false, true},
+		{"system_call_fastpath", false, true}, // kernels before 4.2
+		{"x64_sys_call", false, true},
 		{"nfsd", false, false}, // a service loop: generic for Short, not an entry
 		{"io_schedule", false, false},
 	} {
@@ -92,6 +94,64 @@ func TestFrameSets(t *testing.T) {
 		}
 		if got := IsEntryFrame(tc.fn); got != tc.entry {
 			t.Errorf("IsEntryFrame(%q) = %v", tc.fn, got)
+		}
+	}
+}
+
+func TestTrimSchedFrames(t *testing.T) {
+	deep := "f1;f2;f3;f4;f5;f6;f7;f8;f9;f10;f11;f12;__schedule;schedule;io_schedule"
+	tests := []struct {
+		name   string
+		in     string
+		sched  string // TrimSchedFrames
+		tracer string // TrimTracerFrames
+	}{
+		{"sched_switch stack from BPF",
+			"bpf_prog_x;bpf_trace_run3;__bpf_trace_sched_switch;__traceiter_sched_switch;__schedule;schedule;io_schedule;folio_wait_bit_common",
+			"io_schedule;folio_wait_bit_common", "io_schedule;folio_wait_bit_common"},
+		{"schedule_timeout stays", "__schedule;schedule;schedule_timeout;io_schedule_timeout",
+			"schedule_timeout;io_schedule_timeout", "schedule_timeout;io_schedule_timeout"},
+		{"tracer frames without __schedule", "bpf_prog_x;bpf_trace_run3;some_wait",
+			"bpf_prog_x;bpf_trace_run3;some_wait", "some_wait"},
+		{"tracepoint frames without __schedule", "trace_event_raw_event_x;__traceiter_x;some_wait",
+			"trace_event_raw_event_x;__traceiter_x;some_wait", "some_wait"},
+		{"already trimmed", "io_schedule;folio_wait_bit_common", "io_schedule;folio_wait_bit_common", "io_schedule;folio_wait_bit_common"},
+		{"hung task", "__schedule;schedule;percpu_rwsem_wait;__percpu_down_read;mnt_want_write",
+			"percpu_rwsem_wait;__percpu_down_read;mnt_want_write", "percpu_rwsem_wait;__percpu_down_read;mnt_want_write"},
+		{"older kernel: schedule on top", "schedule;schedule_timeout;wait_for_common", "schedule_timeout;wait_for_common", "schedule_timeout;wait_for_common"},
+		{"idle", "__schedule;schedule_idle;do_idle", "do_idle", "do_idle"},
+		{"__schedule too deep to be the top", deep, deep, deep},
+		{"at least one frame", "__schedule;schedule", "schedule", "schedule"},
+		{"only tracer frames", "bpf_prog_x;bpf_trace_run3", "bpf_prog_x;bpf_trace_run3", ""},
+		{"empty", "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			frames := WaitSite(tt.in).Frames()
+			if got := NewWaitSite(TrimSchedFrames(frames)); string(got) != tt.sched {
+				t.Errorf("TrimSchedFrames(%s) = %s, want %s", tt.in, got, tt.sched)
+			}
+			if got := NewWaitSite(TrimTracerFrames(frames)); string(got) != tt.tracer {
+				t.Errorf("TrimTracerFrames(%s) = %s, want %s", tt.in, got, tt.tracer)
+			}
+		})
+	}
+}
+
+func TestTrimEntryFrames(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"io_schedule;folio_wait_bit_common;__x64_sys_fsync;x64_sys_call;do_syscall_64;entry_SYSCALL_64_after_hwframe",
+			"io_schedule;folio_wait_bit_common;__x64_sys_fsync"},
+		{"jbd2_journal_commit_transaction;kjournald2;kthread;ret_from_fork;ret_from_fork_asm", "jbd2_journal_commit_transaction;kjournald2"},
+		// Cut at the first entry frame, wherever it stands; service loops stay.
+		{"svc_recv;nfsd;kthread.cold;io_schedule", "svc_recv;nfsd"},
+		{"kthread", ""},
+		{"io_schedule;nfsd_commit", "io_schedule;nfsd_commit"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := NewWaitSite(TrimEntryFrames(WaitSite(tt.in).Frames())); string(got) != tt.want {
+			t.Errorf("TrimEntryFrames(%s) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 }

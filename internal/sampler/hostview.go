@@ -232,12 +232,7 @@ func GroupDTasks(tasks []host.Task) []model.TaskGroup {
 // topFrames drops the entry frames a stack ends with and keeps at most
 // MaxStackFrames of the rest.
 func topFrames(frames []string) []string {
-	for i, f := range frames {
-		if model.IsEntryFrame(f) {
-			frames = frames[:i]
-			break
-		}
-	}
+	frames = model.TrimEntryFrames(frames)
 	if len(frames) > MaxStackFrames {
 		frames = frames[:MaxStackFrames]
 	}

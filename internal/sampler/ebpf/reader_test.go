@@ -132,24 +132,6 @@ func TestOpLabels(t *testing.T) {
 	}
 }
 
-func TestTrimSchedFrames(t *testing.T) {
-	tests := []struct {
-		in, want string
-	}{
-		{"bpf_prog_x;bpf_trace_run3;__bpf_trace_sched_switch;__traceiter_sched_switch;__schedule;schedule;io_schedule;folio_wait_bit_common",
-			"io_schedule;folio_wait_bit_common"},
-		{"__schedule;schedule;schedule_timeout;io_schedule_timeout", "schedule_timeout;io_schedule_timeout"},
-		{"bpf_prog_x;bpf_trace_run3;some_wait", "some_wait"},
-		{"io_schedule;folio_wait_bit_common", "io_schedule;folio_wait_bit_common"},
-	}
-	for _, tt := range tests {
-		got := model.NewWaitSite(trimSchedFrames(model.WaitSite(tt.in).Frames()))
-		if string(got) != tt.want {
-			t.Errorf("trim(%s) = %s, want %s", tt.in, got, tt.want)
-		}
-	}
-}
-
 // BenchmarkReader measures the per-event hot path of the reader: fixed-offset
 // decoding into a reused struct and aggregation into the interval's event
 // buffer, emptied every 4096 events (model.DEvents are made once per

@@ -87,7 +87,7 @@ func (s *stackSymbolizer) site(m *ebpf.Map, id int32) model.WaitSite {
 		}
 		s.frames = append(s.frames, s.name(pc))
 	}
-	w := model.NewWaitSite(trimSchedFrames(s.frames))
+	w := model.NewWaitSite(model.TrimTracerFrames(s.frames))
 	if w == "" {
 		w = UnknownSite
 	}
@@ -161,34 +161,4 @@ func (s *stackSymbolizer) resolves() bool {
 		}
 	}
 	return true
-}
-
-// trimSchedFrames drops the frames of the tracing machinery and of the
-// scheduler itself from a stack taken in sched_switch (bpf_trace_run,
-// __traceiter, __schedule, schedule), so the first frame is the wait site
-// (io_schedule, folio_wait_bit_common, ...).
-func trimSchedFrames(frames []string) []string {
-	const look = 12
-	cut := -1
-	for i := 0; i < len(frames) && i < look; i++ {
-		if frames[i] == "__schedule" {
-			cut = i
-			break
-		}
-	}
-	if cut < 0 {
-		for cut+1 < len(frames) && isTraceFrame(frames[cut+1]) {
-			cut++
-		}
-	}
-	frames = frames[cut+1:]
-	for len(frames) > 1 && (frames[0] == "schedule" || frames[0] == "schedule_idle") {
-		frames = frames[1:]
-	}
-	return frames
-}
-
-func isTraceFrame(f string) bool {
-	return strings.HasPrefix(f, "bpf_") || strings.HasPrefix(f, "__bpf_") ||
-		strings.HasPrefix(f, "__traceiter_") || strings.HasPrefix(f, "trace_")
 }
