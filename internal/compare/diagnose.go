@@ -149,8 +149,11 @@ const (
 	leadShare    = 0.5
 	minLeadShare = 0.25
 	// countLeads: when more waits per unit at the old mean wait account
-	// for at least this share of a block layer's change, the work changed,
-	// not the time per IO.
+	// for at least this share of a block or run-queue layer's change, the
+	// work changed (more IOs, more sleeps and wakeups per unit), not the
+	// time each wait took. Half is where the count carries more of the
+	// change than the length of each wait; it was set for block IO and is
+	// the same for the run queue, not fitted to it.
 	countLeads = 0.5
 	// loadRatio is the device load change (requests per second, either
 	// way) beyond which a latency change moving with it is the load's doing.
@@ -214,7 +217,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	case "block":
 		d.Cause, d.Device = c.blockCause(res, d.Layer, dir)
 	case LayerCPU:
-		d.Cause = CauseCPU
+		d.Cause = cpuCause(d.Layer)
 	case LayerQueue:
 		d.Cause = CauseQueue
 		d.Threads = threadShift(&c.a.threads, &c.b.threads)
@@ -402,6 +405,21 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 		dev = deviceOf(res.Devices, mainBlockDevice(c.b))
 	}
 	return heldCause(dev, dir, f)
+}
+
+// cpuCause says why the run-queue layer moved. Its time per unit is the
+// number of waits for a CPU per unit (each wakeup, or each preemption,
+// that found the CPU busy) times their mean length. What contends for the
+// CPU (a CPU quota, other runnable tasks) makes each wait longer; when
+// more waits at the old mean length carry the change, the threads went to
+// sleep and woke more often for the same work (shorter sleeps of a rate
+// limiter, more blocking between pieces of work): the workload's pattern
+// changed, not the CPU it got.
+func cpuCause(l *LayerShare) string {
+	if l.CountShare >= countLeads {
+		return CauseWorkload
+	}
+	return CauseCPU
 }
 
 // heldCause explains block IO held above the devices: when the device the

@@ -72,3 +72,32 @@ func TestWorkUnit(t *testing.T) {
 		})
 	}
 }
+
+// TestCPUCause separates waits for a CPU that grew longer (a quota, other
+// runnable tasks: the CPU) from more waits of the old length per unit (the
+// threads slept and woke more often: the workload), for a rise and a fall.
+func TestCPUCause(t *testing.T) {
+	tests := []struct {
+		name           string
+		waitsA, waitsB float64 // waits per unit
+		meanA, meanB   float64 // ns
+		want           string
+	}{
+		{"longer waits, same number (quota)", 250, 260, 500e3, 40e6, CauseCPU},
+		{"preempted by a busy loop: some more waits, each much longer", 10, 330, 50e3, 3e6, CauseCPU},
+		{"twice the wakeups at the same wait", 300, 600, 200e3, 210e3, CauseWorkload},
+		{"shorter waits, same number (fall)", 260, 250, 40e6, 500e3, CauseCPU},
+		{"half the wakeups at the same wait (fall)", 600, 300, 200e3, 190e3, CauseWorkload},
+		{"a third more wakeups, waits a third longer", 300, 400, 200e3, 266e3, CauseCPU},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &LayerShare{Key: LayerCPU, Kind: LayerCPU, A: tt.waitsA * tt.meanA, B: tt.waitsB * tt.meanB,
+				WaitsA: tt.waitsA, WaitsB: tt.waitsB, WaitA: tt.meanA, WaitB: tt.meanB}
+			l.CountShare = (l.WaitsB - l.WaitsA) * l.WaitA / (l.B - l.A)
+			if got := cpuCause(l); got != tt.want {
+				t.Errorf("cpuCause = %s (count share %.2f), want %s", got, l.CountShare, tt.want)
+			}
+		})
+	}
+}
