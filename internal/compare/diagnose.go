@@ -470,12 +470,17 @@ func (c *comparison) behindCause(res *Result, l *LayerShare, dir float64) (strin
 }
 
 // explainer returns whether a device latency change accounts for a block
-// layer's change: significant, the same way, and large enough times the
-// device's requests per unit.
+// layer's change: significant (p below the level), the same way, and large
+// enough times the device's requests per unit. Whether it matters is the
+// layer's question, already answered (the layer leads a change of the time
+// users feel that matters): a device's own floor (minLatencyChange) says
+// whether its latency alone is worth a line, and a change below it can
+// still be all of a layer's change, as 19 µs per request is when the
+// threads wait 66 µs per IO.
 func (c *comparison) explainer(l *LayerShare, dir float64) func(*DeviceLatency, *Latency) bool {
 	perUnit := math.Abs(l.B - l.A)
 	return func(d *DeviceLatency, lat *Latency) bool {
-		if lat == nil || !lat.Significant || lat.Delta*dir <= 0 {
+		if lat == nil || !lat.Tested || lat.P >= c.opt.Alpha || lat.Delta*dir <= 0 {
 			return false
 		}
 		reqs := requestsPerUnit(d)

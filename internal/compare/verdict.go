@@ -219,7 +219,7 @@ func causeText(d *Diagnosis, res *Result) string {
 				if lat == nil {
 					lat = dev.Await
 				}
-				return s + fmt.Sprintf("the device's own latency did not (mean %s → %s per request): the IO was held above the device", model.FormatNs(lat.MeanA), model.FormatNs(lat.MeanB))
+				return s + fmt.Sprintf("the device's own latency did not account for it (mean %s → %s per request): the IO was held above the device", model.FormatNs(lat.MeanA), model.FormatNs(lat.MeanB))
 			}
 		}
 		return s + "no device's latency did: the IO was held above the devices"

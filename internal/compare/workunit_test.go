@@ -101,3 +101,37 @@ func TestCPUCause(t *testing.T) {
 		})
 	}
 }
+
+// TestExplainer: a device's latency change explains a block layer's when it
+// is significant, goes the same way and, times the device's requests per
+// unit, comes to a quarter of the layer's change, even when it is below
+// the device's own floor for a line of its own (too small to matter alone).
+func TestExplainer(t *testing.T) {
+	c := &comparison{opt: Options{}.withDefaults()}
+	layer := &LayerShare{A: 66e3, B: 84e3}           // +18 µs per IO
+	dev := &DeviceLatency{AwaitB: 93e3, BusyB: 93e3} // one request per IO
+	lat := func(delta, p float64, outcome string) *Latency {
+		return &Latency{MeanA: 75e3, MeanB: 75e3 + delta, Change: Change{Delta: delta, Tested: true, P: p, Outcome: outcome, Significant: outcome == TestSignificant}}
+	}
+	tests := []struct {
+		name string
+		lat  *Latency
+		dir  float64
+		want bool
+	}{
+		{"significant and material", lat(25e3, 0.001, TestSignificant), 1, true},
+		{"significant, below the device's floor, all of the layer's change", lat(19e3, 0.001, TestSmall), 1, true},
+		{"not significant", lat(19e3, 0.2, TestNotSignificant), 1, false},
+		{"untested", &Latency{Change: Change{Delta: 19e3}}, 1, false},
+		{"the other way", lat(-19e3, 0.001, TestSmall), 1, false},
+		{"significant but a tenth of the layer's change", lat(1.8e3, 0.001, TestSmall), 1, false},
+		{"a fall explained by a faster device", lat(-19e3, 0.001, TestSmall), -1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := c.explainer(layer, tt.dir)(dev, tt.lat); got != tt.want {
+				t.Errorf("explains = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
