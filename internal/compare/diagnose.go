@@ -110,15 +110,19 @@ type LayerShare struct {
 
 // DeviceFinding is what a device's own figures say about a block-IO layer.
 type DeviceFinding struct {
-	Device     string   `json:"device"`
-	SchedulerA string   `json:"scheduler_a,omitempty"`
-	SchedulerB string   `json:"scheduler_b,omitempty"`
-	Latency    string   `json:"latency"` // "service", "queue" or "await": the figure below
-	Lat        *Latency `json:"lat,omitempty"`
-	RateA      float64  `json:"rate_a"` // requests per second
-	RateB      float64  `json:"rate_b"`
-	BytesA     float64  `json:"bytes_per_s_a,omitempty"` // bytes per second
-	BytesB     float64  `json:"bytes_per_s_b,omitempty"`
+	Device     string `json:"device"`
+	SchedulerA string `json:"scheduler_a,omitempty"`
+	SchedulerB string `json:"scheduler_b,omitempty"`
+	Latency    string `json:"latency"` // "service", "queue" or "await": the figure below
+	// Lat is the device's latency change that explains the layer's. Its
+	// Outcome is judged against the layer (see explainer): significant
+	// when it explains it, even under the device's own floor, which the
+	// device table keeps.
+	Lat    *Latency `json:"lat,omitempty"`
+	RateA  float64  `json:"rate_a"` // requests per second
+	RateB  float64  `json:"rate_b"`
+	BytesA float64  `json:"bytes_per_s_a,omitempty"` // bytes per second
+	BytesB float64  `json:"bytes_per_s_b,omitempty"`
 	// Stacked: the device is not the one the threads' requests went to but
 	// one whose /proc/diskstats latency moved with the layer (a bio-based
 	// device such as dm or md above it).
@@ -381,7 +385,7 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 			if !explains(dev, lat) {
 				continue
 			}
-			f.Lat = lat
+			f.Lat = explained(lat)
 			f.Latency = "service"
 			if lat == dev.Await {
 				f.Latency = "await"
@@ -398,7 +402,7 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 			continue
 		}
 		g := finding(o)
-		g.Latency, g.Lat, g.Stacked = "await", o.Await, true
+		g.Latency, g.Lat, g.Stacked = "await", explained(o.Await), true
 		return CauseDevice, g
 	}
 	if dev == nil {
@@ -457,7 +461,7 @@ func (c *comparison) behindCause(res *Result, l *LayerShare, dir float64) (strin
 				continue
 			}
 			best = finding(o)
-			best.Lat, best.Latency, best.Via = lat, "service", l.Kind
+			best.Lat, best.Latency, best.Via = explained(lat), "service", l.Kind
 			if lat == o.Await {
 				best.Latency = "await"
 			}
@@ -486,6 +490,16 @@ func (c *comparison) explainer(l *LayerShare, dir float64) func(*DeviceLatency, 
 		reqs := requestsPerUnit(d)
 		return reqs == 0 || math.Abs(lat.Delta)*reqs >= reachShare*perUnit
 	}
+}
+
+// explained returns a copy of a latency change that explains a layer's
+// change, judged significant for that: it passed explainer's test (p below
+// the level, the same way, a quarter of the layer's change), whatever the
+// device's own floor said of it alone.
+func explained(lat *Latency) *Latency {
+	x := *lat
+	x.Significant, x.Outcome = true, TestSignificant
+	return &x
 }
 
 // movedCause explains a block layer whose device the threads did not wait
@@ -532,7 +546,7 @@ func (c *comparison) movedDevice(res *Result, old, cur string, explains func(*De
 			continue
 		}
 		best = finding(o)
-		best.Latency, best.Lat, best.From, best.Stacked = "await", lat, old, o.Device != cur
+		best.Latency, best.Lat, best.From, best.Stacked = "await", explained(lat), old, o.Device != cur
 	}
 	return best
 }

@@ -135,3 +135,24 @@ func TestExplainer(t *testing.T) {
 		})
 	}
 }
+
+// TestBlockCauseBelowFloor: a device latency change under the device's own
+// floor that is all of the layer's change makes the device the cause, and
+// the finding calls it significant, so that the verdict does not name a
+// cause "too small to matter"; the device table keeps its own judgement.
+func TestBlockCauseBelowFloor(t *testing.T) {
+	c := &comparison{opt: Options{}.withDefaults()}
+	small := &Latency{MeanA: 75e3, MeanB: 93e3, Change: Change{Delta: 18e3, Tested: true, P: 0.001, Outcome: TestSmall}}
+	res := &Result{Devices: []DeviceLatency{{Device: "loop0", Service: small, RateA: 95, RateB: 94, AwaitB: 93e3, BusyB: 93e3}}}
+	l := &LayerShare{Key: blockPrefix + "loop0", Kind: "block", Device: "loop0", A: 66e3, B: 83e3, WaitsA: 1, WaitsB: 1, WaitA: 66e3, WaitB: 83e3}
+	cause, f := c.blockCause(res, l, 1)
+	if cause != CauseDevice || f == nil || f.Lat == nil {
+		t.Fatalf("blockCause = %s, %+v; want the device", cause, f)
+	}
+	if !f.Lat.Significant || f.Lat.Outcome != TestSignificant || changeText(f.Lat.Change) != "p=0.001" {
+		t.Errorf("finding's latency %+v (%q): want it significant for the layer", f.Lat.Change, changeText(f.Lat.Change))
+	}
+	if res.Devices[0].Service.Outcome != TestSmall {
+		t.Errorf("the device table's own judgement changed to %q", res.Devices[0].Service.Outcome)
+	}
+}
