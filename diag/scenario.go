@@ -31,6 +31,20 @@ var sets = []string{"dev", "heldout", "heldout2"}
 // Sets returns the scenario sets.
 func Sets() []string { return append([]string(nil), sets...) }
 
+// CheckSetName checks the name of a set recordings are stored as (record
+// -set): a directory name of lower-case letters, digits and dashes.
+func CheckSetName(name string) error {
+	if name == "" || name[0] == '-' {
+		return fmt.Errorf("set name %q: want lower-case letters, digits and dashes, such as long", name)
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return fmt.Errorf("set name %q: want lower-case letters, digits and dashes, such as long", name)
+		}
+	}
+	return nil
+}
+
 // Scenario is one incident: a workload recorded under a baseline condition
 // and under an injected one that differs by the cause named in Cause.
 type Scenario struct {

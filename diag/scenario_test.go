@@ -149,3 +149,15 @@ func TestScenarioFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckSetName accepts directory-safe set names for record -set.
+func TestCheckSetName(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"long": true, "heldout3": true, "long-120s": true,
+		"": false, "-x": false, "Long": false, "a/b": false, "..": false, "a b": false,
+	} {
+		if err := CheckSetName(name); (err == nil) != ok {
+			t.Errorf("CheckSetName(%q) = %v, want ok %v", name, err, ok)
+		}
+	}
+}

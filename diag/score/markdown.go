@@ -14,7 +14,7 @@ func Markdown(w io.Writer, rs []Result, header string) error {
 	b.WriteString("\n## Scores\n\n")
 	b.WriteString("| set | injected pairs | top-1 correct | effective injections | top-1 correct | too short | null pairs | false alarms | too short | steady null pairs | false alarms | leads naming the change |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, set := range []string{"dev", "heldout", "heldout2", "lab", ""} {
+	for _, set := range append(Sets(rs), "") {
 		t := Count(rs, set)
 		if set != "" && t.Injected+t.Null == 0 {
 			continue
@@ -27,7 +27,7 @@ func Markdown(w io.Writer, rs []Result, header string) error {
 			pct(t.InjectedCorrect, t.Injected), t.Effective, t.EffectiveCorrect, pct(t.EffectiveCorrect, t.Effective),
 			t.InjectedTooShort, t.Null, t.FalseAlarms, t.NullTooShort, t.Steady, t.SteadyFalseAlarms, t.LeadNamed, t.WithChange)
 	}
-	for _, set := range []string{"dev", "heldout", "heldout2", "lab"} {
+	for _, set := range Sets(rs) {
 		rows, cols, n := Confusion(rs, set)
 		if len(rows) == 0 {
 			continue

@@ -28,7 +28,7 @@ const (
 
 // Pair is one comparison of the benchmark.
 type Pair struct {
-	Set      string // "dev", "heldout" or "heldout2"
+	Set      string // "dev", "heldout", "heldout2", "long" (record -set) or "lab"
 	Scenario string
 	Length   string
 	Seed     int
@@ -243,6 +243,30 @@ func fioLatency(r diag.FioResult) float64 {
 		return d.ClatMeanUs
 	}
 	return 0
+}
+
+// setOrder is the order the sets are shown in: the one tuned on, the held
+// out ones, the held-out length, the lab.
+var setOrder = []string{"dev", "heldout", "heldout2", "long", "lab"}
+
+// Sets lists the sets the results hold, in setOrder and then by name.
+func Sets(rs []Result) []string {
+	seen := map[string]bool{}
+	for _, r := range rs {
+		seen[r.Set] = true
+	}
+	var out, rest []string
+	for _, s := range setOrder {
+		if seen[s] {
+			out = append(out, s)
+			delete(seen, s)
+		}
+	}
+	for s := range seen {
+		rest = append(rest, s)
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
 }
 
 // Tally counts one set's results.

@@ -105,3 +105,26 @@ func TestBenchmark(t *testing.T) {
 		t.Errorf("%s is not what the recorded pairs give now; regenerate it with `go run ./diag/cmd/nfstrace-diag score`", docFile)
 	}
 }
+
+// TestSets orders the sets the results hold: tuned on, held out, the
+// held-out length, the lab, then any other by name; absent ones are left out.
+func TestSets(t *testing.T) {
+	tests := []struct {
+		sets []string
+		want string
+	}{
+		{[]string{"lab", "dev", "heldout2", "dev"}, "dev heldout2 lab"},
+		{[]string{"long", "lab", "dev"}, "dev long lab"},
+		{[]string{"zeta", "lab", "alpha", "heldout2"}, "heldout2 lab alpha zeta"},
+		{nil, ""},
+	}
+	for _, tt := range tests {
+		var rs []Result
+		for _, s := range tt.sets {
+			rs = append(rs, Result{Pair: Pair{Set: s}})
+		}
+		if got := strings.Join(Sets(rs), " "); got != tt.want {
+			t.Errorf("Sets(%v) = %q, want %q", tt.sets, got, tt.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package compare
 import (
 	"bytes"
 	"context"
+	"io"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -434,5 +435,32 @@ func TestWriteJSONInfinite(t *testing.T) {
 	}
 	if !math.IsInf(r.Time.Dimensions[0].Rows[0].Change.Ratio, 1) {
 		t.Errorf("WriteJSON changed the result it wrote")
+	}
+}
+
+// TestWriteJSONInfiniteDiagnosis: the diagnosis holds its own copies of the
+// changes it was read off; each, rising from zero, is written as JSON too.
+func TestWriteJSONInfiniteDiagnosis(t *testing.T) {
+	inf := Change{Ratio: math.Inf(1)}
+	lat := func() *DeviceFinding { return &DeviceFinding{Lat: &Latency{Change: inf}} }
+	for name, d := range map[string]Diagnosis{
+		"time":         {Change: inf},
+		"layer":        {Layer: &LayerShare{Change: inf}},
+		"aside":        {Aside: &LayerShare{Change: inf}},
+		"site":         {Site: &Contribution{Change: inf}},
+		"client":       {Client: &Contribution{Change: inf}},
+		"device":       {Device: lat()},
+		"aside device": {AsideDevice: lat()},
+	} {
+		r := &Result{Verdict: Verdict{Diagnosis: d}}
+		var b bytes.Buffer
+		if err := r.WriteJSON(&b); err != nil {
+			t.Errorf("%s: WriteJSON: %v", name, err)
+		}
+	}
+	d := Diagnosis{Layer: &LayerShare{Change: inf}}
+	r := &Result{Verdict: Verdict{Diagnosis: d}}
+	if err := r.WriteJSON(io.Discard); err != nil || !math.IsInf(r.Verdict.Diagnosis.Layer.Change.Ratio, 1) {
+		t.Errorf("WriteJSON changed the diagnosis it wrote (err %v)", err)
 	}
 }

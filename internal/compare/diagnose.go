@@ -110,15 +110,19 @@ type LayerShare struct {
 
 // DeviceFinding is what a device's own figures say about a block-IO layer.
 type DeviceFinding struct {
-	Device     string   `json:"device"`
-	SchedulerA string   `json:"scheduler_a,omitempty"`
-	SchedulerB string   `json:"scheduler_b,omitempty"`
-	Latency    string   `json:"latency"` // "service", "queue" or "await": the figure below
-	Lat        *Latency `json:"lat,omitempty"`
-	RateA      float64  `json:"rate_a"` // requests per second
-	RateB      float64  `json:"rate_b"`
-	BytesA     float64  `json:"bytes_per_s_a,omitempty"` // bytes per second
-	BytesB     float64  `json:"bytes_per_s_b,omitempty"`
+	Device     string `json:"device"`
+	SchedulerA string `json:"scheduler_a,omitempty"`
+	SchedulerB string `json:"scheduler_b,omitempty"`
+	Latency    string `json:"latency"` // "service", "queue" or "await": the figure below
+	// Lat is the device's latency change that explains the layer's. Its
+	// Outcome is judged against the layer (see explainer): significant
+	// when it explains it, even under the device's own floor, which the
+	// device table keeps.
+	Lat    *Latency `json:"lat,omitempty"`
+	RateA  float64  `json:"rate_a"` // requests per second
+	RateB  float64  `json:"rate_b"`
+	BytesA float64  `json:"bytes_per_s_a,omitempty"` // bytes per second
+	BytesB float64  `json:"bytes_per_s_b,omitempty"`
 	// Stacked: the device is not the one the threads' requests went to but
 	// one whose /proc/diskstats latency moved with the layer (a bio-based
 	// device such as dm or md above it).
@@ -149,8 +153,11 @@ const (
 	leadShare    = 0.5
 	minLeadShare = 0.25
 	// countLeads: when more waits per unit at the old mean wait account
-	// for at least this share of a block layer's change, the work changed,
-	// not the time per IO.
+	// for at least this share of a block or run-queue layer's change, the
+	// work changed (more IOs, more sleeps and wakeups per unit), not the
+	// time each wait took. Half is where the count carries more of the
+	// change than the length of each wait; it was set for block IO and is
+	// the same for the run queue, not fitted to it.
 	countLeads = 0.5
 	// loadRatio is the device load change (requests per second, either
 	// way) beyond which a latency change moving with it is the load's doing.
@@ -214,7 +221,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	case "block":
 		d.Cause, d.Device = c.blockCause(res, d.Layer, dir)
 	case LayerCPU:
-		d.Cause = CauseCPU
+		d.Cause = cpuCause(d.Layer)
 	case LayerQueue:
 		d.Cause = CauseQueue
 		d.Threads = threadShift(&c.a.threads, &c.b.threads)
@@ -378,7 +385,7 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 			if !explains(dev, lat) {
 				continue
 			}
-			f.Lat = lat
+			f.Lat = explained(lat)
 			f.Latency = "service"
 			if lat == dev.Await {
 				f.Latency = "await"
@@ -395,13 +402,28 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 			continue
 		}
 		g := finding(o)
-		g.Latency, g.Lat, g.Stacked = "await", o.Await, true
+		g.Latency, g.Lat, g.Stacked = "await", explained(o.Await), true
 		return CauseDevice, g
 	}
 	if dev == nil {
 		dev = deviceOf(res.Devices, mainBlockDevice(c.b))
 	}
 	return heldCause(dev, dir, f)
+}
+
+// cpuCause says why the run-queue layer moved. Its time per unit is the
+// number of waits for a CPU per unit (each wakeup, or each preemption,
+// that found the CPU busy) times their mean length. What contends for the
+// CPU (a CPU quota, other runnable tasks) makes each wait longer; when
+// more waits at the old mean length carry the change, the threads went to
+// sleep and woke more often for the same work (shorter sleeps of a rate
+// limiter, more blocking between pieces of work): the workload's pattern
+// changed, not the CPU it got.
+func cpuCause(l *LayerShare) string {
+	if l.CountShare >= countLeads {
+		return CauseWorkload
+	}
+	return CauseCPU
 }
 
 // heldCause explains block IO held above the devices: when the device the
@@ -439,7 +461,7 @@ func (c *comparison) behindCause(res *Result, l *LayerShare, dir float64) (strin
 				continue
 			}
 			best = finding(o)
-			best.Lat, best.Latency, best.Via = lat, "service", l.Kind
+			best.Lat, best.Latency, best.Via = explained(lat), "service", l.Kind
 			if lat == o.Await {
 				best.Latency = "await"
 			}
@@ -452,17 +474,32 @@ func (c *comparison) behindCause(res *Result, l *LayerShare, dir float64) (strin
 }
 
 // explainer returns whether a device latency change accounts for a block
-// layer's change: significant, the same way, and large enough times the
-// device's requests per unit.
+// layer's change: significant (p below the level), the same way, and large
+// enough times the device's requests per unit. Whether it matters is the
+// layer's question, already answered (the layer leads a change of the time
+// users feel that matters): a device's own floor (minLatencyChange) says
+// whether its latency alone is worth a line, and a change below it can
+// still be all of a layer's change, as 19 µs per request is when the
+// threads wait 66 µs per IO.
 func (c *comparison) explainer(l *LayerShare, dir float64) func(*DeviceLatency, *Latency) bool {
 	perUnit := math.Abs(l.B - l.A)
 	return func(d *DeviceLatency, lat *Latency) bool {
-		if lat == nil || !lat.Significant || lat.Delta*dir <= 0 {
+		if lat == nil || !lat.Tested || lat.P >= c.opt.Alpha || lat.Delta*dir <= 0 {
 			return false
 		}
 		reqs := requestsPerUnit(d)
 		return reqs == 0 || math.Abs(lat.Delta)*reqs >= reachShare*perUnit
 	}
+}
+
+// explained returns a copy of a latency change that explains a layer's
+// change, judged significant for that: it passed explainer's test (p below
+// the level, the same way, a quarter of the layer's change), whatever the
+// device's own floor said of it alone.
+func explained(lat *Latency) *Latency {
+	x := *lat
+	x.Significant, x.Outcome = true, TestSignificant
+	return &x
 }
 
 // movedCause explains a block layer whose device the threads did not wait
@@ -509,7 +546,7 @@ func (c *comparison) movedDevice(res *Result, old, cur string, explains func(*De
 			continue
 		}
 		best = finding(o)
-		best.Latency, best.Lat, best.From, best.Stacked = "await", lat, old, o.Device != cur
+		best.Latency, best.Lat, best.From, best.Stacked = "await", explained(lat), old, o.Device != cur
 	}
 	return best
 }

@@ -74,7 +74,40 @@ func jsonSafe(r *Result) *Result {
 		}
 	}
 	c.Devices = devs
+	c.Verdict.Diagnosis = jsonSafeDiagnosis(c.Verdict.Diagnosis, fix)
 	return &c
+}
+
+// jsonSafeDiagnosis is jsonSafe for the diagnosis, which holds copies of
+// the changes it was read off (the total, the leading layer, its wait
+// site, client and device): a layer that rose from zero leads with an
+// infinite ratio.
+func jsonSafeDiagnosis(d Diagnosis, fix func(*Change)) Diagnosis {
+	fix(&d.Change)
+	for _, l := range []**LayerShare{&d.Layer, &d.Aside} {
+		if *l != nil {
+			x := **l
+			fix(&x.Change)
+			*l = &x
+		}
+	}
+	for _, r := range []**Contribution{&d.Site, &d.Client} {
+		if *r != nil {
+			x := **r
+			fix(&x.Change)
+			*r = &x
+		}
+	}
+	for _, f := range []**DeviceFinding{&d.Device, &d.AsideDevice} {
+		if *f != nil && (*f).Lat != nil {
+			x := **f
+			lat := *x.Lat
+			fix(&lat.Change)
+			x.Lat = &lat
+			*f = &x
+		}
+	}
+	return d
 }
 
 // Render writes the comparison as text: verdict, configuration changes,

@@ -202,8 +202,12 @@ func causeText(d *Diagnosis, res *Result) string {
 			return fmt.Sprintf(": %s was given %s work (%s) and the IO waited %s above it (mean wait %s → %s)",
 				f.Device, more, loadText(f), map[bool]string{true: "longer", false: "less"}[d.Outcome == OutcomeWorse], model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 		}
-		return fmt.Sprintf(": the threads waited for IO %s often (%.3g → %.3g waits per %s; mean wait %s → %s)",
-			map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse], l.WaitsA, l.WaitsB, perText(d.Per), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
+		what := "for IO"
+		if l.Kind == LayerCPU {
+			what = "for a CPU"
+		}
+		return fmt.Sprintf(": the threads waited %s %s often (%.3g → %.3g waits per %s; mean wait %s → %s)",
+			what, map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse], l.WaitsA, l.WaitsB, perText(d.Per), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 	case CauseBio:
 		s := fmt.Sprintf(": each wait took %s (mean %s → %s) while ", longer, model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 		if f != nil && f.Lat != nil {
@@ -215,7 +219,7 @@ func causeText(d *Diagnosis, res *Result) string {
 				if lat == nil {
 					lat = dev.Await
 				}
-				return s + fmt.Sprintf("the device's own latency did not (mean %s → %s per request): the IO was held above the device", model.FormatNs(lat.MeanA), model.FormatNs(lat.MeanB))
+				return s + fmt.Sprintf("the device's own latency did not account for it (mean %s → %s per request): the IO was held above the device", model.FormatNs(lat.MeanA), model.FormatNs(lat.MeanB))
 			}
 		}
 		return s + "no device's latency did: the IO was held above the devices"
@@ -268,6 +272,9 @@ func adviceText(d *Diagnosis) string {
 	case CauseBio:
 		return "what holds IO above " + dev + ": cgroup IO limits (io.max, blkio throttling), a stacked driver (dm, md), a full request queue"
 	case CauseWorkload:
+		if d.Layer != nil && d.Layer.Kind == LayerCPU {
+			return "how often the workload's threads sleep and wake for the same work (rate limits, timers, short waits), not the CPUs they get"
+		}
 		return "what the workload asks of " + dev
 	case CauseWriteback:
 		return "the dirty-page limits (vm.dirty_*) against the write rate"

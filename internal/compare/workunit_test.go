@@ -72,3 +72,87 @@ func TestWorkUnit(t *testing.T) {
 		})
 	}
 }
+
+// TestCPUCause separates waits for a CPU that grew longer (a quota, other
+// runnable tasks: the CPU) from more waits of the old length per unit (the
+// threads slept and woke more often: the workload), for a rise and a fall.
+func TestCPUCause(t *testing.T) {
+	tests := []struct {
+		name           string
+		waitsA, waitsB float64 // waits per unit
+		meanA, meanB   float64 // ns
+		want           string
+	}{
+		{"longer waits, same number (quota)", 250, 260, 500e3, 40e6, CauseCPU},
+		{"preempted by a busy loop: some more waits, each much longer", 10, 330, 50e3, 3e6, CauseCPU},
+		{"twice the wakeups at the same wait", 300, 600, 200e3, 210e3, CauseWorkload},
+		{"shorter waits, same number (fall)", 260, 250, 40e6, 500e3, CauseCPU},
+		{"half the wakeups at the same wait (fall)", 600, 300, 200e3, 190e3, CauseWorkload},
+		{"a third more wakeups, waits a third longer", 300, 400, 200e3, 266e3, CauseCPU},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &LayerShare{Key: LayerCPU, Kind: LayerCPU, A: tt.waitsA * tt.meanA, B: tt.waitsB * tt.meanB,
+				WaitsA: tt.waitsA, WaitsB: tt.waitsB, WaitA: tt.meanA, WaitB: tt.meanB}
+			l.CountShare = (l.WaitsB - l.WaitsA) * l.WaitA / (l.B - l.A)
+			if got := cpuCause(l); got != tt.want {
+				t.Errorf("cpuCause = %s (count share %.2f), want %s", got, l.CountShare, tt.want)
+			}
+		})
+	}
+}
+
+// TestExplainer: a device's latency change explains a block layer's when it
+// is significant, goes the same way and, times the device's requests per
+// unit, comes to a quarter of the layer's change, even when it is below
+// the device's own floor for a line of its own (too small to matter alone).
+func TestExplainer(t *testing.T) {
+	c := &comparison{opt: Options{}.withDefaults()}
+	layer := &LayerShare{A: 66e3, B: 84e3}           // +18 µs per IO
+	dev := &DeviceLatency{AwaitB: 93e3, BusyB: 93e3} // one request per IO
+	lat := func(delta, p float64, outcome string) *Latency {
+		return &Latency{MeanA: 75e3, MeanB: 75e3 + delta, Change: Change{Delta: delta, Tested: true, P: p, Outcome: outcome, Significant: outcome == TestSignificant}}
+	}
+	tests := []struct {
+		name string
+		lat  *Latency
+		dir  float64
+		want bool
+	}{
+		{"significant and material", lat(25e3, 0.001, TestSignificant), 1, true},
+		{"significant, below the device's floor, all of the layer's change", lat(19e3, 0.001, TestSmall), 1, true},
+		{"not significant", lat(19e3, 0.2, TestNotSignificant), 1, false},
+		{"untested", &Latency{Change: Change{Delta: 19e3}}, 1, false},
+		{"the other way", lat(-19e3, 0.001, TestSmall), 1, false},
+		{"significant but a tenth of the layer's change", lat(1.8e3, 0.001, TestSmall), 1, false},
+		{"a fall explained by a faster device", lat(-19e3, 0.001, TestSmall), -1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := c.explainer(layer, tt.dir)(dev, tt.lat); got != tt.want {
+				t.Errorf("explains = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestBlockCauseBelowFloor: a device latency change under the device's own
+// floor that is all of the layer's change makes the device the cause, and
+// the finding calls it significant, so that the verdict does not name a
+// cause "too small to matter"; the device table keeps its own judgement.
+func TestBlockCauseBelowFloor(t *testing.T) {
+	c := &comparison{opt: Options{}.withDefaults()}
+	small := &Latency{MeanA: 75e3, MeanB: 93e3, Change: Change{Delta: 18e3, Tested: true, P: 0.001, Outcome: TestSmall}}
+	res := &Result{Devices: []DeviceLatency{{Device: "loop0", Service: small, RateA: 95, RateB: 94, AwaitB: 93e3, BusyB: 93e3}}}
+	l := &LayerShare{Key: blockPrefix + "loop0", Kind: "block", Device: "loop0", A: 66e3, B: 83e3, WaitsA: 1, WaitsB: 1, WaitA: 66e3, WaitB: 83e3}
+	cause, f := c.blockCause(res, l, 1)
+	if cause != CauseDevice || f == nil || f.Lat == nil {
+		t.Fatalf("blockCause = %s, %+v; want the device", cause, f)
+	}
+	if !f.Lat.Significant || f.Lat.Outcome != TestSignificant || changeText(f.Lat.Change) != "p=0.001" {
+		t.Errorf("finding's latency %+v (%q): want it significant for the layer", f.Lat.Change, changeText(f.Lat.Change))
+	}
+	if res.Devices[0].Service.Outcome != TestSmall {
+		t.Errorf("the device table's own judgement changed to %q", res.Devices[0].Service.Outcome)
+	}
+}

@@ -4,7 +4,7 @@
 //
 //	nfstrace-diag list
 //	nfstrace-diag record [-scenarios a,b|dev|heldout|heldout2|all] [-lengths 5s,30s] [-seeds 1,2]
-//	                     [-bin ./bin/nfstrace] [-out testdata/diagnosis/host]
+//	                     [-bin ./bin/nfstrace] [-out testdata/diagnosis/host] [-set long]
 //	nfstrace-diag summary [-out testdata/diagnosis/host]
 //	nfstrace-diag score [-host testdata/diagnosis/host] [-lab testdata/diagnosis/lab/pairs.json] [-o docs/diagnosis.md]
 //
@@ -106,6 +106,7 @@ func cmdRecord(ctx context.Context, out io.Writer, args []string) error {
 	outDir := fs.String("out", "testdata/diagnosis/host", "output directory")
 	minD := fs.Duration("min-dstate", 10*time.Millisecond, "nfstrace record --min-dstate: shorter D-state intervals are counted but not kept as events")
 	force := fs.Bool("force", false, "re-record groups that already have a truth.json")
+	set := fs.String("set", "", "store the recordings as this set instead of each scenario's own (a held-out length of dev scenarios: -set long)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -119,6 +120,14 @@ func cmdRecord(ctx context.Context, out io.Writer, args []string) error {
 	chosen, err := diag.Select(all, *names)
 	if err != nil {
 		return err
+	}
+	if *set != "" {
+		if err := diag.CheckSetName(*set); err != nil {
+			return fmt.Errorf("record: -set: %w", err)
+		}
+		for i := range chosen {
+			chosen[i].Set = *set
+		}
 	}
 	ls, err := diag.ParseLengths(*lengths)
 	if err != nil {
@@ -240,7 +249,7 @@ func cmdScore(ctx context.Context, out io.Writer, args []string) error {
 	if err := os.WriteFile(*doc, []byte(b.String()), 0o644); err != nil {
 		return err
 	}
-	for _, set := range append(diag.Sets(), "lab", "") {
+	for _, set := range append(score.Sets(rs), "") {
 		t := score.Count(rs, set)
 		if set != "" && t.Injected+t.Null == 0 {
 			continue
