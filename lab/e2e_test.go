@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,10 +20,15 @@ import (
 	"github.com/nfstrace/nfstrace/lab"
 )
 
-// e2eScenarios is what TestLab runs by default on each kernel: the mixed
-// baseline on v3 and v4.2, a slow device (D-state in nfsd), and a scheduler
-// other than the default. NFSTRACE_LAB_SCENARIOS=all runs every scenario.
-var e2eScenarios = []string{"baseline", "slow-device", "sched-kyber"}
+// e2eScenarios is what TestLab runs by default on each of lab.DefaultKernels:
+// the mixed baseline on v3 and v4.2, a slow device (D-state in nfsd), a
+// scheduler other than the default, and the waits-* trio (requests queued
+// for too few nfsd threads, nfsd threads contending on one file's lock).
+// NFSTRACE_LAB_SCENARIOS=all runs every scenario.
+var e2eScenarios = []string{"baseline", "slow-device", "sched-kyber", "waits-base", "waits-few-threads", "waits-shared-file"}
+
+// smokeScenario is what TestLab runs on lab.SmokeKernels.
+const smokeScenario = "smoke"
 
 // TestLab runs nfstrace against real nfsd in the lab guest on Debian's 6.1
 // and 6.12 kernels. It takes minutes (it builds the guest on the first run),
@@ -51,6 +57,15 @@ func TestLab(t *testing.T) {
 		}
 		scenarios = append(scenarios, s)
 	}
+	smoke, err := lab.LoadScenario(smokeScenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// NFSTRACE_LAB_KERNELS picks kernels (a subset while iterating).
+	series := append(append([]string{}, lab.DefaultKernels...), lab.SmokeKernels...)
+	if k := os.Getenv("NFSTRACE_LAB_KERNELS"); k != "" {
+		series = strings.Split(k, ",")
+	}
 
 	// The whole test is bounded: the build by this context, each boot by
 	// its deadline (lab.Run kills QEMU), so a hung guest fails, not hangs.
@@ -62,7 +77,7 @@ func TestLab(t *testing.T) {
 	}
 	var log bytes.Buffer
 	b := lab.NewBuilder(paths, &log)
-	kernels, err := b.Build(ctx, lab.DefaultKernels)
+	kernels, err := b.Build(ctx, series)
 	if err != nil {
 		t.Fatalf("build the lab: %v\n%s", err, log.String())
 	}
@@ -93,22 +108,31 @@ func TestLab(t *testing.T) {
 	// The group returns when its parallel subtests have, before cancel runs.
 	t.Run("kernel", func(t *testing.T) {
 		for _, k := range kernels {
+			if slices.Contains(lab.SmokeKernels, k.Series) {
+				runKernel(ctx, t, b, paths, k, []lab.Scenario{smoke}, nfstrace, nfsload, "", nil)
+				continue
+			}
 			runKernel(ctx, t, b, paths, k, scenarios, nfstrace, nfsload, serveScript, files)
 		}
 	})
 }
 
+// runKernel boots one kernel with the scenarios, and the serve script
+// unless script is "" (the smoke kernels).
 func runKernel(ctx context.Context, t *testing.T, b *lab.Builder, paths lab.Paths, k lab.Kernel, scenarios []lab.Scenario, nfstrace, nfsload, script string, files []string) {
 	{
 		t.Run(k.Series, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			start := time.Now()
-			res, err := lab.Run(ctx, lab.RunConfig{
+			cfg := lab.RunConfig{
 				Kernel: k, Base: b.BaseCpio(), Scenarios: scenarios,
 				NFSTrace: nfstrace, NFSLoad: nfsload, Dir: dir,
-				Script: script, ScriptTimeout: 4 * time.Minute, Files: files,
-			})
+			}
+			if script != "" {
+				cfg.Script, cfg.ScriptTimeout, cfg.Files = script, 4*time.Minute, files
+			}
+			res, err := lab.Run(ctx, cfg)
 			if err != nil {
 				t.Fatalf("lab run: %v", err)
 			}
@@ -120,14 +144,19 @@ func runKernel(ctx context.Context, t *testing.T, b *lab.Builder, paths lab.Path
 					res.Results = filepath.Join(keep, "results")
 				}
 			}
-			checkRun(t, res, scenarios)
+			checkRun(t, res, scenarios, script != "", nfstrace)
 		})
 	}
 }
 
 // checkRun holds the assertions on one kernel's results.
-func checkRun(t *testing.T, res *lab.Result, scenarios []lab.Scenario) {
-	t.Run("serve", func(t *testing.T) { checkServe(t, filepath.Join(res.Results, "script")) })
+func checkRun(t *testing.T, res *lab.Result, scenarios []lab.Scenario, serve bool, nfstrace string) {
+	if serve {
+		t.Run("serve", func(t *testing.T) { checkServe(t, filepath.Join(res.Results, "script")) })
+	}
+	t.Run("missing-probes", func(t *testing.T) { checkMissingProbes(t, res.Results, scenarios) })
+	t.Run("consumers", func(t *testing.T) { checkConsumers(t, res.Results, scenarios, nfstrace) })
+	t.Run("waits", func(t *testing.T) { checkWaits(t, res.Results, scenarios) })
 	t.Run("guest", func(t *testing.T) {
 		if !res.Done || res.Killed || res.Hung != "" || res.Panic != "" || len(res.Failed()) > 0 {
 			t.Errorf("guest run not clean: %s", res.Summary())

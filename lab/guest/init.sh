@@ -67,6 +67,7 @@ guest_info() {
 	echo "nfsd tracepoints: $(ls /sys/kernel/tracing/events/nfsd 2>/dev/null | wc -l)"
 	echo "sunrpc tracepoints: $(ls /sys/kernel/tracing/events/sunrpc 2>/dev/null | wc -l)"
 	echo "block tracepoints: $(ls /sys/kernel/tracing/events/block 2>/dev/null | tr '\n' ' ')"
+	echo "lock tracepoints: $(ls /sys/kernel/tracing/events/lock 2>/dev/null | tr '\n' ' ')"
 	echo "kprobes: $(test -e /sys/kernel/tracing/kprobe_events && echo yes || echo no)"
 }
 
@@ -170,7 +171,7 @@ nfs_umount() { # DIR
 
 load() { # PHASE DIR OUT-JSON [DURATION]
 	nfsload -phase "$1" -dir "$2" -clients "$LAB_CLIENTS" -duration "${4:-1}s" -mix "$LAB_MIX" \
-		-io-size "$LAB_IO_SIZE" -file-size "$LAB_FILE_SIZE" >"$3"
+		-io-size "$LAB_IO_SIZE" -file-size "$LAB_FILE_SIZE" -shared="${LAB_SHARED_FILE:-false}" >"$3"
 }
 
 # sample_dstate OUT: once a second, the kernel stack of every nfsd thread in D
@@ -187,6 +188,27 @@ sample_dstate() {
 			fi
 		done >>"$1"
 		sleep 1
+	done
+}
+
+# sample_all OUT: twice a second, the state and kernel stack of every nfsd
+# and jbd2 thread, whatever its state: ground truth for the lock owners
+# nfstrace names (an owner must be one of these threads, caught in the
+# write path). One record: "== UPTIME pid PID COMM STATE", then the stack;
+# UPTIME is when the round began, the same for every thread of a round.
+sample_all() {
+	local p s c t
+	while :; do
+		t=$(up)
+		for p in $(pgrep -x nfsd) $(pgrep '^jbd2/'); do
+			read -r s </proc/"$p"/stat 2>/dev/null || continue
+			c=${s#*(}
+			c=${c%%)*}
+			s=${s##*) }
+			echo "== $t pid $p $c ${s%% *}"
+			cat /proc/"$p"/stack 2>/dev/null
+		done >>"$1"
+		sleep 0.5
 	done
 }
 
@@ -235,7 +257,11 @@ run_version() { # SCENARIO VERSION OUT
 	date +%s.%N >"$o/load.start"
 	cp /proc/net/rpc/nfsd "$o/nfsd.before"
 	cp /proc/diskstats "$o/diskstats.before"
-	timeout $((LAB_DURATION + 60)) $F sample_dstate "$o/dstate-stacks.txt" &
+	if [ "$LAB_STACK_SAMPLES" = all ]; then
+		timeout $((LAB_DURATION + 60)) $F sample_all "$o/thread-stacks.txt" &
+	else
+		timeout $((LAB_DURATION + 60)) $F sample_dstate "$o/dstate-stacks.txt" &
+	fi
 	sampler=$!
 	step "$s/v$v/load" $((LAB_DURATION + 300)) $F load run "$mnt/v$v" "$o/load.json" "$LAB_DURATION"
 	cp /proc/net/rpc/nfsd "$o/nfsd.after"

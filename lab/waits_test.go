@@ -1,0 +1,219 @@
+package lab_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/nfstrace/nfstrace/internal/compare"
+	"github.com/nfstrace/nfstrace/internal/report"
+	"github.com/nfstrace/nfstrace/lab"
+)
+
+// checkWaits holds the assertions of the waits-* scenarios, on one kernel:
+// requests wait longer for a free nfsd thread when threads are cut, the
+// lock owners nfstrace names are threads that /proc shows in the write
+// path holding the lock while others wait on it, and compare names the
+// thread count or the lock owner.
+func checkWaits(t *testing.T, results string, scenarios []lab.Scenario) {
+	for _, more := range scenarios {
+		for _, fewer := range scenarios {
+			if fewer.NFSDThreads >= more.NFSDThreads || !sameButThreads(more, fewer) {
+				continue
+			}
+			t.Run("queue/"+more.Name+"-"+fewer.Name, func(t *testing.T) { checkQueue(t, results, more, fewer) })
+		}
+	}
+	for _, s := range scenarios {
+		if !s.SharedFile || s.StackSamples != "all" {
+			continue
+		}
+		t.Run("lock/"+s.Name, func(t *testing.T) { checkLockOwners(t, results, s) })
+		for _, base := range scenarios {
+			if base.SharedFile || !sameButShared(base, s) {
+				continue
+			}
+			t.Run("lock/compare-"+base.Name, func(t *testing.T) { checkLockCompare(t, results, base, s) })
+		}
+	}
+}
+
+// sameButThreads reports whether two scenarios differ in nothing but their
+// names and nfsd thread counts.
+func sameButThreads(a, b lab.Scenario) bool {
+	a.Name, a.Description, a.NFSDThreads = "", "", 0
+	b.Name, b.Description, b.NFSDThreads = "", "", 0
+	return reflect.DeepEqual(a, b)
+}
+
+// sameButShared reports whether two scenarios differ in nothing but their
+// names and whether the clients share one file.
+func sameButShared(a, b lab.Scenario) bool {
+	a.Name, a.Description, a.SharedFile = "", "", false
+	b.Name, b.Description, b.SharedFile = "", "", false
+	return reflect.DeepEqual(a, b)
+}
+
+func versionDir(results, scenario, version string) string {
+	return filepath.Join(results, "scenarios", scenario, "v"+version)
+}
+
+// checkQueue: with fewer threads the requests wait longer for one, in
+// nfstrace top, and compare leads with the thread count.
+func checkQueue(t *testing.T, results string, more, fewer lab.Scenario) {
+	for _, v := range more.Versions {
+		t.Run("v"+v, func(t *testing.T) {
+			fm, ff := readFrame(t, versionDir(results, more.Name, v)), readFrame(t, versionDir(results, fewer.Name, v))
+			qm, qf := fm.NFSD.QueueWait, ff.NFSD.QueueWait
+			if qf == nil || qf.Count == 0 {
+				t.Fatalf("%s: no queue wait for a free nfsd thread in top (%d threads)", fewer.Name, fewer.NFSDThreads)
+			}
+			var mean int64
+			if qm != nil {
+				mean = qm.MeanNs
+			}
+			t.Logf("queue wait per request: %d threads mean %s (%s), %d threads mean %s p99 %s (%d waits)",
+				more.NFSDThreads, ns(mean), latencyText(qm), fewer.NFSDThreads, ns(qf.MeanNs), ns(qf.P99Ns), qf.Count)
+			if qf.MeanNs <= 2*mean {
+				t.Errorf("queue wait did not rise with threads cut from %d to %d: mean %s -> %s",
+					more.NFSDThreads, fewer.NFSDThreads, ns(mean), ns(qf.MeanNs))
+			}
+			res := compareCaptures(t, versionDir(results, more.Name, v), versionDir(results, fewer.Name, v))
+			d := res.Verdict.Diagnosis
+			change := fmt.Sprintf("nfsd threads %d → %d", more.NFSDThreads, fewer.NFSDThreads)
+			t.Logf("compare: %s | LEAD %s", res.Verdict.Summary, res.Verdict.Lead)
+			if d.Outcome != compare.OutcomeWorse || d.Cause != compare.CauseQueue || !strings.Contains(res.Verdict.Lead, change) {
+				t.Errorf("compare %s %s: outcome %q cause %q lead %q; want worse, the queue layer, and a lead naming %q",
+					more.Name, fewer.Name, d.Outcome, d.Cause, res.Verdict.Lead, change)
+			}
+		})
+	}
+}
+
+func ns(n int64) string { return fmt.Sprintf("%.2fms", float64(n)/1e6) }
+
+func latencyText(l *report.Latency) string {
+	if l == nil {
+		return "not seen"
+	}
+	return fmt.Sprintf("%d waits", l.Count)
+}
+
+// compareCaptures compares two versions' captures as nfstrace compare does.
+func compareCaptures(t *testing.T, a, b string) *compare.Result {
+	t.Helper()
+	ca, err := compare.Load(context.Background(), filepath.Join(a, "capture.nft"), false)
+	if err != nil {
+		t.Fatalf("load A: %v", err)
+	}
+	cb, err := compare.Load(context.Background(), filepath.Join(b, "capture.nft"), false)
+	if err != nil {
+		t.Fatalf("load B: %v", err)
+	}
+	res, err := compare.Compare(ca, cb, compare.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// Frames of the write path a lock owner of the shared file is caught in.
+var writePath = []string{"nfsd_vfs_write", "ext4_buffered_write_iter", "ext4_file_write_iter", "jbd2_journal_commit_transaction", "kjournald2"}
+
+// checkLockOwners: top names who held the lock nfsd threads waited on, and
+// the guest's /proc samples agree: the waits are real (nfsd threads caught
+// in rwsem_down_write_slowpath under ext4_buffered_write_iter), and each
+// owner is an nfsd or jbd2 thread caught in the write path, holding the
+// lock (in ext4_buffered_write_iter, not waiting for it) in a sample where
+// another nfsd thread waited for it.
+func checkLockOwners(t *testing.T, results string, s lab.Scenario) {
+	for _, v := range s.Versions {
+		t.Run("v"+v, func(t *testing.T) {
+			vdir := versionDir(results, s.Name, v)
+			f := readFrame(t, vdir)
+			b, err := os.ReadFile(filepath.Join(vdir, "thread-stacks.txt"))
+			if err != nil {
+				t.Fatalf("no thread stack samples: %v", err)
+			}
+			samples, err := lab.ParseThreadStacks(strings.NewReader(string(b)))
+			if err != nil {
+				t.Fatalf("thread-stacks.txt: %v", err)
+			}
+			rounds := lab.SampleRounds(samples)
+			var contended []int // rounds with an nfsd thread waiting on the inode lock
+			for i, r := range rounds {
+				for _, x := range r {
+					if strings.HasPrefix(x.Comm, "nfsd") && x.Has("rwsem_down_write_slowpath") && x.Has("ext4_buffered_write_iter", "ext4_file_write_iter") {
+						contended = append(contended, i)
+						break
+					}
+				}
+			}
+			t.Logf("%d samples in %d rounds; %d rounds with an nfsd thread waiting on an inode rwsem", len(samples), len(rounds), len(contended))
+			if len(contended) == 0 {
+				t.Fatalf("/proc never caught an nfsd thread waiting on the file's inode lock: the scenario made no contention")
+			}
+			var rows []report.LockRow
+			for _, l := range f.Locks {
+				if strings.HasPrefix(l.Comm, "nfsd") && l.Owner != "" && l.OwnerTID != 0 {
+					rows = append(rows, l)
+				}
+			}
+			if len(rows) == 0 {
+				t.Fatalf("top names no owner of a lock nfsd threads waited on (%d lock rows)", len(f.Locks))
+			}
+			for _, l := range rows {
+				t.Logf("top: %s waited %d times (%.3fs/s, up to %d at once) on %s %s at %s, held by %s/%d (%.0f%%, state %s %s)",
+					l.Comm, l.Waits, l.WaitPerSec, l.MaxWaiters, l.Kind, l.Lock, l.Short, l.Owner, l.OwnerTID, 100*l.OwnerShare, l.OwnerState, l.OwnerSite)
+			}
+			// The owner of the most lock-wait time is checked against /proc.
+			l := rows[0]
+			if !strings.HasPrefix(l.Owner, "nfsd") && !strings.HasPrefix(l.Owner, "jbd2") {
+				t.Errorf("owner %s/%d is neither an nfsd nor a jbd2 thread", l.Owner, l.OwnerTID)
+			}
+			var seen, inPath, holding int
+			for _, i := range contended {
+				for _, x := range rounds[i] {
+					if x.PID != l.OwnerTID {
+						continue
+					}
+					seen++
+					if x.Has(writePath...) {
+						inPath++
+					}
+					if x.Has("ext4_buffered_write_iter", "ext4_file_write_iter") && !x.Has("rwsem_down_write_slowpath") {
+						holding++
+					}
+				}
+			}
+			t.Logf("owner %s/%d in the %d contended rounds: sampled %d times, %d in the write path, %d inside the locked write",
+				l.Owner, l.OwnerTID, len(contended), seen, inPath, holding)
+			if seen == 0 {
+				t.Errorf("owner %s/%d is not a thread /proc sampled (nfsd, jbd2)", l.Owner, l.OwnerTID)
+			}
+			if holding == 0 {
+				t.Errorf("/proc never caught owner %s/%d inside the locked write while an nfsd thread waited for the lock", l.Owner, l.OwnerTID)
+			}
+		})
+	}
+}
+
+// checkLockCompare: compare of the reference against the shared file finds
+// the lock layer and names its owner.
+func checkLockCompare(t *testing.T, results string, base, shared lab.Scenario) {
+	for _, v := range base.Versions {
+		t.Run("v"+v, func(t *testing.T) {
+			res := compareCaptures(t, versionDir(results, base.Name, v), versionDir(results, shared.Name, v))
+			d := res.Verdict.Diagnosis
+			t.Logf("compare: %s | LEAD %s", res.Verdict.Summary, res.Verdict.Lead)
+			if d.Outcome != compare.OutcomeWorse || d.Cause != compare.CauseLock || d.Owner == nil ||
+				!strings.Contains(res.Verdict.Summary+" "+res.Verdict.Lead, d.Owner.Comm) {
+				t.Errorf("compare %s %s: outcome %q cause %q owner %+v; want worse, the lock layer, and its owner named", base.Name, shared.Name, d.Outcome, d.Cause, d.Owner)
+			}
+		})
+	}
+}
