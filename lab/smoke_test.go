@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,7 +58,7 @@ func checkMissingProbes(t *testing.T, results string, scenarios []lab.Scenario) 
 			}
 		}
 		t.Logf("%s: unavailable probes: %s", s.Name, strings.Join(unavailable, " "))
-		if noLock && !contains(unavailable, "contention_begin") {
+		if noLock && !slices.Contains(unavailable, "contention_begin") {
 			t.Errorf("%s: the kernel has no lock:contention_begin, but nfstrace check does not say contention_begin is unavailable:\n%s", s.Name, b)
 		}
 		for _, v := range s.Versions {
@@ -77,15 +78,6 @@ func checkMissingProbes(t *testing.T, results string, scenarios []lab.Scenario) 
 			}
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
-			return true
-		}
-	}
-	return false
 }
 
 // checkConsumers runs the host's nfstrace on every capture of the run:
