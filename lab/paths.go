@@ -24,7 +24,7 @@ var DefaultKernels = []string{"6.1", "6.12"}
 // with a short smoke subset, so that nfstrace's probing by field meets old
 // and new tracepoint layouts: bullseye's 5.10 (no lock contention
 // tracepoints, no module BTF) and the newest series in trixie-backports.
-var SmokeKernels = []string{"5.10", "6.19"}
+var SmokeKernels = []string{"5.10", "7.3"}
 
 // kernelSuite is the Debian suite that has a kernel series the host's own
 // apt sources (bookworm: 6.1, 6.12) do not reach, "" for the others: 5.10
