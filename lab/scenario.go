@@ -244,7 +244,8 @@ func positiveDuration(s string) (time.Duration, error) {
 // Budget is how long the guest may spend on the scenario before the host
 // gives up on it: generous, since TCG emulation is slow, but finite.
 func (s Scenario) Budget() time.Duration {
-	perVersion := s.Settle + s.Duration + s.TraceSlack + 2*time.Minute
+	// Attaching the probes may take minutes on a loaded host.
+	perVersion := s.Settle + s.Duration + s.TraceSlack + 4*time.Minute
 	return 2*time.Minute + time.Duration(len(s.Versions))*perVersion
 }
 
