@@ -162,19 +162,25 @@ func runKernel(ctx context.Context, t *testing.T, b *lab.Builder, paths lab.Path
 
 // checkRun holds the assertions on one kernel's results.
 func checkRun(t *testing.T, res *lab.Result, scenarios []lab.Scenario, serve bool, nfstrace string) {
-	if serve {
-		t.Run("serve", func(t *testing.T) { checkServe(t, filepath.Join(res.Results, "script")) })
-	}
-	t.Run("missing-probes", func(t *testing.T) { checkMissingProbes(t, res.Results, scenarios) })
-	t.Run("consumers", func(t *testing.T) { checkConsumers(t, res.Results, scenarios, nfstrace) })
-	t.Run("waits", func(t *testing.T) { checkWaits(t, res.Results, scenarios) })
 	t.Run("guest", func(t *testing.T) {
 		if !res.Done || res.Killed || res.Hung != "" || res.Panic != "" || len(res.Failed()) > 0 {
 			t.Errorf("guest run not clean: %s", res.Summary())
 		}
 	})
+	checkResults(t, res.Results, scenarios, serve, nfstrace)
+}
+
+// checkResults holds the assertions on what one kernel's guest left in
+// its results directory.
+func checkResults(t *testing.T, results string, scenarios []lab.Scenario, serve bool, nfstrace string) {
+	if serve {
+		t.Run("serve", func(t *testing.T) { checkServe(t, filepath.Join(results, "script")) })
+	}
+	t.Run("missing-probes", func(t *testing.T) { checkMissingProbes(t, results, scenarios) })
+	t.Run("consumers", func(t *testing.T) { checkConsumers(t, results, scenarios, nfstrace) })
+	t.Run("waits", func(t *testing.T) { checkWaits(t, results, scenarios) })
 	for _, s := range scenarios {
-		sdir := filepath.Join(res.Results, "scenarios", s.Name)
+		sdir := filepath.Join(results, "scenarios", s.Name)
 		t.Run(s.Name, func(t *testing.T) {
 			t.Run("check", func(t *testing.T) { checkProbes(t, sdir) })
 			var sawNFSDDState, sawClient, procDState bool
@@ -522,4 +528,37 @@ func promLabel(labels, name string) string {
 		}
 	}
 	return ""
+}
+
+// TestLabResults checks a kept run again without booting anything:
+// NFSTRACE_LAB_RESULTS=RUN/results (kept by NFSTRACE_LAB_KEEP=1) and the
+// scenarios found there, with nfstrace built from the tree.
+func TestLabResults(t *testing.T) {
+	results := os.Getenv("NFSTRACE_LAB_RESULTS")
+	if results == "" {
+		t.Skip("set NFSTRACE_LAB_RESULTS=RUN/results to check a kept lab run again")
+	}
+	ents, err := os.ReadDir(filepath.Join(results, "scenarios"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scenarios []lab.Scenario
+	for _, e := range ents {
+		s, err := lab.LoadScenario(e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		scenarios = append(scenarios, s)
+	}
+	repo, err := lab.RepoRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nfstrace := filepath.Join(t.TempDir(), "nfstrace")
+	var log bytes.Buffer
+	if err := lab.NewBuilder(lab.Paths{}, &log).BuildGo(context.Background(), repo, "./cmd/nfstrace", nfstrace); err != nil {
+		t.Fatal(err)
+	}
+	_, err = os.Stat(filepath.Join(results, "script", "serve.rc"))
+	checkResults(t, results, scenarios, err == nil, nfstrace)
 }
