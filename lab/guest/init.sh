@@ -215,19 +215,37 @@ sample_all() {
 	done
 }
 
-# wait_attached OUT SETTLE: wait until nfstrace record has taken its first
-# snapshot (its probes are attached: 9 s on an idle host, over 50 s on a
-# loaded one, when a fixed wait let the load end before tracing began),
-# then SETTLE seconds more, for top started beside it.
+# links PID: how many BPF links the process holds (its attached probes).
+links() {
+	local n=0 f
+	for f in /proc/"$1"/fd/*; do
+		case $(readlink "$f" 2>/dev/null) in *bpf?link*) n=$((n + 1)) ;; esac
+	done
+	echo $n
+}
+
+# wait_attached OUT SETTLE: wait until nfstrace top and record (started by
+# trace_start) hold BPF links and their number has not changed for two
+# seconds (attached: 9 s on an idle host, over 90 s on a loaded one, when
+# a fixed wait let the load end before tracing began; record's first
+# progress line comes before that), then SETTLE seconds more.
 wait_attached() {
-	local i
-	if [ "$HAVE_RECORD" = 1 ]; then
-		for i in $(seq 600); do
-			grep -q '^recording' "$1/record.err" 2>/dev/null && break
-			[ -s "$1/record.rc" ] && break
-			sleep 0.5
+	local p prev="" cur i
+	for i in $(seq 300); do
+		# A tracer that already exited will attach nothing more.
+		{ [ -s "$1/top.rc" ] || [ -s "$1/record.rc" ]; } && break
+		cur=""
+		for p in $(pgrep -f '^nfstrace (top|record) '); do
+			cur="$cur $(links "$p")"
 		done
-	fi
+		case " $cur " in *" 0 "* | "  ") prev="" ;; *)
+			[ "$cur" = "$prev" ] && break
+			prev=$cur
+			;;
+		esac
+		sleep 2
+	done
+	echo "links:$cur after ${i} rounds"
 	sleep "$2"
 }
 
@@ -272,7 +290,7 @@ run_version() { # SCENARIO VERSION OUT
 	# for the load's start and final fsync under emulation.
 	secs=$((LAB_SETTLE + LAB_DURATION + LAB_TRACE_SLACK))
 	trace_start "$o" "$secs"
-	step "$s/v$v/attach" $((LAB_SETTLE + 330)) $F wait_attached "$o" "$LAB_SETTLE"
+	step "$s/v$v/attach" $((LAB_SETTLE + 660)) $F wait_attached "$o" "$LAB_SETTLE"
 	date +%s.%N >"$o/load.start"
 	cp /proc/net/rpc/nfsd "$o/nfsd.before"
 	cp /proc/diskstats "$o/diskstats.before"
