@@ -397,8 +397,10 @@ static __always_inline void run_out(__u32 tid, bool runnable, __u64 now)
 			return;
 		bpf_map_update_elem(&runs, &tid, &init, BPF_NOEXIST);
 		rs = bpf_map_lookup_elem(&runs, &tid);
-		if (!rs)
+		if (!rs) {
+			count(CNT_RUN_FULL);
 			return;
+		}
 	}
 	if (rs->oncpu_ns && now > rs->oncpu_ns) {
 		struct rthread th = {};
@@ -469,6 +471,62 @@ static __always_inline void run_wakeup(__u32 tid)
 	if (rs && !rs->oncpu_ns && !rs->runnable_ns)
 		rs->runnable_ns = bpf_ktime_get_ns();
 }
+
+/* ---- lock-wait state --------------------------------------------------- */
+
+/*
+ * The lock programs (lock contention, below) keep a target thread's open
+ * lock wait here; the D-state start reads it to give the wait the stack it
+ * takes anyway, so that contention_begin need not walk the stack too.
+ */
+struct lkey {
+	char comm[NAME_LEN];       /* the waiter's */
+	char owner_comm[NAME_LEN]; /* "" when unknown */
+	__u64 lock;
+	__s32 stack_id;            /* the waiter's wait site */
+	__s32 owner_stack_id;      /* the owner's wait site when it is a target in D, else -1 */
+	__u32 owner_tid;           /* 0 when unknown */
+	__u32 owner_state;         /* its task state at contention_begin */
+	__u32 flags;               /* LCB_F_* | LKEY_READER_OWNED */
+	__u32 pad;
+};
+
+struct lval {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 max_waiters; /* most waiters on the lock seen at a contention_begin */
+};
+
+struct lwait {
+	struct lkey key;
+	__u64 start_ns;
+	__u64 waiters;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct lkey);
+	__type(value, struct lval);
+} lhists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct lwait);
+} lwaits SEC(".maps");
+
+/* lwaiters: lock -> target threads waiting on it now. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __s64);
+} lwaiters SEC(".maps");
+
+/* open_lwaits counts entries in lwaits, so that contention_end skips the lookup. */
+__u64 open_lwaits = 0;
 
 /* ---- D-state ---------------------------------------------------------- */
 
@@ -600,6 +658,13 @@ static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __
 		s.key.dev = io->dev;
 		__builtin_memcpy(s.key.sched, io->sched, NAME_LEN);
 	}
+	if (open_lwaits && s.key.stack_id >= 0) {
+		/* A lock wait going to sleep: this stack is its wait site. */
+		struct lwait *w = bpf_map_lookup_elem(&lwaits, &tid);
+
+		if (w && w->key.stack_id < 0)
+			w->key.stack_id = s.key.stack_id;
+	}
 	if (bpf_map_update_elem(&dstarts, &tid, &s, BPF_NOEXIST) == 0)
 		__sync_fetch_and_add(&open_intervals, 1);
 	else if (bpf_map_update_elem(&dstarts, &tid, &s, BPF_EXIST)) /* stale entry */
@@ -657,6 +722,27 @@ static __always_inline bool on_irq_stack(void)
 	return sp - stack >= TASK_STACK_MAX;
 }
 
+/*
+ * irq_from_user reports an interrupt that arrived while user space ran: x86_64
+ * runs it on the interrupted task's kernel stack (it switches to the
+ * interrupt stack only from kernel mode), so on_irq_stack cannot see it. The
+ * registers saved at the top of that stack then hold user mode and orig_ax -1
+ * (no system call), where a system call's hold its number. An exception from
+ * user space (a page fault) looks the same; one that wakes a task in D is rare.
+ * Needs BTF task pointers (tp_btf); the raw_tp fallback does without.
+ */
+static __always_inline bool irq_from_user(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	unsigned long cs = 0, orig_ax = 0;
+
+	if (!regs)
+		return false;
+	bpf_probe_read_kernel(&cs, sizeof(cs), &regs->cs);
+	bpf_probe_read_kernel(&orig_ax, sizeof(orig_ax), &regs->orig_ax);
+	return (cs & 3) == 3 && orig_ax == (unsigned long)-1;
+}
+
 static __always_inline void on_waking(struct task_struct *p, const bool btf)
 {
 	__u32 tid;
@@ -668,7 +754,7 @@ static __always_inline void on_waking(struct task_struct *p, const bool btf)
 	s = bpf_map_lookup_elem(&dstarts, &tid);
 	if (!s)
 		return;
-	if (on_irq_stack()) {
+	if (on_irq_stack() || (btf && irq_from_user())) {
 		s->waker_irq = 1;
 		s->waker_tid = 0;
 		__builtin_memset(s->waker_comm, 0, NAME_LEN);
@@ -986,54 +1072,6 @@ BLOCK_PROG(block_rq_complete, on_done)
 #define OWNER_FLAGS_MASK 0x7UL /* mutex MUTEX_FLAGS, rwsem RWSEM_OWNER_FLAGS_MASK */
 #define RWSEM_READER_OWNED 0x1UL
 
-struct lkey {
-	char comm[NAME_LEN];       /* the waiter's */
-	char owner_comm[NAME_LEN]; /* "" when unknown */
-	__u64 lock;
-	__s32 stack_id;            /* the waiter's wait site */
-	__s32 owner_stack_id;      /* the owner's wait site when it is a target in D, else -1 */
-	__u32 owner_tid;           /* 0 when unknown */
-	__u32 owner_state;         /* its task state at contention_begin */
-	__u32 flags;               /* LCB_F_* | LKEY_READER_OWNED */
-	__u32 pad;
-};
-
-struct lval {
-	__u64 count;
-	__u64 sum_ns;
-	__u64 max_waiters; /* most waiters on the lock seen at a contention_begin */
-};
-
-struct lwait {
-	struct lkey key;
-	__u64 start_ns;
-	__u64 waiters;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, struct lkey);
-	__type(value, struct lval);
-} lhists SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct lwait);
-} lwaits SEC(".maps");
-
-/* lwaiters: lock -> target threads waiting on it now. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, __s64);
-} lwaiters SEC(".maps");
-
-/* open_lwaits counts entries in lwaits, so that contention_end skips the lookup. */
-__u64 open_lwaits = 0;
 
 static struct lval zero_lval;
 
@@ -1082,7 +1120,9 @@ static __always_inline void on_contention_begin(void *ctx, void *lock, __u32 fla
 	w.key.flags = flags;
 	w.key.owner_stack_id = -1;
 	bpf_get_current_comm(w.key.comm, sizeof(w.key.comm));
-	w.key.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+	/* The wait site: the stack the D-state start takes when the waiter
+	 * sleeps, or contention_end's when it did not (walked once, not twice). */
+	w.key.stack_id = -1;
 	lock_owner(&w, lock, flags);
 	n = bpf_map_lookup_elem(&lwaiters, &w.key.lock);
 	if (!n) {
@@ -1099,7 +1139,7 @@ static __always_inline void on_contention_begin(void *ctx, void *lock, __u32 fla
 		count(CNT_LOCK_FULL);
 }
 
-static __always_inline void on_contention_end(void *lock)
+static __always_inline void on_contention_end(void *ctx, void *lock)
 {
 	struct lwait *w;
 	struct lval *v;
@@ -1114,6 +1154,13 @@ static __always_inline void on_contention_end(void *lock)
 	if (!w)
 		return;
 	dur = bpf_ktime_get_ns() - w->start_ns;
+	if (w->key.stack_id < 0) {
+		/* It did not sleep in D (it spun, or slept interruptibly): the
+		 * stack here is the one contention_begin had. */
+		w->key.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		if (w->key.stack_id < 0)
+			count(CNT_STACK_ERR);
+	}
 	v = bpf_map_lookup_elem(&lhists, &w->key);
 	if (!v) {
 		bpf_map_update_elem(&lhists, &w->key, &zero_lval, BPF_NOEXIST);
@@ -1151,13 +1198,13 @@ int BPF_PROG(raw_tp_contention_begin, void *lock, unsigned int flags)
 SEC("tp_btf/contention_end")
 int BPF_PROG(tp_btf_contention_end, void *lock, int ret)
 {
-	on_contention_end(lock);
+	on_contention_end(ctx, lock);
 	return 0;
 }
 
 SEC("raw_tp/contention_end")
 int BPF_PROG(raw_tp_contention_end, void *lock, int ret)
 {
-	on_contention_end(lock);
+	on_contention_end(ctx, lock);
 	return 0;
 }

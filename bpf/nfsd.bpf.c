@@ -49,7 +49,10 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define CNT_RPCS 0
 #define CNT_OPS 1
 #define CNT_FULL 2
-#define CNT_MAX 4
+#define CNT_BUSY_NS 3 /* thread time serving requests: sum of their service times (ns) */
+#define CNT_WAKEUPS 4 /* arrivals that looked for an idle thread */
+#define CNT_NOIDLE 5  /* ... and found none */
+#define CNT_MAX 8
 
 /* Longest RPC verifier body (RFC 5531 MAX_AUTH_BYTES). */
 #define MAX_AUTH_BYTES 400
@@ -147,12 +150,17 @@ struct {
 	__type(value, __u64);
 } nfsd_counters SEC(".maps");
 
-static __always_inline void count(__u32 slot)
+static __always_inline void count_n(__u32 slot, __u64 n)
 {
 	__u64 *c = bpf_map_lookup_elem(&nfsd_counters, &slot);
 
 	if (c)
-		*c += 1;
+		*c += n;
+}
+
+static __always_inline void count(__u32 slot)
+{
+	count_n(slot, 1);
 }
 
 static __always_inline __u8 current_gen(void)
@@ -310,6 +318,7 @@ static __always_inline void end_rpc(struct svc_rqst___nfst *rqst)
 	struct rpc_key k = {};
 	struct req_state *st;
 	__s64 start;
+	__u64 dur;
 
 	if (BPF_CORE_READ(rqst, rq_prog) != NFS_PROGRAM)
 		return;
@@ -327,7 +336,9 @@ static __always_inline void end_rpc(struct svc_rqst___nfst *rqst)
 	}
 	reply_status(rqst, k.op, &k);
 	start = BPF_CORE_READ(rqst, rq_stime);
-	record(&k, (start > 0 && (__u64)start < now) ? now - (__u64)start : 0, CNT_RPCS);
+	dur = (start > 0 && (__u64)start < now) ? now - (__u64)start : 0;
+	record(&k, dur, CNT_RPCS);
+	count_n(CNT_BUSY_NS, dur);
 
 	bpf_map_delete_elem(&nfsd_req, &tid);
 	bpf_map_delete_elem(&thread_op, &tid);
@@ -512,5 +523,42 @@ int BPF_PROG(nfsd_queue_process, struct svc_rqst___nfst *rqst)
 	if (h && now >= *ts)
 		hist_add(h, now - *ts);
 	bpf_map_delete_elem(&nfsd_xq, &key);
+	return 0;
+}
+
+/* ---- thread utilisation ------------------------------------------------- */
+
+/*
+ * How often a request found no idle nfsd thread. Which tracepoint tells
+ * depends on the kernel; user space attaches the one this kernel has
+ * (ebpf/nfsd_threads.go):
+ *   svc_pool_thread_wake / _running / _noidle (pool, pid): one event per
+ *     search for an idle thread (since 6.17); noidle when none was found.
+ *   svc_xprt_enqueue or svc_xprt_do_enqueue (xprt, rqst) where the second
+ *     argument is the thread woken (older kernels): NULL when none was idle.
+ * Kernels in between (the second argument became the transport's flags)
+ * have neither, and the count is unknown.
+ */
+SEC("raw_tp/svc_pool_thread_wake")
+int BPF_PROG(nfsd_pool_thread_found)
+{
+	count(CNT_WAKEUPS);
+	return 0;
+}
+
+SEC("raw_tp/svc_pool_thread_noidle")
+int BPF_PROG(nfsd_pool_thread_noidle)
+{
+	count(CNT_WAKEUPS);
+	count(CNT_NOIDLE);
+	return 0;
+}
+
+SEC("raw_tp/svc_xprt_enqueue")
+int BPF_PROG(nfsd_xprt_enqueue_rqst, void *xprt, void *rqst)
+{
+	count(CNT_WAKEUPS);
+	if (!rqst)
+		count(CNT_NOIDLE);
 	return 0;
 }

@@ -121,14 +121,16 @@ func TestFioArgs(t *testing.T) {
 }
 
 func TestSelect(t *testing.T) {
-	all := []Scenario{{Name: "a", Set: "dev"}, {Name: "b", Set: "heldout"}, {Name: "c", Set: "dev"}}
+	all := []Scenario{{Name: "a", Set: "dev"}, {Name: "b", Set: "heldout"}, {Name: "c", Set: "dev"}, {Name: "e", Set: "heldout2"}}
 	tests := []struct {
 		arg     string
 		want    []string
 		wantErr string
 	}{
-		{arg: "all", want: []string{"a", "b", "c"}},
+		{arg: "all", want: []string{"a", "b", "c", "e"}},
 		{arg: "dev", want: []string{"a", "c"}},
+		{arg: "heldout", want: []string{"b"}},
+		{arg: "heldout2", want: []string{"e"}},
 		{arg: "c,b", want: []string{"c", "b"}},
 		{arg: "d", wantErr: `no scenario "d"`},
 	}

@@ -24,6 +24,13 @@ var causes = []string{"device", "bio", "scheduler", "writeback", "lock", "reclai
 // Causes returns the ground-truth vocabulary.
 func Causes() []string { return append([]string(nil), causes...) }
 
+// sets are the scenario sets: dev is tuned on; each heldout set is scored
+// without being tuned on, and a new one replaces a set that has been seen.
+var sets = []string{"dev", "heldout", "heldout2"}
+
+// Sets returns the scenario sets.
+func Sets() []string { return append([]string(nil), sets...) }
+
 // Scenario is one incident: a workload recorded under a baseline condition
 // and under an injected one that differs by the cause named in Cause.
 type Scenario struct {
@@ -31,7 +38,7 @@ type Scenario struct {
 	Description string
 	Cause       string // one of Causes()
 	Change      string // the configuration item compare should list: "scheduler", "nr_requests", "sysctl NAME" or ""
-	Set         string // "dev" or "heldout"
+	Set         string // one of Sets()
 	Base, Inj   Condition
 }
 
@@ -194,8 +201,8 @@ func (s *Scenario) set(key, val string) error {
 	case "change":
 		s.Change = val
 	case "set":
-		if val != "dev" && val != "heldout" {
-			return fmt.Errorf("%q: want dev or heldout", val)
+		if !contains(sets, val) {
+			return fmt.Errorf("%q: want one of %s", val, strings.Join(sets, ", "))
 		}
 		s.Set = val
 	}
@@ -364,7 +371,7 @@ func LoadScenarios(dir string) ([]Scenario, error) {
 }
 
 // Select picks scenarios by comma-separated name; "all" or "" is every one,
-// "dev" and "heldout" every one of that set.
+// the name of a set (Sets) every one of that set.
 func Select(all []Scenario, names string) ([]Scenario, error) {
 	if names == "" || names == "all" {
 		return all, nil
@@ -378,7 +385,7 @@ func Select(all []Scenario, names string) ([]Scenario, error) {
 	var out []Scenario
 	for _, n := range strings.Split(names, ",") {
 		n = strings.TrimSpace(n)
-		if n == "dev" || n == "heldout" {
+		if contains(sets, n) {
 			for _, s := range all {
 				if s.Set == n {
 					out = append(out, s)

@@ -129,30 +129,55 @@ func tail(path string, n int) string {
 	return strings.Join(lines, " | ")
 }
 
-func (b *Builder) rootfsStamp() string {
-	return fmt.Sprintf("suite=%s mirror=%s packages=%s\n", DefaultSuite, b.Mirror, strings.Join(rootfsPackages, ","))
+func (b *Builder) rootfsStamp(packages []string) string {
+	return fmt.Sprintf("suite=%s mirror=%s packages=%s\n", DefaultSuite, b.Mirror, strings.Join(packages, ","))
 }
 
 // base builds the debootstrap root file system and its cpio archive.
 func (b *Builder) base(ctx context.Context) error {
+	return b.rootfs(ctx, "rootfs", b.Paths.rootfs(), b.Paths.baseCpio(), rootfsPackages)
+}
+
+// SystemdBase makes sure the systemd variant of the root file system (the
+// base packages plus systemd, booted with systemd as PID 1 to test the
+// shipped unit) is in the cache, building it if needed, and returns its cpio
+// archive. It is a root file system of its own rather than a piece over the
+// base: the base stays what every other boot uses.
+func (b *Builder) SystemdBase(ctx context.Context) (string, error) {
+	unlock, err := b.lock()
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	pkgs := append(append([]string(nil), rootfsPackages...), systemdPackages...)
+	if err := b.rootfs(ctx, "rootfs-systemd", b.Paths.systemdRootfs(), b.Paths.systemdCpio(), pkgs); err != nil {
+		return "", err
+	}
+	return b.Paths.systemdCpio(), nil
+}
+
+// rootfs builds a debootstrap root file system with packages in dir and its
+// cpio archive out, unless the archive's stamp says it is already built.
+func (b *Builder) rootfs(ctx context.Context, name, dir, out string, packages []string) error {
 	start := time.Now()
-	stampPath := b.Paths.baseCpio() + ".ok"
-	if st, err := os.ReadFile(stampPath); err == nil && string(st) == b.rootfsStamp() {
-		if _, err := os.Stat(b.Paths.baseCpio()); err == nil {
-			b.step("rootfs", true, start)
+	stampPath := out + ".ok"
+	stamp := b.rootfsStamp(packages)
+	if st, err := os.ReadFile(stampPath); err == nil && string(st) == stamp {
+		if _, err := os.Stat(out); err == nil {
+			b.step(name, true, start)
 			return nil
 		}
 	}
 	if _, err := exec.LookPath("debootstrap"); err != nil {
 		return errors.New("debootstrap not found: apt-get install debootstrap")
 	}
-	tmp := b.Paths.rootfs() + ".tmp"
+	tmp := dir + ".tmp"
 	if err := os.RemoveAll(tmp); err != nil {
 		return fmt.Errorf("remove stale %s: %w", tmp, err)
 	}
-	fmt.Fprintf(b.Log, "lab: debootstrap %s from %s (about 1-2 min)\n", DefaultSuite, b.Mirror)
+	fmt.Fprintf(b.Log, "lab: debootstrap %s from %s into %s (about 1-2 min)\n", DefaultSuite, b.Mirror, dir)
 	if err := b.run(ctx, "debootstrap", b.Paths.Cache, "debootstrap", "--variant=minbase",
-		"--include="+strings.Join(rootfsPackages, ","), DefaultSuite, tmp, b.Mirror); err != nil {
+		"--include="+strings.Join(packages, ","), DefaultSuite, tmp, b.Mirror); err != nil {
 		return err
 	}
 	// What a guest that lives in RAM does not need.
@@ -161,22 +186,22 @@ func (b *Builder) base(ctx context.Context) error {
 			return fmt.Errorf("trim rootfs: %w", err)
 		}
 	}
-	if err := os.RemoveAll(b.Paths.rootfs()); err != nil {
+	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("remove old rootfs: %w", err)
 	}
-	if err := os.Rename(tmp, b.Paths.rootfs()); err != nil {
+	if err := os.Rename(tmp, dir); err != nil {
 		return fmt.Errorf("install rootfs: %w", err)
 	}
-	b.step("rootfs (debootstrap)", false, start)
+	b.step(name+" (debootstrap)", false, start)
 
 	start = time.Now()
-	if err := b.cpioDir(ctx, "base-cpio", b.Paths.rootfs(), ".", b.Paths.baseCpio()); err != nil {
+	if err := b.cpioDir(ctx, name+"-cpio", dir, ".", out); err != nil {
 		return err
 	}
-	if err := os.WriteFile(stampPath, []byte(b.rootfsStamp()), 0o644); err != nil {
+	if err := os.WriteFile(stampPath, []byte(stamp), 0o644); err != nil {
 		return fmt.Errorf("write stamp: %w", err)
 	}
-	b.step("rootfs cpio", false, start)
+	b.step(name+" cpio", false, start)
 	return nil
 }
 

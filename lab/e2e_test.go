@@ -22,10 +22,11 @@ import (
 
 // e2eScenarios is what TestLab runs by default on each of lab.DefaultKernels:
 // the mixed baseline on v3 and v4.2, a slow device (D-state in nfsd), a
-// scheduler other than the default, and the waits-* trio (requests queued
+// scheduler other than the default, a device that fails under the load
+// (the kernel's messages about it), and the waits-* trio (requests queued
 // for too few nfsd threads, nfsd threads contending on one file's lock).
 // NFSTRACE_LAB_SCENARIOS=all runs every scenario.
-var e2eScenarios = []string{"baseline", "slow-device", "sched-kyber", "waits-base", "waits-few-threads", "waits-shared-file"}
+var e2eScenarios = []string{"baseline", "slow-device", "sched-kyber", "device-error", "waits-base", "waits-few-threads", "waits-shared-file"}
 
 // smokeScenario is what TestLab runs on lab.SmokeKernels.
 const smokeScenario = "smoke"
@@ -93,7 +94,6 @@ func TestLab(t *testing.T) {
 	if err := b.BuildGo(ctx, repo, "./lab/cmd/nfsload", nfsload); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("build:\n%s", log.String())
 	// serve is checked in the same boots, after the scenarios, scraped from
 	// inside the guest; promtool (Debian's prometheus package) checks the
 	// exposition there too when the host has it.
@@ -104,6 +104,9 @@ func TestLab(t *testing.T) {
 		testenv.Skip(t, "promtool not found (apt-get install prometheus): the guest's scrape is checked with it")
 	}
 	serveScript := filepath.Join(repo, "lab", "scripts", "serve.sh")
+	// The shipped systemd unit, under systemd, in a boot of its own.
+	sd := prepareSystemd(ctx, t, b, repo, nfstrace)
+	t.Logf("build:\n%s", log.String())
 
 	// The group returns when its parallel subtests have, before cancel runs.
 	t.Run("kernel", func(t *testing.T) {
@@ -114,6 +117,7 @@ func TestLab(t *testing.T) {
 			}
 			runKernel(ctx, t, b, paths, k, scenarios, nfstrace, nfsload, serveScript, files)
 		}
+		runSystemd(ctx, t, paths, kernels, sd, nfstrace, nfsload, filepath.Join(repo, "lab", "scripts", "systemd.sh"))
 	})
 }
 
@@ -137,30 +141,38 @@ func runKernel(ctx context.Context, t *testing.T, b *lab.Builder, paths lab.Path
 				t.Fatalf("lab run: %v", err)
 			}
 			t.Logf("%s (%.0fs)", res.Summary(), time.Since(start).Seconds())
-			if os.Getenv("NFSTRACE_LAB_KEEP") != "" {
-				keep := filepath.Join(paths.Runs(), "test-"+time.Now().Format("20060102-150405")+"-"+k.Series)
-				// Rename needs the parent, which a fresh cache lacks; a
-				// temporary directory on another file system is copied.
-				err := os.MkdirAll(paths.Runs(), 0o755)
-				if err == nil {
-					err = os.Rename(dir, keep)
-				}
-				if err != nil {
-					err = exec.CommandContext(ctx, "cp", "-a", dir, keep).Run()
-				}
-				if err == nil {
-					defer t.Logf("results kept in %s", keep)
-					res.Results = filepath.Join(keep, "results")
-				} else {
-					t.Logf("results not kept: %v", err)
-				}
+			if keep := keepRun(t, paths, dir, k.Series); keep != "" {
+				defer t.Logf("results kept in %s", keep)
+				res.Results = filepath.Join(keep, "results")
 			}
 			checkRun(t, res, scenarios, script != "", nfstrace)
 		})
 	}
 }
 
-// checkRun holds the assertions on one kernel's results.
+// keepRun moves a run directory to the cache's runs/ when NFSTRACE_LAB_KEEP
+// is set and returns where it went ("" when not kept). A temporary
+// directory on another file system is copied.
+func keepRun(t *testing.T, paths lab.Paths, dir, name string) string {
+	if os.Getenv("NFSTRACE_LAB_KEEP") == "" {
+		return ""
+	}
+	keep := filepath.Join(paths.Runs(), "test-"+time.Now().Format("20060102-150405")+"-"+name)
+	if err := os.MkdirAll(paths.Runs(), 0o755); err != nil {
+		t.Errorf("keep the run: %v", err)
+		return ""
+	}
+	if err := os.Rename(dir, keep); err != nil {
+		if out, err := exec.Command("cp", "-a", dir, keep).CombinedOutput(); err != nil {
+			t.Errorf("keep the run: %v: %s", err, out)
+			return ""
+		}
+	}
+	return keep
+}
+
+// checkRun holds the assertions on one kernel's results; nfstrace is the
+// binary the guest ran, run here on the captures it wrote.
 func checkRun(t *testing.T, res *lab.Result, scenarios []lab.Scenario, serve bool, nfstrace string) {
 	t.Run("guest", func(t *testing.T) {
 		if !res.Done || res.Killed || res.Hung != "" || res.Panic != "" || len(res.Failed()) > 0 {
@@ -215,6 +227,16 @@ func checkResults(t *testing.T, results string, scenarios []lab.Scenario, serve 
 					if !sawClient {
 						t.Errorf("no D-state wait site of nfsd serving a request labelled with the client %s", labClient)
 					}
+				})
+			}
+			// A failing device: the kernel's messages about it, against
+			// the baseline of the same boot.
+			if s.Device == "nullb-fail" {
+				t.Run("kernel-log", func(t *testing.T) {
+					if !slices.ContainsFunc(scenarios, func(b lab.Scenario) bool { return b.Name == "baseline" }) {
+						t.Skip("compare needs the baseline scenario in the same run")
+					}
+					checkKernelLog(t, nfstrace, sdir, filepath.Join(results, "scenarios", "baseline"), s)
 				})
 			}
 		})
@@ -488,26 +510,12 @@ func checkServe(t *testing.T, dir string) {
 	}
 	counts := map[string]float64{} // version/op -> requests
 	var dstate float64
-	sc := bufio.NewScanner(strings.NewReader(after))
-	for sc.Scan() {
-		line := sc.Text()
-		name, rest, ok := strings.Cut(line, "{")
-		if !ok {
-			continue
-		}
-		labels, value, ok := strings.Cut(rest, "} ")
-		if !ok {
-			continue
-		}
-		v, err := strconv.ParseFloat(value, 64)
-		if err != nil {
-			continue
-		}
-		switch name {
+	for _, s := range promSamples(after) {
+		switch s.name {
 		case "nfstrace_nfsd_op_latency_seconds_count":
-			counts[promLabel(labels, "version")+"/"+promLabel(labels, "op")] += v
+			counts[promLabel(s.labels, "version")+"/"+promLabel(s.labels, "op")] += s.value
 		case "nfstrace_dstate_seconds_total":
-			dstate += v
+			dstate += s.value
 		}
 	}
 	for _, want := range [][2]string{{"v3", "WRITE"}, {"v3", "GETATTR"}, {"v4.2", "WRITE"}, {"v4.2", "SEQUENCE"}} {

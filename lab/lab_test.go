@@ -50,6 +50,15 @@ func TestParseScenario(t *testing.T) {
 		{name: "shell in value", src: "mix = write:1;reboot\n", wantErr: "unexpected characters"},
 		{name: "delay without ms", src: "device = nullb-delay\n", wantErr: "needs delay_ms"},
 		{name: "delay on virtio", src: "delay_ms = 3\n", wantErr: "need device nullb"},
+		{name: "fail", src: "versions = 3\ndevice = nullb-fail\nfail_after = 5s\n", check: func(t *testing.T, s Scenario) {
+			if s.Device != "nullb-fail" || s.FailAfter != 5*time.Second || !strings.Contains(s.Env(), "LAB_FAIL_AFTER='5'\n") {
+				t.Errorf("parsed: %+v", s)
+			}
+		}},
+		{name: "fail without when", src: "versions = 3\ndevice = nullb-fail\n", wantErr: "nullb-fail and fail_after go together"},
+		{name: "when without fail", src: "device = nullb\nfail_after = 5s\n", wantErr: "nullb-fail and fail_after go together"},
+		{name: "fail on two versions", src: "device = nullb-fail\nfail_after = 5s\n", wantErr: "takes one NFS version"},
+		{name: "fail after the load", src: "versions = 4.2\nduration = 10s\ndevice = nullb-fail\nfail_after = 10s\n", wantErr: "want less than duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +80,7 @@ func TestParseScenario(t *testing.T) {
 // Every built-in scenario parses, and the set covers what the lab promises.
 func TestBuiltinScenarios(t *testing.T) {
 	names := ScenarioNames()
-	for _, want := range []string{"baseline", "slow-device", "writeback-throttle", "sched-none", "sched-mq-deadline", "sched-kyber", "sched-bfq"} {
+	for _, want := range []string{"baseline", "slow-device", "writeback-throttle", "sched-none", "sched-mq-deadline", "sched-kyber", "sched-bfq", "device-error"} {
 		found := false
 		for _, n := range names {
 			found = found || n == want
@@ -264,5 +273,59 @@ func TestUntar(t *testing.T) {
 	tw.Close()
 	if err := untar(bytes.NewReader(b.Bytes()), t.TempDir()); err == nil || !regexp.MustCompile(`unsafe path`).MatchString(err.Error()) {
 		t.Errorf("path traversal: %v", err)
+	}
+}
+
+// A systemd boot's initrd has the /init that hands over to systemd and the
+// units that run the guest's steps; a plain boot has init.sh as /init.
+func TestWriteInitrdSystemd(t *testing.T) {
+	if _, err := exec.LookPath("cpio"); err != nil {
+		t.Skip("cpio not installed: archive not read")
+	}
+	dir := t.TempDir()
+	var pieces []string
+	for _, name := range []string{"base.cpio", "modules.cpio", "nfstrace", "nfsload"} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		pieces = append(pieces, p)
+	}
+	for _, tc := range []struct {
+		systemd bool
+		init    []byte
+		units   bool
+	}{
+		{systemd: false, init: guestInit},
+		{systemd: true, init: systemdInit, units: true},
+	} {
+		cfg := RunConfig{Base: pieces[0], Kernel: Kernel{Modules: pieces[1]}, NFSTrace: pieces[2], NFSLoad: pieces[3], Systemd: tc.systemd}
+		out := filepath.Join(dir, "initrd")
+		if err := writeInitrd(out, cfg); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		piece := b[len("base.cpio")+len("modules.cpio"):] // the run's own archive follows the two cached ones
+		list := exec.Command("cpio", "-t", "--quiet")
+		list.Stdin = bytes.NewReader(piece)
+		names, err := list.Output()
+		if err != nil {
+			t.Fatalf("cpio -t: %v", err)
+		}
+		if got := strings.Contains(string(names), "etc/systemd/system/lab.service\n"); got != tc.units {
+			t.Errorf("systemd=%v: lab.service in the initrd: %v, want %v", tc.systemd, got, tc.units)
+		}
+		extract := exec.Command("cpio", "-i", "--quiet", "--to-stdout", "init")
+		extract.Stdin = bytes.NewReader(piece)
+		init, err := extract.Output()
+		if err != nil {
+			t.Fatalf("cpio -i init: %v", err)
+		}
+		if !bytes.Equal(init, tc.init) {
+			t.Errorf("systemd=%v: /init is not the expected script:\n%.200s", tc.systemd, init)
+		}
 	}
 }

@@ -51,6 +51,10 @@ var rootfsPackages = []string{
 	"util-linux", "e2fsprogs", "dmsetup",
 }
 
+// systemdPackages is what the systemd variant of the root file system adds
+// to rootfsPackages: systemd, to boot as PID 1 and run the shipped unit.
+var systemdPackages = []string{"systemd"}
+
 // Paths is where the lab keeps what it builds. Everything lives under Cache,
 // outside the repository, so that a second build reuses the first.
 type Paths struct {
@@ -74,6 +78,8 @@ func (p Paths) debs() string                   { return filepath.Join(p.Cache, "
 func (p Paths) logs() string                   { return filepath.Join(p.Cache, "logs") }
 func (p Paths) rootfs() string                 { return filepath.Join(p.Cache, "rootfs") }
 func (p Paths) baseCpio() string               { return filepath.Join(p.Cache, "base.cpio") }
+func (p Paths) systemdRootfs() string          { return filepath.Join(p.Cache, "rootfs-systemd") }
+func (p Paths) systemdCpio() string            { return filepath.Join(p.Cache, "base-systemd.cpio") }
 func (p Paths) kernelDir(series string) string { return filepath.Join(p.Cache, "kernels", series) }
 func (p Paths) apt(suite string) string        { return filepath.Join(p.Cache, "apt", suite) }
 

@@ -20,6 +20,17 @@ import (
 //go:embed guest/init.sh
 var guestInit []byte
 
+// The systemd boot (RunConfig.Systemd): a /init that hands over to systemd,
+// and the units that run init.sh under it.
+var (
+	//go:embed guest/systemd-init.sh
+	systemdInit []byte
+	//go:embed guest/lab.target
+	systemdTarget []byte
+	//go:embed guest/lab.service
+	systemdService []byte
+)
+
 // RunConfig is one boot of the guest.
 type RunConfig struct {
 	Kernel    Kernel
@@ -40,6 +51,9 @@ type RunConfig struct {
 	DiskGB        int           // size of vda, the export disk; default 2
 	Progress      io.Writer     // if set, receives the guest's LAB lines as they come
 	Keep          bool          // keep the initrd and disk images
+	// Systemd boots systemd as PID 1, which runs the guest's steps as
+	// lab.service; Base must then be Builder.SystemdBase's root file system.
+	Systemd bool
 }
 
 // Result is what one boot left behind.
@@ -412,7 +426,13 @@ func writeInitrd(path string, cfg RunConfig) error {
 	add := func(name string, mode uint32, data []byte) {
 		files = append(files, cpioFile{Name: name, Mode: mode, Data: data})
 	}
-	add("init", 0o755, guestInit)
+	if cfg.Systemd {
+		add("init", 0o755, systemdInit)
+		add("etc/systemd/system/lab.target", 0o644, systemdTarget)
+		add("etc/systemd/system/lab.service", 0o644, systemdService)
+	} else {
+		add("init", 0o755, guestInit)
+	}
 	add("lab/init.sh", 0o755, guestInit)
 	var names []string
 	for _, s := range cfg.Scenarios {

@@ -29,17 +29,20 @@ type Scenario struct {
 	Duration    time.Duration // load per version
 	Settle      time.Duration // after starting nfstrace, before the load
 	TraceSlack  time.Duration // nfstrace's interval is Settle+Duration+TraceSlack
-	Device      string        // "virtio", "nullb" or "nullb-delay"
+	Device      string        // "virtio", "nullb", "nullb-delay" or "nullb-fail"
 	Scheduler   string        // IO scheduler of the device under the export; "" keeps the default
 	DelayMs     int           // nullb-delay: dm-delay's delay for reads and writes
-	NullbGB     int           // nullb, nullb-delay: size
-	NullbParams string        // nullb, nullb-delay: extra null_blk module parameters
-	Sysctls     []string      // "key=value", applied before the load, restored after
-	Clients     int           // client processes
-	Mix         string        // nfsload -mix
-	IOSize      string        // nfsload -io-size
-	FileSize    string        // nfsload -file-size
-	MountOpts   string        // extra NFS mount options
+	NullbGB     int           // nullb*: size
+	NullbParams string        // nullb*: extra null_blk module parameters
+	// FailAfter is, for nullb-fail, how long into the load every read
+	// and write of the device under the export starts failing.
+	FailAfter   time.Duration
+	Sysctls     []string // "key=value", applied before the load, restored after
+	Clients     int      // client processes
+	Mix         string   // nfsload -mix
+	IOSize      string   // nfsload -io-size
+	FileSize    string   // nfsload -file-size
+	MountOpts   string   // extra NFS mount options
 	NFSDThreads int
 	// SharedFile makes every client work on one data file, so that nfsd
 	// threads serve writes to one inode (and contend on its lock).
@@ -62,7 +65,7 @@ var (
 
 var (
 	validVersions   = []string{"3", "4.0", "4.1", "4.2"}
-	validDevices    = []string{"virtio", "nullb", "nullb-delay"}
+	validDevices    = []string{"virtio", "nullb", "nullb-delay", "nullb-fail"}
 	validSchedulers = []string{"none", "mq-deadline", "kyber", "bfq"}
 )
 
@@ -110,7 +113,20 @@ func ParseScenario(name, src string, b []byte) (Scenario, error) {
 		return Scenario{}, fmt.Errorf("%s: device nullb-delay needs delay_ms > 0", src)
 	}
 	if s.Device == "virtio" && (seen["delay_ms"] || seen["nullb_gb"] || seen["nullb_params"]) {
-		return Scenario{}, fmt.Errorf("%s: delay_ms, nullb_gb and nullb_params need device nullb or nullb-delay", src)
+		return Scenario{}, fmt.Errorf("%s: delay_ms, nullb_gb and nullb_params need device nullb, nullb-delay or nullb-fail", src)
+	}
+	if (s.Device == "nullb-fail") != seen["fail_after"] {
+		return Scenario{}, fmt.Errorf("%s: device nullb-fail and fail_after go together", src)
+	}
+	if s.Device == "nullb-fail" {
+		// The failed device stays failed: a second version would find
+		// its export broken before its load began.
+		if len(s.Versions) != 1 {
+			return Scenario{}, fmt.Errorf("%s: device nullb-fail takes one NFS version (the device stays failed)", src)
+		}
+		if s.FailAfter >= s.Duration {
+			return Scenario{}, fmt.Errorf("%s: fail_after %v: want less than duration %v", src, s.FailAfter, s.Duration)
+		}
 	}
 	return s, nil
 }
@@ -161,6 +177,9 @@ func (s *Scenario) set(key, val string) error {
 		return nil
 	case "delay_ms":
 		s.DelayMs, err = positiveInt(val)
+		return err
+	case "fail_after":
+		s.FailAfter, err = positiveDuration(val)
 		return err
 	case "nullb_gb":
 		s.NullbGB, err = positiveInt(val)
@@ -213,7 +232,7 @@ func (s *Scenario) set(key, val string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown key (want description, versions, duration, settle, trace_slack, device, scheduler, delay_ms, nullb_gb, nullb_params, sysctl, clients, nfsd_threads, shared_file, stack_samples, mix, io_size, file_size, mount_options)")
+	return fmt.Errorf("unknown key (want description, versions, duration, settle, trace_slack, device, scheduler, delay_ms, fail_after, nullb_gb, nullb_params, sysctl, clients, nfsd_threads, shared_file, stack_samples, mix, io_size, file_size, mount_options)")
 }
 
 func contains(list []string, s string) bool {
@@ -261,6 +280,7 @@ func (s Scenario) Env() string {
 	kv("DEVICE", s.Device)
 	kv("SCHEDULER", s.Scheduler)
 	kv("DELAY_MS", strconv.Itoa(s.DelayMs))
+	kv("FAIL_AFTER", strconv.Itoa(int(s.FailAfter.Seconds()+0.5)))
 	kv("NULLB_GB", strconv.Itoa(s.NullbGB))
 	kv("NULLB_PARAMS", s.NullbParams)
 	kv("SYSCTLS", strings.Join(s.Sysctls, " "))

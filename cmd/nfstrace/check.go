@@ -42,11 +42,10 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	tr, err := sampler.OpenEBPF(sampler.Options{
 		Proc:      sf.procfs,
 		Sys:       sf.sysfs,
-		Comm:      tg.comm,
-		PIDs:      tg.pids,
-		All:       tg.all,
+		Targets:   tg,
 		MinDState: sf.minDState,
 		KernelBTF: sf.kernelBTF,
+		NoIdle:    sf.noIdle,
 		Logger:    newLogger(io.err, *verbose),
 	})
 	if err != nil {
@@ -67,9 +66,9 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	}
 	fmt.Fprintf(io.out, "backend: %s; load and attach: %v\n", b.Detail, loadTime.Round(time.Millisecond))
 	if n := tr.Targets(); n >= 0 {
-		fmt.Fprintf(io.out, "targets: %s: %d threads now\n", tg.describe(), n)
+		fmt.Fprintf(io.out, "targets: %s: %d threads now\n", tg.String(), n)
 	} else {
-		fmt.Fprintf(io.out, "targets: %s\n", tg.describe())
+		fmt.Fprintf(io.out, "targets: %s\n", tg.String())
 	}
 	if !useful(b.Probes) {
 		return errors.New("check: neither the D-state nor the block probes attached")

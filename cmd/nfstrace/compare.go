@@ -4,7 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
+	"strings"
 
+	"github.com/nfstrace/nfstrace/internal/capture"
 	"github.com/nfstrace/nfstrace/internal/compare"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/outfile"
@@ -56,7 +59,7 @@ func runCompare(ctx context.Context, io stdio, args []string) error {
 	for i, p := range paths {
 		c, err := compare.Load(ctx, p, *salvage)
 		if err != nil {
-			return fmt.Errorf("compare: %w", err)
+			return fmt.Errorf("compare: %w", salvageHint(err, *salvage))
 		}
 		caps[i] = c
 	}
@@ -94,4 +97,43 @@ func checkFileCount(fs *flag.FlagSet, files []string, n int) ([]string, error) {
 		return nil, usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), files[n])}
 	}
 	return files, nil
+}
+
+// lastBootFlags are compare's --last-boot and --capture-dir.
+type lastBootFlags struct {
+	on  *bool
+	dir *string
+}
+
+func registerLastBoot(fs *flag.FlagSet) *lastBootFlags {
+	return &lastBootFlags{
+		on:  fs.Bool("last-boot", false, "compare the last capture of the previous boot with this boot's newest, from serve's --capture-dir; no files"),
+		dir: fs.String("capture-dir", capture.DefaultDir, "with --last-boot: the directory serve keeps its captures in"),
+	}
+}
+
+// files parses compare's flags and returns the two captures to compare:
+// the two given, or with --last-boot the ones serve wrote before and after
+// the last reboot.
+func (lb *lastBootFlags) files(io stdio, fs *flag.FlagSet, args []string) ([]string, error) {
+	files, err := parseArgs(io, fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if !*lb.on {
+		return checkFileCount(fs, files, 2)
+	}
+	if len(files) > 0 {
+		return nil, usageError{fmt.Sprintf("%s: --last-boot takes no capture files, got %q", fs.Name(), files[0])}
+	}
+	b, err := os.ReadFile(capture.BootIDPath)
+	if err != nil {
+		return nil, fmt.Errorf("compare: current boot: %w", err)
+	}
+	prev, cur, err := capture.LastBoot(*lb.dir, strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("compare: %w", err)
+	}
+	fmt.Fprintf(io.err, "comparing the previous boot's last capture %s\n     with this boot's newest capture %s\n", model.TermSafe(prev.Path), model.TermSafe(cur.Path))
+	return []string{prev.Path, cur.Path}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/outfile"
 )
@@ -87,7 +88,7 @@ func runRecord(ctx context.Context, io stdio, args []string) error {
 
 	cfg := src.Config()
 	if cfg.Targets == "" {
-		cfg.Targets = tg.describe()
+		cfg.Targets = tg.String()
 	}
 	meta := capture.Meta{
 		ToolVersion: version,
@@ -207,7 +208,7 @@ type progress struct {
 
 func (p *progress) line(st capture.WriterStats) string {
 	return fmt.Sprintf("%s  %s  %d snapshots  %d events  %s  lost %d",
-		p.path, time.Since(p.start).Round(time.Second), st.Snapshots, st.Events, formatBytes(st.Bytes), st.Lost)
+		p.path, time.Since(p.start).Round(time.Second), st.Snapshots, st.Events, model.FormatBytes(uint64(max(st.Bytes, 0))), st.Lost)
 }
 
 func (p *progress) update(st capture.WriterStats, force bool) {
@@ -264,21 +265,9 @@ func parseSize(s string) (int64, error) {
 	return int64(v * float64(mult)), nil
 }
 
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
 // openRecordSource opens the live source every live command uses; record
 // needs only a snapshotSource and a close function.
-func openRecordSource(io stdio, sf *sourceFlags, tg targets) (snapshotSource, func(), error) {
+func openRecordSource(io stdio, sf *sourceFlags, tg host.Targets) (snapshotSource, func(), error) {
 	s, err := sf.open(tg, newLogger(io.err, false))
 	if err != nil {
 		return nil, nil, err

@@ -122,23 +122,16 @@ func readSnapshots(ctx context.Context, path string, salvage bool, limit int, fn
 		return model.Config{}, nil, err
 	}
 	defer r.Close()
-	for n := 0; limit <= 0 || n < limit; n++ {
-		// ctx (SIGINT) also stops the search for valid frames in a damaged file
-		s, err := r.NextContext(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			if errors.Is(err, capture.ErrCorrupt) && !salvage {
-				err = fmt.Errorf("%w (--salvage skips damaged frames)", err)
-			}
-			return r.Config(), r.Notes(), err
-		}
-		if err := fn(s); err != nil {
-			return r.Config(), r.Notes(), err
-		}
+	err = r.Each(ctx, limit, fn)
+	return r.Config(), r.Notes(), salvageHint(err, salvage)
+}
+
+// salvageHint adds to a damaged-frame error the flag that reads past it.
+func salvageHint(err error, salvage bool) error {
+	if errors.Is(err, capture.ErrCorrupt) && !salvage {
+		return fmt.Errorf("%w (--salvage skips damaged frames)", err)
 	}
-	return r.Config(), r.Notes(), nil
+	return err
 }
 
 // summarizeCapture reads the capture at path a second time, the span.Snapshots

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,13 +13,8 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/nfstrace/nfstrace/internal/capture"
-	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/serve"
 )
-
-// defaultCaptureDir is where serve keeps its captures and where compare
-// --last-boot looks for them (the systemd unit's StateDirectory).
-const defaultCaptureDir = "/var/lib/nfstrace"
 
 // runServe is the daemon: it samples like record, serves Prometheus metrics
 // and, with --capture-dir, keeps a rolling capture per boot and period. It
@@ -33,7 +27,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	listen := fs.String("listen", serve.DefaultListen, "address of the Prometheus metrics endpoint")
 	webConfig := fs.String("web.config.file", "", "exporter-toolkit web configuration file (TLS, basic auth)")
 	maxSites := fs.Int("max-wait-sites", 20, "wait sites with a label of their own; later ones are counted as \"other\"")
-	dir := fs.String("capture-dir", "", "keep rotating capture files in this directory (e.g. "+defaultCaptureDir+"; default: no captures)")
+	dir := fs.String("capture-dir", "", "keep rotating capture files in this directory (e.g. "+capture.DefaultDir+"; default: no captures)")
 	keep := fs.Duration("keep", 48*time.Hour, "delete captures that ended longer ago than this (0: keep)")
 	maxTotal := fs.String("max-total", "", "delete the oldest captures while all of them exceed this size, e.g. 2G (default: no limit)")
 	rotate := fs.Duration("rotate", time.Hour, "start a new capture file after this long")
@@ -153,46 +147,4 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// bootIDPath holds the running boot's ID.
-const bootIDPath = "/proc/sys/kernel/random/boot_id"
-
-// lastBootFlags are compare's --last-boot and --capture-dir.
-type lastBootFlags struct {
-	on  *bool
-	dir *string
-}
-
-func registerLastBoot(fs *flag.FlagSet) *lastBootFlags {
-	return &lastBootFlags{
-		on:  fs.Bool("last-boot", false, "compare the last capture of the previous boot with this boot's newest, from serve's --capture-dir; no files"),
-		dir: fs.String("capture-dir", defaultCaptureDir, "with --last-boot: the directory serve keeps its captures in"),
-	}
-}
-
-// files parses compare's flags and returns the two captures to compare:
-// the two given, or with --last-boot the ones serve wrote before and after
-// the last reboot.
-func (lb *lastBootFlags) files(io stdio, fs *flag.FlagSet, args []string) ([]string, error) {
-	files, err := parseArgs(io, fs, args)
-	if err != nil {
-		return nil, err
-	}
-	if !*lb.on {
-		return checkFileCount(fs, files, 2)
-	}
-	if len(files) > 0 {
-		return nil, usageError{fmt.Sprintf("%s: --last-boot takes no capture files, got %q", fs.Name(), files[0])}
-	}
-	b, err := os.ReadFile(bootIDPath)
-	if err != nil {
-		return nil, fmt.Errorf("compare: current boot: %w", err)
-	}
-	prev, cur, err := serve.LastBoot(*lb.dir, strings.TrimSpace(string(b)))
-	if err != nil {
-		return nil, fmt.Errorf("compare: %w", err)
-	}
-	fmt.Fprintf(io.err, "comparing the previous boot's last capture %s\n     with this boot's newest capture %s\n", model.TermSafe(prev.Path), model.TermSafe(cur.Path))
-	return []string{prev.Path, cur.Path}, nil
 }

@@ -25,7 +25,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nfstrace/nfstrace/internal/capture"
-	"github.com/nfstrace/nfstrace/internal/serve"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
 
@@ -430,7 +429,7 @@ func grepLines(text []byte, prefix string, max int) string {
 // (closed with their footer on stop), SIGHUP must start a new file, and
 // compare must pick the earlier boot's last capture and this boot's newest.
 func TestServeCapturesAndLastBoot(t *testing.T) {
-	b, err := os.ReadFile(bootIDPath)
+	b, err := os.ReadFile(capture.BootIDPath)
 	if err != nil {
 		testenv.Skip(t, "no boot ID: "+err.Error())
 	}
@@ -496,13 +495,13 @@ func TestServeCapturesAndLastBoot(t *testing.T) {
 	}
 }
 
-func listBoot(t *testing.T, dir, boot string) []serve.CaptureFile {
+func listBoot(t *testing.T, dir, boot string) []capture.DirFile {
 	t.Helper()
-	files, err := serve.ListCaptures(dir)
+	files, err := capture.ListCaptures(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []serve.CaptureFile
+	var out []capture.DirFile
 	for _, f := range files {
 		if f.BootID == boot {
 			out = append(out, f)

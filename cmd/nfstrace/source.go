@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/nfstrace/nfstrace/internal/kmsg"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/sampler"
+	"github.com/nfstrace/nfstrace/internal/sampler/ebpf"
 )
 
 // sourceFlags are the flags of every command that samples the live host (top,
@@ -36,6 +38,7 @@ type sourceFlags struct {
 	minDState time.Duration
 	kernelBTF string
 	kmsg      string
+	noIdle    string
 }
 
 func (f *sourceFlags) register(fs *flag.FlagSet) {
@@ -50,22 +53,16 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.rate, "rate", 100, "procfs backend: samples per second per thread")
 	fs.DurationVar(&f.minDState, "min-dstate", time.Millisecond, "ebpf backend: D-state intervals at least this long are also sent as events")
 	fs.StringVar(&f.kernelBTF, "kernel-btf", "", "kernel BTF file for kernels without /sys/kernel/btf/vmlinux")
+	fs.StringVar(&f.noIdle, "nfsd-noidle", ebpf.NoIdleAuto, "ebpf backend: tracepoint counting requests that found no idle nfsd thread: "+strings.Join(ebpf.NoIdleChoices, ", ")+" (auto: what the kernel has)")
 	fs.StringVar(&f.kmsg, "kmsg", kmsg.DefaultPath, "kernel log device to read hung-task reports and nfsd, sunrpc, block and filesystem messages from (\"\": none)")
-}
-
-// targets is the parsed thread selection.
-type targets struct {
-	comm *regexp.Regexp // nil: the default nfsd kernel threads
-	pids []int
-	all  bool
 }
 
 // validate checks every flag before anything is loaded: values, the
 // regular expression, the process IDs and the paths. A --pid that names no
 // running process is not an error (it may be about to start) but is
 // reported to warn.
-func (f *sourceFlags) validate(warn io.Writer) (targets, error) {
-	var t targets
+func (f *sourceFlags) validate(warn io.Writer) (host.Targets, error) {
+	var t host.Targets
 	if f.interval < 10*time.Millisecond {
 		return t, usageError{fmt.Sprintf("--interval %v is too short (minimum 10ms)", f.interval)}
 	}
@@ -87,6 +84,9 @@ func (f *sourceFlags) validate(warn io.Writer) (targets, error) {
 	default:
 		return t, usageError{fmt.Sprintf("--backend %q: want auto, ebpf or procfs", f.backend)}
 	}
+	if !slices.Contains(ebpf.NoIdleChoices, f.noIdle) {
+		return t, usageError{fmt.Sprintf("--nfsd-noidle %q: want %s", f.noIdle, strings.Join(ebpf.NoIdleChoices, ", "))}
+	}
 	if f.rate < 1 || f.rate > 10000 {
 		return t, usageError{fmt.Sprintf("--rate %d: want 1 to 10000 samples per second", f.rate)}
 	}
@@ -95,7 +95,7 @@ func (f *sourceFlags) validate(warn io.Writer) (targets, error) {
 		if err != nil {
 			return t, usageError{fmt.Sprintf("--comm: %v", err)}
 		}
-		t.comm = re
+		t.Comm = re
 	}
 	for _, s := range strings.Split(f.pids, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -105,12 +105,12 @@ func (f *sourceFlags) validate(warn io.Writer) (targets, error) {
 		if err != nil || pid <= 0 {
 			return t, usageError{fmt.Sprintf("--pid: %q is not a process ID", s)}
 		}
-		t.pids = append(t.pids, pid)
+		t.PIDs = append(t.PIDs, pid)
 		if _, err := os.Stat(filepath.Join(f.procfs, strconv.Itoa(pid))); errors.Is(err, fs.ErrNotExist) {
 			fmt.Fprintf(warn, "nfstrace: warning: --pid %d: no such process in %s\n", pid, f.procfs)
 		}
 	}
-	t.all = f.all
+	t.All = f.all
 	return t, nil
 }
 
@@ -183,27 +183,6 @@ func validHostname(h string) bool {
 	return len(h) <= 253
 }
 
-// describe says which threads are traced, for the header and the capture.
-func (t targets) describe() string {
-	var parts []string
-	switch {
-	case t.all:
-		return "all threads"
-	case t.comm == nil && len(t.pids) == 0:
-		return "nfsd kernel threads"
-	case t.comm != nil:
-		parts = append(parts, "comm ~ "+t.comm.String())
-	}
-	if len(t.pids) > 0 {
-		s := make([]string, len(t.pids))
-		for i, p := range t.pids {
-			s[i] = strconv.Itoa(p)
-		}
-		parts = append(parts, "pid "+strings.Join(s, ","))
-	}
-	return strings.Join(parts, " or ")
-}
-
 // liveSource is a running sampler: a snapshot per interval, its host's
 // configuration, and the tracer to close when done.
 type liveSource struct {
@@ -228,7 +207,7 @@ func (s *liveSource) Close() error {
 
 // open reads the host's configuration, opens the backend the flags ask for
 // (probing once, logging each probe to log) and returns the live source.
-func (f *sourceFlags) open(t targets, log *slog.Logger) (*liveSource, error) {
+func (f *sourceFlags) open(t host.Targets, log *slog.Logger) (*liveSource, error) {
 	r, err := host.NewReader(host.Roots{Proc: f.procfs, Sys: f.sysfs, Boot: f.boot})
 	if err != nil {
 		return nil, err
@@ -237,12 +216,11 @@ func (f *sourceFlags) open(t targets, log *slog.Logger) (*liveSource, error) {
 		Backend:   f.backend,
 		Proc:      f.procfs,
 		Sys:       f.sysfs,
-		Comm:      t.comm,
-		PIDs:      t.pids,
-		All:       t.all,
+		Targets:   t,
 		Rate:      f.rate,
 		MinDState: f.minDState,
 		KernelBTF: f.kernelBTF,
+		NoIdle:    f.noIdle,
 		Logger:    log,
 	})
 	if err != nil {
@@ -254,7 +232,7 @@ func (f *sourceFlags) open(t targets, log *slog.Logger) (*liveSource, error) {
 	}
 	klog := f.openKernelLog(s, log)
 	cfg := s.Config()
-	cfg.Targets = t.describe()
+	cfg.Targets = t.String()
 	return &liveSource{Sampler: s, cfg: cfg, tracer: tr, klog: klog}, nil
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/report"
 )
@@ -51,10 +52,10 @@ type topSource interface {
 
 // topOpener opens the source the flags ask for and returns it with the
 // function that releases it.
-type topOpener func(sf *sourceFlags, tg targets, log *slog.Logger) (topSource, func() error, error)
+type topOpener func(sf *sourceFlags, tg host.Targets, log *slog.Logger) (topSource, func() error, error)
 
 // openLiveTop opens the live sampler: host reader plus the chosen tracer.
-func openLiveTop(sf *sourceFlags, tg targets, log *slog.Logger) (topSource, func() error, error) {
+func openLiveTop(sf *sourceFlags, tg host.Targets, log *slog.Logger) (topSource, func() error, error) {
 	s, err := sf.open(tg, log)
 	if err != nil {
 		return nil, nil, err

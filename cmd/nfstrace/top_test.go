@@ -64,7 +64,7 @@ func (r *replaySource) Next(ctx context.Context) (*model.Snapshot, error) {
 // t0 tree, and the interval ends with the sibling t1 tree. No tracer runs,
 // so the frame is exactly what the host counters say.
 func replayOpener(t *testing.T) topOpener {
-	return func(sf *sourceFlags, tg targets, _ *slog.Logger) (topSource, func() error, error) {
+	return func(sf *sourceFlags, tg host.Targets, _ *slog.Logger) (topSource, func() error, error) {
 		first := host.Roots{Proc: sf.procfs, Sys: sf.sysfs, Boot: sf.boot}
 		t1 := func(p string) string { return strings.Replace(p, "/t0/", "/t1/", 1) }
 		second := host.Roots{Proc: t1(sf.procfs), Sys: t1(sf.sysfs), Boot: t1(sf.boot)}
@@ -80,14 +80,14 @@ func replayOpener(t *testing.T) topOpener {
 		if err != nil {
 			return nil, nil, err
 		}
-		cfg.Targets = tg.describe()
+		cfg.Targets = tg.String()
 		return &replaySource{cfg: cfg, snaps: []*model.Snapshot{snap}}, func() error { return nil }, nil
 	}
 }
 
 // noOpener fails the test: the flags should have been refused first.
 func noOpener(t *testing.T) topOpener {
-	return func(*sourceFlags, targets, *slog.Logger) (topSource, func() error, error) {
+	return func(*sourceFlags, host.Targets, *slog.Logger) (topSource, func() error, error) {
 		t.Error("the source was opened")
 		return nil, nil, errors.New("not opened")
 	}
@@ -516,7 +516,7 @@ func TestTopJSONStream(t *testing.T) {
 	later := *snap
 	later.Start, later.End = snap.End, snap.End.Add(time.Second)
 	src := &replaySource{cfg: cfg, snaps: []*model.Snapshot{snap, &later}, atEnd: cancel}
-	open := func(*sourceFlags, targets, *slog.Logger) (topSource, func() error, error) {
+	open := func(*sourceFlags, host.Targets, *slog.Logger) (topSource, func() error, error) {
 		return src, func() error { return nil }, nil
 	}
 	var out, errw bytes.Buffer

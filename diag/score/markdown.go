@@ -12,19 +12,22 @@ func Markdown(w io.Writer, rs []Result, header string) error {
 	var b strings.Builder
 	b.WriteString(header)
 	b.WriteString("\n## Scores\n\n")
-	b.WriteString("| set | injected pairs | top-1 correct | effective injections | top-1 correct | too short | null pairs | false alarms | too short | leads naming the change |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, set := range []string{"dev", "heldout", "lab", ""} {
+	b.WriteString("| set | injected pairs | top-1 correct | effective injections | top-1 correct | too short | null pairs | false alarms | too short | steady null pairs | false alarms | leads naming the change |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, set := range []string{"dev", "heldout", "heldout2", "lab", ""} {
 		t := Count(rs, set)
+		if set != "" && t.Injected+t.Null == 0 {
+			continue
+		}
 		name := set
 		if set == "" {
 			name = "all"
 		}
-		fmt.Fprintf(&b, "| %s | %d | %d (%s) | %d | %d (%s) | %d | %d | %d | %d | %d of %d |\n", name, t.Injected, t.InjectedCorrect,
+		fmt.Fprintf(&b, "| %s | %d | %d (%s) | %d | %d (%s) | %d | %d | %d | %d | %d | %d | %d of %d |\n", name, t.Injected, t.InjectedCorrect,
 			pct(t.InjectedCorrect, t.Injected), t.Effective, t.EffectiveCorrect, pct(t.EffectiveCorrect, t.Effective),
-			t.InjectedTooShort, t.Null, t.FalseAlarms, t.NullTooShort, t.LeadNamed, t.WithChange)
+			t.InjectedTooShort, t.Null, t.FalseAlarms, t.NullTooShort, t.Steady, t.SteadyFalseAlarms, t.LeadNamed, t.WithChange)
 	}
-	for _, set := range []string{"dev", "heldout", "lab"} {
+	for _, set := range []string{"dev", "heldout", "heldout2", "lab"} {
 		rows, cols, n := Confusion(rs, set)
 		if len(rows) == 0 {
 			continue
@@ -57,8 +60,11 @@ func Markdown(w io.Writer, rs []Result, header string) error {
 		effect := "-"
 		if r.Effect > 0 {
 			effect = fmt.Sprintf("x%.2f", r.Effect)
-			if !r.Null && !r.Effective() {
+			switch {
+			case !r.Null && !r.Effective():
 				effect += " (ineffective)"
+			case r.Null && !r.Steady():
+				effect += " (moved)"
 			}
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.Set, r.Name(), r.Truth, effect, pred, mark)

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nfstrace/nfstrace/diag"
 	"github.com/nfstrace/nfstrace/internal/compare"
 )
 
@@ -27,7 +28,7 @@ const (
 
 // Pair is one comparison of the benchmark.
 type Pair struct {
-	Set      string // "dev" or "heldout"
+	Set      string // "dev", "heldout" or "heldout2"
 	Scenario string
 	Length   string
 	Seed     int
@@ -35,8 +36,10 @@ type Pair struct {
 	A, B     string // capture paths
 	Truth    string // the cause, None for a null pair
 	Change   string // the configuration item the lead should name, "" if none
-	// Effect is what the workload itself measured of the injection: B's
-	// mean completion latency over A's (fio's clat), 0 when unknown.
+	// Effect is what the workload itself measured: B's mean completion
+	// latency over A's (fio's clat), 0 when unknown. For an injected pair
+	// it is the injection's effect; for a null pair, how far two
+	// recordings of one condition drifted apart.
 	Effect float64
 }
 
@@ -48,6 +51,12 @@ const minEffect = 1.25
 // Effective reports whether the workload's own latency says the injection
 // made things worse (unknown effects count as effective).
 func (p Pair) Effective() bool { return p.Effect == 0 || p.Effect >= minEffect }
+
+// Steady reports whether the workload's own latency held, within
+// minEffect either way, between the two captures of a null pair (unknown
+// counts as steady). Where it did not, the machine moved between the
+// recordings, and a verdict that says so is not a false alarm.
+func (p Pair) Steady() bool { return p.Effect == 0 || (p.Effect < minEffect && p.Effect > 1/minEffect) }
 
 // Name is the pair's name in tables: scenario/length/which.
 func (p Pair) Name() string {
@@ -68,9 +77,10 @@ type truthFile struct {
 	Set      string `json:"set"`
 	Length   string `json:"length"`
 	Captures []struct {
-		File      string `json:"file"`
-		Condition string `json:"condition"`
-		Seed      int    `json:"seed"`
+		File      string         `json:"file"`
+		Condition string         `json:"condition"`
+		Seed      int            `json:"seed"`
+		Fio       diag.FioResult `json:"fio"`
 	} `json:"captures"`
 	Effect []struct {
 		Seed      int     `json:"seed"`
@@ -98,7 +108,9 @@ func Pairs(root string) ([]Pair, error) {
 		dir := filepath.Dir(path)
 		bySeed := map[int]map[string]string{}
 		byCond := map[string][]string{}
+		lat := map[string]float64{}
 		for _, c := range t.Captures {
+			lat[filepath.Join(dir, c.File)] = fioLatency(c.Fio)
 			p := filepath.Join(dir, c.File)
 			if bySeed[c.Seed] == nil {
 				bySeed[c.Seed] = map[string]string{}
@@ -130,6 +142,9 @@ func Pairs(root string) ([]Pair, error) {
 			if cs := byCond[cond]; len(cs) >= 2 {
 				p := base
 				p.Null, p.A, p.B, p.Truth = true, cs[0], cs[1], None
+				if lat[cs[0]] > 0 && lat[cs[1]] > 0 {
+					p.Effect = lat[cs[1]] / lat[cs[0]]
+				}
 				out = append(out, p)
 			}
 		}
@@ -221,6 +236,15 @@ func Run(ctx context.Context, pairs []Pair) ([]Result, error) {
 	return out, nil
 }
 
+// fioLatency is the mean completion latency of the direction with the most
+// IOs in a capture's fio figures (0: none).
+func fioLatency(r diag.FioResult) float64 {
+	if d := r.Main(); d != nil {
+		return d.ClatMeanUs
+	}
+	return 0
+}
+
 // Tally counts one set's results.
 type Tally struct {
 	Injected, InjectedCorrect, InjectedTooShort int
@@ -228,7 +252,11 @@ type Tally struct {
 	// injection (Pair.Effective), EffectiveCorrect those named right.
 	Effective, EffectiveCorrect     int
 	Null, FalseAlarms, NullTooShort int
-	WithChange, LeadNamed           int
+	// Steady counts the null pairs whose workload's latency held
+	// (Pair.Steady), SteadyFalseAlarms the verdicts that named a cause
+	// on them.
+	Steady, SteadyFalseAlarms int
+	WithChange, LeadNamed     int
 }
 
 // Count tallies the results of one set ("" for all).
@@ -241,12 +269,18 @@ func Count(rs []Result, set string) Tally {
 		switch {
 		case r.Null:
 			t.Null++
+			if r.Steady() {
+				t.Steady++
+			}
 			switch r.Predicted {
 			case TooShort:
 				t.NullTooShort++
 			case None:
 			default:
 				t.FalseAlarms++
+				if r.Steady() {
+					t.SteadyFalseAlarms++
+				}
 			}
 		default:
 			t.Injected++

@@ -51,18 +51,22 @@ func TestPairs(t *testing.T) {
 	}
 }
 
-// TestCount counts a false alarm, a too-short null and a correct cause.
+// TestCount counts false alarms (one on a null pair whose workload moved), a
+// too-short null and a correct cause.
 func TestCount(t *testing.T) {
 	rs := []Result{
 		{Pair: Pair{Set: "dev", Truth: "device", Change: ""}, Predicted: "device", Outcome: compare.OutcomeWorse},
 		{Pair: Pair{Set: "dev", Truth: "device", Effect: 1.1}, Predicted: "device", Outcome: compare.OutcomeBetter},
 		{Pair: Pair{Set: "dev", Truth: "scheduler", Change: "scheduler loop0"}, Predicted: "bio", LeadNamesChange: true},
 		{Pair: Pair{Set: "dev", Null: true, Truth: None}, Predicted: "cpu"},
+		{Pair: Pair{Set: "dev", Null: true, Truth: None, Effect: 0.5}, Predicted: "cpu"},
+		{Pair: Pair{Set: "dev", Null: true, Truth: None, Effect: 1.2}, Predicted: None},
 		{Pair: Pair{Set: "dev", Null: true, Truth: None}, Predicted: TooShort},
 		{Pair: Pair{Set: "heldout", Truth: "lock"}, Predicted: "lock"},
 	}
 	got := Count(rs, "dev")
-	want := Tally{Injected: 3, InjectedCorrect: 1, Effective: 2, EffectiveCorrect: 1, Null: 2, FalseAlarms: 1, NullTooShort: 1, WithChange: 1, LeadNamed: 1}
+	want := Tally{Injected: 3, InjectedCorrect: 1, Effective: 2, EffectiveCorrect: 1, Null: 4, FalseAlarms: 2, NullTooShort: 1,
+		Steady: 3, SteadyFalseAlarms: 1, WithChange: 1, LeadNamed: 1}
 	if got != want {
 		t.Errorf("Count = %+v, want %+v", got, want)
 	}

@@ -87,4 +87,5 @@ const (
 	sizeQueue   = unsafe.Sizeof(model.PoolQueue{})
 	sizeLock    = unsafe.Sizeof(model.LockWait{})
 	sizeWaker   = unsafe.Sizeof(model.Waker{})
+	sizeThreads = unsafe.Sizeof(model.ThreadUse{})
 )

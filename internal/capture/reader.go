@@ -402,6 +402,30 @@ func (r *Reader) resync(ctx context.Context, from int64) (int64, error) {
 	return -1, nil
 }
 
+// Each reads the snapshots that are left and passes each to fn, until the
+// end of the capture, limit snapshots (limit > 0) or an error of fn, of the
+// file (ErrCorrupt for a damaged frame without Salvage) or of ctx. A
+// cut-off file ends at its intact part; Notes says so.
+func (r *Reader) Each(ctx context.Context, limit int, fn func(*model.Snapshot) error) error {
+	for n := 0; limit <= 0 || n < limit; n++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// ctx also stops the search for valid frames in a damaged file.
+		s, err := r.NextContext(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Next returns the next snapshot, with its events, scheduler changes and
 // tracer statistics, or io.EOF after the last one. A file cut short ends
 // with io.EOF and a note. A damaged frame in the middle is an error naming

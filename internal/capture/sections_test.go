@@ -94,7 +94,7 @@ func TestNewSectionsFirstReleaseFile(t *testing.T) {
 		t.Fatal("no snapshots")
 	}
 	for i, s := range snaps {
-		if s.Run != nil || s.Wakers != nil || s.Locks != nil || s.Queue != nil {
+		if s.Run != nil || s.Wakers != nil || s.Locks != nil || s.Queue != nil || s.Threads != nil {
 			t.Fatalf("snapshot %d of a file without run and wakers sections has rows: %+v %+v", i, s.Run, s.Wakers)
 		}
 	}
@@ -160,5 +160,27 @@ func TestQueueRoundTrip(t *testing.T) {
 	d := decoder{b: appendUvarint(nil, 1<<40)}
 	if rows := decodeQueue(&d); rows != nil || d.err == nil {
 		t.Fatalf("decodeQueue of a huge count: %d rows, err %v", len(rows), d.err)
+	}
+}
+
+func TestThreadsRoundTrip(t *testing.T) {
+	for _, u := range []*model.ThreadUse{
+		nil,
+		{BusyNs: 7_500_000_000},
+		{BusyNs: 1, Wakeups: 1200, NoIdle: 340, NoIdleFrom: "sunrpc:svc_pool_thread_noidle"},
+	} {
+		s := fullSnapshot(4)
+		s.Threads = u
+		got, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || !reflect.DeepEqual(got[0], s) {
+			t.Fatalf("threads:\n got %+v\nwant %+v", got[0].Threads, u)
+		}
+	}
+	d := decoder{b: appendUvarint(nil, 5)} // busy ns, then the payload ends
+	if u := decodeThreads(&d, &strReader{}); u != nil || d.err == nil {
+		t.Fatalf("decodeThreads of a truncated payload: %+v, err %v", u, d.err)
 	}
 }

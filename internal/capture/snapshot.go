@@ -186,6 +186,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 		p = appendLocks(e.sec[:0], s.Locks, st)
 		b = e.section(b, secLocks, p)
 	}
+	if s.Threads != nil {
+		p = appendThreads(e.sec[:0], s.Threads, st)
+		b = e.section(b, secThreads, p)
+	}
 	e.sec = p[:0]
 	return b
 }
@@ -335,6 +339,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			s.Queue = decodeQueue(&sd)
 		case secLocks:
 			s.Locks = decodeLocks(&sd, st)
+		case secThreads:
+			s.Threads = decodeThreads(&sd, st)
 		case secRPC:
 			if c := sd.rows(8, sizeRPC); c > 0 {
 				s.RPC = make([]model.RPC, c)

@@ -209,6 +209,10 @@ type DeviceLatency struct {
 	// (/proc/diskstats): its load.
 	RateA float64 `json:"rate_a"`
 	RateB float64 `json:"rate_b"`
+	// BytesA and BytesB are the bytes it read and wrote per second: its
+	// load in the other measure (larger requests are more work).
+	BytesA float64 `json:"bytes_per_s_a,omitempty"`
+	BytesB float64 `json:"bytes_per_s_b,omitempty"`
 	// Changed: a latency of this device changed significantly.
 	Changed bool `json:"changed"`
 }
@@ -478,7 +482,7 @@ func (c *comparison) matchSites() matchedSites {
 				labelA = la
 			}
 		}
-		return label, labelA, classify(normFrames(r.site), dominantDevice(r.info))
+		return label, labelA, classify(r.site.Norm(), dominantDevice(r.info))
 	}
 	return ms
 }
@@ -529,11 +533,13 @@ func (c *comparison) devices(denA, denB []float64) []DeviceLatency {
 		}
 		if ka != nil {
 			dl.RateA = safeDiv(sum(ka.cnt), c.a.Seconds())
+			dl.BytesA = safeDiv(sum(ka.bytes), c.a.Seconds())
 			dl.BusyA = safeDiv(sum(ka.sum), totA)
 			dl.AwaitA = safeDiv(sum(ka.sum), sum(ka.cnt))
 		}
 		if kb != nil {
 			dl.RateB = safeDiv(sum(kb.cnt), c.b.Seconds())
+			dl.BytesB = safeDiv(sum(kb.bytes), c.b.Seconds())
 			dl.BusyB = safeDiv(sum(kb.sum), totB)
 			dl.AwaitB = safeDiv(sum(kb.sum), sum(kb.cnt))
 		}

@@ -3,6 +3,7 @@ package compare
 import (
 	"bytes"
 	"context"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -416,5 +417,22 @@ func TestQueueAndLockOwner(t *testing.T) {
 	}
 	if !strings.Contains(res.Verdict.Lead, "nfsd/4242 (80% of the lock waits), itself in D at jbd2_log_wait_commit") {
 		t.Errorf("lead %q", res.Verdict.Lead)
+	}
+}
+
+// TestWriteJSONInfinite: a rise from zero (ratio +Inf) in any breakdown,
+// the time users feel included, is written as JSON, not refused.
+func TestWriteJSONInfinite(t *testing.T) {
+	rise := func() *Breakdown {
+		return &Breakdown{Change: Change{Ratio: math.Inf(1)},
+			Dimensions: []Dimension{{Name: "x", Rows: []Contribution{{Change: Change{Ratio: math.Inf(1)}}}}}}
+	}
+	r := &Result{Time: rise(), DTime: rise(), RPC: rise(), Block: rise()}
+	var b bytes.Buffer
+	if err := r.WriteJSON(&b); err != nil {
+		t.Fatalf("WriteJSON: %v", err)
+	}
+	if !math.IsInf(r.Time.Dimensions[0].Rows[0].Change.Ratio, 1) {
+		t.Errorf("WriteJSON changed the result it wrote")
 	}
 }

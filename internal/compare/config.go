@@ -60,7 +60,7 @@ func diffConfig(a, b model.Config) []ConfigChange {
 	add("nfsd threads", fmt.Sprint(a.NFSDThreads), fmt.Sprint(b.NFSDThreads))
 	add("nfsd versions", a.NFSDVersions, b.NFSDVersions)
 	add("cpus", fmt.Sprint(a.CPUs), fmt.Sprint(b.CPUs))
-	add("memory", fmtBytes(a.MemTotal), fmtBytes(b.MemTotal))
+	add("memory", memText(a.MemTotal), memText(b.MemTotal))
 	add("backend", a.Backend.Name, b.Backend.Name)
 	add("targets", a.Targets, b.Targets)
 	add("host", a.Hostname, b.Hostname)
@@ -171,4 +171,12 @@ func sum(s []float64) float64 {
 		t += v
 	}
 	return t
+}
+
+// memText is a host's memory size, "" when the capture does not say.
+func memText(b uint64) string {
+	if b == 0 {
+		return ""
+	}
+	return model.FormatBytes(b)
 }

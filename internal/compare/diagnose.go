@@ -35,6 +35,9 @@ type Diagnosis struct {
 	// who ended most of them in B.
 	Owner *LockOwner  `json:"owner,omitempty"`
 	Waker *WakerShare `json:"waker,omitempty"`
+	// Threads is, for the queue layer, how busy the nfsd threads were and
+	// how often a request found none idle, in A and B.
+	Threads *ThreadShift `json:"threads,omitempty"`
 	// Client is the NFS client behind most of the D-time change, when
 	// the captures know several.
 	Client *Contribution `json:"client,omitempty"`
@@ -114,6 +117,8 @@ type DeviceFinding struct {
 	Lat        *Latency `json:"lat,omitempty"`
 	RateA      float64  `json:"rate_a"` // requests per second
 	RateB      float64  `json:"rate_b"`
+	BytesA     float64  `json:"bytes_per_s_a,omitempty"` // bytes per second
+	BytesB     float64  `json:"bytes_per_s_b,omitempty"`
 	// Stacked: the device is not the one the threads' requests went to but
 	// one whose /proc/diskstats latency moved with the layer (a bio-based
 	// device such as dm or md above it).
@@ -172,7 +177,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	if t != nil {
 		d.A, d.B, d.Change = t.A, t.B, t.Change
 	}
-	d.Match = matchChanges(res.Config, "")
+	d.Match = matchChanges(res.Config, "", 0)
 	switch {
 	case c.a.digest == c.b.digest && c.a.Snapshots == c.b.Snapshots:
 		d.Outcome = OutcomeSameCapture
@@ -202,7 +207,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		return d
 	}
 	d.Layer = c.layerShare(top, res)
-	d.Match = matchChanges(res.Config, top.Key)
+	d.Match = matchChanges(res.Config, top.Key, dir)
 	d.Site = topSite(res.DTime, top.Key, dir)
 	d.Client = topClient(res.DTime, dir)
 	switch d.Layer.Kind {
@@ -212,6 +217,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		d.Cause = CauseCPU
 	case LayerQueue:
 		d.Cause = CauseQueue
+		d.Threads = threadShift(&c.a.threads, &c.b.threads)
 	case LayerRest:
 		d.Cause = CauseRequest
 	case ClassJournal, ClassWriteback, ClassPageLock:
@@ -246,7 +252,7 @@ func (c *comparison) aside(d *Diagnosis, res *Result) {
 			if !r.Significant {
 				continue
 			}
-			if m := matchChanges(res.Config, r.Key); m.Kind == MatchDirect {
+			if m := matchChanges(res.Config, r.Key, dirOf(r.Delta)); m.Kind == MatchDirect {
 				d.Aside, d.AsideMatch = c.layerShare(r, res), m
 				return
 			}
@@ -392,6 +398,23 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 		g.Latency, g.Lat, g.Stacked = "await", o.Await, true
 		return CauseDevice, g
 	}
+	if dev == nil {
+		dev = deviceOf(res.Devices, mainBlockDevice(c.b))
+	}
+	return heldCause(dev, dir, f)
+}
+
+// heldCause explains block IO held above the devices: when the device the
+// threads used was given loadRatio times the requests or bytes, the queue
+// grew with the load; otherwise something held the IO back (a throttle, a
+// stacked driver).
+func heldCause(dev *DeviceLatency, dir float64, f *DeviceFinding) (string, *DeviceFinding) {
+	if dev != nil && loadMoved(dev, dir) {
+		if f == nil {
+			f = finding(dev)
+		}
+		return CauseWorkload, f
+	}
 	return CauseBio, f
 }
 
@@ -462,7 +485,7 @@ func (c *comparison) movedCause(res *Result, l *LayerShare, old string, dir floa
 	if f := c.movedDevice(res, old, l.Device, c.explainer(l, dir)); f != nil {
 		return CauseDevice, f
 	}
-	return CauseBio, nil
+	return heldCause(deviceOf(res.Devices, old), dir, nil)
 }
 
 // movedDevice compares old's latency in A with that of the devices B's
@@ -504,18 +527,22 @@ func mainBlockDevice(c *Capture) string {
 }
 
 func finding(d *DeviceLatency) *DeviceFinding {
-	return &DeviceFinding{Device: d.Device, SchedulerA: d.SchedulerA, SchedulerB: d.SchedulerB, RateA: d.RateA, RateB: d.RateB}
+	return &DeviceFinding{Device: d.Device, SchedulerA: d.SchedulerA, SchedulerB: d.SchedulerB, RateA: d.RateA, RateB: d.RateB,
+		BytesA: d.BytesA, BytesB: d.BytesB}
 }
 
-// loadMoved reports whether a device's load moved by loadRatio in the
-// direction of the change: more requests per second with a rise, fewer
-// with a fall.
+// loadMoved reports whether a device's load, in requests or in bytes per
+// second, moved by loadRatio in the direction of the change: more with a
+// rise, less with a fall.
 func loadMoved(d *DeviceLatency, dir float64) bool {
-	if d.RateA <= 0 || d.RateB <= 0 {
-		return false
+	moved := func(a, b float64) bool {
+		if a <= 0 || b <= 0 {
+			return false
+		}
+		r := b / a
+		return (dir > 0 && r >= loadRatio) || (dir < 0 && r <= 1/loadRatio)
 	}
-	r := d.RateB / d.RateA
-	return (dir > 0 && r >= loadRatio) || (dir < 0 && r <= 1/loadRatio)
+	return moved(d.RateA, d.RateB) || moved(d.BytesA, d.BytesB)
 }
 
 // requestsPerUnit is a device's requests per unit in B (0: unknown).
@@ -592,15 +619,16 @@ const (
 )
 
 // matchChanges matches the configuration changes to the layer (key; "" for
-// no layer: then only whether anything changed is said).
-func matchChanges(changes []ConfigChange, layer string) Match {
+// no layer: then only whether anything changed is said) that moved in
+// direction dir (see reachSide).
+func matchChanges(changes []ConfigChange, layer string, dir float64) Match {
 	m := Match{Kind: MatchNothing}
 	if len(changes) == 0 {
 		return m
 	}
 	var direct, through, kernel []ConfigChange
 	for _, ch := range changes {
-		switch w := reach(ch, layer); {
+		switch w := reachSide(ch, layer, dir); {
 		case layer == "":
 			m.Others++
 		case w == reachDirect:
@@ -624,6 +652,26 @@ func matchChanges(changes []ConfigChange, layer string) Match {
 		m.Kind = MatchNone
 	}
 	return m
+}
+
+// reachSide is reach for a layer that moved in direction dir (0: either):
+// a device that B does not have cannot have made B's time rise, and one
+// that A did not have cannot have made it fall.
+func reachSide(ch ConfigChange, layer string, dir float64) int {
+	if strings.HasPrefix(ch.Item, "device ") && ((dir > 0 && ch.B == "") || (dir < 0 && ch.A == "")) {
+		return reachNone
+	}
+	return reach(ch, layer)
+}
+
+func dirOf(delta float64) float64 {
+	switch {
+	case delta > 0:
+		return 1
+	case delta < 0:
+		return -1
+	}
+	return 0
 }
 
 // How directly a configuration item acts on a layer.

@@ -201,13 +201,13 @@ func (k *KernelLog) evidence(dt *Breakdown) []string {
 			line := hungTaskLine(t)
 			if c := sameSite(dt, model.WaitSite(t.WaitSite)); c != nil {
 				line += fmt.Sprintf("; the traced threads' D-time at that wait site: %s → %s per %s (%s)",
-					fmtDur(c.A), fmtDur(c.B), strings.TrimPrefix(dt.Unit, "ns/"), changeText(c.Change))
+					model.FormatNs(c.A), model.FormatNs(c.B), strings.TrimPrefix(dt.Unit, "ns/"), changeText(c.Change))
 			}
 			out = append(out, line)
 		case t.Significant:
 			out = append(out, fmt.Sprintf("kernel log: %s %q %s (%s/s in A, %s/s in B, p %s)", t.Class, orOther(t),
 				map[bool]string{true: "more often in B: worse", false: "less often in B: better"}[t.RateB > t.RateA],
-				fmtRate(t.RateA), fmtRate(t.RateB), pText(t.P)))
+				model.FormatRate(t.RateA), model.FormatRate(t.RateB), pText(t.P)))
 		}
 	}
 	if k.SourceA != k.SourceB && (unavailable(k.SourceA) || unavailable(k.SourceB)) {
@@ -223,7 +223,7 @@ func unavailable(s string) bool { return s == "" || strings.HasPrefix(s, "unavai
 // stack shows: the same innermost frame, and at least half the frames of
 // the shorter stack in common, in order.
 func sameSite(dt *Breakdown, site model.WaitSite) *Contribution {
-	hung := normFrames(site)
+	hung := site.Norm()
 	if dt == nil || len(hung) == 0 {
 		return nil
 	}
@@ -251,7 +251,7 @@ func hungTaskLine(t KernelChange) string {
 		if n == 0 {
 			return "none"
 		}
-		return fmt.Sprintf("%d report(s), blocked up to %s", n, fmtDur(float64(blocked)))
+		return fmt.Sprintf("%d report(s), blocked up to %s", n, model.FormatNs(float64(blocked)))
 	}
 	verdict := "worse in B"
 	switch {
@@ -261,7 +261,7 @@ func hungTaskLine(t KernelChange) string {
 		verdict = "in both, no significant change of rate"
 	}
 	return fmt.Sprintf("hung task (kernel's detector) at %s (%s): A %s; B %s: %s", site,
-		classify(normFrames(model.WaitSite(t.WaitSite)), ""), side(t.A, t.BlockedA), side(t.B, t.BlockedB), verdict)
+		classify(model.WaitSite(t.WaitSite).Norm(), ""), side(t.A, t.BlockedA), side(t.B, t.BlockedB), verdict)
 }
 
 func orOther(t KernelChange) string {
@@ -269,16 +269,6 @@ func orOther(t KernelChange) string {
 		return "(templates past the cap)"
 	}
 	return t.Template
-}
-
-func fmtRate(r float64) string {
-	switch {
-	case r == 0:
-		return "0"
-	case r >= 1:
-		return fmt.Sprintf("%.3g", r)
-	}
-	return fmt.Sprintf("%.2g", r)
 }
 
 // renderKernelLog writes the KERNEL LOG block: the templates that appeared,
@@ -320,7 +310,7 @@ func renderKernelLog(b *strings.Builder, k *KernelLog, maxRows int) error {
 		if t.WaitSite != "" {
 			msg += " at " + shortSite(model.WaitSite(t.WaitSite), 3)
 		}
-		rows = append(rows, []string{t.Class, what, fmt.Sprint(t.A), fmt.Sprint(t.B), fmtRate(t.RateA), fmtRate(t.RateB),
+		rows = append(rows, []string{t.Class, what, fmt.Sprint(t.A), fmt.Sprint(t.B), model.FormatRate(t.RateA), model.FormatRate(t.RateB),
 			pCell(Change{Tested: t.Tested, P: t.P}), msg})
 	}
 	switch {

@@ -25,6 +25,8 @@ func TestLeadAgreesWithChanged(t *testing.T) {
 		{Item: "cpus", A: "4", B: "2"},
 		{Item: "memory", A: "8.0 GiB", B: "4.0 GiB"},
 		{Item: "backend", A: "ebpf", B: "procfs"},
+		{Item: "device sdc", A: "present, mq-deadline", B: ""},
+		{Item: "device sdd", A: "", B: "present, none"},
 	}
 	layers := []string{"block sda", "block sdb", "block ?", ClassWriteback, ClassJournal, ClassLock, ClassPageLock,
 		ClassReclaim, ClassNetwork, ClassOther, LayerCPU, LayerQueue, LayerRest}
@@ -37,40 +39,53 @@ func TestLeadAgreesWithChanged(t *testing.T) {
 				changes = append(changes, ch)
 			}
 		}
-		for _, layer := range layers {
-			cause := causes[layer]
-			if cause == "" {
-				cause = classCause[layer]
-			}
-			d := &Diagnosis{Outcome: OutcomeWorse, Cause: cause, Match: matchChanges(changes, layer),
-				Layer: &LayerShare{Key: layer, Kind: LayerKind(layer), Device: LayerDevice(layer)}}
-			if cause == CauseDevice {
-				d.Device = &DeviceFinding{Device: "sda"}
-			}
-			lead := leadText(d, &Result{Config: changes})
-			name := fmt.Sprintf("%s with %d changes (mask %#x)", layer, len(changes), mask)
-			same := strings.Contains(lead, "configuration is the same")
-			if same != (len(changes) == 0) {
-				t.Fatalf("%s: lead %q", name, lead)
-			}
-			for _, ch := range all {
-				listed := mask&(1<<indexOf(all, ch)) != 0
-				named := strings.Contains(lead, described(ch))
-				if named && (!listed || ch.Autotuned || reach(ch, layer) == reachNone) {
-					t.Fatalf("%s: lead %q names %s, which is not listed or cannot move the layer", name, lead, ch.Item)
+		for _, dir := range []float64{1, -1} {
+			for _, layer := range layers {
+				cause := causes[layer]
+				if cause == "" {
+					cause = classCause[layer]
 				}
-			}
-			direct := 0
-			for _, ch := range changes {
-				if w := reach(ch, layer); w == reachDirect || w == reachThrough {
-					direct++
-					if direct <= 3 && !strings.Contains(lead, described(ch)) {
+				outcome := OutcomeWorse
+				if dir < 0 {
+					outcome = OutcomeBetter
+				}
+				d := &Diagnosis{Outcome: outcome, Cause: cause, Match: matchChanges(changes, layer, dir),
+					Layer: &LayerShare{Key: layer, Kind: LayerKind(layer), Device: LayerDevice(layer)}}
+				if cause == CauseDevice {
+					d.Device = &DeviceFinding{Device: "sda"}
+				}
+				lead := leadText(d, &Result{Config: changes})
+				name := fmt.Sprintf("%s %s with %d changes (mask %#x)", outcome, layer, len(changes), mask)
+				same := strings.Contains(lead, "configuration is the same")
+				if same != (len(changes) == 0) {
+					t.Fatalf("%s: lead %q", name, lead)
+				}
+				for _, ch := range all {
+					listed := mask&(1<<indexOf(all, ch)) != 0
+					named := strings.Contains(lead, described(ch))
+					if named && (!listed || ch.Autotuned || reachSide(ch, layer, dir) == reachNone) {
+						t.Fatalf("%s: lead %q names %s, which is not listed or cannot move the layer", name, lead, ch.Item)
+					}
+				}
+				// The lead names the changes that act on the layer itself
+				// first, then those that act through another, at most three.
+				var direct, through []ConfigChange
+				for _, ch := range changes {
+					switch reachSide(ch, layer, dir) {
+					case reachDirect:
+						direct = append(direct, ch)
+					case reachThrough:
+						through = append(through, ch)
+					}
+				}
+				for i, ch := range append(direct, through...) {
+					if i < 3 && !strings.Contains(lead, described(ch)) {
 						t.Fatalf("%s: lead %q does not name %s, which can move the layer", name, lead, ch.Item)
 					}
 				}
-			}
-			if d.Match.Kind == MatchNone && !strings.Contains(lead, fmt.Sprintf("none of the %d configuration changes", len(changes))) {
-				t.Fatalf("%s: lead %q does not say that none of the changes can move the layer", name, lead)
+				if d.Match.Kind == MatchNone && !strings.Contains(lead, fmt.Sprintf("none of the %d configuration changes", len(changes))) {
+					t.Fatalf("%s: lead %q does not say that none of the changes can move the layer", name, lead)
+				}
 			}
 		}
 	}

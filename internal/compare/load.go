@@ -2,9 +2,7 @@ package compare
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -40,6 +38,7 @@ type Capture struct {
 	lockNs  float64              // all lock-wait ns of the lock rows
 	wakers  map[wakerKey]float64 // D-time ns by wait class and waker
 	wakeNs  map[string]float64   // D-time ns with a known waker, by class
+	threads threadUse            // nfsd thread use, the queue layer's evidence
 	// digest identifies the capture's content, so that comparing a file
 	// with itself (or a copy) can say so.
 	digest uint64
@@ -85,6 +84,7 @@ type keyData struct {
 	cnt   []float64 // waits, requests or IOs per interval
 	qsum  []float64 // block: queue nanoseconds per interval
 	qcnt  []float64 // block: queued requests per interval
+	bytes []float64 // devices: bytes read and written per interval
 	hist  model.Hist
 	queue model.Hist
 	sched map[string]bool // device families: schedulers seen
@@ -111,7 +111,8 @@ func addAt(s *[]float64, i int, v float64) {
 // Load reads a capture file with its events skipped: a comparison uses the
 // per-interval histograms, which hold every wait, not only those above the
 // event threshold. A cut-off file is read up to its intact part (a note
-// says so); a damaged frame in the middle is an error unless salvage.
+// says so); a damaged frame in the middle is an error (capture.ErrCorrupt)
+// unless salvage.
 func Load(ctx context.Context, path string, salvage bool) (*Capture, error) {
 	r, err := capture.Open(path, capture.ReadOptions{Salvage: salvage, SkipEvents: true})
 	if err != nil {
@@ -119,21 +120,12 @@ func Load(ctx context.Context, path string, salvage bool) (*Capture, error) {
 	}
 	defer r.Close()
 	c := newCapture(path, r.Meta())
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		s, err := r.NextContext(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			if errors.Is(err, capture.ErrCorrupt) && !salvage {
-				err = fmt.Errorf("%w (--salvage skips damaged frames)", err)
-			}
-			return nil, err
-		}
+	err = r.Each(ctx, 0, func(s *model.Snapshot) error {
 		c.Add(s)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	c.Notes = r.Notes()
 	if c.Snapshots == 0 {
@@ -182,12 +174,6 @@ func (c *Capture) Seconds() float64 {
 	return s
 }
 
-// isRequestProc reports whether a /proc/net/rpc/nfsd procedure count is one
-// NFS request (NULL pings are not).
-func isRequestProc(proto, op string) bool {
-	return (proto == "v2" || proto == "v3" || proto == "v4") && op != "NULL"
-}
-
 // Add folds one snapshot into the capture.
 func (c *Capture) Add(s *model.Snapshot) {
 	i := c.Snapshots
@@ -210,14 +196,12 @@ func (c *Capture) Add(s *model.Snapshot) {
 	var ops float64
 	for _, o := range s.Host.NFSD.Ops {
 		n := float64(o.Count)
-		if isRequestProc(o.Proto, o.Op) {
+		op := model.OpOf(o.Proto, o.Op)
+		if op.IsRequest() {
 			ops += n
 		}
-		switch {
-		case (o.Proto == "v2" || o.Proto == "v3") && o.Op != "NULL":
-			c.opMix[o.Proto+" "+o.Op] += n
-		case o.Proto == "v4op" && !strings.HasPrefix(o.Op, "OP"):
-			c.opMix["v4 "+o.Op] += n
+		if op.IsWork() {
+			c.opMix[op.String()] += n
 		}
 	}
 	addAt(&c.ops, i, ops)
@@ -354,6 +338,7 @@ func (c *Capture) Add(s *model.Snapshot) {
 		d := c.fams[famDisk].get(dv.Name)
 		addAt(&d.sum, i, dv.AwaitMs*1e6*ios)
 		addAt(&d.cnt, i, ios)
+		addAt(&d.bytes, i, (dv.ReadBps+dv.WriteBps)*secs)
 		d.addSched(dv.Scheduler)
 	}
 }
@@ -396,7 +381,7 @@ func (c *Capture) classOf(site model.WaitSite, device string) string {
 	k := classKey{site, device}
 	cl, ok := c.classes[k]
 	if !ok {
-		cl = classify(normFrames(site), device)
+		cl = classify(site.Norm(), device)
 		c.classes[k] = cl
 	}
 	return cl

@@ -1,18 +1,14 @@
 package compare
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
-
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/texttable"
 )
 
 // RenderOptions tune the text rendering.
@@ -50,7 +46,7 @@ func jsonSafe(r *Result) *Result {
 			ch.Ratio = 0
 		}
 	}
-	for _, bd := range []**Breakdown{&c.DTime, &c.RPC, &c.Block} {
+	for _, bd := range []**Breakdown{&c.Time, &c.DTime, &c.RPC, &c.Block} {
 		if *bd == nil {
 			continue
 		}
@@ -233,9 +229,9 @@ func orAbsent(s string) string {
 func renderBreakdown(b *strings.Builder, bd *Breakdown, maxRows int) error {
 	per := strings.TrimPrefix(bd.Unit, "ns/")
 	fmt.Fprintf(b, "\n%s per %s: %s → %s (%s)", strings.ToUpper(bd.Metric), per,
-		fmtDur(bd.A), fmtDur(bd.B), changeSummary(bd.Change))
+		model.FormatNs(bd.A), model.FormatNs(bd.B), changeSummary(bd.Change))
 	if per != "s" {
-		fmt.Fprintf(b, "; per second %s → %s", fmtDur(bd.APerSec), fmtDur(bd.BPerSec))
+		fmt.Fprintf(b, "; per second %s → %s", model.FormatNs(bd.APerSec), model.FormatNs(bd.BPerSec))
 	}
 	b.WriteString("\n")
 	for _, d := range bd.Dimensions {
@@ -299,7 +295,7 @@ func renderBreakdown(b *strings.Builder, bd *Breakdown, maxRows int) error {
 			if bd.Change.Significant {
 				share = fmtShare(r.Share)
 			}
-			head := []string{label, fmtDur(r.A), fmtDur(r.B), signedDur(r.Delta), share, pCell(r.Change), sig}
+			head := []string{label, model.FormatNs(r.A), model.FormatNs(r.B), signedDur(r.Delta), share, pCell(r.Change), sig}
 			if r.DistA == nil && r.DistB == nil {
 				rows = append(rows, head)
 				continue
@@ -322,9 +318,9 @@ func distCells(d *Dist, a12 string) []string {
 		return []string{"0", "-", "-", "-", "-", a12}
 	}
 	q := func(x Quantile) string {
-		return fmt.Sprintf("%s (%s–%s)", fmtDur(float64(x.Ns)), fmtDur(float64(x.Lo)), fmtDur(float64(x.Hi)))
+		return fmt.Sprintf("%s (%s–%s)", model.FormatNs(float64(x.Ns)), model.FormatNs(float64(x.Lo)), model.FormatNs(float64(x.Hi)))
 	}
-	return []string{fmtCount(float64(d.Count)), q(d.P50), q(d.P90), q(d.P99), fmtDur(float64(d.MaxNs)), a12}
+	return []string{model.FormatCount(float64(d.Count)), q(d.P50), q(d.P90), q(d.P99), model.FormatNs(float64(d.MaxNs)), a12}
 }
 
 func renderDevices(b *strings.Builder, devs []DeviceLatency, maxRows int) error {
@@ -362,13 +358,13 @@ func renderDevices(b *strings.Builder, devs []DeviceLatency, maxRows int) error 
 				if dd == nil {
 					return "-"
 				}
-				return fmt.Sprintf("%s (%s–%s)", fmtDur(float64(dd.P99.Ns)), fmtDur(float64(dd.P99.Lo)), fmtDur(float64(dd.P99.Hi)))
+				return fmt.Sprintf("%s (%s–%s)", model.FormatNs(float64(dd.P99.Ns)), model.FormatNs(float64(dd.P99.Lo)), model.FormatNs(float64(dd.P99.Hi)))
 			}
 			a12 := ""
 			if x.l.Shift != nil {
 				a12 = fmt.Sprintf("%.2f", x.l.Shift.A12)
 			}
-			rows = append(rows, []string{name, sc, x.name, fmtDur(x.l.MeanA), fmtDur(x.l.MeanB), signedDur(x.l.Delta), pCell(x.l.Change), sig, p99(x.l.DistA), p99(x.l.DistB), a12})
+			rows = append(rows, []string{name, sc, x.name, model.FormatNs(x.l.MeanA), model.FormatNs(x.l.MeanB), signedDur(x.l.Delta), pCell(x.l.Change), sig, p99(x.l.DistA), p99(x.l.DistB), a12})
 		}
 		if first {
 			rows = append(rows, []string{d.Device, sched, "only in " + map[bool]string{true: "A", false: "B"}[d.BusyA > 0]})
@@ -398,62 +394,36 @@ func pCell(ch Change) string {
 
 func signedDur(ns float64) string {
 	if ns > 0 {
-		return "+" + fmtDur(ns)
+		return "+" + model.FormatNs(ns)
 	}
-	return fmtDur(ns)
+	return model.FormatNs(ns)
 }
 
 func fmtShare(s float64) string {
 	if s == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%.0f%%", 100*s)
+	return model.FormatPct(s)
 }
 
 // writeTable renders a borderless table: two spaces between columns,
 // numbers right-aligned. Rows shorter than the header are padded.
 func writeTable(b *strings.Builder, header []string, rows [][]string, right map[int]bool) error {
-	aligns := make([]tw.Align, len(header))
-	for i := range aligns {
-		aligns[i] = tw.AlignLeft
-		if right[i] {
-			aligns[i] = tw.AlignRight
-		}
-	}
-	for i, r := range rows {
-		for len(r) < len(header) {
-			r = append(r, "")
-		}
+	for _, r := range rows {
 		for c := range r {
-			r[c] = model.TermSafe(r[c]) // before the widths are measured
+			r[c] = model.TermSafe(r[c])
 		}
-		rows[i] = r
 	}
-	pad := tw.CellPadding{Global: tw.Padding{Left: "", Right: "  ", Overwrite: true}}
-	cell := tw.CellConfig{
-		Formatting: tw.CellFormatting{AutoWrap: tw.WrapNone, AutoFormat: tw.Off},
-		Alignment:  tw.CellAlignment{Global: tw.AlignLeft, PerColumn: aligns},
-		Padding:    pad,
+	align := make([]bool, len(header))
+	for c := range align {
+		align[c] = right[c]
 	}
-	var buf bytes.Buffer
-	t := tablewriter.NewTable(&buf,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders:  tw.BorderNone,
-			Symbols:  tw.NewSymbols(tw.StyleNone),
-			Settings: tw.Settings{Separators: tw.SeparatorsNone, Lines: tw.LinesNone},
-		})),
-		tablewriter.WithConfig(tablewriter.Config{Header: cell, Row: cell}),
-		tablewriter.WithTrimSpace(tw.Off),
-	)
-	t.Header(header)
-	if err := t.Bulk(rows); err != nil {
-		return fmt.Errorf("render table: %w", err)
+	lines, err := texttable.Lines(header, rows, align)
+	if err != nil {
+		return err
 	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("render table: %w", err)
-	}
-	for _, l := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
-		b.WriteString(strings.TrimRight(l, " ") + "\n")
+	for _, l := range lines {
+		b.WriteString(l + "\n")
 	}
 	return nil
 }

@@ -5,54 +5,19 @@ import (
 	"strings"
 
 	"github.com/nfstrace/nfstrace/internal/model"
-	"github.com/nfstrace/nfstrace/internal/report"
 )
 
-// funcName reduces one symbolized frame to the function name the same code
-// has on every kernel build: without the "[<addr>] " prefix of
-// /proc/PID/stack, the "+0x1f/0x80" offset, the " [nfsd]" module, and the
-// suffixes the compiler gives clones and split-off parts
-// (".isra.0", ".constprop.0", ".part.0", ".cold", ".llvm.123"): kernel
-// function names have no dots of their own.
-func funcName(frame string) string {
-	s := strings.TrimSpace(frame)
-	if strings.HasPrefix(s, "[<") {
-		if i := strings.Index(s, "] "); i >= 0 {
-			s = strings.TrimSpace(s[i+2:])
-		}
-	}
-	if i := strings.IndexByte(s, ' '); i >= 0 {
-		s = s[:i]
-	}
-	if i := strings.IndexByte(s, '+'); i >= 0 {
-		s = s[:i]
-	}
-	if i := strings.IndexByte(s, '.'); i > 0 {
-		s = s[:i]
-	}
-	return s
-}
-
-// moduleOf returns the module a frame names ("nfsd" in "nfsd_write+0x1f [nfsd]"), "" for the core kernel.
-func moduleOf(frame string) string {
-	f := strings.TrimSpace(frame)
-	if i := strings.LastIndexByte(f, '['); i > 0 && strings.HasSuffix(f, "]") {
-		return f[i+1 : len(f)-1]
-	}
-	return ""
-}
-
 // profileSite is a wait site as the off-CPU profile shows it: the frames of
-// normFrames, each with its module kept ("nfsd_vfs_write [nfsd]").
+// WaitSite.Norm, each with its module kept ("nfsd_vfs_write [nfsd]").
 func profileSite(site model.WaitSite) model.WaitSite {
 	raw := site.Frames()
 	mods := map[string]string{}
 	for _, f := range raw {
-		if m := moduleOf(f); m != "" {
-			mods[funcName(f)] = m
+		if fn, m := model.ParseFrame(f); m != "" {
+			mods[model.FuncName(fn)] = m
 		}
 	}
-	fns := normFrames(site)
+	fns := site.Norm()
 	out := make([]string, len(fns))
 	for i, fn := range fns {
 		out[i] = fn
@@ -61,18 +26,6 @@ func profileSite(site model.WaitSite) model.WaitSite {
 		}
 	}
 	return model.NewWaitSite(out)
-}
-
-// normFrames returns a wait site's function names, innermost first, without
-// the scheduler frames on top and the thread-entry frames at the bottom (the
-// same trimming as the top screen's, report.ShortFrames) and without compiler
-// suffixes (.isra.0, .constprop.0, .cold), so sites match across kernels.
-func normFrames(site model.WaitSite) []string {
-	fns := report.ShortFrames(site)
-	for i, fn := range fns {
-		fns[i] = funcName(fn)
-	}
-	return fns
 }
 
 // Wait-site classes, as the comparison's rows and JSON name them (see
@@ -122,7 +75,7 @@ func newSiteMatcher(a, b []model.WaitSite) *siteMatcher {
 	norm := func(sites []model.WaitSite) map[string][]model.WaitSite {
 		out := map[string][]model.WaitSite{}
 		for _, s := range sites {
-			k := strings.Join(normFrames(s), model.FrameSep)
+			k := strings.Join(s.Norm(), model.FrameSep)
 			out[k] = append(out[k], s)
 		}
 		return out
@@ -213,7 +166,7 @@ func (m *siteMatcher) key(site model.WaitSite) string {
 	if k, ok := m.keys[site]; ok {
 		return k
 	}
-	return strings.Join(normFrames(site), model.FrameSep)
+	return strings.Join(site.Norm(), model.FrameSep)
 }
 
 // lcs is the length of the longest common subsequence of two frame lists.
@@ -235,16 +188,13 @@ func lcs(a, b []string) int {
 	return prev[len(b)]
 }
 
-// StackSep joins frames in the readable form of a stack, innermost first.
-const StackSep = " ← "
-
 // shortSite renders a site readably: normalised frames, at most maxFrames of
 // them (the innermost ones and the outermost one, "…" between).
 func shortSite(site model.WaitSite, maxFrames int) string {
-	fns := normFrames(site)
+	fns := site.Norm()
 	if maxFrames > 2 && len(fns) > maxFrames {
 		keep := append(append([]string{}, fns[:maxFrames-1]...), "…", fns[len(fns)-1])
-		return strings.Join(keep, StackSep)
+		return strings.Join(keep, model.StackSep)
 	}
-	return strings.Join(fns, StackSep)
+	return strings.Join(fns, model.StackSep)
 }

@@ -7,33 +7,6 @@ import (
 	"github.com/nfstrace/nfstrace/internal/model"
 )
 
-func TestFuncName(t *testing.T) {
-	for in, want := range map[string]string{
-		"io_schedule":                           "io_schedule",
-		"nfsd_vfs_write [nfsd]":                 "nfsd_vfs_write",
-		"nfsd_vfs_write+0x1f/0x80 [nfsd]":       "nfsd_vfs_write",
-		"[<0>] io_schedule+0x42/0x70":           "io_schedule",
-		"finish_task_switch.isra.0":             "finish_task_switch",
-		"ext4_writepages.constprop.0+0x10/0x20": "ext4_writepages",
-		"shrink_folio_list.cold":                "shrink_folio_list",
-		"  down_write  ":                        "down_write",
-	} {
-		if got := funcName(in); got != want {
-			t.Errorf("funcName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestNormFrames(t *testing.T) {
-	got := normFrames(siteRwsem)
-	if got[0] != "rwsem_down_write_slowpath" || got[len(got)-1] != "nfsd3_proc_write" {
-		t.Errorf("normFrames kept scheduler or entry frames: %q", got)
-	}
-	if got := normFrames("schedule;kthread"); len(got) != 1 {
-		t.Errorf("a site of generic frames only lost all: %q", got)
-	}
-}
-
 func TestClassify(t *testing.T) {
 	for _, tc := range []struct {
 		site, device, want string
@@ -49,7 +22,7 @@ func TestClassify(t *testing.T) {
 		{"folio_lock;filemap_fault", model.NotBlockIO, ClassPageLock},
 		{"msleep;nfsd4_something", model.NotBlockIO, ClassOther},
 	} {
-		got := classify(normFrames(model.WaitSite(tc.site)), tc.device)
+		got := classify(model.WaitSite(tc.site).Norm(), tc.device)
 		if got != tc.want {
 			t.Errorf("classify(%q, %q) = %q, want %q", tc.site, tc.device, got, tc.want)
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/nfstrace/nfstrace/internal/model"
 )
 
 // Verdict is the answer on top of a comparison: the Diagnosis (the
@@ -85,7 +87,7 @@ func perText(per string) string {
 }
 
 func summaryText(d *Diagnosis, res *Result) string {
-	figure := fmt.Sprintf("%s → %s, %s", fmtDur(d.A), fmtDur(d.B), changeText(d.Change))
+	figure := fmt.Sprintf("%s → %s, %s", model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change))
 	switch d.Outcome {
 	case OutcomeSameCapture:
 		return "A and B hold the same recording: neither better nor worse, nothing to compare."
@@ -116,7 +118,7 @@ func asideText(d *Diagnosis) string {
 	case d.Aside != nil:
 		l := d.Aside
 		return fmt.Sprintf("; but %s moved, %s → %s per %s (%s), which %s can cause", layerText(l.Key),
-			fmtDur(l.A), fmtDur(l.B), perText(d.Per), changeText(l.Change), describeChanges(d.AsideMatch.Changes))
+			model.FormatNs(l.A), model.FormatNs(l.B), perText(d.Per), changeText(l.Change), describeChanges(d.AsideMatch.Changes))
 	case d.AsideDevice != nil:
 		f := d.AsideDevice
 		way := "slower"
@@ -161,9 +163,9 @@ func layerText(key string) string {
 
 func causeText(d *Diagnosis, res *Result) string {
 	l, f := d.Layer, d.Device
-	longer := "longer"
+	longer := "more time"
 	if d.Outcome == OutcomeBetter {
-		longer = "shorter"
+		longer = "less time"
 	}
 	switch d.Cause {
 	case CauseScheduler:
@@ -191,14 +193,19 @@ func causeText(d *Diagnosis, res *Result) string {
 		}
 		return fmt.Sprintf(", which took %s per request at the same load (%s)", longer, latText(f))
 	case CauseWorkload:
+		more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
 		if f != nil && f.Lat != nil {
-			return fmt.Sprintf(": the device was given %s work (%s → %s requests/s) and its latency moved with the load (%s)",
-				map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse], fmtCount(f.RateA), fmtCount(f.RateB), latText(f))
+			return fmt.Sprintf(": %s was given %s work (%s) and its latency moved with the load (%s)",
+				f.Device, more, loadText(f), latText(f))
+		}
+		if f != nil {
+			return fmt.Sprintf(": %s was given %s work (%s) and the IO waited %s above it (mean wait %s → %s)",
+				f.Device, more, loadText(f), map[bool]string{true: "longer", false: "less"}[d.Outcome == OutcomeWorse], model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 		}
 		return fmt.Sprintf(": the threads waited for IO %s often (%.3g → %.3g waits per %s; mean wait %s → %s)",
-			map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse], l.WaitsA, l.WaitsB, perText(d.Per), fmtDur(l.WaitA), fmtDur(l.WaitB))
+			map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse], l.WaitsA, l.WaitsB, perText(d.Per), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 	case CauseBio:
-		s := fmt.Sprintf(": each wait took %s (mean %s → %s) while ", longer, fmtDur(l.WaitA), fmtDur(l.WaitB))
+		s := fmt.Sprintf(": each wait took %s (mean %s → %s) while ", longer, model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 		if f != nil && f.Lat != nil {
 			return s + "the device's own latency did not account for it (" + latText(f) + "): the IO was held above the device"
 		}
@@ -208,7 +215,7 @@ func causeText(d *Diagnosis, res *Result) string {
 				if lat == nil {
 					lat = dev.Await
 				}
-				return s + fmt.Sprintf("the device's own latency did not (mean %s → %s per request): the IO was held above the device", fmtDur(lat.MeanA), fmtDur(lat.MeanB))
+				return s + fmt.Sprintf("the device's own latency did not (mean %s → %s per request): the IO was held above the device", model.FormatNs(lat.MeanA), model.FormatNs(lat.MeanB))
 			}
 		}
 		return s + "no device's latency did: the IO was held above the devices"
@@ -240,7 +247,7 @@ func latText(f *DeviceFinding) string {
 	if f == nil || f.Lat == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s mean %s → %s, %s", f.Latency, fmtDur(f.Lat.MeanA), fmtDur(f.Lat.MeanB), changeText(f.Lat.Change))
+	return fmt.Sprintf("%s mean %s → %s, %s", f.Latency, model.FormatNs(f.Lat.MeanA), model.FormatNs(f.Lat.MeanB), changeText(f.Lat.Change))
 }
 
 // adviceText says where to look when no configuration change explains a cause.
@@ -332,18 +339,18 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 	var out []string
 	per := perText(d.Per)
 	if res.Time != nil {
-		out = append(out, fmt.Sprintf("%s: %s → %s (%s)", subjectText(d), fmtDur(d.A), fmtDur(d.B), changeText(d.Change)))
+		out = append(out, fmt.Sprintf("%s: %s → %s (%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change)))
 	}
 	if l := d.Layer; l != nil {
 		out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s)", layerText(l.Key),
-			fmtDur(l.A), fmtDur(l.B), per, 100*l.Share, changeText(l.Change)))
+			model.FormatNs(l.A), model.FormatNs(l.B), per, 100*l.Share, changeText(l.Change)))
 		switch {
 		case d.Device != nil && d.Device.Lat != nil:
 			out = append(out, deviceText(d.Device))
 		case d.Cause == CauseWorkload || d.Cause == CauseBio:
-			out = append(out, fmt.Sprintf("waits per %s %.3g → %.3g; mean wait %s → %s", per, l.WaitsA, l.WaitsB, fmtDur(l.WaitA), fmtDur(l.WaitB)))
+			out = append(out, fmt.Sprintf("waits per %s %.3g → %.3g; mean wait %s → %s", per, l.WaitsA, l.WaitsB, model.FormatNs(l.WaitA), model.FormatNs(l.WaitB)))
 		case d.Site != nil:
-			out = append(out, fmt.Sprintf("wait site %s: %s → %s per %s (%s)", compactSite(d.Site.Label), fmtDur(d.Site.A), fmtDur(d.Site.B), per, changeText(d.Site.Change)))
+			out = append(out, fmt.Sprintf("wait site %s: %s → %s per %s (%s)", compactSite(d.Site.Label), model.FormatNs(d.Site.A), model.FormatNs(d.Site.B), per, changeText(d.Site.Change)))
 		}
 		if o := d.Owner; o != nil {
 			out = append(out, "lock held by "+ownerText(o))
@@ -351,16 +358,19 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		if w := d.Waker; w != nil {
 			out = append(out, fmt.Sprintf("these waits were ended by %s (%.0f%% of their time)", w.Waker, 100*w.Share))
 		}
+		if t := threadsText(d.Threads); t != "" {
+			out = append(out, t)
+		}
 		if cl := d.Client; cl != nil {
 			out = append(out, fmt.Sprintf("client %s: D-time %s → %s per %s, %.0f%% of its change (%s)", cl.Label,
-				fmtDur(cl.A), fmtDur(cl.B), per, 100*cl.Share, changeText(cl.Change)))
+				model.FormatNs(cl.A), model.FormatNs(cl.B), per, 100*cl.Share, changeText(cl.Change)))
 		}
 		return out
 	}
 	// No layer leads: the layer that moved most, and the busiest device.
 	if res.Time != nil && len(res.Time.Dimensions) > 0 && len(res.Time.Dimensions[0].Rows) > 0 {
 		r := res.Time.Dimensions[0].Rows[0]
-		out = append(out, fmt.Sprintf("%s: %s → %s per %s (%s)", layerText(r.Key), fmtDur(r.A), fmtDur(r.B), per, changeText(r.Change)))
+		out = append(out, fmt.Sprintf("%s: %s → %s per %s (%s)", layerText(r.Key), model.FormatNs(r.A), model.FormatNs(r.B), per, changeText(r.Change)))
 	}
 	for _, dev := range res.Devices {
 		lat, name := dev.Service, "service"
@@ -371,7 +381,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 			continue
 		}
 		out = append(out, deviceText(&DeviceFinding{Device: dev.Device, SchedulerA: dev.SchedulerA, SchedulerB: dev.SchedulerB,
-			Latency: name, Lat: lat, RateA: dev.RateA, RateB: dev.RateB}))
+			Latency: name, Lat: lat, RateA: dev.RateA, RateB: dev.RateB, BytesA: dev.BytesA, BytesB: dev.BytesB}))
 		break
 	}
 	return out
@@ -382,8 +392,18 @@ func deviceText(f *DeviceFinding) string {
 	if f.SchedulerA != f.SchedulerB {
 		sched = f.SchedulerA + " → " + f.SchedulerB
 	}
-	return fmt.Sprintf("device %s (%s): %s mean %s → %s per request (%s); load %s → %s requests/s", f.Device, orDash(sched),
-		f.Latency, fmtDur(f.Lat.MeanA), fmtDur(f.Lat.MeanB), changeText(f.Lat.Change), fmtCount(f.RateA), fmtCount(f.RateB))
+	return fmt.Sprintf("device %s (%s): %s mean %s → %s per request (%s); load %s", f.Device, orDash(sched),
+		f.Latency, model.FormatNs(f.Lat.MeanA), model.FormatNs(f.Lat.MeanB), changeText(f.Lat.Change), loadText(f))
+}
+
+// loadText is a device's load on both sides: requests, and bytes where
+// the capture has them.
+func loadText(f *DeviceFinding) string {
+	s := fmt.Sprintf("%s → %s requests/s", model.FormatCount(f.RateA), model.FormatCount(f.RateB))
+	if f.BytesA > 0 || f.BytesB > 0 {
+		s += fmt.Sprintf(", %s → %s MB/s", model.FormatMBps(f.BytesA), model.FormatMBps(f.BytesB))
+	}
+	return s
 }
 
 // changeText words a change's test: one wording per outcome.
@@ -436,51 +456,5 @@ func rateText(w Workload) string {
 	if w.Per != "op" {
 		return "no operation counts"
 	}
-	return fmt.Sprintf("%s vs %s ops/s", fmtCount(w.RateA), fmtCount(w.RateB))
-}
-
-// fmtDur renders nanoseconds compactly: 820ns, 74µs, 3.8ms, 2.9s.
-func fmtDur(ns float64) string {
-	a := math.Abs(ns)
-	var s string
-	switch {
-	case a == 0:
-		return "0"
-	case a < 1e3:
-		s = fmt.Sprintf("%.0fns", a)
-	case a < 1e6:
-		s = trimUnit(a/1e3, "µs")
-	case a < 1e9:
-		s = trimUnit(a/1e6, "ms")
-	default:
-		s = trimUnit(a/1e9, "s")
-	}
-	if ns < 0 {
-		return "-" + s
-	}
-	return s
-}
-
-func trimUnit(v float64, unit string) string {
-	if v < 10 {
-		return fmt.Sprintf("%.1f%s", v, unit)
-	}
-	return fmt.Sprintf("%.0f%s", v, unit)
-}
-
-func fmtCount(v float64) string {
-	switch {
-	case v >= 1e6:
-		return fmt.Sprintf("%.1fM", v/1e6)
-	case v >= 1e4:
-		return fmt.Sprintf("%.1fk", v/1e3)
-	}
-	return fmt.Sprintf("%.0f", v)
-}
-
-func fmtBytes(b uint64) string {
-	if b == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
+	return fmt.Sprintf("%s vs %s ops/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
 }

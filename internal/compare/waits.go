@@ -49,6 +49,7 @@ func (c *Capture) addWaits(s *model.Snapshot) {
 		}
 		c.owners[ownerKey{l.Owner, l.OwnerTID, l.OwnerState, l.OwnerSite}] += float64(l.Time) * float64(l.OwnerWaits) / float64(l.Waits)
 	}
+	c.threads.add(s)
 	for j := range s.Wakers {
 		w := &s.Wakers[j]
 		cl := c.classOf(w.WaitSite, "")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 )
 
 // Workload limits: beyond them the two captures ran different loads, and a
@@ -58,20 +57,17 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 		denA, denB = a.rpcReqs, b.rpcReqs
 		w.Per, w.Source = "op", "traced NFS requests"
 	default:
-		// Without operations, the unit of work follows the resource the
-		// threads waited for most: the requests of the devices they
-		// waited on when block IO held them longer than the run queue
-		// (a closed-loop workload does fewer IOs when each takes longer,
-		// so per second its waiting would not move), else their own CPU
-		// time (a constant cost per piece of work, whatever it is).
-		devs := waitedDevices(a, b)
-		ioA, ioB := deviceRequests(a, devs), deviceRequests(b, devs)
-		haveIO := len(devs) > 0 && sum(ioA) > 0 && sum(ioB) > 0
+		// Without operations, the unit of work is what the threads' work
+		// is made of: their IOs (waits for block IO) when both captures'
+		// threads are IO-bound, else their own CPU time (a constant cost
+		// per piece of work, whatever it is).
+		ioA, ioB := blockWaits(a), blockWaits(b)
+		haveIO := sum(ioA) > 0 && sum(ioB) > 0
 		haveCPU := sum(a.onCPU) > 0 && sum(b.onCPU) > 0
 		switch {
-		case haveIO && (!haveCPU || layerWait(a, b, "block") >= layerWait(a, b, LayerCPU)):
+		case haveIO && (!haveCPU || ioBound(a) && ioBound(b)):
 			denA, denB = ioA, ioB
-			w.Per, w.Source = "IO", "requests completed by "+strings.Join(devs, ", ")+" (/proc/diskstats), the devices the threads waited on"
+			w.Per, w.Source = "IO", "the traced threads' waits for block IO, one per synchronous IO"
 		case haveCPU:
 			denA, denB = a.onCPU, b.onCPU
 			w.Per, w.Source = "CPU-s", "the traced threads' CPU time (run-queue rows): time waited per second they ran"
@@ -160,55 +156,48 @@ func joinAnd(s []string) string {
 	return out + " and " + s[len(s)-1]
 }
 
-// waitedDevices are the devices whose block IO the traced threads waited
-// on in both captures: without NFS operations, the requests they complete
-// are the threads' unit of work (a closed-loop workload does fewer of them
-// when each takes longer, and per second its time would not move).
-func waitedDevices(a, b *Capture) []string {
-	in := func(c *Capture) map[string]bool {
-		m := map[string]bool{}
-		for k := range c.fams[famLayer] {
-			if d := LayerDevice(k); d != "" && c.fams[famDisk][d] != nil {
-				m[d] = true
-			}
-		}
-		return m
-	}
-	ma, mb := in(a), in(b)
-	var out []string
-	for d := range ma {
-		if mb[d] {
-			out = append(out, d)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-// deviceRequests sums the devices' completed requests per interval.
-func deviceRequests(c *Capture, devs []string) []float64 {
+// blockWaits counts, per interval, the traced threads' waits for block IO
+// (a device's or one the backend could not name): without NFS operations
+// they are the threads' unit of work, one per synchronous IO. A
+// closed-loop workload does fewer IOs when each takes longer, so per second
+// its waiting would not move; and the device's own request count would mix
+// in every other process's IO on it.
+func blockWaits(c *Capture) []float64 {
 	out := make([]float64, len(c.secs))
-	for _, d := range devs {
-		if k := c.fams[famDisk][d]; k != nil {
-			for i, v := range k.cnt {
-				if i < len(out) {
-					out[i] += v
-				}
+	for k, d := range c.fams[famLayer] {
+		if LayerKind(k) != "block" {
+			continue
+		}
+		for i, v := range d.cnt {
+			if i < len(out) {
+				out[i] += v
 			}
 		}
 	}
 	return out
 }
 
-// layerWait is the time both captures' threads spent in layers of a kind.
-func layerWait(a, b *Capture, kind string) float64 {
-	var t float64
-	for _, c := range []*Capture{a, b} {
-		for k, d := range c.fams[famLayer] {
-			if LayerKind(k) == kind {
-				t += sum(d.sum)
-			}
+// ioBoundShare is the least block-IO wait, as a share of the time the
+// threads ran or waited to run, that makes their work IO: below it, the IOs
+// are incidental (page-cache misses of a CPU-bound loop) and too few and
+// uneven to count work by.
+const ioBoundShare = 0.1
+
+// ioBound reports whether a capture's threads waited for block IO at least
+// ioBoundShare as long as they wanted a CPU (ran or waited to run). Both
+// captures must be IO-bound for IOs to be the unit, so that a cause which
+// makes the threads wait for CPUs (a quota, hogs) moves both captures to
+// CPU time rather than counting one in IOs and the other in seconds.
+func ioBound(c *Capture) bool {
+	var block, runq float64
+	for k, d := range c.fams[famLayer] {
+		switch LayerKind(k) {
+		case "block":
+			block += sum(d.sum)
+		case LayerCPU:
+			runq += sum(d.sum)
 		}
 	}
-	return t
+	cpu := sum(c.onCPU) * 1e9
+	return block > 0 && block >= ioBoundShare*(cpu+runq)
 }

@@ -89,15 +89,15 @@ func FuzzTaskStat(f *testing.F) {
 	f.Add([]byte(stat("811 (rs:main Q:Reg) S", "4")))
 	f.Add([]byte(stat("9 (a) b (c)) D", "2")))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		st, err := parseTaskStat(b)
+		st, err := ParseStat(b)
 		if err != nil {
 			return
 		}
-		if st.pid <= 0 || st.threads < 0 || st.state == 0 {
+		if st.PID <= 0 || st.Threads < 0 || st.State == 0 {
 			t.Errorf("stat %+v", st)
 		}
-		if !bytes.Contains(b, st.comm) {
-			t.Errorf("comm %q not in input", st.comm)
+		if !bytes.Contains(b, st.Comm) {
+			t.Errorf("comm %q not in input", st.Comm)
 		}
 	})
 }

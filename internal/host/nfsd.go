@@ -3,7 +3,6 @@ package host
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 )
 
 // NFSD is the state of the kernel NFS server in one sample. An absent nfsd
@@ -225,98 +224,6 @@ func parseProcLine(b []byte) ([]uint64, error) {
 		counts = append(counts, v)
 	}
 	return counts, nil
-}
-
-// NFSv2 procedures by number (RFC 1094).
-var proc2Names = [...]string{
-	"NULL", "GETATTR", "SETATTR", "ROOT", "LOOKUP", "READLINK", "READ",
-	"WRITECACHE", "WRITE", "CREATE", "REMOVE", "RENAME", "LINK", "SYMLINK",
-	"MKDIR", "RMDIR", "READDIR", "STATFS",
-}
-
-// NFSv3 procedures by number (RFC 1813).
-var proc3Names = [...]string{
-	"NULL", "GETATTR", "SETATTR", "LOOKUP", "ACCESS", "READLINK", "READ",
-	"WRITE", "CREATE", "MKDIR", "SYMLINK", "MKNOD", "REMOVE", "RMDIR",
-	"RENAME", "LINK", "READDIR", "READDIRPLUS", "FSSTAT", "FSINFO",
-	"PATHCONF", "COMMIT",
-}
-
-// NFSv4 procedures by number (RFC 7530).
-var proc4Names = [...]string{"NULL", "COMPOUND"}
-
-// NFSv4 operations by number: 3-39 v4.0 (RFC 7530), 40-58 v4.1 (RFC 8881),
-// 59-71 v4.2 (RFC 7862), 72-75 extended attributes (RFC 8276).
-var op4Names = [...]string{
-	"OP0", "OP1", "OP2",
-	"ACCESS", "CLOSE", "COMMIT", "CREATE", "DELEGPURGE", "DELEGRETURN",
-	"GETATTR", "GETFH", "LINK", "LOCK", "LOCKT", "LOCKU", "LOOKUP",
-	"LOOKUPP", "NVERIFY", "OPEN", "OPENATTR", "OPEN_CONFIRM",
-	"OPEN_DOWNGRADE", "PUTFH", "PUTPUBFH", "PUTROOTFH", "READ", "READDIR",
-	"READLINK", "REMOVE", "RENAME", "RENEW", "RESTOREFH", "SAVEFH",
-	"SECINFO", "SETATTR", "SETCLIENTID", "SETCLIENTID_CONFIRM", "VERIFY",
-	"WRITE", "RELEASE_LOCKOWNER",
-	"BACKCHANNEL_CTL", "BIND_CONN_TO_SESSION", "EXCHANGE_ID",
-	"CREATE_SESSION", "DESTROY_SESSION", "FREE_STATEID",
-	"GET_DIR_DELEGATION", "GETDEVICEINFO", "GETDEVICELIST", "LAYOUTCOMMIT",
-	"LAYOUTGET", "LAYOUTRETURN", "SECINFO_NO_NAME", "SEQUENCE", "SET_SSV",
-	"TEST_STATEID", "WANT_DELEGATION", "DESTROY_CLIENTID",
-	"RECLAIM_COMPLETE",
-	"ALLOCATE", "COPY", "COPY_NOTIFY", "DEALLOCATE", "IO_ADVISE",
-	"LAYOUTERROR", "LAYOUTSTATS", "OFFLOAD_CANCEL", "OFFLOAD_STATUS",
-	"READ_PLUS", "SEEK", "WRITE_SAME", "CLONE",
-	"GETXATTR", "SETXATTR", "LISTXATTRS", "REMOVEXATTR",
-}
-
-// KnownRPCOp reports whether op names a procedure or operation of NFS
-// version ("v2", "v3", "v4", "v4.0", "v4.1" or "v4.2") in the tables above;
-// for NFSv4, "ILLEGAL" (OP_ILLEGAL) is known too. The daemon labels metrics
-// with known names only: anyone who reaches port 2049 can make nfsd answer
-// an unknown procedure or version.
-func KnownRPCOp(version, op string) bool {
-	var tables [][]string
-	switch version {
-	case "v2":
-		tables = [][]string{proc2Names[:]}
-	case "v3":
-		tables = [][]string{proc3Names[:]}
-	case "v4", "v4.0", "v4.1", "v4.2":
-		if op == "ILLEGAL" {
-			return true
-		}
-		tables = [][]string{proc4Names[:], op4Names[3:]}
-	}
-	for _, names := range tables {
-		for _, n := range names {
-			if n == op {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// OpName names procedure or operation i of a procedure line: key is "proc2",
-// "proc3", "proc4" or "proc4ops". Numbers beyond the known ones are named
-// by number ("OP76", "PROC22"), so a newer kernel's counts are kept.
-func OpName(key string, i int) string {
-	var names []string
-	prefix := "PROC"
-	switch key {
-	case "proc2":
-		names = proc2Names[:]
-	case "proc3":
-		names = proc3Names[:]
-	case "proc4":
-		names = proc4Names[:]
-	case "proc4ops":
-		names = op4Names[:]
-		prefix = "OP"
-	}
-	if i >= 0 && i < len(names) {
-		return names[i]
-	}
-	return prefix + strconv.Itoa(i)
 }
 
 // parseVersions normalises /proc/fs/nfsd/versions ("-2 +3 +4 +4.1 +4.2").

@@ -122,31 +122,36 @@ func stat(head string, threads string) string {
 	return head + " " + strings.Join(f, " ") + "\n"
 }
 
-func TestParseTaskStat(t *testing.T) {
+func TestParseStat(t *testing.T) {
+	kthread := "1234 (nfsd) S 2 0 0 0 -1 2129984 0 0 0 0 0 5 0 0 20 0 1 0 4242 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
 	tests := []struct {
 		name    string
 		in      string
-		pid     int
-		comm    string
-		state   byte
-		threads int
+		want    Stat
+		kthread bool
 		wantErr string
 	}{
-		{name: "kernel thread in D", in: stat("2417 (nfsd) D", "1"), pid: 2417, comm: "nfsd", state: 'D', threads: 1},
-		{name: "TASK_IDLE", in: stat("2418 (nfsd) I", "1"), pid: 2418, comm: "nfsd", state: 'I', threads: 1},
-		{name: "comm with blanks", in: stat("811 (rs:main Q:Reg) S", "4"), pid: 811, comm: "rs:main Q:Reg", state: 'S', threads: 4},
-		{name: "comm with parentheses", in: stat("9 (a) b (c)) R", "2"), pid: 9, comm: "a) b (c)", state: 'R', threads: 2},
-		{name: "kworker", in: stat("77 (kworker/u128:1+flush-8:0) D", "1"), pid: 77, comm: "kworker/u128:1+flush-8:0", state: 'D', threads: 1},
-		{name: "empty comm", in: stat("5 () S", "1"), pid: 5, comm: "", state: 'S', threads: 1},
-		{name: "short", in: "1 (init) S 0 1 1\n", wantErr: "want at least 20"},
+		{name: "kernel thread", in: kthread, want: Stat{PID: 1234, Comm: []byte("nfsd"), State: 'S', Flags: 2129984, Threads: 1, StartTime: 4242}, kthread: true},
+		{name: "in D", in: stat("2417 (nfsd) D", "1"), want: Stat{PID: 2417, Comm: []byte("nfsd"), State: 'D', Flags: 4194560, Threads: 1, StartTime: 900}},
+		{name: "TASK_IDLE", in: stat("2418 (nfsd) I", "1"), want: Stat{PID: 2418, Comm: []byte("nfsd"), State: 'I', Flags: 4194560, Threads: 1, StartTime: 900}},
+		{name: "comm with blanks", in: stat("811 (rs:main Q:Reg) S", "4"), want: Stat{PID: 811, Comm: []byte("rs:main Q:Reg"), State: 'S', Flags: 4194560, Threads: 4, StartTime: 900}},
+		{name: "comm with parentheses", in: stat("9 (a) b (c)) R", "2"), want: Stat{PID: 9, Comm: []byte("a) b (c)"), State: 'R', Flags: 4194560, Threads: 2, StartTime: 900}},
+		{name: "kworker", in: stat("77 (kworker/u128:1+flush-8:0) D", "1"), want: Stat{PID: 77, Comm: []byte("kworker/u128:1+flush-8:0"), State: 'D', Flags: 4194560, Threads: 1, StartTime: 900}},
+		{name: "empty comm", in: stat("5 () S", "1"), want: Stat{PID: 5, Comm: []byte(""), State: 'S', Flags: 4194560, Threads: 1, StartTime: 900}},
+		{name: "short", in: "1 (init) S 0 1 1\n", wantErr: "want at least 22"},
+		{name: "no starttime", in: "9 (a) D 1 1 1 0 -1 0 0 0 0 0 0 0 0 20 0 1 0\n", wantErr: "want at least 22"},
 		{name: "no comm", in: "1 init S 0 1 1\n", wantErr: "no (comm)"},
+		{name: "missing pid", in: stat("(a) D", "1"), wantErr: "bad pid"},
 		{name: "bad pid", in: stat("x1 (init) S", "1"), wantErr: "bad pid"},
 		{name: "bad state", in: stat("1 (init) SS", "1"), wantErr: "bad state"},
+		{name: "state not a letter", in: stat("1 (init) 1", "1"), wantErr: "bad state"},
+		{name: "bad flags", in: "9 (a) D 1 1 1 0 -1 zz 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n", wantErr: "bad flags"},
 		{name: "bad num_threads", in: stat("1 (init) S", "many"), wantErr: "bad num_threads"},
+		{name: "bad starttime", in: "9 (a) D 1 1 1 0 -1 0 0 0 0 0 0 0 0 20 0 1 0 0 -5 0\n", wantErr: "bad starttime"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, err := parseTaskStat([]byte(tt.in))
+			st, err := ParseStat([]byte(tt.in))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -156,8 +161,12 @@ func TestParseTaskStat(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.pid != tt.pid || string(st.comm) != tt.comm || st.state != tt.state || st.threads != tt.threads {
-				t.Errorf("got pid %d comm %q state %c threads %d", st.pid, st.comm, st.state, st.threads)
+			if st.PID != tt.want.PID || string(st.Comm) != string(tt.want.Comm) || st.State != tt.want.State ||
+				st.Flags != tt.want.Flags || st.Threads != tt.want.Threads || st.StartTime != tt.want.StartTime {
+				t.Errorf("got %+v (comm %q), want %+v", st, st.Comm, tt.want)
+			}
+			if st.Kthread() != tt.kthread {
+				t.Errorf("Kthread() = %v, want %v", st.Kthread(), tt.kthread)
 			}
 		})
 	}
@@ -253,10 +262,11 @@ func TestParseRPC(t *testing.T) {
 		if len(s.Proc2) != 18 || len(s.Proc3) != 22 || len(s.Proc4) != 2 || len(s.Proc4Ops) != 72 {
 			t.Fatalf("lines: proc2 %d proc3 %d proc4 %d proc4ops %d", len(s.Proc2), len(s.Proc3), len(s.Proc4), len(s.Proc4Ops))
 		}
-		if s.Proc3[7] != 397267200 || OpName("proc3", 7) != "WRITE" || s.Proc3[21] != 134611200 || OpName("proc3", 21) != "COMMIT" {
+		// proc3 7 is WRITE, 21 COMMIT; proc4ops 53 is SEQUENCE (model.NFSProcName, model.NFSv4OpName).
+		if s.Proc3[7] != 397267200 || s.Proc3[21] != 134611200 {
 			t.Errorf("WRITE %d COMMIT %d", s.Proc3[7], s.Proc3[21])
 		}
-		if s.Proc4Ops[53] != 197023200 || OpName("proc4ops", 53) != "SEQUENCE" {
+		if s.Proc4Ops[53] != 197023200 {
 			t.Errorf("SEQUENCE %d", s.Proc4Ops[53])
 		}
 	})
@@ -268,7 +278,7 @@ func TestParseRPC(t *testing.T) {
 		if s.Proc2 != nil || len(s.Proc4Ops) != 76 || s.ReadBytes != 6912000000000 {
 			t.Errorf("proc2 %v proc4ops %d read %d", s.Proc2, len(s.Proc4Ops), s.ReadBytes)
 		}
-		if s.Proc4Ops[55] != 345678 || OpName("proc4ops", 55) != "TEST_STATEID" {
+		if s.Proc4Ops[55] != 345678 {
 			t.Errorf("TEST_STATEID %d", s.Proc4Ops[55])
 		}
 	})
@@ -311,37 +321,6 @@ func TestParseRPC(t *testing.T) {
 				t.Errorf("unexpected result %+v", s)
 			}
 		})
-	}
-}
-
-func TestOpName(t *testing.T) {
-	tests := []struct {
-		key  string
-		i    int
-		want string
-	}{
-		{"proc2", 17, "STATFS"},
-		{"proc3", 0, "NULL"},
-		{"proc3", 17, "READDIRPLUS"},
-		{"proc3", 22, "PROC22"},
-		{"proc4", 1, "COMPOUND"},
-		{"proc4ops", 3, "ACCESS"},
-		{"proc4ops", 38, "WRITE"},
-		{"proc4ops", 39, "RELEASE_LOCKOWNER"},
-		{"proc4ops", 58, "RECLAIM_COMPLETE"},
-		{"proc4ops", 71, "CLONE"},
-		{"proc4ops", 75, "REMOVEXATTR"},
-		{"proc4ops", 76, "OP76"},
-		{"proc4ops", -1, "OP-1"},
-		{"proc9", 0, "PROC0"},
-	}
-	for _, tt := range tests {
-		if got := OpName(tt.key, tt.i); got != tt.want {
-			t.Errorf("OpName(%q, %d) = %q, want %q", tt.key, tt.i, got, tt.want)
-		}
-	}
-	if len(op4Names) != 76 || len(proc3Names) != 22 || len(proc2Names) != 18 {
-		t.Errorf("name tables: %d v4 ops, %d v3, %d v2", len(op4Names), len(proc3Names), len(proc2Names))
 	}
 }
 

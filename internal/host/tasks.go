@@ -25,52 +25,6 @@ type Task struct {
 	Stack []string
 }
 
-// taskStat is what the D-state scan needs from /proc/PID/stat.
-type taskStat struct {
-	pid     int
-	comm    []byte
-	state   byte
-	threads int // num_threads, field 20
-}
-
-// parseTaskStat parses /proc/PID/stat or /proc/PID/task/TID/stat. The comm
-// is in parentheses and may itself hold blanks and parentheses, so the
-// fields after it are found from the last ')'.
-func parseTaskStat(b []byte) (taskStat, error) {
-	var st taskStat
-	open := bytes.IndexByte(b, '(')
-	closing := bytes.LastIndexByte(b, ')')
-	if open < 0 || closing < open {
-		return st, errors.New("stat: no (comm)")
-	}
-	pid, ok := parseInt(trimSpace(b[:open]))
-	if !ok || pid <= 0 {
-		return st, fmt.Errorf("stat: bad pid %q", trimSpace(b[:open]))
-	}
-	st.pid = pid
-	st.comm = b[open+1 : closing]
-	rest := b[closing+1:]
-	state, rest := nextField(rest)
-	if len(state) != 1 {
-		return st, fmt.Errorf("stat: bad state %q", state)
-	}
-	st.state = state[0]
-	// Fields 4 to 19 lie between the state and num_threads.
-	var f []byte
-	for i := 4; i <= 20; i++ {
-		f, rest = nextField(rest)
-		if len(f) == 0 {
-			return st, fmt.Errorf("stat: %d fields, want at least 20", i-1)
-		}
-	}
-	n, ok := parseInt(f)
-	if !ok || n < 0 {
-		return st, fmt.Errorf("stat: bad num_threads %q", f)
-	}
-	st.threads = n
-	return st, nil
-}
-
 // parseWchan parses /proc/PID/wchan: a symbol name, or "0" (or nothing)
 // when the task runs or the kernel hides the address.
 func parseWchan(b []byte) string {
@@ -131,14 +85,14 @@ func (r *Reader) scanTasks(dst []Task) ([]Task, int, error) {
 			}
 			return dst, scanned, err
 		}
-		st, err := parseTaskStat(b)
+		st, err := ParseStat(b)
 		if err != nil {
 			return dst, scanned, fmt.Errorf("%s/stat: %w", dir, err)
 		}
-		if st.threads <= 1 {
+		if st.Threads <= 1 {
 			scanned++
-			if st.state == 'D' {
-				dst = append(dst, r.dTask(dir, st.pid, st.pid, st.comm))
+			if st.State == 'D' {
+				dst = append(dst, r.dTask(dir, st.PID, st.PID, st.Comm))
 			}
 			continue
 		}
@@ -158,13 +112,13 @@ func (r *Reader) scanTasks(dst []Task) ([]Task, int, error) {
 				}
 				return dst, scanned, err
 			}
-			tst, err := parseTaskStat(b)
+			tst, err := ParseStat(b)
 			if err != nil {
 				return dst, scanned, fmt.Errorf("%s/stat: %w", tdir, err)
 			}
 			scanned++
-			if tst.state == 'D' {
-				dst = append(dst, r.dTask(tdir, st.pid, tst.pid, tst.comm))
+			if tst.State == 'D' {
+				dst = append(dst, r.dTask(tdir, st.PID, tst.PID, tst.Comm))
 			}
 		}
 	}

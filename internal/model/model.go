@@ -187,7 +187,10 @@ type Snapshot struct {
 	// Queue is the wait of nfsd requests for a free thread per pool; nil
 	// when the backend does not measure it.
 	Queue []PoolQueue `json:"queue,omitempty"`
-	Stats Stats       `json:"stats"`
+	// Threads is how busy the nfsd threads were and how often a request
+	// found none idle; nil when the backend does not measure it.
+	Threads *ThreadUse `json:"thread_use,omitempty"`
+	Stats   Stats      `json:"stats"`
 	// Events are the individual D-state intervals above the event threshold
 	// that ended in this interval, in the order the backend saw them.
 	Events []DEvent `json:"events,omitempty"`

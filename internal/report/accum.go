@@ -140,7 +140,7 @@ func (t *siteTable) add(s *model.Snapshot) {
 	threads := map[siteKey]int{}
 	for i := range s.DState {
 		d := &s.DState[i]
-		k := siteKey{strings.Join(ShortFrames(d.WaitSite), ";"), d.Device, d.Scheduler}
+		k := siteKey{strings.Join(d.WaitSite.Short(), ";"), d.Device, d.Scheduler}
 		a := t.acc[k]
 		if a == nil {
 			a = &siteAcc{site: d.WaitSite, comms: map[string]bool{}, ops: map[string]bool{}, clients: map[string]int64{}}
@@ -170,7 +170,7 @@ func (t *siteTable) rows(sec float64, wakers *wakerTable) []WaitSiteRow {
 	rows := make([]WaitSiteRow, 0, len(t.order))
 	for _, k := range t.order {
 		a := t.acc[k]
-		fr := ShortFrames(a.site)
+		fr := a.site.Short()
 		r := WaitSiteRow{
 			Site:        a.site,
 			Short:       shortStack(fr, 0, 0),
@@ -319,8 +319,8 @@ func (t *opTable) get(k opKeyPair) *opAcc {
 func (t *opTable) add(s *model.Snapshot) {
 	d := seconds(s)
 	for _, oc := range s.Host.NFSD.Ops {
-		p, o := opKey(oc.Proto, oc.Op)
-		a := t.get(opKeyPair{p, o})
+		op := model.OpOf(oc.Proto, oc.Op)
+		a := t.get(opKeyPair{op.Version, op.Name})
 		c := float64(oc.Count)
 		if c == 0 && oc.Rate > 0 {
 			c = oc.Rate * d
@@ -330,8 +330,8 @@ func (t *opTable) add(s *model.Snapshot) {
 	}
 	for i := range s.RPC {
 		r := &s.RPC[i]
-		p, o := opKey(r.Version, r.Op)
-		a := t.get(opKeyPair{p, o})
+		op := model.OpOf(r.Version, r.Op)
+		a := t.get(opKeyPair{op.Version, op.Name})
 		a.hist.Merge(&r.Hist)
 		if r.Status != "" && !strings.EqualFold(r.Status, "ok") {
 			a.errors += r.Hist.Count
@@ -388,6 +388,12 @@ type nfsdAcc struct {
 	poolIDs                []int
 	rBytes, wBytes, rcHits uint64
 	queue                  model.Hist // requests' wait for a free thread
+	// thread use (eBPF): busy thread time and the thread-seconds it covers;
+	// searches for an idle thread and those that found none, where counted
+	busyNs, busyThreadSec float64
+	busyMeasured          bool
+	wakeups, noIdle       uint64
+	noIdleCounted         bool
 }
 
 func (a *nfsdAcc) add(snap *model.Snapshot) {
@@ -403,6 +409,16 @@ func (a *nfsdAcc) add(snap *model.Snapshot) {
 	a.rcHits += snap.Host.NFSD.RCHits
 	for i := range snap.Queue {
 		a.queue.Merge(&snap.Queue[i].Wait)
+	}
+	if u := snap.Threads; u != nil {
+		a.busyMeasured = true
+		a.busyNs += float64(u.BusyNs)
+		a.busyThreadSec += float64(snap.Host.NFSD.Threads) * seconds(snap)
+		if u.NoIdleFrom != "" {
+			a.noIdleCounted = true
+			a.wakeups += u.Wakeups
+			a.noIdle += u.NoIdle
+		}
 	}
 	for _, p := range snap.Host.NFSD.Pools {
 		if a.pools == nil {
@@ -427,7 +443,7 @@ func (a *nfsdAcc) summary(cfg model.Config, latest *model.Snapshot, sec float64,
 	n := &latest.Host.NFSD
 	s := NFSDSummary{Running: n.Running, Threads: n.Threads, InD: n.ThreadsInD, Versions: n.Versions}
 	for _, o := range ops {
-		if !isV4Envelope(o.Proto, o.Op) {
+		if !model.OpOf(o.Proto, o.Op).IsEnvelope() {
 			s.OpsPerSec += o.PerSec
 		}
 	}
@@ -442,6 +458,7 @@ func (a *nfsdAcc) summary(cfg model.Config, latest *model.Snapshot, sec float64,
 	s.WriteBps = perSec(float64(a.wBytes), sec)
 	s.RCHitsPerS = perSec(float64(a.rcHits), sec)
 	s.QueueWait = latencyOf(&a.queue)
+	a.threadUse(&s, sec)
 	ids := slices.Sorted(slices.Values(a.poolIDs))
 	for _, id := range ids {
 		p := a.pools[id]

@@ -34,10 +34,6 @@ var (
 		"nfsd4_commit [nfsd]", "nfsd4_proc_compound [nfsd]", "nfsd_dispatch [nfsd]",
 		"svc_process [sunrpc]", "nfsd [nfsd]", "kthread", "ret_from_fork",
 	})
-	stackJBD = model.NewWaitSite([]string{
-		"__schedule", "schedule", "io_schedule", "bit_wait_io", "__wait_on_bit",
-		"out_of_line_wait_on_bit", "jbd2_journal_commit_transaction", "kjournald2", "kthread", "ret_from_fork",
-	})
 )
 
 // busyConfig is the incident's primary NFS server.

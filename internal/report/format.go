@@ -2,83 +2,15 @@ package report
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/nfstrace/nfstrace/internal/model"
 )
 
-// fmtDur formats a duration compactly for a table cell: "850ns", "12µs",
-// "4.2ms", "820ms", "2.9s". Zero is "0".
-func fmtDur(d time.Duration) string {
-	ns := float64(d)
-	switch {
-	case d <= 0:
-		return "0"
-	case d < time.Microsecond:
-		return fmt.Sprintf("%dns", int64(d))
-	case d < time.Millisecond:
-		return trimUnit(ns/1e3, "µs")
-	case d < time.Second:
-		return trimUnit(ns/1e6, "ms")
-	default:
-		return trimUnit(ns/1e9, "s")
-	}
-}
-
-// trimUnit prints v with one decimal below 10 and none above.
-func trimUnit(v float64, unit string) string {
-	if v < 9.95 {
-		return fmt.Sprintf("%.1f%s", v, unit)
-	}
-	return fmt.Sprintf("%.0f%s", v, unit)
-}
-
 // fmtNs formats nanoseconds held in an int64 (as in the JSON rows).
-func fmtNs(ns int64) string { return fmtDur(time.Duration(ns)) }
-
-// fmtCount formats a count or rate with k/M/G suffixes: "7", "4.1k", "38.9M".
-func fmtCount(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case a == 0:
-		return "0"
-	case a < 9.95 && v != math.Trunc(v):
-		return fmt.Sprintf("%.1f", v)
-	case a < 999.5:
-		return fmt.Sprintf("%.0f", v)
-	case a < 999.5e3:
-		return trimUnit(v/1e3, "k")
-	case a < 999.5e6:
-		return trimUnit(v/1e6, "M")
-	default:
-		return trimUnit(v/1e9, "G")
-	}
-}
-
-// fmtBytes formats a byte rate in MB/s (10^6), the unit iostat users expect.
-func fmtMBps(bps float64) string {
-	if bps == 0 {
-		return "0"
-	}
-	mb := bps / 1e6
-	if mb < 0.05 {
-		return "<0.1"
-	}
-	if mb < 99.95 {
-		return fmt.Sprintf("%.1f", mb)
-	}
-	return fmt.Sprintf("%.0f", mb)
-}
-
-// fmtPct formats a 0..1 fraction as a percentage.
-func fmtPct(f float64) string {
-	p := f * 100
-	if p > 0 && p < 9.95 {
-		return fmt.Sprintf("%.1f%%", p)
-	}
-	return fmt.Sprintf("%.0f%%", p)
-}
+func fmtNs(ns int64) string { return model.FormatDuration(time.Duration(ns)) }
 
 // fmtSeconds formats a window or interval length: "1s", "10s", "500ms", "2m0s".
 func fmtSeconds(s float64) string {

@@ -120,6 +120,17 @@ type NFSDSummary struct {
 	// QueueWait is how long requests waited for a free nfsd thread, all
 	// pools together (eBPF); absent when not measured.
 	QueueWait *Latency `json:"queue_wait,omitempty"`
+	// Busy is the share of nfsd thread time spent serving requests over
+	// the window (eBPF: the requests' service times over threads x window,
+	// at most 1); absent when not measured.
+	Busy *float64 `json:"busy,omitempty"`
+	// NoIdle is the share of arriving requests that found no idle thread
+	// and NoIdlePerSec their rate; absent when unknown. NoIdleEstimate says
+	// they come from pool_stats (sockets enqueued minus threads woken), not
+	// from a tracepoint that counts them.
+	NoIdle         *float64 `json:"no_idle,omitempty"`
+	NoIdlePerSec   float64  `json:"no_idle_per_s,omitempty"`
+	NoIdleEstimate bool     `json:"no_idle_estimate,omitempty"`
 }
 
 // PoolRate is one nfsd thread pool's activity per second.
@@ -370,25 +381,6 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// opKey normalizes the protocol and operation names the host reader
-// (/proc/net/rpc/nfsd: "v3", "v4op", "v4proc") and the tracer ("v3",
-// "v4.2") use, so that counts and latencies of one operation meet.
-func opKey(proto, op string) (string, string) {
-	p := strings.ToLower(proto)
-	p = strings.TrimSuffix(p, "op")
-	p = strings.TrimSuffix(p, "proc")
-	if i := strings.IndexByte(p, '.'); i > 0 {
-		p = p[:i]
-	}
-	return p, strings.ToUpper(op)
-}
-
-// isV4Envelope reports whether an operation is the NFSv4 procedure that
-// carries the real operations; counting it as well would count twice.
-func isV4Envelope(proto, op string) bool {
-	return proto == "v4" && (op == "COMPOUND" || op == "NULL")
-}
-
 func buildDGroups(groups []model.TaskGroup) []DGroupRow {
 	rows := make([]DGroupRow, 0, len(groups))
 	// Groups that would show the same line (same command, same short
@@ -397,7 +389,7 @@ func buildDGroups(groups []model.TaskGroup) []DGroupRow {
 	for _, g := range groups {
 		r := DGroupRow{Comm: g.Comm, WaitChan: g.WaitChan, Stack: g.Stack, Count: g.Count}
 		if g.Stack != "" {
-			r.frames = ShortFrames(g.Stack)
+			r.frames = g.Stack.Short()
 		} else if g.WaitChan != "" {
 			r.frames = []string{g.WaitChan}
 		}

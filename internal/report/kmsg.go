@@ -148,7 +148,7 @@ func (f *Frame) kernelSection(maxWidth int) (section, error) {
 		before = before || r.Earlier > 0
 		lines = append(lines, kernelLine(r))
 		t.rows = append(t.rows, []string{r.Last.UTC().Format("15:04:05"), r.Class, fmt.Sprint(r.Count),
-			fmtCount(r.PerSec), fmt.Sprint(r.Earlier), lines[len(lines)-1]})
+			model.FormatCount(r.PerSec), fmt.Sprint(r.Earlier), lines[len(lines)-1]})
 	}
 	t.hide(map[int]bool{4: !before})
 	t.shrink = func(i, w int) string { return truncate(lines[i], w) }

@@ -91,7 +91,7 @@ func (t *lockTable) rows(sec float64) []LockRow {
 				r.Site, best = site, ns
 			}
 		}
-		r.Short = shortStack(ShortFrames(r.Site), 0, 0)
+		r.Short = shortStack(r.Site.Short(), 0, 0)
 		var top *model.LockWait
 		for _, o := range a.owners {
 			if top == nil || o.OwnerWaits > top.OwnerWaits || (o.OwnerWaits == top.OwnerWaits && o.OwnerTID < top.OwnerTID) {
@@ -161,9 +161,9 @@ func (f *Frame) lockLines(maxWidth int) []string {
 		if r.MaxWaiters == 1 {
 			threads = "thread"
 		}
-		site := shortStack(lockCallers(ShortFrames(r.Site)), siteWidth, 3)
+		site := shortStack(lockCallers(r.Site.Short()), siteWidth, 3)
 		l := fmt.Sprintf("lock: %d %s %s wait on %s at %s, %s/s", r.MaxWaiters, r.Comm, threads, lockKindText(r.Kind), site,
-			fmtDur(secondsDur(r.WaitPerSec)))
+			model.FormatDuration(secondsDur(r.WaitPerSec)))
 		switch {
 		case r.OwnerTID == 0:
 			l += ", owner unknown"
@@ -172,12 +172,12 @@ func (f *Frame) lockLines(maxWidth int) []string {
 			if r.ReaderOwned {
 				held = "held by readers, last"
 			}
-			l += fmt.Sprintf(", %s %s/%d for %s of the waits", held, r.Owner, r.OwnerTID, fmtPct(r.OwnerShare))
+			l += fmt.Sprintf(", %s %s/%d for %s of the waits", held, r.Owner, r.OwnerTID, model.FormatPct(r.OwnerShare))
 			switch r.OwnerState {
 			case "D":
 				l += ", itself in D"
 				if r.OwnerSite != "" {
-					l += " at " + shortStack(ShortFrames(r.OwnerSite), siteWidth, 3)
+					l += " at " + shortStack(r.OwnerSite.Short(), siteWidth, 3)
 				}
 			case "R":
 				l += ", itself on CPU or runnable"

@@ -132,7 +132,7 @@ func (b *ProfileBuilder) Profile(cfg model.Config) (*profile.Profile, error) {
 	funcs := map[string]*profile.Function{}
 	locs := map[string]*profile.Location{}
 	location := func(frame string) *profile.Location {
-		fn, mod := parseFrame(frame)
+		fn, mod := model.ParseFrame(frame)
 		file := coreKernelFile
 		if mod != "" {
 			file = "[" + mod + "]"

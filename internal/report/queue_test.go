@@ -23,15 +23,7 @@ func TestQueueWait(t *testing.T) {
 		{"pools and window summed", queued, "requests waited for a thread: p50 "},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := NewFrame(busyConfig(), tt.window, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines, err := f.Lines(Layout{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			text := strings.Join(lines, "\n")
+			f, text := frameText(t, tt.window)
 			if tt.want == "" {
 				if f.NFSD.QueueWait != nil || strings.Contains(text, "waited for a thread") {
 					t.Fatalf("queue wait shown without data: %+v\n%s", f.NFSD.QueueWait, text)
@@ -47,4 +39,63 @@ func TestQueueWait(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestThreadUse(t *testing.T) {
+	measured := func(noIdleFrom string) []*model.Snapshot {
+		w := busyWindow(2)
+		for _, s := range w {
+			// 64 threads over the interval; a quarter of their time busy
+			u := &model.ThreadUse{BusyNs: uint64(16 * s.Interval())}
+			if noIdleFrom != "" {
+				u.Wakeups, u.NoIdle, u.NoIdleFrom = 1000, 100, noIdleFrom
+			}
+			s.Threads = u
+		}
+		return w
+	}
+	noPools := busyWindow(2)
+	for _, s := range noPools {
+		s.Host.NFSD.Pools = nil
+	}
+	for _, tt := range []struct {
+		name    string
+		window  []*model.Snapshot
+		want    []string
+		wantNot []string
+	}{
+		{"pool_stats only", busyWindow(2), []string{"16% of requests found no idle thread", "estimated from pool_stats"}, []string{"busy"}},
+		{"counted by a tracepoint", measured("sunrpc:svc_pool_thread_noidle"),
+			[]string{"threads 25% busy", "10% of requests found no idle thread"}, []string{"estimated"}},
+		{"busy measured, no-idle estimated", measured(""), []string{"threads 25% busy", "estimated from pool_stats"}, nil},
+		{"nothing to tell", noPools, nil, []string{"busy", "no idle thread"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, text := frameText(t, tt.window)
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("missing %q in:\n%s", w, text)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(text, w) {
+					t.Errorf("unexpected %q in:\n%s", w, text)
+				}
+			}
+		})
+	}
+}
+
+// frameText builds the frame of window on the busy host and renders it unbounded.
+func frameText(t *testing.T, window []*model.Snapshot) (*Frame, string) {
+	t.Helper()
+	f, err := NewFrame(busyConfig(), window, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := f.Lines(Layout{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, strings.Join(lines, "\n")
 }

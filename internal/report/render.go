@@ -79,7 +79,7 @@ func (f *Frame) headLines(l Layout) []string {
 	if h.UptimeSec > 0 {
 		first += "  up " + fmtUptime(h.UptimeSec)
 	}
-	stats := fmt.Sprintf("  lost %s  %s", fmtCount(float64(h.Lost)), fmtWindow(f.WindowSec))
+	stats := fmt.Sprintf("  lost %s  %s", model.FormatCount(float64(h.Lost)), fmtWindow(f.WindowSec))
 	// On a narrow screen what the figures average over starts the tracer
 	// line instead of being cut off the end of the first.
 	statsFirst := ""
@@ -103,7 +103,7 @@ func (f *Frame) headLines(l Layout) []string {
 	if backend == "" {
 		backend = orDash(h.Backend)
 	}
-	line := fmt.Sprintf("%stracer cpu %s  backend %s", statsFirst, fmtPct(h.TracerCPU), backend)
+	line := fmt.Sprintf("%stracer cpu %s  backend %s", statsFirst, model.FormatPct(h.TracerCPU), backend)
 	if h.Targets != "" {
 		line += "  targets " + h.Targets
 	}
@@ -182,16 +182,27 @@ func (f *Frame) nfsdParts() []string {
 	}
 	main := fmt.Sprintf("nfsd: %d threads, %d in D", n.Threads, n.InD)
 	if n.DShare != nil {
-		main += fmt.Sprintf(" (%s of thread time)", fmtPct(*n.DShare))
+		main += fmt.Sprintf(" (%s of thread time)", model.FormatPct(*n.DShare))
 	}
-	main += fmt.Sprintf(", %s ops/s", fmtCount(n.OpsPerSec))
+	main += fmt.Sprintf(", %s ops/s", model.FormatCount(n.OpsPerSec))
 	parts := []string{main}
 	if n.ReadBps > 0 || n.WriteBps > 0 {
-		parts = append(parts, fmt.Sprintf("read %s MB/s, write %s MB/s", fmtMBps(n.ReadBps), fmtMBps(n.WriteBps)))
+		parts = append(parts, fmt.Sprintf("read %s MB/s, write %s MB/s", model.FormatMBps(n.ReadBps), model.FormatMBps(n.WriteBps)))
 	}
 	if q := n.queuePart(); q != "" {
 		parts = append(parts, q)
 	}
+	if p := n.poolsPart(); p != "" {
+		parts = append(parts, p)
+	}
+	if t := n.threadPart(); t != "" {
+		parts = append(parts, t)
+	}
+	return parts
+}
+
+// poolsPart is the nfsd line's part on the thread pools' counters.
+func (n *NFSDSummary) poolsPart() string {
 	var t PoolRate
 	for _, p := range n.Pools {
 		t.PacketsPerSec += p.PacketsPerSec
@@ -202,18 +213,18 @@ func (f *Frame) nfsdParts() []string {
 	var pools string
 	switch len(n.Pools) {
 	case 0:
-		return parts
+		return ""
 	case 1:
 		pools = fmt.Sprintf("pool %d:", n.Pools[0].ID)
 	default:
 		pools = fmt.Sprintf("%d pools:", len(n.Pools))
 	}
 	pools += fmt.Sprintf(" %s packets/s, %s woken/s, %s sockets queued/s",
-		fmtCount(t.PacketsPerSec), fmtCount(t.WokenPerSec), fmtCount(t.QueuedPerSec))
+		model.FormatCount(t.PacketsPerSec), model.FormatCount(t.WokenPerSec), model.FormatCount(t.QueuedPerSec))
 	if t.TimedoutPerSec > 0 {
-		pools += fmt.Sprintf(", %s timed out/s", fmtCount(t.TimedoutPerSec))
+		pools += fmt.Sprintf(", %s timed out/s", model.FormatCount(t.TimedoutPerSec))
 	}
-	return append(parts, pools)
+	return pools
 }
 
 // wrapParts joins parts with "; " into lines of at most maxWidth columns
@@ -349,7 +360,7 @@ func (f *Frame) waitSection(maxWidth int) (section, error) {
 			strings.Join(r.Comms, ","),
 			dev,
 			fmt.Sprint(r.Threads),
-			fmtDur(secondsDur(r.DTimePerSec)),
+			model.FormatDuration(secondsDur(r.DTimePerSec)),
 			fmtNs(r.Latency.P50Ns),
 			fmtNs(r.Latency.P99Ns),
 			fmtNs(r.Latency.MaxNs),
@@ -417,10 +428,10 @@ func (f *Frame) deviceSection(maxWidth int) (section, error) {
 	for _, r := range f.Devices {
 		row := []string{r.Name, orDash(r.Scheduler), "", "", "", "", "", "-", "-"}
 		if s := r.Stats; s != nil {
-			row[2] = fmtCount(s.ReadIOPS + s.WriteIOPS)
-			row[3] = fmtMBps(s.ReadBps + s.WriteBps)
-			row[4] = fmtDur(msDur(s.AwaitMs))
-			row[5] = fmtPct(s.Util)
+			row[2] = model.FormatCount(s.ReadIOPS + s.WriteIOPS)
+			row[3] = model.FormatMBps(s.ReadBps + s.WriteBps)
+			row[4] = model.FormatDuration(msDur(s.AwaitMs))
+			row[5] = model.FormatPct(s.Util)
 			row[6] = fmt.Sprint(s.InFlight)
 		} else {
 			row[2] = "(earlier)"
@@ -463,12 +474,12 @@ func (f *Frame) opSection(maxWidth int) (section, error) {
 		{header: "TOP CLIENT", drop: 1},
 	}}
 	for _, r := range f.Ops {
-		row := []string{r.Proto + " " + r.Op, fmtCount(r.PerSec), "-", "-", "-", fmtCount(float64(r.Errors)), ""}
+		row := []string{r.Proto + " " + r.Op, model.FormatCount(r.PerSec), "-", "-", "-", model.FormatCount(float64(r.Errors)), ""}
 		if l := r.Latency; l != nil {
 			row[2], row[3], row[4] = fmtNs(l.P50Ns), fmtNs(l.P99Ns), fmtNs(l.MaxNs)
 		}
 		if r.TopClient != "" {
-			row[6] = fmt.Sprintf("%s (%s)", r.TopClient, fmtPct(r.TopClientShare))
+			row[6] = fmt.Sprintf("%s (%s)", r.TopClient, model.FormatPct(r.TopClientShare))
 		}
 		t.rows = append(t.rows, row)
 	}

@@ -89,10 +89,11 @@ func TestRender(t *testing.T) {
 				"nfsd: 64 threads, 58 in D (84% of thread time), 1.7k ops/s",
 				"nfsd read 2.0 MB/s, write 40.0 MB/s",
 				"nfsd pool 0: 12k packets/s, 10k woken/s, 1.9k sockets queue…",
+				"nfsd 16% of requests found no idle thread (1.9k/s, estimate…",
 				// Columns go before the stack gets unreadable.
 				"WAIT SITE (kernel stack)  THREADS  D-TIME/s▼    p50    p99",
 				"io_schedule ← …                41        38s  618ms  698ms",
-				"... 2 more operations",
+				"... 3 more operations",
 			},
 			wantNot: []string{"DEVICE/SCHED", "INFLIGHT", "ERRORS"},
 		},

@@ -99,7 +99,7 @@ func (f *Frame) runLines() []string {
 			break
 		}
 		l := fmt.Sprintf("runq %s: %.2f CPUs busy, %.2f threads waiting for a CPU on average (ran %s of the time runnable)",
-			r.Comm, r.OnCPUPerSec, r.RunnablePerSec, fmtPct(r.OnCPUShare))
+			r.Comm, r.OnCPUPerSec, r.RunnablePerSec, model.FormatPct(r.OnCPUShare))
 		switch {
 		case r.Runnable.Count == 0:
 		case r.Estimate:

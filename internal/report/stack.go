@@ -6,110 +6,14 @@ import (
 	"github.com/nfstrace/nfstrace/internal/model"
 )
 
-// StackSep joins frames in the short, readable form of a stack, innermost first.
-const StackSep = " ← "
-
 // elision stands for frames left out of a short stack.
 const elision = "…"
-
-// parseFrame splits the text of one symbolized kernel frame into its function
-// name and module. It accepts the forms the backends and /proc/PID/stack use:
-// "io_schedule", "nfsd_vfs_write [nfsd]", "nfsd_vfs_write+0x1f/0x80 [nfsd]" and
-// "[<0>] io_schedule+0x42/0x70". The module is "" for the core kernel.
-func parseFrame(s string) (fn, module string) {
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "[<") {
-		if i := strings.Index(s, "] "); i >= 0 {
-			s = strings.TrimSpace(s[i+2:])
-		}
-	}
-	if i := strings.LastIndexByte(s, '['); i > 0 && strings.HasSuffix(s, "]") {
-		module = s[i+1 : len(s)-1]
-		s = strings.TrimSpace(s[:i])
-	}
-	if i := strings.IndexByte(s, '+'); i > 0 {
-		s = s[:i]
-	}
-	return s, module
-}
-
-// baseName strips the suffixes the compiler adds to cloned functions
-// ("finish_task_switch.isra.0") so that they match their generic name.
-func baseName(fn string) string {
-	if i := strings.IndexByte(fn, '.'); i > 0 {
-		return fn[:i]
-	}
-	return fn
-}
-
-// innerGeneric are the frames every sleeping task has on top of its stack:
-// they say that the task slept, not why, so a short stack skips them.
-var innerGeneric = map[string]bool{
-	"__schedule":                     true,
-	"schedule":                       true,
-	"schedule_timeout":               true,
-	"schedule_preempt_disabled":      true,
-	"schedule_hrtimeout":             true,
-	"schedule_hrtimeout_range":       true,
-	"schedule_hrtimeout_range_clock": true,
-	"__switch_to":                    true,
-	"__switch_to_asm":                true,
-	"context_switch":                 true,
-	"finish_task_switch":             true,
-	"preempt_schedule_common":        true,
-}
-
-// outerGeneric are the frames at the bottom of kernel-thread and syscall
-// stacks: the same for every nfsd wait, so a short stack drops them from
-// its outer end.
-var outerGeneric = map[string]bool{
-	"ret_from_fork":                  true,
-	"ret_from_fork_asm":              true,
-	"kthread":                        true,
-	"nfsd":                           true,
-	"svc_recv":                       true,
-	"svc_process":                    true,
-	"svc_process_common":             true,
-	"svc_handle_xprt":                true,
-	"svc_process_bc":                 true,
-	"nfsd_dispatch":                  true,
-	"nfsd4_proc_compound":            true,
-	"entry_SYSCALL_64_after_hwframe": true,
-	"entry_SYSCALL_64":               true,
-	"do_syscall_64":                  true,
-	"x64_sys_call":                   true,
-	"process_one_work":               true,
-	"worker_thread":                  true,
-}
 
 // textMaxFrames is how many frames a stack shows in text without a width
 // limit (a file or a pipe); JSON keeps them all.
 const textMaxFrames = 6
 
-// ShortFrames returns the frames of a wait site worth reading: function
-// names without offsets or modules, with the generic scheduler frames at the
-// inner end and the thread-entry frames at the outer end removed. It never
-// returns an empty list for a non-empty site.
-func ShortFrames(site model.WaitSite) []string {
-	raw := site.Frames()
-	fns := make([]string, 0, len(raw))
-	for _, f := range raw {
-		fn, _ := parseFrame(f)
-		if fn != "" {
-			fns = append(fns, fn)
-		}
-	}
-	lo, hi := 0, len(fns)
-	for lo < hi-1 && innerGeneric[baseName(fns[lo])] {
-		lo++
-	}
-	for hi-1 > lo && outerGeneric[baseName(fns[hi-1])] {
-		hi--
-	}
-	return fns[lo:hi]
-}
-
-// shortStack renders frames innermost first joined by StackSep, fitting
+// shortStack renders frames innermost first joined by model.StackSep, fitting
 // maxWidth columns (0: no width limit) and showing at most maxFrames frames
 // (0: no limit). When frames must go, the innermost ones and the outermost
 // one stay, with "…" in between ("io_schedule ← folio_wait_bit ← … ←
@@ -121,7 +25,7 @@ func shortStack(frames []string, maxWidth, maxFrames int) string {
 		return ""
 	}
 	fits := func(s string) bool { return maxWidth <= 0 || width(s) <= maxWidth }
-	full := strings.Join(frames, StackSep)
+	full := strings.Join(frames, model.StackSep)
 	if (maxFrames <= 0 || n <= maxFrames) && fits(full) {
 		return full
 	}
@@ -133,7 +37,7 @@ func shortStack(frames []string, maxWidth, maxFrames int) string {
 			kmax = maxFrames - 1
 		}
 		for k := kmax; k >= 1; k-- {
-			s := strings.Join(frames[:k], StackSep) + StackSep + elision + StackSep + last
+			s := strings.Join(frames[:k], model.StackSep) + model.StackSep + elision + model.StackSep + last
 			if fits(s) {
 				return s
 			}
@@ -145,9 +49,9 @@ func shortStack(frames []string, maxWidth, maxFrames int) string {
 		kstart = maxFrames
 	}
 	for k := kstart; k >= 1; k-- {
-		s := strings.Join(frames[:k], StackSep)
+		s := strings.Join(frames[:k], model.StackSep)
 		if k < n {
-			s += StackSep + elision
+			s += model.StackSep + elision
 		}
 		if fits(s) {
 			return s
@@ -243,7 +147,7 @@ func stackShowing(frames []string, d, maxWidth int) string {
 			}
 			parts = append(parts, frames[n-1])
 		}
-		if s := strings.Join(parts, StackSep); maxWidth <= 0 || width(s) <= maxWidth {
+		if s := strings.Join(parts, model.StackSep); maxWidth <= 0 || width(s) <= maxWidth {
 			return s
 		}
 	}
@@ -259,7 +163,7 @@ func stackShowing(frames []string, d, maxWidth int) string {
 func blockWaitLabel(frames []string) string {
 	var block bool
 	for _, f := range frames {
-		fn := strings.TrimLeft(baseName(f), "_")
+		fn := strings.TrimLeft(model.FuncName(f), "_")
 		isBlock := strings.HasPrefix(fn, "blk") || strings.HasPrefix(fn, "bio_") ||
 			strings.HasPrefix(fn, "submit_bio") || strings.HasPrefix(fn, "iomap_dio")
 		if isBlock && strings.Contains(fn, "flush") {

@@ -213,15 +213,15 @@ func (s *Summary) seriesLines(maxWidth int) ([]string, error) {
 	for _, r := range s.Series {
 		row := []string{
 			r.Start.UTC().Format(layout),
-			fmtDur(secondsDur(r.NFSDDTimePerSec)),
+			model.FormatDuration(secondsDur(r.NFSDDTimePerSec)),
 			fmt.Sprint(r.NFSDInD),
 			"-",
-			fmtCount(r.OpsPerSec),
+			model.FormatCount(r.OpsPerSec),
 			"-", "-",
-			fmtCount(float64(r.Lost)),
+			model.FormatCount(float64(r.Lost)),
 		}
 		if r.NFSDDShare != nil {
-			row[3] = fmtPct(*r.NFSDDShare)
+			row[3] = model.FormatPct(*r.NFSDDShare)
 		}
 		if r.OpLatency != nil {
 			row[5], row[6] = fmtNs(r.OpLatency.P50Ns), fmtNs(r.OpLatency.P99Ns)
@@ -233,7 +233,7 @@ func (s *Summary) seriesLines(maxWidth int) ([]string, error) {
 		t.rows = append(t.rows, row)
 	}
 	t.shrink = func(i, w int) string {
-		return shortStack(strings.Split(s.Series[i].TopWaitSite, StackSep), w, 0)
+		return shortStack(strings.Split(s.Series[i].TopWaitSite, model.StackSep), w, 0)
 	}
 	t.hide(hide)
 	lines, err := t.lines(maxWidth)
@@ -257,7 +257,7 @@ func seriesDeviceCell(devs []SeriesDevice, name string) string {
 		case d.ServiceP99Ns > 0:
 			lat = fmtNs(d.ServiceP99Ns)
 		case d.AwaitMs > 0:
-			lat = "~" + fmtDur(msDur(d.AwaitMs))
+			lat = "~" + model.FormatDuration(msDur(d.AwaitMs))
 		}
 		parts = append(parts, orDash(d.Scheduler)+" "+lat)
 	}

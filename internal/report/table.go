@@ -1,15 +1,8 @@
 package report
 
 import (
-	"bytes"
-	"fmt"
-	"strings"
-
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
-
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/texttable"
 )
 
 // column describes one column of a text table.
@@ -33,7 +26,7 @@ type table struct {
 }
 
 // colGap is the space between columns.
-const colGap = 2
+const colGap = texttable.Gap
 
 // minFlex is the narrowest a flexible column gets before other columns are
 // dropped: 40% of the width, at least 24 columns.
@@ -105,7 +98,7 @@ func (t *table) lines(maxWidth int) ([]string, error) {
 	}
 
 	var header []string
-	var aligns []tw.Align
+	var right []bool
 	for c, col := range t.cols {
 		if !keep[c] {
 			continue
@@ -115,11 +108,7 @@ func (t *table) lines(maxWidth int) ([]string, error) {
 			h = truncate(h, flexW)
 		}
 		header = append(header, h)
-		if col.right {
-			aligns = append(aligns, tw.AlignRight)
-		} else {
-			aligns = append(aligns, tw.AlignLeft)
-		}
+		right = append(right, col.right)
 	}
 	rows := make([][]string, len(t.rows))
 	for i, r := range t.rows {
@@ -137,42 +126,12 @@ func (t *table) lines(maxWidth int) ([]string, error) {
 			rows[i] = append(rows[i], cell)
 		}
 	}
-
-	var buf bytes.Buffer
-	pad := tw.CellPadding{Global: tw.Padding{Left: "", Right: strings.Repeat(" ", colGap), Overwrite: true}}
-	// The last column needs no gap after it.
-	last := make([]tw.Padding, len(header))
-	for i := range last {
-		last[i] = pad.Global
+	out, err := texttable.Lines(header, rows, right)
+	if err != nil {
+		return nil, err
 	}
-	last[len(last)-1] = tw.Padding{Overwrite: true}
-	pad.PerColumn = last
-	cell := func() tw.CellConfig {
-		return tw.CellConfig{
-			Formatting: tw.CellFormatting{AutoWrap: tw.WrapNone, AutoFormat: tw.Off},
-			Alignment:  tw.CellAlignment{Global: tw.AlignLeft, PerColumn: aligns},
-			Padding:    pad,
-		}
-	}
-	tb := tablewriter.NewTable(&buf,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders:  tw.BorderNone,
-			Symbols:  tw.NewSymbols(tw.StyleNone),
-			Settings: tw.Settings{Separators: tw.SeparatorsNone, Lines: tw.LinesNone},
-		})),
-		tablewriter.WithConfig(tablewriter.Config{Header: cell(), Row: cell()}),
-		tablewriter.WithTrimSpace(tw.Off),
-	)
-	tb.Header(header)
-	if err := tb.Bulk(rows); err != nil {
-		return nil, fmt.Errorf("render table: %w", err)
-	}
-	if err := tb.Render(); err != nil {
-		return nil, fmt.Errorf("render table: %w", err)
-	}
-	out := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
 	for i, l := range out {
-		out[i] = truncate(strings.TrimRight(l, " "), maxWidth)
+		out[i] = truncate(l, maxWidth)
 	}
 	return out, nil
 }

@@ -29,7 +29,7 @@ type wakerTable struct {
 
 // wakerKey is the key of a wait site in wakerTable.
 func wakerKey(site model.WaitSite) string {
-	return strings.Join(ShortFrames(site), ";")
+	return strings.Join(site.Short(), ";")
 }
 
 func (t *wakerTable) add(s *model.Snapshot) {

@@ -122,14 +122,18 @@ func nfsdView(prev, cur *host.NFSD, secs float64) model.NFSD {
 	n.RCNoCache = delta32(p.RCNoCache, c.RCNoCache)
 	n.ReadBytes = delta32(p.ReadBytes, c.ReadBytes)
 	n.WriteBytes = delta32(p.WriteBytes, c.WriteBytes)
+	procName := func(vers int) func(uint32) string {
+		return func(i uint32) string { return model.NFSProcName(vers, i) }
+	}
 	for _, l := range []struct {
-		proto, key  string
+		proto       string
+		name        func(uint32) string
 		prev, count []uint64
 	}{
-		{"v2", "proc2", p.Proc2, c.Proc2},
-		{"v3", "proc3", p.Proc3, c.Proc3},
-		{"v4", "proc4", p.Proc4, c.Proc4},
-		{"v4op", "proc4ops", p.Proc4Ops, c.Proc4Ops},
+		{"v2", procName(2), p.Proc2, c.Proc2},
+		{"v3", procName(3), p.Proc3, c.Proc3},
+		{"v4", procName(4), p.Proc4, c.Proc4},
+		{"v4op", model.NFSv4OpName, p.Proc4Ops, c.Proc4Ops},
 	} {
 		for i, v := range l.count {
 			var pv uint64
@@ -138,7 +142,7 @@ func nfsdView(prev, cur *host.NFSD, secs float64) model.NFSD {
 			}
 			if d := delta32(pv, v); d > 0 {
 				n.Ops = append(n.Ops, model.OpCount{
-					Proto: l.proto, Op: host.OpName(l.key, i), Count: d, Rate: rate(d, secs),
+					Proto: l.proto, Op: l.name(uint32(i)), Count: d, Rate: rate(d, secs),
 				})
 			}
 		}
@@ -229,12 +233,8 @@ func GroupDTasks(tasks []host.Task) []model.TaskGroup {
 // MaxStackFrames of the rest.
 func topFrames(frames []string) []string {
 	for i, f := range frames {
-		switch f {
-		case "kthread", "ret_from_fork", "ret_from_fork_asm",
-			"entry_SYSCALL_64_after_hwframe", "entry_SYSCALL_64_fastpath", "do_syscall_64":
+		if model.IsEntryFrame(f) {
 			frames = frames[:i]
-		}
-		if len(frames) == i {
 			break
 		}
 	}

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"time"
 
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/sampler/ebpf"
 	"github.com/nfstrace/nfstrace/internal/sampler/procfs"
@@ -21,15 +21,15 @@ const (
 
 // Options choose a tracing backend and what it traces.
 type Options struct {
-	Backend   string // BackendAuto, BackendEBPF or BackendProcfs
-	Proc, Sys string
-	Comm      *regexp.Regexp // nil with no PIDs and not All: the nfsd kernel threads
-	PIDs      []int
-	All       bool
-	Rate      int           // procfs samples per second
-	MinDState time.Duration // eBPF event threshold
-	KernelBTF string
-	Logger    *slog.Logger
+	Backend      string // BackendAuto, BackendEBPF or BackendProcfs
+	Proc, Sys    string
+	host.Targets               // the zero value: the nfsd kernel threads
+	Rate         int           // procfs samples per second
+	MinDState    time.Duration // eBPF event threshold
+	KernelBTF    string
+	// NoIdle picks the no-idle-thread tracepoint (ebpf.NoIdle*; "" auto).
+	NoIdle string
+	Logger *slog.Logger
 }
 
 // OpenTracer opens the backend opts ask for. With BackendAuto it tries eBPF
@@ -75,9 +75,7 @@ func OpenEBPF(opts Options) (*ebpf.Tracer, error) {
 	t, err := ebpf.New(ebpf.Options{
 		Proc:      opts.Proc,
 		Sys:       opts.Sys,
-		Comm:      opts.Comm,
-		PIDs:      opts.PIDs,
-		All:       opts.All,
+		Targets:   opts.Targets,
 		MinDState: opts.MinDState,
 		KernelBTF: opts.KernelBTF,
 		Logger:    log,
@@ -85,7 +83,7 @@ func OpenEBPF(opts Options) (*ebpf.Tracer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ebpf.AttachNFSD(t, ebpf.NFSDOptions{SysFS: opts.Sys}); err != nil {
+	if err := ebpf.AttachNFSD(t, ebpf.NFSDOptions{SysFS: opts.Sys, NoIdle: opts.NoIdle}); err != nil {
 		return nil, errors.Join(fmt.Errorf("nfsd probes: %w", err), t.Close())
 	}
 	for _, p := range t.Backend().Probes {
@@ -97,11 +95,9 @@ func OpenEBPF(opts Options) (*ebpf.Tracer, error) {
 
 func openProcfs(opts Options, why string) (Tracer, error) {
 	t, err := procfs.New(procfs.Options{
-		Proc: opts.Proc,
-		Comm: opts.Comm,
-		PIDs: opts.PIDs,
-		All:  opts.All,
-		Rate: opts.Rate,
+		Proc:    opts.Proc,
+		Targets: opts.Targets,
+		Rate:    opts.Rate,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("procfs backend: %w", err)

@@ -142,7 +142,7 @@ func TestHostViewNFSD(t *testing.T) {
 		{Proto: "v3", Op: "WRITE", Count: 60, Rate: 30},
 		{Proto: "v3", Op: "GETATTR", Count: 20, Rate: 10},
 		{Proto: "v4op", Op: "WRITE", Count: 3, Rate: 1.5},
-		{Proto: "v3", Op: "PROC22", Count: 2, Rate: 1},
+		{Proto: "v3", Op: "PROC_22", Count: 2, Rate: 1},
 		{Proto: "v4", Op: "COMPOUND", Count: 1, Rate: 0.5},
 	}
 	if !reflect.DeepEqual(n.Ops, wantOps) {

@@ -10,9 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
-	"github.com/nfstrace/nfstrace/internal/report"
 )
 
 // OtherSite is the wait-site label of the D-state time of every site that
@@ -120,6 +118,7 @@ type Collector struct {
 	snapshots  uint64
 	lastEnd    float64
 	waits      waitMetrics
+	nthreads   threadMetrics
 	klog       kernelCounters
 }
 
@@ -144,6 +143,7 @@ func NewCollector(cfg model.Config, version string, maxSites int) *Collector {
 		pools:    make(map[int]model.Pool),
 		threads:  cfg.NFSDThreads,
 		waits:    newWaitMetrics(),
+		nthreads: newThreadMetrics(),
 		klog:     newKernelCounters(cfg),
 	}
 	c.probes, c.probeDesc = cfg.Backend.Probes, newProbeDesc()
@@ -188,6 +188,7 @@ func (c *Collector) Update(s *model.Snapshot) {
 	}
 	c.threads = s.Host.NFSD.Threads
 	c.threadsInD = s.Host.NFSD.ThreadsInD
+	c.nthreads.update(s)
 	c.stats.Events += s.Stats.Events
 	c.stats.Lost += s.Stats.Lost
 	c.stats.CPU += s.Stats.CPU
@@ -218,11 +219,13 @@ type rpcSeries struct {
 // PROC_UNAVAIL and PROG_MISMATCH too, so without this any host that reaches
 // port 2049 could mint label values.
 func RPCLabels(version, op string) (string, string) {
-	if !host.KnownRPCOp(version, op) {
-		if host.KnownRPCOp(version, "NULL") {
-			return version, OtherRPC
-		}
+	switch version {
+	case "v2", "v3", "v4", "v4.0", "v4.1", "v4.2":
+	default:
 		return OtherRPC, OtherRPC
+	}
+	if o := model.OpOf(version, op); o.Name != op || !o.Known() {
+		return version, OtherRPC
 	}
 	return version, op
 }
@@ -313,7 +316,7 @@ const siteFrames = 3
 // Short names make the label readable and merge sites that differ only in
 // their outer frames, which keeps the number of series small.
 func ShortSite(site model.WaitSite) string {
-	fns := report.ShortFrames(site)
+	fns := site.Short()
 	if len(fns) == 0 {
 		return "unknown"
 	}
@@ -332,6 +335,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 	ch <- c.probeDesc
 	c.waits.describe(ch)
+	c.nthreads.describe(ch)
 	c.klog.describe(ch)
 }
 
@@ -370,6 +374,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	collectProbes(ch, c.probeDesc, c.probes)
 	c.waits.collect(ch)
+	c.nthreads.collect(ch)
 	c.klog.collect(ch)
 }
 

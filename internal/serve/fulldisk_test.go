@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nfstrace/nfstrace/internal/capture"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
 
@@ -103,7 +104,7 @@ func TestServerFullDisk(t *testing.T) {
 	if n := strings.Count(logs.String(), "capture writing paused"); n != 1 {
 		t.Errorf("logged the pause %d times, want once:\n%s", n, logs.String())
 	}
-	if files, _ := ListCaptures(dir); len(files) != 0 {
+	if files, _ := capture.ListCaptures(dir); len(files) != 0 {
 		t.Errorf("files left on the full disk: %v", files)
 	}
 
@@ -123,7 +124,7 @@ func TestServerFullDisk(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	files, err := ListCaptures(dir)
+	files, err := capture.ListCaptures(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -54,31 +53,6 @@ func readCapture(t *testing.T, path string) (n int, clean bool, meta capture.Met
 	return n, r.Index() != nil && len(r.Notes()) == 0, r.Meta()
 }
 
-func TestFileName(t *testing.T) {
-	start := time.Date(2026, 11, 25, 6, 0, 1, 500, time.UTC)
-	for _, seq := range []int{0, 3} {
-		name := FileName(bootA, start, seq)
-		boot, got, gotSeq, ok := parseFileName(name)
-		if !ok || boot != bootA || !got.Equal(start.Truncate(time.Second)) || gotSeq != seq {
-			t.Errorf("parseFileName(%q) = %q %v %d %v", name, boot, got, gotSeq, ok)
-		}
-	}
-	for _, old := range []string{"nfstrace-" + bootA + "-20261125T060001Z.nfstrace", "nfstrace-" + bootA + "-20261125T060001Z.3.cap"} {
-		if boot, _, _, ok := parseFileName(old); !ok || boot != bootA {
-			t.Errorf("parseFileName(%q) = %q, %v: an earlier version's name", old, boot, ok)
-		}
-	}
-	if name := FileName(bootA, start, 0); !strings.HasSuffix(name, ".nft") {
-		t.Errorf("FileName = %q, want the .nft extension", name)
-	}
-	for _, bad := range []string{"notes.txt", "nfstrace-.nfstrace", "nfstrace-abc-20261125T060001Z.nft.tmp", "nfstrace-abc-20261125T060001Z.capture", "nfstrace-abc-2026.nfstrace",
-		"nfstrace-abc-20261125T060001Z.x.nfstrace", "nfstrace-abc-20261125T060001Z.nfstrace.tmp"} {
-		if _, _, _, ok := parseFileName(bad); ok {
-			t.Errorf("parseFileName(%q) accepted", bad)
-		}
-	}
-}
-
 func TestRotatePeriod(t *testing.T) {
 	dir := t.TempDir()
 	r, err := NewRotator(RotateOptions{Dir: dir, Period: time.Minute, Meta: testMeta(bootA)})
@@ -94,7 +68,7 @@ func TestRotatePeriod(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	files, err := ListCaptures(dir)
+	files, err := capture.ListCaptures(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +109,7 @@ func TestRotateReopenSameSecond(t *testing.T) {
 			t.Errorf("a file is open after Reopen: %s", r.Path())
 		}
 	}
-	files, err := ListCaptures(dir)
+	files, err := capture.ListCaptures(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +143,7 @@ func TestRotateMaxTotal(t *testing.T) {
 		if err := r.Flush(); err != nil {
 			t.Fatal(err)
 		}
-		files, err := ListCaptures(dir)
+		files, err := capture.ListCaptures(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +158,7 @@ func TestRotateMaxTotal(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	files, err := ListCaptures(dir)
+	files, err := capture.ListCaptures(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,8 +191,8 @@ func TestRotateMaxTotal(t *testing.T) {
 func TestRotateKeep(t *testing.T) {
 	dir := t.TempDir()
 	// Files left by an earlier run: one older than --keep, one recent, one not ours.
-	old := filepath.Join(dir, FileName(bootB, time.Now().Add(-5*time.Hour), 0))
-	recent := filepath.Join(dir, FileName(bootB, time.Now().Add(-time.Hour), 0))
+	old := filepath.Join(dir, capture.FileName(bootB, time.Now().Add(-5*time.Hour), 0))
+	recent := filepath.Join(dir, capture.FileName(bootB, time.Now().Add(-time.Hour), 0))
 	other := filepath.Join(dir, "nfstrace-notes.txt")
 	for _, p := range []string{old, recent, other} {
 		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
@@ -241,46 +215,5 @@ func TestRotateKeep(t *testing.T) {
 		if exists := err == nil; exists != want {
 			t.Errorf("%s exists = %v, want %v", filepath.Base(p), exists, want)
 		}
-	}
-}
-
-func TestLastBoot(t *testing.T) {
-	dir := t.TempDir()
-	t0 := time.Date(2026, 11, 25, 5, 0, 0, 0, time.UTC)
-	write := func(boot string, start time.Time) string {
-		r, err := NewRotator(RotateOptions{Dir: dir, Meta: testMeta(boot)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < 3; i++ {
-			if err := r.Write(snap(start.Add(time.Duration(i) * time.Second))); err != nil {
-				t.Fatal(err)
-			}
-		}
-		p := r.Path()
-		if err := r.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	if _, _, err := LastBoot(dir, bootB); err == nil || !strings.Contains(err.Error(), "no capture of the current boot") {
-		t.Errorf("empty dir: err = %v", err)
-	}
-	write(bootA, t0)
-	prevWant := write(bootA, t0.Add(time.Hour))
-	if _, _, err := LastBoot(dir, bootA); err == nil || !strings.Contains(err.Error(), "no capture of an earlier boot") {
-		t.Errorf("one boot only: err = %v", err)
-	}
-	write(bootB, t0.Add(2*time.Hour))
-	curWant := write(bootB, t0.Add(3*time.Hour))
-	prev, cur, err := LastBoot(dir, bootB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if prev.Path != prevWant || cur.Path != curWant {
-		t.Errorf("LastBoot = %s, %s; want %s, %s", prev.Path, cur.Path, prevWant, curWant)
-	}
-	if _, _, err := LastBoot(dir, ""); err == nil {
-		t.Error("LastBoot with no boot ID: no error")
 	}
 }

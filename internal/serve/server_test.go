@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/nfstrace/nfstrace/internal/capture"
 	"github.com/nfstrace/nfstrace/internal/model"
 )
 
@@ -151,7 +152,7 @@ func TestServerCaptures(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	files, err := ListCaptures(dir)
+	files, err := capture.ListCaptures(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

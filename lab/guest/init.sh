@@ -71,6 +71,15 @@ guest_info() {
 	echo "kprobes: $(test -e /sys/kernel/tracing/kprobe_events && echo yes || echo no)"
 }
 
+# dm_create NAME TABLE: a device-mapper device (no udev in the guest),
+# recorded as the device to export.
+dm_create() {
+	DM_DISABLE_UDEV=1 dmsetup create --noudevsync "$1" --table "$2" || return 1
+	dmsetup table "$1"
+	[ -b "/dev/mapper/$1" ] || dmsetup mknodes "$1"
+	echo "/dev/mapper/$1" >/tmp/lab-dev
+}
+
 # setup_device: the block device the scenario exports, and the device whose
 # IO scheduler it sets, written to /tmp/lab-dev and /tmp/lab-sdev.
 setup_device() {
@@ -79,22 +88,20 @@ setup_device() {
 		echo /dev/vda >/tmp/lab-dev
 		echo vda >/tmp/lab-sdev
 		;;
-	nullb | nullb-delay)
+	nullb | nullb-delay | nullb-fail)
 		modprobe null_blk nr_devices=1 queue_mode=2 memory_backed=1 gb="$LAB_NULLB_GB" $LAB_NULLB_PARAMS || return 1
 		udevadm settle 2>/dev/null
 		for _ in $(seq 50); do [ -b /dev/nullb0 ] && break; sleep 0.1; done
 		[ -b /dev/nullb0 ] || { echo "no /dev/nullb0"; return 1; }
 		echo nullb0 >/tmp/lab-sdev
-		if [ "$LAB_DEVICE" = nullb-delay ]; then
-			local sz
-			sz=$(blockdev --getsz /dev/nullb0) || return 1
-			DM_DISABLE_UDEV=1 dmsetup create --noudevsync lab-slow --table "0 $sz delay /dev/nullb0 0 $LAB_DELAY_MS" || return 1
-			dmsetup table lab-slow
-			[ -b /dev/mapper/lab-slow ] || dmsetup mknodes lab-slow
-			echo /dev/mapper/lab-slow >/tmp/lab-dev
-		else
-			echo /dev/nullb0 >/tmp/lab-dev
-		fi
+		local sz
+		sz=$(blockdev --getsz /dev/nullb0) || return 1
+		case $LAB_DEVICE in
+		nullb-delay) dm_create lab-slow "0 $sz delay /dev/nullb0 0 $LAB_DELAY_MS" || return 1 ;;
+		# a linear mapping that fail_device swaps for dm's error target
+		nullb-fail) dm_create lab-fail "0 $sz linear /dev/nullb0 0" || return 1 ;;
+		*) echo /dev/nullb0 >/tmp/lab-dev ;;
+		esac
 		;;
 	*)
 		echo "unknown device $LAB_DEVICE"
@@ -104,8 +111,23 @@ setup_device() {
 	echo "device $(cat /tmp/lab-dev), scheduler on $(cat /tmp/lab-sdev)"
 }
 
+# fail_device: from now on every read and write of the export's device
+# fails: its linear mapping is replaced by dm's error target. The device is
+# suspended without freezing the file system, as a failing disk would not
+# wait for it to be consistent.
+fail_device() {
+	local sz
+	sz=$(blockdev --getsz /dev/mapper/lab-fail) || return 1
+	export DM_DISABLE_UDEV=1
+	dmsetup suspend --noudevsync --nolockfs lab-fail || return 1
+	dmsetup load lab-fail --table "0 $sz error" || return 1
+	dmsetup resume --noudevsync lab-fail || return 1
+	dmsetup table lab-fail
+}
+
 teardown_device() {
 	dmsetup remove lab-slow 2>/dev/null
+	dmsetup remove lab-fail 2>/dev/null
 	if [ -d /sys/module/null_blk ]; then rmmod null_blk || return 1; fi
 	return 0
 }
@@ -170,8 +192,11 @@ nfs_umount() { # DIR
 }
 
 load() { # PHASE DIR OUT-JSON [DURATION]
+	local ok=
+	# Once the device fails, the clients' writes and fsyncs fail too.
+	[ "$LAB_DEVICE" = nullb-fail ] && ok=-errors-ok
 	nfsload -phase "$1" -dir "$2" -clients "$LAB_CLIENTS" -duration "${4:-1}s" -mix "$LAB_MIX" \
-		-io-size "$LAB_IO_SIZE" -file-size "$LAB_FILE_SIZE" -shared="${LAB_SHARED_FILE:-false}" >"$3"
+		-io-size "$LAB_IO_SIZE" -file-size "$LAB_FILE_SIZE" -shared="${LAB_SHARED_FILE:-false}" $ok >"$3"
 }
 
 # sample_dstate OUT: once a second, the kernel stack of every nfsd thread in D
@@ -209,7 +234,12 @@ sample_all() {
 			c=${c%%)*}
 			s=${s##*) }
 			echo "== $t pid $p $c ${s%% *}"
-			while read -r l; do echo "$l"; done </proc/"$p"/stack 2>/dev/null
+			# One read to the end: reading line by line seeks back
+			# after each line, and a seek makes /proc/PID/stack walk
+			# the stack again, tearing lines of a thread that moved.
+			l=
+			IFS= read -r -d '' l </proc/"$p"/stack 2>/dev/null
+			printf '%s' "$l"
 		done >>"$1"
 		sleep 0.5
 	done
@@ -261,22 +291,37 @@ save() {
 	echo "saved $(stat -c %s /tmp/results.tar) bytes"
 }
 
-# trace_start OUT SECONDS: nfstrace in the background for SECONDS, covering
-# the load; what it prints goes to OUT.
+# trace_start OUT WINDOW: nfstrace top and record in the background until
+# trace_stop. top prints a frame every 2 s, each over the last WINDOW
+# seconds (top.jsonl); record writes the capture. Neither stops on a clock
+# of its own: attaching took from 9 s (idle host) to over 90 s (loaded
+# host), and a fixed --duration counted from the start let the load end
+# after nfstrace's window.
 trace_start() {
-	local out=$1 secs=$2
+	local out=$1 window=$2
 	if [ "$HAVE_TOP" = 1 ]; then
-		(timeout -k 5 $((secs + 120)) nfstrace top --once --format json --interval "${secs}s" >"$out/top.json" 2>"$out/top.err" </dev/null
+		(timeout -k 5 1800 nfstrace top --format json --interval 2s --window "${window}s" >"$out/top.jsonl" 2>"$out/top.err" </dev/null
 			echo $? >"$out/top.rc") &
 	else
 		echo skipped >"$out/top.rc"
 	fi
 	if [ "$HAVE_RECORD" = 1 ]; then
-		(timeout -k 5 $((secs + 120)) nfstrace record -o "$out/capture.nft" --duration "${secs}s" >"$out/record.out" 2>"$out/record.err" </dev/null
+		(timeout -k 5 1800 nfstrace record -o "$out/capture.nft" --duration 1500s >"$out/record.out" 2>"$out/record.err" </dev/null
 			echo $? >"$out/record.rc") &
 	else
 		echo skipped >"$out/record.rc"
 	fi
+}
+
+# trace_stop OUT: after one more of top's intervals (so that a frame ends
+# after the load), stop nfstrace with SIGINT, which ends both cleanly, and
+# keep top's last frame as top.json.
+trace_stop() {
+	sleep 4
+	pkill -INT -f '^nfstrace (top|record) '
+	wait_file "$1/top.rc" && wait_file "$1/record.rc" || return 1
+	[ -s "$1/top.jsonl" ] && tail -n 1 "$1/top.jsonl" >"$1/top.json"
+	rm -f "$1/top.jsonl"
 }
 
 # ---------------------------------------------------------------- a scenario
@@ -286,8 +331,8 @@ run_version() { # SCENARIO VERSION OUT
 	mkdir -p "$o"
 	step "$s/v$v/mount" 120 $F nfs_mount "$v" "$mnt" || return 1
 	step "$s/v$v/prepare" 600 $F load prepare "$mnt/v$v" "$o/prepare.json"
-	# nfstrace's interval covers the settle time, the load, and some slack
-	# for the load's start and final fsync under emulation.
+	# top's frame spans the settle time, the load, and some slack for the
+	# load's start and final fsync under emulation.
 	secs=$((LAB_SETTLE + LAB_DURATION + LAB_TRACE_SLACK))
 	trace_start "$o" "$secs"
 	step "$s/v$v/attach" $((LAB_SETTLE + 660)) $F wait_attached "$o" "$LAB_SETTLE"
@@ -300,13 +345,21 @@ run_version() { # SCENARIO VERSION OUT
 		timeout $((LAB_DURATION + 60)) $F sample_dstate "$o/dstate-stacks.txt" &
 	fi
 	sampler=$!
-	step "$s/v$v/load" $((LAB_DURATION + 300)) $F load run "$mnt/v$v" "$o/load.json" "$LAB_DURATION"
+	if [ "$LAB_DEVICE" = nullb-fail ]; then
+		# The load in two parts, the device failing in between: however
+		# slow the guest, it fails while the clients are busy.
+		step "$s/v$v/load" $((LAB_FAIL_AFTER + 300)) $F load run "$mnt/v$v" "$o/load-healthy.json" "$LAB_FAIL_AFTER"
+		date +%s.%N >"$o/fail.at"
+		step "$s/v$v/fail-device" 60 $F fail_device
+		step "$s/v$v/load-failing" $((LAB_DURATION - LAB_FAIL_AFTER + 300)) $F load run "$mnt/v$v" "$o/load.json" $((LAB_DURATION - LAB_FAIL_AFTER))
+	else
+		step "$s/v$v/load" $((LAB_DURATION + 300)) $F load run "$mnt/v$v" "$o/load.json" "$LAB_DURATION"
+	fi
 	cp /proc/net/rpc/nfsd "$o/nfsd.after"
 	date +%s.%N >"$o/load.end"
 	cp /proc/diskstats "$o/diskstats.after"
 	kill "$sampler" 2>/dev/null
-	step "$s/v$v/trace-wait" $((secs + 150)) $F wait_file "$o/top.rc"
-	step "$s/v$v/record-wait" $((secs + 150)) $F wait_file "$o/record.rc"
+	step "$s/v$v/trace-stop" 150 $F trace_stop "$o"
 	step "$s/v$v/umount" 60 $F nfs_umount "$mnt"
 }
 
@@ -362,16 +415,20 @@ if [ "$1" = --fn ]; then
 	exit $?
 fi
 
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-mkdir -p /dev/pts /dev/shm /run /tmp
-mount -t devpts devpts /dev/pts
-mount -t tmpfs tmpfs /run
-mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
-mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-mount -t bpf bpf /sys/fs/bpf 2>/dev/null
-ip link set lo up
+# Under systemd (lab.service, LAB_UNDER_SYSTEMD=1) the API file systems and
+# the loopback device are systemd's, and /run holds its state.
+if [ "$LAB_UNDER_SYSTEMD" != 1 ]; then
+	mount -t proc proc /proc
+	mount -t sysfs sys /sys
+	mount -t devtmpfs dev /dev
+	mkdir -p /dev/pts /dev/shm /run /tmp
+	mount -t devpts devpts /dev/pts
+	mount -t tmpfs tmpfs /run
+	ip link set lo up
+fi
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 hostname lab
 mkdir -p $LOGS
 : >$R/steps.tsv

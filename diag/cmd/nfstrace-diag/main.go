@@ -3,7 +3,7 @@
 // baseline and an injected condition, with the ground truth in truth.json.
 //
 //	nfstrace-diag list
-//	nfstrace-diag record [-scenarios a,b|dev|heldout|all] [-lengths 5s,30s] [-seeds 1,2]
+//	nfstrace-diag record [-scenarios a,b|dev|heldout|heldout2|all] [-lengths 5s,30s] [-seeds 1,2]
 //	                     [-bin ./bin/nfstrace] [-out testdata/diagnosis/host]
 //	nfstrace-diag summary [-out testdata/diagnosis/host]
 //	nfstrace-diag score [-host testdata/diagnosis/host] [-lab testdata/diagnosis/lab/pairs.json] [-o docs/diagnosis.md]
@@ -99,7 +99,7 @@ func cmdList(out io.Writer, args []string) error {
 func cmdRecord(ctx context.Context, out io.Writer, args []string) error {
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
 	dir := fs.String("dir", "diag/scenarios", "directory of the scenario files")
-	names := fs.String("scenarios", "all", "comma-separated scenario names, or dev, heldout, all")
+	names := fs.String("scenarios", "all", "comma-separated scenario names, or dev, heldout, heldout2, all")
 	lengths := fs.String("lengths", "5s,30s", "comma-separated recording lengths")
 	seeds := fs.String("seeds", "1,2", "comma-separated seeds; each records a base and an inj capture")
 	bin := fs.String("bin", "", "nfstrace binary (default: built from this tree)")
@@ -240,13 +240,16 @@ func cmdScore(ctx context.Context, out io.Writer, args []string) error {
 	if err := os.WriteFile(*doc, []byte(b.String()), 0o644); err != nil {
 		return err
 	}
-	for _, set := range []string{"dev", "heldout", "lab", ""} {
+	for _, set := range append(diag.Sets(), "lab", "") {
 		t := score.Count(rs, set)
+		if set != "" && t.Injected+t.Null == 0 {
+			continue
+		}
 		if set == "" {
 			set = "all"
 		}
-		fmt.Fprintf(out, "%-8s injected %d, top-1 correct %d; null %d, false alarms %d, too short %d+%d\n",
-			set, t.Injected, t.InjectedCorrect, t.Null, t.FalseAlarms, t.InjectedTooShort, t.NullTooShort)
+		fmt.Fprintf(out, "%-8s injected %d, top-1 correct %d (effective %d, correct %d); null %d, false alarms %d (steady %d, false alarms %d); too short %d+%d\n",
+			set, t.Injected, t.InjectedCorrect, t.Effective, t.EffectiveCorrect, t.Null, t.FalseAlarms, t.Steady, t.SteadyFalseAlarms, t.InjectedTooShort, t.NullTooShort)
 	}
 	return nil
 }

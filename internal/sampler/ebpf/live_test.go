@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
@@ -202,7 +203,7 @@ func TestDStateDirectIO(t *testing.T) {
 		done <- directIO(loop.path, 2000)
 	}()
 	tid := <-tidc
-	tr := newLiveTracer(t, Options{PIDs: []int{os.Getpid()}, MinDState: time.Microsecond, Disable: nil})
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}, MinDState: time.Microsecond, Disable: nil})
 	collect(t, tr) // discard what came before the IO
 	close(start)
 	if err := <-done; err != nil {
@@ -333,7 +334,7 @@ func TestBlockSchedulers(t *testing.T) {
 // (TASK_UNINTERRUPTIBLE|TASK_NOLOAD) in worker_thread; with every kworker a
 // target, none of that sleep may count as D state.
 func TestTaskIdleNotCounted(t *testing.T) {
-	tr := newLiveTracer(t, Options{Comm: regexp.MustCompile(`^kworker/`), Rescan: 100 * time.Millisecond})
+	tr := newLiveTracer(t, Options{Targets: host.Targets{Comm: regexp.MustCompile(`^kworker/`)}, Rescan: 100 * time.Millisecond})
 	if tr.Targets() == 0 {
 		testenv.Skip(t, "no kworker threads")
 	}
@@ -384,7 +385,7 @@ func BenchmarkNew(b *testing.B) {
 		b.Skip("needs root")
 	}
 	for b.Loop() {
-		tr, err := New(Options{All: true})
+		tr, err := New(Options{Targets: host.Targets{All: true}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -410,7 +411,7 @@ func TestFallbacks(t *testing.T) {
 		done <- directIO(loop.path, 1000)
 	}()
 	tid := <-tidc
-	tr := newLiveTracer(t, Options{PIDs: []int{os.Getpid()}, MinDState: time.Microsecond, forceRawTP: true, forcePerf: true})
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}, MinDState: time.Microsecond, forceRawTP: true, forcePerf: true})
 	b := tr.Backend()
 	if b.Detail != "ebpf (perf buffer)" {
 		t.Errorf("Detail = %q, want the perf buffer", b.Detail)
@@ -492,7 +493,7 @@ func TestOtherKernelsBTF(t *testing.T) {
 // the periodic prune, live ones kept.
 func TestPrune(t *testing.T) {
 	loop := newLoop(t, 64<<20)
-	tr := newLiveTracer(t, Options{PIDs: []int{os.Getpid()}})
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}})
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if err := tr.scanTargets(); err != nil { // this thread may be new

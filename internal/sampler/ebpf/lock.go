@@ -72,7 +72,7 @@ func (t *Tracer) collectLocks(snap *model.Snapshot) error {
 		}
 		return coreLval{Count: cur.Count - prev.Count, SumNs: cur.SumNs - prev.SumNs, MaxWaiters: cur.MaxWaiters}, cur.Count != prev.Count
 	}, func(k *coreLkey, d *coreLval) {
-		rk := lRowKey{comm: string(int8s(&k.Comm)), site: string(t.site(k.StackId)),
+		rk := lRowKey{comm: string(int8s(&k.Comm)), site: lockSite(t.site(k.StackId)),
 			lock: fmt.Sprintf("%#x", k.Lock), kind: lockKind(k.Flags)}
 		a := rows[rk]
 		if a == nil {
@@ -124,4 +124,19 @@ func (t *Tracer) collectLocks(snap *model.Snapshot) error {
 		return cmp.Or(cmp.Compare(b.Time, a.Time), strings.Compare(a.Lock, b.Lock), strings.Compare(string(a.WaitSite), string(b.WaitSite)))
 	})
 	return nil
+}
+
+// lockSite is a lock wait's site starting at the lock's slow path: the
+// stack comes from the waiter's switch into D when it slept (led by the
+// scheduler call the slow path made, schedule_preempt_disabled or
+// schedule) or from contention_end when it did not; both name one site.
+func lockSite(site model.WaitSite) string {
+	s := string(site)
+	for {
+		first, rest, ok := strings.Cut(s, ";")
+		if !ok || !strings.HasPrefix(first, "schedule") {
+			return s
+		}
+		s = rest
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
@@ -43,7 +44,7 @@ func TestLockOwners(t *testing.T) {
 		pids[cmd.Process.Pid] = true
 		pidList = append(pidList, cmd.Process.Pid)
 	}
-	tr := newLiveTracer(t, Options{PIDs: pidList, Disable: []string{"block"}})
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: pidList}, Disable: []string{"block"}})
 	if p := probeOf(tr, "contention_begin"); p.Status == model.ProbeUnavailable {
 		testenv.Skip(t, "lock contention probe unavailable: "+p.Detail)
 	}

@@ -35,6 +35,10 @@ type NFSDOptions struct {
 	// SysFS is the sysfs root used to tell whether the modules are loaded;
 	// "" means /sys.
 	SysFS string
+	// NoIdle chooses the tracepoint that counts requests finding no idle
+	// thread: NoIdleAuto (or "") picks what the kernel has, the others force
+	// one (NoIdleOff attaches none).
+	NoIdle string
 }
 
 // Probe names reported by LoadNFSD.
@@ -46,6 +50,7 @@ const (
 	ProbeCompoundStatus = "nfsd:nfsd_compound_status"
 	ProbeDispatch       = "kprobe:nfsd_dispatch"
 	ProbeXprtEnqueue    = "sunrpc:svc_xprt_enqueue"
+	ProbeNoIdle         = "sunrpc:no-idle-thread"
 )
 
 // nfsdFlipGrace is how long Collect waits after switching generations before it
@@ -63,6 +68,8 @@ type NFSD struct {
 	genMap   *ebpf.Map
 	counters *ebpf.Map
 	qwait    *ebpf.Map // nil until the queue programs attached
+	noIdle   string    // the tracepoint counting requests that found no idle thread; "" none
+	rpcs     bool      // the RPC end is traced: busy thread time is measured
 	lastQ    [nfsdMaxPools]nfsdHist
 	gen      uint32
 	last     [nfsdCntMax]uint64
@@ -76,14 +83,22 @@ type NFSDStats struct {
 	Ops  uint64 // NFSv4 COMPOUND operations recorded
 	// Dropped counts samples lost because the aggregation map was full.
 	Dropped uint64
+	// BusyNs is the service time of the RPCs recorded: thread time busy.
+	BusyNs uint64
+	// Wakeups counts searches for an idle thread, NoIdle those that found
+	// none (zero unless a no-idle probe attached).
+	Wakeups, NoIdle uint64
 }
 
 // nfsd_counters slots (bpf/nfsd.bpf.c CNT_*).
 const (
-	nfsdCntRPCs = 0
-	nfsdCntOps  = 1
-	nfsdCntFull = 2
-	nfsdCntMax  = 4
+	nfsdCntRPCs    = 0
+	nfsdCntOps     = 1
+	nfsdCntFull    = 2
+	nfsdCntBusyNs  = 3
+	nfsdCntWakeups = 4
+	nfsdCntNoIdle  = 5
+	nfsdCntMax     = 8
 )
 
 // LoadNFSD loads the nfsd programs and attaches every one the kernel allows.
@@ -144,6 +159,7 @@ func LoadNFSD(opts NFSDOptions) (*NFSD, []model.Probe, error) {
 		probes = append(probes, process, latency, drop)
 		rpcAttached = latency.Status == model.ProbeAttached
 	}
+	n.rpcs = rpcAttached
 	if !rpcAttached {
 		status := model.ProbeFallback
 		if opts.ForceKprobe {
@@ -153,12 +169,14 @@ func LoadNFSD(opts NFSDOptions) (*NFSD, []model.Probe, error) {
 		case !nfsd:
 			probes = append(probes, model.Probe{Name: ProbeDispatch, Status: model.ProbeUnavailable, Detail: "module nfsd not loaded"})
 		default:
-			probes = append(probes, l.kprobePair(ProbeDispatch, status))
+			p := l.kprobePair(ProbeDispatch, status)
+			n.rpcs = p.Status != model.ProbeUnavailable
+			probes = append(probes, p)
 		}
 	}
 
 	if !opts.ForceKprobe {
-		probes = append(probes, l.queuePair())
+		probes = append(probes, l.queuePair(), l.noIdleProbe(opts.NoIdle))
 	}
 	if nfsd {
 		probes = append(probes, l.compoundPair()...)
@@ -206,6 +224,7 @@ type nfsdLoader struct {
 	cache       *btf.Cache
 	kernelTypes *btf.Spec
 	modules     []*btf.Spec // BTF of sunrpc and nfsd, where present
+	loaded      map[string]*ebpf.Program
 }
 
 func (l *nfsdLoader) program(name string) (*ebpf.Program, error) {
@@ -390,7 +409,8 @@ func (n *NFSD) stats() (NFSDStats, error) {
 		}
 	}
 	d := func(i int) uint64 { return now[i] - n.last[i] }
-	st := NFSDStats{RPCs: d(nfsdCntRPCs), Ops: d(nfsdCntOps), Dropped: d(nfsdCntFull)}
+	st := NFSDStats{RPCs: d(nfsdCntRPCs), Ops: d(nfsdCntOps), Dropped: d(nfsdCntFull),
+		BusyNs: d(nfsdCntBusyNs), Wakeups: d(nfsdCntWakeups), NoIdle: d(nfsdCntNoIdle)}
 	n.last = now
 	return st, nil
 }
@@ -451,6 +471,7 @@ func (e *nfsdExtension) Collect(snap *model.Snapshot) error {
 	snap.RPC = append(snap.RPC, rows...)
 	snap.Stats.Events += st.RPCs + st.Ops
 	snap.Stats.Lost += st.Dropped
+	snap.Threads = e.n.threadUse(st)
 	q, err := e.n.ReadQueue()
 	snap.Queue = append(snap.Queue, q...)
 	return err

@@ -106,9 +106,9 @@ func rpcClient(family uint16, addr [16]byte) string {
 // rpcOp names the procedure or operation of a key.
 func rpcOp(k *rpcKey) string {
 	if k.Level == levelOp {
-		return nfsdV4OpName(k.Op)
+		return model.NFSv4OpName(k.Op)
 	}
-	return nfsdProcName(k.Vers, k.Op)
+	return model.NFSProcName(int(k.Vers), k.Op)
 }
 
 // toHist copies a kernel histogram into a model.Hist.

@@ -84,9 +84,9 @@ func opDeltas(before, after nfsdCounts) map[string]uint64 {
 			}
 		}
 	}
-	add("proc3", func(i uint32) string { return "v3 " + nfsdProcName(3, i) })
-	add("proc4", func(i uint32) string { return "v4 " + nfsdProcName(4, i) })
-	add("proc4ops", func(i uint32) string { return "v4 " + nfsdV4OpName(i) })
+	add("proc3", func(i uint32) string { return "v3 " + model.NFSProcName(3, i) })
+	add("proc4", func(i uint32) string { return "v4 " + model.NFSProcName(4, i) })
+	add("proc4ops", func(i uint32) string { return "v4 " + model.NFSv4OpName(i) })
 	return d
 }
 

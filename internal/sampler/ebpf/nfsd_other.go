@@ -15,20 +15,23 @@ func loadNfsd() (*ebpf.CollectionSpec, error) {
 }
 
 const (
-	nfsdMapNfsdCounters         = "nfsd_counters"
-	nfsdMapNfsdGen              = "nfsd_gen"
-	nfsdMapNfsdQwait            = "nfsd_qwait"
-	nfsdMapNfsdRpc              = "nfsd_rpc"
-	nfsdMapThreadOp             = "thread_op"
-	nfsdProgNfsdCompound        = "nfsd_compound"
-	nfsdProgNfsdCompoundStatus  = "nfsd_compound_status"
-	nfsdProgNfsdDispatchEntry   = "nfsd_dispatch_entry"
-	nfsdProgNfsdDispatchReturn  = "nfsd_dispatch_return"
-	nfsdProgNfsdQueueProcess    = "nfsd_queue_process"
-	nfsdProgNfsdSvcDrop         = "nfsd_svc_drop"
-	nfsdProgNfsdSvcProcess      = "nfsd_svc_process"
-	nfsdProgNfsdSvcStatsLatency = "nfsd_svc_stats_latency"
-	nfsdProgNfsdXprtEnqueue     = "nfsd_xprt_enqueue"
+	nfsdMapNfsdCounters          = "nfsd_counters"
+	nfsdMapNfsdGen               = "nfsd_gen"
+	nfsdMapNfsdQwait             = "nfsd_qwait"
+	nfsdMapNfsdRpc               = "nfsd_rpc"
+	nfsdMapThreadOp              = "thread_op"
+	nfsdProgNfsdCompound         = "nfsd_compound"
+	nfsdProgNfsdCompoundStatus   = "nfsd_compound_status"
+	nfsdProgNfsdDispatchEntry    = "nfsd_dispatch_entry"
+	nfsdProgNfsdDispatchReturn   = "nfsd_dispatch_return"
+	nfsdProgNfsdPoolThreadFound  = "nfsd_pool_thread_found"
+	nfsdProgNfsdPoolThreadNoidle = "nfsd_pool_thread_noidle"
+	nfsdProgNfsdQueueProcess     = "nfsd_queue_process"
+	nfsdProgNfsdSvcDrop          = "nfsd_svc_drop"
+	nfsdProgNfsdSvcProcess       = "nfsd_svc_process"
+	nfsdProgNfsdSvcStatsLatency  = "nfsd_svc_stats_latency"
+	nfsdProgNfsdXprtEnqueue      = "nfsd_xprt_enqueue"
+	nfsdProgNfsdXprtEnqueueRqst  = "nfsd_xprt_enqueue_rqst"
 )
 
 // nfsdHist mirrors struct hist of the nfsd object.

@@ -61,22 +61,25 @@ type nfsdThreadOp struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	nfsdMapNfsdCounters         = "nfsd_counters"
-	nfsdMapNfsdGen              = "nfsd_gen"
-	nfsdMapNfsdQwait            = "nfsd_qwait"
-	nfsdMapNfsdReq              = "nfsd_req"
-	nfsdMapNfsdRpc              = "nfsd_rpc"
-	nfsdMapNfsdXq               = "nfsd_xq"
-	nfsdMapThreadOp             = "thread_op"
-	nfsdProgNfsdCompound        = "nfsd_compound"
-	nfsdProgNfsdCompoundStatus  = "nfsd_compound_status"
-	nfsdProgNfsdDispatchEntry   = "nfsd_dispatch_entry"
-	nfsdProgNfsdDispatchReturn  = "nfsd_dispatch_return"
-	nfsdProgNfsdQueueProcess    = "nfsd_queue_process"
-	nfsdProgNfsdSvcDrop         = "nfsd_svc_drop"
-	nfsdProgNfsdSvcProcess      = "nfsd_svc_process"
-	nfsdProgNfsdSvcStatsLatency = "nfsd_svc_stats_latency"
-	nfsdProgNfsdXprtEnqueue     = "nfsd_xprt_enqueue"
+	nfsdMapNfsdCounters          = "nfsd_counters"
+	nfsdMapNfsdGen               = "nfsd_gen"
+	nfsdMapNfsdQwait             = "nfsd_qwait"
+	nfsdMapNfsdReq               = "nfsd_req"
+	nfsdMapNfsdRpc               = "nfsd_rpc"
+	nfsdMapNfsdXq                = "nfsd_xq"
+	nfsdMapThreadOp              = "thread_op"
+	nfsdProgNfsdCompound         = "nfsd_compound"
+	nfsdProgNfsdCompoundStatus   = "nfsd_compound_status"
+	nfsdProgNfsdDispatchEntry    = "nfsd_dispatch_entry"
+	nfsdProgNfsdDispatchReturn   = "nfsd_dispatch_return"
+	nfsdProgNfsdPoolThreadFound  = "nfsd_pool_thread_found"
+	nfsdProgNfsdPoolThreadNoidle = "nfsd_pool_thread_noidle"
+	nfsdProgNfsdQueueProcess     = "nfsd_queue_process"
+	nfsdProgNfsdSvcDrop          = "nfsd_svc_drop"
+	nfsdProgNfsdSvcProcess       = "nfsd_svc_process"
+	nfsdProgNfsdSvcStatsLatency  = "nfsd_svc_stats_latency"
+	nfsdProgNfsdXprtEnqueue      = "nfsd_xprt_enqueue"
+	nfsdProgNfsdXprtEnqueueRqst  = "nfsd_xprt_enqueue_rqst"
 )
 
 // loadNfsd returns the embedded CollectionSpec for nfsd.
@@ -121,15 +124,18 @@ type nfsdSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type nfsdProgramSpecs struct {
-	NfsdCompound        *ebpf.ProgramSpec `ebpf:"nfsd_compound"`
-	NfsdCompoundStatus  *ebpf.ProgramSpec `ebpf:"nfsd_compound_status"`
-	NfsdDispatchEntry   *ebpf.ProgramSpec `ebpf:"nfsd_dispatch_entry"`
-	NfsdDispatchReturn  *ebpf.ProgramSpec `ebpf:"nfsd_dispatch_return"`
-	NfsdQueueProcess    *ebpf.ProgramSpec `ebpf:"nfsd_queue_process"`
-	NfsdSvcDrop         *ebpf.ProgramSpec `ebpf:"nfsd_svc_drop"`
-	NfsdSvcProcess      *ebpf.ProgramSpec `ebpf:"nfsd_svc_process"`
-	NfsdSvcStatsLatency *ebpf.ProgramSpec `ebpf:"nfsd_svc_stats_latency"`
-	NfsdXprtEnqueue     *ebpf.ProgramSpec `ebpf:"nfsd_xprt_enqueue"`
+	NfsdCompound         *ebpf.ProgramSpec `ebpf:"nfsd_compound"`
+	NfsdCompoundStatus   *ebpf.ProgramSpec `ebpf:"nfsd_compound_status"`
+	NfsdDispatchEntry    *ebpf.ProgramSpec `ebpf:"nfsd_dispatch_entry"`
+	NfsdDispatchReturn   *ebpf.ProgramSpec `ebpf:"nfsd_dispatch_return"`
+	NfsdPoolThreadFound  *ebpf.ProgramSpec `ebpf:"nfsd_pool_thread_found"`
+	NfsdPoolThreadNoidle *ebpf.ProgramSpec `ebpf:"nfsd_pool_thread_noidle"`
+	NfsdQueueProcess     *ebpf.ProgramSpec `ebpf:"nfsd_queue_process"`
+	NfsdSvcDrop          *ebpf.ProgramSpec `ebpf:"nfsd_svc_drop"`
+	NfsdSvcProcess       *ebpf.ProgramSpec `ebpf:"nfsd_svc_process"`
+	NfsdSvcStatsLatency  *ebpf.ProgramSpec `ebpf:"nfsd_svc_stats_latency"`
+	NfsdXprtEnqueue      *ebpf.ProgramSpec `ebpf:"nfsd_xprt_enqueue"`
+	NfsdXprtEnqueueRqst  *ebpf.ProgramSpec `ebpf:"nfsd_xprt_enqueue_rqst"`
 }
 
 // nfsdMapSpecs contains maps before they are loaded into the kernel.
@@ -202,15 +208,18 @@ type nfsdVariables struct {
 //
 // It can be passed to loadNfsdObjects or ebpf.CollectionSpec.LoadAndAssign.
 type nfsdPrograms struct {
-	NfsdCompound        *ebpf.Program `ebpf:"nfsd_compound"`
-	NfsdCompoundStatus  *ebpf.Program `ebpf:"nfsd_compound_status"`
-	NfsdDispatchEntry   *ebpf.Program `ebpf:"nfsd_dispatch_entry"`
-	NfsdDispatchReturn  *ebpf.Program `ebpf:"nfsd_dispatch_return"`
-	NfsdQueueProcess    *ebpf.Program `ebpf:"nfsd_queue_process"`
-	NfsdSvcDrop         *ebpf.Program `ebpf:"nfsd_svc_drop"`
-	NfsdSvcProcess      *ebpf.Program `ebpf:"nfsd_svc_process"`
-	NfsdSvcStatsLatency *ebpf.Program `ebpf:"nfsd_svc_stats_latency"`
-	NfsdXprtEnqueue     *ebpf.Program `ebpf:"nfsd_xprt_enqueue"`
+	NfsdCompound         *ebpf.Program `ebpf:"nfsd_compound"`
+	NfsdCompoundStatus   *ebpf.Program `ebpf:"nfsd_compound_status"`
+	NfsdDispatchEntry    *ebpf.Program `ebpf:"nfsd_dispatch_entry"`
+	NfsdDispatchReturn   *ebpf.Program `ebpf:"nfsd_dispatch_return"`
+	NfsdPoolThreadFound  *ebpf.Program `ebpf:"nfsd_pool_thread_found"`
+	NfsdPoolThreadNoidle *ebpf.Program `ebpf:"nfsd_pool_thread_noidle"`
+	NfsdQueueProcess     *ebpf.Program `ebpf:"nfsd_queue_process"`
+	NfsdSvcDrop          *ebpf.Program `ebpf:"nfsd_svc_drop"`
+	NfsdSvcProcess       *ebpf.Program `ebpf:"nfsd_svc_process"`
+	NfsdSvcStatsLatency  *ebpf.Program `ebpf:"nfsd_svc_stats_latency"`
+	NfsdXprtEnqueue      *ebpf.Program `ebpf:"nfsd_xprt_enqueue"`
+	NfsdXprtEnqueueRqst  *ebpf.Program `ebpf:"nfsd_xprt_enqueue_rqst"`
 }
 
 func (p *nfsdPrograms) Close() error {
@@ -219,11 +228,14 @@ func (p *nfsdPrograms) Close() error {
 		p.NfsdCompoundStatus,
 		p.NfsdDispatchEntry,
 		p.NfsdDispatchReturn,
+		p.NfsdPoolThreadFound,
+		p.NfsdPoolThreadNoidle,
 		p.NfsdQueueProcess,
 		p.NfsdSvcDrop,
 		p.NfsdSvcProcess,
 		p.NfsdSvcStatsLatency,
 		p.NfsdXprtEnqueue,
+		p.NfsdXprtEnqueueRqst,
 	)
 }
 

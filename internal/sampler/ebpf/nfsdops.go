@@ -1,57 +1,14 @@
 package ebpf
 
-import "strconv"
+import (
+	"strconv"
 
-// NFS procedure, operation and status names, as data. Indexes are the numbers
-// on the wire: procedure numbers (RFC 1094, RFC 1813, RFC 7530), NFSv4
-// operation numbers (RFC 7862 section 11.2, plus the extended attribute
-// operations of RFC 8276), nfsstat values (RFC 1813 section 2.6, RFC 7862
-// section 11.1) and RPC reply codes (RFC 5531).
+	"github.com/nfstrace/nfstrace/internal/model"
+)
 
-// nfsdV2Procs are the NFSv2 procedures (RFC 1094).
-var nfsdV2Procs = []string{
-	"NULL", "GETATTR", "SETATTR", "ROOT", "LOOKUP", "READLINK", "READ", "WRITECACHE",
-	"WRITE", "CREATE", "REMOVE", "RENAME", "LINK", "SYMLINK", "MKDIR", "RMDIR",
-	"READDIR", "STATFS",
-}
-
-// nfsdV3Procs are the NFSv3 procedures (RFC 1813).
-var nfsdV3Procs = []string{
-	"NULL", "GETATTR", "SETATTR", "LOOKUP", "ACCESS", "READLINK", "READ", "WRITE",
-	"CREATE", "MKDIR", "SYMLINK", "MKNOD", "REMOVE", "RMDIR", "RENAME", "LINK",
-	"READDIR", "READDIRPLUS", "FSSTAT", "FSINFO", "PATHCONF", "COMMIT",
-}
-
-// nfsdV4Procs are the NFSv4 procedures (RFC 7530).
-var nfsdV4Procs = []string{"NULL", "COMPOUND"}
-
-// nfsdV4Ops are the NFSv4 COMPOUND operations; numbers 0-2 are unassigned.
-var nfsdV4Ops = []string{
-	3: "ACCESS", 4: "CLOSE", 5: "COMMIT", 6: "CREATE", 7: "DELEGPURGE", 8: "DELEGRETURN",
-	9: "GETATTR", 10: "GETFH", 11: "LINK", 12: "LOCK", 13: "LOCKT", 14: "LOCKU",
-	15: "LOOKUP", 16: "LOOKUPP", 17: "NVERIFY", 18: "OPEN", 19: "OPENATTR",
-	20: "OPEN_CONFIRM", 21: "OPEN_DOWNGRADE", 22: "PUTFH", 23: "PUTPUBFH",
-	24: "PUTROOTFH", 25: "READ", 26: "READDIR", 27: "READLINK", 28: "REMOVE",
-	29: "RENAME", 30: "RENEW", 31: "RESTOREFH", 32: "SAVEFH", 33: "SECINFO",
-	34: "SETATTR", 35: "SETCLIENTID", 36: "SETCLIENTID_CONFIRM", 37: "VERIFY",
-	38: "WRITE", 39: "RELEASE_LOCKOWNER",
-	// NFSv4.1
-	40: "BACKCHANNEL_CTL", 41: "BIND_CONN_TO_SESSION", 42: "EXCHANGE_ID",
-	43: "CREATE_SESSION", 44: "DESTROY_SESSION", 45: "FREE_STATEID",
-	46: "GET_DIR_DELEGATION", 47: "GETDEVICEINFO", 48: "GETDEVICELIST",
-	49: "LAYOUTCOMMIT", 50: "LAYOUTGET", 51: "LAYOUTRETURN", 52: "SECINFO_NO_NAME",
-	53: "SEQUENCE", 54: "SET_SSV", 55: "TEST_STATEID", 56: "WANT_DELEGATION",
-	57: "DESTROY_CLIENTID", 58: "RECLAIM_COMPLETE",
-	// NFSv4.2
-	59: "ALLOCATE", 60: "COPY", 61: "COPY_NOTIFY", 62: "DEALLOCATE", 63: "IO_ADVISE",
-	64: "LAYOUTERROR", 65: "LAYOUTSTATS", 66: "OFFLOAD_CANCEL", 67: "OFFLOAD_STATUS",
-	68: "READ_PLUS", 69: "SEEK", 70: "WRITE_SAME", 71: "CLONE",
-	// RFC 8276 extended attributes
-	72: "GETXATTR", 73: "SETXATTR", 74: "LISTXATTRS", 75: "REMOVEXATTR",
-}
-
-// nfsdV4OpIllegal is OP_ILLEGAL, the number the server answers unknown operations with.
-const nfsdV4OpIllegal = 10044
+// NFS status names, as data: nfsstat values (RFC 1813 section 2.6, RFC 7862
+// section 11.1) and RPC reply codes (RFC 5531). Procedure and operation
+// names are model's (model.NFSProcName, model.NFSv4OpName).
 
 // nfsdStat2 names the NFSv2 statuses (RFC 1094 section 2.3.1).
 var nfsdStat2 = map[uint32]string{
@@ -150,41 +107,6 @@ const (
 	StatusUnknown = "unknown"
 )
 
-func nfsdNameAt(table []string, i uint32) string {
-	if int64(i) < int64(len(table)) {
-		return table[i]
-	}
-	return ""
-}
-
-// procName names procedure proc of NFS version vers, "PROC_<n>" if unknown.
-func nfsdProcName(vers uint8, proc uint32) string {
-	var name string
-	switch vers {
-	case 2:
-		name = nfsdNameAt(nfsdV2Procs, proc)
-	case 3:
-		name = nfsdNameAt(nfsdV3Procs, proc)
-	case 4:
-		name = nfsdNameAt(nfsdV4Procs, proc)
-	}
-	if name == "" {
-		return "PROC_" + strconv.FormatUint(uint64(proc), 10)
-	}
-	return name
-}
-
-// nfs4OpName names NFSv4 operation op, "OP_<n>" if unknown.
-func nfsdV4OpName(op uint32) string {
-	if op == nfsdV4OpIllegal {
-		return "ILLEGAL"
-	}
-	if name := nfsdNameAt(nfsdV4Ops, op); name != "" {
-		return name
-	}
-	return "OP_" + strconv.FormatUint(uint64(op), 10)
-}
-
 // statusName names a reply status of NFS version vers.
 func nfsdStatusName(vers uint8, kind uint8, status uint32) string {
 	switch kind {
@@ -235,12 +157,12 @@ const (
 func ThreadOpName(proto, op uint32) string {
 	switch proto {
 	case ProtoNFS3:
-		return "v3 " + nfsdProcName(3, op)
+		return "v3 " + model.NFSProcName(3, op)
 	case ProtoNFS4:
 		if op == 0 {
 			return "v4 COMPOUND"
 		}
-		return "v4 " + nfsdV4OpName(op)
+		return "v4 " + model.NFSv4OpName(op)
 	}
 	return ""
 }

@@ -150,31 +150,6 @@ func TestTrimSchedFrames(t *testing.T) {
 	}
 }
 
-func TestParseStat(t *testing.T) {
-	tests := []struct {
-		in      string
-		comm    string
-		kthread bool
-		err     bool
-	}{
-		{"1234 (nfsd) S 2 0 0 0 -1 2129984 0 0 0 0", "nfsd", true, false},
-		{"99 (a) b (c)) R 1 99 99 0 -1 4194560 5 0", "a) b (c)", false, false},
-		{"99 nfsd S 2", "", false, true},
-		{"99 (x) S 2 0 0", "", false, true},
-		{"99 (x) S 2 0 0 0 -1 zz", "", false, true},
-	}
-	for _, tt := range tests {
-		st, err := parseStat([]byte(tt.in))
-		if (err != nil) != tt.err {
-			t.Errorf("parseStat(%q) err = %v, want error %v", tt.in, err, tt.err)
-			continue
-		}
-		if err == nil && (st.comm != tt.comm || (st.flags&pfKthread != 0) != tt.kthread) {
-			t.Errorf("parseStat(%q) = %+v, want comm %q kthread %v", tt.in, st, tt.comm, tt.kthread)
-		}
-	}
-}
-
 // BenchmarkReader measures the per-event hot path of the reader: fixed-offset
 // decoding into a reused struct and aggregation into the interval's event
 // buffer, emptied every 4096 events (model.DEvents are made once per

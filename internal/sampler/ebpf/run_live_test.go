@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
@@ -53,7 +54,7 @@ func runOf(s model.Snapshot, comm string) (model.Hist, time.Duration, int) {
 // waits on the run queue about as long as it runs.
 func TestRunQueuePinned(t *testing.T) {
 	a, b := spinner(t, 0), spinner(t, 0)
-	tr := newLiveTracer(t, Options{PIDs: []int{a.Process.Pid, b.Process.Pid}, Disable: []string{"block"}})
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{a.Process.Pid, b.Process.Pid}}, Disable: []string{"block"}})
 	collect(t, tr)
 	time.Sleep(2 * time.Second)
 	s := collect(t, tr)
@@ -101,7 +102,7 @@ func TestRunQueueThrottled(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), []byte(strconv.Itoa(sp.Process.Pid)), 0); err != nil {
 		t.Fatalf("move spinner into cgroup: %v", err)
 	}
-	tr := newLiveTracer(t, Options{PIDs: []int{sp.Process.Pid}, Disable: []string{"block"}})
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{sp.Process.Pid}}, Disable: []string{"block"}})
 
 	ratio := func(quota string) float64 {
 		t.Helper()

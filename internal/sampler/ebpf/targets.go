@@ -1,76 +1,20 @@
 package ebpf
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"time"
 
 	"github.com/cilium/ebpf"
+
+	"github.com/nfstrace/nfstrace/internal/host"
 )
 
-// pfKthread is PF_KTHREAD in the flags field of /proc/PID/stat.
-const pfKthread = 0x00200000
-
-// defaultComm selects the nfsd kernel threads when no other target is given.
-const defaultComm = `^nfsd$`
-
-// statInfo is what target selection needs from /proc/PID/task/TID/stat.
-type statInfo struct {
-	comm  string
-	flags uint64
-}
-
-// parseStat parses the comm (field 2) and flags (field 9) of a stat line.
-func parseStat(b []byte) (statInfo, error) {
-	open := bytes.IndexByte(b, '(')
-	closing := bytes.LastIndexByte(b, ')')
-	if open < 0 || closing < open {
-		return statInfo{}, fmt.Errorf("stat: no (comm) in %q", b)
-	}
-	fields := bytes.Fields(b[closing+1:])
-	// fields[0] is the state (field 3); flags is field 9.
-	if len(fields) < 7 {
-		return statInfo{}, fmt.Errorf("stat: %d fields after comm, want at least 7", len(fields))
-	}
-	flags, err := strconv.ParseUint(string(fields[6]), 10, 64)
-	if err != nil {
-		return statInfo{}, fmt.Errorf("stat: bad flags %q", fields[6])
-	}
-	return statInfo{comm: string(b[open+1 : closing]), flags: flags}, nil
-}
-
-// selector decides which threads are targets.
-type selector struct {
-	comm        *regexp.Regexp
-	kthreadOnly bool
-	pids        map[int]bool
-}
-
-func newSelector(o Options) selector {
-	s := selector{comm: o.Comm, pids: make(map[int]bool)}
-	for _, p := range o.PIDs {
-		s.pids[p] = true
-	}
-	if s.comm == nil && len(s.pids) == 0 {
-		s.comm, s.kthreadOnly = regexp.MustCompile(defaultComm), true
-	}
-	return s
-}
-
-func (s selector) selects(pid int, st statInfo) bool {
-	if s.pids[pid] {
-		return true
-	}
-	return s.comm != nil && (!s.kthreadOnly || st.flags&pfKthread != 0) && s.comm.MatchString(st.comm)
-}
-
 // findTargets lists the thread ids under proc that s selects.
-func findTargets(proc string, s selector) (map[uint32]bool, error) {
+func findTargets(proc string, s host.Selector) (map[uint32]bool, error) {
 	d, err := os.Open(proc)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", proc, err)
@@ -87,14 +31,14 @@ func findTargets(proc string, s selector) (map[uint32]bool, error) {
 		if err != nil {
 			continue
 		}
-		if s.comm == nil && !s.pids[pid] {
+		if s.Comm == nil && !s.PIDs[pid] {
 			continue
 		}
 		taskDir := filepath.Join(proc, n, "task")
-		if s.kthreadOnly && !s.pids[pid] {
+		if s.KthreadOnly && !s.PIDs[pid] {
 			// A kernel thread is a process of one thread: read the process's stat only.
 			st, err := readStat(filepath.Join(proc, n, "stat"), buf[:])
-			if err == nil && s.selects(pid, st) {
+			if err == nil && s.Selects(pid, st) {
 				out[uint32(pid)] = true
 			}
 			continue
@@ -108,12 +52,12 @@ func findTargets(proc string, s selector) (map[uint32]bool, error) {
 			if err != nil {
 				continue
 			}
-			if s.pids[pid] {
+			if s.PIDs[pid] {
 				out[uint32(tid)] = true
 				continue
 			}
 			st, err := readStat(filepath.Join(taskDir, tn, "stat"), buf[:])
-			if err == nil && s.selects(pid, st) {
+			if err == nil && s.Selects(pid, st) {
 				out[uint32(tid)] = true
 			}
 		}
@@ -130,22 +74,23 @@ func readDirNames(dir string) ([]string, error) {
 	return d.Readdirnames(-1)
 }
 
-func readStat(path string, buf []byte) (statInfo, error) {
+// readStat reads and parses a stat file into buf; the Stat's Comm aliases buf.
+func readStat(path string, buf []byte) (host.Stat, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return statInfo{}, err
+		return host.Stat{}, err
 	}
 	defer f.Close()
 	n, err := f.Read(buf)
 	if err != nil {
-		return statInfo{}, err
+		return host.Stat{}, err
 	}
-	return parseStat(buf[:n])
+	return host.ParseStat(buf[:n])
 }
 
 // scanTargets brings the kernel's targets map up to date with /proc.
 func (t *Tracer) scanTargets() error {
-	want, err := findTargets(t.opts.Proc, newSelector(t.opts))
+	want, err := findTargets(t.opts.Proc, t.opts.Targets.Selector())
 	if err != nil {
 		return err
 	}

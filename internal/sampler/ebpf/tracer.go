@@ -17,7 +17,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -30,20 +29,19 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 )
 
 // Options select what to trace. With no Comm, PIDs or All the targets are the
-// nfsd kernel threads (comm ^nfsd$ with PF_KTHREAD).
+// nfsd kernel threads (host.Targets).
 type Options struct {
-	Proc      string         // procfs root; default "/proc"
-	Sys       string         // sysfs root; default "/sys"
-	Comm      *regexp.Regexp // threads whose comm matches
-	PIDs      []int          // every thread of these processes
-	All       bool           // every thread, no target lookup
-	MinDState time.Duration  // D-state intervals at least this long become events; default 1ms
-	KernelBTF string         // kernel BTF file when /sys/kernel/btf/vmlinux is missing
-	Logger    *slog.Logger   // default slog.Default()
+	Proc         string        // procfs root; default "/proc"
+	Sys          string        // sysfs root; default "/sys"
+	host.Targets               // All: every thread, no target lookup
+	MinDState    time.Duration // D-state intervals at least this long become events; default 1ms
+	KernelBTF    string        // kernel BTF file when /sys/kernel/btf/vmlinux is missing
+	Logger       *slog.Logger  // default slog.Default()
 	// Disable skips groups of probes: "dstate", "block".
 	Disable []string
 	// Rescan is how often the targets are looked up again; default 1s.

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
@@ -76,7 +77,7 @@ func TestWakersJournal(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	tr := newLiveTracer(t, Options{PIDs: []int{cmd.Process.Pid}, Disable: []string{"block"}})
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{cmd.Process.Pid}}, Disable: []string{"block"}})
 	collect(t, tr)
 	fmt.Fprintln(in)
 	if err := cmd.Wait(); err != nil {
@@ -119,7 +120,7 @@ func TestWakersInterrupt(t *testing.T) {
 		<-start
 		done <- readDirect(path, 1000)
 	}()
-	tr := newLiveTracer(t, Options{PIDs: []int{os.Getpid()}, Disable: []string{"block"}})
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}, Disable: []string{"block"}})
 	collect(t, tr)
 	close(start)
 	if err := <-done; err != nil {

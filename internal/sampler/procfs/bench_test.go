@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/nfstrace/nfstrace/internal/host"
 )
 
 // BenchmarkThreadSample is the cost of one thread-sample of a sleeping thread,
@@ -19,7 +21,7 @@ func BenchmarkThreadSample(b *testing.B) {
 			name = "stat"
 		}
 		b.Run(name, func(b *testing.B) {
-			tr, err := newTracer(Options{PIDs: []int{pid}})
+			tr, err := newTracer(Options{Targets: host.Targets{PIDs: []int{pid}}})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -49,7 +51,7 @@ func BenchmarkThreadSample(b *testing.B) {
 // the share of one core that 100 passes per second would take.
 func BenchmarkPass1000(b *testing.B) {
 	pid := startHelper(b, "sleepers", "1000")
-	tr, err := newTracer(Options{PIDs: []int{pid}})
+	tr, err := newTracer(Options{Targets: host.Targets{PIDs: []int{pid}}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -80,7 +82,7 @@ func BenchmarkPass1000(b *testing.B) {
 // getrusage. Run it with -benchtime=Nx to average N seconds.
 func BenchmarkRealtime1000At100Hz(b *testing.B) {
 	pid := startHelper(b, "sleepers", "1000")
-	tr, err := New(Options{PIDs: []int{pid}, Rate: 100})
+	tr, err := New(Options{Targets: host.Targets{PIDs: []int{pid}}, Rate: 100})
 	if err != nil {
 		b.Fatal(err)
 	}

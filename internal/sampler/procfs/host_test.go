@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
@@ -60,7 +62,7 @@ func TestRealDState(t *testing.T) {
 	os.WriteFile(sched, []byte("mq-deadline"), 0)
 
 	pid := startHelper(t, "dio", dev)
-	tr, err := New(Options{PIDs: []int{pid}})
+	tr, err := New(Options{Targets: host.Targets{PIDs: []int{pid}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,18 +118,18 @@ func TestIdleNotCounted(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		st, err := parseStat(b)
+		st, err := host.ParseStat(b)
 		if err != nil || !st.Kthread() || st.State != 'I' {
 			continue
 		}
-		if strings.HasPrefix(st.Comm, "kworker/R-") || strings.HasPrefix(st.Comm, "rcu_") {
+		if bytes.HasPrefix(st.Comm, []byte("kworker/R-")) || bytes.HasPrefix(st.Comm, []byte("rcu_")) {
 			pids = append(pids, pid)
 		}
 	}
 	if len(pids) == 0 {
 		testenv.Skip(t, "no kernel thread in TASK_IDLE ('I' needs Linux 4.14 or later)")
 	}
-	tr, err := New(Options{PIDs: pids, Rate: 1000})
+	tr, err := New(Options{Targets: host.Targets{PIDs: pids}, Rate: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

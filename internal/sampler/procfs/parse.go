@@ -2,12 +2,7 @@ package procfs
 
 import (
 	"bytes"
-	"fmt"
-	"strconv"
 )
-
-// pfKthread is PF_KTHREAD in the flags field of /proc/PID/stat (include/linux/sched.h).
-const pfKthread = 0x00200000
 
 // parseState returns the state character of a /proc/PID/stat line: the first
 // byte after the last ')', which closes the comm field. The comm may contain
@@ -23,66 +18,6 @@ func parseState(b []byte) (byte, bool) {
 		return 0, false
 	}
 	return s, true
-}
-
-// statInfo is what target discovery needs from /proc/PID/stat.
-type statInfo struct {
-	PID       int
-	Comm      string
-	State     byte
-	Flags     uint64
-	StartTime uint64 // field 22, clock ticks after boot: with PID, identifies a thread across PID reuse
-}
-
-// Kthread reports whether the task is a kernel thread (PF_KTHREAD).
-func (s statInfo) Kthread() bool { return s.Flags&pfKthread != 0 }
-
-// parseStat parses the fields of a /proc/PID/stat line that target discovery
-// uses. Fields are counted from the last ')' (proc(5): state is field 3, flags
-// field 9, starttime field 22).
-func parseStat(b []byte) (statInfo, error) {
-	var s statInfo
-	open := bytes.IndexByte(b, '(')
-	end := bytes.LastIndexByte(b, ')')
-	if open < 1 || end < open {
-		return s, fmt.Errorf("stat: no (comm) field")
-	}
-	pid, err := strconv.Atoi(string(bytes.TrimSpace(b[:open])))
-	if err != nil || pid < 0 {
-		return s, fmt.Errorf("stat: bad pid %q", bytes.TrimSpace(b[:open]))
-	}
-	s.PID = pid
-	s.Comm = string(b[open+1 : end])
-	state, ok := parseState(b)
-	if !ok {
-		return s, fmt.Errorf("stat: bad state after comm")
-	}
-	s.State = state
-	// Fields from ppid (field 4) on, separated by single spaces.
-	rest := b[end+3:]
-	field := 4
-	for len(rest) > 0 && rest[0] == ' ' {
-		rest = rest[1:]
-		j := bytes.IndexAny(rest, " \n")
-		if j < 0 {
-			j = len(rest)
-		}
-		f := rest[:j]
-		rest = rest[j:]
-		switch field {
-		case 9:
-			if s.Flags, err = strconv.ParseUint(string(f), 10, 64); err != nil {
-				return s, fmt.Errorf("stat: bad flags %q", f)
-			}
-		case 22:
-			if s.StartTime, err = strconv.ParseUint(string(f), 10, 64); err != nil {
-				return s, fmt.Errorf("stat: bad starttime %q", f)
-			}
-			return s, nil
-		}
-		field++
-	}
-	return s, fmt.Errorf("stat: %d fields, want at least 22", field-1)
 }
 
 // parsePcount returns the third field of /proc/PID/schedstat, the number of

@@ -3,6 +3,8 @@ package procfs
 import (
 	"strings"
 	"testing"
+
+	"github.com/nfstrace/nfstrace/internal/host"
 )
 
 // A real line from this host (6.18), and variants of its comm.
@@ -47,47 +49,6 @@ func TestParseStateAll(t *testing.T) {
 		if !ok || got != s {
 			t.Errorf("state %c: got %q, %v", s, got, ok)
 		}
-	}
-}
-
-func TestParseStat(t *testing.T) {
-	kthread := "1234 (nfsd) S 2 0 0 0 -1 2129984 0 0 0 0 0 5 0 0 20 0 1 0 4242 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
-	tests := []struct {
-		name    string
-		line    string
-		want    statInfo
-		kthread bool
-		err     string
-	}{
-		{"user", "8366 (cat) R" + statTail, statInfo{PID: 8366, Comm: "cat", State: 'R', Flags: 4194304, StartTime: 34599}, false, ""},
-		{"kthread", kthread, statInfo{PID: 1234, Comm: "nfsd", State: 'S', Flags: 2129984, StartTime: 4242}, true, ""},
-		{"comm with ) and spaces", "9 (a) (b c) D" + statTail, statInfo{PID: 9, Comm: "a) (b c", State: 'D', Flags: 4194304, StartTime: 34599}, false, ""},
-		{"no comm", "9 a D 1 2", statInfo{}, false, "no (comm)"},
-		{"bad pid", "x9 (a) D" + statTail, statInfo{}, false, "bad pid"},
-		{"missing pid", "(a) D" + statTail, statInfo{}, false, "no (comm)"},
-		{"short", "9 (a) D 1 2 3", statInfo{}, false, "want at least 22"},
-		{"bad flags", "9 (a) D 1 1 1 0 -1 zz 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0", statInfo{}, false, "bad flags"},
-		{"bad state", "9 (a) 1 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0", statInfo{}, false, "bad state"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := parseStat([]byte(tc.line))
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("parseStat(%q) error = %v, want %q", tc.line, err, tc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("parseStat = %+v, want %+v", got, tc.want)
-			}
-			if got.Kthread() != tc.kthread {
-				t.Errorf("Kthread() = %v, want %v", got.Kthread(), tc.kthread)
-			}
-		})
 	}
 }
 
@@ -160,12 +121,12 @@ func FuzzParseStat(f *testing.F) {
 	f.Add([]byte("12 ()) D"))
 	f.Add([]byte("(((((())))))"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		st, err := parseStat(b)
+		st, err := host.ParseStat(b)
 		s, ok := parseState(b)
 		if err == nil {
-			// A line parseStat accepts has a state parseState agrees with.
+			// A line host.ParseStat accepts has a state parseState agrees with.
 			if !ok || s != st.State {
-				t.Errorf("parseStat state %q, parseState %q %v on %q", st.State, s, ok, b)
+				t.Errorf("host.ParseStat state %q, parseState %q %v on %q", st.State, s, ok, b)
 			}
 		}
 		if ok && (s < 'A' || s > 'z') {

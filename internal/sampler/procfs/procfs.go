@@ -17,17 +17,16 @@ package procfs
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 )
 
@@ -43,29 +42,21 @@ const (
 // (the thread woke before it was read, or the caller may not see it).
 const UnknownSite model.WaitSite = "unknown"
 
-// defaultComm selects the nfsd kernel threads when no other target is given.
-const defaultComm = "^nfsd$"
-
 // Options select the target threads and the sampling rate. With no Comm, PIDs
 // or All, the targets are the nfsd kernel threads: comm ^nfsd$ with PF_KTHREAD.
 // Several selectors add up: a thread is a target if any of them selects it.
 type Options struct {
-	Proc   string         // procfs root; default "/proc"
-	Comm   *regexp.Regexp // threads whose comm matches, kernel or user
-	PIDs   []int          // every thread of these processes
-	All    bool           // every thread on the host
-	Rate   int            // samples per second per thread; default 100
-	Rescan time.Duration  // how often to look for new and exited threads; default 1s
-	Frames int            // stack frames kept per wait site, innermost first; default 6
+	Proc string // procfs root; default "/proc"
+	host.Targets
+	Rate   int           // samples per second per thread; default 100
+	Rescan time.Duration // how often to look for new and exited threads; default 1s
+	Frames int           // stack frames kept per wait site, innermost first; default 6
 }
 
 // Tracer samples the target threads from a goroutine until Close.
 type Tracer struct {
 	proc        string
-	comm        *regexp.Regexp
-	kthreadOnly bool
-	pids        map[int]bool
-	all         bool
+	sel         host.Selector
 	rate        int
 	period      int64 // ns
 	rescanEvery time.Duration
@@ -123,8 +114,7 @@ func New(opts Options) (*Tracer, error) {
 func newTracer(opts Options) (*Tracer, error) {
 	t := &Tracer{
 		proc:        opts.Proc,
-		comm:        opts.Comm,
-		all:         opts.All,
+		sel:         opts.Targets.Selector(),
 		rate:        opts.Rate,
 		rescanEvery: opts.Rescan,
 		frames:      opts.Frames,
@@ -157,25 +147,17 @@ func newTracer(opts Options) (*Tracer, error) {
 	case t.frames < 0:
 		return nil, fmt.Errorf("stack frames %d is negative", t.frames)
 	}
-	if len(opts.PIDs) > 0 {
-		t.pids = make(map[int]bool, len(opts.PIDs))
-		for _, p := range opts.PIDs {
-			if p <= 0 {
-				return nil, fmt.Errorf("pid %d: not a process id", p)
-			}
-			dir := t.proc + "/" + strconv.Itoa(p) + "/task"
-			if err := unix.Access(dir, unix.R_OK|unix.X_OK); err != nil {
-				if errors.Is(err, unix.ENOENT) {
-					return nil, fmt.Errorf("pid %d: no such process in %s", p, t.proc)
-				}
-				return nil, fmt.Errorf("pid %d: %s: %w", p, dir, err)
-			}
-			t.pids[p] = true
+	for _, p := range opts.PIDs {
+		if p <= 0 {
+			return nil, fmt.Errorf("pid %d: not a process id", p)
 		}
-	}
-	if t.comm == nil && t.pids == nil && !t.all {
-		t.comm = regexp.MustCompile(defaultComm)
-		t.kthreadOnly = true
+		dir := t.proc + "/" + strconv.Itoa(p) + "/task"
+		if err := unix.Access(dir, unix.R_OK|unix.X_OK); err != nil {
+			if errors.Is(err, unix.ENOENT) {
+				return nil, fmt.Errorf("pid %d: no such process in %s", p, t.proc)
+			}
+			return nil, fmt.Errorf("pid %d: %s: %w", p, dir, err)
+		}
 	}
 	t.fastPath = pcountCounts(t.proc)
 	t.probes = t.probe()
@@ -232,34 +214,6 @@ func (t *Tracer) Backend() model.Backend {
 		Detail: fmt.Sprintf("procfs sampler at %d Hz", t.rate),
 		Probes: slices.Clone(t.probes),
 	}
-}
-
-// Targets describes which threads are sampled, for model.Config.Targets.
-func (t *Tracer) Targets() string {
-	var parts []string
-	if t.comm != nil {
-		s := "comm " + t.comm.String()
-		if t.kthreadOnly {
-			s += " (kernel threads)"
-		}
-		parts = append(parts, s)
-	}
-	if len(t.pids) > 0 {
-		ps := make([]int, 0, len(t.pids))
-		for p := range t.pids {
-			ps = append(ps, p)
-		}
-		slices.Sort(ps)
-		ss := make([]string, len(ps))
-		for i, p := range ps {
-			ss[i] = strconv.Itoa(p)
-		}
-		parts = append(parts, "pid "+strings.Join(ss, ","))
-	}
-	if t.all {
-		parts = append(parts, "all threads")
-	}
-	return strings.Join(parts, " or ")
 }
 
 // NumTargets returns how many threads are being sampled now.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
@@ -70,7 +71,7 @@ func TestRealRunQueue(t *testing.T) {
 		pids = append(pids, cmd.Process.Pid)
 		waitExec(t, cmd.Process.Pid, "sh")
 	}
-	tr, err := New(Options{PIDs: pids, Rate: 10})
+	tr, err := New(Options{Targets: host.Targets{PIDs: pids}, Rate: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

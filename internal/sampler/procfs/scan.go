@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/nfstrace/nfstrace/internal/host"
 )
 
 // candidate is a thread found in the listing of /proc.
@@ -37,10 +39,10 @@ func (t *Tracer) rescan() error {
 			continue
 		}
 		dir := t.proc + "/" + strconv.Itoa(int(c.pid)) + "/task/" + strconv.Itoa(int(c.tid))
-		if !t.all && !t.pids[int(c.pid)] {
+		if !t.sel.All && !t.sel.PIDs[int(c.pid)] {
 			// Selected by comm only: the comm file costs a third of stat.
 			b, err := readInto(dir+"/comm", buf[:])
-			if err != nil || !t.comm.Match(bytes.TrimSuffix(b, []byte("\n"))) {
+			if err != nil || !t.sel.Comm.Match(bytes.TrimSuffix(b, []byte("\n"))) {
 				continue
 			}
 		}
@@ -48,11 +50,11 @@ func (t *Tracer) rescan() error {
 		if err != nil {
 			continue // exited since the listing
 		}
-		st, err := parseStat(b)
+		st, err := host.ParseStat(b)
 		if err != nil {
 			continue
 		}
-		if !t.selects(int(c.pid), st) {
+		if !t.sel.Selects(int(c.pid), st) {
 			continue
 		}
 		fd, err := unix.Open(dir+"/stat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
@@ -62,7 +64,7 @@ func (t *Tracer) rescan() error {
 			}
 			continue
 		}
-		tg := &target{pid: c.pid, tid: c.tid, comm: st.Comm, dir: dir, fd: fd, ssfd: -1}
+		tg := &target{pid: c.pid, tid: c.tid, comm: string(st.Comm), dir: dir, fd: fd, ssfd: -1}
 		// Without schedstat (CONFIG_SCHED_INFO off, or out of files) the
 		// thread is still sampled, from stat alone.
 		if ssfd, err := unix.Open(dir+"/schedstat", unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
@@ -102,24 +104,13 @@ func (t *Tracer) rescan() error {
 	return nil
 }
 
-// selects reports whether a thread of process pid with this stat is a target.
-func (t *Tracer) selects(pid int, st statInfo) bool {
-	switch {
-	case t.all, t.pids[pid]:
-		return true
-	case t.comm != nil:
-		return (!t.kthreadOnly || st.Kthread()) && t.comm.MatchString(st.Comm)
-	}
-	return false
-}
-
 // list returns the threads that may be targets. For the default targets (nfsd
 // kernel threads) it lists processes only: a kernel thread is a process of one
 // thread.
 func (t *Tracer) list() ([]candidate, error) {
-	if !t.all && t.comm == nil {
+	if !t.sel.All && t.sel.Comm == nil {
 		var out []candidate
-		for p := range t.pids {
+		for p := range t.sel.PIDs {
 			out = t.listTasks(out, int32(p))
 		}
 		return out, nil
@@ -139,7 +130,7 @@ func (t *Tracer) list() ([]candidate, error) {
 		if err != nil || p <= 0 {
 			continue
 		}
-		if t.kthreadOnly {
+		if t.sel.KthreadOnly {
 			out = append(out, candidate{int32(p), int32(p)})
 			continue
 		}

@@ -40,6 +40,7 @@ type config struct {
 	phase    string
 	seed     uint64
 	shared   bool // every client writes and reads one data file
+	errorsOK bool // a failed final fsync is an error counted, not a failure
 }
 
 type weighted struct {
@@ -79,6 +80,7 @@ func run(args []string) error {
 	fs.IntVar(&c.worker, "worker", -1, "internal: run as client process N")
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed")
 	fs.BoolVar(&c.shared, "shared", false, "all clients work on one data file (shared/data) instead of one each")
+	fs.BoolVar(&c.errorsOK, "errors-ok", false, "count a failed final fsync as a commit error instead of failing (for a server whose device is made to fail)")
 	fs.StringVar(&c.phase, "phase", "all", "prepare (create the files), run (issue the mix on prepared files) or all")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -313,7 +315,13 @@ func worker(c config) (result, error) {
 		}
 	}
 	if err := wf.Sync(); err != nil {
-		return r, fmt.Errorf("final fsync: %w", err)
+		if !c.errorsOK {
+			return r, fmt.Errorf("final fsync: %w", err)
+		}
+		r.Errors["commit"]++
+		if r.FirstErr == "" {
+			r.FirstErr = "final fsync: " + err.Error()
+		}
 	}
 	r.Seconds = time.Since(start).Seconds()
 	return r, nil

@@ -1,0 +1,101 @@
+package compare
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// threadUse sums a capture's nfsd thread use: busy time (eBPF) and the
+// requests that found no idle thread, counted by a tracepoint or estimated
+// from pool_stats.
+type threadUse struct {
+	busyNs, threadSec    float64
+	busyMeasured         bool
+	noIdle, arrivals     uint64 // counted
+	estNoIdle, estArrive uint64 // pool_stats estimate
+}
+
+func (u *threadUse) add(s *model.Snapshot) {
+	if t := s.Threads; t != nil {
+		u.busyMeasured = true
+		u.busyNs += float64(t.BusyNs)
+		u.threadSec += float64(s.Host.NFSD.Threads) * s.Interval().Seconds()
+		if t.NoIdleFrom != "" {
+			u.noIdle += t.NoIdle
+			u.arrivals += t.Wakeups
+		}
+	}
+	n, a := model.PoolsNoIdle(s.Host.NFSD.Pools)
+	u.estNoIdle += n
+	u.estArrive += a
+}
+
+// ThreadShift is the nfsd thread use of A and B: the busy share of the
+// threads' time and the share of requests that found no idle thread; -1
+// where a capture does not tell.
+type ThreadShift struct {
+	BusyA   float64 `json:"busy_a"`
+	BusyB   float64 `json:"busy_b"`
+	NoIdleA float64 `json:"no_idle_a"`
+	NoIdleB float64 `json:"no_idle_b"`
+	// Estimate: the no-idle shares come from pool_stats, not a tracepoint
+	// (both captures use the same source, so that they compare).
+	Estimate bool `json:"estimate,omitempty"`
+}
+
+// threadShift compares two captures' thread use; nil when neither tells
+// anything.
+func threadShift(a, b *threadUse) *ThreadShift {
+	busy := func(u *threadUse) float64 {
+		if !u.busyMeasured || u.threadSec <= 0 {
+			return -1
+		}
+		return min(u.busyNs/1e9/u.threadSec, 1)
+	}
+	share := func(n, d uint64) float64 {
+		if d == 0 {
+			return -1
+		}
+		return float64(n) / float64(d)
+	}
+	t := &ThreadShift{BusyA: busy(a), BusyB: busy(b), NoIdleA: -1, NoIdleB: -1}
+	switch {
+	case a.arrivals > 0 && b.arrivals > 0:
+		t.NoIdleA, t.NoIdleB = share(a.noIdle, a.arrivals), share(b.noIdle, b.arrivals)
+	case a.estArrive > 0 && b.estArrive > 0:
+		t.NoIdleA, t.NoIdleB = share(a.estNoIdle, a.estArrive), share(b.estNoIdle, b.estArrive)
+		t.Estimate = true
+	}
+	if t.BusyA < 0 && t.BusyB < 0 && t.NoIdleA < 0 {
+		return nil
+	}
+	return t
+}
+
+// threadsText is the evidence line of the queue layer: "nfsd threads busy
+// 41% → 98%; requests that found no idle thread 3% → 72%".
+func threadsText(t *ThreadShift) string {
+	if t == nil {
+		return ""
+	}
+	pct := func(v float64) string {
+		if v < 0 {
+			return "unknown"
+		}
+		return fmt.Sprintf("%.0f%%", 100*v)
+	}
+	var parts []string
+	if t.BusyA >= 0 || t.BusyB >= 0 {
+		parts = append(parts, fmt.Sprintf("nfsd threads busy %s → %s", pct(t.BusyA), pct(t.BusyB)))
+	}
+	if t.NoIdleA >= 0 {
+		p := fmt.Sprintf("requests that found no idle thread %s → %s", pct(t.NoIdleA), pct(t.NoIdleB))
+		if t.Estimate {
+			p += " (estimated from pool_stats)"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
+}
