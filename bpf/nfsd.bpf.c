@@ -471,13 +471,17 @@ int BPF_KRETPROBE(nfsd_dispatch_return, int ret)
 
 /*
  * Time a request waited for a free nfsd thread: from sunrpc:svc_xprt_enqueue
- * of its transport (data arrived, the transport queued on its pool) to
- * sunrpc:svc_process of a request from that transport, paired per transport.
- * The first enqueue since a thread last took the transport counts; a
- * transport that carried several requests in one enqueue gives the first
- * request its wait and the others none. svc_xprt_enqueue's first argument is
- * the transport on every kernel (the second changed), so no field is read
- * from the event.
+ * of its transport (data arrived, the transport queued on its pool) to a
+ * thread taking the transport, paired per transport. Where the kernel has
+ * sunrpc:svc_xprt_dequeue with the request (the thread) as its argument,
+ * the wait ends there, whatever the thread then finds on the transport;
+ * elsewhere it ends at sunrpc:svc_process of the next request from that
+ * transport, which also counts the read of the request, and which an
+ * enqueue that brought no complete request leaves waiting (an idle
+ * connection's last enqueue paired with the next request seconds later).
+ * The first enqueue since a thread last took the transport counts.
+ * svc_xprt_enqueue's first argument is the transport on every kernel (the
+ * second changed), so no field is read from the event.
  */
 #define MAX_POOLS 64
 
@@ -505,8 +509,8 @@ int BPF_PROG(nfsd_xprt_enqueue, void *xprt)
 	return 0;
 }
 
-SEC("raw_tp/svc_process")
-int BPF_PROG(nfsd_queue_process, struct svc_rqst___nfst *rqst)
+/* queue_taken ends the wait of rqst's transport, taken by rqst's thread. */
+static __always_inline void queue_taken(struct svc_rqst___nfst *rqst)
 {
 	__u64 key = (__u64)BPF_CORE_READ(rqst, rq_xprt), now = bpf_ktime_get_ns();
 	__u64 *ts = bpf_map_lookup_elem(&nfsd_xq, &key);
@@ -515,7 +519,7 @@ int BPF_PROG(nfsd_queue_process, struct svc_rqst___nfst *rqst)
 	__u32 id = 0;
 
 	if (!ts)
-		return 0;
+		return;
 	pool = BPF_CORE_READ(rqst, rq_pool);
 	if (pool)
 		id = BPF_CORE_READ(pool, sp_id) & (MAX_POOLS - 1);
@@ -523,6 +527,19 @@ int BPF_PROG(nfsd_queue_process, struct svc_rqst___nfst *rqst)
 	if (h && now >= *ts)
 		hist_add(h, now - *ts);
 	bpf_map_delete_elem(&nfsd_xq, &key);
+}
+
+SEC("raw_tp/svc_xprt_dequeue")
+int BPF_PROG(nfsd_queue_dequeue, struct svc_rqst___nfst *rqst)
+{
+	queue_taken(rqst);
+	return 0;
+}
+
+SEC("raw_tp/svc_process")
+int BPF_PROG(nfsd_queue_process, struct svc_rqst___nfst *rqst)
+{
+	queue_taken(rqst);
 	return 0;
 }
 

@@ -49,7 +49,7 @@ type Scenario struct {
 	SharedFile bool
 	// StackSamples is which kernel threads the guest samples the stacks of
 	// during the load: "d" (nfsd threads in D, once a second) or "all"
-	// (every nfsd and jbd2 thread in any state, twice a second: the
+	// (every nfsd and jbd2 thread in any state, ten times a second: the
 	// ground truth for lock owners).
 	StackSamples string
 }

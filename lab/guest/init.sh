@@ -216,7 +216,7 @@ sample_dstate() {
 	done
 }
 
-# sample_all OUT: twice a second, the state and kernel stack of every nfsd
+# sample_all OUT: ten times a second, the state and kernel stack of every nfsd
 # and jbd2 thread, whatever its state: ground truth for the lock owners
 # nfstrace names (an owner must be one of these threads, caught in the
 # write path). One record: "== UPTIME pid PID COMM STATE", then the stack;
@@ -241,7 +241,7 @@ sample_all() {
 			IFS= read -r -d '' l </proc/"$p"/stack 2>/dev/null
 			printf '%s' "$l"
 		done >>"$1"
-		sleep 0.5
+		sleep 0.1
 	done
 }
 

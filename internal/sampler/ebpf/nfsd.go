@@ -301,19 +301,34 @@ func (l *nfsdLoader) kprobePair(probe, status string) model.Probe {
 // nfsdMaxPools is MAX_POOLS of bpf/nfsd.bpf.c.
 const nfsdMaxPools = 64
 
-// queuePair attaches the thread-pool queue programs: the second program on
-// svc_process and svc_xprt_enqueue, both or neither.
+// queuePair attaches the thread-pool queue programs: svc_xprt_enqueue and
+// the end of the wait, both or neither. The wait ends at svc_xprt_dequeue
+// where its argument is the request (the kernel's BTF says), else at
+// svc_process.
 func (l *nfsdLoader) queuePair() model.Probe {
-	process := l.rawTracepoint(ProbeXprtEnqueue, nfsdProgNfsdQueueProcess, "svc_process")
-	if process.Status != model.ProbeAttached {
-		return process
+	end, tp, how := nfsdProgNfsdQueueDequeue, "svc_xprt_dequeue", "svc_xprt_dequeue"
+	if !l.dequeueTakesRqst() {
+		end, tp, how = nfsdProgNfsdQueueProcess, "svc_process", "svc_process (no svc_xprt_dequeue with the request as argument)"
+	}
+	taken := l.rawTracepoint(ProbeXprtEnqueue, end, tp)
+	if taken.Status != model.ProbeAttached {
+		return taken
 	}
 	enq := l.rawTracepoint(ProbeXprtEnqueue, nfsdProgNfsdXprtEnqueue, "svc_xprt_enqueue")
 	if enq.Status == model.ProbeAttached {
-		enq.Detail = "raw_tp: queue wait for a free thread, paired per transport with svc_process"
+		enq.Detail = "raw_tp: queue wait for a free thread, paired per transport with " + how
 		l.n.qwait = l.n.maps[nfsdMapNfsdQwait]
 	}
 	return enq
+}
+
+// dequeueTakesRqst reports whether the kernel's svc_xprt_dequeue tracepoint
+// passes the request (struct svc_rqst *) whose thread took the transport.
+func (l *nfsdLoader) dequeueTakesRqst() bool {
+	specs := append([]*btf.Spec{}, l.modules...)
+	specs = append(specs, l.kernelTypes)
+	fp, ok := tracepointProto(specs, "svc_xprt_dequeue")
+	return ok && len(fp.Params) >= 2 && isStructPtr(fp.Params[1].Type, "svc_rqst")
 }
 
 // ReadQueue returns the queue wait per pool recorded since the previous call.

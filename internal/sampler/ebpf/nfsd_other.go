@@ -26,6 +26,7 @@ const (
 	nfsdProgNfsdDispatchReturn   = "nfsd_dispatch_return"
 	nfsdProgNfsdPoolThreadFound  = "nfsd_pool_thread_found"
 	nfsdProgNfsdPoolThreadNoidle = "nfsd_pool_thread_noidle"
+	nfsdProgNfsdQueueDequeue     = "nfsd_queue_dequeue"
 	nfsdProgNfsdQueueProcess     = "nfsd_queue_process"
 	nfsdProgNfsdSvcDrop          = "nfsd_svc_drop"
 	nfsdProgNfsdSvcProcess       = "nfsd_svc_process"

@@ -74,6 +74,7 @@ const (
 	nfsdProgNfsdDispatchReturn   = "nfsd_dispatch_return"
 	nfsdProgNfsdPoolThreadFound  = "nfsd_pool_thread_found"
 	nfsdProgNfsdPoolThreadNoidle = "nfsd_pool_thread_noidle"
+	nfsdProgNfsdQueueDequeue     = "nfsd_queue_dequeue"
 	nfsdProgNfsdQueueProcess     = "nfsd_queue_process"
 	nfsdProgNfsdSvcDrop          = "nfsd_svc_drop"
 	nfsdProgNfsdSvcProcess       = "nfsd_svc_process"
@@ -130,6 +131,7 @@ type nfsdProgramSpecs struct {
 	NfsdDispatchReturn   *ebpf.ProgramSpec `ebpf:"nfsd_dispatch_return"`
 	NfsdPoolThreadFound  *ebpf.ProgramSpec `ebpf:"nfsd_pool_thread_found"`
 	NfsdPoolThreadNoidle *ebpf.ProgramSpec `ebpf:"nfsd_pool_thread_noidle"`
+	NfsdQueueDequeue     *ebpf.ProgramSpec `ebpf:"nfsd_queue_dequeue"`
 	NfsdQueueProcess     *ebpf.ProgramSpec `ebpf:"nfsd_queue_process"`
 	NfsdSvcDrop          *ebpf.ProgramSpec `ebpf:"nfsd_svc_drop"`
 	NfsdSvcProcess       *ebpf.ProgramSpec `ebpf:"nfsd_svc_process"`
@@ -214,6 +216,7 @@ type nfsdPrograms struct {
 	NfsdDispatchReturn   *ebpf.Program `ebpf:"nfsd_dispatch_return"`
 	NfsdPoolThreadFound  *ebpf.Program `ebpf:"nfsd_pool_thread_found"`
 	NfsdPoolThreadNoidle *ebpf.Program `ebpf:"nfsd_pool_thread_noidle"`
+	NfsdQueueDequeue     *ebpf.Program `ebpf:"nfsd_queue_dequeue"`
 	NfsdQueueProcess     *ebpf.Program `ebpf:"nfsd_queue_process"`
 	NfsdSvcDrop          *ebpf.Program `ebpf:"nfsd_svc_drop"`
 	NfsdSvcProcess       *ebpf.Program `ebpf:"nfsd_svc_process"`
@@ -230,6 +233,7 @@ func (p *nfsdPrograms) Close() error {
 		p.NfsdDispatchReturn,
 		p.NfsdPoolThreadFound,
 		p.NfsdPoolThreadNoidle,
+		p.NfsdQueueDequeue,
 		p.NfsdQueueProcess,
 		p.NfsdSvcDrop,
 		p.NfsdSvcProcess,
