@@ -479,7 +479,9 @@ int BPF_KRETPROBE(nfsd_dispatch_return, int ret)
  * transport, which also counts the read of the request, and which an
  * enqueue that brought no complete request leaves waiting (an idle
  * connection's last enqueue paired with the next request seconds later).
- * The first enqueue since a thread last took the transport counts.
+ * Where the enqueue tracepoint fires only on transports queued, the first
+ * since a thread last took the transport counts; where it fires on every
+ * call (it passes the flags), the last call that queues does.
  * svc_xprt_enqueue's first argument is the transport on every kernel (the
  * second changed), so no field is read from the event.
  */
@@ -506,6 +508,29 @@ int BPF_PROG(nfsd_xprt_enqueue, void *xprt)
 	__u64 key = (__u64)xprt, now = bpf_ktime_get_ns();
 
 	bpf_map_update_elem(&nfsd_xq, &key, &now, BPF_NOEXIST);
+	return 0;
+}
+
+/* Bits of svc_xprt's xpt_flags (enum xpt_flags, the same since 2.6). */
+#define XPT_BUSY_BIT (1UL << 0)
+#define XPT_READY_BITS ((1UL << 1) /* CONN */ | (1UL << 2) /* CLOSE */ | (1UL << 3) /* DATA */ | (1UL << 8) /* DEFERRED */)
+
+/*
+ * Where the tracepoint passes the transport's flags (xprt, flags), it fires
+ * on every call of svc_xprt_enqueue, before the kernel decides whether to
+ * queue: a transport already taken by a thread (BUSY) or with nothing to
+ * do is not queued, and its call must not start a wait, or the next request
+ * on an idle connection would wait from it, seconds earlier. A call that
+ * queues is the last one before the dequeue, so it replaces any earlier.
+ */
+SEC("raw_tp/svc_xprt_enqueue")
+int BPF_PROG(nfsd_xprt_enqueue_flags, void *xprt, unsigned long flags)
+{
+	__u64 key = (__u64)xprt, now = bpf_ktime_get_ns();
+
+	if ((flags & XPT_BUSY_BIT) || !(flags & XPT_READY_BITS))
+		return 0;
+	bpf_map_update_elem(&nfsd_xq, &key, &now, BPF_ANY);
 	return 0;
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -29,6 +30,39 @@ func (s ThreadSample) Has(fns ...string) bool {
 		}
 	}
 	return false
+}
+
+// The write paths that take a file's inode lock (i_rwsem) for the whole of
+// a buffered write, and the sync that nfsd's stable writes run after
+// releasing it.
+var (
+	inodeLockWriters = []string{"ext4_buffered_write_iter", "ext4_file_write_iter"}
+	syncAfterUnlock  = []string{"ext4_sync_file", "file_write_and_wait_range", "vfs_fsync_range"}
+)
+
+// WaitsOnInodeLock reports whether the sample is a thread asleep (D) waiting
+// to take a file's inode lock for a write. /proc/PID/stack leaves out the
+// scheduler's functions, among them down_write and
+// rwsem_down_write_slowpath (__sched), so such a thread shows the write
+// function itself as its innermost frame; kernels whose stacks keep
+// rwsem_down_write_slowpath show it above the write function.
+func (s ThreadSample) WaitsOnInodeLock() bool {
+	if s.State != "D" || len(s.Frames) == 0 {
+		return false
+	}
+	if s.Has("rwsem_down_write_slowpath") && s.Has(inodeLockWriters...) {
+		return true
+	}
+	return slices.Contains(inodeLockWriters, s.Frames[0])
+}
+
+// HoldsInodeLock reports whether the sample is a thread inside a buffered
+// write past taking the file's inode lock: in the write function, deeper
+// than it, not waiting for the lock and not in the sync that runs after the
+// lock is released.
+func (s ThreadSample) HoldsInodeLock() bool {
+	return len(s.Frames) > 0 && s.Has(inodeLockWriters...) && !slices.Contains(inodeLockWriters, s.Frames[0]) &&
+		!s.Has("rwsem_down_write_slowpath") && !s.Has(syncAfterUnlock...)
 }
 
 // ParseThreadStacks reads sample_all's output: records of a header line

@@ -50,3 +50,35 @@ func TestParseThreadStacksErrors(t *testing.T) {
 		}
 	}
 }
+
+// Stacks as 6.12's /proc/PID/stack printed them in the lab (innermost
+// first), which leaves out __sched functions such as down_write and
+// rwsem_down_write_slowpath.
+func TestInodeLockSamples(t *testing.T) {
+	write := []string{"ext4_buffered_write_iter", "do_iter_readv_writev", "vfs_iter_write", "nfsd_vfs_write", "nfsd4_write"}
+	tests := []struct {
+		name         string
+		state        string
+		frames       []string
+		waits, holds bool
+	}{
+		{"asleep on the lock, scheduler frames left out", "D", write, true, false},
+		{"asleep on the lock, slowpath shown", "D", append([]string{"rwsem_down_write_slowpath", "down_write"}, write...), true, false},
+		{"runnable at the write function: before or after the lock, unknown", "R", write, false, false},
+		{"journal wait inside the lock", "D", append([]string{"do_get_write_access", "jbd2_journal_get_write_access", "ext4_dirty_inode", "file_modified"}, write...), false, true},
+		{"copying into the page cache", "R", append([]string{"generic_perform_write"}, write...), false, true},
+		{"sync after the lock is released", "D", append([]string{"jbd2_log_wait_commit", "ext4_sync_file"}, write...), false, false},
+		{"waiting for writeback in the sync", "D", append([]string{"folio_wait_bit_common", "folio_wait_writeback", "__filemap_fdatawait_range", "file_write_and_wait_range"}, write...), false, false},
+		{"idle nfsd thread", "I", []string{"svc_recv", "nfsd", "kthread"}, false, false},
+		{"empty stack of a running thread", "R", nil, false, false},
+	}
+	for _, tt := range tests {
+		s := ThreadSample{Comm: "nfsd", State: tt.state, Frames: tt.frames}
+		if got := s.WaitsOnInodeLock(); got != tt.waits {
+			t.Errorf("%s: WaitsOnInodeLock = %v, want %v", tt.name, got, tt.waits)
+		}
+		if got := s.HoldsInodeLock(); got != tt.holds {
+			t.Errorf("%s: HoldsInodeLock = %v, want %v", tt.name, got, tt.holds)
+		}
+	}
+}

@@ -301,34 +301,61 @@ func (l *nfsdLoader) kprobePair(probe, status string) model.Probe {
 // nfsdMaxPools is MAX_POOLS of bpf/nfsd.bpf.c.
 const nfsdMaxPools = 64
 
-// queuePair attaches the thread-pool queue programs: svc_xprt_enqueue and
-// the end of the wait, both or neither. The wait ends at svc_xprt_dequeue
-// where its argument is the request (the kernel's BTF says), else at
-// svc_process.
+// queuePair attaches the thread-pool queue programs: the enqueue and the
+// end of the wait, both or neither (planQueue says which).
 func (l *nfsdLoader) queuePair() model.Probe {
-	end, tp, how := nfsdProgNfsdQueueDequeue, "svc_xprt_dequeue", "svc_xprt_dequeue"
-	if !l.dequeueTakesRqst() {
-		end, tp, how = nfsdProgNfsdQueueProcess, "svc_process", "svc_process (no svc_xprt_dequeue with the request as argument)"
+	specs := append([]*btf.Spec{}, l.modules...)
+	plan := planQueue(append(specs, l.kernelTypes))
+	end, tp, how := nfsdProgNfsdQueueProcess, "svc_process", "svc_process (no svc_xprt_dequeue with the request as argument)"
+	if plan.dequeue {
+		end, tp, how = nfsdProgNfsdQueueDequeue, "svc_xprt_dequeue", "svc_xprt_dequeue"
 	}
 	taken := l.rawTracepoint(ProbeXprtEnqueue, end, tp)
 	if taken.Status != model.ProbeAttached {
 		return taken
 	}
-	enq := l.rawTracepoint(ProbeXprtEnqueue, nfsdProgNfsdXprtEnqueue, "svc_xprt_enqueue")
+	prog := nfsdProgNfsdXprtEnqueue
+	if plan.flags {
+		prog, how = nfsdProgNfsdXprtEnqueueFlags, how+", the enqueues that queue (by the transport's flags)"
+	}
+	enq := l.rawTracepoint(ProbeXprtEnqueue, prog, plan.enqueue)
 	if enq.Status == model.ProbeAttached {
-		enq.Detail = "raw_tp: queue wait for a free thread, paired per transport with " + how
+		enq.Detail = "raw_tp " + plan.enqueue + ": queue wait for a free thread, paired per transport with " + how
 		l.n.qwait = l.n.maps[nfsdMapNfsdQwait]
 	}
 	return enq
 }
 
-// dequeueTakesRqst reports whether the kernel's svc_xprt_dequeue tracepoint
-// passes the request (struct svc_rqst *) whose thread took the transport.
-func (l *nfsdLoader) dequeueTakesRqst() bool {
-	specs := append([]*btf.Spec{}, l.modules...)
-	specs = append(specs, l.kernelTypes)
+// queuePlan is how the queue wait is taken on this kernel.
+type queuePlan struct {
+	enqueue string // the enqueue tracepoint: svc_xprt_enqueue, or svc_xprt_do_enqueue before 5.11
+	// flags: the enqueue tracepoint passes the transport's flags (an
+	// integer) and fires on every call, queued or not (6.6 on); where it
+	// passes the thread woken (struct svc_rqst *), it fires on transports
+	// actually queued.
+	flags bool
+	// dequeue: svc_xprt_dequeue passes the request whose thread took the
+	// transport, where the wait ends; else it ends at svc_process.
+	dequeue bool
+}
+
+// planQueue reads the queue tracepoints' arguments from the kernel's BTF
+// (the btf_trace_<name> typedefs of the sunrpc module, or of vmlinux when
+// sunrpc is built in).
+func planQueue(specs []*btf.Spec) queuePlan {
+	p := queuePlan{enqueue: "svc_xprt_enqueue"}
+	for _, name := range []string{"svc_xprt_enqueue", "svc_xprt_do_enqueue"} {
+		if fp, ok := tracepointProto(specs, name); ok {
+			p.enqueue = name
+			if len(fp.Params) >= 3 {
+				_, p.flags = btf.UnderlyingType(fp.Params[2].Type).(*btf.Int)
+			}
+			break
+		}
+	}
 	fp, ok := tracepointProto(specs, "svc_xprt_dequeue")
-	return ok && len(fp.Params) >= 2 && isStructPtr(fp.Params[1].Type, "svc_rqst")
+	p.dequeue = ok && len(fp.Params) >= 2 && isStructPtr(fp.Params[1].Type, "svc_rqst")
+	return p
 }
 
 // ReadQueue returns the queue wait per pool recorded since the previous call.

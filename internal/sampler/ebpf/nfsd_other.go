@@ -32,6 +32,7 @@ const (
 	nfsdProgNfsdSvcProcess       = "nfsd_svc_process"
 	nfsdProgNfsdSvcStatsLatency  = "nfsd_svc_stats_latency"
 	nfsdProgNfsdXprtEnqueue      = "nfsd_xprt_enqueue"
+	nfsdProgNfsdXprtEnqueueFlags = "nfsd_xprt_enqueue_flags"
 	nfsdProgNfsdXprtEnqueueRqst  = "nfsd_xprt_enqueue_rqst"
 )
 

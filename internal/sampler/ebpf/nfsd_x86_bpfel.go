@@ -80,6 +80,7 @@ const (
 	nfsdProgNfsdSvcProcess       = "nfsd_svc_process"
 	nfsdProgNfsdSvcStatsLatency  = "nfsd_svc_stats_latency"
 	nfsdProgNfsdXprtEnqueue      = "nfsd_xprt_enqueue"
+	nfsdProgNfsdXprtEnqueueFlags = "nfsd_xprt_enqueue_flags"
 	nfsdProgNfsdXprtEnqueueRqst  = "nfsd_xprt_enqueue_rqst"
 )
 
@@ -137,6 +138,7 @@ type nfsdProgramSpecs struct {
 	NfsdSvcProcess       *ebpf.ProgramSpec `ebpf:"nfsd_svc_process"`
 	NfsdSvcStatsLatency  *ebpf.ProgramSpec `ebpf:"nfsd_svc_stats_latency"`
 	NfsdXprtEnqueue      *ebpf.ProgramSpec `ebpf:"nfsd_xprt_enqueue"`
+	NfsdXprtEnqueueFlags *ebpf.ProgramSpec `ebpf:"nfsd_xprt_enqueue_flags"`
 	NfsdXprtEnqueueRqst  *ebpf.ProgramSpec `ebpf:"nfsd_xprt_enqueue_rqst"`
 }
 
@@ -222,6 +224,7 @@ type nfsdPrograms struct {
 	NfsdSvcProcess       *ebpf.Program `ebpf:"nfsd_svc_process"`
 	NfsdSvcStatsLatency  *ebpf.Program `ebpf:"nfsd_svc_stats_latency"`
 	NfsdXprtEnqueue      *ebpf.Program `ebpf:"nfsd_xprt_enqueue"`
+	NfsdXprtEnqueueFlags *ebpf.Program `ebpf:"nfsd_xprt_enqueue_flags"`
 	NfsdXprtEnqueueRqst  *ebpf.Program `ebpf:"nfsd_xprt_enqueue_rqst"`
 }
 
@@ -239,6 +242,7 @@ func (p *nfsdPrograms) Close() error {
 		p.NfsdSvcProcess,
 		p.NfsdSvcStatsLatency,
 		p.NfsdXprtEnqueue,
+		p.NfsdXprtEnqueueFlags,
 		p.NfsdXprtEnqueueRqst,
 	)
 }
