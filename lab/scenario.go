@@ -28,7 +28,7 @@ type Scenario struct {
 	Versions    []string      // NFS versions: "3", "4.0", "4.1", "4.2"
 	Duration    time.Duration // load per version
 	Settle      time.Duration // after starting nfstrace, before the load
-	TraceSlack  time.Duration // nfstrace's interval is Settle+Duration+TraceSlack
+	TraceSlack  time.Duration // time budgeted after the load for nfstrace to stop and the load to overrun
 	Device      string        // "virtio", "nullb", "nullb-delay" or "nullb-fail"
 	Scheduler   string        // IO scheduler of the device under the export; "" keeps the default
 	DelayMs     int           // nullb-delay: dm-delay's delay for reads and writes

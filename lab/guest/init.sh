@@ -327,14 +327,15 @@ trace_stop() {
 # ---------------------------------------------------------------- a scenario
 
 run_version() { # SCENARIO VERSION OUT
-	local s=$1 v=$2 o=$3 mnt=/mnt/nfs secs sampler
+	local s=$1 v=$2 o=$3 mnt=/mnt/nfs sampler
 	mkdir -p "$o"
 	step "$s/v$v/mount" 120 $F nfs_mount "$v" "$mnt" || return 1
 	step "$s/v$v/prepare" 600 $F load prepare "$mnt/v$v" "$o/prepare.json"
-	# top's frame spans the settle time, the load, and some slack for the
-	# load's start and final fsync under emulation.
-	secs=$((LAB_SETTLE + LAB_DURATION + LAB_TRACE_SLACK))
-	trace_start "$o" "$secs"
+	# top's frame spans the load and 10 s more: it ends 2 to 4 s after the
+	# load (trace_stop) and starts 3 to 7 s before it, so it covers a load
+	# that overruns its duration by up to 6 s, and little of the settle
+	# time, where the preparation's last requests can still arrive.
+	trace_start "$o" $((LAB_DURATION + 10))
 	step "$s/v$v/attach" $((LAB_SETTLE + 660)) $F wait_attached "$o" "$LAB_SETTLE"
 	date +%s.%N >"$o/load.start"
 	cp /proc/net/rpc/nfsd "$o/nfsd.before"
