@@ -166,7 +166,12 @@ restore_sysctls() { # OUT
 
 make_export() { # DEV
 	mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$1" || return 1
-	mount "$1" /srv/export || return 1
+	# The rootfs's mkfs (bookworm) turns on ext4 features that older
+	# kernels cannot mount (5.10: orphan_file, metadata_csum_seed).
+	if ! mount "$1" /srv/export; then
+		mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 -O ^orphan_file,^metadata_csum_seed "$1" || return 1
+		mount "$1" /srv/export || return 1
+	fi
 	chmod 1777 /srv/export
 	rpc.nfsd "${LAB_NFSD_THREADS:-8}" || return 1
 	exportfs -o rw,no_root_squash,no_subtree_check,fsid=1 127.0.0.1:/srv/export || return 1
