@@ -90,6 +90,17 @@ setup_device() {
 		;;
 	nullb | nullb-delay | nullb-fail)
 		modprobe null_blk nr_devices=1 queue_mode=2 memory_backed=1 gb="$LAB_NULLB_GB" $LAB_NULLB_PARAMS || return 1
+		if [ ! -e /sys/module/null_blk/parameters/memory_backed ]; then
+			# This null_blk (5.10) takes memory_backed through configfs
+			# only: the module's device would drop every write.
+			rmmod null_blk || return 1
+			modprobe null_blk nr_devices=0 queue_mode=2 $LAB_NULLB_PARAMS || return 1
+			mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config || return 1
+			local d=/sys/kernel/config/nullb/nullb0
+			mkdir "$d" || return 1
+			echo 2 >"$d/queue_mode" && echo 1 >"$d/memory_backed" &&
+				echo $((LAB_NULLB_GB * 1024)) >"$d/size" && echo 1 >"$d/power" || return 1
+		fi
 		udevadm settle 2>/dev/null
 		for _ in $(seq 50); do [ -b /dev/nullb0 ] && break; sleep 0.1; done
 		[ -b /dev/nullb0 ] || { echo "no /dev/nullb0"; return 1; }
@@ -128,6 +139,7 @@ fail_device() {
 teardown_device() {
 	dmsetup remove lab-slow 2>/dev/null
 	dmsetup remove lab-fail 2>/dev/null
+	[ -d /sys/kernel/config/nullb/nullb0 ] && { echo 0 >/sys/kernel/config/nullb/nullb0/power; rmdir /sys/kernel/config/nullb/nullb0; }
 	if [ -d /sys/module/null_blk ]; then rmmod null_blk || return 1; fi
 	return 0
 }
