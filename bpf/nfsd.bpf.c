@@ -471,13 +471,19 @@ int BPF_KRETPROBE(nfsd_dispatch_return, int ret)
 
 /*
  * Time a request waited for a free nfsd thread: from sunrpc:svc_xprt_enqueue
- * of its transport (data arrived, the transport queued on its pool) to
- * sunrpc:svc_process of a request from that transport, paired per transport.
- * The first enqueue since a thread last took the transport counts; a
- * transport that carried several requests in one enqueue gives the first
- * request its wait and the others none. svc_xprt_enqueue's first argument is
- * the transport on every kernel (the second changed), so no field is read
- * from the event.
+ * of its transport (data arrived, the transport queued on its pool) to a
+ * thread taking the transport, paired per transport. Where the kernel has
+ * sunrpc:svc_xprt_dequeue with the request (the thread) as its argument,
+ * the wait ends there, whatever the thread then finds on the transport;
+ * elsewhere it ends at sunrpc:svc_process of the next request from that
+ * transport, which also counts the read of the request, and which an
+ * enqueue that brought no complete request leaves waiting (an idle
+ * connection's last enqueue paired with the next request seconds later).
+ * Where the enqueue tracepoint fires only on transports queued, the first
+ * since a thread last took the transport counts; where it fires on every
+ * call (it passes the flags), the last call that queues does.
+ * svc_xprt_enqueue's first argument is the transport on every kernel (the
+ * second changed), so no field is read from the event.
  */
 #define MAX_POOLS 64
 
@@ -505,8 +511,31 @@ int BPF_PROG(nfsd_xprt_enqueue, void *xprt)
 	return 0;
 }
 
-SEC("raw_tp/svc_process")
-int BPF_PROG(nfsd_queue_process, struct svc_rqst___nfst *rqst)
+/* Bits of svc_xprt's xpt_flags (enum xpt_flags, the same since 2.6). */
+#define XPT_BUSY_BIT (1UL << 0)
+#define XPT_READY_BITS ((1UL << 1) /* CONN */ | (1UL << 2) /* CLOSE */ | (1UL << 3) /* DATA */ | (1UL << 8) /* DEFERRED */)
+
+/*
+ * Where the tracepoint passes the transport's flags (xprt, flags), it fires
+ * on every call of svc_xprt_enqueue, before the kernel decides whether to
+ * queue: a transport already taken by a thread (BUSY) or with nothing to
+ * do is not queued, and its call must not start a wait, or the next request
+ * on an idle connection would wait from it, seconds earlier. A call that
+ * queues is the last one before the dequeue, so it replaces any earlier.
+ */
+SEC("raw_tp/svc_xprt_enqueue")
+int BPF_PROG(nfsd_xprt_enqueue_flags, void *xprt, unsigned long flags)
+{
+	__u64 key = (__u64)xprt, now = bpf_ktime_get_ns();
+
+	if ((flags & XPT_BUSY_BIT) || !(flags & XPT_READY_BITS))
+		return 0;
+	bpf_map_update_elem(&nfsd_xq, &key, &now, BPF_ANY);
+	return 0;
+}
+
+/* queue_taken ends the wait of rqst's transport, taken by rqst's thread. */
+static __always_inline void queue_taken(struct svc_rqst___nfst *rqst)
 {
 	__u64 key = (__u64)BPF_CORE_READ(rqst, rq_xprt), now = bpf_ktime_get_ns();
 	__u64 *ts = bpf_map_lookup_elem(&nfsd_xq, &key);
@@ -515,7 +544,7 @@ int BPF_PROG(nfsd_queue_process, struct svc_rqst___nfst *rqst)
 	__u32 id = 0;
 
 	if (!ts)
-		return 0;
+		return;
 	pool = BPF_CORE_READ(rqst, rq_pool);
 	if (pool)
 		id = BPF_CORE_READ(pool, sp_id) & (MAX_POOLS - 1);
@@ -523,6 +552,19 @@ int BPF_PROG(nfsd_queue_process, struct svc_rqst___nfst *rqst)
 	if (h && now >= *ts)
 		hist_add(h, now - *ts);
 	bpf_map_delete_elem(&nfsd_xq, &key);
+}
+
+SEC("raw_tp/svc_xprt_dequeue")
+int BPF_PROG(nfsd_queue_dequeue, struct svc_rqst___nfst *rqst)
+{
+	queue_taken(rqst);
+	return 0;
+}
+
+SEC("raw_tp/svc_process")
+int BPF_PROG(nfsd_queue_process, struct svc_rqst___nfst *rqst)
+{
+	queue_taken(rqst);
 	return 0;
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -227,21 +228,30 @@ func (b *Builder) kernel(ctx context.Context, series string) (Kernel, error) {
 		b.step("kernel "+series, true, start)
 		return k, nil
 	}
-	pkg, err := b.resolveKernel(ctx, series)
+	pkg, aptOpts, err := b.resolveKernel(ctx, series)
 	if err != nil {
 		return Kernel{}, err
 	}
 	if err := os.MkdirAll(b.Paths.debs(), 0o755); err != nil {
 		return Kernel{}, fmt.Errorf("create %s: %w", b.Paths.debs(), err)
 	}
-	deb, err := findDeb(b.Paths.debs(), pkg)
+	deb, err := b.download(ctx, pkg, aptOpts)
 	if err != nil {
-		if err := b.run(ctx, "apt-download", b.Paths.debs(), "apt-get", "download", pkg); err != nil {
+		return Kernel{}, err
+	}
+	debs := []string{deb}
+	// Newer kernel packages (trixie-backports 6.19) are a shell depending on
+	// linux-binary-RELEASE (the image) and linux-modules-RELEASE.
+	depends, err := exec.CommandContext(ctx, "dpkg-deb", "-f", deb, "Depends").Output()
+	if err != nil {
+		return Kernel{}, fmt.Errorf("dpkg-deb -f %s Depends: %w", deb, err)
+	}
+	for _, p := range kernelParts(string(depends)) {
+		d, err := b.download(ctx, p, aptOpts)
+		if err != nil {
 			return Kernel{}, err
 		}
-		if deb, err = findDeb(b.Paths.debs(), pkg); err != nil {
-			return Kernel{}, err
-		}
+		debs = append(debs, d)
 	}
 	tmp := dir + ".tmp"
 	if err := os.RemoveAll(tmp); err != nil {
@@ -251,12 +261,19 @@ func (b *Builder) kernel(ctx context.Context, series string) (Kernel, error) {
 	if err := os.MkdirAll(x, 0o755); err != nil {
 		return Kernel{}, fmt.Errorf("create %s: %w", x, err)
 	}
-	if err := b.run(ctx, "kernel-"+series, b.Paths.Cache, "dpkg-deb", "-x", deb, x); err != nil {
-		return Kernel{}, err
+	for _, d := range debs {
+		if err := b.run(ctx, "kernel-"+series, b.Paths.Cache, "dpkg-deb", "-x", d, x); err != nil {
+			return Kernel{}, err
+		}
 	}
-	ents, err := os.ReadDir(filepath.Join(x, "lib", "modules"))
+	// Packages of merged-/usr suites (trixie) put modules under usr/lib.
+	modDir := filepath.Join(x, "lib", "modules")
+	if _, err := os.Stat(modDir); err != nil {
+		modDir = filepath.Join(x, "usr", "lib", "modules")
+	}
+	ents, err := os.ReadDir(modDir)
 	if err != nil || len(ents) != 1 {
-		return Kernel{}, fmt.Errorf("%s: want exactly one lib/modules/RELEASE directory (%v)", deb, err)
+		return Kernel{}, fmt.Errorf("%s: want exactly one lib/modules/RELEASE or usr/lib/modules/RELEASE directory (%v)", deb, err)
 	}
 	release := ents[0].Name()
 	// Merged /usr: the root file system's /lib is a symlink to usr/lib, and a
@@ -266,7 +283,7 @@ func (b *Builder) kernel(ctx context.Context, series string) (Kernel, error) {
 	if err := os.MkdirAll(filepath.Join(m, "usr", "lib", "modules"), 0o755); err != nil {
 		return Kernel{}, fmt.Errorf("create module tree: %w", err)
 	}
-	if err := os.Rename(filepath.Join(x, "lib", "modules", release), filepath.Join(m, "usr", "lib", "modules", release)); err != nil {
+	if err := os.Rename(filepath.Join(modDir, release), filepath.Join(m, "usr", "lib", "modules", release)); err != nil {
 		return Kernel{}, fmt.Errorf("move modules: %w", err)
 	}
 	if err := b.run(ctx, "kernel-"+series, b.Paths.Cache, "depmod", "-b", filepath.Join(m, "usr"), release); err != nil {
@@ -275,8 +292,15 @@ func (b *Builder) kernel(ctx context.Context, series string) (Kernel, error) {
 	if err := b.cpioDir(ctx, "kernel-"+series, m, "usr", filepath.Join(tmp, "modules.cpio")); err != nil {
 		return Kernel{}, err
 	}
-	if err := os.Rename(filepath.Join(x, "boot", "vmlinuz-"+release), filepath.Join(tmp, "vmlinuz")); err != nil {
-		return Kernel{}, fmt.Errorf("kernel image: %w", err)
+	// The image is in boot/, or beside the modules in split packages.
+	var image error = fs.ErrNotExist
+	for _, c := range []string{filepath.Join(x, "boot", "vmlinuz-"+release), filepath.Join(m, "usr", "lib", "modules", release, "vmlinuz")} {
+		if image = os.Rename(c, filepath.Join(tmp, "vmlinuz")); image == nil {
+			break
+		}
+	}
+	if image != nil {
+		return Kernel{}, fmt.Errorf("kernel image: %w", image)
 	}
 	if err := os.RemoveAll(x); err != nil {
 		return Kernel{}, fmt.Errorf("clean up: %w", err)
@@ -296,6 +320,31 @@ func (b *Builder) kernel(ctx context.Context, series string) (Kernel, error) {
 	}
 	b.step("kernel "+series+" ("+release+")", false, start)
 	return readKernel(dir, series)
+}
+
+// download returns the cached .deb of a package, fetching it first if need be.
+func (b *Builder) download(ctx context.Context, pkg string, aptOpts []string) (string, error) {
+	if deb, err := findDeb(b.Paths.debs(), pkg); err == nil {
+		return deb, nil
+	}
+	if err := b.run(ctx, "apt-download", b.Paths.debs(), "apt-get", append(append([]string{}, aptOpts...), "download", pkg)...); err != nil {
+		return "", err
+	}
+	return findDeb(b.Paths.debs(), pkg)
+}
+
+// kernelParts picks, from a kernel image package's Depends field, the
+// packages that hold the image and the modules when the image package is
+// only a shell: linux-binary-RELEASE and linux-modules-RELEASE.
+func kernelParts(depends string) []string {
+	var out []string
+	for _, d := range strings.Split(depends, ",") {
+		name, _, _ := strings.Cut(strings.TrimSpace(d), " ")
+		if strings.HasPrefix(name, "linux-binary-") || strings.HasPrefix(name, "linux-modules-") {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func readKernel(dir, series string) (Kernel, error) {
@@ -343,32 +392,78 @@ func globQuote(s string) string {
 	return r.Replace(s)
 }
 
-// resolveKernel finds the newest cloud kernel package of a series in the
-// host's apt lists, running apt-get update once if it finds none.
-func (b *Builder) resolveKernel(ctx context.Context, series string) (string, error) {
-	re, err := kernelPackageRE(series)
-	if err != nil {
-		return "", err
+// resolveKernel finds the newest cloud kernel package of a series: in the
+// host's apt lists (running apt-get update once if it finds none), or, for
+// a series of another suite (kernelSuite), in the lab's own lists of that
+// suite. It returns the package and the apt options that reach it.
+func (b *Builder) resolveKernel(ctx context.Context, series string) (string, []string, error) {
+	if _, err := kernelPackageRE(series, false); err != nil {
+		return "", nil, err
+	}
+	var opts []string
+	if suite := kernelSuite(series); suite != "" {
+		var err error
+		if opts, err = b.suiteLists(ctx, suite); err != nil {
+			return "", nil, err
+		}
 	}
 	if p := os.Getenv("NFSTRACE_LAB_KERNEL_" + strings.ReplaceAll(series, ".", "_")); p != "" {
-		return p, nil
+		return p, opts, nil
 	}
 	for attempt := 0; attempt < 2; attempt++ {
-		out, err := exec.CommandContext(ctx, "apt-cache", "search", "--names-only", "^linux-image-"+series).Output()
+		args := append(append([]string{}, opts...), "search", "--names-only", "^linux-image-"+series)
+		out, err := exec.CommandContext(ctx, "apt-cache", args...).Output()
 		if err != nil {
-			return "", fmt.Errorf("apt-cache search: %w", err)
+			return "", nil, fmt.Errorf("apt-cache search: %w", err)
 		}
-		if p := newestPackage(out, re); p != "" {
-			return p, nil
+		for _, signed := range []bool{false, true} {
+			re, _ := kernelPackageRE(series, signed)
+			if p := newestPackage(out, re); p != "" {
+				return p, opts, nil
+			}
 		}
-		if attempt == 0 {
+		if attempt == 0 && opts == nil {
 			fmt.Fprintln(b.Log, "lab: no kernel package in the apt lists; running apt-get update")
 			if err := b.run(ctx, "apt-update", "/", "apt-get", "update"); err != nil {
-				return "", err
+				return "", nil, err
 			}
 		}
 	}
-	return "", fmt.Errorf("no Debian package matches %s (is a bookworm or bookworm-backports source configured?)", re)
+	re, _ := kernelPackageRE(series, false)
+	return "", nil, fmt.Errorf("no Debian package matches %s (is a bookworm or bookworm-backports source configured?)", re)
+}
+
+// suiteLists makes apt lists of one Debian suite under the cache (apt/SUITE:
+// a sources list, the lists and apt's own cache), refreshed once a day, and
+// returns the apt options that read them: the host's lists stay as they are.
+func (b *Builder) suiteLists(ctx context.Context, suite string) ([]string, error) {
+	dir := b.Paths.apt(suite)
+	for _, d := range []string{"lists/partial", "cache/archives/partial"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, fmt.Errorf("create apt lists of %s: %w", suite, err)
+		}
+	}
+	src := filepath.Join(dir, "sources.list")
+	line := fmt.Sprintf("deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n", b.Mirror, suite)
+	if err := os.WriteFile(src, []byte(line), 0o644); err != nil {
+		return nil, fmt.Errorf("write %s: %w", src, err)
+	}
+	opts := []string{
+		"-o", "Dir::Etc::sourcelist=" + src, "-o", "Dir::Etc::sourceparts=-",
+		"-o", "Dir::State::Lists=" + filepath.Join(dir, "lists"), "-o", "Dir::Cache=" + filepath.Join(dir, "cache"),
+	}
+	stamp := filepath.Join(dir, "updated")
+	if st, err := os.Stat(stamp); err == nil && time.Since(st.ModTime()) < 24*time.Hour {
+		return opts, nil
+	}
+	fmt.Fprintf(b.Log, "lab: apt-get update of %s (lists of its own under %s)\n", suite, dir)
+	if err := b.run(ctx, "apt-update-"+suite, "/", "apt-get", append(append([]string{}, opts...), "update")...); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(stamp, []byte(line), 0o644); err != nil {
+		return nil, fmt.Errorf("write %s: %w", stamp, err)
+	}
+	return opts, nil
 }
 
 // newestPackage picks, from apt-cache search output, the package matching re

@@ -29,6 +29,17 @@ func TestParseScenario(t *testing.T) {
 					t.Errorf("parsed: %+v", s)
 				}
 			}},
+		{name: "waits", src: "nfsd_threads = 1\nshared_file = true\nstack_samples = all\n",
+			check: func(t *testing.T, s Scenario) {
+				if s.NFSDThreads != 1 || !s.SharedFile || s.StackSamples != "all" {
+					t.Errorf("parsed: %+v", s)
+				}
+				if env := s.Env(); !strings.Contains(env, "LAB_SHARED_FILE='true'") || !strings.Contains(env, "LAB_STACK_SAMPLES='all'") {
+					t.Errorf("env:\n%s", env)
+				}
+			}},
+		{name: "bad shared_file", src: "shared_file = maybe\n", wantErr: `"maybe": want true or false`},
+		{name: "bad stack_samples", src: "stack_samples = some\n", wantErr: `"some": want d or all`},
 		{name: "unknown key", src: "devcie = virtio\n", wantErr: "x.conf:1: devcie: unknown key"},
 		{name: "twice", src: "duration = 1s\nduration = 2s\n", wantErr: "x.conf:2: duration set twice"},
 		{name: "no equals", src: "duration\n", wantErr: "x.conf:1: want key = value"},
@@ -156,18 +167,34 @@ func TestFirstPanic(t *testing.T) {
 func TestNewestPackage(t *testing.T) {
 	out := []byte("linux-image-6.1.0-9-cloud-amd64-unsigned - x\nlinux-image-6.1.0-56-cloud-amd64-unsigned - x\n" +
 		"linux-image-6.1.0-56-cloud-amd64 - signed\nlinux-image-6.12.99+deb12-cloud-amd64-unsigned - x\n" +
-		"linux-image-6.12.117+deb12-cloud-amd64-unsigned - x\n")
-	for series, want := range map[string]string{"6.1": "linux-image-6.1.0-56-cloud-amd64-unsigned", "6.12": "linux-image-6.12.117+deb12-cloud-amd64-unsigned", "6.6": ""} {
-		re, err := kernelPackageRE(series)
+		"linux-image-6.12.117+deb12-cloud-amd64-unsigned - x\n" +
+		"linux-image-6.19.10+deb13-cloud-amd64 - x\nlinux-image-6.19.11+deb13-cloud-amd64 - x\nlinux-image-6.19.11+deb13-rt-amd64 - x\n")
+	for _, tt := range []struct {
+		series string
+		signed bool
+		want   string
+	}{
+		{"6.1", false, "linux-image-6.1.0-56-cloud-amd64-unsigned"},
+		{"6.12", false, "linux-image-6.12.117+deb12-cloud-amd64-unsigned"},
+		{"6.6", false, ""},
+		{"6.19", false, ""},
+		{"6.19", true, "linux-image-6.19.11+deb13-cloud-amd64"},
+	} {
+		re, err := kernelPackageRE(tt.series, tt.signed)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := newestPackage(out, re); got != want {
-			t.Errorf("%s: %q, want %q", series, got, want)
+		if got := newestPackage(out, re); got != tt.want {
+			t.Errorf("%s (signed %v): %q, want %q", tt.series, tt.signed, got, tt.want)
 		}
 	}
-	if _, err := kernelPackageRE("6"); err == nil {
+	if _, err := kernelPackageRE("6", false); err == nil {
 		t.Error("series 6 accepted")
+	}
+	for series, want := range map[string]string{"5.10": "bullseye", "6.17": "trixie-backports", "7.3": "trixie-backports", "6.1": "", "6.12": "", "4.19": "", "x": ""} {
+		if got := kernelSuite(series); got != want {
+			t.Errorf("kernelSuite(%s) = %q, want %q", series, got, want)
+		}
 	}
 }
 

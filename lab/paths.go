@@ -16,9 +16,33 @@ const (
 	DefaultSuite  = "bookworm"
 )
 
-// DefaultKernels are the kernel series the lab builds and tests: Debian's
-// bookworm cloud kernels, the stable one and the backport.
+// DefaultKernels are the kernel series the lab builds and tests with every
+// scenario: Debian's bookworm cloud kernels, the stable one and the newer one.
 var DefaultKernels = []string{"6.1", "6.12"}
+
+// SmokeKernels are the older and newer kernels the end-to-end test boots
+// with a short smoke subset, so that nfstrace's probing by field meets old
+// and new tracepoint layouts: bullseye's 5.10 (no lock contention
+// tracepoints, no module BTF) and the newest series in trixie-backports.
+var SmokeKernels = []string{"5.10", "7.3"}
+
+// kernelSuite is the Debian suite that has a kernel series the host's own
+// apt sources (bookworm: 6.1, 6.12) do not reach, "" for the others: 5.10
+// is bullseye's, anything after 6.12 comes from trixie-backports. The lab
+// reads such a suite through apt lists of its own under the cache.
+func kernelSuite(series string) string {
+	var major, minor int
+	if _, err := fmt.Sscanf(series, "%d.%d", &major, &minor); err != nil {
+		return ""
+	}
+	switch {
+	case major == 5 && minor == 10:
+		return "bullseye"
+	case major > 6 || (major == 6 && minor > 12):
+		return "trixie-backports"
+	}
+	return ""
+}
 
 // rootfsPackages is what debootstrap adds to the minbase variant: the NFS
 // server and client, and the tools the guest scripts call.
@@ -57,6 +81,7 @@ func (p Paths) baseCpio() string               { return filepath.Join(p.Cache, "
 func (p Paths) systemdRootfs() string          { return filepath.Join(p.Cache, "rootfs-systemd") }
 func (p Paths) systemdCpio() string            { return filepath.Join(p.Cache, "base-systemd.cpio") }
 func (p Paths) kernelDir(series string) string { return filepath.Join(p.Cache, "kernels", series) }
+func (p Paths) apt(suite string) string        { return filepath.Join(p.Cache, "apt", suite) }
 
 // Runs is the directory holding one subdirectory per guest boot.
 func (p Paths) Runs() string { return filepath.Join(p.Cache, "runs") }
@@ -120,10 +145,16 @@ var seriesRE = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
 
 // kernelPackageRE matches Debian's cloud kernel packages of one series, for
 // example linux-image-6.1.0-56-cloud-amd64-unsigned or
-// linux-image-6.12.117+deb12-cloud-amd64-unsigned.
-func kernelPackageRE(series string) (*regexp.Regexp, error) {
+// linux-image-6.12.117+deb12-cloud-amd64-unsigned; with signed, the signed
+// images (linux-image-6.19.11+deb13-cloud-amd64: trixie ships no unsigned
+// ones).
+func kernelPackageRE(series string, signed bool) (*regexp.Regexp, error) {
 	if !seriesRE.MatchString(series) {
 		return nil, fmt.Errorf("kernel series %q: want MAJOR.MINOR, such as 6.1 or 6.12", series)
 	}
-	return regexp.MustCompile(`^linux-image-` + regexp.QuoteMeta(series) + `[.-][0-9][^ ]*-cloud-amd64-unsigned$`), nil
+	suffix := "-unsigned"
+	if signed {
+		suffix = ""
+	}
+	return regexp.MustCompile(`^linux-image-` + regexp.QuoteMeta(series) + `[.-][0-9][^ ]*-cloud-amd64` + suffix + `$`), nil
 }

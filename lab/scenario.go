@@ -28,7 +28,7 @@ type Scenario struct {
 	Versions    []string      // NFS versions: "3", "4.0", "4.1", "4.2"
 	Duration    time.Duration // load per version
 	Settle      time.Duration // after starting nfstrace, before the load
-	TraceSlack  time.Duration // nfstrace's interval is Settle+Duration+TraceSlack
+	TraceSlack  time.Duration // time budgeted after the load for nfstrace to stop and the load to overrun
 	Device      string        // "virtio", "nullb", "nullb-delay" or "nullb-fail"
 	Scheduler   string        // IO scheduler of the device under the export; "" keeps the default
 	DelayMs     int           // nullb-delay: dm-delay's delay for reads and writes
@@ -44,6 +44,14 @@ type Scenario struct {
 	FileSize    string   // nfsload -file-size
 	MountOpts   string   // extra NFS mount options
 	NFSDThreads int
+	// SharedFile makes every client work on one data file, so that nfsd
+	// threads serve writes to one inode (and contend on its lock).
+	SharedFile bool
+	// StackSamples is which kernel threads the guest samples the stacks of
+	// during the load: "d" (nfsd threads in D, once a second) or "all"
+	// (every nfsd and jbd2 thread in any state, ten times a second: the
+	// ground truth for lock owners).
+	StackSamples string
 }
 
 //go:embed scenarios/*.conf
@@ -63,19 +71,20 @@ var (
 
 func defaultScenario(name string) Scenario {
 	return Scenario{
-		Name:        name,
-		Versions:    []string{"3", "4.2"},
-		Duration:    20 * time.Second,
-		Settle:      15 * time.Second,
-		TraceSlack:  10 * time.Second,
-		Device:      "virtio",
-		NullbGB:     1,
-		Clients:     4,
-		Mix:         "write:3,commit:1,read:3,getattr:2,lookup:2",
-		IOSize:      "64k",
-		FileSize:    "8m",
-		MountOpts:   "actimeo=0,lookupcache=none",
-		NFSDThreads: 8,
+		Name:         name,
+		Versions:     []string{"3", "4.2"},
+		Duration:     20 * time.Second,
+		Settle:       15 * time.Second,
+		TraceSlack:   10 * time.Second,
+		Device:       "virtio",
+		NullbGB:      1,
+		Clients:      4,
+		Mix:          "write:3,commit:1,read:3,getattr:2,lookup:2",
+		IOSize:       "64k",
+		FileSize:     "8m",
+		MountOpts:    "actimeo=0,lookupcache=none",
+		NFSDThreads:  8,
+		StackSamples: "d",
 	}
 }
 
@@ -195,6 +204,18 @@ func (s *Scenario) set(key, val string) error {
 	case "nfsd_threads":
 		s.NFSDThreads, err = positiveInt(val)
 		return err
+	case "shared_file":
+		s.SharedFile, err = strconv.ParseBool(val)
+		if err != nil {
+			return fmt.Errorf("%q: want true or false", val)
+		}
+		return nil
+	case "stack_samples":
+		if val != "d" && val != "all" {
+			return fmt.Errorf("%q: want d or all", val)
+		}
+		s.StackSamples = val
+		return nil
 	case "mix", "io_size", "file_size", "mount_options":
 		if !wordRE.MatchString(val) {
 			return fmt.Errorf("%q: unexpected characters", val)
@@ -211,7 +232,7 @@ func (s *Scenario) set(key, val string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown key (want description, versions, duration, settle, trace_slack, device, scheduler, delay_ms, fail_after, nullb_gb, nullb_params, sysctl, clients, nfsd_threads, mix, io_size, file_size, mount_options)")
+	return fmt.Errorf("unknown key (want description, versions, duration, settle, trace_slack, device, scheduler, delay_ms, fail_after, nullb_gb, nullb_params, sysctl, clients, nfsd_threads, shared_file, stack_samples, mix, io_size, file_size, mount_options)")
 }
 
 func contains(list []string, s string) bool {
@@ -242,7 +263,8 @@ func positiveDuration(s string) (time.Duration, error) {
 // Budget is how long the guest may spend on the scenario before the host
 // gives up on it: generous, since TCG emulation is slow, but finite.
 func (s Scenario) Budget() time.Duration {
-	perVersion := s.Settle + s.Duration + s.TraceSlack + 2*time.Minute
+	// Attaching the probes may take minutes on a loaded host.
+	perVersion := s.Settle + s.Duration + s.TraceSlack + 4*time.Minute
 	return 2*time.Minute + time.Duration(len(s.Versions))*perVersion
 }
 
@@ -268,6 +290,8 @@ func (s Scenario) Env() string {
 	kv("FILE_SIZE", s.FileSize)
 	kv("MOUNT_OPTS", s.MountOpts)
 	kv("NFSD_THREADS", strconv.Itoa(s.NFSDThreads))
+	kv("SHARED_FILE", strconv.FormatBool(s.SharedFile))
+	kv("STACK_SAMPLES", s.StackSamples)
 	kv("BUDGET", strconv.Itoa(int(s.Budget().Seconds())))
 	return b.String()
 }

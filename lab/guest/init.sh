@@ -67,6 +67,7 @@ guest_info() {
 	echo "nfsd tracepoints: $(ls /sys/kernel/tracing/events/nfsd 2>/dev/null | wc -l)"
 	echo "sunrpc tracepoints: $(ls /sys/kernel/tracing/events/sunrpc 2>/dev/null | wc -l)"
 	echo "block tracepoints: $(ls /sys/kernel/tracing/events/block 2>/dev/null | tr '\n' ' ')"
+	echo "lock tracepoints: $(ls /sys/kernel/tracing/events/lock 2>/dev/null | tr '\n' ' ')"
 	echo "kprobes: $(test -e /sys/kernel/tracing/kprobe_events && echo yes || echo no)"
 }
 
@@ -89,6 +90,17 @@ setup_device() {
 		;;
 	nullb | nullb-delay | nullb-fail)
 		modprobe null_blk nr_devices=1 queue_mode=2 memory_backed=1 gb="$LAB_NULLB_GB" $LAB_NULLB_PARAMS || return 1
+		if [ ! -e /sys/module/null_blk/parameters/memory_backed ]; then
+			# This null_blk (5.10) takes memory_backed through configfs
+			# only: the module's device would drop every write.
+			rmmod null_blk || return 1
+			modprobe null_blk nr_devices=0 queue_mode=2 $LAB_NULLB_PARAMS || return 1
+			mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config || return 1
+			local d=/sys/kernel/config/nullb/nullb0
+			mkdir "$d" || return 1
+			echo 2 >"$d/queue_mode" && echo 1 >"$d/memory_backed" &&
+				echo $((LAB_NULLB_GB * 1024)) >"$d/size" && echo 1 >"$d/power" || return 1
+		fi
 		udevadm settle 2>/dev/null
 		for _ in $(seq 50); do [ -b /dev/nullb0 ] && break; sleep 0.1; done
 		[ -b /dev/nullb0 ] || { echo "no /dev/nullb0"; return 1; }
@@ -127,6 +139,7 @@ fail_device() {
 teardown_device() {
 	dmsetup remove lab-slow 2>/dev/null
 	dmsetup remove lab-fail 2>/dev/null
+	[ -d /sys/kernel/config/nullb/nullb0 ] && { echo 0 >/sys/kernel/config/nullb/nullb0/power; rmdir /sys/kernel/config/nullb/nullb0; }
 	if [ -d /sys/module/null_blk ]; then rmmod null_blk || return 1; fi
 	return 0
 }
@@ -165,7 +178,12 @@ restore_sysctls() { # OUT
 
 make_export() { # DEV
 	mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$1" || return 1
-	mount "$1" /srv/export || return 1
+	# The rootfs's mkfs (bookworm) turns on ext4 features that older
+	# kernels cannot mount (5.10: orphan_file, metadata_csum_seed).
+	if ! mount "$1" /srv/export; then
+		mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 -O ^orphan_file,^metadata_csum_seed "$1" || return 1
+		mount "$1" /srv/export || return 1
+	fi
 	chmod 1777 /srv/export
 	rpc.nfsd "${LAB_NFSD_THREADS:-8}" || return 1
 	exportfs -o rw,no_root_squash,no_subtree_check,fsid=1 127.0.0.1:/srv/export || return 1
@@ -195,7 +213,7 @@ load() { # PHASE DIR OUT-JSON [DURATION]
 	# Once the device fails, the clients' writes and fsyncs fail too.
 	[ "$LAB_DEVICE" = nullb-fail ] && ok=-errors-ok
 	nfsload -phase "$1" -dir "$2" -clients "$LAB_CLIENTS" -duration "${4:-1}s" -mix "$LAB_MIX" \
-		-io-size "$LAB_IO_SIZE" -file-size "$LAB_FILE_SIZE" $ok >"$3"
+		-io-size "$LAB_IO_SIZE" -file-size "$LAB_FILE_SIZE" -shared="${LAB_SHARED_FILE:-false}" $ok >"$3"
 }
 
 # sample_dstate OUT: once a second, the kernel stack of every nfsd thread in D
@@ -215,6 +233,69 @@ sample_dstate() {
 	done
 }
 
+# sample_all OUT: ten times a second, the state and kernel stack of every nfsd
+# and jbd2 thread, whatever its state: ground truth for the lock owners
+# nfstrace names (an owner must be one of these threads, caught in the
+# write path). One record: "== UPTIME pid PID COMM STATE", then the stack;
+# UPTIME is when the round began, the same for every thread of a round.
+# The threads are listed once and read with shell builtins: a round that
+# forks starved under the load (one round in 33 s on a loaded host).
+sample_all() {
+	local p s c t l pids
+	pids="$(pgrep -x nfsd) $(pgrep '^jbd2/')"
+	while :; do
+		read -r t _ </proc/uptime
+		for p in $pids; do
+			read -r s </proc/"$p"/stat 2>/dev/null || continue
+			c=${s#*(}
+			c=${c%%)*}
+			s=${s##*) }
+			echo "== $t pid $p $c ${s%% *}"
+			# One read to the end: reading line by line seeks back
+			# after each line, and a seek makes /proc/PID/stack walk
+			# the stack again, tearing lines of a thread that moved.
+			l=
+			IFS= read -r -d '' l </proc/"$p"/stack 2>/dev/null
+			printf '%s' "$l"
+		done >>"$1"
+		sleep 0.1
+	done
+}
+
+# links PID: how many BPF links the process holds (its attached probes).
+links() {
+	local n=0 f
+	for f in /proc/"$1"/fd/*; do
+		case $(readlink "$f" 2>/dev/null) in *bpf?link*) n=$((n + 1)) ;; esac
+	done
+	echo $n
+}
+
+# wait_attached OUT SETTLE: wait until nfstrace top and record (started by
+# trace_start) hold BPF links and their number has not changed for two
+# seconds (attached: 9 s on an idle host, over 90 s on a loaded one, when
+# a fixed wait let the load end before tracing began; record's first
+# progress line comes before that), then SETTLE seconds more.
+wait_attached() {
+	local p prev="" cur i
+	for i in $(seq 300); do
+		# A tracer that already exited will attach nothing more.
+		{ [ -s "$1/top.rc" ] || [ -s "$1/record.rc" ]; } && break
+		cur=""
+		for p in $(pgrep -f '^nfstrace (top|record) '); do
+			cur="$cur $(links "$p")"
+		done
+		case " $cur " in *" 0 "* | "  ") prev="" ;; *)
+			[ "$cur" = "$prev" ] && break
+			prev=$cur
+			;;
+		esac
+		sleep 2
+	done
+	echo "links:$cur after ${i} rounds"
+	sleep "$2"
+}
+
 # wait_file FILE: wait for a background job to leave its exit status in FILE.
 wait_file() {
 	while [ ! -s "$1" ]; do sleep 0.5; done
@@ -227,40 +308,60 @@ save() {
 	echo "saved $(stat -c %s /tmp/results.tar) bytes"
 }
 
-# trace_start OUT SECONDS: nfstrace in the background for SECONDS, covering
-# the load; what it prints goes to OUT.
+# trace_start OUT WINDOW: nfstrace top and record in the background until
+# trace_stop. top prints a frame every 2 s, each over the last WINDOW
+# seconds (top.jsonl); record writes the capture. Neither stops on a clock
+# of its own: attaching took from 9 s (idle host) to over 90 s (loaded
+# host), and a fixed --duration counted from the start let the load end
+# after nfstrace's window.
 trace_start() {
-	local out=$1 secs=$2
+	local out=$1 window=$2
 	if [ "$HAVE_TOP" = 1 ]; then
-		(timeout -k 5 $((secs + 120)) nfstrace top --once --format json --interval "${secs}s" >"$out/top.json" 2>"$out/top.err" </dev/null
+		(timeout -k 5 1800 nfstrace top --format json --interval 2s --window "${window}s" >"$out/top.jsonl" 2>"$out/top.err" </dev/null
 			echo $? >"$out/top.rc") &
 	else
 		echo skipped >"$out/top.rc"
 	fi
 	if [ "$HAVE_RECORD" = 1 ]; then
-		(timeout -k 5 $((secs + 120)) nfstrace record -o "$out/capture.nft" --duration "${secs}s" >"$out/record.out" 2>"$out/record.err" </dev/null
+		(timeout -k 5 1800 nfstrace record -o "$out/capture.nft" --duration 1500s >"$out/record.out" 2>"$out/record.err" </dev/null
 			echo $? >"$out/record.rc") &
 	else
 		echo skipped >"$out/record.rc"
 	fi
 }
 
+# trace_stop OUT: after one more of top's intervals (so that a frame ends
+# after the load), stop nfstrace with SIGINT, which ends both cleanly, and
+# keep top's last frame as top.json.
+trace_stop() {
+	sleep 4
+	pkill -INT -f '^nfstrace (top|record) '
+	wait_file "$1/top.rc" && wait_file "$1/record.rc" || return 1
+	[ -s "$1/top.jsonl" ] && tail -n 1 "$1/top.jsonl" >"$1/top.json"
+	rm -f "$1/top.jsonl"
+}
+
 # ---------------------------------------------------------------- a scenario
 
 run_version() { # SCENARIO VERSION OUT
-	local s=$1 v=$2 o=$3 mnt=/mnt/nfs secs sampler
+	local s=$1 v=$2 o=$3 mnt=/mnt/nfs sampler
 	mkdir -p "$o"
 	step "$s/v$v/mount" 120 $F nfs_mount "$v" "$mnt" || return 1
 	step "$s/v$v/prepare" 600 $F load prepare "$mnt/v$v" "$o/prepare.json"
-	# nfstrace's interval covers the settle time, the load, and some slack
-	# for the load's start and final fsync under emulation.
-	secs=$((LAB_SETTLE + LAB_DURATION + LAB_TRACE_SLACK))
-	trace_start "$o" "$secs"
-	sleep "$LAB_SETTLE"
+	# top's frame spans the load and 10 s more: it ends 2 to 4 s after the
+	# load (trace_stop) and starts 3 to 7 s before it, so it covers a load
+	# that overruns its duration by up to 6 s, and little of the settle
+	# time, where the preparation's last requests can still arrive.
+	trace_start "$o" $((LAB_DURATION + 10))
+	step "$s/v$v/attach" $((LAB_SETTLE + 660)) $F wait_attached "$o" "$LAB_SETTLE"
 	date +%s.%N >"$o/load.start"
 	cp /proc/net/rpc/nfsd "$o/nfsd.before"
 	cp /proc/diskstats "$o/diskstats.before"
-	timeout $((LAB_DURATION + 60)) $F sample_dstate "$o/dstate-stacks.txt" &
+	if [ "$LAB_STACK_SAMPLES" = all ]; then
+		timeout $((LAB_DURATION + 60)) nice -n -15 $F sample_all "$o/thread-stacks.txt" &
+	else
+		timeout $((LAB_DURATION + 60)) $F sample_dstate "$o/dstate-stacks.txt" &
+	fi
 	sampler=$!
 	if [ "$LAB_DEVICE" = nullb-fail ]; then
 		# The load in two parts, the device failing in between: however
@@ -276,8 +377,7 @@ run_version() { # SCENARIO VERSION OUT
 	date +%s.%N >"$o/load.end"
 	cp /proc/diskstats "$o/diskstats.after"
 	kill "$sampler" 2>/dev/null
-	step "$s/v$v/trace-wait" $((secs + 150)) $F wait_file "$o/top.rc"
-	step "$s/v$v/record-wait" $((secs + 150)) $F wait_file "$o/record.rc"
+	step "$s/v$v/trace-stop" 150 $F trace_stop "$o"
 	step "$s/v$v/umount" 60 $F nfs_umount "$mnt"
 }
 

@@ -301,19 +301,61 @@ func (l *nfsdLoader) kprobePair(probe, status string) model.Probe {
 // nfsdMaxPools is MAX_POOLS of bpf/nfsd.bpf.c.
 const nfsdMaxPools = 64
 
-// queuePair attaches the thread-pool queue programs: the second program on
-// svc_process and svc_xprt_enqueue, both or neither.
+// queuePair attaches the thread-pool queue programs: the enqueue and the
+// end of the wait, both or neither (planQueue says which).
 func (l *nfsdLoader) queuePair() model.Probe {
-	process := l.rawTracepoint(ProbeXprtEnqueue, nfsdProgNfsdQueueProcess, "svc_process")
-	if process.Status != model.ProbeAttached {
-		return process
+	specs := append([]*btf.Spec{}, l.modules...)
+	plan := planQueue(append(specs, l.kernelTypes))
+	end, tp, how := nfsdProgNfsdQueueProcess, "svc_process", "svc_process (no svc_xprt_dequeue with the request as argument)"
+	if plan.dequeue {
+		end, tp, how = nfsdProgNfsdQueueDequeue, "svc_xprt_dequeue", "svc_xprt_dequeue"
 	}
-	enq := l.rawTracepoint(ProbeXprtEnqueue, nfsdProgNfsdXprtEnqueue, "svc_xprt_enqueue")
+	taken := l.rawTracepoint(ProbeXprtEnqueue, end, tp)
+	if taken.Status != model.ProbeAttached {
+		return taken
+	}
+	prog := nfsdProgNfsdXprtEnqueue
+	if plan.flags {
+		prog, how = nfsdProgNfsdXprtEnqueueFlags, how+", the enqueues that queue (by the transport's flags)"
+	}
+	enq := l.rawTracepoint(ProbeXprtEnqueue, prog, plan.enqueue)
 	if enq.Status == model.ProbeAttached {
-		enq.Detail = "raw_tp: queue wait for a free thread, paired per transport with svc_process"
+		enq.Detail = "raw_tp " + plan.enqueue + ": queue wait for a free thread, paired per transport with " + how
 		l.n.qwait = l.n.maps[nfsdMapNfsdQwait]
 	}
 	return enq
+}
+
+// queuePlan is how the queue wait is taken on this kernel.
+type queuePlan struct {
+	enqueue string // the enqueue tracepoint: svc_xprt_enqueue, or svc_xprt_do_enqueue before 5.11
+	// flags: the enqueue tracepoint passes the transport's flags (an
+	// integer) and fires on every call, queued or not (6.6 on); where it
+	// passes the thread woken (struct svc_rqst *), it fires on transports
+	// actually queued.
+	flags bool
+	// dequeue: svc_xprt_dequeue passes the request whose thread took the
+	// transport, where the wait ends; else it ends at svc_process.
+	dequeue bool
+}
+
+// planQueue reads the queue tracepoints' arguments from the kernel's BTF
+// (the btf_trace_<name> typedefs of the sunrpc module, or of vmlinux when
+// sunrpc is built in).
+func planQueue(specs []*btf.Spec) queuePlan {
+	p := queuePlan{enqueue: "svc_xprt_enqueue"}
+	for _, name := range []string{"svc_xprt_enqueue", "svc_xprt_do_enqueue"} {
+		if fp, ok := tracepointProto(specs, name); ok {
+			p.enqueue = name
+			if len(fp.Params) >= 3 {
+				_, p.flags = btf.UnderlyingType(fp.Params[2].Type).(*btf.Int)
+			}
+			break
+		}
+	}
+	fp, ok := tracepointProto(specs, "svc_xprt_dequeue")
+	p.dequeue = ok && len(fp.Params) >= 2 && isStructPtr(fp.Params[1].Type, "svc_rqst")
+	return p
 }
 
 // ReadQueue returns the queue wait per pool recorded since the previous call.

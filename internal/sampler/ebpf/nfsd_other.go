@@ -26,11 +26,13 @@ const (
 	nfsdProgNfsdDispatchReturn   = "nfsd_dispatch_return"
 	nfsdProgNfsdPoolThreadFound  = "nfsd_pool_thread_found"
 	nfsdProgNfsdPoolThreadNoidle = "nfsd_pool_thread_noidle"
+	nfsdProgNfsdQueueDequeue     = "nfsd_queue_dequeue"
 	nfsdProgNfsdQueueProcess     = "nfsd_queue_process"
 	nfsdProgNfsdSvcDrop          = "nfsd_svc_drop"
 	nfsdProgNfsdSvcProcess       = "nfsd_svc_process"
 	nfsdProgNfsdSvcStatsLatency  = "nfsd_svc_stats_latency"
 	nfsdProgNfsdXprtEnqueue      = "nfsd_xprt_enqueue"
+	nfsdProgNfsdXprtEnqueueFlags = "nfsd_xprt_enqueue_flags"
 	nfsdProgNfsdXprtEnqueueRqst  = "nfsd_xprt_enqueue_rqst"
 )
 

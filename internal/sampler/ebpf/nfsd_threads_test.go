@@ -109,3 +109,36 @@ func TestThreadUse(t *testing.T) {
 		})
 	}
 }
+
+func TestPlanQueue(t *testing.T) {
+	xprt := &btf.Pointer{Target: &btf.Const{Type: &btf.Struct{Name: "svc_xprt"}}}
+	rqst := &btf.Pointer{Target: &btf.Struct{Name: "svc_rqst"}}
+	ulong := &btf.Typedef{Name: "ulong", Type: &btf.Int{Name: "long unsigned int", Size: 8}}
+	for _, tc := range []struct {
+		name string
+		tps  map[string][]btf.Type
+		want queuePlan
+	}{
+		{"6.6 on: flags, dequeue with the request",
+			map[string][]btf.Type{"svc_xprt_enqueue": {xprt, ulong}, "svc_xprt_dequeue": {rqst}},
+			queuePlan{enqueue: "svc_xprt_enqueue", flags: true, dequeue: true}},
+		{"5.11 to 6.5: the thread woken",
+			map[string][]btf.Type{"svc_xprt_enqueue": {xprt, rqst}, "svc_xprt_dequeue": {rqst}},
+			queuePlan{enqueue: "svc_xprt_enqueue", dequeue: true}},
+		{"5.10: svc_xprt_do_enqueue",
+			map[string][]btf.Type{"svc_xprt_do_enqueue": {xprt, rqst}, "svc_xprt_dequeue": {rqst}},
+			queuePlan{enqueue: "svc_xprt_do_enqueue", dequeue: true}},
+		{"a dequeue of the transport alone ends at svc_process",
+			map[string][]btf.Type{"svc_xprt_enqueue": {xprt, rqst}, "svc_xprt_dequeue": {xprt}},
+			queuePlan{enqueue: "svc_xprt_enqueue"}},
+		{"no BTF for sunrpc: the enqueue by name, nothing else known",
+			map[string][]btf.Type{},
+			queuePlan{enqueue: "svc_xprt_enqueue"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := planQueue([]*btf.Spec{nil, tracepointSpec(t, tc.tps)}); got != tc.want {
+				t.Errorf("planQueue = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}

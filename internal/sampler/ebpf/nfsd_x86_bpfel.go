@@ -74,11 +74,13 @@ const (
 	nfsdProgNfsdDispatchReturn   = "nfsd_dispatch_return"
 	nfsdProgNfsdPoolThreadFound  = "nfsd_pool_thread_found"
 	nfsdProgNfsdPoolThreadNoidle = "nfsd_pool_thread_noidle"
+	nfsdProgNfsdQueueDequeue     = "nfsd_queue_dequeue"
 	nfsdProgNfsdQueueProcess     = "nfsd_queue_process"
 	nfsdProgNfsdSvcDrop          = "nfsd_svc_drop"
 	nfsdProgNfsdSvcProcess       = "nfsd_svc_process"
 	nfsdProgNfsdSvcStatsLatency  = "nfsd_svc_stats_latency"
 	nfsdProgNfsdXprtEnqueue      = "nfsd_xprt_enqueue"
+	nfsdProgNfsdXprtEnqueueFlags = "nfsd_xprt_enqueue_flags"
 	nfsdProgNfsdXprtEnqueueRqst  = "nfsd_xprt_enqueue_rqst"
 )
 
@@ -130,11 +132,13 @@ type nfsdProgramSpecs struct {
 	NfsdDispatchReturn   *ebpf.ProgramSpec `ebpf:"nfsd_dispatch_return"`
 	NfsdPoolThreadFound  *ebpf.ProgramSpec `ebpf:"nfsd_pool_thread_found"`
 	NfsdPoolThreadNoidle *ebpf.ProgramSpec `ebpf:"nfsd_pool_thread_noidle"`
+	NfsdQueueDequeue     *ebpf.ProgramSpec `ebpf:"nfsd_queue_dequeue"`
 	NfsdQueueProcess     *ebpf.ProgramSpec `ebpf:"nfsd_queue_process"`
 	NfsdSvcDrop          *ebpf.ProgramSpec `ebpf:"nfsd_svc_drop"`
 	NfsdSvcProcess       *ebpf.ProgramSpec `ebpf:"nfsd_svc_process"`
 	NfsdSvcStatsLatency  *ebpf.ProgramSpec `ebpf:"nfsd_svc_stats_latency"`
 	NfsdXprtEnqueue      *ebpf.ProgramSpec `ebpf:"nfsd_xprt_enqueue"`
+	NfsdXprtEnqueueFlags *ebpf.ProgramSpec `ebpf:"nfsd_xprt_enqueue_flags"`
 	NfsdXprtEnqueueRqst  *ebpf.ProgramSpec `ebpf:"nfsd_xprt_enqueue_rqst"`
 }
 
@@ -214,11 +218,13 @@ type nfsdPrograms struct {
 	NfsdDispatchReturn   *ebpf.Program `ebpf:"nfsd_dispatch_return"`
 	NfsdPoolThreadFound  *ebpf.Program `ebpf:"nfsd_pool_thread_found"`
 	NfsdPoolThreadNoidle *ebpf.Program `ebpf:"nfsd_pool_thread_noidle"`
+	NfsdQueueDequeue     *ebpf.Program `ebpf:"nfsd_queue_dequeue"`
 	NfsdQueueProcess     *ebpf.Program `ebpf:"nfsd_queue_process"`
 	NfsdSvcDrop          *ebpf.Program `ebpf:"nfsd_svc_drop"`
 	NfsdSvcProcess       *ebpf.Program `ebpf:"nfsd_svc_process"`
 	NfsdSvcStatsLatency  *ebpf.Program `ebpf:"nfsd_svc_stats_latency"`
 	NfsdXprtEnqueue      *ebpf.Program `ebpf:"nfsd_xprt_enqueue"`
+	NfsdXprtEnqueueFlags *ebpf.Program `ebpf:"nfsd_xprt_enqueue_flags"`
 	NfsdXprtEnqueueRqst  *ebpf.Program `ebpf:"nfsd_xprt_enqueue_rqst"`
 }
 
@@ -230,11 +236,13 @@ func (p *nfsdPrograms) Close() error {
 		p.NfsdDispatchReturn,
 		p.NfsdPoolThreadFound,
 		p.NfsdPoolThreadNoidle,
+		p.NfsdQueueDequeue,
 		p.NfsdQueueProcess,
 		p.NfsdSvcDrop,
 		p.NfsdSvcProcess,
 		p.NfsdSvcStatsLatency,
 		p.NfsdXprtEnqueue,
+		p.NfsdXprtEnqueueFlags,
 		p.NfsdXprtEnqueueRqst,
 	)
 }

@@ -39,6 +39,7 @@ type config struct {
 	worker   int // >= 0: run as one client process
 	phase    string
 	seed     uint64
+	shared   bool // every client writes and reads one data file
 	errorsOK bool // a failed final fsync is an error counted, not a failure
 }
 
@@ -78,6 +79,7 @@ func run(args []string) error {
 	fs.IntVar(&c.names, "names", 64, "files per client for lookups")
 	fs.IntVar(&c.worker, "worker", -1, "internal: run as client process N")
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed")
+	fs.BoolVar(&c.shared, "shared", false, "all clients work on one data file (shared/data) instead of one each")
 	fs.BoolVar(&c.errorsOK, "errors-ok", false, "count a failed final fsync as a commit error instead of failing (for a server whose device is made to fail)")
 	fs.StringVar(&c.phase, "phase", "all", "prepare (create the files), run (issue the mix on prepared files) or all")
 	if err := fs.Parse(args); err != nil {
@@ -103,6 +105,9 @@ func run(args []string) error {
 	}
 	if c.phase != "prepare" && c.phase != "run" && c.phase != "all" {
 		return fmt.Errorf("-phase %q: want prepare, run or all", c.phase)
+	}
+	if c.shared && c.phase == "all" {
+		return errors.New("-shared: run -phase prepare first, then -phase run (client 0 fills the shared file)")
 	}
 	if c.clients < 1 || c.names < 1 {
 		return errors.New("-clients and -names must be at least 1")
@@ -169,7 +174,13 @@ func parent(c config, args []string) error {
 	}
 	// Each worker gets a deadline of its own; the parent's context only
 	// guards against a worker stuck in an uninterruptible NFS call.
-	ctx, cancel := context.WithTimeout(context.Background(), c.duration+2*time.Minute)
+	// Preparing has no deadline of its own and, on a slow device under
+	// emulation with stable writes, took more than two minutes.
+	limit := c.duration + 2*time.Minute
+	if c.phase != "run" {
+		limit += 10 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	type proc struct {
 		cmd *exec.Cmd
@@ -227,6 +238,9 @@ func worker(c config) (result, error) {
 	dir := filepath.Join(c.dir, fmt.Sprintf("client%d", c.worker))
 	names := filepath.Join(dir, "names")
 	data := filepath.Join(dir, "data")
+	if c.shared {
+		data = filepath.Join(c.dir, "shared", "data")
+	}
 	buf := alignedBuf(c.ioSize)
 	for i := range buf {
 		buf[i] = byte(i*7 + c.worker)
@@ -313,10 +327,17 @@ func worker(c config) (result, error) {
 	return r, nil
 }
 
-// prepare creates a client's lookup files and fills its data file.
+// prepare creates a client's lookup files and fills its data file. A
+// shared data file is filled by client 0 alone.
 func prepare(c config, names, data string, buf []byte) error {
 	if err := os.MkdirAll(names, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", names, err)
+	}
+	if c.shared && c.worker != 0 {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(data), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(data), err)
 	}
 	for i := 0; i < c.names; i++ {
 		if err := os.WriteFile(filepath.Join(names, fmt.Sprintf("f%d", i)), []byte("x"), 0o644); err != nil {

@@ -77,3 +77,32 @@ func TestWorkerLocal(t *testing.T) {
 		t.Errorf("data file: %v %v", fi, err)
 	}
 }
+
+// With -shared every client works on one data file, which client 0 fills.
+func TestWorkerShared(t *testing.T) {
+	dir := t.TempDir()
+	base := config{dir: dir, clients: 2, duration: 100 * time.Millisecond, ioSize: 4096, fileSize: 8192,
+		names: 1, seed: 1, shared: true, mix: []weighted{{"write", 1}, {"getattr", 1}}}
+	for _, w := range []int{0, 1} {
+		c := base
+		c.worker, c.phase = w, "prepare"
+		if _, err := worker(c); err != nil {
+			t.Fatalf("prepare client %d: %v", w, err)
+		}
+	}
+	c := base
+	c.worker, c.phase = 1, "run"
+	r, err := worker(c)
+	if err != nil {
+		testenv.Skip(t, "O_DIRECT on the temp dir: "+err.Error())
+	}
+	if r.Ops["write"] == 0 || len(r.Errors) != 0 {
+		t.Errorf("client 1 on the shared file: %+v", r)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "shared", "data")); err != nil || fi.Size() != 8192 {
+		t.Errorf("shared data file: %v %v", fi, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "client1", "data")); err == nil {
+		t.Error("client 1 made a data file of its own")
+	}
+}

@@ -1,0 +1,313 @@
+package lab_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/nfstrace/nfstrace/internal/compare"
+	"github.com/nfstrace/nfstrace/internal/report"
+	"github.com/nfstrace/nfstrace/lab"
+)
+
+// checkWaits holds the assertions of the waits-* scenarios, on one kernel:
+// requests wait longer for a free nfsd thread when threads are cut, the
+// lock owners nfstrace names are threads that /proc shows in the write
+// path holding the lock while others wait on it, and compare names the
+// thread count or the lock owner.
+func checkWaits(t *testing.T, results string, scenarios []lab.Scenario) {
+	for _, more := range scenarios {
+		for _, fewer := range scenarios {
+			if fewer.NFSDThreads >= more.NFSDThreads || !sameButThreads(more, fewer) {
+				continue
+			}
+			t.Run("queue/"+more.Name+"-"+fewer.Name, func(t *testing.T) { checkQueue(t, results, more, fewer) })
+		}
+	}
+	for _, s := range scenarios {
+		if s.StackSamples == "all" {
+			t.Run("queue-wait/"+s.Name, func(t *testing.T) { checkQueueShown(t, results, s) })
+		}
+		if !s.SharedFile || s.StackSamples != "all" {
+			continue
+		}
+		t.Run("lock/"+s.Name, func(t *testing.T) {
+			if info, err := os.ReadFile(filepath.Join(results, "guest-info.txt")); err == nil && !strings.Contains(string(info), "contention_begin") {
+				// missing-probes checks that nfstrace says so.
+				t.Logf("the kernel has no lock:contention_begin: no lock owners to check")
+				return
+			}
+			checkLockOwners(t, results, s)
+		})
+		for _, base := range scenarios {
+			if base.SharedFile || !sameButShared(base, s) {
+				continue
+			}
+			t.Run("lock/compare-"+base.Name, func(t *testing.T) { checkLockCompare(t, results, base, s) })
+		}
+	}
+}
+
+// sameButThreads reports whether two scenarios differ in nothing but their
+// names and nfsd thread counts.
+func sameButThreads(a, b lab.Scenario) bool {
+	a.Name, a.Description, a.NFSDThreads = "", "", 0
+	b.Name, b.Description, b.NFSDThreads = "", "", 0
+	return reflect.DeepEqual(a, b)
+}
+
+// sameButShared reports whether two scenarios differ in nothing but their
+// names and whether the clients share one file.
+func sameButShared(a, b lab.Scenario) bool {
+	a.Name, a.Description, a.SharedFile = "", "", false
+	b.Name, b.Description, b.SharedFile = "", "", false
+	return reflect.DeepEqual(a, b)
+}
+
+func versionDir(results, scenario, version string) string {
+	return filepath.Join(results, "scenarios", scenario, "v"+version)
+}
+
+// checkQueue: with fewer threads the requests wait longer for one, in
+// nfstrace top, and compare leads with the thread count.
+func checkQueue(t *testing.T, results string, more, fewer lab.Scenario) {
+	for _, v := range more.Versions {
+		t.Run("v"+v, func(t *testing.T) {
+			fm, ff := readFrame(t, versionDir(results, more.Name, v)), readFrame(t, versionDir(results, fewer.Name, v))
+			qm, qf := fm.NFSD.QueueWait, ff.NFSD.QueueWait
+			if qf == nil || qf.Count == 0 {
+				t.Fatalf("%s: no queue wait for a free nfsd thread in top (%d threads)", fewer.Name, fewer.NFSDThreads)
+			}
+			var mean int64
+			if qm != nil {
+				mean = qm.MeanNs
+			}
+			t.Logf("queue wait per request: %d threads mean %s (%s), %d threads mean %s p99 %s (%d waits)",
+				more.NFSDThreads, ns(mean), latencyText(qm), fewer.NFSDThreads, ns(qf.MeanNs), ns(qf.P99Ns), qf.Count)
+			if qf.MeanNs <= 2*mean {
+				t.Errorf("queue wait did not rise with threads cut from %d to %d: mean %s -> %s",
+					more.NFSDThreads, fewer.NFSDThreads, ns(mean), ns(qf.MeanNs))
+			}
+			res := compareCaptures(t, versionDir(results, more.Name, v), versionDir(results, fewer.Name, v))
+			t.Logf("compare: %s | LEAD %s", res.Verdict.Summary, res.Verdict.Lead)
+			if err := queueNamed(res, fmt.Sprintf("nfsd threads %d → %d", more.NFSDThreads, fewer.NFSDThreads)); err != nil {
+				t.Errorf("compare %s %s: %v", more.Name, fewer.Name, err)
+			}
+		})
+	}
+}
+
+// queueNamed checks that compare found the wait for a free nfsd thread and
+// named the thread change that can cause it: as the verdict (worse, in the
+// queue layer, the change in LEAD), or, when the time users feel did not
+// move significantly as a whole, as the layer that moved aside of it.
+func queueNamed(res *compare.Result, change string) error {
+	v, d := res.Verdict, res.Verdict.Diagnosis
+	switch {
+	case d.Outcome == compare.OutcomeWorse && d.Cause == compare.CauseQueue && strings.Contains(v.Lead, change):
+		return nil
+	case d.Outcome == compare.OutcomeNoChange && d.Aside != nil && d.Aside.Kind == compare.LayerQueue &&
+		d.Aside.B > d.Aside.A && strings.Contains(v.Summary, change):
+		return nil
+	}
+	return fmt.Errorf("outcome %q cause %q, aside %v, summary %q, lead %q: want the queue layer worse and %q named",
+		d.Outcome, d.Cause, d.Aside, v.Summary, v.Lead, change)
+}
+
+// lockFound checks that compare found the lock wait the shared file added:
+// the lock layer rose with a significant test, and where it carries the
+// verdict, its owner is named.
+func lockFound(res *compare.Result) error {
+	v, d := res.Verdict, res.Verdict.Diagnosis
+	if res.Time == nil || len(res.Time.Dimensions) == 0 {
+		return fmt.Errorf("no breakdown of the time by layer")
+	}
+	var lock *compare.Contribution
+	for i, r := range res.Time.Dimensions[0].Rows {
+		if r.Key == compare.ClassLock {
+			lock = &res.Time.Dimensions[0].Rows[i]
+		}
+	}
+	switch {
+	case lock == nil:
+		return fmt.Errorf("no lock layer in the breakdown")
+	case !(lock.B > lock.A) || (lock.Outcome != compare.TestSignificant && lock.Outcome != compare.TestSmall):
+		return fmt.Errorf("lock layer %.0f → %.0f ns per %s, test %q (p=%.3g): want a significant rise", lock.A, lock.B, d.Per, lock.Outcome, lock.P)
+	case d.Cause == compare.CauseLock && (d.Owner == nil || !strings.Contains(v.Summary+" "+v.Lead+" "+strings.Join(v.Evidence, " "), d.Owner.Comm)):
+		return fmt.Errorf("the lock layer leads but its owner %+v is not named", d.Owner)
+	}
+	return nil
+}
+
+// checkQueueShown: on a scenario whose nfsd threads block on a slow device,
+// top shows how long requests waited for a free thread, unless the capture
+// says the kernel lacks the probe (and why).
+func checkQueueShown(t *testing.T, results string, s lab.Scenario) {
+	for _, v := range s.Versions {
+		t.Run("v"+v, func(t *testing.T) {
+			vdir := versionDir(results, s.Name, v)
+			if reason := unavailableProbe(filepath.Dir(vdir), "sunrpc:svc_xprt_enqueue"); reason != "" {
+				t.Logf("queue wait not measured on this kernel: %s", reason)
+				return
+			}
+			f := readFrame(t, vdir)
+			q := f.NFSD.QueueWait
+			if q == nil || q.Count == 0 {
+				t.Fatalf("top shows no wait for a free nfsd thread (%d threads, %d clients)", s.NFSDThreads, s.Clients)
+			}
+			t.Logf("requests waited for a thread: %d waits, mean %s, p99 %s", q.Count, ns(q.MeanNs), ns(q.P99Ns))
+		})
+	}
+}
+
+func ns(n int64) string { return fmt.Sprintf("%.2fms", float64(n)/1e6) }
+
+func latencyText(l *report.Latency) string {
+	if l == nil {
+		return "not seen"
+	}
+	return fmt.Sprintf("%d waits", l.Count)
+}
+
+// compareCaptures compares two versions' captures as nfstrace compare does.
+func compareCaptures(t *testing.T, a, b string) *compare.Result {
+	t.Helper()
+	ca, err := compare.Load(context.Background(), filepath.Join(a, "capture.nft"), false)
+	if err != nil {
+		t.Fatalf("load A: %v", err)
+	}
+	cb, err := compare.Load(context.Background(), filepath.Join(b, "capture.nft"), false)
+	if err != nil {
+		t.Fatalf("load B: %v", err)
+	}
+	res, err := compare.Compare(ca, cb, compare.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// Frames of the write path a lock owner of the shared file is caught in.
+var writePath = []string{"nfsd_vfs_write", "ext4_buffered_write_iter", "ext4_file_write_iter", "jbd2_journal_commit_transaction", "kjournald2"}
+
+// checkLockOwners: top names who held the lock nfsd threads waited on, and
+// the guest's /proc samples agree: the waits are real (nfsd threads caught
+// in rwsem_down_write_slowpath under ext4_buffered_write_iter), and each
+// owner is an nfsd or jbd2 thread that /proc caught holding the lock
+// (inside ext4_buffered_write_iter, not waiting for it).
+func checkLockOwners(t *testing.T, results string, s lab.Scenario) {
+	for _, v := range s.Versions {
+		t.Run("v"+v, func(t *testing.T) {
+			vdir := versionDir(results, s.Name, v)
+			f := readFrame(t, vdir)
+			b, err := os.ReadFile(filepath.Join(vdir, "thread-stacks.txt"))
+			if err != nil {
+				t.Fatalf("no thread stack samples: %v", err)
+			}
+			samples, err := lab.ParseThreadStacks(strings.NewReader(string(b)))
+			if err != nil {
+				t.Fatalf("thread-stacks.txt: %v", err)
+			}
+			rounds := lab.SampleRounds(samples)
+			var contended []int // rounds with an nfsd thread waiting on the inode lock
+			for i, r := range rounds {
+				for _, x := range r {
+					if strings.HasPrefix(x.Comm, "nfsd") && x.WaitsOnInodeLock() {
+						contended = append(contended, i)
+						break
+					}
+				}
+			}
+			t.Logf("%d samples in %d rounds; %d rounds with an nfsd thread waiting on an inode rwsem", len(samples), len(rounds), len(contended))
+			if len(contended) == 0 {
+				t.Fatalf("/proc never caught an nfsd thread asleep waiting for the file's inode lock: the scenario made no contention")
+			}
+			var rows []report.LockRow
+			for _, l := range f.Locks {
+				if strings.HasPrefix(l.Comm, "nfsd") && l.Owner != "" && l.OwnerTID != 0 {
+					rows = append(rows, l)
+				}
+			}
+			if len(rows) == 0 {
+				t.Fatalf("top names no owner of a lock nfsd threads waited on (%d lock rows)", len(f.Locks))
+			}
+			for _, l := range rows {
+				t.Logf("top: %s waited %d times (%.3fs/s, up to %d at once) on %s %s at %s, held by %s/%d (%.0f%%, state %s %s)",
+					l.Comm, l.Waits, l.WaitPerSec, l.MaxWaiters, l.Kind, l.Lock, l.Short, l.Owner, l.OwnerTID, 100*l.OwnerShare, l.OwnerState, l.OwnerSite)
+			}
+			// The owner of the file's inode lock with the most wait time
+			// (rows come most wait first) is checked against /proc; nfsd
+			// threads also wait on other locks (the transport's mutex in
+			// svc_tcp_sendto), which the shared file does not explain.
+			var l report.LockRow
+			for _, r := range rows {
+				site := string(r.Site)
+				if strings.Contains(site, "ext4_buffered_write_iter") || strings.Contains(site, "ext4_file_write_iter") {
+					l = r
+					break
+				}
+			}
+			if l.Owner == "" {
+				t.Fatalf("top names no owner of the file's inode lock (a lock waited on under ext4_buffered_write_iter)")
+			}
+			if !strings.HasPrefix(l.Owner, "nfsd") && !strings.HasPrefix(l.Owner, "jbd2") {
+				t.Errorf("owner %s/%d is neither an nfsd nor a jbd2 thread", l.Owner, l.OwnerTID)
+			}
+			// Inside a buffered write, past taking the inode lock (see
+			// lab.ThreadSample.HoldsInodeLock), a thread holds the lock
+			// of the file it writes: here every client writes the one
+			// shared file, so that is the lock nfsd waited on. The
+			// owner must be caught holding it, best while another nfsd
+			// thread waited (the owners rotate among the threads, so a
+			// contended round catches a given one rarely).
+			var seen, inPath, holding, holdingContended int
+			isContended := make(map[int]bool, len(contended))
+			for _, i := range contended {
+				isContended[i] = true
+			}
+			for i, r := range rounds {
+				for _, x := range r {
+					if x.PID != l.OwnerTID {
+						continue
+					}
+					seen++
+					if x.Has(writePath...) {
+						inPath++
+					}
+					if x.HoldsInodeLock() {
+						holding++
+						if isContended[i] {
+							holdingContended++
+						}
+					}
+				}
+			}
+			t.Logf("owner %s/%d: sampled %d times, %d in the write path, %d holding the file's lock (%d of them while an nfsd thread waited for it, in %d contended rounds)",
+				l.Owner, l.OwnerTID, seen, inPath, holding, holdingContended, len(contended))
+			if seen == 0 {
+				t.Errorf("owner %s/%d is not a thread /proc sampled (nfsd, jbd2)", l.Owner, l.OwnerTID)
+			}
+			if holding == 0 {
+				t.Errorf("/proc never caught owner %s/%d holding the file's lock (inside ext4_buffered_write_iter, not waiting for it)", l.Owner, l.OwnerTID)
+			}
+		})
+	}
+}
+
+// checkLockCompare: compare of the reference against the shared file finds
+// the lock layer and names its owner.
+func checkLockCompare(t *testing.T, results string, base, shared lab.Scenario) {
+	for _, v := range base.Versions {
+		t.Run("v"+v, func(t *testing.T) {
+			res := compareCaptures(t, versionDir(results, base.Name, v), versionDir(results, shared.Name, v))
+			t.Logf("compare: %s | LEAD %s", res.Verdict.Summary, res.Verdict.Lead)
+			if err := lockFound(res); err != nil {
+				t.Errorf("compare %s %s: %v", base.Name, shared.Name, err)
+			}
+		})
+	}
+}
