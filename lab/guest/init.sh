@@ -296,6 +296,19 @@ wait_attached() {
 	sleep "$2"
 }
 
+# wait_quiet: until nfsd's request counters have not moved for 2 s (60 s
+# at most).
+wait_quiet() {
+	local prev="" cur i same=0
+	for i in $(seq 120); do
+		cur=$(grep -E '^(rpc|proc[234]|proc4ops) ' /proc/net/rpc/nfsd)
+		if [ "$cur" = "$prev" ]; then same=$((same + 1)); else same=0 prev=$cur; fi
+		[ "$same" -ge 4 ] && { echo "quiet after $((i / 2)) s"; return 0; }
+		sleep 0.5
+	done
+	echo "nfsd still busy after 60 s"
+}
+
 # wait_file FILE: wait for a background job to leave its exit status in FILE.
 wait_file() {
 	while [ ! -s "$1" ]; do sleep 0.5; done
@@ -348,11 +361,13 @@ run_version() { # SCENARIO VERSION OUT
 	mkdir -p "$o"
 	step "$s/v$v/mount" 120 $F nfs_mount "$v" "$mnt" || return 1
 	step "$s/v$v/prepare" 600 $F load prepare "$mnt/v$v" "$o/prepare.json"
-	# top's frame spans the load and 10 s more: it ends 2 to 4 s after the
-	# load (trace_stop) and starts 3 to 7 s before it, so it covers a load
-	# that overruns its duration by up to 6 s, and little of the settle
-	# time, where the preparation's last requests can still arrive.
-	trace_start "$o" $((LAB_DURATION + 10))
+	# nfsd's counters (/proc) and nfstrace must count the same requests:
+	# the preparation's last requests are let finish before nfstrace
+	# starts, top's frame spans all of its run, and the counters are read
+	# when the load starts and after nfstrace stops (the clients' closes
+	# after the load send requests too).
+	step "$s/v$v/quiet" 120 $F wait_quiet
+	trace_start "$o" 3600
 	step "$s/v$v/attach" $((LAB_SETTLE + 660)) $F wait_attached "$o" "$LAB_SETTLE"
 	date +%s.%N >"$o/load.start"
 	cp /proc/net/rpc/nfsd "$o/nfsd.before"
@@ -373,11 +388,11 @@ run_version() { # SCENARIO VERSION OUT
 	else
 		step "$s/v$v/load" $((LAB_DURATION + 300)) $F load run "$mnt/v$v" "$o/load.json" "$LAB_DURATION"
 	fi
-	cp /proc/net/rpc/nfsd "$o/nfsd.after"
 	date +%s.%N >"$o/load.end"
 	cp /proc/diskstats "$o/diskstats.after"
 	kill "$sampler" 2>/dev/null
 	step "$s/v$v/trace-stop" 150 $F trace_stop "$o"
+	cp /proc/net/rpc/nfsd "$o/nfsd.after"
 	step "$s/v$v/umount" 60 $F nfs_umount "$mnt"
 }
 
