@@ -85,7 +85,7 @@ func TestLab(t *testing.T) {
 		return out
 	}
 	// NFSTRACE_LAB_KERNELS picks kernels (a subset while iterating).
-	series := append(append([]string{}, lab.DefaultKernels...), lab.SmokeKernels...)
+	series := lab.TestKernels
 	if k := os.Getenv("NFSTRACE_LAB_KERNELS"); k != "" {
 		series = strings.Split(k, ",")
 	}
