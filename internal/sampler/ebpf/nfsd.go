@@ -260,7 +260,10 @@ func (l *nfsdLoader) rawTracepoint(probe, progName, tracepoint string) model.Pro
 	if err != nil {
 		detail := "attach raw_tp: " + nfsdOneLine(err)
 		if errors.Is(err, os.ErrNotExist) {
-			detail = "no tracepoint " + probe + " in this kernel"
+			// Name the tracepoint missing: a probe's second program may
+			// attach to another one (the queue wait's svc_process).
+			sys, _, _ := strings.Cut(probe, ":")
+			detail = "no tracepoint " + sys + ":" + tracepoint + " in this kernel"
 		}
 		return model.Probe{Name: probe, Status: model.ProbeUnavailable, Detail: detail}
 	}
