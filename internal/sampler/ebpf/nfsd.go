@@ -307,8 +307,7 @@ const nfsdMaxPools = 64
 // queuePair attaches the thread-pool queue programs: the enqueue and the
 // end of the wait, both or neither (planQueue says which).
 func (l *nfsdLoader) queuePair() model.Probe {
-	specs := append([]*btf.Spec{}, l.modules...)
-	plan := planQueue(append(specs, l.kernelTypes))
+	plan := planQueue(l.tracepointSpecs())
 	end, tp, how := nfsdProgNfsdQueueProcess, "svc_process", "svc_process (no svc_xprt_dequeue with the request as argument)"
 	if plan.dequeue {
 		end, tp, how = nfsdProgNfsdQueueDequeue, "svc_xprt_dequeue", "svc_xprt_dequeue"

@@ -101,13 +101,16 @@ func isStructPtr(t btf.Type, name string) bool {
 	return ok && st.Name == name
 }
 
+// tracepointSpecs is the BTF in which sunrpc's tracepoint typedefs are
+// looked for: the modules', then vmlinux's (sunrpc built in).
+func (l *nfsdLoader) tracepointSpecs() []*btf.Spec {
+	return append(append([]*btf.Spec{}, l.modules...), l.kernelTypes)
+}
+
 // noIdleProbe attaches the programs that count searches for an idle thread
 // and those that found none, on the tracepoints planNoIdle picks.
 func (l *nfsdLoader) noIdleProbe(want string) model.Probe {
-	var specs []*btf.Spec
-	specs = append(specs, l.modules...)
-	specs = append(specs, l.kernelTypes) // sunrpc built in
-	plan := planNoIdle(specs, want)
+	plan := planNoIdle(l.tracepointSpecs(), want)
 	switch plan.mode {
 	case NoIdlePool:
 		var attached []string
