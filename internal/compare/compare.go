@@ -85,6 +85,8 @@ type Result struct {
 	Block *Breakdown `json:"block,omitempty"`
 	// Devices compares each device's latency per request.
 	Devices []DeviceLatency `json:"devices,omitempty"`
+	// LockOwners are who held the locks the traced threads waited on.
+	LockOwners []LockOwnerRow `json:"lock_owners,omitempty"`
 	// Kernel compares the kernel's messages (kmsg.go); nil when neither
 	// capture read the kernel log.
 	Kernel *KernelLog `json:"kernel_log,omitempty"`
@@ -277,6 +279,7 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 		})
 	}
 	res.Devices = c.devices(denA, denB)
+	res.LockOwners = lockOwners(a, b, sum(denA), sum(denB))
 	res.Verdict.Diagnosis = c.diagnose(res)
 	res.Verdict.fill(res)
 	res.Kernel = c.kernelLog()

@@ -197,6 +197,11 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 			return err
 		}
 	}
+	if len(r.LockOwners) > 0 {
+		if err := renderLockOwners(&b, r.LockOwners, r.Workload.Per, opt.MaxRows); err != nil {
+			return err
+		}
+	}
 	if err := renderKernelLog(&b, r.Kernel, opt.MaxRows); err != nil {
 		return err
 	}
@@ -404,6 +409,41 @@ func renderDevices(b *strings.Builder, devs []DeviceLatency, maxRows int) error 
 		}
 	}
 	return writeTable(b, header, rows, right)
+}
+
+func renderLockOwners(b *strings.Builder, owners []LockOwnerRow, per string, maxRows int) error {
+	fmt.Fprintf(b, "\nLOCK OWNERS: who held the locks the traced threads waited on (their wait per %s)\n", per)
+	header := []string{"OWNER", "THREADS", "A", "B", "CHANGE", "SHARE A", "SHARE B", "OWNER WHILE HOLDING"}
+	right := map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true}
+	var rows [][]string
+	for i, o := range owners {
+		if i >= maxRows {
+			rows = append(rows, []string{fmt.Sprintf("… %d more", len(owners)-maxRows)})
+			break
+		}
+		who, threads := o.Comm, fmt.Sprint(o.Threads)
+		if who == "" {
+			who, threads = "(not known)", "-"
+		}
+		rows = append(rows, []string{who, threads, model.FormatNs(o.A), model.FormatNs(o.B), signedDur(o.B - o.A),
+			fmt.Sprintf("%.0f%%", 100*o.ShareA), fmt.Sprintf("%.0f%%", 100*o.ShareB), ownerState(o.State, o.Site)})
+	}
+	return writeTable(b, header, rows, right)
+}
+
+// ownerState says what a lock owner was doing when the waits began.
+func ownerState(state, site string) string {
+	switch {
+	case state == "D" && site != "":
+		return "in D at " + compactSite(site)
+	case state == "D":
+		return "in D"
+	case state == "R":
+		return "running or runnable"
+	case state == "S":
+		return "asleep (S)"
+	}
+	return orDash(state)
 }
 
 func changeSummary(ch Change) string {

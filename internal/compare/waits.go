@@ -114,3 +114,99 @@ func ownerText(o *LockOwner) string {
 	}
 	return s
 }
+
+// LockOwnerRow is one owner of the locks the traced threads waited on: its
+// share of their lock-wait time on each side. Owners are told apart by
+// comm, state and own wait site, not thread id, so that the nfsd threads
+// of two runs meet in one row.
+type LockOwnerRow struct {
+	Comm  string `json:"comm"`
+	State string `json:"state,omitempty"` // "D", "R", "S" when the waits began
+	Site  string `json:"site,omitempty"`  // its own wait site when in D
+	// A and B are the lock-wait time it caused per unit (op or second).
+	A float64 `json:"a"`
+	B float64 `json:"b"`
+	// ShareA and ShareB are of each side's lock-wait time.
+	ShareA float64 `json:"share_a"`
+	ShareB float64 `json:"share_b"`
+	// Threads is how many of its threads held the locks, in B (in A when
+	// only A has it).
+	Threads int `json:"threads"`
+}
+
+type ownerGroup struct {
+	comm, state string
+	site        model.WaitSite
+}
+
+// lockOwners lists the owners of either capture, most lock-wait time per
+// unit first (B's, then A's); den are the units of each side.
+func lockOwners(a, b *Capture, denA, denB float64) []LockOwnerRow {
+	if (a.lockNs == 0 && b.lockNs == 0) || denA <= 0 || denB <= 0 {
+		return nil
+	}
+	rows := map[ownerGroup]*LockOwnerRow{}
+	tidsA, tidsB := map[ownerGroup]map[int]bool{}, map[ownerGroup]map[int]bool{}
+	add := func(c *Capture, den float64, tids map[ownerGroup]map[int]bool, b bool) {
+		for k, ns := range c.owners {
+			g := ownerGroup{k.comm, k.state, k.site}
+			r := rows[g]
+			if r == nil {
+				r = &LockOwnerRow{Comm: k.comm, State: k.state}
+				if k.site != "" {
+					r.Site = shortSite(k.site, 5)
+				}
+				rows[g] = r
+			}
+			if tids[g] == nil {
+				tids[g] = map[int]bool{}
+			}
+			tids[g][k.tid] = true
+			if b {
+				r.B += ns / den
+				r.ShareB += ns / c.lockNs
+			} else {
+				r.A += ns / den
+				r.ShareA += ns / c.lockNs
+			}
+		}
+	}
+	add(a, denA, tidsA, false)
+	add(b, denB, tidsB, true)
+	// The rest of the lock-wait time: no owner recorded (a reader-owned
+	// rwsem, a lock released before it was read, a kind without owner).
+	var known [2]float64
+	for _, r := range rows {
+		known[0] += r.ShareA
+		known[1] += r.ShareB
+	}
+	if rest := (LockOwnerRow{ShareA: 1 - known[0], ShareB: 1 - known[1]}); (a.lockNs > 0 && rest.ShareA > 0.005) || (b.lockNs > 0 && rest.ShareB > 0.005) {
+		if a.lockNs == 0 {
+			rest.ShareA = 0
+		}
+		if b.lockNs == 0 {
+			rest.ShareB = 0
+		}
+		rest.A, rest.B = rest.ShareA*a.lockNs/denA, rest.ShareB*b.lockNs/denB
+		rows[ownerGroup{}] = &rest
+	}
+	out := make([]LockOwnerRow, 0, len(rows))
+	for g, r := range rows {
+		r.Threads = len(tidsB[g])
+		if r.Threads == 0 {
+			r.Threads = len(tidsA[g])
+		}
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(x, y LockOwnerRow) int {
+		return cmp.Or(cmp.Compare(boolInt(x.Comm == ""), boolInt(y.Comm == "")), cmp.Compare(y.B, x.B), cmp.Compare(y.A, x.A), cmp.Compare(x.Comm, y.Comm), cmp.Compare(x.State, y.State), cmp.Compare(x.Site, y.Site))
+	})
+	return out
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,62 @@
+package compare
+
+import (
+	"math"
+	"testing"
+
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+func TestLockOwners(t *testing.T) {
+	site := model.WaitSite("io_schedule;bit_wait_io;nfsd4_write")
+	capture := func(lockNs float64, owners map[ownerKey]float64) *Capture {
+		return &Capture{lockNs: lockNs, owners: owners}
+	}
+	tests := []struct {
+		name       string
+		a, b       *Capture
+		denA, denB float64
+		want       []LockOwnerRow
+	}{
+		{
+			name: "no lock waits on either side",
+			a:    capture(0, nil), b: capture(0, nil), denA: 10, denB: 10,
+		},
+		{
+			name: "nfsd threads of both runs meet in one row; the rest has no owner",
+			a:    capture(100, map[ownerKey]float64{{"nfsd", 11, "R", ""}: 60, {"nfsd", 12, "R", ""}: 20}),
+			b: capture(1000, map[ownerKey]float64{
+				{"nfsd", 21, "R", ""}: 400, {"nfsd", 22, "R", ""}: 200,
+				{"nfsd", 23, "D", site}: 300,
+			}),
+			denA: 10, denB: 20,
+			want: []LockOwnerRow{
+				{Comm: "nfsd", State: "R", A: 8, B: 30, ShareA: 0.8, ShareB: 0.6, Threads: 2},
+				{Comm: "nfsd", State: "D", Site: shortSite(site, 5), B: 15, ShareB: 0.3, Threads: 1},
+				{A: 2, B: 5, ShareA: 0.2, ShareB: 0.1},
+			},
+		},
+		{
+			name: "an owner only in A keeps A's thread count",
+			a:    capture(50, map[ownerKey]float64{{"jbd2/dm-0-8", 300, "D", site}: 50}),
+			b:    capture(0, nil), denA: 5, denB: 5,
+			want: []LockOwnerRow{{Comm: "jbd2/dm-0-8", State: "D", Site: shortSite(site, 5), A: 10, ShareA: 1, Threads: 1}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := lockOwners(tt.a, tt.b, tt.denA, tt.denB)
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %d rows %+v, want %d %+v", len(got), got, len(tt.want), tt.want)
+			}
+			near := func(x, y float64) bool { return math.Abs(x-y) < 1e-9 }
+			for i, w := range tt.want {
+				g := got[i]
+				if g.Comm != w.Comm || g.State != w.State || g.Site != w.Site || g.Threads != w.Threads ||
+					!near(g.A, w.A) || !near(g.B, w.B) || !near(g.ShareA, w.ShareA) || !near(g.ShareB, w.ShareB) {
+					t.Errorf("row %d = %+v, want %+v", i, g, w)
+				}
+			}
+		})
+	}
+}
