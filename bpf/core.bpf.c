@@ -501,6 +501,10 @@ struct lwait {
 	struct lkey key;
 	__u64 start_ns;
 	__u64 waiters;
+	/* Waits opened by the slow-path kprobes (no contention_end): */
+	__u64 woke_ns; /* end of its last D-state sleep in the slow path */
+	__u32 kp;      /* opened by a kprobe */
+	__u32 slept;   /* slept in D inside the slow path */
 };
 
 struct {
@@ -528,6 +532,114 @@ struct {
 /* open_lwaits counts entries in lwaits, so that contention_end skips the lookup. */
 __u64 open_lwaits = 0;
 
+/*
+ * The slow-path kprobes (the fallback for kernels without lock:contention_*)
+ * see a wait begin but not end: a return probe would replace the return
+ * address on the waiter's stack, which truncates the stack walks of the D
+ * state on kernels before 5.15. Instead, each sleep in D of a thread with an
+ * open wait checks its stack for a frame inside one of the probed slow paths
+ * (lock_ranges, [start, end) addresses from kallsyms, set by user space): the
+ * wait goes on while it sleeps there, and ended at its last wakeup once it
+ * sleeps anywhere else or not in D.
+ */
+#define LOCK_RANGES 4
+#define LOCK_FRAMES 10
+
+struct lock_range {
+	__u64 start;
+	__u64 end;
+};
+
+/* Unused entries stay {0, 0}, which contains no address. */
+struct lock_range lock_ranges[LOCK_RANGES] = {};
+
+struct lock_frames {
+	__u64 pcs[LOCK_FRAMES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lock_frames);
+} lock_scratch SEC(".maps");
+
+/* in_lock_slowpath reports whether current's stack passes through a probed slow path. */
+static __always_inline bool in_lock_slowpath(void *ctx)
+{
+	struct lock_frames *f;
+	__u32 zero = 0;
+	long n;
+
+	f = bpf_map_lookup_elem(&lock_scratch, &zero);
+	if (!f)
+		return false;
+	__builtin_memset(f->pcs, 0, sizeof(f->pcs));
+	n = bpf_get_stack(ctx, f->pcs, sizeof(f->pcs), 0);
+	if (n <= 0)
+		return false;
+#pragma unroll
+	for (int i = 0; i < LOCK_FRAMES; i++) {
+		__u64 pc = f->pcs[i];
+
+#pragma unroll
+		for (int j = 0; j < LOCK_RANGES; j++)
+			if (pc >= lock_ranges[j].start && pc < lock_ranges[j].end)
+				return true;
+	}
+	return false;
+}
+
+static struct lval zero_lval;
+
+/*
+ * lock_wait_close ends tid's open wait w: when record, it is added to lhists
+ * as lasting until end (its stack is the one it was given, or taken here).
+ */
+static __always_inline void lock_wait_close(void *ctx, __u32 tid, struct lwait *w, __u64 end, bool record)
+{
+	struct lval *v;
+	__s64 *n;
+
+	if (record) {
+		if (w->key.stack_id < 0) {
+			/* It did not sleep in D (it spun, or slept interruptibly): the
+			 * stack here is the one contention_begin had. */
+			w->key.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+			if (w->key.stack_id < 0)
+				count(CNT_STACK_ERR);
+		}
+		v = bpf_map_lookup_elem(&lhists, &w->key);
+		if (!v) {
+			bpf_map_update_elem(&lhists, &w->key, &zero_lval, BPF_NOEXIST);
+			v = bpf_map_lookup_elem(&lhists, &w->key);
+		}
+		if (v) {
+			__sync_fetch_and_add(&v->count, 1);
+			__sync_fetch_and_add(&v->sum_ns, end > w->start_ns ? end - w->start_ns : 0);
+			if (w->waiters > v->max_waiters)
+				v->max_waiters = w->waiters;
+		} else {
+			count(CNT_LOCK_FULL);
+		}
+	}
+	n = bpf_map_lookup_elem(&lwaiters, &w->key.lock);
+	if (n && *n > 0)
+		__sync_fetch_and_add(n, -1);
+	if (bpf_map_delete_elem(&lwaits, &tid) == 0)
+		__sync_fetch_and_add(&open_lwaits, -1);
+}
+
+/*
+ * kp_wait_left closes tid's kprobe-opened wait, if any, that is no longer in
+ * its slow path: recorded up to its last wakeup if it slept there, dropped
+ * if it never did (it took the lock spinning: no end time to measure).
+ */
+static __always_inline void kp_wait_left(void *ctx, __u32 tid, struct lwait *w)
+{
+	lock_wait_close(ctx, tid, w, w->woke_ns, w->slept && w->woke_ns);
+}
+
 /* ---- D-state ---------------------------------------------------------- */
 
 /*
@@ -552,6 +664,12 @@ static __always_inline void dstate_end(void *ctx, __u32 tid, bool woken)
 		return;
 	now = bpf_ktime_get_ns();
 	dur = now - s->start_ns;
+	if (open_lwaits) {
+		struct lwait *w = bpf_map_lookup_elem(&lwaits, &tid);
+
+		if (w && w->kp && w->slept)
+			w->woke_ns = now;
+	}
 	h = hist_lookup_or_init(&dhists, &s->key);
 	if (h)
 		hist_add(h, dur);
@@ -662,6 +780,14 @@ static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __
 		/* A lock wait going to sleep: this stack is its wait site. */
 		struct lwait *w = bpf_map_lookup_elem(&lwaits, &tid);
 
+		if (w && w->kp) {
+			if (in_lock_slowpath(ctx)) {
+				w->slept = 1;
+			} else {
+				kp_wait_left(ctx, tid, w);
+				w = NULL;
+			}
+		}
 		if (w && w->key.stack_id < 0)
 			w->key.stack_id = s.key.stack_id;
 	}
@@ -692,8 +818,18 @@ static __always_inline void on_switch(void *ctx, bool preempt, struct task_struc
 		run_out(RD(btf, prev, pid), state == 0, now);
 		run_in(next_tid, now);
 	}
-	if (!(state & TASK_UNINTERRUPTIBLE) || (state & TASK_NOLOAD))
+	if (!(state & TASK_UNINTERRUPTIBLE) || (state & TASK_NOLOAD)) {
+		/* Asleep but not in D: a kprobe-opened lock wait has left its
+		 * slow path (they sleep in D; preemption leaves state 0). */
+		if (open_lwaits && state) {
+			prev_tid = RD(btf, prev, pid);
+			struct lwait *w = bpf_map_lookup_elem(&lwaits, &prev_tid);
+
+			if (w && w->kp)
+				kp_wait_left(ctx, prev_tid, w);
+		}
 		return;
+	}
 	prev_tid = RD(btf, prev, pid);
 	if (!is_target(prev_tid))
 		return;
@@ -1073,8 +1209,6 @@ BLOCK_PROG(block_rq_complete, on_done)
 #define RWSEM_READER_OWNED 0x1UL
 
 
-static struct lval zero_lval;
-
 static __always_inline void lock_owner(struct lwait *w, void *lock, __u32 flags)
 {
 	struct task_struct *owner;
@@ -1102,9 +1236,9 @@ static __always_inline void lock_owner(struct lwait *w, void *lock, __u32 flags)
 	}
 }
 
-static __always_inline void on_contention_begin(void *ctx, void *lock, __u32 flags)
+static __always_inline void on_contention_begin(void *ctx, void *lock, __u32 flags, bool kp)
 {
-	struct lwait w = {};
+	struct lwait w = {}, *old;
 	__u32 tid;
 	__s64 *n;
 
@@ -1115,6 +1249,13 @@ static __always_inline void on_contention_begin(void *ctx, void *lock, __u32 fla
 	tid = (__u32)bpf_get_current_pid_tgid();
 	if (!is_target(tid))
 		return;
+	if (kp && open_lwaits) {
+		/* The previous wait never slept anywhere else since. */
+		old = bpf_map_lookup_elem(&lwaits, &tid);
+		if (old && old->kp)
+			kp_wait_left(ctx, tid, old);
+	}
+	w.kp = kp;
 	w.start_ns = bpf_ktime_get_ns();
 	w.key.lock = (__u64)lock;
 	w.key.flags = flags;
@@ -1142,56 +1283,27 @@ static __always_inline void on_contention_begin(void *ctx, void *lock, __u32 fla
 static __always_inline void on_contention_end(void *ctx, void *lock)
 {
 	struct lwait *w;
-	struct lval *v;
-	__s64 *n;
 	__u32 tid;
-	__u64 dur;
 
 	if (!open_lwaits)
 		return;
 	tid = (__u32)bpf_get_current_pid_tgid();
 	w = bpf_map_lookup_elem(&lwaits, &tid);
-	if (!w)
-		return;
-	dur = bpf_ktime_get_ns() - w->start_ns;
-	if (w->key.stack_id < 0) {
-		/* It did not sleep in D (it spun, or slept interruptibly): the
-		 * stack here is the one contention_begin had. */
-		w->key.stack_id = bpf_get_stackid(ctx, &stacks, 0);
-		if (w->key.stack_id < 0)
-			count(CNT_STACK_ERR);
-	}
-	v = bpf_map_lookup_elem(&lhists, &w->key);
-	if (!v) {
-		bpf_map_update_elem(&lhists, &w->key, &zero_lval, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&lhists, &w->key);
-	}
-	if (v) {
-		__sync_fetch_and_add(&v->count, 1);
-		__sync_fetch_and_add(&v->sum_ns, dur);
-		if (w->waiters > v->max_waiters)
-			v->max_waiters = w->waiters;
-	} else {
-		count(CNT_LOCK_FULL);
-	}
-	n = bpf_map_lookup_elem(&lwaiters, &w->key.lock);
-	if (n && *n > 0)
-		__sync_fetch_and_add(n, -1);
-	if (bpf_map_delete_elem(&lwaits, &tid) == 0)
-		__sync_fetch_and_add(&open_lwaits, -1);
+	if (w)
+		lock_wait_close(ctx, tid, w, bpf_ktime_get_ns(), true);
 }
 
 SEC("tp_btf/contention_begin")
 int BPF_PROG(tp_btf_contention_begin, void *lock, unsigned int flags)
 {
-	on_contention_begin(ctx, lock, flags);
+	on_contention_begin(ctx, lock, flags, false);
 	return 0;
 }
 
 SEC("raw_tp/contention_begin")
 int BPF_PROG(raw_tp_contention_begin, void *lock, unsigned int flags)
 {
-	on_contention_begin(ctx, lock, flags);
+	on_contention_begin(ctx, lock, flags, false);
 	return 0;
 }
 
@@ -1206,5 +1318,49 @@ SEC("raw_tp/contention_end")
 int BPF_PROG(raw_tp_contention_end, void *lock, int ret)
 {
 	on_contention_end(ctx, lock);
+	return 0;
+}
+
+/*
+ * Fallback for kernels without lock:contention_* (before 5.19): the sleeping
+ * locks' slow paths themselves, entered only when the fast path failed. The
+ * wait then includes the slow path's optimistic spinning, which the
+ * tracepoints report apart (LCB_F_SPIN). The lock is the first argument; its
+ * register is read through CO-RE (struct pt_regs' di on x86-64), so on another
+ * architecture the programs load and never see a lock.
+ */
+static __always_inline void *kp_lock_arg(struct pt_regs *ctx)
+{
+	if (bpf_core_field_exists(ctx->di))
+		return (void *)BPF_CORE_READ(ctx, di);
+	return NULL;
+}
+
+static __always_inline void kp_lock_begin(struct pt_regs *ctx, __u32 flags)
+{
+	void *lock = kp_lock_arg(ctx);
+
+	if (lock)
+		on_contention_begin(ctx, lock, flags, false);
+}
+
+SEC("kprobe/rwsem_down_write_slowpath")
+int kp_lock_rwsem_write(struct pt_regs *ctx)
+{
+	kp_lock_begin(ctx, LCB_F_WRITE);
+	return 0;
+}
+
+SEC("kprobe/rwsem_down_read_slowpath")
+int kp_lock_rwsem_read(struct pt_regs *ctx)
+{
+	kp_lock_begin(ctx, LCB_F_READ);
+	return 0;
+}
+
+SEC("kprobe/__mutex_lock_slowpath")
+int kp_lock_mutex(struct pt_regs *ctx)
+{
+	kp_lock_begin(ctx, LCB_F_MUTEX);
 	return 0;
 }

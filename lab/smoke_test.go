@@ -35,6 +35,7 @@ func checkMissingProbes(t *testing.T, results string, scenarios []lab.Scenario) 
 			t.Fatalf("%s: nfstrace check did not run: %v", s.Name, err)
 		}
 		var unavailable []string
+		var lockLine string // contention_begin's line
 		sc := bufio.NewScanner(bytes.NewReader(b))
 		inTable := false
 		for sc.Scan() {
@@ -45,6 +46,9 @@ func checkMissingProbes(t *testing.T, results string, scenarios []lab.Scenario) 
 			case inTable && len(f) >= 1 && strings.HasPrefix(f[0], "backend:"):
 				inTable = false
 			case inTable && len(f) >= 2:
+				if f[0] == "contention_begin" {
+					lockLine = sc.Text()
+				}
 				switch f[1] {
 				case model.ProbeAttached, model.ProbeFallback:
 				case model.ProbeUnavailable:
@@ -58,9 +62,13 @@ func checkMissingProbes(t *testing.T, results string, scenarios []lab.Scenario) 
 			}
 		}
 		t.Logf("%s: unavailable probes: %s", s.Name, strings.Join(unavailable, " "))
-		if noLock && !slices.Contains(unavailable, "contention_begin") {
-			t.Errorf("%s: the kernel has no lock:contention_begin, but nfstrace check does not say contention_begin is unavailable:\n%s", s.Name, b)
+		// Without the tracepoints, the lock probe is the slow-path kprobes
+		// (a fallback) or unavailable, saying why.
+		lockFallback := noLock && strings.Contains(lockLine, model.ProbeFallback) && strings.Contains(lockLine, "kprobe on rwsem_down_write_slowpath")
+		if noLock && !lockFallback && !slices.Contains(unavailable, "contention_begin") {
+			t.Errorf("%s: the kernel has no lock:contention_begin, but nfstrace check neither probes the slow paths nor says contention_begin is unavailable:\n%s", s.Name, b)
 		}
+		t.Logf("%s: lock probe: %s", s.Name, strings.Join(strings.Fields(lockLine), " "))
 		for _, v := range s.Versions {
 			c, err := compare.Load(context.Background(), filepath.Join(sdir, "v"+v, "capture.nft"), false)
 			if err != nil {
@@ -73,8 +81,8 @@ func checkMissingProbes(t *testing.T, results string, scenarios []lab.Scenario) 
 					st = p.Status
 				}
 			}
-			if noLock && st != model.ProbeUnavailable {
-				t.Errorf("%s v%s: the capture lists contention_begin as %q on a kernel without it", s.Name, v, st)
+			if want := map[bool]string{true: model.ProbeFallback, false: model.ProbeUnavailable}[lockFallback]; noLock && st != want {
+				t.Errorf("%s v%s: the capture lists contention_begin as %q, check said %q", s.Name, v, st, want)
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/nfstrace/nfstrace/internal/compare"
+	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/report"
 	"github.com/nfstrace/nfstrace/lab"
 )
@@ -36,9 +37,9 @@ func checkWaits(t *testing.T, results string, scenarios []lab.Scenario) {
 			continue
 		}
 		t.Run("lock/"+s.Name, func(t *testing.T) {
-			if info, err := os.ReadFile(filepath.Join(results, "guest-info.txt")); err == nil && !strings.Contains(string(info), "contention_begin") {
-				// missing-probes checks that nfstrace says so.
-				t.Logf("the kernel has no lock:contention_begin: no lock owners to check")
+			if p := lockProbe(t, results, s); p.Status == model.ProbeUnavailable {
+				// missing-probes checks that nfstrace says why.
+				t.Logf("no lock probe (%s): no lock owners to check", p.Detail)
 				return
 			}
 			checkLockOwners(t, results, s)
@@ -140,7 +141,14 @@ func lockFound(res *compare.Result) error {
 	case d.Cause == compare.CauseLock && (d.Owner == nil || !strings.Contains(v.Summary+" "+v.Lead+" "+strings.Join(v.Evidence, " "), d.Owner.Comm)):
 		return fmt.Errorf("the lock layer leads but its owner %+v is not named", d.Owner)
 	}
-	return nil
+	// Leading or not, the rise has owners: the writers of the file (nfsd),
+	// or the journal thread they wait behind.
+	for _, o := range res.LockOwners {
+		if o.B > o.A && (strings.HasPrefix(o.Comm, "nfsd") || strings.HasPrefix(o.Comm, "jbd2")) {
+			return nil
+		}
+	}
+	return fmt.Errorf("compare's lock owners %+v name no nfsd or jbd2 thread whose locks were waited on more in B", res.LockOwners)
 }
 
 // checkQueueShown: on a scenario whose nfsd threads block on a slow device,
@@ -310,4 +318,22 @@ func checkLockCompare(t *testing.T, results string, base, shared lab.Scenario) {
 			}
 		})
 	}
+}
+
+// lockProbe is the lock probe's entry in the scenario's first capture: the
+// tracepoints (attached), the slow-path kprobes (fallback) or unavailable.
+func lockProbe(t *testing.T, results string, s lab.Scenario) model.Probe {
+	t.Helper()
+	c, err := compare.Load(context.Background(), filepath.Join(versionDir(results, s.Name, s.Versions[0]), "capture.nft"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range c.Meta.Config.Backend.Probes {
+		if p.Name == "contention_begin" {
+			t.Logf("lock probe: %s: %s", p.Status, p.Detail)
+			return p
+		}
+	}
+	t.Fatalf("the capture lists no contention_begin probe")
+	return model.Probe{}
 }

@@ -223,3 +223,21 @@ func (t *Table) Name(addr uint64) string {
 	}
 	return "0x" + strconv.FormatUint(addr, 16)
 }
+
+// Range returns the addresses [start, end) of the kernel image's text symbol
+// name: end is where the next symbol starts. It reports false when the image
+// has no such symbol or it is the last one.
+func (t *Table) Range(name string) (start, end uint64, ok bool) {
+	for i, e := range t.entries {
+		if e.module != 0 || string(t.names[e.nameOff:e.nameOff+uint32(e.nameLen)]) != name {
+			continue
+		}
+		for _, n := range t.entries[i+1:] {
+			if n.module == 0 && n.addr > e.addr {
+				return e.addr, n.addr, true
+			}
+		}
+		return 0, 0, false
+	}
+	return 0, 0, false
+}

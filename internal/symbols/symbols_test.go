@@ -133,3 +133,28 @@ ffffffff81c01000 T _raw_spin_lock
 		}
 	}
 }
+
+func TestRange(t *testing.T) {
+	tab, err := Load("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		start, end uint64
+		ok         bool
+	}{
+		{"io_schedule", 0xffffffff81003000, 0xffffffff81003040, true},
+		{"startup_64", 0xffffffff81000000, 0xffffffff81001000, true},
+		{"do_one_initcall", 0xffffffff81001000, 0xffffffff81003000, true}, // the data symbol is not an end
+		{"folio_wait_bit_common", 0, 0, false},                            // the image's last: no end known
+		{"nfsd_dispatch", 0, 0, false},                                    // a module's, not the image's
+		{"no_such_function", 0, 0, false},
+	}
+	for _, tt := range tests {
+		start, end, ok := tab.Range(tt.name)
+		if start != tt.start || end != tt.end || ok != tt.ok {
+			t.Errorf("Range(%s) = %#x, %#x, %v; want %#x, %#x, %v", tt.name, start, end, ok, tt.start, tt.end, tt.ok)
+		}
+	}
+}

@@ -79,6 +79,17 @@ type coreLkey struct {
 	Pad          uint32
 }
 
+type coreLockFrames struct {
+	_   structs.HostLayout
+	Pcs [10]uint64
+}
+
+type coreLockRange struct {
+	_     structs.HostLayout
+	Start uint64
+	End   uint64
+}
+
 type coreLval struct {
 	_          structs.HostLayout
 	Count      uint64
@@ -91,6 +102,9 @@ type coreLwait struct {
 	Key     coreLkey
 	StartNs uint64
 	Waiters uint64
+	WokeNs  uint64
+	Kp      uint32
+	Slept   uint32
 }
 
 type coreRkey struct {
@@ -185,6 +199,7 @@ const (
 	coreMapDthreads              = "dthreads"
 	coreMapEvents                = "events"
 	coreMapLhists                = "lhists"
+	coreMapLockScratch           = "lock_scratch"
 	coreMapLwaiters              = "lwaiters"
 	coreMapLwaits                = "lwaits"
 	coreMapPerfEvents            = "perf_events"
@@ -197,6 +212,9 @@ const (
 	coreMapThreadOp              = "thread_op"
 	coreMapTidIos                = "tid_ios"
 	coreMapWakers                = "wakers"
+	coreProgKpLockMutex          = "kp_lock_mutex"
+	coreProgKpLockRwsemRead      = "kp_lock_rwsem_read"
+	coreProgKpLockRwsemWrite     = "kp_lock_rwsem_write"
 	coreProgRawTpBlockIoDone     = "raw_tp_block_io_done"
 	coreProgRawTpBlockRqComplete = "raw_tp_block_rq_complete"
 	coreProgRawTpBlockRqInsert   = "raw_tp_block_rq_insert"
@@ -219,6 +237,7 @@ const (
 	coreProgTpBtfSchedWakeup     = "tp_btf_sched_wakeup"
 	coreProgTpBtfSchedWakeupNew  = "tp_btf_sched_wakeup_new"
 	coreProgTpBtfSchedWaking     = "tp_btf_sched_waking"
+	coreVarLockRanges            = "lock_ranges"
 	coreVarMinDstateNs           = "min_dstate_ns"
 	coreVarNrTargets             = "nr_targets"
 	coreVarOpenIntervals         = "open_intervals"
@@ -272,6 +291,9 @@ type coreSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type coreProgramSpecs struct {
+	KpLockMutex          *ebpf.ProgramSpec `ebpf:"kp_lock_mutex"`
+	KpLockRwsemRead      *ebpf.ProgramSpec `ebpf:"kp_lock_rwsem_read"`
+	KpLockRwsemWrite     *ebpf.ProgramSpec `ebpf:"kp_lock_rwsem_write"`
 	RawTpBlockIoDone     *ebpf.ProgramSpec `ebpf:"raw_tp_block_io_done"`
 	RawTpBlockRqComplete *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_complete"`
 	RawTpBlockRqInsert   *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_insert"`
@@ -300,31 +322,33 @@ type coreProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type coreMapSpecs struct {
-	Bhists     *ebpf.MapSpec `ebpf:"bhists"`
-	Counters   *ebpf.MapSpec `ebpf:"counters"`
-	Dhists     *ebpf.MapSpec `ebpf:"dhists"`
-	Dstarts    *ebpf.MapSpec `ebpf:"dstarts"`
-	Dthreads   *ebpf.MapSpec `ebpf:"dthreads"`
-	Events     *ebpf.MapSpec `ebpf:"events"`
-	Lhists     *ebpf.MapSpec `ebpf:"lhists"`
-	Lwaiters   *ebpf.MapSpec `ebpf:"lwaiters"`
-	Lwaits     *ebpf.MapSpec `ebpf:"lwaits"`
-	PerfEvents *ebpf.MapSpec `ebpf:"perf_events"`
-	Rqs        *ebpf.MapSpec `ebpf:"rqs"`
-	Rthreads   *ebpf.MapSpec `ebpf:"rthreads"`
-	Runs       *ebpf.MapSpec `ebpf:"runs"`
-	Rvals      *ebpf.MapSpec `ebpf:"rvals"`
-	Stacks     *ebpf.MapSpec `ebpf:"stacks"`
-	Targets    *ebpf.MapSpec `ebpf:"targets"`
-	ThreadOp   *ebpf.MapSpec `ebpf:"thread_op"`
-	TidIos     *ebpf.MapSpec `ebpf:"tid_ios"`
-	Wakers     *ebpf.MapSpec `ebpf:"wakers"`
+	Bhists      *ebpf.MapSpec `ebpf:"bhists"`
+	Counters    *ebpf.MapSpec `ebpf:"counters"`
+	Dhists      *ebpf.MapSpec `ebpf:"dhists"`
+	Dstarts     *ebpf.MapSpec `ebpf:"dstarts"`
+	Dthreads    *ebpf.MapSpec `ebpf:"dthreads"`
+	Events      *ebpf.MapSpec `ebpf:"events"`
+	Lhists      *ebpf.MapSpec `ebpf:"lhists"`
+	LockScratch *ebpf.MapSpec `ebpf:"lock_scratch"`
+	Lwaiters    *ebpf.MapSpec `ebpf:"lwaiters"`
+	Lwaits      *ebpf.MapSpec `ebpf:"lwaits"`
+	PerfEvents  *ebpf.MapSpec `ebpf:"perf_events"`
+	Rqs         *ebpf.MapSpec `ebpf:"rqs"`
+	Rthreads    *ebpf.MapSpec `ebpf:"rthreads"`
+	Runs        *ebpf.MapSpec `ebpf:"runs"`
+	Rvals       *ebpf.MapSpec `ebpf:"rvals"`
+	Stacks      *ebpf.MapSpec `ebpf:"stacks"`
+	Targets     *ebpf.MapSpec `ebpf:"targets"`
+	ThreadOp    *ebpf.MapSpec `ebpf:"thread_op"`
+	TidIos      *ebpf.MapSpec `ebpf:"tid_ios"`
+	Wakers      *ebpf.MapSpec `ebpf:"wakers"`
 }
 
 // coreVariableSpecs contains global variables before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type coreVariableSpecs struct {
+	LockRanges        *ebpf.VariableSpec `ebpf:"lock_ranges"`
 	MinDstateNs       *ebpf.VariableSpec `ebpf:"min_dstate_ns"`
 	NrTargets         *ebpf.VariableSpec `ebpf:"nr_targets"`
 	OpenIntervals     *ebpf.VariableSpec `ebpf:"open_intervals"`
@@ -356,25 +380,26 @@ func (o *coreObjects) Close() error {
 //
 // It can be passed to loadCoreObjects or ebpf.CollectionSpec.LoadAndAssign.
 type coreMaps struct {
-	Bhists     *ebpf.Map `ebpf:"bhists"`
-	Counters   *ebpf.Map `ebpf:"counters"`
-	Dhists     *ebpf.Map `ebpf:"dhists"`
-	Dstarts    *ebpf.Map `ebpf:"dstarts"`
-	Dthreads   *ebpf.Map `ebpf:"dthreads"`
-	Events     *ebpf.Map `ebpf:"events"`
-	Lhists     *ebpf.Map `ebpf:"lhists"`
-	Lwaiters   *ebpf.Map `ebpf:"lwaiters"`
-	Lwaits     *ebpf.Map `ebpf:"lwaits"`
-	PerfEvents *ebpf.Map `ebpf:"perf_events"`
-	Rqs        *ebpf.Map `ebpf:"rqs"`
-	Rthreads   *ebpf.Map `ebpf:"rthreads"`
-	Runs       *ebpf.Map `ebpf:"runs"`
-	Rvals      *ebpf.Map `ebpf:"rvals"`
-	Stacks     *ebpf.Map `ebpf:"stacks"`
-	Targets    *ebpf.Map `ebpf:"targets"`
-	ThreadOp   *ebpf.Map `ebpf:"thread_op"`
-	TidIos     *ebpf.Map `ebpf:"tid_ios"`
-	Wakers     *ebpf.Map `ebpf:"wakers"`
+	Bhists      *ebpf.Map `ebpf:"bhists"`
+	Counters    *ebpf.Map `ebpf:"counters"`
+	Dhists      *ebpf.Map `ebpf:"dhists"`
+	Dstarts     *ebpf.Map `ebpf:"dstarts"`
+	Dthreads    *ebpf.Map `ebpf:"dthreads"`
+	Events      *ebpf.Map `ebpf:"events"`
+	Lhists      *ebpf.Map `ebpf:"lhists"`
+	LockScratch *ebpf.Map `ebpf:"lock_scratch"`
+	Lwaiters    *ebpf.Map `ebpf:"lwaiters"`
+	Lwaits      *ebpf.Map `ebpf:"lwaits"`
+	PerfEvents  *ebpf.Map `ebpf:"perf_events"`
+	Rqs         *ebpf.Map `ebpf:"rqs"`
+	Rthreads    *ebpf.Map `ebpf:"rthreads"`
+	Runs        *ebpf.Map `ebpf:"runs"`
+	Rvals       *ebpf.Map `ebpf:"rvals"`
+	Stacks      *ebpf.Map `ebpf:"stacks"`
+	Targets     *ebpf.Map `ebpf:"targets"`
+	ThreadOp    *ebpf.Map `ebpf:"thread_op"`
+	TidIos      *ebpf.Map `ebpf:"tid_ios"`
+	Wakers      *ebpf.Map `ebpf:"wakers"`
 }
 
 func (m *coreMaps) Close() error {
@@ -386,6 +411,7 @@ func (m *coreMaps) Close() error {
 		m.Dthreads,
 		m.Events,
 		m.Lhists,
+		m.LockScratch,
 		m.Lwaiters,
 		m.Lwaits,
 		m.PerfEvents,
@@ -405,6 +431,7 @@ func (m *coreMaps) Close() error {
 //
 // It can be passed to loadCoreObjects or ebpf.CollectionSpec.LoadAndAssign.
 type coreVariables struct {
+	LockRanges        *ebpf.Variable `ebpf:"lock_ranges"`
 	MinDstateNs       *ebpf.Variable `ebpf:"min_dstate_ns"`
 	NrTargets         *ebpf.Variable `ebpf:"nr_targets"`
 	OpenIntervals     *ebpf.Variable `ebpf:"open_intervals"`
@@ -420,6 +447,9 @@ type coreVariables struct {
 //
 // It can be passed to loadCoreObjects or ebpf.CollectionSpec.LoadAndAssign.
 type corePrograms struct {
+	KpLockMutex          *ebpf.Program `ebpf:"kp_lock_mutex"`
+	KpLockRwsemRead      *ebpf.Program `ebpf:"kp_lock_rwsem_read"`
+	KpLockRwsemWrite     *ebpf.Program `ebpf:"kp_lock_rwsem_write"`
 	RawTpBlockIoDone     *ebpf.Program `ebpf:"raw_tp_block_io_done"`
 	RawTpBlockRqComplete *ebpf.Program `ebpf:"raw_tp_block_rq_complete"`
 	RawTpBlockRqInsert   *ebpf.Program `ebpf:"raw_tp_block_rq_insert"`
@@ -446,6 +476,9 @@ type corePrograms struct {
 
 func (p *corePrograms) Close() error {
 	return _CoreClose(
+		p.KpLockMutex,
+		p.KpLockRwsemRead,
+		p.KpLockRwsemWrite,
 		p.RawTpBlockIoDone,
 		p.RawTpBlockRqComplete,
 		p.RawTpBlockRqInsert,

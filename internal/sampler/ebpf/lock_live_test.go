@@ -128,3 +128,39 @@ func probeOf(tr *Tracer, name string) model.Probe {
 	}
 	return model.Probe{Name: name, Status: model.ProbeUnavailable, Detail: "not planned"}
 }
+
+// TestLockKprobeFallback: with the lock tracepoints set aside, the tracer
+// probes the slow paths instead (kernels before 5.19). Where kprobes cannot
+// attach (this project's CI host has none) the lock probe says so with a
+// reason and everything else still runs; where they can, it is a fallback
+// naming the functions. The lab's 5.10 guest checks the owners it finds.
+func TestLockKprobeFallback(t *testing.T) {
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}, Disable: []string{"block"}, forceLockKprobes: true})
+	p := probeOf(tr, "contention_begin")
+	t.Logf("contention_begin: %s: %s", p.Status, p.Detail)
+	switch p.Status {
+	case model.ProbeFallback:
+		if !strings.Contains(p.Detail, "kprobe on rwsem_down_write_slowpath") {
+			t.Errorf("fallback detail %q does not name the rwsem slow path", p.Detail)
+		}
+		if tr.lhists == nil {
+			t.Error("the kprobes attached but lock waits are not collected")
+		}
+	case model.ProbeUnavailable:
+		if !strings.Contains(p.Detail, "kprobe fallback: ") || !strings.HasSuffix(p.Detail, "no lock owners") {
+			t.Errorf("unavailable without the fallback's reason: %q", p.Detail)
+		}
+		if tr.lhists != nil {
+			t.Error("no lock probe attached, yet lock waits are collected")
+		}
+	default:
+		t.Errorf("contention_begin %s, want fallback or unavailable", p.Status)
+	}
+	if s := probeOf(tr, "sched_switch"); s.Status != model.ProbeAttached {
+		t.Errorf("sched_switch %s (%s): the lock fallback must not cost the D-state probes", s.Status, s.Detail)
+	}
+	if tr.lockColl != nil && p.Status != model.ProbeFallback {
+		t.Error("the slow-path programs stay loaded although none attached")
+	}
+	collect(t, tr)
+}

@@ -51,8 +51,9 @@ type Options struct {
 	MaxEvents int
 
 	// Tests force the fallbacks this kernel does not need.
-	forceRawTP bool
-	forcePerf  bool
+	forceRawTP       bool
+	forcePerf        bool
+	forceLockKprobes bool
 }
 
 // Extension is a further set of programs (the nfsd probes) whose rows and
@@ -65,12 +66,16 @@ type Extension interface {
 
 // Tracer owns the loaded programs, their links and the event reader.
 type Tracer struct {
-	opts   Options
-	log    *slog.Logger
-	coll   *ebpf.Collection
-	links  []link.Link
-	probes []model.Probe
-	detail string
+	opts Options
+	log  *slog.Logger
+	coll *ebpf.Collection
+	// lockColl holds the lock slow-path kprobes where the kernel lacks the
+	// lock tracepoints; it shares coll's maps.
+	lockColl *ebpf.Collection
+	lockWhy  string // why the kprobes replace the tracepoints, "" when not needed
+	links    []link.Link
+	probes   []model.Probe
+	detail   string
 
 	kernelTypes  *btf.Spec // only with Options.KernelBTF
 	runningTypes *btf.Spec // the running kernel's BTF, loaded once
@@ -272,7 +277,7 @@ func (t *Tracer) load() error {
 	if preferBTF {
 		btfErr = t.loadPlan(spec, plan, "tp_btf")
 		if btfErr == nil {
-			return t.attach(plan, "tp_btf", nil)
+			return t.attachAll(spec, plan, "tp_btf", nil)
 		}
 		t.log.Warn("tp_btf programs did not load, falling back to raw_tp", "err", btfErr)
 	} else {
@@ -284,7 +289,19 @@ func (t *Tracer) load() error {
 	if err := t.loadPlan(spec, plan, "raw_tp"); err != nil {
 		return fmt.Errorf("load eBPF programs: tp_btf: %v; raw_tp: %w", btfErr, err)
 	}
-	return t.attach(plan, "raw_tp", btfErr)
+	return t.attachAll(spec, plan, "raw_tp", btfErr)
+}
+
+// attachAll attaches the plan, then the lock slow-path kprobes where the
+// lock tracepoints are missing.
+func (t *Tracer) attachAll(spec *ebpf.CollectionSpec, plan []tracepoint, variant string, fallbackWhy error) error {
+	if err := t.attach(plan, variant, fallbackWhy); err != nil {
+		return err
+	}
+	if t.lockWhy != "" {
+		t.attachLockKprobes(spec, t.lockWhy)
+	}
+	return nil
 }
 
 // tracepoint is one program to attach, with its probe name.
@@ -315,12 +332,15 @@ func (t *Tracer) planPrograms() []tracepoint {
 			t.probe("sched_waking", model.ProbeUnavailable, "not in this kernel: wakers are read at sched_wakeup")
 		}
 		// Lock owners need the lock contention tracepoints (5.19+).
-		if t.haveTracepoint("lock", "contention_begin") && t.haveTracepoint("lock", "contention_end") {
+		switch {
+		case t.opts.forceLockKprobes:
+			t.lockWhy = "lock tracepoints not used: forced by test"
+		case t.haveTracepoint("lock", "contention_begin") && t.haveTracepoint("lock", "contention_end"):
 			plan = append(plan,
 				tracepoint{group: "dstate", name: "contention_begin"},
 				tracepoint{group: "dstate", name: "contention_end"})
-		} else {
-			t.probe("contention_begin", model.ProbeUnavailable, "lock:contention_begin/end not in this kernel (5.19+): no lock owners")
+		default:
+			t.lockWhy = "lock:contention_begin/end not in this kernel (5.19+)"
 		}
 	}
 	if t.disabled("block") {
@@ -526,6 +546,10 @@ func (t *Tracer) closeAll() error {
 		errs = append(errs, t.reader.Close())
 		<-t.readDone
 		t.reader = nil
+	}
+	if t.lockColl != nil {
+		t.lockColl.Close()
+		t.lockColl = nil
 	}
 	if t.coll != nil {
 		t.coll.Close()
