@@ -381,13 +381,25 @@ func checkOps(t *testing.T, vdir, version string, f *report.Frame) {
 				t.Errorf("%s %s: no row in nfstrace's operations (nfsd counted %d)", proto, op, want)
 			case row.Latency == nil:
 				t.Errorf("%s %s: no latency from nfstrace (nfsd counted %d; the row's count %d is from procfs)", proto, op, want, row.Count)
+			case row.Count < want:
+				// row.Count is nfsd's own count over nfstrace's window,
+				// which covers the load's.
+				t.Errorf("%s %s: nfsd counted %d in nfstrace's window, fewer than the %d of the load's window inside it", proto, op, row.Count, want)
 			default:
+				// The latency samples are held to nfsd's count over the
+				// same window (the load's window is shorter: a client's
+				// delegation returns before it are nfstrace's too). A
+				// shortfall is allowed only when nfstrace says it lost
+				// samples: never silent.
 				got := row.Latency.Count
-				if diff := absDiff(got, want); float64(diff) > 0.01*float64(want) {
-					t.Errorf("%s %s: nfstrace latency count %d, /proc/net/rpc/nfsd delta %d: differ by more than 1%%", proto, op, got, want)
-				} else {
-					t.Logf("%s %s: count %d (nfsd %d), p50 %v p99 %v", proto, op, got, want,
+				switch diff := absDiff(got, row.Count); {
+				case float64(diff) <= 0.01*float64(row.Count):
+					t.Logf("%s %s: count %d (nfsd %d in the window, %d during the load), p50 %v p99 %v", proto, op, got, row.Count, want,
 						time.Duration(row.Latency.P50Ns), time.Duration(row.Latency.P99Ns))
+				case got < row.Count && f.Header.Lost > 0:
+					t.Logf("%s %s: %d latency samples for nfsd's %d; nfstrace reports %d samples lost", proto, op, got, row.Count, f.Header.Lost)
+				default:
+					t.Errorf("%s %s: nfstrace latency count %d, nfsd counted %d in the same window (lost %d): differ by more than 1%%", proto, op, got, row.Count, f.Header.Lost)
 				}
 			}
 		}

@@ -256,6 +256,22 @@ func (t *Tracer) collectCounters(snap *model.Snapshot) error {
 		snap.Stats.Lost += n
 	}
 	t.prevCnt = cur
+	var progs []*ebpf.Program
+	for _, c := range []*ebpf.Collection{t.coll, t.lockColl} {
+		if c != nil {
+			for _, p := range c.Programs {
+				progs = append(progs, p)
+			}
+		}
+	}
+	n, err := missDelta(&t.misses, progs)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		t.log.Warn("ebpf: programs skipped because one was already running on the CPU (a preempted or interrupted program); their samples are lost", "count", n)
+		snap.Stats.Lost += n
+	}
 	return nil
 }
 

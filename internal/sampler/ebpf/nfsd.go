@@ -73,6 +73,7 @@ type NFSD struct {
 	lastQ    [nfsdMaxPools]nfsdHist
 	gen      uint32
 	last     [nfsdCntMax]uint64
+	misses   missCounter
 	entries  []rpcEntry
 	clients  rpcClientCache
 }
@@ -515,6 +516,13 @@ func (e *nfsdExtension) Collect(snap *model.Snapshot) error {
 	snap.RPC = append(snap.RPC, rows...)
 	snap.Stats.Events += st.RPCs + st.Ops
 	snap.Stats.Lost += st.Dropped
+	if e.n != nil {
+		n, err := missDelta(&e.n.misses, e.n.progs)
+		if err != nil {
+			return err
+		}
+		snap.Stats.Lost += n
+	}
 	snap.Threads = e.n.threadUse(st)
 	q, err := e.n.ReadQueue()
 	snap.Queue = append(snap.Queue, q...)

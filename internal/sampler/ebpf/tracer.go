@@ -113,6 +113,7 @@ type Tracer struct {
 	prevL     map[coreLkey]*kstate[coreLval]
 	runGen    uint32
 	prevCnt   [cntMax]uint64
+	misses    missCounter
 	devs      *devNamer
 	lastPrune time.Time
 	stackSym  *stackSymbolizer
