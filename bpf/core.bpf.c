@@ -46,6 +46,9 @@ enum counter {
 	CNT_RUN_FULL,      /* run-queue aggregation map full */
 	CNT_WAKER_FULL,    /* waker aggregation map full */
 	CNT_LOCK_FULL,     /* lock aggregation or wait map full */
+	CNT_KP_OPEN,       /* lock waits opened by the slow-path kprobes */
+	CNT_KP_SLEPT,      /* of those, sleeps in D found inside a slow path */
+	CNT_KP_SPUN,       /* of those, closed without a sleep there (not counted) */
 	CNT_MAX,
 };
 
@@ -637,6 +640,8 @@ static __always_inline void lock_wait_close(void *ctx, __u32 tid, struct lwait *
  */
 static __always_inline void kp_wait_left(void *ctx, __u32 tid, struct lwait *w)
 {
+	if (!w->slept || !w->woke_ns)
+		count(CNT_KP_SPUN);
 	lock_wait_close(ctx, tid, w, w->woke_ns, w->slept && w->woke_ns);
 }
 
@@ -782,6 +787,8 @@ static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __
 
 		if (w && w->kp) {
 			if (in_lock_slowpath(ctx)) {
+				if (!w->slept)
+					count(CNT_KP_SLEPT);
 				w->slept = 1;
 			} else {
 				kp_wait_left(ctx, tid, w);
@@ -1272,8 +1279,14 @@ static __always_inline void on_contention_begin(void *ctx, void *lock, __u32 fla
 		bpf_map_update_elem(&lwaiters, &w.key.lock, &zero, BPF_NOEXIST);
 		n = bpf_map_lookup_elem(&lwaiters, &w.key.lock);
 	}
-	if (n)
-		w.waiters = __sync_fetch_and_add(n, 1) + 1;
+	if (n) {
+		/* No fetching atomic (5.12+): the count read after the add is
+		 * this wait's, give or take a waiter arriving at the same time. */
+		__sync_fetch_and_add(n, 1);
+		w.waiters = *n;
+	}
+	if (kp)
+		count(CNT_KP_OPEN);
 	if (bpf_map_update_elem(&lwaits, &tid, &w, BPF_NOEXIST) == 0)
 		__sync_fetch_and_add(&open_lwaits, 1);
 	else if (bpf_map_update_elem(&lwaits, &tid, &w, BPF_EXIST)) /* a mutex that spun, then sleeps */
@@ -1341,7 +1354,7 @@ static __always_inline void kp_lock_begin(struct pt_regs *ctx, __u32 flags)
 	void *lock = kp_lock_arg(ctx);
 
 	if (lock)
-		on_contention_begin(ctx, lock, flags, false);
+		on_contention_begin(ctx, lock, flags, true);
 }
 
 SEC("kprobe/rwsem_down_write_slowpath")

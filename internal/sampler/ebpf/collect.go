@@ -255,6 +255,9 @@ func (t *Tracer) collectCounters(snap *model.Snapshot) error {
 			"dstate", d(cntDStateFull), "block", d(cntBlockFull), "run", d(cntRunFull), "wakers", d(cntWakerFull), "locks", d(cntLockFull))
 		snap.Stats.Lost += n
 	}
+	if n := d(cntKpOpen); n > 0 {
+		t.log.Debug("lock waits from the slow-path kprobes", "opened", n, "slept", d(cntKpSlept), "spun", d(cntKpSpun))
+	}
 	t.prevCnt = cur
 	var progs []*ebpf.Program
 	for _, c := range []*ebpf.Collection{t.coll, t.lockColl} {

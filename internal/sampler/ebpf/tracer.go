@@ -133,6 +133,9 @@ const (
 	cntRunFull
 	cntWakerFull
 	cntLockFull
+	cntKpOpen
+	cntKpSlept
+	cntKpSpun
 	cntMax
 )
 
