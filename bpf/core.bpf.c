@@ -384,27 +384,30 @@ static __always_inline bool rkey_eq(const struct rkey *a, const struct rkey *b)
 	       x[4] == y[4] && x[5] == y[5];
 }
 
-static __always_inline void run_out(__u32 tid, bool runnable, __u64 now)
+/*
+ * run_state returns thread tid's run-queue state, NULL when it is not a
+ * target; under trace_all the entry is created at the thread's first sight.
+ */
+static __always_inline struct runstate *run_state(__u32 tid)
 {
-	struct runstate *rs;
+	struct runstate *rs = bpf_map_lookup_elem(&runs, &tid);
+	struct runstate init = {};
+
+	if (rs || !trace_all || !tid)
+		return rs;
+	bpf_map_update_elem(&runs, &tid, &init, BPF_NOEXIST);
+	rs = bpf_map_lookup_elem(&runs, &tid);
+	if (!rs)
+		count(CNT_RUN_FULL);
+	return rs;
+}
+
+/* run_out ends the time slice of rs's thread tid, switched out at now. */
+static __always_inline void run_out(struct runstate *rs, __u32 tid, bool runnable, __u64 now)
+{
 	struct rval *v;
 	__u64 on;
 
-	if (!trace_all && !nr_targets)
-		return;
-	rs = bpf_map_lookup_elem(&runs, &tid);
-	if (!rs) {
-		struct runstate init = {};
-
-		if (!trace_all || !tid)
-			return;
-		bpf_map_update_elem(&runs, &tid, &init, BPF_NOEXIST);
-		rs = bpf_map_lookup_elem(&runs, &tid);
-		if (!rs) {
-			count(CNT_RUN_FULL);
-			return;
-		}
-	}
 	if (rs->oncpu_ns && now > rs->oncpu_ns) {
 		struct rthread th = {};
 		struct thread_op *op;
@@ -446,15 +449,9 @@ static __always_inline void run_out(__u32 tid, bool runnable, __u64 now)
 	rs->runnable_ns = runnable ? now : 0;
 }
 
-static __always_inline void run_in(__u32 tid, __u64 now)
+/* run_in starts rs's time slice at now, ending its run-queue wait. */
+static __always_inline void run_in(struct runstate *rs, __u64 now)
 {
-	struct runstate *rs;
-
-	if ((!trace_all && !nr_targets) || !tid)
-		return;
-	rs = bpf_map_lookup_elem(&runs, &tid);
-	if (!rs)
-		return;
 	if (rs->runnable_ns && now > rs->runnable_ns) {
 		rs->wait_ns = now - rs->runnable_ns;
 		rs->has_wait = 1;
@@ -654,19 +651,18 @@ static __always_inline void kp_wait_left(void *ctx, __u32 tid, struct lwait *w)
  */
 __u64 open_intervals = 0;
 
-static __always_inline void dstate_end(void *ctx, __u32 tid, bool woken)
+/*
+ * dstate_close ends the open interval s of thread tid: aggregates it, counts
+ * its waker and submits an event when it is long enough. The waker fields of
+ * s are set by the caller (the wake program), or left empty when the thread
+ * ran again without a wakeup seen.
+ */
+static __always_inline void dstate_close(void *ctx, __u32 tid, struct dstart *s)
 {
-	struct dstart *s;
-	struct dthread th = {};
 	struct hist *h;
 	__u64 dur, now;
 	__u8 one = 1;
 
-	if (!open_intervals)
-		return;
-	s = bpf_map_lookup_elem(&dstarts, &tid);
-	if (!s)
-		return;
 	now = bpf_ktime_get_ns();
 	dur = now - s->start_ns;
 	if (open_lwaits) {
@@ -680,14 +676,13 @@ static __always_inline void dstate_end(void *ctx, __u32 tid, bool woken)
 		hist_add(h, dur);
 	else
 		count(CNT_DSTATE_FULL);
-	th.key = s->key;
-	th.tid = tid;
-	if (!bpf_map_lookup_elem(&dthreads, &th))
-		bpf_map_update_elem(&dthreads, &th, &one, BPF_ANY);
-	if (woken && !s->waker_tid && !s->waker_irq) {
-		/* No sched_waking seen (not attached): the current task. */
-		s->waker_tid = (__u32)bpf_get_current_pid_tgid();
-		bpf_get_current_comm(s->waker_comm, sizeof(s->waker_comm));
+	{
+		struct dthread th = {};
+
+		th.key = s->key;
+		th.tid = tid;
+		if (!bpf_map_lookup_elem(&dthreads, &th))
+			bpf_map_update_elem(&dthreads, &th, &one, BPF_ANY);
 	}
 	if (s->waker_tid || s->waker_irq) {
 		struct wkey wk = {};
@@ -755,6 +750,18 @@ out:
 		__sync_fetch_and_add(&open_intervals, -1);
 }
 
+/* dstate_end ends thread tid's interval, if one is open, at its switch-in. */
+static __always_inline void dstate_end(void *ctx, __u32 tid)
+{
+	struct dstart *s;
+
+	if (!open_intervals)
+		return;
+	s = bpf_map_lookup_elem(&dstarts, &tid);
+	if (s)
+		dstate_close(ctx, tid, s);
+}
+
 static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __u32 tid, __u64 now,
 					 const bool btf)
 {
@@ -807,29 +814,43 @@ static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __
 static __always_inline void on_switch(void *ctx, bool preempt, struct task_struct *prev,
 				      struct task_struct *next, const bool btf)
 {
-	__u32 next_tid = RD(btf, next, pid);
-	__u32 prev_tid, state;
+	bool tracing = trace_all || nr_targets;
+	struct runstate *rp = NULL, *rn = NULL;
+	__u32 next_tid, prev_tid, state;
 	__u64 now = 0;
 
+	/* Every context switch of the machine comes here: with no target and
+	 * no interval open, leave on globals alone, before any task read. */
+	if (!tracing && !open_intervals)
+		return;
+	next_tid = RD(btf, next, pid);
 	if (next_tid)
-		dstate_end(ctx, next_tid, false);
+		dstate_end(ctx, next_tid);
+	if (!tracing)
+		return;
+	prev_tid = RD(btf, prev, pid);
 	/*
 	 * The prev_state argument exists only since 5.18; prev's state field
 	 * holds the same value here on every kernel (a pending signal already
-	 * reset it to TASK_RUNNING), so read that. State first: it is a plain
-	 * load, the target lookup is a hash lookup.
+	 * reset it to TASK_RUNNING), so read that.
 	 */
 	state = preempt ? 0 : task_state(prev, btf);
-	if (track_run && (trace_all || nr_targets)) { /* no clock read while nothing is traced */
-		now = bpf_ktime_get_ns();
-		run_out(RD(btf, prev, pid), state == 0, now);
-		run_in(next_tid, now);
+	if (track_run) {
+		/* One lookup per task; the clock only when one is a target. */
+		rp = run_state(prev_tid);
+		if (next_tid)
+			rn = bpf_map_lookup_elem(&runs, &next_tid);
+		if (rp || rn)
+			now = bpf_ktime_get_ns();
+		if (rp)
+			run_out(rp, prev_tid, state == 0, now);
+		if (rn)
+			run_in(rn, now);
 	}
 	if (!(state & TASK_UNINTERRUPTIBLE) || (state & TASK_NOLOAD)) {
 		/* Asleep but not in D: a kprobe-opened lock wait has left its
 		 * slow path (they sleep in D; preemption leaves state 0). */
 		if (open_lwaits && state) {
-			prev_tid = RD(btf, prev, pid);
 			struct lwait *w = bpf_map_lookup_elem(&lwaits, &prev_tid);
 
 			if (w && w->kp)
@@ -837,31 +858,35 @@ static __always_inline void on_switch(void *ctx, bool preempt, struct task_struc
 		}
 		return;
 	}
-	prev_tid = RD(btf, prev, pid);
-	if (!is_target(prev_tid))
+	/* A runs entry is made for targets only (by user space, or by the
+	 * kernel under trace_all): it spares the targets lookup. */
+	if (!rp && !is_target(prev_tid))
 		return;
 	dstate_start(ctx, prev, prev_tid, now ? now : bpf_ktime_get_ns(), btf);
 }
 
 /*
  * on_irq_stack reports whether the program runs on an interrupt stack rather
- * than the current task's stack: the BPF stack is the kernel stack of the
- * context the tracepoint fired in, and interrupts run on stacks of their own
- * (x86_64, arm64). Softirqs run from an interrupt's exit count as interrupts;
- * those run by ksoftirqd or on local_bh_enable run on a task stack.
+ * than the current task's stack. The tracepoint's arguments (ctx) are an array
+ * on the kernel stack of the context the tracepoint fired in (bpf_trace_runN),
+ * and interrupts run on stacks of their own (x86_64, arm64). Softirqs run from
+ * an interrupt's exit count as interrupts; those run by ksoftirqd or on
+ * local_bh_enable run on a task stack. The program's own stack is no guide:
+ * since 6.13 x86_64 runs tracing programs with 64 bytes of stack or more on a
+ * per-CPU private stack.
  */
 #define TASK_STACK_MAX (64 * 1024) /* THREAD_SIZE is 16 KiB, 32 with KASAN */
 
-static __always_inline bool on_irq_stack(void)
+static __always_inline bool on_irq_stack(void *ctx)
 {
 	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
 	__u64 stack = (__u64)BPF_CORE_READ(cur, stack);
-	void *here = &stack;
+	void *args = ctx;
 	__u64 sp = 0;
 
-	/* The verifier forbids arithmetic on the frame pointer; a copy of its
-	 * value read through a helper is a plain number. */
-	bpf_probe_read_kernel(&sp, sizeof(sp), &here);
+	/* The verifier forbids arithmetic on the context pointer; a copy of
+	 * its value read through a helper is a plain number. */
+	bpf_probe_read_kernel(&sp, sizeof(sp), &args);
 	return sp - stack >= TASK_STACK_MAX;
 }
 
@@ -886,50 +911,53 @@ static __always_inline bool irq_from_user(void)
 	return (cs & 3) == 3 && orig_ax == (unsigned long)-1;
 }
 
-static __always_inline void on_waking(struct task_struct *p, const bool btf)
+/*
+ * on_wake is the whole wake path, one program per wakeup: it runs at
+ * sched_waking where the kernel has it (in the waker's context, before a
+ * remote wakeup is queued to the wakee's CPU), else at sched_wakeup. It ends
+ * the thread's D-state interval with its waker, and starts its run-queue wait.
+ */
+static __always_inline void on_wake(void *ctx, struct task_struct *p, const bool btf)
 {
+	bool run = track_run && (trace_all || nr_targets);
+	struct dstart *s = NULL;
 	__u32 tid;
-	struct dstart *s;
 
-	if (!open_intervals)
+	/* Every wakeup of the machine comes here: globals first. */
+	if (!open_intervals && !run)
 		return;
 	tid = RD(btf, p, pid);
-	s = bpf_map_lookup_elem(&dstarts, &tid);
-	if (!s)
-		return;
-	if (on_irq_stack() || (btf && irq_from_user())) {
-		s->waker_irq = 1;
-		s->waker_tid = 0;
-		__builtin_memset(s->waker_comm, 0, NAME_LEN);
-		__builtin_memcpy(s->waker_comm, "irq", 4);
-		return;
+	if (open_intervals)
+		s = bpf_map_lookup_elem(&dstarts, &tid);
+	if (s) {
+		if (on_irq_stack(ctx) || (btf && irq_from_user())) {
+			s->waker_irq = 1;
+			s->waker_tid = 0;
+			__builtin_memset(s->waker_comm, 0, NAME_LEN);
+			__builtin_memcpy(s->waker_comm, "irq", 4);
+		} else {
+			s->waker_irq = 0;
+			s->waker_tid = (__u32)bpf_get_current_pid_tgid();
+			bpf_get_current_comm(s->waker_comm, sizeof(s->waker_comm));
+		}
+		dstate_close(ctx, tid, s);
 	}
-	s->waker_irq = 0;
-	s->waker_tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_get_current_comm(s->waker_comm, sizeof(s->waker_comm));
+	if (run)
+		run_wakeup(tid);
 }
 
 SEC("tp_btf/sched_waking")
 int BPF_PROG(tp_btf_sched_waking, struct task_struct *p)
 {
-	on_waking(p, true);
+	on_wake(ctx, p, true);
 	return 0;
 }
 
 SEC("raw_tp/sched_waking")
 int BPF_PROG(raw_tp_sched_waking, struct task_struct *p)
 {
-	on_waking(p, false);
+	on_wake(ctx, p, false);
 	return 0;
-}
-
-static __always_inline void on_wakeup(void *ctx, struct task_struct *p, const bool btf)
-{
-	__u32 tid = RD(btf, p, pid);
-
-	dstate_end(ctx, tid, true);
-	if (track_run)
-		run_wakeup(tid);
 }
 
 SEC("tp_btf/sched_switch")
@@ -949,28 +977,28 @@ int BPF_PROG(raw_tp_sched_switch, bool preempt, struct task_struct *prev, struct
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(tp_btf_sched_wakeup, struct task_struct *p)
 {
-	on_wakeup(ctx, p, true);
+	on_wake(ctx, p, true);
 	return 0;
 }
 
 SEC("raw_tp/sched_wakeup")
 int BPF_PROG(raw_tp_sched_wakeup, struct task_struct *p)
 {
-	on_wakeup(ctx, p, false);
+	on_wake(ctx, p, false);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(tp_btf_sched_wakeup_new, struct task_struct *p)
 {
-	on_wakeup(ctx, p, true);
+	on_wake(ctx, p, true);
 	return 0;
 }
 
 SEC("raw_tp/sched_wakeup_new")
 int BPF_PROG(raw_tp_sched_wakeup_new, struct task_struct *p)
 {
-	on_wakeup(ctx, p, false);
+	on_wake(ctx, p, false);
 	return 0;
 }
 

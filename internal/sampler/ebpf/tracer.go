@@ -325,14 +325,16 @@ func (t *Tracer) planPrograms() []tracepoint {
 	} else {
 		plan = append(plan,
 			tracepoint{group: "dstate", name: "sched_switch"},
-			tracepoint{group: "dstate", name: "sched_wakeup"},
 			tracepoint{group: "dstate", name: "sched_wakeup_new"})
-		// The waker of a D-state interval is who runs sched_waking; without
-		// it, whoever runs sched_wakeup (remote wakeups then show the
-		// interrupt that delivered them).
+		// One program per wakeup ends the D-state interval, names its waker
+		// and starts the run-queue wait. The waker is who runs sched_waking;
+		// without it, whoever runs sched_wakeup (remote wakeups then show
+		// the interrupt that delivered them). sched_wakeup fires for the
+		// same wakeups, so it is not attached beside sched_waking.
 		if t.haveTracepoint("sched", "sched_waking") {
 			plan = append(plan, tracepoint{group: "dstate", name: "sched_waking"})
 		} else {
+			plan = append(plan, tracepoint{group: "dstate", name: "sched_wakeup"})
 			t.probe("sched_waking", model.ProbeUnavailable, "not in this kernel: wakers are read at sched_wakeup")
 		}
 		// Lock owners need the lock contention tracepoints (5.19+).
