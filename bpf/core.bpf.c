@@ -211,7 +211,6 @@ struct {
  * device removal).
  */
 struct rq_info {
-	__u64 insert_ns; /* 0 when the request bypassed the IO scheduler */
 	__u64 issue_ns;  /* 0 until issued */
 	__u64 last_ns;   /* when the entry last started a request, for pruning */
 	__u64 q;         /* request_queue and elevator_type the labels belong to */
@@ -1113,15 +1112,42 @@ static __always_inline void rq_end(struct rq_info *ri)
 	ri->active = 0;
 }
 
+/*
+ * on_insert runs in the submitting thread as the request enters the IO
+ * scheduler: the one place its submitter is known when a kernel thread
+ * dispatches it later. Its queue time needs nothing from here (the kernel
+ * stamps start_time_ns when a queue has a scheduler), so the requests of
+ * threads not traced are first touched at issue: their entries were last
+ * written on the CPU that completed them, and that first touch is the most
+ * expensive part of a request's tracing.
+ */
 static __always_inline void on_insert(struct request *rq, const bool btf)
 {
-	__u64 now = bpf_ktime_get_ns();
-	struct rq_info *ri = rq_begin(rq, now, btf);
+	struct rq_info *ri;
 
-	if (ri) {
-		ri->insert_ns = now;
+	if (!is_target((__u32)bpf_get_current_pid_tgid()))
+		return;
+	ri = rq_begin(rq, bpf_ktime_get_ns(), btf);
+	if (ri)
 		ri->issue_ns = 0;
-	}
+}
+
+/*
+ * rq_queued_ns is how long the request waited before it was issued: from its
+ * allocation (start_time_ns, stamped where the queue has an IO scheduler) to
+ * issue, 0 when unknown. Only queues with a scheduler count: without one a
+ * request is issued as it is submitted.
+ */
+static __always_inline __u64 rq_queued_ns(struct request *rq, struct rq_info *ri, const bool btf)
+{
+	__u64 start;
+
+	if (!ri->et || !bpf_core_field_exists(rq->start_time_ns))
+		return 0;
+	start = RD(btf, rq, start_time_ns);
+	if (!start || start > ri->issue_ns)
+		return 0;
+	return ri->issue_ns - start;
 }
 
 static __always_inline void on_issue(struct request *rq, const bool btf)
@@ -1137,7 +1163,6 @@ static __always_inline void on_issue(struct request *rq, const bool btf)
 		ri = rq_begin(rq, now, btf);
 		if (!ri)
 			return;
-		ri->insert_ns = 0;
 	}
 	ri->issue_ns = now;
 	ri->bytes = RD(btf, rq, __data_len);
@@ -1160,7 +1185,7 @@ static __always_inline __u8 size_class(__u32 bytes)
 
 static __always_inline void on_done(struct request *rq, const bool btf)
 {
-	__u64 key = (__u64)rq, now;
+	__u64 key = (__u64)rq, now, queued;
 	struct rq_info *ri = bpf_map_lookup_elem(&rqs, &key);
 	struct bkey bk = {};
 	struct bval *v;
@@ -1184,8 +1209,9 @@ static __always_inline void on_done(struct request *rq, const bool btf)
 		count(CNT_BLOCK_FULL);
 		goto out;
 	}
-	if (ri->insert_ns && ri->insert_ns <= ri->issue_ns)
-		hist_add_cpu(&v->queue, ri->issue_ns - ri->insert_ns);
+	queued = rq_queued_ns(rq, ri, btf);
+	if (queued)
+		hist_add_cpu(&v->queue, queued);
 	hist_add_cpu(&v->service, now - ri->issue_ns);
 out:
 	rq_end(ri);

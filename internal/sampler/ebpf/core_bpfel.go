@@ -118,17 +118,16 @@ type coreRkey struct {
 }
 
 type coreRqInfo struct {
-	_        structs.HostLayout
-	InsertNs uint64
-	IssueNs  uint64
-	LastNs   uint64
-	Q        uint64
-	Et       uint64
-	Tid      uint32
-	Dev      uint32
-	Bytes    uint32
-	Active   uint32
-	Sched    [16]int8
+	_       structs.HostLayout
+	IssueNs uint64
+	LastNs  uint64
+	Q       uint64
+	Et      uint64
+	Tid     uint32
+	Dev     uint32
+	Bytes   uint32
+	Active  uint32
+	Sched   [16]int8
 }
 
 type coreRthread struct {

@@ -316,8 +316,9 @@ type tracepoint struct {
 }
 
 // planPrograms decides which tracepoints to use: requests are first seen at
-// block_rq_insert (or issue when they bypass the scheduler) and end at
-// block_io_done where the kernel has it, block_rq_complete otherwise.
+// block_rq_insert when a traced thread submits them (so that its waits know
+// the device), else at issue, and end at block_io_done where the kernel has
+// it, block_rq_complete otherwise.
 func (t *Tracer) planPrograms() []tracepoint {
 	var plan []tracepoint
 	if t.disabled("dstate") {
