@@ -450,13 +450,22 @@ func moveText(ratio float64) string {
 	case math.IsInf(ratio, 1):
 		return "rose from zero"
 	case ratio >= 2:
-		return fmt.Sprintf("rose %.1fx", ratio)
+		return "rose " + timesText(ratio)
 	case ratio >= 1:
 		return fmt.Sprintf("rose %.0f%%", 100*(ratio-1))
 	case ratio > 0 && ratio <= 0.5:
-		return fmt.Sprintf("fell %.1fx", 1/ratio)
+		return "fell " + timesText(1/ratio)
 	}
 	return fmt.Sprintf("fell %.0f%%", 100*(1-ratio))
+}
+
+// timesText writes a factor of at least 2 with the digits that matter:
+// 2.1x, 43x, 430x.
+func timesText(f float64) string {
+	if f >= 9.95 { // what %.1f would print as 10.0
+		return fmt.Sprintf("%.0fx", f)
+	}
+	return fmt.Sprintf("%.1fx", f)
 }
 
 func rateText(w Workload) string {
