@@ -261,3 +261,21 @@ func newLogger(w io.Writer, verbose bool) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
 }
+
+// targetCgroups reads the cgroup limits of the threads tg selects now; the
+// nfsd kernel threads (the default) and --all (every thread, whose limits
+// would say nothing of the workload) have none.
+func targetCgroups(sf sourceFlags, tg host.Targets) map[string]string {
+	if tg.Default() || tg.All {
+		return nil
+	}
+	tids, err := host.FindThreads(sf.procfs, tg.Selector())
+	if err != nil {
+		return nil
+	}
+	list := make([]int, 0, len(tids))
+	for tid := range tids {
+		list = append(list, int(tid))
+	}
+	return host.CgroupLimits(sf.procfs, sf.sysfs, list)
+}

@@ -57,6 +57,9 @@ func diffConfig(a, b model.Config) []ConfigChange {
 	for _, k := range unionKeys(a.Sysctls, b.Sysctls) {
 		add("sysctl "+k, a.Sysctls[k], b.Sysctls[k])
 	}
+	for _, k := range unionKeys(a.Cgroups, b.Cgroups) {
+		add("cgroup "+k, a.Cgroups[k], b.Cgroups[k])
+	}
 	add("nfsd threads", fmt.Sprint(a.NFSDThreads), fmt.Sprint(b.NFSDThreads))
 	add("nfsd versions", a.NFSDVersions, b.NFSDVersions)
 	add("cpus", fmt.Sprint(a.CPUs), fmt.Sprint(b.CPUs))

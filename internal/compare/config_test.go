@@ -19,6 +19,8 @@ func TestDiffConfig(t *testing.T) {
 	b.NFSDThreads = 64
 	b.CPUs = 32
 	b.Backend.Name = "procfs"
+	a.Cgroups = map[string]string{"/bench cpu.max": "max 100000", "/bench io.max": "7:0 rbps=1048576"}
+	b.Cgroups = map[string]string{"/bench cpu.max": "10000 100000", "/bench/fio memory.max": "1073741824"}
 	got := map[string]ConfigChange{}
 	var order []string
 	for _, c := range diffConfig(a, b) {
@@ -26,15 +28,18 @@ func TestDiffConfig(t *testing.T) {
 		order = append(order, c.Item)
 	}
 	want := map[string][2]string{
-		"kernel":                   {"6.1.0-27-cloud-amd64", "6.12.9-cloud-amd64"},
-		"cmdline":                  {"", "mitigations=off"},
-		"scheduler sda":            {"mq-deadline", "bfq"},
-		"device sdb":               {"", "present, none"},
-		"sysctl vm.dirty_ratio":    {"20", "40"},
-		"sysctl net.core.rmem_max": {"", "4194304"},
-		"nfsd threads":             {"8", "64"},
-		"cpus":                     {"2", "32"},
-		"backend":                  {"ebpf", "procfs"},
+		"kernel":                       {"6.1.0-27-cloud-amd64", "6.12.9-cloud-amd64"},
+		"cmdline":                      {"", "mitigations=off"},
+		"scheduler sda":                {"mq-deadline", "bfq"},
+		"device sdb":                   {"", "present, none"},
+		"sysctl vm.dirty_ratio":        {"20", "40"},
+		"sysctl net.core.rmem_max":     {"", "4194304"},
+		"nfsd threads":                 {"8", "64"},
+		"cpus":                         {"2", "32"},
+		"backend":                      {"ebpf", "procfs"},
+		"cgroup /bench cpu.max":        {"max 100000", "10000 100000"},
+		"cgroup /bench io.max":         {"7:0 rbps=1048576", ""},
+		"cgroup /bench/fio memory.max": {"", "1073741824"},
 	}
 	for item, ab := range want {
 		c, ok := got[item]

@@ -762,6 +762,39 @@ func reach(ch ConfigChange, layer string) int {
 		}
 	case "sysctl":
 		return sysctlReach(arg, kind)
+	case "cgroup":
+		return cgroupReach(arg, kind)
+	}
+	return reachNone
+}
+
+// cgroupReach says how directly a limit of the traced threads' cgroup
+// ("PATH FILE") can move a layer: CPU limits their CPU, IO limits hold
+// their IO above the devices, memory limits make them reclaim.
+func cgroupReach(arg, kind string) int {
+	file := arg[strings.LastIndexByte(arg, ' ')+1:]
+	switch {
+	case strings.HasPrefix(file, "cpu."):
+		switch kind {
+		case LayerCPU:
+			return reachDirect
+		case LayerQueue, LayerRest:
+			return reachThrough
+		}
+	case strings.HasPrefix(file, "io."), strings.HasPrefix(file, "blkio."):
+		switch kind {
+		case "block":
+			return reachDirect
+		case ClassWriteback, ClassJournal, ClassPageLock:
+			return reachThrough
+		}
+	case strings.HasPrefix(file, "memory."):
+		switch kind {
+		case ClassReclaim:
+			return reachDirect
+		case "block", ClassWriteback:
+			return reachThrough
+		}
 	}
 	return reachNone
 }

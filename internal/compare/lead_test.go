@@ -27,6 +27,7 @@ func TestLeadAgreesWithChanged(t *testing.T) {
 		{Item: "backend", A: "ebpf", B: "procfs"},
 		{Item: "device sdc", A: "present, mq-deadline", B: ""},
 		{Item: "device sdd", A: "", B: "present, none"},
+		{Item: "cgroup /bench cpu.max", A: "max 100000", B: "10000 100000"},
 	}
 	layers := []string{"block sda", "block sdb", "block ?", ClassWriteback, ClassJournal, ClassLock, ClassPageLock,
 		ClassReclaim, ClassNetwork, ClassOther, LayerCPU, LayerQueue, LayerRest}
@@ -102,4 +103,30 @@ func indexOf(all []ConfigChange, ch ConfigChange) int {
 
 func described(ch ConfigChange) string {
 	return ch.Item + " " + orAbsent(ch.A) + " → " + orAbsent(ch.B)
+}
+
+func TestCgroupReach(t *testing.T) {
+	tests := []struct {
+		item, layer string
+		want        int
+	}{
+		{"cgroup /bench cpu.max", LayerCPU, reachDirect},
+		{"cgroup /a b/c cpu.weight", LayerCPU, reachDirect}, // a path with a space
+		{"cgroup /bench cpu.max", LayerQueue, reachThrough},
+		{"cgroup /bench cpu.max", "block sda", reachNone},
+		{"cgroup /bench io.max", "block ?", reachDirect},
+		{"cgroup /bench io.max", ClassWriteback, reachThrough},
+		{"cgroup /bench io.max", LayerCPU, reachNone},
+		{"cgroup /bench blkio.throttle.write_bps_device", "block ?", reachDirect},
+		{"cgroup /bench cpu.cfs_quota_us", LayerCPU, reachDirect},
+		{"cgroup /bench memory.limit_in_bytes", ClassReclaim, reachDirect},
+		{"cgroup /bench memory.max", ClassReclaim, reachDirect},
+		{"cgroup /bench memory.high", ClassWriteback, reachThrough},
+		{"cgroup /bench memory.max", ClassLock, reachNone},
+	}
+	for _, tt := range tests {
+		if got := reach(ConfigChange{Item: tt.item, A: "x", B: "y"}, tt.layer); got != tt.want {
+			t.Errorf("reach(%s, %s) = %d, want %d", tt.item, tt.layer, got, tt.want)
+		}
+	}
 }

@@ -249,10 +249,14 @@ type Config struct {
 	MemTotal        uint64            `json:"mem_total"`
 	Devices         []DeviceConfig    `json:"devices"`
 	Sysctls         map[string]string `json:"sysctls,omitempty"`
-	NFSDThreads     int               `json:"nfsd_threads"`
-	NFSDVersions    string            `json:"nfsd_versions,omitempty"`
-	Backend         Backend           `json:"backend"`
-	Targets         string            `json:"targets"` // which threads are traced, e.g. "comm ^nfsd$"
+	// Cgroups are the limits of the traced threads' cgroups (v2) and their
+	// ancestors when the run began, "PATH FILE" → value ("/bench cpu.max" →
+	// "10000 100000"); none for threads in the root cgroup, such as nfsd's.
+	Cgroups      map[string]string `json:"cgroups,omitempty"`
+	NFSDThreads  int               `json:"nfsd_threads"`
+	NFSDVersions string            `json:"nfsd_versions,omitempty"`
+	Backend      Backend           `json:"backend"`
+	Targets      string            `json:"targets"` // which threads are traced, e.g. "comm ^nfsd$"
 	// KernelLog says where kernel messages were read from ("/dev/kmsg"),
 	// or why they could not be ("unavailable: ..."); "" when not tried.
 	KernelLog string    `json:"kernel_log,omitempty"`

@@ -1,0 +1,160 @@
+package host
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// A cgroup hierarchy mounted on the host: the unified one (v2) or a v1
+// hierarchy with its controllers.
+type cgroupMount struct {
+	dir         string
+	v2          bool
+	controllers []string
+}
+
+// cgroupLimitFiles are the files whose values bound the CPU, IO and memory
+// of a cgroup's threads: in v2, or in a v1 hierarchy of controller.
+func cgroupLimitFiles(v2 bool, controller string) []string {
+	switch {
+	case v2:
+		return []string{"cpu.max", "cpu.weight", "io.max", "memory.max", "memory.high"}
+	case controller == "cpu":
+		return []string{"cpu.cfs_quota_us", "cpu.cfs_period_us", "cpu.shares"}
+	case controller == "blkio":
+		return []string{"blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+			"blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device", "blkio.weight"}
+	case controller == "memory":
+		return []string{"memory.limit_in_bytes", "memory.soft_limit_in_bytes"}
+	}
+	return nil
+}
+
+// MaxCgroups bounds how many cgroups CgroupLimits reads.
+const MaxCgroups = 32
+
+// CgroupLimits returns the limits that bound the threads tids: for their
+// cgroups and every ancestor below the root, in the unified hierarchy (v2)
+// and the v1 cpu, blkio and memory hierarchies mounted (procRoot/self/
+// mountinfo; mount points under /sys are read under sysRoot), the values
+// of cgroupLimitFiles keyed "PATH FILE" ("/bench cpu.max" → "10000
+// 100000"). Threads in the root cgroups (kernel threads such as nfsd's)
+// have none. What cannot be read (a controller not enabled, a thread gone)
+// is left out: unknown, not an error.
+func CgroupLimits(procRoot, sysRoot string, tids []int) map[string]string {
+	mi, err := os.ReadFile(filepath.Join(procRoot, "self", "mountinfo"))
+	if err != nil {
+		return nil
+	}
+	mounts := parseCgroupMounts(mi, sysRoot)
+	type dir struct {
+		mount int    // index in mounts
+		ctrl  string // the v1 controller whose files to read
+		path  string
+	}
+	dirs := map[dir]bool{}
+	add := func(m int, ctrl, p string) {
+		for p != "/" && p != "." && len(dirs) < MaxCgroups*4 {
+			dirs[dir{m, ctrl, p}] = true
+			p = path.Dir(p)
+		}
+	}
+	for _, tid := range tids {
+		b, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(tid), "cgroup"))
+		if err != nil {
+			continue
+		}
+		v2, v1 := ParseProcCgroup(b)
+		for i, m := range mounts {
+			switch {
+			case m.v2 && v2 != "":
+				add(i, "", v2)
+			case !m.v2:
+				for _, c := range m.controllers {
+					if p := v1[c]; p != "" {
+						add(i, c, p)
+					}
+				}
+			}
+		}
+	}
+	out := map[string]string{}
+	for d := range dirs {
+		m := mounts[d.mount]
+		for _, f := range cgroupLimitFiles(m.v2, d.ctrl) {
+			b, err := os.ReadFile(filepath.Join(m.dir, filepath.FromSlash(d.path), f))
+			if err != nil || len(b) > 4096 {
+				continue
+			}
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			for i, l := range lines {
+				lines[i] = strings.Join(strings.Fields(l), " ")
+			}
+			out[d.path+" "+f] = strings.Join(lines, "; ")
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// parseCgroupMounts returns the cgroup hierarchies of a mountinfo file;
+// mount points under /sys are moved under sysRoot.
+func parseCgroupMounts(b []byte, sysRoot string) []cgroupMount {
+	var out []cgroupMount
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		pre, post, ok := strings.Cut(sc.Text(), " - ")
+		f, g := strings.Fields(pre), strings.Fields(post)
+		if !ok || len(f) < 5 || len(g) < 3 || (g[0] != "cgroup" && g[0] != "cgroup2") {
+			continue
+		}
+		dir := f[4]
+		if rest, ok := strings.CutPrefix(dir, "/sys/"); ok {
+			dir = filepath.Join(sysRoot, rest)
+		}
+		m := cgroupMount{dir: dir, v2: g[0] == "cgroup2"}
+		if !m.v2 {
+			for _, o := range strings.Split(g[2], ",") {
+				if cgroupLimitFiles(false, o) != nil {
+					m.controllers = append(m.controllers, o)
+				}
+			}
+			if len(m.controllers) == 0 {
+				continue
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// ParseProcCgroup parses a /proc/PID/cgroup file: the thread's path in the
+// unified hierarchy ("" when it has none) and in each v1 controller's.
+func ParseProcCgroup(b []byte) (v2 string, v1 map[string]string) {
+	v1 = map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		parts := strings.SplitN(sc.Text(), ":", 3)
+		if len(parts) != 3 || !strings.HasPrefix(parts[2], "/") {
+			continue
+		}
+		p := path.Clean(strings.TrimSuffix(parts[2], " (deleted)"))
+		if parts[0] == "0" && parts[1] == "" {
+			v2 = p
+			continue
+		}
+		for _, c := range strings.Split(parts[1], ",") {
+			if c != "" && !strings.HasPrefix(c, "name=") {
+				v1[c] = p
+			}
+		}
+	}
+	return v2, v1
+}
