@@ -35,8 +35,13 @@ func cgroupLimitFiles(v2 bool, controller string) []string {
 	return nil
 }
 
-// MaxCgroups bounds how many cgroups CgroupLimits reads.
-const MaxCgroups = 32
+// MaxCgroups bounds how many cgroup directories CgroupLimits reads, and
+// maxLimitBytes the size of a file it keeps: the limits go into every
+// capture's metadata, which must stay small.
+const (
+	MaxCgroups    = 32
+	maxLimitBytes = 512
+)
 
 // CgroupLimits returns the limits that bound the threads tids: for their
 // cgroups and every ancestor below the root, in the unified hierarchy (v2)
@@ -59,7 +64,7 @@ func CgroupLimits(procRoot, sysRoot string, tids []int) map[string]string {
 	}
 	dirs := map[dir]bool{}
 	add := func(m int, ctrl, p string) {
-		for p != "/" && p != "." && len(dirs) < MaxCgroups*4 {
+		for p != "/" && p != "." && len(dirs) < MaxCgroups {
 			dirs[dir{m, ctrl, p}] = true
 			p = path.Dir(p)
 		}
@@ -88,7 +93,7 @@ func CgroupLimits(procRoot, sysRoot string, tids []int) map[string]string {
 		m := mounts[d.mount]
 		for _, f := range cgroupLimitFiles(m.v2, d.ctrl) {
 			b, err := os.ReadFile(filepath.Join(m.dir, filepath.FromSlash(d.path), f))
-			if err != nil || len(b) > 4096 {
+			if err != nil || len(b) > maxLimitBytes {
 				continue
 			}
 			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
