@@ -26,7 +26,7 @@ func Causes() []string { return append([]string(nil), causes...) }
 
 // sets are the scenario sets: dev is tuned on; each heldout set is scored
 // without being tuned on, and a new one replaces a set that has been seen.
-var sets = []string{"dev", "heldout", "heldout2"}
+var sets = []string{"dev", "heldout", "heldout2", "heldout3"}
 
 // Sets returns the scenario sets.
 func Sets() []string { return append([]string(nil), sets...) }
@@ -51,7 +51,7 @@ type Scenario struct {
 	Name        string
 	Description string
 	Cause       string // one of Causes()
-	Change      string // the configuration item compare should list: "scheduler", "nr_requests", "sysctl NAME" or ""
+	Change      string // the configuration item compare should list: "scheduler", "nr_requests", "sysctl NAME", "cgroup /nfstrace-diag FILE" or ""
 	Set         string // one of Sets()
 	Base, Inj   Condition
 }
@@ -244,8 +244,35 @@ func (s *Scenario) check() error {
 		if s.Base.Sysctls[n] == s.Inj.Sysctls[n] {
 			return fmt.Errorf("change = %s, but the conditions do not differ in it", s.Change)
 		}
+	case strings.HasPrefix(s.Change, "cgroup "):
+		file := s.Change[strings.LastIndexByte(s.Change, ' ')+1:]
+		limit := func(c Condition) (int64, bool) {
+			switch file {
+			case "blkio.throttle.read_iops_device":
+				return c.ReadIOPS, true
+			case "blkio.throttle.write_iops_device":
+				return c.WriteIOPS, true
+			case "blkio.throttle.read_bps_device":
+				return c.ReadBPS, true
+			case "blkio.throttle.write_bps_device":
+				return c.WriteBPS, true
+			case "cpu.cfs_quota_us":
+				return c.CPUQuotaUs, true
+			case "memory.limit_in_bytes":
+				return c.MemLimit, true
+			}
+			return 0, false
+		}
+		a, ok := limit(s.Base)
+		b, _ := limit(s.Inj)
+		if !ok {
+			return fmt.Errorf("change = %s: not a limit the workload's cgroup gets", s.Change)
+		}
+		if a == b {
+			return fmt.Errorf("change = %s, but the conditions do not differ in it", s.Change)
+		}
 	default:
-		return fmt.Errorf("change %q: want scheduler, nr_requests, sysctl NAME or nothing", s.Change)
+		return fmt.Errorf("change %q: want scheduler, nr_requests, sysctl NAME, cgroup /%s FILE or nothing", s.Change, diagName)
 	}
 	return nil
 }

@@ -80,6 +80,8 @@ func TestParseScenario(t *testing.T) {
 		{name: "change not among the differences", src: head + "change = scheduler\ninj.rate_iops = 5\n", wantErr: "change = scheduler, but both conditions use none"},
 		{name: "unknown change", src: head + "change = kernel\ninj.rate_iops = 5\n", wantErr: `change "kernel"`},
 		{name: "sysctl change that does not change", src: head + "change = sysctl vm.dirty_bytes\nsysctl.vm.dirty_bytes = 1\n" + "inj.rate_iops = 5\n", wantErr: "do not differ"},
+		{name: "cgroup change that does not change", src: head + "change = cgroup /nfstrace-diag cpu.cfs_quota_us\ninj.rate_iops = 5\n", wantErr: "do not differ"},
+		{name: "cgroup change of a file the cgroup does not get", src: head + "change = cgroup /nfstrace-diag cpu.shares\ninj.rate_iops = 5\n", wantErr: "not a limit"},
 		{name: "bad sysctl name", src: head + "inj.sysctl.VM = 1\n", wantErr: "x.conf:4: inj.sysctl.VM: sysctl name"},
 		{name: "hogs without cpus", src: head + "inj.cpu_hogs = 2\n", wantErr: "x.conf: inj: cpu_hogs needs cpus"},
 		{name: "files larger than the device", src: head + "size = 256m\nnumjobs = 4\ninj.rate_iops = 5\n", wantErr: "raise device_size"},
