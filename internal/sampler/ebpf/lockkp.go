@@ -74,15 +74,27 @@ func (t *Tracer) attachLockKprobes(spec *ebpf.CollectionSpec, why string) {
 		fail(err)
 		return
 	}
-	var attached []string
-	var errs []error
+	// The programs read the ranges: set them before any probe fires. A
+	// function that then fails to attach leaves a range no wait matches.
+	var found []lockSlowPath
 	var ranges []coreLockRange
+	var errs []error
 	for _, sp := range lockSlowPaths() {
 		start, end, ok := syms.Range(sp.fn)
 		if !ok {
 			errs = append(errs, fmt.Errorf("%s: not in kallsyms", sp.fn))
 			continue
 		}
+		found = append(found, sp)
+		ranges = append(ranges, coreLockRange{Start: start, End: end})
+	}
+	if err := setLockRanges(coll, ranges); err != nil {
+		coll.Close()
+		fail(err)
+		return
+	}
+	var attached []string
+	for _, sp := range found {
 		l, err := link.Kprobe(sp.fn, coll.Programs[sp.prog], nil)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("kprobe %s: %w", sp.fn, err))
@@ -90,14 +102,6 @@ func (t *Tracer) attachLockKprobes(spec *ebpf.CollectionSpec, why string) {
 		}
 		t.links = append(t.links, l)
 		attached = append(attached, sp.fn)
-		ranges = append(ranges, coreLockRange{Start: start, End: end})
-	}
-	if len(ranges) > 0 {
-		if err := setLockRanges(coll, ranges); err != nil {
-			coll.Close()
-			fail(err)
-			return
-		}
 	}
 	if len(attached) == 0 {
 		coll.Close()
@@ -115,6 +119,9 @@ func (t *Tracer) attachLockKprobes(spec *ebpf.CollectionSpec, why string) {
 // setLockRanges gives the programs the probed slow paths' addresses.
 func setLockRanges(coll *ebpf.Collection, ranges []coreLockRange) error {
 	var all [4]coreLockRange // LOCK_RANGES
+	if len(ranges) > len(all) {
+		return fmt.Errorf("set lock_ranges: %d slow paths for %d slots", len(ranges), len(all))
+	}
 	copy(all[:], ranges)
 	if err := coll.Variables["lock_ranges"].Set(all); err != nil {
 		return fmt.Errorf("set lock_ranges: %w", err)
