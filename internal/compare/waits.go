@@ -174,21 +174,22 @@ func lockOwners(a, b *Capture, denA, denB float64) []LockOwnerRow {
 	add(a, denA, tidsA, false)
 	add(b, denB, tidsB, true)
 	// The rest of the lock-wait time: no owner recorded (a reader-owned
-	// rwsem, a lock released before it was read, a kind without owner).
-	var known [2]float64
-	for _, r := range rows {
-		known[0] += r.ShareA
-		known[1] += r.ShareB
+	// rwsem, a lock released before it was read, a kind without owner);
+	// under half a percent of a side is left out.
+	unowned := func(c *Capture) (ns, share float64) {
+		ns = c.lockNs
+		for _, v := range c.owners {
+			ns -= v
+		}
+		if c.lockNs == 0 || ns <= 0.005*c.lockNs {
+			return 0, 0
+		}
+		return ns, ns / c.lockNs
 	}
-	if rest := (LockOwnerRow{ShareA: 1 - known[0], ShareB: 1 - known[1]}); (a.lockNs > 0 && rest.ShareA > 0.005) || (b.lockNs > 0 && rest.ShareB > 0.005) {
-		if a.lockNs == 0 {
-			rest.ShareA = 0
-		}
-		if b.lockNs == 0 {
-			rest.ShareB = 0
-		}
-		rest.A, rest.B = rest.ShareA*a.lockNs/denA, rest.ShareB*b.lockNs/denB
-		rows[ownerGroup{}] = &rest
+	nsA, shareA := unowned(a)
+	nsB, shareB := unowned(b)
+	if shareA > 0 || shareB > 0 {
+		rows[ownerGroup{}] = &LockOwnerRow{A: nsA / denA, B: nsB / denB, ShareA: shareA, ShareB: shareB}
 	}
 	out := make([]LockOwnerRow, 0, len(rows))
 	for g, r := range rows {
