@@ -25,6 +25,7 @@ func TestVerdicts(t *testing.T) {
 		cause       string
 		key         string
 		lead        string
+		evidence    string // a substring of an evidence line ("" = any)
 	}{
 		{
 			name:        "same scenario, other seed",
@@ -51,6 +52,8 @@ func TestVerdicts(t *testing.T) {
 				sc.dm = 20 * time.Millisecond
 			},
 			significant: true, cause: CauseDevice, key: "dm-0", lead: "dm-0",
+			// A's figures are sda's, the device the IO left.
+			evidence: "device sda → dm-0 (mq-deadline → -): await mean",
 		},
 		{
 			name: "scheduler change",
@@ -176,6 +179,9 @@ func TestVerdicts(t *testing.T) {
 			}
 			if !strings.Contains(v.Lead, tc.lead) {
 				t.Errorf("lead %q does not mention %q", v.Lead, tc.lead)
+			}
+			if tc.evidence != "" && !strings.Contains(strings.Join(v.Evidence, "\n"), tc.evidence) {
+				t.Errorf("no evidence line has %q:\n%s", tc.evidence, strings.Join(v.Evidence, "\n"))
 			}
 			t.Log("\n" + out.String())
 		})

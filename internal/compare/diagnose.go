@@ -547,6 +547,12 @@ func (c *comparison) movedDevice(res *Result, old, cur string, explains func(*De
 		}
 		best = finding(o)
 		best.Latency, best.Lat, best.From, best.Stacked = "await", explained(lat), old, o.Device != cur
+		// A's side of the finding is the device the IO left: its
+		// scheduler and load, as its await is.
+		best.SchedulerA, best.RateA, best.BytesA = "", 0, 0
+		if from := deviceOf(res.Devices, old); from != nil {
+			best.SchedulerA, best.RateA, best.BytesA = from.SchedulerA, from.RateA, from.BytesA
+		}
 	}
 	return best
 }

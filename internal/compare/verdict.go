@@ -199,15 +199,15 @@ func causeText(d *Diagnosis, res *Result) string {
 				f.Device, more, loadText(f), latText(f))
 		}
 		if f != nil {
-			return fmt.Sprintf(": %s was given %s work (%s) and the IO waited %s above it (mean wait %s → %s)",
-				f.Device, more, loadText(f), map[bool]string{true: "longer", false: "less"}[d.Outcome == OutcomeWorse], model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
+			return fmt.Sprintf(": %s was given %s work (%s); each wait for its IO took %s → %s",
+				f.Device, more, loadText(f), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 		}
 		what := "for IO"
 		if l.Kind == LayerCPU {
 			what = "for a CPU"
 		}
-		return fmt.Sprintf(": the threads waited %s %s often (%.3g → %.3g waits per %s; mean wait %s → %s)",
-			what, map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse], l.WaitsA, l.WaitsB, perText(d.Per), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
+		return fmt.Sprintf(": the threads waited %s %s often (%s → %s waits per %s; mean wait %s → %s)",
+			what, map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse], model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 	case CauseBio:
 		s := fmt.Sprintf(": each wait took %s (mean %s → %s) while ", longer, model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 		if f != nil && f.Lat != nil {
@@ -355,7 +355,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		case d.Device != nil && d.Device.Lat != nil:
 			out = append(out, deviceText(d.Device))
 		case d.Cause == CauseWorkload || d.Cause == CauseBio:
-			out = append(out, fmt.Sprintf("waits per %s %.3g → %.3g; mean wait %s → %s", per, l.WaitsA, l.WaitsB, model.FormatNs(l.WaitA), model.FormatNs(l.WaitB)))
+			out = append(out, fmt.Sprintf("waits per %s %s → %s; mean wait %s → %s", per, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB)))
 		case d.Site != nil:
 			out = append(out, fmt.Sprintf("wait site %s: %s → %s per %s (%s)", compactSite(d.Site.Label), model.FormatNs(d.Site.A), model.FormatNs(d.Site.B), per, changeText(d.Site.Change)))
 		}
@@ -395,11 +395,16 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 }
 
 func deviceText(f *DeviceFinding) string {
-	sched := f.SchedulerB
+	sched := orDash(f.SchedulerB)
 	if f.SchedulerA != f.SchedulerB {
-		sched = f.SchedulerA + " → " + f.SchedulerB
+		sched = orDash(f.SchedulerA) + " → " + orDash(f.SchedulerB)
 	}
-	return fmt.Sprintf("device %s (%s): %s mean %s → %s per request (%s); load %s", f.Device, orDash(sched),
+	name := f.Device
+	if f.From != "" {
+		// The IO moved: A's figures are the device it left.
+		name = f.From + " → " + f.Device
+	}
+	return fmt.Sprintf("device %s (%s): %s mean %s → %s per request (%s); load %s", name, sched,
 		f.Latency, model.FormatNs(f.Lat.MeanA), model.FormatNs(f.Lat.MeanB), changeText(f.Lat.Change), loadText(f))
 }
 

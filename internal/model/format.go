@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -67,12 +68,17 @@ func FormatCount(v float64) string {
 }
 
 // FormatRate formats a rate of rare events per second: FormatCount from
-// one a second up, two significant digits below ("0.25", "0.0031").
+// one a second up, two significant digits below in plain decimals ("0.25",
+// "0.0031"), and "<0.0001" below that, never an exponent.
 func FormatRate(perSec float64) string {
-	if perSec >= 1 || perSec <= 0 {
+	if perSec >= 1 || perSec <= 0 || math.IsNaN(perSec) {
 		return FormatCount(perSec)
 	}
-	return fmt.Sprintf("%.2g", perSec)
+	if perSec < 0.0001 {
+		return "<0.0001"
+	}
+	v, _ := strconv.ParseFloat(fmt.Sprintf("%.2g", perSec), 64)
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 // FormatBytes formats a size in binary units: "512 B", "3.5 KiB",
