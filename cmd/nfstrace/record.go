@@ -90,7 +90,6 @@ func runRecord(ctx context.Context, io stdio, args []string) error {
 	if cfg.Targets == "" {
 		cfg.Targets = tg.String()
 	}
-	cfg.Cgroups = targetCgroups(sf, tg)
 	meta := capture.Meta{
 		ToolVersion: version,
 		Start:       cfg.Start,

@@ -231,6 +231,13 @@ func (f *sourceFlags) open(t host.Targets, log *slog.Logger) (*liveSource, error
 		return nil, errors.Join(err, tr.Close())
 	}
 	klog := f.openKernelLog(s, log)
+	if !t.Default() && !t.All {
+		// The limits of the threads a workload selector picks, as they
+		// appear: the nfsd kernel threads (the default) and --all
+		// (every thread, whose limits would say nothing of the workload)
+		// have none worth reading.
+		s.SetCgroups(host.NewCgroupWatch(f.procfs, f.sysfs, t.Selector()))
+	}
 	cfg := s.Config()
 	cfg.Targets = t.String()
 	return &liveSource{Sampler: s, cfg: cfg, tracer: tr, klog: klog}, nil
@@ -260,22 +267,4 @@ func newLogger(w io.Writer, verbose bool) *slog.Logger {
 		lvl = slog.LevelInfo
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
-}
-
-// targetCgroups reads the cgroup limits of the threads tg selects now; the
-// nfsd kernel threads (the default) and --all (every thread, whose limits
-// would say nothing of the workload) have none.
-func targetCgroups(sf sourceFlags, tg host.Targets) map[string]string {
-	if tg.Default() || tg.All {
-		return nil
-	}
-	tids, err := host.FindThreads(sf.procfs, tg.Selector())
-	if err != nil {
-		return nil
-	}
-	list := make([]int, 0, len(tids))
-	for tid := range tids {
-		list = append(list, int(tid))
-	}
-	return host.CgroupLimits(sf.procfs, sf.sysfs, list)
 }

@@ -23,6 +23,8 @@ func TestRoundTrip(t *testing.T) {
 		{Time: ts(2500), Device: "vda", From: "mq-deadline", To: "bfq"},
 		{Time: ts(2600), Device: "loop0", From: "none", To: "kyber"},
 	}
+	withCgroups := fullSnapshot(5)
+	withCgroups.Host.Cgroups = map[string]string{"/bench cpu.max": "10000 100000", "/bench io.max": "7:0 rbps=1048576 wbps=max riops=max wiops=max"}
 	manyEvents := fullSnapshot(3)
 	manyEvents.Events = events(maxBatch*2+17, 0)
 	odd := fullSnapshot(4)
@@ -40,6 +42,7 @@ func TestRoundTrip(t *testing.T) {
 		{"histogram rows", []*model.Snapshot{fullSnapshot(0), fullSnapshot(1)}},
 		{"events", []*model.Snapshot{withEvents}},
 		{"scheduler changes", []*model.Snapshot{withSched}},
+		{"cgroup limits", []*model.Snapshot{fullSnapshot(0), withCgroups, fullSnapshot(1)}},
 		{"events over several frames", []*model.Snapshot{manyEvents}},
 		{"odd values", []*model.Snapshot{odd}},
 		{"no snapshots", nil},

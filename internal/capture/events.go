@@ -3,7 +3,9 @@ package capture
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -295,6 +297,33 @@ func decodeSched(p []byte, st *strReader, bud *budget) (uint64, []model.SchedCha
 		return 0, nil, fmt.Errorf("sched frame: %w", d.err)
 	}
 	return seq, cs, nil
+}
+
+// Cgroups frame: sequence number, count, then per limit: key and value
+// (string ids), keys in order.
+func appendCgroups(b []byte, seq uint64, m map[string]string, st *strWriter) []byte {
+	b = appendUvarint(b, seq)
+	b = appendUvarint(b, uint64(len(m)))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		b = appendUvarint(b, uint64(st.id(k)))
+		b = appendUvarint(b, uint64(st.id(m[k])))
+	}
+	return b
+}
+
+func decodeCgroups(p []byte, st *strReader, bud *budget) (uint64, map[string]string, error) {
+	d := decoder{b: p, bud: bud}
+	seq := d.uvarint()
+	n := d.rows(2, 2*sizeString)
+	m := make(map[string]string, n)
+	for range n {
+		k := st.str(&d)
+		m[k] = st.str(&d)
+	}
+	if d.err != nil {
+		return 0, nil, fmt.Errorf("cgroups frame: %w", d.err)
+	}
+	return seq, m, nil
 }
 
 // Stats frame: sequence number, events processed, events lost, tracer CPU ns.

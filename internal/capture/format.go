@@ -41,6 +41,7 @@ const (
 	FrameIndex     FrameType = 7 // binary: offsets of every frame, written by Close
 	FrameEnd       FrameType = 8 // the index frame's offset; always the last frame
 	FrameKernelLog FrameType = 9 // binary: kernel messages of the next snapshot, by template
+	FrameCgroups   FrameType = 10 // binary: cgroup limits new or changed in the next snapshot
 )
 
 func (t FrameType) String() string {
@@ -63,6 +64,8 @@ func (t FrameType) String() string {
 		return "end"
 	case FrameKernelLog:
 		return "kernel log"
+	case FrameCgroups:
+		return "cgroups"
 	}
 	return fmt.Sprintf("type %d", uint8(t))
 }

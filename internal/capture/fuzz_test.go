@@ -20,6 +20,7 @@ func seedCaptures(t testing.TB) map[string][]byte {
 	one.Host.Changes = []model.SchedChange{{Time: ts(5), Device: "vda", From: "none", To: "bfq"}}
 	two := fullSnapshot(1)
 	two.Events = events(3, 1e9)
+	two.Host.Cgroups = map[string]string{"/bench memory.max": "16777216"}
 	return map[string][]byte{
 		"clean":     writeCapture(t, []*model.Snapshot{one, two}, true),
 		"no-footer": writeCapture(t, []*model.Snapshot{one}, false),

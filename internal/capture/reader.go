@@ -615,6 +615,13 @@ func (r *Reader) apply(off int64, h frameHeader, p []byte, loaded bool) (*model.
 		}
 		r.group(seq)
 		r.pend.Host.Changes = append(r.pend.Host.Changes, cs...)
+	case FrameCgroups:
+		seq, m, err := decodeCgroups(p, r.st, &r.bud)
+		if err != nil {
+			return nil, err
+		}
+		r.group(seq)
+		r.pend.Host.Cgroups = m
 	case FrameStats:
 		seq, s, err := decodeStats(p)
 		if err != nil {
@@ -642,6 +649,7 @@ func (r *Reader) apply(off int64, h frameHeader, p []byte, loaded bool) (*model.
 		r.nonFinite += finite(s)
 		if r.hasPend && r.pendSeq == seq {
 			s.Host.Changes = r.pend.Host.Changes
+			s.Host.Cgroups = r.pend.Host.Cgroups
 			s.Stats = r.pend.Stats
 			s.Events = r.pend.Events
 			s.Kernel = r.pend.Kernel
@@ -762,7 +770,7 @@ func decodeIndex(p []byte) (*Index, error) {
 				idx.First = e.End
 			}
 			idx.Last = e.End
-		case FrameEvents, FrameSched, FrameStats, FrameKernelLog:
+		case FrameEvents, FrameSched, FrameStats, FrameKernelLog, FrameCgroups:
 			e.Count = uint64(v)
 			switch e.Type {
 			case FrameEvents:

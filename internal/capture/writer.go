@@ -190,7 +190,7 @@ func (w *Writer) appendFrame(t FrameType, payload []byte, extra uint64) {
 	case FrameSnapshot:
 		seq, v = w.seq, int64(extra)-w.lastEnd
 		w.lastEnd = int64(extra)
-	case FrameEvents, FrameSched, FrameStats, FrameKernelLog:
+	case FrameEvents, FrameSched, FrameStats, FrameKernelLog, FrameCgroups:
 		seq, v = w.seq, int64(extra)
 	}
 	w.index = append(w.index, byte(t))
@@ -257,6 +257,11 @@ func (w *Writer) writeGroup(evs []model.DEvent, s *model.Snapshot) error {
 			p := next(FrameSched)
 			*p = appendSched(*p, w.seq, s.Host.Changes, w.st)
 			ext = append(ext, uint64(len(s.Host.Changes)))
+		}
+		if len(s.Host.Cgroups) > 0 {
+			p := next(FrameCgroups)
+			*p = appendCgroups(*p, w.seq, s.Host.Cgroups, w.st)
+			ext = append(ext, uint64(len(s.Host.Cgroups)))
 		}
 		if !s.Kernel.Empty() {
 			p := next(FrameKernelLog)

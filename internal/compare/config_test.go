@@ -1,6 +1,8 @@
 package compare
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,5 +92,37 @@ func TestCaveats(t *testing.T) {
 	}
 	if res.Verdict.Significant || !strings.HasPrefix(res.Verdict.Summary, "Too short to tell") {
 		t.Errorf("verdict on untestable captures: %+v", res.Verdict)
+	}
+}
+
+// TestCgroupsOverlay: limits a snapshot carries (a target that appeared, a
+// limit set) overlay the metadata's, in order, without touching the map
+// the metadata came with.
+func TestCgroupsOverlay(t *testing.T) {
+	meta := capture.Meta{Config: model.Config{Cgroups: map[string]string{"/a cpu.max": "max 100000"}}}
+	snaps := []*model.Snapshot{
+		{},
+		{Host: model.Host{Cgroups: map[string]string{"/b memory.max": "16777216"}}},
+		{Host: model.Host{Cgroups: map[string]string{"/a cpu.max": "10000 100000"}}},
+	}
+	c := FromSnapshots("x", meta, snaps)
+	want := map[string]string{"/a cpu.max": "10000 100000", "/b memory.max": "16777216"}
+	if got := c.Config().Cgroups; !maps.Equal(got, want) {
+		t.Errorf("cgroups %v, want %v", got, want)
+	}
+	if meta.Config.Cgroups["/a cpu.max"] != "max 100000" || len(meta.Config.Cgroups) != 1 {
+		t.Errorf("the metadata's map changed: %v", meta.Config.Cgroups)
+	}
+	a := FromSnapshots("a", capture.Meta{}, snaps[:1])
+	res, err := Compare(a, c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []string
+	for _, ch := range res.Config {
+		items = append(items, ch.Item)
+	}
+	if !slices.Contains(items, "cgroup /a cpu.max") || !slices.Contains(items, "cgroup /b memory.max") {
+		t.Errorf("CHANGED %v does not list both limits", items)
 	}
 }

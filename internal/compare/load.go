@@ -3,6 +3,7 @@ package compare
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -185,6 +186,17 @@ func (c *Capture) Add(s *model.Snapshot) {
 		c.End = s.End
 	}
 	c.addKernelLog(i, s)
+	if len(s.Host.Cgroups) > 0 {
+		// Limits of targets that appeared, or set, while the capture
+		// ran: the configuration compared is the one that bound the
+		// threads at its end. The metadata's map may be shared: copied.
+		m := maps.Clone(c.Meta.Config.Cgroups)
+		if m == nil {
+			m = make(map[string]string, len(s.Host.Cgroups))
+		}
+		maps.Copy(m, s.Host.Cgroups)
+		c.Meta.Config.Cgroups = m
+	}
 	c.Events += s.Stats.Events
 	c.Lost += s.Stats.Lost
 	secs := s.Interval().Seconds()

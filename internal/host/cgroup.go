@@ -52,45 +52,104 @@ const (
 // have none. What cannot be read (a controller not enabled, a thread gone)
 // is left out: unknown, not an error.
 func CgroupLimits(procRoot, sysRoot string, tids []int) map[string]string {
-	mi, err := os.ReadFile(filepath.Join(procRoot, "self", "mountinfo"))
+	w := newCgroupSet(procRoot, sysRoot)
+	for _, tid := range tids {
+		w.addThread(tid)
+	}
+	return w.limits()
+}
+
+// CgroupWatch follows the cgroup limits of the threads a Selector picks,
+// as they come and go: Limits reads the cgroups of threads it has not
+// seen before and the limit files of every cgroup seen so far (at most
+// MaxCgroups), so a limit set while it watches shows too.
+type CgroupWatch struct {
+	sel Selector
+	*cgroupSet
+	seen map[uint32]bool // the threads whose cgroups were read
+}
+
+// NewCgroupWatch watches the threads s selects under procRoot; cgroup
+// mount points under /sys are read under sysRoot.
+func NewCgroupWatch(procRoot, sysRoot string, s Selector) *CgroupWatch {
+	return &CgroupWatch{sel: s, cgroupSet: newCgroupSet(procRoot, sysRoot), seen: map[uint32]bool{}}
+}
+
+// Limits returns the limits of the cgroups of every thread selected now or
+// at an earlier call, read now; nil when there are none.
+func (w *CgroupWatch) Limits() (map[string]string, error) {
+	tids, err := FindThreads(w.proc, w.sel)
 	if err != nil {
-		return nil
+		return nil, err
 	}
-	mounts := parseCgroupMounts(mi, sysRoot)
-	type dir struct {
-		mount int    // index in mounts
-		ctrl  string // the v1 controller whose files to read
-		path  string
+	for tid := range tids {
+		if !w.seen[tid] {
+			w.addThread(int(tid))
+		}
 	}
-	dirs := map[dir]bool{}
+	// Only threads still there stay remembered: the set is bounded by the
+	// threads alive, and a tid reused by a new thread is read again.
+	w.seen = tids
+	return w.limits(), nil
+}
+
+// cgroupSet is the cgroup directories of a set of threads.
+type cgroupSet struct {
+	proc   string
+	mounts []cgroupMount
+	dirs   map[cgroupDir]bool
+}
+
+type cgroupDir struct {
+	mount int    // index in mounts
+	ctrl  string // the v1 controller whose files to read
+	path  string
+}
+
+func newCgroupSet(procRoot, sysRoot string) *cgroupSet {
+	c := &cgroupSet{proc: procRoot, dirs: map[cgroupDir]bool{}}
+	if mi, err := os.ReadFile(filepath.Join(procRoot, "self", "mountinfo")); err == nil {
+		c.mounts = parseCgroupMounts(mi, sysRoot)
+	}
+	return c
+}
+
+// addThread adds the cgroups of thread tid and their ancestors below the
+// root, up to MaxCgroups directories.
+func (c *cgroupSet) addThread(tid int) {
+	if len(c.mounts) == 0 {
+		return
+	}
+	b, err := os.ReadFile(filepath.Join(c.proc, strconv.Itoa(tid), "cgroup"))
+	if err != nil {
+		return
+	}
 	add := func(m int, ctrl, p string) {
-		for p != "/" && p != "." && len(dirs) < MaxCgroups {
-			dirs[dir{m, ctrl, p}] = true
+		for p != "/" && p != "." && len(c.dirs) < MaxCgroups {
+			c.dirs[cgroupDir{m, ctrl, p}] = true
 			p = path.Dir(p)
 		}
 	}
-	for _, tid := range tids {
-		b, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(tid), "cgroup"))
-		if err != nil {
-			continue
-		}
-		v2, v1 := ParseProcCgroup(b)
-		for i, m := range mounts {
-			switch {
-			case m.v2 && v2 != "":
-				add(i, "", v2)
-			case !m.v2:
-				for _, c := range m.controllers {
-					if p := v1[c]; p != "" {
-						add(i, c, p)
-					}
+	v2, v1 := ParseProcCgroup(b)
+	for i, m := range c.mounts {
+		switch {
+		case m.v2 && v2 != "":
+			add(i, "", v2)
+		case !m.v2:
+			for _, ctrl := range m.controllers {
+				if p := v1[ctrl]; p != "" {
+					add(i, ctrl, p)
 				}
 			}
 		}
 	}
+}
+
+// limits reads the limit files of every directory of the set.
+func (c *cgroupSet) limits() map[string]string {
 	out := map[string]string{}
-	for d := range dirs {
-		m := mounts[d.mount]
+	for d := range c.dirs {
+		m := c.mounts[d.mount]
 		for _, f := range cgroupLimitFiles(m.v2, d.ctrl) {
 			b, err := os.ReadFile(filepath.Join(m.dir, filepath.FromSlash(d.path), f))
 			if err != nil || len(b) > maxLimitBytes {

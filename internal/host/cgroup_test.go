@@ -2,6 +2,9 @@ package host
 
 import (
 	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
 	"testing"
 )
 
@@ -59,5 +62,54 @@ func TestParseProcCgroup(t *testing.T) {
 		if v2 != tt.v2 || !maps.Equal(v1, tt.v1) {
 			t.Errorf("ParseProcCgroup(%q) = %q, %v; want %q, %v", tt.in, v2, v1, tt.v2, tt.v1)
 		}
+	}
+}
+
+// TestCgroupWatch: a target that appears after the watch began, and a limit
+// set while it watched, both show at the next Limits.
+func TestCgroupWatch(t *testing.T) {
+	dir := t.TempDir()
+	proc, sys := filepath.Join(dir, "proc"), filepath.Join(dir, "sys")
+	write := func(p, s string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(proc, "self", "mountinfo"), "40 30 0:37 / /sys/fs/cgroup/unified rw,relatime shared:9 - cgroup2 cgroup2 rw\n")
+	cpuMax := filepath.Join(sys, "fs", "cgroup", "unified", "bench", "cpu.max")
+	write(cpuMax, "max 100000\n")
+	w := NewCgroupWatch(proc, sys, Selector{Comm: regexp.MustCompile("^fio$")})
+	limits := func() map[string]string {
+		t.Helper()
+		m, err := w.Limits()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if got := limits(); got != nil {
+		t.Fatalf("no target yet: %v", got)
+	}
+	write(filepath.Join(proc, "300", "task", "300", "stat"), "300 (fio) S 1 300 300 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0\n")
+	write(filepath.Join(proc, "300", "cgroup"), "0::/bench\n")
+	if got, want := limits(), map[string]string{"/bench cpu.max": "max 100000"}; !maps.Equal(got, want) {
+		t.Fatalf("a target appeared: %v, want %v", got, want)
+	}
+	write(cpuMax, "10000 100000\n")
+	if got, want := limits(), map[string]string{"/bench cpu.max": "10000 100000"}; !maps.Equal(got, want) {
+		t.Fatalf("a limit set: %v, want %v", got, want)
+	}
+	if err := os.RemoveAll(filepath.Join(proc, "300")); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := limits(), map[string]string{"/bench cpu.max": "10000 100000"}; !maps.Equal(got, want) {
+		t.Fatalf("the target exited: %v, want its cgroup still read: %v", got, want)
+	}
+	if _, err := NewCgroupWatch(filepath.Join(dir, "none"), sys, Selector{Comm: regexp.MustCompile("x")}).Limits(); err == nil {
+		t.Error("no procfs: no error")
 	}
 }

@@ -157,6 +157,12 @@ type Host struct {
 	Devices  []Device      `json:"devices"`
 	Pressure *Pressure     `json:"pressure,omitempty"`
 	Changes  []SchedChange `json:"sched_changes,omitempty"`
+	// Cgroups are the traced threads' cgroup limits (keyed as
+	// Config.Cgroups) that were new or changed in the interval: those of a
+	// target that appeared after the capture began, or a limit set while
+	// it ran. Config.Cgroups overlaid with them in order is what bound the
+	// threads at a snapshot's end.
+	Cgroups map[string]string `json:"cgroups,omitempty"`
 }
 
 // Stats describes the tracer itself over the interval.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"syscall"
 	"time"
 
@@ -18,6 +19,8 @@ type Sampler struct {
 	r        *host.Reader
 	tracer   Tracer // nil: host view only
 	klog     KernelLog
+	cgroups  Cgroups
+	limits   map[string]string // the cgroup limits known so far
 	interval time.Duration
 	cfg      model.Config
 
@@ -84,6 +87,22 @@ func (s *Sampler) SetKernelLog(k KernelLog, from string) {
 	s.cfg.KernelLog = from
 }
 
+// Cgroups is a source of the traced threads' cgroup limits
+// (host.CgroupWatch): those of every target seen so far, read now.
+type Cgroups interface {
+	Limits() (map[string]string, error)
+}
+
+// SetCgroups records the cgroup limits of the traced threads: those read
+// now in the configuration, and from the next snapshot on, in each
+// snapshot's Host.Cgroups, the limits that are new (a target that appeared)
+// or changed (a limit set) since.
+func (s *Sampler) SetCgroups(c Cgroups) {
+	s.cgroups = c
+	s.limits, _ = c.Limits() // none readable yet: unknown, and the next reads say more
+	s.cfg.Cgroups = maps.Clone(s.limits)
+}
+
 // Config returns the host's configuration and the run's backend and start.
 // Targets is left for the caller, which knows what the tracer traces.
 func (s *Sampler) Config() model.Config { return s.cfg }
@@ -125,6 +144,9 @@ func (s *Sampler) Next(ctx context.Context) (*model.Snapshot, error) {
 		}
 		snap.Kernel = k
 	}
+	if s.cgroups != nil {
+		snap.Host.Cgroups = s.newLimits()
+	}
 	cpu, err := s.cpu()
 	if err != nil {
 		return nil, err
@@ -132,6 +154,31 @@ func (s *Sampler) Next(ctx context.Context) (*model.Snapshot, error) {
 	snap.Stats.CPU = cpu - s.prevCPU
 	s.prev, s.prevTime, s.prevCPU = cur, end, cpu
 	return snap, nil
+}
+
+// newLimits reads the cgroup limits and returns those new or changed since
+// the last read; nil when none, or when they cannot be read now (a passing
+// failure: the targets stay known and the next read says more).
+func (s *Sampler) newLimits() map[string]string {
+	cur, err := s.cgroups.Limits()
+	if err != nil {
+		return nil
+	}
+	var out map[string]string
+	for k, v := range cur {
+		if old, ok := s.limits[k]; ok && old == v {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[k] = v
+		if s.limits == nil {
+			s.limits = map[string]string{}
+		}
+		s.limits[k] = v
+	}
+	return out
 }
 
 // Replay returns the configuration and the one snapshot a Sampler produces

@@ -552,3 +552,55 @@ func TestSamplerLive(t *testing.T) {
 		prevEnd = snap.End
 	}
 }
+
+// fakeCgroups returns its reads one after the other.
+type fakeCgroups struct {
+	reads []map[string]string
+	errs  []error
+}
+
+func (f *fakeCgroups) Limits() (map[string]string, error) {
+	m, err := f.reads[0], f.errs[0]
+	f.reads, f.errs = f.reads[1:], f.errs[1:]
+	return m, err
+}
+
+// TestSamplerCgroups: the limits read at the start are the configuration's;
+// a snapshot carries only those new or changed since, and a failed read
+// carries none and loses nothing.
+func TestSamplerCgroups(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC)}
+	s, err := newSampler(fixtureReader(t, "k6.12-nfsd", "t0"), nil, time.Second, clock.Now, clock.Wait,
+		func() (time.Duration, error) { return 0, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetCgroups(&fakeCgroups{
+		reads: []map[string]string{
+			nil, // no target yet when the capture starts
+			{"/bench cpu.max": "max 100000"},
+			nil,
+			{"/bench cpu.max": "max 100000"},
+			{"/bench cpu.max": "10000 100000", "/bench memory.max": "max"},
+		},
+		errs: []error{nil, nil, errors.New("proc gone"), nil, nil},
+	})
+	if s.Config().Cgroups != nil {
+		t.Errorf("config cgroups %v, want none", s.Config().Cgroups)
+	}
+	want := []map[string]string{
+		{"/bench cpu.max": "max 100000"},
+		nil,
+		nil,
+		{"/bench cpu.max": "10000 100000", "/bench memory.max": "max"},
+	}
+	for i, w := range want {
+		snap, err := s.Next(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(snap.Host.Cgroups, w) {
+			t.Errorf("snapshot %d: cgroups %v, want %v", i, snap.Host.Cgroups, w)
+		}
+	}
+}
