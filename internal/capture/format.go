@@ -32,15 +32,15 @@ type FrameType uint8
 
 // Frame types. Numbers are never reused; a reader skips types it does not know.
 const (
-	FrameMeta      FrameType = 1 // JSON: Meta
-	FrameStrings   FrameType = 2 // binary: string table additions
-	FrameSnapshot  FrameType = 3 // binary: one interval's host view and histogram rows
-	FrameEvents    FrameType = 4 // binary, columnar: D-state events of the next snapshot
-	FrameSched     FrameType = 5 // binary: IO scheduler changes of the next snapshot
-	FrameStats     FrameType = 6 // binary: events processed, lost, tracer CPU of the next snapshot
-	FrameIndex     FrameType = 7 // binary: offsets of every frame, written by Close
-	FrameEnd       FrameType = 8 // the index frame's offset; always the last frame
-	FrameKernelLog FrameType = 9 // binary: kernel messages of the next snapshot, by template
+	FrameMeta      FrameType = 1  // JSON: Meta
+	FrameStrings   FrameType = 2  // binary: string table additions
+	FrameSnapshot  FrameType = 3  // binary: one interval's host view and histogram rows
+	FrameEvents    FrameType = 4  // binary, columnar: D-state events of the next snapshot
+	FrameSched     FrameType = 5  // binary: IO scheduler changes of the next snapshot
+	FrameStats     FrameType = 6  // binary: events processed, lost, tracer CPU of the next snapshot
+	FrameIndex     FrameType = 7  // binary: offsets of every frame, written by Close
+	FrameEnd       FrameType = 8  // the index frame's offset; always the last frame
+	FrameKernelLog FrameType = 9  // binary: kernel messages of the next snapshot, by template
 	FrameCgroups   FrameType = 10 // binary: cgroup limits new or changed in the next snapshot
 )
 
