@@ -444,8 +444,10 @@ func ownerState(state, site string) string {
 		return "running or runnable"
 	case state == "S":
 		return "asleep (S)"
+	case state == "":
+		return "-"
 	}
-	return orDash(state)
+	return "in state " + state
 }
 
 func changeSummary(ch Change) string {

@@ -104,13 +104,8 @@ func ownerText(o *LockOwner) string {
 		s += fmt.Sprintf("/%d", o.TID)
 	}
 	s += fmt.Sprintf(" (%.0f%% of the lock waits)", 100*o.Share)
-	switch {
-	case o.State == "D" && o.Site != "":
-		s += ", itself in D at " + compactSite(o.Site)
-	case o.State == "D":
-		s += ", itself in D"
-	case o.State == "R":
-		s += ", running"
+	if o.State != "" {
+		s += ", itself " + ownerState(o.State, o.Site)
 	}
 	return s
 }

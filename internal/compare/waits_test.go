@@ -60,3 +60,25 @@ func TestLockOwners(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnerText: the lock owner's sentence and the LOCK OWNERS table word
+// its state the same way.
+func TestOwnerText(t *testing.T) {
+	site := "io_schedule;folio_wait_bit_common;ext4_da_write_begin;generic_perform_write;ext4_buffered_write_iter"
+	tests := []struct {
+		o    LockOwner
+		want string
+	}{
+		{LockOwner{Comm: "nfsd", TID: 154, Share: 0.2, State: "D", Site: site}, "nfsd/154 (20% of the lock waits), itself in D at " + compactSite(site)},
+		{LockOwner{Comm: "nfsd", TID: 154, Share: 0.5, State: "D"}, "nfsd/154 (50% of the lock waits), itself in D"},
+		{LockOwner{Comm: "fio", Share: 1, State: "R"}, "fio (100% of the lock waits), itself running or runnable"},
+		{LockOwner{Comm: "jbd2/dm-0-8", TID: 9, Share: 0.31, State: "S"}, "jbd2/dm-0-8/9 (31% of the lock waits), itself asleep (S)"},
+		{LockOwner{Comm: "kworker/0:1", TID: 7, Share: 0.1, State: "I"}, "kworker/0:1/7 (10% of the lock waits), itself in state I"},
+		{LockOwner{Comm: "nfsd", TID: 3, Share: 0.1}, "nfsd/3 (10% of the lock waits)"},
+	}
+	for _, tt := range tests {
+		if got := ownerText(&tt.o); got != tt.want {
+			t.Errorf("ownerText(%+v) = %q, want %q", tt.o, got, tt.want)
+		}
+	}
+}
