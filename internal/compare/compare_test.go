@@ -126,6 +126,28 @@ func TestVerdicts(t *testing.T) {
 			significant: true, cause: CauseWorkload, key: "sda",
 		},
 		{
+			// The same, after the host lost memory: the page cache holds
+			// less, and the change that explains the extra reads leads.
+			name: "more IO per operation after the memory shrank",
+			change: func(sc *scenario) {
+				sc.seed = 23
+				sc.sites[1].prob = 0.9
+				sc.mem = 256 << 20
+			},
+			significant: true, cause: CauseCache, key: "sda", lead: "memory 1.0 GiB → 256.0 MiB",
+			evidence: "waits per op",
+		},
+		{
+			// More memory does not explain more reads: the workload's.
+			name: "more IO per operation after the memory grew",
+			change: func(sc *scenario) {
+				sc.seed = 23
+				sc.sites[1].prob = 0.9
+				sc.mem = 4 << 30
+			},
+			significant: true, cause: CauseWorkload, key: "sda",
+		},
+		{
 			name: "writeback throttling after a sysctl change",
 			change: func(sc *scenario) {
 				sc.seed = 5

@@ -2,6 +2,8 @@ package compare
 
 import (
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -80,11 +82,15 @@ const (
 	CauseLock      = "lock"
 	CausePageLock  = "page lock"
 	CauseReclaim   = "reclaim"
-	CauseNetwork   = "network"
-	CauseOther     = "other"   // another kernel code path
-	CauseCPU       = "cpu"     // waiting for a CPU
-	CauseQueue     = "queue"   // waiting for a free nfsd thread
-	CauseRequest   = "request" // request time outside the measured layers
+	// CauseCache: a device given more (or less) IO after the memory the
+	// page cache can hold shrank (or grew): more reads missed the cache,
+	// or dirty pages were written back sooner.
+	CauseCache   = "cache"
+	CauseNetwork = "network"
+	CauseOther   = "other"   // another kernel code path
+	CauseCPU     = "cpu"     // waiting for a CPU
+	CauseQueue   = "queue"   // waiting for a free nfsd thread
+	CauseRequest = "request" // request time outside the measured layers
 )
 
 // LayerShare is the leading layer and its part of the change.
@@ -220,6 +226,13 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	switch d.Layer.Kind {
 	case "block":
 		d.Cause, d.Device = c.blockCause(res, d.Layer, dir)
+		if d.Cause == CauseWorkload && memoryMoved(d.Match.Changes, dir) {
+			// The memory limit leads the changes that can move the
+			// layer: it is the one the cause names.
+			d.Cause = CauseCache
+			mem := memoryChanges(d.Match.Changes)
+			d.Match.Changes = append(mem, slices.DeleteFunc(d.Match.Changes, func(ch ConfigChange) bool { return slices.Contains(mem, ch) })...)
+		}
 	case LayerCPU:
 		d.Cause = cpuCause(d.Layer)
 	case LayerQueue:
@@ -409,6 +422,61 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 		dev = deviceOf(res.Devices, mainBlockDevice(c.b))
 	}
 	return heldCause(dev, dir, f)
+}
+
+// memoryMoved reports whether a configuration change explains a device
+// given more IO (dir > 0) by less memory for the page cache, or less IO by
+// more: the threads' memory limit (a cgroup's memory.max, memory.high,
+// memory.limit_in_bytes) or the host's memory moved the other way. One
+// step up the causal chain from "the device was given more work": the
+// workload asked no more, the cache absorbed less of it. A change whose
+// direction cannot be read does not count.
+func memoryMoved(changes []ConfigChange, dir float64) bool {
+	for _, ch := range changes {
+		if ch.Autotuned || reach(ch, ClassReclaim) != reachDirect {
+			continue
+		}
+		a, okA := memorySize(ch.Item, ch.A)
+		b, okB := memorySize(ch.Item, ch.B)
+		if okA && okB && a != b && (b-a)*dir < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// memorySize reads a memory size of a configuration item: a cgroup limit
+// in bytes ("max" and v1's near-2^63 "no limit" are unlimited), or the
+// host's memory as FormatBytes wrote it ("3.8 GiB").
+func memorySize(item, v string) (float64, bool) {
+	word, arg, _ := strings.Cut(item, " ")
+	switch word {
+	case "cgroup":
+		file := arg[strings.LastIndexByte(arg, ' ')+1:]
+		if file != "memory.max" && file != "memory.high" && file != "memory.limit_in_bytes" {
+			return 0, false
+		}
+		if v == "max" {
+			return math.Inf(1), true
+		}
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		if n >= 1<<62 {
+			return math.Inf(1), true
+		}
+		return float64(n), true
+	case "memory":
+		num, unit, ok := strings.Cut(v, " ")
+		f, err := strconv.ParseFloat(num, 64)
+		scale := map[string]float64{"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}[unit]
+		if !ok || err != nil || scale == 0 {
+			return 0, false
+		}
+		return f * scale, true
+	}
+	return 0, false
 }
 
 // cpuCause says why the run-queue layer moved. Its time per unit is the
@@ -704,6 +772,15 @@ func reachSide(ch ConfigChange, layer string, dir float64) int {
 	if strings.HasPrefix(ch.Item, "device ") && ((dir > 0 && ch.B == "") || (dir < 0 && ch.A == "")) {
 		return reachNone
 	}
+	// Less memory makes every layer it reaches (reclaim, writeback's
+	// thresholds, the IO a smaller page cache sends to the devices) take
+	// more time, more memory less: a size that moved the same way as the
+	// layer cannot have moved it.
+	a, okA := memorySize(ch.Item, ch.A)
+	b, okB := memorySize(ch.Item, ch.B)
+	if okA && okB && (b-a)*dir > 0 {
+		return reachNone
+	}
 	return reach(ch, layer)
 }
 
@@ -862,3 +939,17 @@ func isAutotuned(item string) bool {
 }
 
 func (c *comparison) testable() bool { return c.bs != nil }
+
+// memoryChanges are the changes among chs that set the memory a page cache
+// can hold (see memoryMoved).
+func memoryChanges(chs []ConfigChange) []ConfigChange {
+	var out []ConfigChange
+	for _, ch := range chs {
+		if _, ok := memorySize(ch.Item, ch.A); ok {
+			out = append(out, ch)
+		} else if _, ok := memorySize(ch.Item, ch.B); ok {
+			out = append(out, ch)
+		}
+	}
+	return out
+}

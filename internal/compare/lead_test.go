@@ -28,6 +28,7 @@ func TestLeadAgreesWithChanged(t *testing.T) {
 		{Item: "device sdc", A: "present, mq-deadline", B: ""},
 		{Item: "device sdd", A: "", B: "present, none"},
 		{Item: "cgroup /bench cpu.max", A: "max 100000", B: "10000 100000"},
+		{Item: "cgroup /bench memory.max", A: "max", B: "16777216"},
 	}
 	layers := []string{"block sda", "block sdb", "block ?", ClassWriteback, ClassJournal, ClassLock, ClassPageLock,
 		ClassReclaim, ClassNetwork, ClassOther, LayerCPU, LayerQueue, LayerRest}
@@ -127,6 +128,32 @@ func TestCgroupReach(t *testing.T) {
 	for _, tt := range tests {
 		if got := reach(ConfigChange{Item: tt.item, A: "x", B: "y"}, tt.layer); got != tt.want {
 			t.Errorf("reach(%s, %s) = %d, want %d", tt.item, tt.layer, got, tt.want)
+		}
+	}
+}
+
+// TestMemoryMoved: a memory size explains more IO only when it shrank,
+// less IO only when it grew; sizes that cannot be read do not count.
+func TestMemoryMoved(t *testing.T) {
+	tests := []struct {
+		ch   ConfigChange
+		dir  float64
+		want bool
+	}{
+		{ConfigChange{Item: "cgroup /b memory.limit_in_bytes", A: "9223372036854771712", B: "16777216"}, 1, true},
+		{ConfigChange{Item: "cgroup /b memory.limit_in_bytes", A: "9223372036854771712", B: "16777216"}, -1, false},
+		{ConfigChange{Item: "cgroup /b memory.max", A: "16777216", B: "max"}, -1, true},
+		{ConfigChange{Item: "cgroup /b memory.high", A: "33554432", B: "16777216"}, 1, true},
+		{ConfigChange{Item: "memory", A: "8.0 GiB", B: "512.0 MiB"}, 1, true},
+		{ConfigChange{Item: "memory", A: "512.0 MiB", B: "8.0 GiB"}, 1, false},
+		{ConfigChange{Item: "cgroup /b memory.max", A: "", B: "16777216"}, 1, false}, // absent in A: unknown
+		{ConfigChange{Item: "cgroup /b memory.soft_limit_in_bytes", A: "max", B: "1"}, 1, false},
+		{ConfigChange{Item: "sysctl vm.swappiness", A: "60", B: "10"}, 1, false},
+		{ConfigChange{Item: "cgroup /b cpu.max", A: "max 100000", B: "1000 100000"}, 1, false},
+	}
+	for _, tt := range tests {
+		if got := memoryMoved([]ConfigChange{tt.ch}, tt.dir); got != tt.want {
+			t.Errorf("memoryMoved(%+v, %v) = %v, want %v", tt.ch, tt.dir, got, tt.want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -46,6 +47,7 @@ type scenario struct {
 	queue     time.Duration // scheduler queue time median
 	runq      time.Duration // run-queue wait median of each request
 	cpus      int           // the host's CPUs (default 2)
+	mem       uint64        // the host's memory (default 1 GiB)
 	opsPerSec float64
 	mix       map[string]float64 // v3 procedure -> share
 	base      map[string]time.Duration
@@ -211,7 +213,7 @@ func (sc scenario) client(ci int, def string) string {
 func (sc scenario) config() model.Config {
 	return model.Config{
 		Hostname: "lab", KernelRelease: sc.kernel, Cmdline: "root=/dev/vda console=ttyS0",
-		CPUs: max(sc.cpus, 2), MemTotal: 1 << 30, NFSDThreads: 8, NFSDVersions: "+3 +4.2",
+		CPUs: max(sc.cpus, 2), MemTotal: cmp.Or(sc.mem, 1<<30), NFSDThreads: 8, NFSDVersions: "+3 +4.2",
 		Devices: []model.DeviceConfig{{Name: sc.dev, Scheduler: sc.sched, Available: []string{"none", "mq-deadline", "bfq"}}},
 		Sysctls: sc.sysctls,
 		Backend: model.Backend{Name: "ebpf", Detail: "ebpf (ring buffer)", Probes: []model.Probe{{Name: "sched_switch", Status: model.ProbeAttached}}},

@@ -192,6 +192,15 @@ func causeText(d *Diagnosis, res *Result) string {
 			return fmt.Sprintf(", and %s, a device above it, took %s per request at the same load (%s)", f.Device, longer, latText(f))
 		}
 		return fmt.Sprintf(", which took %s per request at the same load (%s)", longer, latText(f))
+	case CauseCache:
+		less := map[bool]string{true: "less", false: "more"}[d.Outcome == OutcomeWorse]
+		more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
+		if f != nil {
+			return fmt.Sprintf(": %s was given %s work (%s) while the page cache had %s memory (%s)",
+				f.Device, more, loadText(f), less, describeChanges(memoryChanges(d.Match.Changes)))
+		}
+		return fmt.Sprintf(": the threads waited for IO %s often (%s → %s waits per %s) while the page cache had %s memory (%s)",
+			more, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), less, describeChanges(memoryChanges(d.Match.Changes)))
 	case CauseWorkload:
 		more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
 		if f != nil && f.Lat != nil {
@@ -271,6 +280,8 @@ func adviceText(d *Diagnosis) string {
 		return dev + " itself and what lies below it (backing store, controller, path)"
 	case CauseBio:
 		return "what holds IO above " + dev + ": cgroup IO limits (io.max, blkio throttling), a stacked driver (dm, md), a full request queue"
+	case CauseCache:
+		return "memory: the limits that bound the page cache (cgroup memory.max, memory.limit_in_bytes, the host's memory) against the data read and written"
 	case CauseWorkload:
 		if d.Layer != nil && d.Layer.Kind == LayerCPU {
 			return "how often the workload's threads sleep and wake for the same work (rate limits, timers, short waits), not the CPUs they get"
@@ -354,7 +365,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		switch {
 		case d.Device != nil && d.Device.Lat != nil:
 			out = append(out, deviceText(d.Device))
-		case d.Cause == CauseWorkload || d.Cause == CauseBio:
+		case d.Cause == CauseWorkload || d.Cause == CauseBio || d.Cause == CauseCache:
 			out = append(out, fmt.Sprintf("waits per %s %s → %s; mean wait %s → %s", per, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB)))
 		case d.Site != nil:
 			out = append(out, fmt.Sprintf("wait site %s: %s → %s per %s (%s)", compactSite(d.Site.Label), model.FormatNs(d.Site.A), model.FormatNs(d.Site.B), per, changeText(d.Site.Change)))
