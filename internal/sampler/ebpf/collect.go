@@ -271,10 +271,10 @@ func (t *Tracer) collectCounters(snap *model.Snapshot) error {
 	if err != nil {
 		return err
 	}
-	if n > 0 {
-		t.log.Warn("ebpf: programs skipped because one was already running on the CPU (a preempted or interrupted program); their samples are lost", "count", n)
-		snap.Stats.Lost += n
+	if w := t.misses.warn(n, time.Now()); w > 0 {
+		t.log.Warn("ebpf: programs skipped because one was already running on the CPU (a preempted or interrupted program); their samples are lost and counted as lost", "count", w, "reported at most every", missWarnEvery)
 	}
+	snap.Stats.Lost += n
 	return nil
 }
 

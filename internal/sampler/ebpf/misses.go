@@ -2,6 +2,7 @@ package ebpf
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/cilium/ebpf"
 )
@@ -14,6 +15,26 @@ import (
 // not silent.
 type missCounter struct {
 	last uint64
+	// warnedAt is when the misses were last reported, unwarned how many
+	// came since: a kernel that skips programs does so every interval, and
+	// a warning per interval would bury everything else on the terminal.
+	warnedAt time.Time
+	unwarned uint64
+}
+
+// missWarnEvery is how often misses are reported at most.
+const missWarnEvery = time.Minute
+
+// warn adds n misses and returns how many to report now (0: not yet): the
+// first ones at once, then those of each missWarnEvery together.
+func (m *missCounter) warn(n uint64, now time.Time) uint64 {
+	m.unwarned += n
+	if m.unwarned == 0 || (!m.warnedAt.IsZero() && now.Sub(m.warnedAt) < missWarnEvery) {
+		return 0
+	}
+	out := m.unwarned
+	m.unwarned, m.warnedAt = 0, now
+	return out
 }
 
 // statser is what missDelta reads of a program (*ebpf.Program).

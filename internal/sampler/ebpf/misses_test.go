@@ -3,6 +3,7 @@ package ebpf
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/cilium/ebpf"
 )
@@ -40,5 +41,30 @@ func TestMissDelta(t *testing.T) {
 	b.err = errors.New("bad fd")
 	if _, err := missDelta(&m, []*fakeProg{a, b}); err == nil {
 		t.Error("a program whose stats cannot be read: no error")
+	}
+}
+
+// TestMissWarn: the first misses are reported at once, later ones together
+// at most once every missWarnEvery, and none is dropped from the reports.
+func TestMissWarn(t *testing.T) {
+	var m missCounter
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	steps := []struct {
+		n    uint64
+		at   time.Duration
+		want uint64
+	}{
+		{0, 0, 0},
+		{5, time.Second, 5},
+		{7, 2 * time.Second, 0},
+		{0, 30 * time.Second, 0},
+		{1, 61 * time.Second, 8},
+		{0, 200 * time.Second, 0},
+		{2, 201 * time.Second, 2},
+	}
+	for i, s := range steps {
+		if got := m.warn(s.n, t0.Add(s.at)); got != s.want {
+			t.Errorf("step %d (%d misses at %v): report %d, want %d", i, s.n, s.at, got, s.want)
+		}
 	}
 }
