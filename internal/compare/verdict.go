@@ -336,6 +336,9 @@ func leadText(d *Diagnosis, res *Result) string {
 		return fmt.Sprintf("%s: no setting that acts on %s changed, and a kernel can change any layer; then %s",
 			describeChanges(m.Changes), layer, adviceText(d))
 	case MatchNone:
+		if m.Others == 1 {
+			return fmt.Sprintf("look at %s; the one configuration change listed cannot move %s", adviceText(d), layer)
+		}
 		return fmt.Sprintf("look at %s; none of the %d configuration changes listed can move %s", adviceText(d), m.Others, layer)
 	}
 	return "look at " + adviceText(d) + "; the configuration is the same in both captures"
