@@ -324,14 +324,14 @@ func leadText(d *Diagnosis, res *Result) string {
 	if d.Cause == CauseDevice {
 		switch m.Kind {
 		case MatchDirect:
-			return fmt.Sprintf("look at %s; the configuration change that can move %s: %s", adviceText(d), layer, describeChanges(m.Changes))
+			return fmt.Sprintf("look at %s; %s %s: %s", adviceText(d), changesThatCan(m.Changes), layer, describeChanges(m.Changes))
 		case MatchKernel:
 			return fmt.Sprintf("look at %s; the only other change, %s, can move any layer", adviceText(d), describeChanges(m.Changes))
 		}
 	}
 	switch m.Kind {
 	case MatchDirect:
-		return fmt.Sprintf("the configuration change that can move %s: %s", layer, describeChanges(m.Changes))
+		return fmt.Sprintf("%s %s: %s", changesThatCan(m.Changes), layer, describeChanges(m.Changes))
 	case MatchKernel:
 		return fmt.Sprintf("%s: no setting that acts on %s changed, and a kernel can change any layer; then %s",
 			describeChanges(m.Changes), layer, adviceText(d))
@@ -342,6 +342,14 @@ func leadText(d *Diagnosis, res *Result) string {
 		return fmt.Sprintf("look at %s; none of the %d configuration changes listed can move %s", adviceText(d), m.Others, layer)
 	}
 	return "look at " + adviceText(d) + "; the configuration is the same in both captures"
+}
+
+// changesThatCan introduces the changes a lead names, in the number they come in.
+func changesThatCan(chs []ConfigChange) string {
+	if len(chs) == 1 {
+		return "the configuration change that can move"
+	}
+	return "the configuration changes that can move"
 }
 
 func describeChanges(chs []ConfigChange) string {
