@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // A cgroup hierarchy mounted on the host: the unified one (v2) or a v1
@@ -67,17 +68,32 @@ type CgroupWatch struct {
 	sel Selector
 	*cgroupSet
 	seen map[uint32]bool // the threads whose cgroups were read
+	// Every is the least time between two reads: a call sooner returns
+	// the last read. Finding the selected threads walks /proc, whose cost
+	// grows with the host's threads; sampling intervals can be much
+	// shorter than a limit takes to matter.
+	Every time.Duration
+	now   func() time.Time
+	at    time.Time // the last read
+	last  map[string]string
 }
 
 // NewCgroupWatch watches the threads s selects under procRoot; cgroup
-// mount points under /sys are read under sysRoot.
+// mount points under /sys are read under sysRoot. It reads at most once a
+// second (Every).
 func NewCgroupWatch(procRoot, sysRoot string, s Selector) *CgroupWatch {
-	return &CgroupWatch{sel: s, cgroupSet: newCgroupSet(procRoot, sysRoot), seen: map[uint32]bool{}}
+	return &CgroupWatch{sel: s, cgroupSet: newCgroupSet(procRoot, sysRoot), seen: map[uint32]bool{},
+		Every: time.Second, now: time.Now}
 }
 
 // Limits returns the limits of the cgroups of every thread selected now or
-// at an earlier call, read now; nil when there are none.
+// at an earlier call; nil when there are none. They are read now, unless
+// the last read is less than Every old.
 func (w *CgroupWatch) Limits() (map[string]string, error) {
+	now := w.now()
+	if !w.at.IsZero() && now.Sub(w.at) < w.Every {
+		return w.last, nil
+	}
 	tids, err := FindThreads(w.proc, w.sel)
 	if err != nil {
 		return nil, err
@@ -90,7 +106,8 @@ func (w *CgroupWatch) Limits() (map[string]string, error) {
 	// Only threads still there stay remembered: the set is bounded by the
 	// threads alive, and a tid reused by a new thread is read again.
 	w.seen = tids
-	return w.limits(), nil
+	w.at, w.last = now, w.limits()
+	return w.last, nil
 }
 
 // cgroupSet is the cgroup directories of a set of threads.

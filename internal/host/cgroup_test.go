@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+	"time"
 )
 
 func TestCgroupLimits(t *testing.T) {
@@ -83,6 +84,8 @@ func TestCgroupWatch(t *testing.T) {
 	cpuMax := filepath.Join(sys, "fs", "cgroup", "unified", "bench", "cpu.max")
 	write(cpuMax, "max 100000\n")
 	w := NewCgroupWatch(proc, sys, Selector{Comm: regexp.MustCompile("^fio$")})
+	clock := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	w.now = func() time.Time { clock = clock.Add(time.Second); return clock }
 	limits := func() map[string]string {
 		t.Helper()
 		m, err := w.Limits()
@@ -108,6 +111,17 @@ func TestCgroupWatch(t *testing.T) {
 	}
 	if got, want := limits(), map[string]string{"/bench cpu.max": "10000 100000"}; !maps.Equal(got, want) {
 		t.Fatalf("the target exited: %v, want its cgroup still read: %v", got, want)
+	}
+	// Read at most once every Every: a limit set in between shows at the
+	// first call after it.
+	w.Every = 3 * time.Second
+	write(cpuMax, "20000 100000\n")
+	if got, want := limits(), map[string]string{"/bench cpu.max": "10000 100000"}; !maps.Equal(got, want) {
+		t.Fatalf("a second after the last read: %v, want the last read %v", got, want)
+	}
+	limits()
+	if got, want := limits(), map[string]string{"/bench cpu.max": "20000 100000"}; !maps.Equal(got, want) {
+		t.Fatalf("3 s after the last read: %v, want %v", got, want)
 	}
 	if _, err := NewCgroupWatch(filepath.Join(dir, "none"), sys, Selector{Comm: regexp.MustCompile("x")}).Limits(); err == nil {
 		t.Error("no procfs: no error")
