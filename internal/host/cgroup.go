@@ -172,7 +172,15 @@ func (c *cgroupSet) limits() map[string]string {
 			if err != nil || len(b) > maxLimitBytes {
 				continue
 			}
-			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			text := strings.TrimSpace(string(b))
+			if text == "" {
+				// The per-device files (io.max, blkio.throttle.*)
+				// list only the devices limited: empty is no limit,
+				// which must not read as a file not read.
+				out[d.path+" "+f] = "none"
+				continue
+			}
+			lines := strings.Split(text, "\n")
 			for i, l := range lines {
 				lines[i] = strings.Join(strings.Fields(l), " ")
 			}

@@ -97,10 +97,14 @@ func TestCgroupWatch(t *testing.T) {
 	if got := limits(); got != nil {
 		t.Fatalf("no target yet: %v", got)
 	}
+	write(filepath.Join(sys, "fs", "cgroup", "unified", "bench", "io.max"), "")
 	write(filepath.Join(proc, "300", "task", "300", "stat"), "300 (fio) S 1 300 300 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0\n")
 	write(filepath.Join(proc, "300", "cgroup"), "0::/bench\n")
-	if got, want := limits(), map[string]string{"/bench cpu.max": "max 100000"}; !maps.Equal(got, want) {
+	if got, want := limits(), map[string]string{"/bench cpu.max": "max 100000", "/bench io.max": "none"}; !maps.Equal(got, want) {
 		t.Fatalf("a target appeared: %v, want %v", got, want)
+	}
+	if err := os.Remove(filepath.Join(sys, "fs", "cgroup", "unified", "bench", "io.max")); err != nil {
+		t.Fatal(err)
 	}
 	write(cpuMax, "10000 100000\n")
 	if got, want := limits(), map[string]string{"/bench cpu.max": "10000 100000"}; !maps.Equal(got, want) {
