@@ -88,7 +88,8 @@ func NewCgroupWatch(procRoot, sysRoot string, s Selector) *CgroupWatch {
 
 // Limits returns the limits of the cgroups of every thread selected now or
 // at an earlier call; nil when there are none. They are read now, unless
-// the last read is less than Every old.
+// the last read is less than Every old. The map is the watch's own, handed
+// out again until the next read: callers must not change it.
 func (w *CgroupWatch) Limits() (map[string]string, error) {
 	now := w.now()
 	if !w.at.IsZero() && now.Sub(w.at) < w.Every {

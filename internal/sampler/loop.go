@@ -99,8 +99,10 @@ type Cgroups interface {
 // or changed (a limit set) since.
 func (s *Sampler) SetCgroups(c Cgroups) {
 	s.cgroups = c
-	s.limits, _ = c.Limits() // none readable yet: unknown, and the next reads say more
-	s.cfg.Cgroups = maps.Clone(s.limits)
+	l, _ := c.Limits() // none readable yet: unknown, and the next reads say more
+	// Copies: the source may hand out the map it keeps, and newLimits
+	// adds to s.limits.
+	s.limits, s.cfg.Cgroups = maps.Clone(l), maps.Clone(l)
 }
 
 // Config returns the host's configuration and the run's backend and start.
