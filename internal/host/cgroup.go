@@ -36,29 +36,13 @@ func cgroupLimitFiles(v2 bool, controller string) []string {
 	return nil
 }
 
-// MaxCgroups bounds how many cgroup directories CgroupLimits reads, and
+// MaxCgroups bounds how many cgroup directories a CgroupWatch reads, and
 // maxLimitBytes the size of a file it keeps: the limits go into every
 // capture's metadata, which must stay small.
 const (
 	MaxCgroups    = 32
 	maxLimitBytes = 512
 )
-
-// CgroupLimits returns the limits that bound the threads tids: for their
-// cgroups and every ancestor below the root, in the unified hierarchy (v2)
-// and the v1 cpu, blkio and memory hierarchies mounted (procRoot/self/
-// mountinfo; mount points under /sys are read under sysRoot), the values
-// of cgroupLimitFiles keyed "PATH FILE" ("/bench cpu.max" → "10000
-// 100000"). Threads in the root cgroups (kernel threads such as nfsd's)
-// have none. What cannot be read (a controller not enabled, a thread gone)
-// is left out: unknown, not an error.
-func CgroupLimits(procRoot, sysRoot string, tids []int) map[string]string {
-	w := newCgroupSet(procRoot, sysRoot)
-	for _, tid := range tids {
-		w.addThread(tid)
-	}
-	return w.limits()
-}
 
 // CgroupWatch follows the cgroup limits of the threads a Selector picks,
 // as they come and go: Limits reads the cgroups of threads it has not
@@ -111,7 +95,14 @@ func (w *CgroupWatch) Limits() (map[string]string, error) {
 	return w.last, nil
 }
 
-// cgroupSet is the cgroup directories of a set of threads.
+// cgroupSet is the cgroup directories of a set of threads: for each
+// thread's cgroups, it and every ancestor below the root, in the unified
+// hierarchy (v2) and the v1 cpu, blkio and memory hierarchies mounted
+// (procRoot/self/mountinfo; mount points under /sys are read under
+// sysRoot). Its limits are the values of cgroupLimitFiles keyed "PATH FILE"
+// ("/bench cpu.max" → "10000 100000"). Threads in the root cgroups (kernel
+// threads such as nfsd's) have none. What cannot be read (a controller not
+// enabled, a thread gone) is left out: unknown, not an error.
 type cgroupSet struct {
 	proc   string
 	mounts []cgroupMount

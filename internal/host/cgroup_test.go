@@ -9,6 +9,15 @@ import (
 	"time"
 )
 
+// cgroupLimits is the limits of the cgroups of threads tids.
+func cgroupLimits(procRoot, sysRoot string, tids []int) map[string]string {
+	c := newCgroupSet(procRoot, sysRoot)
+	for _, tid := range tids {
+		c.addThread(tid)
+	}
+	return c.limits()
+}
+
 func TestCgroupLimits(t *testing.T) {
 	const proc, sys = "testdata/cgroup/proc", "testdata/cgroup/sys"
 	tests := []struct {
@@ -34,13 +43,13 @@ func TestCgroupLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := CgroupLimits(proc, sys, tt.tids)
+			got := cgroupLimits(proc, sys, tt.tids)
 			if !maps.Equal(got, tt.want) {
-				t.Errorf("CgroupLimits = %v, want %v", got, tt.want)
+				t.Errorf("limits = %v, want %v", got, tt.want)
 			}
 		})
 	}
-	if got := CgroupLimits("testdata/no-such-proc", sys, []int{100}); got != nil {
+	if got := cgroupLimits("testdata/no-such-proc", sys, []int{100}); got != nil {
 		t.Errorf("without mountinfo: %v, want nil (unknown)", got)
 	}
 }
