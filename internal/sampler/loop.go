@@ -102,7 +102,9 @@ func (s *Sampler) SetCgroups(c Cgroups) {
 	l, _ := c.Limits() // none readable yet: unknown, and the next reads say more
 	// Copies: the source may hand out the map it keeps, and newLimits
 	// adds to s.limits.
-	s.limits, s.cfg.Cgroups = maps.Clone(l), maps.Clone(l)
+	s.cfg.Cgroups = maps.Clone(l)
+	s.limits = make(map[string]string, len(l))
+	maps.Copy(s.limits, l)
 }
 
 // Config returns the host's configuration and the run's backend and start.
@@ -175,9 +177,6 @@ func (s *Sampler) newLimits() map[string]string {
 			out = map[string]string{}
 		}
 		out[k] = v
-		if s.limits == nil {
-			s.limits = map[string]string{}
-		}
 		s.limits[k] = v
 	}
 	return out
