@@ -468,13 +468,24 @@ func memorySize(item, v string) (float64, bool) {
 		}
 		return float64(n), true
 	case "memory":
-		num, unit, ok := strings.Cut(v, " ")
+		num, unit, _ := strings.Cut(v, " ")
 		f, err := strconv.ParseFloat(num, 64)
-		scale := map[string]float64{"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}[unit]
-		if !ok || err != nil || scale == 0 {
+		if err != nil {
 			return 0, false
 		}
-		return f * scale, true
+		switch unit { // FormatBytes' units
+		case "B":
+			return f, true
+		case "KiB":
+			return f * (1 << 10), true
+		case "MiB":
+			return f * (1 << 20), true
+		case "GiB":
+			return f * (1 << 30), true
+		case "TiB":
+			return f * (1 << 40), true
+		}
+		return 0, false
 	}
 	return 0, false
 }
