@@ -492,3 +492,30 @@ func TestWriteJSONInfiniteDiagnosis(t *testing.T) {
 		t.Errorf("WriteJSON changed the diagnosis it wrote (err %v)", err)
 	}
 }
+
+// TestWaitsFromOtherDevice: when B's leading block layer is a device A's
+// threads did not wait on, its A figures are A's waits on the device they
+// did wait on, and the evidence says which (the dev more-work pair at 30 s:
+// B's extra waits have no device, A's were on loop0).
+func TestWaitsFromOtherDevice(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "diagnosis", "host", "dev", "more-work", "30s")
+	a, err := Load(context.Background(), filepath.Join(dir, "base-1.nft"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Load(context.Background(), filepath.Join(dir, "inj-1.nft"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Compare(a, b, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := res.Verdict.Diagnosis.Layer
+	if l == nil || l.WaitsFrom != "loop0" {
+		t.Fatalf("leading layer %+v: want A's figures from loop0", l)
+	}
+	if ev := strings.Join(res.Verdict.Evidence, "\n"); !strings.Contains(ev, "(A's figures: its waits on loop0)") {
+		t.Errorf("evidence does not say whose A figures they are:\n%s", ev)
+	}
+}

@@ -112,6 +112,11 @@ type LayerShare struct {
 	// waits per unit at A's mean wait account for; the rest is longer (or
 	// shorter) waits.
 	CountShare float64 `json:"count_share"`
+	// WaitsFrom names the block device whose waits in A WaitsA and WaitA
+	// are, when A's threads did not wait on the layer's device and are
+	// compared on the one they waited on most ("" when they are the
+	// layer's own).
+	WaitsFrom string `json:"waits_from,omitempty"`
 }
 
 // DeviceFinding is what a device's own figures say about a block-IO layer.
@@ -591,6 +596,7 @@ func (c *comparison) movedCause(res *Result, l *LayerShare, old string, dir floa
 	if ka := c.a.fams[famLayer][blockPrefix+old]; ka != nil {
 		l.WaitsA = safeDiv(sum(ka.cnt), denA)
 		l.WaitA = safeDiv(sum(ka.sum), sum(ka.cnt))
+		l.WaitsFrom = old
 		if delta := l.B - l.A; delta != 0 {
 			l.CountShare = (l.WaitsB - l.WaitsA) * l.WaitA / delta
 		}

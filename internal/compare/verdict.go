@@ -377,7 +377,11 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		case d.Device != nil && d.Device.Lat != nil:
 			out = append(out, deviceText(d.Device))
 		case d.Cause == CauseWorkload || d.Cause == CauseBio || d.Cause == CauseCache:
-			out = append(out, fmt.Sprintf("waits per %s %s → %s; mean wait %s → %s", per, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB)))
+			from := ""
+			if l.WaitsFrom != "" {
+				from = fmt.Sprintf(" (A's figures: its waits on %s)", l.WaitsFrom)
+			}
+			out = append(out, fmt.Sprintf("waits per %s %s → %s; mean wait %s → %s%s", per, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB), from))
 		case d.Site != nil:
 			out = append(out, fmt.Sprintf("wait site %s: %s → %s per %s (%s)", compactSite(d.Site.Label), model.FormatNs(d.Site.A), model.FormatNs(d.Site.B), per, changeText(d.Site.Change)))
 		}
