@@ -92,9 +92,10 @@ func TestCgroupWatch(t *testing.T) {
 	write(filepath.Join(proc, "self", "mountinfo"), "40 30 0:37 / /sys/fs/cgroup/unified rw,relatime shared:9 - cgroup2 cgroup2 rw\n")
 	cpuMax := filepath.Join(sys, "fs", "cgroup", "unified", "bench", "cpu.max")
 	write(cpuMax, "max 100000\n")
-	w := NewCgroupWatch(proc, sys, Selector{Comm: regexp.MustCompile("^fio$")})
+	tw := NewThreadWatch(proc, Selector{Comm: regexp.MustCompile("^fio$")})
 	clock := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	w.now = func() time.Time { clock = clock.Add(time.Second); return clock }
+	tw.now = func() time.Time { clock = clock.Add(time.Second); return clock }
+	w := NewCgroupWatch(tw, sys)
 	limits := func() map[string]string {
 		t.Helper()
 		m, err := w.Limits()
@@ -127,7 +128,7 @@ func TestCgroupWatch(t *testing.T) {
 	}
 	// Read at most once every Every: a limit set in between shows at the
 	// first call after it.
-	w.Every = 3 * time.Second
+	tw.Every = 3 * time.Second
 	write(cpuMax, "20000 100000\n")
 	if got, want := limits(), map[string]string{"/bench cpu.max": "10000 100000"}; !maps.Equal(got, want) {
 		t.Fatalf("a second after the last read: %v, want the last read %v", got, want)
@@ -136,7 +137,7 @@ func TestCgroupWatch(t *testing.T) {
 	if got, want := limits(), map[string]string{"/bench cpu.max": "20000 100000"}; !maps.Equal(got, want) {
 		t.Fatalf("3 s after the last read: %v, want %v", got, want)
 	}
-	if _, err := NewCgroupWatch(filepath.Join(dir, "none"), sys, Selector{Comm: regexp.MustCompile("x")}).Limits(); err == nil {
+	if _, err := NewCgroupWatch(NewThreadWatch(filepath.Join(dir, "none"), Selector{Comm: regexp.MustCompile("x")}), sys).Limits(); err == nil {
 		t.Error("no procfs: no error")
 	}
 }
