@@ -236,7 +236,16 @@ func (f *sourceFlags) open(t host.Targets, log *slog.Logger) (*liveSource, error
 		// appear: the nfsd kernel threads (the default) and --all
 		// (every thread, whose limits would say nothing of the workload)
 		// have none worth reading.
-		s.SetCgroups(host.NewCgroupWatch(f.procfs, f.sysfs, t.Selector()))
+		// One walk of /proc a second serves both: the threads' cgroups
+		// and their read and write calls, the unit of work of a process
+		// (kernel threads make none).
+		w := host.NewThreadWatch(f.procfs, t.Selector())
+		s.SetCgroups(host.NewCgroupWatch(w, f.sysfs))
+		if c, err := host.NewCallCounter(w); err != nil {
+			log.Warn("read and write calls of the traced threads not counted", "err", err)
+		} else {
+			s.SetCalls(c)
+		}
 	}
 	cfg := s.Config()
 	cfg.Targets = t.String()

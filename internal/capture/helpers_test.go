@@ -71,6 +71,7 @@ func fullSnapshot(i int) *model.Snapshot {
 		Block: []model.Block{{Device: "vda", Scheduler: "mq-deadline", Op: "write", Size: "4K",
 			Queue: hist(1100e3), Service: hist(3.8e6, 4.2e6)}},
 		RPC:   []model.RPC{{Version: "v3", Op: "WRITE", Client: "10.68.17.21", Status: "ok", Hist: hist(310e6)}},
+		Calls: &model.Calls{Reads: uint64(10 + i), Writes: 3, ReadBytes: 40960, WriteBytes: 12288, Threads: 2},
 		Stats: model.Stats{Events: uint64(1000 + i), Lost: uint64(i), CPU: 12 * time.Millisecond},
 	}
 }

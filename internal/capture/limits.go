@@ -88,4 +88,5 @@ const (
 	sizeLock    = unsafe.Sizeof(model.LockWait{})
 	sizeWaker   = unsafe.Sizeof(model.Waker{})
 	sizeThreads = unsafe.Sizeof(model.ThreadUse{})
+	sizeCalls   = unsafe.Sizeof(model.Calls{})
 )

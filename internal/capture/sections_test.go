@@ -94,7 +94,7 @@ func TestNewSectionsFirstReleaseFile(t *testing.T) {
 		t.Fatal("no snapshots")
 	}
 	for i, s := range snaps {
-		if s.Run != nil || s.Wakers != nil || s.Locks != nil || s.Queue != nil || s.Threads != nil {
+		if s.Run != nil || s.Wakers != nil || s.Locks != nil || s.Queue != nil || s.Threads != nil || s.Calls != nil {
 			t.Fatalf("snapshot %d of a file without run and wakers sections has rows: %+v %+v", i, s.Run, s.Wakers)
 		}
 	}
@@ -182,5 +182,27 @@ func TestThreadsRoundTrip(t *testing.T) {
 	d := decoder{b: appendUvarint(nil, 5)} // busy ns, then the payload ends
 	if u := decodeThreads(&d, &strReader{}); u != nil || d.err == nil {
 		t.Fatalf("decodeThreads of a truncated payload: %+v, err %v", u, d.err)
+	}
+}
+
+func TestCallsRoundTrip(t *testing.T) {
+	for _, c := range []*model.Calls{
+		nil,
+		{}, // counted, none made: not the same as not counted
+		{Reads: 335_229, Writes: 335_563, ReadBytes: 1 << 40, WriteBytes: 4096, Threads: 3},
+	} {
+		s := fullSnapshot(4)
+		s.Calls = c
+		got, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || !reflect.DeepEqual(got[0], s) {
+			t.Fatalf("calls:\n got %+v\nwant %+v", got[0].Calls, c)
+		}
+	}
+	d := decoder{b: appendUvarint(appendUvarint(nil, 5), 6)} // reads, writes, then the payload ends
+	if c := decodeCalls(&d); c != nil || d.err == nil {
+		t.Fatalf("decodeCalls of a truncated payload: %+v, err %v", c, d.err)
 	}
 }

@@ -190,6 +190,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 		p = appendThreads(e.sec[:0], s.Threads, st)
 		b = e.section(b, secThreads, p)
 	}
+	if s.Calls != nil {
+		p = appendCalls(e.sec[:0], s.Calls)
+		b = e.section(b, secCalls, p)
+	}
 	e.sec = p[:0]
 	return b
 }
@@ -341,6 +345,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			s.Locks = decodeLocks(&sd, st)
 		case secThreads:
 			s.Threads = decodeThreads(&sd, st)
+		case secCalls:
+			s.Calls = decodeCalls(&sd)
 		case secRPC:
 			if c := sd.rows(8, sizeRPC); c > 0 {
 				s.RPC = make([]model.RPC, c)

@@ -196,7 +196,11 @@ type Snapshot struct {
 	// Threads is how busy the nfsd threads were and how often a request
 	// found none idle; nil when the backend does not measure it.
 	Threads *ThreadUse `json:"thread_use,omitempty"`
-	Stats   Stats      `json:"stats"`
+	// Calls is the read and write system calls of the traced user threads;
+	// nil when they were not counted (kernel threads such as nfsd's, which
+	// make none; too many targets; captures older than it).
+	Calls *Calls `json:"calls,omitempty"`
+	Stats Stats  `json:"stats"`
 	// Events are the individual D-state intervals above the event threshold
 	// that ended in this interval, in the order the backend saw them.
 	Events []DEvent `json:"events,omitempty"`
@@ -204,6 +208,21 @@ type Snapshot struct {
 	// no kernel log source).
 	Kernel *KernelLog `json:"kernel_log,omitempty"`
 }
+
+// Calls is what the traced threads asked of the kernel through read and
+// write system calls in an interval (/proc/PID/task/TID/io): the unit of
+// work of a process that does its IO that way, as NFS operations are
+// nfsd's. IO submitted through io_submit or io_uring is not counted.
+type Calls struct {
+	Reads      uint64 `json:"reads"`       // read system calls (syscr)
+	Writes     uint64 `json:"writes"`      // write system calls (syscw)
+	ReadBytes  uint64 `json:"read_bytes"`  // bytes they returned (rchar)
+	WriteBytes uint64 `json:"write_bytes"` // bytes they were given (wchar)
+	Threads    int    `json:"threads"`     // threads counted
+}
+
+// Count is the read and write calls together.
+func (c *Calls) Count() uint64 { return c.Reads + c.Writes }
 
 // Interval returns the snapshot's length.
 func (s *Snapshot) Interval() time.Duration { return s.End.Sub(s.Start) }

@@ -20,6 +20,7 @@ type Sampler struct {
 	tracer   Tracer // nil: host view only
 	klog     KernelLog
 	cgroups  Cgroups
+	calls    Calls
 	limits   map[string]string // the cgroup limits known so far
 	interval time.Duration
 	cfg      model.Config
@@ -107,6 +108,17 @@ func (s *Sampler) SetCgroups(c Cgroups) {
 	maps.Copy(s.limits, l)
 }
 
+// Calls is a counter of the traced threads' read and write system calls
+// (host.CallCounter): those since the last Count, how many threads it read,
+// and ok false when it did not count them.
+type Calls interface {
+	Count() (a host.IOAcct, threads int, ok bool, err error)
+}
+
+// SetCalls counts the traced threads' read and write system calls in every
+// snapshot from the next one on (Snapshot.Calls).
+func (s *Sampler) SetCalls(c Calls) { s.calls = c }
+
 // Config returns the host's configuration and the run's backend and start.
 // Targets is left for the caller, which knows what the tracer traces.
 func (s *Sampler) Config() model.Config { return s.cfg }
@@ -150,6 +162,13 @@ func (s *Sampler) Next(ctx context.Context) (*model.Snapshot, error) {
 	}
 	if s.cgroups != nil {
 		snap.Host.Cgroups = s.newLimits()
+	}
+	if s.calls != nil {
+		// A failed count leaves the interval without calls: unknown, not
+		// zero, and the next count covers it.
+		if a, n, ok, err := s.calls.Count(); err == nil && ok {
+			snap.Calls = &model.Calls{Reads: a.SysR, Writes: a.SysW, ReadBytes: a.RChar, WriteBytes: a.WChar, Threads: n}
+		}
 	}
 	cpu, err := s.cpu()
 	if err != nil {
