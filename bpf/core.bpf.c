@@ -323,6 +323,11 @@ struct rval {
 	struct hist runnable; /* runnable to switched in */
 	__u64 oncpu_ns;       /* total switched in to switched out */
 	__u64 slices;         /* time slices ended */
+	/* The runnable waits that began with a switch-out that left the
+	 * thread runnable (preempted, or throttled by a CPU quota): the CPU
+	 * was taken from it, rather than found busy at a wakeup. */
+	__u64 preempt_cnt;
+	__u64 preempt_ns;
 };
 
 struct {
@@ -339,7 +344,9 @@ struct runstate {
 	__u64 wait_ns;     /* run-queue wait that ended at that switch-in */
 	__u32 gen;         /* run_gen when last was put in rthreads */
 	__u8 has_wait;     /* wait_ns is still to be counted */
-	__u8 pad[3];
+	__u8 preempted;    /* the open run-queue wait began with a preemption */
+	__u8 wait_preempted; /* so did wait_ns */
+	__u8 pad;
 	struct rkey last;  /* key of the last time slice counted in rthreads */
 };
 
@@ -428,8 +435,13 @@ static __always_inline void run_out(struct runstate *rs, __u32 tid, bool runnabl
 		if (v) {
 			__sync_fetch_and_add(&v->oncpu_ns, on);
 			__sync_fetch_and_add(&v->slices, 1);
-			if (rs->has_wait)
+			if (rs->has_wait) {
 				hist_add(&v->runnable, rs->wait_ns);
+				if (rs->wait_preempted) {
+					__sync_fetch_and_add(&v->preempt_cnt, 1);
+					__sync_fetch_and_add(&v->preempt_ns, rs->wait_ns);
+				}
+			}
 		} else {
 			count(CNT_RUN_FULL);
 		}
@@ -446,6 +458,7 @@ static __always_inline void run_out(struct runstate *rs, __u32 tid, bool runnabl
 	rs->has_wait = 0;
 	rs->oncpu_ns = 0;
 	rs->runnable_ns = runnable ? now : 0;
+	rs->preempted = runnable;
 }
 
 /* run_in starts rs's time slice at now, ending its run-queue wait. */
@@ -454,6 +467,7 @@ static __always_inline void run_in(struct runstate *rs, __u64 now)
 	if (rs->runnable_ns && now > rs->runnable_ns) {
 		rs->wait_ns = now - rs->runnable_ns;
 		rs->has_wait = 1;
+		rs->wait_preempted = rs->preempted;
 	}
 	rs->runnable_ns = 0;
 	rs->oncpu_ns = now;
@@ -467,8 +481,10 @@ static __always_inline void run_wakeup(__u32 tid)
 	if ((!trace_all && !nr_targets) || !tid)
 		return;
 	rs = bpf_map_lookup_elem(&runs, &tid);
-	if (rs && !rs->oncpu_ns && !rs->runnable_ns)
+	if (rs && !rs->oncpu_ns && !rs->runnable_ns) {
 		rs->runnable_ns = bpf_ktime_get_ns();
+		rs->preempted = 0;
+	}
 }
 
 /* ---- lock-wait state --------------------------------------------------- */

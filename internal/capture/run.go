@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -46,4 +47,58 @@ func decodeRun(sd *decoder, st *strReader) []model.Run {
 		}
 	}
 	return rows
+}
+
+// secPreempt holds Run[i].Preempted, written after secRun when a row has
+// it. Added within version 1: older files lack it and read with Preempted
+// nil (unknown); older readers skip it.
+const secPreempt = 16
+
+// hasPreempted reports whether a Run row knows its preemptions.
+func hasPreempted(rows []model.Run) bool {
+	for i := range rows {
+		if rows[i].Preempted != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// appendPreempted encodes the rows' preemptions: uvarint n (the Run rows),
+// n x (uvarint known, and when 1: uvarint count, uvarint ns).
+func appendPreempted(p []byte, rows []model.Run) []byte {
+	p = appendUvarint(p, uint64(len(rows)))
+	for i := range rows {
+		pr := rows[i].Preempted
+		if pr == nil {
+			p = appendUvarint(p, 0)
+			continue
+		}
+		p = appendUvarint(p, 1)
+		p = appendUvarint(p, pr.Count)
+		p = appendUvarint(p, pr.SumNs)
+	}
+	return p
+}
+
+// decodePreempted decodes what appendPreempted wrote into rows, which
+// must be the snapshot's Run rows, already decoded.
+func decodePreempted(sd *decoder, rows []model.Run) {
+	if c := sd.count(1); c != len(rows) {
+		sd.fail(fmt.Errorf("%d preemption rows for %d run rows", c, len(rows)))
+		return
+	}
+	for i := range rows {
+		if sd.uvarint() == 0 {
+			continue
+		}
+		if err := sd.bud.take(1, sizePreempted); err != nil {
+			sd.fail(err)
+			return
+		}
+		rows[i].Preempted = &model.Preempted{Count: sd.uvarint(), SumNs: sd.uvarint()}
+		if sd.err != nil {
+			return
+		}
+	}
 }

@@ -22,6 +22,11 @@ func TestRunRoundTrip(t *testing.T) {
 			{Comm: "nfsd", Threads: 2, Runnable: hist(0), OnCPU: 0},
 		}},
 		{"procfs sum only", []model.Run{{Comm: "fio", Threads: 4, Runnable: sumOnly, OnCPU: 1500 * time.Millisecond}}},
+		{"ebpf rows with preemptions", []model.Run{
+			{Comm: "fio", Threads: 2, Runnable: hist(900, 40_000, 2_000_000), OnCPU: time.Second, Preempted: &model.Preempted{Count: 2, SumNs: 2_040_000}},
+			{Comm: "fio", Op: "x", Threads: 1, Runnable: hist(5), Preempted: &model.Preempted{}},
+			{Comm: "sh", Threads: 1, Runnable: hist(7)}, // unknown beside known
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,6 +46,15 @@ func TestRunRoundTrip(t *testing.T) {
 				t.Errorf("notes: %q", n)
 			}
 		})
+	}
+}
+
+// A preemption section must have a row for each run row.
+func TestPreemptedRowsMismatch(t *testing.T) {
+	rows := []model.Run{{Comm: "fio"}, {Comm: "fio"}}
+	d := decoder{b: appendPreempted(nil, rows[:1])}
+	if decodePreempted(&d, rows); d.err == nil {
+		t.Fatal("one preemption row for two run rows: no error")
 	}
 }
 

@@ -173,6 +173,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 	if len(s.Run) > 0 {
 		p = appendRun(e.sec[:0], s.Run, st)
 		b = e.section(b, secRun, p)
+		if hasPreempted(s.Run) {
+			p = appendPreempted(e.sec[:0], s.Run)
+			b = e.section(b, secPreempt, p)
+		}
 	}
 	if len(s.Wakers) > 0 {
 		p = appendWakers(e.sec[:0], s.Wakers, st)
@@ -337,6 +341,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			}
 		case secRun:
 			s.Run = decodeRun(&sd, st)
+		case secPreempt:
+			decodePreempted(&sd, s.Run)
 		case secWakers:
 			s.Wakers = decodeWakers(&sd, st)
 		case secQueue:

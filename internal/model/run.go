@@ -21,6 +21,18 @@ type Run struct {
 	Runnable Hist `json:"runnable"`
 	// OnCPU is the time the threads ran.
 	OnCPU time.Duration `json:"on_cpu_ns"`
+	// Preempted is the part of Runnable whose waits began when a thread
+	// was switched out still runnable (preempted, or throttled by a CPU
+	// quota): the CPU was taken from it. The rest began at a wakeup that
+	// found the CPU busy. nil when the backend cannot tell (procfs, and
+	// captures older than it).
+	Preempted *Preempted `json:"preempted,omitempty"`
+}
+
+// Preempted counts run-queue waits that began with a preemption.
+type Preempted struct {
+	Count uint64 `json:"count"`
+	SumNs uint64 `json:"sum_ns"`
 }
 
 // SumOnly reports whether the histogram has a count but no buckets: the

@@ -138,21 +138,25 @@ type coreRthread struct {
 }
 
 type coreRunstate struct {
-	_          structs.HostLayout
-	RunnableNs uint64
-	OncpuNs    uint64
-	WaitNs     uint64
-	Gen        uint32
-	HasWait    uint8
-	Pad        [3]uint8
-	Last       coreRkey
+	_             structs.HostLayout
+	RunnableNs    uint64
+	OncpuNs       uint64
+	WaitNs        uint64
+	Gen           uint32
+	HasWait       uint8
+	Preempted     uint8
+	WaitPreempted uint8
+	Pad           uint8
+	Last          coreRkey
 }
 
 type coreRval struct {
-	_        structs.HostLayout
-	Runnable coreHist
-	OncpuNs  uint64
-	Slices   uint64
+	_          structs.HostLayout
+	Runnable   coreHist
+	OncpuNs    uint64
+	Slices     uint64
+	PreemptCnt uint64
+	PreemptNs  uint64
 }
 
 type coreThreadOp struct {

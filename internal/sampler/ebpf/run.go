@@ -31,8 +31,9 @@ func (t *Tracer) collectRun(snap *model.Snapshot) error {
 	}
 
 	type runDelta struct {
-		h     model.Hist
-		onCPU uint64
+		h                   model.Hist
+		onCPU               uint64
+		preempts, preemptNs uint64
 	}
 	rows := make(map[runRowKey]*model.Run)
 	err = eachDelta(t.rvals, t.prevR, func(cur, last *coreRval) (runDelta, bool) {
@@ -40,15 +41,18 @@ func (t *Tracer) collectRun(snap *model.Snapshot) error {
 		if cur.Slices < prev.Slices { // the entry was recreated
 			prev = &coreRval{}
 		}
-		return runDelta{h: delta(&cur.Runnable, &prev.Runnable), onCPU: cur.OncpuNs - prev.OncpuNs}, cur.Slices != prev.Slices
+		return runDelta{h: delta(&cur.Runnable, &prev.Runnable), onCPU: cur.OncpuNs - prev.OncpuNs,
+			preempts: cur.PreemptCnt - prev.PreemptCnt, preemptNs: cur.PreemptNs - prev.PreemptNs}, cur.Slices != prev.Slices
 	}, func(k *coreRkey, d *runDelta) {
 		rk := runRowKey{comm: string(int8s(&k.Comm)), op: t.op(k.Proto, k.Op), client: t.client(k.Family, k.Addr)}
 		row := rows[rk]
 		if row == nil {
-			row = &model.Run{Comm: rk.comm, Op: rk.op, Client: rk.client}
+			row = &model.Run{Comm: rk.comm, Op: rk.op, Client: rk.client, Preempted: &model.Preempted{}}
 			rows[rk] = row
 		}
 		row.Runnable.Merge(&d.h)
+		row.Preempted.Count += d.preempts
+		row.Preempted.SumNs += d.preemptNs
 		row.OnCPU += time.Duration(d.onCPU)
 		row.Threads += threads[*k]
 	})

@@ -75,6 +75,19 @@ func TestRunQueuePinned(t *testing.T) {
 	if h.SumOnly() {
 		t.Errorf("eBPF histogram has no buckets")
 	}
+	// Busy loops never sleep: their waits begin when the other one
+	// preempts them, not at wakeups.
+	var pre model.Preempted
+	for _, r := range s.Run {
+		if r.Comm == "sh" && r.Preempted != nil {
+			pre.Count += r.Preempted.Count
+			pre.SumNs += r.Preempted.SumNs
+		}
+	}
+	t.Logf("preempted: %d waits, %v", pre.Count, time.Duration(pre.SumNs))
+	if pre.Count < h.Count*9/10 || pre.SumNs > h.SumNs {
+		t.Errorf("preempted waits %d (%v) of %d (%v): want at least 90%% of them, and no more time", pre.Count, time.Duration(pre.SumNs), h.Count, h.Sum())
+	}
 }
 
 // TestRunQueueThrottled: a busy loop in a cgroup v1 CPU quota of 10% is
