@@ -2,7 +2,9 @@ package compare
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -18,6 +20,17 @@ type ConfigChange struct {
 	// it finds), so a difference is not an administrator's change; shown,
 	// never matched to a layer.
 	Autotuned bool `json:"autotuned,omitempty"`
+	// Memory is set when the item bounds the memory a page cache can
+	// hold (host memory, a cgroup memory limit): its sizes in bytes,
+	// +Inf for no limit, read where the values are raw.
+	Memory *MemorySizes `json:"-"`
+}
+
+// MemorySizes are a memory item's sizes in A and B, in bytes; OK says
+// which side has one.
+type MemorySizes struct {
+	A, B     float64
+	OKA, OKB bool
 }
 
 // diffConfig lists what differs between two configurations, in the order an
@@ -59,11 +72,17 @@ func diffConfig(a, b model.Config) []ConfigChange {
 	}
 	for _, k := range unionKeys(a.Cgroups, b.Cgroups) {
 		add("cgroup "+k, a.Cgroups[k], b.Cgroups[k])
+		if n := len(out); n > 0 && out[n-1].Item == "cgroup "+k {
+			out[n-1].Memory = cgroupMemory(k, a.Cgroups[k], b.Cgroups[k])
+		}
 	}
 	add("nfsd threads", fmt.Sprint(a.NFSDThreads), fmt.Sprint(b.NFSDThreads))
 	add("nfsd versions", a.NFSDVersions, b.NFSDVersions)
 	add("cpus", fmt.Sprint(a.CPUs), fmt.Sprint(b.CPUs))
-	add("memory", memText(a.MemTotal), memText(b.MemTotal))
+	if a.MemTotal != b.MemTotal {
+		out = append(out, ConfigChange{Item: "memory", A: memText(a.MemTotal), B: memText(b.MemTotal),
+			Memory: &MemorySizes{A: float64(a.MemTotal), B: float64(b.MemTotal), OKA: a.MemTotal > 0, OKB: b.MemTotal > 0}})
+	}
 	add("backend", a.Backend.Name, b.Backend.Name)
 	add("targets", a.Targets, b.Targets)
 	add("host", a.Hostname, b.Hostname)
@@ -182,4 +201,31 @@ func memText(b uint64) string {
 		return ""
 	}
 	return model.FormatBytes(b)
+}
+
+// cgroupMemory reads the sizes of a cgroup memory limit ("PATH FILE"),
+// nil for another file: bytes, where "max" and v1's near-2^63 mean no
+// limit.
+func cgroupMemory(key, a, b string) *MemorySizes {
+	file := key[strings.LastIndexByte(key, ' ')+1:]
+	if file != "memory.max" && file != "memory.high" && file != "memory.limit_in_bytes" {
+		return nil
+	}
+	size := func(v string) (float64, bool) {
+		if v == "max" {
+			return math.Inf(1), true
+		}
+		n, err := strconv.ParseUint(v, 10, 64)
+		switch {
+		case err != nil:
+			return 0, false
+		case n >= 1<<62:
+			return math.Inf(1), true
+		}
+		return float64(n), true
+	}
+	m := &MemorySizes{}
+	m.A, m.OKA = size(a)
+	m.B, m.OKB = size(b)
+	return m
 }

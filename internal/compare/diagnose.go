@@ -3,7 +3,6 @@ package compare
 import (
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -55,8 +54,11 @@ type Diagnosis struct {
 	AsideMatch  Match          `json:"aside_match"`
 	AsideDevice *DeviceFinding `json:"aside_device,omitempty"`
 	// Match is the configuration changes that can move the layer.
-	Match      Match  `json:"match"`
-	Confidence string `json:"confidence,omitempty"` // "high", "medium", "low"
+	Match Match `json:"match"`
+	// Memory is, for CauseCache, the memory sizes that moved against the
+	// layer: the changes the cause names (they lead Match.Changes).
+	Memory     []ConfigChange `json:"memory,omitempty"`
+	Confidence string         `json:"confidence,omitempty"` // "high", "medium", "low"
 }
 
 // Outcomes of a comparison.
@@ -235,8 +237,9 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 			// The memory limit leads the changes that can move the
 			// layer: it is the one the cause names.
 			d.Cause = CauseCache
-			mem := memoryChanges(d.Match.Changes)
-			d.Match.Changes = append(mem, slices.DeleteFunc(d.Match.Changes, func(ch ConfigChange) bool { return slices.Contains(mem, ch) })...)
+			d.Memory = memoryChanges(d.Match.Changes)
+			rest := slices.DeleteFunc(slices.Clone(d.Match.Changes), func(ch ConfigChange) bool { return slices.Contains(d.Memory, ch) })
+			d.Match.Changes = append(slices.Clone(d.Memory), rest...)
 		}
 	case LayerCPU:
 		d.Cause = cpuCause(d.Layer)
@@ -441,58 +444,11 @@ func memoryMoved(changes []ConfigChange, dir float64) bool {
 		if ch.Autotuned || reach(ch, ClassReclaim) != reachDirect {
 			continue
 		}
-		a, okA := memorySize(ch.Item, ch.A)
-		b, okB := memorySize(ch.Item, ch.B)
-		if okA && okB && a != b && (b-a)*dir < 0 {
+		if m := ch.Memory; m != nil && m.OKA && m.OKB && m.A != m.B && (m.B-m.A)*dir < 0 {
 			return true
 		}
 	}
 	return false
-}
-
-// memorySize reads a memory size of a configuration item: a cgroup limit
-// in bytes ("max" and v1's near-2^63 "no limit" are unlimited), or the
-// host's memory as FormatBytes wrote it ("3.8 GiB").
-func memorySize(item, v string) (float64, bool) {
-	word, arg, _ := strings.Cut(item, " ")
-	switch word {
-	case "cgroup":
-		file := arg[strings.LastIndexByte(arg, ' ')+1:]
-		if file != "memory.max" && file != "memory.high" && file != "memory.limit_in_bytes" {
-			return 0, false
-		}
-		if v == "max" {
-			return math.Inf(1), true
-		}
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			return 0, false
-		}
-		if n >= 1<<62 {
-			return math.Inf(1), true
-		}
-		return float64(n), true
-	case "memory":
-		num, unit, _ := strings.Cut(v, " ")
-		f, err := strconv.ParseFloat(num, 64)
-		if err != nil {
-			return 0, false
-		}
-		switch unit { // FormatBytes' units
-		case "B":
-			return f, true
-		case "KiB":
-			return f * (1 << 10), true
-		case "MiB":
-			return f * (1 << 20), true
-		case "GiB":
-			return f * (1 << 30), true
-		case "TiB":
-			return f * (1 << 40), true
-		}
-		return 0, false
-	}
-	return 0, false
 }
 
 // cpuCause says why the run-queue layer moved. Its time per unit is the
@@ -793,9 +749,7 @@ func reachSide(ch ConfigChange, layer string, dir float64) int {
 	// thresholds, the IO a smaller page cache sends to the devices) take
 	// more time, more memory less: a size that moved the same way as the
 	// layer cannot have moved it.
-	a, okA := memorySize(ch.Item, ch.A)
-	b, okB := memorySize(ch.Item, ch.B)
-	if okA && okB && (b-a)*dir > 0 {
+	if m := ch.Memory; m != nil && m.OKA && m.OKB && (m.B-m.A)*dir > 0 {
 		return reachNone
 	}
 	return reach(ch, layer)
@@ -962,9 +916,7 @@ func (c *comparison) testable() bool { return c.bs != nil }
 func memoryChanges(chs []ConfigChange) []ConfigChange {
 	var out []ConfigChange
 	for _, ch := range chs {
-		if _, ok := memorySize(ch.Item, ch.A); ok {
-			out = append(out, ch)
-		} else if _, ok := memorySize(ch.Item, ch.B); ok {
+		if m := ch.Memory; m != nil && (m.OKA || m.OKB) {
 			out = append(out, ch)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/nfstrace/nfstrace/internal/model"
 )
 
 // TestLeadAgreesWithChanged runs the lead over every combination of a set
@@ -23,12 +25,12 @@ func TestLeadAgreesWithChanged(t *testing.T) {
 		{Item: "sysctl net.ipv4.tcp_rmem", A: "4096 131072 5517024", B: "4096 131072 5517088", Autotuned: true},
 		{Item: "nfsd threads", A: "8", B: "1"},
 		{Item: "cpus", A: "4", B: "2"},
-		{Item: "memory", A: "8.0 GiB", B: "4.0 GiB"},
+		{Item: "memory", A: "8.0 GiB", B: "4.0 GiB", Memory: &MemorySizes{A: 8 << 30, B: 4 << 30, OKA: true, OKB: true}},
 		{Item: "backend", A: "ebpf", B: "procfs"},
 		{Item: "device sdc", A: "present, mq-deadline", B: ""},
 		{Item: "device sdd", A: "", B: "present, none"},
 		{Item: "cgroup /bench cpu.max", A: "max 100000", B: "10000 100000"},
-		{Item: "cgroup /bench memory.max", A: "max", B: "16777216"},
+		{Item: "cgroup /bench memory.max", A: "max", B: "16777216", Memory: cgroupMemory("/bench memory.max", "max", "16777216")},
 	}
 	layers := []string{"block sda", "block sdb", "block ?", ClassWriteback, ClassJournal, ClassLock, ClassPageLock,
 		ClassReclaim, ClassNetwork, ClassOther, LayerCPU, LayerQueue, LayerRest}
@@ -139,27 +141,37 @@ func TestCgroupReach(t *testing.T) {
 }
 
 // TestMemoryMoved: a memory size explains more IO only when it shrank,
-// less IO only when it grew; sizes that cannot be read do not count.
+// less IO only when it grew; sizes that cannot be read do not count. The
+// changes are diffConfig's, as compare makes them.
 func TestMemoryMoved(t *testing.T) {
+	cg := func(key, a, b string) [2]model.Config {
+		return [2]model.Config{{Cgroups: map[string]string{key: a}}, {Cgroups: map[string]string{key: b}}}
+	}
+	mem := func(a, b uint64) [2]model.Config { return [2]model.Config{{MemTotal: a}, {MemTotal: b}} }
 	tests := []struct {
-		ch   ConfigChange
+		cfg  [2]model.Config
 		dir  float64
 		want bool
 	}{
-		{ConfigChange{Item: "cgroup /b memory.limit_in_bytes", A: "9223372036854771712", B: "16777216"}, 1, true},
-		{ConfigChange{Item: "cgroup /b memory.limit_in_bytes", A: "9223372036854771712", B: "16777216"}, -1, false},
-		{ConfigChange{Item: "cgroup /b memory.max", A: "16777216", B: "max"}, -1, true},
-		{ConfigChange{Item: "cgroup /b memory.high", A: "33554432", B: "16777216"}, 1, true},
-		{ConfigChange{Item: "memory", A: "8.0 GiB", B: "512.0 MiB"}, 1, true},
-		{ConfigChange{Item: "memory", A: "512.0 MiB", B: "8.0 GiB"}, 1, false},
-		{ConfigChange{Item: "cgroup /b memory.max", A: "", B: "16777216"}, 1, false}, // absent in A: unknown
-		{ConfigChange{Item: "cgroup /b memory.soft_limit_in_bytes", A: "max", B: "1"}, 1, false},
-		{ConfigChange{Item: "sysctl vm.swappiness", A: "60", B: "10"}, 1, false},
-		{ConfigChange{Item: "cgroup /b cpu.max", A: "max 100000", B: "1000 100000"}, 1, false},
+		{cg("/b memory.limit_in_bytes", "9223372036854771712", "16777216"), 1, true},
+		{cg("/b memory.limit_in_bytes", "9223372036854771712", "16777216"), -1, false},
+		{cg("/b memory.max", "16777216", "max"), -1, true},
+		{cg("/b memory.high", "33554432", "16777216"), 1, true},
+		{mem(8<<30, 512<<20), 1, true},
+		{mem(512<<20, 8<<30), 1, false},
+		{mem(0, 8<<30), -1, false},                      // unknown in A
+		{cg("/b memory.max", "", "16777216"), 1, false}, // absent in A: unknown
+		{cg("/b memory.soft_limit_in_bytes", "max", "1"), 1, false},
+		{[2]model.Config{{Sysctls: map[string]string{"vm.swappiness": "60"}}, {Sysctls: map[string]string{"vm.swappiness": "10"}}}, 1, false},
+		{cg("/b cpu.max", "max 100000", "1000 100000"), 1, false},
 	}
 	for _, tt := range tests {
-		if got := memoryMoved([]ConfigChange{tt.ch}, tt.dir); got != tt.want {
-			t.Errorf("memoryMoved(%+v, %v) = %v, want %v", tt.ch, tt.dir, got, tt.want)
+		chs := diffConfig(tt.cfg[0], tt.cfg[1])
+		if len(chs) != 1 {
+			t.Fatalf("diffConfig(%+v) = %+v, want one change", tt.cfg, chs)
+		}
+		if got := memoryMoved(chs, tt.dir); got != tt.want {
+			t.Errorf("memoryMoved(%+v, %v) = %v, want %v", chs[0], tt.dir, got, tt.want)
 		}
 	}
 }

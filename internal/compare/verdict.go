@@ -197,10 +197,10 @@ func causeText(d *Diagnosis, res *Result) string {
 		more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
 		if f != nil {
 			return fmt.Sprintf(": %s was given %s work (%s) while the page cache had %s memory (%s)",
-				f.Device, more, loadText(f), less, describeChanges(memoryChanges(d.Match.Changes)))
+				f.Device, more, loadText(f), less, describeChanges(d.Memory))
 		}
 		return fmt.Sprintf(": the threads waited for IO %s often (%s → %s waits per %s) while the page cache had %s memory (%s)",
-			more, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), less, describeChanges(memoryChanges(d.Match.Changes)))
+			more, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), less, describeChanges(d.Memory))
 	case CauseWorkload:
 		more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
 		if f != nil && f.Lat != nil {
