@@ -234,14 +234,22 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 		A:       side(a),
 		B:       side(b),
 		Config:  diffConfig(a.Config(), b.Config()),
-		Caveats: caveats(a, b),
 	}
 	denA, denB, w := normaliser(a, b)
 	res.Workload = w
+	res.Caveats = caveats(a, b, w.Per)
 	unit := "ns/" + w.Per
-	floor := 10e3 // 10 µs per operation
-	if w.Per == "s" {
-		floor = 10e6 // 10 ms per second
+	// The least change of a total that matters, by unit: an NFS
+	// operation or a synchronous IO costs a client 100 µs or more, so 10 µs
+	// is a tenth of the least of them; a read or write call served from
+	// the page cache costs a few µs, so 1 µs; 10 ms a second is 1% of a
+	// thread's time.
+	floor := 10e3
+	switch w.Per {
+	case "call":
+		floor = 1e3
+	case "s":
+		floor = 10e6
 	}
 
 	sites := c.matchSites()

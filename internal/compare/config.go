@@ -129,7 +129,7 @@ func unionKeys[V any](a, b map[string]V) []string {
 }
 
 // caveats says plainly what the two captures cannot be compared on.
-func caveats(a, b *Capture) []string {
+func caveats(a, b *Capture, per string) []string {
 	var out []string
 	ca, cb := a.Config(), b.Config()
 	if ca.Backend.Name != cb.Backend.Name {
@@ -163,7 +163,7 @@ func caveats(a, b *Capture) []string {
 		}
 	}
 	if sum(a.ops) == 0 && sum(b.ops) == 0 && sum(a.rpcReqs) == 0 && sum(b.rpcReqs) == 0 {
-		out = append(out, "no NFS operations counted in either capture: figures are per second, not per operation")
+		out = append(out, "no NFS operations counted in either capture: figures are per "+perText(per)+", not per NFS operation")
 	}
 	for _, c := range []*Capture{a, b} {
 		if c.Lost > 0 && c.Events > 0 {

@@ -15,7 +15,7 @@ type Diagnosis struct {
 	// Subject says whose time: SubjectNFS (nfsd request latency) or
 	// SubjectThreads (time the traced threads spent not running).
 	Subject string  `json:"subject"`
-	Per     string  `json:"per"` // "op", "IO" or "s", as Workload.Per
+	Per     string  `json:"per"` // "op", "call", "IO", "CPU-s" or "s", as Workload.Per
 	A       float64 `json:"a"`   // time per unit
 	B       float64 `json:"b"`
 	Change  Change  `json:"change"`
@@ -354,7 +354,7 @@ func (c *comparison) den(res *Result) (float64, float64) {
 		return sum(c.a.ops), sum(c.b.ops)
 	case res.Workload.Per == "op":
 		return sum(c.a.rpcReqs), sum(c.b.rpcReqs)
-	case res.Workload.Per == "IO" || res.Workload.Per == "CPU-s":
+	case res.Workload.Per == "IO" || res.Workload.Per == "CPU-s" || res.Workload.Per == "call":
 		return res.Workload.OpsA, res.Workload.OpsB
 	}
 	return c.a.Seconds(), c.b.Seconds()

@@ -29,17 +29,21 @@ type Capture struct {
 	ops     []float64 // NFS requests per interval, /proc/net/rpc/nfsd
 	rpcReqs []float64 // NFS requests per interval, from the RPC rows
 	onCPU   []float64 // seconds the traced threads ran per interval (run-queue rows)
-	opMix   map[string]float64
-	fams    [numFams]family
-	prof    map[profKey]*model.Hist
-	sites   map[model.WaitSite]*siteInfo
-	klog    kernelLog            // kmsg.go
-	classes map[classKey]string  // wait class of a raw site and device
-	owners  map[ownerKey]float64 // lock-wait ns by the lock's owner
-	lockNs  float64              // all lock-wait ns of the lock rows
-	wakers  map[wakerKey]float64 // D-time ns by wait class and waker
-	wakeNs  map[string]float64   // D-time ns with a known waker, by class
-	threads threadUse            // nfsd thread use, the queue layer's evidence
+	calls   []float64 // the traced threads' read and write system calls per interval
+	// uncounted is how many intervals did not count calls: with any, the
+	// calls are not a unit of work (a gap would read as no work).
+	uncounted int
+	opMix     map[string]float64
+	fams      [numFams]family
+	prof      map[profKey]*model.Hist
+	sites     map[model.WaitSite]*siteInfo
+	klog      kernelLog            // kmsg.go
+	classes   map[classKey]string  // wait class of a raw site and device
+	owners    map[ownerKey]float64 // lock-wait ns by the lock's owner
+	lockNs    float64              // all lock-wait ns of the lock rows
+	wakers    map[wakerKey]float64 // D-time ns by wait class and waker
+	wakeNs    map[string]float64   // D-time ns with a known waker, by class
+	threads   threadUse            // nfsd thread use, the queue layer's evidence
 	// digest identifies the capture's content, so that comparing a file
 	// with itself (or a copy) can say so.
 	digest uint64
@@ -204,6 +208,12 @@ func (c *Capture) Add(s *model.Snapshot) {
 		secs = c.Meta.Interval.Seconds()
 	}
 	addAt(&c.secs, i, secs)
+	if s.Calls != nil {
+		addAt(&c.calls, i, float64(s.Calls.Count()))
+	} else {
+		addAt(&c.calls, i, 0)
+		c.uncounted++
+	}
 
 	var ops float64
 	for _, o := range s.Host.NFSD.Ops {

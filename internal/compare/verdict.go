@@ -500,7 +500,11 @@ func timesText(f float64) string {
 }
 
 func rateText(w Workload) string {
-	if w.Per != "op" {
+	switch w.Per {
+	case "call":
+		return fmt.Sprintf("%s vs %s read and write calls/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
+	case "op":
+	default:
 		return "no operation counts"
 	}
 	return fmt.Sprintf("%s vs %s ops/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))

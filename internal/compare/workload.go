@@ -15,10 +15,13 @@ const (
 	maxRateRatio   = 2.0 // ratio of operation rates, either way
 )
 
-// Workload compares what the NFS clients asked of the server.
+// Workload compares what the NFS clients (or the traced threads) asked of
+// the server.
 type Workload struct {
-	// Per says what figures are normalised by: "NFS operation" when both
-	// captures counted operations, else "second".
+	// Per says what figures are normalised by, the unit of work: "op"
+	// (NFS operations) when both captures counted them, else "call" (the
+	// traced threads' read and write system calls), "IO" (their waits for
+	// block IO), "CPU-s" (their CPU time), or "s" (seconds of capture).
 	Per    string  `json:"per"`
 	Source string  `json:"source"` // where operation counts come from
 	OpsA   float64 `json:"ops_a"`
@@ -56,6 +59,18 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 	case sum(a.rpcReqs) > 0 && sum(b.rpcReqs) > 0:
 		denA, denB = a.rpcReqs, b.rpcReqs
 		w.Per, w.Source = "op", "traced NFS requests"
+	case a.countsCalls() && b.countsCalls() && !(a.callPerIO() && b.callPerIO()):
+		// A process's operations are its calls to the kernel for IO,
+		// what its own latency figures count (fio's psync engine, a
+		// database's preads): cached or not, throttled or not, each is
+		// one piece of work. Where each call is one IO in both captures
+		// (direct IO), the IOs below are the same unit, counted by the
+		// probes that time the waits.
+		denA, denB = a.calls, b.calls
+		w.Per, w.Source = "call", "the traced threads' read and write system calls (/proc/PID/task/TID/io)"
+		w.OpsA, w.OpsB = sum(denA), sum(denB)
+		w.RateA, w.RateB = safeDiv(w.OpsA, w.SecA), safeDiv(w.OpsB, w.SecB)
+		w.RateRatio = safeDiv(w.RateB, w.RateA)
 	default:
 		// Without operations, the unit of work is what the threads' work
 		// is made of: their IOs (waits for block IO) when both captures'
@@ -92,7 +107,7 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 	switch {
 	case w.Per == "s":
 		why = append(why, "operations were not counted in both captures")
-	case w.Per == "IO" || w.Per == "CPU-s":
+	case w.Per == "IO" || w.Per == "CPU-s" || w.Per == "call":
 		// A closed-loop workload does less IO when each IO takes
 		// longer: its rate is an outcome, not a difference of load.
 	case w.RateRatio > maxRateRatio || w.RateRatio < 1/maxRateRatio:
@@ -154,6 +169,28 @@ func joinAnd(s []string) string {
 		out += ", " + x
 	}
 	return out + " and " + s[len(s)-1]
+}
+
+// minCallRate is the fewest read and write calls a second, over a
+// capture, that make calls its threads' unit of work: below it the threads
+// do their IO another way (io_submit, io_uring, mapped memory) and the few
+// calls they make (a log line, a config read) say nothing of it.
+const minCallRate = 1.0
+
+// countsCalls reports whether every interval of the capture counted the
+// traced threads' calls and they made enough to be their unit of work.
+func (c *Capture) countsCalls() bool {
+	return c.uncounted == 0 && sum(c.calls) >= minCallRate*sum(c.secs)
+}
+
+// callsPerIO is the fewest read and write calls per wait for block IO that
+// makes calls, not IOs, the work: below it, nearly every call is one IO.
+const callsPerIO = 2.0
+
+// callPerIO reports whether the capture's threads made fewer than
+// callsPerIO calls per wait for block IO: each call an IO.
+func (c *Capture) callPerIO() bool {
+	return sum(c.calls) < callsPerIO*sum(blockWaits(c))
 }
 
 // blockWaits counts, per interval, the traced threads' waits for block IO

@@ -40,8 +40,9 @@ func TestHeldCause(t *testing.T) {
 }
 
 // TestWorkUnit picks the unit of work without NFS operations: the threads'
-// own block-IO waits when both captures are IO-bound (however many
-// requests other processes put on the device), else their CPU time.
+// read and write calls when both captures counted them in every interval,
+// else their own block-IO waits when both captures are IO-bound (however
+// many requests other processes put on the device), else their CPU time.
 func TestWorkUnit(t *testing.T) {
 	mk := func(blockNs, waits, runqNs, cpuSec, deviceReqs float64) *Capture {
 		c := newCapture("x", capture.Meta{})
@@ -62,6 +63,10 @@ func TestWorkUnit(t *testing.T) {
 		{"IO-bound, a busy shared device", mk(30e6, 300, 1e6, 0.02, 16000), mk(90e6, 300, 1e6, 0.02, 16000), "IO", 300, "waits for block IO"},
 		{"CPU-bound with page-cache misses", mk(4e6, 1200, 600e6, 0.6, 1200), mk(5e6, 1400, 900e6, 0.4, 1400), "CPU-s", 0.6, "CPU time"},
 		{"CPU contention in B only", mk(30e6, 300, 1e6, 0.02, 300), mk(30e6, 300, 900e6, 0.02, 300), "CPU-s", 0.02, "CPU time"},
+		{"read and write calls in both", calls(mk(4e6, 1200, 600e6, 0.6, 1200), 9000, 0), calls(mk(5e6, 1400, 900e6, 0.4, 1400), 700, 0), "call", 9000, "system calls"},
+		{"calls in A only", calls(mk(30e6, 300, 1e6, 0.02, 300), 300, 0), mk(90e6, 300, 1e6, 0.02, 300), "IO", 300, "waits for block IO"},
+		{"an interval of B without calls", calls(mk(30e6, 300, 1e6, 0.02, 300), 300, 0), calls(mk(90e6, 300, 1e6, 0.02, 300), 300, 1), "IO", 300, "waits for block IO"},
+		{"a call in a second and a half: IO another way", calls(mk(30e6, 300, 1e6, 0.02, 300), 0.5, 0), calls(mk(90e6, 300, 1e6, 0.02, 300), 300, 0), "IO", 300, "waits for block IO"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,6 +76,17 @@ func TestWorkUnit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// calls gives c n read and write calls per interval, uncounted intervals
+// without a count.
+func calls(c *Capture, n float64, uncounted int) *Capture {
+	c.calls = make([]float64, len(c.secs))
+	for i := range c.calls {
+		c.calls[i] = n
+	}
+	c.uncounted = uncounted
+	return c
 }
 
 // TestCPUCause separates waits for a CPU that grew longer (a quota, other
