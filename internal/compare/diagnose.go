@@ -114,6 +114,13 @@ type LayerShare struct {
 	// waits per unit at A's mean wait account for; the rest is longer (or
 	// shorter) waits.
 	CountShare float64 `json:"count_share"`
+	// PreemptsA and PreemptsB are, for the run-queue layer when both
+	// captures tell (Preempts), its waits per unit that began with a
+	// preemption (or a CPU quota's throttling): the CPU taken from the
+	// threads. The rest began at wakeups that found the CPU busy.
+	Preempts  bool    `json:"preempts_known,omitempty"`
+	PreemptsA float64 `json:"preempts_a,omitempty"`
+	PreemptsB float64 `json:"preempts_b,omitempty"`
 	// WaitsFrom names the block device whose waits in A WaitsA and WaitA
 	// are, when A's threads did not wait on the layer's device and are
 	// compared on the one they waited on most ("" when they are the
@@ -344,7 +351,33 @@ func (c *comparison) layerShare(r Contribution, res *Result) *LayerShare {
 	} else if delta != 0 {
 		ls.CountShare = 1 // no waits in A: all of it is new waits
 	}
+	if ls.Kind == LayerCPU && !c.a.preemptUnknown && !c.b.preemptUnknown {
+		c.splitPreempts(ls, denA, denB)
+	}
 	return ls
+}
+
+// splitPreempts fills the run-queue layer's preempted waits per unit and
+// counts its change's share from wakeups only: more waits per unit that
+// begin with a preemption are the CPU taken from the threads more often
+// (other runnable tasks, a quota's throttling), not the threads sleeping
+// and waking more often for the same work.
+func (c *comparison) splitPreempts(ls *LayerShare, denA, denB float64) {
+	ls.Preempts = true
+	ls.PreemptsA = safeDiv(sum(c.a.preempts), denA)
+	ls.PreemptsB = safeDiv(sum(c.b.preempts), denB)
+	delta := ls.B - ls.A
+	if delta == 0 {
+		return
+	}
+	wakeA, wakeB := ls.WaitsA-ls.PreemptsA, ls.WaitsB-ls.PreemptsB
+	mean := ls.WaitA // of a wakeup's wait in A, when A had any
+	if k := c.a.fams[famLayer][LayerCPU]; k != nil {
+		if n := sum(k.cnt) - sum(c.a.preempts); n > 0 {
+			mean = (sum(k.sum) - sum(c.a.preemptNs)) / n
+		}
+	}
+	ls.CountShare = (wakeB - wakeA) * mean / delta
 }
 
 // den returns the total of each capture's normalising unit.
@@ -452,13 +485,15 @@ func memoryMoved(changes []ConfigChange, dir float64) bool {
 }
 
 // cpuCause says why the run-queue layer moved. Its time per unit is the
-// number of waits for a CPU per unit (each wakeup, or each preemption,
-// that found the CPU busy) times their mean length. What contends for the
-// CPU (a CPU quota, other runnable tasks) makes each wait longer; when
-// more waits at the old mean length carry the change, the threads went to
-// sleep and woke more often for the same work (shorter sleeps of a rate
-// limiter, more blocking between pieces of work): the workload's pattern
-// changed, not the CPU it got.
+// number of waits for a CPU per unit (each wakeup that found the CPU busy,
+// each preemption) times their mean length. What contends for the CPU (a
+// CPU quota, other runnable tasks) makes each wait longer, or preempts the
+// threads more often; when more waits after wakeups at the old mean length
+// carry the change, the threads went to sleep and woke more often for the
+// same work (shorter sleeps of a rate limiter, more blocking between
+// pieces of work): the workload's pattern changed, not the CPU it got.
+// Where the captures do not tell preemptions apart, every wait counts as
+// a wakeup's.
 func cpuCause(l *LayerShare) string {
 	if l.CountShare >= countLeads {
 		return CauseWorkload

@@ -30,6 +30,11 @@ type Capture struct {
 	rpcReqs []float64 // NFS requests per interval, from the RPC rows
 	onCPU   []float64 // seconds the traced threads ran per interval (run-queue rows)
 	calls   []float64 // the traced threads' read and write system calls per interval
+	// preempts and preemptNs are the run-queue layer's waits that began
+	// with a preemption, per interval; preemptUnknown says a row of the
+	// layer did not tell (procfs, older captures).
+	preempts, preemptNs []float64
+	preemptUnknown      bool
 	// uncounted is how many intervals did not count calls: with any, the
 	// calls are not a unit of work (a gap would read as no work).
 	uncounted int
@@ -296,6 +301,12 @@ func (c *Capture) Add(s *model.Snapshot) {
 		k := layers.get(LayerCPU)
 		addAt(&k.sum, i, float64(r.Runnable.SumNs))
 		addAt(&k.cnt, i, float64(r.Runnable.Count))
+		if p := r.Preempted; p != nil {
+			addAt(&c.preempts, i, float64(p.Count))
+			addAt(&c.preemptNs, i, float64(p.SumNs))
+		} else {
+			c.preemptUnknown = true
+		}
 		if r.Runnable.SumOnly() {
 			k.hist.Count += r.Runnable.Count
 			k.hist.SumNs += r.Runnable.SumNs

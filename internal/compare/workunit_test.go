@@ -118,6 +118,45 @@ func TestCPUCause(t *testing.T) {
 	}
 }
 
+// TestSplitPreempts: more waits for a CPU that began with a preemption are
+// the CPU taken from the threads (the CPU), more that began at wakeups the
+// threads' own pattern (the workload), whatever the mean wait did.
+func TestSplitPreempts(t *testing.T) {
+	type side struct{ wake, pre, wakeMean, preMean float64 }
+	mk := func(s side) *Capture {
+		c := newCapture("x", capture.Meta{})
+		c.secs = []float64{1}
+		c.fams[famLayer][LayerCPU] = &keyData{sum: []float64{s.wake*s.wakeMean + s.pre*s.preMean}, cnt: []float64{s.wake + s.pre}}
+		c.preempts, c.preemptNs = []float64{s.pre}, []float64{s.pre * s.preMean}
+		return c
+	}
+	tests := []struct {
+		name string
+		a, b side
+		want string
+	}{
+		{"busy loops preempt a CPU-bound reader 3x as often, each wait shorter", side{0, 1500, 0, 2.4e6}, side{0, 4200, 0, 1.5e6}, CauseCPU},
+		{"twice the wakeups at the same wait", side{300, 0, 200e3, 0}, side{600, 0, 210e3, 0}, CauseWorkload},
+		{"twice the wakeups, preemptions the same", side{300, 100, 200e3, 1e6}, side{600, 100, 200e3, 1e6}, CauseWorkload},
+		{"a quota's throttling: as many wakeups, more preemptions", side{300, 10, 100e3, 5e6}, side{300, 200, 100e3, 40e6}, CauseCPU},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{a: mk(tt.a), b: mk(tt.b)}
+			ka, kb := c.a.fams[famLayer][LayerCPU], c.b.fams[famLayer][LayerCPU]
+			l := &LayerShare{Key: LayerCPU, Kind: LayerCPU, A: ka.sum[0], B: kb.sum[0],
+				WaitsA: ka.cnt[0], WaitsB: kb.cnt[0], WaitA: ka.sum[0] / ka.cnt[0], WaitB: kb.sum[0] / kb.cnt[0]}
+			c.splitPreempts(l, 1, 1)
+			if !l.Preempts || l.PreemptsA != tt.a.pre || l.PreemptsB != tt.b.pre {
+				t.Errorf("preempts %v %v → %v, want %v → %v", l.Preempts, l.PreemptsA, l.PreemptsB, tt.a.pre, tt.b.pre)
+			}
+			if got := cpuCause(l); got != tt.want {
+				t.Errorf("cpuCause = %s (count share of wakeups %.2f), want %s", got, l.CountShare, tt.want)
+			}
+		})
+	}
+}
+
 // TestExplainer: a device's latency change explains a block layer's when it
 // is significant, goes the same way and, times the device's requests per
 // unit, comes to a quarter of the layer's change, even when it is below
