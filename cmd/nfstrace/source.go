@@ -183,6 +183,12 @@ func validHostname(h string) bool {
 	return len(h) <= 253
 }
 
+// threadFollower is a tracer that follows its target threads itself (the
+// eBPF backend): the set its probes trace now, ok false when it does not.
+type threadFollower interface {
+	Threads() (tids map[uint32]bool, ok bool)
+}
+
 // liveSource is a running sampler: a snapshot per interval, its host's
 // configuration, and the tracer to close when done.
 type liveSource struct {
@@ -240,12 +246,18 @@ func (f *sourceFlags) open(t host.Targets, log *slog.Logger) (*liveSource, error
 		// and their read and write calls, the unit of work of a process
 		// (kernel threads make none).
 		w := host.NewThreadWatch(f.procfs, t.Selector())
-		s.SetCgroups(host.NewCgroupWatch(w, f.sysfs))
-		if c, err := host.NewCallCounter(w); err != nil {
-			log.Warn("read and write calls of the traced threads not counted", "err", err)
-		} else {
-			s.SetCalls(c)
+		if fw, ok := tr.(threadFollower); ok {
+			if _, ok := fw.Threads(); ok {
+				// The tracer follows the targets itself: count what its
+				// probes see, from when they see it, with no walk of our own.
+				w = host.NewThreadWatchFrom(f.procfs, func() (map[uint32]bool, error) {
+					tids, _ := fw.Threads()
+					return tids, nil
+				})
+			}
 		}
+		s.SetCgroups(host.NewCgroupWatch(w, f.sysfs))
+		s.SetCalls(host.NewCallCounter(w))
 	}
 	cfg := s.Config()
 	cfg.Targets = t.String()

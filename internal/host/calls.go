@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 )
 
 // IOAcct is what nfstrace reads of a thread's /proc/PID/task/TID/io
@@ -78,46 +77,28 @@ func ParseIO(b []byte) (IOAcct, error) {
 // more than the unit of work they give is worth, and calls are not counted.
 const MaxCallThreads = 512
 
-// userHZ is the unit of a stat file's start time: USER_HZ, 100 on every
-// architecture Linux exports to user space.
-const userHZ = 100
-
 // CallCounter counts the read and write system calls of the threads of a
 // ThreadWatch, interval by interval: the unit of work of a process that
 // does its IO through such calls (fio's psync engine, cp, a database's
 // preads), as NFS operations are nfsd's.
 type CallCounter struct {
 	threads *ThreadWatch
-	since   uint64 // clock ticks after boot when counting began
-	last    map[uint32]callThread
+	last    map[uint32]IOAcct
 	buf     []byte
 }
 
-type callThread struct {
-	start uint64 // the thread's start time, to tell a reused id
-	io    IOAcct
-}
-
-// NewCallCounter counts the calls of the threads of w from now on.
-func NewCallCounter(w *ThreadWatch) (*CallCounter, error) {
-	b, err := os.ReadFile(filepath.Join(w.proc, "uptime"))
-	if err != nil {
-		return nil, fmt.Errorf("read uptime: %w", err)
-	}
-	up, err := parseUptime(b)
-	if err != nil {
-		return nil, err
-	}
-	return &CallCounter{threads: w, since: uint64(up / (time.Second / userHZ)),
-		last: map[uint32]callThread{}, buf: make([]byte, 512)}, nil
+// NewCallCounter counts the calls of the threads of w.
+func NewCallCounter(w *ThreadWatch) *CallCounter {
+	return &CallCounter{threads: w, last: map[uint32]IOAcct{}, buf: make([]byte, 512)}
 }
 
 // Count returns the calls the selected threads made since the last Count
-// (the first: since the counter was made) and how many threads it read;
-// ok is false when the threads are more than MaxCallThreads. A thread seen
-// for the first time counts from its start if that came after the
-// counter's, else from now. A thread that exited between two calls loses
-// its last interval's calls: its io file is gone.
+// and how many threads it read; ok is false when the threads are more than
+// MaxCallThreads. A thread counts from the Count that first sees it, as a
+// tracer's probes count its waits from when they first see it: the calls
+// a process makes as it starts (loading its configuration) before that are
+// not counted. A thread that exited between two calls loses its last
+// interval's calls: its io file is gone.
 func (c *CallCounter) Count() (sum IOAcct, threads int, ok bool, err error) {
 	tids, _, err := c.threads.Threads()
 	if err != nil {
@@ -132,26 +113,15 @@ func (c *CallCounter) Count() (sum IOAcct, threads int, ok bool, err error) {
 		}
 	}
 	for tid := range tids {
-		dir := filepath.Join(c.threads.proc, strconv.FormatUint(uint64(tid), 10), "task", strconv.FormatUint(uint64(tid), 10))
-		a, err := c.read(filepath.Join(dir, "io"))
+		id := strconv.FormatUint(uint64(tid), 10)
+		a, err := c.read(filepath.Join(c.threads.proc, id, "task", id, "io"))
 		if err != nil {
 			continue // exited, or no task IO accounting: unknown
 		}
-		prev, seen := c.last[tid]
-		if !seen {
-			st, err := readStat(filepath.Join(dir, "stat"), c.buf)
-			if err != nil {
-				continue
-			}
-			prev.start = st.StartTime
-			if st.StartTime < c.since {
-				c.last[tid] = callThread{start: st.StartTime, io: a}
-				threads++
-				continue // its calls before now are not this capture's
-			}
+		if prev, seen := c.last[tid]; seen {
+			sum.add(a.sub(prev))
 		}
-		sum.add(a.sub(prev.io))
-		c.last[tid] = callThread{start: prev.start, io: a}
+		c.last[tid] = a
 		threads++
 	}
 	return sum, threads, true, nil

@@ -40,8 +40,9 @@ func TestParseIO(t *testing.T) {
 	}
 }
 
-// TestCallCounter follows threads that were there before the counter, that
-// started after it, that exited, and one whose id was reused.
+// TestCallCounter follows threads that were there before the counter,
+// that appeared after it, that exited, and one whose id was reused; each
+// counts from the first Count that sees it.
 func TestCallCounter(t *testing.T) {
 	proc := t.TempDir()
 	write := func(p, s string) {
@@ -53,44 +54,60 @@ func TestCallCounter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Uptime 10 s: 1000 ticks.
-	write(filepath.Join(proc, "uptime"), "10.00 15.00\n")
-	thread := func(tid string, start int, syscr, syscw int) {
+	thread := func(tid string, syscr, syscw int) {
 		dir := filepath.Join(proc, tid, "task", tid)
-		write(filepath.Join(dir, "stat"), tid+" (fio) S 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 "+strconv.Itoa(start)+" 0 0\n")
+		write(filepath.Join(dir, "stat"), tid+" (fio) S 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 500 0 0\n")
 		write(filepath.Join(dir, "io"), "rchar: 0\nwchar: 0\nsyscr: "+strconv.Itoa(syscr)+"\nsyscw: "+strconv.Itoa(syscw)+"\n")
 	}
-	thread("100", 500, 40, 2) // before the counter: its 42 calls are not counted
-	tw := NewThreadWatch(proc, Selector{Comm: regexp.MustCompile("^fio$")})
-	tw.Every = 0
-	c, err := NewCallCounter(tw)
-	if err != nil {
-		t.Fatal(err)
+	for _, tt := range []struct {
+		name string
+		w    *ThreadWatch
+	}{
+		{"walking /proc", func() *ThreadWatch {
+			w := NewThreadWatch(proc, Selector{Comm: regexp.MustCompile("^fio$")})
+			w.Every = 0
+			return w
+		}()},
+		{"a tracer's set", NewThreadWatchFrom(proc, func() (map[uint32]bool, error) {
+			return FindThreads(proc, Selector{Comm: regexp.MustCompile("^fio$")})
+		})},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := os.RemoveAll(proc); err != nil {
+				t.Fatal(err)
+			}
+			thread("100", 40, 2) // its calls before the first count are not counted
+			c := NewCallCounter(tt.w)
+			count := func() (IOAcct, int) {
+				t.Helper()
+				a, n, ok, err := c.Count()
+				if err != nil || !ok {
+					t.Fatalf("Count: ok %v, %v", ok, err)
+				}
+				return a, n
+			}
+			if a, n := count(); a.SysR != 0 || a.SysW != 0 || n != 1 {
+				t.Fatalf("first count: %+v of %d threads, want 0 of 1", a, n)
+			}
+			thread("100", 50, 2)
+			thread("200", 7, 1) // new: counts from the next count
+			if a, n := count(); a.SysR != 10 || a.SysW != 0 || n != 2 {
+				t.Fatalf("second count: %+v of %d threads, want 10 reads of 2", a, n)
+			}
+			thread("200", 9, 4)
+			if a, _ := count(); a.SysR != 2 || a.SysW != 3 {
+				t.Fatalf("third count: %+v, want 2 reads, 3 writes", a)
+			}
+			if err := os.RemoveAll(filepath.Join(proc, "200")); err != nil {
+				t.Fatal(err)
+			}
+			thread("100", 3, 0) // counters went down: the id was reused
+			if a, n := count(); a.SysR != 3 || n != 1 {
+				t.Fatalf("after exit and reuse: %+v of %d threads, want 3 reads of 1", a, n)
+			}
+		})
 	}
-	count := func() (IOAcct, int) {
-		t.Helper()
-		a, n, ok, err := c.Count()
-		if err != nil || !ok {
-			t.Fatalf("Count: ok %v, %v", ok, err)
-		}
-		return a, n
-	}
-	if a, n := count(); a.SysR != 0 || a.SysW != 0 || n != 1 {
-		t.Fatalf("first count: %+v of %d threads, want 0 of 1", a, n)
-	}
-	thread("100", 500, 50, 2)
-	thread("200", 1200, 7, 1) // started after the counter: every call counts
-	if a, n := count(); a.SysR != 17 || a.SysW != 1 || n != 2 {
-		t.Fatalf("second count: %+v of %d threads, want 17 reads, 1 write of 2", a, n)
-	}
-	if err := os.RemoveAll(filepath.Join(proc, "200")); err != nil {
-		t.Fatal(err)
-	}
-	thread("100", 500, 3, 0) // counters went down: the id was reused
-	if a, n := count(); a.SysR != 3 || n != 1 {
-		t.Fatalf("after exit and reuse: %+v of %d threads, want 3 reads of 1", a, n)
-	}
-	if _, err := NewCallCounter(NewThreadWatch(filepath.Join(proc, "none"), Selector{})); err == nil {
+	if _, _, _, err := NewCallCounter(NewThreadWatch(filepath.Join(proc, "none"), Selector{Comm: regexp.MustCompile("x")})).Count(); err == nil {
 		t.Error("no procfs: no error")
 	}
 }

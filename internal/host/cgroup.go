@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // A cgroup hierarchy mounted on the host: the unified one (v2) or a v1
@@ -51,29 +52,35 @@ type CgroupWatch struct {
 	threads *ThreadWatch
 	*cgroupSet
 	seen map[uint32]bool // the threads whose cgroups were read
-	last map[string]string
-	read bool // last holds a read
+	// Every is the least time between two reads: a call sooner returns
+	// the last read. Sampling intervals can be much shorter than a limit
+	// takes to matter, and each read opens every limit file.
+	Every time.Duration
+	now   func() time.Time
+	at    time.Time // the last read
+	last  map[string]string
 }
 
 // NewCgroupWatch watches the cgroups of the threads of w; cgroup mount
-// points under /sys are read under sysRoot. It reads the limits when w
-// walks /proc anew (at most once per w.Every).
+// points under /sys are read under sysRoot. It reads at most once a second
+// (Every).
 func NewCgroupWatch(w *ThreadWatch, sysRoot string) *CgroupWatch {
-	return &CgroupWatch{threads: w, cgroupSet: newCgroupSet(w.proc, sysRoot), seen: map[uint32]bool{}}
+	return &CgroupWatch{threads: w, cgroupSet: newCgroupSet(w.proc, sysRoot), seen: map[uint32]bool{},
+		Every: time.Second, now: time.Now}
 }
 
 // Limits returns the limits of the cgroups of every thread selected now or
-// at an earlier call; nil when there are none. They are read when the
-// thread watch walked /proc anew, else the last read is returned. The map
-// is the watch's own, handed out again until the next read: callers must
-// not change it.
+// at an earlier call; nil when there are none. They are read now, unless
+// the last read is less than Every old. The map is the watch's own, handed
+// out again until the next read: callers must not change it.
 func (w *CgroupWatch) Limits() (map[string]string, error) {
-	tids, fresh, err := w.threads.Threads()
+	now := w.now()
+	if !w.at.IsZero() && now.Sub(w.at) < w.Every {
+		return w.last, nil
+	}
+	tids, _, err := w.threads.Threads()
 	if err != nil {
 		return nil, err
-	}
-	if !fresh && w.read {
-		return w.last, nil
 	}
 	for tid := range tids {
 		if !w.seen[tid] {
@@ -83,7 +90,7 @@ func (w *CgroupWatch) Limits() (map[string]string, error) {
 	// Only threads still there stay remembered: the set is bounded by the
 	// threads alive, and a tid reused by a new thread is read again.
 	w.seen = tids
-	w.last, w.read = w.limits(), true
+	w.at, w.last = now, w.limits()
 	return w.last, nil
 }
 

@@ -93,9 +93,10 @@ func TestCgroupWatch(t *testing.T) {
 	cpuMax := filepath.Join(sys, "fs", "cgroup", "unified", "bench", "cpu.max")
 	write(cpuMax, "max 100000\n")
 	tw := NewThreadWatch(proc, Selector{Comm: regexp.MustCompile("^fio$")})
-	clock := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	tw.now = func() time.Time { clock = clock.Add(time.Second); return clock }
+	tw.Every = 0
 	w := NewCgroupWatch(tw, sys)
+	clock := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	w.now = func() time.Time { clock = clock.Add(time.Second); return clock }
 	limits := func() map[string]string {
 		t.Helper()
 		m, err := w.Limits()
@@ -128,7 +129,7 @@ func TestCgroupWatch(t *testing.T) {
 	}
 	// Read at most once every Every: a limit set in between shows at the
 	// first call after it.
-	tw.Every = 3 * time.Second
+	w.Every = 3 * time.Second
 	write(cpuMax, "20000 100000\n")
 	if got, want := limits(), map[string]string{"/bench cpu.max": "10000 100000"}; !maps.Equal(got, want) {
 		t.Fatalf("a second after the last read: %v, want the last read %v", got, want)

@@ -8,7 +8,7 @@ import "time"
 // need the same set. It is not safe for concurrent use.
 type ThreadWatch struct {
 	proc string
-	sel  Selector
+	find func() (map[uint32]bool, error)
 	// Every is the least time between two walks: a call sooner returns
 	// the last set.
 	Every time.Duration
@@ -20,7 +20,16 @@ type ThreadWatch struct {
 // NewThreadWatch watches the threads s selects under procRoot, walking at
 // most once a second.
 func NewThreadWatch(procRoot string, s Selector) *ThreadWatch {
-	return &ThreadWatch{proc: procRoot, sel: s, Every: time.Second, now: time.Now}
+	return &ThreadWatch{proc: procRoot, find: func() (map[uint32]bool, error) { return FindThreads(procRoot, s) },
+		Every: time.Second, now: time.Now}
+}
+
+// NewThreadWatchFrom watches the threads find returns, asking it at every
+// call (Every 0): for a tracer that follows the targets itself, whose set
+// is cheap to copy and is what its probes see. procRoot is where the
+// threads' files are read.
+func NewThreadWatchFrom(procRoot string, find func() (map[uint32]bool, error)) *ThreadWatch {
+	return &ThreadWatch{proc: procRoot, find: find, now: time.Now}
 }
 
 // Threads returns the ids of the selected threads, walked now unless the
@@ -31,7 +40,7 @@ func (w *ThreadWatch) Threads() (map[uint32]bool, bool, error) {
 	if !w.at.IsZero() && now.Sub(w.at) < w.Every {
 		return w.tids, false, nil
 	}
-	tids, err := FindThreads(w.proc, w.sel)
+	tids, err := w.find()
 	if err != nil {
 		return nil, false, err
 	}

@@ -55,6 +55,9 @@ func runOf(s model.Snapshot, comm string) (model.Hist, time.Duration, int) {
 func TestRunQueuePinned(t *testing.T) {
 	a, b := spinner(t, 0), spinner(t, 0)
 	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{a.Process.Pid, b.Process.Pid}}, Disable: []string{"block"}})
+	if tids, ok := tr.Threads(); !ok || !tids[uint32(a.Process.Pid)] || !tids[uint32(b.Process.Pid)] {
+		t.Errorf("Threads() = %v, %v; want both loops", tids, ok)
+	}
 	collect(t, tr)
 	time.Sleep(2 * time.Second)
 	s := collect(t, tr)

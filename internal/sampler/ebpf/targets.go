@@ -3,6 +3,7 @@ package ebpf
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/cilium/ebpf"
@@ -76,4 +77,18 @@ func (t *Tracer) scanLoop() {
 			}
 		}
 	}
+}
+
+// Threads returns a copy of the threads the kernel programs trace now, the
+// set the last scan put in the targets map; ok is false when the tracer
+// does not follow targets (--all, or the D-state probes disabled). Those
+// who count per thread (read and write calls) count what the probes see,
+// from the moment they see it, without walking /proc again.
+func (t *Tracer) Threads() (tids map[uint32]bool, ok bool) {
+	if t.opts.All || t.disabled("dstate") {
+		return nil, false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return maps.Clone(t.current), true
 }
