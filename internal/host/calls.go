@@ -94,7 +94,7 @@ func NewCallCounter(w *ThreadWatch) *CallCounter {
 
 // Count returns the calls the selected threads made since the last Count
 // and how many threads it read; ok is false when the threads are more than
-// MaxCallThreads. A thread counts from the Count that first sees it, as a
+// MaxCallThreads or none of their files could be read. A thread counts from the Count that first sees it, as a
 // tracer's probes count its waits from when they first see it: the calls
 // a process makes as it starts (loading its configuration) before that are
 // not counted. A thread that exited between two calls loses its last
@@ -123,6 +123,9 @@ func (c *CallCounter) Count() (sum IOAcct, threads int, ok bool, err error) {
 		}
 		c.last[tid] = a
 		threads++
+	}
+	if threads == 0 && len(tids) > 0 {
+		return IOAcct{}, 0, false, nil // none readable (no privilege to read them): unknown, not none made
 	}
 	return sum, threads, true, nil
 }

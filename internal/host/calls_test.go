@@ -107,6 +107,11 @@ func TestCallCounter(t *testing.T) {
 			}
 		})
 	}
+	// A thread whose io file cannot be read: not counted, rather than none made.
+	write(filepath.Join(proc, "300", "task", "300", "stat"), "300 (dd) S 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 500 0 0\n")
+	if _, _, ok, err := NewCallCounter(NewThreadWatch(proc, Selector{Comm: regexp.MustCompile("^dd$")})).Count(); ok || err != nil {
+		t.Errorf("no readable io file: ok %v, err %v; want not counted", ok, err)
+	}
 	if _, _, _, err := NewCallCounter(NewThreadWatch(filepath.Join(proc, "none"), Selector{Comm: regexp.MustCompile("x")})).Count(); err == nil {
 		t.Error("no procfs: no error")
 	}
