@@ -121,6 +121,9 @@ type LayerShare struct {
 	Preempts  bool    `json:"preempts_known,omitempty"`
 	PreemptsA float64 `json:"preempts_a,omitempty"`
 	PreemptsB float64 `json:"preempts_b,omitempty"`
+	// PreemptShare is the part of the layer\'s change that more (or
+	// fewer) preemptions per unit, at A\'s mean preempted wait, account for.
+	PreemptShare float64 `json:"preempt_share,omitempty"`
 	// WaitsFrom names the block device whose waits in A WaitsA and WaitA
 	// are, when A's threads did not wait on the layer's device and are
 	// compared on the one they waited on most ("" when they are the
@@ -378,6 +381,11 @@ func (c *comparison) splitPreempts(ls *LayerShare, denA, denB float64) {
 		}
 	}
 	ls.CountShare = (wakeB - wakeA) * mean / delta
+	pmean := ls.WaitA // of a preempted wait in A, when A had any
+	if n := sum(c.a.preempts); n > 0 {
+		pmean = sum(c.a.preemptNs) / n
+	}
+	ls.PreemptShare = (ls.PreemptsB - ls.PreemptsA) * pmean / delta
 }
 
 // den returns the total of each capture's normalising unit.

@@ -219,12 +219,16 @@ func causeText(d *Diagnosis, res *Result) string {
 			what, map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse], model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 	case CauseCPU:
 		more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
-		if l.Preempts && (l.PreemptsB-l.PreemptsA)*(l.B-l.A) > 0 {
+		switch {
+		case l.Preempts && l.PreemptShare >= countLeads:
 			return fmt.Sprintf(": the CPU was taken from the threads %s often (preempted or throttled %s → %s times per %s; mean wait %s → %s)",
 				more, model.FormatRate(l.PreemptsA), model.FormatRate(l.PreemptsB), perText(d.Per), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
+		case (l.WaitB-l.WaitA)*(l.B-l.A) > 0:
+			return fmt.Sprintf(": each wait for a CPU took %s (mean %s → %s; %s → %s waits per %s)",
+				longer, model.FormatNs(l.WaitA), model.FormatNs(l.WaitB), model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per))
 		}
-		return fmt.Sprintf(": each wait for a CPU took %s (mean %s → %s; %s → %s waits per %s)",
-			longer, model.FormatNs(l.WaitA), model.FormatNs(l.WaitB), model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per))
+		return fmt.Sprintf(": the threads found the CPU busy %s often (%s → %s waits per %s; mean wait %s → %s)",
+			more, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 	case CauseBio:
 		s := fmt.Sprintf(": each wait took %s (mean %s → %s) while ", longer, model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 		if f != nil && f.Lat != nil {

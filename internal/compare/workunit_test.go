@@ -131,14 +131,16 @@ func TestSplitPreempts(t *testing.T) {
 		return c
 	}
 	tests := []struct {
-		name string
-		a, b side
-		want string
+		name         string
+		a, b         side
+		want         string
+		preemptLeads bool
 	}{
-		{"busy loops preempt a CPU-bound reader 3x as often, each wait shorter", side{0, 1500, 0, 2.4e6}, side{0, 4200, 0, 1.5e6}, CauseCPU},
-		{"twice the wakeups at the same wait", side{300, 0, 200e3, 0}, side{600, 0, 210e3, 0}, CauseWorkload},
-		{"twice the wakeups, preemptions the same", side{300, 100, 200e3, 1e6}, side{600, 100, 200e3, 1e6}, CauseWorkload},
-		{"a quota's throttling: as many wakeups, more preemptions", side{300, 10, 100e3, 5e6}, side{300, 200, 100e3, 40e6}, CauseCPU},
+		{"busy loops preempt a CPU-bound reader 3x as often, each wait shorter", side{0, 1500, 0, 2.4e6}, side{0, 4200, 0, 1.5e6}, CauseCPU, true},
+		{"twice the wakeups at the same wait", side{300, 0, 200e3, 0}, side{600, 0, 210e3, 0}, CauseWorkload, false},
+		{"twice the wakeups, preemptions the same", side{300, 100, 200e3, 1e6}, side{600, 100, 200e3, 1e6}, CauseWorkload, false},
+		{"a quota's throttling: as many wakeups, more preemptions", side{300, 10, 100e3, 5e6}, side{300, 200, 100e3, 40e6}, CauseCPU, false},
+		{"a few fewer preemptions, each wait much shorter", side{100, 38, 20e3, 21e3}, side{100, 34, 15e3, 15e3}, CauseCPU, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,6 +154,9 @@ func TestSplitPreempts(t *testing.T) {
 			}
 			if got := cpuCause(l); got != tt.want {
 				t.Errorf("cpuCause = %s (count share of wakeups %.2f), want %s", got, l.CountShare, tt.want)
+			}
+			if tt.preemptLeads != (l.PreemptShare >= countLeads) {
+				t.Errorf("preempt share %.2f, want it to carry the change: %v", l.PreemptShare, tt.preemptLeads)
 			}
 		})
 	}
