@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 )
 
 // IOAcct is what nfstrace reads of a thread's /proc/PID/task/TID/io
@@ -94,7 +96,8 @@ func NewCallCounter(w *ThreadWatch) *CallCounter {
 
 // Count returns the calls the selected threads made since the last Count
 // and how many threads it read; ok is false when the threads are more than
-// MaxCallThreads or none of their files could be read. A thread counts from the Count that first sees it, as a
+// MaxCallThreads or none of their files could be read (a thread that
+// exited, whose file is gone, made no calls: that is not unknown). A thread counts from the Count that first sees it, as a
 // tracer's probes count its waits from when they first see it: the calls
 // a process makes as it starts (loading its configuration) before that are
 // not counted. A thread that exited between two calls loses its last
@@ -112,11 +115,16 @@ func (c *CallCounter) Count() (sum IOAcct, threads int, ok bool, err error) {
 			delete(c.last, tid)
 		}
 	}
+	var unreadable int
 	for tid := range tids {
 		id := strconv.FormatUint(uint64(tid), 10)
 		a, err := c.read(filepath.Join(c.threads.proc, id, "task", id, "io"))
-		if err != nil {
-			continue // exited, or no task IO accounting: unknown
+		switch {
+		case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH):
+			continue // exited: it makes no more calls
+		case err != nil:
+			unreadable++ // no privilege, or no task IO accounting
+			continue
 		}
 		if prev, seen := c.last[tid]; seen {
 			sum.add(a.sub(prev))
@@ -124,8 +132,8 @@ func (c *CallCounter) Count() (sum IOAcct, threads int, ok bool, err error) {
 		c.last[tid] = a
 		threads++
 	}
-	if threads == 0 && len(tids) > 0 {
-		return IOAcct{}, 0, false, nil // none readable (no privilege to read them): unknown, not none made
+	if threads == 0 && unreadable > 0 {
+		return IOAcct{}, 0, false, nil // none readable: unknown, not none made
 	}
 	return sum, threads, true, nil
 }

@@ -107,8 +107,17 @@ func TestCallCounter(t *testing.T) {
 			}
 		})
 	}
+	// Threads the tracer still lists whose files are gone (they exited
+	// since its last scan) made no calls: counted, none made.
+	gone := NewCallCounter(NewThreadWatchFrom(proc, func() (map[uint32]bool, error) { return map[uint32]bool{4242: true}, nil }))
+	if a, n, ok, err := gone.Count(); !ok || err != nil || a != (IOAcct{}) || n != 0 {
+		t.Errorf("an exited thread: %+v of %d, ok %v, err %v; want counted, none made", a, n, ok, err)
+	}
 	// A thread whose io file cannot be read: not counted, rather than none made.
 	write(filepath.Join(proc, "300", "task", "300", "stat"), "300 (dd) S 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 500 0 0\n")
+	if err := os.MkdirAll(filepath.Join(proc, "300", "task", "300", "io"), 0o755); err != nil { // a read fails, the file is there
+		t.Fatal(err)
+	}
 	if _, _, ok, err := NewCallCounter(NewThreadWatch(proc, Selector{Comm: regexp.MustCompile("^dd$")})).Count(); ok || err != nil {
 		t.Errorf("no readable io file: ok %v, err %v; want not counted", ok, err)
 	}
