@@ -245,9 +245,10 @@ func fioLatency(r diag.FioResult) float64 {
 	return 0
 }
 
-// setOrder is the order the sets are shown in: the one tuned on, the held
+// setOrder is the order the sets are shown in: the ones tuned on (dev2: dev
+// recorded again with read and write calls and preemptions), the held
 // out ones, the held-out length, the lab.
-var setOrder = []string{"dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "long", "lab"}
+var setOrder = []string{"dev", "dev2", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "long", "lab"}
 
 // Sets lists the sets the results hold, in setOrder and then by name.
 func Sets(rs []Result) []string {
