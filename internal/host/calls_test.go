@@ -47,12 +47,7 @@ func TestCallCounter(t *testing.T) {
 	proc := t.TempDir()
 	write := func(p, s string) {
 		t.Helper()
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeTree(t, filepath.Dir(p), map[string]string{filepath.Base(p): s})
 	}
 	thread := func(tid string, syscr, syscw int) {
 		dir := filepath.Join(proc, tid, "task", tid)

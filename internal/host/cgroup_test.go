@@ -82,12 +82,7 @@ func TestCgroupWatch(t *testing.T) {
 	proc, sys := filepath.Join(dir, "proc"), filepath.Join(dir, "sys")
 	write := func(p, s string) {
 		t.Helper()
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeTree(t, filepath.Dir(p), map[string]string{filepath.Base(p): s})
 	}
 	write(filepath.Join(proc, "self", "mountinfo"), "40 30 0:37 / /sys/fs/cgroup/unified rw,relatime shared:9 - cgroup2 cgroup2 rw\n")
 	cpuMax := filepath.Join(sys, "fs", "cgroup", "unified", "bench", "cpu.max")
