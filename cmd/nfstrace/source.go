@@ -257,7 +257,11 @@ func (f *sourceFlags) open(t host.Targets, log *slog.Logger) (*liveSource, error
 			}
 		}
 		s.SetCgroups(host.NewCgroupWatch(w, f.sysfs))
-		s.SetCalls(host.NewCallCounter(w))
+		if c, err := host.NewCallCounter(w); err != nil {
+			log.Warn("read and write calls of the traced threads not counted", "err", err)
+		} else {
+			s.SetCalls(c)
+		}
 	}
 	cfg := s.Config()
 	cfg.Targets = t.String()

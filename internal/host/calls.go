@@ -1,14 +1,12 @@
 package host
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
-	"strconv"
 	"syscall"
+
+	"github.com/prometheus/procfs"
 )
 
 // IOAcct is what nfstrace reads of a thread's /proc/PID/task/TID/io
@@ -35,45 +33,6 @@ func (a IOAcct) sub(b IOAcct) IOAcct {
 	return IOAcct{RChar: a.RChar - b.RChar, WChar: a.WChar - b.WChar, SysR: a.SysR - b.SysR, SysW: a.SysW - b.SysW}
 }
 
-// ParseIO parses an io file. rchar, wchar, syscr and syscw are required
-// (every kernel with task IO accounting prints them); other lines are
-// skipped.
-func ParseIO(b []byte) (IOAcct, error) {
-	var a IOAcct
-	var seen int
-	for len(b) > 0 {
-		var line []byte
-		line, b, _ = bytes.Cut(b, []byte{'\n'})
-		key, val, ok := bytes.Cut(line, []byte{':'})
-		if !ok {
-			continue
-		}
-		var dst *uint64
-		switch string(key) {
-		case "rchar":
-			dst = &a.RChar
-		case "wchar":
-			dst = &a.WChar
-		case "syscr":
-			dst = &a.SysR
-		case "syscw":
-			dst = &a.SysW
-		default:
-			continue
-		}
-		v, ok := parseUint(trimSpace(val))
-		if !ok {
-			return IOAcct{}, fmt.Errorf("io: bad %s %q", key, trimSpace(val))
-		}
-		*dst = v
-		seen++
-	}
-	if seen < 4 {
-		return IOAcct{}, errors.New("io: want rchar, wchar, syscr and syscw")
-	}
-	return a, nil
-}
-
 // MaxCallThreads bounds the threads whose io files a CallCounter reads
 // each interval: beyond it (--all on a large host) the reads would cost
 // more than the unit of work they give is worth, and calls are not counted.
@@ -85,13 +44,17 @@ const MaxCallThreads = 512
 // preads), as NFS operations are nfsd's.
 type CallCounter struct {
 	threads *ThreadWatch
+	pfs     procfs.FS
 	last    map[uint32]IOAcct
-	buf     []byte
 }
 
 // NewCallCounter counts the calls of the threads of w.
-func NewCallCounter(w *ThreadWatch) *CallCounter {
-	return &CallCounter{threads: w, last: map[uint32]IOAcct{}, buf: make([]byte, 512)}
+func NewCallCounter(w *ThreadWatch) (*CallCounter, error) {
+	pfs, err := procfs.NewFS(w.proc)
+	if err != nil {
+		return nil, fmt.Errorf("procfs %s: %w", w.proc, err)
+	}
+	return &CallCounter{threads: w, pfs: pfs, last: map[uint32]IOAcct{}}, nil
 }
 
 // Count returns the calls the selected threads made since the last Count
@@ -117,8 +80,7 @@ func (c *CallCounter) Count() (sum IOAcct, threads int, ok bool, err error) {
 	}
 	var unreadable int
 	for tid := range tids {
-		id := strconv.FormatUint(uint64(tid), 10)
-		a, err := c.read(filepath.Join(c.threads.proc, id, "task", id, "io"))
+		a, err := c.read(int(tid))
 		switch {
 		case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH):
 			continue // exited: it makes no more calls
@@ -138,15 +100,15 @@ func (c *CallCounter) Count() (sum IOAcct, threads int, ok bool, err error) {
 	return sum, threads, true, nil
 }
 
-func (c *CallCounter) read(path string) (IOAcct, error) {
-	f, err := os.Open(path)
+// read reads thread tid's /proc/TID/task/TID/io.
+func (c *CallCounter) read(tid int) (IOAcct, error) {
+	t, err := c.pfs.Thread(tid, tid)
 	if err != nil {
 		return IOAcct{}, err
 	}
-	defer f.Close()
-	n, err := f.Read(c.buf)
+	io, err := t.IO()
 	if err != nil {
 		return IOAcct{}, err
 	}
-	return ParseIO(c.buf[:n])
+	return IOAcct{RChar: io.RChar, WChar: io.WChar, SysR: io.SyscR, SysW: io.SyscW}, nil
 }

@@ -5,40 +5,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 )
-
-func TestParseIO(t *testing.T) {
-	tests := []struct {
-		name, in string
-		want     IOAcct
-		wantErr  string
-	}{
-		{
-			name: "6.x",
-			in:   "rchar: 6976\nwchar: 12\nsyscr: 10\nsyscw: 3\nread_bytes: 0\nwrite_bytes: 4096\ncancelled_write_bytes: 0\n",
-			want: IOAcct{RChar: 6976, WChar: 12, SysR: 10, SysW: 3},
-		},
-		{name: "no syscw", in: "rchar: 1\nwchar: 2\nsyscr: 3\n", wantErr: "want rchar, wchar, syscr and syscw"},
-		{name: "bad value", in: "rchar: x\nwchar: 2\nsyscr: 3\nsyscw: 4\n", wantErr: `bad rchar "x"`},
-		{name: "empty", in: "", wantErr: "want rchar"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseIO([]byte(tt.in))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("ParseIO = %+v, %v; want %+v", got, err, tt.want)
-			}
-		})
-	}
-}
 
 // TestCallCounter follows threads that were there before the counter,
 // that appeared after it, that exited, and one whose id was reused; each
@@ -52,7 +20,8 @@ func TestCallCounter(t *testing.T) {
 	thread := func(tid string, syscr, syscw int) {
 		dir := filepath.Join(proc, tid, "task", tid)
 		write(filepath.Join(dir, "stat"), tid+" (fio) S 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 500 0 0\n")
-		write(filepath.Join(dir, "io"), "rchar: 0\nwchar: 0\nsyscr: "+strconv.Itoa(syscr)+"\nsyscw: "+strconv.Itoa(syscw)+"\n")
+		write(filepath.Join(dir, "io"), "rchar: 0\nwchar: 0\nsyscr: "+strconv.Itoa(syscr)+"\nsyscw: "+strconv.Itoa(syscw)+
+			"\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n")
 	}
 	for _, tt := range []struct {
 		name string
@@ -72,7 +41,10 @@ func TestCallCounter(t *testing.T) {
 				t.Fatal(err)
 			}
 			thread("100", 40, 2) // its calls before the first count are not counted
-			c := NewCallCounter(tt.w)
+			c, err := NewCallCounter(tt.w)
+			if err != nil {
+				t.Fatal(err)
+			}
 			count := func() (IOAcct, int) {
 				t.Helper()
 				a, n, ok, err := c.Count()
@@ -104,7 +76,10 @@ func TestCallCounter(t *testing.T) {
 	}
 	// Threads the tracer still lists whose files are gone (they exited
 	// since its last scan) made no calls: counted, none made.
-	gone := NewCallCounter(NewThreadWatchFrom(proc, func() (map[uint32]bool, error) { return map[uint32]bool{4242: true}, nil }))
+	gone, err := NewCallCounter(NewThreadWatchFrom(proc, func() (map[uint32]bool, error) { return map[uint32]bool{4242: true}, nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if a, n, ok, err := gone.Count(); !ok || err != nil || a != (IOAcct{}) || n != 0 {
 		t.Errorf("an exited thread: %+v of %d, ok %v, err %v; want counted, none made", a, n, ok, err)
 	}
@@ -113,10 +88,14 @@ func TestCallCounter(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(proc, "300", "task", "300", "io"), 0o755); err != nil { // a read fails, the file is there
 		t.Fatal(err)
 	}
-	if _, _, ok, err := NewCallCounter(NewThreadWatch(proc, Selector{Comm: regexp.MustCompile("^dd$")})).Count(); ok || err != nil {
+	dd, err := NewCallCounter(NewThreadWatch(proc, Selector{Comm: regexp.MustCompile("^dd$")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok, err := dd.Count(); ok || err != nil {
 		t.Errorf("no readable io file: ok %v, err %v; want not counted", ok, err)
 	}
-	if _, _, _, err := NewCallCounter(NewThreadWatch(filepath.Join(proc, "none"), Selector{Comm: regexp.MustCompile("x")})).Count(); err == nil {
+	if _, err := NewCallCounter(NewThreadWatch(filepath.Join(proc, "none"), Selector{Comm: regexp.MustCompile("x")})); err == nil {
 		t.Error("no procfs: no error")
 	}
 }
