@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,7 +24,8 @@ import (
 )
 
 // TestFleetPrometheus runs the whole fleet path on this host: the real
-// nfstrace binary's serve traces dd processes writing with O_DIRECT to a
+// nfstrace binary's serve traces three writers (this test binary, re-executed)
+// writing with O_DIRECT to a
 // loop device (so that they sleep in D state), a real Prometheus (Debian's
 // package) scrapes it every second and evaluates dist's rules with their
 // for: durations cut to 2s and rate windows to 10s, and the test asks
@@ -38,7 +40,7 @@ func TestFleetPrometheus(t *testing.T) {
 	if err != nil {
 		testenv.Skip(t, "prometheus not installed (Debian package prometheus)")
 	}
-	for _, tool := range []string{"go", "losetup", "dd"} {
+	for _, tool := range []string{"go", "losetup"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			testenv.Skip(t, tool+" not installed")
 		}
@@ -55,7 +57,7 @@ func TestFleetPrometheus(t *testing.T) {
 	// Three writers: each is in D for about half its time on a virtio disk
 	// (loop with direct IO), so together well above the rule's half thread.
 	for i := range 3 {
-		ddLoop(ctx, t, dev, i)
+		writer(ctx, t, dir, dev, i)
 	}
 
 	serveAddr := startServe(ctx, t, bin)
@@ -84,7 +86,7 @@ func TestFleetPrometheus(t *testing.T) {
 	// The recording rule has samples, and they say what the alert says.
 	rec := api.query(`instance:nfstrace_dstate_threads:rate5m`)
 	if len(rec) != 1 || rec[0].value() <= 0.5 {
-		t.Errorf("instance:nfstrace_dstate_threads:rate5m = %v, want one sample above 0.5 (three dd writers in D)", rec)
+		t.Errorf("instance:nfstrace_dstate_threads:rate5m = %v, want one sample above 0.5 (three writers in D)", rec)
 	}
 	// The probe states reach Prometheus: on this kernel the scheduler probes attach.
 	if got := api.query(`nfstrace_probe_status{probe="sched_switch",status="attached"} == 1`); len(got) != 1 {
@@ -136,12 +138,71 @@ func loopDevice(t *testing.T, dir string) string {
 	return dev
 }
 
-// ddLoop starts a shell that runs dd with O_DIRECT 4 KiB writes to its own
-// 16 MiB of dev until the test ends.
-func ddLoop(ctx context.Context, t *testing.T, dev string, i int) {
+// writerEnv names the device and offset a re-executed test binary writes
+// to; see TestMain.
+const writerEnv = "NFSTRACE_FLEET_WRITER"
+
+// TestMain runs the test binary as a writer when writerEnv is set: it
+// writes 4 KiB with O_DIRECT to its own 16 MiB of a device, round and round,
+// until it is killed. One long-lived process per writer: dd in a shell loop
+// lives about 0.1 s per run here, too short for serve's once-a-second walk
+// of /proc to find most of them.
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(writerEnv); spec != "" {
+		if err := writeForever(spec); err != nil {
+			fmt.Fprintln(os.Stderr, "writer:", err)
+			os.Exit(1)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// writeForever parses "DEV:OFFSET" and writes to it until an error.
+func writeForever(spec string) error {
+	dev, off, ok := strings.Cut(spec, ":")
+	if !ok {
+		return fmt.Errorf("%s=%q: want DEV:OFFSET", writerEnv, spec)
+	}
+	base, err := strconv.ParseInt(off, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%s=%q: %w", writerEnv, spec, err)
+	}
+	f, err := os.OpenFile(dev, os.O_WRONLY|syscall.O_DIRECT, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	// O_DIRECT wants an aligned buffer: an anonymous mapping is page aligned.
+	buf, err := syscall.Mmap(-1, 0, 4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		return err
+	}
+	const region = 16 << 20
+	for i := int64(0); ; i = (i + 4096) % region {
+		if _, err := f.WriteAt(buf, base+i); err != nil {
+			return err
+		}
+	}
+}
+
+// writer starts the test binary, copied as "fleetwriter" into dir (so that
+// serve can select it by comm), writing to the i-th 16 MiB of dev until the
+// test ends.
+func writer(ctx context.Context, t *testing.T, dir, dev string, i int) {
 	t.Helper()
-	script := fmt.Sprintf("while :; do dd if=/dev/zero of=%s bs=4k count=2048 seek=%d oflag=direct status=none || exit 1; done", dev, i*4096)
-	cmd := orphanKill(exec.CommandContext(ctx, "sh", "-c", script))
+	bin := filepath.Join(dir, "fleetwriter")
+	if _, err := os.Stat(bin); err != nil {
+		self, err := os.ReadFile(os.Args[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(bin, self, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := orphanKill(exec.CommandContext(ctx, bin, "-test.run=^$"))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s:%d", writerEnv, dev, i*16<<20))
+	cmd.Stderr = os.Stderr
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -159,12 +220,12 @@ func stop(t *testing.T, cmd *exec.Cmd) {
 	})
 }
 
-// startServe starts serve tracing the dd processes and returns the address
+// startServe starts serve tracing the writers and returns the address
 // it serves metrics on, read from its log.
 func startServe(ctx context.Context, t *testing.T, bin string) string {
 	t.Helper()
 	cmd := orphanKill(exec.CommandContext(ctx, bin, "serve", "--listen", "127.0.0.1:0", "--backend", "ebpf",
-		"--comm", "^dd$", "--interval", "1s", "--drop-caps=false"))
+		"--comm", "^fleetwriter$", "--interval", "1s", "--drop-caps=false"))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
