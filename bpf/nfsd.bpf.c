@@ -568,6 +568,82 @@ int BPF_PROG(nfsd_queue_process, struct svc_rqst___nfst *rqst)
 	return 0;
 }
 
+/*
+ * The same wait without sunrpc's BTF (5.10 has no module BTF, so the
+ * programs above cannot read svc_rqst): from the records of the classic
+ * tracepoints, whose fields user space reads from their format files. Both
+ * ends carry the transport's remote address (__data_loc char[] addr); a
+ * wait is paired per address, in one pool (the records do not say which).
+ * The enqueue tracepoint must be one that fires only on a transport
+ * queued (svc_xprt_do_enqueue before 5.11). Where the enqueue record has
+ * the pid of the thread woken (0: none was idle), it also counts the
+ * searches for an idle thread. Offsets are 0 when the field is absent.
+ */
+const volatile __u32 enq_addr_loc = 0;
+const volatile __u32 enq_pid_off = 0;
+const volatile __u32 deq_addr_loc = 0;
+
+struct xq_addr {
+	char addr[64]; /* svc_xprt's xpt_remotebuf, NUL padded */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct xq_addr);
+	__type(value, __u64); /* first enqueue not yet taken */
+} nfsd_xq_addr SEC(".maps");
+
+/* record_addr reads the __data_loc string whose descriptor is at loc_off. */
+static __always_inline int record_addr(void *ctx, __u32 loc_off, struct xq_addr *k)
+{
+	__u32 loc = 0;
+
+	if (!loc_off || bpf_probe_read_kernel(&loc, sizeof(loc), ctx + loc_off))
+		return -1;
+	if (bpf_probe_read_kernel_str(k->addr, sizeof(k->addr), ctx + (loc & 0xffff)) < 0)
+		return -1;
+	return 0;
+}
+
+SEC("tracepoint/sunrpc/svc_xprt_enqueue")
+int nfsd_xprt_enqueue_rec(void *ctx)
+{
+	struct xq_addr k = {};
+	__u64 now = bpf_ktime_get_ns();
+	__s32 pid = 0;
+
+	if (enq_pid_off && !bpf_probe_read_kernel(&pid, sizeof(pid), ctx + enq_pid_off)) {
+		count(CNT_WAKEUPS);
+		if (!pid)
+			count(CNT_NOIDLE);
+	}
+	if (record_addr(ctx, enq_addr_loc, &k))
+		return 0;
+	bpf_map_update_elem(&nfsd_xq_addr, &k, &now, BPF_NOEXIST);
+	return 0;
+}
+
+SEC("tracepoint/sunrpc/svc_xprt_dequeue")
+int nfsd_xprt_dequeue_rec(void *ctx)
+{
+	struct xq_addr k = {};
+	__u64 now = bpf_ktime_get_ns(), *ts;
+	__u32 pool = 0;
+	struct hist *h;
+
+	if (record_addr(ctx, deq_addr_loc, &k))
+		return 0;
+	ts = bpf_map_lookup_elem(&nfsd_xq_addr, &k);
+	if (!ts)
+		return 0;
+	h = bpf_map_lookup_elem(&nfsd_qwait, &pool);
+	if (h && now >= *ts)
+		hist_add(h, now - *ts);
+	bpf_map_delete_elem(&nfsd_xq_addr, &k);
+	return 0;
+}
+
 /* ---- thread utilisation ------------------------------------------------- */
 
 /*

@@ -145,7 +145,7 @@ func LoadNFSD(opts NFSDOptions) (*NFSD, []model.Probe, error) {
 			modules = append(modules, s)
 		}
 	}
-	l := &nfsdLoader{n: n, spec: spec, cache: cache, kernelTypes: kernelTypes, modules: modules}
+	l := &nfsdLoader{n: n, spec: spec, cache: cache, kernelTypes: kernelTypes, modules: modules, sysfs: sysfs}
 
 	var probes []model.Probe
 	rpcAttached := false
@@ -177,7 +177,7 @@ func LoadNFSD(opts NFSDOptions) (*NFSD, []model.Probe, error) {
 	}
 
 	if !opts.ForceKprobe {
-		probes = append(probes, l.queuePair(), l.noIdleProbe(opts.NoIdle))
+		probes = append(probes, l.queuePair(opts.NoIdle != NoIdleOff), l.noIdleProbe(opts.NoIdle))
 	}
 	if nfsd {
 		probes = append(probes, l.compoundPair()...)
@@ -226,6 +226,10 @@ type nfsdLoader struct {
 	kernelTypes *btf.Spec
 	modules     []*btf.Spec // BTF of sunrpc and nfsd, where present
 	loaded      map[string]*ebpf.Program
+	sysfs       string
+	// recordNoIdle is the enqueue tracepoint whose records count the
+	// searches for an idle thread (queueByRecords), "" if none.
+	recordNoIdle string
 }
 
 func (l *nfsdLoader) program(name string) (*ebpf.Program, error) {
@@ -306,8 +310,27 @@ func (l *nfsdLoader) kprobePair(probe, status string) model.Probe {
 const nfsdMaxPools = 64
 
 // queuePair attaches the thread-pool queue programs: the enqueue and the
-// end of the wait, both or neither (planQueue says which).
-func (l *nfsdLoader) queuePair() model.Probe {
+// end of the wait, both or neither (planQueue says which). Where they
+// cannot load or attach (no BTF for sunrpc: 5.10), the wait is read from
+// the tracepoints' records instead; countNoIdle lets those programs count
+// the searches for an idle thread too, where the record tells.
+func (l *nfsdLoader) queuePair(countNoIdle bool) model.Probe {
+	p := l.queueByBTF()
+	if p.Status == model.ProbeAttached {
+		return p
+	}
+	why := "raw_tp: " + p.Detail
+	if _, ok := tracepointProto(l.tracepointSpecs(), "svc_xprt_dequeue"); !ok {
+		why = "no BTF for sunrpc's tracepoints"
+	}
+	rec, noIdle := l.queueByRecords(l.sysfs, why, countNoIdle)
+	l.recordNoIdle = noIdle
+	return rec
+}
+
+// queueByBTF attaches the raw_tp queue programs, which read svc_rqst
+// through sunrpc's BTF.
+func (l *nfsdLoader) queueByBTF() model.Probe {
 	plan := planQueue(l.tracepointSpecs())
 	end, tp, how := nfsdProgNfsdQueueProcess, "svc_process", "svc_process (no svc_xprt_dequeue with the request as argument)"
 	if plan.dequeue {

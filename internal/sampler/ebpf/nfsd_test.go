@@ -80,7 +80,48 @@ func TestLoadNFSDWithoutModuleBTF(t *testing.T) {
 	}
 	n, probes, err := LoadNFSD(NFSDOptions{SysFS: sysfs})
 	checkAllUnavailable(t, n, probes, err, "load: no BTF for the sunrpc/nfsd types", "no tracepoint sunrpc:svc_drop",
-		"no svc_pool_thread_noidle or svc_xprt_enqueue tracepoint in the kernel's BTF")
+		"no svc_pool_thread_noidle or svc_xprt_enqueue tracepoint in the kernel's BTF",
+		"no BTF for sunrpc's tracepoints; from the tracepoints' records: no tracefs")
+}
+
+// TestLoadNFSDRecords: as above, but with a tracefs holding 5.10's sunrpc
+// formats (as a 5.10 guest wrote them): the queue programs that read the
+// tracepoints' records pass this kernel's verifier with the offsets set
+// from those formats, and fail only at attaching, since this kernel has no
+// sunrpc tracepoints.
+func TestLoadNFSDRecords(t *testing.T) {
+	testenv.RequireRoot(t)
+	if _, err := os.Stat("/sys/module/sunrpc"); err == nil {
+		t.Skip("sunrpc is loaded here: see TestNFSDGuest")
+	}
+	sysfs := t.TempDir()
+	for _, m := range []string{"sunrpc", "nfsd"} {
+		if err := os.MkdirAll(filepath.Join(sysfs, "module", m), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tp := range []string{"svc_xprt_do_enqueue", "svc_xprt_dequeue"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "tracefs", "5.10", tp+".format"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(sysfs, "kernel", "tracing", "events", "sunrpc", tp)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "format"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, probes, err := LoadNFSD(NFSDOptions{SysFS: sysfs})
+	checkAllUnavailable(t, n, probes, err, "load: no BTF for the sunrpc/nfsd types", "no tracepoint sunrpc:svc_drop",
+		"no svc_pool_thread_noidle or svc_xprt_enqueue tracepoint in the kernel's BTF",
+		"from the tracepoints' records: attach tracepoint svc_xprt_dequeue")
+	for _, p := range probes {
+		if p.Name == ProbeXprtEnqueue && !strings.Contains(p.Detail, "attach tracepoint") {
+			t.Errorf("queue probe: %q, want the record programs loaded and only their attach failing", p.Detail)
+		}
+	}
 }
 
 // TestAttachNFSD joins the nfsd probes to the core tracer: on this host they

@@ -57,6 +57,11 @@ type nfsdThreadOp struct {
 	Pad     [3]uint16
 }
 
+type nfsdXqAddr struct {
+	_    structs.HostLayout
+	Addr [64]int8
+}
+
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
@@ -67,6 +72,7 @@ const (
 	nfsdMapNfsdReq               = "nfsd_req"
 	nfsdMapNfsdRpc               = "nfsd_rpc"
 	nfsdMapNfsdXq                = "nfsd_xq"
+	nfsdMapNfsdXqAddr            = "nfsd_xq_addr"
 	nfsdMapThreadOp              = "thread_op"
 	nfsdProgNfsdCompound         = "nfsd_compound"
 	nfsdProgNfsdCompoundStatus   = "nfsd_compound_status"
@@ -79,9 +85,14 @@ const (
 	nfsdProgNfsdSvcDrop          = "nfsd_svc_drop"
 	nfsdProgNfsdSvcProcess       = "nfsd_svc_process"
 	nfsdProgNfsdSvcStatsLatency  = "nfsd_svc_stats_latency"
+	nfsdProgNfsdXprtDequeueRec   = "nfsd_xprt_dequeue_rec"
 	nfsdProgNfsdXprtEnqueue      = "nfsd_xprt_enqueue"
 	nfsdProgNfsdXprtEnqueueFlags = "nfsd_xprt_enqueue_flags"
+	nfsdProgNfsdXprtEnqueueRec   = "nfsd_xprt_enqueue_rec"
 	nfsdProgNfsdXprtEnqueueRqst  = "nfsd_xprt_enqueue_rqst"
+	nfsdVarDeqAddrLoc            = "deq_addr_loc"
+	nfsdVarEnqAddrLoc            = "enq_addr_loc"
+	nfsdVarEnqPidOff             = "enq_pid_off"
 )
 
 // loadNfsd returns the embedded CollectionSpec for nfsd.
@@ -137,8 +148,10 @@ type nfsdProgramSpecs struct {
 	NfsdSvcDrop          *ebpf.ProgramSpec `ebpf:"nfsd_svc_drop"`
 	NfsdSvcProcess       *ebpf.ProgramSpec `ebpf:"nfsd_svc_process"`
 	NfsdSvcStatsLatency  *ebpf.ProgramSpec `ebpf:"nfsd_svc_stats_latency"`
+	NfsdXprtDequeueRec   *ebpf.ProgramSpec `ebpf:"nfsd_xprt_dequeue_rec"`
 	NfsdXprtEnqueue      *ebpf.ProgramSpec `ebpf:"nfsd_xprt_enqueue"`
 	NfsdXprtEnqueueFlags *ebpf.ProgramSpec `ebpf:"nfsd_xprt_enqueue_flags"`
+	NfsdXprtEnqueueRec   *ebpf.ProgramSpec `ebpf:"nfsd_xprt_enqueue_rec"`
 	NfsdXprtEnqueueRqst  *ebpf.ProgramSpec `ebpf:"nfsd_xprt_enqueue_rqst"`
 }
 
@@ -152,6 +165,7 @@ type nfsdMapSpecs struct {
 	NfsdReq      *ebpf.MapSpec `ebpf:"nfsd_req"`
 	NfsdRpc      *ebpf.MapSpec `ebpf:"nfsd_rpc"`
 	NfsdXq       *ebpf.MapSpec `ebpf:"nfsd_xq"`
+	NfsdXqAddr   *ebpf.MapSpec `ebpf:"nfsd_xq_addr"`
 	ThreadOp     *ebpf.MapSpec `ebpf:"thread_op"`
 }
 
@@ -159,6 +173,9 @@ type nfsdMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type nfsdVariableSpecs struct {
+	DeqAddrLoc *ebpf.VariableSpec `ebpf:"deq_addr_loc"`
+	EnqAddrLoc *ebpf.VariableSpec `ebpf:"enq_addr_loc"`
+	EnqPidOff  *ebpf.VariableSpec `ebpf:"enq_pid_off"`
 }
 
 // nfsdObjects contains all objects after they have been loaded into the kernel.
@@ -187,6 +204,7 @@ type nfsdMaps struct {
 	NfsdReq      *ebpf.Map `ebpf:"nfsd_req"`
 	NfsdRpc      *ebpf.Map `ebpf:"nfsd_rpc"`
 	NfsdXq       *ebpf.Map `ebpf:"nfsd_xq"`
+	NfsdXqAddr   *ebpf.Map `ebpf:"nfsd_xq_addr"`
 	ThreadOp     *ebpf.Map `ebpf:"thread_op"`
 }
 
@@ -198,6 +216,7 @@ func (m *nfsdMaps) Close() error {
 		m.NfsdReq,
 		m.NfsdRpc,
 		m.NfsdXq,
+		m.NfsdXqAddr,
 		m.ThreadOp,
 	)
 }
@@ -206,6 +225,9 @@ func (m *nfsdMaps) Close() error {
 //
 // It can be passed to loadNfsdObjects or ebpf.CollectionSpec.LoadAndAssign.
 type nfsdVariables struct {
+	DeqAddrLoc *ebpf.Variable `ebpf:"deq_addr_loc"`
+	EnqAddrLoc *ebpf.Variable `ebpf:"enq_addr_loc"`
+	EnqPidOff  *ebpf.Variable `ebpf:"enq_pid_off"`
 }
 
 // nfsdPrograms contains all programs after they have been loaded into the kernel.
@@ -223,8 +245,10 @@ type nfsdPrograms struct {
 	NfsdSvcDrop          *ebpf.Program `ebpf:"nfsd_svc_drop"`
 	NfsdSvcProcess       *ebpf.Program `ebpf:"nfsd_svc_process"`
 	NfsdSvcStatsLatency  *ebpf.Program `ebpf:"nfsd_svc_stats_latency"`
+	NfsdXprtDequeueRec   *ebpf.Program `ebpf:"nfsd_xprt_dequeue_rec"`
 	NfsdXprtEnqueue      *ebpf.Program `ebpf:"nfsd_xprt_enqueue"`
 	NfsdXprtEnqueueFlags *ebpf.Program `ebpf:"nfsd_xprt_enqueue_flags"`
+	NfsdXprtEnqueueRec   *ebpf.Program `ebpf:"nfsd_xprt_enqueue_rec"`
 	NfsdXprtEnqueueRqst  *ebpf.Program `ebpf:"nfsd_xprt_enqueue_rqst"`
 }
 
@@ -241,8 +265,10 @@ func (p *nfsdPrograms) Close() error {
 		p.NfsdSvcDrop,
 		p.NfsdSvcProcess,
 		p.NfsdSvcStatsLatency,
+		p.NfsdXprtDequeueRec,
 		p.NfsdXprtEnqueue,
 		p.NfsdXprtEnqueueFlags,
+		p.NfsdXprtEnqueueRec,
 		p.NfsdXprtEnqueueRqst,
 	)
 }
