@@ -220,6 +220,7 @@ struct rq_info {
 	__u32 bytes;     /* size at issue */
 	__u32 active;    /* a request is in flight */
 	char sched[NAME_LEN];
+	__u64 kstamp_q;  /* the queue this entry last found stamped by the kernel */
 };
 
 struct {
@@ -228,6 +229,31 @@ struct {
 	__type(key, __u64);
 	__type(value, struct rq_info);
 } rqs SEC(".maps");
+
+/*
+ * Queues whose requests the kernel stamps itself at issue (io_start_time_ns,
+ * with their size in stats_sectors: where blk-stat accounting is on, as
+ * writeback throttling turns it on for most disks), with the name of their
+ * IO scheduler. A request of such a queue that no target thread submitted
+ * needs no entry in rqs: its completion reads the kernel's stamps, and the
+ * issue program leaves after one lookup here, a read-mostly entry that
+ * stays in every CPU's cache, rather than writing the request's entry that
+ * the completing CPU wrote last. A completion without the stamp (accounting
+ * turned off since) clears the mark.
+ */
+struct qinfo {
+	__u64 et;     /* elevator_type the name belongs to */
+	__u32 stamps; /* the kernel stamps this queue's requests */
+	__u32 pad;
+	char sched[NAME_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64); /* struct request_queue * */
+	__type(value, struct qinfo);
+} qinfos SEC(".maps");
 
 struct bkey {
 	char sched[NAME_LEN]; /* "none" when the queue has no elevator */
@@ -1166,9 +1192,58 @@ static __always_inline __u64 rq_queued_ns(struct request *rq, struct rq_info *ri
 	return ri->issue_ns - start;
 }
 
+/* kstamp_start is the kernel's own issue stamp of rq, 0 where it has none. */
+static __always_inline __u64 kstamp_start(struct request *rq, const bool btf)
+{
+	if (!bpf_core_field_exists(rq->io_start_time_ns))
+		return 0;
+	return RD(btf, rq, io_start_time_ns);
+}
+
+/* qinfo_get returns the entry of q, its scheduler's name current. */
+static __always_inline struct qinfo *qinfo_get(struct request_queue *q, const bool btf)
+{
+	__u64 key = (__u64)q, et = 0;
+	struct elevator_queue *eq = RD(btf, q, elevator);
+	struct qinfo *qi;
+
+	if (eq)
+		et = (__u64)RD(btf, eq, type);
+	qi = bpf_map_lookup_elem(&qinfos, &key);
+	if (!qi) {
+		struct qinfo init = {.et = 1}; /* no elevator_type is at 1: the name is read below */
+
+		bpf_map_update_elem(&qinfos, &key, &init, BPF_NOEXIST);
+		qi = bpf_map_lookup_elem(&qinfos, &key);
+		if (!qi)
+			return NULL;
+	}
+	if (qi->et != et) {
+		et_name((struct elevator_type *)et, qi->sched, btf);
+		qi->et = et;
+	}
+	return qi;
+}
+
+/*
+ * kstamped_queue tells the issue program that rq needs no entry: no target
+ * thread submits it and the kernel stamps its queue's requests.
+ */
+static __always_inline bool kstamped_queue(struct request *rq, const bool btf)
+{
+	__u64 key;
+	struct qinfo *qi;
+
+	if (is_target((__u32)bpf_get_current_pid_tgid()))
+		return false;
+	key = (__u64)RD(btf, rq, q);
+	qi = bpf_map_lookup_elem(&qinfos, &key);
+	return qi && qi->stamps;
+}
+
 static __always_inline void on_issue(struct request *rq, const bool btf)
 {
-	__u64 key = (__u64)rq, now = bpf_ktime_get_ns();
+	__u64 key = (__u64)rq, now;
 	struct rq_info *ri = bpf_map_lookup_elem(&rqs, &key);
 
 	/* Not inserted (no scheduler), or an entry left over from a request
@@ -1176,9 +1251,14 @@ static __always_inline void on_issue(struct request *rq, const bool btf)
 	if (!ri || !ri->active || ri->issue_ns) {
 		if (ri && ri->active)
 			rq_end(ri);
+		if (kstamped_queue(rq, btf))
+			return; /* its completion reads the kernel's stamps */
+		now = bpf_ktime_get_ns();
 		ri = rq_begin(rq, now, btf);
 		if (!ri)
 			return;
+	} else {
+		now = bpf_ktime_get_ns();
 	}
 	ri->issue_ns = now;
 	ri->bytes = RD(btf, rq, __data_len);
@@ -1199,17 +1279,83 @@ static __always_inline __u8 size_class(__u32 bytes)
 	return 5;
 }
 
+/*
+ * done_kstamp times a request that has no entry from its completion alone,
+ * with the kernel's stamps: allocation (start_time_ns) to issue
+ * (io_start_time_ns) is its queue time where the queue has a scheduler,
+ * issue to now its service time, stats_sectors its size at issue. Without
+ * the issue stamp it cannot be timed, and its queue is no longer marked.
+ */
+static __always_inline void done_kstamp(struct request *rq, const bool btf)
+{
+	struct request_queue *q = RD(btf, rq, q);
+	__u64 start = kstamp_start(rq, btf), now, alloc, key;
+	struct bkey bk = {};
+	struct qinfo *qi;
+	struct bval *v;
+	__u32 bytes;
+
+	if (!start) {
+		key = (__u64)q;
+		qi = bpf_map_lookup_elem(&qinfos, &key);
+		if (qi && qi->stamps)
+			qi->stamps = 0;
+		return;
+	}
+	now = bpf_ktime_get_ns();
+	qi = qinfo_get(q, btf);
+	if (!qi) {
+		count(CNT_BLOCK_FULL);
+		return;
+	}
+	__builtin_memcpy(bk.sched, qi->sched, NAME_LEN);
+	bk.dev = rq_dev(rq, q, btf);
+	bk.op = RD(btf, rq, cmd_flags) & REQ_OP_MASK;
+	if (bpf_core_field_exists(rq->stats_sectors))
+		bytes = (__u32)RD(btf, rq, stats_sectors) << 9;
+	else
+		bytes = RD(btf, rq, __data_len);
+	bk.size_class = size_class(bytes);
+	v = bpf_map_lookup_elem(&bhists, &bk);
+	if (!v) {
+		bpf_map_update_elem(&bhists, &bk, &zero_bval, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&bhists, &bk);
+	}
+	if (!v) {
+		count(CNT_BLOCK_FULL);
+		return;
+	}
+	if (qi->et && bpf_core_field_exists(rq->start_time_ns)) {
+		alloc = RD(btf, rq, start_time_ns);
+		if (alloc && alloc <= start)
+			hist_add_cpu(&v->queue, start - alloc);
+	}
+	if (now >= start)
+		hist_add_cpu(&v->service, now - start);
+}
+
 static __always_inline void on_done(struct request *rq, const bool btf)
 {
 	__u64 key = (__u64)rq, now, queued;
 	struct rq_info *ri = bpf_map_lookup_elem(&rqs, &key);
 	struct bkey bk = {};
+	struct qinfo *qi;
 	struct bval *v;
 
-	if (!ri || !ri->active)
+	if (!ri || !ri->active) {
+		done_kstamp(rq, btf);
 		return;
+	}
 	if (!ri->issue_ns)
 		goto out; /* never issued (seen only partly): nothing to measure */
+	/* Once per entry and queue: does the kernel stamp this queue's requests? */
+	if (ri->kstamp_q != ri->q && kstamp_start(rq, btf)) {
+		qi = qinfo_get(RD(btf, rq, q), btf);
+		if (qi) {
+			qi->stamps = 1;
+			ri->kstamp_q = ri->q;
+		}
+	}
 	now = bpf_ktime_get_ns();
 	__builtin_memcpy(bk.sched, ri->sched, NAME_LEN);
 	bk.dev = ri->dev;

@@ -107,6 +107,14 @@ type coreLwait struct {
 	Slept   uint32
 }
 
+type coreQinfo struct {
+	_      structs.HostLayout
+	Et     uint64
+	Stamps uint32
+	Pad    uint32
+	Sched  [16]int8
+}
+
 type coreRkey struct {
 	_      structs.HostLayout
 	Comm   [16]int8
@@ -128,6 +136,7 @@ type coreRqInfo struct {
 	Bytes   uint32
 	Active  uint32
 	Sched   [16]int8
+	KstampQ uint64
 }
 
 type coreRthread struct {
@@ -206,6 +215,7 @@ const (
 	coreMapLwaiters              = "lwaiters"
 	coreMapLwaits                = "lwaits"
 	coreMapPerfEvents            = "perf_events"
+	coreMapQinfos                = "qinfos"
 	coreMapRqs                   = "rqs"
 	coreMapRthreads              = "rthreads"
 	coreMapRuns                  = "runs"
@@ -336,6 +346,7 @@ type coreMapSpecs struct {
 	Lwaiters    *ebpf.MapSpec `ebpf:"lwaiters"`
 	Lwaits      *ebpf.MapSpec `ebpf:"lwaits"`
 	PerfEvents  *ebpf.MapSpec `ebpf:"perf_events"`
+	Qinfos      *ebpf.MapSpec `ebpf:"qinfos"`
 	Rqs         *ebpf.MapSpec `ebpf:"rqs"`
 	Rthreads    *ebpf.MapSpec `ebpf:"rthreads"`
 	Runs        *ebpf.MapSpec `ebpf:"runs"`
@@ -394,6 +405,7 @@ type coreMaps struct {
 	Lwaiters    *ebpf.Map `ebpf:"lwaiters"`
 	Lwaits      *ebpf.Map `ebpf:"lwaits"`
 	PerfEvents  *ebpf.Map `ebpf:"perf_events"`
+	Qinfos      *ebpf.Map `ebpf:"qinfos"`
 	Rqs         *ebpf.Map `ebpf:"rqs"`
 	Rthreads    *ebpf.Map `ebpf:"rthreads"`
 	Runs        *ebpf.Map `ebpf:"runs"`
@@ -418,6 +430,7 @@ func (m *coreMaps) Close() error {
 		m.Lwaiters,
 		m.Lwaits,
 		m.PerfEvents,
+		m.Qinfos,
 		m.Rqs,
 		m.Rthreads,
 		m.Runs,

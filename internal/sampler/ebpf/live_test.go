@@ -326,7 +326,36 @@ func TestBlockSchedulers(t *testing.T) {
 					t.Errorf("%s %s: no request timed in the scheduler", sched, op)
 				}
 			}
+			checkKernelStamps(t, tr, loop.name)
 		})
+	}
+}
+
+// checkKernelStamps: where the kernel stamps a queue's requests at issue
+// (blk-stat accounting, which writeback throttling turns on), the queue is
+// marked so that requests no target submits are timed from those stamps
+// alone; the figures above then came from them.
+func checkKernelStamps(t *testing.T, tr *Tracer, name string) {
+	t.Helper()
+	b, err := os.ReadFile("/sys/block/" + name + "/queue/wbt_lat_usec")
+	if err != nil || strings.TrimSpace(string(b)) == "0" {
+		t.Logf("%s: writeback throttling off (%v): its requests may not be stamped", name, err)
+		return
+	}
+	var q uint64
+	var qi coreQinfo
+	marked := 0
+	it := tr.coll.Maps["qinfos"].Iterate()
+	for it.Next(&q, &qi) {
+		if qi.Stamps != 0 {
+			marked++
+		}
+	}
+	if err := it.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if marked == 0 {
+		t.Errorf("%s: wbt_lat_usec %s, yet no queue marked as stamped by the kernel", name, strings.TrimSpace(string(b)))
 	}
 }
 
