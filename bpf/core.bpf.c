@@ -1192,6 +1192,21 @@ static __always_inline __u64 rq_queued_ns(struct request *rq, struct rq_info *ri
 	return ri->issue_ns - start;
 }
 
+/* bval_get returns the histograms of bk, created empty first if needed;
+ * NULL (counted) when the map is full. */
+static __always_inline struct bval *bval_get(struct bkey *bk)
+{
+	struct bval *v = bpf_map_lookup_elem(&bhists, bk);
+
+	if (!v) {
+		bpf_map_update_elem(&bhists, bk, &zero_bval, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&bhists, bk);
+	}
+	if (!v)
+		count(CNT_BLOCK_FULL);
+	return v;
+}
+
 /* kstamp_start is the kernel's own issue stamp of rq, 0 where it has none. */
 static __always_inline __u64 kstamp_start(struct request *rq, const bool btf)
 {
@@ -1316,15 +1331,9 @@ static __always_inline void done_kstamp(struct request *rq, const bool btf)
 	else
 		bytes = RD(btf, rq, __data_len);
 	bk.size_class = size_class(bytes);
-	v = bpf_map_lookup_elem(&bhists, &bk);
-	if (!v) {
-		bpf_map_update_elem(&bhists, &bk, &zero_bval, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&bhists, &bk);
-	}
-	if (!v) {
-		count(CNT_BLOCK_FULL);
+	v = bval_get(&bk);
+	if (!v)
 		return;
-	}
 	if (qi->et && bpf_core_field_exists(rq->start_time_ns)) {
 		alloc = RD(btf, rq, start_time_ns);
 		if (alloc && alloc <= start)
@@ -1362,15 +1371,9 @@ static __always_inline void on_done(struct request *rq, const bool btf)
 	bk.op = RD(btf, rq, cmd_flags) & REQ_OP_MASK;
 	/* __data_len counts down as parts complete: use the size at issue. */
 	bk.size_class = size_class(ri->bytes);
-	v = bpf_map_lookup_elem(&bhists, &bk);
-	if (!v) {
-		bpf_map_update_elem(&bhists, &bk, &zero_bval, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&bhists, &bk);
-	}
-	if (!v) {
-		count(CNT_BLOCK_FULL);
+	v = bval_get(&bk);
+	if (!v)
 		goto out;
-	}
 	queued = rq_queued_ns(rq, ri, btf);
 	if (queued)
 		hist_add_cpu(&v->queue, queued);

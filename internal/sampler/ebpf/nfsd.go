@@ -233,15 +233,40 @@ type nfsdLoader struct {
 }
 
 func (l *nfsdLoader) program(name string) (*ebpf.Program, error) {
+	return l.programWith(name, nil)
+}
+
+// programWith loads program name with the given read-only constants set
+// (none: the collection's shared .rodata).
+func (l *nfsdLoader) programWith(name string, consts map[string]uint32) (*ebpf.Program, error) {
 	ps, ok := l.spec.Programs[name]
 	if !ok {
 		return nil, fmt.Errorf("program %s not in the nfsd object", name)
 	}
 	one := l.spec.Copy()
 	one.Programs = map[string]*ebpf.ProgramSpec{name: ps.Copy()}
+	maps := l.n.maps
+	if len(consts) > 0 {
+		// The shared maps, but this program's own copy of the constants.
+		maps = make(map[string]*ebpf.Map, len(l.n.maps))
+		for k, m := range l.n.maps {
+			if k != ".rodata" {
+				maps[k] = m
+			}
+		}
+		for k, v := range consts {
+			vs, ok := one.Variables[k]
+			if !ok {
+				return nil, fmt.Errorf("variable %s not in the nfsd object", k)
+			}
+			if err := vs.Set(v); err != nil {
+				return nil, fmt.Errorf("set %s: %w", k, err)
+			}
+		}
+	}
 	coll, err := ebpf.NewCollectionWithOptions(one, ebpf.CollectionOptions{
 		Programs:        ebpf.ProgramOptions{KernelTypes: l.kernelTypes, ExtraRelocationTargets: l.modules},
-		MapReplacements: l.n.maps,
+		MapReplacements: maps,
 		Cache:           l.cache,
 	})
 	if err != nil {

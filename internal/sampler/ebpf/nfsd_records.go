@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 
@@ -205,41 +204,4 @@ func (l *nfsdLoader) queueByRecords(sysfs, why string, countNoIdle bool) (probe 
 		noIdle = "sunrpc:" + plan.enqueue
 	}
 	return model.Probe{Name: ProbeXprtEnqueue, Status: model.ProbeAttached, Detail: detail}, noIdle
-}
-
-// programWith loads program name with the given read-only constants set.
-func (l *nfsdLoader) programWith(name string, consts map[string]uint32) (*ebpf.Program, error) {
-	ps, ok := l.spec.Programs[name]
-	if !ok {
-		return nil, fmt.Errorf("program %s not in the nfsd object", name)
-	}
-	one := l.spec.Copy()
-	one.Programs = map[string]*ebpf.ProgramSpec{name: ps.Copy()}
-	for k, v := range consts {
-		vs, ok := one.Variables[k]
-		if !ok {
-			return nil, fmt.Errorf("variable %s not in the nfsd object", k)
-		}
-		if err := vs.Set(v); err != nil {
-			return nil, fmt.Errorf("set %s: %w", k, err)
-		}
-	}
-	// The shared maps, but this program's own copy of the constants.
-	maps := make(map[string]*ebpf.Map, len(l.n.maps))
-	for k, m := range l.n.maps {
-		if k != ".rodata" {
-			maps[k] = m
-		}
-	}
-	coll, err := ebpf.NewCollectionWithOptions(one, ebpf.CollectionOptions{MapReplacements: maps, Cache: l.cache})
-	if err != nil {
-		return nil, err
-	}
-	defer coll.Close()
-	prog := coll.DetachProgram(name)
-	if prog == nil {
-		return nil, fmt.Errorf("program %s missing after load", name)
-	}
-	l.n.progs = append(l.n.progs, prog)
-	return prog, nil
 }

@@ -72,12 +72,7 @@ func TestLoadNFSDWithoutModuleBTF(t *testing.T) {
 	if _, err := os.Stat("/sys/module/sunrpc"); err == nil {
 		t.Skip("sunrpc is loaded here: see TestNFSDGuest")
 	}
-	sysfs := t.TempDir()
-	for _, m := range []string{"sunrpc", "nfsd"} {
-		if err := os.MkdirAll(filepath.Join(sysfs, "module", m), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sysfs := sysfsWithModules(t)
 	n, probes, err := LoadNFSD(NFSDOptions{SysFS: sysfs})
 	checkAllUnavailable(t, n, probes, err, "load: no BTF for the sunrpc/nfsd types", "no tracepoint sunrpc:svc_drop",
 		"no svc_pool_thread_noidle or svc_xprt_enqueue tracepoint in the kernel's BTF",
@@ -94,12 +89,7 @@ func TestLoadNFSDRecords(t *testing.T) {
 	if _, err := os.Stat("/sys/module/sunrpc"); err == nil {
 		t.Skip("sunrpc is loaded here: see TestNFSDGuest")
 	}
-	sysfs := t.TempDir()
-	for _, m := range []string{"sunrpc", "nfsd"} {
-		if err := os.MkdirAll(filepath.Join(sysfs, "module", m), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sysfs := sysfsWithModules(t)
 	for _, tp := range []string{"svc_xprt_do_enqueue", "svc_xprt_dequeue"} {
 		b, err := os.ReadFile(filepath.Join("testdata", "tracefs", "5.10", tp+".format"))
 		if err != nil {
@@ -159,4 +149,16 @@ func TestAttachNFSD(t *testing.T) {
 	if len(snap.RPC) != 0 {
 		t.Errorf("RPC rows without nfsd: %v", snap.RPC)
 	}
+}
+
+// sysfsWithModules returns a sysfs root where sunrpc and nfsd look loaded.
+func sysfsWithModules(t *testing.T) string {
+	t.Helper()
+	sysfs := t.TempDir()
+	for _, m := range []string{"sunrpc", "nfsd"} {
+		if err := os.MkdirAll(filepath.Join(sysfs, "module", m), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return sysfs
 }
