@@ -227,9 +227,6 @@ type nfsdLoader struct {
 	modules     []*btf.Spec // BTF of sunrpc and nfsd, where present
 	loaded      map[string]*ebpf.Program
 	sysfs       string
-	// recordNoIdle is the enqueue tracepoint whose records count the
-	// searches for an idle thread (queueByRecords), "" if none.
-	recordNoIdle string
 }
 
 func (l *nfsdLoader) program(name string) (*ebpf.Program, error) {
@@ -348,8 +345,8 @@ func (l *nfsdLoader) queuePair(countNoIdle bool) model.Probe {
 	if _, ok := tracepointProto(l.tracepointSpecs(), "svc_xprt_dequeue"); !ok {
 		why = "no BTF for sunrpc's tracepoints"
 	}
-	rec, noIdle := l.queueByRecords(l.sysfs, why, countNoIdle)
-	l.recordNoIdle = noIdle
+	rec, noIdle := l.queueByRecords(why, countNoIdle)
+	l.n.noIdle = noIdle // noIdleProbe reports it
 	return rec
 }
 

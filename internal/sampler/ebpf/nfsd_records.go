@@ -76,11 +76,17 @@ func parseFormat(r io.Reader) (map[string]recordField, error) {
 	return fields, nil
 }
 
+// tracefsDirs are where tracefs is found under sysfs: its own mount point,
+// then debugfs's tracing directory (kernels before 4.1).
+func tracefsDirs(sysfs string) []string {
+	return []string{filepath.Join(sysfs, "kernel/tracing"), filepath.Join(sysfs, "kernel/debug/tracing")}
+}
+
 // tracefsDir returns the tracefs mount under sysfs, mounting tracefs on
 // sysfs/kernel/tracing where none is mounted (a fresh machine may have
 // neither tracefs nor debugfs).
 func tracefsDir(sysfs string) (string, error) {
-	dirs := []string{filepath.Join(sysfs, "kernel/tracing"), filepath.Join(sysfs, "kernel/debug/tracing")}
+	dirs := tracefsDirs(sysfs)
 	for _, d := range dirs {
 		if _, err := os.Stat(filepath.Join(d, "events")); err == nil {
 			return d, nil
@@ -151,12 +157,12 @@ func planQueueRecords(enqueue string, enq, deq map[string]recordField) (queueRec
 // BTF-based programs lacked). It reports the queue probe and, where
 // countNoIdle asks and the enqueue record has the woken thread's pid, the
 // tracepoint whose program also counts searches for an idle thread.
-func (l *nfsdLoader) queueByRecords(sysfs, why string, countNoIdle bool) (probe model.Probe, noIdle string) {
+func (l *nfsdLoader) queueByRecords(why string, countNoIdle bool) (probe model.Probe, noIdle string) {
 	fail := func(err error) (model.Probe, string) {
 		return model.Probe{Name: ProbeXprtEnqueue, Status: model.ProbeUnavailable,
 			Detail: why + "; from the tracepoints' records: " + nfsdOneLine(err)}, ""
 	}
-	tracefs, err := tracefsDir(sysfs)
+	tracefs, err := tracefsDir(l.sysfs)
 	if err != nil {
 		return fail(err)
 	}

@@ -110,10 +110,9 @@ func (l *nfsdLoader) tracepointSpecs() []*btf.Spec {
 // noIdleProbe attaches the programs that count searches for an idle thread
 // and those that found none, on the tracepoints planNoIdle picks.
 func (l *nfsdLoader) noIdleProbe(want string) model.Probe {
-	if l.recordNoIdle != "" {
-		l.n.noIdle = l.recordNoIdle
+	if l.n.noIdle != "" { // counted by the queue wait's record programs (queueByRecords)
 		return model.Probe{Name: ProbeNoIdle, Status: model.ProbeAttached,
-			Detail: "tracepoint " + strings.TrimPrefix(l.recordNoIdle, "sunrpc:") + " records (woken thread's pid 0): requests that found no idle thread"}
+			Detail: "tracepoint " + strings.TrimPrefix(l.n.noIdle, "sunrpc:") + " records (woken thread's pid 0): requests that found no idle thread"}
 	}
 	plan := planNoIdle(l.tracepointSpecs(), want)
 	switch plan.mode {

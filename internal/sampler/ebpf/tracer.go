@@ -382,8 +382,8 @@ func (t *Tracer) haveTracepoint(system, name string) bool {
 		var typ *btf.Typedef
 		return spec.TypeByName("btf_trace_"+name, &typ) == nil
 	}
-	for _, dir := range []string{"kernel/tracing", "kernel/debug/tracing"} {
-		if fileExists(filepath.Join(t.opts.Sys, dir, "events", system, name)) {
+	for _, dir := range tracefsDirs(t.opts.Sys) {
+		if fileExists(filepath.Join(dir, "events", system, name)) {
 			return true
 		}
 	}
