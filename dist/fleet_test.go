@@ -185,18 +185,18 @@ func writeForever(spec string) error {
 	}
 }
 
-// writer starts the test binary, copied as "fleetwriter" into dir (so that
-// serve can select it by comm), writing to the i-th 16 MiB of dev until the
-// test ends.
+// writer starts the test binary through a symlink named "fleetwriter" in
+// dir (a task's comm is the name it was executed by, so serve can select
+// it), writing to the i-th 16 MiB of dev until the test ends.
 func writer(ctx context.Context, t *testing.T, dir, dev string, i int) {
 	t.Helper()
 	bin := filepath.Join(dir, "fleetwriter")
-	if _, err := os.Stat(bin); err != nil {
-		self, err := os.ReadFile(os.Args[0])
+	if _, err := os.Lstat(bin); err != nil {
+		self, err := os.Executable()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(bin, self, 0o700); err != nil {
+		if err := os.Symlink(self, bin); err != nil {
 			t.Fatal(err)
 		}
 	}
