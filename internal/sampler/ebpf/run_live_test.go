@@ -136,9 +136,13 @@ func TestRunQueueThrottled(t *testing.T) {
 		return float64(h.Sum()) / float64(on)
 	}
 	free := ratio("-1")
-	// 10 ms per 100 ms period: runnable about 9 times as long as on CPU.
+	// 10 ms per 100 ms period: runnable about 9 times as long as on CPU on
+	// a quiet machine; under CI's other tests running at the same time it
+	// was seen at 1.44 and 2.56 (free 0.00 then), so the test asks for the
+	// wait to outgrow the on-CPU time and the free run's ratio tenfold,
+	// not for the quiet machine's figure.
 	throttled := ratio("10000")
-	if throttled < 3 || throttled <= free {
-		t.Errorf("run-queue wait per on-CPU time: %.2f throttled, %.2f free; want throttled >= 3 and above free", throttled, free)
+	if throttled < 1 || throttled <= 10*free {
+		t.Errorf("run-queue wait per on-CPU time: %.2f throttled, %.2f free; want throttled >= 1 and over ten times free", throttled, free)
 	}
 }
