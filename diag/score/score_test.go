@@ -128,3 +128,31 @@ func TestSets(t *testing.T) {
 		}
 	}
 }
+
+// TestCorrect: a rise named by its true cause, or a memory limit's rise by
+// the cache it shrank, is correct; a fall, another cause, or any cause on a
+// null pair is not.
+func TestCorrect(t *testing.T) {
+	tests := []struct {
+		truth, predicted, outcome string
+		null                      bool
+		want                      bool
+	}{
+		{"device", "device", compare.OutcomeWorse, false, true},
+		{"device", "device", compare.OutcomeBetter, false, false},
+		{"device", "workload", compare.OutcomeWorse, false, false},
+		{"reclaim", "reclaim", compare.OutcomeWorse, false, true},
+		{"reclaim", "cache", compare.OutcomeWorse, false, true},
+		{"reclaim", "cache", compare.OutcomeBetter, false, false},
+		{"device", "cache", compare.OutcomeWorse, false, false},
+		{"workload", "cache", compare.OutcomeWorse, false, false},
+		{None, None, compare.OutcomeNoChange, true, true},
+		{None, "cache", compare.OutcomeWorse, true, false},
+	}
+	for _, tt := range tests {
+		r := Result{Pair: Pair{Truth: tt.truth, Null: tt.null}, Predicted: tt.predicted, Outcome: tt.outcome}
+		if got := r.Correct(); got != tt.want {
+			t.Errorf("truth %s, verdict %s %s: Correct() = %v, want %v", tt.truth, tt.outcome, tt.predicted, got, tt.want)
+		}
+	}
+}
