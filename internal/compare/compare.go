@@ -145,9 +145,12 @@ type Breakdown struct {
 	B      float64 `json:"b"`
 	// APerSec and BPerSec are the same totals per second of capture, for
 	// reference: they grow with the load, the per-operation figures do not.
-	APerSec    float64     `json:"a_per_s"`
-	BPerSec    float64     `json:"b_per_s"`
-	Change     Change      `json:"change"`
+	APerSec float64 `json:"a_per_s"`
+	BPerSec float64 `json:"b_per_s"`
+	Change  Change  `json:"change"`
+	// Carriers is set when the total's change is large enough to matter
+	// but sits in too few time blocks to be tested (see Carriers).
+	Carriers   *Carriers   `json:"carriers,omitempty"`
 	Dimensions []Dimension `json:"dimensions"`
 }
 
@@ -384,10 +387,14 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 		tests := c.bs.ratioChanges(sa, sb, observed)
 
 		total := newChange(tA, tB, tests[len(tests)-1])
-		total.judge(c.opt.Alpha, math.Abs(total.Delta) >= c.opt.MinChange*math.Min(tA, tB) && math.Abs(total.Delta) >= floor)
+		large := math.Abs(total.Delta) >= c.opt.MinChange*math.Min(tA, tB) && math.Abs(total.Delta) >= floor
+		total.judge(c.opt.Alpha, large)
 		adjustBH(tests[:len(tests)-1])
 		if di == 0 {
 			bd.A, bd.B, bd.Change = tA, tB, total
+			if large && total.Outcome == TestNotSignificant {
+				bd.Carriers = carriedBy(allA, dA, allB, dB, tA, tB, c.opt.Alpha, c.opt.MinChange)
+			}
 			bd.APerSec, bd.BPerSec = safeDiv(sum(allA), c.a.Seconds()), safeDiv(sum(allB), c.b.Seconds())
 		}
 		scale := math.Max(tA, tB)

@@ -23,6 +23,12 @@ type Diagnosis struct {
 	// fewest a capture needs for a test.
 	Intervals     [2]int `json:"intervals"`
 	NeedIntervals int    `json:"need_intervals"`
+	// Carriers is, for OutcomeTooShort, set when the captures have
+	// intervals enough but the change sits in too few of them;
+	// NeedSeconds is then the length of capture that would hold enough
+	// such blocks at the rate this one did.
+	Carriers    *Carriers `json:"carriers,omitempty"`
+	NeedSeconds float64   `json:"need_seconds,omitempty"`
 	// Layer is the layer that carries the change, nil when none does alone.
 	Layer *LayerShare `json:"layer,omitempty"`
 	// Cause is why that layer moved (Cause* below), "" when no layer leads.
@@ -66,7 +72,7 @@ const (
 	OutcomeWorse       = "worse"
 	OutcomeBetter      = "better"
 	OutcomeNoChange    = "no change"      // the time did not change significantly and materially
-	OutcomeTooShort    = "too short"      // a capture has too few intervals to test
+	OutcomeTooShort    = "too short"      // a capture has too few intervals to test, or the change sits in too few
 	OutcomeSameCapture = "same capture"   // A and B hold the same data
 	OutcomeNoData      = "no wait data"   // neither capture measured the time users feel
 	SubjectNFS         = "nfs requests"   // nfsd request latency per operation
@@ -217,6 +223,15 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		return d
 	case !c.testable():
 		d.Outcome = OutcomeTooShort
+		return d
+	case !t.Change.Significant && t.Carriers != nil:
+		d.Outcome, d.Carriers = OutcomeTooShort, t.Carriers
+		secs := c.b.Seconds()
+		if t.Carriers.Capture == "A" {
+			secs = c.a.Seconds()
+		}
+		d.NeedSeconds = math.Ceil(secs * float64(t.Carriers.Need) / float64(t.Carriers.Blocks))
+		c.aside(&d, res)
 		return d
 	case !t.Change.Significant:
 		c.aside(&d, res)

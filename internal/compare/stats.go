@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -191,6 +192,116 @@ func summarize(deltas []float64, observed float64) test {
 	lo := s[int(0.025*float64(n-1))]
 	hi := s[int(math.Ceil(0.975*float64(n-1)))]
 	return test{Tested: true, P: p, CI: [2]float64{lo, hi}}
+}
+
+// Carriers says that a change sits in too few of one capture's time blocks
+// for the block bootstrap to tell it from chance, however large it is: a
+// few stalls that the other capture has nothing like. A resample draws none
+// of m given blocks out of n with probability (1-m/n)^n, and such a
+// resample shows no change or the opposite one, so the test's p value
+// cannot fall much below that: a rise carried by two long stalls in a 30 s
+// capture (two of its 59 blocks) cannot reach p<0.01, which takes five.
+// Such a change is untestable at this length, not absent.
+type Carriers struct {
+	Capture string `json:"capture"` // "B" for a rise, "A" for a fall
+	Blocks  int    `json:"blocks"`  // its blocks beyond every block of the other capture
+	Of      int    `json:"of"`      // its blocks
+	Need    int    `json:"need"`    // the fewest that can reach the significance level
+}
+
+// carriedBy returns the Carriers of the change from ratio tA to tB when it
+// sits in fewer blocks than the test needs at level alpha, nil otherwise.
+// For a rise, the carriers are the fewest of B's blocks whose figure
+// (num/den) is above every one of A's, the stalls A has nothing like,
+// without which B is not above A by enough to matter (minChange of the
+// smaller figure, as for the total); the largest excesses over A's figure
+// are taken first. A small change spread over many blocks
+// has few blocks beyond A's range and is not carried by them: it is not
+// significant, not untestable. A fall is the same with the captures' roles
+// swapped.
+func carriedBy(numA, denA, numB, denB []float64, tA, tB, alpha, minChange float64) *Carriers {
+	capture, num, den, ref := "B", numB, denB, tA
+	otherNum, otherDen := numA, denA
+	if tB < tA {
+		capture, num, den, ref = "A", numA, denA, tB
+		otherNum, otherDen = numB, denB
+	}
+	if len(num) == 0 || tA == tB {
+		return nil
+	}
+	// The other capture's highest block figure, over its blocks with a
+	// unit of work (the edges of a capture can have waits before the
+	// first unit or after the last).
+	top := 0.0
+	for k := range otherNum {
+		if otherDen[k] > 0 {
+			top = max(top, otherNum[k]/otherDen[k])
+		}
+	}
+	// B's blocks beyond A's range, the largest excess first: the fewest
+	// of them without which B is no longer above A by enough to matter
+	// are the carriers.
+	var beyond []int
+	var total float64
+	for k := range num {
+		total += num[k] - ref*den[k]
+		if num[k] > 0 && (den[k] <= 0 || num[k]/den[k] > top) {
+			beyond = append(beyond, k)
+		}
+	}
+	if total <= 0 {
+		return nil
+	}
+	slices.SortFunc(beyond, func(x, y int) int {
+		return cmp.Compare(num[y]-ref*den[y], num[x]-ref*den[x])
+	})
+	var carried [2]float64 // the carriers' num and den
+	m := 0
+	for _, k := range beyond {
+		carried[0] += num[k]
+		carried[1] += den[k]
+		m++
+		if immaterial(num, den, carried, ref, minChange) {
+			break
+		}
+	}
+	if m == 0 || !immaterial(num, den, carried, ref, minChange) {
+		return nil
+	}
+	need := needBlocks(len(num), alpha)
+	if m >= need {
+		return nil
+	}
+	return &Carriers{Capture: capture, Blocks: m, Of: len(num), Need: need}
+}
+
+// immaterial reports whether the capture's figure without the carried
+// blocks is within minChange of ref, or beyond it the other way (num and
+// den are the capture's blocks, carried the carriers' sums, and the capture
+// is the one further from ref).
+func immaterial(num, den []float64, carried [2]float64, ref, minChange float64) bool {
+	var n, d float64
+	for k := range num {
+		n += num[k]
+		d += den[k]
+	}
+	rest := safeDiv(n-carried[0], d-carried[1])
+	whole := safeDiv(n, d)
+	if (rest-ref)*(whole-ref) <= 0 {
+		return true // no change left, or the other way
+	}
+	return math.Abs(rest-ref) < minChange*math.Min(rest, ref)
+}
+
+// needBlocks is the fewest of n blocks a change must sit in for a resample
+// that draws none of them to be rarer than alpha: (1-m/n)^n < alpha.
+func needBlocks(n int, alpha float64) int {
+	for m := 1; m < n; m++ {
+		if math.Pow(1-float64(m)/float64(n), float64(n)) < alpha {
+			return m
+		}
+	}
+	return n
 }
 
 // Shift is the Mann-Whitney comparison of two latency distributions.

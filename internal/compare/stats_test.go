@@ -184,3 +184,68 @@ func TestNoFalsePositives(t *testing.T) {
 		}
 	}
 }
+
+// TestCarriedBy: a change that sits in a few blocks beyond anything the
+// other capture had is untestable at the length; one spread over the
+// capture, or carried by enough blocks for the test, is not.
+func TestCarriedBy(t *testing.T) {
+	flat := func(n int, v float64) []float64 {
+		s := make([]float64, n)
+		for i := range s {
+			s[i] = v
+		}
+		return s
+	}
+	with := func(s []float64, at map[int]float64) []float64 {
+		s = slices.Clone(s)
+		for k, v := range at {
+			s[k] = v
+		}
+		return s
+	}
+	ratio := func(num, den []float64) float64 { return sum(num) / sum(den) }
+	den := flat(60, 200)
+	base := flat(60, 200*10) // 10 per unit in every block
+	wobble := slices.Clone(base)
+	for k := range wobble {
+		wobble[k] += float64(k%3) * 200 // 10, 11, 12 per unit
+	}
+	tests := []struct {
+		name       string
+		numA, numB []float64
+		want       *Carriers
+	}{
+		{"two stalls in B", base, with(base, map[int]float64{7: 1e6, 31: 5e5}), &Carriers{Capture: "B", Blocks: 2, Of: 60, Need: 5}},
+		{"one stall in A, a fall", with(wobble, map[int]float64{3: 1e6}), wobble, &Carriers{Capture: "A", Blocks: 1, Of: 60, Need: 5}},
+		{"stalls in six blocks: testable", base, with(base, map[int]float64{1: 1e5, 9: 1e5, 19: 1e5, 29: 1e5, 39: 1e5, 49: 1e5}), nil},
+		{"a rise in every block", base, flat(60, 200*14), nil},
+		{"a rise spread over B with a few blocks beyond A", wobble, with(flat(60, 200*14), map[int]float64{5: 200 * 20}), nil},
+		{"no change", base, base, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := carriedBy(tt.numA, den, tt.numB, den, ratio(tt.numA, den), ratio(tt.numB, den), 0.01, 0.2)
+			if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+				t.Errorf("carriedBy = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestNeedBlocks: the fewest of n blocks a change must sit in for a
+// resample without them to be rarer than alpha.
+func TestNeedBlocks(t *testing.T) {
+	for _, tt := range []struct {
+		n     int
+		alpha float64
+		want  int
+	}{{10, 0.01, 4}, {59, 0.01, 5}, {64, 0.01, 5}, {64, 0.05, 3}, {2, 0.01, 2}} {
+		got := needBlocks(tt.n, tt.alpha)
+		if got != tt.want {
+			t.Errorf("needBlocks(%d, %v) = %d, want %d", tt.n, tt.alpha, got, tt.want)
+		}
+		if got < tt.n && math.Pow(1-float64(got)/float64(tt.n), float64(tt.n)) >= tt.alpha {
+			t.Errorf("needBlocks(%d, %v) = %d does not reach alpha", tt.n, tt.alpha, got)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/nfstrace/nfstrace/internal/model"
 )
@@ -94,6 +95,10 @@ func summaryText(d *Diagnosis, res *Result) string {
 	case OutcomeNoData:
 		return "Cannot say better or worse: neither capture measured D-state, run-queue or request time."
 	case OutcomeTooShort:
+		if k := d.Carriers; k != nil {
+			return fmt.Sprintf("Too short to tell better from worse: %s %s (%s), but all of it sits in %d of %s's %d time blocks, beyond any of %s's, and a change in fewer than %d cannot be told from chance; record at least %s%s.",
+				subjectText(d), signedPct(d.Change.Ratio), figure, k.Blocks, k.Capture, k.Of, other(k.Capture), k.Need, time.Duration(d.NeedSeconds)*time.Second, asideText(d))
+		}
 		return fmt.Sprintf("Too short to tell better from worse: A has %d intervals and B %d; record at least %d in each.",
 			d.Intervals[0], d.Intervals[1], d.NeedIntervals)
 	case OutcomeNoChange:
@@ -110,6 +115,14 @@ func summaryText(d *Diagnosis, res *Result) string {
 	}
 	s += fmt.Sprintf("; %.0f%% of the %s is %s", 100*d.Layer.Share, noun, layerText(d.Layer.Key))
 	return s + causeText(d, res) + "."
+}
+
+// other names the capture that is not c ("A" or "B").
+func other(c string) string {
+	if c == "A" {
+		return "B"
+	}
+	return "A"
 }
 
 // asideText words a real effect too small to reach the users' time.
