@@ -76,7 +76,7 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 		// is made of: their IOs (waits for block IO) when both captures'
 		// threads are IO-bound, else their own CPU time (a constant cost
 		// per piece of work, whatever it is).
-		ioA, ioB := blockWaits(a), blockWaits(b)
+		ioA, ioB := ioWaits(a, b)
 		haveIO := sum(ioA) > 0 && sum(ioB) > 0
 		haveCPU := sum(a.onCPU) > 0 && sum(b.onCPU) > 0
 		switch {
@@ -190,7 +190,7 @@ const callsPerIO = 2.0
 // callPerIO reports whether the capture's threads made fewer than
 // callsPerIO calls per wait for block IO: each call an IO.
 func (c *Capture) callPerIO() bool {
-	return sum(c.calls) < callsPerIO*sum(blockWaits(c))
+	return sum(c.calls) < callsPerIO*sum(blockWaits(c, true))
 }
 
 // blockWaits counts, per interval, the traced threads' waits for block IO
@@ -199,10 +199,17 @@ func (c *Capture) callPerIO() bool {
 // closed-loop workload does fewer IOs when each takes longer, so per second
 // its waiting would not move; and the device's own request count would mix
 // in every other process's IO on it.
-func blockWaits(c *Capture) []float64 {
+//
+// With own, only the waits on a device the backend named count: a thread
+// that waits while it has requests of its own in flight. A wait for block
+// IO with none of its own (another thread's IO: a lock holder's, a kernel
+// worker's readahead) is not a piece of its work, and the injected cause
+// can add such waits per IO. The unnamed ones count where a capture has no
+// named one (the procfs backend names none).
+func blockWaits(c *Capture, own bool) []float64 {
 	out := make([]float64, len(c.secs))
 	for k, d := range c.fams[famLayer] {
-		if LayerKind(k) != "block" {
+		if LayerKind(k) != "block" || own && LayerDevice(k) == "" {
 			continue
 		}
 		for i, v := range d.cnt {
@@ -212,6 +219,16 @@ func blockWaits(c *Capture) []float64 {
 		}
 	}
 	return out
+}
+
+// ioWaits returns both captures' block-IO waits per interval, their own
+// where both have some (see blockWaits), else all of them.
+func ioWaits(a, b *Capture) (ioA, ioB []float64) {
+	ioA, ioB = blockWaits(a, true), blockWaits(b, true)
+	if sum(ioA) > 0 && sum(ioB) > 0 {
+		return ioA, ioB
+	}
+	return blockWaits(a, false), blockWaits(b, false)
 }
 
 // ioBoundShare is the least block-IO wait, as a share of the time the

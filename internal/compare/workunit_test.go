@@ -39,10 +39,19 @@ func TestHeldCause(t *testing.T) {
 	}
 }
 
+// others adds n waits for block IO on a device the backend could not name:
+// the threads had no request of their own in flight.
+func others(c *Capture, n float64) *Capture {
+	c.fams[famLayer][blockPrefix+unknownDevice] = &keyData{sum: []float64{n * 1e5}, cnt: []float64{n}}
+	return c
+}
+
 // TestWorkUnit picks the unit of work without NFS operations: the threads'
 // read and write calls when both captures counted them in every interval,
 // else their own block-IO waits when both captures are IO-bound (however
-// many requests other processes put on the device), else their CPU time.
+// many requests other processes put on the device, and without the waits
+// for IO they had not submitted, where both have waits of their own), else
+// their CPU time.
 func TestWorkUnit(t *testing.T) {
 	mk := func(blockNs, waits, runqNs, cpuSec, deviceReqs float64) *Capture {
 		c := newCapture("x", capture.Meta{})
@@ -67,6 +76,8 @@ func TestWorkUnit(t *testing.T) {
 		{"calls in A only", calls(mk(30e6, 300, 1e6, 0.02, 300), 300, 0), mk(90e6, 300, 1e6, 0.02, 300), "IO", 300, "waits for block IO"},
 		{"an interval of B without calls", calls(mk(30e6, 300, 1e6, 0.02, 300), 300, 0), calls(mk(90e6, 300, 1e6, 0.02, 300), 300, 1), "IO", 300, "waits for block IO"},
 		{"a call in a second and a half: IO another way", calls(mk(30e6, 300, 1e6, 0.02, 300), 0.5, 0), calls(mk(90e6, 300, 1e6, 0.02, 300), 300, 0), "IO", 300, "waits for block IO"},
+		{"waits for others' IO are not the threads' work", others(mk(30e6, 300, 1e6, 0.02, 300), 100), mk(90e6, 300, 1e6, 0.02, 300), "IO", 300, "waits for block IO"},
+		{"no own IO in A: every block wait counts", others(mk(0, 0, 1e6, 0.02, 300), 250), others(mk(90e6, 300, 1e6, 0.02, 300), 100), "IO", 250, "waits for block IO"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
