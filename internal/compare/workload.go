@@ -188,9 +188,14 @@ func (c *Capture) countsCalls() bool {
 const callsPerIO = 2.0
 
 // callPerIO reports whether the capture's threads made fewer than
-// callsPerIO calls per wait for block IO: each call an IO.
+// callsPerIO calls per wait for block IO, their own where they had some
+// (see blockWaits): each call an IO.
 func (c *Capture) callPerIO() bool {
-	return sum(c.calls) < callsPerIO*sum(blockWaits(c, true))
+	io := blockWaits(c, true)
+	if sum(io) == 0 {
+		io = blockWaits(c, false)
+	}
+	return sum(c.calls) < callsPerIO*sum(io)
 }
 
 // blockWaits counts, per interval, the traced threads' waits for block IO
