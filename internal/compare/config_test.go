@@ -126,3 +126,24 @@ func TestCgroupsOverlay(t *testing.T) {
 		t.Errorf("CHANGED %v does not list both limits", items)
 	}
 }
+
+// TestConfigValue: cgroup memory sizes read with their binary size, v1's
+// page-counter maximum as unlimited; other values as recorded.
+func TestConfigValue(t *testing.T) {
+	tests := []struct{ item, v, want string }{
+		{"cgroup /b memory.limit_in_bytes", "9223372036854771712", "unlimited"},
+		{"cgroup /b memory.limit_in_bytes", "50331648", "50331648 (48.0 MiB)"},
+		{"cgroup /b memory.memsw.limit_in_bytes", "1073741824", "1073741824 (1.0 GiB)"},
+		{"cgroup /b memory.max", "max", "max"},
+		{"cgroup /b memory.high", "16777216", "16777216 (16.0 MiB)"},
+		{"cgroup /b memory.limit_in_bytes", "", "(absent)"},
+		{"cgroup /b memory.stat", "123", "123"},
+		{"sysctl vm.dirty_bytes", "1048576", "1048576"},
+		{"cgroup /b cpu.cfs_quota_us", "10000", "10000"},
+	}
+	for _, tt := range tests {
+		if got := configValue(tt.item, tt.v); got != tt.want {
+			t.Errorf("configValue(%q, %q) = %q, want %q", tt.item, tt.v, got, tt.want)
+		}
+	}
+}

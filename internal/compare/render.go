@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -142,7 +143,7 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 			changed = append(changed, fmt.Sprintf("and %d more (--details)", len(r.Config)-maxChanged))
 			break
 		}
-		line := fmt.Sprintf("%s: %s → %s", c.Item, orAbsent(c.A), orAbsent(c.B))
+		line := fmt.Sprintf("%s: %s → %s", c.Item, configValue(c.Item, c.A), configValue(c.Item, c.B))
 		if c.Autotuned {
 			line += " (the kernel sizes it at boot; not a lead)"
 		}
@@ -264,6 +265,30 @@ func orAbsent(s string) string {
 		return "(absent)"
 	}
 	return s
+}
+
+// noLimit is where cgroup v1 memory limits read "no limit": the page
+// counter's maximum in bytes (9223372036854771712 with 4 KiB pages).
+const noLimit = 1 << 62
+
+// configValue is a configuration item's value for people: a cgroup memory
+// size with its size in binary units, "unlimited" where v1 writes the page
+// counter's maximum; anything else as recorded.
+func configValue(item, v string) string {
+	_, file, _ := strings.Cut(item, " memory.")
+	switch {
+	case strings.HasSuffix(file, "_in_bytes"), file == "max", file == "high", file == "low", file == "min":
+	default:
+		return orAbsent(v)
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	switch {
+	case err != nil:
+		return orAbsent(v)
+	case n >= noLimit:
+		return "unlimited"
+	}
+	return fmt.Sprintf("%s (%s)", v, model.FormatBytes(n))
 }
 
 func renderBreakdown(b *strings.Builder, bd *Breakdown, maxRows int) error {

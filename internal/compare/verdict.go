@@ -185,7 +185,7 @@ func causeText(d *Diagnosis, res *Result) string {
 		if f.Queue != "" {
 			for _, ch := range res.Config {
 				if ch.Item == f.Queue {
-					return fmt.Sprintf(", whose queue setting changed (%s %s → %s)", ch.Item, orAbsent(ch.A), orAbsent(ch.B))
+					return fmt.Sprintf(", whose queue setting changed (%s %s → %s)", ch.Item, configValue(ch.Item, ch.A), configValue(ch.Item, ch.B))
 				}
 			}
 		}
@@ -384,7 +384,7 @@ func describeChanges(chs []ConfigChange) string {
 			s = append(s, fmt.Sprintf("and %d more", len(chs)-3))
 			break
 		}
-		s = append(s, fmt.Sprintf("%s %s → %s", ch.Item, orAbsent(ch.A), orAbsent(ch.B)))
+		s = append(s, fmt.Sprintf("%s %s → %s", ch.Item, configValue(ch.Item, ch.A), configValue(ch.Item, ch.B)))
 	}
 	return strings.Join(s, "; ")
 }
