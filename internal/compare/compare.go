@@ -148,6 +148,11 @@ type Breakdown struct {
 	APerSec float64 `json:"a_per_s"`
 	BPerSec float64 `json:"b_per_s"`
 	Change  Change  `json:"change"`
+	// RanA and RanB are, for the traced threads' time per call or IO, the time they
+	// ran on a CPU per unit in A and B: a change of the total matters
+	// against the time they ran and waited (see matter).
+	RanA float64 `json:"ran_a,omitempty"`
+	RanB float64 `json:"ran_b,omitempty"`
 	// Carriers is set when the total's change is large enough to matter
 	// but sits in too few time blocks to be tested (see Carriers).
 	Carriers   *Carriers   `json:"carriers,omitempty"`
@@ -269,23 +274,23 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 			dims = append(dims, dimSpec{"client", a.fams[famDClient], b.fams[famDClient], nil})
 		}
 		dims = append(dims, dimSpec{"comm", a.fams[famComm], b.fams[famComm], nil})
-		res.DTime = c.breakdown("D-state time of traced threads", unit, denA, denB, floor, dims)
+		res.DTime = c.breakdown("D-state time of traced threads", unit, denA, denB, floor, [2]float64{}, dims)
 	}
 	if len(a.fams[famRPCOp]) > 0 || len(b.fams[famRPCOp]) > 0 {
-		res.RPC = c.breakdown("NFS request latency", unit, denA, denB, floor, []dimSpec{
+		res.RPC = c.breakdown("NFS request latency", unit, denA, denB, floor, [2]float64{}, []dimSpec{
 			{"op", a.fams[famRPCOp], b.fams[famRPCOp], nil},
 			{"client", a.fams[famRPCClient], b.fams[famRPCClient], nil},
 		})
 	}
 	if len(a.fams[famBlockDev]) > 0 || len(b.fams[famBlockDev]) > 0 {
-		res.Block = c.breakdown("block time (queue + device)", unit, denA, denB, floor, []dimSpec{
+		res.Block = c.breakdown("block time (queue + device)", unit, denA, denB, floor, [2]float64{}, []dimSpec{
 			{"device", a.fams[famBlockDev], b.fams[famBlockDev], nil},
 			{"scheduler", a.fams[famBlockSched], b.fams[famBlockSched], nil},
 			{"op", a.fams[famBlockOp], b.fams[famBlockOp], nil},
 		})
 	}
 	if len(a.fams[famLayer]) > 0 || len(b.fams[famLayer]) > 0 {
-		res.Time = c.breakdown(timeMetric(a, b), unit, denA, denB, floor, []dimSpec{
+		res.Time = c.breakdown(timeMetric(a, b), unit, denA, denB, floor, ranPerUnit(a, b, w.Per, denA, denB), []dimSpec{
 			{"layer", a.fams[famLayer], b.fams[famLayer], nil},
 		})
 	}
@@ -333,9 +338,11 @@ type dimSpec struct {
 }
 
 // breakdown compares the figure sum(num)/sum(den) in total and per key of
-// each dimension.
-func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor float64, dims []dimSpec) *Breakdown {
-	bd := &Breakdown{Metric: metric, Unit: unit}
+// each dimension; ran is the threads' time on CPU per unit that a change of
+// the total is weighed against with it (zero: the total alone).
+func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor float64, ran [2]float64, dims []dimSpec) *Breakdown {
+	bd := &Breakdown{Metric: metric, Unit: unit, RanA: ran[0], RanB: ran[1]}
+	m := matter{min: c.opt.MinChange, ran: ran}
 	dA, dB := c.blA.sum(denA), c.blB.sum(denB)
 	totA, totB := sum(denA), sum(denB)
 	for di, d := range dims {
@@ -387,13 +394,13 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 		tests := c.bs.ratioChanges(sa, sb, observed)
 
 		total := newChange(tA, tB, tests[len(tests)-1])
-		large := math.Abs(total.Delta) >= c.opt.MinChange*math.Min(tA, tB) && math.Abs(total.Delta) >= floor
+		large := m.enough(tA, tB) && math.Abs(total.Delta) >= floor
 		total.judge(c.opt.Alpha, large)
 		adjustBH(tests[:len(tests)-1])
 		if di == 0 {
 			bd.A, bd.B, bd.Change = tA, tB, total
 			if large && total.Outcome == TestNotSignificant {
-				bd.Carriers = carriedBy(allA, dA, allB, dB, tA, tB, c.opt.Alpha, c.opt.MinChange)
+				bd.Carriers = carriedBy(allA, dA, allB, dB, tA, tB, c.opt.Alpha, m)
 			}
 			bd.APerSec, bd.BPerSec = safeDiv(sum(allA), c.a.Seconds()), safeDiv(sum(allB), c.b.Seconds())
 		}
@@ -416,6 +423,17 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 		bd.Dimensions = append(bd.Dimensions, Dimension{Name: d.name, Rows: rows})
 	}
 	return bd
+}
+
+// ranPerUnit is the traced threads' time on a CPU per unit of work in A and
+// B, where the unit is a call or an IO and both captures measured it: the
+// rest of their time per unit, with the time they waited. Per operation
+// the request time already holds it; per CPU-second it is the unit itself.
+func ranPerUnit(a, b *Capture, per string, denA, denB []float64) [2]float64 {
+	if per != "call" && per != "IO" || sum(a.onCPU) == 0 || sum(b.onCPU) == 0 {
+		return [2]float64{}
+	}
+	return [2]float64{safeDiv(sum(a.onCPU)*1e9, sum(denA)), safeDiv(sum(b.onCPU)*1e9, sum(denB))}
 }
 
 func newChange(a, b float64, t test) Change {

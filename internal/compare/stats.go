@@ -213,13 +213,12 @@ type Carriers struct {
 // sits in fewer blocks than the test needs at level alpha, nil otherwise.
 // For a rise, the carriers are the fewest of B's blocks whose figure
 // (num/den) is above every one of A's, the stalls A has nothing like,
-// without which B is not above A by enough to matter (minChange of the
-// smaller figure, as for the total); the largest excesses over A's figure
-// are taken first. A small change spread over many blocks
+// without which B is not above A by enough to matter (m, as for the
+// total); the largest excesses over A's figure are taken first. A small change spread over many blocks
 // has few blocks beyond A's range and is not carried by them: it is not
 // significant, not untestable. A fall is the same with the captures' roles
 // swapped.
-func carriedBy(numA, denA, numB, denB []float64, tA, tB, alpha, minChange float64) *Carriers {
+func carriedBy(numA, denA, numB, denB []float64, tA, tB, alpha float64, m matter) *Carriers {
 	capture, num, den, ref := "B", numB, denB, tA
 	otherNum, otherDen := numA, denA
 	if tB < tA {
@@ -256,30 +255,46 @@ func carriedBy(numA, denA, numB, denB []float64, tA, tB, alpha, minChange float6
 		return cmp.Compare(num[y]-ref*den[y], num[x]-ref*den[x])
 	})
 	var carried [2]float64 // the carriers' num and den
-	m := 0
+	blocks := 0
 	for _, k := range beyond {
 		carried[0] += num[k]
 		carried[1] += den[k]
-		m++
-		if immaterial(num, den, carried, ref, minChange) {
+		blocks++
+		if m.immaterial(num, den, carried, ref, capture == "A") {
 			break
 		}
 	}
-	if m == 0 || !immaterial(num, den, carried, ref, minChange) {
+	if blocks == 0 || !m.immaterial(num, den, carried, ref, capture == "A") {
 		return nil
 	}
 	need := needBlocks(len(num), alpha)
-	if m >= need {
+	if blocks >= need {
 		return nil
 	}
-	return &Carriers{Capture: capture, Blocks: m, Of: len(num), Need: need}
+	return &Carriers{Capture: capture, Blocks: blocks, Of: len(num), Need: need}
+}
+
+// matter judges whether a change of a total per unit of work is large
+// enough to matter: at least min of the smaller side's time per unit. That
+// time is what the total measures plus, where known (ran), the time the
+// traced threads ran per unit: a thread that runs 8 µs and waits 10 µs for
+// a CPU per call spends 18 µs on each, and 2.6 µs less waiting is 14% of
+// its time, not 26%.
+type matter struct {
+	min float64
+	ran [2]float64 // A's and B's time on CPU per unit, 0 where not counted
+}
+
+// enough reports whether the change from a to b matters.
+func (m matter) enough(a, b float64) bool {
+	return math.Abs(b-a) >= m.min*math.Min(a+m.ran[0], b+m.ran[1])
 }
 
 // immaterial reports whether the capture's figure without the carried
-// blocks is within minChange of ref, or beyond it the other way (num and
-// den are the capture's blocks, carried the carriers' sums, and the capture
-// is the one further from ref).
-func immaterial(num, den []float64, carried [2]float64, ref, minChange float64) bool {
+// blocks is no longer beyond ref by enough to matter, or is beyond it the
+// other way (num and den are the capture's blocks, carried the carriers'
+// sums, ref the other capture's figure; isA: the capture is A).
+func (m matter) immaterial(num, den []float64, carried [2]float64, ref float64, isA bool) bool {
 	var n, d float64
 	for k := range num {
 		n += num[k]
@@ -290,7 +305,10 @@ func immaterial(num, den []float64, carried [2]float64, ref, minChange float64) 
 	if (rest-ref)*(whole-ref) <= 0 {
 		return true // no change left, or the other way
 	}
-	return math.Abs(rest-ref) < minChange*math.Min(rest, ref)
+	if isA {
+		return !m.enough(rest, ref)
+	}
+	return !m.enough(ref, rest)
 }
 
 // needBlocks is the fewest of n blocks a change must sit in for a resample

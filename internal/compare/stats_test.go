@@ -224,7 +224,7 @@ func TestCarriedBy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := carriedBy(tt.numA, den, tt.numB, den, ratio(tt.numA, den), ratio(tt.numB, den), 0.01, 0.2)
+			got := carriedBy(tt.numA, den, tt.numB, den, ratio(tt.numA, den), ratio(tt.numB, den), 0.01, matter{min: 0.2})
 			if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
 				t.Errorf("carriedBy = %+v, want %+v", got, tt.want)
 			}
@@ -246,6 +246,28 @@ func TestNeedBlocks(t *testing.T) {
 		}
 		if got < tt.n && math.Pow(1-float64(got)/float64(tt.n), float64(tt.n)) >= tt.alpha {
 			t.Errorf("needBlocks(%d, %v) = %d does not reach alpha", tt.n, tt.alpha, got)
+		}
+	}
+}
+
+// TestMatter: a change matters at 20% of the smaller side's time per unit,
+// the time the threads ran counted with it where known.
+func TestMatter(t *testing.T) {
+	tests := []struct {
+		name string
+		m    matter
+		a, b float64
+		want bool
+	}{
+		{"waits alone, +25%", matter{min: 0.2}, 10, 12.5, true},
+		{"waits alone, -26%", matter{min: 0.2}, 10, 7.4, true},
+		{"with 8 per unit on CPU, -26% of the waits is 14% of the time", matter{min: 0.2, ran: [2]float64{8, 8}}, 10, 7.4, false},
+		{"with 8 per unit on CPU, a doubling still matters", matter{min: 0.2, ran: [2]float64{8, 8}}, 10, 20, true},
+		{"the smaller side's time is the base", matter{min: 0.2, ran: [2]float64{0, 40}}, 10, 12.5, true},
+	}
+	for _, tt := range tests {
+		if got := tt.m.enough(tt.a, tt.b); got != tt.want {
+			t.Errorf("%s: enough(%v, %v) = %v, want %v", tt.name, tt.a, tt.b, got, tt.want)
 		}
 	}
 }

@@ -103,7 +103,7 @@ func summaryText(d *Diagnosis, res *Result) string {
 			d.Intervals[0], d.Intervals[1], d.NeedIntervals)
 	case OutcomeNoChange:
 		s := fmt.Sprintf("Neither better nor worse: %s %s (%s)", subjectText(d), signedPct(d.Change.Ratio), figure)
-		return s + asideText(d) + "."
+		return s + ranText(d, res) + asideText(d) + "."
 	}
 	word, noun := "Worse", "rise"
 	if d.Outcome == OutcomeBetter {
@@ -115,6 +115,18 @@ func summaryText(d *Diagnosis, res *Result) string {
 	}
 	s += fmt.Sprintf("; %.0f%% of the %s is %s", 100*d.Layer.Share, noun, layerText(d.Layer.Key))
 	return s + causeText(d, res) + "."
+}
+
+// ranText gives, for a change too small to matter against the time the
+// threads ran and waited per unit, its share of that time (the smaller
+// capture's, as matter weighs it).
+func ranText(d *Diagnosis, res *Result) string {
+	t := res.Time
+	if t == nil || d.Change.Outcome != TestSmall || t.RanA == 0 && t.RanB == 0 {
+		return ""
+	}
+	base := math.Min(d.A+t.RanA, d.B+t.RanB)
+	return fmt.Sprintf("; that is %.0f%% of the %s per %s they ran and waited", 100*math.Abs(d.Change.Delta)/base, model.FormatNs(base), perText(d.Per))
 }
 
 // other names the capture that is not c ("A" or "B").

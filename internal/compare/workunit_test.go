@@ -227,3 +227,30 @@ func TestBlockCauseBelowFloor(t *testing.T) {
 		t.Errorf("the device table's own judgement changed to %q", res.Devices[0].Service.Outcome)
 	}
 }
+
+// TestRanPerUnit: the threads' time on CPU per call or IO where both
+// captures measured it; nothing per operation, per CPU-second or per second.
+func TestRanPerUnit(t *testing.T) {
+	mk := func(cpu float64) *Capture {
+		c := newCapture("x", capture.Meta{})
+		c.onCPU = []float64{cpu, cpu}
+		return c
+	}
+	den := []float64{1000, 1000}
+	tests := []struct {
+		per  string
+		a, b *Capture
+		want [2]float64
+	}{
+		{"call", mk(0.01), mk(0.02), [2]float64{10000, 20000}},
+		{"IO", mk(0.01), mk(0.01), [2]float64{10000, 10000}},
+		{"op", mk(0.01), mk(0.01), [2]float64{}},
+		{"CPU-s", mk(0.01), mk(0.01), [2]float64{}},
+		{"call", mk(0), mk(0.01), [2]float64{}},
+	}
+	for _, tt := range tests {
+		if got := ranPerUnit(tt.a, tt.b, tt.per, den, den); got != tt.want {
+			t.Errorf("ranPerUnit per %s = %v, want %v", tt.per, got, tt.want)
+		}
+	}
+}
