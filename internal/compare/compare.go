@@ -148,9 +148,9 @@ type Breakdown struct {
 	APerSec float64 `json:"a_per_s"`
 	BPerSec float64 `json:"b_per_s"`
 	Change  Change  `json:"change"`
-	// RanA and RanB are, for the traced threads' time per call or IO, the time they
-	// ran on a CPU per unit in A and B: a change of the total matters
-	// against the time they ran and waited (see matter).
+	// RanA and RanB are, for the traced threads' time per call or IO,
+	// the time they ran on a CPU per unit in A and B: a change of the
+	// total matters against the time they ran and waited (see matter).
 	RanA float64 `json:"ran_a,omitempty"`
 	RanB float64 `json:"ran_b,omitempty"`
 	// Carriers is set when the total's change is large enough to matter
