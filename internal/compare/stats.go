@@ -277,9 +277,10 @@ func carriedBy(numA, denA, numB, denB []float64, tA, tB, alpha float64, m matter
 // matter judges whether a change of a total per unit of work is large
 // enough to matter: at least min of the smaller side's time per unit. That
 // time is what the total measures plus, where known (ran), the time the
-// traced threads ran per unit: a thread that runs 8 µs and waits 10 µs for
-// a CPU per call spends 18 µs on each, and 2.6 µs less waiting is 14% of
-// its time, not 26%.
+// traced threads ran per unit: threads that run 8 µs per call and wait 10
+// µs, then 7.4 µs, spend 18 and 15.4 µs on each call; 2.6 µs less waiting
+// is 17% of the smaller, too small to matter, where it is 35% of the
+// smaller waiting alone.
 type matter struct {
 	min float64
 	ran [2]float64 // A's and B's time on CPU per unit, 0 where not counted

@@ -261,7 +261,7 @@ func TestMatter(t *testing.T) {
 	}{
 		{"waits alone, +25%", matter{min: 0.2}, 10, 12.5, true},
 		{"waits alone, -26%", matter{min: 0.2}, 10, 7.4, true},
-		{"with 8 per unit on CPU, -26% of the waits is 14% of the time", matter{min: 0.2, ran: [2]float64{8, 8}}, 10, 7.4, false},
+		{"with 8 per unit on CPU, 2.6 less waiting is 17% of the smaller time", matter{min: 0.2, ran: [2]float64{8, 8}}, 10, 7.4, false},
 		{"with 8 per unit on CPU, a doubling still matters", matter{min: 0.2, ran: [2]float64{8, 8}}, 10, 20, true},
 		{"the smaller side's time is the base", matter{min: 0.2, ran: [2]float64{0, 40}}, 10, 12.5, true},
 	}
