@@ -112,6 +112,12 @@ type Change struct {
 	Outcome string `json:"outcome"`
 }
 
+// Why a total's significant change is too small to matter (Breakdown.Small).
+const (
+	SmallFloor = "floor" // under the least change per unit that matters
+	SmallShare = "share" // under Options.MinChange of the smaller side's time per unit
+)
+
 // Test outcomes: a change is significant and large enough to matter,
 // significant but too small to matter, not significant, or not testable.
 const (
@@ -153,6 +159,12 @@ type Breakdown struct {
 	// total matters against the time they ran and waited (see matter).
 	RanA float64 `json:"ran_a,omitempty"`
 	RanB float64 `json:"ran_b,omitempty"`
+	// Small says, when the total's change is significant but too small
+	// to matter, why: SmallFloor (under the least change per unit that
+	// matters, Floor) or SmallShare (under MinChange of the smaller
+	// side's time per unit, with RanA or RanB where known).
+	Small string  `json:"small,omitempty"`
+	Floor float64 `json:"floor_ns,omitempty"`
 	// Carriers is set when the total's change is large enough to matter
 	// but sits in too few time blocks to be tested (see Carriers).
 	Carriers   *Carriers   `json:"carriers,omitempty"`
@@ -398,7 +410,13 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 		total.judge(c.opt.Alpha, large)
 		adjustBH(tests[:len(tests)-1])
 		if di == 0 {
-			bd.A, bd.B, bd.Change = tA, tB, total
+			bd.A, bd.B, bd.Change, bd.Floor = tA, tB, total, floor
+			if total.Outcome == TestSmall {
+				bd.Small = SmallShare
+				if math.Abs(total.Delta) < floor {
+					bd.Small = SmallFloor
+				}
+			}
 			if large && total.Outcome == TestNotSignificant {
 				bd.Carriers = carriedBy(allA, dA, allB, dB, tA, tB, c.opt.Alpha, m)
 			}

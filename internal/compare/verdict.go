@@ -117,16 +117,23 @@ func summaryText(d *Diagnosis, res *Result) string {
 	return s + causeText(d, res) + "."
 }
 
-// ranText gives, for a change too small to matter against the time the
-// threads ran and waited per unit, its share of that time (the smaller
-// capture's, as matter weighs it).
+// ranText gives why a significant change is too small to matter: under
+// the least change per unit that matters, or, where the time the threads
+// ran counts with the time they waited, its share of that time (the
+// smaller capture's, as matter weighs it).
 func ranText(d *Diagnosis, res *Result) string {
 	t := res.Time
-	if t == nil || d.Change.Outcome != TestSmall || t.RanA == 0 && t.RanB == 0 {
+	if t == nil || d.Change.Outcome != TestSmall {
 		return ""
 	}
-	base := math.Min(d.A+t.RanA, d.B+t.RanB)
-	return fmt.Sprintf("; that is %.0f%% of the %s per %s they ran and waited", 100*math.Abs(d.Change.Delta)/base, model.FormatNs(base), perText(d.Per))
+	switch {
+	case t.Small == SmallFloor:
+		return fmt.Sprintf("; under the %s per %s that matters", model.FormatNs(t.Floor), perText(d.Per))
+	case t.Small == SmallShare && (t.RanA > 0 || t.RanB > 0):
+		base := math.Min(d.A+t.RanA, d.B+t.RanB)
+		return fmt.Sprintf("; that is %.0f%% of the %s per %s they ran and waited", math.Floor(100*math.Abs(d.Change.Delta)/base), model.FormatNs(base), perText(d.Per))
+	}
+	return ""
 }
 
 // other names the capture that is not c ("A" or "B").

@@ -28,3 +28,29 @@ func TestMoveText(t *testing.T) {
 		}
 	}
 }
+
+// TestRanText: a significant change too small to matter says why, under
+// the floor or as its share of the time the threads ran and waited.
+func TestRanText(t *testing.T) {
+	small := Change{Delta: -2.6e3, Outcome: TestSmall}
+	tests := []struct {
+		name string
+		d    Diagnosis
+		bd   Breakdown
+		want string
+	}{
+		{"share with the time run", Diagnosis{Per: "call", A: 10e3, B: 7.4e3, Change: small},
+			Breakdown{Small: SmallShare, RanA: 8e3, RanB: 8e3, Floor: 1e3}, "; that is 16% of the 15µs per call they ran and waited"},
+		{"under the floor", Diagnosis{Per: "call", A: 2.1e3, B: 1.4e3, Change: Change{Delta: -0.7e3, Outcome: TestSmall}},
+			Breakdown{Small: SmallFloor, RanA: 0.7e3, RanB: 0.7e3, Floor: 1e3}, "; under the 1.0µs per call that matters"},
+		{"share without the time run says nothing more", Diagnosis{Per: "op", A: 10e3, B: 11e3, Change: Change{Delta: 1e3, Outcome: TestSmall}},
+			Breakdown{Small: SmallShare, Floor: 10e3}, ""},
+		{"not significant", Diagnosis{Per: "call", A: 10e3, B: 7.4e3, Change: Change{Delta: -2.6e3, Outcome: TestNotSignificant}},
+			Breakdown{RanA: 8e3, RanB: 8e3, Floor: 1e3}, ""},
+	}
+	for _, tt := range tests {
+		if got := ranText(&tt.d, &Result{Time: &tt.bd}); got != tt.want {
+			t.Errorf("%s: ranText = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
