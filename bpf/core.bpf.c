@@ -1082,11 +1082,12 @@ static __always_inline void et_name(struct elevator_type *et, char *buf, const b
 /*
  * rq_begin returns the request's entry set up for a new request, at its
  * first sighting: insert, or issue for requests that bypass the IO scheduler.
- * That runs in the submitting thread: a target submitter is remembered and
- * its count of requests in flight raised. The device and scheduler are read
+ * That runs in the submitting thread: a target submitter (target, which the
+ * caller has looked up once) is remembered and its count of requests in
+ * flight raised. The device and scheduler are read
  * again only when the request's queue or scheduler changed.
  */
-static __always_inline struct rq_info *rq_begin(struct request *rq, __u64 now, const bool btf)
+static __always_inline struct rq_info *rq_begin(struct request *rq, __u64 now, bool target, const bool btf)
 {
 	__u64 key = (__u64)rq;
 	struct request_queue *q;
@@ -1122,9 +1123,9 @@ static __always_inline struct rq_info *rq_begin(struct request *rq, __u64 now, c
 		return ri; /* requeued and inserted again: same submitter */
 	ri->active = 1;
 	ri->tid = 0;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	if (!is_target(tid))
+	if (!target)
 		return ri;
+	tid = (__u32)bpf_get_current_pid_tgid();
 	io = bpf_map_lookup_elem(&tid_ios, &tid);
 	if (!io) {
 		struct tid_io zero = {};
@@ -1169,7 +1170,7 @@ static __always_inline void on_insert(struct request *rq, const bool btf)
 
 	if (!is_target((__u32)bpf_get_current_pid_tgid()))
 		return;
-	ri = rq_begin(rq, bpf_ktime_get_ns(), btf);
+	ri = rq_begin(rq, bpf_ktime_get_ns(), true, btf);
 	if (ri)
 		ri->issue_ns = 0;
 }
@@ -1241,16 +1242,14 @@ static __always_inline struct qinfo *qinfo_get(struct request_queue *q, const bo
 }
 
 /*
- * kstamped_queue tells the issue program that rq needs no entry: no target
- * thread submits it and the kernel stamps its queue's requests.
+ * kstamped_queue tells the issue program that a request no target thread
+ * submits needs no entry: the kernel stamps its queue's requests.
  */
 static __always_inline bool kstamped_queue(struct request *rq, const bool btf)
 {
 	__u64 key;
 	struct qinfo *qi;
 
-	if (is_target((__u32)bpf_get_current_pid_tgid()))
-		return false;
 	key = (__u64)RD(btf, rq, q);
 	qi = bpf_map_lookup_elem(&qinfos, &key);
 	return qi && qi->stamps;
@@ -1264,12 +1263,14 @@ static __always_inline void on_issue(struct request *rq, const bool btf)
 	/* Not inserted (no scheduler), or an entry left over from a request
 	 * whose end was not seen: start a new request here. */
 	if (!ri || !ri->active || ri->issue_ns) {
+		bool target = is_target((__u32)bpf_get_current_pid_tgid());
+
 		if (ri && ri->active)
 			rq_end(ri);
-		if (kstamped_queue(rq, btf))
+		if (!target && kstamped_queue(rq, btf))
 			return; /* its completion reads the kernel's stamps */
 		now = bpf_ktime_get_ns();
-		ri = rq_begin(rq, now, btf);
+		ri = rq_begin(rq, now, target, btf);
 		if (!ri)
 			return;
 	} else {
