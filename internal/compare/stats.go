@@ -239,39 +239,32 @@ func carriedBy(numA, denA, numB, denB []float64, tA, tB, alpha float64, m matter
 	}
 	// B's blocks beyond A's range, the largest excess first: the fewest
 	// of them without which B is no longer above A by enough to matter
-	// are the carriers.
+	// are the carriers. n/d is B's own figure, above A's (tA != tB).
 	var beyond []int
-	var total float64
+	var n, d float64
 	for k := range num {
-		total += num[k] - ref*den[k]
+		n += num[k]
+		d += den[k]
 		if num[k] > 0 && (den[k] <= 0 || num[k]/den[k] > top) {
 			beyond = append(beyond, k)
 		}
 	}
-	if total <= 0 {
-		return nil
-	}
 	slices.SortFunc(beyond, func(x, y int) int {
 		return cmp.Compare(num[y]-ref*den[y], num[x]-ref*den[x])
 	})
-	var carried [2]float64 // the carriers' num and den
-	blocks := 0
-	for _, k := range beyond {
-		carried[0] += num[k]
-		carried[1] += den[k]
-		blocks++
-		if m.immaterial(num, den, carried, ref, capture == "A") {
-			break
+	var cn, cd float64 // the carriers' num and den
+	for i, k := range beyond {
+		cn += num[k]
+		cd += den[k]
+		if !m.beyond(safeDiv(n-cn, d-cd), ref, capture == "A") {
+			need := needBlocks(len(num), alpha)
+			if i+1 >= need {
+				return nil
+			}
+			return &Carriers{Capture: capture, Blocks: i + 1, Of: len(num), Need: need}
 		}
 	}
-	if blocks == 0 || !m.immaterial(num, den, carried, ref, capture == "A") {
-		return nil
-	}
-	need := needBlocks(len(num), alpha)
-	if blocks >= need {
-		return nil
-	}
-	return &Carriers{Capture: capture, Blocks: blocks, Of: len(num), Need: need}
+	return nil
 }
 
 // matter judges whether a change of a total per unit of work is large
@@ -291,25 +284,17 @@ func (m matter) enough(a, b float64) bool {
 	return math.Abs(b-a) >= m.min*math.Min(a+m.ran[0], b+m.ran[1])
 }
 
-// immaterial reports whether the capture's figure without the carried
-// blocks is no longer beyond ref by enough to matter, or is beyond it the
-// other way (num and den are the capture's blocks, carried the carriers'
-// sums, ref the other capture's figure; isA: the capture is A).
-func (m matter) immaterial(num, den []float64, carried [2]float64, ref float64, isA bool) bool {
-	var n, d float64
-	for k := range num {
-		n += num[k]
-		d += den[k]
-	}
-	rest := safeDiv(n-carried[0], d-carried[1])
-	whole := safeDiv(n, d)
-	if (rest-ref)*(whole-ref) <= 0 {
-		return true // no change left, or the other way
+// beyond reports whether rest, the carrying capture's figure without the
+// carriers, is still above ref, the other capture's, by enough to matter
+// (isA: the carrying capture is A, whose time falls to B's).
+func (m matter) beyond(rest, ref float64, isA bool) bool {
+	if rest <= ref {
+		return false
 	}
 	if isA {
-		return !m.enough(rest, ref)
+		return m.enough(rest, ref)
 	}
-	return !m.enough(ref, rest)
+	return m.enough(ref, rest)
 }
 
 // needBlocks is the fewest of n blocks a change must sit in for a resample
