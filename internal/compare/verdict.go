@@ -103,7 +103,7 @@ func summaryText(d *Diagnosis, res *Result) string {
 			d.Intervals[0], d.Intervals[1], d.NeedIntervals)
 	case OutcomeNoChange:
 		s := fmt.Sprintf("Neither better nor worse: %s %s (%s)", subjectText(d), signedPct(d.Change.Ratio), figure)
-		return s + ranText(d, res) + asideText(d) + "."
+		return s + smallText(d, res) + asideText(d) + "."
 	}
 	word, noun := "Worse", "rise"
 	if d.Outcome == OutcomeBetter {
@@ -117,11 +117,11 @@ func summaryText(d *Diagnosis, res *Result) string {
 	return s + causeText(d, res) + "."
 }
 
-// ranText gives why a significant change is too small to matter: under
+// smallText gives why a significant change is too small to matter: under
 // the least change per unit that matters, or, where the time the threads
 // ran counts with the time they waited, its share of that time (the
 // smaller capture's, as matter weighs it).
-func ranText(d *Diagnosis, res *Result) string {
+func smallText(d *Diagnosis, res *Result) string {
 	t := res.Time
 	if t == nil || d.Change.Outcome != TestSmall {
 		return ""

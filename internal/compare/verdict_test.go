@@ -29,9 +29,9 @@ func TestMoveText(t *testing.T) {
 	}
 }
 
-// TestRanText: a significant change too small to matter says why, under
+// TestSmallText: a significant change too small to matter says why, under
 // the floor or as its share of the time the threads ran and waited.
-func TestRanText(t *testing.T) {
+func TestSmallText(t *testing.T) {
 	small := Change{Delta: -2.6e3, Outcome: TestSmall}
 	tests := []struct {
 		name string
@@ -49,8 +49,8 @@ func TestRanText(t *testing.T) {
 			Breakdown{RanA: 8e3, RanB: 8e3, Floor: 1e3}, ""},
 	}
 	for _, tt := range tests {
-		if got := ranText(&tt.d, &Result{Time: &tt.bd}); got != tt.want {
-			t.Errorf("%s: ranText = %q, want %q", tt.name, got, tt.want)
+		if got := smallText(&tt.d, &Result{Time: &tt.bd}); got != tt.want {
+			t.Errorf("%s: smallText = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }
