@@ -198,9 +198,10 @@ func summarize(deltas []float64, observed float64) test {
 // for the block bootstrap to tell it from chance, however large it is: a
 // few stalls that the other capture has nothing like. A resample draws none
 // of m given blocks out of n with probability (1-m/n)^n, and such a
-// resample shows no change or the opposite one, so the test's p value
-// cannot fall much below that: a rise carried by two long stalls in a 30 s
-// capture (two of its 59 blocks) cannot reach p<0.01, which takes five.
+// resample shows no change or the opposite one, so the test's two-sided p
+// value cannot fall much below twice that: a rise carried by two long
+// stalls in a 30 s capture (two of its 59 blocks) cannot reach p<0.01,
+// which takes six.
 // Such a change is untestable at this length, not absent.
 type Carriers struct {
 	Capture string `json:"capture"` // "B" for a rise, "A" for a fall
@@ -297,11 +298,14 @@ func (m matter) beyond(rest, ref float64, isA bool) bool {
 	return m.enough(ref, rest)
 }
 
-// needBlocks is the fewest of n blocks a change must sit in for a resample
-// that draws none of them to be rarer than alpha: (1-m/n)^n < alpha.
+// needBlocks is the fewest of n blocks a change must sit in for the test
+// to reach alpha when every resample that draws none of them shows the
+// opposite change: the two-sided p value is twice the share of such
+// resamples (see summarize), so 2(1-m/n)^n < alpha. Ten blocks need five:
+// a change in four of them cannot fall below p=0.012.
 func needBlocks(n int, alpha float64) int {
 	for m := 1; m < n; m++ {
-		if math.Pow(1-float64(m)/float64(n), float64(n)) < alpha {
+		if 2*math.Pow(1-float64(m)/float64(n), float64(n)) < alpha {
 			return m
 		}
 	}

@@ -215,8 +215,8 @@ func TestCarriedBy(t *testing.T) {
 		numA, numB []float64
 		want       *Carriers
 	}{
-		{"two stalls in B", base, with(base, map[int]float64{7: 1e6, 31: 5e5}), &Carriers{Capture: "B", Blocks: 2, Of: 60, Need: 5}},
-		{"one stall in A, a fall", with(wobble, map[int]float64{3: 1e6}), wobble, &Carriers{Capture: "A", Blocks: 1, Of: 60, Need: 5}},
+		{"two stalls in B", base, with(base, map[int]float64{7: 1e6, 31: 5e5}), &Carriers{Capture: "B", Blocks: 2, Of: 60, Need: 6}},
+		{"one stall in A, a fall", with(wobble, map[int]float64{3: 1e6}), wobble, &Carriers{Capture: "A", Blocks: 1, Of: 60, Need: 6}},
 		{"stalls in six blocks: testable", base, with(base, map[int]float64{1: 1e5, 9: 1e5, 19: 1e5, 29: 1e5, 39: 1e5, 49: 1e5}), nil},
 		{"a rise in every block", base, flat(60, 200*14), nil},
 		{"a rise spread over B with a few blocks beyond A", wobble, with(flat(60, 200*14), map[int]float64{5: 200 * 20}), nil},
@@ -232,19 +232,20 @@ func TestCarriedBy(t *testing.T) {
 	}
 }
 
-// TestNeedBlocks: the fewest of n blocks a change must sit in for a
-// resample without them to be rarer than alpha.
+// TestNeedBlocks: the fewest of n blocks a change must sit in for twice
+// the share of resamples without them, the two-sided p value, to be below
+// alpha.
 func TestNeedBlocks(t *testing.T) {
 	for _, tt := range []struct {
 		n     int
 		alpha float64
 		want  int
-	}{{10, 0.01, 4}, {59, 0.01, 5}, {64, 0.01, 5}, {64, 0.05, 3}, {2, 0.01, 2}} {
+	}{{10, 0.01, 5}, {59, 0.01, 6}, {64, 0.01, 6}, {64, 0.05, 4}, {2, 0.01, 2}} {
 		got := needBlocks(tt.n, tt.alpha)
 		if got != tt.want {
 			t.Errorf("needBlocks(%d, %v) = %d, want %d", tt.n, tt.alpha, got, tt.want)
 		}
-		if got < tt.n && math.Pow(1-float64(got)/float64(tt.n), float64(tt.n)) >= tt.alpha {
+		if got < tt.n && 2*math.Pow(1-float64(got)/float64(tt.n), float64(tt.n)) >= tt.alpha {
 			t.Errorf("needBlocks(%d, %v) = %d does not reach alpha", tt.n, tt.alpha, got)
 		}
 	}
