@@ -167,7 +167,10 @@ type Breakdown struct {
 	Floor float64 `json:"floor_ns,omitempty"`
 	// Carriers is set when the total's change is large enough to matter
 	// but sits in too few time blocks to be tested (see Carriers).
-	Carriers   *Carriers   `json:"carriers,omitempty"`
+	Carriers *Carriers `json:"carriers,omitempty"`
+	// Intervals are the intervals of A and B the total was tested over:
+	// from the first to the last with data of its own (see span).
+	Intervals  [2]int      `json:"intervals"`
 	Dimensions []Dimension `json:"dimensions"`
 }
 
@@ -245,10 +248,7 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 		return nil, errors.New("compare: both captures need at least one snapshot")
 	}
 	opt = opt.withDefaults()
-	c := &comparison{a: a, b: b, opt: opt, blA: newBlocking(a.Snapshots), blB: newBlocking(b.Snapshots)}
-	if a.Snapshots >= minIntervals && b.Snapshots >= minIntervals {
-		c.bs = newBootstrap(c.blA.count(), c.blB.count(), opt.Resamples, opt.Seed)
-	}
+	c := &comparison{a: a, b: b, opt: opt, draws: map[[2]int]*bootstrap{}}
 	res := &Result{
 		Version: ResultVersion,
 		A:       side(a),
@@ -326,10 +326,44 @@ func side(c *Capture) Side {
 }
 
 type comparison struct {
-	a, b     *Capture
-	opt      Options
-	blA, blB blocking
-	bs       *bootstrap
+	a, b *Capture
+	opt  Options
+	// draws holds the resamples by the two captures' block counts: with
+	// a fixed seed they depend on nothing else, so that figures with the
+	// same blocks share them.
+	draws map[[2]int]*bootstrap
+}
+
+// frame is how one figure is tested: each capture's blocks over the span
+// in which the figure has data (see span), and the resamples of those
+// blocks, nil when a span has fewer than minIntervals intervals.
+type frame struct {
+	a, b blocking
+	bs   *bootstrap
+}
+
+// frame returns the frame of a figure with denominators denA and denB and
+// numerators seriesA and seriesB, all per interval.
+func (c *comparison) frame(denA, denB []float64, seriesA, seriesB [][]float64) frame {
+	f := frame{a: newBlocking(span(c.a.Snapshots, denA, seriesA...)), b: newBlocking(span(c.b.Snapshots, denB, seriesB...))}
+	if f.a.intervals() < minIntervals || f.b.intervals() < minIntervals {
+		return f
+	}
+	k := [2]int{f.a.count(), f.b.count()}
+	if c.draws[k] == nil {
+		c.draws[k] = newBootstrap(k[0], k[1], c.opt.Resamples, c.opt.Seed)
+	}
+	f.bs = c.draws[k]
+	return f
+}
+
+// sums returns a family's per-interval numerators.
+func (f family) sums() [][]float64 {
+	out := make([][]float64, 0, len(f))
+	for _, d := range f {
+		out = append(out, d.sum)
+	}
+	return out
 }
 
 // labelled reports whether a family has a key other than "-" (unknown).
@@ -355,10 +389,11 @@ type dimSpec struct {
 func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor float64, ran [2]float64, dims []dimSpec) *Breakdown {
 	bd := &Breakdown{Metric: metric, Unit: unit, RanA: ran[0], RanB: ran[1]}
 	m := matter{min: c.opt.MinChange, ran: ran}
-	dA, dB := c.blA.sum(denA), c.blB.sum(denB)
 	totA, totB := sum(denA), sum(denB)
 	for di, d := range dims {
 		keys := unionKeys(d.a, d.b)
+		fr := c.frame(denA, denB, d.a.sums(), d.b.sums())
+		dA, dB := fr.a.sum(denA), fr.b.sum(denB)
 		sa := ratioSeries{}
 		sb := ratioSeries{}
 		observed := make([]float64, 0, len(keys)+1)
@@ -368,14 +403,14 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 			ka, kb := d.a[k], d.b[k]
 			var numA, numB []float64
 			if ka != nil {
-				numA = c.blA.sum(ka.sum)
+				numA = fr.a.sum(ka.sum)
 			} else {
-				numA = make([]float64, c.blA.count())
+				numA = make([]float64, fr.a.count())
 			}
 			if kb != nil {
-				numB = c.blB.sum(kb.sum)
+				numB = fr.b.sum(kb.sum)
 			} else {
-				numB = make([]float64, c.blB.count())
+				numB = make([]float64, fr.b.count())
 			}
 			allA, allB = addVec(allA, numA), addVec(allB, numB)
 			sa.num, sa.den = append(sa.num, numA), append(sa.den, dA)
@@ -403,7 +438,7 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 		sb.num, sb.den = append(sb.num, allB), append(sb.den, dB)
 		tA, tB := safeDiv(sum(allA), totA), safeDiv(sum(allB), totB)
 		observed = append(observed, tB-tA)
-		tests := c.bs.ratioChanges(sa, sb, observed)
+		tests := fr.bs.ratioChanges(sa, sb, observed)
 
 		total := newChange(tA, tB, tests[len(tests)-1])
 		large := m.enough(tA, tB) && math.Abs(total.Delta) >= floor
@@ -411,6 +446,7 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 		adjustBH(tests[:len(tests)-1])
 		if di == 0 {
 			bd.A, bd.B, bd.Change, bd.Floor = tA, tB, total, floor
+			bd.Intervals = [2]int{fr.a.intervals(), fr.b.intervals()}
 			if total.Outcome == TestSmall {
 				bd.Small = SmallShare
 				if math.Abs(total.Delta) < floor {
@@ -419,6 +455,9 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 			}
 			if large && total.Outcome == TestNotSignificant {
 				bd.Carriers = carriedBy(allA, dA, allB, dB, tA, tB, c.opt.Alpha, m)
+				if k := bd.Carriers; k != nil {
+					k.Seconds = fr.seconds(c, k.Capture)
+				}
 			}
 			bd.APerSec, bd.BPerSec = safeDiv(sum(allA), c.a.Seconds()), safeDiv(sum(allB), c.b.Seconds())
 		}
@@ -615,13 +654,14 @@ func (c *comparison) devices(denA, denB []float64) []DeviceLatency {
 const minLatencyChange = 20e3
 
 func (c *comparison) latency(sumA, cntA, sumB, cntB []float64, ha, hb *model.Hist) *Latency {
-	na, nb := c.blA.sum(sumA), c.blB.sum(sumB)
-	da, db := c.blA.sum(cntA), c.blB.sum(cntB)
+	fr := c.frame(cntA, cntB, [][]float64{sumA}, [][]float64{sumB})
+	na, nb := fr.a.sum(sumA), fr.b.sum(sumB)
+	da, db := fr.a.sum(cntA), fr.b.sum(cntB)
 	l := &Latency{MeanA: safeDiv(sum(na), sum(da)), MeanB: safeDiv(sum(nb), sum(db))}
 	if sum(da) == 0 || sum(db) == 0 {
 		return nil
 	}
-	t := c.bs.ratioChanges(ratioSeries{num: [][]float64{na}, den: [][]float64{da}}, ratioSeries{num: [][]float64{nb}, den: [][]float64{db}}, []float64{l.MeanB - l.MeanA})
+	t := fr.bs.ratioChanges(ratioSeries{num: [][]float64{na}, den: [][]float64{da}}, ratioSeries{num: [][]float64{nb}, den: [][]float64{db}}, []float64{l.MeanB - l.MeanA})
 	l.Change = newChange(l.MeanA, l.MeanB, t[0])
 	l.judge(c.opt.Alpha, math.Abs(l.Delta) >= minLatencyChange && math.Abs(l.Delta) >= c.opt.MinChange*math.Min(l.MeanA, l.MeanB))
 	if ha != nil && hb != nil {

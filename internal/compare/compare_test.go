@@ -393,6 +393,50 @@ func TestTooShort(t *testing.T) {
 	}
 }
 
+// TestWorkSpan: a figure is tested over the intervals in which the
+// workload ran. Idle intervals before and after it neither hide a change
+// present in every working interval nor make a capture testable whose
+// workload ran too few of them.
+func TestWorkSpan(t *testing.T) {
+	// idle returns the scenario's capture with only intervals [lo, hi)
+	// of its n holding the workload; the others are empty snapshots.
+	idle := func(sc scenario, name string, lo, hi int) *Capture {
+		snaps := sc.snapshots()
+		for i, s := range snaps {
+			if i < lo || i >= hi {
+				snaps[i] = &model.Snapshot{Start: s.Start, End: s.End}
+			}
+		}
+		return FromSnapshots(name, capture.Meta{Config: sc.config(), Interval: time.Second}, snaps)
+	}
+	t.Run("a slower device in every working interval", func(t *testing.T) {
+		a, b := baseline(), baseline()
+		a.n, b.n = 24, 24
+		b.seed, b.svc = 9, 4*a.svc
+		res, err := Compare(idle(a, "A", 3, 15), idle(b, "B", 10, 22), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := res.Verdict.Diagnosis
+		if d.Outcome != OutcomeWorse || res.Time.Intervals != [2]int{12, 12} {
+			t.Errorf("outcome %q over %v intervals, want worse over 12 of each: %s", d.Outcome, res.Time.Intervals, res.Verdict.Summary)
+		}
+	})
+	t.Run("too few working intervals", func(t *testing.T) {
+		a, b := baseline(), baseline()
+		a.n, b.n = 20, 20
+		b.seed, b.svc = 9, 8*a.svc
+		res, err := Compare(idle(a, "A", 14, 20), b.capture("B"), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := res.Verdict.Diagnosis
+		if d.Outcome != OutcomeTooShort || d.Worked != [2]int{6, 20} || !strings.Contains(res.Verdict.Summary, "6 of A's 20 intervals") {
+			t.Errorf("outcome %q, worked %v, summary %q", d.Outcome, d.Worked, res.Verdict.Summary)
+		}
+	})
+}
+
 // TestQueueAndLockOwner: requests that wait for a free nfsd thread make a
 // layer of their own, matched to a change of the thread count; a lock
 // layer names the lock's owner from the lock rows.

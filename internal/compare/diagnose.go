@@ -20,13 +20,17 @@ type Diagnosis struct {
 	B       float64 `json:"b"`
 	Change  Change  `json:"change"`
 	// Intervals are the two captures' interval counts; NeedIntervals the
-	// fewest a capture needs for a test.
+	// fewest a test needs. Worked are, for OutcomeTooShort without
+	// Carriers, the intervals of each capture in which the time users
+	// feel has data, from the first to the last (see span): fewer than
+	// Intervals when the work started late or ended early.
 	Intervals     [2]int `json:"intervals"`
 	NeedIntervals int    `json:"need_intervals"`
+	Worked        [2]int `json:"worked_intervals,omitzero"`
 	// Carriers is, for OutcomeTooShort, set when the captures have
 	// intervals enough but the change sits in too few of them;
-	// NeedSeconds is then the length of capture that would hold enough
-	// such blocks at the rate this one did.
+	// NeedSeconds is then the length of work a capture would need to
+	// hold enough such blocks at the rate this one did.
 	Carriers    *Carriers `json:"carriers,omitempty"`
 	NeedSeconds float64   `json:"need_seconds,omitempty"`
 	// Layer is the layer that carries the change, nil when none does alone.
@@ -221,16 +225,12 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	case t == nil:
 		d.Outcome = OutcomeNoData
 		return d
-	case !c.testable():
-		d.Outcome = OutcomeTooShort
+	case !t.Change.Tested:
+		d.Outcome, d.Worked = OutcomeTooShort, t.Intervals
 		return d
 	case !t.Change.Significant && t.Carriers != nil:
 		d.Outcome, d.Carriers = OutcomeTooShort, t.Carriers
-		secs := c.b.Seconds()
-		if t.Carriers.Capture == "A" {
-			secs = c.a.Seconds()
-		}
-		d.NeedSeconds = math.Ceil(secs * float64(t.Carriers.Need) / float64(t.Carriers.Blocks))
+		d.NeedSeconds = math.Ceil(t.Carriers.Seconds * float64(t.Carriers.Need) / float64(t.Carriers.Blocks))
 		c.aside(&d, res)
 		return d
 	case !t.Change.Significant:
@@ -966,8 +966,6 @@ func isAutotuned(item string) bool {
 	}
 	return false
 }
-
-func (c *comparison) testable() bool { return c.bs != nil }
 
 // memoryChanges are the changes among chs that set the memory a page cache
 // can hold (see memoryMoved).

@@ -132,7 +132,8 @@ func (c *comparison) kernelLog() *KernelLog {
 	for key := range c.b.klog.rows {
 		keys[key] = true
 	}
-	secA, secB := c.blA.sum(c.a.secs), c.blB.sum(c.b.secs)
+	fr := c.frame(c.a.secs, c.b.secs, nil, nil)
+	secA, secB := fr.a.sum(c.a.secs), fr.b.sum(c.b.secs)
 	var sa2, sb2 ratioSeries
 	var observed []float64
 	for key := range keys {
@@ -161,13 +162,13 @@ func (c *comparison) kernelLog() *KernelLog {
 			ch.Status = KernelBoth
 		}
 		k.Templates = append(k.Templates, ch)
-		sa2.num = append(sa2.num, c.blA.sum(ra.counts))
+		sa2.num = append(sa2.num, fr.a.sum(ra.counts))
 		sa2.den = append(sa2.den, secA)
-		sb2.num = append(sb2.num, c.blB.sum(rb.counts))
+		sb2.num = append(sb2.num, fr.b.sum(rb.counts))
 		sb2.den = append(sb2.den, secB)
 		observed = append(observed, ch.RateB-ch.RateA)
 	}
-	for i, t := range c.bs.ratioChanges(sa2, sb2, observed) {
+	for i, t := range fr.bs.ratioChanges(sa2, sb2, observed) {
 		ch := &k.Templates[i]
 		ch.Tested, ch.P, ch.CI = t.Tested, t.P, t.CI
 		if !t.Tested {

@@ -47,20 +47,60 @@ const maxBlocks = 64
 // terms; 0.1 is in between small and medium).
 const minA12 = 0.1
 
-// blocks sums per-interval values into at most maxBlocks consecutive runs.
-// Every series of a capture is cut at the same interval boundaries.
+// blocking sums per-interval values into at most maxBlocks consecutive
+// runs of the intervals [lo, hi). Every series of one figure of a capture
+// is cut at the same interval boundaries.
 type blocking struct {
-	n      int   // intervals
-	bounds []int // start index of each block, plus n at the end
+	bounds []int // start index of each block, plus hi at the end
 }
 
-func newBlocking(n int) blocking {
+func newBlocking(lo, hi int) blocking {
+	n := max(hi-lo, 0)
 	nb := min(n, maxBlocks, max(n/blockLen(n), minIntervals))
-	b := blocking{n: n, bounds: make([]int, nb+1)}
+	b := blocking{bounds: make([]int, nb+1)}
 	for i := 0; i <= nb; i++ {
-		b.bounds[i] = i * n / max(nb, 1)
+		b.bounds[i] = lo + i*n/max(nb, 1)
 	}
 	return b
+}
+
+// seconds returns the time the blocks of capture ("A" or "B") span.
+func (f frame) seconds(c *comparison, capture string) float64 {
+	if capture == "A" {
+		return sum(f.a.sum(c.a.secs))
+	}
+	return sum(f.b.sum(c.b.secs))
+}
+
+// intervals is the number of intervals the blocks hold.
+func (b blocking) intervals() int { return b.bounds[len(b.bounds)-1] - b.bounds[0] }
+
+// span returns the intervals [lo, hi) from the first to the last of n in
+// which a figure has data: a unit of work in den or a value in any of the
+// series. A block outside them has neither numerator nor denominator and
+// says nothing of the figure; drawn into a resample, it only leaves fewer
+// blocks that do, so that a capture whose workload started late or ended
+// early would resample mostly empty blocks, and a resample drawing none of
+// its working blocks would show no change or any. The blocks in between,
+// idle or not, are the workload's pattern and stay. With no data at all
+// the span is every interval.
+func span(n int, den []float64, series ...[]float64) (lo, hi int) {
+	lo, hi = n, 0
+	mark := func(s []float64) {
+		for i, v := range s[:min(len(s), n)] {
+			if v != 0 {
+				lo, hi = min(lo, i), max(hi, i+1)
+			}
+		}
+	}
+	mark(den)
+	for _, s := range series {
+		mark(s)
+	}
+	if lo >= hi {
+		return 0, n
+	}
+	return lo, hi
 }
 
 // blockLen is the number of consecutive intervals a bootstrap block holds.
@@ -208,6 +248,8 @@ type Carriers struct {
 	Blocks  int    `json:"blocks"`  // its blocks beyond every block of the other capture
 	Of      int    `json:"of"`      // its blocks
 	Need    int    `json:"need"`    // the fewest that can reach the significance level
+	// Seconds is the time its Of blocks span in Capture.
+	Seconds float64 `json:"seconds"`
 }
 
 // carriedBy returns the Carriers of the change from ratio tA to tB when it

@@ -154,7 +154,7 @@ func TestBlocking(t *testing.T) {
 		{1, 1}, {5, 5}, {10, 10}, {30, 15}, {64, 32}, {65, 32}, {1000, 62},
 	} {
 		n := tc.n
-		b := newBlocking(n)
+		b := newBlocking(0, n)
 		if b.count() != tc.blocks {
 			t.Errorf("n %d: %d blocks, want %d", n, b.count(), tc.blocks)
 		}
@@ -165,6 +165,42 @@ func TestBlocking(t *testing.T) {
 		if got, want := sum(b.sum(s)), float64(n*(n+1)/2); got != want {
 			t.Errorf("n %d: blocks sum to %v, want %v", n, got, want)
 		}
+	}
+}
+
+// TestSpan: a figure is tested over the intervals from the first to the
+// last with data, its units of work or any of its values; idle intervals
+// between them stay.
+func TestSpan(t *testing.T) {
+	tests := []struct {
+		name   string
+		n      int
+		den    []float64
+		series [][]float64
+		lo, hi int
+	}{
+		{"work throughout", 4, []float64{1, 2, 3, 4}, nil, 0, 4},
+		{"started late, ended early", 6, []float64{0, 0, 5, 0, 5, 0}, nil, 2, 5},
+		{"waits before the first unit and after the last", 6, []float64{0, 0, 5, 5, 0, 0}, [][]float64{{0, 7, 0, 0, 0, 0}, {0, 0, 0, 0, 9, 0}}, 1, 5},
+		{"a shorter series", 5, []float64{0, 1}, nil, 1, 2},
+		{"no data: every interval", 3, []float64{0, 0, 0}, [][]float64{{0}}, 0, 3},
+	}
+	for _, tt := range tests {
+		lo, hi := span(tt.n, tt.den, tt.series...)
+		if lo != tt.lo || hi != tt.hi {
+			t.Errorf("%s: span = [%d, %d), want [%d, %d)", tt.name, lo, hi, tt.lo, tt.hi)
+		}
+	}
+	b := newBlocking(2, 22)
+	if b.count() != 10 || b.intervals() != 20 || b.bounds[0] != 2 {
+		t.Errorf("blocking of [2, 22): %d blocks over %d intervals from %d, want 10 over 20 from 2", b.count(), b.intervals(), b.bounds[0])
+	}
+	s := make([]float64, 30)
+	for i := range s {
+		s[i] = 1
+	}
+	if got := sum(b.sum(s)); got != 20 {
+		t.Errorf("blocks of [2, 22) sum to %v, want 20", got)
 	}
 }
 

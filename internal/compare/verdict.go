@@ -96,8 +96,12 @@ func summaryText(d *Diagnosis, res *Result) string {
 		return "Cannot say better or worse: neither capture measured D-state, run-queue or request time."
 	case OutcomeTooShort:
 		if k := d.Carriers; k != nil {
-			return fmt.Sprintf("Too short to tell better from worse: %s %s (%s), but it rests on %d of %s's %d time blocks, beyond any of %s's (without them what is left would not matter), and a change resting on fewer than %d cannot be told from chance; record at least %s%s.",
+			return fmt.Sprintf("Too short to tell better from worse: %s %s (%s), but it rests on %d of %s's %d time blocks, beyond any of %s's (without them what is left would not matter), and a change resting on fewer than %d cannot be told from chance; record at least %s with the load running%s.",
 				subjectText(d), signedPct(d.Change.Ratio), figure, k.Blocks, k.Capture, k.Of, other(k.Capture), k.Need, time.Duration(d.NeedSeconds)*time.Second, asideText(d))
+		}
+		if d.Worked != d.Intervals && d.Worked != [2]int{} {
+			return fmt.Sprintf("Too short to tell better from worse: the threads worked or waited in %d of A's %d intervals and %d of B's %d; record at least %d such intervals in each.",
+				d.Worked[0], d.Intervals[0], d.Worked[1], d.Intervals[1], d.NeedIntervals)
 		}
 		return fmt.Sprintf("Too short to tell better from worse: A has %d intervals and B %d; record at least %d in each.",
 			d.Intervals[0], d.Intervals[1], d.NeedIntervals)
