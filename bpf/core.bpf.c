@@ -345,6 +345,19 @@ struct rkey {
 	__u16 pad[3];
 };
 
+/*
+ * Who had the CPU when a target's run-queue wait ended: the task switched out
+ * for it, the one the thread waited behind last (runqslower's "prev"). Idle:
+ * the CPU ran nothing else, so the thread was held off it (throttled by a CPU
+ * quota, or in transit). A target: the traced threads outnumber their CPUs.
+ * A kernel thread (PF_KTHREAD, not traced): the kernel's own work, such as
+ * writeback, block completions in ksoftirqd or reclaim. Other: any other
+ * process.
+ */
+enum { HELD_IDLE, HELD_TARGET, HELD_KERNEL, HELD_OTHER, HELD_N };
+
+#define PF_KTHREAD 0x00200000
+
 struct rval {
 	struct hist runnable; /* runnable to switched in */
 	__u64 oncpu_ns;       /* total switched in to switched out */
@@ -354,6 +367,9 @@ struct rval {
 	 * was taken from it, rather than found busy at a wakeup. */
 	__u64 preempt_cnt;
 	__u64 preempt_ns;
+	/* The runnable waits by who had the CPU when they ended (HELD_*). */
+	__u64 held_cnt[HELD_N];
+	__u64 held_ns[HELD_N];
 };
 
 struct {
@@ -372,7 +388,7 @@ struct runstate {
 	__u8 has_wait;     /* wait_ns is still to be counted */
 	__u8 preempted;    /* the open run-queue wait began with a preemption */
 	__u8 wait_preempted; /* so did wait_ns */
-	__u8 pad;
+	__u8 wait_held;    /* who had the CPU when wait_ns ended (HELD_*) */
 	struct rkey last;  /* key of the last time slice counted in rthreads */
 };
 
@@ -467,6 +483,8 @@ static __always_inline void run_out(struct runstate *rs, __u32 tid, bool runnabl
 					__sync_fetch_and_add(&v->preempt_cnt, 1);
 					__sync_fetch_and_add(&v->preempt_ns, rs->wait_ns);
 				}
+				__sync_fetch_and_add(&v->held_cnt[rs->wait_held & (HELD_N - 1)], 1);
+				__sync_fetch_and_add(&v->held_ns[rs->wait_held & (HELD_N - 1)], rs->wait_ns);
 			}
 		} else {
 			count(CNT_RUN_FULL);
@@ -487,13 +505,14 @@ static __always_inline void run_out(struct runstate *rs, __u32 tid, bool runnabl
 	rs->preempted = runnable;
 }
 
-/* run_in starts rs's time slice at now, ending its run-queue wait. */
-static __always_inline void run_in(struct runstate *rs, __u64 now)
+/* run_in starts rs's time slice at now, ending its run-queue wait behind held. */
+static __always_inline void run_in(struct runstate *rs, __u64 now, __u8 held)
 {
 	if (rs->runnable_ns && now > rs->runnable_ns) {
 		rs->wait_ns = now - rs->runnable_ns;
 		rs->has_wait = 1;
 		rs->wait_preempted = rs->preempted;
+		rs->wait_held = held;
 	}
 	rs->runnable_ns = 0;
 	rs->oncpu_ns = now;
@@ -885,8 +904,17 @@ static __always_inline void on_switch(void *ctx, bool preempt, struct task_struc
 			now = bpf_ktime_get_ns();
 		if (rp)
 			run_out(rp, prev_tid, state == 0, now);
-		if (rn)
-			run_in(rn, now);
+		if (rn) {
+			__u8 held = HELD_OTHER;
+
+			if (!prev_tid)
+				held = HELD_IDLE;
+			else if (rp)
+				held = HELD_TARGET;
+			else if (RD(btf, prev, flags) & PF_KTHREAD)
+				held = HELD_KERNEL;
+			run_in(rn, now, held);
+		}
 	}
 	if (!(state & TASK_UNINTERRUPTIBLE) || (state & TASK_NOLOAD)) {
 		/* Asleep but not in D: a kprobe-opened lock wait has left its

@@ -72,6 +72,9 @@ func fullSnapshot(i int) *model.Snapshot {
 			Queue: hist(1100e3), Service: hist(3.8e6, 4.2e6)}},
 		RPC:   []model.RPC{{Version: "v3", Op: "WRITE", Client: "10.68.17.21", Status: "ok", Hist: hist(310e6)}},
 		Calls: &model.Calls{Reads: uint64(10 + i), Writes: 3, ReadBytes: 40960, WriteBytes: 12288, Threads: 2},
+		Run: []model.Run{{Comm: "nfsd", Op: "v3 WRITE", Client: "10.68.17.21", Threads: 4, Runnable: hist(40e3, 2e6), OnCPU: 300 * time.Millisecond,
+			Preempted: &model.Preempted{Count: 1, SumNs: 2e6},
+			HeldBy:    &model.HeldBy{Kernel: model.Waits{Count: 1, SumNs: 2e6}, Traced: model.Waits{Count: 1, SumNs: 40e3}}}},
 		Stats: model.Stats{Events: uint64(1000 + i), Lost: uint64(i), CPU: 12 * time.Millisecond},
 	}
 }

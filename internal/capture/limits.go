@@ -90,4 +90,5 @@ const (
 	sizeThreads   = unsafe.Sizeof(model.ThreadUse{})
 	sizeCalls     = unsafe.Sizeof(model.Calls{})
 	sizePreempted = unsafe.Sizeof(model.Preempted{})
+	sizeHeld      = unsafe.Sizeof(model.HeldBy{})
 )

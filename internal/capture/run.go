@@ -81,6 +81,72 @@ func appendPreempted(p []byte, rows []model.Run) []byte {
 	return p
 }
 
+// secHeld holds Run[i].HeldBy, written after secRun when a row has it.
+// Added within version 1: older files lack it and read with HeldBy nil
+// (unknown); older readers skip it.
+const secHeld = 17
+
+// hasHeld reports whether a Run row knows who held the CPU.
+func hasHeld(rows []model.Run) bool {
+	for i := range rows {
+		if rows[i].HeldBy != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// heldParts returns h's parts in the order of the section.
+func heldParts(h *model.HeldBy) [4]*model.Waits {
+	return [4]*model.Waits{&h.Idle, &h.Traced, &h.Kernel, &h.Other}
+}
+
+// appendHeld encodes who held the CPU: uvarint n (the Run rows), n x
+// (uvarint known, and when 1: idle, traced, kernel, other, each uvarint
+// count, uvarint ns).
+func appendHeld(p []byte, rows []model.Run) []byte {
+	p = appendUvarint(p, uint64(len(rows)))
+	for i := range rows {
+		h := rows[i].HeldBy
+		if h == nil {
+			p = appendUvarint(p, 0)
+			continue
+		}
+		p = appendUvarint(p, 1)
+		for _, w := range heldParts(h) {
+			p = appendUvarint(p, w.Count)
+			p = appendUvarint(p, w.SumNs)
+		}
+	}
+	return p
+}
+
+// decodeHeld decodes what appendHeld wrote into rows, which must be the
+// snapshot's Run rows, already decoded.
+func decodeHeld(sd *decoder, rows []model.Run) {
+	if c := sd.count(1); c != len(rows) {
+		sd.fail(fmt.Errorf("%d CPU holder rows for %d run rows", c, len(rows)))
+		return
+	}
+	for i := range rows {
+		if sd.uvarint() == 0 {
+			continue
+		}
+		if err := sd.bud.take(1, sizeHeld); err != nil {
+			sd.fail(err)
+			return
+		}
+		h := &model.HeldBy{}
+		for _, w := range heldParts(h) {
+			w.Count, w.SumNs = sd.uvarint(), sd.uvarint()
+		}
+		if sd.err != nil {
+			return
+		}
+		rows[i].HeldBy = h
+	}
+}
+
 // decodePreempted decodes what appendPreempted wrote into rows, which
 // must be the snapshot's Run rows, already decoded.
 func decodePreempted(sd *decoder, rows []model.Run) {

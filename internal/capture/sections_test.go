@@ -27,6 +27,12 @@ func TestRunRoundTrip(t *testing.T) {
 			{Comm: "fio", Op: "x", Threads: 1, Runnable: hist(5), Preempted: &model.Preempted{}},
 			{Comm: "sh", Threads: 1, Runnable: hist(7)}, // unknown beside known
 		}},
+		{"ebpf rows with CPU holders", []model.Run{
+			{Comm: "fio", Threads: 2, Runnable: hist(900, 40_000, 2_000_000), OnCPU: time.Second, Preempted: &model.Preempted{Count: 2, SumNs: 2_040_000},
+				HeldBy: &model.HeldBy{Idle: model.Waits{Count: 1, SumNs: 2_000_000}, Traced: model.Waits{Count: 1, SumNs: 900}, Kernel: model.Waits{Count: 1, SumNs: 40_000}}},
+			{Comm: "fio", Op: "x", Threads: 1, Runnable: hist(5), HeldBy: &model.HeldBy{Other: model.Waits{Count: 1, SumNs: 5}}},
+			{Comm: "sh", Threads: 1, Runnable: hist(7)}, // unknown beside known
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,6 +61,15 @@ func TestPreemptedRowsMismatch(t *testing.T) {
 	d := decoder{b: appendPreempted(nil, rows[:1])}
 	if decodePreempted(&d, rows); d.err == nil {
 		t.Fatal("one preemption row for two run rows: no error")
+	}
+}
+
+// A CPU holder section must have a row for each run row.
+func TestHeldRowsMismatch(t *testing.T) {
+	rows := []model.Run{{Comm: "fio", HeldBy: &model.HeldBy{}}, {Comm: "fio"}}
+	d := decoder{b: appendHeld(nil, rows[:1])}
+	if decodeHeld(&d, rows); d.err == nil {
+		t.Fatal("one holder row for two run rows: no error")
 	}
 }
 

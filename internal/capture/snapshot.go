@@ -177,6 +177,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 			p = appendPreempted(e.sec[:0], s.Run)
 			b = e.section(b, secPreempt, p)
 		}
+		if hasHeld(s.Run) {
+			p = appendHeld(e.sec[:0], s.Run)
+			b = e.section(b, secHeld, p)
+		}
 	}
 	if len(s.Wakers) > 0 {
 		p = appendWakers(e.sec[:0], s.Wakers, st)
@@ -343,6 +347,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			s.Run = decodeRun(&sd, st)
 		case secPreempt:
 			decodePreempted(&sd, s.Run)
+		case secHeld:
+			decodeHeld(&sd, s.Run)
 		case secWakers:
 			s.Wakers = decodeWakers(&sd, st)
 		case secQueue:

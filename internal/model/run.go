@@ -27,13 +27,85 @@ type Run struct {
 	// found the CPU busy. nil when the backend cannot tell (procfs, and
 	// captures older than it).
 	Preempted *Preempted `json:"preempted,omitempty"`
+	// HeldBy splits Runnable by who had the CPU when each wait ended.
+	// nil when the backend cannot tell (procfs, and captures older than
+	// it).
+	HeldBy *HeldBy `json:"held_by,omitempty"`
 }
 
-// Preempted counts run-queue waits that began with a preemption.
-type Preempted struct {
+// HeldBy is the run-queue waits of a Run row by the task the CPU was
+// switched from when each ended: the one the thread waited behind last.
+type HeldBy struct {
+	// Idle: the CPU ran nothing else, so the thread was held off it, as
+	// a CPU quota's throttling does.
+	Idle Waits `json:"idle"`
+	// Traced: another traced thread; the traced threads outnumbered
+	// their CPUs.
+	Traced Waits `json:"traced"`
+	// Kernel: a kernel thread not traced, the kernel's own work
+	// (writeback and other workqueues, softirqs run by ksoftirqd,
+	// reclaim by kswapd, the journal).
+	Kernel Waits `json:"kernel"`
+	// Other: any other process.
+	Other Waits `json:"other"`
+}
+
+// Holder is one part of HeldBy: its key (as in JSON) and its waits.
+type Holder struct {
+	Key   string
+	Waits Waits
+}
+
+// Holders returns the parts of h in a fixed order.
+func (h *HeldBy) Holders() []Holder {
+	return []Holder{
+		{HeldIdle, h.Idle},
+		{HeldTraced, h.Traced},
+		{HeldKernel, h.Kernel},
+		{HeldOther, h.Other},
+	}
+}
+
+// The keys of HeldBy's parts.
+const (
+	HeldIdle   = "idle"
+	HeldTraced = "traced"
+	HeldKernel = "kernel"
+	HeldOther  = "other"
+)
+
+// HolderText words a HeldBy part's key for people: what the threads waited
+// behind.
+func HolderText(key string) string {
+	switch key {
+	case HeldIdle:
+		return "an idle CPU (throttled)"
+	case HeldTraced:
+		return "traced threads"
+	case HeldKernel:
+		return "kernel threads"
+	case HeldOther:
+		return "other processes"
+	}
+	return key
+}
+
+// Add adds o's waits to h's.
+func (h *HeldBy) Add(o *HeldBy) {
+	for _, p := range [][2]*Waits{{&h.Idle, &o.Idle}, {&h.Traced, &o.Traced}, {&h.Kernel, &o.Kernel}, {&h.Other, &o.Other}} {
+		p[0].Count += p[1].Count
+		p[0].SumNs += p[1].SumNs
+	}
+}
+
+// Waits counts waits and their total time.
+type Waits struct {
 	Count uint64 `json:"count"`
 	SumNs uint64 `json:"sum_ns"`
 }
+
+// Preempted counts run-queue waits that began with a preemption.
+type Preempted = Waits
 
 // SumOnly reports whether the histogram has a count but no buckets: the
 // backend knew only the total and the number of values, so that the mean is

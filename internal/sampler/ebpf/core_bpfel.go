@@ -155,7 +155,7 @@ type coreRunstate struct {
 	HasWait       uint8
 	Preempted     uint8
 	WaitPreempted uint8
-	Pad           uint8
+	WaitHeld      uint8
 	Last          coreRkey
 }
 
@@ -166,6 +166,8 @@ type coreRval struct {
 	Slices     uint64
 	PreemptCnt uint64
 	PreemptNs  uint64
+	HeldCnt    [4]uint64
+	HeldNs     [4]uint64
 }
 
 type coreThreadOp struct {

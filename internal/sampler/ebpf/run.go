@@ -34,6 +34,7 @@ func (t *Tracer) collectRun(snap *model.Snapshot) error {
 		h                   model.Hist
 		onCPU               uint64
 		preempts, preemptNs uint64
+		held                model.HeldBy
 	}
 	rows := make(map[runRowKey]*model.Run)
 	err = eachDelta(t.rvals, t.prevR, func(cur, last *coreRval) (runDelta, bool) {
@@ -41,18 +42,24 @@ func (t *Tracer) collectRun(snap *model.Snapshot) error {
 		if cur.Slices < prev.Slices { // the entry was recreated
 			prev = &coreRval{}
 		}
-		return runDelta{h: delta(&cur.Runnable, &prev.Runnable), onCPU: cur.OncpuNs - prev.OncpuNs,
-			preempts: cur.PreemptCnt - prev.PreemptCnt, preemptNs: cur.PreemptNs - prev.PreemptNs}, cur.Slices != prev.Slices
+		d := runDelta{h: delta(&cur.Runnable, &prev.Runnable), onCPU: cur.OncpuNs - prev.OncpuNs,
+			preempts: cur.PreemptCnt - prev.PreemptCnt, preemptNs: cur.PreemptNs - prev.PreemptNs}
+		// The classes' order is bpf/core.bpf.c's HELD_*.
+		for i, w := range []*model.Waits{&d.held.Idle, &d.held.Traced, &d.held.Kernel, &d.held.Other} {
+			w.Count, w.SumNs = cur.HeldCnt[i]-prev.HeldCnt[i], cur.HeldNs[i]-prev.HeldNs[i]
+		}
+		return d, cur.Slices != prev.Slices
 	}, func(k *coreRkey, d *runDelta) {
 		rk := runRowKey{comm: string(int8s(&k.Comm)), op: t.op(k.Proto, k.Op), client: t.client(k.Family, k.Addr)}
 		row := rows[rk]
 		if row == nil {
-			row = &model.Run{Comm: rk.comm, Op: rk.op, Client: rk.client, Preempted: &model.Preempted{}}
+			row = &model.Run{Comm: rk.comm, Op: rk.op, Client: rk.client, Preempted: &model.Preempted{}, HeldBy: &model.HeldBy{}}
 			rows[rk] = row
 		}
 		row.Runnable.Merge(&d.h)
 		row.Preempted.Count += d.preempts
 		row.Preempted.SumNs += d.preemptNs
+		row.HeldBy.Add(&d.held)
 		row.OnCPU += time.Duration(d.onCPU)
 		row.Threads += threads[*k]
 	})

@@ -50,8 +50,45 @@ func runOf(s model.Snapshot, comm string) (model.Hist, time.Duration, int) {
 	return h, on, threads
 }
 
+// heldOf sums the CPU holders of comm's Run rows; nil when none knows them.
+func heldOf(s model.Snapshot, comm string) *model.HeldBy {
+	var h *model.HeldBy
+	for _, r := range s.Run {
+		if r.Comm == comm && r.HeldBy != nil {
+			if h == nil {
+				h = &model.HeldBy{}
+			}
+			h.Add(r.HeldBy)
+		}
+	}
+	return h
+}
+
+// checkHeld fails t unless want's part of h holds at least two thirds of
+// the run-queue wait time, whose total must be total's.
+func checkHeld(t *testing.T, h *model.HeldBy, total time.Duration, want string) {
+	t.Helper()
+	if h == nil {
+		t.Fatal("no CPU holders in the run rows")
+	}
+	var sum, part uint64
+	for _, p := range h.Holders() {
+		t.Logf("behind %s: %d waits, %v", p.Key, p.Waits.Count, time.Duration(p.Waits.SumNs))
+		sum += p.Waits.SumNs
+		if p.Key == want {
+			part = p.Waits.SumNs
+		}
+	}
+	if sum != uint64(total) {
+		t.Errorf("holders' wait time %v, the run queue's %v: want the same", time.Duration(sum), total)
+	}
+	if part*3 < sum*2 {
+		t.Errorf("behind %s %v of %v: want at least two thirds", want, time.Duration(part), time.Duration(sum))
+	}
+}
+
 // TestRunQueuePinned: two busy loops pinned to one CPU take turns, so each
-// waits on the run queue about as long as it runs.
+// waits on the run queue about as long as it runs, behind the other.
 func TestRunQueuePinned(t *testing.T) {
 	a, b := spinner(t, 0), spinner(t, 0)
 	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{a.Process.Pid, b.Process.Pid}}, Disable: []string{"block"}})
@@ -91,6 +128,26 @@ func TestRunQueuePinned(t *testing.T) {
 	if pre.Count < h.Count*9/10 || pre.SumNs > h.SumNs {
 		t.Errorf("preempted waits %d (%v) of %d (%v): want at least 90%% of them, and no more time", pre.Count, time.Duration(pre.SumNs), h.Count, h.Sum())
 	}
+	// Each waits behind the other, a traced thread; the CPU's other
+	// tasks take a little.
+	checkHeld(t, heldOf(s, "sh"), h.Sum(), model.HeldTraced)
+}
+
+// TestRunQueueHeldByOther: a traced busy loop sharing its CPU with one
+// that is not traced waits behind another process.
+func TestRunQueueHeldByOther(t *testing.T) {
+	a := spinner(t, 0)
+	spinner(t, 0)
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{a.Process.Pid}}, Disable: []string{"block"}})
+	collect(t, tr)
+	time.Sleep(2 * time.Second)
+	s := collect(t, tr)
+	h, on, _ := runOf(s, "sh")
+	t.Logf("runnable n=%d sum=%v, on CPU %v", h.Count, h.Sum(), on)
+	if h.Count == 0 {
+		t.Fatalf("no run-queue wait for the traced loop: %+v", s.Run)
+	}
+	checkHeld(t, heldOf(s, "sh"), h.Sum(), model.HeldOther)
 }
 
 // TestRunQueueThrottled: a busy loop in a cgroup v1 CPU quota of 10% is
@@ -130,6 +187,14 @@ func TestRunQueueThrottled(t *testing.T) {
 		s := collect(t, tr)
 		h, on, _ := runOf(s, "sh")
 		t.Logf("quota %s: runnable n=%d sum=%v p50=%v p99=%v, on CPU %v", quota, h.Count, h.Sum(), h.Quantile(0.5), h.Quantile(0.99), on)
+		// Throttled alone on its CPU, the loop waits with the CPU idle; the
+		// host's other load, in CI, takes the CPU too, so this is shown,
+		// not asked for.
+		if held := heldOf(s, "sh"); held != nil {
+			for _, p := range held.Holders() {
+				t.Logf("quota %s: behind %s: %d waits, %v", quota, p.Key, p.Waits.Count, time.Duration(p.Waits.SumNs))
+			}
+		}
 		if on == 0 {
 			t.Fatalf("quota %s: no on-CPU time seen: %+v", quota, s.Run)
 		}
