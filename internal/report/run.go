@@ -26,6 +26,17 @@ type RunRow struct {
 	// Estimate is set when the backend knew only totals (procfs schedstat):
 	// the mean is exact, the percentiles unknown.
 	Estimate bool `json:"estimate,omitempty"`
+	// HeldBy is who had the CPU when the waits ended, the largest share
+	// of the wait time first; absent when the backend cannot tell.
+	HeldBy []HeldShare `json:"held_by,omitempty"`
+}
+
+// HeldShare is one kind of task the threads waited behind for a CPU (a key
+// of model.HeldBy: idle, traced, kernel, other) and its share of their
+// run-queue wait time.
+type HeldShare struct {
+	Holder string  `json:"holder"`
+	Share  float64 `json:"share"`
 }
 
 // maxRunLines bounds the run-queue lines of the top screen.
@@ -40,6 +51,7 @@ type runAcc struct {
 	h        model.Hist
 	on       float64
 	estimate bool
+	held     *model.HeldBy
 }
 
 func (t *runTable) add(s *model.Snapshot) {
@@ -56,7 +68,37 @@ func (t *runTable) add(s *model.Snapshot) {
 		a.h.Merge(&r.Runnable)
 		a.on += r.OnCPU.Seconds()
 		a.estimate = a.estimate || r.Runnable.SumOnly()
+		if r.HeldBy != nil {
+			if a.held == nil {
+				a.held = &model.HeldBy{}
+			}
+			a.held.Add(r.HeldBy)
+		}
 	}
+}
+
+// heldShares are the holders of h with their share of the wait time, the
+// largest first; nil when h is nil or holds no wait.
+func heldShares(h *model.HeldBy) []HeldShare {
+	if h == nil {
+		return nil
+	}
+	var total uint64
+	parts := h.Holders()
+	for _, p := range parts {
+		total += p.Waits.SumNs
+	}
+	if total == 0 {
+		return nil
+	}
+	out := make([]HeldShare, 0, len(parts))
+	for _, p := range parts {
+		if p.Waits.SumNs > 0 {
+			out = append(out, HeldShare{Holder: p.Key, Share: float64(p.Waits.SumNs) / float64(total)})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b HeldShare) int { return cmpDesc(a.Share, b.Share) })
+	return out
 }
 
 // rows are the command names that waited or ran, most run-queue wait
@@ -69,7 +111,7 @@ func (t *runTable) rows(sec float64) []RunRow {
 			continue
 		}
 		r := RunRow{Comm: comm, OnCPUPerSec: perSec(a.on, sec), RunnablePerSec: perSec(wait, sec),
-			OnCPUShare: a.on / (a.on + wait), Estimate: a.estimate}
+			OnCPUShare: a.on / (a.on + wait), Estimate: a.estimate, HeldBy: heldShares(a.held)}
 		if a.h.Count > 0 {
 			r.Runnable = Latency{Count: a.h.Count, MeanNs: int64(a.h.Mean()), MaxNs: int64(a.h.Max())}
 			if !a.estimate {
@@ -90,7 +132,8 @@ func (t *runTable) rows(sec float64) []RunRow {
 
 // runLines are the top screen's run-queue lines, one per command name, most
 // run-queue wait first: "runq nfsd: 0.42 CPUs busy, 1.52 threads waiting for
-// a CPU on average (ran 22% of the time runnable); wait p50 9.9ms p99 31ms".
+// a CPU on average (ran 22% of the time runnable); wait p50 9.9ms p99 31ms;
+// behind kernel threads 71%, traced threads 20%".
 func (f *Frame) runLines() []string {
 	var lines []string
 	for i, r := range f.Run {
@@ -107,7 +150,24 @@ func (f *Frame) runLines() []string {
 		default:
 			l += "; wait p50 " + fmtNs(r.Runnable.P50Ns) + " p99 " + fmtNs(r.Runnable.P99Ns)
 		}
+		l += heldText(r.HeldBy)
 		lines = append(lines, l)
 	}
 	return lines
+}
+
+// maxHeld bounds the holders a run-queue line names.
+const maxHeld = 2
+
+// heldText words the largest holders of a run-queue line: "; behind
+// kernel threads 71%, traced threads 20%"; empty when unknown.
+func heldText(hs []HeldShare) string {
+	if len(hs) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, maxHeld)
+	for _, h := range hs[:min(len(hs), maxHeld)] {
+		parts = append(parts, model.HolderText(h.Holder)+" "+model.FormatPct(h.Share))
+	}
+	return "; behind " + strings.Join(parts, ", ")
 }

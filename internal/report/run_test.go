@@ -17,10 +17,11 @@ func TestRunLines(t *testing.T) {
 	tests := []struct {
 		name   string
 		window []*model.Snapshot
-		want   []string // lines, in order, containing these
+		want   []string // lines, in order, starting with these
 		absent string
+		ends   string // the first line's end, when set
 	}{
-		{"no rows", []*model.Snapshot{snap(0)}, nil, "runq"},
+		{"no rows", []*model.Snapshot{snap(0)}, nil, "runq", ""},
 		{"ebpf histogram", []*model.Snapshot{
 			snap(0, model.Run{Comm: "nfsd", Op: "v3 WRITE", Threads: 8, Runnable: hist(100, 2*time.Millisecond), OnCPU: 200 * time.Millisecond}),
 			snap(1, model.Run{Comm: "nfsd", Op: "v3 READ", Threads: 8, Runnable: hist(100, 2*time.Millisecond), OnCPU: 200 * time.Millisecond},
@@ -29,10 +30,16 @@ func TestRunLines(t *testing.T) {
 			// 400ms/2s on CPU, 400ms/2s waiting: ran half the time it could.
 			"runq nfsd: 0.20 CPUs busy, 0.20 threads waiting for a CPU on average (ran 50% of the time runnable); wait p50 ",
 			"runq jbd2/vda-8: 0.03 CPUs busy, 0.00 threads waiting",
-		}, "estimate"},
+		}, "estimate", ""},
 		{"procfs totals", []*model.Snapshot{
 			snap(0, model.Run{Comm: "fio", Threads: 4, Runnable: model.Hist{Count: 10, SumNs: uint64(30 * time.Millisecond)}, OnCPU: 90 * time.Millisecond}),
-		}, []string{"runq fio: 0.09 CPUs busy, 0.03 threads waiting for a CPU on average (ran 75% of the time runnable); wait mean 3.0ms (estimate)"}, "p99"},
+		}, []string{"runq fio: 0.09 CPUs busy, 0.03 threads waiting for a CPU on average (ran 75% of the time runnable); wait mean 3.0ms (estimate)"}, "p99", ""},
+		{"who held the CPU, summed over the window, the two largest", []*model.Snapshot{
+			snap(0, model.Run{Comm: "nfsd", Threads: 8, Runnable: hist(100, 2*time.Millisecond), OnCPU: 200 * time.Millisecond,
+				HeldBy: &model.HeldBy{Kernel: model.Waits{Count: 60, SumNs: 120e6}, Other: model.Waits{Count: 40, SumNs: 80e6}}}),
+			snap(1, model.Run{Comm: "nfsd", Threads: 8, Runnable: hist(100, 2*time.Millisecond), OnCPU: 200 * time.Millisecond,
+				HeldBy: &model.HeldBy{Kernel: model.Waits{Count: 90, SumNs: 180e6}, Idle: model.Waits{Count: 10, SumNs: 20e6}}}),
+		}, []string{"runq nfsd: "}, "estimate", "; behind kernel threads 75%, other processes 20%"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,6 +67,15 @@ func TestRunLines(t *testing.T) {
 				if tt.absent != "" && strings.Contains(runq[i], tt.absent) {
 					t.Errorf("line %d = %q contains %q", i, runq[i], tt.absent)
 				}
+			}
+			if len(runq) == 0 {
+				return
+			}
+			if tt.ends != "" && !strings.HasSuffix(runq[0], tt.ends) {
+				t.Errorf("line %q, want suffix %q", runq[0], tt.ends)
+			}
+			if tt.ends == "" && strings.Contains(runq[0], "behind") {
+				t.Errorf("line %q names holders it does not know", runq[0])
 			}
 		})
 	}

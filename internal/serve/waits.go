@@ -44,6 +44,7 @@ func (b *boundedLabels) label(v string) string {
 type waitMetrics struct {
 	wakeups, wakeupSec *prometheus.Desc
 	runnable, onCPU    *prometheus.Desc
+	behind             *prometheus.Desc
 	lockSec, lockWaits *prometheus.Desc
 	queue              *prometheus.Desc
 
@@ -51,7 +52,8 @@ type waitMetrics struct {
 	comms   boundedLabels
 	wCount  map[[2]string]uint64 // site label, waker label
 	wNs     map[[2]string]uint64
-	runNs   map[string]uint64 // comm label
+	runNs   map[string]uint64    // comm label
+	heldNs  map[[2]string]uint64 // comm label, holder
 	onCPUNs map[string]uint64
 	owners  boundedLabels
 	lNs     map[[3]string]uint64 // site label, kind, owner label
@@ -70,6 +72,9 @@ func newWaitMetrics() waitMetrics {
 		runnable: prometheus.NewDesc("nfstrace_runnable_seconds_total",
 			"Time the traced threads waited on a run queue for a CPU (runnable, preempted or throttled), by command name: the first 16 seen, the rest in \"other\". An estimate with the procfs backend.",
 			[]string{"comm"}, nil),
+		behind: prometheus.NewDesc("nfstrace_runnable_behind_seconds_total",
+			"Run-queue time of the traced threads (as nfstrace_runnable_seconds_total) by who had the CPU when each wait ended: \"idle\" (held off an idle CPU, as a CPU quota's throttling does), \"traced\" (another traced thread), \"kernel\" (a kernel thread not traced) or \"other\" (any other process). eBPF only.",
+			[]string{"comm", "holder"}, nil),
 		onCPU: prometheus.NewDesc("nfstrace_on_cpu_seconds_total",
 			"Time the traced threads ran on a CPU, by command name (as nfstrace_runnable_seconds_total).",
 			[]string{"comm"}, nil),
@@ -91,6 +96,7 @@ func newWaitMetrics() waitMetrics {
 		wCount:  make(map[[2]string]uint64),
 		wNs:     make(map[[2]string]uint64),
 		runNs:   make(map[string]uint64),
+		heldNs:  make(map[[2]string]uint64),
 		onCPUNs: make(map[string]uint64),
 	}
 }
@@ -127,6 +133,11 @@ func (w *waitMetrics) update(s *model.Snapshot, siteLabel func(string) string) {
 		r := &s.Run[i]
 		c := w.comms.label(r.Comm)
 		w.runNs[c] += r.Runnable.SumNs
+		if r.HeldBy != nil {
+			for _, p := range r.HeldBy.Holders() {
+				w.heldNs[[2]string{c, p.Key}] += p.Waits.SumNs
+			}
+		}
 		w.onCPUNs[c] += uint64(max(r.OnCPU, 0))
 	}
 }
@@ -136,6 +147,7 @@ func (w *waitMetrics) describe(ch chan<- *prometheus.Desc) {
 	ch <- w.wakeupSec
 	ch <- w.runnable
 	ch <- w.onCPU
+	ch <- w.behind
 	ch <- w.lockSec
 	ch <- w.lockWaits
 	ch <- w.queue
@@ -156,5 +168,8 @@ func (w *waitMetrics) collect(ch chan<- prometheus.Metric) {
 	for c, ns := range w.runNs {
 		ch <- prometheus.MustNewConstMetric(w.runnable, prometheus.CounterValue, float64(ns)/1e9, c)
 		ch <- prometheus.MustNewConstMetric(w.onCPU, prometheus.CounterValue, float64(w.onCPUNs[c])/1e9, c)
+	}
+	for k, ns := range w.heldNs {
+		ch <- prometheus.MustNewConstMetric(w.behind, prometheus.CounterValue, float64(ns)/1e9, k[0], k[1])
 	}
 }
