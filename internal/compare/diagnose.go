@@ -1,9 +1,12 @@
 package compare
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/nfstrace/nfstrace/internal/model"
 )
 
 // Diagnosis is the verdict as data: what moved, which layer carries it, why
@@ -46,6 +49,10 @@ type Diagnosis struct {
 	// who ended most of them in B.
 	Owner *LockOwner  `json:"owner,omitempty"`
 	Waker *WakerShare `json:"waker,omitempty"`
+	// Holder is, for the run-queue layer, who had the CPU in the part of
+	// the layer's change that carries at least leadShare of it: the task
+	// the threads waited behind.
+	Holder *HeldPart `json:"holder,omitempty"`
 	// Threads is, for the queue layer, how busy the nfsd threads were and
 	// how often a request found none idle, in A and B.
 	Threads *ThreadShift `json:"threads,omitempty"`
@@ -134,11 +141,25 @@ type LayerShare struct {
 	// PreemptShare is the part of the layer\'s change that more (or
 	// fewer) preemptions per unit, at A\'s mean preempted wait, account for.
 	PreemptShare float64 `json:"preempt_share,omitempty"`
+	// Held is, for the run-queue layer when both captures tell, its time
+	// per unit by who had the CPU when each wait ended, the part that
+	// carries most of the change first.
+	Held []HeldPart `json:"held_by,omitempty"`
 	// WaitsFrom names the block device whose waits in A WaitsA and WaitA
 	// are, when A's threads did not wait on the layer's device and are
 	// compared on the one they waited on most ("" when they are the
 	// layer's own).
 	WaitsFrom string `json:"waits_from,omitempty"`
+}
+
+// HeldPart is the run-queue time per unit the threads spent behind one kind
+// of CPU holder (a key of model.HeldBy), and its part of the layer's
+// change.
+type HeldPart struct {
+	Holder string  `json:"holder"`
+	A      float64 `json:"a"`
+	B      float64 `json:"b"`
+	Share  float64 `json:"share"`
 }
 
 // DeviceFinding is what a device's own figures say about a block-IO layer.
@@ -268,6 +289,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		}
 	case LayerCPU:
 		d.Cause = cpuCause(d.Layer)
+		d.Holder = leadHolder(d.Layer)
 	case LayerQueue:
 		d.Cause = CauseQueue
 		d.Threads = threadShift(&c.a.threads, &c.b.threads)
@@ -372,7 +394,38 @@ func (c *comparison) layerShare(r Contribution, res *Result) *LayerShare {
 	if ls.Kind == LayerCPU && !c.a.preemptUnknown && !c.b.preemptUnknown {
 		c.splitPreempts(ls, denA, denB)
 	}
+	if ls.Kind == LayerCPU && !c.a.heldUnknown && !c.b.heldUnknown {
+		ls.Held = c.splitHeld(ls, denA, denB)
+	}
 	return ls
+}
+
+// leadHolder is the part of the run-queue layer's change behind one kind of
+// CPU holder when it carries leadShare of the change or more, nil otherwise.
+func leadHolder(l *LayerShare) *HeldPart {
+	if len(l.Held) == 0 || l.Held[0].Share < leadShare {
+		return nil
+	}
+	return &l.Held[0]
+}
+
+// splitHeld splits the run-queue layer's time per unit by who had the CPU
+// when each wait ended, the part that carries most of the change first.
+func (c *comparison) splitHeld(ls *LayerShare, denA, denB float64) []HeldPart {
+	var out []HeldPart
+	delta := ls.B - ls.A
+	for k, p := range (&model.HeldBy{}).Holders() {
+		h := HeldPart{Holder: p.Key, A: safeDiv(sum(c.a.held[k]), denA), B: safeDiv(sum(c.b.held[k]), denB)}
+		if h.A == 0 && h.B == 0 {
+			continue
+		}
+		if delta != 0 {
+			h.Share = (h.B - h.A) / delta
+		}
+		out = append(out, h)
+	}
+	slices.SortStableFunc(out, func(x, y HeldPart) int { return cmp.Compare(y.Share, x.Share) })
+	return out
 }
 
 // splitPreempts fills the run-queue layer's preempted waits per unit and

@@ -35,6 +35,11 @@ type Capture struct {
 	// layer did not tell (procfs, older captures).
 	preempts, preemptNs []float64
 	preemptUnknown      bool
+	// held is the run-queue layer's wait time per interval by who had the
+	// CPU when each wait ended (model.HeldBy's parts in Holders' order);
+	// heldUnknown says a row of the layer did not know.
+	held        [4][]float64
+	heldUnknown bool
 	// uncounted is how many intervals did not count calls: with any, the
 	// calls are not a unit of work (a gap would read as no work).
 	uncounted int
@@ -306,6 +311,13 @@ func (c *Capture) Add(s *model.Snapshot) {
 			addAt(&c.preemptNs, i, float64(p.SumNs))
 		} else {
 			c.preemptUnknown = true
+		}
+		if h := r.HeldBy; h != nil {
+			for k, p := range h.Holders() {
+				addAt(&c.held[k], i, float64(p.Waits.SumNs))
+			}
+		} else {
+			c.heldUnknown = true
 		}
 		if r.Runnable.SumOnly() {
 			k.hist.Count += r.Runnable.Count

@@ -351,6 +351,9 @@ func adviceText(d *Diagnosis) string {
 	case CauseNetwork:
 		return "the network path to the clients"
 	case CauseCPU:
+		if h := d.Holder; h != nil {
+			return holderAdvice(h.Holder) + fmt.Sprintf(" (%s of the %s)", model.FormatPct(h.Share), changeNoun(d))
+		}
 		return "CPU: cgroup CPU limits (cpu.max, CFS quota) and the other runnable tasks"
 	case CauseQueue:
 		return "the number of nfsd threads against the load"
@@ -556,4 +559,26 @@ func rateText(w Workload) string {
 		return "no operation counts"
 	}
 	return fmt.Sprintf("%s vs %s ops/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
+}
+
+// holderAdvice says where to look when the threads waited for a CPU behind
+// holder (a key of model.HeldBy).
+func holderAdvice(holder string) string {
+	switch holder {
+	case model.HeldIdle:
+		return "CPU limits: the threads waited while their CPU was idle, as a CPU quota's throttling makes them (cgroup cpu.max, CFS quota)"
+	case model.HeldTraced:
+		return "the traced threads against their CPUs: they waited behind each other"
+	case model.HeldKernel:
+		return "the kernel's own work on the threads' CPUs (workqueues such as writeback, softirqs in ksoftirqd, kswapd, the journal): the threads waited behind kernel threads"
+	}
+	return "the other processes on the threads' CPUs: the threads waited behind them"
+}
+
+// changeNoun is "rise" or "fall", as the time changed.
+func changeNoun(d *Diagnosis) string {
+	if d.Outcome == OutcomeBetter {
+		return "fall"
+	}
+	return "rise"
 }

@@ -1,10 +1,12 @@
 package compare
 
 import (
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/model"
 )
 
 // TestHeldCause separates IO held above a device that was given more work
@@ -168,6 +170,62 @@ func TestSplitPreempts(t *testing.T) {
 			}
 			if tt.preemptLeads != (l.PreemptShare >= countLeads) {
 				t.Errorf("preempt share %.2f, want it to carry the change: %v", l.PreemptShare, tt.preemptLeads)
+			}
+		})
+	}
+}
+
+// TestSplitHeld: the run-queue layer's change is split by who had the CPU
+// when each wait ended; the part that carries half of it or more is the
+// holder the LEAD names.
+func TestSplitHeld(t *testing.T) {
+	type side [4]float64 // idle, traced, kernel, other: ns per unit
+	mk := func(s side) *Capture {
+		c := newCapture("x", capture.Meta{})
+		c.secs = []float64{1}
+		total := 0.0
+		for k, v := range s {
+			c.held[k] = []float64{v}
+			total += v
+		}
+		c.fams[famLayer][LayerCPU] = &keyData{sum: []float64{total}, cnt: []float64{1}}
+		return c
+	}
+	tests := []struct {
+		name   string
+		a, b   side
+		holder string // "" when none carries half
+		advice string
+	}{
+		{"busy loops of another process", side{0, 100, 20, 0}, side{0, 100, 20, 900}, model.HeldOther, "the other processes on the threads' CPUs: the threads waited behind them (100% of the rise)"},
+		{"a quota", side{0, 50, 0, 0}, side{800, 50, 0, 0}, model.HeldIdle, "CPU limits: the threads waited while their CPU was idle"},
+		{"writeback workers", side{10, 40, 30, 20}, side{10, 40, 630, 120}, model.HeldKernel, "(86% of the rise)"},
+		{"more threads than CPUs", side{0, 100, 0, 0}, side{0, 700, 0, 30}, model.HeldTraced, "they waited behind each other"},
+		{"spread evenly", side{}, side{300, 0, 300, 300}, "", "cgroup CPU limits (cpu.max, CFS quota) and the other runnable tasks"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{a: mk(tt.a), b: mk(tt.b)}
+			ka, kb := c.a.fams[famLayer][LayerCPU], c.b.fams[famLayer][LayerCPU]
+			l := &LayerShare{Key: LayerCPU, Kind: LayerCPU, A: ka.sum[0], B: kb.sum[0]}
+			l.Held = c.splitHeld(l, 1, 1)
+			var sum float64
+			for _, h := range l.Held {
+				sum += h.Share
+			}
+			if math.Abs(sum-1) > 1e-9 {
+				t.Errorf("shares %+v add up to %v, want 1", l.Held, sum)
+			}
+			d := &Diagnosis{Outcome: OutcomeWorse, Cause: CauseCPU, Layer: l, Holder: leadHolder(l)}
+			got := ""
+			if d.Holder != nil {
+				got = d.Holder.Holder
+			}
+			if got != tt.holder {
+				t.Errorf("holder %q, want %q: %+v", got, tt.holder, l.Held)
+			}
+			if a := adviceText(d); !strings.Contains(a, tt.advice) {
+				t.Errorf("advice %q, want it to contain %q", a, tt.advice)
 			}
 		})
 	}
