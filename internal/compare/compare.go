@@ -357,6 +357,14 @@ func (c *comparison) frame(denA, denB []float64, seriesA, seriesB [][]float64) f
 	return f
 }
 
+// seconds returns the time the blocks of capture ("A" or "B") span.
+func (f frame) seconds(c *comparison, capture string) float64 {
+	if capture == "A" {
+		return sum(f.a.sum(c.a.secs))
+	}
+	return sum(f.b.sum(c.b.secs))
+}
+
 // sums returns a family's per-interval numerators.
 func (f family) sums() [][]float64 {
 	out := make([][]float64, 0, len(f))

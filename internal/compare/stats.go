@@ -64,14 +64,6 @@ func newBlocking(lo, hi int) blocking {
 	return b
 }
 
-// seconds returns the time the blocks of capture ("A" or "B") span.
-func (f frame) seconds(c *comparison, capture string) float64 {
-	if capture == "A" {
-		return sum(f.a.sum(c.a.secs))
-	}
-	return sum(f.b.sum(c.b.secs))
-}
-
 // intervals is the number of intervals the blocks hold.
 func (b blocking) intervals() int { return b.bounds[len(b.bounds)-1] - b.bounds[0] }
 
