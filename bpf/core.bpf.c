@@ -347,14 +347,16 @@ struct rkey {
 
 /*
  * Who had the CPU when a target's run-queue wait ended: the task switched out
- * for it, the one the thread waited behind last (runqslower's "prev"). Idle:
- * the CPU ran nothing else, so the thread was held off it (throttled by a CPU
- * quota, or in transit). A target: the traced threads outnumber their CPUs.
- * A kernel thread (PF_KTHREAD, not traced): the kernel's own work, such as
- * writeback, block completions in ksoftirqd or reclaim. Other: any other
- * process.
+ * for it, the one the thread waited behind last (runqslower's "prev"). The
+ * idle task after a wakeup: nothing held the CPU, the wait was the wakeup's
+ * own latency (an idle CPU leaving its sleep state). The idle task after a
+ * switch-out that left the thread runnable: it was held off a CPU that then
+ * idled (throttled by a CPU quota), or moved to an idle one. A target: the
+ * traced threads outnumber their CPUs. A kernel thread (PF_KTHREAD, not
+ * traced): the kernel's own work, such as writeback, block completions in
+ * ksoftirqd or reclaim. Other: any other process.
  */
-enum { HELD_IDLE, HELD_TARGET, HELD_KERNEL, HELD_OTHER, HELD_N };
+enum { HELD_WAKE, HELD_IDLE, HELD_TARGET, HELD_KERNEL, HELD_OTHER, HELD_N };
 
 #define PF_KTHREAD 0x00200000
 
@@ -483,8 +485,12 @@ static __always_inline void run_out(struct runstate *rs, __u32 tid, bool runnabl
 					__sync_fetch_and_add(&v->preempt_cnt, 1);
 					__sync_fetch_and_add(&v->preempt_ns, rs->wait_ns);
 				}
-				__sync_fetch_and_add(&v->held_cnt[rs->wait_held & (HELD_N - 1)], 1);
-				__sync_fetch_and_add(&v->held_ns[rs->wait_held & (HELD_N - 1)], rs->wait_ns);
+				__u32 held = rs->wait_held;
+
+				if (held < HELD_N) {
+					__sync_fetch_and_add(&v->held_cnt[held], 1);
+					__sync_fetch_and_add(&v->held_ns[held], rs->wait_ns);
+				}
 			}
 		} else {
 			count(CNT_RUN_FULL);
@@ -512,7 +518,7 @@ static __always_inline void run_in(struct runstate *rs, __u64 now, __u8 held)
 		rs->wait_ns = now - rs->runnable_ns;
 		rs->has_wait = 1;
 		rs->wait_preempted = rs->preempted;
-		rs->wait_held = held;
+		rs->wait_held = held == HELD_IDLE && !rs->preempted ? HELD_WAKE : held;
 	}
 	rs->runnable_ns = 0;
 	rs->oncpu_ns = now;

@@ -97,13 +97,13 @@ func hasHeld(rows []model.Run) bool {
 }
 
 // heldParts returns h's parts in the order of the section.
-func heldParts(h *model.HeldBy) [4]*model.Waits {
-	return [4]*model.Waits{&h.Idle, &h.Traced, &h.Kernel, &h.Other}
+func heldParts(h *model.HeldBy) [5]*model.Waits {
+	return [5]*model.Waits{&h.Wake, &h.Idle, &h.Traced, &h.Kernel, &h.Other}
 }
 
 // appendHeld encodes who held the CPU: uvarint n (the Run rows), n x
-// (uvarint known, and when 1: idle, traced, kernel, other, each uvarint
-// count, uvarint ns).
+// (uvarint known, and when 1: wake, idle, traced, kernel, other, each
+// uvarint count, uvarint ns).
 func appendHeld(p []byte, rows []model.Run) []byte {
 	p = appendUvarint(p, uint64(len(rows)))
 	for i := range rows {

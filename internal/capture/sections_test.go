@@ -29,7 +29,7 @@ func TestRunRoundTrip(t *testing.T) {
 		}},
 		{"ebpf rows with CPU holders", []model.Run{
 			{Comm: "fio", Threads: 2, Runnable: hist(900, 40_000, 2_000_000), OnCPU: time.Second, Preempted: &model.Preempted{Count: 2, SumNs: 2_040_000},
-				HeldBy: &model.HeldBy{Idle: model.Waits{Count: 1, SumNs: 2_000_000}, Traced: model.Waits{Count: 1, SumNs: 900}, Kernel: model.Waits{Count: 1, SumNs: 40_000}}},
+				HeldBy: &model.HeldBy{Wake: model.Waits{Count: 3, SumNs: 15_000}, Idle: model.Waits{Count: 1, SumNs: 2_000_000}, Traced: model.Waits{Count: 1, SumNs: 900}, Kernel: model.Waits{Count: 1, SumNs: 40_000}}},
 			{Comm: "fio", Op: "x", Threads: 1, Runnable: hist(5), HeldBy: &model.HeldBy{Other: model.Waits{Count: 1, SumNs: 5}}},
 			{Comm: "sh", Threads: 1, Runnable: hist(7)}, // unknown beside known
 		}},

@@ -38,7 +38,7 @@ type Capture struct {
 	// held is the run-queue layer's wait time per interval by who had the
 	// CPU when each wait ended (model.HeldBy's parts in Holders' order);
 	// heldUnknown says a row of the layer did not know.
-	held        [4][]float64
+	held        [5][]float64
 	heldUnknown bool
 	// uncounted is how many intervals did not count calls: with any, the
 	// calls are not a unit of work (a gap would read as no work).

@@ -565,8 +565,10 @@ func rateText(w Workload) string {
 // holder (a key of model.HeldBy).
 func holderAdvice(holder string) string {
 	switch holder {
+	case model.HeldWake:
+		return "how fast an idle CPU takes a woken thread (CPU idle states and their exit latency, interrupts, the scheduler's wakeup placement): nothing held the CPU, the threads waited for it to wake"
 	case model.HeldIdle:
-		return "CPU limits: the threads waited while their CPU was idle, as a CPU quota's throttling makes them (cgroup cpu.max, CFS quota)"
+		return "CPU limits: the threads were held off a CPU that then idled, as a CPU quota's throttling does (cgroup cpu.max, CFS quota)"
 	case model.HeldTraced:
 		return "the traced threads against their CPUs: they waited behind each other"
 	case model.HeldKernel:

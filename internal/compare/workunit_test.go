@@ -179,7 +179,7 @@ func TestSplitPreempts(t *testing.T) {
 // when each wait ended; the part that carries half of it or more is the
 // holder the LEAD names.
 func TestSplitHeld(t *testing.T) {
-	type side [4]float64 // idle, traced, kernel, other: ns per unit
+	type side [5]float64 // wake, idle, traced, kernel, other: ns per unit
 	mk := func(s side) *Capture {
 		c := newCapture("x", capture.Meta{})
 		c.secs = []float64{1}
@@ -197,11 +197,12 @@ func TestSplitHeld(t *testing.T) {
 		holder string // "" when none carries half
 		advice string
 	}{
-		{"busy loops of another process", side{0, 100, 20, 0}, side{0, 100, 20, 900}, model.HeldOther, "the other processes on the threads' CPUs: the threads waited behind them (100% of the rise)"},
-		{"a quota", side{0, 50, 0, 0}, side{800, 50, 0, 0}, model.HeldIdle, "CPU limits: the threads waited while their CPU was idle"},
-		{"writeback workers", side{10, 40, 30, 20}, side{10, 40, 630, 120}, model.HeldKernel, "(86% of the rise)"},
-		{"more threads than CPUs", side{0, 100, 0, 0}, side{0, 700, 0, 30}, model.HeldTraced, "they waited behind each other"},
-		{"spread evenly", side{}, side{300, 0, 300, 300}, "", "cgroup CPU limits (cpu.max, CFS quota) and the other runnable tasks"},
+		{"busy loops of another process", side{5, 0, 100, 20, 0}, side{5, 0, 100, 20, 900}, model.HeldOther, "the other processes on the threads' CPUs: the threads waited behind them (100% of the rise)"},
+		{"a quota", side{5, 0, 50, 0, 0}, side{5, 800, 50, 0, 0}, model.HeldIdle, "CPU limits: the threads were held off a CPU that then idled"},
+		{"writeback workers", side{0, 10, 40, 30, 20}, side{0, 10, 40, 630, 120}, model.HeldKernel, "(86% of the rise)"},
+		{"more threads than CPUs", side{0, 0, 100, 0, 0}, side{0, 0, 700, 0, 30}, model.HeldTraced, "they waited behind each other"},
+		{"slower wakeups of an idle CPU", side{50, 0, 10, 0, 0}, side{400, 0, 10, 0, 0}, model.HeldWake, "nothing held the CPU"},
+		{"spread evenly", side{}, side{0, 300, 0, 300, 300}, "", "cgroup CPU limits (cpu.max, CFS quota) and the other runnable tasks"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

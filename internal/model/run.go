@@ -36,8 +36,12 @@ type Run struct {
 // HeldBy is the run-queue waits of a Run row by the task the CPU was
 // switched from when each ended: the one the thread waited behind last.
 type HeldBy struct {
-	// Idle: the CPU ran nothing else, so the thread was held off it, as
-	// a CPU quota's throttling does.
+	// Wake: woken onto an idle CPU; nothing held it, the wait was the
+	// wakeup's own latency (an idle CPU leaving its sleep state).
+	Wake Waits `json:"wake"`
+	// Idle: switched out still runnable, then in on a CPU that had
+	// idled: held off it, as a CPU quota's throttling does, or moved to
+	// an idle CPU.
 	Idle Waits `json:"idle"`
 	// Traced: another traced thread; the traced threads outnumbered
 	// their CPUs.
@@ -59,6 +63,7 @@ type Holder struct {
 // Holders returns the parts of h in a fixed order.
 func (h *HeldBy) Holders() []Holder {
 	return []Holder{
+		{HeldWake, h.Wake},
 		{HeldIdle, h.Idle},
 		{HeldTraced, h.Traced},
 		{HeldKernel, h.Kernel},
@@ -68,31 +73,34 @@ func (h *HeldBy) Holders() []Holder {
 
 // The keys of HeldBy's parts.
 const (
+	HeldWake   = "wake"
 	HeldIdle   = "idle"
 	HeldTraced = "traced"
 	HeldKernel = "kernel"
 	HeldOther  = "other"
 )
 
-// HolderText words a HeldBy part's key for people: what the threads waited
-// behind.
+// HolderText words a HeldBy part's key for people, as what follows
+// "waited": "behind kernel threads".
 func HolderText(key string) string {
 	switch key {
+	case HeldWake:
+		return "for an idle CPU to wake"
 	case HeldIdle:
-		return "an idle CPU (throttled)"
+		return "held off an idle CPU (a quota)"
 	case HeldTraced:
-		return "traced threads"
+		return "behind traced threads"
 	case HeldKernel:
-		return "kernel threads"
+		return "behind kernel threads"
 	case HeldOther:
-		return "other processes"
+		return "behind other processes"
 	}
 	return key
 }
 
 // Add adds o's waits to h's.
 func (h *HeldBy) Add(o *HeldBy) {
-	for _, p := range [][2]*Waits{{&h.Idle, &o.Idle}, {&h.Traced, &o.Traced}, {&h.Kernel, &o.Kernel}, {&h.Other, &o.Other}} {
+	for _, p := range [][2]*Waits{{&h.Wake, &o.Wake}, {&h.Idle, &o.Idle}, {&h.Traced, &o.Traced}, {&h.Kernel, &o.Kernel}, {&h.Other, &o.Other}} {
 		p[0].Count += p[1].Count
 		p[0].SumNs += p[1].SumNs
 	}

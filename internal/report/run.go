@@ -32,8 +32,8 @@ type RunRow struct {
 }
 
 // HeldShare is one kind of task the threads waited behind for a CPU (a key
-// of model.HeldBy: idle, traced, kernel, other) and its share of their
-// run-queue wait time.
+// of model.HeldBy: wake, idle, traced, kernel, other) and its share of
+// their run-queue wait time.
 type HeldShare struct {
 	Holder string  `json:"holder"`
 	Share  float64 `json:"share"`
@@ -133,7 +133,7 @@ func (t *runTable) rows(sec float64) []RunRow {
 // runLines are the top screen's run-queue lines, one per command name, most
 // run-queue wait first: "runq nfsd: 0.42 CPUs busy, 1.52 threads waiting for
 // a CPU on average (ran 22% of the time runnable); wait p50 9.9ms p99 31ms;
-// behind kernel threads 71%, traced threads 20%".
+// waited behind kernel threads 71%, behind traced threads 20%".
 func (f *Frame) runLines() []string {
 	var lines []string
 	for i, r := range f.Run {
@@ -159,8 +159,9 @@ func (f *Frame) runLines() []string {
 // maxHeld bounds the holders a run-queue line names.
 const maxHeld = 2
 
-// heldText words the largest holders of a run-queue line: "; behind
-// kernel threads 71%, traced threads 20%"; empty when unknown.
+// heldText words the largest holders of a run-queue line: "; waited
+// behind kernel threads 71%, behind traced threads 20%"; empty when
+// unknown.
 func heldText(hs []HeldShare) string {
 	if len(hs) == 0 {
 		return ""
@@ -169,5 +170,5 @@ func heldText(hs []HeldShare) string {
 	for _, h := range hs[:min(len(hs), maxHeld)] {
 		parts = append(parts, model.HolderText(h.Holder)+" "+model.FormatPct(h.Share))
 	}
-	return "; behind " + strings.Join(parts, ", ")
+	return "; waited " + strings.Join(parts, ", ")
 }

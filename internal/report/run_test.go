@@ -39,7 +39,7 @@ func TestRunLines(t *testing.T) {
 				HeldBy: &model.HeldBy{Kernel: model.Waits{Count: 60, SumNs: 120e6}, Other: model.Waits{Count: 40, SumNs: 80e6}}}),
 			snap(1, model.Run{Comm: "nfsd", Threads: 8, Runnable: hist(100, 2*time.Millisecond), OnCPU: 200 * time.Millisecond,
 				HeldBy: &model.HeldBy{Kernel: model.Waits{Count: 90, SumNs: 180e6}, Idle: model.Waits{Count: 10, SumNs: 20e6}}}),
-		}, []string{"runq nfsd: "}, "estimate", "; behind kernel threads 75%, other processes 20%"},
+		}, []string{"runq nfsd: "}, "estimate", "; waited behind kernel threads 75%, behind other processes 20%"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,7 +74,7 @@ func TestRunLines(t *testing.T) {
 			if tt.ends != "" && !strings.HasSuffix(runq[0], tt.ends) {
 				t.Errorf("line %q, want suffix %q", runq[0], tt.ends)
 			}
-			if tt.ends == "" && strings.Contains(runq[0], "behind") {
+			if tt.ends == "" && strings.Contains(runq[0], "waited") {
 				t.Errorf("line %q names holders it does not know", runq[0])
 			}
 		})

@@ -73,7 +73,7 @@ func newWaitMetrics() waitMetrics {
 			"Time the traced threads waited on a run queue for a CPU (runnable, preempted or throttled), by command name: the first 16 seen, the rest in \"other\". An estimate with the procfs backend.",
 			[]string{"comm"}, nil),
 		behind: prometheus.NewDesc("nfstrace_runnable_behind_seconds_total",
-			"Run-queue time of the traced threads (as nfstrace_runnable_seconds_total) by who had the CPU when each wait ended: \"idle\" (held off an idle CPU, as a CPU quota's throttling does), \"traced\" (another traced thread), \"kernel\" (a kernel thread not traced) or \"other\" (any other process). eBPF only.",
+			"Run-queue time of the traced threads (as nfstrace_runnable_seconds_total) by who had the CPU when each wait ended: \"wake\" (woken onto an idle CPU: the wakeup's own latency), \"idle\" (held off a CPU that then idled, as a CPU quota's throttling does, or moved to an idle one), \"traced\" (another traced thread), \"kernel\" (a kernel thread not traced) or \"other\" (any other process). eBPF only.",
 			[]string{"comm", "holder"}, nil),
 		onCPU: prometheus.NewDesc("nfstrace_on_cpu_seconds_total",
 			"Time the traced threads ran on a CPU, by command name (as nfstrace_runnable_seconds_total).",

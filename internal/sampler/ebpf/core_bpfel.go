@@ -166,8 +166,8 @@ type coreRval struct {
 	Slices     uint64
 	PreemptCnt uint64
 	PreemptNs  uint64
-	HeldCnt    [4]uint64
-	HeldNs     [4]uint64
+	HeldCnt    [5]uint64
+	HeldNs     [5]uint64
 }
 
 type coreThreadOp struct {
