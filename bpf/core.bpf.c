@@ -67,7 +67,8 @@ static __always_inline void count(__u32 idx)
 		*c += 1;
 }
 
-/* targets: tid -> 1 for threads to trace, filled by user space. */
+/* targets: tid -> 1 for threads to trace, filled by user space, and by
+ * inherit with the new threads of traced processes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -1063,9 +1064,32 @@ int BPF_PROG(raw_tp_sched_wakeup, struct task_struct *p)
 	return 0;
 }
 
+/*
+ * inherit makes a new thread of a traced process a target from its first
+ * wakeup, which runs in the thread that created it: user space finds its
+ * threads once a second, and a pool's new worker would go unseen until then.
+ * Threads only (the creator's thread group): a new process is not what --pid
+ * named, and user space's next walk of /proc keeps or drops it by its comm.
+ */
+static __always_inline void inherit(struct task_struct *p, const bool btf)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct runstate init = {};
+	__u8 one = 1;
+	__u32 tid;
+
+	if (trace_all || !nr_targets || (__u32)(id >> 32) != (__u32)RD(btf, p, tgid) || !is_target((__u32)id))
+		return;
+	tid = RD(btf, p, pid);
+	bpf_map_update_elem(&targets, &tid, &one, BPF_NOEXIST);
+	if (track_run)
+		bpf_map_update_elem(&runs, &tid, &init, BPF_NOEXIST);
+}
+
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(tp_btf_sched_wakeup_new, struct task_struct *p)
 {
+	inherit(p, true);
 	on_wake(ctx, p, true);
 	return 0;
 }
@@ -1073,6 +1097,7 @@ int BPF_PROG(tp_btf_sched_wakeup_new, struct task_struct *p)
 SEC("raw_tp/sched_wakeup_new")
 int BPF_PROG(raw_tp_sched_wakeup_new, struct task_struct *p)
 {
+	inherit(p, false);
 	on_wake(ctx, p, false);
 	return 0;
 }

@@ -625,3 +625,79 @@ func TestBlockFlush(t *testing.T) {
 		t.Errorf("traced %d writes, want %d", writes, rounds)
 	}
 }
+
+// TestInheritThreads: a thread that a traced process creates is a target
+// from its first wakeup, before user space walks /proc again, and two walks
+// after it ended it is not.
+func TestInheritThreads(t *testing.T) {
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}, Rescan: time.Hour, Disable: []string{"block"}})
+	taskIDs := func() map[int]bool {
+		ents, err := os.ReadDir("/proc/self/task")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make(map[int]bool, len(ents))
+		for _, e := range ents {
+			if id, err := strconv.Atoi(e.Name()); err == nil {
+				ids[id] = true
+			}
+		}
+		return ids
+	}
+	before := taskIDs()
+	// More goroutines locked to their threads at once than the process
+	// has threads: the runtime must start new ones.
+	n := len(before) + 4
+	tids := make(chan int, n)
+	release := make(chan struct{})
+	done := make(chan struct{}, n)
+	for range n {
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+			tids <- unix.Gettid()
+			<-release
+			done <- struct{}{}
+		}()
+	}
+	var created []uint32
+	for range n {
+		if tid := <-tids; !before[tid] {
+			created = append(created, uint32(tid))
+		}
+	}
+	if len(created) == 0 {
+		close(release)
+		t.Fatal("no new thread was started")
+	}
+	var v uint8
+	for _, tid := range created {
+		if err := tr.targets.Lookup(tid, &v); err != nil {
+			t.Errorf("new thread %d is not a target: %v", tid, err)
+		}
+	}
+	close(release)
+	for range n {
+		<-done
+	}
+	// The threads end once their goroutines return; give them a moment.
+	deadline := time.Now().Add(5 * time.Second)
+	for alive := true; alive && time.Now().Before(deadline); {
+		now := taskIDs()
+		alive = false
+		for _, tid := range created {
+			alive = alive || now[int(tid)]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for range 2 {
+		if err := tr.scanTargets(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tid := range created {
+		if err := tr.targets.Lookup(tid, &v); err == nil {
+			t.Errorf("thread %d ended two walks ago and is still a target", tid)
+		}
+	}
+	t.Logf("%d new threads were targets from their start", len(created))
+}

@@ -43,13 +43,34 @@ func (t *Tracer) scanTargets() error {
 	}
 	for tid := range t.current {
 		if !want[tid] {
-			_ = t.targets.Delete(tid)
-			if t.runs != nil {
-				_ = t.runs.Delete(tid)
-			}
-			delete(t.current, tid)
+			t.untarget(tid)
 		}
 	}
+	// The kernel adds the new threads of traced processes itself
+	// (inherit, bpf/core.bpf.c). One this walk did not want is kept once,
+	// as it may have begun after the walk, and dropped at the next: it
+	// has ended, or no longer matches.
+	var tid uint32
+	var v uint8
+	var extra []uint32
+	it := t.targets.Iterate()
+	for it.Next(&tid, &v) {
+		if !want[tid] {
+			extra = append(extra, tid)
+		}
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("read targets map: %w", err)
+	}
+	seen := make(map[uint32]bool, len(extra))
+	for _, tid := range extra {
+		if t.inherited[tid] {
+			t.untarget(tid)
+			continue
+		}
+		seen[tid] = true
+	}
+	t.inherited = seen
 	t.targetN = len(t.current)
 	if v := t.coll.Variables["nr_targets"]; v != nil {
 		if err := v.Set(uint32(len(t.current))); err != nil {
@@ -60,6 +81,15 @@ func (t *Tracer) scanTargets() error {
 		return fmt.Errorf("targets map: %d threads could not be added (map full?)", errs)
 	}
 	return nil
+}
+
+// untarget removes tid from the kernel's targets; t.mu is held.
+func (t *Tracer) untarget(tid uint32) {
+	_ = t.targets.Delete(tid)
+	if t.runs != nil {
+		_ = t.runs.Delete(tid)
+	}
+	delete(t.current, tid)
 }
 
 // scanLoop rescans the targets until Close.

@@ -121,6 +121,9 @@ type Tracer struct {
 	closed    bool
 	targetN   int
 	current   map[uint32]bool // tids in the targets map
+	// inherited are the tids the kernel added (new threads of targets)
+	// that the last walk of /proc did not want: the next drops them.
+	inherited map[uint32]bool
 }
 
 // counter indexes, mirroring enum counter in bpf/core.bpf.c.
