@@ -87,7 +87,7 @@ func HolderText(key string) string {
 	case HeldWake:
 		return "for an idle CPU to wake"
 	case HeldIdle:
-		return "held off an idle CPU (a quota)"
+		return "while their CPU idled (a quota's throttling)"
 	case HeldTraced:
 		return "behind traced threads"
 	case HeldKernel:
