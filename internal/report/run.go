@@ -133,25 +133,28 @@ func (t *runTable) rows(sec float64) []RunRow {
 // runLines are the top screen's run-queue lines, one per command name, most
 // run-queue wait first: "runq nfsd: 0.42 CPUs busy, 1.52 threads waiting for
 // a CPU on average (ran 22% of the time runnable); wait p50 9.9ms p99 31ms;
-// waited behind kernel threads 71%, behind traced threads 20%".
-func (f *Frame) runLines() []string {
+// waited behind kernel threads 71%, behind traced threads 20%", its parts
+// wrapped at maxWidth columns (0: one line).
+func (f *Frame) runLines(maxWidth int) []string {
 	var lines []string
 	for i, r := range f.Run {
 		if i == maxRunLines {
 			lines = append(lines, fmt.Sprintf("... %d more commands on the run queue", len(f.Run)-maxRunLines))
 			break
 		}
-		l := fmt.Sprintf("runq %s: %.2f CPUs busy, %.2f threads waiting for a CPU on average (ran %s of the time runnable)",
-			r.Comm, r.OnCPUPerSec, r.RunnablePerSec, model.FormatPct(r.OnCPUShare))
+		parts := []string{fmt.Sprintf("runq %s: %.2f CPUs busy, %.2f threads waiting for a CPU on average (ran %s of the time runnable)",
+			r.Comm, r.OnCPUPerSec, r.RunnablePerSec, model.FormatPct(r.OnCPUShare))}
 		switch {
 		case r.Runnable.Count == 0:
 		case r.Estimate:
-			l += "; wait mean " + fmtNs(r.Runnable.MeanNs) + " (estimate)"
+			parts = append(parts, "wait mean "+fmtNs(r.Runnable.MeanNs)+" (estimate)")
 		default:
-			l += "; wait p50 " + fmtNs(r.Runnable.P50Ns) + " p99 " + fmtNs(r.Runnable.P99Ns)
+			parts = append(parts, "wait p50 "+fmtNs(r.Runnable.P50Ns)+" p99 "+fmtNs(r.Runnable.P99Ns))
 		}
-		l += heldText(r.HeldBy)
-		lines = append(lines, l)
+		if h := heldText(r.HeldBy); h != "" {
+			parts = append(parts, h)
+		}
+		lines = append(lines, wrapParts(parts, maxWidth, "  ")...)
 	}
 	return lines
 }
@@ -159,9 +162,8 @@ func (f *Frame) runLines() []string {
 // maxHeld bounds the holders a run-queue line names.
 const maxHeld = 2
 
-// heldText words the largest holders of a run-queue line: "; waited
-// behind kernel threads 71%, behind traced threads 20%"; empty when
-// unknown.
+// heldText words the largest holders of a run-queue line: "waited behind
+// kernel threads 71%, behind traced threads 20%"; empty when unknown.
 func heldText(hs []HeldShare) string {
 	if len(hs) == 0 {
 		return ""
@@ -170,5 +172,5 @@ func heldText(hs []HeldShare) string {
 	for _, h := range hs[:min(len(hs), maxHeld)] {
 		parts = append(parts, model.HolderText(h.Holder)+" "+model.FormatPct(h.Share))
 	}
-	return "; waited " + strings.Join(parts, ", ")
+	return "waited " + strings.Join(parts, ", ")
 }

@@ -80,3 +80,27 @@ func TestRunLines(t *testing.T) {
 		})
 	}
 }
+
+// TestRunLinesWrap: at a narrow width the run-queue line wraps at its parts,
+// so that the holders are not cut off.
+func TestRunLinesWrap(t *testing.T) {
+	s := busySnapshot(0)
+	s.Run = []model.Run{{Comm: "nfsd", Threads: 8, Runnable: hist(100, 2*time.Millisecond), OnCPU: 200 * time.Millisecond,
+		HeldBy: &model.HeldBy{Kernel: model.Waits{Count: 60, SumNs: 120e6}, Other: model.Waits{Count: 40, SumNs: 80e6}}}}
+	f, err := NewFrame(busyConfig(), []*model.Snapshot{s}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := f.runLines(100)
+	if len(lines) < 2 {
+		t.Fatalf("lines %q: want the line wrapped at 100 columns", lines)
+	}
+	for _, l := range lines {
+		if width(l) > 100 {
+			t.Errorf("line %q is %d columns wide", l, width(l))
+		}
+	}
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "  ") || !strings.HasSuffix(last, "; waited behind kernel threads 60%, behind other processes 40%") {
+		t.Errorf("last line %q, want a continuation ending with the holders", last)
+	}
+}
