@@ -96,11 +96,6 @@ func hasHeld(rows []model.Run) bool {
 	return false
 }
 
-// heldParts returns h's parts in the order of the section.
-func heldParts(h *model.HeldBy) [5]*model.Waits {
-	return [5]*model.Waits{&h.Wake, &h.Idle, &h.Traced, &h.Kernel, &h.Other}
-}
-
 // appendHeld encodes who held the CPU: uvarint n (the Run rows), n x
 // (uvarint known, and when 1: wake, idle, traced, kernel, other, each
 // uvarint count, uvarint ns).
@@ -113,7 +108,7 @@ func appendHeld(p []byte, rows []model.Run) []byte {
 			continue
 		}
 		p = appendUvarint(p, 1)
-		for _, w := range heldParts(h) {
+		for _, w := range h.Parts() {
 			p = appendUvarint(p, w.Count)
 			p = appendUvarint(p, w.SumNs)
 		}
@@ -137,7 +132,7 @@ func decodeHeld(sd *decoder, rows []model.Run) {
 			return
 		}
 		h := &model.HeldBy{}
-		for _, w := range heldParts(h) {
+		for _, w := range h.Parts() {
 			w.Count, w.SumNs = sd.uvarint(), sd.uvarint()
 		}
 		if sd.err != nil {

@@ -414,8 +414,8 @@ func leadHolder(l *LayerShare) *HeldPart {
 func (c *comparison) splitHeld(ls *LayerShare, denA, denB float64) []HeldPart {
 	var out []HeldPart
 	delta := ls.B - ls.A
-	for k, p := range (&model.HeldBy{}).Holders() {
-		h := HeldPart{Holder: p.Key, A: safeDiv(sum(c.a.held[k]), denA), B: safeDiv(sum(c.b.held[k]), denB)}
+	for k, key := range model.HeldKeys() {
+		h := HeldPart{Holder: key, A: safeDiv(sum(c.a.held[k]), denA), B: safeDiv(sum(c.b.held[k]), denB)}
 		if h.A == 0 && h.B == 0 {
 			continue
 		}

@@ -38,7 +38,7 @@ type Capture struct {
 	// held is the run-queue layer's wait time per interval by who had the
 	// CPU when each wait ended (model.HeldBy's parts in Holders' order);
 	// heldUnknown says a row of the layer did not know.
-	held        [5][]float64
+	held        [model.HeldParts][]float64
 	heldUnknown bool
 	// uncounted is how many intervals did not count calls: with any, the
 	// calls are not a unit of work (a gap would read as no work).
@@ -313,8 +313,8 @@ func (c *Capture) Add(s *model.Snapshot) {
 			c.preemptUnknown = true
 		}
 		if h := r.HeldBy; h != nil {
-			for k, p := range h.Holders() {
-				addAt(&c.held[k], i, float64(p.Waits.SumNs))
+			for k, w := range h.Parts() {
+				addAt(&c.held[k], i, float64(w.SumNs))
 			}
 		} else {
 			c.heldUnknown = true

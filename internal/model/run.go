@@ -54,24 +54,10 @@ type HeldBy struct {
 	Other Waits `json:"other"`
 }
 
-// Holder is one part of HeldBy: its key (as in JSON) and its waits.
-type Holder struct {
-	Key   string
-	Waits Waits
-}
+// HeldParts is the number of HeldBy's parts.
+const HeldParts = 5
 
-// Holders returns the parts of h in a fixed order.
-func (h *HeldBy) Holders() []Holder {
-	return []Holder{
-		{HeldWake, h.Wake},
-		{HeldIdle, h.Idle},
-		{HeldTraced, h.Traced},
-		{HeldKernel, h.Kernel},
-		{HeldOther, h.Other},
-	}
-}
-
-// The keys of HeldBy's parts.
+// The keys of HeldBy's parts, in the order of Parts.
 const (
 	HeldWake   = "wake"
 	HeldIdle   = "idle"
@@ -79,6 +65,33 @@ const (
 	HeldKernel = "kernel"
 	HeldOther  = "other"
 )
+
+// HeldKeys returns the keys of HeldBy's parts, in the order of Parts.
+func HeldKeys() [HeldParts]string {
+	return [HeldParts]string{HeldWake, HeldIdle, HeldTraced, HeldKernel, HeldOther}
+}
+
+// Parts returns h's parts in a fixed order, that of HeldKeys: the order
+// of the kernel's counters and of the capture's section.
+func (h *HeldBy) Parts() [HeldParts]*Waits {
+	return [HeldParts]*Waits{&h.Wake, &h.Idle, &h.Traced, &h.Kernel, &h.Other}
+}
+
+// Holder is one part of HeldBy: its key (as in JSON) and its waits.
+type Holder struct {
+	Key   string
+	Waits Waits
+}
+
+// Holders returns h's parts with their keys, in the order of Parts.
+func (h *HeldBy) Holders() []Holder {
+	keys, parts := HeldKeys(), h.Parts()
+	out := make([]Holder, HeldParts)
+	for i := range out {
+		out[i] = Holder{keys[i], *parts[i]}
+	}
+	return out
+}
 
 // HolderText words a HeldBy part's key for people, as what follows
 // "waited": "behind kernel threads".
@@ -100,9 +113,10 @@ func HolderText(key string) string {
 
 // Add adds o's waits to h's.
 func (h *HeldBy) Add(o *HeldBy) {
-	for _, p := range [][2]*Waits{{&h.Wake, &o.Wake}, {&h.Idle, &o.Idle}, {&h.Traced, &o.Traced}, {&h.Kernel, &o.Kernel}, {&h.Other, &o.Other}} {
-		p[0].Count += p[1].Count
-		p[0].SumNs += p[1].SumNs
+	hp, op := h.Parts(), o.Parts()
+	for i := range hp {
+		hp[i].Count += op[i].Count
+		hp[i].SumNs += op[i].SumNs
 	}
 }
 

@@ -44,9 +44,11 @@ func (t *Tracer) collectRun(snap *model.Snapshot) error {
 		}
 		d := runDelta{h: delta(&cur.Runnable, &prev.Runnable), onCPU: cur.OncpuNs - prev.OncpuNs,
 			preempts: cur.PreemptCnt - prev.PreemptCnt, preemptNs: cur.PreemptNs - prev.PreemptNs}
-		// The classes' order is bpf/core.bpf.c's HELD_*.
-		for i, w := range []*model.Waits{&d.held.Wake, &d.held.Idle, &d.held.Traced, &d.held.Kernel, &d.held.Other} {
-			w.Count, w.SumNs = cur.HeldCnt[i]-prev.HeldCnt[i], cur.HeldNs[i]-prev.HeldNs[i]
+		// Parts' order is bpf/core.bpf.c's HELD_*; the assignment fails
+		// to compile when their numbers differ.
+		var cnt, ns [model.HeldParts]uint64 = cur.HeldCnt, cur.HeldNs
+		for i, w := range d.held.Parts() {
+			w.Count, w.SumNs = cnt[i]-prev.HeldCnt[i], ns[i]-prev.HeldNs[i]
 		}
 		return d, cur.Slices != prev.Slices
 	}, func(k *coreRkey, d *runDelta) {
