@@ -67,18 +67,21 @@ func hasPreempted(rows []model.Run) bool {
 // appendPreempted encodes the rows' preemptions: uvarint n (the Run rows),
 // n x (uvarint known, and when 1: uvarint count, uvarint ns).
 func appendPreempted(p []byte, rows []model.Run) []byte {
-	p = appendUvarint(p, uint64(len(rows)))
-	for i := range rows {
-		pr := rows[i].Preempted
-		if pr == nil {
-			p = appendUvarint(p, 0)
-			continue
+	return appendRunWaits(p, rows, func(r *model.Run) []*model.Waits {
+		if r.Preempted == nil {
+			return nil
 		}
-		p = appendUvarint(p, 1)
-		p = appendUvarint(p, pr.Count)
-		p = appendUvarint(p, pr.SumNs)
-	}
-	return p
+		return []*model.Waits{r.Preempted}
+	})
+}
+
+// decodePreempted decodes what appendPreempted wrote into rows, which
+// must be the snapshot's Run rows, already decoded.
+func decodePreempted(sd *decoder, rows []model.Run) {
+	decodeRunWaits(sd, rows, "preemption", sizePreempted, func(r *model.Run) []*model.Waits {
+		r.Preempted = &model.Preempted{}
+		return []*model.Waits{r.Preempted}
+	})
 }
 
 // secHeld holds Run[i].HeldBy, written after secRun when a row has it.
@@ -100,15 +103,39 @@ func hasHeld(rows []model.Run) bool {
 // (uvarint known, and when 1: wake, idle, traced, kernel, other, each
 // uvarint count, uvarint ns).
 func appendHeld(p []byte, rows []model.Run) []byte {
+	return appendRunWaits(p, rows, func(r *model.Run) []*model.Waits {
+		if r.HeldBy == nil {
+			return nil
+		}
+		parts := r.HeldBy.Parts()
+		return parts[:]
+	})
+}
+
+// decodeHeld decodes what appendHeld wrote into rows, which must be the
+// snapshot's Run rows, already decoded.
+func decodeHeld(sd *decoder, rows []model.Run) {
+	decodeRunWaits(sd, rows, "CPU holder", sizeHeld, func(r *model.Run) []*model.Waits {
+		r.HeldBy = &model.HeldBy{}
+		parts := r.HeldBy.Parts()
+		return parts[:]
+	})
+}
+
+// appendRunWaits encodes a section of counted waits added to the Run rows:
+// uvarint n (the rows), n x (uvarint known, and when 1: each of the row's
+// waits as uvarint count, uvarint ns). waits returns a row's, nil when it
+// does not know them.
+func appendRunWaits(p []byte, rows []model.Run, waits func(*model.Run) []*model.Waits) []byte {
 	p = appendUvarint(p, uint64(len(rows)))
 	for i := range rows {
-		h := rows[i].HeldBy
-		if h == nil {
+		ws := waits(&rows[i])
+		if ws == nil {
 			p = appendUvarint(p, 0)
 			continue
 		}
 		p = appendUvarint(p, 1)
-		for _, w := range h.Parts() {
+		for _, w := range ws {
 			p = appendUvarint(p, w.Count)
 			p = appendUvarint(p, w.SumNs)
 		}
@@ -116,48 +143,27 @@ func appendHeld(p []byte, rows []model.Run) []byte {
 	return p
 }
 
-// decodeHeld decodes what appendHeld wrote into rows, which must be the
-// snapshot's Run rows, already decoded.
-func decodeHeld(sd *decoder, rows []model.Run) {
+// decodeRunWaits decodes what appendRunWaits wrote into rows, which must
+// be the snapshot's Run rows, already decoded: a count that differs is an
+// error, and each known row costs the read budget size bytes. set gives a
+// known row its value and returns the waits to fill; what names the
+// section's rows in errors.
+func decodeRunWaits(sd *decoder, rows []model.Run, what string, size uintptr, set func(*model.Run) []*model.Waits) {
 	if c := sd.count(1); c != len(rows) {
-		sd.fail(fmt.Errorf("%d CPU holder rows for %d run rows", c, len(rows)))
+		sd.fail(fmt.Errorf("%d %s rows for %d run rows", c, what, len(rows)))
 		return
 	}
 	for i := range rows {
 		if sd.uvarint() == 0 {
 			continue
 		}
-		if err := sd.bud.take(1, sizeHeld); err != nil {
+		if err := sd.bud.take(1, size); err != nil {
 			sd.fail(err)
 			return
 		}
-		h := &model.HeldBy{}
-		for _, w := range h.Parts() {
+		for _, w := range set(&rows[i]) {
 			w.Count, w.SumNs = sd.uvarint(), sd.uvarint()
 		}
-		if sd.err != nil {
-			return
-		}
-		rows[i].HeldBy = h
-	}
-}
-
-// decodePreempted decodes what appendPreempted wrote into rows, which
-// must be the snapshot's Run rows, already decoded.
-func decodePreempted(sd *decoder, rows []model.Run) {
-	if c := sd.count(1); c != len(rows) {
-		sd.fail(fmt.Errorf("%d preemption rows for %d run rows", c, len(rows)))
-		return
-	}
-	for i := range rows {
-		if sd.uvarint() == 0 {
-			continue
-		}
-		if err := sd.bud.take(1, sizePreempted); err != nil {
-			sd.fail(err)
-			return
-		}
-		rows[i].Preempted = &model.Preempted{Count: sd.uvarint(), SumNs: sd.uvarint()}
 		if sd.err != nil {
 			return
 		}
