@@ -422,6 +422,36 @@ func TestWorkSpan(t *testing.T) {
 			t.Errorf("outcome %q over %v intervals, want worse over 12 of each: %s", d.Outcome, res.Time.Intervals, res.Verdict.Summary)
 		}
 	})
+	t.Run("a tail of waits after the last operations", func(t *testing.T) {
+		// A works in intervals 7 to 15 of its 20; the one before and
+		// the one after hold an ordinary second's waits but a single
+		// operation of each kind, as a workload that starts or stops
+		// does. Over the whole capture, 4 of its 10 blocks of two
+		// intervals are all work and 4 are empty; a resample that draws
+		// none of the 4 (0.6^10) but the edges puts A far above B.
+		a, b := baseline(), baseline()
+		a.n, b.n = 20, 20
+		b.seed, b.svc = 9, 4*a.svc
+		snaps := a.snapshots()
+		for i, s := range snaps {
+			switch {
+			case i == 6 || i == 16:
+				for j := range s.Host.NFSD.Ops {
+					s.Host.NFSD.Ops[j].Count, s.Host.NFSD.Ops[j].Rate = 1, 1
+				}
+			case i < 6 || i > 16:
+				snaps[i] = &model.Snapshot{Start: s.Start, End: s.End}
+			}
+		}
+		ca := FromSnapshots("A", capture.Meta{Config: a.config(), Interval: time.Second}, snaps)
+		res, err := Compare(ca, b.capture("B"), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := res.Verdict.Diagnosis; d.Outcome != OutcomeWorse || res.Time.Intervals[0] != 11 {
+			t.Errorf("outcome %q over %v intervals, want worse over A's 11: %s", d.Outcome, res.Time.Intervals, res.Verdict.Summary)
+		}
+	})
 	t.Run("too few working intervals", func(t *testing.T) {
 		a, b := baseline(), baseline()
 		a.n, b.n = 20, 20
