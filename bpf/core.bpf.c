@@ -188,12 +188,23 @@ struct {
 	__uint(value_size, sizeof(__u32));
 } perf_events SEC(".maps");
 
-/* Per-thread block requests in flight that the thread submitted. */
+/*
+ * The block requests a thread submitted last, newest at next-1, written only
+ * by the thread itself as it submits them. A D-state wait that begins while
+ * one of them is still in flight (its entry in rqs active and still the
+ * thread's) waited on that request's device. Nothing is written here at
+ * completion, which runs on another CPU: an in-flight count kept per thread
+ * cost an atomic update of a line the submitting CPU wrote last, twice per
+ * request. Requests complete about in the order they were submitted, so
+ * when the newest few are done the older ones are too.
+ */
+#define TID_RQS 8
+
 struct tid_io {
-	__s64 inflight;
-	__u32 dev;
+	__u64 rq[TID_RQS];
+	__u64 last_ns; /* when it last submitted, for pruning */
+	__u32 next;
 	__u32 pad;
-	char sched[NAME_LEN];
 };
 
 struct {
@@ -851,9 +862,22 @@ static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __
 		s.key.family = op->family;
 	}
 	io = bpf_map_lookup_elem(&tid_ios, &tid);
-	if (io && io->inflight > 0) {
-		s.key.dev = io->dev;
-		__builtin_memcpy(s.key.sched, io->sched, NAME_LEN);
+	if (io) {
+		__u32 i;
+
+		for (i = 0; i < TID_RQS; i++) {
+			__u64 key = io->rq[(io->next - 1 - i) & (TID_RQS - 1)];
+			struct rq_info *ri;
+
+			if (!key)
+				break;
+			ri = bpf_map_lookup_elem(&rqs, &key);
+			if (ri && ri->active && ri->tid == tid) {
+				s.key.dev = ri->dev;
+				__builtin_memcpy(s.key.sched, ri->sched, NAME_LEN);
+				break;
+			}
+		}
 	}
 	if (open_lwaits && s.key.stack_id >= 0) {
 		/* A lock wait going to sleep: this stack is its wait site. */
@@ -1193,24 +1217,18 @@ static __always_inline struct rq_info *rq_begin(struct request *rq, __u64 now, b
 		io = bpf_map_lookup_elem(&tid_ios, &tid);
 	}
 	if (io) {
-		__sync_fetch_and_add(&io->inflight, 1);
-		io->dev = ri->dev;
-		__builtin_memcpy(io->sched, ri->sched, NAME_LEN);
+		io->rq[io->next & (TID_RQS - 1)] = key;
+		io->next++;
+		io->last_ns = now;
 		ri->tid = tid;
 	}
 	return ri;
 }
 
-/* rq_end marks the request done and lowers its submitter's in-flight count. */
+/* rq_end marks the request done: no longer in flight for its submitter. */
 static __always_inline void rq_end(struct rq_info *ri)
 {
-	if (ri->tid) {
-		struct tid_io *io = bpf_map_lookup_elem(&tid_ios, &ri->tid);
-
-		if (io)
-			__sync_fetch_and_add(&io->inflight, -1);
-		ri->tid = 0;
-	}
+	ri->tid = 0;
 	ri->active = 0;
 }
 

@@ -3,7 +3,8 @@
 # tracer loaded, the kernel's own accounting (kernel.bpf_stats_enabled=1, bpftool prog show: run_cnt,
 # run_time_ns) over the fio run, as calls per IO, ns per call and ns per IO, and their sum per IO.
 # The default job is overhead.sh's (4k randwrite, libaio QD16, O_DIRECT). FIO replaces its options and NIO the
-# IOs per job: with numjobs=N the per-IO columns are per N IOs (divide by N).
+# IOs per job: with numjobs=N the per-IO columns are per N IOs (divide by N). SCHED sets the loop device's IO
+# scheduler (the kernel's default for loop devices otherwise, none here).
 # usage: progcost.sh 'TRACER COMMAND'   (root; fio, bpftool, python3)
 #   e.g. progcost.sh 'bin/nfstrace record -o /dev/shm/pc.nft --force'
 #        NIO=50000 FIO='--direct=1 --ioengine=psync --rw=randwrite --bs=4k --numjobs=4 --group_reporting' \
@@ -13,6 +14,7 @@ CMD=$1
 NIO=${NIO:-200000}
 FIO=${FIO:-"--direct=1 --ioengine=libaio --rw=randwrite --bs=4k --iodepth=16"}
 f=$(mktemp -p /dev/shm pc.XXXX); truncate -s 1G "$f"; dev=$(losetup -f --show "$f")
+[ -n "${SCHED:-}" ] && echo "$SCHED" > "/sys/block/${dev#/dev/}/queue/scheduler"
 stats0=$(cat /proc/sys/kernel/bpf_stats_enabled); echo 1 > /proc/sys/kernel/bpf_stats_enabled
 trap 'losetup -d "$dev"; rm -f "$f"; echo "$stats0" > /proc/sys/kernel/bpf_stats_enabled' EXIT
 snap() { bpftool prog show -j 2>/dev/null; }

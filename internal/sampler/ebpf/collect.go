@@ -32,9 +32,13 @@ func (t *Tracer) pruneRequests() error {
 	var stale []uint64
 	var k uint64
 	var v coreRqInfo
+	busy := make(map[uint64]uint32) // requests in flight -> the target thread that submitted them
 	it := t.rqs.Iterate()
 	for it.Next(&k, &v) {
-		if v.Active == 0 && v.LastNs < cutoff {
+		switch {
+		case v.Active != 0 && v.Tid != 0:
+			busy[k] = v.Tid
+		case v.Active == 0 && v.LastNs < cutoff:
 			stale = append(stale, k)
 		}
 	}
@@ -44,14 +48,15 @@ func (t *Tracer) pruneRequests() error {
 	for _, k := range stale {
 		_ = t.rqs.Delete(k) // reused meanwhile is harmless: recreated on demand
 	}
-	// Per-thread in-flight counts at zero: threads that exited or stopped
-	// doing IO would otherwise fill the map (16384 threads) over a long run.
+	// Threads none of whose last requests is in flight: threads that exited
+	// or stopped doing IO would otherwise fill the map (16384 threads) over
+	// a long run. One that submits again meanwhile starts a new entry.
 	var tid uint32
 	var io coreTidIo
 	var idle []uint32
 	it2 := t.tidIOs.Iterate()
 	for it2.Next(&tid, &io) {
-		if io.Inflight <= 0 {
+		if !slices.ContainsFunc(io.Rq[:], func(rq uint64) bool { return rq != 0 && busy[rq] == tid }) {
 			idle = append(idle, tid)
 		}
 	}

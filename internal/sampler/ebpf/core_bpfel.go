@@ -181,11 +181,11 @@ type coreThreadOp struct {
 }
 
 type coreTidIo struct {
-	_        structs.HostLayout
-	Inflight int64
-	Dev      uint32
-	Pad      uint32
-	Sched    [16]int8
+	_      structs.HostLayout
+	Rq     [8]uint64
+	LastNs uint64
+	Next   uint32
+	Pad    uint32
 }
 
 type coreWkey struct {

@@ -258,6 +258,74 @@ func TestDStateDirectIO(t *testing.T) {
 	t.Logf("%d intervals, %d events from the IO thread, %d events in all, %d lost", n, evs, s.Stats.Events, s.Stats.Lost)
 }
 
+// TestDStateManyRequests: a thread that writes back many requests of its
+// own (fsync after scattered buffered writes) and then waits for the first
+// of them is labelled with the device, although the requests it submitted
+// last may be done by then.
+func TestDStateManyRequests(t *testing.T) {
+	for _, sched := range []string{"mq-deadline", "none"} {
+		t.Run(sched, func(t *testing.T) {
+			loop := newLoop(t, 64<<20)
+			loop.setScheduler(t, sched)
+			start, done := make(chan struct{}), make(chan error, 1)
+			go func() {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				<-start
+				done <- scatterSync(loop.path, 20, 1024)
+			}()
+			tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}, MinDState: time.Millisecond})
+			collect(t, tr)
+			close(start)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			s := collect(t, tr)
+			var on, all time.Duration
+			for _, d := range s.DState {
+				if !strings.Contains(string(d.WaitSite), "fsync") {
+					continue
+				}
+				all += d.Hist.Sum()
+				if d.Device == loop.name {
+					on += d.Hist.Sum()
+				}
+				t.Logf("%q %s n=%d sum=%v", d.Device, d.WaitSite, d.Hist.Count, d.Hist.Sum())
+			}
+			if all == 0 {
+				t.Fatalf("no D-state wait under fsync among %d rows", len(s.DState))
+			}
+			if float64(on) < 0.9*float64(all) {
+				t.Errorf("%v of %v waited under fsync labelled %s, want at least 90%%", on, all, loop.name)
+			}
+		})
+	}
+}
+
+// scatterSync writes every other 4 KiB page of the first 2*pages pages of
+// dev through the page cache, so that no two writes merge into one request,
+// and fsyncs it; rounds times.
+func scatterSync(dev string, rounds, pages int) error {
+	fd, err := unix.Open(dev, unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", dev, err)
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 4096)
+	for r := 0; r < rounds; r++ {
+		buf[0] = byte(r)
+		for i := 0; i < pages; i++ {
+			if _, err := unix.Pwrite(fd, buf, int64(2*i)*4096); err != nil {
+				return fmt.Errorf("write %s: %w", dev, err)
+			}
+		}
+		if err := unix.Fsync(fd); err != nil {
+			return fmt.Errorf("fsync %s: %w", dev, err)
+		}
+	}
+	return nil
+}
+
 // TestBlockSchedulers: block latency on a loop device lands under the
 // scheduler active at the time, and the mean time per request agrees with
 // /proc/diskstats over the same window within 20%.
