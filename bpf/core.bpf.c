@@ -189,32 +189,6 @@ struct {
 } perf_events SEC(".maps");
 
 /*
- * The block requests a thread submitted last, newest at next-1, written only
- * by the thread itself as it submits them. A D-state wait that begins while
- * one of them is still in flight (its entry in rqs active and still the
- * thread's) waited on that request's device. Nothing is written here at
- * completion, which runs on another CPU: an in-flight count kept per thread
- * cost an atomic update of a line the submitting CPU wrote last, twice per
- * request. Requests complete about in the order they were submitted, so
- * when the newest few are done the older ones are too.
- */
-#define TID_RQS 8
-
-struct tid_io {
-	__u64 rq[TID_RQS];
-	__u64 last_ns; /* when it last submitted, for pruning */
-	__u32 next;
-	__u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct tid_io);
-} tid_ios SEC(".maps");
-
-/*
  * Block requests by address. Requests are preallocated per queue and reused,
  * so entries are kept and reset in place rather than deleted: in steady state
  * a request costs map lookups only, no update or delete (a hash update or
@@ -393,6 +367,8 @@ struct {
 	__type(value, struct rval);
 } rvals SEC(".maps");
 
+#define TID_RQS 4
+
 /* Per-thread state: the only lookup of the hot path. */
 struct runstate {
 	__u64 runnable_ns; /* when it became runnable, 0 when not waiting */
@@ -404,6 +380,19 @@ struct runstate {
 	__u8 wait_preempted; /* so did wait_ns */
 	__u8 wait_held;    /* who had the CPU when wait_ns ended (HELD_*) */
 	struct rkey last;  /* key of the last time slice counted in rthreads */
+	/*
+	 * The block requests the thread submitted last (keys of rqs), newest
+	 * at rq_next-1, written only by the thread itself as it submits them.
+	 * A D-state wait that begins while one of them is still its request
+	 * in flight waited on that request's device. Nothing is written here
+	 * at completion, which runs on another CPU: an in-flight count kept
+	 * per thread cost an atomic update of a line the submitting CPU wrote
+	 * last, twice per request. Requests complete about in the order they
+	 * were submitted, so when the newest few are done the older are too.
+	 */
+	__u64 rq[TID_RQS];
+	__u32 rq_next;
+	__u32 pad;
 };
 
 /*
@@ -841,10 +830,9 @@ static __always_inline void dstate_end(void *ctx, __u32 tid)
 }
 
 static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __u32 tid, __u64 now,
-					 const bool btf)
+					 struct runstate *rs, const bool btf)
 {
 	struct thread_op *op;
-	struct tid_io *io;
 	struct dstart s = {};
 
 	s.start_ns = now;
@@ -861,12 +849,11 @@ static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __
 		__builtin_memcpy(s.key.addr, op->addr, 16);
 		s.key.family = op->family;
 	}
-	io = bpf_map_lookup_elem(&tid_ios, &tid);
-	if (io) {
+	if (rs) {
 		__u32 i;
 
 		for (i = 0; i < TID_RQS; i++) {
-			__u64 key = io->rq[(io->next - 1 - i) & (TID_RQS - 1)];
+			__u64 key = rs->rq[(rs->rq_next - 1 - i) & (TID_RQS - 1)];
 			struct rq_info *ri;
 
 			if (!key)
@@ -962,7 +949,7 @@ static __always_inline void on_switch(void *ctx, bool preempt, struct task_struc
 	 * kernel under trace_all): it spares the targets lookup. */
 	if (!rp && !is_target(prev_tid))
 		return;
-	dstate_start(ctx, prev, prev_tid, now ? now : bpf_ktime_get_ns(), btf);
+	dstate_start(ctx, prev, prev_tid, now ? now : bpf_ktime_get_ns(), rp, btf);
 }
 
 /*
@@ -1163,22 +1150,34 @@ static __always_inline void et_name(struct elevator_type *et, char *buf, const b
 }
 
 /*
+ * submitter returns the run state of the current thread when it is a
+ * target, NULL otherwise: a runs entry is made for each target (by user
+ * space and inherit, or by the kernel under trace_all), so one lookup
+ * answers both.
+ */
+static __always_inline struct runstate *submitter(void)
+{
+	if (!trace_all && !nr_targets)
+		return NULL;
+	return run_state((__u32)bpf_get_current_pid_tgid());
+}
+
+/*
  * rq_begin returns the request's entry set up for a new request, at its
  * first sighting: insert, or issue for requests that bypass the IO scheduler.
- * That runs in the submitting thread: a target submitter (target, which the
- * caller has looked up once) is remembered and its count of requests in
- * flight raised. The device and scheduler are read
- * again only when the request's queue or scheduler changed.
+ * That runs in the submitting thread: a target submitter (rs, its run state,
+ * which the caller has looked up) is remembered in the entry and the entry
+ * among the thread's last requests. The device and scheduler are read again
+ * only when the request's queue or scheduler changed.
  */
-static __always_inline struct rq_info *rq_begin(struct request *rq, __u64 now, bool target, const bool btf)
+static __always_inline struct rq_info *rq_begin(struct request *rq, __u64 now, struct runstate *rs,
+						const bool btf)
 {
 	__u64 key = (__u64)rq;
 	struct request_queue *q;
 	struct elevator_queue *eq;
 	struct elevator_type *et = NULL;
 	struct rq_info *ri;
-	struct tid_io *io;
-	__u32 tid;
 
 	ri = bpf_map_lookup_elem(&rqs, &key);
 	if (!ri) {
@@ -1206,22 +1205,11 @@ static __always_inline struct rq_info *rq_begin(struct request *rq, __u64 now, b
 		return ri; /* requeued and inserted again: same submitter */
 	ri->active = 1;
 	ri->tid = 0;
-	if (!target)
+	if (!rs)
 		return ri;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	io = bpf_map_lookup_elem(&tid_ios, &tid);
-	if (!io) {
-		struct tid_io zero = {};
-
-		bpf_map_update_elem(&tid_ios, &tid, &zero, BPF_NOEXIST);
-		io = bpf_map_lookup_elem(&tid_ios, &tid);
-	}
-	if (io) {
-		io->rq[io->next & (TID_RQS - 1)] = key;
-		io->next++;
-		io->last_ns = now;
-		ri->tid = tid;
-	}
+	rs->rq[rs->rq_next & (TID_RQS - 1)] = key;
+	rs->rq_next++;
+	ri->tid = (__u32)bpf_get_current_pid_tgid();
 	return ri;
 }
 
@@ -1243,11 +1231,12 @@ static __always_inline void rq_end(struct rq_info *ri)
  */
 static __always_inline void on_insert(struct request *rq, const bool btf)
 {
+	struct runstate *rs = submitter();
 	struct rq_info *ri;
 
-	if (!is_target((__u32)bpf_get_current_pid_tgid()))
+	if (!rs)
 		return;
-	ri = rq_begin(rq, bpf_ktime_get_ns(), true, btf);
+	ri = rq_begin(rq, bpf_ktime_get_ns(), rs, btf);
 	if (ri)
 		ri->issue_ns = 0;
 }
@@ -1340,14 +1329,14 @@ static __always_inline void on_issue(struct request *rq, const bool btf)
 	/* Not inserted (no scheduler), or an entry left over from a request
 	 * whose end was not seen: start a new request here. */
 	if (!ri || !ri->active || ri->issue_ns) {
-		bool target = is_target((__u32)bpf_get_current_pid_tgid());
+		struct runstate *rs = submitter();
 
 		if (ri && ri->active)
 			rq_end(ri);
-		if (!target && kstamped_queue(rq, btf))
+		if (!rs && kstamped_queue(rq, btf))
 			return; /* its completion reads the kernel's stamps */
 		now = bpf_ktime_get_ns();
-		ri = rq_begin(rq, now, target, btf);
+		ri = rq_begin(rq, now, rs, btf);
 		if (!ri)
 			return;
 	} else {

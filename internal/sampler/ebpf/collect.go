@@ -32,13 +32,9 @@ func (t *Tracer) pruneRequests() error {
 	var stale []uint64
 	var k uint64
 	var v coreRqInfo
-	busy := make(map[uint64]uint32) // requests in flight -> the target thread that submitted them
 	it := t.rqs.Iterate()
 	for it.Next(&k, &v) {
-		switch {
-		case v.Active != 0 && v.Tid != 0:
-			busy[k] = v.Tid
-		case v.Active == 0 && v.LastNs < cutoff:
+		if v.Active == 0 && v.LastNs < cutoff {
 			stale = append(stale, k)
 		}
 	}
@@ -47,24 +43,6 @@ func (t *Tracer) pruneRequests() error {
 	}
 	for _, k := range stale {
 		_ = t.rqs.Delete(k) // reused meanwhile is harmless: recreated on demand
-	}
-	// Threads none of whose last requests is in flight: threads that exited
-	// or stopped doing IO would otherwise fill the map (16384 threads) over
-	// a long run. One that submits again meanwhile starts a new entry.
-	var tid uint32
-	var io coreTidIo
-	var idle []uint32
-	it2 := t.tidIOs.Iterate()
-	for it2.Next(&tid, &io) {
-		if !slices.ContainsFunc(io.Rq[:], func(rq uint64) bool { return rq != 0 && busy[rq] == tid }) {
-			idle = append(idle, tid)
-		}
-	}
-	if err := it2.Err(); err != nil {
-		return fmt.Errorf("read tid_ios: %w", err)
-	}
-	for _, tid := range idle {
-		_ = t.tidIOs.Delete(tid)
 	}
 	return nil
 }

@@ -157,6 +157,9 @@ type coreRunstate struct {
 	WaitPreempted uint8
 	WaitHeld      uint8
 	Last          coreRkey
+	Rq            [4]uint64
+	RqNext        uint32
+	Pad           uint32
 }
 
 type coreRval struct {
@@ -178,14 +181,6 @@ type coreThreadOp struct {
 	Addr    [16]uint8
 	Family  uint16
 	Pad     [3]uint16
-}
-
-type coreTidIo struct {
-	_      structs.HostLayout
-	Rq     [8]uint64
-	LastNs uint64
-	Next   uint32
-	Pad    uint32
 }
 
 type coreWkey struct {
@@ -225,7 +220,6 @@ const (
 	coreMapStacks                = "stacks"
 	coreMapTargets               = "targets"
 	coreMapThreadOp              = "thread_op"
-	coreMapTidIos                = "tid_ios"
 	coreMapWakers                = "wakers"
 	coreProgKpLockMutex          = "kp_lock_mutex"
 	coreProgKpLockRwsemRead      = "kp_lock_rwsem_read"
@@ -356,7 +350,6 @@ type coreMapSpecs struct {
 	Stacks      *ebpf.MapSpec `ebpf:"stacks"`
 	Targets     *ebpf.MapSpec `ebpf:"targets"`
 	ThreadOp    *ebpf.MapSpec `ebpf:"thread_op"`
-	TidIos      *ebpf.MapSpec `ebpf:"tid_ios"`
 	Wakers      *ebpf.MapSpec `ebpf:"wakers"`
 }
 
@@ -415,7 +408,6 @@ type coreMaps struct {
 	Stacks      *ebpf.Map `ebpf:"stacks"`
 	Targets     *ebpf.Map `ebpf:"targets"`
 	ThreadOp    *ebpf.Map `ebpf:"thread_op"`
-	TidIos      *ebpf.Map `ebpf:"tid_ios"`
 	Wakers      *ebpf.Map `ebpf:"wakers"`
 }
 
@@ -440,7 +432,6 @@ func (m *coreMaps) Close() error {
 		m.Stacks,
 		m.Targets,
 		m.ThreadOp,
-		m.TidIos,
 		m.Wakers,
 	)
 }

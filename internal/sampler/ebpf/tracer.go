@@ -86,7 +86,6 @@ type Tracer struct {
 	dthreads  *ebpf.Map
 	bhists    *ebpf.Map
 	rqs       *ebpf.Map
-	tidIOs    *ebpf.Map
 	stacks    *ebpf.Map
 	targets   *ebpf.Map
 	threadOps *ebpf.Map
@@ -451,7 +450,7 @@ func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) er
 	m := t.coll.Maps
 	t.counters, t.dhists, t.dthreads = m["counters"], m["dhists"], m["dthreads"]
 	t.bhists, t.stacks, t.targets, t.threadOps = m["bhists"], m["stacks"], m["targets"], m["thread_op"]
-	t.rqs, t.tidIOs = m["rqs"], m["tid_ios"]
+	t.rqs = m["rqs"]
 	t.runs, t.rvals, t.rthreads, t.wakers = m["runs"], m["rvals"], m["rthreads"], m["wakers"]
 	if t.coll.Programs[variant+"_contention_begin"] != nil {
 		t.lhists = m["lhists"]
