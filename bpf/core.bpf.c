@@ -254,7 +254,14 @@ struct bval {
 	struct hist service; /* issue -> complete */
 };
 
-/* Per-CPU: the hottest update of all (one per request) needs no atomics. */
+/*
+ * Per-CPU: the hottest update of all (one per request) needs no atomics. A
+ * per-CPU hash holds every entry once per possible CPU, so where that would
+ * take too much memory user space makes it a plain hash and clears
+ * block_percpu: the updates are then atomic.
+ */
+const volatile bool block_percpu = true;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
@@ -262,9 +269,13 @@ struct {
 	__type(value, struct bval);
 } bhists SEC(".maps");
 
-/* hist_add_cpu is hist_add for a histogram only this CPU updates. */
-static __always_inline void hist_add_cpu(struct hist *h, __u64 v)
+/* bhist_add is hist_add for bhists, without atomics where it is per CPU. */
+static __always_inline void bhist_add(struct hist *h, __u64 v)
 {
+	if (!block_percpu) {
+		hist_add(h, v);
+		return;
+	}
 	h->slots[hist_slot(v)]++;
 	h->count++;
 	h->sum_ns += v;
@@ -1404,10 +1415,10 @@ static __always_inline void done_kstamp(struct request *rq, const bool btf)
 	if (qi->et && bpf_core_field_exists(rq->start_time_ns)) {
 		alloc = RD(btf, rq, start_time_ns);
 		if (alloc && alloc <= start)
-			hist_add_cpu(&v->queue, start - alloc);
+			bhist_add(&v->queue, start - alloc);
 	}
 	if (now >= start)
-		hist_add_cpu(&v->service, now - start);
+		bhist_add(&v->service, now - start);
 }
 
 static __always_inline void on_done(struct request *rq, const bool btf)
@@ -1443,8 +1454,8 @@ static __always_inline void on_done(struct request *rq, const bool btf)
 		goto out;
 	queued = rq_queued_ns(rq, ri, btf);
 	if (queued)
-		hist_add_cpu(&v->queue, queued);
-	hist_add_cpu(&v->service, now - ri->issue_ns);
+		bhist_add(&v->queue, queued);
+	bhist_add(&v->service, now - ri->issue_ns);
 out:
 	rq_end(ri);
 }

@@ -39,15 +39,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	}
 	fmt.Fprintf(io.out, "kernel BTF: %s\n", btfSrc)
 	start := time.Now()
-	tr, err := sampler.OpenEBPF(sampler.Options{
-		Proc:      sf.procfs,
-		Sys:       sf.sysfs,
-		Targets:   tg,
-		MinDState: sf.minDState,
-		KernelBTF: sf.kernelBTF,
-		NoIdle:    sf.noIdle,
-		Logger:    newLogger(io.err, *verbose),
-	})
+	tr, err := sampler.OpenEBPF(sf.tracerOptions(tg, newLogger(io.err, *verbose)))
 	if err != nil {
 		fmt.Fprintf(io.out, "ebpf: unavailable: %v\n", err)
 		return fmt.Errorf("check: no eBPF probe attached: %w", err)

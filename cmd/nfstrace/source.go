@@ -39,6 +39,7 @@ type sourceFlags struct {
 	kernelBTF string
 	kmsg      string
 	noIdle    string
+	blockHist string
 }
 
 func (f *sourceFlags) register(fs *flag.FlagSet) {
@@ -54,6 +55,7 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.minDState, "min-dstate", time.Millisecond, "ebpf backend: D-state intervals at least this long are also sent as events")
 	fs.StringVar(&f.kernelBTF, "kernel-btf", "", "kernel BTF file for kernels without /sys/kernel/btf/vmlinux")
 	fs.StringVar(&f.noIdle, "nfsd-noidle", ebpf.NoIdleAuto, "ebpf backend: tracepoint counting requests that found no idle nfsd thread: "+strings.Join(ebpf.NoIdleChoices, ", ")+" (auto: what the kernel has)")
+	fs.StringVar(&f.blockHist, "block-hists", ebpf.BlockHistsAuto, "ebpf backend: block latency histograms "+strings.Join(ebpf.BlockHistsChoices, ", ")+" (percpu: no atomic update per request, one copy per possible CPU; auto: per CPU while that takes at most 32 MiB)")
 	fs.StringVar(&f.kmsg, "kmsg", kmsg.DefaultPath, "kernel log device to read hung-task reports and nfsd, sunrpc, block and filesystem messages from (\"\": none)")
 }
 
@@ -86,6 +88,9 @@ func (f *sourceFlags) validate(warn io.Writer) (host.Targets, error) {
 	}
 	if !slices.Contains(ebpf.NoIdleChoices, f.noIdle) {
 		return t, usageError{fmt.Sprintf("--nfsd-noidle %q: want %s", f.noIdle, strings.Join(ebpf.NoIdleChoices, ", "))}
+	}
+	if !slices.Contains(ebpf.BlockHistsChoices, f.blockHist) {
+		return t, usageError{fmt.Sprintf("--block-hists %q: want %s", f.blockHist, strings.Join(ebpf.BlockHistsChoices, ", "))}
 	}
 	if f.rate < 1 || f.rate > 10000 {
 		return t, usageError{fmt.Sprintf("--rate %d: want 1 to 10000 samples per second", f.rate)}
@@ -211,6 +216,22 @@ func (s *liveSource) Close() error {
 	return errors.Join(errs...)
 }
 
+// tracerOptions are the tracer's options the flags ask for.
+func (f *sourceFlags) tracerOptions(t host.Targets, log *slog.Logger) sampler.Options {
+	return sampler.Options{
+		Backend:    f.backend,
+		Proc:       f.procfs,
+		Sys:        f.sysfs,
+		Targets:    t,
+		Rate:       f.rate,
+		MinDState:  f.minDState,
+		KernelBTF:  f.kernelBTF,
+		NoIdle:     f.noIdle,
+		BlockHists: f.blockHist,
+		Logger:     log,
+	}
+}
+
 // open reads the host's configuration, opens the backend the flags ask for
 // (probing once, logging each probe to log) and returns the live source.
 func (f *sourceFlags) open(t host.Targets, log *slog.Logger) (*liveSource, error) {
@@ -218,17 +239,7 @@ func (f *sourceFlags) open(t host.Targets, log *slog.Logger) (*liveSource, error
 	if err != nil {
 		return nil, err
 	}
-	tr, err := sampler.OpenTracer(sampler.Options{
-		Backend:   f.backend,
-		Proc:      f.procfs,
-		Sys:       f.sysfs,
-		Targets:   t,
-		Rate:      f.rate,
-		MinDState: f.minDState,
-		KernelBTF: f.kernelBTF,
-		NoIdle:    f.noIdle,
-		Logger:    log,
-	})
+	tr, err := sampler.OpenTracer(f.tracerOptions(t, log))
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,9 @@ type Options struct {
 	KernelBTF    string
 	// NoIdle picks the no-idle-thread tracepoint (ebpf.NoIdle*; "" auto).
 	NoIdle string
-	Logger *slog.Logger
+	// BlockHists picks how block latency is aggregated (ebpf.BlockHists*; "" auto).
+	BlockHists string
+	Logger     *slog.Logger
 }
 
 // OpenTracer opens the backend opts ask for. With BackendAuto it tries eBPF
@@ -73,12 +75,13 @@ func OpenEBPF(opts Options) (*ebpf.Tracer, error) {
 	}
 	start := time.Now()
 	t, err := ebpf.New(ebpf.Options{
-		Proc:      opts.Proc,
-		Sys:       opts.Sys,
-		Targets:   opts.Targets,
-		MinDState: opts.MinDState,
-		KernelBTF: opts.KernelBTF,
-		Logger:    log,
+		Proc:       opts.Proc,
+		Sys:        opts.Sys,
+		Targets:    opts.Targets,
+		MinDState:  opts.MinDState,
+		KernelBTF:  opts.KernelBTF,
+		BlockHists: opts.BlockHists,
+		Logger:     log,
 	})
 	if err != nil {
 		return nil, err

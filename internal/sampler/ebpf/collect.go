@@ -328,11 +328,21 @@ type bRowKey struct {
 func (t *Tracer) collectBlock(snap *model.Snapshot) error {
 	rows := make(map[bRowKey]*model.Block)
 	var k coreBkey
+	var v coreBval
 	var perCPU []coreBval
+	next := func(it *ebpf.MapIterator) bool { return it.Next(&k, &v) }
+	if t.blockPerCPU {
+		next = func(it *ebpf.MapIterator) bool {
+			if !it.Next(&k, &perCPU) {
+				return false
+			}
+			v = sumBval(perCPU)
+			return true
+		}
+	}
 	seen := make(map[coreBkey]bool, len(t.prevB))
 	it := t.bhists.Iterate()
-	for it.Next(&k, &perCPU) {
-		v := sumBval(perCPU)
+	for next(it) {
 		seen[k] = true
 		st := t.prevB[k]
 		if st == nil {

@@ -246,6 +246,7 @@ const (
 	coreProgTpBtfSchedWakeup     = "tp_btf_sched_wakeup"
 	coreProgTpBtfSchedWakeupNew  = "tp_btf_sched_wakeup_new"
 	coreProgTpBtfSchedWaking     = "tp_btf_sched_waking"
+	coreVarBlockPercpu           = "block_percpu"
 	coreVarLockRanges            = "lock_ranges"
 	coreVarMinDstateNs           = "min_dstate_ns"
 	coreVarNrTargets             = "nr_targets"
@@ -357,6 +358,7 @@ type coreMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type coreVariableSpecs struct {
+	BlockPercpu       *ebpf.VariableSpec `ebpf:"block_percpu"`
 	LockRanges        *ebpf.VariableSpec `ebpf:"lock_ranges"`
 	MinDstateNs       *ebpf.VariableSpec `ebpf:"min_dstate_ns"`
 	NrTargets         *ebpf.VariableSpec `ebpf:"nr_targets"`
@@ -440,6 +442,7 @@ func (m *coreMaps) Close() error {
 //
 // It can be passed to loadCoreObjects or ebpf.CollectionSpec.LoadAndAssign.
 type coreVariables struct {
+	BlockPercpu       *ebpf.Variable `ebpf:"block_percpu"`
 	LockRanges        *ebpf.Variable `ebpf:"lock_ranges"`
 	MinDstateNs       *ebpf.Variable `ebpf:"min_dstate_ns"`
 	NrTargets         *ebpf.Variable `ebpf:"nr_targets"`

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -328,10 +329,31 @@ func scatterSync(dev string, rounds, pages int) error {
 
 // TestBlockSchedulers: block latency on a loop device lands under the
 // scheduler active at the time, and the mean time per request agrees with
-// /proc/diskstats over the same window within 20%.
+// /proc/diskstats over the same window within 20%; with the histograms per
+// CPU (auto, on this machine's few CPUs) and shared.
 func TestBlockSchedulers(t *testing.T) {
-	loop := newLoop(t, 64<<20)
-	tr := newLiveTracer(t, Options{Disable: []string{"dstate"}})
+	for _, tc := range []struct{ mode, want string }{
+		{BlockHistsAuto, "per CPU"},
+		{BlockHistsShared, "shared"},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			loop := newLoop(t, 64<<20)
+			tr := newLiveTracer(t, Options{Disable: []string{"dstate"}, BlockHists: tc.mode})
+			probes := tr.Backend().Probes
+			i := slices.IndexFunc(probes, func(p model.Probe) bool { return p.Name == "block_hists" })
+			if i < 0 || !strings.HasPrefix(probes[i].Detail, tc.want) {
+				t.Fatalf("block_hists probe in %+v, want detail %q...", probes, tc.want)
+			}
+			if tr.blockPerCPU != (tc.want == "per CPU") {
+				t.Fatalf("blockPerCPU %v for %q", tr.blockPerCPU, probes[i].Detail)
+			}
+			t.Logf("block_hists: %s", probes[i].Detail)
+			blockSchedulers(t, tr, loop)
+		})
+	}
+}
+
+func blockSchedulers(t *testing.T, tr *Tracer, loop loopDev) {
 	for _, sched := range []string{"none", "mq-deadline", "bfq"} {
 		t.Run(sched, func(t *testing.T) {
 			loop.setScheduler(t, sched)

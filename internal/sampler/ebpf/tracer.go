@@ -49,6 +49,9 @@ type Options struct {
 	// MaxEvents bounds the events kept per Collect; default 10000. Events
 	// beyond it are still counted in the histograms and in Stats.Events.
 	MaxEvents int
+	// BlockHists picks how the block latency histograms are kept
+	// (BlockHists*; "" auto).
+	BlockHists string
 
 	// Tests force the fallbacks this kernel does not need.
 	forceRawTP       bool
@@ -102,24 +105,25 @@ type Tracer struct {
 
 	// mu guards the fields below, shared by the target scanner, Collect and
 	// Close; agg, devs and stackSym have their own locks (the reader uses them).
-	mu        sync.Mutex
-	agg       *aggregator
-	prevD     map[coreDkey]*kstate[coreHist]
-	dclients  rpcClientCache // clients of D-state keys and events
-	prevB     map[coreBkey]*kstate[coreBval]
-	prevR     map[coreRkey]*kstate[coreRval]
-	prevW     map[coreWkey]*kstate[coreWval]
-	prevL     map[coreLkey]*kstate[coreLval]
-	runGen    uint32
-	prevCnt   [cntMax]uint64
-	misses    missCounter
-	devs      *devNamer
-	lastPrune time.Time
-	stackSym  *stackSymbolizer
-	exts      []Extension
-	closed    bool
-	targetN   int
-	current   map[uint32]bool // tids in the targets map
+	mu          sync.Mutex
+	agg         *aggregator
+	prevD       map[coreDkey]*kstate[coreHist]
+	dclients    rpcClientCache // clients of D-state keys and events
+	prevB       map[coreBkey]*kstate[coreBval]
+	blockPerCPU bool // bhists is a per-CPU hash (planBlockHists)
+	prevR       map[coreRkey]*kstate[coreRval]
+	prevW       map[coreWkey]*kstate[coreWval]
+	prevL       map[coreLkey]*kstate[coreLval]
+	runGen      uint32
+	prevCnt     [cntMax]uint64
+	misses      missCounter
+	devs        *devNamer
+	lastPrune   time.Time
+	stackSym    *stackSymbolizer
+	exts        []Extension
+	closed      bool
+	targetN     int
+	current     map[uint32]bool // tids in the targets map
 	// inherited are the tids the kernel added (new threads of targets)
 	// that the last walk of /proc did not want: the next drops them.
 	inherited map[uint32]bool
@@ -268,10 +272,15 @@ func (t *Tracer) load() error {
 		t.probe("events", model.ProbeAttached, "BPF ring buffer")
 		t.detail = "ebpf (ring buffer)"
 	}
+	percpu, err := t.planBlockHists(spec)
+	if err != nil {
+		return err
+	}
 	if err := setVars(spec, map[string]any{
 		"min_dstate_ns": uint64(t.opts.MinDState.Nanoseconds()),
 		"trace_all":     t.opts.All,
 		"use_ringbuf":   useRing,
+		"block_percpu":  percpu,
 	}); err != nil {
 		return err
 	}
