@@ -15,11 +15,14 @@ import (
 // LockOwner is the task that held the locks of a lock layer for most of
 // the threads' lock-wait time in B.
 type LockOwner struct {
-	Comm  string  `json:"comm"`
-	TID   int     `json:"tid,omitempty"`
-	State string  `json:"state,omitempty"` // "D", "R", "S" when the wait began
-	Site  string  `json:"site,omitempty"`  // the owner's own wait site when it was in D
-	Share float64 `json:"share"`           // of B's lock-wait time
+	Comm string `json:"comm"`
+	// TID is the thread when one carries most of its group's share, 0
+	// when several took turns (Threads of them).
+	TID     int     `json:"tid,omitempty"`
+	Threads int     `json:"threads,omitempty"`
+	State   string  `json:"state,omitempty"` // "D", "R", "S" when the wait began
+	Site    string  `json:"site,omitempty"`  // the owner's own wait site when it was in D
+	Share   float64 `json:"share"`           // of B's lock-wait time
 }
 
 // WakerShare is who ended most of a layer's waits in B.
@@ -58,24 +61,54 @@ func (c *Capture) addWaits(s *model.Snapshot) {
 	}
 }
 
-// topOwner is the lock owner of most of a capture's lock-wait time.
+// topOwner is who held the locks for most of a capture's lock-wait time:
+// the owners of one comm, state and own wait site taken together (writers
+// of one file take turns holding its lock), named by thread when one of
+// them carries at least half of the group's share.
 func topOwner(c *Capture) *LockOwner {
 	if c.lockNs == 0 {
 		return nil
 	}
-	var best ownerKey
-	var bestNs float64
+	type group struct {
+		ns   float64
+		tids map[int]float64
+	}
+	groups := make(map[ownerGroup]*group)
 	for k, ns := range c.owners {
-		if ns > bestNs || (ns == bestNs && cmp.Compare(k.comm, best.comm) < 0) {
-			best, bestNs = k, ns
+		gk := ownerGroup{k.comm, k.state, k.site}
+		g := groups[gk]
+		if g == nil {
+			g = &group{tids: make(map[int]float64)}
+			groups[gk] = g
+		}
+		g.ns += ns
+		g.tids[k.tid] += ns
+	}
+	var best ownerGroup
+	var bg *group
+	for k, g := range groups {
+		if bg == nil || g.ns > bg.ns || (g.ns == bg.ns && cmp.Or(cmp.Compare(k.comm, best.comm),
+			cmp.Compare(k.state, best.state), cmp.Compare(k.site, best.site)) < 0) {
+			best, bg = k, g
 		}
 	}
-	if bestNs == 0 {
+	if bg == nil || bg.ns == 0 {
 		return nil
 	}
-	o := &LockOwner{Comm: best.comm, TID: best.tid, State: best.state, Share: bestNs / c.lockNs}
+	o := &LockOwner{Comm: best.comm, State: best.state, Share: bg.ns / c.lockNs}
 	if best.site != "" {
 		o.Site = shortSite(best.site, 5)
+	}
+	tid, tidNs := 0, -1.0
+	for t, ns := range bg.tids {
+		if ns > tidNs || (ns == tidNs && t < tid) {
+			tid, tidNs = t, ns
+		}
+	}
+	if 2*tidNs >= bg.ns {
+		o.TID, o.Share = tid, tidNs/c.lockNs
+	} else {
+		o.Threads = len(bg.tids)
 	}
 	return o
 }
@@ -99,13 +132,16 @@ func topWaker(c *Capture, class string) *WakerShare {
 }
 
 func ownerText(o *LockOwner) string {
-	s := o.Comm
-	if o.TID != 0 {
+	s, self := o.Comm, "itself"
+	switch {
+	case o.Threads > 1:
+		s, self = fmt.Sprintf("%d %s threads in turn", o.Threads, o.Comm), "themselves"
+	case o.TID != 0:
 		s += fmt.Sprintf("/%d", o.TID)
 	}
 	s += fmt.Sprintf(" (%.0f%% of the lock waits)", 100*o.Share)
 	if o.State != "" {
-		s += ", itself " + ownerState(o.State, o.Site)
+		s += ", " + self + " " + ownerState(o.State, o.Site)
 	}
 	return s
 }

@@ -75,10 +75,40 @@ func TestOwnerText(t *testing.T) {
 		{LockOwner{Comm: "jbd2/dm-0-8", TID: 9, Share: 0.31, State: "S"}, "jbd2/dm-0-8/9 (31% of the lock waits), itself asleep (S)"},
 		{LockOwner{Comm: "kworker/0:1", TID: 7, Share: 0.1, State: "I"}, "kworker/0:1/7 (10% of the lock waits), itself in state I"},
 		{LockOwner{Comm: "nfsd", TID: 3, Share: 0.1}, "nfsd/3 (10% of the lock waits)"},
+		{LockOwner{Comm: "fio", Threads: 6, Share: 0.9, State: "D", Site: site}, "6 fio threads in turn (90% of the lock waits), themselves in D at " + compactSite(site)},
 	}
 	for _, tt := range tests {
 		if got := ownerText(&tt.o); got != tt.want {
 			t.Errorf("ownerText(%+v) = %q, want %q", tt.o, got, tt.want)
+		}
+	}
+}
+
+// TestTopOwner: writers that take turns holding a lock are one owner, named
+// by thread only when one of them carries at least half of the group.
+func TestTopOwner(t *testing.T) {
+	const dio model.WaitSite = "io_schedule_timeout;__iomap_dio_rw"
+	turns := map[ownerKey]float64{{comm: "nfsd", tid: 9, state: "R"}: 10}
+	for tid := 1; tid <= 6; tid++ {
+		turns[ownerKey{"fio", 100 + tid, "D", dio}] = 15
+	}
+	one := map[ownerKey]float64{
+		{comm: "fio", tid: 101, state: "D", site: dio}: 72,
+		{comm: "fio", tid: 102, state: "D", site: dio}: 8,
+		{comm: "nfsd", tid: 9, state: "R"}:             20,
+	}
+	for _, tc := range []struct {
+		name   string
+		owners map[ownerKey]float64
+		want   LockOwner
+	}{
+		{"turns", turns, LockOwner{Comm: "fio", Threads: 6, State: "D", Site: shortSite(dio, 5), Share: 0.9}},
+		{"one", one, LockOwner{Comm: "fio", TID: 101, State: "D", Site: shortSite(dio, 5), Share: 0.72}},
+	} {
+		c := &Capture{owners: tc.owners, lockNs: 100}
+		got := topOwner(c)
+		if got == nil || *got != tc.want {
+			t.Errorf("%s: topOwner = %+v, want %+v", tc.name, got, tc.want)
 		}
 	}
 }
