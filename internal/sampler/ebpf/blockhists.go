@@ -2,7 +2,6 @@ package ebpf
 
 import (
 	"fmt"
-	"unsafe"
 
 	"github.com/cilium/ebpf"
 
@@ -34,13 +33,14 @@ func (t *Tracer) planBlockHists(spec *ebpf.CollectionSpec) (bool, error) {
 		return false, fmt.Errorf("eBPF objects have no bhists map")
 	}
 	if t.disabled("block") {
-		return true, nil // unused: left as built, not reported
+		m.MaxEntries = 1 // unused, not reported
+		return true, nil
 	}
 	cpus, err := ebpf.PossibleCPU()
 	if err != nil {
 		return false, fmt.Errorf("count possible CPUs: %w", err)
 	}
-	size := uint64(m.MaxEntries) * uint64(unsafe.Sizeof(coreBval{}))
+	size := uint64(m.MaxEntries) * uint64(m.ValueSize)
 	p, err := blockHistsPlan(t.opts.BlockHists, cpus, size)
 	if err != nil {
 		return false, err
