@@ -69,46 +69,22 @@ func topOwner(c *Capture) *LockOwner {
 	if c.lockNs == 0 {
 		return nil
 	}
-	type group struct {
-		ns   float64
-		tids map[int]float64
-	}
-	groups := make(map[ownerGroup]*group)
+	weights := make(map[model.LockHolder]float64, len(c.owners))
 	for k, ns := range c.owners {
-		gk := ownerGroup{k.comm, k.state, k.site}
-		g := groups[gk]
-		if g == nil {
-			g = &group{tids: make(map[int]float64)}
-			groups[gk] = g
-		}
-		g.ns += ns
-		g.tids[k.tid] += ns
+		weights[model.LockHolder{Comm: k.comm, TID: k.tid, State: k.state, Site: k.site}] += ns
 	}
-	var best ownerGroup
-	var bg *group
-	for k, g := range groups {
-		if bg == nil || g.ns > bg.ns || (g.ns == bg.ns && cmp.Or(cmp.Compare(k.comm, best.comm),
-			cmp.Compare(k.state, best.state), cmp.Compare(k.site, best.site)) < 0) {
-			best, bg = k, g
-		}
-	}
-	if bg == nil || bg.ns == 0 {
+	g, ok := model.TopHolders(weights)
+	if !ok {
 		return nil
 	}
-	o := &LockOwner{Comm: best.comm, State: best.state, Share: bg.ns / c.lockNs}
-	if best.site != "" {
-		o.Site = shortSite(best.site, 5)
+	o := &LockOwner{Comm: g.Comm, State: g.State, Share: g.Weight / c.lockNs}
+	if g.Site != "" {
+		o.Site = shortSite(g.Site, 5)
 	}
-	tid, tidNs := 0, -1.0
-	for t, ns := range bg.tids {
-		if ns > tidNs || (ns == tidNs && t < tid) {
-			tid, tidNs = t, ns
-		}
-	}
-	if 2*tidNs >= bg.ns {
-		o.TID, o.Share = tid, tidNs/c.lockNs
+	if g.InTurn() {
+		o.Threads = g.Threads
 	} else {
-		o.Threads = len(bg.tids)
+		o.TID, o.Share = g.TID, g.TIDWeight/c.lockNs
 	}
 	return o
 }

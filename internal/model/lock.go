@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"cmp"
+	"time"
+)
 
 // Lock kinds.
 const (
@@ -11,9 +14,11 @@ const (
 )
 
 // LockWait aggregates the waits of the target threads of one command name at
-// one wait site for one sleeping lock (rwsem, mutex) during an interval,
-// with the task that owned the lock when they began to wait: the owner with
-// the most waits when it changed.
+// one wait site for one sleeping lock (rwsem, mutex) during an interval that
+// began while one task owned the lock: a lock whose owners took turns has a
+// row per owner, and one with no owner for the waits whose owner is not
+// known. (Captures written before per-owner rows have one row per lock and
+// wait site, with the owner that held it for most of the waits.)
 type LockWait struct {
 	Comm     string   `json:"comm"`
 	WaitSite WaitSite `json:"wait_site"`
@@ -40,4 +45,78 @@ type LockWait struct {
 	// (running or runnable) or "S" (any other sleep).
 	OwnerState string   `json:"owner_state,omitempty"`
 	OwnerSite  WaitSite `json:"owner_site,omitempty"`
+}
+
+// LockHolder is an owner of a lock as a wait saw it: its comm and thread,
+// and its state and own wait site when the wait began.
+type LockHolder struct {
+	Comm  string
+	TID   int
+	State string
+	Site  WaitSite
+}
+
+// HolderGroup is the holders of one comm, state and own wait site taken
+// together: writers of one file take turns holding its lock, and no one of
+// them carries the wait. TID is the thread that carried most of the
+// group's weight; Threads is how many threads the group holds; Weight is
+// the group's part of what was weighed (waits, wait time).
+type HolderGroup struct {
+	Comm    string
+	State   string
+	Site    WaitSite
+	TID     int
+	Threads int
+	Weight  float64
+	// TIDWeight is TID's own part of Weight.
+	TIDWeight float64
+}
+
+// InTurn says the group's threads took turns: none carried half of its
+// weight, so the group, not a thread, is the owner to name.
+func (g HolderGroup) InTurn() bool {
+	return 2*g.TIDWeight < g.Weight
+}
+
+// TopHolders groups lock holders by comm, state and own wait site and
+// returns the group with the most weight (ties to the smallest comm, state
+// and site), false when no holder weighs anything.
+func TopHolders(weights map[LockHolder]float64) (HolderGroup, bool) {
+	type key struct {
+		comm, state string
+		site        WaitSite
+	}
+	type acc struct {
+		w    float64
+		tids map[int]float64
+	}
+	groups := make(map[key]*acc)
+	for h, w := range weights {
+		k := key{h.Comm, h.State, h.Site}
+		g := groups[k]
+		if g == nil {
+			g = &acc{tids: make(map[int]float64)}
+			groups[k] = g
+		}
+		g.w += w
+		g.tids[h.TID] += w
+	}
+	var best key
+	var bg *acc
+	for k, g := range groups {
+		if bg == nil || g.w > bg.w || (g.w == bg.w && cmp.Or(cmp.Compare(k.comm, best.comm),
+			cmp.Compare(k.state, best.state), cmp.Compare(k.site, best.site)) < 0) {
+			best, bg = k, g
+		}
+	}
+	if bg == nil || bg.w <= 0 {
+		return HolderGroup{}, false
+	}
+	out := HolderGroup{Comm: best.comm, State: best.state, Site: best.site, Threads: len(bg.tids), Weight: bg.w, TIDWeight: -1}
+	for t, w := range bg.tids {
+		if w > out.TIDWeight || (w == out.TIDWeight && t < out.TID) {
+			out.TID, out.TIDWeight = t, w
+		}
+	}
+	return out, true
 }

@@ -10,23 +10,29 @@ import (
 )
 
 // LockRow is one sleeping lock the traced threads of one command name waited
-// on over the window, with the owner that held it for most of the waits.
+// on over the window, with the owner that held it for most of the waits and
+// that owner's share of them.
 type LockRow struct {
 	Comm string `json:"comm"`
 	Lock string `json:"lock"` // kernel address: tells locks apart, nothing more
 	Kind string `json:"kind"`
 	// Site is the waiters' wait site with the most wait time.
-	Site        model.WaitSite `json:"site"`
-	Short       string         `json:"short"`
-	Waits       uint64         `json:"waits"`
-	WaitPerSec  float64        `json:"wait_time_per_s"`
-	MaxWaiters  int            `json:"max_waiters"`
-	Owner       string         `json:"owner,omitempty"`
-	OwnerTID    int            `json:"owner_tid,omitempty"`
-	OwnerShare  float64        `json:"owner_share,omitempty"` // of the waits, 0..1
-	ReaderOwned bool           `json:"reader_owned,omitempty"`
-	OwnerState  string         `json:"owner_state,omitempty"`
-	OwnerSite   model.WaitSite `json:"owner_site,omitempty"`
+	Site       model.WaitSite `json:"site"`
+	Short      string         `json:"short"`
+	Waits      uint64         `json:"waits"`
+	WaitPerSec float64        `json:"wait_time_per_s"`
+	MaxWaiters int            `json:"max_waiters"`
+	Owner      string         `json:"owner,omitempty"`
+	OwnerTID   int            `json:"owner_tid,omitempty"`
+	OwnerShare float64        `json:"owner_share,omitempty"` // of the waits, 0..1
+	// OwnerThreads is, when the owner's threads of one comm, state and
+	// own wait site took turns holding the lock (none held it for half of
+	// their waits), how many they were: Owner names them together,
+	// OwnerTID the one that held it most, and OwnerShare is the group's.
+	OwnerThreads int            `json:"owner_threads,omitempty"`
+	ReaderOwned  bool           `json:"reader_owned,omitempty"`
+	OwnerState   string         `json:"owner_state,omitempty"`
+	OwnerSite    model.WaitSite `json:"owner_site,omitempty"`
 }
 
 // maxLockLines bounds the lock lines of the top screen.
@@ -37,7 +43,8 @@ type lockKey struct{ comm, lock, kind string }
 type lockAcc struct {
 	row    LockRow
 	siteNs map[model.WaitSite]int64
-	owners map[int]*model.LockWait
+	owners map[model.LockHolder]float64 // waits per owner
+	reader map[int]bool                 // owners seen holding it as readers
 	ns     int64
 }
 
@@ -57,7 +64,7 @@ func (t *lockTable) add(s *model.Snapshot) {
 		a := t.by[k]
 		if a == nil {
 			a = &lockAcc{row: LockRow{Comm: l.Comm, Lock: l.Lock, Kind: l.Kind},
-				siteNs: map[model.WaitSite]int64{}, owners: map[int]*model.LockWait{}}
+				siteNs: map[model.WaitSite]int64{}, owners: map[model.LockHolder]float64{}, reader: map[int]bool{}}
 			t.by[k] = a
 		}
 		a.row.Waits += l.Waits
@@ -67,14 +74,10 @@ func (t *lockTable) add(s *model.Snapshot) {
 		if l.OwnerTID == 0 {
 			continue
 		}
-		o := a.owners[l.OwnerTID]
-		if o == nil {
-			o = &model.LockWait{Owner: l.Owner, OwnerTID: l.OwnerTID}
-			a.owners[l.OwnerTID] = o
+		a.owners[model.LockHolder{Comm: l.Owner, TID: l.OwnerTID, State: l.OwnerState, Site: l.OwnerSite}] += float64(l.OwnerWaits)
+		if l.ReaderOwned {
+			a.reader[l.OwnerTID] = true
 		}
-		o.OwnerWaits += l.OwnerWaits
-		// The latest state and site of the owner: what it does now.
-		o.ReaderOwned, o.OwnerState, o.OwnerSite = l.ReaderOwned, l.OwnerState, l.OwnerSite
 	}
 }
 
@@ -92,16 +95,14 @@ func (t *lockTable) rows(sec float64) []LockRow {
 			}
 		}
 		r.Short = shortStack(r.Site.Short(), 0, 0)
-		var top *model.LockWait
-		for _, o := range a.owners {
-			if top == nil || o.OwnerWaits > top.OwnerWaits || (o.OwnerWaits == top.OwnerWaits && o.OwnerTID < top.OwnerTID) {
-				top = o
+		if g, ok := model.TopHolders(a.owners); ok {
+			r.Owner, r.OwnerTID, r.ReaderOwned, r.OwnerState, r.OwnerSite = g.Comm, g.TID, a.reader[g.TID], g.State, g.Site
+			share := g.TIDWeight
+			if g.InTurn() {
+				r.OwnerThreads, share = g.Threads, g.Weight
 			}
-		}
-		if top != nil {
-			r.Owner, r.OwnerTID, r.ReaderOwned, r.OwnerState, r.OwnerSite = top.Owner, top.OwnerTID, top.ReaderOwned, top.OwnerState, top.OwnerSite
 			if r.Waits > 0 {
-				r.OwnerShare = float64(top.OwnerWaits) / float64(r.Waits)
+				r.OwnerShare = share / float64(r.Waits)
 			}
 		}
 		rows = append(rows, r)
@@ -168,21 +169,25 @@ func (f *Frame) lockLines(maxWidth int) []string {
 		case r.OwnerTID == 0:
 			l += ", owner unknown"
 		default:
-			held := "held by"
+			held, self := "held by", "itself"
 			if r.ReaderOwned {
 				held = "held by readers, last"
 			}
-			l += fmt.Sprintf(", %s %s/%d for %s of the waits", held, r.Owner, r.OwnerTID, model.FormatPct(r.OwnerShare))
+			owner := fmt.Sprintf("%s/%d", r.Owner, r.OwnerTID)
+			if r.OwnerThreads > 1 {
+				held, self, owner = "held in turn by", "themselves", fmt.Sprintf("%d %s threads", r.OwnerThreads, r.Owner)
+			}
+			l += fmt.Sprintf(", %s %s for %s of the waits", held, owner, model.FormatPct(r.OwnerShare))
 			switch r.OwnerState {
 			case "D":
-				l += ", itself in D"
+				l += ", " + self + " in D"
 				if r.OwnerSite != "" {
 					l += " at " + shortStack(r.OwnerSite.Short(), siteWidth, 3)
 				}
 			case "R":
-				l += ", itself on CPU or runnable"
+				l += ", " + self + " on CPU or runnable"
 			case "S":
-				l += ", itself asleep"
+				l += ", " + self + " asleep"
 			}
 		}
 		lines = append(lines, l)
