@@ -610,6 +610,8 @@ struct {
 /* open_lwaits counts entries in lwaits, so that contention_end skips the lookup. */
 __u64 open_lwaits = 0;
 
+static __always_inline void lock_owner(struct lwait *w, void *lock, __u32 flags);
+
 /*
  * The slow-path kprobes (the fallback for kernels without lock:contention_*)
  * see a wait begin but not end: a return probe would replace the return
@@ -893,6 +895,12 @@ static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __
 		}
 		if (w && w->key.stack_id < 0)
 			w->key.stack_id = s.key.stack_id;
+		/* No owner when the wait began: the lock was between a release
+		 * and the woken waiter taking it (the releaser is often the next
+		 * to wait). Whoever holds it when the waiter goes to sleep is
+		 * the one it sleeps for. */
+		if (w && !w->key.owner_tid)
+			lock_owner(w, (void *)w->key.lock, w->key.flags);
 	}
 	if (bpf_map_update_elem(&dstarts, &tid, &s, BPF_NOEXIST) == 0)
 		__sync_fetch_and_add(&open_intervals, 1);

@@ -223,8 +223,8 @@ N         waits or requests; P50/P90/P99 with the range the log2 buckets and the
 A12       the chance that a value of B exceeds one of A (0.5: no shift; * = a significant shift of at least 0.1)
 LAYER     where the time went: block IO per device, writeback, journal, lock, page lock, reclaim, network,
           other kernel code, waiting for a CPU or an nfsd thread, and the rest of a request's time
-OWNERS    LOCK OWNERS: the tasks that held the locks when the waits began, by command, state and own wait
-          site; THREADS how many of them; SHARE A/B their part of each capture's lock-wait time
+OWNERS    LOCK OWNERS: the tasks that held the locks when the waits began (or when the waiters slept, if no
+          one held them as they began), by command, state and own wait site; THREADS how many of them; SHARE A/B their part of each capture's lock-wait time
 `
 
 // wrapLines wraps each line to width at spaces; continuation lines keep

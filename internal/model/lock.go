@@ -14,11 +14,13 @@ const (
 )
 
 // LockWait aggregates the waits of the target threads of one command name at
-// one wait site for one sleeping lock (rwsem, mutex) during an interval that
-// began while one task owned the lock: a lock whose owners took turns has a
-// row per owner, and one with no owner for the waits whose owner is not
-// known. (Captures written before per-owner rows have one row per lock and
-// wait site, with the owner that held it for most of the waits.)
+// one wait site for one sleeping lock (rwsem, mutex) during an interval
+// that had one owner: the task that held the lock when the wait began or,
+// when no one held it then (between a release and the next taker), when
+// the waiter went to sleep. A lock whose owners took turns has a row per
+// owner, and one with no owner for the waits whose owner is not known.
+// (Captures written before per-owner rows have one row per lock and wait
+// site, with the owner that held it for most of the waits.)
 type LockWait struct {
 	Comm     string   `json:"comm"`
 	WaitSite WaitSite `json:"wait_site"`
@@ -32,15 +34,16 @@ type LockWait struct {
 	Time       time.Duration `json:"time_ns"`
 	MaxWaiters int           `json:"max_waiters"`
 	// Owner is the owner's comm and OwnerTID its thread id, "" and 0 when
-	// unknown (percpu rwsems have no owner field; an owner that released
-	// the lock as the wait began). ReaderOwned says the rwsem was held by
+	// unknown (percpu rwsems have no owner field; a lock no one held when
+	// the wait began nor when the waiter slept, or a waiter that never
+	// slept). ReaderOwned says the rwsem was held by
 	// readers: the owner is the last reader that took it.
 	Owner       string `json:"owner,omitempty"`
 	OwnerTID    int    `json:"owner_tid,omitempty"`
 	ReaderOwned bool   `json:"reader_owned,omitempty"`
-	// OwnerWaits is how many of Waits began while this owner held the lock.
+	// OwnerWaits is how many of Waits had this owner.
 	OwnerWaits uint64 `json:"owner_waits,omitempty"`
-	// OwnerState is the owner's state when the wait began: "D" (itself
+	// OwnerState is the owner's state when it was read: "D" (itself
 	// blocked, at OwnerSite when the owner is a traced thread), "R"
 	// (running or runnable) or "S" (any other sleep).
 	OwnerState string   `json:"owner_state,omitempty"`

@@ -56,13 +56,36 @@ type lRowKey struct {
 	comm, site, lock, kind string
 }
 
-type lockAcc struct {
-	row    model.LockWait
-	owners map[uint32]*model.LockWait // per owner tid: its waits, state, site
+// lockOwner sums one owner's keys of a row: the waits that began while it
+// held the lock, and its state and site from its most frequent key.
+type lockOwner struct {
+	tid        uint32
+	comm       string
+	waits      uint64
+	ns         uint64
+	maxWaiters uint64
+	readerOwns bool
+	topCount   uint64 // waits of the key the state and site come from
+	state      string
+	site       model.WaitSite
 }
 
+type lockAcc struct {
+	row    model.LockWait // the waits with no owner known, and the row's names
+	owners map[uint32]*lockOwner
+}
+
+// maxOwnerRows bounds the rows one waiter comm, wait site and lock gives
+// per interval: the owners that held the lock for most waits get a row
+// each, and the waits of the rest count as the owner-unknown row's.
+const maxOwnerRows = 16
+
 // collectLocks turns the kernel's lock waits into snap.Locks rows: per
-// comm, wait site and lock, with the owner that held it for most waits.
+// comm, wait site, lock and owner. The kernel keys each wait by the owner
+// that held the lock when it began (or, when no one held it then, when the
+// waiter went to sleep), so every owner's waits and wait time are its own; owners that take turns (writers of one file) each get a
+// row, and a reader adds the rows of one lock to find who held it for how
+// long.
 func (t *Tracer) collectLocks(snap *model.Snapshot) error {
 	rows := make(map[lRowKey]*lockAcc)
 	err := eachDelta(t.lhists, t.prevL, func(cur, last *coreLval) (coreLval, bool) {
@@ -77,29 +100,30 @@ func (t *Tracer) collectLocks(snap *model.Snapshot) error {
 		a := rows[rk]
 		if a == nil {
 			a = &lockAcc{row: model.LockWait{Comm: rk.comm, WaitSite: model.WaitSite(rk.site), Lock: rk.lock, Kind: rk.kind},
-				owners: map[uint32]*model.LockWait{}}
+				owners: map[uint32]*lockOwner{}}
 			rows[rk] = a
 		}
-		a.row.Waits += d.Count
-		a.row.Time += time.Duration(d.SumNs)
-		a.row.MaxWaiters = max(a.row.MaxWaiters, int(d.MaxWaiters))
 		if k.OwnerTid == 0 {
+			a.row.Waits += d.Count
+			a.row.Time += time.Duration(d.SumNs)
+			a.row.MaxWaiters = max(a.row.MaxWaiters, int(d.MaxWaiters))
 			return
 		}
 		o := a.owners[k.OwnerTid]
 		if o == nil {
-			o = &model.LockWait{Owner: string(int8s(&k.OwnerComm)), OwnerTID: int(k.OwnerTid)}
+			o = &lockOwner{tid: k.OwnerTid, comm: string(int8s(&k.OwnerComm))}
 			a.owners[k.OwnerTid] = o
 		}
-		o.OwnerWaits += d.Count
-		o.ReaderOwned = o.ReaderOwned || k.Flags&lkeyReaderOwns != 0
-		// The state of the owner's most frequent key wins: one per owner.
-		if d.Count >= o.Waits {
-			o.Waits = d.Count
-			o.OwnerState = ownerState(k.OwnerState)
-			o.OwnerSite = ""
+		o.waits += d.Count
+		o.ns += d.SumNs
+		o.maxWaiters = max(o.maxWaiters, d.MaxWaiters)
+		o.readerOwns = o.readerOwns || k.Flags&lkeyReaderOwns != 0
+		if d.Count >= o.topCount {
+			o.topCount = d.Count
+			o.state = ownerState(k.OwnerState)
+			o.site = ""
 			if k.OwnerStackId >= 0 {
-				o.OwnerSite = t.site(k.OwnerStackId)
+				o.site = model.WaitSite(t.site(k.OwnerStackId))
 			}
 		}
 	})
@@ -107,23 +131,44 @@ func (t *Tracer) collectLocks(snap *model.Snapshot) error {
 		return fmt.Errorf("read lhists: %w", err)
 	}
 	for _, a := range rows {
-		r := a.row
-		var top *model.LockWait
-		for _, o := range a.owners {
-			if top == nil || o.OwnerWaits > top.OwnerWaits || (o.OwnerWaits == top.OwnerWaits && o.OwnerTID < top.OwnerTID) {
-				top = o
-			}
-		}
-		if top != nil {
-			r.Owner, r.OwnerTID, r.ReaderOwned = top.Owner, top.OwnerTID, top.ReaderOwned
-			r.OwnerWaits, r.OwnerState, r.OwnerSite = top.OwnerWaits, top.OwnerState, top.OwnerSite
-		}
-		snap.Locks = append(snap.Locks, r)
+		snap.Locks = append(snap.Locks, a.rows()...)
 	}
 	slices.SortFunc(snap.Locks, func(a, b model.LockWait) int {
-		return cmp.Or(cmp.Compare(b.Time, a.Time), strings.Compare(a.Lock, b.Lock), strings.Compare(string(a.WaitSite), string(b.WaitSite)))
+		return cmp.Or(cmp.Compare(b.Time, a.Time), strings.Compare(a.Lock, b.Lock),
+			strings.Compare(string(a.WaitSite), string(b.WaitSite)), cmp.Compare(a.OwnerTID, b.OwnerTID))
 	})
 	return nil
+}
+
+// rows are a row's owners, most waits first (at most maxOwnerRows of
+// them), then the waits whose owner is unknown or beyond the bound.
+func (a *lockAcc) rows() []model.LockWait {
+	owners := make([]*lockOwner, 0, len(a.owners))
+	for _, o := range a.owners {
+		owners = append(owners, o)
+	}
+	slices.SortFunc(owners, func(x, y *lockOwner) int {
+		return cmp.Or(cmp.Compare(y.waits, x.waits), cmp.Compare(x.tid, y.tid))
+	})
+	rest := a.row
+	out := make([]model.LockWait, 0, min(len(owners), maxOwnerRows)+1)
+	for i, o := range owners {
+		if i >= maxOwnerRows {
+			rest.Waits += o.waits
+			rest.Time += time.Duration(o.ns)
+			rest.MaxWaiters = max(rest.MaxWaiters, int(o.maxWaiters))
+			continue
+		}
+		r := a.row
+		r.Waits, r.Time, r.MaxWaiters = o.waits, time.Duration(o.ns), int(o.maxWaiters)
+		r.Owner, r.OwnerTID, r.ReaderOwned = o.comm, int(o.tid), o.readerOwns
+		r.OwnerWaits, r.OwnerState, r.OwnerSite = o.waits, o.state, o.site
+		out = append(out, r)
+	}
+	if rest.Waits > 0 {
+		out = append(out, rest)
+	}
+	return out
 }
 
 // lockSite is a lock wait's site starting at the lock's slow path: the
