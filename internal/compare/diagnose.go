@@ -138,9 +138,20 @@ type LayerShare struct {
 	Preempts  bool    `json:"preempts_known,omitempty"`
 	PreemptsA float64 `json:"preempts_a,omitempty"`
 	PreemptsB float64 `json:"preempts_b,omitempty"`
-	// PreemptShare is the part of the layer\'s change that more (or
-	// fewer) preemptions per unit, at A\'s mean preempted wait, account for.
+	// PreemptShare is the part of the layer's change that more (or
+	// fewer) preemptions per unit, at A's mean preempted wait, account for.
 	PreemptShare float64 `json:"preempt_share,omitempty"`
+	// RanA and RanB are the threads' time on a CPU per unit, where both
+	// captures measured it. RunShare is the part of PreemptShare that
+	// longer (or shorter) running per unit accounts for at A's rate of
+	// preemption per second run: a thread is preempted in proportion to
+	// its running (each time slice that ends with others runnable, each
+	// quota period used up), so more preemptions per unit at the same rate
+	// per second run are more CPU work per unit, not more competition for
+	// the CPU.
+	RanA     float64 `json:"ran_a_ns,omitempty"`
+	RanB     float64 `json:"ran_b_ns,omitempty"`
+	RunShare float64 `json:"run_share,omitempty"`
 	// Held is, for the run-queue layer when both captures tell, its time
 	// per unit by who had the CPU when each wait ended, the part that
 	// carries most of the change first.
@@ -393,6 +404,9 @@ func (c *comparison) layerShare(r Contribution, res *Result) *LayerShare {
 	}
 	if ls.Kind == LayerCPU && !c.a.preemptUnknown && !c.b.preemptUnknown {
 		c.splitPreempts(ls, denA, denB)
+		if t := res.Time; t != nil {
+			ls.splitRun(t.RanA, t.RanB)
+		}
 	}
 	if ls.Kind == LayerCPU && !c.a.heldUnknown && !c.b.heldUnknown {
 		ls.Held = c.splitHeld(ls, denA, denB)
@@ -454,6 +468,20 @@ func (c *comparison) splitPreempts(ls *LayerShare, denA, denB float64) {
 		pmean = sum(c.a.preemptNs) / n
 	}
 	ls.PreemptShare = (ls.PreemptsB - ls.PreemptsA) * pmean / delta
+}
+
+// splitRun sets the run-queue layer's time on a CPU per unit and the part
+// of its change that longer running per unit carries at A's rate of
+// preemption per second run (see RunShare).
+func (ls *LayerShare) splitRun(ranA, ranB float64) {
+	if ranA <= 0 || ranB <= 0 || ls.PreemptsB == ls.PreemptsA || !ls.Preempts {
+		return
+	}
+	ls.RanA, ls.RanB = ranA, ranB
+	// PreemptShare is (PreemptsB-PreemptsA) x the mean preempted wait
+	// over the change; the run part replaces the preemption count change
+	// with the one A's rate gives for B's running.
+	ls.RunShare = ls.PreemptShare * (ranB - ranA) * (ls.PreemptsA / ranA) / (ls.PreemptsB - ls.PreemptsA)
 }
 
 // den returns the total of each capture's normalising unit.
@@ -569,9 +597,13 @@ func memoryMoved(changes []ConfigChange, dir float64) bool {
 // same work (shorter sleeps of a rate limiter, more blocking between
 // pieces of work): the workload's pattern changed, not the CPU it got.
 // Where the captures do not tell preemptions apart, every wait counts as
-// a wakeup's.
+// a wakeup's. Likewise more preemptions per unit at the old rate per
+// second run, with the old mean wait, are the threads running longer per
+// unit (more CPU work per call, or a CPU that does less per second): the
+// threads waited behind more work, as a device given more work is slower,
+// and the CPU's competition did not change. Both parts are the workload's.
 func cpuCause(l *LayerShare) string {
-	if l.CountShare >= countLeads {
+	if l.CountShare+l.RunShare >= countLeads {
 		return CauseWorkload
 	}
 	return CauseCPU

@@ -250,6 +250,12 @@ func causeText(d *Diagnosis, res *Result) string {
 		what := "for IO"
 		if l.Kind == LayerCPU {
 			what = "for a CPU"
+			if l.RunShare > l.CountShare {
+				return fmt.Sprintf(": each %s ran %s on a CPU (%s → %s) and was preempted in proportion (%s → %s times per second run; mean wait %s → %s): the threads waited behind %s CPU work, not %s competition for the CPU",
+					perText(d.Per), map[bool]string{true: "longer", false: "shorter"}[d.Outcome == OutcomeWorse], model.FormatNs(l.RanA), model.FormatNs(l.RanB),
+					model.FormatRate(l.PreemptsA/l.RanA*1e9), model.FormatRate(l.PreemptsB/l.RanB*1e9), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB),
+					more, more)
+			}
 		}
 		return fmt.Sprintf(": the threads waited %s %s often (%s → %s waits per %s; mean wait %s → %s)",
 			what, map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse], model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
@@ -331,6 +337,9 @@ func adviceText(d *Diagnosis) string {
 	case CauseCache:
 		return "memory: the limits that bound the page cache (cgroup memory.max, memory.limit_in_bytes, the host's memory) against the data read and written"
 	case CauseWorkload:
+		if l := d.Layer; l != nil && l.Kind == LayerCPU && l.RunShare > l.CountShare {
+			return "the threads' own CPU time per " + perText(d.Per) + ": what each does, and how fast the CPU runs it (its clock, the hypervisor's share), not the CPUs they get"
+		}
 		if d.Layer != nil && d.Layer.Kind == LayerCPU {
 			return "how often the workload's threads sleep and wake for the same work (rate limits, timers, short waits), not the CPUs they get"
 		}
@@ -427,6 +436,9 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		switch {
 		case d.Device != nil && d.Device.Lat != nil:
 			out = append(out, deviceText(d.Device))
+		case d.Cause == CauseWorkload && l.Kind == LayerCPU && l.RunShare > l.CountShare:
+			out = append(out, fmt.Sprintf("time on a CPU per %s %s → %s; preempted %s → %s times per %s", per, model.FormatNs(l.RanA), model.FormatNs(l.RanB),
+				model.FormatRate(l.PreemptsA), model.FormatRate(l.PreemptsB), per))
 		case d.Cause == CauseWorkload || d.Cause == CauseBio || d.Cause == CauseCache:
 			from := ""
 			if l.WaitsFrom != "" {

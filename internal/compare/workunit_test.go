@@ -133,9 +133,12 @@ func TestCPUCause(t *testing.T) {
 
 // TestSplitPreempts: more waits for a CPU that began with a preemption are
 // the CPU taken from the threads (the CPU), more that began at wakeups the
-// threads' own pattern (the workload), whatever the mean wait did.
+// threads' own pattern (the workload), whatever the mean wait did; and
+// more preemptions per unit at the old rate per second run are the
+// threads running longer per unit (the workload), not the CPU taken more
+// often.
 func TestSplitPreempts(t *testing.T) {
-	type side struct{ wake, pre, wakeMean, preMean float64 }
+	type side struct{ wake, pre, wakeMean, preMean, ran float64 }
 	mk := func(s side) *Capture {
 		c := newCapture("x", capture.Meta{})
 		c.secs = []float64{1}
@@ -149,11 +152,18 @@ func TestSplitPreempts(t *testing.T) {
 		want         string
 		preemptLeads bool
 	}{
-		{"busy loops preempt a CPU-bound reader 3x as often, each wait shorter", side{0, 1500, 0, 2.4e6}, side{0, 4200, 0, 1.5e6}, CauseCPU, true},
-		{"twice the wakeups at the same wait", side{300, 0, 200e3, 0}, side{600, 0, 210e3, 0}, CauseWorkload, false},
-		{"twice the wakeups, preemptions the same", side{300, 100, 200e3, 1e6}, side{600, 100, 200e3, 1e6}, CauseWorkload, false},
-		{"a quota's throttling: as many wakeups, more preemptions", side{300, 10, 100e3, 5e6}, side{300, 200, 100e3, 40e6}, CauseCPU, false},
-		{"a few fewer preemptions, each wait much shorter", side{100, 38, 20e3, 21e3}, side{100, 34, 15e3, 15e3}, CauseCPU, false},
+		{"busy loops preempt a CPU-bound reader 3x as often, each wait shorter", side{0, 1500, 0, 2.4e6, 0}, side{0, 4200, 0, 1.5e6, 0}, CauseCPU, true},
+		{"twice the wakeups at the same wait", side{300, 0, 200e3, 0, 0}, side{600, 0, 210e3, 0, 0}, CauseWorkload, false},
+		{"twice the wakeups, preemptions the same", side{300, 100, 200e3, 1e6, 0}, side{600, 100, 200e3, 1e6, 0}, CauseWorkload, false},
+		{"a quota's throttling: as many wakeups, more preemptions", side{300, 10, 100e3, 5e6, 0}, side{300, 200, 100e3, 40e6, 0}, CauseCPU, false},
+		{"a few fewer preemptions, each wait much shorter", side{100, 38, 20e3, 21e3, 0}, side{100, 34, 15e3, 15e3, 0}, CauseCPU, false},
+		// Threads behind each other, each call running 30% longer: 30%
+		// more preemptions per call at the same rate per second run.
+		{"longer running, preempted in proportion", side{0, 17, 0, 7.2e6, 48e6}, side{0, 22.1, 0, 7.3e6, 62.4e6}, CauseWorkload, true},
+		{"shorter running, preempted in proportion (fall)", side{0, 22.1, 0, 7.3e6, 62.4e6}, side{0, 17, 0, 7.2e6, 48e6}, CauseWorkload, true},
+		// Busy loops: a fifth longer running per call, preempted 3x as
+		// often per second run.
+		{"busy loops: running a little longer, preempted far more often", side{0, 1500, 0, 2.4e6, 1e9}, side{0, 5400, 0, 2.4e6, 1.2e9}, CauseCPU, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,11 +172,12 @@ func TestSplitPreempts(t *testing.T) {
 			l := &LayerShare{Key: LayerCPU, Kind: LayerCPU, A: ka.sum[0], B: kb.sum[0],
 				WaitsA: ka.cnt[0], WaitsB: kb.cnt[0], WaitA: ka.sum[0] / ka.cnt[0], WaitB: kb.sum[0] / kb.cnt[0]}
 			c.splitPreempts(l, 1, 1)
+			l.splitRun(tt.a.ran, tt.b.ran)
 			if !l.Preempts || l.PreemptsA != tt.a.pre || l.PreemptsB != tt.b.pre {
 				t.Errorf("preempts %v %v → %v, want %v → %v", l.Preempts, l.PreemptsA, l.PreemptsB, tt.a.pre, tt.b.pre)
 			}
 			if got := cpuCause(l); got != tt.want {
-				t.Errorf("cpuCause = %s (count share of wakeups %.2f), want %s", got, l.CountShare, tt.want)
+				t.Errorf("cpuCause = %s (count share of wakeups %.2f, run share %.2f), want %s", got, l.CountShare, l.RunShare, tt.want)
 			}
 			if tt.preemptLeads != (l.PreemptShare >= countLeads) {
 				t.Errorf("preempt share %.2f, want it to carry the change: %v", l.PreemptShare, tt.preemptLeads)
