@@ -599,12 +599,24 @@ struct {
 	__type(value, struct lwait);
 } lwaits SEC(".maps");
 
-/* lwaiters: lock -> target threads waiting on it now. */
+/*
+ * lwaiters: lock -> target threads waiting on it now, and the last target
+ * thread that took it after waiting (the owner of a wait that began and
+ * slept while no one held the lock: it waited for the one woken to take it).
+ */
+struct lstate {
+	__s64 waiters;
+	__u64 taken_ns;
+	__u32 taker_tid;
+	__u32 pad;
+	char taker_comm[NAME_LEN];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
-	__type(value, __s64);
+	__type(value, struct lstate);
 } lwaiters SEC(".maps");
 
 /* open_lwaits counts entries in lwaits, so that contention_end skips the lookup. */
@@ -671,6 +683,7 @@ static __always_inline bool in_lock_slowpath(void *ctx)
 }
 
 static struct lval zero_lval;
+static struct lstate zero_lstate;
 
 /*
  * lock_wait_close ends tid's open wait w: when record, it is added to lhists
@@ -678,9 +691,23 @@ static struct lval zero_lval;
  */
 static __always_inline void lock_wait_close(void *ctx, __u32 tid, struct lwait *w, __u64 end, bool record)
 {
+	struct lstate *ls;
 	struct lval *v;
-	__s64 *n;
 
+	ls = bpf_map_lookup_elem(&lwaiters, &w->key.lock);
+	if (record && ls) {
+		/* No one held the lock when the wait began nor when it slept:
+		 * it waited for the thread that took the lock since, which was
+		 * running when it did. Then this thread is the one that took it. */
+		if (!w->key.owner_tid && ls->taken_ns > w->start_ns && ls->taker_tid != tid) {
+			w->key.owner_tid = ls->taker_tid;
+			w->key.owner_state = 0;
+			__builtin_memcpy(w->key.owner_comm, ls->taker_comm, NAME_LEN);
+		}
+		ls->taker_tid = tid;
+		ls->taken_ns = end;
+		__builtin_memcpy(ls->taker_comm, w->key.comm, NAME_LEN);
+	}
 	if (record) {
 		if (w->key.stack_id < 0) {
 			/* It did not sleep in D (it spun, or slept interruptibly): the
@@ -703,9 +730,8 @@ static __always_inline void lock_wait_close(void *ctx, __u32 tid, struct lwait *
 			count(CNT_LOCK_FULL);
 		}
 	}
-	n = bpf_map_lookup_elem(&lwaiters, &w->key.lock);
-	if (n && *n > 0)
-		__sync_fetch_and_add(n, -1);
+	if (ls && ls->waiters > 0)
+		__sync_fetch_and_add(&ls->waiters, -1);
 	if (bpf_map_delete_elem(&lwaits, &tid) == 0)
 		__sync_fetch_and_add(&open_lwaits, -1);
 }
@@ -1552,7 +1578,7 @@ static __always_inline void on_contention_begin(void *ctx, void *lock, __u32 fla
 {
 	struct lwait w = {}, *old;
 	__u32 tid;
-	__s64 *n;
+	struct lstate *ls;
 
 	if (flags & (LCB_F_SPIN | LCB_F_RT))
 		return;
@@ -1577,18 +1603,16 @@ static __always_inline void on_contention_begin(void *ctx, void *lock, __u32 fla
 	 * sleeps, or contention_end's when it did not (walked once, not twice). */
 	w.key.stack_id = -1;
 	lock_owner(&w, lock, flags);
-	n = bpf_map_lookup_elem(&lwaiters, &w.key.lock);
-	if (!n) {
-		__s64 zero = 0;
-
-		bpf_map_update_elem(&lwaiters, &w.key.lock, &zero, BPF_NOEXIST);
-		n = bpf_map_lookup_elem(&lwaiters, &w.key.lock);
+	ls = bpf_map_lookup_elem(&lwaiters, &w.key.lock);
+	if (!ls) {
+		bpf_map_update_elem(&lwaiters, &w.key.lock, &zero_lstate, BPF_NOEXIST);
+		ls = bpf_map_lookup_elem(&lwaiters, &w.key.lock);
 	}
-	if (n) {
+	if (ls) {
 		/* No fetching atomic (5.12+): the count read after the add is
 		 * this wait's, give or take a waiter arriving at the same time. */
-		__sync_fetch_and_add(n, 1);
-		w.waiters = *n;
+		__sync_fetch_and_add(&ls->waiters, 1);
+		w.waiters = ls->waiters;
 	}
 	if (kp)
 		count(CNT_KP_OPEN);

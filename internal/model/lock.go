@@ -17,7 +17,9 @@ const (
 // one wait site for one sleeping lock (rwsem, mutex) during an interval
 // that had one owner: the task that held the lock when the wait began or,
 // when no one held it then (between a release and the next taker), when
-// the waiter went to sleep. A lock whose owners took turns has a row per
+// the waiter went to sleep, or else the traced thread that took the lock
+// after waiting for it while this wait went on (running as it took it). A
+// lock whose owners took turns has a row per
 // owner, and one with no owner for the waits whose owner is not known.
 // (Captures written before per-owner rows have one row per lock and wait
 // site, with the owner that held it for most of the waits.)

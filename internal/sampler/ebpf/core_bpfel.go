@@ -90,6 +90,15 @@ type coreLockRange struct {
 	End   uint64
 }
 
+type coreLstate struct {
+	_         structs.HostLayout
+	Waiters   int64
+	TakenNs   uint64
+	TakerTid  uint32
+	Pad       uint32
+	TakerComm [16]int8
+}
+
 type coreLval struct {
 	_          structs.HostLayout
 	Count      uint64

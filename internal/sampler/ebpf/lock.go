@@ -83,7 +83,9 @@ const maxOwnerRows = 16
 // collectLocks turns the kernel's lock waits into snap.Locks rows: per
 // comm, wait site, lock and owner. The kernel keys each wait by the owner
 // that held the lock when it began (or, when no one held it then, when the
-// waiter went to sleep), so every owner's waits and wait time are its own; owners that take turns (writers of one file) each get a
+// waiter went to sleep, or else the traced thread that took it after
+// waiting while this wait went on), so every owner's waits and wait time
+// are its own; owners that take turns (writers of one file) each get a
 // row, and a reader adds the rows of one lock to find who held it for how
 // long.
 func (t *Tracer) collectLocks(snap *model.Snapshot) error {

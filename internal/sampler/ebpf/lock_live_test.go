@@ -132,14 +132,15 @@ func TestLockOwners(t *testing.T) {
 	}
 	// The writers take turns holding the lock, each wait counts under the
 	// owner that held it when the wait began or, when it was between two
-	// holders then, when the waiter went to sleep. A writer that released
-	// it is often the next to wait, before the woken waiter took it: from
-	// the start alone the owner was known for 19% of the waits here (6.18,
-	// 2 CPUs), with the sleep 45-70%. A quarter sits between the two.
+	// holders then, when the waiter went to sleep, or else the writer that
+	// took the lock after waiting while this wait went on. A writer that
+	// released it is often the next to wait, before the woken waiter took
+	// it: from the start alone the owner was known for 19% of the waits
+	// here (6.18, 2 CPUs), with the sleep 45-70%, with the taker 97-99%.
 	t.Logf("owners known for %d of %d waits (%.0f%%); %d snapshots had two owners or more of one lock and site",
 		known, waits, 100*float64(known)/float64(waits), turns)
-	if 4*known < waits {
-		t.Errorf("owners known for %d of %d waits: want a quarter or more", known, waits)
+	if 4*known < 3*waits {
+		t.Errorf("owners known for %d of %d waits: want three quarters or more", known, waits)
 	}
 	// Owners that took turns within one interval each have a row.
 	if turns == 0 {
