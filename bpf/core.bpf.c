@@ -689,7 +689,7 @@ static struct lstate zero_lstate;
  * lock_wait_close ends tid's open wait w: when record, it is added to lhists
  * as lasting until end (its stack is the one it was given, or taken here).
  */
-static __always_inline void lock_wait_close(void *ctx, __u32 tid, struct lwait *w, __u64 end, bool record)
+static __always_inline void lock_wait_close(void *ctx, __u32 tid, struct lwait *w, __u64 end, bool record, bool took)
 {
 	struct lstate *ls;
 	struct lval *v;
@@ -698,15 +698,18 @@ static __always_inline void lock_wait_close(void *ctx, __u32 tid, struct lwait *
 	if (record && ls) {
 		/* No one held the lock when the wait began nor when it slept:
 		 * it waited for the thread that took the lock since, which was
-		 * running when it did. Then this thread is the one that took it. */
+		 * running when it did. Then this thread, when it took the lock
+		 * (not a wait a signal ended), is the last to have taken it. */
 		if (!w->key.owner_tid && ls->taken_ns > w->start_ns && ls->taker_tid != tid) {
 			w->key.owner_tid = ls->taker_tid;
 			w->key.owner_state = 0;
 			__builtin_memcpy(w->key.owner_comm, ls->taker_comm, NAME_LEN);
 		}
-		ls->taker_tid = tid;
-		ls->taken_ns = end;
-		__builtin_memcpy(ls->taker_comm, w->key.comm, NAME_LEN);
+		if (took) {
+			ls->taker_tid = tid;
+			ls->taken_ns = end;
+			__builtin_memcpy(ls->taker_comm, w->key.comm, NAME_LEN);
+		}
 	}
 	if (record) {
 		if (w->key.stack_id < 0) {
@@ -745,7 +748,7 @@ static __always_inline void kp_wait_left(void *ctx, __u32 tid, struct lwait *w)
 {
 	if (!w->slept || !w->woke_ns)
 		count(CNT_KP_SPUN);
-	lock_wait_close(ctx, tid, w, w->woke_ns, w->slept && w->woke_ns);
+	lock_wait_close(ctx, tid, w, w->woke_ns, w->slept && w->woke_ns, w->slept && w->woke_ns);
 }
 
 /* ---- D-state ---------------------------------------------------------- */
@@ -1622,7 +1625,7 @@ static __always_inline void on_contention_begin(void *ctx, void *lock, __u32 fla
 		count(CNT_LOCK_FULL);
 }
 
-static __always_inline void on_contention_end(void *ctx, void *lock)
+static __always_inline void on_contention_end(void *ctx, void *lock, int ret)
 {
 	struct lwait *w;
 	__u32 tid;
@@ -1632,7 +1635,7 @@ static __always_inline void on_contention_end(void *ctx, void *lock)
 	tid = (__u32)bpf_get_current_pid_tgid();
 	w = bpf_map_lookup_elem(&lwaits, &tid);
 	if (w)
-		lock_wait_close(ctx, tid, w, bpf_ktime_get_ns(), true);
+		lock_wait_close(ctx, tid, w, bpf_ktime_get_ns(), true, ret == 0);
 }
 
 SEC("tp_btf/contention_begin")
@@ -1652,14 +1655,14 @@ int BPF_PROG(raw_tp_contention_begin, void *lock, unsigned int flags)
 SEC("tp_btf/contention_end")
 int BPF_PROG(tp_btf_contention_end, void *lock, int ret)
 {
-	on_contention_end(ctx, lock);
+	on_contention_end(ctx, lock, ret);
 	return 0;
 }
 
 SEC("raw_tp/contention_end")
 int BPF_PROG(raw_tp_contention_end, void *lock, int ret)
 {
-	on_contention_end(ctx, lock);
+	on_contention_end(ctx, lock, ret);
 	return 0;
 }
 
