@@ -49,6 +49,13 @@ type Diagnosis struct {
 	// who ended most of them in B.
 	Owner *LockOwner  `json:"owner,omitempty"`
 	Waker *WakerShare `json:"waker,omitempty"`
+	// Woke is, for a run-queue layer whose change more waits after
+	// wakeups carry, the layer the threads woke from: its waits per unit
+	// moved the same way by at least as many, so each new wait for a CPU
+	// can be the end of a new sleep there. The cause, Device, Site and
+	// Match are then that layer's: the threads slept more, and woke to a
+	// busy CPU.
+	Woke *LayerShare `json:"woke_from,omitempty"`
 	// Holder is, for the run-queue layer, who had the CPU in the part of
 	// the layer's change that carries at least leadShare of it: the task
 	// the threads waited behind.
@@ -289,18 +296,26 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	d.Client = topClient(res.DTime, dir)
 	switch d.Layer.Kind {
 	case "block":
-		d.Cause, d.Device = c.blockCause(res, d.Layer, dir)
-		if d.Cause == CauseWorkload && memoryMoved(d.Match.Changes, dir) {
-			// The memory limit leads the changes that can move the
-			// layer: it is the one the cause names.
-			d.Cause = CauseCache
-			d.Memory = memoryChanges(d.Match.Changes)
-			rest := slices.DeleteFunc(slices.Clone(d.Match.Changes), func(ch ConfigChange) bool { return slices.Contains(d.Memory, ch) })
-			d.Match.Changes = append(slices.Clone(d.Memory), rest...)
-		}
+		c.blockDiagnosis(&d, res, d.Layer, dir)
 	case LayerCPU:
 		d.Cause = cpuCause(d.Layer)
 		d.Holder = leadHolder(d.Layer)
+		if d.Cause != CauseWorkload || d.Layer.RunShare > d.Layer.CountShare {
+			break
+		}
+		if w := c.wokeFrom(res, rows, d.Layer, dir); w != nil {
+			d.Woke = w
+			d.Match = matchChanges(res.Config, w.Key, dir)
+			d.Site = topSite(res.DTime, w.Key, dir)
+			switch w.Kind {
+			case "block":
+				c.blockDiagnosis(&d, res, w, dir)
+			case ClassJournal, ClassWriteback, ClassPageLock:
+				d.Cause, d.Device = c.behindCause(res, w, dir)
+			default:
+				d.Cause = classCause[w.Kind]
+			}
+		}
 	case LayerQueue:
 		d.Cause = CauseQueue
 		d.Threads = threadShift(&c.a.threads, &c.b.threads)
@@ -311,7 +326,11 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	default:
 		d.Cause = classCause[d.Layer.Kind]
 	}
-	switch d.Layer.Kind {
+	kind := d.Layer.Kind
+	if d.Woke != nil {
+		kind = d.Woke.Kind
+	}
+	switch kind {
 	case ClassLock:
 		d.Owner = topOwner(c.b)
 	case "block":
@@ -468,6 +487,49 @@ func (c *comparison) splitPreempts(ls *LayerShare, denA, denB float64) {
 		pmean = sum(c.a.preemptNs) / n
 	}
 	ls.PreemptShare = (ls.PreemptsB - ls.PreemptsA) * pmean / delta
+}
+
+// blockDiagnosis sets the cause and device of a block-IO layer l: a device
+// given more work while the memory the page cache can hold moved against
+// the layer is the memory's doing (CauseCache), and the memory limit then
+// leads the changes that can move the layer.
+func (c *comparison) blockDiagnosis(d *Diagnosis, res *Result, l *LayerShare, dir float64) {
+	d.Cause, d.Device = c.blockCause(res, l, dir)
+	if d.Cause == CauseWorkload && memoryMoved(d.Match.Changes, dir) {
+		d.Cause = CauseCache
+		d.Memory = memoryChanges(d.Match.Changes)
+		rest := slices.DeleteFunc(slices.Clone(d.Match.Changes), func(ch ConfigChange) bool { return slices.Contains(d.Memory, ch) })
+		d.Match.Changes = append(slices.Clone(d.Memory), rest...)
+	}
+}
+
+// wokeFrom is, for a run-queue layer whose change more waits after
+// wakeups carry, the D-state layer the threads woke from: the one, of those
+// that moved with the change, whose waits per unit moved by enough to be
+// countLeads of the new wakeup waits or more (each sleep ends with a
+// wakeup, and a wakeup that finds the CPU busy is a wait for it; the rest
+// can follow sleeps outside D), the largest share first. nil when no
+// layer's sleeps account for the wakeups.
+func (c *comparison) wokeFrom(res *Result, rows []Contribution, cpu *LayerShare, dir float64) *LayerShare {
+	more := ((cpu.WaitsB - cpu.PreemptsB) - (cpu.WaitsA - cpu.PreemptsA)) * dir
+	if more <= 0 {
+		return nil
+	}
+	var best *LayerShare
+	for _, r := range rows {
+		switch LayerKind(r.Key) {
+		case LayerCPU, LayerQueue, LayerRest:
+			continue
+		}
+		if r.Delta*dir <= 0 {
+			continue
+		}
+		l := c.layerShare(r, res)
+		if (l.WaitsB-l.WaitsA)*dir >= countLeads*more && (best == nil || l.Share > best.Share) {
+			best = l
+		}
+	}
+	return best
 }
 
 // splitRun sets the run-queue layer's time on a CPU per unit and the part

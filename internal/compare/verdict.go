@@ -198,6 +198,12 @@ func layerText(key string) string {
 }
 
 func causeText(d *Diagnosis, res *Result) string {
+	if w := d.Woke; w != nil {
+		inner := *d
+		inner.Layer, inner.Woke = w, nil
+		return fmt.Sprintf(", on waking from more %s (%s → %s per %s)", strings.Replace(layerText(w.Key), "waiting for", "waits for", 1),
+			model.FormatRate(w.WaitsA), model.FormatRate(w.WaitsB), perText(d.Per)) + causeText(&inner, res)
+	}
 	l, f := d.Layer, d.Device
 	longer := "more time"
 	if d.Outcome == OutcomeBetter {
@@ -319,6 +325,11 @@ func latText(f *DeviceFinding) string {
 
 // adviceText says where to look when no configuration change explains a cause.
 func adviceText(d *Diagnosis) string {
+	if d.Woke != nil {
+		inner := *d
+		inner.Layer, inner.Woke = d.Woke, nil
+		return adviceText(&inner)
+	}
 	dev := "the device"
 	if d.Device != nil {
 		dev = d.Device.Device
@@ -381,6 +392,9 @@ func leadText(d *Diagnosis, res *Result) string {
 	}
 	m := d.Match
 	layer := layerText(d.Layer.Key)
+	if d.Woke != nil {
+		layer = layerText(d.Woke.Key)
+	}
 	if d.Cause == CauseDevice {
 		switch m.Kind {
 		case MatchDirect:
@@ -439,6 +453,10 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		case d.Cause == CauseWorkload && l.Kind == LayerCPU && l.RunShare > l.CountShare:
 			out = append(out, fmt.Sprintf("time on a CPU per %s %s → %s; preempted %s → %s times per %s", per, model.FormatNs(l.RanA), model.FormatNs(l.RanB),
 				model.FormatRate(l.PreemptsA), model.FormatRate(l.PreemptsB), per))
+		case d.Woke != nil:
+			w := d.Woke
+			out = append(out, fmt.Sprintf("%s: %s → %s waits per %s, the sleeps the new waits for a CPU followed (%s → %s waits after wakeups)", layerText(w.Key),
+				model.FormatRate(w.WaitsA), model.FormatRate(w.WaitsB), per, model.FormatRate(l.WaitsA-l.PreemptsA), model.FormatRate(l.WaitsB-l.PreemptsB)))
 		case d.Cause == CauseWorkload || d.Cause == CauseBio || d.Cause == CauseCache:
 			from := ""
 			if l.WaitsFrom != "" {

@@ -324,3 +324,54 @@ func TestRanPerUnit(t *testing.T) {
 		}
 	}
 }
+
+// TestWokeFrom: more waits for a CPU after wakeups follow the layer whose
+// sleeps per unit grew by enough to end in them (half of the new wakeup
+// waits or more), whichever way the time moved; sleeps that did not grow
+// so much, or a layer that moved against the change, explain nothing.
+func TestWokeFrom(t *testing.T) {
+	const block = "block loop0"
+	type side struct{ wake, pre, sleeps float64 } // per second, 10µs each
+	mk := func(s side) *Capture {
+		c := newCapture("x", capture.Meta{})
+		c.secs = []float64{1}
+		c.fams[famLayer][LayerCPU] = &keyData{sum: []float64{(s.wake + s.pre) * 10e3}, cnt: []float64{s.wake + s.pre}}
+		c.fams[famLayer][block] = &keyData{sum: []float64{s.sleeps * 10e3}, cnt: []float64{s.sleeps}}
+		c.preempts, c.preemptNs = []float64{s.pre}, []float64{s.pre * 10e3}
+		return c
+	}
+	tests := []struct {
+		name string
+		a, b side
+		want string // the layer woken from, "" for none
+	}{
+		{"each new wakeup wait after a new wait for IO", side{100, 5, 10}, side{1000, 5, 1000}, block},
+		{"half the new wakeup waits after new waits for IO", side{100, 5, 10}, side{1000, 5, 460}, block},
+		{"too few new waits for IO", side{100, 5, 10}, side{1000, 5, 300}, ""},
+		{"more preemptions, not wakeups", side{100, 5, 10}, side{100, 900, 1000}, ""},
+		{"fewer wakeup waits after fewer waits for IO (fall)", side{1000, 5, 1000}, side{100, 5, 10}, block},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{a: mk(tt.a), b: mk(tt.b)}
+			res := &Result{Workload: Workload{Per: "s"}}
+			cpuA, cpuB := (tt.a.wake+tt.a.pre)*10e3, (tt.b.wake+tt.b.pre)*10e3
+			dir := 1.0
+			if cpuB < cpuA {
+				dir = -1
+			}
+			rows := []Contribution{
+				{Key: LayerCPU, A: cpuA, B: cpuB, Change: Change{Delta: cpuB - cpuA}},
+				{Key: block, A: tt.a.sleeps * 10e3, B: tt.b.sleeps * 10e3, Change: Change{Delta: (tt.b.sleeps - tt.a.sleeps) * 10e3}},
+			}
+			cpu := c.layerShare(rows[0], res)
+			got := ""
+			if w := c.wokeFrom(res, rows, cpu, dir); w != nil {
+				got = w.Key
+			}
+			if got != tt.want {
+				t.Errorf("woke from %q, want %q (wakeup waits %.0f → %.0f)", got, tt.want, cpu.WaitsA-cpu.PreemptsA, cpu.WaitsB-cpu.PreemptsB)
+			}
+		})
+	}
+}
