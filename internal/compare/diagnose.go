@@ -51,8 +51,8 @@ type Diagnosis struct {
 	Waker *WakerShare `json:"waker,omitempty"`
 	// Woke is, for a run-queue layer whose change more waits after
 	// wakeups carry, the layer the threads woke from: its waits per unit
-	// moved the same way by at least as many, so each new wait for a CPU
-	// can be the end of a new sleep there. The cause, Device, Site and
+	// moved the same way by half as many or more (countLeads), so the new
+	// waits for a CPU can be the ends of new sleeps there. The cause, Device, Site and
 	// Match are then that layer's: the threads slept more, and woke to a
 	// busy CPU.
 	Woke *LayerShare `json:"woke_from,omitempty"`

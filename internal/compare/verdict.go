@@ -48,10 +48,16 @@ func (v *Verdict) fill(res *Result) {
 	v.Significant = d.Outcome == OutcomeWorse || d.Outcome == OutcomeBetter
 	if d.Layer != nil {
 		v.Layer = d.Layer.Key
-		v.Cause = &Cause{Kind: d.Cause, Label: layerText(d.Layer.Key), Share: d.Layer.Share}
-		if d.Layer.Kind != "block" && d.Layer.Kind != LayerCPU && d.Layer.Kind != LayerQueue && d.Layer.Kind != LayerRest {
-			v.Cause.Class = d.Layer.Kind
-		} else if d.Layer.Kind == "block" {
+		// The cause lies in the layer the threads woke from, when the
+		// run queue's time followed more sleeps there.
+		cl := d.Layer
+		if d.Woke != nil {
+			cl = d.Woke
+		}
+		v.Cause = &Cause{Kind: d.Cause, Label: layerText(cl.Key), Share: d.Layer.Share}
+		if cl.Kind != "block" && cl.Kind != LayerCPU && cl.Kind != LayerQueue && cl.Kind != LayerRest {
+			v.Cause.Class = cl.Kind
+		} else if cl.Kind == "block" {
 			v.Cause.Class = ClassBlockIO
 		}
 		switch {
