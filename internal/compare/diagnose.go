@@ -300,7 +300,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	case LayerCPU:
 		d.Cause = cpuCause(d.Layer)
 		d.Holder = leadHolder(d.Layer)
-		if d.Cause != CauseWorkload || d.Layer.RunShare > d.Layer.CountShare {
+		if d.Cause != CauseWorkload || d.Layer.ranLonger() {
 			break
 		}
 		if w := c.wokeFrom(res, rows, d.Layer, dir); w != nil {
@@ -530,6 +530,13 @@ func (c *comparison) wokeFrom(res *Result, rows []Contribution, cpu *LayerShare,
 		}
 	}
 	return best
+}
+
+// ranLonger reports whether a run-queue layer's change is more the
+// threads' longer (or shorter) running per unit than their sleeping and
+// waking more (or less) often.
+func (l *LayerShare) ranLonger() bool {
+	return l.Kind == LayerCPU && l.RanA > 0 && l.RanB > 0 && l.RunShare > l.CountShare
 }
 
 // splitRun sets the run-queue layer's time on a CPU per unit and the part

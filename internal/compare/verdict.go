@@ -207,7 +207,8 @@ func causeText(d *Diagnosis, res *Result) string {
 	if w := d.Woke; w != nil {
 		inner := *d
 		inner.Layer, inner.Woke = w, nil
-		return fmt.Sprintf(", on waking from more %s (%s → %s per %s)", strings.Replace(layerText(w.Key), "waiting for", "waits for", 1),
+		more := map[bool]string{true: "more", false: "fewer"}[d.Outcome == OutcomeWorse]
+		return fmt.Sprintf(", on waking from %s %s (%s → %s per %s)", more, strings.Replace(layerText(w.Key), "waiting for", "waits for", 1),
 			model.FormatRate(w.WaitsA), model.FormatRate(w.WaitsB), perText(d.Per)) + causeText(&inner, res)
 	}
 	l, f := d.Layer, d.Device
@@ -262,7 +263,7 @@ func causeText(d *Diagnosis, res *Result) string {
 		what := "for IO"
 		if l.Kind == LayerCPU {
 			what = "for a CPU"
-			if l.RunShare > l.CountShare {
+			if l.ranLonger() {
 				return fmt.Sprintf(": each %s ran %s on a CPU (%s → %s) and was preempted in proportion (%s → %s times per second run; mean wait %s → %s): the threads waited behind %s CPU work, not %s competition for the CPU",
 					perText(d.Per), map[bool]string{true: "longer", false: "shorter"}[d.Outcome == OutcomeWorse], model.FormatNs(l.RanA), model.FormatNs(l.RanB),
 					model.FormatRate(l.PreemptsA/l.RanA*1e9), model.FormatRate(l.PreemptsB/l.RanB*1e9), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB),
@@ -354,7 +355,7 @@ func adviceText(d *Diagnosis) string {
 	case CauseCache:
 		return "memory: the limits that bound the page cache (cgroup memory.max, memory.limit_in_bytes, the host's memory) against the data read and written"
 	case CauseWorkload:
-		if l := d.Layer; l != nil && l.Kind == LayerCPU && l.RunShare > l.CountShare {
+		if l := d.Layer; l != nil && l.ranLonger() {
 			return "the threads' own CPU time per " + perText(d.Per) + ": what each does, and how fast the CPU runs it (its clock, the hypervisor's share), not the CPUs they get"
 		}
 		if d.Layer != nil && d.Layer.Kind == LayerCPU {
@@ -456,7 +457,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		switch {
 		case d.Device != nil && d.Device.Lat != nil:
 			out = append(out, deviceText(d.Device))
-		case d.Cause == CauseWorkload && l.Kind == LayerCPU && l.RunShare > l.CountShare:
+		case d.Cause == CauseWorkload && l.ranLonger():
 			out = append(out, fmt.Sprintf("time on a CPU per %s %s → %s; preempted %s → %s times per %s", per, model.FormatNs(l.RanA), model.FormatNs(l.RanB),
 				model.FormatRate(l.PreemptsA), model.FormatRate(l.PreemptsB), per))
 		case d.Woke != nil:
