@@ -52,9 +52,9 @@ type Diagnosis struct {
 	// Woke is, for a run-queue layer whose change more waits after
 	// wakeups carry, the layer the threads woke from: its waits per unit
 	// moved the same way by half as many or more (countLeads), so the new
-	// waits for a CPU can be the ends of new sleeps there. The cause, Device, Site and
-	// Match are then that layer's: the threads slept more, and woke to a
-	// busy CPU.
+	// waits for a CPU can be the ends of new sleeps there. The cause,
+	// Device, Site, Match, Owner and Waker are then that layer's: the
+	// threads slept more, and woke to a busy CPU.
 	Woke *LayerShare `json:"woke_from,omitempty"`
 	// Holder is, for the run-queue layer, who had the CPU in the part of
 	// the layer's change that carries at least leadShare of it: the task
@@ -295,8 +295,6 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	d.Site = topSite(res.DTime, top.Key, dir)
 	d.Client = topClient(res.DTime, dir)
 	switch d.Layer.Kind {
-	case "block":
-		c.blockDiagnosis(&d, res, d.Layer, dir)
 	case LayerCPU:
 		d.Cause = cpuCause(d.Layer)
 		d.Holder = leadHolder(d.Layer)
@@ -307,36 +305,15 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 			d.Woke = w
 			d.Match = matchChanges(res.Config, w.Key, dir)
 			d.Site = topSite(res.DTime, w.Key, dir)
-			switch w.Kind {
-			case "block":
-				c.blockDiagnosis(&d, res, w, dir)
-			case ClassJournal, ClassWriteback, ClassPageLock:
-				d.Cause, d.Device = c.behindCause(res, w, dir)
-			default:
-				d.Cause = classCause[w.Kind]
-			}
+			c.sleepCause(&d, res, w, dir)
 		}
 	case LayerQueue:
 		d.Cause = CauseQueue
 		d.Threads = threadShift(&c.a.threads, &c.b.threads)
 	case LayerRest:
 		d.Cause = CauseRequest
-	case ClassJournal, ClassWriteback, ClassPageLock:
-		d.Cause, d.Device = c.behindCause(res, d.Layer, dir)
 	default:
-		d.Cause = classCause[d.Layer.Kind]
-	}
-	kind := d.Layer.Kind
-	if d.Woke != nil {
-		kind = d.Woke.Kind
-	}
-	switch kind {
-	case ClassLock:
-		d.Owner = topOwner(c.b)
-	case "block":
-		d.Waker = topWaker(c.b, ClassBlockIO)
-	case ClassJournal, ClassWriteback, ClassPageLock:
-		d.Waker = topWaker(c.b, d.Layer.Kind)
+		c.sleepCause(&d, res, d.Layer, dir)
 	}
 	d.Confidence = "low"
 	switch {
@@ -487,6 +464,25 @@ func (c *comparison) splitPreempts(ls *LayerShare, denA, denB float64) {
 		pmean = sum(c.a.preemptNs) / n
 	}
 	ls.PreemptShare = (ls.PreemptsB - ls.PreemptsA) * pmean / delta
+}
+
+// sleepCause sets the cause of a layer of D-state waits l (block IO, waits
+// behind other threads' IO, a lock, ...), with who held its lock or ended
+// its waits in B: the layer that leads, or the one the threads woke from.
+func (c *comparison) sleepCause(d *Diagnosis, res *Result, l *LayerShare, dir float64) {
+	switch l.Kind {
+	case "block":
+		c.blockDiagnosis(d, res, l, dir)
+		d.Waker = topWaker(c.b, ClassBlockIO)
+	case ClassJournal, ClassWriteback, ClassPageLock:
+		d.Cause, d.Device = c.behindCause(res, l, dir)
+		d.Waker = topWaker(c.b, l.Kind)
+	case ClassLock:
+		d.Cause = classCause[l.Kind]
+		d.Owner = topOwner(c.b)
+	default:
+		d.Cause = classCause[l.Kind]
+	}
 }
 
 // blockDiagnosis sets the cause and device of a block-IO layer l: a device
