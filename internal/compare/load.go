@@ -47,13 +47,13 @@ type Capture struct {
 	fams      [numFams]family
 	prof      map[profKey]*model.Hist
 	sites     map[model.WaitSite]*siteInfo
-	klog      kernelLog            // kmsg.go
-	classes   map[classKey]string  // wait class of a raw site and device
-	owners    map[ownerKey]float64 // lock-wait ns by the lock's owner
-	lockNs    float64              // all lock-wait ns of the lock rows
-	wakers    map[wakerKey]float64 // D-time ns by wait class and waker
-	wakeNs    map[string]float64   // D-time ns with a known waker, by class
-	threads   threadUse            // nfsd thread use, the queue layer's evidence
+	klog      kernelLog                    // kmsg.go
+	classes   map[classKey]string          // wait class of a raw site and device
+	owners    map[model.LockHolder]float64 // lock-wait ns by the lock's owner
+	lockNs    float64                      // all lock-wait ns of the lock rows
+	wakers    map[wakerKey]float64         // D-time ns by wait class and waker
+	wakeNs    map[string]float64           // D-time ns with a known waker, by class
+	threads   threadUse                    // nfsd thread use, the queue layer's evidence
 	// digest identifies the capture's content, so that comparing a file
 	// with itself (or a copy) can say so.
 	digest uint64
@@ -166,7 +166,7 @@ func newCapture(name string, meta capture.Meta) *Capture {
 		prof:    map[profKey]*model.Hist{},
 		sites:   map[model.WaitSite]*siteInfo{},
 		classes: map[classKey]string{},
-		owners:  map[ownerKey]float64{},
+		owners:  map[model.LockHolder]float64{},
 		wakers:  map[wakerKey]float64{},
 		wakeNs:  map[string]float64{},
 		digest:  fnvString(fnvOffset, meta.Config.BootID+meta.Config.KernelRelease+meta.Config.Hostname+meta.Start.String()),

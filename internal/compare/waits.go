@@ -31,13 +31,6 @@ type WakerShare struct {
 	Share float64 `json:"share"`
 }
 
-type ownerKey struct {
-	comm  string
-	tid   int
-	state string
-	site  model.WaitSite
-}
-
 type wakerKey struct {
 	class, waker string
 }
@@ -50,7 +43,7 @@ func (c *Capture) addWaits(s *model.Snapshot) {
 		if l.Owner == "" || l.Waits == 0 {
 			continue
 		}
-		c.owners[ownerKey{l.Owner, l.OwnerTID, l.OwnerState, l.OwnerSite}] += float64(l.Time) * float64(l.OwnerWaits) / float64(l.Waits)
+		c.owners[model.LockHolder{Comm: l.Owner, TID: l.OwnerTID, State: l.OwnerState, Site: l.OwnerSite}] += float64(l.Time) * float64(l.OwnerWaits) / float64(l.Waits)
 	}
 	c.threads.add(s)
 	for j := range s.Wakers {
@@ -69,11 +62,7 @@ func topOwner(c *Capture) *LockOwner {
 	if c.lockNs == 0 {
 		return nil
 	}
-	weights := make(map[model.LockHolder]float64, len(c.owners))
-	for k, ns := range c.owners {
-		weights[model.LockHolder{Comm: k.comm, TID: k.tid, State: k.state, Site: k.site}] += ns
-	}
-	g, ok := model.TopHolders(weights)
+	g, ok := model.TopHolders(c.owners)
 	if !ok {
 		return nil
 	}
@@ -156,19 +145,19 @@ func lockOwners(a, b *Capture, denA, denB float64) []LockOwnerRow {
 	tidsA, tidsB := map[ownerGroup]map[int]bool{}, map[ownerGroup]map[int]bool{}
 	add := func(c *Capture, den float64, tids map[ownerGroup]map[int]bool, b bool) {
 		for k, ns := range c.owners {
-			g := ownerGroup{k.comm, k.state, k.site}
+			g := ownerGroup{k.Comm, k.State, k.Site}
 			r := rows[g]
 			if r == nil {
-				r = &LockOwnerRow{Comm: k.comm, State: k.state}
-				if k.site != "" {
-					r.Site = shortSite(k.site, 5)
+				r = &LockOwnerRow{Comm: k.Comm, State: k.State}
+				if k.Site != "" {
+					r.Site = shortSite(k.Site, 5)
 				}
 				rows[g] = r
 			}
 			if tids[g] == nil {
 				tids[g] = map[int]bool{}
 			}
-			tids[g][k.tid] = true
+			tids[g][k.TID] = true
 			if b {
 				r.B += ns / den
 				r.ShareB += ns / c.lockNs

@@ -9,7 +9,7 @@ import (
 
 func TestLockOwners(t *testing.T) {
 	site := model.WaitSite("io_schedule;bit_wait_io;nfsd4_write")
-	capture := func(lockNs float64, owners map[ownerKey]float64) *Capture {
+	capture := func(lockNs float64, owners map[model.LockHolder]float64) *Capture {
 		return &Capture{lockNs: lockNs, owners: owners}
 	}
 	tests := []struct {
@@ -24,10 +24,10 @@ func TestLockOwners(t *testing.T) {
 		},
 		{
 			name: "nfsd threads of both runs meet in one row; the rest has no owner",
-			a:    capture(100, map[ownerKey]float64{{"nfsd", 11, "R", ""}: 60, {"nfsd", 12, "R", ""}: 20}),
-			b: capture(1000, map[ownerKey]float64{
-				{"nfsd", 21, "R", ""}: 400, {"nfsd", 22, "R", ""}: 200,
-				{"nfsd", 23, "D", site}: 300,
+			a:    capture(100, map[model.LockHolder]float64{{Comm: "nfsd", TID: 11, State: "R", Site: ""}: 60, {Comm: "nfsd", TID: 12, State: "R", Site: ""}: 20}),
+			b: capture(1000, map[model.LockHolder]float64{
+				{Comm: "nfsd", TID: 21, State: "R", Site: ""}: 400, {Comm: "nfsd", TID: 22, State: "R", Site: ""}: 200,
+				{Comm: "nfsd", TID: 23, State: "D", Site: site}: 300,
 			}),
 			denA: 10, denB: 20,
 			want: []LockOwnerRow{
@@ -38,7 +38,7 @@ func TestLockOwners(t *testing.T) {
 		},
 		{
 			name: "an owner only in A keeps A's thread count",
-			a:    capture(50, map[ownerKey]float64{{"jbd2/dm-0-8", 300, "D", site}: 50}),
+			a:    capture(50, map[model.LockHolder]float64{{Comm: "jbd2/dm-0-8", TID: 300, State: "D", Site: site}: 50}),
 			b:    capture(0, nil), denA: 5, denB: 5,
 			want: []LockOwnerRow{{Comm: "jbd2/dm-0-8", State: "D", Site: shortSite(site, 5), A: 10, ShareA: 1, Threads: 1}},
 		},
@@ -88,18 +88,18 @@ func TestOwnerText(t *testing.T) {
 // by thread only when one of them carries at least half of the group.
 func TestTopOwner(t *testing.T) {
 	const dio model.WaitSite = "io_schedule_timeout;__iomap_dio_rw"
-	turns := map[ownerKey]float64{{comm: "nfsd", tid: 9, state: "R"}: 10}
+	turns := map[model.LockHolder]float64{{Comm: "nfsd", TID: 9, State: "R"}: 10}
 	for tid := 1; tid <= 6; tid++ {
-		turns[ownerKey{"fio", 100 + tid, "D", dio}] = 15
+		turns[model.LockHolder{Comm: "fio", TID: 100 + tid, State: "D", Site: dio}] = 15
 	}
-	one := map[ownerKey]float64{
-		{comm: "fio", tid: 101, state: "D", site: dio}: 72,
-		{comm: "fio", tid: 102, state: "D", site: dio}: 8,
-		{comm: "nfsd", tid: 9, state: "R"}:             20,
+	one := map[model.LockHolder]float64{
+		{Comm: "fio", TID: 101, State: "D", Site: dio}: 72,
+		{Comm: "fio", TID: 102, State: "D", Site: dio}: 8,
+		{Comm: "nfsd", TID: 9, State: "R"}:             20,
 	}
 	for _, tc := range []struct {
 		name   string
-		owners map[ownerKey]float64
+		owners map[model.LockHolder]float64
 		want   LockOwner
 	}{
 		{"turns", turns, LockOwner{Comm: "fio", Threads: 6, State: "D", Site: shortSite(dio, 5), Share: 0.9}},

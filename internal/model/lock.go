@@ -19,8 +19,8 @@ const (
 // when no one held it then (between a release and the next taker), when
 // the waiter went to sleep, or else the traced thread that took the lock
 // after waiting for it while this wait went on (running as it took it). A
-// lock whose owners took turns has a row per
-// owner, and one with no owner for the waits whose owner is not known.
+// lock whose owners took turns has a row per owner, and one with no owner
+// for the waits whose owner is not known.
 // (Captures written before per-owner rows have one row per lock and wait
 // site, with the owner that held it for most of the waits.)
 type LockWait struct {
@@ -53,7 +53,7 @@ type LockWait struct {
 }
 
 // LockHolder is an owner of a lock as a wait saw it: its comm and thread,
-// and its state and own wait site when the wait began.
+// and its state and own wait site when they were read (see LockWait).
 type LockHolder struct {
 	Comm  string
 	TID   int

@@ -56,8 +56,8 @@ type lRowKey struct {
 	comm, site, lock, kind string
 }
 
-// lockOwner sums one owner's keys of a row: the waits that began while it
-// held the lock, and its state and site from its most frequent key.
+// lockOwner sums one owner's keys of a row: the waits it owned, and its
+// state and site from its most frequent key.
 type lockOwner struct {
 	tid        uint32
 	comm       string
