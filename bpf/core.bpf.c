@@ -19,6 +19,7 @@
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /* Task state bits (include/linux/sched.h), stable since 2.6. */
+#define TASK_INTERRUPTIBLE 0x0001
 #define TASK_UNINTERRUPTIBLE 0x0002
 #define TASK_NOLOAD 0x0400
 
@@ -93,7 +94,15 @@ struct dkey {
 	__u32 op;
 	__u8 addr[16];        /* thread_op's client when the interval started */
 	__u16 family;         /* its address family, 0 when unknown */
-	__u16 pad[3];
+	/*
+	 * 1: not D state but an interruptible sleep begun while a block
+	 * request the thread submitted was in flight: a wait for the
+	 * completions of asynchronous IO (io_getevents, io_uring_enter),
+	 * which sleeps in S. User space keeps these at completion-wait sites
+	 * only. Neither wakers nor events are kept for them.
+	 */
+	__u16 intr;
+	__u16 pad[2];
 };
 
 /* An interval in progress. */
@@ -793,6 +802,8 @@ static __always_inline void dstate_close(void *ctx, __u32 tid, struct dstart *s)
 		if (!bpf_map_lookup_elem(&dthreads, &th))
 			bpf_map_update_elem(&dthreads, &th, &one, BPF_ANY);
 	}
+	if (s->key.intr)
+		goto out;
 	if (s->waker_tid || s->waker_irq) {
 		struct wkey wk = {};
 		struct wval *w;
@@ -871,12 +882,47 @@ static __always_inline void dstate_end(void *ctx, __u32 tid)
 		dstate_close(ctx, tid, s);
 }
 
+/*
+ * own_request labels key with the device and scheduler of a block request
+ * that thread tid submitted and that is still in flight, found among the
+ * last ones it submitted (rs->rq); it reports whether there was one.
+ */
+static __always_inline bool own_request(struct runstate *rs, __u32 tid, struct dkey *key)
+{
+	__u32 i;
+
+	if (!rs)
+		return false;
+	for (i = 0; i < TID_RQS; i++) {
+		__u64 k = rs->rq[(rs->rq_next - 1 - i) & (TID_RQS - 1)];
+		struct rq_info *ri;
+
+		if (!k)
+			break;
+		ri = bpf_map_lookup_elem(&rqs, &k);
+		if (ri && ri->active && ri->tid == tid) {
+			key->dev = ri->dev;
+			__builtin_memcpy(key->sched, ri->sched, NAME_LEN);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * dstate_start opens an interval of thread tid (prev, switched out at now):
+ * a D-state sleep, or with intr an interruptible one, which counts only
+ * while a block request of the thread's own is in flight.
+ */
 static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __u32 tid, __u64 now,
-					 struct runstate *rs, const bool btf)
+					 struct runstate *rs, const bool btf, const bool intr)
 {
 	struct thread_op *op;
 	struct dstart s = {};
 
+	if (!own_request(rs, tid, &s.key) && intr)
+		return;
+	s.key.intr = intr;
 	s.start_ns = now;
 	s.pid = RD(btf, prev, tgid);
 	/* current is still prev in sched_switch: comm and stack are prev's. */
@@ -891,24 +937,7 @@ static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __
 		__builtin_memcpy(s.key.addr, op->addr, 16);
 		s.key.family = op->family;
 	}
-	if (rs) {
-		__u32 i;
-
-		for (i = 0; i < TID_RQS; i++) {
-			__u64 key = rs->rq[(rs->rq_next - 1 - i) & (TID_RQS - 1)];
-			struct rq_info *ri;
-
-			if (!key)
-				break;
-			ri = bpf_map_lookup_elem(&rqs, &key);
-			if (ri && ri->active && ri->tid == tid) {
-				s.key.dev = ri->dev;
-				__builtin_memcpy(s.key.sched, ri->sched, NAME_LEN);
-				break;
-			}
-		}
-	}
-	if (open_lwaits && s.key.stack_id >= 0) {
+	if (!intr && open_lwaits && s.key.stack_id >= 0) {
 		/* A lock wait going to sleep: this stack is its wait site. */
 		struct lwait *w = bpf_map_lookup_elem(&lwaits, &tid);
 
@@ -991,13 +1020,17 @@ static __always_inline void on_switch(void *ctx, bool preempt, struct task_struc
 			if (w && w->kp)
 				kp_wait_left(ctx, prev_tid, w);
 		}
+		/* An interruptible sleep of a target, which may wait for the
+		 * completions of its own asynchronous IO. */
+		if (rp && (state & TASK_INTERRUPTIBLE) && !(state & TASK_UNINTERRUPTIBLE))
+			dstate_start(ctx, prev, prev_tid, now, rp, btf, true);
 		return;
 	}
 	/* A runs entry is made for targets only (by user space, or by the
 	 * kernel under trace_all): it spares the targets lookup. */
 	if (!rp && !is_target(prev_tid))
 		return;
-	dstate_start(ctx, prev, prev_tid, now ? now : bpf_ktime_get_ns(), rp, btf);
+	dstate_start(ctx, prev, prev_tid, now ? now : bpf_ktime_get_ns(), rp, btf, false);
 }
 
 /*

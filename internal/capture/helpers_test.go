@@ -68,6 +68,8 @@ func fullSnapshot(i int) *model.Snapshot {
 		DState: []model.DState{{Comm: "nfsd", WaitSite: "rwsem_down_write_failed;ext4_file_write_iter;nfsd_vfs_write",
 			Device: model.NotBlockIO, Op: "WRITE", Client: "10.68.17.21", Threads: 17, Hist: hist(820e6, 2.9e9, 1e6)},
 			{Comm: "kworker/u8:2", WaitSite: "io_schedule;folio_wait_bit", Device: "vda", Threads: 1, Hist: hist(4e6)}},
+		AsyncIO: []model.DState{{Comm: "fio", WaitSite: "read_events;do_io_getevents;__x64_sys_io_getevents",
+			Device: "vda", Scheduler: "mq-deadline", Client: "10.68.17.22", Threads: 2, Hist: hist(90e3, 120e3)}},
 		Block: []model.Block{{Device: "vda", Scheduler: "mq-deadline", Op: "write", Size: "4K",
 			Queue: hist(1100e3), Service: hist(3.8e6, 4.2e6)}},
 		RPC:   []model.RPC{{Version: "v3", Op: "WRITE", Client: "10.68.17.21", Status: "ok", Hist: hist(310e6)}},

@@ -122,17 +122,7 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 
 	if len(s.DState) > 0 {
 		p = e.sec[:0]
-		p = appendUvarint(p, uint64(len(s.DState)))
-		for i := range s.DState {
-			r := &s.DState[i]
-			p = appendUvarint(p, uint64(st.id(r.Comm)))
-			p = appendUvarint(p, uint64(st.id(string(r.WaitSite))))
-			p = appendUvarint(p, uint64(st.id(r.Device)))
-			p = appendUvarint(p, uint64(st.id(r.Scheduler)))
-			p = appendUvarint(p, uint64(st.id(r.Op)))
-			p = appendUvarint(p, uint64(r.Threads))
-			p = appendHist(p, &r.Hist)
-		}
+		p = appendDRows(p, s.DState, st)
 		b = e.section(b, secDState, p)
 		if hasDClient(s.DState) {
 			p = e.sec[:0]
@@ -182,6 +172,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 			b = e.section(b, secHeld, p)
 		}
 	}
+	if len(s.AsyncIO) > 0 {
+		p = appendAsyncIO(e.sec[:0], s.AsyncIO, st)
+		b = e.section(b, secAsyncIO, p)
+	}
 	if len(s.Wakers) > 0 {
 		p = appendWakers(e.sec[:0], s.Wakers, st)
 		b = e.section(b, secWakers, p)
@@ -204,6 +198,43 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 	}
 	e.sec = p[:0]
 	return b
+}
+
+// appendDRows encodes D-state rows: uvarint count, then per row the string
+// ids of comm, wait site, device, scheduler and op, uvarint threads, hist.
+func appendDRows(p []byte, rows []model.DState, st *strWriter) []byte {
+	p = appendUvarint(p, uint64(len(rows)))
+	for i := range rows {
+		r := &rows[i]
+		p = appendUvarint(p, uint64(st.id(r.Comm)))
+		p = appendUvarint(p, uint64(st.id(string(r.WaitSite))))
+		p = appendUvarint(p, uint64(st.id(r.Device)))
+		p = appendUvarint(p, uint64(st.id(r.Scheduler)))
+		p = appendUvarint(p, uint64(st.id(r.Op)))
+		p = appendUvarint(p, uint64(r.Threads))
+		p = appendHist(p, &r.Hist)
+	}
+	return p
+}
+
+// decodeDRows decodes what appendDRows wrote.
+func decodeDRows(sd *decoder, st *strReader) []model.DState {
+	c := sd.rows(10, sizeDState)
+	if c == 0 {
+		return nil
+	}
+	rows := make([]model.DState, c)
+	for i := range rows {
+		r := &rows[i]
+		r.Comm = st.str(sd)
+		r.WaitSite = model.WaitSite(st.str(sd))
+		r.Device = st.str(sd)
+		r.Scheduler = st.str(sd)
+		r.Op = st.str(sd)
+		r.Threads = sd.int()
+		sd.hist(&r.Hist)
+	}
+	return rows
 }
 
 func hasDClient(rows []model.DState) bool {
@@ -307,19 +338,7 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			pr.FullUs = sd.uvarint()
 			s.Host.Pressure = pr
 		case secDState:
-			if c := sd.rows(10, sizeDState); c > 0 {
-				s.DState = make([]model.DState, c)
-				for i := range s.DState {
-					r := &s.DState[i]
-					r.Comm = st.str(&sd)
-					r.WaitSite = model.WaitSite(st.str(&sd))
-					r.Device = st.str(&sd)
-					r.Scheduler = st.str(&sd)
-					r.Op = st.str(&sd)
-					r.Threads = sd.int()
-					sd.hist(&r.Hist)
-				}
-			}
+			s.DState = decodeDRows(&sd, st)
 		case secDClients:
 			if c := sd.count(1); c != len(s.DState) {
 				sd.fail(fmt.Errorf("%d clients for %d D-state rows", c, len(s.DState)))
@@ -349,6 +368,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			decodePreempted(&sd, s.Run)
 		case secHeld:
 			decodeHeld(&sd, s.Run)
+		case secAsyncIO:
+			s.AsyncIO = decodeAsyncIO(&sd, st)
 		case secWakers:
 			s.Wakers = decodeWakers(&sd, st)
 		case secQueue:

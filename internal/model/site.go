@@ -214,3 +214,35 @@ func (w WaitSite) Norm() []string {
 // Class names what the wait at this site waited for (ClassifyFrames of its
 // Norm frames); device is the block device the thread's own IO went to.
 func (w WaitSite) Class(device string) WaitClass { return ClassifyFrames(w.Norm(), device) }
+
+// asyncWaitFrames are the functions in which a thread sleeps, interruptibly,
+// for the completions of asynchronous IO it submitted: libaio's
+// io_getevents and io_pgetevents (read_events, do_io_getevents) and
+// io_uring_enter's wait for completions (io_cqring_wait and, in some
+// kernels, the schedule step it calls).
+var asyncWaitFrames = map[string]bool{
+	"read_events":             true,
+	"do_io_getevents":         true,
+	"io_cqring_wait":          true,
+	"io_cqring_wait_schedule": true,
+}
+
+// AsyncIOWait reports whether the site is a wait for the completions of
+// asynchronous IO (see asyncWaitFrames) among its first frames below the
+// scheduler's.
+func (w WaitSite) AsyncIOWait() bool {
+	for i, f := range w.Norm() {
+		if i >= asyncLook {
+			break
+		}
+		if asyncWaitFrames[f] {
+			return true
+		}
+	}
+	return false
+}
+
+// asyncLook is how many frames below the scheduler's a completion wait is
+// looked for: it is the wait itself, the first or second frame (a timed
+// wait adds schedule_hrtimeout's).
+const asyncLook = 3

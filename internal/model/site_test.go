@@ -155,3 +155,26 @@ func TestTrimEntryFrames(t *testing.T) {
 		}
 	}
 }
+
+func TestAsyncIOWait(t *testing.T) {
+	tests := []struct {
+		site WaitSite
+		want bool
+	}{
+		{"__schedule;schedule;read_events;do_io_getevents;__x64_sys_io_getevents;do_syscall_64", true},
+		{"schedule;schedule_hrtimeout_range;read_events;do_io_getevents;__x64_sys_io_pgetevents", true},
+		{"__schedule;schedule;io_cqring_wait;__do_sys_io_uring_enter;do_syscall_64", true},
+		{"schedule;io_cqring_wait_schedule.isra.0;io_cqring_wait;__do_sys_io_uring_enter", true},
+		{"__schedule;schedule;do_nanosleep;hrtimer_nanosleep;common_nsleep", false},
+		{"__schedule;schedule;futex_do_wait;__futex_wait;futex_wait", false},
+		{"schedule;svc_recv;nfsd;kthread", false},
+		// A completion wait far below the sleep is not this sleep's.
+		{"schedule;pipe_read;vfs_read;ksys_read;io_cqring_wait", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := tt.site.AsyncIOWait(); got != tt.want {
+			t.Errorf("%q: AsyncIOWait() = %v, want %v", tt.site, got, tt.want)
+		}
+	}
+}

@@ -284,6 +284,7 @@ func drainThreads[T any, K comparable](m *ebpf.Map, key func(*T) K) (map[K]int, 
 
 type dRowKey struct {
 	comm, site, dev, sched, op, client string
+	intr                               bool
 }
 
 func (t *Tracer) collectDState(snap *model.Snapshot) error {
@@ -297,9 +298,15 @@ func (t *Tracer) collectDState(snap *model.Snapshot) error {
 		h := delta(cur, last)
 		return h, h.Count > 0
 	}, func(k *coreDkey, h *model.Hist) {
+		site := t.site(k.StackId)
+		if k.Intr != 0 && !site.AsyncIOWait() {
+			// An interruptible sleep with IO of its own in flight
+			// that waits for something else (work, a timer).
+			return
+		}
 		dev, sched := t.deviceSched(k.Dev, &k.Sched)
-		rk := dRowKey{comm: string(int8s(&k.Comm)), site: string(t.site(k.StackId)), dev: dev, sched: sched,
-			op: t.op(k.Proto, k.Op), client: t.client(k.Family, k.Addr)}
+		rk := dRowKey{comm: string(int8s(&k.Comm)), site: string(site), dev: dev, sched: sched,
+			op: t.op(k.Proto, k.Op), client: t.client(k.Family, k.Addr), intr: k.Intr != 0}
 		row := rows[rk]
 		if row == nil {
 			row = &model.DState{Comm: rk.comm, WaitSite: model.WaitSite(rk.site), Device: dev, Scheduler: sched,
@@ -312,12 +319,18 @@ func (t *Tracer) collectDState(snap *model.Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("read dhists: %w", err)
 	}
-	for _, r := range rows {
-		snap.DState = append(snap.DState, *r)
+	for rk, r := range rows {
+		if rk.intr {
+			snap.AsyncIO = append(snap.AsyncIO, *r)
+		} else {
+			snap.DState = append(snap.DState, *r)
+		}
 	}
-	slices.SortFunc(snap.DState, func(a, b model.DState) int {
+	byTime := func(a, b model.DState) int {
 		return cmp.Or(cmp.Compare(b.Hist.SumNs, a.Hist.SumNs), strings.Compare(string(a.WaitSite), string(b.WaitSite)))
-	})
+	}
+	slices.SortFunc(snap.DState, byTime)
+	slices.SortFunc(snap.AsyncIO, byTime)
 	return nil
 }
 

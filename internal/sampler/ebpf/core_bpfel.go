@@ -38,7 +38,8 @@ type coreDkey struct {
 	Op      uint32
 	Addr    [16]uint8
 	Family  uint16
-	Pad     [3]uint16
+	Intr    uint16
+	Pad     [2]uint16
 }
 
 type coreDstart struct {
