@@ -26,6 +26,7 @@ type frameAcc struct {
 	ops     opTable
 	nfsd    nfsdAcc
 	run     runTable
+	async   asyncTable
 	locks   lockTable
 	wakers  wakerTable
 	kernel  kernelTable
@@ -52,6 +53,7 @@ func (a *frameAcc) add(s *model.Snapshot) {
 	a.ops.add(s)
 	a.nfsd.add(s)
 	a.run.add(s)
+	a.async.add(s)
 	a.locks.add(s)
 	a.wakers.add(s)
 	a.kernel.add(s)
@@ -86,6 +88,7 @@ func (a *frameAcc) frame(opt Options) (*Frame, error) {
 	f.NFSD = a.nfsd.summary(a.cfg, latest, a.sec, f.Ops)
 	f.DGroups = buildDGroups(latest.Host.Load.DGroups)
 	f.Run = a.run.rows(a.sec)
+	f.AsyncIO = a.async.rows(a.sec)
 	f.Locks = a.locks.rows(a.sec)
 	f.Kernel = a.kernel.summary(a.cfg, a.sec)
 	f.SortBy(opt.Sort)

@@ -47,6 +47,10 @@ type Frame struct {
 	// Run is the traced threads' run-queue wait and on-CPU time per command
 	// name, most wait first; absent when the backend does not measure it.
 	Run []RunRow `json:"run,omitempty"`
+	// AsyncIO is the traced threads' waits for the completions of their
+	// own asynchronous IO, most wait time first; absent when there were
+	// none or the backend cannot tell.
+	AsyncIO []AsyncRow `json:"async_io,omitempty"`
 	// Locks are the sleeping locks the traced threads waited on, with their
 	// owners, most wait time first; absent when the backend cannot tell.
 	Locks   []LockRow       `json:"locks,omitempty"`
