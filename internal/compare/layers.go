@@ -14,7 +14,9 @@ import (
 //	queue          waiting for a free nfsd thread (when the capture measured it)
 //	cpu            runnable, waiting for a CPU (when the capture measured it)
 //	block DEV      D-state waiting for block IO on device DEV ("block ?" when
-//	               the backend could not name the device)
+//	               the backend could not name the device), and the
+//	               interruptible waits for the completions of asynchronous
+//	               IO (io_getevents, io_uring_enter) on DEV
 //	CLASS          D-state at wait sites of one class above the block layer
 //	               (writeback throttling, filesystem journal, lock, page lock,
 //	               memory reclaim, network, other kernel code path)

@@ -255,40 +255,16 @@ func (c *Capture) Add(s *model.Snapshot) {
 		}
 	}
 	addAt(&c.rpcReqs, i, reqs)
-	c.digest = fnvString(c.digest, fmt.Sprint(s.End.UnixNano(), reqs, reqNs, len(s.DState), len(s.Block)))
+	c.digest = fnvString(c.digest, fmt.Sprint(s.End.UnixNano(), reqs, reqNs, len(s.DState), len(s.AsyncIO), len(s.Block)))
 	layers := c.fams[famLayer]
 	// Every layer key gets a series for every interval, so that one with
 	// no time in an interval counts as zero there.
 	var inLayers float64
 
-	for j := range s.DState {
-		d := &s.DState[j]
-		if d.Hist.Count == 0 {
-			continue
-		}
-		c.fams[famSite].get(string(d.WaitSite)).add(i, &d.Hist)
-		c.fams[famDevice].get(orDash(d.Device)).add(i, &d.Hist)
-		c.fams[famScheduler].get(orDash(d.Scheduler)).add(i, &d.Hist)
-		c.fams[famOp].get(orDash(d.Op)).add(i, &d.Hist)
-		c.fams[famComm].get(orDash(d.Comm)).add(i, &d.Hist)
-		c.fams[famDClient].get(orDash(d.Client)).add(i, &d.Hist)
-		layers.get(layerKey(c.classOf(d.WaitSite, d.Device), d.Device)).add(i, &d.Hist)
-		inLayers += float64(d.Hist.SumNs)
-		c.digest = fnvString(c.digest, fmt.Sprint(d.Hist.SumNs, d.Hist.Count))
-		si := c.sites[d.WaitSite]
-		if si == nil {
-			si = &siteInfo{devTime: map[string]float64{}}
-			c.sites[d.WaitSite] = si
-		}
-		si.ns += float64(d.Hist.SumNs)
-		si.devTime[d.Device] += float64(d.Hist.SumNs)
-		pk := profKey{d.Comm, string(profileSite(d.WaitSite)), d.Device, d.Scheduler, d.Op}
-		h := c.prof[pk]
-		if h == nil {
-			h = &model.Hist{}
-			c.prof[pk] = h
-		}
-		h.Merge(&d.Hist)
+	// The waits for asynchronous IO's completions are block IO on their
+	// device like D state's: the threads' time waiting for their IO.
+	for _, rows := range [2][]model.DState{s.DState, s.AsyncIO} {
+		inLayers += c.addDRows(i, rows)
 	}
 
 	var cpu float64
@@ -447,4 +423,41 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// addDRows adds interval i's D-state rows (or waits for asynchronous IO)
+// to the families and returns their time.
+func (c *Capture) addDRows(i int, rows []model.DState) float64 {
+	layers := c.fams[famLayer]
+	var ns float64
+	for j := range rows {
+		d := &rows[j]
+		if d.Hist.Count == 0 {
+			continue
+		}
+		c.fams[famSite].get(string(d.WaitSite)).add(i, &d.Hist)
+		c.fams[famDevice].get(orDash(d.Device)).add(i, &d.Hist)
+		c.fams[famScheduler].get(orDash(d.Scheduler)).add(i, &d.Hist)
+		c.fams[famOp].get(orDash(d.Op)).add(i, &d.Hist)
+		c.fams[famComm].get(orDash(d.Comm)).add(i, &d.Hist)
+		c.fams[famDClient].get(orDash(d.Client)).add(i, &d.Hist)
+		layers.get(layerKey(c.classOf(d.WaitSite, d.Device), d.Device)).add(i, &d.Hist)
+		ns += float64(d.Hist.SumNs)
+		c.digest = fnvString(c.digest, fmt.Sprint(d.Hist.SumNs, d.Hist.Count))
+		si := c.sites[d.WaitSite]
+		if si == nil {
+			si = &siteInfo{devTime: map[string]float64{}}
+			c.sites[d.WaitSite] = si
+		}
+		si.ns += float64(d.Hist.SumNs)
+		si.devTime[d.Device] += float64(d.Hist.SumNs)
+		pk := profKey{d.Comm, string(profileSite(d.WaitSite)), d.Device, d.Scheduler, d.Op}
+		h := c.prof[pk]
+		if h == nil {
+			h = &model.Hist{}
+			c.prof[pk] = h
+		}
+		h.Merge(&d.Hist)
+	}
+	return ns
 }

@@ -82,7 +82,7 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 		switch {
 		case haveIO && (!haveCPU || ioBound(a) && ioBound(b)):
 			denA, denB = ioA, ioB
-			w.Per, w.Source = "IO", "the traced threads' waits for block IO, one per synchronous IO"
+			w.Per, w.Source = "IO", "the traced threads' waits for block IO: one per synchronous IO, one per wait for asynchronous IO's completions"
 		case haveCPU:
 			denA, denB = a.onCPU, b.onCPU
 			w.Per, w.Source = "CPU-s", "the traced threads' CPU time (run-queue rows): time waited per second they ran"
