@@ -33,6 +33,8 @@ type descs struct {
 	ops         *prometheus.Desc
 	dState      *prometheus.Desc
 	dStateWaits *prometheus.Desc
+	asyncIO     *prometheus.Desc
+	asyncWaits  *prometheus.Desc
 	block       *prometheus.Desc
 	threads     *prometheus.Desc
 	threadsInD  *prometheus.Desc
@@ -64,6 +66,12 @@ func newDescs() descs {
 		dStateWaits: prometheus.NewDesc("nfstrace_dstate_waits_total",
 			"D-state intervals of the traced threads, by wait site (as nfstrace_dstate_seconds_total).",
 			[]string{"site"}, nil),
+		asyncIO: prometheus.NewDesc("nfstrace_async_io_wait_seconds_total",
+			"Time the traced threads slept, interruptibly (not D state), waiting for the completions of their own asynchronous IO (io_getevents, io_uring_enter), by the device of their requests.",
+			[]string{"device"}, nil),
+		asyncWaits: prometheus.NewDesc("nfstrace_async_io_waits_total",
+			"Waits of the traced threads for the completions of their own asynchronous IO, by device (as nfstrace_async_io_wait_seconds_total).",
+			[]string{"device"}, nil),
 		block: prometheus.NewDesc("nfstrace_block_latency_seconds",
 			"Block request latency by device, IO scheduler and phase: queue (insert to issue, in the scheduler) or device (issue to completion).",
 			[]string{"device", "scheduler", "phase"}, nil),
@@ -110,6 +118,7 @@ type Collector struct {
 	named      int                       // sites with their own label
 	dsec       map[string]uint64         // label -> ns
 	dwaits     map[string]uint64         // label -> count
+	async      map[string]*[2]uint64     // device -> ns, count of the waits for asynchronous IO
 	block      map[[3]string]*model.Hist // device, scheduler, phase
 	pools      map[int]model.Pool
 	threads    int
@@ -139,6 +148,7 @@ func NewCollector(cfg model.Config, version string, maxSites int) *Collector {
 		sites:    make(map[string]string),
 		dsec:     make(map[string]uint64),
 		dwaits:   make(map[string]uint64),
+		async:    make(map[string]*[2]uint64),
 		block:    make(map[[3]string]*model.Hist),
 		pools:    make(map[int]model.Pool),
 		threads:  cfg.NFSDThreads,
@@ -159,6 +169,16 @@ func (c *Collector) Update(s *model.Snapshot) {
 		c.ops[[2]string{o.Proto, o.Op}] += o.Count
 	}
 	c.addDState(s.DState)
+	for i := range s.AsyncIO {
+		d := &s.AsyncIO[i]
+		a := c.async[d.Device]
+		if a == nil {
+			a = new([2]uint64)
+			c.async[d.Device] = a
+		}
+		a[0] += d.Hist.SumNs
+		a[1] += d.Hist.Count
+	}
 	c.waits.update(s, c.siteLabel)
 	for i := range s.Block {
 		b := &s.Block[i]
@@ -328,7 +348,7 @@ func ShortSite(site model.WaitSite) string {
 
 // Describe sends the descriptors of every metric the collector can send.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.d.info, c.d.rpc, c.d.ops, c.d.dState, c.d.dStateWaits,
+	for _, d := range []*prometheus.Desc{c.d.info, c.d.rpc, c.d.ops, c.d.dState, c.d.dStateWaits, c.d.asyncIO, c.d.asyncWaits,
 		c.d.block, c.d.threads, c.d.threadsInD, c.d.packets, c.d.sockets, c.d.woken,
 		c.d.events, c.d.lost, c.d.cpu, c.d.snapshots, c.d.last} {
 		ch <- d
@@ -349,6 +369,10 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for k, n := range c.ops {
 		ch <- prometheus.MustNewConstMetric(c.d.ops, prometheus.CounterValue, float64(n), k[0], k[1])
+	}
+	for dev, a := range c.async {
+		ch <- prometheus.MustNewConstMetric(c.d.asyncIO, prometheus.CounterValue, float64(a[0])/1e9, dev)
+		ch <- prometheus.MustNewConstMetric(c.d.asyncWaits, prometheus.CounterValue, float64(a[1]), dev)
 	}
 	for label, ns := range c.dsec {
 		ch <- prometheus.MustNewConstMetric(c.d.dState, prometheus.CounterValue, float64(ns)/1e9, label)

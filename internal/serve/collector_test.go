@@ -120,6 +120,9 @@ func TestCollectorCumulative(t *testing.T) {
 				dstate("schedule;io_schedule;blk_mq_get_tag", 9_000_000_000),
 			},
 			Block: []model.Block{{Device: "vdb", Scheduler: "mq-deadline", Op: "read", Service: hist(200_000)}},
+			// Waits for asynchronous IO: not D state, counted by device.
+			AsyncIO: []model.DState{{Comm: "fio", WaitSite: "schedule;read_events;do_io_getevents", Device: "vdb",
+				Hist: hist(400_000_000, 100_000_000)}},
 			Stats: model.Stats{Events: 7, CPU: 5 * time.Millisecond},
 		},
 	}
@@ -150,6 +153,8 @@ func TestCollectorCumulative(t *testing.T) {
 		{"nfstrace_dstate_seconds_total", map[string]string{"site": "io_schedule;folio_wait_bit"}, 1.25},
 		{"nfstrace_dstate_seconds_total", map[string]string{"site": OtherSite}, 9.5},
 		{"nfstrace_dstate_waits_total", map[string]string{"site": OtherSite}, 2},
+		{"nfstrace_async_io_wait_seconds_total", map[string]string{"device": "vdb"}, 0.5},
+		{"nfstrace_async_io_waits_total", map[string]string{"device": "vdb"}, 2},
 		{"nfstrace_nfsd_threads", nil, 8},
 		{"nfstrace_nfsd_threads_in_dstate", nil, 1},
 		{"nfstrace_nfsd_pool_packets_arrived_total", map[string]string{"pool": "0"}, 110},
