@@ -95,11 +95,12 @@ struct dkey {
 	__u8 addr[16];        /* thread_op's client when the interval started */
 	__u16 family;         /* its address family, 0 when unknown */
 	/*
-	 * 1: not D state but an interruptible sleep begun while a block
-	 * request the thread submitted was in flight: a wait for the
-	 * completions of asynchronous IO (io_getevents, io_uring_enter),
-	 * which sleeps in S. User space keeps these at completion-wait sites
-	 * only. Neither wakers nor events are kept for them.
+	 * 1: not D state but an interruptible sleep in a system call that
+	 * waits for the completions of asynchronous IO (io_getevents,
+	 * io_uring_enter), which sleeps in S; dev is set when a block request
+	 * the thread submitted was in flight. User space keeps these at
+	 * completion-wait sites only. Neither wakers nor events are kept for
+	 * them.
 	 */
 	__u16 intr;
 	__u16 pad[2];
@@ -910,9 +911,35 @@ static __always_inline bool own_request(struct runstate *rs, __u32 tid, struct d
 }
 
 /*
+ * System call numbers of the waits for asynchronous IO's completions
+ * (io_getevents, io_pgetevents, io_uring_enter) on the machine's
+ * architecture, set by user space; 0 where it has none.
+ */
+const volatile __u32 nr_io_getevents = 0;
+const volatile __u32 nr_io_pgetevents = 0;
+const volatile __u32 nr_io_uring_enter = 0;
+
+/*
+ * in_aio_call reports whether current, a user thread going to sleep, is in
+ * one of those system calls: the number its entry saved in its registers.
+ * Needs BTF task pointers (tp_btf).
+ */
+static __always_inline bool in_aio_call(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	unsigned long nr = 0;
+
+	if (!regs)
+		return false;
+	bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
+	return nr && (nr == nr_io_getevents || nr == nr_io_pgetevents || nr == nr_io_uring_enter);
+}
+
+/*
  * dstate_start opens an interval of thread tid (prev, switched out at now):
- * a D-state sleep, or with intr an interruptible one, which counts only
- * while a block request of the thread's own is in flight.
+ * a D-state sleep, or with intr an interruptible one, which counts only in
+ * a system call that waits for asynchronous IO's completions (tp_btf), or
+ * without BTF while a block request of the thread's own is in flight.
  */
 static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __u32 tid, __u64 now,
 					 struct runstate *rs, const bool btf, const bool intr)
@@ -920,7 +947,9 @@ static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __
 	struct thread_op *op;
 	struct dstart s = {};
 
-	if (!own_request(rs, tid, &s.key) && intr)
+	if (intr && btf && !in_aio_call())
+		return;
+	if (!own_request(rs, tid, &s.key) && intr && !btf)
 		return;
 	s.key.intr = intr;
 	s.start_ns = now;
@@ -1021,8 +1050,11 @@ static __always_inline void on_switch(void *ctx, bool preempt, struct task_struc
 				kp_wait_left(ctx, prev_tid, w);
 		}
 		/* An interruptible sleep of a target, which may wait for the
-		 * completions of its own asynchronous IO. */
-		if (rp && (state & TASK_INTERRUPTIBLE) && !(state & TASK_UNINTERRUPTIBLE))
+		 * completions of its asynchronous IO: a user thread's (a
+		 * kernel thread, such as an idle nfsd, makes no system call
+		 * to wait in). */
+		if (rp && (state & TASK_INTERRUPTIBLE) && !(state & TASK_UNINTERRUPTIBLE) &&
+		    !(RD(btf, prev, flags) & PF_KTHREAD))
 			dstate_start(ctx, prev, prev_tid, now, rp, btf, true);
 		return;
 	}

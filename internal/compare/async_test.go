@@ -26,7 +26,10 @@ func asyncCapture(name string, svc time.Duration, n int, seed uint64) *Capture {
 			service.Add(d)
 			wait.Add(d)
 		}
-		s.AsyncIO = []model.DState{{Comm: "fio", WaitSite: site, Device: "loop0", Scheduler: "none", Threads: 2, Hist: wait}}
+		// A few waits whose requests were done as the thread went to
+		// sleep have no device.
+		s.AsyncIO = []model.DState{{Comm: "fio", WaitSite: site, Device: "loop0", Scheduler: "none", Threads: 2, Hist: wait},
+			{Comm: "fio", WaitSite: site, Device: model.NotBlockIO, Scheduler: model.NotBlockIO, Threads: 2, Hist: model.Hist{Count: 300, SumNs: 300 * 8000}}}
 		s.Block = []model.Block{{Device: "loop0", Scheduler: "none", Op: "read", Size: "16K", Queue: model.Hist{}, Service: service}}
 		var runnable model.Hist
 		for range 600 {
@@ -59,6 +62,22 @@ func TestAsyncIODevice(t *testing.T) {
 	}
 	if res.Workload.Per != "IO" {
 		t.Errorf("unit %q (%s), want the waits for IO", res.Workload.Per, res.Workload.Source)
+	}
+	// The waits without a device are block IO too, not "other".
+	if res.Time == nil {
+		t.Fatal("no breakdown of the time")
+	}
+	var unknown bool
+	for _, dim := range res.Time.Dimensions {
+		for _, r := range dim.Rows {
+			if r.Key == ClassOther {
+				t.Errorf("a wait for asynchronous IO in layer %q", r.Key)
+			}
+			unknown = unknown || r.Key == blockPrefix+unknownDevice
+		}
+	}
+	if !unknown {
+		t.Errorf("no layer %q for the waits without a device", blockPrefix+unknownDevice)
 	}
 
 	res, err = Compare(asyncCapture("A", 60*time.Microsecond, 20, 1), asyncCapture("B", 60*time.Microsecond, 20, 2), Options{})

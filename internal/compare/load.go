@@ -261,11 +261,12 @@ func (c *Capture) Add(s *model.Snapshot) {
 	// no time in an interval counts as zero there.
 	var inLayers float64
 
-	// The waits for asynchronous IO's completions are block IO on their
-	// device like D state's: the threads' time waiting for their IO.
-	for _, rows := range [2][]model.DState{s.DState, s.AsyncIO} {
-		inLayers += c.addDRows(i, rows)
-	}
+	// The waits for asynchronous IO's completions are block IO like D
+	// state's: the threads' time waiting for their IO, on the device of
+	// their own requests in flight, or on one not known (IO held above
+	// the device, or done when they went to sleep).
+	inLayers += c.addDRows(i, s.DState, false)
+	inLayers += c.addDRows(i, s.AsyncIO, true)
 
 	var cpu float64
 	for j := range s.Run {
@@ -425,9 +426,9 @@ func orDash(s string) string {
 	return s
 }
 
-// addDRows adds interval i's D-state rows (or waits for asynchronous IO)
-// to the families and returns their time.
-func (c *Capture) addDRows(i int, rows []model.DState) float64 {
+// addDRows adds interval i's D-state rows, or with async its waits for
+// asynchronous IO, to the families and returns their time.
+func (c *Capture) addDRows(i int, rows []model.DState, async bool) float64 {
 	layers := c.fams[famLayer]
 	var ns float64
 	for j := range rows {
@@ -441,7 +442,11 @@ func (c *Capture) addDRows(i int, rows []model.DState) float64 {
 		c.fams[famOp].get(orDash(d.Op)).add(i, &d.Hist)
 		c.fams[famComm].get(orDash(d.Comm)).add(i, &d.Hist)
 		c.fams[famDClient].get(orDash(d.Client)).add(i, &d.Hist)
-		layers.get(layerKey(c.classOf(d.WaitSite, d.Device), d.Device)).add(i, &d.Hist)
+		cl := ClassBlockIO
+		if !async {
+			cl = c.classOf(d.WaitSite, d.Device)
+		}
+		layers.get(layerKey(cl, d.Device)).add(i, &d.Hist)
 		ns += float64(d.Hist.SumNs)
 		c.digest = fnvString(c.digest, fmt.Sprint(d.Hist.SumNs, d.Hist.Count))
 		si := c.sites[d.WaitSite]

@@ -186,10 +186,12 @@ type Snapshot struct {
 	Run []Run `json:"run,omitempty"`
 	// AsyncIO are the target threads' interruptible sleeps (S, not D) at
 	// the waits for the completions of asynchronous IO (io_getevents,
-	// io_uring_enter) begun while a block request of their own was in
-	// flight: the time such threads wait for their IO, which D state does
-	// not hold. Device and Scheduler name that request's; nil when the
-	// backend cannot tell (procfs, and captures older than it).
+	// io_uring_enter): the time such threads wait for their IO, which D
+	// state does not hold. Device and Scheduler name those of a block
+	// request of the thread's own in flight when it went to sleep,
+	// NotBlockIO when none was (IO held above the device, or completed
+	// just then); nil when the backend cannot tell (procfs, and captures
+	// older than it).
 	AsyncIO []DState `json:"async_io,omitempty"`
 	// Wakers says who ended the D-state intervals of DState, per wait site;
 	// nil when the backend cannot tell (procfs, and captures older than it).

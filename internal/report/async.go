@@ -9,11 +9,14 @@ import (
 )
 
 // AsyncRow is the time the traced threads of one command name waited for
-// the completions of their own asynchronous IO on one device (libaio's
+// the completions of their asynchronous IO on one device (libaio's
 // io_getevents, io_uring_enter): interruptible sleeps, not D state, which
 // the wait-site table does not hold.
 type AsyncRow struct {
-	Comm      string `json:"comm"`
+	Comm string `json:"comm"`
+	// Device is the device of a request of theirs in flight when they
+	// went to sleep, model.NotBlockIO when none was (IO held above the
+	// device, or completed just then).
 	Device    string `json:"device"`
 	Scheduler string `json:"scheduler"`
 	// Site is the completion wait, its first two frames ("read_events ←
@@ -85,9 +88,9 @@ func (t *asyncTable) rows(sec float64) []AsyncRow {
 }
 
 // asyncLines are the top screen's lines for the waits for asynchronous
-// IO: "aio fio: 0.22 threads waiting for their own IO on loop0
-// (mq-deadline) on average, in read_events ← do_io_getevents; wait p50
-// 61µs p99 310µs", wrapped at maxWidth columns (0: one line).
+// IO: "aio fio: 0.22 threads waiting for their IO on loop0 (mq-deadline)
+// on average, in read_events ← do_io_getevents; wait p50 61µs p99 310µs",
+// wrapped at maxWidth columns (0: one line).
 func (f *Frame) asyncLines(maxWidth int) []string {
 	var lines []string
 	for i, r := range f.AsyncIO {
@@ -95,8 +98,14 @@ func (f *Frame) asyncLines(maxWidth int) []string {
 			lines = append(lines, fmt.Sprintf("... %d more waits for asynchronous IO", len(f.AsyncIO)-maxAsyncLines))
 			break
 		}
-		parts := []string{fmt.Sprintf("aio %s: %.2f threads waiting for their own IO on %s (%s) on average, in %s",
-			r.Comm, r.WaitPerSec, r.Device, orDash(r.Scheduler), r.Site)}
+		on := fmt.Sprintf("on %s (%s)", r.Device, orDash(r.Scheduler))
+		if r.Device == "" || r.Device == model.NotBlockIO {
+			// None of their requests was in flight as they went to
+			// sleep: held above the device, or just completed.
+			on = "with no request of theirs on a device"
+		}
+		parts := []string{fmt.Sprintf("aio %s: %.2f threads waiting for their IO %s on average, in %s",
+			r.Comm, r.WaitPerSec, on, r.Site)}
 		if r.Latency.Count > 0 {
 			parts = append(parts, "wait p50 "+fmtNs(r.Latency.P50Ns)+" p99 "+fmtNs(r.Latency.P99Ns))
 		}

@@ -22,7 +22,8 @@ func TestAsyncLines(t *testing.T) {
 	window := []*model.Snapshot{
 		snap(0, model.DState{Comm: "fio", WaitSite: getevents, Device: "vdb", Scheduler: "none", Threads: 2, Hist: hist(1000, 200*time.Microsecond)}),
 		snap(1, model.DState{Comm: "fio", WaitSite: getevents, Device: "vdb", Scheduler: "none", Threads: 2, Hist: hist(1000, 200*time.Microsecond)},
-			model.DState{Comm: "db", WaitSite: uring, Device: "vda", Scheduler: "mq-deadline", Threads: 1, Hist: hist(10, time.Millisecond)}),
+			model.DState{Comm: "db", WaitSite: uring, Device: "vda", Scheduler: "mq-deadline", Threads: 1, Hist: hist(10, time.Millisecond)},
+			model.DState{Comm: "db", WaitSite: uring, Device: model.NotBlockIO, Scheduler: model.NotBlockIO, Threads: 1, Hist: hist(5, time.Millisecond)}),
 	}
 	f, err := NewFrame(busyConfig(), window, Options{})
 	if err != nil {
@@ -34,7 +35,7 @@ func TestAsyncLines(t *testing.T) {
 	}
 	var aio []string
 	for _, l := range lines {
-		if strings.HasPrefix(l, "aio ") {
+		if strings.HasPrefix(l, "aio ") || strings.HasPrefix(l, "... ") && strings.Contains(l, "asynchronous") {
 			aio = append(aio, l)
 		}
 		if strings.Contains(l, "read_events") && !strings.HasPrefix(l, "aio ") {
@@ -43,8 +44,9 @@ func TestAsyncLines(t *testing.T) {
 	}
 	want := []string{
 		// 2000 waits of 200µs over 2 s: 0.2 threads waiting on average.
-		"aio fio: 0.20 threads waiting for their own IO on vdb (none) on average, in read_events ← do_io_getevents; wait p50 ",
-		"aio db: 0.01 threads waiting for their own IO on vda (mq-deadline) on average, in io_cqring_wait ← __do_sys_io_uring_enter; wait p50 ",
+		"aio fio: 0.20 threads waiting for their IO on vdb (none) on average, in read_events ← do_io_getevents; wait p50 ",
+		"aio db: 0.01 threads waiting for their IO on vda (mq-deadline) on average, in io_cqring_wait ← __do_sys_io_uring_enter; wait p50 ",
+		"... 1 more waits for asynchronous IO",
 	}
 	if len(aio) != len(want) {
 		t.Fatalf("aio lines %q, want %d", aio, len(want))
@@ -61,5 +63,13 @@ func TestAsyncLines(t *testing.T) {
 	}
 	if f.AsyncIO[0].Latency.Count != 2000 || f.AsyncIO[0].Threads != 2 {
 		t.Errorf("fio row %+v: want 2000 waits by 2 threads", f.AsyncIO[0])
+	}
+	last := f.AsyncIO[len(f.AsyncIO)-1]
+	if last.Device != model.NotBlockIO {
+		t.Fatalf("last row %+v, want the one without a device", last)
+	}
+	f.AsyncIO = []AsyncRow{last}
+	if l := f.asyncLines(0); len(l) != 1 || !strings.HasPrefix(l[0], "aio db: 0.00 threads waiting for their IO with no request of theirs on a device on average, in io_cqring_wait") {
+		t.Errorf("line of the waits without a device %q", l)
 	}
 }

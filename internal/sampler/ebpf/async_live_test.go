@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nfstrace/nfstrace/internal/host"
+	"github.com/nfstrace/nfstrace/internal/model"
 )
 
 // aioReads reads the device with libaio's system calls, depth requests of
@@ -86,8 +87,15 @@ func aioReads(dev string, depth, rounds int) (int, error) {
 // own sleeps interruptibly, not in D; the tracer keeps those sleeps apart
 // from D state, at the completion wait, labelled with the device its reads
 // went to. Its other interruptible sleeps, such as a nanosleep while its
-// reads are in flight, are not kept.
+// reads are in flight, are not kept. With BTF the programs know the wait by
+// its system call; as raw_tp, by the thread's own reads in flight.
 func TestAsyncIOWaits(t *testing.T) {
+	for _, raw := range []bool{false, true} {
+		t.Run(map[bool]string{false: "tp_btf", true: "raw_tp"}[raw], func(t *testing.T) { testAsyncIOWaits(t, raw) })
+	}
+}
+
+func testAsyncIOWaits(t *testing.T, rawTP bool) {
 	loop := newLoop(t, 64<<20)
 	loop.setScheduler(t, "mq-deadline")
 
@@ -101,7 +109,7 @@ func TestAsyncIOWaits(t *testing.T) {
 		calls <- n
 		done <- err
 	}()
-	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}, MinDState: time.Microsecond})
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}, MinDState: time.Microsecond, forceRawTP: rawTP})
 	collect(t, tr)
 	close(start)
 	if err := <-done; err != nil {
@@ -110,14 +118,21 @@ func TestAsyncIOWaits(t *testing.T) {
 	n := <-calls
 	s := collect(t, tr)
 
-	var waits uint64
+	var waits, labelled, unlabelled uint64
 	for _, d := range s.AsyncIO {
 		t.Logf("%s %s %s %s n=%d mean=%v threads=%d", d.Comm, d.Device, d.Scheduler, d.WaitSite, d.Hist.Count, d.Hist.Mean(), d.Threads)
 		if !d.WaitSite.AsyncIOWait() {
 			t.Errorf("async IO row at %q, not a completion wait", d.WaitSite)
 		}
-		if d.Device != loop.name || d.Scheduler != "mq-deadline" {
-			t.Errorf("async IO row labelled %s/%s, want %s/mq-deadline", d.Device, d.Scheduler, loop.name)
+		// A wait whose reads were not among the last few the thread
+		// submitted, or completed as it went to sleep, has no device.
+		switch {
+		case d.Device == loop.name && d.Scheduler == "mq-deadline":
+			labelled += d.Hist.SumNs
+		case d.Device == model.NotBlockIO:
+			unlabelled += d.Hist.SumNs
+		default:
+			t.Errorf("async IO row labelled %s/%s, want %s/mq-deadline or none", d.Device, d.Scheduler, loop.name)
 		}
 		if !strings.Contains(string(d.WaitSite), "read_events") {
 			t.Errorf("async IO row at %q, want io_getevents' read_events", d.WaitSite)
@@ -129,6 +144,10 @@ func TestAsyncIOWaits(t *testing.T) {
 	// most rounds sleep at least once.
 	if waits < uint64(n)/4 {
 		t.Errorf("%d async IO waits for %d io_getevents calls, want at least a quarter", waits, n)
+	}
+	if labelled < 3*unlabelled {
+		t.Errorf("%v of the wait time labelled %s, %v with no device: want three quarters labelled",
+			time.Duration(labelled), loop.name, time.Duration(unlabelled))
 	}
 	for _, d := range s.DState {
 		if strings.Contains(string(d.WaitSite), "read_events") {

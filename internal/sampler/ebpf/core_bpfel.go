@@ -259,6 +259,9 @@ const (
 	coreVarBlockPercpu           = "block_percpu"
 	coreVarLockRanges            = "lock_ranges"
 	coreVarMinDstateNs           = "min_dstate_ns"
+	coreVarNrIoGetevents         = "nr_io_getevents"
+	coreVarNrIoPgetevents        = "nr_io_pgetevents"
+	coreVarNrIoUringEnter        = "nr_io_uring_enter"
 	coreVarNrTargets             = "nr_targets"
 	coreVarOpenIntervals         = "open_intervals"
 	coreVarOpenLwaits            = "open_lwaits"
@@ -371,6 +374,9 @@ type coreVariableSpecs struct {
 	BlockPercpu       *ebpf.VariableSpec `ebpf:"block_percpu"`
 	LockRanges        *ebpf.VariableSpec `ebpf:"lock_ranges"`
 	MinDstateNs       *ebpf.VariableSpec `ebpf:"min_dstate_ns"`
+	NrIoGetevents     *ebpf.VariableSpec `ebpf:"nr_io_getevents"`
+	NrIoPgetevents    *ebpf.VariableSpec `ebpf:"nr_io_pgetevents"`
+	NrIoUringEnter    *ebpf.VariableSpec `ebpf:"nr_io_uring_enter"`
 	NrTargets         *ebpf.VariableSpec `ebpf:"nr_targets"`
 	OpenIntervals     *ebpf.VariableSpec `ebpf:"open_intervals"`
 	OpenLwaits        *ebpf.VariableSpec `ebpf:"open_lwaits"`
@@ -455,6 +461,9 @@ type coreVariables struct {
 	BlockPercpu       *ebpf.Variable `ebpf:"block_percpu"`
 	LockRanges        *ebpf.Variable `ebpf:"lock_ranges"`
 	MinDstateNs       *ebpf.Variable `ebpf:"min_dstate_ns"`
+	NrIoGetevents     *ebpf.Variable `ebpf:"nr_io_getevents"`
+	NrIoPgetevents    *ebpf.Variable `ebpf:"nr_io_pgetevents"`
+	NrIoUringEnter    *ebpf.Variable `ebpf:"nr_io_uring_enter"`
 	NrTargets         *ebpf.Variable `ebpf:"nr_targets"`
 	OpenIntervals     *ebpf.Variable `ebpf:"open_intervals"`
 	OpenLwaits        *ebpf.Variable `ebpf:"open_lwaits"`

@@ -281,6 +281,11 @@ func (t *Tracer) load() error {
 		"trace_all":     t.opts.All,
 		"use_ringbuf":   useRing,
 		"block_percpu":  percpu,
+		// The waits for asynchronous IO's completions, by the
+		// system call numbers of this build's architecture.
+		"nr_io_getevents":   uint32(unix.SYS_IO_GETEVENTS),
+		"nr_io_pgetevents":  uint32(unix.SYS_IO_PGETEVENTS),
+		"nr_io_uring_enter": uint32(unix.SYS_IO_URING_ENTER),
 	}); err != nil {
 		return err
 	}
