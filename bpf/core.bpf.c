@@ -413,8 +413,20 @@ struct runstate {
 	 */
 	__u64 rq[TID_RQS];
 	__u32 rq_next;
+	/*
+	 * The wait site (stack id) of the thread's last wait for asynchronous
+	 * IO, and the system call it waited in: its next wait in the same
+	 * call reuses it rather than walk the stack again (the walk is most of
+	 * a wait's cost), except every AIO_REWALK-th. Written only by the
+	 * thread.
+	 */
+	__s32 aio_stack;
+	__u16 aio_nr;
+	__u16 aio_uses;
 	__u32 pad;
 };
+
+#define AIO_REWALK 64
 
 /*
  * runs: tid -> state. User space creates an entry for each target thread (an
@@ -920,19 +932,21 @@ const volatile __u32 nr_io_pgetevents = 0;
 const volatile __u32 nr_io_uring_enter = 0;
 
 /*
- * in_aio_call reports whether current, a user thread going to sleep, is in
- * one of those system calls: the number its entry saved in its registers.
- * Needs BTF task pointers (tp_btf).
+ * aio_call returns the number of the system call current, a user thread
+ * going to sleep, is in when it is one of those, else 0: the number its
+ * entry saved in its registers. Needs BTF task pointers (tp_btf).
  */
-static __always_inline bool in_aio_call(void)
+static __always_inline __u32 aio_call(void)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	unsigned long nr = 0;
 
 	if (!regs)
-		return false;
+		return 0;
 	bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
-	return nr && (nr == nr_io_getevents || nr == nr_io_pgetevents || nr == nr_io_uring_enter);
+	if (nr && (nr == nr_io_getevents || nr == nr_io_pgetevents || nr == nr_io_uring_enter))
+		return nr;
+	return 0;
 }
 
 /*
@@ -946,9 +960,13 @@ static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __
 {
 	struct thread_op *op;
 	struct dstart s = {};
+	__u32 nr = 0;
 
-	if (intr && btf && !in_aio_call())
-		return;
+	if (intr && btf) {
+		nr = aio_call();
+		if (!nr)
+			return;
+	}
 	if (!own_request(rs, tid, &s.key) && intr && !btf)
 		return;
 	s.key.intr = intr;
@@ -956,9 +974,18 @@ static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __
 	s.pid = RD(btf, prev, tgid);
 	/* current is still prev in sched_switch: comm and stack are prev's. */
 	bpf_get_current_comm(s.key.comm, sizeof(s.key.comm));
-	s.key.stack_id = bpf_get_stackid(ctx, &stacks, 0);
-	if (s.key.stack_id < 0)
-		count(CNT_STACK_ERR);
+	if (nr && rs && rs->aio_nr == (__u16)nr && rs->aio_stack >= 0 && ++rs->aio_uses % AIO_REWALK) {
+		s.key.stack_id = rs->aio_stack;
+	} else {
+		s.key.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		if (s.key.stack_id < 0)
+			count(CNT_STACK_ERR);
+		if (nr && rs) {
+			rs->aio_stack = s.key.stack_id;
+			rs->aio_nr = (__u16)nr;
+			rs->aio_uses = 0;
+		}
+	}
 	op = bpf_map_lookup_elem(&thread_op, &tid);
 	if (op) {
 		s.key.proto = op->proto;

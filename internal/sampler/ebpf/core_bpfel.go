@@ -169,6 +169,9 @@ type coreRunstate struct {
 	Last          coreRkey
 	Rq            [4]uint64
 	RqNext        uint32
+	AioStack      int32
+	AioNr         uint16
+	AioUses       uint16
 	Pad           uint32
 }
 
