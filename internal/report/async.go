@@ -89,8 +89,8 @@ func (t *asyncTable) rows(sec float64) []AsyncRow {
 
 // asyncLines are the top screen's lines for the waits for asynchronous
 // IO: "aio fio: 0.22 threads waiting for their IO on loop0 (mq-deadline)
-// on average, in read_events ← do_io_getevents; wait p50 61µs p99 310µs",
-// wrapped at maxWidth columns (0: one line).
+// on average; in read_events ← do_io_getevents; wait p50 61µs p99 310µs",
+// its parts wrapped at maxWidth columns (0: one line).
 func (f *Frame) asyncLines(maxWidth int) []string {
 	var lines []string
 	for i, r := range f.AsyncIO {
@@ -104,8 +104,8 @@ func (f *Frame) asyncLines(maxWidth int) []string {
 			// sleep: held above the device, or just completed.
 			on = "with no request of theirs on a device"
 		}
-		parts := []string{fmt.Sprintf("aio %s: %.2f threads waiting for their IO %s on average, in %s",
-			r.Comm, r.WaitPerSec, on, r.Site)}
+		parts := []string{fmt.Sprintf("aio %s: %.2f threads waiting for their IO %s on average", r.Comm, r.WaitPerSec, on),
+			"in " + r.Site}
 		if r.Latency.Count > 0 {
 			parts = append(parts, "wait p50 "+fmtNs(r.Latency.P50Ns)+" p99 "+fmtNs(r.Latency.P99Ns))
 		}

@@ -44,8 +44,8 @@ func TestAsyncLines(t *testing.T) {
 	}
 	want := []string{
 		// 2000 waits of 200µs over 2 s: 0.2 threads waiting on average.
-		"aio fio: 0.20 threads waiting for their IO on vdb (none) on average, in read_events ← do_io_getevents; wait p50 ",
-		"aio db: 0.01 threads waiting for their IO on vda (mq-deadline) on average, in io_cqring_wait ← __do_sys_io_uring_enter; wait p50 ",
+		"aio fio: 0.20 threads waiting for their IO on vdb (none) on average; in read_events ← do_io_getevents; wait p50 ",
+		"aio db: 0.01 threads waiting for their IO on vda (mq-deadline) on average; in io_cqring_wait ← __do_sys_io_uring_enter; wait p50 ",
 		"... 1 more waits for asynchronous IO",
 	}
 	if len(aio) != len(want) {
@@ -69,7 +69,7 @@ func TestAsyncLines(t *testing.T) {
 		t.Fatalf("last row %+v, want the one without a device", last)
 	}
 	f.AsyncIO = []AsyncRow{last}
-	if l := f.asyncLines(0); len(l) != 1 || !strings.HasPrefix(l[0], "aio db: 0.00 threads waiting for their IO with no request of theirs on a device on average, in io_cqring_wait") {
+	if l := f.asyncLines(0); len(l) != 1 || !strings.HasPrefix(l[0], "aio db: 0.00 threads waiting for their IO with no request of theirs on a device on average; in io_cqring_wait") {
 		t.Errorf("line of the waits without a device %q", l)
 	}
 }
