@@ -30,6 +30,10 @@ func asyncCapture(name string, svc time.Duration, n int, seed uint64) *Capture {
 		// sleep have no device.
 		s.AsyncIO = []model.DState{{Comm: "fio", WaitSite: site, Device: "loop0", Scheduler: "none", Threads: 2, Hist: wait},
 			{Comm: "fio", WaitSite: site, Device: model.NotBlockIO, Scheduler: model.NotBlockIO, Threads: 2, Hist: model.Hist{Count: 300, SumNs: 300 * 8000}}}
+		// A rare D-state wait for block IO, whose waker is known.
+		const dsite = "__schedule;schedule;io_schedule;__wait_on_bit;out_of_line_wait_on_bit;do_get_write_access"
+		s.DState = []model.DState{{Comm: "fio", WaitSite: dsite, Device: "loop0", Scheduler: "none", Threads: 1, Hist: model.Hist{Count: 1, SumNs: 50000}}}
+		s.Wakers = []model.Waker{{Comm: "fio", WaitSite: dsite, Waker: "kworker", Count: 1, Time: 50 * time.Microsecond}}
 		s.Block = []model.Block{{Device: "loop0", Scheduler: "none", Op: "read", Size: "16K", Queue: model.Hist{}, Service: service}}
 		var runnable model.Hist
 		for range 600 {
@@ -59,6 +63,9 @@ func TestAsyncIODevice(t *testing.T) {
 	d := res.Verdict.Diagnosis
 	if d.Outcome != OutcomeWorse || d.Layer == nil || d.Layer.Key != blockPrefix+"loop0" || d.Cause != CauseDevice {
 		t.Errorf("slower device: outcome %s, layer %+v, cause %q; want worse, block loop0, device\n%s", d.Outcome, d.Layer, d.Cause, res.Verdict.Summary)
+	}
+	if d.Waker != nil {
+		t.Errorf("waker %+v named for waits whose wakers are not kept", d.Waker)
 	}
 	if res.Workload.Per != "IO" {
 		t.Errorf("unit %q (%s), want the waits for IO", res.Workload.Per, res.Workload.Source)

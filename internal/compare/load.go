@@ -53,6 +53,7 @@ type Capture struct {
 	lockNs    float64                      // all lock-wait ns of the lock rows
 	wakers    map[wakerKey]float64         // D-time ns by wait class and waker
 	wakeNs    map[string]float64           // D-time ns with a known waker, by class
+	asyncNs   float64                      // time of the waits for asynchronous IO, whose wakers are not kept
 	threads   threadUse                    // nfsd thread use, the queue layer's evidence
 	// digest identifies the capture's content, so that comparing a file
 	// with itself (or a copy) can say so.
@@ -448,6 +449,9 @@ func (c *Capture) addDRows(i int, rows []model.DState, async bool) float64 {
 		}
 		layers.get(layerKey(cl, d.Device)).add(i, &d.Hist)
 		ns += float64(d.Hist.SumNs)
+		if async {
+			c.asyncNs += float64(d.Hist.SumNs)
+		}
 		c.digest = fnvString(c.digest, fmt.Sprint(d.Hist.SumNs, d.Hist.Count))
 		si := c.sites[d.WaitSite]
 		if si == nil {

@@ -78,10 +78,13 @@ func topOwner(c *Capture) *LockOwner {
 	return o
 }
 
-// topWaker is who ended most of a capture's waits of a class.
+// topWaker is who ended most of a capture's waits of a class; nil when
+// no waker is known, or when waits for asynchronous IO (block IO whose
+// wakers the tracer does not keep) carry more of the class's time than
+// the waits whose waker is known: those would not say who ended most.
 func topWaker(c *Capture, class string) *WakerShare {
 	total := c.wakeNs[class]
-	if total == 0 {
+	if total == 0 || class == ClassBlockIO && c.asyncNs > total {
 		return nil
 	}
 	var ws []WakerShare
