@@ -30,6 +30,10 @@ type Capture struct {
 	rpcReqs []float64 // NFS requests per interval, from the RPC rows
 	onCPU   []float64 // seconds the traced threads ran per interval (run-queue rows)
 	calls   []float64 // the traced threads' read and write system calls per interval
+	// aioWaits and aioNamed count, per interval, the waits for
+	// asynchronous IO, and those of them labelled with a device: each is a
+	// wait for the threads' own IO, labelled or not (see blockWaits).
+	aioWaits, aioNamed []float64
 	// preempts and preemptNs are the run-queue layer's waits that began
 	// with a preemption, per interval; preemptUnknown says a row of the
 	// layer did not tell (procfs, older captures).
@@ -451,6 +455,10 @@ func (c *Capture) addDRows(i int, rows []model.DState, async bool) float64 {
 		ns += float64(d.Hist.SumNs)
 		if async {
 			c.asyncNs += float64(d.Hist.SumNs)
+			addAt(&c.aioWaits, i, float64(d.Hist.Count))
+			if LayerDevice(layerKey(cl, d.Device)) != "" {
+				addAt(&c.aioNamed, i, float64(d.Hist.Count))
+			}
 		}
 		c.digest = fnvString(c.digest, fmt.Sprint(d.Hist.SumNs, d.Hist.Count))
 		si := c.sites[d.WaitSite]

@@ -210,7 +210,10 @@ func (c *Capture) callPerIO() bool {
 // IO with none of its own (another thread's IO: a lock holder's, a kernel
 // worker's readahead) is not a piece of its work, and the injected cause
 // can add such waits per IO. The unnamed ones count where a capture has no
-// named one (the procfs backend names none).
+// named one (the procfs backend names none). A wait for asynchronous IO is
+// the threads' own, named or not: it waits in their own system call for
+// their own IO, held above the device when no request of theirs was in
+// flight.
 func blockWaits(c *Capture, own bool) []float64 {
 	out := make([]float64, len(c.secs))
 	for k, d := range c.fams[famLayer] {
@@ -223,7 +226,20 @@ func blockWaits(c *Capture, own bool) []float64 {
 			}
 		}
 	}
+	if own {
+		for i := range out {
+			out[i] += at(c.aioWaits, i) - at(c.aioNamed, i)
+		}
+	}
 	return out
+}
+
+// at is s[i], 0 beyond its end.
+func at(s []float64, i int) float64 {
+	if i < len(s) {
+		return s[i]
+	}
+	return 0
 }
 
 // ioWaits returns both captures' block-IO waits per interval, their own

@@ -80,6 +80,11 @@ func TestWorkUnit(t *testing.T) {
 		{"a call in a second and a half: IO another way", calls(mk(30e6, 300, 1e6, 0.02, 300), 0.5, 0), calls(mk(90e6, 300, 1e6, 0.02, 300), 300, 0), "IO", 300, "waits for block IO"},
 		{"waits for others' IO are not the threads' work", others(mk(30e6, 300, 1e6, 0.02, 300), 100), mk(90e6, 300, 1e6, 0.02, 300), "IO", 300, "waits for block IO"},
 		{"no own IO in A: every block wait counts", others(mk(0, 0, 1e6, 0.02, 300), 250), others(mk(90e6, 300, 1e6, 0.02, 300), 100), "IO", 250, "waits for block IO"},
+		// libaio jobs make a few read and write calls besides their IO;
+		// throttled in B, their waits for it have no device and are
+		// still their own.
+		{"asynchronous IO held above the device in B", calls(aio(mk(30e6, 300, 1e6, 0.02, 300), 300, 300), 15, 0),
+			calls(aio(others(mk(0.1e6, 2, 1e6, 0.02, 300), 60), 62, 2), 15, 0), "IO", 300, "waits for block IO"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,6 +94,13 @@ func TestWorkUnit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// aio marks n of c's block-IO waits per interval as waits for
+// asynchronous IO, named of them on a device.
+func aio(c *Capture, n, named float64) *Capture {
+	c.aioWaits, c.aioNamed = []float64{n}, []float64{named}
+	return c
 }
 
 // calls gives c n read and write calls per interval, uncounted intervals
