@@ -124,7 +124,19 @@ func summaryText(d *Diagnosis, res *Result) string {
 		return s + "; no single layer carries it."
 	}
 	s += fmt.Sprintf("; %.0f%% of the %s is %s", 100*d.Layer.Share, noun, layerText(d.Layer.Key))
-	return s + causeText(d, res) + "."
+	return s + causeText(d, res) + beyondText(d.Layer.Share, d.Outcome) + "."
+}
+
+// beyondText says why a layer can carry more than the whole change: the
+// other layers moved the other way.
+func beyondText(share float64, outcome string) string {
+	if share <= 1.05 {
+		return ""
+	}
+	if outcome == OutcomeBetter {
+		return "; more than the whole, as the other layers rose"
+	}
+	return "; more than the whole, as the other layers fell"
 }
 
 // smallText gives why a significant change is too small to matter: under

@@ -54,3 +54,23 @@ func TestSmallText(t *testing.T) {
 		}
 	}
 }
+
+// TestBeyondText: a layer that carries more than the whole change says why,
+// in the direction of the change; one within it says nothing more.
+func TestBeyondText(t *testing.T) {
+	tests := []struct {
+		share   float64
+		outcome string
+		want    string
+	}{
+		{0.8, OutcomeWorse, ""},
+		{1.03, OutcomeWorse, ""}, // rounding, not another layer's move
+		{1.85, OutcomeWorse, "; more than the whole, as the other layers fell"},
+		{1.3, OutcomeBetter, "; more than the whole, as the other layers rose"},
+	}
+	for _, tt := range tests {
+		if got := beyondText(tt.share, tt.outcome); got != tt.want {
+			t.Errorf("beyondText(%v, %s) = %q, want %q", tt.share, tt.outcome, got, tt.want)
+		}
+	}
+}
