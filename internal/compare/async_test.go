@@ -2,6 +2,7 @@ package compare
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,8 +72,11 @@ func TestAsyncIODevice(t *testing.T) {
 		t.Errorf("unit %q (%s), want the waits for IO", res.Workload.Per, res.Workload.Source)
 	}
 	// The waits without a device are block IO too, not "other".
-	if res.Time == nil {
+	if res.Time == nil || res.DTime == nil {
 		t.Fatal("no breakdown of the time")
+	}
+	if !strings.Contains(res.DTime.Metric, "asynchronous IO") {
+		t.Errorf("breakdown of the waits named %q: it holds the waits for asynchronous IO", res.DTime.Metric)
 	}
 	var unknown bool
 	for _, dim := range res.Time.Dimensions {

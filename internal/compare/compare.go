@@ -76,7 +76,8 @@ type Result struct {
 	// Time is the time users feel split into layers that add up (see
 	// layers.go): what the verdict is read off.
 	Time *Breakdown `json:"time,omitempty"`
-	// DTime is the D-state time of the traced (nfsd) threads per operation.
+	// DTime is the D-state time of the traced (nfsd) threads per operation,
+	// with their waits for asynchronous IO where they had some.
 	DTime *Breakdown `json:"dstate,omitempty"`
 	// RPC is the NFS request latency (time from request to reply) per
 	// operation, by operation and by client.
@@ -286,7 +287,12 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 			dims = append(dims, dimSpec{"client", a.fams[famDClient], b.fams[famDClient], nil})
 		}
 		dims = append(dims, dimSpec{"comm", a.fams[famComm], b.fams[famComm], nil})
-		res.DTime = c.breakdown("D-state time of traced threads", unit, denA, denB, floor, [2]float64{}, dims)
+		metric := "D-state time of traced threads"
+		if a.asyncNs > 0 || b.asyncNs > 0 {
+			// The waits for asynchronous IO are in the same families.
+			metric = "D-state time and waits for asynchronous IO of traced threads"
+		}
+		res.DTime = c.breakdown(metric, unit, denA, denB, floor, [2]float64{}, dims)
 	}
 	if len(a.fams[famRPCOp]) > 0 || len(b.fams[famRPCOp]) > 0 {
 		res.RPC = c.breakdown("NFS request latency", unit, denA, denB, floor, [2]float64{}, []dimSpec{
