@@ -138,6 +138,25 @@ func hostileFiles(t testing.TB) map[string][]byte {
 	}
 	out["budget-rows"] = b
 
+	// The same with rows of waits for asynchronous IO, the smallest each
+	// can be (a D-state row of 10 bytes: five empty strings, no threads,
+	// an empty histogram; then its client, 1 byte).
+	b = bytes.Clone(head)
+	for i := range 4 {
+		const n, aioLen = 1 << 16, 11
+		sec := appendUvarint(nil, n)
+		sec = append(sec, make([]byte, n*aioLen)...)
+		p := appendUvarint(nil, uint64(i))
+		p = appendUvarint(p, secAsyncIO)
+		p = appendUvarint(p, uint64(len(sec)))
+		p = append(p, sec...)
+		p = appendUvarint(p, 99)
+		p = appendUvarint(p, uint64(len(noise)))
+		p = append(p, noise...)
+		b = append(b, zstdFrame(t, FrameSnapshot, p)...)
+	}
+	out["budget-async-rows"] = b
+
 	// A clean file whose index lists its first snapshot 100000 times,
 	// every entry after the first at offset delta 0.
 	clean := writeCapture(t, []*model.Snapshot{fullSnapshot(0), fullSnapshot(1)}, true)
@@ -325,6 +344,7 @@ func TestHostileFiles(t *testing.T) {
 	}{
 		{name: "strings-bomb", snaps: 0, wantErr: "over the reading limit"},
 		{name: "block-rows", snaps: 1, wantErr: "over the reading limit"},
+		{name: "budget-async-rows", snaps: 4, wantErr: "over the reading limit"},
 		{name: "budget-rows", snaps: 4, wantErr: "over the reading limit"},
 		{name: "index-loop", snaps: 2, wantNote: "ignored the footer index"},
 		{name: "index-past-eof", snaps: 2, wantNote: "ignored the footer index"},
