@@ -288,7 +288,7 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 		}
 		dims = append(dims, dimSpec{"comm", a.fams[famComm], b.fams[famComm], nil})
 		metric := "D-state time of traced threads"
-		if a.asyncNs > 0 || b.asyncNs > 0 {
+		if sum(a.aioWaits) > 0 || sum(b.aioWaits) > 0 {
 			// The waits for asynchronous IO are in the same families.
 			metric = "D-state time and waits for asynchronous IO of traced threads"
 		}

@@ -57,8 +57,10 @@ type Capture struct {
 	lockNs    float64                      // all lock-wait ns of the lock rows
 	wakers    map[wakerKey]float64         // D-time ns by wait class and waker
 	wakeNs    map[string]float64           // D-time ns with a known waker, by class
-	asyncNs   float64                      // time of the waits for asynchronous IO, whose wakers are not kept
-	threads   threadUse                    // nfsd thread use, the queue layer's evidence
+	// unwoken is the wait time ns whose wakers the tracer does not keep,
+	// by class: the waits for asynchronous IO (block IO).
+	unwoken map[string]float64
+	threads threadUse // nfsd thread use, the queue layer's evidence
 	// digest identifies the capture's content, so that comparing a file
 	// with itself (or a copy) can say so.
 	digest uint64
@@ -174,6 +176,7 @@ func newCapture(name string, meta capture.Meta) *Capture {
 		owners:  map[model.LockHolder]float64{},
 		wakers:  map[wakerKey]float64{},
 		wakeNs:  map[string]float64{},
+		unwoken: map[string]float64{},
 		digest:  fnvString(fnvOffset, meta.Config.BootID+meta.Config.KernelRelease+meta.Config.Hostname+meta.Start.String()),
 	}
 	for i := range c.fams {
@@ -451,12 +454,13 @@ func (c *Capture) addDRows(i int, rows []model.DState, async bool) float64 {
 		if !async {
 			cl = c.classOf(d.WaitSite, d.Device)
 		}
-		layers.get(layerKey(cl, d.Device)).add(i, &d.Hist)
+		lk := layerKey(cl, d.Device)
+		layers.get(lk).add(i, &d.Hist)
 		ns += float64(d.Hist.SumNs)
 		if async {
-			c.asyncNs += float64(d.Hist.SumNs)
+			c.unwoken[cl] += float64(d.Hist.SumNs)
 			addAt(&c.aioWaits, i, float64(d.Hist.Count))
-			if LayerDevice(layerKey(cl, d.Device)) != "" {
+			if LayerDevice(lk) != "" {
 				addAt(&c.aioNamed, i, float64(d.Hist.Count))
 			}
 		}

@@ -127,10 +127,15 @@ func summaryText(d *Diagnosis, res *Result) string {
 	return s + causeText(d, res) + beyondText(d.Layer.Share, d.Outcome) + "."
 }
 
+// beyondShare is the share of a change above which a layer is said to
+// carry more than the whole: above rounding (a share printed as 101% is
+// the whole), so that the other layers' opposite move is material.
+const beyondShare = 1.05
+
 // beyondText says why a layer can carry more than the whole change: the
 // other layers moved the other way.
 func beyondText(share float64, outcome string) string {
-	if share <= 1.05 {
+	if share <= beyondShare {
 		return ""
 	}
 	if outcome == OutcomeBetter {
@@ -215,13 +220,19 @@ func layerText(key string) string {
 	return "waiting in other kernel code"
 }
 
+// wokeView is the diagnosis as seen from the layer the threads woke from:
+// its cause, device and advice are that layer's.
+func (d *Diagnosis) wokeView() *Diagnosis {
+	inner := *d
+	inner.Layer, inner.Woke = d.Woke, nil
+	return &inner
+}
+
 func causeText(d *Diagnosis, res *Result) string {
 	if w := d.Woke; w != nil {
-		inner := *d
-		inner.Layer, inner.Woke = w, nil
 		more := map[bool]string{true: "more", false: "fewer"}[d.Outcome == OutcomeWorse]
 		return fmt.Sprintf(", on waking from %s %s (%s → %s per %s)", more, strings.Replace(layerText(w.Key), "waiting for", "waits for", 1),
-			model.FormatRate(w.WaitsA), model.FormatRate(w.WaitsB), perText(d.Per)) + causeText(&inner, res)
+			model.FormatRate(w.WaitsA), model.FormatRate(w.WaitsB), perText(d.Per)) + causeText(d.wokeView(), res)
 	}
 	l, f := d.Layer, d.Device
 	longer := "more time"
@@ -345,9 +356,7 @@ func latText(f *DeviceFinding) string {
 // adviceText says where to look when no configuration change explains a cause.
 func adviceText(d *Diagnosis) string {
 	if d.Woke != nil {
-		inner := *d
-		inner.Layer, inner.Woke = d.Woke, nil
-		return adviceText(&inner)
+		return adviceText(d.wokeView())
 	}
 	dev := "the device"
 	if d.Device != nil {

@@ -79,12 +79,12 @@ func topOwner(c *Capture) *LockOwner {
 }
 
 // topWaker is who ended most of a capture's waits of a class; nil when
-// no waker is known, or when waits for asynchronous IO (block IO whose
-// wakers the tracer does not keep) carry more of the class's time than
-// the waits whose waker is known: those would not say who ended most.
+// no waker is known, or when waits whose wakers the tracer does not keep
+// (those for asynchronous IO) carry more of the class's time than the
+// waits whose waker is known: those would not say who ended most.
 func topWaker(c *Capture, class string) *WakerShare {
 	total := c.wakeNs[class]
-	if total == 0 || class == ClassBlockIO && c.asyncNs > total {
+	if total == 0 || c.unwoken[class] > total {
 		return nil
 	}
 	var ws []WakerShare
