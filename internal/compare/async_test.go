@@ -10,22 +10,39 @@ import (
 	"github.com/nfstrace/nfstrace/internal/model"
 )
 
+// asyncLoad is what asyncCapture records: threads that keep depth
+// requests in flight and wait for the first of them to complete, at rate
+// requests a second on a device that takes svc for each; runq waits for a
+// CPU (600 when 0) of 5-10 µs per interval.
+type asyncLoad struct {
+	svc   time.Duration
+	depth int
+	rate  int
+	runq  int
+}
+
 // asyncCapture is n one-second intervals of two libaio threads at a fixed
 // rate: each waits for its reads' completions in io_getevents (an
-// interruptible sleep, never D) about as long as the device takes per
-// request (svc), and makes a few read and write calls of its own.
-func asyncCapture(name string, svc time.Duration, n int, seed uint64) *Capture {
+// interruptible sleep, never D) until the first of its requests in flight
+// completes, and makes a few read and write calls of its own.
+func asyncCapture(name string, l asyncLoad, n int, seed uint64) *Capture {
 	const site = "__schedule;schedule;read_events;do_io_getevents;__x64_sys_io_getevents;do_syscall_64"
 	r := rand.New(rand.NewPCG(seed, 7))
 	t0 := time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)
+	depth := max(l.depth, 1)
+	runq := l.runq
+	if runq == 0 {
+		runq = 600
+	}
 	var snaps []*model.Snapshot
 	for i := range n {
 		s := &model.Snapshot{Start: t0.Add(time.Duration(i) * time.Second), End: t0.Add(time.Duration(i+1) * time.Second)}
 		var wait, service model.Hist
-		for range 3000 {
-			d := uint64(float64(svc) * (0.7 + 0.6*r.Float64()))
-			service.Add(d)
-			wait.Add(d)
+		for range l.rate {
+			service.Add(uint64(float64(l.svc) * (0.7 + 0.6*r.Float64())))
+		}
+		for range l.rate / depth {
+			wait.Add(uint64(float64(l.svc) / float64(depth) * (0.7 + 0.6*r.Float64())))
 		}
 		// A few waits whose requests were done as the thread went to
 		// sleep have no device.
@@ -37,12 +54,12 @@ func asyncCapture(name string, svc time.Duration, n int, seed uint64) *Capture {
 		s.Wakers = []model.Waker{{Comm: "fio", WaitSite: dsite, Waker: "kworker", Count: 1, Time: 50 * time.Microsecond}}
 		s.Block = []model.Block{{Device: "loop0", Scheduler: "none", Op: "read", Size: "16K", Queue: model.Hist{}, Service: service}}
 		var runnable model.Hist
-		for range 600 {
+		for range runq {
 			runnable.Add(uint64(5000 + r.IntN(5000)))
 		}
 		s.Run = []model.Run{{Comm: "fio", Threads: 2, Runnable: runnable, OnCPU: 80 * time.Millisecond}}
 		s.Calls = &model.Calls{Reads: 14, Threads: 2}
-		s.Host.Devices = []model.Device{{Name: "loop0", ReadIOPS: 3000, ReadBps: 3000 * 16384, AwaitMs: float64(svc) / 1e6}}
+		s.Host.Devices = []model.Device{{Name: "loop0", ReadIOPS: float64(l.rate), ReadBps: float64(l.rate) * 16384, AwaitMs: float64(l.svc) / 1e6}}
 		snaps = append(snaps, s)
 	}
 	cfg := model.Config{Hostname: "vm", KernelRelease: "6.18.0", CPUs: 2, MemTotal: 1 << 30,
@@ -57,7 +74,7 @@ func asyncCapture(name string, svc time.Duration, n int, seed uint64) *Capture {
 // their waits for its completions, and a same-against-same pair is not a
 // change.
 func TestAsyncIODevice(t *testing.T) {
-	res, err := Compare(asyncCapture("A", 60*time.Microsecond, 20, 1), asyncCapture("B", 150*time.Microsecond, 20, 2), Options{})
+	res, err := Compare(asyncCapture("A", asyncLoad{svc: 60 * time.Microsecond, rate: 3000}, 20, 1), asyncCapture("B", asyncLoad{svc: 150 * time.Microsecond, rate: 3000}, 20, 2), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,11 +108,61 @@ func TestAsyncIODevice(t *testing.T) {
 		t.Errorf("no layer %q for the waits without a device", blockPrefix+unknownDevice)
 	}
 
-	res, err = Compare(asyncCapture("A", 60*time.Microsecond, 20, 1), asyncCapture("B", 60*time.Microsecond, 20, 2), Options{})
+	res, err = Compare(asyncCapture("A", asyncLoad{svc: 60 * time.Microsecond, rate: 3000}, 20, 1), asyncCapture("B", asyncLoad{svc: 60 * time.Microsecond, rate: 3000}, 20, 2), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := res.Verdict.Diagnosis; d.Outcome == OutcomeWorse || d.Outcome == OutcomeBetter {
 		t.Errorf("same device: outcome %s, layer %+v\n%s", d.Outcome, d.Layer, res.Verdict.Summary)
+	}
+}
+
+// TestAsyncOverlap: threads that keep several IOs in flight wake at the
+// first completion, so the time they wait per IO need not move with the
+// latency of their IO. When it did not, the verdict is read off the
+// device's latency, its cause from the device's load; when the threads
+// waited mostly for a CPU, or nothing moved, it is not.
+func TestAsyncOverlap(t *testing.T) {
+	const us = time.Microsecond
+	tests := []struct {
+		name    string
+		a, b    asyncLoad
+		outcome string
+		cause   string
+	}{
+		{"more work, queued deeper", asyncLoad{svc: 60 * us, depth: 1, rate: 300}, asyncLoad{svc: 180 * us, depth: 3, rate: 3000}, OutcomeWorse, CauseWorkload},
+		{"slower device, the same work", asyncLoad{svc: 60 * us, depth: 1, rate: 3000}, asyncLoad{svc: 180 * us, depth: 3, rate: 3000}, OutcomeWorse, CauseDevice},
+		{"faster device, the same work", asyncLoad{svc: 180 * us, depth: 3, rate: 3000}, asyncLoad{svc: 60 * us, depth: 1, rate: 3000}, OutcomeBetter, CauseDevice},
+		{"the same", asyncLoad{svc: 60 * us, depth: 1, rate: 3000}, asyncLoad{svc: 60 * us, depth: 1, rate: 3000}, OutcomeNoChange, ""},
+		{"mostly waiting for a CPU", asyncLoad{svc: 60 * us, depth: 1, rate: 600, runq: 20000}, asyncLoad{svc: 180 * us, depth: 3, rate: 600, runq: 20000}, OutcomeNoChange, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Compare(asyncCapture("A", tt.a, 20, 1), asyncCapture("B", tt.b, 20, 2), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := res.Verdict.Diagnosis
+			if d.Outcome != tt.outcome || d.Cause != tt.cause {
+				t.Fatalf("outcome %s, cause %q; want %s, %q\n%s", d.Outcome, d.Cause, tt.outcome, tt.cause, res.Verdict.Summary)
+			}
+			if tt.cause == "" {
+				if d.Overlap != nil || d.Subject != SubjectThreads {
+					t.Errorf("read off the IO's latency (%s): %s", d.Subject, res.Verdict.Summary)
+				}
+				return
+			}
+			if d.Overlap == nil || d.Subject != SubjectAsyncIO || d.Per != "request" || d.Device == nil || d.Device.Device != "loop0" {
+				t.Fatalf("subject %s per %s, overlap %+v, device %+v; want the latency of loop0 per request", d.Subject, d.Per, d.Overlap, d.Device)
+			}
+			if d.Overlap.Change.Significant {
+				t.Errorf("the wait per IO changed significantly (%+v): the usual verdict applies", d.Overlap.Change)
+			}
+			// Every sentence says which way, and the evidence carries both figures.
+			word := map[string]string{OutcomeWorse: "Worse", OutcomeBetter: "Better"}[tt.outcome]
+			if !strings.HasPrefix(res.Verdict.Summary, word+": ") || len(res.Verdict.Evidence) != 3 || !strings.Contains(res.Verdict.Evidence[0], "device loop0") {
+				t.Errorf("summary %q, evidence %q", res.Verdict.Summary, res.Verdict.Evidence)
+			}
+		})
 	}
 }

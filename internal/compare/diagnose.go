@@ -15,8 +15,9 @@ import (
 // no prose; the words are the renderer's (verdict.go).
 type Diagnosis struct {
 	Outcome string `json:"outcome"` // Outcome* below
-	// Subject says whose time: SubjectNFS (nfsd request latency) or
-	// SubjectThreads (time the traced threads spent not running).
+	// Subject says whose time: SubjectNFS (nfsd request latency),
+	// SubjectThreads (time the traced threads spent not running) or
+	// SubjectAsyncIO (the latency of their asynchronous IO; see Overlap).
 	Subject string  `json:"subject"`
 	Per     string  `json:"per"` // "op", "call", "IO", "CPU-s" or "s", as Workload.Per
 	A       float64 `json:"a"`   // time per unit
@@ -81,20 +82,25 @@ type Diagnosis struct {
 	Match Match `json:"match"`
 	// Memory is, for CauseCache, the memory sizes that moved against the
 	// layer: the changes the cause names (they lead Match.Changes).
-	Memory     []ConfigChange `json:"memory,omitempty"`
-	Confidence string         `json:"confidence,omitempty"` // "high", "medium", "low"
+	Memory []ConfigChange `json:"memory,omitempty"`
+	// Overlap is set when the verdict is read off the latency of the
+	// traced threads' asynchronous IO (SubjectAsyncIO): the time they
+	// waited did not change, and it is not what their IO took.
+	Overlap    *Overlap `json:"overlap,omitempty"`
+	Confidence string   `json:"confidence,omitempty"` // "high", "medium", "low"
 }
 
 // Outcomes of a comparison.
 const (
 	OutcomeWorse       = "worse"
 	OutcomeBetter      = "better"
-	OutcomeNoChange    = "no change"      // the time did not change significantly and materially
-	OutcomeTooShort    = "too short"      // a capture has too few intervals to test, or the change sits in too few
-	OutcomeSameCapture = "same capture"   // A and B hold the same data
-	OutcomeNoData      = "no wait data"   // neither capture measured the time users feel
-	SubjectNFS         = "nfs requests"   // nfsd request latency per operation
-	SubjectThreads     = "traced threads" // D-state and run-queue time of the traced threads
+	OutcomeNoChange    = "no change"       // the time did not change significantly and materially
+	OutcomeTooShort    = "too short"       // a capture has too few intervals to test, or the change sits in too few
+	OutcomeSameCapture = "same capture"    // A and B hold the same data
+	OutcomeNoData      = "no wait data"    // neither capture measured the time users feel
+	SubjectNFS         = "nfs requests"    // nfsd request latency per operation
+	SubjectThreads     = "traced threads"  // D-state and run-queue time of the traced threads
+	SubjectAsyncIO     = "asynchronous IO" // latency per request of the traced threads' asynchronous IO
 )
 
 // Causes: why the leading layer moved.
@@ -273,7 +279,9 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		c.aside(&d, res)
 		return d
 	case !t.Change.Significant:
-		c.aside(&d, res)
+		if !c.overlapped(&d, res) {
+			c.aside(&d, res)
+		}
 		return d
 	}
 	dir := 1.0
@@ -491,12 +499,20 @@ func (c *comparison) sleepCause(d *Diagnosis, res *Result, l *LayerShare, dir fl
 // leads the changes that can move the layer.
 func (c *comparison) blockDiagnosis(d *Diagnosis, res *Result, l *LayerShare, dir float64) {
 	d.Cause, d.Device = c.blockCause(res, l, dir)
-	if d.Cause == CauseWorkload && memoryMoved(d.Match.Changes, dir) {
-		d.Cause = CauseCache
-		d.Memory = memoryChanges(d.Match.Changes)
-		rest := slices.DeleteFunc(slices.Clone(d.Match.Changes), func(ch ConfigChange) bool { return slices.Contains(d.Memory, ch) })
-		d.Match.Changes = append(slices.Clone(d.Memory), rest...)
+	d.byCache(dir)
+}
+
+// byCache makes a workload cause of a block-IO layer the memory's doing
+// when the memory the page cache can hold moved against the layer, and
+// puts those changes first among the ones that can move it.
+func (d *Diagnosis) byCache(dir float64) {
+	if d.Cause != CauseWorkload || !memoryMoved(d.Match.Changes, dir) {
+		return
 	}
+	d.Cause = CauseCache
+	d.Memory = memoryChanges(d.Match.Changes)
+	rest := slices.DeleteFunc(slices.Clone(d.Match.Changes), func(ch ConfigChange) bool { return slices.Contains(d.Memory, ch) })
+	d.Match.Changes = append(slices.Clone(d.Memory), rest...)
 }
 
 // wokeFrom is, for a run-queue layer whose change more waits after
@@ -583,21 +599,9 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 	var f *DeviceFinding
 	if dev != nil {
 		f = finding(dev)
-		if dev.SchedulerA != dev.SchedulerB && dev.SchedulerA != "" && dev.SchedulerB != "" {
-			return CauseScheduler, f
-		}
 	}
-	// The device's queue settings changed: time in the block layer on it
-	// is what they act on (a scheduler reorders and holds requests,
-	// nr_requests bounds the requests in flight, the rest wait for a tag).
-	for _, ch := range res.Config {
-		if l.Device != "" && (ch.Item == "scheduler "+l.Device || ch.Item == "nr_requests "+l.Device) {
-			if f == nil {
-				f = &DeviceFinding{Device: l.Device}
-			}
-			f.Queue = ch.Item
-			return CauseScheduler, f
-		}
+	if g, ok := queueChanged(res, l.Device, dev, f); ok {
+		return CauseScheduler, g
 	}
 	if l.CountShare >= countLeads {
 		return CauseWorkload, f
@@ -632,6 +636,27 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 		dev = deviceOf(res.Devices, mainBlockDevice(c.b))
 	}
 	return heldCause(dev, dir, f)
+}
+
+// queueChanged reports whether the IO scheduler or queue settings of the
+// device name (dev its figures, f its finding so far, either nil) changed:
+// time in the block layer on it is what they act on (a scheduler reorders
+// and holds requests, nr_requests bounds the requests in flight, the rest
+// wait for a tag). It returns the finding to give with the cause.
+func queueChanged(res *Result, name string, dev *DeviceLatency, f *DeviceFinding) (*DeviceFinding, bool) {
+	if dev != nil && dev.SchedulerA != dev.SchedulerB && dev.SchedulerA != "" && dev.SchedulerB != "" {
+		return f, true
+	}
+	for _, ch := range res.Config {
+		if name != "" && (ch.Item == "scheduler "+name || ch.Item == "nr_requests "+name) {
+			if f == nil {
+				f = &DeviceFinding{Device: name}
+			}
+			f.Queue = ch.Item
+			return f, true
+		}
+	}
+	return f, false
 }
 
 // memoryMoved reports whether a configuration change explains a device

@@ -60,6 +60,9 @@ type Capture struct {
 	// unwoken is the wait time ns whose wakers the tracer does not keep,
 	// by class: the waits for asynchronous IO (block IO).
 	unwoken map[string]float64
+	// aioDev is the time of the waits for asynchronous IO by device
+	// label ("" when the backend named none).
+	aioDev  map[string]float64
 	threads threadUse // nfsd thread use, the queue layer's evidence
 	// digest identifies the capture's content, so that comparing a file
 	// with itself (or a copy) can say so.
@@ -177,6 +180,7 @@ func newCapture(name string, meta capture.Meta) *Capture {
 		wakers:  map[wakerKey]float64{},
 		wakeNs:  map[string]float64{},
 		unwoken: map[string]float64{},
+		aioDev:  map[string]float64{},
 		digest:  fnvString(fnvOffset, meta.Config.BootID+meta.Config.KernelRelease+meta.Config.Hostname+meta.Start.String()),
 	}
 	for i := range c.fams {
@@ -459,6 +463,7 @@ func (c *Capture) addDRows(i int, rows []model.DState, async bool) float64 {
 		ns += float64(d.Hist.SumNs)
 		if async {
 			c.unwoken[cl] += float64(d.Hist.SumNs)
+			c.aioDev[d.Device] += float64(d.Hist.SumNs)
 			addAt(&c.aioWaits, i, float64(d.Hist.Count))
 			if LayerDevice(lk) != "" {
 				addAt(&c.aioNamed, i, float64(d.Hist.Count))

@@ -77,8 +77,11 @@ func (v *Verdict) fill(res *Result) {
 
 func subjectText(d *Diagnosis) string {
 	s := "time the traced threads waited"
-	if d.Subject == SubjectNFS {
+	switch d.Subject {
+	case SubjectNFS:
 		s = "NFS request time"
+	case SubjectAsyncIO:
+		s = "time the traced threads' asynchronous IO took on " + d.Device.Device
 	}
 	return s + " per " + perText(d.Per)
 }
@@ -120,11 +123,34 @@ func summaryText(d *Diagnosis, res *Result) string {
 		word, noun = "Better", "fall"
 	}
 	s := fmt.Sprintf("%s: %s %s (%s)", word, subjectText(d), moveText(d.Change.Ratio), figure)
+	if o := d.Overlap; o != nil {
+		return s + overlapText(d, o, res) + "."
+	}
 	if d.Layer == nil {
 		return s + "; no single layer carries it."
 	}
 	s += fmt.Sprintf("; %.0f%% of the %s is %s", 100*d.Layer.Share, noun, layerText(d.Layer.Key))
 	return s + causeText(d, res) + beyondText(d.Layer.Share, d.Outcome) + "."
+}
+
+// overlapText words a verdict read off the latency of asynchronous IO:
+// why the time the threads waited is not the figure, and the cause.
+func overlapText(d *Diagnosis, o *Overlap, res *Result) string {
+	s := fmt.Sprintf(", while the time they waited per %s did not change materially (%s → %s, %s): a thread waiting for asynchronous IO wakes at the first of its IOs to complete",
+		perText(res.Workload.Per), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change))
+	f := d.Device
+	more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
+	switch d.Cause {
+	case CauseWorkload:
+		return s + fmt.Sprintf("; %s was given %s work (%s)", f.Device, more, loadText(f))
+	case CauseCache:
+		return s + fmt.Sprintf("; %s was given %s work (%s) while the page cache had %s memory (%s)", f.Device, more, loadText(f),
+			map[bool]string{true: "less", false: "more"}[d.Outcome == OutcomeWorse], describeChanges(d.Memory))
+	case CauseDevice:
+		return s + fmt.Sprintf("; %s itself was %s per request, not given %s work (%s)", f.Device,
+			map[bool]string{true: "slower", false: "faster"}[d.Outcome == OutcomeWorse], more, loadText(f))
+	}
+	return s + ";" + strings.TrimPrefix(causeText(d, res), ",")
 }
 
 // beyondShare is the share of a change above which a layer is said to
@@ -469,6 +495,13 @@ func describeChanges(chs []ConfigChange) string {
 func evidenceText(d *Diagnosis, res *Result) []string {
 	var out []string
 	per := perText(d.Per)
+	if o := d.Overlap; o != nil {
+		return []string{
+			deviceText(d.Device),
+			fmt.Sprintf("time the traced threads waited per %s: %s → %s (%s)", perText(res.Workload.Per), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change)),
+			fmt.Sprintf("waits for asynchronous IO: %s → %s of that time", model.FormatPct(o.ShareA), model.FormatPct(o.ShareB)),
+		}
+	}
 	if res.Time != nil {
 		out = append(out, fmt.Sprintf("%s: %s → %s (%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change)))
 	}

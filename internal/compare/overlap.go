@@ -1,0 +1,122 @@
+package compare
+
+// Overlap is what the time the traced threads waited says beside the
+// latency of their asynchronous IO, when the verdict is read off the
+// latter (Diagnosis.Overlap).
+//
+// A thread that keeps several IOs in flight (libaio, io_uring) sleeps until
+// the first of them completes: its wait ends at the first completion, and
+// the others complete while it waits or runs. The time it waits per IO is
+// then the IO's latency divided by the IOs that overlap, not the latency
+// its IO had, which is what the workload feels. More work at the same
+// device queues each IO longer and keeps more in flight, and a device
+// slower per IO does the same under a deeper queue: the latency moves and
+// the wait per IO need not. When the wait did not change, the latency of
+// the device the asynchronous waits were on is the figure to read.
+type Overlap struct {
+	// WaitA and WaitB are the time the threads waited per unit (the
+	// total that did not change), Change its test.
+	WaitA  float64 `json:"wait_a_ns"`
+	WaitB  float64 `json:"wait_b_ns"`
+	Change Change  `json:"change"`
+	// ShareA and ShareB are the parts of that time the threads spent
+	// waiting for asynchronous IO.
+	ShareA float64 `json:"async_share_a"`
+	ShareB float64 `json:"async_share_b"`
+}
+
+// asyncShare is the part of a capture's time in layers that the threads
+// spent waiting for asynchronous IO.
+func asyncShare(c *Capture) float64 {
+	var total float64
+	for _, d := range c.fams[famLayer] {
+		total += sum(d.sum)
+	}
+	return safeDiv(c.unwoken[ClassBlockIO], total)
+}
+
+// asyncDevice is the device the threads' waits for asynchronous IO were on
+// longest over both captures, "" when the backend named none.
+func asyncDevice(a, b *Capture) string {
+	best, bestNs := "", 0.0
+	for _, c := range []*Capture{a, b} {
+		for dev := range c.aioDev {
+			if ns := a.aioDev[dev] + b.aioDev[dev]; dev != "" && (ns > bestNs || ns == bestNs && dev < best) {
+				best, bestNs = dev, ns
+			}
+		}
+	}
+	return best
+}
+
+// overlapped reads the verdict off the latency of the threads'
+// asynchronous IO (see Overlap) when the time they waited per unit did not
+// change and was mostly waits for that IO (leadShare or more) in both
+// captures, and the device those waits were on changed its latency per
+// request significantly: await (the request's whole time, queue
+// included) first, else the tracer's service time. The cause is the
+// device's queue settings when they changed, the workload (or the memory
+// behind the page cache) when the device's load moved with its latency,
+// else the device. It reports whether it set a verdict.
+func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
+	t := res.Time
+	if d.Subject != SubjectThreads || t == nil {
+		return false
+	}
+	sa, sb := asyncShare(c.a), asyncShare(c.b)
+	if sa < leadShare || sb < leadShare {
+		return false
+	}
+	name := asyncDevice(c.a, c.b)
+	dev := deviceOf(res.Devices, name)
+	if dev == nil {
+		return false
+	}
+	f := finding(dev)
+	for _, x := range []struct {
+		name string
+		lat  *Latency
+	}{{"await", dev.Await}, {"service", dev.Service}} {
+		if x.lat != nil && x.lat.Significant {
+			f.Latency, f.Lat = x.name, x.lat
+			break
+		}
+	}
+	if f.Lat == nil {
+		return false
+	}
+	dir := dirOf(f.Lat.Delta)
+	d.Overlap = &Overlap{WaitA: t.A, WaitB: t.B, Change: t.Change, ShareA: sa, ShareB: sb}
+	d.Subject, d.Per = SubjectAsyncIO, "request"
+	d.A, d.B, d.Change = f.Lat.MeanA, f.Lat.MeanB, f.Lat.Change
+	d.Outcome = OutcomeWorse
+	if dir < 0 {
+		d.Outcome = OutcomeBetter
+	}
+	key := blockPrefix + name
+	row := Contribution{Key: key, Class: ClassBlockIO}
+	for _, r := range t.Dimensions[0].Rows {
+		if r.Key == key {
+			row = r
+		}
+	}
+	d.Layer = c.layerShare(row, res)
+	// The device's latency is the whole of the change read.
+	d.Layer.Share = 1
+	d.Match = matchChanges(res.Config, key, dir)
+	d.Device = f
+	switch g, ok := queueChanged(res, name, dev, f); {
+	case ok:
+		d.Cause, d.Device = CauseScheduler, g
+	case loadMoved(dev, dir):
+		d.Cause = CauseWorkload
+		d.byCache(dir)
+	default:
+		d.Cause = CauseDevice
+	}
+	d.Confidence = "medium"
+	if f.Lat.P < c.opt.Alpha/10 {
+		d.Confidence = "high"
+	}
+	return true
+}
