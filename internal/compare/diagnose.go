@@ -86,8 +86,13 @@ type Diagnosis struct {
 	// Overlap is set when the verdict is read off the latency of the
 	// traced threads' asynchronous IO (SubjectAsyncIO): the time they
 	// waited did not change, and it is not what their IO took.
-	Overlap    *Overlap `json:"overlap,omitempty"`
-	Confidence string   `json:"confidence,omitempty"` // "high", "medium", "low"
+	Overlap *Overlap `json:"overlap,omitempty"`
+	// WorkOf is, for a run-queue layer whose change is longer (or
+	// shorter) running per unit, the layer whose configuration moved that
+	// CPU work (ClassReclaim: less memory), "" when none did; Match is
+	// then that layer's.
+	WorkOf     string `json:"work_of,omitempty"`
+	Confidence string `json:"confidence,omitempty"` // "high", "medium", "low"
 }
 
 // Outcomes of a comparison.
@@ -306,7 +311,11 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	case LayerCPU:
 		d.Cause = cpuCause(d.Layer)
 		d.Holder = leadHolder(d.Layer)
-		if d.Cause != CauseWorkload || d.Layer.ranLonger() {
+		if d.Cause != CauseWorkload {
+			break
+		}
+		if d.Layer.ranLonger() {
+			d.byMemoryWork(res, dir)
 			break
 		}
 		if w := c.wokeFrom(res, rows, d.Layer, dir); w != nil {
@@ -500,6 +509,21 @@ func (c *comparison) sleepCause(d *Diagnosis, res *Result, l *LayerShare, dir fl
 func (c *comparison) blockDiagnosis(d *Diagnosis, res *Result, l *LayerShare, dir float64) {
 	d.Cause, d.Device = c.blockCause(res, l, dir)
 	d.byCache(dir)
+}
+
+// byMemoryWork makes the CPU work per unit that grew (or shrank) with the
+// threads' memory the memory's doing: a memory size that shrank with a rise
+// (or grew with a fall). Reclaim and refilling the page cache run on the
+// CPU of the calls that need the memory, so less memory is more work per
+// call at the same workload, one step up the causal chain as for the
+// block layer (byCache).
+func (d *Diagnosis) byMemoryWork(res *Result, dir float64) {
+	if !memoryMoved(res.Config, dir) {
+		return
+	}
+	d.Cause, d.WorkOf = CauseReclaim, ClassReclaim
+	d.Match = matchChanges(res.Config, ClassReclaim, dir)
+	d.Memory = memoryChanges(d.Match.Changes)
 }
 
 // byCache makes a workload cause of a block-IO layer the memory's doing

@@ -55,9 +55,13 @@ func (v *Verdict) fill(res *Result) {
 			cl = d.Woke
 		}
 		v.Cause = &Cause{Kind: d.Cause, Label: layerText(cl.Key), Share: d.Layer.Share}
-		if cl.Kind != "block" && cl.Kind != LayerCPU && cl.Kind != LayerQueue && cl.Kind != LayerRest {
+		switch {
+		case d.WorkOf != "":
+			// The CPU work per unit was that layer's.
+			v.Cause.Label, v.Cause.Class = layerText(d.WorkOf), d.WorkOf
+		case cl.Kind != "block" && cl.Kind != LayerCPU && cl.Kind != LayerQueue && cl.Kind != LayerRest:
 			v.Cause.Class = cl.Kind
-		} else if cl.Kind == "block" {
+		case cl.Kind == "block":
 			v.Cause.Class = ClassBlockIO
 		}
 		switch {
@@ -265,6 +269,12 @@ func causeText(d *Diagnosis, res *Result) string {
 	if d.Outcome == OutcomeBetter {
 		longer = "less time"
 	}
+	if d.WorkOf == ClassReclaim {
+		worse := d.Outcome == OutcomeWorse
+		return fmt.Sprintf(": each %s ran %s on a CPU (%s → %s) while the threads had %s memory (%s): reclaim and refilling the page cache run on the CPU of the calls that need memory",
+			perText(d.Per), map[bool]string{true: "longer", false: "shorter"}[worse], model.FormatNs(l.RanA), model.FormatNs(l.RanB),
+			map[bool]string{true: "less", false: "more"}[worse], describeChanges(d.Memory))
+	}
 	switch d.Cause {
 	case CauseScheduler:
 		if f.Queue != "" {
@@ -446,8 +456,11 @@ func leadText(d *Diagnosis, res *Result) string {
 	}
 	m := d.Match
 	layer := layerText(d.Layer.Key)
-	if d.Woke != nil {
+	switch {
+	case d.Woke != nil:
 		layer = layerText(d.Woke.Key)
+	case d.WorkOf != "":
+		layer = layerText(d.WorkOf)
 	}
 	if d.Cause == CauseDevice {
 		switch m.Kind {
@@ -511,7 +524,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		switch {
 		case d.Device != nil && d.Device.Lat != nil:
 			out = append(out, deviceText(d.Device))
-		case d.Cause == CauseWorkload && l.ranLonger():
+		case (d.Cause == CauseWorkload || d.WorkOf != "") && l.ranLonger():
 			out = append(out, fmt.Sprintf("time on a CPU per %s %s → %s; preempted %s → %s times per %s", per, model.FormatNs(l.RanA), model.FormatNs(l.RanB),
 				model.FormatRate(l.PreemptsA), model.FormatRate(l.PreemptsB), per))
 		case d.Woke != nil:

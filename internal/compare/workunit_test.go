@@ -2,6 +2,7 @@ package compare
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -383,6 +384,62 @@ func TestWokeFrom(t *testing.T) {
 			}
 			if got != tt.want {
 				t.Errorf("woke from %q, want %q (wakeup waits %.0f → %.0f)", got, tt.want, cpu.WaitsA-cpu.PreemptsA, cpu.WaitsB-cpu.PreemptsB)
+			}
+		})
+	}
+}
+
+// TestMemoryWork: threads whose calls ran longer on a CPU (the run queue
+// led by longer running, the workload's) while their memory shrank did
+// the memory's work: reclaim and page-cache refills run in the calls. The
+// cause is reclaim, and the LEAD names the memory change for that layer;
+// without a memory change against the rise, it stays the workload's.
+func TestMemoryWork(t *testing.T) {
+	shrank := ConfigChange{Item: "cgroup /bench memory.max", A: "max", B: "67108864", Memory: cgroupMemory("/bench memory.max", "max", "67108864")}
+	grew := ConfigChange{Item: "cgroup /bench memory.max", A: "67108864", B: "max", Memory: cgroupMemory("/bench memory.max", "67108864", "max")}
+	quota := ConfigChange{Item: "cgroup /bench cpu.max", A: "max 100000", B: "50000 100000"}
+	tests := []struct {
+		name    string
+		changes []ConfigChange
+		dir     float64
+		reclaim bool
+	}{
+		{"memory limit set, calls ran longer", []ConfigChange{shrank}, 1, true},
+		{"memory limit set and a CPU quota", []ConfigChange{quota, shrank}, 1, true},
+		{"memory limit lifted, calls ran shorter", []ConfigChange{grew}, -1, true},
+		{"memory limit lifted, calls ran longer", []ConfigChange{grew}, 1, false},
+		{"only a CPU quota", []ConfigChange{quota}, 1, false},
+		{"nothing changed", nil, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &LayerShare{Key: LayerCPU, Kind: LayerCPU, A: 14e3, B: 219e3, Share: 0.51, RanA: 2.6e3, RanB: 48e3, RunShare: 0.9, CountShare: 0.1}
+			outcome := OutcomeWorse
+			if tt.dir < 0 {
+				outcome = OutcomeBetter
+				l.A, l.B, l.RanA, l.RanB = l.B, l.A, l.RanB, l.RanA
+			}
+			res := &Result{Config: tt.changes}
+			d := &Diagnosis{Outcome: outcome, Per: "call", Layer: l, Cause: CauseWorkload, Match: matchChanges(tt.changes, LayerCPU, tt.dir)}
+			d.byMemoryWork(res, tt.dir)
+			lead := leadText(d, res)
+			if !tt.reclaim {
+				if d.Cause != CauseWorkload || d.WorkOf != "" {
+					t.Fatalf("cause %s (work of %q), want the workload's", d.Cause, d.WorkOf)
+				}
+				return
+			}
+			if d.Cause != CauseReclaim || d.WorkOf != ClassReclaim || d.Match.Kind != MatchDirect {
+				t.Fatalf("cause %s, work of %q, match %s; want reclaim through the memory", d.Cause, d.WorkOf, d.Match.Kind)
+			}
+			if !strings.Contains(lead, "memory reclaim: "+tt.changes[len(tt.changes)-1].Item) {
+				t.Errorf("lead %q does not name the memory change for memory reclaim", lead)
+			}
+			if slices.Contains(d.Match.Changes, quota) {
+				t.Errorf("lead names the CPU quota for memory reclaim: %q", lead)
+			}
+			if why := causeText(d, res); !strings.Contains(why, "on a CPU (") || !strings.Contains(why, "memory (cgroup /bench memory.max") {
+				t.Errorf("cause text %q", why)
 			}
 		})
 	}
