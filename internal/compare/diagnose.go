@@ -493,6 +493,9 @@ func (c *comparison) sleepCause(d *Diagnosis, res *Result, l *LayerShare, dir fl
 		d.Waker = topWaker(c.b, ClassBlockIO)
 	case ClassJournal, ClassWriteback, ClassPageLock:
 		d.Cause, d.Device = c.behindCause(res, l, dir)
+		if d.Cause == classCause[l.Kind] && l.Kind != ClassWriteback && throughWriteback(d.Match.Changes, l.Key, dir) {
+			d.Cause = CauseWriteback
+		}
 		d.Waker = topWaker(c.b, l.Kind)
 	case ClassLock:
 		d.Cause = classCause[l.Kind]
@@ -660,6 +663,20 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 		dev = deviceOf(res.Devices, mainBlockDevice(c.b))
 	}
 	return heldCause(dev, dir, f)
+}
+
+// throughWriteback reports whether the changes that can move a layer of
+// waits behind other threads' IO (journal commits, pages under IO) all act
+// on writeback directly and on the layer only through it (the dirty-page
+// limits): then writeback is why the layer moved, one step up the chain,
+// as no device's latency explained it.
+func throughWriteback(changes []ConfigChange, layer string, dir float64) bool {
+	for _, ch := range changes {
+		if reachSide(ch, layer, dir) == reachDirect || reachSide(ch, ClassWriteback, dir) != reachDirect {
+			return false
+		}
+	}
+	return len(changes) > 0
 }
 
 // queueChanged reports whether the IO scheduler or queue settings of the

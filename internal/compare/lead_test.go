@@ -175,3 +175,35 @@ func TestMemoryMoved(t *testing.T) {
 		}
 	}
 }
+
+// TestThroughWriteback: a journal or page-lock layer that only dirty-page
+// limits can move (through writeback) moved for writeback; any change
+// that acts on it otherwise, or a kernel that can move anything, leaves
+// the layer's own cause.
+func TestThroughWriteback(t *testing.T) {
+	dirty := ConfigChange{Item: "sysctl vm.dirty_bytes", A: "0", B: "524288"}
+	ratio := ConfigChange{Item: "sysctl vm.dirty_background_ratio", A: "10", B: "0"}
+	sched := ConfigChange{Item: "scheduler sda", A: "mq-deadline", B: "bfq"}
+	kernel := ConfigChange{Item: "kernel", A: "6.1.0-27-cloud-amd64", B: "6.12.9-cloud-amd64"}
+	tests := []struct {
+		name    string
+		layer   string
+		changes []ConfigChange
+		want    bool
+	}{
+		{"dirty limits, journal", ClassJournal, []ConfigChange{dirty, ratio}, true},
+		{"dirty limits, page lock", ClassPageLock, []ConfigChange{dirty}, true},
+		{"dirty limits and a scheduler", ClassJournal, []ConfigChange{dirty, sched}, false},
+		{"dirty limits and a kernel", ClassJournal, []ConfigChange{dirty, kernel}, false},
+		{"a scheduler alone", ClassJournal, []ConfigChange{sched}, false},
+		{"nothing", ClassJournal, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := matchChanges(tt.changes, tt.layer, 1)
+			if got := throughWriteback(m.Changes, tt.layer, 1); got != tt.want {
+				t.Errorf("throughWriteback(%v) = %v, want %v", m.Changes, got, tt.want)
+			}
+		})
+	}
+}

@@ -359,10 +359,14 @@ func causeText(d *Diagnosis, res *Result) string {
 		}
 		return s + "no device's latency did: the IO was held above the devices"
 	}
+	s := ""
 	if d.Site != nil {
-		return ", mostly at " + compactSite(d.Site.Label)
+		s = ", mostly at " + compactSite(d.Site.Label)
 	}
-	return ""
+	if d.Cause == CauseWriteback && l.Kind != ClassWriteback {
+		s += ", which the dirty-page limits reach through writeback"
+	}
+	return s
 }
 
 // compactSite shortens a wait site's label for a sentence: its two innermost
