@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -85,6 +86,29 @@ func runHelper(mode, arg string) error {
 					}
 				}
 			}()
+		}
+	case "aiowait":
+		// A thread that waits in io_getevents for completions of an
+		// asynchronous IO context, 5 ms at a time: asleep in S, in the
+		// completion wait (read_events), as a libaio thread with IO in
+		// flight is.
+		started := make(chan error)
+		go func() {
+			runtime.LockOSThread()
+			var ctx uint64
+			if _, _, e := unix.Syscall(unix.SYS_IO_SETUP, 1, uintptr(unsafe.Pointer(&ctx)), 0); e != 0 {
+				started <- fmt.Errorf("io_setup: %w", e)
+				return
+			}
+			started <- nil
+			var events [32]byte
+			for {
+				ts := unix.NsecToTimespec(int64(5 * time.Millisecond))
+				unix.Syscall6(unix.SYS_IO_GETEVENTS, uintptr(ctx), 1, 1, uintptr(unsafe.Pointer(&events[0])), uintptr(unsafe.Pointer(&ts)), 0)
+			}
+		}()
+		if err := <-started; err != nil {
+			return err
 		}
 	default:
 		return fmt.Errorf("unknown mode %q", mode)

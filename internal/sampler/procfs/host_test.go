@@ -99,6 +99,49 @@ func TestRealDState(t *testing.T) {
 	}
 }
 
+// TestRealAsyncWait samples a helper thread that sleeps in io_getevents
+// and checks that the sampler counts the sleep as a wait for asynchronous
+// IO at the completion wait (read_events), not as D state, from the real
+// /proc/PID/task/TID/syscall and wait channel.
+func TestRealAsyncWait(t *testing.T) {
+	testenv.RequireRoot(t)
+	pid := startHelper(t, "aiowait", "-")
+	tr, err := New(Options{Targets: host.Targets{PIDs: []int{pid}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if !tr.aioOK {
+		testenv.Skip(t, "/proc/PID/task/TID/syscall not readable here (CONFIG_HAVE_ARCH_TRACEHOOK off?)")
+	}
+	var seen []model.DState
+	found := false
+	// Not a timed assertion: the loop stops as soon as the waits are seen;
+	// the deadline only bounds a failing run.
+	for deadline := time.Now().Add(20 * time.Second); !found && time.Now().Before(deadline); {
+		time.Sleep(250 * time.Millisecond)
+		var snap model.Snapshot
+		if err := tr.Collect(&snap); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range snap.DState {
+			if d.WaitSite.AsyncIOWait() {
+				t.Errorf("a wait in io_getevents counted as D state: %q", d.WaitSite)
+			}
+		}
+		for _, d := range snap.AsyncIO {
+			seen = append(seen, d)
+			found = found || d.WaitSite.AsyncIOWait() && d.Hist.SumNs > 0 && d.Threads == 1
+		}
+	}
+	for _, d := range seen {
+		t.Logf("%s %q threads %d count %d sum %v", d.Comm, d.WaitSite, d.Threads, d.Hist.Count, d.Hist.Sum())
+	}
+	if !found {
+		t.Fatalf("no wait for asynchronous IO at a completion wait among %d rows", len(seen))
+	}
+}
+
 // TestIdleNotCounted samples kernel threads that sleep in TASK_IDLE ('I')
 // and checks that none of their time is counted as D-state.
 func TestIdleNotCounted(t *testing.T) {

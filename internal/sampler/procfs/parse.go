@@ -100,3 +100,25 @@ func parseStack(b []byte, dst [][]byte) [][]byte {
 	}
 	return dst
 }
+
+// parseSyscallNr returns the system call number in a
+// /proc/PID/task/TID/syscall line ("208 0x7f... ..."), false when the
+// thread is running, not in a system call ("-1 ..."), or the line is not
+// one. It does not allocate.
+func parseSyscallNr(b []byte) (uint64, bool) {
+	var nr uint64
+	var digits int
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			if c != ' ' && c != '\n' {
+				return 0, false
+			}
+			break
+		}
+		if digits++; digits > 6 {
+			return 0, false
+		}
+		nr = nr*10 + uint64(c-'0')
+	}
+	return nr, digits > 0
+}

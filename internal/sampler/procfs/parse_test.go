@@ -136,3 +136,26 @@ func FuzzParseStat(f *testing.F) {
 		parseStack(b, nil)
 	})
 }
+
+func TestParseSyscallNr(t *testing.T) {
+	tests := []struct {
+		in   string
+		nr   uint64
+		want bool
+	}{
+		{"208 0x3 0x1 0x8 0x7ffc 0x0 0x0 0x7ffd 0x7f12\n", 208, true},
+		{"426 0x5 0x0 0x1 0x1 0x0 0x8 0x7ffd 0x7f12\n", 426, true},
+		{"0\n", 0, true},
+		{"running\n", 0, false},
+		{"-1 0x7ffd 0x7f12\n", 0, false},
+		{"", 0, false},
+		{"12345678 0x0\n", 0, false},
+		{"20x8 0x0\n", 0, false},
+	}
+	for _, tt := range tests {
+		nr, ok := parseSyscallNr([]byte(tt.in))
+		if nr != tt.nr || ok != tt.want {
+			t.Errorf("parseSyscallNr(%q) = %d, %v; want %d, %v", tt.in, nr, ok, tt.nr, tt.want)
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,9 +70,12 @@ type Tracer struct {
 	mu       sync.Mutex
 	targets  []*target
 	agg      *agg
-	events   uint64 // thread-samples since the previous Collect
-	statRead uint64 // stat reads since New (the rest took the schedstat shortcut)
-	lost     uint64 // thread-samples not taken because ticks were missed
+	aagg     *agg      // waits for asynchronous IO
+	aioCalls [3]uint64 // io_getevents, io_pgetevents, io_uring_enter on this architecture
+	aioOK    bool      // /proc/PID/task/TID/syscall is readable here
+	events   uint64    // thread-samples since the previous Collect
+	statRead uint64    // stat reads since New (the rest took the schedstat shortcut)
+	lost     uint64    // thread-samples not taken because ticks were missed
 	missed   atomic.Uint64
 	lastPass int64
 	scanErr  error
@@ -97,6 +101,14 @@ type target struct {
 	run      runTrack // schedstat at the previous Collect
 	site     model.WaitSite
 	retired  atomic.Bool
+	// user: a user thread, which may wait in a system call for its
+	// asynchronous IO (see sampleAsync); atr tracks those waits as tr
+	// tracks D state, asite is the ongoing one's wait site, inAIO the
+	// latest sample's finding.
+	user  bool
+	atr   track
+	asite model.WaitSite
+	inAIO bool
 }
 
 // New validates opts, finds the first targets and starts sampling. A host
@@ -120,6 +132,8 @@ func newTracer(opts Options) (*Tracer, error) {
 		frames:      opts.Frames,
 		base:        time.Now(),
 		agg:         newAgg(),
+		aagg:        newAgg(),
+		aioCalls:    [3]uint64{unix.SYS_IO_GETEVENTS, unix.SYS_IO_PGETEVENTS, unix.SYS_IO_URING_ENTER},
 		known:       make(map[int32]*target),
 		stop:        make(chan struct{}),
 	}
@@ -161,6 +175,9 @@ func newTracer(opts Options) (*Tracer, error) {
 	}
 	t.fastPath = pcountCounts(t.proc)
 	t.probes = t.probe()
+	t.aioOK = slices.ContainsFunc(t.probes, func(p model.Probe) bool {
+		return strings.HasSuffix(p.Name, "/syscall") && p.Status == model.ProbeAttached
+	})
 	if err := t.rescan(); err != nil {
 		t.closeTargets()
 		return nil, err
@@ -233,7 +250,7 @@ func (t *Tracer) NumTargets() int {
 // took longer than the period (or the process was not scheduled in time).
 func (t *Tracer) Missed() uint64 { return t.missed.Load() }
 
-// Collect hands over the D-state measured since the previous call: intervals
+// Collect hands over the D-state (and waits for asynchronous IO) measured since the previous call: intervals
 // that ended, plus the part of ongoing ones up to their latest sample (the rest
 // goes to the next call, so no time is counted twice). It appends to
 // snap.DState and snap.Run (from schedstat) and adds to snap.Stats.Events (thread-samples taken) and
@@ -246,8 +263,12 @@ func (t *Tracer) Collect(snap *model.Snapshot) error {
 		if p := tg.tr.flush(); p > 0 {
 			t.agg.add(tg.comm, tg.site, tg.tid, p)
 		}
+		if p := tg.atr.flush(); p > 0 {
+			t.aagg.add(tg.comm, tg.asite, tg.tid, p)
+		}
 	}
 	snap.DState = t.agg.drain(snap.DState)
+	snap.AsyncIO = t.aagg.drain(snap.AsyncIO)
 	t.collectRun(snap)
 	snap.Stats.Events += t.events
 	snap.Stats.Lost += t.lost
@@ -307,6 +328,7 @@ func (t *Tracer) probe() []model.Probe {
 		try("schedstat", "splits back-to-back D intervals; skips stat reads of threads asleep since the last one; run-queue wait and on-CPU time (an estimate: totals per interval, no distribution)"),
 		try("wchan", "wait channel of D intervals"),
 		try("stack", "top kernel frames of D intervals"),
+		try("syscall", "waits of user threads for asynchronous IO (asleep in io_getevents, io_pgetevents or io_uring_enter), sampled as D state is, with no device"),
 	}
 	if ps[1].Status == model.ProbeAttached && !t.fastPath {
 		ps[1].Status = model.ProbeUnavailable

@@ -2,6 +2,8 @@ package procfs
 
 import (
 	"bytes"
+	"errors"
+	"slices"
 
 	"golang.org/x/sys/unix"
 
@@ -17,6 +19,7 @@ type sampleBufs struct {
 	sched  [128]byte
 	wchan1 [128]byte
 	wchan2 [128]byte
+	sysc   [256]byte
 	last   [128]byte
 	stack  [8192]byte
 	frames [][]byte
@@ -58,7 +61,12 @@ func (t *Tracer) sampleTarget(tg *target) {
 	pc, hasPC := t.readPcount(tg)
 	if hasPC && t.fastPath && tg.tr.seen && tg.tr.hasPC && pc == tg.tr.pcount && asleep(tg.state) {
 		t.events++
-		tg.tr.observe(t.clock(), false, pc, true)
+		now := t.clock()
+		tg.tr.observe(now, false, pc, true)
+		if tg.user {
+			// Not run since: still in the same wait, if it was in one.
+			t.observeAsync(tg, now, tg.inAIO, pc, true)
+		}
 		return
 	}
 	t.statRead++
@@ -84,6 +92,42 @@ func (t *Tracer) sampleTarget(tg *target) {
 	if s.Began {
 		tg.site = t.waitSite(tg)
 	}
+	if tg.user {
+		t.observeAsync(tg, now, state == 'S' && t.inAsyncCall(tg), pc, hasPC)
+	}
+}
+
+// observeAsync feeds a user thread's waits for asynchronous IO to their
+// estimator: in says the sample found it asleep in a system call that
+// waits for its IO's completions. A thread with several IOs in flight
+// sleeps there interruptibly (S), never in D, until the first completes;
+// the eBPF backend times each such sleep, this one samples them as it
+// samples D state, and knows no device.
+func (t *Tracer) observeAsync(tg *target, now int64, in bool, pc uint64, hasPC bool) {
+	tg.inAIO = in
+	s := tg.atr.observe(now, in, pc, hasPC)
+	if s.Ended {
+		t.aagg.add(tg.comm, tg.asite, tg.tid, s.Piece)
+	}
+	if s.Began {
+		tg.asite = t.waitSite(tg)
+	}
+}
+
+// inAsyncCall reports whether a thread asleep is in io_getevents,
+// io_pgetevents or io_uring_enter (the first field of
+// /proc/PID/task/TID/syscall). A thread whose file cannot be read stops
+// being asked.
+func (t *Tracer) inAsyncCall(tg *target) bool {
+	b, err := readInto(tg.dir+"/syscall", t.buf.sysc[:])
+	if err != nil {
+		if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
+			tg.user = false
+		}
+		return false
+	}
+	nr, ok := parseSyscallNr(b)
+	return ok && slices.Contains(t.aioCalls[:], nr)
 }
 
 // asleep reports whether a state is a sleep other than D that only the thread
@@ -100,6 +144,9 @@ func asleep(state byte) bool {
 func (t *Tracer) retire(tg *target, now int64) {
 	if s := tg.tr.gone(now); s.Ended {
 		t.agg.add(tg.comm, tg.site, tg.tid, s.Piece)
+	}
+	if s := tg.atr.gone(now); s.Ended {
+		t.aagg.add(tg.comm, tg.asite, tg.tid, s.Piece)
 	}
 	tg.closeFiles()
 	tg.retired.Store(true)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/nfstrace/nfstrace/internal/host"
 	"github.com/nfstrace/nfstrace/internal/model"
 )
@@ -303,8 +305,8 @@ func TestBackend(t *testing.T) {
 	if b.Name != "procfs" || b.Detail != "procfs sampler at 50 Hz" {
 		t.Errorf("Backend = %q %q", b.Name, b.Detail)
 	}
-	if len(b.Probes) != 4 || b.Probes[0].Status != model.ProbeAttached {
-		t.Errorf("Probes = %+v, want stat, schedstat, wchan and stack with stat attached", b.Probes)
+	if len(b.Probes) != 5 || b.Probes[0].Status != model.ProbeAttached {
+		t.Errorf("Probes = %+v, want stat, schedstat, wchan, stack and syscall with stat attached", b.Probes)
 	}
 	if err := tr.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
@@ -380,4 +382,101 @@ func TestMissedTicks(t *testing.T) {
 		t.Errorf("missed %d, lost %d, events %d; want 3 ticks, 6 thread-samples lost, 12 taken",
 			tr.Missed(), s.Stats.Lost, s.Stats.Events)
 	}
+}
+
+// syscall writes thread tid's /proc/PID/task/TID/syscall, and the sampler's
+// own (self), which the probe reads to tell the file exists here.
+func (p *fakeProc) syscall(pid, tid int, line string) {
+	p.t.Helper()
+	for _, dir := range []string{filepath.Join(p.root, fmt.Sprint(pid), "task", fmt.Sprint(tid)), filepath.Join(p.root, "self")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			p.t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "syscall"), []byte(line), 0o644); err != nil {
+			p.t.Fatal(err)
+		}
+	}
+}
+
+const aioStack = "[<0>] read_events+0x1b2/0x1f0\n[<0>] do_io_getevents+0x7a/0xe0\n[<0>] __x64_sys_io_getevents+0x59/0xc0\n"
+
+// TestTracerAsyncWaits: a user thread asleep (S) in io_getevents is
+// waiting for its asynchronous IO; the samples that find it there are
+// timed as D-state samples are, into Snapshot.AsyncIO at the completion
+// wait. A sleep in another system call, a thread not switched in since
+// (the fast path), and a kernel thread are handled as such.
+func TestTracerAsyncWaits(t *testing.T) {
+	getevents := fmt.Sprintf("%d 0x3 0x1 0x8 0x7ffc 0x0 0x0 0x7ffd 0x7f12\n", uint64(aioNr(t)))
+	const poll = "7 0x7ffc 0x1 0xffffffff 0x0 0x0 0x0 0x7ffd 0x7f12\n"
+	type smp struct {
+		state   byte
+		syscall string
+		pcount  int
+	}
+	tests := []struct {
+		name  string
+		seq   []smp
+		fast  bool
+		count uint64
+		sum   uint64 // samples 10 ms apart
+		dsum  uint64 // fio's D-state time
+	}{
+		{"three samples in io_getevents", []smp{{'R', "running\n", 1}, {'S', getevents, 2}, {'S', getevents, 2}, {'S', getevents, 2}, {'R', "running\n", 3}}, false, 1, 30e6, 0},
+		{"the same, not switched in between: not read again", []smp{{'R', "running\n", 1}, {'S', getevents, 2}, {'S', poll, 2}, {'S', poll, 2}, {'R', "running\n", 3}}, true, 1, 30e6, 0},
+		{"woke and waited again: two waits", []smp{{'R', "running\n", 1}, {'S', getevents, 2}, {'S', getevents, 3}, {'R', "running\n", 4}}, false, 2, 20e6, 0},
+		{"asleep in poll", []smp{{'R', "running\n", 1}, {'S', poll, 2}, {'S', poll, 3}, {'R', "running\n", 4}}, false, 0, 0, 0},
+		{"in D, not a wait for asynchronous IO", []smp{{'R', "running\n", 1}, {'D', getevents, 2}, {'R', "running\n", 3}}, false, 0, 0, 10e6},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newFakeProc(t)
+			p.syscall(300, 300, "running\n")
+			p.thread(300, 300, "fio", userFlags, 'R', "0", "", 1)
+			// A kernel thread whose file would say the same is not asked.
+			p.syscall(100, 100, getevents)
+			p.thread(100, 100, "nfsd", kthreadFlags, 'S', "read_events", aioStack, 1)
+			tr, clock := testTracer(t, Options{Proc: p.root, Targets: host.Targets{All: true}})
+			if !tr.aioOK {
+				t.Fatal("the syscall file is not seen as readable")
+			}
+			tr.fastPath = tc.fast
+			for i, s := range tc.seq {
+				*clock = int64(i+1) * 10e6
+				p.syscall(300, 300, s.syscall)
+				p.thread(300, 300, "fio", userFlags, s.state, "read_events", aioStack, s.pcount)
+				p.thread(100, 100, "nfsd", kthreadFlags, 'S', "read_events", aioStack, i+2)
+				tr.pass()
+			}
+			var snap model.Snapshot
+			if err := tr.Collect(&snap); err != nil {
+				t.Fatal(err)
+			}
+			var n, sum uint64
+			for _, d := range snap.AsyncIO {
+				if d.Comm != "fio" || !d.WaitSite.AsyncIOWait() || d.Threads != 1 {
+					t.Errorf("row %s %q threads %d; want fio's at a completion wait", d.Comm, d.WaitSite, d.Threads)
+				}
+				n += d.Hist.Count
+				sum += d.Hist.SumNs
+			}
+			if n != tc.count || sum != tc.sum {
+				t.Errorf("%d waits, %d ns; want %d, %d", n, sum, tc.count, tc.sum)
+			}
+			var dsum uint64
+			for _, d := range snap.DState {
+				if d.Comm == "fio" {
+					dsum += d.Hist.SumNs
+				}
+			}
+			if dsum != tc.dsum {
+				t.Errorf("fio's D-state time %d ns, want %d", dsum, tc.dsum)
+			}
+		})
+	}
+}
+
+// aioNr is io_getevents' number on this architecture.
+func aioNr(t *testing.T) uint64 {
+	t.Helper()
+	return uint64(unix.SYS_IO_GETEVENTS)
 }
