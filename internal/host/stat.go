@@ -45,6 +45,10 @@ func ParseStat(b []byte) (Stat, error) {
 	st.PID = pid
 	st.Comm = b[open+1 : closing]
 	rest := b[closing+1:]
+	if len(rest) == 0 || rest[0] != ' ' {
+		// The kernel writes ") S": a field glued to the comm is not one.
+		return st, errors.New("stat: no blank after (comm)")
+	}
 	state, rest := nextField(rest)
 	if len(state) != 1 || state[0] < 'A' || state[0] > 'z' {
 		return st, fmt.Errorf("stat: bad state %q", state)

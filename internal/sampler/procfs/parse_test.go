@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -120,6 +121,8 @@ func FuzzParseStat(f *testing.F) {
 	f.Add([]byte("12 (a) b) (c) D" + statTail))
 	f.Add([]byte("12 ()) D"))
 	f.Add([]byte("(((((())))))"))
+	f.Add([]byte("208 0x3 0x1 0x8 0x7ffc 0x0 0x0 0x7ffd 0x7f12\n"))
+	f.Add([]byte("running\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		st, err := host.ParseStat(b)
 		s, ok := parseState(b)
@@ -134,6 +137,14 @@ func FuzzParseStat(f *testing.F) {
 		}
 		parsePcount(b)
 		parseStack(b, nil)
+		// A system call number is the line's first field, in full.
+		if nr, ok := parseSyscallNr(b); ok {
+			field, _, _ := strings.Cut(strings.TrimSuffix(string(b), "\n"), " ")
+			field, _, _ = strings.Cut(field, "\n")
+			if n, err := strconv.ParseUint(field, 10, 64); err != nil || n != nr {
+				t.Errorf("parseSyscallNr(%q) = %d; the first field %q parses as %d, %v", b, nr, field, n, err)
+			}
+		}
 	})
 }
 

@@ -65,7 +65,7 @@ func (t *Tracer) rescan() error {
 			continue
 		}
 		tg := &target{pid: c.pid, tid: c.tid, comm: string(st.Comm), dir: dir, fd: fd, ssfd: -1,
-			user: t.aioOK && st.Flags&pfKthread == 0}
+			user: t.aioOK && !st.Kthread()}
 		// Without schedstat (CONFIG_SCHED_INFO off, or out of files) the
 		// thread is still sampled, from stat alone.
 		if ssfd, err := unix.Open(dir+"/schedstat", unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
@@ -154,7 +154,3 @@ func (t *Tracer) listTasks(out []candidate, pid int32) []candidate {
 	}
 	return out
 }
-
-// pfKthread is the kernel's PF_KTHREAD in /proc/PID/stat's flags: a kernel
-// thread (nfsd) makes no system call to wait for asynchronous IO in.
-const pfKthread = 0x00200000
