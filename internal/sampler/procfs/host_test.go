@@ -49,6 +49,27 @@ func loopDevice(t *testing.T) string {
 	return dev
 }
 
+// sampleUntil collects tr's snapshots every 250 ms until done says what it
+// looked for was seen, and returns the thread-samples taken. Not a timed
+// assertion: the loop stops as soon as done holds; its 20 s deadline only
+// bounds a failing run.
+func sampleUntil(t *testing.T, tr *Tracer, done func(*model.Snapshot) bool) uint64 {
+	t.Helper()
+	var events uint64
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(250 * time.Millisecond)
+		var snap model.Snapshot
+		if err := tr.Collect(&snap); err != nil {
+			t.Fatal(err)
+		}
+		events += snap.Stats.Events
+		if done(&snap) {
+			break
+		}
+	}
+	return events
+}
+
 // TestRealDState creates real D-state, O_DIRECT writes with fdatasync to a
 // loop device in a helper process, and checks that the sampler sees intervals
 // at a block IO wait site. On 6.18 the wait channel and the stack read
@@ -70,17 +91,8 @@ func TestRealDState(t *testing.T) {
 
 	plausible := []string{"bio", "blk", "io_schedule", "folio", "page", "direct_IO", "fsync", "flush"}
 	var seen []model.DState
-	var events uint64
 	found := false
-	// Not a timed assertion: the loop stops as soon as the intervals are seen;
-	// the deadline only bounds a failing run.
-	for deadline := time.Now().Add(20 * time.Second); !found && time.Now().Before(deadline); {
-		time.Sleep(250 * time.Millisecond)
-		var snap model.Snapshot
-		if err := tr.Collect(&snap); err != nil {
-			t.Fatal(err)
-		}
-		events += snap.Stats.Events
+	events := sampleUntil(t, tr, func(snap *model.Snapshot) bool {
 		for _, d := range snap.DState {
 			seen = append(seen, d)
 			for _, w := range plausible {
@@ -89,7 +101,8 @@ func TestRealDState(t *testing.T) {
 				}
 			}
 		}
-	}
+		return found
+	})
 	for _, d := range seen {
 		t.Logf("%s %q threads %d count %d sum %v max %v", d.Comm, d.WaitSite, d.Threads, d.Hist.Count, d.Hist.Sum(), d.Hist.Max())
 	}
@@ -116,14 +129,7 @@ func TestRealAsyncWait(t *testing.T) {
 	}
 	var seen []model.DState
 	found := false
-	// Not a timed assertion: the loop stops as soon as the waits are seen;
-	// the deadline only bounds a failing run.
-	for deadline := time.Now().Add(20 * time.Second); !found && time.Now().Before(deadline); {
-		time.Sleep(250 * time.Millisecond)
-		var snap model.Snapshot
-		if err := tr.Collect(&snap); err != nil {
-			t.Fatal(err)
-		}
+	sampleUntil(t, tr, func(snap *model.Snapshot) bool {
 		for _, d := range snap.DState {
 			if d.WaitSite.AsyncIOWait() {
 				t.Errorf("a wait in io_getevents counted as D state: %q", d.WaitSite)
@@ -133,7 +139,8 @@ func TestRealAsyncWait(t *testing.T) {
 			seen = append(seen, d)
 			found = found || d.WaitSite.AsyncIOWait() && d.Hist.SumNs > 0 && d.Threads == 1
 		}
-	}
+		return found
+	})
 	for _, d := range seen {
 		t.Logf("%s %q threads %d count %d sum %v", d.Comm, d.WaitSite, d.Threads, d.Hist.Count, d.Hist.Sum())
 	}
