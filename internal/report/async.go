@@ -16,7 +16,8 @@ type AsyncRow struct {
 	Comm string `json:"comm"`
 	// Device is the device of a request of theirs in flight when they
 	// went to sleep, model.NotBlockIO when none was (IO held above the
-	// device, or completed just then).
+	// device, or completed just then), "" when the backend cannot tell
+	// (procfs).
 	Device    string `json:"device"`
 	Scheduler string `json:"scheduler"`
 	// Site is the completion wait, its first two frames ("read_events ←
@@ -99,10 +100,14 @@ func (f *Frame) asyncLines(maxWidth int) []string {
 			break
 		}
 		on := fmt.Sprintf("on %s (%s)", r.Device, orDash(r.Scheduler))
-		if r.Device == "" || r.Device == model.NotBlockIO {
+		switch r.Device {
+		case model.NotBlockIO:
 			// None of their requests was in flight as they went to
 			// sleep: held above the device, or just completed.
 			on = "with no request of theirs on a device"
+		case "":
+			// The procfs backend samples the wait, not the requests.
+			on = "on a device the sampler cannot name"
 		}
 		parts := []string{fmt.Sprintf("aio %s: %.2f threads waiting for their IO %s on average", r.Comm, r.WaitPerSec, on),
 			"in " + r.Site}

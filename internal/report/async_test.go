@@ -72,4 +72,10 @@ func TestAsyncLines(t *testing.T) {
 	if l := f.asyncLines(0); len(l) != 1 || !strings.HasPrefix(l[0], "aio db: 0.00 threads waiting for their IO with no request of theirs on a device on average; in io_cqring_wait") {
 		t.Errorf("line of the waits without a device %q", l)
 	}
+	// The procfs backend samples the wait and knows no device.
+	last.Device = ""
+	f.AsyncIO = []AsyncRow{last}
+	if l := f.asyncLines(0); len(l) != 1 || !strings.HasPrefix(l[0], "aio db: 0.00 threads waiting for their IO on a device the sampler cannot name on average") {
+		t.Errorf("line of the waits the backend could not label %q", l)
+	}
 }
