@@ -166,3 +166,26 @@ func TestAsyncOverlap(t *testing.T) {
 		})
 	}
 }
+
+// TestAsyncDevice: the device of the waits for asynchronous IO is the one
+// they waited on longest, never the label of waits without one.
+func TestAsyncDevice(t *testing.T) {
+	mk := func(devs map[string]float64) *Capture {
+		c := newCapture("x", capture.Meta{})
+		c.aioDev = devs
+		return c
+	}
+	tests := []struct {
+		a, b map[string]float64
+		want string
+	}{
+		{map[string]float64{"loop0": 5, model.NotBlockIO: 100}, map[string]float64{"loop0": 7}, "loop0"},
+		{map[string]float64{"": 100, "sdb": 1}, map[string]float64{"sda": 3}, "sda"},
+		{map[string]float64{model.NotBlockIO: 100}, map[string]float64{"": 5}, ""},
+	}
+	for _, tt := range tests {
+		if got := asyncDevice(mk(tt.a), mk(tt.b)); got != tt.want {
+			t.Errorf("asyncDevice(%v, %v) = %q, want %q", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

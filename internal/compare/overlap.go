@@ -41,7 +41,8 @@ func asyncDevice(a, b *Capture) string {
 	best, bestNs := "", 0.0
 	for _, c := range []*Capture{a, b} {
 		for dev := range c.aioDev {
-			if ns := a.aioDev[dev] + b.aioDev[dev]; dev != "" && (ns > bestNs || ns == bestNs && dev < best) {
+			named := LayerDevice(layerKey(ClassBlockIO, dev)) != "" // not "" nor model.NotBlockIO
+			if ns := a.aioDev[dev] + b.aioDev[dev]; named && (ns > bestNs || ns == bestNs && dev < best) {
 				best, bestNs = dev, ns
 			}
 		}
