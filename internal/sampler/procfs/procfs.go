@@ -102,7 +102,7 @@ type target struct {
 	site     model.WaitSite
 	retired  atomic.Bool
 	// user: a user thread, which may wait in a system call for its
-	// asynchronous IO (see sampleAsync); atr tracks those waits as tr
+	// asynchronous IO (see observeAsync); atr tracks those waits as tr
 	// tracks D state, asite is the ongoing one's wait site, inAIO the
 	// latest sample's finding.
 	user  bool
@@ -250,10 +250,11 @@ func (t *Tracer) NumTargets() int {
 // took longer than the period (or the process was not scheduled in time).
 func (t *Tracer) Missed() uint64 { return t.missed.Load() }
 
-// Collect hands over the D-state (and waits for asynchronous IO) measured since the previous call: intervals
-// that ended, plus the part of ongoing ones up to their latest sample (the rest
-// goes to the next call, so no time is counted twice). It appends to
-// snap.DState and snap.Run (from schedstat) and adds to snap.Stats.Events (thread-samples taken) and
+// Collect hands over the D-state and the waits for asynchronous IO measured
+// since the previous call: intervals that ended, plus the part of ongoing ones
+// up to their latest sample (the rest goes to the next call, so no time is
+// counted twice). It appends to snap.DState, snap.AsyncIO and snap.Run (from
+// schedstat) and adds to snap.Stats.Events (thread-samples taken) and
 // snap.Stats.Lost (thread-samples not taken because ticks were missed). It
 // returns the latest error of the background target scan, if any.
 func (t *Tracer) Collect(snap *model.Snapshot) error {
