@@ -122,40 +122,30 @@ func hostileFiles(t testing.TB) map[string][]byte {
 		x ^= x << 5
 		noise[i] = byte(x)
 	}
-	b = bytes.Clone(head)
-	for i := range 4 {
-		const n = 1 << 16
-		sec := appendUvarint(nil, n)
-		sec = append(sec, make([]byte, n*rowLen)...)
-		p := appendUvarint(nil, uint64(i))
-		p = appendUvarint(p, secBlock)
-		p = appendUvarint(p, uint64(len(sec)))
-		p = append(p, sec...)
-		p = appendUvarint(p, 99) // a section this reader does not know
-		p = appendUvarint(p, uint64(len(noise)))
-		p = append(p, noise...)
-		b = append(b, zstdFrame(t, FrameSnapshot, p)...)
+	// budget is four snapshot frames, each of 64 Ki rows of rowLen bytes
+	// in section sec and the noise.
+	budget := func(sec uint64, rowLen int) []byte {
+		b := bytes.Clone(head)
+		for i := range 4 {
+			const n = 1 << 16
+			rows := appendUvarint(nil, n)
+			rows = append(rows, make([]byte, n*rowLen)...)
+			p := appendUvarint(nil, uint64(i))
+			p = appendUvarint(p, sec)
+			p = appendUvarint(p, uint64(len(rows)))
+			p = append(p, rows...)
+			p = appendUvarint(p, 99) // a section this reader does not know
+			p = appendUvarint(p, uint64(len(noise)))
+			p = append(p, noise...)
+			b = append(b, zstdFrame(t, FrameSnapshot, p)...)
+		}
+		return b
 	}
-	out["budget-rows"] = b
-
+	out["budget-rows"] = budget(secBlock, rowLen)
 	// The same with rows of waits for asynchronous IO, the smallest each
 	// can be (a D-state row of 10 bytes: five empty strings, no threads,
 	// an empty histogram; then its client, 1 byte).
-	b = bytes.Clone(head)
-	for i := range 4 {
-		const n, aioLen = 1 << 16, 11
-		sec := appendUvarint(nil, n)
-		sec = append(sec, make([]byte, n*aioLen)...)
-		p := appendUvarint(nil, uint64(i))
-		p = appendUvarint(p, secAsyncIO)
-		p = appendUvarint(p, uint64(len(sec)))
-		p = append(p, sec...)
-		p = appendUvarint(p, 99)
-		p = appendUvarint(p, uint64(len(noise)))
-		p = append(p, noise...)
-		b = append(b, zstdFrame(t, FrameSnapshot, p)...)
-	}
-	out["budget-async-rows"] = b
+	out["budget-async-rows"] = budget(secAsyncIO, 11)
 
 	// A clean file whose index lists its first snapshot 100000 times,
 	// every entry after the first at offset delta 0.
