@@ -57,11 +57,9 @@ type Capture struct {
 	lockNs    float64                      // all lock-wait ns of the lock rows
 	wakers    map[wakerKey]float64         // D-time ns by wait class and waker
 	wakeNs    map[string]float64           // D-time ns with a known waker, by class
-	// unwoken is the wait time ns whose wakers the tracer does not keep,
-	// by class: the waits for asynchronous IO (block IO).
-	unwoken map[string]float64
 	// aioDev is the time of the waits for asynchronous IO by device
-	// label ("" when the backend named none).
+	// label ("" or model.NotBlockIO when none was named): block IO
+	// whose wakers the tracer does not keep (see unwoken).
 	aioDev  map[string]float64
 	threads threadUse // nfsd thread use, the queue layer's evidence
 	// digest identifies the capture's content, so that comparing a file
@@ -179,7 +177,6 @@ func newCapture(name string, meta capture.Meta) *Capture {
 		owners:  map[model.LockHolder]float64{},
 		wakers:  map[wakerKey]float64{},
 		wakeNs:  map[string]float64{},
-		unwoken: map[string]float64{},
 		aioDev:  map[string]float64{},
 		digest:  fnvString(fnvOffset, meta.Config.BootID+meta.Config.KernelRelease+meta.Config.Hostname+meta.Start.String()),
 	}
@@ -462,7 +459,6 @@ func (c *Capture) addDRows(i int, rows []model.DState, async bool) float64 {
 		layers.get(lk).add(i, &d.Hist)
 		ns += float64(d.Hist.SumNs)
 		if async {
-			c.unwoken[cl] += float64(d.Hist.SumNs)
 			c.aioDev[d.Device] += float64(d.Hist.SumNs)
 			addAt(&c.aioWaits, i, float64(d.Hist.Count))
 			if LayerDevice(lk) != "" {

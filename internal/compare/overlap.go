@@ -32,7 +32,7 @@ func asyncShare(c *Capture) float64 {
 	for _, d := range c.fams[famLayer] {
 		total += sum(d.sum)
 	}
-	return safeDiv(c.unwoken[ClassBlockIO], total)
+	return safeDiv(c.unwoken(ClassBlockIO), total)
 }
 
 // asyncDevice is the device the threads' waits for asynchronous IO were on

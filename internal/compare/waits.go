@@ -78,13 +78,26 @@ func topOwner(c *Capture) *LockOwner {
 	return o
 }
 
+// unwoken is a capture's wait time ns of a class whose wakers the tracer
+// does not keep: the waits for asynchronous IO, all block IO.
+func (c *Capture) unwoken(class string) float64 {
+	if class != ClassBlockIO {
+		return 0
+	}
+	var ns float64
+	for _, v := range c.aioDev {
+		ns += v
+	}
+	return ns
+}
+
 // topWaker is who ended most of a capture's waits of a class; nil when
 // no waker is known, or when waits whose wakers the tracer does not keep
 // (those for asynchronous IO) carry more of the class's time than the
 // waits whose waker is known: those would not say who ended most.
 func topWaker(c *Capture, class string) *WakerShare {
 	total := c.wakeNs[class]
-	if total == 0 || c.unwoken[class] > total {
+	if total == 0 || c.unwoken(class) > total {
 		return nil
 	}
 	var ws []WakerShare
