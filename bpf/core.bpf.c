@@ -579,6 +579,24 @@ static __always_inline void run_wakeup(__u32 tid)
  * lock wait here; the D-state start reads it to give the wait the stack it
  * takes anyway, so that contention_begin need not walk the stack too.
  */
+/*
+ * The wait-for chain beyond the owner: when the owner is itself a target
+ * waiting on a lock, the lock it waits on and that lock's owner, read at
+ * the same time; then that owner's, up to LOCK_CHAIN hops. A hop with no
+ * lock ends the chain (the owner was not waiting on a lock, or was not a
+ * target, or the chain came back to a thread already in it).
+ */
+#define LOCK_CHAIN 2
+
+struct lhop {
+	__u64 lock;
+	char owner_comm[NAME_LEN]; /* "" when unknown */
+	__u32 owner_tid;           /* 0 when unknown */
+	__u32 owner_state;
+	__s32 owner_stack_id;      /* as lkey's */
+	__u32 flags;               /* as lkey's */
+};
+
 struct lkey {
 	char comm[NAME_LEN];       /* the waiter's */
 	char owner_comm[NAME_LEN]; /* "" when unknown */
@@ -589,6 +607,7 @@ struct lkey {
 	__u32 owner_state;         /* its task state at contention_begin */
 	__u32 flags;               /* LCB_F_* | LKEY_READER_OWNED */
 	__u32 pad;
+	struct lhop chain[LOCK_CHAIN];
 };
 
 struct lval {
@@ -644,7 +663,7 @@ struct {
 /* open_lwaits counts entries in lwaits, so that contention_end skips the lookup. */
 __u64 open_lwaits = 0;
 
-static __always_inline void lock_owner(struct lwait *w, void *lock, __u32 flags);
+static __always_inline void lock_owner(struct lwait *w, void *lock, __u32 flags, __u32 tid);
 
 /*
  * The slow-path kprobes (the fallback for kernels without lock:contention_*)
@@ -1014,7 +1033,7 @@ static __always_inline void dstate_start(void *ctx, struct task_struct *prev, __
 		 * to wait). Whoever holds it when the waiter goes to sleep is
 		 * the one it sleeps for. */
 		if (w && !w->key.owner_tid)
-			lock_owner(w, (void *)w->key.lock, w->key.flags);
+			lock_owner(w, (void *)w->key.lock, w->key.flags, tid);
 	}
 	if (bpf_map_update_elem(&dstarts, &tid, &s, BPF_NOEXIST) == 0)
 		__sync_fetch_and_add(&open_intervals, 1);
@@ -1642,30 +1661,81 @@ BLOCK_PROG(block_rq_complete, on_done)
 #define RWSEM_READER_OWNED 0x1UL
 
 
-static __always_inline void lock_owner(struct lwait *w, void *lock, __u32 flags)
+/*
+ * read_owner reads the owner of lock (its flags those of contention_begin)
+ * into h: its thread, comm and state, and its wait site when it is a target
+ * in D; h->flags gets LKEY_READER_OWNED when readers own the rwsem. It
+ * returns the owner's thread id, 0 when no task owns it or the kind has no
+ * owner field.
+ */
+static __always_inline __u32 read_owner(void *lock, __u32 flags, struct lhop *h)
 {
 	struct task_struct *owner;
 	struct dstart *d;
 	__u64 o;
 
+	h->flags = flags;
+	h->owner_stack_id = -1;
 	if (flags & LCB_F_MUTEX)
 		o = BPF_CORE_READ((struct mutex *)lock, owner.counter);
 	else if (!(flags & LCB_F_PERCPU) && (flags & (LCB_F_READ | LCB_F_WRITE)))
 		o = BPF_CORE_READ((struct rw_semaphore *)lock, owner.counter);
 	else
-		return;
+		return 0;
 	if (!(flags & LCB_F_MUTEX) && (o & RWSEM_READER_OWNED))
-		w->key.flags |= LKEY_READER_OWNED;
+		h->flags |= LKEY_READER_OWNED;
 	owner = (struct task_struct *)(o & ~OWNER_FLAGS_MASK);
 	if (!owner)
-		return;
-	w->key.owner_tid = BPF_CORE_READ(owner, pid);
-	w->key.owner_state = task_state(owner, false);
-	bpf_probe_read_kernel_str(w->key.owner_comm, NAME_LEN, &owner->comm);
-	if (w->key.owner_state & TASK_UNINTERRUPTIBLE) {
-		d = bpf_map_lookup_elem(&dstarts, &w->key.owner_tid);
+		return 0;
+	h->owner_tid = BPF_CORE_READ(owner, pid);
+	h->owner_state = task_state(owner, false);
+	bpf_probe_read_kernel_str(h->owner_comm, NAME_LEN, &owner->comm);
+	if (h->owner_state & TASK_UNINTERRUPTIBLE) {
+		d = bpf_map_lookup_elem(&dstarts, &h->owner_tid);
 		if (d)
-			w->key.owner_stack_id = d->key.stack_id;
+			h->owner_stack_id = d->key.stack_id;
+	}
+	return h->owner_tid;
+}
+
+/*
+ * lock_owner sets the owner of w's lock, waited on by thread tid, then
+ * follows the chain: while the last owner found is a target with a lock
+ * wait open, the lock it waits on and that lock's owner now.
+ */
+static __always_inline void lock_owner(struct lwait *w, void *lock, __u32 flags, __u32 tid)
+{
+	struct lhop h = {};
+	__u32 next, prev;
+
+	next = read_owner(lock, flags, &h);
+	w->key.flags = h.flags;
+	if (!next)
+		return;
+	w->key.owner_tid = next;
+	w->key.owner_state = h.owner_state;
+	w->key.owner_stack_id = h.owner_stack_id;
+	__builtin_memcpy(w->key.owner_comm, h.owner_comm, NAME_LEN);
+	/* An owner on CPU or runnable waits on no lock now (spinning
+	 * waiters keep no open wait): the chain ends with it. */
+	if (!open_lwaits || !h.owner_state)
+		return;
+	prev = tid;
+#pragma unroll
+	for (int i = 0; i < LOCK_CHAIN; i++) {
+		struct lwait *ow;
+		__u32 at = next;
+
+		if (next == tid || next == prev)
+			return; /* back to a thread in the chain: a deadlock */
+		ow = bpf_map_lookup_elem(&lwaits, &at);
+		if (!ow)
+			return;
+		w->key.chain[i].lock = ow->key.lock;
+		prev = next;
+		next = read_owner((void *)ow->key.lock, ow->key.flags & 0xffff, &w->key.chain[i]);
+		if (!next || !w->key.chain[i].owner_state)
+			return;
 	}
 }
 
@@ -1697,7 +1767,7 @@ static __always_inline void on_contention_begin(void *ctx, void *lock, __u32 fla
 	/* The wait site: the stack the D-state start takes when the waiter
 	 * sleeps, or contention_end's when it did not (walked once, not twice). */
 	w.key.stack_id = -1;
-	lock_owner(&w, lock, flags);
+	lock_owner(&w, lock, flags, tid);
 	ls = bpf_map_lookup_elem(&lwaiters, &w.key.lock);
 	if (!ls) {
 		bpf_map_update_elem(&lwaiters, &w.key.lock, &zero_lstate, BPF_NOEXIST);

@@ -1,7 +1,9 @@
 package capture
 
 import (
+	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/nfstrace/nfstrace/internal/model"
 )
@@ -61,4 +63,83 @@ func decodeLocks(sd *decoder, st *strReader) []model.LockWait {
 		}
 	}
 	return rows
+}
+
+// secLockChains holds the Locks rows' wait-for chains, written only when a
+// row has one. Added within version 1: older files lack it and read with
+// no chains; older readers skip it as an unknown section.
+const secLockChains = 19
+
+// sizeHop is a decoded hop's size in memory.
+const sizeHop = unsafe.Sizeof(model.LockHop{})
+
+func hasChain(rows []model.LockWait) bool {
+	for i := range rows {
+		if len(rows[i].Chain) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// appendLockChains encodes the rows' chains: uvarint n (the rows), n x
+// (uvarint hops, hops x (str lock, str kind, str owner, uvarint owner tid,
+// byte reader owned, str owner state, str owner site)); rows keep at most
+// model.MaxLockChain hops.
+func appendLockChains(p []byte, rows []model.LockWait, st *strWriter) []byte {
+	p = appendUvarint(p, uint64(len(rows)))
+	for i := range rows {
+		hops := rows[i].Chain[:min(len(rows[i].Chain), model.MaxLockChain)]
+		p = appendUvarint(p, uint64(len(hops)))
+		for j := range hops {
+			h := &hops[j]
+			for _, s := range []string{h.Lock, h.Kind, h.Owner} {
+				p = appendUvarint(p, uint64(st.id(s)))
+			}
+			p = appendUvarint(p, uint64(max(h.OwnerTID, 0)))
+			p = appendBool(p, h.ReaderOwned)
+			p = appendUvarint(p, uint64(st.id(h.OwnerState)))
+			p = appendUvarint(p, uint64(st.id(string(h.OwnerSite))))
+		}
+	}
+	return p
+}
+
+// decodeLockChains decodes what appendLockChains wrote into rows, which
+// must be the snapshot's Locks rows, already decoded: a count that differs,
+// or a chain longer than model.MaxLockChain, is an error.
+func decodeLockChains(sd *decoder, rows []model.LockWait, st *strReader) {
+	if c := sd.count(1); c != len(rows) {
+		sd.fail(fmt.Errorf("%d lock chains for %d lock rows", c, len(rows)))
+		return
+	}
+	for i := range rows {
+		n := sd.uvarint()
+		if n == 0 {
+			continue
+		}
+		if n > model.MaxLockChain {
+			sd.fail(fmt.Errorf("lock chain of %d hops, more than %d", n, model.MaxLockChain))
+			return
+		}
+		if err := sd.bud.take(int(n), sizeHop); err != nil {
+			sd.fail(err)
+			return
+		}
+		hops := make([]model.LockHop, n)
+		for j := range hops {
+			h := &hops[j]
+			h.Lock = st.str(sd)
+			h.Kind = st.str(sd)
+			h.Owner = st.str(sd)
+			h.OwnerTID = sd.int()
+			h.ReaderOwned = sd.bool()
+			h.OwnerState = st.str(sd)
+			h.OwnerSite = model.WaitSite(st.str(sd))
+		}
+		if sd.err != nil {
+			return
+		}
+		rows[i].Chain = hops
+	}
 }

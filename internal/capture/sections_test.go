@@ -157,7 +157,11 @@ func TestLocksRoundTrip(t *testing.T) {
 	rows := []model.LockWait{
 		{Comm: "nfsd", WaitSite: "rwsem_down_write_slowpath;down_write;ext4_buffered_write_iter", Lock: "0xffff88820e6cedb8",
 			Kind: model.LockRWSemWrite, Waits: 170, Time: 9 * time.Second, MaxWaiters: 17, Owner: "nfsd", OwnerTID: 4242,
-			OwnerWaits: 160, OwnerState: "D", OwnerSite: "jbd2_log_wait_commit;ext4_sync_file"},
+			OwnerWaits: 160, OwnerState: "D", OwnerSite: "rwsem_down_write_slowpath;vfs_rename",
+			Chain: []model.LockHop{
+				{Lock: "0xffff88820e6c0000", Kind: model.LockRWSemWrite, Owner: "nfsd", OwnerTID: 4243, OwnerState: "D", OwnerSite: "mutex_lock;ext4_sync_file"},
+				{Lock: "0xffff88820e6c1000", Kind: model.LockMutex, Owner: "jbd2/vda-8", OwnerTID: 99, OwnerState: "D", OwnerSite: "jbd2_log_wait_commit"},
+			}},
 		{Comm: "rsync", WaitSite: "mutex_lock;do_unlinkat", Lock: "0xffff8881e0b0b220", Kind: model.LockMutex, Waits: 1, Time: time.Millisecond, MaxWaiters: 1},
 		{Comm: "dd", WaitSite: "rwsem_down_read_slowpath", Lock: "0x1", Kind: model.LockRWSemRead, Waits: 2, ReaderOwned: true, Owner: "git", OwnerTID: 7, OwnerWaits: 2, OwnerState: "R"},
 	}
@@ -173,6 +177,34 @@ func TestLocksRoundTrip(t *testing.T) {
 	d := decoder{b: appendUvarint(nil, 1<<40)}
 	if rows := decodeLocks(&d, &strReader{}); rows != nil || d.err == nil {
 		t.Fatalf("decodeLocks of a huge count: %d rows, err %v", len(rows), d.err)
+	}
+}
+
+// TestLockChainsHostile: a chains section that does not match the rows
+// before it, or has a chain longer than the kernel follows, is an error,
+// not chains on the wrong rows or an allocation the file asks for.
+func TestLockChainsHostile(t *testing.T) {
+	rows := func() []model.LockWait { return make([]model.LockWait, 2) }
+	for _, tc := range []struct {
+		name string
+		p    []byte
+	}{
+		{"more chains than rows", []byte{3, 0, 0, 0}},
+		{"chains before the rows", []byte{2, 0, 0}},
+		{"too many hops", append(appendUvarint(nil, 2), appendUvarint(nil, model.MaxLockChain+1)...)},
+		{"truncated hop", append(appendUvarint(nil, 2), 1, 0, 0)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rows()
+			if tc.name == "chains before the rows" {
+				r = nil
+			}
+			d := decoder{b: tc.p}
+			decodeLockChains(&d, r, newStrReader(false, nil))
+			if d.err == nil {
+				t.Fatalf("no error; rows %+v", r)
+			}
+		})
 	}
 }
 

@@ -187,6 +187,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 	if len(s.Locks) > 0 {
 		p = appendLocks(e.sec[:0], s.Locks, st)
 		b = e.section(b, secLocks, p)
+		if hasChain(s.Locks) {
+			p = appendLockChains(e.sec[:0], s.Locks, st)
+			b = e.section(b, secLockChains, p)
+		}
 	}
 	if s.Threads != nil {
 		p = appendThreads(e.sec[:0], s.Threads, st)
@@ -376,6 +380,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			s.Queue = decodeQueue(&sd)
 		case secLocks:
 			s.Locks = decodeLocks(&sd, st)
+		case secLockChains:
+			decodeLockChains(&sd, s.Locks, st)
 		case secThreads:
 			s.Threads = decodeThreads(&sd, st)
 		case secCalls:

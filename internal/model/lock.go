@@ -2,6 +2,8 @@ package model
 
 import (
 	"cmp"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -50,6 +52,74 @@ type LockWait struct {
 	// (running or runnable) or "S" (any other sleep).
 	OwnerState string   `json:"owner_state,omitempty"`
 	OwnerSite  WaitSite `json:"owner_site,omitempty"`
+	// Chain follows the wait-for chain past the owner when the owner was
+	// itself a traced thread waiting on a lock: that lock and its owner,
+	// then that owner's, at most MaxLockChain hops, read when the wait
+	// began. Empty when the owner waited on no lock, or is not traced.
+	Chain []LockHop `json:"chain,omitempty"`
+}
+
+// MaxLockChain bounds the hops of a wait-for chain past a lock's owner, as
+// the kernel side follows them.
+const MaxLockChain = 2
+
+// LockHop is one step of a wait-for chain: the lock the previous owner
+// waited on, and that lock's owner with its state and own wait site (as
+// LockWait's fields of the same names).
+type LockHop struct {
+	Lock        string   `json:"lock"`
+	Kind        string   `json:"kind"`
+	Owner       string   `json:"owner,omitempty"`
+	OwnerTID    int      `json:"owner_tid,omitempty"`
+	ReaderOwned bool     `json:"reader_owned,omitempty"`
+	OwnerState  string   `json:"owner_state,omitempty"`
+	OwnerSite   WaitSite `json:"owner_site,omitempty"`
+}
+
+// LockChain holds a chain's hops in a comparable value, so that holders
+// with their chains can key maps; a hop with no Lock ends it.
+type LockChain [MaxLockChain]LockHop
+
+// ChainOf is the chain of hops, the first MaxLockChain of them.
+func ChainOf(hops []LockHop) LockChain {
+	var c LockChain
+	copy(c[:], hops)
+	return c
+}
+
+// Hops are the chain's hops up to the first with no lock, nil when none.
+func (c LockChain) Hops() []LockHop {
+	n := 0
+	for n < len(c) && c[n].Lock != "" {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	return c[:n:n]
+}
+
+// compareChains orders chains by length, then hop by hop.
+func compareChains(a, b LockChain) int {
+	x, y := a.Hops(), b.Hops()
+	if c := cmp.Compare(len(x), len(y)); c != 0 {
+		return c
+	}
+	for i := range x {
+		p, q := &x[i], &y[i]
+		if c := cmp.Or(cmp.Compare(p.Lock, q.Lock), cmp.Compare(p.Kind, q.Kind), cmp.Compare(p.Owner, q.Owner),
+			cmp.Compare(p.OwnerTID, q.OwnerTID), cmp.Compare(p.OwnerState, q.OwnerState),
+			cmp.Compare(p.OwnerSite, q.OwnerSite)); c != 0 {
+			return c
+		}
+		if p.ReaderOwned != q.ReaderOwned {
+			if q.ReaderOwned {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
 }
 
 // LockHolder is an owner of a lock as a wait saw it: its comm and thread,
@@ -59,6 +129,7 @@ type LockHolder struct {
 	TID   int
 	State string
 	Site  WaitSite
+	Chain LockChain
 }
 
 // HolderGroup is the holders of one comm, state and own wait site taken
@@ -75,6 +146,9 @@ type HolderGroup struct {
 	Weight  float64
 	// TIDWeight is TID's own part of Weight.
 	TIDWeight float64
+	// Chain is the wait-for chain past the holders that weighed most in
+	// the group.
+	Chain LockChain
 }
 
 // InTurn says the group's threads took turns: none carried half of its
@@ -92,19 +166,21 @@ func TopHolders(weights map[LockHolder]float64) (HolderGroup, bool) {
 		site        WaitSite
 	}
 	type acc struct {
-		w    float64
-		tids map[int]float64
+		w      float64
+		tids   map[int]float64
+		chains map[LockChain]float64
 	}
 	groups := make(map[key]*acc)
 	for h, w := range weights {
 		k := key{h.Comm, h.State, h.Site}
 		g := groups[k]
 		if g == nil {
-			g = &acc{tids: make(map[int]float64)}
+			g = &acc{tids: make(map[int]float64), chains: make(map[LockChain]float64)}
 			groups[k] = g
 		}
 		g.w += w
 		g.tids[h.TID] += w
+		g.chains[h.Chain] += w
 	}
 	var best key
 	var bg *acc
@@ -123,5 +199,69 @@ func TopHolders(weights map[LockHolder]float64) (HolderGroup, bool) {
 			out.TID, out.TIDWeight = t, w
 		}
 	}
+	chainW := -1.0
+	for c, w := range bg.chains {
+		if w > chainW || (w == chainW && compareChains(c, out.Chain) < 0) {
+			out.Chain, chainW = c, w
+		}
+	}
 	return out, true
+}
+
+// LockKindText names a lock kind in a sentence.
+func LockKindText(kind string) string {
+	switch kind {
+	case LockRWSemWrite:
+		return "an rwsem (to write)"
+	case LockRWSemRead:
+		return "an rwsem (to read)"
+	case LockMutex:
+		return "a mutex"
+	case LockPercpu:
+		return "a percpu rwsem"
+	}
+	return "a lock (" + kind + ")"
+}
+
+// ChainText tells a wait-for chain after the sentence that named the
+// first owner: "waiting on an rwsem (to write) held by nfsd/21 (in D at
+// ext4_sync_file), which waits on a mutex held by jbd2/vda-8/22 (asleep)";
+// "" when there are no hops. site renders an owner's wait site; next says
+// that a further hop tells the lock the owner waits on there.
+func ChainText(hops []LockHop, site func(s WaitSite, next bool) string) string {
+	if len(hops) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for i := range hops {
+		h := &hops[i]
+		if i == 0 {
+			b.WriteString("waiting on ")
+		} else {
+			b.WriteString(", which waits on ")
+		}
+		b.WriteString(LockKindText(h.Kind))
+		if h.OwnerTID == 0 {
+			b.WriteString(" whose owner is unknown")
+			break
+		}
+		held := "held by"
+		if h.ReaderOwned {
+			held = "held by readers, last"
+		}
+		fmt.Fprintf(&b, " %s %s/%d", held, h.Owner, h.OwnerTID)
+		switch h.OwnerState {
+		case "D":
+			b.WriteString(" (in D")
+			if h.OwnerSite != "" {
+				b.WriteString(" at " + site(h.OwnerSite, i+1 < len(hops)))
+			}
+			b.WriteString(")")
+		case "R":
+			b.WriteString(" (on CPU or runnable)")
+		case "S":
+			b.WriteString(" (asleep)")
+		}
+	}
+	return b.String()
 }

@@ -12,17 +12,22 @@ func TestTopHolders(t *testing.T) {
 		ok      bool
 	}{
 		{"none", nil, HolderGroup{}, false, false},
-		{"one thread", map[LockHolder]float64{{"nfsd", 7, "D", d}: 5},
+		{"one thread", map[LockHolder]float64{{Comm: "nfsd", TID: 7, State: "D", Site: d}: 5},
 			HolderGroup{Comm: "nfsd", State: "D", Site: d, TID: 7, Threads: 1, Weight: 5, TIDWeight: 5}, false, true},
-		{"one thread carries half its group", map[LockHolder]float64{{"fio", 1, "R", ""}: 2, {"fio", 2, "R", ""}: 1, {"fio", 3, "R", ""}: 1},
+		{"one thread carries half its group", map[LockHolder]float64{{Comm: "fio", TID: 1, State: "R"}: 2, {Comm: "fio", TID: 2, State: "R"}: 1, {Comm: "fio", TID: 3, State: "R"}: 1},
 			HolderGroup{Comm: "fio", State: "R", TID: 1, Threads: 3, Weight: 4, TIDWeight: 2}, false, true},
-		{"in turn", map[LockHolder]float64{{"fio", 1, "D", d}: 1, {"fio", 2, "D", d}: 1, {"fio", 3, "D", d}: 1, {"rsync", 9, "R", ""}: 2},
+		{"in turn", map[LockHolder]float64{{Comm: "fio", TID: 1, State: "D", Site: d}: 1, {Comm: "fio", TID: 2, State: "D", Site: d}: 1, {Comm: "fio", TID: 3, State: "D", Site: d}: 1, {Comm: "rsync", TID: 9, State: "R"}: 2},
 			HolderGroup{Comm: "fio", State: "D", Site: d, TID: 1, Threads: 3, Weight: 3, TIDWeight: 1}, true, true},
-		{"a thread in two states is in two groups", map[LockHolder]float64{{"nfsd", 4, "D", d}: 3, {"nfsd", 4, "R", ""}: 1, {"jbd2", 5, "D", d}: 2},
+		{"a thread in two states is in two groups", map[LockHolder]float64{{Comm: "nfsd", TID: 4, State: "D", Site: d}: 3, {Comm: "nfsd", TID: 4, State: "R"}: 1, {Comm: "jbd2", TID: 5, State: "D", Site: d}: 2},
 			HolderGroup{Comm: "nfsd", State: "D", Site: d, TID: 4, Threads: 1, Weight: 3, TIDWeight: 3}, false, true},
-		{"ties go to the smaller comm", map[LockHolder]float64{{"b", 1, "R", ""}: 1, {"a", 2, "R", ""}: 1},
+		{"ties go to the smaller comm", map[LockHolder]float64{{Comm: "b", TID: 1, State: "R"}: 1, {Comm: "a", TID: 2, State: "R"}: 1},
 			HolderGroup{Comm: "a", State: "R", TID: 2, Threads: 1, Weight: 1, TIDWeight: 1}, false, true},
-		{"nothing weighed", map[LockHolder]float64{{"a", 2, "R", ""}: 0}, HolderGroup{}, false, false},
+		{"the heaviest chain of the group", map[LockHolder]float64{
+			{Comm: "mv", TID: 1, State: "D", Site: d, Chain: ChainOf([]LockHop{{Lock: "0xa", Kind: LockMutex, Owner: "x", OwnerTID: 3}})}: 2,
+			{Comm: "mv", TID: 2, State: "D", Site: d, Chain: ChainOf([]LockHop{{Lock: "0xb", Kind: LockMutex, Owner: "y", OwnerTID: 4}})}: 3},
+			HolderGroup{Comm: "mv", State: "D", Site: d, TID: 2, Threads: 2, Weight: 5, TIDWeight: 3,
+				Chain: ChainOf([]LockHop{{Lock: "0xb", Kind: LockMutex, Owner: "y", OwnerTID: 4}})}, false, true},
+		{"nothing weighed", map[LockHolder]float64{{Comm: "a", TID: 2, State: "R"}: 0}, HolderGroup{}, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := TopHolders(tc.weights)
@@ -30,5 +35,35 @@ func TestTopHolders(t *testing.T) {
 				t.Errorf("TopHolders = %+v, %v (in turn %v); want %+v, %v (in turn %v)", got, ok, got.InTurn(), tc.want, tc.ok, tc.inTurn)
 			}
 		})
+	}
+}
+
+func TestChain(t *testing.T) {
+	hops := []LockHop{
+		{Lock: "0xf", Kind: LockRWSemWrite, Owner: "nfsd", OwnerTID: 21, OwnerState: "D", OwnerSite: "a;b"},
+		{Lock: "0xe", Kind: LockMutex, Owner: "jbd2/vda-8", OwnerTID: 22, ReaderOwned: false, OwnerState: "R"},
+		{Lock: "0xd", Kind: LockMutex}, // beyond MaxLockChain: dropped
+	}
+	c := ChainOf(hops)
+	if got := c.Hops(); len(got) != MaxLockChain || got[0] != hops[0] || got[1] != hops[1] {
+		t.Errorf("ChainOf(3 hops).Hops() = %+v", got)
+	}
+	if got := (LockChain{}).Hops(); got != nil {
+		t.Errorf("empty chain's hops = %+v, want nil", got)
+	}
+	var nexts []bool
+	site := func(s WaitSite, next bool) string { nexts = append(nexts, next); return string(s) }
+	want := "waiting on an rwsem (to write) held by nfsd/21 (in D at a;b), which waits on a mutex held by jbd2/vda-8/22 (on CPU or runnable)"
+	if got := ChainText(c.Hops(), site); got != want {
+		t.Errorf("ChainText = %q\nwant %q", got, want)
+	}
+	if len(nexts) != 1 || !nexts[0] {
+		t.Errorf("site told next %v, want [true] (a hop follows the first)", nexts)
+	}
+	if got := ChainText([]LockHop{{Lock: "0x1", Kind: LockRWSemRead, Owner: "git", OwnerTID: 5, ReaderOwned: true, OwnerState: "S"}}, site); got != "waiting on an rwsem (to read) held by readers, last git/5 (asleep)" {
+		t.Errorf("ChainText of a reader-owned hop = %q", got)
+	}
+	if got := ChainText(nil, site); got != "" {
+		t.Errorf("ChainText(nil) = %q", got)
 	}
 }

@@ -67,6 +67,16 @@ type coreHist struct {
 	MaxNs uint64
 }
 
+type coreLhop struct {
+	_            structs.HostLayout
+	Lock         uint64
+	OwnerComm    [16]int8
+	OwnerTid     uint32
+	OwnerState   uint32
+	OwnerStackId int32
+	Flags        uint32
+}
+
 type coreLkey struct {
 	_            structs.HostLayout
 	Comm         [16]int8
@@ -78,6 +88,7 @@ type coreLkey struct {
 	OwnerState   uint32
 	Flags        uint32
 	Pad          uint32
+	Chain        [2]coreLhop
 }
 
 type coreLockFrames struct {

@@ -65,9 +65,10 @@ type lockOwner struct {
 	ns         uint64
 	maxWaiters uint64
 	readerOwns bool
-	topCount   uint64 // waits of the key the state and site come from
+	topCount   uint64 // waits of the key the state, site and chain come from
 	state      string
 	site       model.WaitSite
+	chain      []model.LockHop
 }
 
 type lockAcc struct {
@@ -127,6 +128,7 @@ func (t *Tracer) collectLocks(snap *model.Snapshot) error {
 			if k.OwnerStackId >= 0 {
 				o.site = model.WaitSite(t.site(k.OwnerStackId))
 			}
+			o.chain = t.lockChain(&k.Chain)
 		}
 	})
 	if err != nil {
@@ -164,13 +166,36 @@ func (a *lockAcc) rows() []model.LockWait {
 		r := a.row
 		r.Waits, r.Time, r.MaxWaiters = o.waits, time.Duration(o.ns), int(o.maxWaiters)
 		r.Owner, r.OwnerTID, r.ReaderOwned = o.comm, int(o.tid), o.readerOwns
-		r.OwnerWaits, r.OwnerState, r.OwnerSite = o.waits, o.state, o.site
+		r.OwnerWaits, r.OwnerState, r.OwnerSite, r.Chain = o.waits, o.state, o.site, o.chain
 		out = append(out, r)
 	}
 	if rest.Waits > 0 {
 		out = append(out, rest)
 	}
 	return out
+}
+
+// lockChain names the hops of a key's wait-for chain, up to the first
+// with no lock (nil when the owner waited on none).
+func (t *Tracer) lockChain(c *[model.MaxLockChain]coreLhop) []model.LockHop {
+	var hops []model.LockHop
+	for i := range c {
+		h := &c[i]
+		if h.Lock == 0 {
+			break
+		}
+		hop := model.LockHop{Lock: fmt.Sprintf("%#x", h.Lock), Kind: lockKind(h.Flags)}
+		if h.OwnerTid != 0 {
+			hop.Owner, hop.OwnerTID = string(int8s(&h.OwnerComm)), int(h.OwnerTid)
+			hop.ReaderOwned = h.Flags&lkeyReaderOwns != 0
+			hop.OwnerState = ownerState(h.OwnerState)
+			if h.OwnerStackId >= 0 {
+				hop.OwnerSite = model.WaitSite(t.site(h.OwnerStackId))
+			}
+		}
+		hops = append(hops, hop)
+	}
+	return hops
 }
 
 // lockSite is a lock wait's site starting at the lock's slow path: the

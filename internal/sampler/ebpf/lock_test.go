@@ -1,6 +1,7 @@
 package ebpf
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -81,6 +82,39 @@ func TestLockOwnerRows(t *testing.T) {
 			}
 			if rest != tc.wantRest {
 				t.Errorf("%d waits without a named owner, want %d", rest, tc.wantRest)
+			}
+		})
+	}
+}
+
+// A key's chain is named hop by hop up to the first hop with no lock; a
+// hop whose lock had no owner keeps the lock, with no owner.
+func TestLockChainHops(t *testing.T) {
+	comm := func(s string) (c [16]int8) {
+		for i := range s {
+			c[i] = int8(s[i])
+		}
+		return c
+	}
+	var t0 Tracer
+	for _, tc := range []struct {
+		name  string
+		chain [model.MaxLockChain]coreLhop
+		want  []model.LockHop
+	}{
+		{"none", [model.MaxLockChain]coreLhop{}, nil},
+		{"one hop", [model.MaxLockChain]coreLhop{{Lock: 0xf0, OwnerComm: comm("mv"), OwnerTid: 20, OwnerState: 2, OwnerStackId: -1, Flags: lcbWrite}},
+			[]model.LockHop{{Lock: "0xf0", Kind: model.LockRWSemWrite, Owner: "mv", OwnerTID: 20, OwnerState: "D"}}},
+		{"two hops, the last without owner", [model.MaxLockChain]coreLhop{
+			{Lock: 0xf0, OwnerComm: comm("git"), OwnerTid: 5, OwnerState: 1, OwnerStackId: -1, Flags: lcbRead | lkeyReaderOwns},
+			{Lock: 0xe0, OwnerStackId: -1, Flags: lcbMutex}},
+			[]model.LockHop{{Lock: "0xf0", Kind: model.LockRWSemRead, Owner: "git", OwnerTID: 5, ReaderOwned: true, OwnerState: "S"},
+				{Lock: "0xe0", Kind: model.LockMutex}}},
+		{"a gap ends it", [model.MaxLockChain]coreLhop{{}, {Lock: 0xe0, OwnerTid: 3, OwnerStackId: -1, Flags: lcbMutex}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := t0.lockChain(&tc.chain); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("lockChain = %+v\nwant %+v", got, tc.want)
 			}
 		})
 	}
