@@ -23,6 +23,9 @@ type LockOwner struct {
 	State   string  `json:"state,omitempty"` // "D", "R", "S" when the wait began
 	Site    string  `json:"site,omitempty"`  // the owner's own wait site when it was in D
 	Share   float64 `json:"share"`           // of B's lock-wait time
+	// Chain follows the wait-for chain past the owner when it was itself
+	// waiting on a lock (see model.LockWait).
+	Chain []model.LockHop `json:"chain,omitempty"`
 }
 
 // WakerShare is who ended most of a layer's waits in B.
@@ -43,7 +46,8 @@ func (c *Capture) addWaits(s *model.Snapshot) {
 		if l.Owner == "" || l.Waits == 0 {
 			continue
 		}
-		c.owners[model.LockHolder{Comm: l.Owner, TID: l.OwnerTID, State: l.OwnerState, Site: l.OwnerSite}] += float64(l.Time) * float64(l.OwnerWaits) / float64(l.Waits)
+		h := model.LockHolder{Comm: l.Owner, TID: l.OwnerTID, State: l.OwnerState, Site: l.OwnerSite, Chain: model.ChainOf(l.Chain)}
+		c.owners[h] += float64(l.Time) * float64(l.OwnerWaits) / float64(l.Waits)
 	}
 	c.threads.add(s)
 	for j := range s.Wakers {
@@ -66,7 +70,7 @@ func topOwner(c *Capture) *LockOwner {
 	if !ok {
 		return nil
 	}
-	o := &LockOwner{Comm: g.Comm, State: g.State, Share: g.Weight / c.lockNs}
+	o := &LockOwner{Comm: g.Comm, State: g.State, Share: g.Weight / c.lockNs, Chain: g.Chain.Hops()}
 	if g.Site != "" {
 		o.Site = shortSite(g.Site, 5)
 	}
@@ -123,6 +127,9 @@ func ownerText(o *LockOwner) string {
 	s += fmt.Sprintf(" (%.0f%% of the lock waits)", 100*o.Share)
 	if o.State != "" {
 		s += ", " + self + " " + ownerState(o.State, o.Site)
+	}
+	if len(o.Chain) > 0 {
+		s += ", " + model.ChainText(o.Chain, func(site model.WaitSite, _ bool) string { return compactSite(shortSite(site, 5)) })
 	}
 	return s
 }

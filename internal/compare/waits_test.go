@@ -2,6 +2,7 @@ package compare
 
 import (
 	"math"
+	"reflect"
 	"testing"
 
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -76,6 +77,10 @@ func TestOwnerText(t *testing.T) {
 		{LockOwner{Comm: "kworker/0:1", TID: 7, Share: 0.1, State: "I"}, "kworker/0:1/7 (10% of the lock waits), itself in state I"},
 		{LockOwner{Comm: "nfsd", TID: 3, Share: 0.1}, "nfsd/3 (10% of the lock waits)"},
 		{LockOwner{Comm: "fio", Threads: 6, Share: 0.9, State: "D", Site: site}, "6 fio threads in turn (90% of the lock waits), themselves in D at " + compactSite(site)},
+		{LockOwner{Comm: "mv", TID: 20, Share: 1, State: "D", Site: "rwsem_down_write_slowpath ← vfs_rename", Chain: []model.LockHop{
+			{Lock: "0xf", Kind: model.LockRWSemWrite, Owner: "fio", OwnerTID: 21, OwnerState: "S"},
+			{Lock: "0xe", Kind: model.LockMutex}}},
+			"mv/20 (100% of the lock waits), itself in D at rwsem_down_write_slowpath ← vfs_rename, waiting on an rwsem (to write) held by fio/21 (asleep), which waits on a mutex whose owner is unknown"},
 	}
 	for _, tt := range tests {
 		if got := ownerText(&tt.o); got != tt.want {
@@ -92,6 +97,15 @@ func TestTopOwner(t *testing.T) {
 	for tid := 1; tid <= 6; tid++ {
 		turns[model.LockHolder{Comm: "fio", TID: 100 + tid, State: "D", Site: dio}] = 15
 	}
+	// Holders of one group whose chains differ: the heaviest chain is the group's.
+	hop := func(tid int) model.LockChain {
+		return model.ChainOf([]model.LockHop{{Lock: "0xf", Kind: model.LockMutex, Owner: "jbd2/vda-8", OwnerTID: tid, OwnerState: "D"}})
+	}
+	chains := map[model.LockHolder]float64{
+		{Comm: "nfsd", TID: 1, State: "D", Site: dio, Chain: hop(7)}: 30,
+		{Comm: "nfsd", TID: 2, State: "D", Site: dio, Chain: hop(7)}: 30,
+		{Comm: "nfsd", TID: 1, State: "D", Site: dio}:                40,
+	}
 	one := map[model.LockHolder]float64{
 		{Comm: "fio", TID: 101, State: "D", Site: dio}: 72,
 		{Comm: "fio", TID: 102, State: "D", Site: dio}: 8,
@@ -104,10 +118,11 @@ func TestTopOwner(t *testing.T) {
 	}{
 		{"turns", turns, LockOwner{Comm: "fio", Threads: 6, State: "D", Site: shortSite(dio, 5), Share: 0.9}},
 		{"one", one, LockOwner{Comm: "fio", TID: 101, State: "D", Site: shortSite(dio, 5), Share: 0.72}},
+		{"chains", chains, LockOwner{Comm: "nfsd", TID: 1, State: "D", Site: shortSite(dio, 5), Share: 0.7, Chain: hop(7).Hops()}},
 	} {
 		c := &Capture{owners: tc.owners, lockNs: 100}
 		got := topOwner(c)
-		if got == nil || *got != tc.want {
+		if got == nil || !reflect.DeepEqual(*got, tc.want) {
 			t.Errorf("%s: topOwner = %+v, want %+v", tc.name, got, tc.want)
 		}
 	}

@@ -33,6 +33,9 @@ type LockRow struct {
 	ReaderOwned  bool           `json:"reader_owned,omitempty"`
 	OwnerState   string         `json:"owner_state,omitempty"`
 	OwnerSite    model.WaitSite `json:"owner_site,omitempty"`
+	// Chain follows the wait-for chain past the owner when it was itself
+	// waiting on a lock (see model.LockWait).
+	Chain []model.LockHop `json:"chain,omitempty"`
 }
 
 // maxLockLines bounds the lock lines of the top screen.
@@ -74,7 +77,7 @@ func (t *lockTable) add(s *model.Snapshot) {
 		if l.OwnerTID == 0 {
 			continue
 		}
-		a.owners[model.LockHolder{Comm: l.Owner, TID: l.OwnerTID, State: l.OwnerState, Site: l.OwnerSite}] += float64(l.OwnerWaits)
+		a.owners[model.LockHolder{Comm: l.Owner, TID: l.OwnerTID, State: l.OwnerState, Site: l.OwnerSite, Chain: model.ChainOf(l.Chain)}] += float64(l.OwnerWaits)
 		if l.ReaderOwned {
 			a.reader[l.OwnerTID] = true
 		}
@@ -97,6 +100,7 @@ func (t *lockTable) rows(sec float64) []LockRow {
 		r.Short = shortStack(r.Site.Short(), 0, 0)
 		if g, ok := model.TopHolders(a.owners); ok {
 			r.Owner, r.OwnerTID, r.ReaderOwned, r.OwnerState, r.OwnerSite = g.Comm, g.TID, a.reader[g.TID], g.State, g.Site
+			r.Chain = g.Chain.Hops()
 			share := g.TIDWeight
 			if g.InTurn() {
 				r.OwnerThreads, share = g.Threads, g.Weight
@@ -128,21 +132,6 @@ func lockCallers(frames []string) []string {
 	return frames
 }
 
-// lockKindText names a lock kind in a sentence.
-func lockKindText(kind string) string {
-	switch kind {
-	case model.LockRWSemWrite:
-		return "an rwsem (to write)"
-	case model.LockRWSemRead:
-		return "an rwsem (to read)"
-	case model.LockMutex:
-		return "a mutex"
-	case model.LockPercpu:
-		return "a percpu rwsem"
-	}
-	return "a lock (" + kind + ")"
-}
-
 // lockLines are the top screen's lock lines, most wait time first: "lock: 16
 // dd threads wait on an rwsem (to write) at ext4_file_write_iter ← vfs_write,
 // 900ms/s, held by dd/26135 for 62% of the waits, itself in D at
@@ -163,7 +152,7 @@ func (f *Frame) lockLines(maxWidth int) []string {
 			threads = "thread"
 		}
 		site := shortStack(lockCallers(r.Site.Short()), siteWidth, 3)
-		l := fmt.Sprintf("lock: %d %s %s wait on %s at %s, %s/s", r.MaxWaiters, r.Comm, threads, lockKindText(r.Kind), site,
+		l := fmt.Sprintf("lock: %d %s %s wait on %s at %s, %s/s", r.MaxWaiters, r.Comm, threads, model.LockKindText(r.Kind), site,
 			model.FormatDuration(secondsDur(r.WaitPerSec)))
 		switch {
 		case r.OwnerTID == 0:
@@ -178,17 +167,35 @@ func (f *Frame) lockLines(maxWidth int) []string {
 				held, self, owner = "held in turn by", "themselves", fmt.Sprintf("%d %s threads", r.OwnerThreads, r.Owner)
 			}
 			l += fmt.Sprintf(", %s %s for %s of the waits", held, owner, model.FormatPct(r.OwnerShare))
+			// A site whose lock a chain's hop names starts at the lock's caller.
+			ownerSite := func(s model.WaitSite, next bool) string {
+				frames := s.Short()
+				if next {
+					frames = lockCallers(frames)
+				}
+				return shortStack(frames, siteWidth, 3)
+			}
 			switch r.OwnerState {
 			case "D":
 				l += ", " + self + " in D"
 				if r.OwnerSite != "" {
-					l += " at " + shortStack(r.OwnerSite.Short(), siteWidth, 3)
+					l += " at " + ownerSite(r.OwnerSite, len(r.Chain) > 0)
 				}
 			case "R":
 				l += ", " + self + " on CPU or runnable"
 			case "S":
 				l += ", " + self + " asleep"
 			}
+			lines = append(lines, l)
+			if len(r.Chain) > 0 {
+				// The chain on a line of its own: "  └ mv/20 is waiting on …".
+				who := fmt.Sprintf("%s/%d is", r.Owner, r.OwnerTID)
+				if r.OwnerThreads > 1 {
+					who = "they are most often"
+				}
+				lines = append(lines, "  └ "+who+" "+model.ChainText(r.Chain, ownerSite))
+			}
+			continue
 		}
 		lines = append(lines, l)
 	}

@@ -28,6 +28,16 @@ func TestLockLines(t *testing.T) {
 			snap(1, model.LockWait{Comm: "nfsd", WaitSite: site, Lock: "0xffff1", Kind: model.LockRWSemWrite, Waits: 10, Time: time.Second, MaxWaiters: 17,
 				Owner: "nfsd", OwnerTID: 4242, OwnerWaits: 8, OwnerState: "D", OwnerSite: jbd}),
 		}, []string{"lock: 17 nfsd threads wait on an rwsem (to write) at ext4_buffered_write_iter ← nfsd_vfs_write, 1.0s/s, held by nfsd/4242 for 80% of the waits, itself in D at jbd2_log_wait_commit ← ext4_sync_file"}},
+		{"a chain two hops past the owner", []*model.Snapshot{snap(0,
+			model.LockWait{Comm: "touch", WaitSite: site, Lock: "0xd", Kind: model.LockRWSemWrite, Waits: 1, Time: time.Second, MaxWaiters: 1,
+				Owner: "mv", OwnerTID: 20, OwnerWaits: 1, OwnerState: "D", OwnerSite: model.NewWaitSite([]string{"schedule", "rwsem_down_write_slowpath", "vfs_rename"}),
+				Chain: []model.LockHop{
+					{Lock: "0xf", Kind: model.LockRWSemWrite, Owner: "nfsd", OwnerTID: 21, OwnerState: "D",
+						OwnerSite: model.NewWaitSite([]string{"schedule", "mutex_lock", "ext4_sync_file"})},
+					{Lock: "0xe", Kind: model.LockMutex, Owner: "jbd2/vda-8", OwnerTID: 22, OwnerState: "D", OwnerSite: jbd},
+				}},
+		)}, []string{"held by mv/20 for 100% of the waits, itself in D at vfs_rename\n" +
+			"  └ mv/20 is waiting on an rwsem (to write) held by nfsd/21 (in D at ext4_sync_file), which waits on a mutex held by jbd2/vda-8/22 (in D at jbd2_log_wait_commit ← ext4_sync_file)"}},
 		{"owners in turn, a row each", []*model.Snapshot{snap(0,
 			model.LockWait{Comm: "nfsd", WaitSite: site, Lock: "0xffff1", Kind: model.LockRWSemWrite, Waits: 3, Time: 300 * time.Millisecond, MaxWaiters: 6,
 				Owner: "nfsd", OwnerTID: 11, OwnerWaits: 3, OwnerState: "D", OwnerSite: jbd},
@@ -58,7 +68,7 @@ func TestLockLines(t *testing.T) {
 			}
 			var got []string
 			for _, l := range lines {
-				if strings.HasPrefix(l, "lock:") {
+				if strings.HasPrefix(l, "lock:") || strings.HasPrefix(l, "  └") {
 					got = append(got, l)
 				}
 			}
