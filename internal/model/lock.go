@@ -146,8 +146,8 @@ type HolderGroup struct {
 	Weight  float64
 	// TIDWeight is TID's own part of Weight.
 	TIDWeight float64
-	// Chain is the wait-for chain past the holders that weighed most in
-	// the group.
+	// Chain is the wait-for chain past TID that weighed most, or past the
+	// group's holders when they took turns.
 	Chain LockChain
 }
 
@@ -165,22 +165,26 @@ func TopHolders(weights map[LockHolder]float64) (HolderGroup, bool) {
 		comm, state string
 		site        WaitSite
 	}
+	type tidChain struct {
+		tid   int
+		chain LockChain
+	}
 	type acc struct {
 		w      float64
 		tids   map[int]float64
-		chains map[LockChain]float64
+		chains map[tidChain]float64
 	}
 	groups := make(map[key]*acc)
 	for h, w := range weights {
 		k := key{h.Comm, h.State, h.Site}
 		g := groups[k]
 		if g == nil {
-			g = &acc{tids: make(map[int]float64), chains: make(map[LockChain]float64)}
+			g = &acc{tids: make(map[int]float64), chains: make(map[tidChain]float64)}
 			groups[k] = g
 		}
 		g.w += w
 		g.tids[h.TID] += w
-		g.chains[h.Chain] += w
+		g.chains[tidChain{h.TID, h.Chain}] += w
 	}
 	var best key
 	var bg *acc
@@ -199,8 +203,15 @@ func TopHolders(weights map[LockHolder]float64) (HolderGroup, bool) {
 			out.TID, out.TIDWeight = t, w
 		}
 	}
+	// The chain is the named thread's, or the group's when they took turns.
+	chains := make(map[LockChain]float64)
+	for tc, w := range bg.chains {
+		if out.InTurn() || tc.tid == out.TID {
+			chains[tc.chain] += w
+		}
+	}
 	chainW := -1.0
-	for c, w := range bg.chains {
+	for c, w := range chains {
 		if w > chainW || (w == chainW && compareChains(c, out.Chain) < 0) {
 			out.Chain, chainW = c, w
 		}

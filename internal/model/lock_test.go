@@ -27,6 +27,12 @@ func TestTopHolders(t *testing.T) {
 			{Comm: "mv", TID: 2, State: "D", Site: d, Chain: ChainOf([]LockHop{{Lock: "0xb", Kind: LockMutex, Owner: "y", OwnerTID: 4}})}: 3},
 			HolderGroup{Comm: "mv", State: "D", Site: d, TID: 2, Threads: 2, Weight: 5, TIDWeight: 3,
 				Chain: ChainOf([]LockHop{{Lock: "0xb", Kind: LockMutex, Owner: "y", OwnerTID: 4}})}, false, true},
+		{"the named thread's chain, not a lighter thread's heavier one", map[LockHolder]float64{
+			{Comm: "mv", TID: 1, State: "D", Site: d}: 1,
+			{Comm: "mv", TID: 1, State: "D", Site: d, Chain: ChainOf([]LockHop{{Lock: "0xa", Kind: LockMutex, Owner: "x", OwnerTID: 3}})}: 2,
+			{Comm: "mv", TID: 2, State: "D", Site: d, Chain: ChainOf([]LockHop{{Lock: "0xb", Kind: LockMutex, Owner: "y", OwnerTID: 4}})}: 2.5},
+			HolderGroup{Comm: "mv", State: "D", Site: d, TID: 1, Threads: 2, Weight: 5.5, TIDWeight: 3,
+				Chain: ChainOf([]LockHop{{Lock: "0xa", Kind: LockMutex, Owner: "x", OwnerTID: 3}})}, false, true},
 		{"nothing weighed", map[LockHolder]float64{{Comm: "a", TID: 2, State: "R"}: 0}, HolderGroup{}, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
