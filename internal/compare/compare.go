@@ -25,7 +25,12 @@ type Options struct {
 	// Alpha is the significance level; default 0.01.
 	Alpha float64
 	// MinChange is the smallest change of a total that counts, however
-	// significant, relative to the smaller of A and B; default 0.2 (20%).
+	// significant, relative to the smaller of A and B; default 0.3 (30%):
+	// two recordings of one condition differ by more than their intervals
+	// vary (the files' layout, the cache, where the threads ran), and a
+	// test within each capture cannot see that. The default is the least
+	// floor at which the diagnosis benchmark's same-condition pairs stop
+	// giving fewer false alarms (docs/diagnosis.md).
 	MinChange float64
 	// Resamples is the number of bootstrap resamples; default 2000.
 	Resamples int
@@ -38,7 +43,7 @@ func (o Options) withDefaults() Options {
 		o.Alpha = 0.01
 	}
 	if o.MinChange <= 0 {
-		o.MinChange = 0.2
+		o.MinChange = 0.3
 	}
 	if o.Resamples <= 0 {
 		o.Resamples = 2000
@@ -667,6 +672,14 @@ func (c *comparison) devices(denA, denB []float64) []DeviceLatency {
 // counts for a device: 20 µs, well below a disk's and above timer noise.
 const minLatencyChange = 20e3
 
+// minFigureChange is the smallest change, relative to the smaller side,
+// of a figure read beside the total (a device's latency per request, a
+// kernel message's rate) that counts, however significant. It is below
+// Options.MinChange: such a figure explains a change of the total or says
+// what moved under an unchanged one, and the floor against the run-to-run
+// difference of two recordings is the total's.
+const minFigureChange = 0.2
+
 func (c *comparison) latency(sumA, cntA, sumB, cntB []float64, ha, hb *model.Hist) *Latency {
 	fr := c.frame(cntA, cntB, [][]float64{sumA}, [][]float64{sumB})
 	na, nb := fr.a.sum(sumA), fr.b.sum(sumB)
@@ -677,7 +690,7 @@ func (c *comparison) latency(sumA, cntA, sumB, cntB []float64, ha, hb *model.His
 	}
 	t := fr.bs.ratioChanges(ratioSeries{num: [][]float64{na}, den: [][]float64{da}}, ratioSeries{num: [][]float64{nb}, den: [][]float64{db}}, []float64{l.MeanB - l.MeanA})
 	l.Change = newChange(l.MeanA, l.MeanB, t[0])
-	l.judge(c.opt.Alpha, math.Abs(l.Delta) >= minLatencyChange && math.Abs(l.Delta) >= c.opt.MinChange*math.Min(l.MeanA, l.MeanB))
+	l.judge(c.opt.Alpha, math.Abs(l.Delta) >= minLatencyChange && math.Abs(l.Delta) >= minFigureChange*math.Min(l.MeanA, l.MeanB))
 	if ha != nil && hb != nil {
 		l.DistA, l.DistB = newDist(ha), newDist(hb)
 		l.Shift = mannWhitney(ha, hb, c.opt.Alpha)

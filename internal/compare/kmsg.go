@@ -45,7 +45,7 @@ type KernelChange struct {
 	// (during A's only), "both", or "earlier" (only before the runs began).
 	Status string `json:"status"`
 	// Tested, P and CI are the bootstrap test of RateB - RateA;
-	// Significant says it passed (see Options.Alpha and MinChange).
+	// Significant says it passed (see Options.Alpha and minFigureChange).
 	Tested      bool       `json:"tested"`
 	P           float64    `json:"p"`
 	CI          [2]float64 `json:"ci95"`
@@ -175,9 +175,9 @@ func (c *comparison) kernelLog() *KernelLog {
 			ch.P = 1
 		}
 		// As for the other rates: significant at the level, and a change of
-		// at least MinChange of the smaller rate (any change from zero).
+		// at least minFigureChange of the smaller rate (any change from zero).
 		ch.Significant = ch.Tested && ch.P < c.opt.Alpha && ch.A != ch.B &&
-			math.Abs(ch.RateB-ch.RateA) >= c.opt.MinChange*min(ch.RateA, ch.RateB)
+			math.Abs(ch.RateB-ch.RateA) >= minFigureChange*min(ch.RateA, ch.RateB)
 	}
 	slices.SortFunc(k.Templates, func(x, y KernelChange) int {
 		return cmp.Or(cmp.Compare(model.KlogRank(x.Class), model.KlogRank(y.Class)),

@@ -97,14 +97,14 @@ func TestTopOwner(t *testing.T) {
 	for tid := 1; tid <= 6; tid++ {
 		turns[model.LockHolder{Comm: "fio", TID: 100 + tid, State: "D", Site: dio}] = 15
 	}
-	// Holders of one group whose chains differ: the heaviest chain is the group's.
+	// Holders of one group whose chains differ: the named thread's heaviest chain is the group's.
 	hop := func(tid int) model.LockChain {
 		return model.ChainOf([]model.LockHop{{Lock: "0xf", Kind: model.LockMutex, Owner: "jbd2/vda-8", OwnerTID: tid, OwnerState: "D"}})
 	}
 	chains := map[model.LockHolder]float64{
-		{Comm: "nfsd", TID: 1, State: "D", Site: dio, Chain: hop(7)}: 30,
-		{Comm: "nfsd", TID: 2, State: "D", Site: dio, Chain: hop(7)}: 30,
-		{Comm: "nfsd", TID: 1, State: "D", Site: dio}:                40,
+		{Comm: "nfsd", TID: 1, State: "D", Site: dio, Chain: hop(7)}: 40,
+		{Comm: "nfsd", TID: 1, State: "D", Site: dio}:                30,
+		{Comm: "nfsd", TID: 2, State: "D", Site: dio, Chain: hop(8)}: 30,
 	}
 	one := map[model.LockHolder]float64{
 		{Comm: "fio", TID: 101, State: "D", Site: dio}: 72,
