@@ -86,6 +86,7 @@ const (
 	sizeRun       = unsafe.Sizeof(model.Run{})
 	sizeQueue     = unsafe.Sizeof(model.PoolQueue{})
 	sizeLock      = unsafe.Sizeof(model.LockWait{})
+	sizeHop       = unsafe.Sizeof(model.LockHop{})
 	sizeWaker     = unsafe.Sizeof(model.Waker{})
 	sizeThreads   = unsafe.Sizeof(model.ThreadUse{})
 	sizeCalls     = unsafe.Sizeof(model.Calls{})

@@ -3,7 +3,6 @@ package capture
 import (
 	"fmt"
 	"time"
-	"unsafe"
 
 	"github.com/nfstrace/nfstrace/internal/model"
 )
@@ -69,9 +68,6 @@ func decodeLocks(sd *decoder, st *strReader) []model.LockWait {
 // row has one. Added within version 1: older files lack it and read with
 // no chains; older readers skip it as an unknown section.
 const secLockChains = 19
-
-// sizeHop is a decoded hop's size in memory.
-const sizeHop = unsafe.Sizeof(model.LockHop{})
 
 func hasChain(rows []model.LockWait) bool {
 	for i := range rows {
