@@ -2,11 +2,9 @@ package ebpf
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -106,35 +104,12 @@ func TestLockChain(t *testing.T) {
 	defer f.Close()
 	page, release := stalledPage(t)
 
-	waiting := func(name string, args ...string) (*exec.Cmd, io.WriteCloser) {
-		cmd := exec.Command("sh", "-c", "read x; exec "+name+` "$@"`, name)
-		cmd.Args = append(cmd.Args, args...)
-		in, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		return cmd, in
-	}
-	mv, mvIn := waiting("mv", file, filepath.Join(dir, "g"))
-	touch, touchIn := waiting("touch", filepath.Join(dir, "new"))
-
-	// The writer is a thread of this process that exists before New
-	// scans the targets.
-	start, wrote := make(chan struct{}), make(chan error, 1)
-	tidc := make(chan int, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		tidc <- unix.Gettid()
-		<-start
+	mv, mvIn := commandOnCue(t, "mv", file, filepath.Join(dir, "g"))
+	touch, touchIn := commandOnCue(t, "touch", filepath.Join(dir, "new"))
+	writer, start, wrote := threadOnCue(func() error {
 		_, err := unix.Write(int(f.Fd()), page)
-		wrote <- err
-	}()
-	writer := <-tidc
+		return err
+	})
 	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid(), mv.Process.Pid, touch.Process.Pid}}, Disable: []string{"block"}})
 	if p := probeOf(tr, "contention_begin"); p.Status == model.ProbeUnavailable {
 		testenv.Skip(t, "lock contention probe unavailable: "+p.Detail)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -184,6 +185,39 @@ func collect(t *testing.T, tr *Tracer) model.Snapshot {
 	return s
 }
 
+// threadOnCue runs fn on a new thread of this process, locked to it, once
+// start is closed: the thread exists before a tracer created in between
+// scans its targets. It returns the thread's id and fn's result.
+func threadOnCue(fn func() error) (tid int, start chan<- struct{}, done <-chan error) {
+	st, dn := make(chan struct{}), make(chan error, 1)
+	tidc := make(chan int, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		tidc <- unix.Gettid()
+		<-st
+		dn <- fn()
+	}()
+	return <-tidc, st, dn
+}
+
+// commandOnCue starts a shell that runs name with args once a line is
+// written to the returned pipe: the process exists, and can be a target,
+// before it runs name. The process is killed when the test ends.
+func commandOnCue(t *testing.T, name string, args ...string) (*exec.Cmd, io.WriteCloser) {
+	t.Helper()
+	cmd := exec.Command("sh", append([]string{"-c", `read x; exec "$0" "$@"`, name}, args...)...)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd, in
+}
+
 // TestDStateDirectIO: real O_DIRECT IO on a loop device puts the submitting
 // thread in D state; the tracer sees the intervals with a stack through the
 // scheduler's IO wait, labelled with the device and its scheduler, and sends
@@ -194,16 +228,7 @@ func TestDStateDirectIO(t *testing.T) {
 
 	// The IO runs on a thread of this process that exists before New scans
 	// the targets, so it is a target from the start.
-	start, done := make(chan struct{}), make(chan error, 1)
-	tidc := make(chan int, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		tidc <- unix.Gettid()
-		<-start
-		done <- directIO(loop.path, 2000)
-	}()
-	tid := <-tidc
+	tid, start, done := threadOnCue(func() error { return directIO(loop.path, 2000) })
 	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}, MinDState: time.Microsecond, Disable: nil})
 	collect(t, tr) // discard what came before the IO
 	close(start)
@@ -520,16 +545,7 @@ func BenchmarkNew(b *testing.B) {
 func TestFallbacks(t *testing.T) {
 	loop := newLoop(t, 64<<20)
 	loop.setScheduler(t, "mq-deadline")
-	start, done := make(chan struct{}), make(chan error, 1)
-	tidc := make(chan int, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		tidc <- unix.Gettid()
-		<-start
-		done <- directIO(loop.path, 1000)
-	}()
-	tid := <-tidc
+	tid, start, done := threadOnCue(func() error { return directIO(loop.path, 1000) })
 	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}, MinDState: time.Microsecond, forceRawTP: true, forcePerf: true})
 	b := tr.Backend()
 	if b.Detail != "ebpf (perf buffer)" {

@@ -31,15 +31,8 @@ func TestLockOwners(t *testing.T) {
 	var pidList []int
 	for i := range writers {
 		// Each writer appends in a region of its own: every write extends the file.
-		cmd := exec.Command("sh", "-c", fmt.Sprintf("read x; exec dd if=/dev/zero of=%s bs=4k count=150 seek=%d oflag=direct,dsync conv=notrunc status=none", file, i*1000))
-		in, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		cmd, in := commandOnCue(t, "dd", "if=/dev/zero", "of="+file, "bs=4k", "count=150", fmt.Sprintf("seek=%d", i*1000),
+			"oflag=direct,dsync", "conv=notrunc", "status=none")
 		cmds, stdins = append(cmds, cmd), append(stdins, in)
 		pids[cmd.Process.Pid] = true
 		pidList = append(pidList, cmd.Process.Pid)

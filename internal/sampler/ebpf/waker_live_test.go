@@ -69,14 +69,7 @@ func topWaker(rows []model.Waker, frame string) (string, float64) {
 func TestWakersJournal(t *testing.T) {
 	loop, mnt := newExt4(t, 128<<20)
 	// The writer waits for a line on stdin, so that it is a target before it writes.
-	cmd := exec.Command("sh", "-c", "read x; exec dd if=/dev/zero of="+filepath.Join(mnt, "f")+" bs=4k count=300 oflag=dsync status=none")
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, in := commandOnCue(t, "dd", "if=/dev/zero", "of="+filepath.Join(mnt, "f"), "bs=4k", "count=300", "oflag=dsync", "status=none")
 	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{cmd.Process.Pid}}, Disable: []string{"block"}})
 	collect(t, tr)
 	fmt.Fprintln(in)
