@@ -154,6 +154,7 @@ func (f *Frame) lockLines(maxWidth int) []string {
 		site := shortStack(lockCallers(r.Site.Short()), siteWidth, 3)
 		l := fmt.Sprintf("lock: %d %s %s wait on %s at %s, %s/s", r.MaxWaiters, r.Comm, threads, model.LockKindText(r.Kind), site,
 			model.FormatDuration(secondsDur(r.WaitPerSec)))
+		chain := "" // the chain past the owner, a line of its own: "  └ mv/20 is waiting on …"
 		switch {
 		case r.OwnerTID == 0:
 			l += ", owner unknown"
@@ -186,18 +187,18 @@ func (f *Frame) lockLines(maxWidth int) []string {
 			case "S":
 				l += ", " + self + " asleep"
 			}
-			lines = append(lines, l)
 			if len(r.Chain) > 0 {
-				// The chain on a line of its own: "  └ mv/20 is waiting on …".
 				who := fmt.Sprintf("%s/%d is", r.Owner, r.OwnerTID)
 				if r.OwnerThreads > 1 {
 					who = "they are most often"
 				}
-				lines = append(lines, "  └ "+who+" "+model.ChainText(r.Chain, ownerSite))
+				chain = "  └ " + who + " " + model.ChainText(r.Chain, ownerSite)
 			}
-			continue
 		}
 		lines = append(lines, l)
+		if chain != "" {
+			lines = append(lines, chain)
+		}
 	}
 	return lines
 }
