@@ -242,8 +242,9 @@ const (
 	// change than the length of each wait; it was set for block IO and is
 	// the same for the run queue, not fitted to it.
 	countLeads = 0.5
-	// loadRatio is the device load change (requests per second, either
-	// way) beyond which a latency change moving with it is the load's doing.
+	// loadRatio is the device load change (bytes or requests per second,
+	// either way; see loadMoved) beyond which a latency change moving with
+	// it is the load's doing.
 	loadRatio = 1.5
 	// reachShare is the least part of a layer's change a device's latency
 	// change, times its requests per unit, must come to for the device to
@@ -889,9 +890,14 @@ func finding(d *DeviceLatency) *DeviceFinding {
 		BytesA: d.BytesA, BytesB: d.BytesB}
 }
 
-// loadMoved reports whether a device's load, in requests or in bytes per
-// second, moved by loadRatio in the direction of the change: more with a
-// rise, less with a fall.
+// loadMoved reports whether a device's load moved by loadRatio in the
+// direction of the change: more with a rise, less with a fall. The load is
+// the bytes the device was asked to move per second where both captures
+// count them, else its requests per second. The bytes are what the work
+// asked for; the requests are how the block layer cut them, which a change
+// below the workload can change on its own (a backing store that splits
+// each 1 MiB read in two, merges that stop): twice the requests for the
+// same bytes is the same work, served another way.
 func loadMoved(d *DeviceLatency, dir float64) bool {
 	moved := func(a, b float64) bool {
 		if a <= 0 || b <= 0 {
@@ -900,7 +906,10 @@ func loadMoved(d *DeviceLatency, dir float64) bool {
 		r := b / a
 		return (dir > 0 && r >= loadRatio) || (dir < 0 && r <= 1/loadRatio)
 	}
-	return moved(d.RateA, d.RateB) || moved(d.BytesA, d.BytesB)
+	if d.BytesA > 0 && d.BytesB > 0 {
+		return moved(d.BytesA, d.BytesB)
+	}
+	return moved(d.RateA, d.RateB)
 }
 
 // requestsPerUnit is a device's requests per unit in B (0: unknown).

@@ -291,15 +291,15 @@ func causeText(d *Diagnosis, res *Result) string {
 			if f.From != "" {
 				return via + fmt.Sprintf("the IO moved from %s to %s, which took %s per request (%s)", f.From, f.Device, longer, latText(f))
 			}
-			return via + fmt.Sprintf("%s took %s per request at the same load (%s)", f.Device, longer, latText(f))
+			return via + fmt.Sprintf("%s took %s per request at the same load (%s; %s)", f.Device, longer, sameLoadText(f), latText(f))
 		}
 		if f.From != "" {
 			return fmt.Sprintf(": the IO moved from %s to %s, which took %s per request (%s)", f.From, f.Device, longer, latText(f))
 		}
 		if f.Stacked {
-			return fmt.Sprintf(", and %s, a device above it, took %s per request at the same load (%s)", f.Device, longer, latText(f))
+			return fmt.Sprintf(", and %s, a device above it, took %s per request at the same load (%s; %s)", f.Device, longer, sameLoadText(f), latText(f))
 		}
-		return fmt.Sprintf(", which took %s per request at the same load (%s)", longer, latText(f))
+		return fmt.Sprintf(", which took %s per request at the same load (%s; %s)", longer, sameLoadText(f), latText(f))
 	case CauseCache:
 		less := map[bool]string{true: "less", false: "more"}[d.Outcome == OutcomeWorse]
 		more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
@@ -599,6 +599,21 @@ func loadText(f *DeviceFinding) string {
 	s := fmt.Sprintf("%s → %s requests/s", model.FormatCount(f.RateA), model.FormatCount(f.RateB))
 	if f.BytesA > 0 || f.BytesB > 0 {
 		s += fmt.Sprintf(", %s → %s MB/s", model.FormatMBps(f.BytesA), model.FormatMBps(f.BytesB))
+	}
+	return s
+}
+
+// sameLoadText gives the load a device held while its latency moved: the
+// bytes per second loadMoved weighs, with the requests they came in where
+// those moved (the same bytes cut another way), else the requests alone.
+func sameLoadText(f *DeviceFinding) string {
+	reqs := fmt.Sprintf("%s → %s requests/s", model.FormatCount(f.RateA), model.FormatCount(f.RateB))
+	if f.BytesA <= 0 || f.BytesB <= 0 {
+		return reqs
+	}
+	s := fmt.Sprintf("%s → %s MB/s", model.FormatMBps(f.BytesA), model.FormatMBps(f.BytesB))
+	if r := f.RateB / f.RateA; f.RateA > 0 && f.RateB > 0 && (r >= loadRatio || r <= 1/loadRatio) {
+		s += " in " + reqs
 	}
 	return s
 }

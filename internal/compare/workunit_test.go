@@ -12,7 +12,9 @@ import (
 
 // TestHeldCause separates IO held above a device that was given more work
 // (the workload) from IO held back while the device's load held or fell (a
-// throttle), in requests and in bytes, for a rise and for a fall.
+// throttle), in requests and in bytes, for a rise and for a fall. Where both
+// captures count bytes, they are the load: the same bytes in more or fewer
+// requests are the same work cut another way.
 func TestHeldCause(t *testing.T) {
 	tests := []struct {
 		name string
@@ -28,6 +30,9 @@ func TestHeldCause(t *testing.T) {
 		{"more requests do not explain a fall", &DeviceLatency{RateA: 100, RateB: 800}, -1, CauseBio},
 		{"a third of the requests, fall", &DeviceLatency{RateA: 900, RateB: 300}, -1, CauseWorkload},
 		{"device unseen in A", &DeviceLatency{RateB: 500}, 1, CauseBio},
+		{"the same bytes split into twice the requests", &DeviceLatency{RateA: 57, RateB: 113, BytesA: 59.4e6, BytesB: 58.8e6}, 1, CauseBio},
+		{"the same bytes merged into a third of the requests, fall", &DeviceLatency{RateA: 900, RateB: 300, BytesA: 4e6, BytesB: 4e6}, -1, CauseBio},
+		{"twice the requests and the bytes", &DeviceLatency{RateA: 200, RateB: 400, BytesA: 0.8e6, BytesB: 1.6e6}, 1, CauseWorkload},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,6 +44,24 @@ func TestHeldCause(t *testing.T) {
 				t.Errorf("finding %+v does not carry the device's load", f)
 			}
 		})
+	}
+}
+
+// TestSameLoadText gives the bytes a device held while its latency moved,
+// with the requests only where they moved on their own.
+func TestSameLoadText(t *testing.T) {
+	tests := []struct {
+		f    DeviceFinding
+		want string
+	}{
+		{DeviceFinding{RateA: 57, RateB: 113, BytesA: 59.4e6, BytesB: 58.8e6}, "59.4 → 58.8 MB/s in 57 → 113 requests/s"},
+		{DeviceFinding{RateA: 300, RateB: 310, BytesA: 1.2e6, BytesB: 1.3e6}, "1.2 → 1.3 MB/s"},
+		{DeviceFinding{RateA: 300, RateB: 310}, "300 → 310 requests/s"},
+	}
+	for _, tt := range tests {
+		if got := sameLoadText(&tt.f); got != tt.want {
+			t.Errorf("sameLoadText(%+v) = %q, want %q", tt.f, got, tt.want)
+		}
 	}
 }
 
