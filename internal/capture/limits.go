@@ -90,6 +90,7 @@ const (
 	sizeWaker     = unsafe.Sizeof(model.Waker{})
 	sizeThreads   = unsafe.Sizeof(model.ThreadUse{})
 	sizeCalls     = unsafe.Sizeof(model.Calls{})
+	sizeThreadCPU = unsafe.Sizeof(model.ThreadCPU{})
 	sizePreempted = unsafe.Sizeof(model.Preempted{})
 	sizeHeld      = unsafe.Sizeof(model.HeldBy{})
 )

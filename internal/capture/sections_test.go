@@ -251,6 +251,7 @@ func TestCallsRoundTrip(t *testing.T) {
 		nil,
 		{}, // counted, none made: not the same as not counted
 		{Reads: 335_229, Writes: 335_563, ReadBytes: 1 << 40, WriteBytes: 4096, Threads: 3},
+		{Reads: 9, Writes: 1, Threads: 1, CPU: &model.ThreadCPU{UserNs: 60e6, SysNs: 0}},
 	} {
 		s := fullSnapshot(4)
 		s.Calls = c
@@ -265,5 +266,18 @@ func TestCallsRoundTrip(t *testing.T) {
 	d := decoder{b: appendUvarint(appendUvarint(nil, 5), 6)} // reads, writes, then the payload ends
 	if c := decodeCalls(&d); c != nil || d.err == nil {
 		t.Fatalf("decodeCalls of a truncated payload: %+v, err %v", c, d.err)
+	}
+	// The CPU times cut after the user time.
+	p := appendCalls(nil, &model.Calls{Reads: 1, CPU: &model.ThreadCPU{UserNs: 1 << 40, SysNs: 1 << 40}})
+	d = decoder{b: p[:len(p)-3]}
+	if c := decodeCalls(&d); c != nil || d.err == nil {
+		t.Fatalf("decodeCalls of CPU times cut short: %+v, err %v", c, d.err)
+	}
+	// A reader from before the CPU times reads the five fields and stops:
+	// what it decodes is the calls without them.
+	d = decoder{b: p}
+	old := &model.Calls{Reads: d.uvarint(), Writes: d.uvarint(), ReadBytes: d.uvarint(), WriteBytes: d.uvarint(), Threads: d.int()}
+	if d.err != nil || *old != (model.Calls{Reads: 1}) {
+		t.Fatalf("the fields before the CPU times: %+v, err %v", old, d.err)
 	}
 }

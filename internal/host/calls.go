@@ -9,28 +9,46 @@ import (
 	"github.com/prometheus/procfs"
 )
 
-// IOAcct is what nfstrace reads of a thread's /proc/PID/task/TID/io
-// (proc(5)): its read and write system calls and the bytes they passed.
-// Calls made through io_submit or io_uring are not counted there.
+// IOAcct is what nfstrace reads of a thread's /proc/PID/task/TID/io and
+// stat (proc(5)): its read and write system calls and the bytes they
+// passed, and its CPU time in user mode and in the kernel. Calls made
+// through io_submit or io_uring are not counted there.
 type IOAcct struct {
 	RChar, WChar uint64 // bytes read and written by the calls
 	SysR, SysW   uint64 // read and write system calls (read, pread, readv, ...)
+	// UserNs and SysNs are the thread's CPU time in user mode and in the
+	// kernel (stat's utime and stime): the kernel's share of a call's
+	// time on a CPU is the call's, the rest is the program's own work
+	// between calls. CPU says they were read, of every thread summed.
+	UserNs, SysNs uint64
+	CPU           bool
 }
+
+// clockTick is the unit of stat's utime and stime, USER_HZ: 100 per
+// second on every architecture Linux exports to user space this way.
+const clockTick = 1e9 / 100
 
 func (a *IOAcct) add(b IOAcct) {
 	a.RChar += b.RChar
 	a.WChar += b.WChar
 	a.SysR += b.SysR
 	a.SysW += b.SysW
+	a.UserNs += b.UserNs
+	a.SysNs += b.SysNs
+	a.CPU = a.CPU && b.CPU
 }
 
 // sub returns the growth from b to a: a thread's counters only grow, so a
 // drop is a new thread under a reused id and counts from zero.
 func (a IOAcct) sub(b IOAcct) IOAcct {
-	if a.SysR < b.SysR || a.SysW < b.SysW || a.RChar < b.RChar || a.WChar < b.WChar {
+	if a.SysR < b.SysR || a.SysW < b.SysW || a.RChar < b.RChar || a.WChar < b.WChar || a.CPU && b.CPU && (a.UserNs < b.UserNs || a.SysNs < b.SysNs) {
 		return a
 	}
-	return IOAcct{RChar: a.RChar - b.RChar, WChar: a.WChar - b.WChar, SysR: a.SysR - b.SysR, SysW: a.SysW - b.SysW}
+	d := IOAcct{RChar: a.RChar - b.RChar, WChar: a.WChar - b.WChar, SysR: a.SysR - b.SysR, SysW: a.SysW - b.SysW, CPU: a.CPU && b.CPU}
+	if d.CPU {
+		d.UserNs, d.SysNs = a.UserNs-b.UserNs, a.SysNs-b.SysNs
+	}
+	return d
 }
 
 // MaxCallThreads bounds the threads whose io files a CallCounter reads
@@ -79,13 +97,14 @@ func (c *CallCounter) Count() (sum IOAcct, threads int, ok bool, err error) {
 		}
 	}
 	var unreadable int
+	sum.CPU = true
 	for tid := range tids {
 		a, err := c.read(int(tid))
 		switch {
 		case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH):
 			continue // exited: it makes no more calls
 		case err != nil:
-			unreadable++ // no privilege, or no task IO accounting
+			unreadable++ // no privilege, no task IO accounting, a stat it cannot parse
 			continue
 		}
 		if prev, seen := c.last[tid]; seen {
@@ -100,7 +119,7 @@ func (c *CallCounter) Count() (sum IOAcct, threads int, ok bool, err error) {
 	return sum, threads, true, nil
 }
 
-// read reads thread tid's /proc/TID/task/TID/io.
+// read reads thread tid's /proc/TID/task/TID/io and stat.
 func (c *CallCounter) read(tid int) (IOAcct, error) {
 	t, err := c.pfs.Thread(tid, tid)
 	if err != nil {
@@ -110,5 +129,11 @@ func (c *CallCounter) read(tid int) (IOAcct, error) {
 	if err != nil {
 		return IOAcct{}, err
 	}
-	return IOAcct{RChar: io.RChar, WChar: io.WChar, SysR: io.SyscR, SysW: io.SyscW}, nil
+	a := IOAcct{RChar: io.RChar, WChar: io.WChar, SysR: io.SyscR, SysW: io.SyscW}
+	// A stat that cannot be read or parsed leaves the CPU times unknown,
+	// not the calls.
+	if st, err := t.Stat(); err == nil {
+		a.UserNs, a.SysNs, a.CPU = uint64(st.UTime)*clockTick, uint64(st.STime)*clockTick, true
+	}
+	return a, nil
 }

@@ -228,6 +228,19 @@ type Calls struct {
 	ReadBytes  uint64 `json:"read_bytes"`  // bytes they returned (rchar)
 	WriteBytes uint64 `json:"write_bytes"` // bytes they were given (wchar)
 	Threads    int    `json:"threads"`     // threads counted
+	// CPU is the counted threads' CPU time in the interval, in user mode
+	// and in the kernel; nil when not read (a stat that could not be
+	// parsed, captures older than it).
+	CPU *ThreadCPU `json:"cpu,omitempty"`
+}
+
+// ThreadCPU is threads' CPU time split by mode (/proc/PID/task/TID/stat's
+// utime and stime, in ticks the kernel scales to the time they ran): the
+// kernel's part of a system call's time on a CPU is the call's, the user
+// part is the program's own work between its calls.
+type ThreadCPU struct {
+	UserNs uint64 `json:"user_ns"`
+	SysNs  uint64 `json:"sys_ns"`
 }
 
 // Count is the read and write calls together.

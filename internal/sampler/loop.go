@@ -168,6 +168,9 @@ func (s *Sampler) Next(ctx context.Context) (*model.Snapshot, error) {
 		// zero, and the next count covers it.
 		if a, n, ok, err := s.calls.Count(); err == nil && ok {
 			snap.Calls = &model.Calls{Reads: a.SysR, Writes: a.SysW, ReadBytes: a.RChar, WriteBytes: a.WChar, Threads: n}
+			if a.CPU {
+				snap.Calls.CPU = &model.ThreadCPU{UserNs: a.UserNs, SysNs: a.SysNs}
+			}
 		}
 	}
 	cpu, err := s.cpu()
