@@ -165,10 +165,18 @@ type Breakdown struct {
 	// total matters against the time they ran and waited (see matter).
 	RanA float64 `json:"ran_a,omitempty"`
 	RanB float64 `json:"ran_b,omitempty"`
+	// KernelA and KernelB are the part of RanA and RanB in the kernel,
+	// where both captures split the threads' CPU time by mode (see
+	// cpuPerUnit): then a change matters against the time they waited
+	// and ran in the kernel, the calls' own, not the program's work
+	// between its calls.
+	KernelA float64 `json:"kernel_a,omitempty"`
+	KernelB float64 `json:"kernel_b,omitempty"`
 	// Small says, when the total's change is significant but too small
 	// to matter, why: SmallFloor (under the least change per unit that
 	// matters, Floor) or SmallShare (under MinChange of the smaller
-	// side's time per unit, with RanA or RanB where known).
+	// side's time per unit, with KernelA or KernelB, else RanA or RanB,
+	// where known).
 	Small string  `json:"small,omitempty"`
 	Floor float64 `json:"floor_ns,omitempty"`
 	// Carriers is set when the total's change is large enough to matter
@@ -297,23 +305,23 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 			// The waits for asynchronous IO are in the same families.
 			metric = "D-state time and waits for asynchronous IO of traced threads"
 		}
-		res.DTime = c.breakdown(metric, unit, denA, denB, floor, [2]float64{}, dims)
+		res.DTime = c.breakdown(metric, unit, denA, denB, floor, ranCPU{}, dims)
 	}
 	if len(a.fams[famRPCOp]) > 0 || len(b.fams[famRPCOp]) > 0 {
-		res.RPC = c.breakdown("NFS request latency", unit, denA, denB, floor, [2]float64{}, []dimSpec{
+		res.RPC = c.breakdown("NFS request latency", unit, denA, denB, floor, ranCPU{}, []dimSpec{
 			{"op", a.fams[famRPCOp], b.fams[famRPCOp], nil},
 			{"client", a.fams[famRPCClient], b.fams[famRPCClient], nil},
 		})
 	}
 	if len(a.fams[famBlockDev]) > 0 || len(b.fams[famBlockDev]) > 0 {
-		res.Block = c.breakdown("block time (queue + device)", unit, denA, denB, floor, [2]float64{}, []dimSpec{
+		res.Block = c.breakdown("block time (queue + device)", unit, denA, denB, floor, ranCPU{}, []dimSpec{
 			{"device", a.fams[famBlockDev], b.fams[famBlockDev], nil},
 			{"scheduler", a.fams[famBlockSched], b.fams[famBlockSched], nil},
 			{"op", a.fams[famBlockOp], b.fams[famBlockOp], nil},
 		})
 	}
 	if len(a.fams[famLayer]) > 0 || len(b.fams[famLayer]) > 0 {
-		res.Time = c.breakdown(timeMetric(a, b), unit, denA, denB, floor, ranPerUnit(a, b, w.Per, denA, denB), []dimSpec{
+		res.Time = c.breakdown(timeMetric(a, b), unit, denA, denB, floor, cpuPerUnit(a, b, w.Per, denA, denB), []dimSpec{
 			{"layer", a.fams[famLayer], b.fams[famLayer], nil},
 		})
 	}
@@ -405,9 +413,9 @@ type dimSpec struct {
 // breakdown compares the figure sum(num)/sum(den) in total and per key of
 // each dimension; ran is the threads' time on CPU per unit that a change of
 // the total is weighed against with it (zero: the total alone).
-func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor float64, ran [2]float64, dims []dimSpec) *Breakdown {
-	bd := &Breakdown{Metric: metric, Unit: unit, RanA: ran[0], RanB: ran[1]}
-	m := matter{min: c.opt.MinChange, ran: ran}
+func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor float64, ran ranCPU, dims []dimSpec) *Breakdown {
+	bd := &Breakdown{Metric: metric, Unit: unit, RanA: ran.all[0], RanB: ran.all[1], KernelA: ran.kernel[0], KernelB: ran.kernel[1]}
+	m := matter{min: c.opt.MinChange, ran: ran.base()}
 	totA, totB := sum(denA), sum(denB)
 	for di, d := range dims {
 		keys := unionKeys(d.a, d.b)
@@ -501,15 +509,49 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 	return bd
 }
 
-// ranPerUnit is the traced threads' time on a CPU per unit of work in A and
+// ranCPU is the traced threads' time on a CPU per unit of work in A and B
+// (all), and the part of it in the kernel (kernel; zero where the captures
+// did not split it).
+type ranCPU struct {
+	all, kernel [2]float64
+}
+
+// base is the time on a CPU a change of the time waited per unit is
+// weighed against: the kernel's part where known, else all of it.
+func (r ranCPU) base() [2]float64 {
+	if r.kernel[0] > 0 && r.kernel[1] > 0 {
+		return r.kernel
+	}
+	return r.all
+}
+
+// cpuPerUnit is the traced threads' time on a CPU per unit of work in A and
 // B, where the unit is a call or an IO and both captures measured it: the
 // rest of their time per unit, with the time they waited. Per operation
 // the request time already holds it; per CPU-second it is the unit itself.
-func ranPerUnit(a, b *Capture, per string, denA, denB []float64) [2]float64 {
+// Where both captures read the threads' CPU time by mode in every
+// interval, the kernel's part is their time on a CPU times its share: the
+// time the kernel ran for the calls, which a layer of the kernel can move,
+// apart from the program's own work between calls (filling buffers,
+// checking data), which none can and a workload's latency figures leave out.
+func cpuPerUnit(a, b *Capture, per string, denA, denB []float64) ranCPU {
 	if per != "call" && per != "IO" || sum(a.onCPU) == 0 || sum(b.onCPU) == 0 {
-		return [2]float64{}
+		return ranCPU{}
 	}
-	return [2]float64{safeDiv(sum(a.onCPU)*1e9, sum(denA)), safeDiv(sum(b.onCPU)*1e9, sum(denB))}
+	r := ranCPU{all: [2]float64{safeDiv(sum(a.onCPU)*1e9, sum(denA)), safeDiv(sum(b.onCPU)*1e9, sum(denB))}}
+	if ka, kb := a.kernelShare(), b.kernelShare(); ka > 0 && kb > 0 {
+		r.kernel = [2]float64{r.all[0] * ka, r.all[1] * kb}
+	}
+	return r
+}
+
+// kernelShare is the share of the counted threads' CPU time in the kernel
+// over the capture, 0 when some interval did not read it or none ran.
+func (c *Capture) kernelShare() float64 {
+	if c.unsplit > 0 {
+		return 0
+	}
+	return safeDiv(sum(c.sysNs), sum(c.userNs)+sum(c.sysNs))
 }
 
 func newChange(a, b float64, t test) Change {

@@ -30,6 +30,11 @@ type Capture struct {
 	rpcReqs []float64 // NFS requests per interval, from the RPC rows
 	onCPU   []float64 // seconds the traced threads ran per interval (run-queue rows)
 	calls   []float64 // the traced threads' read and write system calls per interval
+	// userNs and sysNs are the counted threads' CPU time per interval in
+	// user mode and in the kernel (model.Calls.CPU); unsplit counts the
+	// intervals that did not read them.
+	userNs, sysNs []float64
+	unsplit       int
 	// aioWaits and aioNamed count, per interval, the waits for
 	// asynchronous IO, and those of them labelled with a device: each is a
 	// wait for the threads' own IO, labelled or not (see blockWaits).
@@ -232,6 +237,14 @@ func (c *Capture) Add(s *model.Snapshot) {
 	} else {
 		addAt(&c.calls, i, 0)
 		c.uncounted++
+	}
+	if s.Calls != nil && s.Calls.CPU != nil {
+		addAt(&c.userNs, i, float64(s.Calls.CPU.UserNs))
+		addAt(&c.sysNs, i, float64(s.Calls.CPU.SysNs))
+	} else {
+		addAt(&c.userNs, i, 0)
+		addAt(&c.sysNs, i, 0)
+		c.unsplit++
 	}
 
 	var ops float64

@@ -186,6 +186,9 @@ func smallText(d *Diagnosis, res *Result) string {
 	switch {
 	case t.Small == SmallFloor:
 		return fmt.Sprintf("; under the %s per %s that matters", model.FormatNs(t.Floor), perText(d.Per))
+	case t.Small == SmallShare && t.KernelA > 0 && t.KernelB > 0:
+		base := math.Min(d.A+t.KernelA, d.B+t.KernelB)
+		return fmt.Sprintf("; that is %.0f%% of the %s per %s they waited and ran in the kernel", math.Floor(100*math.Abs(d.Change.Delta)/base), model.FormatNs(base), perText(d.Per))
 	case t.Small == SmallShare && (t.RanA > 0 || t.RanB > 0):
 		base := math.Min(d.A+t.RanA, d.B+t.RanB)
 		return fmt.Sprintf("; that is %.0f%% of the %s per %s they ran and waited", math.Floor(100*math.Abs(d.Change.Delta)/base), model.FormatNs(base), perText(d.Per))

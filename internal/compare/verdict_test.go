@@ -41,6 +41,8 @@ func TestSmallText(t *testing.T) {
 	}{
 		{"share with the time run", Diagnosis{Per: "call", A: 10e3, B: 7.4e3, Change: small},
 			Breakdown{Small: SmallShare, RanA: 8e3, RanB: 8e3, Floor: 1e3}, "; that is 16% of the 15µs per call they ran and waited"},
+		{"share with the time run in the kernel", Diagnosis{Per: "call", A: 10e3, B: 7.4e3, Change: small},
+			Breakdown{Small: SmallShare, RanA: 60e3, RanB: 60e3, KernelA: 8e3, KernelB: 8e3, Floor: 1e3}, "; that is 16% of the 15µs per call they waited and ran in the kernel"},
 		{"under the floor", Diagnosis{Per: "call", A: 2.1e3, B: 1.4e3, Change: Change{Delta: -0.7e3, Outcome: TestSmall}},
 			Breakdown{Small: SmallFloor, RanA: 0.7e3, RanB: 0.7e3, Floor: 1e3}, "; under the 1.0µs per call that matters"},
 		{"share without the time run says nothing more", Diagnosis{Per: "op", A: 10e3, B: 11e3, Change: Change{Delta: 1e3, Outcome: TestSmall}},

@@ -334,29 +334,38 @@ func TestBlockCauseBelowFloor(t *testing.T) {
 	}
 }
 
-// TestRanPerUnit: the threads' time on CPU per call or IO where both
-// captures measured it; nothing per operation, per CPU-second or per second.
-func TestRanPerUnit(t *testing.T) {
-	mk := func(cpu float64) *Capture {
+// TestCPUPerUnit: the threads' time on CPU per call or IO where both
+// captures measured it, nothing per operation, per CPU-second or per
+// second; and its kernel part, by the share of the threads' CPU time in the
+// kernel, where both captures read it in every interval.
+func TestCPUPerUnit(t *testing.T) {
+	mk := func(cpu, userMs, sysMs float64, unsplit int) *Capture {
 		c := newCapture("x", capture.Meta{})
 		c.onCPU = []float64{cpu, cpu}
+		c.userNs, c.sysNs, c.unsplit = []float64{userMs * 1e6, userMs * 1e6}, []float64{sysMs * 1e6, sysMs * 1e6}, unsplit
 		return c
 	}
 	den := []float64{1000, 1000}
 	tests := []struct {
+		name string
 		per  string
 		a, b *Capture
-		want [2]float64
+		want ranCPU
+		base [2]float64
 	}{
-		{"call", mk(0.01), mk(0.02), [2]float64{10000, 20000}},
-		{"IO", mk(0.01), mk(0.01), [2]float64{10000, 10000}},
-		{"op", mk(0.01), mk(0.01), [2]float64{}},
-		{"CPU-s", mk(0.01), mk(0.01), [2]float64{}},
-		{"call", mk(0), mk(0.01), [2]float64{}},
+		{"per call, not split", "call", mk(0.01, 0, 0, 2), mk(0.02, 0, 0, 2), ranCPU{all: [2]float64{10000, 20000}}, [2]float64{10000, 20000}},
+		{"per IO, not split", "IO", mk(0.01, 0, 0, 2), mk(0.01, 0, 0, 2), ranCPU{all: [2]float64{10000, 10000}}, [2]float64{10000, 10000}},
+		{"a quarter in the kernel, then half", "call", mk(0.04, 30, 10, 0), mk(0.04, 20, 20, 0), ranCPU{all: [2]float64{40000, 40000}, kernel: [2]float64{10000, 20000}}, [2]float64{10000, 20000}},
+		{"split in A only", "call", mk(0.04, 30, 10, 0), mk(0.04, 0, 0, 1), ranCPU{all: [2]float64{40000, 40000}}, [2]float64{40000, 40000}},
+		{"all in user mode", "call", mk(0.04, 40, 0, 0), mk(0.04, 30, 10, 0), ranCPU{all: [2]float64{40000, 40000}}, [2]float64{40000, 40000}},
+		{"per op", "op", mk(0.01, 5, 5, 0), mk(0.01, 5, 5, 0), ranCPU{}, [2]float64{}},
+		{"per CPU-s", "CPU-s", mk(0.01, 5, 5, 0), mk(0.01, 5, 5, 0), ranCPU{}, [2]float64{}},
+		{"no CPU time in A", "call", mk(0, 0, 0, 0), mk(0.01, 5, 5, 0), ranCPU{}, [2]float64{}},
 	}
 	for _, tt := range tests {
-		if got := ranPerUnit(tt.a, tt.b, tt.per, den, den); got != tt.want {
-			t.Errorf("ranPerUnit per %s = %v, want %v", tt.per, got, tt.want)
+		got := cpuPerUnit(tt.a, tt.b, tt.per, den, den)
+		if got != tt.want || got.base() != tt.base {
+			t.Errorf("%s: cpuPerUnit = %+v (base %v), want %+v (base %v)", tt.name, got, got.base(), tt.want, tt.base)
 		}
 	}
 }
