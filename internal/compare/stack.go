@@ -191,7 +191,11 @@ func lcs(a, b []string) int {
 // shortSite renders a site readably: normalised frames, at most maxFrames of
 // them (the innermost ones and the outermost one, "…" between).
 func shortSite(site model.WaitSite, maxFrames int) string {
-	fns := site.Norm()
+	return shortFrames(site.Norm(), maxFrames)
+}
+
+// shortFrames joins a site's frames as shortSite does.
+func shortFrames(fns []string, maxFrames int) string {
 	if maxFrames > 2 && len(fns) > maxFrames {
 		keep := append(append([]string{}, fns[:maxFrames-1]...), "…", fns[len(fns)-1])
 		return strings.Join(keep, model.StackSep)

@@ -72,7 +72,13 @@ func topOwner(c *Capture) *LockOwner {
 	}
 	o := &LockOwner{Comm: g.Comm, State: g.State, Share: g.Weight / c.lockNs, Chain: g.Chain.Hops()}
 	if g.Site != "" {
-		o.Site = shortSite(g.Site, 5)
+		fns := g.Site.Norm()
+		if len(o.Chain) > 0 {
+			// The next hop names the lock the owner waits on: its site
+			// starts at the caller that took it.
+			fns = model.LockCallers(fns)
+		}
+		o.Site = shortFrames(fns, 5)
 	}
 	if g.InTurn() {
 		o.Threads = g.Threads
@@ -129,7 +135,13 @@ func ownerText(o *LockOwner) string {
 		s += ", " + self + " " + ownerState(o.State, o.Site)
 	}
 	if len(o.Chain) > 0 {
-		s += ", " + model.ChainText(o.Chain, func(site model.WaitSite, _ bool) string { return compactSite(shortSite(site, 5)) })
+		s += ", " + model.ChainText(o.Chain, func(site model.WaitSite, next bool) string {
+			fns := site.Norm()
+			if next { // the next hop names the lock: from its caller on
+				fns = model.LockCallers(fns)
+			}
+			return compactSite(shortFrames(fns, 5))
+		})
 	}
 	return s
 }

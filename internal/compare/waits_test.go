@@ -77,10 +77,16 @@ func TestOwnerText(t *testing.T) {
 		{LockOwner{Comm: "kworker/0:1", TID: 7, Share: 0.1, State: "I"}, "kworker/0:1/7 (10% of the lock waits), itself in state I"},
 		{LockOwner{Comm: "nfsd", TID: 3, Share: 0.1}, "nfsd/3 (10% of the lock waits)"},
 		{LockOwner{Comm: "fio", Threads: 6, Share: 0.9, State: "D", Site: site}, "6 fio threads in turn (90% of the lock waits), themselves in D at " + compactSite(site)},
-		{LockOwner{Comm: "mv", TID: 20, Share: 1, State: "D", Site: "rwsem_down_write_slowpath ← vfs_rename", Chain: []model.LockHop{
+		{LockOwner{Comm: "mv", TID: 20, Share: 1, State: "D", Site: "vfs_rename", Chain: []model.LockHop{
 			{Lock: "0xf", Kind: model.LockRWSemWrite, Owner: "fio", OwnerTID: 21, OwnerState: "S"},
 			{Lock: "0xe", Kind: model.LockMutex}}},
-			"mv/20 (100% of the lock waits), itself in D at rwsem_down_write_slowpath ← vfs_rename, waiting on an rwsem (to write) held by fio/21 (asleep), which waits on a mutex whose owner is unknown"},
+			"mv/20 (100% of the lock waits), itself in D at vfs_rename, waiting on an rwsem (to write) held by fio/21 (asleep), which waits on a mutex whose owner is unknown"},
+		// A hop's owner in D at a lock the next hop names: its site from
+		// the lock's caller on; the last hop's site whole.
+		{LockOwner{Comm: "mv", TID: 20, Share: 1, State: "D", Site: "vfs_rename", Chain: []model.LockHop{
+			{Lock: "0xf", Kind: model.LockRWSemWrite, Owner: "fio", OwnerTID: 21, OwnerState: "D", OwnerSite: "rwsem_down_read_slowpath;down_read;ext4_xattr_get"},
+			{Lock: "0xe", Kind: model.LockMutex, Owner: "cp", OwnerTID: 22, OwnerState: "D", OwnerSite: "__mutex_lock;io_schedule"}}},
+			"mv/20 (100% of the lock waits), itself in D at vfs_rename, waiting on an rwsem (to write) held by fio/21 (in D at ext4_xattr_get), which waits on a mutex held by cp/22 (in D at __mutex_lock ← io_schedule)"},
 	}
 	for _, tt := range tests {
 		if got := ownerText(&tt.o); got != tt.want {
@@ -106,6 +112,11 @@ func TestTopOwner(t *testing.T) {
 		{Comm: "nfsd", TID: 1, State: "D", Site: dio}:                30,
 		{Comm: "nfsd", TID: 2, State: "D", Site: dio, Chain: hop(8)}: 30,
 	}
+	// An owner in D at the lock the chain's first hop names: its site
+	// starts at the lock's caller; without a chain it stays whole.
+	const rename model.WaitSite = "rwsem_down_write_slowpath;down_write;vfs_rename;do_renameat2"
+	renamer := map[model.LockHolder]float64{{Comm: "mv", TID: 20, State: "D", Site: rename, Chain: hop(7)}: 100}
+	alone := map[model.LockHolder]float64{{Comm: "mv", TID: 20, State: "D", Site: rename}: 100}
 	one := map[model.LockHolder]float64{
 		{Comm: "fio", TID: 101, State: "D", Site: dio}: 72,
 		{Comm: "fio", TID: 102, State: "D", Site: dio}: 8,
@@ -119,6 +130,8 @@ func TestTopOwner(t *testing.T) {
 		{"turns", turns, LockOwner{Comm: "fio", Threads: 6, State: "D", Site: shortSite(dio, 5), Share: 0.9}},
 		{"one", one, LockOwner{Comm: "fio", TID: 101, State: "D", Site: shortSite(dio, 5), Share: 0.72}},
 		{"chains", chains, LockOwner{Comm: "nfsd", TID: 1, State: "D", Site: shortSite(dio, 5), Share: 0.7, Chain: hop(7).Hops()}},
+		{"in D at the next lock", renamer, LockOwner{Comm: "mv", TID: 20, State: "D", Site: "vfs_rename ← do_renameat2", Share: 1, Chain: hop(7).Hops()}},
+		{"in D at a lock, no chain", alone, LockOwner{Comm: "mv", TID: 20, State: "D", Site: shortSite(rename, 5), Share: 1}},
 	} {
 		c := &Capture{owners: tc.owners, lockNs: 100}
 		got := topOwner(c)

@@ -1,6 +1,9 @@
 package model
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestTopHolders(t *testing.T) {
 	d := WaitSite("jbd2_log_wait_commit;ext4_sync_file")
@@ -71,5 +74,26 @@ func TestChain(t *testing.T) {
 	}
 	if got := ChainText(nil, site); got != "" {
 		t.Errorf("ChainText(nil) = %q", got)
+	}
+}
+
+// TestLockCallers drops a lock's own frames from the top of a stack,
+// keeping the caller that took it, and never the last frame.
+func TestLockCallers(t *testing.T) {
+	tests := []struct {
+		in, want []string
+	}{
+		{[]string{"rwsem_down_write_slowpath", "down_write", "vfs_rename", "do_renameat2"}, []string{"vfs_rename", "do_renameat2"}},
+		{[]string{"__mutex_lock", "mutex_lock_killable", "nfsd4_open"}, []string{"nfsd4_open"}},
+		{[]string{"__down_write_common", "down_write_killable", "percpu_down_write", "freeze_super"}, []string{"freeze_super"}},
+		{[]string{"down_timeout", "ata_exec"}, []string{"ata_exec"}},
+		{[]string{"io_schedule", "folio_wait_bit"}, []string{"io_schedule", "folio_wait_bit"}},
+		{[]string{"rwsem_down_read_slowpath"}, []string{"rwsem_down_read_slowpath"}},
+		{nil, nil},
+	}
+	for _, tt := range tests {
+		if got := LockCallers(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("LockCallers(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

@@ -86,6 +86,31 @@ func isLockFrame(f string) bool {
 		strings.HasPrefix(f, "percpu_rwsem")
 }
 
+// LockCallers drops the lock's own frames from the top of a waiter's stack
+// (the lock's kind already says rwsem or mutex), keeping who took the lock:
+// rwsem_down_write_slowpath ← down_write ← ext4_file_write_iter is
+// ext4_file_write_iter. It keeps the last frame whatever it is.
+func LockCallers(frames []string) []string {
+	for len(frames) > 1 && isLockPrimitive(frames[0]) {
+		frames = frames[1:]
+	}
+	return frames
+}
+
+// isLockPrimitive reports whether a frame is a sleeping lock's own code,
+// its slow paths and helpers with it (__down_write_common, __mutex_lock).
+func isLockPrimitive(f string) bool {
+	if isLockFrame(f) {
+		return true
+	}
+	for _, p := range []string{"rwsem_", "down_", "__down", "mutex_", "__mutex", "__percpu_down"} {
+		if strings.HasPrefix(f, p) {
+			return true
+		}
+	}
+	return false
+}
+
 func isBlockFrame(f string) bool {
 	switch f {
 	case "submit_bio_wait", "__wait_on_buffer", "wait_on_buffer", "__bread_gfp", "rq_qos_wait", "wbt_wait",

@@ -117,21 +117,6 @@ func (t *lockTable) rows(sec float64) []LockRow {
 	return rows
 }
 
-// lockCallers drops the lock's own frames from the top of a waiter's stack
-// (the kind already says rwsem or mutex), keeping who took the lock.
-func lockCallers(frames []string) []string {
-	for len(frames) > 1 {
-		f := frames[0]
-		if !strings.HasPrefix(f, "rwsem_") && !strings.HasPrefix(f, "down_") && !strings.HasPrefix(f, "__down") &&
-			!strings.HasPrefix(f, "mutex_") && !strings.HasPrefix(f, "__mutex") && !strings.HasPrefix(f, "percpu_down") &&
-			!strings.HasPrefix(f, "__percpu_down") {
-			break
-		}
-		frames = frames[1:]
-	}
-	return frames
-}
-
 // lockLines are the top screen's lock lines, most wait time first: "lock: 16
 // dd threads wait on an rwsem (to write) at ext4_file_write_iter ← vfs_write,
 // 900ms/s, held by dd/26135 for 62% of the waits, itself in D at
@@ -151,7 +136,7 @@ func (f *Frame) lockLines(maxWidth int) []string {
 		if r.MaxWaiters == 1 {
 			threads = "thread"
 		}
-		site := shortStack(lockCallers(r.Site.Short()), siteWidth, 3)
+		site := shortStack(model.LockCallers(r.Site.Short()), siteWidth, 3)
 		l := fmt.Sprintf("lock: %d %s %s wait on %s at %s, %s/s", r.MaxWaiters, r.Comm, threads, model.LockKindText(r.Kind), site,
 			model.FormatDuration(secondsDur(r.WaitPerSec)))
 		chain := "" // the chain past the owner, a line of its own: "  └ mv/20 is waiting on …"
@@ -172,7 +157,7 @@ func (f *Frame) lockLines(maxWidth int) []string {
 			ownerSite := func(s model.WaitSite, next bool) string {
 				frames := s.Short()
 				if next {
-					frames = lockCallers(frames)
+					frames = model.LockCallers(frames)
 				}
 				return shortStack(frames, siteWidth, 3)
 			}
