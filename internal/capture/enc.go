@@ -162,6 +162,17 @@ func (d *decoder) count(min int) int {
 	return int(v)
 }
 
+// countOf reads the count of a section that adds a field to the rows of an
+// earlier one, which must be theirs (n): what and of name both kinds of
+// row in the error. It reports whether the count matched.
+func (d *decoder) countOf(n int, what, of string) bool {
+	c := d.count(1)
+	if d.err == nil && c != n {
+		d.fail(fmt.Errorf("%d %s for %d %s", c, what, n, of))
+	}
+	return d.err == nil
+}
+
 // rows reads a count of rows, each taking at least min bytes in the payload
 // and size bytes in memory, and charges them to the budget.
 func (d *decoder) rows(min int, size uintptr) int {

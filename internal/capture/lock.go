@@ -105,8 +105,7 @@ func appendLockChains(p []byte, rows []model.LockWait, st *strWriter) []byte {
 // must be the snapshot's Locks rows, already decoded: a count that differs,
 // or a chain longer than model.MaxLockChain, is an error.
 func decodeLockChains(sd *decoder, rows []model.LockWait, st *strReader) {
-	if c := sd.count(1); c != len(rows) {
-		sd.fail(fmt.Errorf("%d lock chains for %d lock rows", c, len(rows)))
+	if !sd.countOf(len(rows), "lock chains", "lock rows") {
 		return
 	}
 	for i := range rows {

@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -149,8 +148,7 @@ func appendRunWaits(p []byte, rows []model.Run, waits func(*model.Run) []*model.
 // known row its value and returns the waits to fill; what names the
 // section's rows in errors.
 func decodeRunWaits(sd *decoder, rows []model.Run, what string, size uintptr, set func(*model.Run) []*model.Waits) {
-	if c := sd.count(1); c != len(rows) {
-		sd.fail(fmt.Errorf("%d %s rows for %d run rows", c, what, len(rows)))
+	if !sd.countOf(len(rows), what+" rows", "run rows") {
 		return
 	}
 	for i := range rows {

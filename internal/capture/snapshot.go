@@ -344,9 +344,7 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 		case secDState:
 			s.DState = decodeDRows(&sd, st)
 		case secDClients:
-			if c := sd.count(1); c != len(s.DState) {
-				sd.fail(fmt.Errorf("%d clients for %d D-state rows", c, len(s.DState)))
-			}
+			sd.countOf(len(s.DState), "clients", "D-state rows")
 			for i := range s.DState {
 				if sd.err != nil {
 					break
