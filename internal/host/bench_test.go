@@ -1,6 +1,9 @@
 package host
 
-import "testing"
+import (
+	"os"
+	"testing"
+)
 
 // BenchmarkSample reads one full sample of this host, alternating between
 // two samples like the sampler does.
@@ -54,4 +57,24 @@ func BenchmarkParseRPC(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkCallCount counts the calls and CPU times of this test process's
+// threads (their io and stat files) as the sampler does each interval.
+func BenchmarkCallCount(b *testing.B) {
+	pid := os.Getpid()
+	c, err := NewCallCounter(NewThreadWatch("/proc", Selector{PIDs: map[int]bool{pid: true}}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int
+	b.ReportAllocs()
+	for b.Loop() {
+		_, threads, ok, err := c.Count()
+		if err != nil || !ok {
+			b.Fatalf("Count: ok %v, %v", ok, err)
+		}
+		n = threads
+	}
+	b.ReportMetric(float64(n), "threads")
 }
