@@ -679,12 +679,15 @@ func timesText(f float64) string {
 func rateText(w Workload) string {
 	switch w.Per {
 	case "call":
-		return fmt.Sprintf("%s vs %s read and write calls/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
+		return fmt.Sprintf("the traced threads made %s vs %s read and write calls/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
+	case "IO":
+		return fmt.Sprintf("the traced threads did %s vs %s IOs/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
+	case "CPU-s":
+		return fmt.Sprintf("the traced threads ran %.2f vs %.2f CPU-seconds/s", w.RateA, w.RateB)
 	case "op":
-	default:
-		return "no operation counts"
+		return fmt.Sprintf("%s vs %s ops/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
 	}
-	return fmt.Sprintf("%s vs %s ops/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
+	return "no operation counts"
 }
 
 // holderAdvice says where to look when the threads waited for a CPU behind

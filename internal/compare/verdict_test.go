@@ -76,3 +76,23 @@ func TestBeyondText(t *testing.T) {
 		}
 	}
 }
+
+// TestRateText: the WORKLOAD line gives the rate in the unit of work, the
+// traced threads' own where there are no NFS operations.
+func TestRateText(t *testing.T) {
+	tests := []struct {
+		w    Workload
+		want string
+	}{
+		{Workload{Per: "op", RateA: 1200, RateB: 1250}, "1.2k vs 1.2k ops/s"},
+		{Workload{Per: "call", RateA: 574, RateB: 575}, "the traced threads made 574 vs 575 read and write calls/s"},
+		{Workload{Per: "IO", RateA: 240, RateB: 1300}, "the traced threads did 240 vs 1.3k IOs/s"},
+		{Workload{Per: "CPU-s", RateA: 0.45, RateB: 0.5}, "the traced threads ran 0.45 vs 0.50 CPU-seconds/s"},
+		{Workload{Per: "s"}, "no operation counts"},
+	}
+	for _, tt := range tests {
+		if got := rateText(tt.w); got != tt.want {
+			t.Errorf("rateText(%+v) = %q, want %q", tt.w, got, tt.want)
+		}
+	}
+}
