@@ -131,13 +131,13 @@ func TestParseStat(t *testing.T) {
 		kthread bool
 		wantErr string
 	}{
-		{name: "kernel thread", in: kthread, want: Stat{PID: 1234, Comm: []byte("nfsd"), State: 'S', Flags: 2129984, Threads: 1, StartTime: 4242}, kthread: true},
-		{name: "in D", in: stat("2417 (nfsd) D", "1"), want: Stat{PID: 2417, Comm: []byte("nfsd"), State: 'D', Flags: 4194560, Threads: 1, StartTime: 900}},
-		{name: "TASK_IDLE", in: stat("2418 (nfsd) I", "1"), want: Stat{PID: 2418, Comm: []byte("nfsd"), State: 'I', Flags: 4194560, Threads: 1, StartTime: 900}},
-		{name: "comm with blanks", in: stat("811 (rs:main Q:Reg) S", "4"), want: Stat{PID: 811, Comm: []byte("rs:main Q:Reg"), State: 'S', Flags: 4194560, Threads: 4, StartTime: 900}},
-		{name: "comm with parentheses", in: stat("9 (a) b (c)) R", "2"), want: Stat{PID: 9, Comm: []byte("a) b (c)"), State: 'R', Flags: 4194560, Threads: 2, StartTime: 900}},
-		{name: "kworker", in: stat("77 (kworker/u128:1+flush-8:0) D", "1"), want: Stat{PID: 77, Comm: []byte("kworker/u128:1+flush-8:0"), State: 'D', Flags: 4194560, Threads: 1, StartTime: 900}},
-		{name: "empty comm", in: stat("5 () S", "1"), want: Stat{PID: 5, Comm: []byte(""), State: 'S', Flags: 4194560, Threads: 1, StartTime: 900}},
+		{name: "kernel thread", in: kthread, want: Stat{PID: 1234, Comm: []byte("nfsd"), State: 'S', Flags: 2129984, STime: 5, Threads: 1, StartTime: 4242}, kthread: true},
+		{name: "in D", in: stat("2417 (nfsd) D", "1"), want: Stat{PID: 2417, Comm: []byte("nfsd"), State: 'D', Flags: 4194560, UTime: 100, STime: 40, Threads: 1, StartTime: 900}},
+		{name: "TASK_IDLE", in: stat("2418 (nfsd) I", "1"), want: Stat{PID: 2418, Comm: []byte("nfsd"), State: 'I', Flags: 4194560, UTime: 100, STime: 40, Threads: 1, StartTime: 900}},
+		{name: "comm with blanks", in: stat("811 (rs:main Q:Reg) S", "4"), want: Stat{PID: 811, Comm: []byte("rs:main Q:Reg"), State: 'S', Flags: 4194560, UTime: 100, STime: 40, Threads: 4, StartTime: 900}},
+		{name: "comm with parentheses", in: stat("9 (a) b (c)) R", "2"), want: Stat{PID: 9, Comm: []byte("a) b (c)"), State: 'R', Flags: 4194560, UTime: 100, STime: 40, Threads: 2, StartTime: 900}},
+		{name: "kworker", in: stat("77 (kworker/u128:1+flush-8:0) D", "1"), want: Stat{PID: 77, Comm: []byte("kworker/u128:1+flush-8:0"), State: 'D', Flags: 4194560, UTime: 100, STime: 40, Threads: 1, StartTime: 900}},
+		{name: "empty comm", in: stat("5 () S", "1"), want: Stat{PID: 5, Comm: []byte(""), State: 'S', Flags: 4194560, UTime: 100, STime: 40, Threads: 1, StartTime: 900}},
 		{name: "short", in: "1 (init) S 0 1 1\n", wantErr: "want at least 22"},
 		{name: "no starttime", in: "9 (a) D 1 1 1 0 -1 0 0 0 0 0 0 0 0 20 0 1 0\n", wantErr: "want at least 22"},
 		{name: "no comm", in: "1 init S 0 1 1\n", wantErr: "no (comm)"},
@@ -146,6 +146,8 @@ func TestParseStat(t *testing.T) {
 		{name: "bad state", in: stat("1 (init) SS", "1"), wantErr: "bad state"},
 		{name: "state not a letter", in: stat("1 (init) 1", "1"), wantErr: "bad state"},
 		{name: "bad flags", in: "9 (a) D 1 1 1 0 -1 zz 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n", wantErr: "bad flags"},
+		{name: "bad utime", in: "9 (a) D 1 1 1 0 -1 0 0 0 0 0 x 0 0 20 0 1 0 1 0 0\n", wantErr: "bad utime"},
+		{name: "bad stime", in: "9 (a) D 1 1 1 0 -1 0 0 0 0 0 0 -1 0 20 0 1 0 1 0 0\n", wantErr: "bad stime"},
 		{name: "bad num_threads", in: stat("1 (init) S", "many"), wantErr: "bad num_threads"},
 		{name: "bad starttime", in: "9 (a) D 1 1 1 0 -1 0 0 0 0 0 0 0 0 20 0 1 0 0 -5 0\n", wantErr: "bad starttime"},
 	}
@@ -162,7 +164,7 @@ func TestParseStat(t *testing.T) {
 				t.Fatal(err)
 			}
 			if st.PID != tt.want.PID || string(st.Comm) != string(tt.want.Comm) || st.State != tt.want.State ||
-				st.Flags != tt.want.Flags || st.Threads != tt.want.Threads || st.StartTime != tt.want.StartTime {
+				st.Flags != tt.want.Flags || st.UTime != tt.want.UTime || st.STime != tt.want.STime || st.Threads != tt.want.Threads || st.StartTime != tt.want.StartTime {
 				t.Errorf("got %+v (comm %q), want %+v", st, st.Comm, tt.want)
 			}
 			if st.Kthread() != tt.kthread {

@@ -17,6 +17,9 @@ type Stat struct {
 	Comm  []byte // field 2, without its parentheses; aliases the parsed buffer
 	State byte   // field 3: R, S, D, I, ...
 	Flags uint64 // field 9: PF_* flags
+	// UTime and STime are fields 14 and 15, the task's CPU time in user
+	// mode and in the kernel, in clock ticks (USER_HZ).
+	UTime, STime uint64
 	// Threads is field 20, num_threads of the thread group.
 	Threads int
 	// StartTime is field 22, clock ticks after boot: with PID, it tells a
@@ -64,6 +67,14 @@ func ParseStat(b []byte) (Stat, error) {
 		case 9:
 			if st.Flags, ok = parseUint(f); !ok {
 				return st, fmt.Errorf("stat: bad flags %q", f)
+			}
+		case 14:
+			if st.UTime, ok = parseUint(f); !ok {
+				return st, fmt.Errorf("stat: bad utime %q", f)
+			}
+		case 15:
+			if st.STime, ok = parseUint(f); !ok {
+				return st, fmt.Errorf("stat: bad stime %q", f)
 			}
 		case 20:
 			if st.Threads, ok = parseInt(f); !ok || st.Threads < 0 {
