@@ -312,6 +312,10 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	case LayerCPU:
 		d.Cause = cpuCause(d.Layer)
 		d.Holder = leadHolder(d.Layer)
+		if f := c.servedLoad(res, d.Holder, dir); d.Cause == CauseCPU && f != nil {
+			d.Cause, d.Device = CauseWorkload, f
+			break
+		}
 		if d.Cause != CauseWorkload {
 			break
 		}
@@ -718,6 +722,24 @@ func memoryMoved(changes []ConfigChange, dir float64) bool {
 		}
 	}
 	return false
+}
+
+// servedLoad explains waits for a CPU held by the kernel's own work one step
+// up the causal chain, as a device given more work is: when the kernel's
+// work carries the layer's change (h) and the device the threads' IO went to
+// was given loadRatio times the load with it, that work (completions,
+// softirqs, the device's own workers on their CPU) served their IO, and the
+// workload asked for more of it. It returns the device's finding, nil when
+// that is not so.
+func (c *comparison) servedLoad(res *Result, h *HeldPart, dir float64) *DeviceFinding {
+	if h == nil || h.Holder != model.HeldKernel {
+		return nil
+	}
+	dev := deviceOf(res.Devices, mainBlockDevice(c.b))
+	if dev == nil || !loadMoved(dev, dir) {
+		return nil
+	}
+	return finding(dev)
 }
 
 // cpuCause says why the run-queue layer moved. Its time per unit is the

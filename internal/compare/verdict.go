@@ -318,6 +318,14 @@ func causeText(d *Diagnosis, res *Result) string {
 			return fmt.Sprintf(": %s was given %s work (%s) and its latency moved with the load (%s)",
 				f.Device, more, loadText(f), latText(f))
 		}
+		if f != nil && l.Kind == LayerCPU {
+			by := "the kernel's own work on their CPU"
+			if h := d.Holder; h != nil {
+				by += fmt.Sprintf(" (%s of the %s)", model.FormatPct(h.Share), changeNoun(d))
+			}
+			return fmt.Sprintf(": the threads waited behind %s, which serves their IO, and %s was given %s work (%s)",
+				by, f.Device, more, loadText(f))
+		}
 		if f != nil {
 			return fmt.Sprintf(": %s was given %s work (%s); each wait for its IO took %s → %s",
 				f.Device, more, loadText(f), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
@@ -419,6 +427,9 @@ func adviceText(d *Diagnosis) string {
 	case CauseCache:
 		return "memory: the limits that bound the page cache (cgroup memory.max, memory.limit_in_bytes, the host's memory) against the data read and written"
 	case CauseWorkload:
+		if d.Layer != nil && d.Layer.Kind == LayerCPU && d.Device != nil {
+			return "the IO the workload asks of " + dev + ": the kernel serves it on the threads' CPUs"
+		}
 		if l := d.Layer; l != nil && l.ranLonger() {
 			return "the threads' own CPU time per " + perText(d.Per) + ": what each does, and how fast the CPU runs it (its clock, the hypervisor's share), not the CPUs they get"
 		}
@@ -681,7 +692,7 @@ func rateText(w Workload) string {
 	case "call":
 		return fmt.Sprintf("the traced threads made %s vs %s read and write calls/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
 	case "IO":
-		return fmt.Sprintf("the traced threads did %s vs %s IOs/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
+		return fmt.Sprintf("the traced threads waited for block IO %s vs %s times/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
 	case "CPU-s":
 		return fmt.Sprintf("the traced threads ran %.2f vs %.2f CPU-seconds/s", w.RateA, w.RateB)
 	case "op":

@@ -86,7 +86,7 @@ func TestRateText(t *testing.T) {
 	}{
 		{Workload{Per: "op", RateA: 1200, RateB: 1250}, "1.2k vs 1.2k ops/s"},
 		{Workload{Per: "call", RateA: 574, RateB: 575}, "the traced threads made 574 vs 575 read and write calls/s"},
-		{Workload{Per: "IO", RateA: 240, RateB: 1300}, "the traced threads did 240 vs 1.3k IOs/s"},
+		{Workload{Per: "IO", RateA: 240, RateB: 1300}, "the traced threads waited for block IO 240 vs 1.3k times/s"},
 		{Workload{Per: "CPU-s", RateA: 0.45, RateB: 0.5}, "the traced threads ran 0.45 vs 0.50 CPU-seconds/s"},
 		{Workload{Per: "s"}, "no operation counts"},
 	}

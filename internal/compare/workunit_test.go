@@ -476,3 +476,40 @@ func TestMemoryWork(t *testing.T) {
 		})
 	}
 }
+
+// TestServedLoad: waits for a CPU held by the kernel's own work are the
+// workload's when the device the threads' IO went to was given loadRatio
+// times the work with them (the kernel's work served that IO), in the
+// direction of the change; behind other holders, or at the same load, they
+// are not.
+func TestServedLoad(t *testing.T) {
+	b := newCapture("b", capture.Meta{})
+	b.fams[famLayer][blockPrefix+"loop0"] = &keyData{sum: []float64{1e6}, cnt: []float64{10}}
+	c := &comparison{b: b}
+	kernel := &HeldPart{Holder: model.HeldKernel, Share: 0.79}
+	tests := []struct {
+		name string
+		h    *HeldPart
+		dev  DeviceLatency
+		dir  float64
+		want bool
+	}{
+		{"kernel work, 70x the bytes", kernel, DeviceLatency{Device: "loop0", RateA: 944, RateB: 67e3, BytesA: 7.8e6, BytesB: 550e6}, 1, true},
+		{"kernel work, the same bytes", kernel, DeviceLatency{Device: "loop0", RateA: 944, RateB: 950, BytesA: 7.8e6, BytesB: 8e6}, 1, false},
+		{"kernel work, less IO with a rise", kernel, DeviceLatency{Device: "loop0", RateA: 944, RateB: 300, BytesA: 7.8e6, BytesB: 2e6}, 1, false},
+		{"kernel work, less IO with a fall", kernel, DeviceLatency{Device: "loop0", RateA: 944, RateB: 300, BytesA: 7.8e6, BytesB: 2e6}, -1, true},
+		{"other processes, 70x the bytes", &HeldPart{Holder: model.HeldOther, Share: 0.9}, DeviceLatency{Device: "loop0", RateA: 944, RateB: 67e3, BytesA: 7.8e6, BytesB: 550e6}, 1, false},
+		{"no holder leads", nil, DeviceLatency{Device: "loop0", RateA: 944, RateB: 67e3, BytesA: 7.8e6, BytesB: 550e6}, 1, false},
+		{"another device given the work", kernel, DeviceLatency{Device: "vda", RateA: 944, RateB: 67e3, BytesA: 7.8e6, BytesB: 550e6}, 1, false},
+	}
+	for _, tt := range tests {
+		res := &Result{Devices: []DeviceLatency{tt.dev}}
+		f := c.servedLoad(res, tt.h, tt.dir)
+		if (f != nil) != tt.want {
+			t.Errorf("%s: servedLoad = %+v, want found %v", tt.name, f, tt.want)
+		}
+		if f != nil && (f.Device != "loop0" || f.BytesB != tt.dev.BytesB) {
+			t.Errorf("%s: finding %+v does not carry the device's load", tt.name, f)
+		}
+	}
+}
