@@ -43,6 +43,26 @@ func (r FioResult) Main() *Direction {
 	return r.Read
 }
 
+// Mains is the same direction of two results, the one with the most IOs
+// in the two together: a ratio of two runs must not set one's reads
+// against the other's writes, as each run's own Main can when a mixed
+// workload's directions are near even. nil, nil when they share none.
+func Mains(a, b FioResult) (*Direction, *Direction) {
+	ios := func(d *Direction) int64 {
+		if d == nil {
+			return 0
+		}
+		return d.IOs
+	}
+	switch {
+	case a.Write != nil && b.Write != nil && (a.Read == nil || b.Read == nil || ios(a.Write)+ios(b.Write) > ios(a.Read)+ios(b.Read)):
+		return a.Write, b.Write
+	case a.Read != nil && b.Read != nil:
+		return a.Read, b.Read
+	}
+	return nil, nil
+}
+
 type fioJSON struct {
 	Jobs []struct {
 		Error int    `json:"error"`

@@ -61,3 +61,44 @@ func TestParseFioErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestMains takes the same direction of two results, the one with the most
+// IOs in the two together, even where each result's own Main differs.
+func TestMains(t *testing.T) {
+	r := func(reads, writes int64) FioResult {
+		var f FioResult
+		if reads > 0 {
+			f.Read = &Direction{IOs: reads, ClatMeanUs: 100}
+		}
+		if writes > 0 {
+			f.Write = &Direction{IOs: writes, ClatMeanUs: 200}
+		}
+		return f
+	}
+	tests := []struct {
+		name string
+		a, b FioResult
+		want string // "read", "write" or "" (none shared)
+	}{
+		{"near even, each its own main", r(1000, 990), r(480, 500), "write"}, // 1480 reads, 1490 writes
+		{"writes in both", r(10, 900), r(5, 1200), "write"},
+		{"reads only", r(700, 0), r(300, 0), "read"},
+		{"writes in one only", r(100, 0), r(100, 800), "read"},
+		{"nothing shared", r(100, 0), r(0, 100), ""},
+	}
+	for _, tt := range tests {
+		da, db := Mains(tt.a, tt.b)
+		got := ""
+		switch {
+		case da != nil && da == tt.a.Read && db == tt.b.Read:
+			got = "read"
+		case da != nil && da == tt.a.Write && db == tt.b.Write:
+			got = "write"
+		case da != nil || db != nil:
+			got = "mixed"
+		}
+		if got != tt.want {
+			t.Errorf("%s: Mains gives %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -115,7 +115,7 @@ func Effects(cs []TruthCapture) []Effect {
 			if i.Condition != "inj" || i.Seed != b.Seed {
 				continue
 			}
-			bm, im := b.Fio.Main(), i.Fio.Main()
+			bm, im := Mains(b.Fio, i.Fio)
 			if bm == nil || im == nil {
 				continue
 			}

@@ -82,10 +82,6 @@ type truthFile struct {
 		Seed      int            `json:"seed"`
 		Fio       diag.FioResult `json:"fio"`
 	} `json:"captures"`
-	Effect []struct {
-		Seed      int     `json:"seed"`
-		MeanRatio float64 `json:"clat_mean_ratio"`
-	} `json:"effect"`
 }
 
 // Pairs finds every truth.json under root and forms its pairs: for each
@@ -108,9 +104,9 @@ func Pairs(root string) ([]Pair, error) {
 		dir := filepath.Dir(path)
 		bySeed := map[int]map[string]string{}
 		byCond := map[string][]string{}
-		lat := map[string]float64{}
+		fio := map[string]diag.FioResult{}
 		for _, c := range t.Captures {
-			lat[filepath.Join(dir, c.File)] = fioLatency(c.Fio)
+			fio[filepath.Join(dir, c.File)] = c.Fio
 			p := filepath.Join(dir, c.File)
 			if bySeed[c.Seed] == nil {
 				bySeed[c.Seed] = map[string]string{}
@@ -131,20 +127,14 @@ func Pairs(root string) ([]Pair, error) {
 			}
 			p := base
 			p.Seed, p.A, p.B, p.Truth, p.Change = s, a, b, t.Cause, t.Change
-			for _, e := range t.Effect {
-				if e.Seed == s {
-					p.Effect = e.MeanRatio
-				}
-			}
+			p.Effect = effect(fio[a], fio[b])
 			out = append(out, p)
 		}
 		for _, cond := range []string{"base", "inj"} {
 			if cs := byCond[cond]; len(cs) >= 2 {
 				p := base
 				p.Null, p.A, p.B, p.Truth = true, cs[0], cs[1], None
-				if lat[cs[0]] > 0 && lat[cs[1]] > 0 {
-					p.Effect = lat[cs[1]] / lat[cs[0]]
-				}
+				p.Effect = effect(fio[cs[0]], fio[cs[1]])
 				out = append(out, p)
 			}
 		}
@@ -250,13 +240,14 @@ func Run(ctx context.Context, pairs []Pair) ([]Result, error) {
 	return out, nil
 }
 
-// fioLatency is the mean completion latency of the direction with the most
-// IOs in a capture's fio figures (0: none).
-func fioLatency(r diag.FioResult) float64 {
-	if d := r.Main(); d != nil {
-		return d.ClatMeanUs
+// effect is b's mean completion latency over a's, in the direction with
+// the most IOs in the two (diag.Mains), 0 when unknown.
+func effect(a, b diag.FioResult) float64 {
+	da, db := diag.Mains(a, b)
+	if da == nil || db == nil || da.ClatMeanUs <= 0 || db.ClatMeanUs <= 0 {
+		return 0
 	}
-	return 0
+	return db.ClatMeanUs / da.ClatMeanUs
 }
 
 // setOrder is the order the sets are shown in: the ones tuned on (dev2: dev
