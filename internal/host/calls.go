@@ -107,7 +107,7 @@ func (c *CallCounter) Count() (sum IOAcct, threads int, ok bool, err error) {
 		case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH):
 			continue // exited: it makes no more calls
 		case err != nil:
-			unreadable++ // no privilege, no task IO accounting, a stat it cannot parse
+			unreadable++ // no privilege, or no task IO accounting
 			continue
 		}
 		if prev, seen := c.last[tid]; seen {
@@ -135,8 +135,8 @@ func (c *CallCounter) read(tid int) (IOAcct, error) {
 	a := IOAcct{RChar: io.RChar, WChar: io.WChar, SysR: io.SyscR, SysW: io.SyscW}
 	// A stat that cannot be read or parsed leaves the CPU times unknown,
 	// not the calls. Read with nfstrace's own parser into a reused buffer:
-	// procfs's allocates and scans all 52 fields, twice the cost of the
-	// io file, for every thread every interval.
+	// procfs's allocates and scans all 52 fields, which cost as much again
+	// as the io file, for every thread every interval (BENCHMARKS.md).
 	path := filepath.Join(c.threads.proc, strconv.Itoa(tid), "task", strconv.Itoa(tid), "stat")
 	if st, err := readStat(path, c.buf); err == nil {
 		a.UserNs, a.SysNs, a.CPU = st.UTime*clockTick, st.STime*clockTick, true
