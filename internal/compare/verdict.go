@@ -294,15 +294,15 @@ func causeText(d *Diagnosis, res *Result) string {
 			if f.From != "" {
 				return via + fmt.Sprintf("the IO moved from %s to %s, which took %s per request (%s)", f.From, f.Device, longer, latText(f))
 			}
-			return via + fmt.Sprintf("%s took %s per request at the same load (%s; %s)", f.Device, longer, sameLoadText(f), latText(f))
+			return via + fmt.Sprintf("%s took %s per request at %s (%s; %s)", f.Device, longer, loadWord(f), sameLoadText(f), latText(f))
 		}
 		if f.From != "" {
 			return fmt.Sprintf(": the IO moved from %s to %s, which took %s per request (%s)", f.From, f.Device, longer, latText(f))
 		}
 		if f.Stacked {
-			return fmt.Sprintf(", and %s, a device above it, took %s per request at the same load (%s; %s)", f.Device, longer, sameLoadText(f), latText(f))
+			return fmt.Sprintf(", and %s, a device above it, took %s per request at %s (%s; %s)", f.Device, longer, loadWord(f), sameLoadText(f), latText(f))
 		}
-		return fmt.Sprintf(", which took %s per request at the same load (%s; %s)", longer, sameLoadText(f), latText(f))
+		return fmt.Sprintf(", which took %s per request at %s (%s; %s)", longer, loadWord(f), sameLoadText(f), latText(f))
 	case CauseCache:
 		less := map[bool]string{true: "less", false: "more"}[d.Outcome == OutcomeWorse]
 		more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
@@ -615,6 +615,24 @@ func loadText(f *DeviceFinding) string {
 		s += fmt.Sprintf(", %s → %s MB/s", model.FormatMBps(f.BytesA), model.FormatMBps(f.BytesB))
 	}
 	return s
+}
+
+// loadWord says how a device's load moved while its latency did, by the
+// measure loadMoved weighs: the same load, or a higher or lower one where it
+// moved by loadRatio against the change (a device faster at a higher load,
+// slower at a lower one; with the change it would be the load's doing).
+func loadWord(f *DeviceFinding) string {
+	a, b := f.BytesA, f.BytesB
+	if a <= 0 || b <= 0 {
+		a, b = f.RateA, f.RateB
+	}
+	switch {
+	case a > 0 && b/a >= loadRatio:
+		return "a higher load"
+	case a > 0 && b > 0 && b/a <= 1/loadRatio:
+		return "a lower load"
+	}
+	return "the same load"
 }
 
 // sameLoadText gives the load a device held while its latency moved: the

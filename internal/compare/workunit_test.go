@@ -65,6 +65,26 @@ func TestSameLoadText(t *testing.T) {
 	}
 }
 
+// TestLoadWord: the load a device's latency moved at, by its bytes where
+// both sides count them, else its requests.
+func TestLoadWord(t *testing.T) {
+	tests := []struct {
+		f    DeviceFinding
+		want string
+	}{
+		{DeviceFinding{RateA: 57, RateB: 113, BytesA: 59.4e6, BytesB: 58.8e6}, "the same load"},
+		{DeviceFinding{RateA: 7.8e3, RateB: 12e3, BytesA: 1019e6, BytesB: 1541e6}, "a higher load"},
+		{DeviceFinding{RateA: 900, RateB: 300, BytesA: 9e6, BytesB: 3e6}, "a lower load"},
+		{DeviceFinding{RateA: 900, RateB: 300}, "a lower load"},
+		{DeviceFinding{RateA: 900, RateB: 1000}, "the same load"},
+	}
+	for _, tt := range tests {
+		if got := loadWord(&tt.f); got != tt.want {
+			t.Errorf("loadWord(%+v) = %q, want %q", tt.f, got, tt.want)
+		}
+	}
+}
+
 // others adds n waits for block IO on a device the backend could not name:
 // the threads had no request of their own in flight.
 func others(c *Capture, n float64) *Capture {
