@@ -921,17 +921,22 @@ func finding(d *DeviceLatency) *DeviceFinding {
 // each 1 MiB read in two, merges that stop): twice the requests for the
 // same bytes is the same work, served another way.
 func loadMoved(d *DeviceLatency, dir float64) bool {
-	moved := func(a, b float64) bool {
-		if a <= 0 || b <= 0 {
-			return false
-		}
-		r := b / a
-		return (dir > 0 && r >= loadRatio) || (dir < 0 && r <= 1/loadRatio)
+	r := loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB)
+	return r > 0 && ((dir > 0 && r >= loadRatio) || (dir < 0 && r <= 1/loadRatio))
+}
+
+// loadChange is a device's load in B over A: its bytes per second where
+// both sides count them, else its requests per second (see loadMoved); 0
+// when unknown.
+func loadChange(rateA, rateB, bytesA, bytesB float64) float64 {
+	a, b := bytesA, bytesB
+	if a <= 0 || b <= 0 {
+		a, b = rateA, rateB
 	}
-	if d.BytesA > 0 && d.BytesB > 0 {
-		return moved(d.BytesA, d.BytesB)
+	if a <= 0 || b <= 0 {
+		return 0
 	}
-	return moved(d.RateA, d.RateB)
+	return b / a
 }
 
 // requestsPerUnit is a device's requests per unit in B (0: unknown).

@@ -622,14 +622,10 @@ func loadText(f *DeviceFinding) string {
 // moved by loadRatio against the change (a device faster at a higher load,
 // slower at a lower one; with the change it would be the load's doing).
 func loadWord(f *DeviceFinding) string {
-	a, b := f.BytesA, f.BytesB
-	if a <= 0 || b <= 0 {
-		a, b = f.RateA, f.RateB
-	}
-	switch {
-	case a > 0 && b/a >= loadRatio:
+	switch r := loadChange(f.RateA, f.RateB, f.BytesA, f.BytesB); {
+	case r >= loadRatio:
 		return "a higher load"
-	case a > 0 && b > 0 && b/a <= 1/loadRatio:
+	case r > 0 && r <= 1/loadRatio:
 		return "a lower load"
 	}
 	return "the same load"

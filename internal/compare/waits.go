@@ -72,13 +72,7 @@ func topOwner(c *Capture) *LockOwner {
 	}
 	o := &LockOwner{Comm: g.Comm, State: g.State, Share: g.Weight / c.lockNs, Chain: g.Chain.Hops()}
 	if g.Site != "" {
-		fns := g.Site.Norm()
-		if len(o.Chain) > 0 {
-			// The next hop names the lock the owner waits on: its site
-			// starts at the caller that took it.
-			fns = model.LockCallers(fns)
-		}
-		o.Site = shortFrames(fns, 5)
+		o.Site = ownerSite(g.Site, len(o.Chain) > 0)
 	}
 	if g.InTurn() {
 		o.Threads = g.Threads
@@ -136,14 +130,21 @@ func ownerText(o *LockOwner) string {
 	}
 	if len(o.Chain) > 0 {
 		s += ", " + model.ChainText(o.Chain, func(site model.WaitSite, next bool) string {
-			fns := site.Norm()
-			if next { // the next hop names the lock: from its caller on
-				fns = model.LockCallers(fns)
-			}
-			return compactSite(shortFrames(fns, 5))
+			return compactSite(ownerSite(site, next))
 		})
 	}
 	return s
+}
+
+// ownerSite renders a lock owner's own wait site as shortSite does; when
+// the chain's next hop names the lock the owner waits on there (next), the
+// site starts at the caller that took it, the lock's own frames dropped.
+func ownerSite(site model.WaitSite, next bool) string {
+	fns := site.Norm()
+	if next {
+		fns = model.LockCallers(fns)
+	}
+	return shortFrames(fns, 5)
 }
 
 // LockOwnerRow is one owner of the locks the traced threads waited on: its

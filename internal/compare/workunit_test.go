@@ -47,40 +47,28 @@ func TestHeldCause(t *testing.T) {
 	}
 }
 
-// TestSameLoadText gives the bytes a device held while its latency moved,
-// with the requests only where they moved on their own.
-func TestSameLoadText(t *testing.T) {
+// TestLoadTexts: the load a device's latency moved at, by its bytes where
+// both sides count them, else its requests (loadWord), and the figures
+// given for it, the requests beside the bytes only where they moved on
+// their own (sameLoadText).
+func TestLoadTexts(t *testing.T) {
 	tests := []struct {
-		f    DeviceFinding
-		want string
+		f          DeviceFinding
+		word, text string
 	}{
-		{DeviceFinding{RateA: 57, RateB: 113, BytesA: 59.4e6, BytesB: 58.8e6}, "59.4 → 58.8 MB/s in 57 → 113 requests/s"},
-		{DeviceFinding{RateA: 300, RateB: 310, BytesA: 1.2e6, BytesB: 1.3e6}, "1.2 → 1.3 MB/s"},
-		{DeviceFinding{RateA: 300, RateB: 310}, "300 → 310 requests/s"},
+		{DeviceFinding{RateA: 57, RateB: 113, BytesA: 59.4e6, BytesB: 58.8e6}, "the same load", "59.4 → 58.8 MB/s in 57 → 113 requests/s"},
+		{DeviceFinding{RateA: 300, RateB: 310, BytesA: 1.2e6, BytesB: 1.3e6}, "the same load", "1.2 → 1.3 MB/s"},
+		{DeviceFinding{RateA: 7.8e3, RateB: 12e3, BytesA: 1019e6, BytesB: 1541e6}, "a higher load", "1019 → 1541 MB/s in 7.8k → 12k requests/s"},
+		{DeviceFinding{RateA: 900, RateB: 300, BytesA: 9e6, BytesB: 3e6}, "a lower load", "9.0 → 3.0 MB/s in 900 → 300 requests/s"},
+		{DeviceFinding{RateA: 900, RateB: 300}, "a lower load", "900 → 300 requests/s"},
+		{DeviceFinding{RateA: 300, RateB: 310}, "the same load", "300 → 310 requests/s"},
 	}
 	for _, tt := range tests {
-		if got := sameLoadText(&tt.f); got != tt.want {
-			t.Errorf("sameLoadText(%+v) = %q, want %q", tt.f, got, tt.want)
+		if got := loadWord(&tt.f); got != tt.word {
+			t.Errorf("loadWord(%+v) = %q, want %q", tt.f, got, tt.word)
 		}
-	}
-}
-
-// TestLoadWord: the load a device's latency moved at, by its bytes where
-// both sides count them, else its requests.
-func TestLoadWord(t *testing.T) {
-	tests := []struct {
-		f    DeviceFinding
-		want string
-	}{
-		{DeviceFinding{RateA: 57, RateB: 113, BytesA: 59.4e6, BytesB: 58.8e6}, "the same load"},
-		{DeviceFinding{RateA: 7.8e3, RateB: 12e3, BytesA: 1019e6, BytesB: 1541e6}, "a higher load"},
-		{DeviceFinding{RateA: 900, RateB: 300, BytesA: 9e6, BytesB: 3e6}, "a lower load"},
-		{DeviceFinding{RateA: 900, RateB: 300}, "a lower load"},
-		{DeviceFinding{RateA: 900, RateB: 1000}, "the same load"},
-	}
-	for _, tt := range tests {
-		if got := loadWord(&tt.f); got != tt.want {
-			t.Errorf("loadWord(%+v) = %q, want %q", tt.f, got, tt.want)
+		if got := sameLoadText(&tt.f); got != tt.text {
+			t.Errorf("sameLoadText(%+v) = %q, want %q", tt.f, got, tt.text)
 		}
 	}
 }
