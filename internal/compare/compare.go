@@ -551,7 +551,7 @@ func (c *Capture) kernelShare() float64 {
 	if c.unsplit > 0 {
 		return 0
 	}
-	return safeDiv(sum(c.sysNs), sum(c.userNs)+sum(c.sysNs))
+	return safeDiv(c.sysNs, c.userNs+c.sysNs)
 }
 
 func newChange(a, b float64, t test) Change {

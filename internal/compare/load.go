@@ -30,10 +30,10 @@ type Capture struct {
 	rpcReqs []float64 // NFS requests per interval, from the RPC rows
 	onCPU   []float64 // seconds the traced threads ran per interval (run-queue rows)
 	calls   []float64 // the traced threads' read and write system calls per interval
-	// userNs and sysNs are the counted threads' CPU time per interval in
-	// user mode and in the kernel (model.Calls.CPU); unsplit counts the
+	// userNs and sysNs are the counted threads' CPU time over the capture
+	// in user mode and in the kernel (model.Calls.CPU); unsplit counts the
 	// intervals that did not read them.
-	userNs, sysNs []float64
+	userNs, sysNs float64
 	unsplit       int
 	// aioWaits and aioNamed count, per interval, the waits for
 	// asynchronous IO, and those of them labelled with a device: each is a
@@ -239,11 +239,9 @@ func (c *Capture) Add(s *model.Snapshot) {
 		c.uncounted++
 	}
 	if s.Calls != nil && s.Calls.CPU != nil {
-		addAt(&c.userNs, i, float64(s.Calls.CPU.UserNs))
-		addAt(&c.sysNs, i, float64(s.Calls.CPU.SysNs))
+		c.userNs += float64(s.Calls.CPU.UserNs)
+		c.sysNs += float64(s.Calls.CPU.SysNs)
 	} else {
-		addAt(&c.userNs, i, 0)
-		addAt(&c.sysNs, i, 0)
 		c.unsplit++
 	}
 

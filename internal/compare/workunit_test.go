@@ -350,7 +350,7 @@ func TestCPUPerUnit(t *testing.T) {
 	mk := func(cpu, userMs, sysMs float64, unsplit int) *Capture {
 		c := newCapture("x", capture.Meta{})
 		c.onCPU = []float64{cpu, cpu}
-		c.userNs, c.sysNs, c.unsplit = []float64{userMs * 1e6, userMs * 1e6}, []float64{sysMs * 1e6, sysMs * 1e6}, unsplit
+		c.userNs, c.sysNs, c.unsplit = 2*userMs*1e6, 2*sysMs*1e6, unsplit
 		return c
 	}
 	den := []float64{1000, 1000}
