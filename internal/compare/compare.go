@@ -179,6 +179,9 @@ type Breakdown struct {
 	// where known).
 	Small string  `json:"small,omitempty"`
 	Floor float64 `json:"floor_ns,omitempty"`
+	// Held is set when the total's change was tested with a few rare
+	// waits held as they occurred (see Held): Change is that test.
+	Held *Held `json:"held,omitempty"`
 	// Carriers is set when the total's change is large enough to matter
 	// but sits in too few time blocks to be tested (see Carriers).
 	Carriers *Carriers `json:"carriers,omitempty"`
@@ -481,6 +484,12 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 				}
 			}
 			if large && total.Outcome == TestNotSignificant {
+				if h, ch := c.hold(fr, keys, d, sa, sb, tA, tB, floor, m); h != nil {
+					h.Whole, total = total, ch
+					bd.Change, bd.Held = total, h
+				}
+			}
+			if large && total.Outcome == TestNotSignificant {
 				bd.Carriers = carriedBy(allA, dA, allB, dB, tA, tB, c.opt.Alpha, m)
 				if k := bd.Carriers; k != nil {
 					k.Seconds = fr.seconds(c, k.Capture)
@@ -507,6 +516,58 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 		bd.Dimensions = append(bd.Dimensions, Dimension{Name: d.name, Rows: rows})
 	}
 	return bd
+}
+
+// hold tests the total of a breakdown (key i's per-block time in sa.num[i]
+// and sb.num[i], the total's last) with its rare keys held as they occurred
+// (see Held): those with time in fewer blocks of each capture than a test
+// needs, and in at least one of each, whose change together is too small
+// to matter. It returns them and the total's change so tested when there
+// are any and the change is then significant, else nil.
+func (c *comparison) hold(fr frame, keys []string, d dimSpec, sa, sb ratioSeries, tA, tB, floor float64, m matter) (*Held, Change) {
+	if fr.bs == nil {
+		return nil, Change{}
+	}
+	n := len(keys)
+	needA, needB := needBlocks(fr.a.count(), c.opt.Alpha), needBlocks(fr.b.count(), c.opt.Alpha)
+	restA, restB := slices.Clone(sa.num[n]), slices.Clone(sb.num[n])
+	var h Held
+	var heldA, heldB float64
+	for i, k := range keys {
+		oa, ob := occupied(sa.num[i]), occupied(sb.num[i])
+		if oa == 0 || ob == 0 || oa >= needA || ob >= needB {
+			continue
+		}
+		h.Keys = append(h.Keys, k)
+		for j, x := range sa.num[i] {
+			restA[j] -= x
+			heldA += x
+		}
+		for j, x := range sb.num[i] {
+			restB[j] -= x
+			heldB += x
+		}
+		if x := d.a[k]; x != nil {
+			h.WaitsA += int64(x.hist.Count)
+		}
+		if x := d.b[k]; x != nil {
+			h.WaitsB += int64(x.hist.Count)
+		}
+	}
+	if len(h.Keys) == 0 {
+		return nil, Change{}
+	}
+	denA, denB := sa.den[n], sb.den[n]
+	h.A, h.B = safeDiv(heldA, sum(denA)), safeDiv(heldB, sum(denB))
+	if delta := h.B - h.A; m.part(delta, tA, tB) && math.Abs(delta) >= floor {
+		return nil, Change{}
+	}
+	ch := newChange(tA, tB, fr.bs.heldChange(restA, denA, restB, denB, h.B-h.A, tB-tA))
+	ch.judge(c.opt.Alpha, true)
+	if !ch.Significant {
+		return nil, Change{}
+	}
+	return &h, ch
 }
 
 // ranCPU is the traced threads' time on a CPU per unit of work in A and B

@@ -70,6 +70,9 @@ type Diagnosis struct {
 	// Comparable is Workload.Comparable: a verdict on different loads is
 	// read with care.
 	Comparable bool `json:"comparable"`
+	// Held is the total's Held: the rare waits its test held as they
+	// occurred.
+	Held *Held `json:"held,omitempty"`
 	// Aside is, when the time users feel did not change, a layer that did
 	// change significantly where a configuration change can move it (or a
 	// device whose IO scheduler changed and whose latency moved): a real
@@ -266,7 +269,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	}
 	t := res.Time
 	if t != nil {
-		d.A, d.B, d.Change = t.A, t.B, t.Change
+		d.A, d.B, d.Change, d.Held = t.A, t.B, t.Change, t.Held
 	}
 	d.Match = matchChanges(res.Config, "", 0)
 	switch {
@@ -367,16 +370,18 @@ func (c *comparison) aside(d *Diagnosis, res *Result) {
 		if dev.SchedulerA == dev.SchedulerB || dev.SchedulerA == "" || dev.SchedulerB == "" {
 			continue
 		}
-		for _, x := range []struct {
-			name string
-			lat  *Latency
-		}{{"queue", dev.Queue}, {"service", dev.Service}, {"await", dev.Await}} {
-			if x.lat != nil && x.lat.Significant {
-				f := finding(dev)
-				f.Latency, f.Lat = x.name, x.lat
-				d.AsideDevice = f
-				return
-			}
+		// What the requests took is their await, queue included: a
+		// scheduler that serves each faster while it queues them longer
+		// did not make them faster. The service time stands in for it
+		// only where the await is not known.
+		f := finding(dev)
+		f.Latency, f.Lat = "await", dev.Await
+		if f.Lat == nil {
+			f.Latency, f.Lat = "service", dev.Service
+		}
+		if f.Lat != nil && f.Lat.Significant {
+			d.AsideDevice = f
+			return
 		}
 	}
 }

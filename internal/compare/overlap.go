@@ -54,11 +54,11 @@ func asyncDevice(a, b *Capture) string {
 // asynchronous IO (see Overlap) when the time they waited per unit did not
 // change and was mostly waits for that IO (leadShare or more) in both
 // captures, and the device those waits were on changed its latency per
-// request significantly: await (the request's whole time, queue
-// included) first, else the tracer's service time. The cause is the
-// device's queue settings when they changed, the workload (or the memory
-// behind the page cache) when the device's load moved with its latency,
-// else the device. It reports whether it set a verdict.
+// request significantly: its await (the request's whole time, queue
+// included), or the tracer's service time where the await is unknown. The
+// cause is the device's queue settings when they changed, the workload (or
+// the memory behind the page cache) when the device's load moved with its
+// latency, else the device. It reports whether it set a verdict.
 func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	t := res.Time
 	if d.Subject != SubjectThreads || t == nil {
@@ -73,17 +73,16 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	if dev == nil {
 		return false
 	}
+	// The time an IO took is its await, queue included: the service time
+	// alone stands in for it only where the await was not measured. A
+	// scheduler can shorten each request's service while the requests
+	// wait longer in its queue, and the threads feel the sum.
 	f := finding(dev)
-	for _, x := range []struct {
-		name string
-		lat  *Latency
-	}{{"await", dev.Await}, {"service", dev.Service}} {
-		if x.lat != nil && x.lat.Significant {
-			f.Latency, f.Lat = x.name, x.lat
-			break
-		}
-	}
+	f.Latency, f.Lat = "await", dev.Await
 	if f.Lat == nil {
+		f.Latency, f.Lat = "service", dev.Service
+	}
+	if f.Lat == nil || !f.Lat.Significant {
 		return false
 	}
 	dir := dirOf(f.Lat.Delta)

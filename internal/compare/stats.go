@@ -187,14 +187,69 @@ func (bs *bootstrap) ratioChanges(a, b ratioSeries, observed []float64) []test {
 	}
 	deltas := make([]float64, len(bs.draws))
 	for k := range observed {
-		for r, d := range bs.draws {
-			ra := safeDiv(weighted(d.a, a.num[k]), weighted(d.a, a.den[k]))
-			rb := safeDiv(weighted(d.b, b.num[k]), weighted(d.b, b.den[k]))
-			deltas[r] = rb - ra
-		}
+		bs.deltas(deltas, a.num[k], a.den[k], b.num[k], b.den[k], 0)
 		out[k] = summarize(deltas, observed[k])
 	}
 	return out
+}
+
+// deltas fills out with each resample's change of the ratio
+// sum(numB)/sum(denB) - sum(numA)/sum(denA), plus held.
+func (bs *bootstrap) deltas(out, numA, denA, numB, denB []float64, held float64) {
+	for r, d := range bs.draws {
+		ra := safeDiv(weighted(d.a, numA), weighted(d.a, denA))
+		rb := safeDiv(weighted(d.b, numB), weighted(d.b, denB))
+		out[r] = rb - ra + held
+	}
+}
+
+// heldChange tests the change observed of a total whose part held is not
+// resampled: each resample's change is that of the rest (numA/denA to
+// numB/denB) plus the held part's observed change. It tests the total
+// given the held waits as they occurred (see Held).
+func (bs *bootstrap) heldChange(numA, denA, numB, denB []float64, held, observed float64) test {
+	if bs == nil {
+		return test{}
+	}
+	deltas := make([]float64, len(bs.draws))
+	bs.deltas(deltas, numA, denA, numB, denB, held)
+	return summarize(deltas, observed)
+}
+
+// Held is the part of a total's time that its test holds as it occurred
+// instead of resampling: the keys (wait sites, layers) whose waits sit in
+// fewer of each capture's time blocks than a test needs (see needBlocks),
+// whose change is too small to matter. A few long waits that both
+// captures have (a job's teardown, a daemon's periodic flush) land in one
+// or two blocks each; a resample draws them twice or not at all, and the
+// spread that gives the total hides any change of the rest, while the
+// waits themselves changed too little to matter and no test at this
+// length could say more of them. Held, they still count in the figure and
+// its change; only their chance placement is left out of its spread.
+// Waits that one capture has and the other has not, or whose change
+// matters, are never held: that change is untestable (see Carriers), not
+// noise.
+type Held struct {
+	Keys []string `json:"keys"`
+	// WaitsA and WaitsB are their waits in each capture, A and B their
+	// time per unit.
+	WaitsA int64   `json:"waits_a"`
+	WaitsB int64   `json:"waits_b"`
+	A      float64 `json:"a"`
+	B      float64 `json:"b"`
+	// Whole is the test of the total that resampled them too.
+	Whole Change `json:"whole"`
+}
+
+// occupied counts the blocks with time in them.
+func occupied(num []float64) int {
+	n := 0
+	for _, x := range num {
+		if x > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // summarize turns resampled changes into a p value and interval.
@@ -316,7 +371,13 @@ type matter struct {
 
 // enough reports whether the change from a to b matters.
 func (m matter) enough(a, b float64) bool {
-	return math.Abs(b-a) >= m.min*math.Min(a+m.ran[0], b+m.ran[1])
+	return m.part(b-a, a, b)
+}
+
+// part reports whether a change delta of a part of the total matters
+// against the total's a and b.
+func (m matter) part(delta, a, b float64) bool {
+	return math.Abs(delta) >= m.min*math.Min(a+m.ran[0], b+m.ran[1])
 }
 
 // beyond reports whether rest, the carrying capture's figure without the

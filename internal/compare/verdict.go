@@ -126,7 +126,7 @@ func summaryText(d *Diagnosis, res *Result) string {
 	if d.Outcome == OutcomeBetter {
 		word, noun = "Better", "fall"
 	}
-	s := fmt.Sprintf("%s: %s %s (%s)", word, subjectText(d), moveText(d.Change.Ratio), figure)
+	s := fmt.Sprintf("%s: %s %s (%s%s)", word, subjectText(d), moveText(d.Change.Ratio), figure, heldText(d.Held))
 	if o := d.Overlap; o != nil {
 		return s + overlapText(d, o, res) + "."
 	}
@@ -155,6 +155,19 @@ func overlapText(d *Diagnosis, o *Overlap, res *Result) string {
 			map[bool]string{true: "slower", false: "faster"}[d.Outcome == OutcomeWorse], more, loadText(f))
 	}
 	return s + ";" + strings.TrimPrefix(causeText(d, res), ",")
+}
+
+// heldText says which rare waits a total's test held as they occurred
+// (see Held), "" when none.
+func heldText(h *Held) string {
+	if h == nil {
+		return ""
+	}
+	names := make([]string, len(h.Keys))
+	for i, k := range h.Keys {
+		names[i] = layerText(k)
+	}
+	return fmt.Sprintf("; rare long waits held as they came: %d and %d %s", h.WaitsA, h.WaitsB, strings.Join(names, ", "))
 }
 
 // beyondShare is the share of a change above which a layer is said to
@@ -534,7 +547,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		}
 	}
 	if res.Time != nil {
-		out = append(out, fmt.Sprintf("%s: %s → %s (%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change)))
+		out = append(out, fmt.Sprintf("%s: %s → %s (%s%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change), heldText(d.Held)))
 	}
 	if l := d.Layer; l != nil {
 		out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s)", layerText(l.Key),
