@@ -522,8 +522,9 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 // and sb.num[i], the total's last) with its rare keys held as they occurred
 // (see Held): those with time in fewer blocks of each capture than a test
 // needs, and in at least one of each, whose change together is too small
-// to matter. It returns them and the total's change so tested when there
-// are any and the change is then significant, else nil.
+// to matter while the rest's matters. It returns them and the total's
+// change so tested when there are any and the change is then significant,
+// else nil.
 func (c *comparison) hold(fr frame, keys []string, d dimSpec, sa, sb ratioSeries, tA, tB, floor float64, m matter) (*Held, Change) {
 	if fr.bs == nil {
 		return nil, Change{}
@@ -559,10 +560,14 @@ func (c *comparison) hold(fr frame, keys []string, d dimSpec, sa, sb ratioSeries
 	}
 	denA, denB := sa.den[n], sb.den[n]
 	h.A, h.B = safeDiv(heldA, sum(denA)), safeDiv(heldB, sum(denB))
-	if delta := h.B - h.A; m.part(delta, tA, tB) && math.Abs(delta) >= floor {
+	// Held waits must not carry the change: theirs is too small to matter
+	// and the rest's, in the total's direction, matters on its own.
+	held := h.B - h.A
+	rest := tB - tA - held
+	if m.part(held, tA, tB) && math.Abs(held) >= floor || rest*(tB-tA) <= 0 || !m.part(rest, tA, tB) || math.Abs(rest) < floor {
 		return nil, Change{}
 	}
-	ch := newChange(tA, tB, fr.bs.heldChange(restA, denA, restB, denB, h.B-h.A, tB-tA))
+	ch := newChange(tA, tB, fr.bs.heldChange(restA, denA, restB, denB, held, tB-tA))
 	ch.judge(c.opt.Alpha, true)
 	if !ch.Significant {
 		return nil, Change{}
