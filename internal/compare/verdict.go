@@ -230,8 +230,12 @@ func asideText(d *Diagnosis) string {
 		if f.Lat.Delta < 0 {
 			way = "faster"
 		}
-		return fmt.Sprintf("; the IO scheduler change on %s (%s → %s) made its requests %s (%s), too little to move it",
+		s := fmt.Sprintf("; the IO scheduler change on %s (%s → %s) made its requests %s (%s)",
 			f.Device, f.SchedulerA, f.SchedulerB, way, latText(f))
+		if d.Outcome == OutcomeNoChange {
+			s += ", too little to move it"
+		}
+		return s
 	}
 	return ""
 }

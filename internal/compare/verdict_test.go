@@ -2,6 +2,7 @@ package compare
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -93,6 +94,24 @@ func TestRateText(t *testing.T) {
 	for _, tt := range tests {
 		if got := rateText(tt.w); got != tt.want {
 			t.Errorf("rateText(%+v) = %q, want %q", tt.w, got, tt.want)
+		}
+	}
+}
+
+// TestAsideDeviceText: a scheduler change that moved its device's requests
+// is "too little to move" the time only when that time did not change; a
+// change too short to tell may be the scheduler's.
+func TestAsideDeviceText(t *testing.T) {
+	f := &DeviceFinding{Device: "loop0", SchedulerA: "none", SchedulerB: "bfq", Latency: "await",
+		Lat: &Latency{MeanA: 312e3, MeanB: 770e3, Change: Change{Delta: 458e3, P: 0.001, Tested: true, Significant: true, Outcome: TestSignificant}}}
+	for _, tt := range []struct {
+		outcome string
+		little  bool
+	}{{OutcomeNoChange, true}, {OutcomeTooShort, false}} {
+		got := asideText(&Diagnosis{Outcome: tt.outcome, AsideDevice: f})
+		if !strings.Contains(got, "IO scheduler change on loop0 (none → bfq) made its requests slower") ||
+			strings.Contains(got, "too little to move it") != tt.little {
+			t.Errorf("%s: %q", tt.outcome, got)
 		}
 	}
 }
