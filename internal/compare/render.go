@@ -300,7 +300,7 @@ func configValue(item, v string) string {
 func renderBreakdown(b *strings.Builder, bd *Breakdown, maxRows int) error {
 	per := strings.TrimPrefix(bd.Unit, "ns/")
 	fmt.Fprintf(b, "\n%s per %s: %s → %s (%s)", strings.ToUpper(bd.Metric), per,
-		model.FormatNs(bd.A), model.FormatNs(bd.B), changeSummary(bd.Change))
+		model.FormatNs(bd.A), model.FormatNs(bd.B), changeSummary(bd.Change)+heldText(bd))
 	if per != "s" {
 		fmt.Fprintf(b, "; per second %s → %s", model.FormatNs(bd.APerSec), model.FormatNs(bd.BPerSec))
 	}

@@ -3,6 +3,7 @@ package compare
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,7 +127,7 @@ func summaryText(d *Diagnosis, res *Result) string {
 	if d.Outcome == OutcomeBetter {
 		word, noun = "Better", "fall"
 	}
-	s := fmt.Sprintf("%s: %s %s (%s%s)", word, subjectText(d), moveText(d.Change.Ratio), figure, heldText(d.Held))
+	s := fmt.Sprintf("%s: %s %s (%s%s)", word, subjectText(d), moveText(d.Change.Ratio), figure, heldText(diagnosed(d, res)))
 	if o := d.Overlap; o != nil {
 		return s + overlapText(d, o, res) + "."
 	}
@@ -157,17 +158,41 @@ func overlapText(d *Diagnosis, o *Overlap, res *Result) string {
 	return s + ";" + strings.TrimPrefix(causeText(d, res), ",")
 }
 
-// heldText says which rare waits a total's test held as they occurred
-// (see Held), "" when none.
-func heldText(h *Held) string {
-	if h == nil {
+// heldText says which rare waits a breakdown's total test held as they
+// occurred (see Held), "" when none: layers by name, wait sites by their
+// innermost frames, other keys as they are.
+func heldText(bd *Breakdown) string {
+	if bd == nil || bd.Held == nil || len(bd.Dimensions) == 0 {
 		return ""
 	}
-	names := make([]string, len(h.Keys))
-	for i, k := range h.Keys {
-		names[i] = layerText(k)
+	dim := bd.Dimensions[0]
+	var names []string
+	for _, k := range bd.Held.Keys {
+		name := k
+		switch dim.Name {
+		case "layer":
+			name = layerText(k)
+		case "wait site":
+			for _, r := range dim.Rows {
+				if r.Key == k {
+					name = "at " + compactSite(r.Label)
+				}
+			}
+		}
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
 	}
-	return fmt.Sprintf("; rare long waits held as they came: %d and %d %s", h.WaitsA, h.WaitsB, strings.Join(names, ", "))
+	return fmt.Sprintf("; rare long waits held as they came: %d and %d %s", bd.Held.WaitsA, bd.Held.WaitsB, strings.Join(names, ", "))
+}
+
+// diagnosed is the breakdown the diagnosis's figure is the total of, when
+// its test held rare waits (nil otherwise).
+func diagnosed(d *Diagnosis, res *Result) *Breakdown {
+	if d.Held == nil {
+		return nil
+	}
+	return res.Time
 }
 
 // beyondShare is the share of a change above which a layer is said to
@@ -551,7 +576,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		}
 	}
 	if res.Time != nil {
-		out = append(out, fmt.Sprintf("%s: %s → %s (%s%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change), heldText(d.Held)))
+		out = append(out, fmt.Sprintf("%s: %s → %s (%s%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change), heldText(diagnosed(d, res))))
 	}
 	if l := d.Layer; l != nil {
 		out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s)", layerText(l.Key),
