@@ -94,8 +94,79 @@ type Diagnosis struct {
 	// shorter) running per unit, the layer whose configuration moved that
 	// CPU work (ClassReclaim: less memory), "" when none did; Match is
 	// then that layer's.
-	WorkOf     string `json:"work_of,omitempty"`
-	Confidence string `json:"confidence,omitempty"` // "high", "medium", "low"
+	WorkOf string `json:"work_of,omitempty"`
+	// Work is set when a run-queue layer's change is the threads waiting
+	// behind each other (the traced threads held the CPU) while the
+	// kernel's work in each of their calls moved loadRatio or more with
+	// it and carried their CPU time's change: their own calls grew, and
+	// the configuration changes that lead are those that can move the
+	// kernel's work in them (LayerWork).
+	Work       *OwnWork `json:"own_work,omitempty"`
+	Confidence string   `json:"confidence,omitempty"` // "high", "medium", "low"
+}
+
+// OwnWork is the traced threads' time on a CPU per unit in A and B, and its
+// part in the kernel.
+type OwnWork struct {
+	RanA    float64 `json:"ran_a_ns"`
+	RanB    float64 `json:"ran_b_ns"`
+	KernelA float64 `json:"kernel_a_ns"`
+	KernelB float64 `json:"kernel_b_ns"`
+}
+
+// ownWork returns the threads' CPU time per unit when its kernel part
+// moved by loadRatio in direction dir and carried leadShare or more of
+// the change of all of it: the kernel did more (or less) in each call,
+// not the program between its calls. nil when the captures do not split
+// the time by mode, or it did not move so.
+func ownWork(t *Breakdown, dir float64) *OwnWork {
+	if t == nil || t.KernelA <= 0 || t.KernelB <= 0 {
+		return nil
+	}
+	w := &OwnWork{RanA: t.RanA, RanB: t.RanB, KernelA: t.KernelA, KernelB: t.KernelB}
+	r := w.KernelB / w.KernelA
+	moved := dir > 0 && r >= loadRatio || dir < 0 && r <= 1/loadRatio
+	if !moved || (w.KernelB-w.KernelA)*dir < leadShare*(w.RanB-w.RanA)*dir {
+		return nil
+	}
+	return w
+}
+
+// byOwnWork takes the cause of the threads' waits behind each other's
+// longer calls one step up the chain, to what can move the kernel's work
+// in those calls: less memory (reclaim runs in the calls that need it),
+// tighter dirty limits (the writers' own throttling and flushing), then
+// the device their IO goes to (its submission runs in the calls); the
+// kernel and its command line can move any of it. Where no such change
+// was made the cause stays the CPU.
+func (c *comparison) byOwnWork(d *Diagnosis, res *Result, w *OwnWork, dir float64) {
+	d.Work = w
+	d.Match = matchChanges(res.Config, LayerWork, dir)
+	if d.Match.Kind != MatchDirect {
+		return
+	}
+	if memoryMoved(d.Match.Changes, dir) {
+		d.Cause, d.WorkOf = CauseReclaim, ClassReclaim
+		d.Memory = memoryChanges(d.Match.Changes)
+		return
+	}
+	for _, ch := range d.Match.Changes {
+		if strings.HasPrefix(ch.Item, "sysctl vm.dirty") {
+			d.Cause, d.WorkOf = CauseWriteback, ClassWriteback
+			return
+		}
+	}
+	for _, ch := range d.Match.Changes {
+		word, dev, _ := strings.Cut(ch.Item, " ")
+		switch word {
+		case "scheduler", "nr_requests", "rotational", "device":
+			if l := deviceOf(res.Devices, dev); l != nil {
+				d.Cause, d.Device = CauseDevice, finding(l)
+				d.Device.Via = LayerWork
+				return
+			}
+		}
+	}
 }
 
 // Outcomes of a comparison.
@@ -317,6 +388,12 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		d.Holder = leadHolder(d.Layer)
 		if f := c.servedLoad(res, d.Holder, dir); d.Cause == CauseCPU && f != nil {
 			d.Cause, d.Device = CauseWorkload, f
+			break
+		}
+		if h := d.Holder; d.Cause == CauseCPU && h != nil && h.Holder == model.HeldTraced {
+			if w := ownWork(t, dir); w != nil {
+				c.byOwnWork(&d, res, w, dir)
+			}
 			break
 		}
 		if d.Cause != CauseWorkload {
@@ -1101,6 +1178,8 @@ func reach(ch ConfigChange, layer string) int {
 		return reachAny
 	case "scheduler", "nr_requests", "rotational", "device":
 		switch {
+		case kind == LayerWork:
+			return reachDirect
 		case kind == "block" && (dev == "" || dev == arg):
 			return reachDirect
 		case kind == "block" || kind == ClassJournal || kind == ClassWriteback || kind == ClassPageLock:
@@ -1108,7 +1187,7 @@ func reach(ch ConfigChange, layer string) int {
 		}
 	case "memory":
 		switch kind {
-		case ClassReclaim:
+		case ClassReclaim, LayerWork:
 			return reachDirect
 		case "block", ClassWriteback:
 			return reachThrough
@@ -1159,7 +1238,7 @@ func cgroupReach(arg, kind string) int {
 		}
 	case strings.HasPrefix(file, "memory."):
 		switch kind {
-		case ClassReclaim:
+		case ClassReclaim, LayerWork:
 			return reachDirect
 		case "block", ClassWriteback:
 			return reachThrough
@@ -1172,14 +1251,14 @@ func sysctlReach(name, kind string) int {
 	switch {
 	case strings.HasPrefix(name, "vm.dirty"):
 		switch kind {
-		case ClassWriteback:
+		case ClassWriteback, LayerWork:
 			return reachDirect
 		case ClassJournal, "block", ClassPageLock:
 			return reachThrough
 		}
 	case strings.HasPrefix(name, "vm."):
 		switch kind {
-		case ClassReclaim:
+		case ClassReclaim, LayerWork:
 			return reachDirect
 		case "block":
 			return reachThrough

@@ -28,9 +28,15 @@ import (
 
 // Layer keys that are not a wait class.
 const (
-	LayerQueue    = "queue"
-	LayerCPU      = "cpu"
-	LayerRest     = "request path"
+	LayerQueue = "queue"
+	LayerCPU   = "cpu"
+	LayerRest  = "request path"
+	// LayerWork is not a layer of the time but the kernel's work in the
+	// traced threads' own calls, on their CPU: what a run-queue layer
+	// comes to when the threads waited behind each other's longer calls
+	// (see Diagnosis.Work). Configuration matching reasons about it as
+	// about a layer.
+	LayerWork     = "kernel work"
 	blockPrefix   = "block "
 	unknownDevice = "?"
 )

@@ -33,9 +33,9 @@ func TestLeadAgreesWithChanged(t *testing.T) {
 		{Item: "cgroup /bench memory.max", A: "max", B: "16777216", Memory: cgroupMemory("/bench memory.max", "max", "16777216")},
 	}
 	layers := []string{"block sda", "block sdb", "block ?", ClassWriteback, ClassJournal, ClassLock, ClassPageLock,
-		ClassReclaim, ClassNetwork, ClassOther, LayerCPU, LayerQueue, LayerRest}
+		ClassReclaim, ClassNetwork, ClassOther, LayerCPU, LayerQueue, LayerRest, LayerWork}
 	causes := map[string]string{"block sda": CauseDevice, "block sdb": CauseBio, "block ?": CauseWorkload, LayerCPU: CauseCPU,
-		LayerQueue: CauseQueue, LayerRest: CauseRequest}
+		LayerQueue: CauseQueue, LayerRest: CauseRequest, LayerWork: CauseCPU}
 	for mask := 0; mask < 1<<len(all); mask++ {
 		var changes []ConfigChange
 		for i, ch := range all {
@@ -57,6 +57,12 @@ func TestLeadAgreesWithChanged(t *testing.T) {
 					Layer: &LayerShare{Key: layer, Kind: LayerKind(layer), Device: LayerDevice(layer)}}
 				if cause == CauseDevice {
 					d.Device = &DeviceFinding{Device: "sda"}
+				}
+				if layer == LayerWork {
+					// The run-queue layer, matched on the kernel's work in
+					// the threads' calls (Diagnosis.Work).
+					d.Layer = &LayerShare{Key: LayerCPU, Kind: LayerCPU}
+					d.Work = &OwnWork{RanA: 200e3, RanB: 800e3, KernelA: 90e3, KernelB: 700e3}
 				}
 				lead := leadText(d, &Result{Config: changes})
 				name := fmt.Sprintf("%s %s with %d changes (mask %#x)", outcome, layer, len(changes), mask)
@@ -203,6 +209,61 @@ func TestThroughWriteback(t *testing.T) {
 			m := matchChanges(tt.changes, tt.layer, 1)
 			if got := throughWriteback(m.Changes, tt.layer, 1); got != tt.want {
 				t.Errorf("throughWriteback(%v) = %v, want %v", m.Changes, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestOwnWork: the threads' CPU time per unit is their calls' own work when
+// its kernel part moved by loadRatio and carried the change, either way,
+// and the cause goes one step up to what can move that work.
+func TestOwnWork(t *testing.T) {
+	const us = 1e3
+	tests := []struct {
+		name               string
+		ranA, ranB, kA, kB float64
+		dir                float64
+		want               bool
+	}{
+		{"8x in the kernel", 219 * us, 836 * us, 91 * us, 724 * us, 1, true},
+		{"fell in the kernel", 836 * us, 219 * us, 724 * us, 91 * us, -1, true},
+		{"under loadRatio", 219 * us, 260 * us, 91 * us, 120 * us, 1, false},
+		{"the program's own work", 100 * us, 500 * us, 10 * us, 20 * us, 1, false},
+		{"not split by mode", 219 * us, 836 * us, 0, 0, 1, false},
+		{"moved against the change", 219 * us, 836 * us, 91 * us, 724 * us, -1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := ownWork(&Breakdown{RanA: tt.ranA, RanB: tt.ranB, KernelA: tt.kA, KernelB: tt.kB}, tt.dir)
+			if (w != nil) != tt.want {
+				t.Errorf("ownWork = %+v, want found %v", w, tt.want)
+			}
+		})
+	}
+
+	devs := []DeviceLatency{{Device: "loop0", SchedulerA: "mq-deadline", SchedulerB: "mq-deadline"}}
+	causes := []struct {
+		change ConfigChange
+		cause  string
+		match  string
+	}{
+		{ConfigChange{Item: "cgroup /x memory.limit_in_bytes", A: "9223372036854771712", B: "33554432",
+			Memory: cgroupMemory("/x memory.limit_in_bytes", "9223372036854771712", "33554432")}, CauseReclaim, MatchDirect},
+		{ConfigChange{Item: "sysctl vm.dirty_bytes", A: "0", B: "2097152"}, CauseWriteback, MatchDirect},
+		{ConfigChange{Item: "rotational loop0", A: "false", B: "true"}, CauseDevice, MatchDirect},
+		{ConfigChange{Item: "kernel", A: "6.1.0", B: "6.12.0"}, CauseCPU, MatchKernel},
+		{ConfigChange{Item: "cgroup /x cpu.max", A: "max 100000", B: "50000 100000"}, CauseCPU, MatchNone},
+	}
+	for _, tt := range causes {
+		t.Run(tt.change.Item, func(t *testing.T) {
+			c := &comparison{}
+			d := &Diagnosis{Cause: CauseCPU, Outcome: OutcomeWorse}
+			c.byOwnWork(d, &Result{Config: []ConfigChange{tt.change}, Devices: devs}, &OwnWork{RanA: 1, RanB: 4, KernelA: 1, KernelB: 4}, 1)
+			if d.Cause != tt.cause || d.Match.Kind != tt.match {
+				t.Errorf("cause %q, match %s; want %q, %s", d.Cause, d.Match.Kind, tt.cause, tt.match)
+			}
+			if d.Cause == CauseDevice && (d.Device == nil || d.Device.Device != "loop0" || d.Device.Via != LayerWork) {
+				t.Errorf("device %+v", d.Device)
 			}
 		})
 	}

@@ -195,6 +195,26 @@ func diagnosed(d *Diagnosis, res *Result) *Breakdown {
 	return res.Time
 }
 
+// workText words a run-queue layer whose waits were behind the threads'
+// own longer (or shorter) calls (Diagnosis.Work), and what moved the
+// kernel's work in them.
+func workText(d *Diagnosis) string {
+	w, worse := d.Work, d.Outcome == OutcomeWorse
+	s := fmt.Sprintf(": the threads waited behind each other's calls, each %s ran %s in the kernel (%s → %s; on a CPU in all %s → %s)",
+		perText(d.Per), map[bool]string{true: "longer", false: "shorter"}[worse],
+		model.FormatNs(w.KernelA), model.FormatNs(w.KernelB), model.FormatNs(w.RanA), model.FormatNs(w.RanB))
+	switch d.Cause {
+	case CauseReclaim:
+		return s + fmt.Sprintf(" while they had %s memory (%s): reclaim and refilling the page cache run in the calls that need memory",
+			map[bool]string{true: "less", false: "more"}[worse], describeChanges(d.Memory))
+	case CauseWriteback:
+		return s + " after the dirty-page limits changed: writers throttle and flush in their own calls"
+	case CauseDevice:
+		return s + fmt.Sprintf("; their IO goes to %s, which changed, and the kernel submits it in their calls", d.Device.Device)
+	}
+	return s
+}
+
 // beyondShare is the share of a change above which a layer is said to
 // carry more than the whole: above rounding (a share printed as 101% is
 // the whole), so that the other layers' opposite move is material.
@@ -308,6 +328,9 @@ func causeText(d *Diagnosis, res *Result) string {
 		more := map[bool]string{true: "more", false: "fewer"}[d.Outcome == OutcomeWorse]
 		return fmt.Sprintf(", on waking from %s %s (%s → %s per %s)", more, strings.Replace(layerText(w.Key), "waiting for", "waits for", 1),
 			model.FormatRate(w.WaitsA), model.FormatRate(w.WaitsB), perText(d.Per)) + causeText(d.wokeView(), res)
+	}
+	if d.Work != nil {
+		return workText(d)
 	}
 	l, f := d.Layer, d.Device
 	longer := "more time"
@@ -495,6 +518,9 @@ func adviceText(d *Diagnosis) string {
 	case CauseNetwork:
 		return "the network path to the clients"
 	case CauseCPU:
+		if d.Work != nil {
+			return "what the kernel does in the threads' calls (a CPU profile of them shows it): they waited behind each other's longer calls"
+		}
 		if h := d.Holder; h != nil {
 			return holderAdvice(h.Holder) + fmt.Sprintf(" (%s of the %s)", model.FormatPct(h.Share), changeNoun(d))
 		}
@@ -519,6 +545,8 @@ func leadText(d *Diagnosis, res *Result) string {
 	switch {
 	case d.Woke != nil:
 		layer = layerText(d.Woke.Key)
+	case d.Work != nil:
+		layer = "the kernel's work in the threads' calls"
 	case d.WorkOf != "":
 		layer = layerText(d.WorkOf)
 	}
@@ -582,6 +610,10 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s)", layerText(l.Key),
 			model.FormatNs(l.A), model.FormatNs(l.B), per, 100*l.Share, changeText(l.Change)))
 		switch {
+		case d.Work != nil:
+			w := d.Work
+			out = append(out, fmt.Sprintf("time on a CPU per %s %s → %s, in the kernel %s → %s; they waited behind each other for %s of the change",
+				per, model.FormatNs(w.RanA), model.FormatNs(w.RanB), model.FormatNs(w.KernelA), model.FormatNs(w.KernelB), model.FormatPct(d.Holder.Share)))
 		case d.Device != nil && d.Device.Lat != nil:
 			out = append(out, deviceText(d.Device))
 		case (d.Cause == CauseWorkload || d.WorkOf != "") && l.ranLonger():
