@@ -114,9 +114,9 @@ type OwnWork struct {
 	KernelB float64 `json:"kernel_b_ns"`
 }
 
-// ownWork returns the threads' CPU time per unit when its kernel part
-// moved by loadRatio in direction dir and carried leadShare or more of
-// the change of all of it: the kernel did more (or less) in each call,
+// ownWork returns the threads' CPU time per unit when it moved in
+// direction dir and its kernel part moved by loadRatio and carried
+// leadShare or more of that change: the kernel did more (or less) in each call,
 // not the program between its calls. nil when the captures do not split
 // the time by mode, or it did not move so.
 func ownWork(t *Breakdown, dir float64) *OwnWork {
@@ -126,7 +126,7 @@ func ownWork(t *Breakdown, dir float64) *OwnWork {
 	w := &OwnWork{RanA: t.RanA, RanB: t.RanB, KernelA: t.KernelA, KernelB: t.KernelB}
 	r := w.KernelB / w.KernelA
 	moved := dir > 0 && r >= loadRatio || dir < 0 && r <= 1/loadRatio
-	if !moved || (w.KernelB-w.KernelA)*dir < leadShare*(w.RanB-w.RanA)*dir {
+	if !moved || (w.RanB-w.RanA)*dir <= 0 || (w.KernelB-w.KernelA)*dir < leadShare*(w.RanB-w.RanA)*dir {
 		return nil
 	}
 	return w
@@ -599,6 +599,20 @@ func (c *comparison) sleepCause(d *Diagnosis, res *Result, l *LayerShare, dir fl
 func (c *comparison) blockDiagnosis(d *Diagnosis, res *Result, l *LayerShare, dir float64) {
 	d.Cause, d.Device = c.blockCause(res, l, dir)
 	d.byCache(dir)
+	d.byDirty(l, dir)
+}
+
+// byDirty makes a block layer's IO held above the devices, or a device
+// given more (or less) work, the dirty-page limits' doing when they are
+// the changes that can move the layer and act on it only through
+// writeback (see throughWriteback): they decide when written pages go to
+// the device and how long writers are held for them, so the workload
+// asked no more and nothing else held the IO, one step up the chain as
+// for the cache.
+func (d *Diagnosis) byDirty(l *LayerShare, dir float64) {
+	if (d.Cause == CauseWorkload || d.Cause == CauseBio) && throughWriteback(d.Match.Changes, l.Key, dir) {
+		d.Cause = CauseWriteback
+	}
 }
 
 // byMemoryWork makes the CPU work per unit that grew (or shrank) with the

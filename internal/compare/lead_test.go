@@ -268,3 +268,34 @@ func TestOwnWork(t *testing.T) {
 		})
 	}
 }
+
+// TestByDirty: a block layer's IO held above the devices, or a device given
+// more work, is the dirty-page limits' doing when they are the only changes
+// that can move it; an IO limit, a memory limit or a kernel change beside
+// them keeps the block layer's own cause.
+func TestByDirty(t *testing.T) {
+	dirty := ConfigChange{Item: "sysctl vm.dirty_bytes", A: "0", B: "1048576"}
+	tests := []struct {
+		name    string
+		cause   string
+		changes []ConfigChange
+		want    string
+	}{
+		{"held above, dirty limits", CauseBio, []ConfigChange{dirty}, CauseWriteback},
+		{"more work, dirty limits", CauseWorkload, []ConfigChange{dirty, {Item: "sysctl vm.dirty_ratio", A: "20", B: "0"}}, CauseWriteback},
+		{"held above, an IO limit too", CauseBio, []ConfigChange{dirty, {Item: "cgroup /x io.max", A: "", B: "253:0 wiops=300"}}, CauseBio},
+		{"more work, a kernel change too", CauseWorkload, []ConfigChange{dirty, {Item: "kernel", A: "6.1.0", B: "6.12.0"}}, CauseWorkload},
+		{"a slower device", CauseDevice, []ConfigChange{dirty}, CauseDevice},
+		{"nothing changed", CauseWorkload, nil, CauseWorkload},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &LayerShare{Key: blockPrefix + unknownDevice, Kind: "block"}
+			d := &Diagnosis{Cause: tt.cause, Match: matchChanges(tt.changes, l.Key, 1)}
+			d.byDirty(l, 1)
+			if d.Cause != tt.want {
+				t.Errorf("cause %q, want %q", d.Cause, tt.want)
+			}
+		})
+	}
+}

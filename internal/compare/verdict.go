@@ -435,6 +435,15 @@ func causeText(d *Diagnosis, res *Result) string {
 		}
 		return s + "no device's latency did: the IO was held above the devices"
 	}
+	if d.Cause == CauseWriteback && l.Kind == "block" {
+		if f != nil {
+			more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
+			return fmt.Sprintf(": %s was given %s work (%s) as the dirty-page limits changed, which decide when written pages go to it",
+				f.Device, more, loadText(f))
+		}
+		return fmt.Sprintf(": each wait took %s (mean %s → %s) while no device's latency did, as the dirty-page limits changed, which hold writers back",
+			longer, model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
+	}
 	s := ""
 	if d.Site != nil {
 		s = ", mostly at " + compactSite(d.Site.Label)
