@@ -101,8 +101,45 @@ type Diagnosis struct {
 	// it and carried their CPU time's change: their own calls grew, and
 	// the configuration changes that lead are those that can move the
 	// kernel's work in them (LayerWork).
-	Work       *OwnWork `json:"own_work,omitempty"`
-	Confidence string   `json:"confidence,omitempty"` // "high", "medium", "low"
+	Work *OwnWork `json:"own_work,omitempty"`
+	// Crowd is set when such a layer's change came with loadRatio times
+	// the traced threads running (or 1/loadRatio): more of the workload's
+	// threads shared the CPUs, and the workload is the cause.
+	Crowd      *Crowd `json:"crowd,omitempty"`
+	Confidence string `json:"confidence,omitempty"` // "high", "medium", "low"
+}
+
+// Crowd is the traced threads that ran in an interval, on average over the
+// intervals where any did, in A and B.
+type Crowd struct {
+	A float64 `json:"a"`
+	B float64 `json:"b"`
+}
+
+// crowd returns the traced threads running per interval when their number
+// moved by loadRatio in direction dir: more threads of the workload sharing
+// the same CPUs wait behind each other longer (fewer, shorter), and the
+// workload is the cause. nil when it did not move so, or a capture does not
+// count them.
+func (c *comparison) crowd(dir float64) *Crowd {
+	mean := func(x *Capture) float64 {
+		var n, k float64
+		for _, v := range x.running {
+			if v > 0 {
+				n += v
+				k++
+			}
+		}
+		return safeDiv(n, k)
+	}
+	cr := &Crowd{A: mean(c.a), B: mean(c.b)}
+	if cr.A <= 0 || cr.B <= 0 {
+		return nil
+	}
+	if r := cr.B / cr.A; dir > 0 && r >= loadRatio || dir < 0 && r <= 1/loadRatio {
+		return cr
+	}
+	return nil
 }
 
 // OwnWork is the traced threads' time on a CPU per unit in A and B, and its
@@ -391,7 +428,9 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 			break
 		}
 		if h := d.Holder; d.Cause == CauseCPU && h != nil && h.Holder == model.HeldTraced {
-			if w := ownWork(t, dir); w != nil {
+			if n := c.crowd(dir); n != nil {
+				d.Cause, d.Crowd = CauseWorkload, n
+			} else if w := ownWork(t, dir); w != nil {
 				c.byOwnWork(&d, res, w, dir)
 			}
 			break

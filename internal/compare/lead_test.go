@@ -299,3 +299,29 @@ func TestByDirty(t *testing.T) {
 		})
 	}
 }
+
+// TestCrowd: the traced threads running per interval, over the intervals
+// where any ran, count as more of the workload when they moved by
+// loadRatio with the change.
+func TestCrowd(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b []float64
+		dir  float64
+		want bool
+	}{
+		{"1 job to 6", []float64{2, 2, 2, 0}, []float64{7, 7, 8, 7}, 1, true},
+		{"the same jobs", []float64{3, 3, 4}, []float64{3, 4, 3}, 1, false},
+		{"fewer with a fall", []float64{8, 8}, []float64{3, 3}, -1, true},
+		{"more against a fall", []float64{3, 3}, []float64{8, 8}, -1, false},
+		{"not counted", nil, []float64{8, 8}, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{a: &Capture{running: tt.a}, b: &Capture{running: tt.b}}
+			if got := c.crowd(tt.dir); (got != nil) != tt.want {
+				t.Errorf("crowd = %+v, want found %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -29,6 +29,9 @@ type Capture struct {
 	ops     []float64 // NFS requests per interval, /proc/net/rpc/nfsd
 	rpcReqs []float64 // NFS requests per interval, from the RPC rows
 	onCPU   []float64 // seconds the traced threads ran per interval (run-queue rows)
+	// running is, per interval, the traced threads seen on a CPU (the
+	// run-queue rows' threads; nfsd's per-operation rows left out).
+	running []float64
 	calls   []float64 // the traced threads' read and write system calls per interval
 	// userNs and sysNs are the counted threads' CPU time over the capture
 	// in user mode and in the kernel (model.Calls.CPU); unsplit counts the
@@ -288,11 +291,15 @@ func (c *Capture) Add(s *model.Snapshot) {
 	inLayers += c.addDRows(i, s.DState, false)
 	inLayers += c.addDRows(i, s.AsyncIO, true)
 
-	var cpu float64
+	var cpu, running float64
 	for j := range s.Run {
 		cpu += s.Run[j].OnCPU.Seconds()
+		if s.Run[j].Op == "" {
+			running += float64(s.Run[j].Threads)
+		}
 	}
 	addAt(&c.onCPU, i, cpu)
+	addAt(&c.running, i, running)
 	for j := range s.Run {
 		r := &s.Run[j]
 		// nfsd's run-queue waits count inside a request only: a thread

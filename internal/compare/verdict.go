@@ -332,6 +332,10 @@ func causeText(d *Diagnosis, res *Result) string {
 	if d.Work != nil {
 		return workText(d)
 	}
+	if n := d.Crowd; n != nil {
+		return fmt.Sprintf(": the threads waited behind each other, and %s of them ran (%.1f → %.1f threads on a CPU per interval)",
+			map[bool]string{true: "more", false: "fewer"}[d.Outcome == OutcomeWorse], n.A, n.B)
+	}
 	l, f := d.Layer, d.Device
 	longer := "more time"
 	if d.Outcome == OutcomeBetter {
@@ -501,6 +505,9 @@ func adviceText(d *Diagnosis) string {
 	case CauseCache:
 		return "memory: the limits that bound the page cache (cgroup memory.max, memory.limit_in_bytes, the host's memory) against the data read and written"
 	case CauseWorkload:
+		if d.Crowd != nil {
+			return "how many threads the workload runs against its CPUs"
+		}
 		if d.Layer != nil && d.Layer.Kind == LayerCPU && d.Device != nil {
 			return "the IO the workload asks of " + dev + ": the kernel serves it on the threads' CPUs"
 		}
@@ -619,6 +626,9 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s)", layerText(l.Key),
 			model.FormatNs(l.A), model.FormatNs(l.B), per, 100*l.Share, changeText(l.Change)))
 		switch {
+		case d.Crowd != nil:
+			out = append(out, fmt.Sprintf("traced threads on a CPU per interval %.1f → %.1f; they waited behind each other for %s of the change",
+				d.Crowd.A, d.Crowd.B, model.FormatPct(d.Holder.Share)))
 		case d.Work != nil:
 			w := d.Work
 			out = append(out, fmt.Sprintf("time on a CPU per %s %s → %s, in the kernel %s → %s; they waited behind each other for %s of the change",
