@@ -535,7 +535,8 @@ func adviceText(d *Diagnosis) string {
 		return "the network path to the clients"
 	case CauseCPU:
 		if d.Work != nil {
-			return "what the kernel does in the threads' calls (a CPU profile of them shows it): they waited behind each other's longer calls"
+			return "what the kernel does in the threads' calls (a CPU profile of them shows it): they waited behind each other's " +
+				map[bool]string{true: "longer", false: "shorter"}[d.Outcome == OutcomeWorse] + " calls"
 		}
 		if h := d.Holder; h != nil {
 			return holderAdvice(h.Holder) + fmt.Sprintf(" (%s of the %s)", model.FormatPct(h.Share), changeNoun(d))
