@@ -136,10 +136,10 @@ func (c *comparison) crowd(dir float64) *Crowd {
 	if cr.A <= 0 || cr.B <= 0 {
 		return nil
 	}
-	if r := cr.B / cr.A; dir > 0 && r >= loadRatio || dir < 0 && r <= 1/loadRatio {
-		return cr
+	if !ratioMoved(cr.B/cr.A, dir) {
+		return nil
 	}
-	return nil
+	return cr
 }
 
 // OwnWork is the traced threads' time on a CPU per unit in A and B, and its
@@ -161,9 +161,7 @@ func ownWork(t *Breakdown, dir float64) *OwnWork {
 		return nil
 	}
 	w := &OwnWork{RanA: t.RanA, RanB: t.RanB, KernelA: t.KernelA, KernelB: t.KernelB}
-	r := w.KernelB / w.KernelA
-	moved := dir > 0 && r >= loadRatio || dir < 0 && r <= 1/loadRatio
-	if !moved || (w.RanB-w.RanA)*dir <= 0 || (w.KernelB-w.KernelA)*dir < leadShare*(w.RanB-w.RanA)*dir {
+	if !ratioMoved(w.KernelB/w.KernelA, dir) || (w.RanB-w.RanA)*dir <= 0 || (w.KernelB-w.KernelA)*dir < leadShare*(w.RanB-w.RanA)*dir {
 		return nil
 	}
 	return w
@@ -1056,7 +1054,12 @@ func finding(d *DeviceLatency) *DeviceFinding {
 // each 1 MiB read in two, merges that stop): twice the requests for the
 // same bytes is the same work, served another way.
 func loadMoved(d *DeviceLatency, dir float64) bool {
-	r := loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB)
+	return ratioMoved(loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB), dir)
+}
+
+// ratioMoved reports whether a ratio B/A moved by loadRatio in direction
+// dir: up with a rise, down with a fall.
+func ratioMoved(r, dir float64) bool {
 	return r > 0 && ((dir > 0 && r >= loadRatio) || (dir < 0 && r <= 1/loadRatio))
 }
 
