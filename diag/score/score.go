@@ -28,7 +28,7 @@ const (
 
 // Pair is one comparison of the benchmark.
 type Pair struct {
-	Set      string // "dev", "heldout", "heldout2" to "heldout28", "long" (record -set) or "lab"
+	Set      string // "dev", "heldout", "heldout2" to "heldout30", "long" (record -set) or "lab"
 	Scenario string
 	Length   string
 	Seed     int
@@ -253,7 +253,7 @@ func effect(a, b diag.FioResult) float64 {
 // setOrder is the order the sets are shown in: the ones tuned on (dev2: dev
 // recorded again with read and write calls and preemptions), the held
 // out ones, the held-out length, the lab.
-var setOrder = []string{"dev", "dev2", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "long", "lab"}
+var setOrder = []string{"dev", "dev2", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "long", "lab"}
 
 // Sets lists the sets the results hold, in setOrder and then by name.
 func Sets(rs []Result) []string {
