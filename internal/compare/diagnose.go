@@ -153,9 +153,9 @@ type OwnWork struct {
 
 // ownWork returns the threads' CPU time per unit when it moved in
 // direction dir and its kernel part moved by loadRatio and carried
-// leadShare or more of that change: the kernel did more (or less) in each call,
-// not the program between its calls. nil when the captures do not split
-// the time by mode, or it did not move so.
+// leadShare or more of that change: the kernel did more (or less) in each
+// call, not the program between its calls. nil when the captures do not
+// split the time by mode, or it did not move so.
 func ownWork(t *Breakdown, dir float64) *OwnWork {
 	if t == nil || t.KernelA <= 0 || t.KernelB <= 0 {
 		return nil

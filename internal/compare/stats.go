@@ -219,7 +219,9 @@ func (bs *bootstrap) heldChange(numA, denA, numB, denB []float64, held, observed
 // Held is the part of a total's time that its test holds as it occurred
 // instead of resampling: the keys (wait sites, layers) whose waits sit in
 // fewer of each capture's time blocks than a test needs (see needBlocks),
-// whose change is too small to matter. A few long waits that both
+// in at least one of each, whose change is too small to matter while the
+// rest's, in the total's direction, matters on its own: held waits never
+// carry the change. A few long waits that both
 // captures have (a job's teardown, a daemon's periodic flush) land in one
 // or two blocks each; a resample draws them twice or not at all, and the
 // spread that gives the total hides any change of the rest, while the
