@@ -227,6 +227,8 @@ P         the block bootstrap's two-sided p value (Benjamini-Hochberg adjusted w
           and large enough to matter
 N         waits or requests; P50/P90/P99 with the range the log2 buckets and the sampling error allow; MAX exact
 A12       the chance that a value of B exceeds one of A (0.5: no shift; * = a significant shift of at least 0.1)
+HELD      "rare long waits held as they came": a total's test kept at their observed change the few long waits
+          both captures had in too few time blocks to test, whose change was too small to matter
 LAYER     where the time went: block IO per device, writeback, journal, lock, page lock, reclaim, network,
           other kernel code, waiting for a CPU or an nfsd thread, and the rest of a request's time
 OWNERS    LOCK OWNERS: the tasks that held the locks when the waits began (or when the waiters slept, if no
