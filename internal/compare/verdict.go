@@ -395,9 +395,17 @@ func causeText(d *Diagnosis, res *Result) string {
 			return fmt.Sprintf(": the threads waited behind %s, which serves their IO, and %s was given %s work (%s)",
 				by, f.Device, more, loadText(f))
 		}
-		if f != nil {
+		if f != nil && ratioMoved(loadChange(f.RateA, f.RateB, f.BytesA, f.BytesB), dirOf(l.B-l.A)) {
 			return fmt.Sprintf(": %s was given %s work (%s); each wait for its IO took %s → %s",
 				f.Device, more, loadText(f), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
+		}
+		if f != nil {
+			// More (or fewer) waits per unit carry the change while the
+			// device's own load need not follow: the same work asks it
+			// for IO more (or less) often.
+			return fmt.Sprintf(": the threads waited for %s's IO %s often (%s → %s waits per %s; the device moved %s); each wait took %s → %s",
+				f.Device, more, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), loadText(f),
+				model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 		}
 		what := "for IO"
 		if l.Kind == LayerCPU {

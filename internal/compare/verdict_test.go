@@ -115,3 +115,27 @@ func TestAsideDeviceText(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkloadDeviceText: a block layer whose change more (or fewer) waits
+// per unit carry says the device was given more (or less) work only when
+// its load moved that way; otherwise it says how often the threads waited.
+func TestWorkloadDeviceText(t *testing.T) {
+	l := &LayerShare{Key: blockPrefix + "loop0", Kind: "block", Device: "loop0", A: 249e3, B: 63e3,
+		WaitsA: 0.92, WaitsB: 0.097, WaitA: 204e3, WaitB: 102e3}
+	for _, tt := range []struct {
+		name           string
+		bytesA, bytesB float64
+		want           string
+	}{
+		{"load fell with the time", 33.6e6, 6.7e6, "loop0 was given less work"},
+		{"load rose against it", 6.7e6, 33.6e6, "the threads waited for loop0's IO less often (0.92 → 0.097 waits per call"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &Diagnosis{Outcome: OutcomeBetter, Cause: CauseWorkload, Per: "call", Layer: l,
+				Device: &DeviceFinding{Device: "loop0", RateA: 274, RateB: 1400, BytesA: tt.bytesA, BytesB: tt.bytesB}}
+			if got := causeText(d, &Result{}); !strings.Contains(got, tt.want) {
+				t.Errorf("%q, want %q in it", got, tt.want)
+			}
+		})
+	}
+}
