@@ -651,7 +651,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 			w := d.Woke
 			out = append(out, fmt.Sprintf("%s: %s → %s waits per %s, the sleeps the new waits for a CPU followed (%s → %s waits after wakeups)", layerText(w.Key),
 				model.FormatRate(w.WaitsA), model.FormatRate(w.WaitsB), per, model.FormatRate(l.WaitsA-l.PreemptsA), model.FormatRate(l.WaitsB-l.PreemptsB)))
-		case d.Cause == CauseWorkload || d.Cause == CauseBio || d.Cause == CauseCache:
+		case d.Cause == CauseWorkload || d.Cause == CauseBio || d.Cause == CauseCache || d.Cause == CauseWriteback && l.Kind == "block":
 			from := ""
 			if l.WaitsFrom != "" {
 				from = fmt.Sprintf(" (A's figures: its waits on %s)", l.WaitsFrom)

@@ -139,3 +139,17 @@ func TestWorkloadDeviceText(t *testing.T) {
 		})
 	}
 }
+
+// TestWritebackBlockEvidence: a block layer that the dirty limits moved
+// gives its waits per unit and their mean as evidence, not a wait site
+// that barely moved.
+func TestWritebackBlockEvidence(t *testing.T) {
+	d := &Diagnosis{Outcome: OutcomeWorse, Cause: CauseWriteback, Per: "IO",
+		Layer: &LayerShare{Key: blockPrefix + unknownDevice, Kind: "block", A: 22e3, B: 597e3, Share: 0.97,
+			WaitsA: 1, WaitsB: 1, WaitA: 22e3, WaitB: 597e3},
+		Site: &Contribution{Label: "io_schedule;folio_wait_bit_common;asm_exc_page_fault"}}
+	ev := strings.Join(evidenceText(d, &Result{}), "\n")
+	if !strings.Contains(ev, "waits per IO 1 → 1; mean wait 22µs → 597µs") || strings.Contains(ev, "wait site") {
+		t.Errorf("evidence:\n%s", ev)
+	}
+}
