@@ -255,13 +255,13 @@ func TestHeldRareWaits(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := res.Verdict.Diagnosis
-			if d.Outcome != tt.outcome || (d.Held != nil) != tt.held {
-				t.Fatalf("outcome %s, held %+v; want %s, held %v\n%s", d.Outcome, d.Held, tt.outcome, tt.held, res.Verdict.Summary)
+			if d.Outcome != tt.outcome || (res.Time.Held != nil) != tt.held {
+				t.Fatalf("outcome %s, held %+v; want %s, held %v\n%s", d.Outcome, res.Time.Held, tt.outcome, tt.held, res.Verdict.Summary)
 			}
 			if !tt.held {
 				return
 			}
-			h := d.Held
+			h := res.Time.Held
 			if h.Whole.Significant || h.WaitsA != 3 || h.WaitsB != 3 || len(h.Keys) != 1 || h.Keys[0] != ClassOther {
 				t.Errorf("held %+v: want the 3 and 3 waits in other kernel code, the whole test not significant", h)
 			}

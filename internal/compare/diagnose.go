@@ -70,9 +70,6 @@ type Diagnosis struct {
 	// Comparable is Workload.Comparable: a verdict on different loads is
 	// read with care.
 	Comparable bool `json:"comparable"`
-	// Held is the total's Held: the rare waits its test held as they
-	// occurred.
-	Held *Held `json:"held,omitempty"`
 	// Aside is, when the time users feel did not change, a layer that did
 	// change significantly where a configuration change can move it (or a
 	// device whose IO scheduler changed and whose latency moved): a real
@@ -375,7 +372,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	}
 	t := res.Time
 	if t != nil {
-		d.A, d.B, d.Change, d.Held = t.A, t.B, t.Change, t.Held
+		d.A, d.B, d.Change = t.A, t.B, t.Change
 	}
 	d.Match = matchChanges(res.Config, "", 0)
 	switch {

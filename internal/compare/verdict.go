@@ -127,7 +127,7 @@ func summaryText(d *Diagnosis, res *Result) string {
 	if d.Outcome == OutcomeBetter {
 		word, noun = "Better", "fall"
 	}
-	s := fmt.Sprintf("%s: %s %s (%s%s)", word, subjectText(d), moveText(d.Change.Ratio), figure, heldText(diagnosed(d, res)))
+	s := fmt.Sprintf("%s: %s %s (%s%s)", word, subjectText(d), moveText(d.Change.Ratio), figure, heldText(res.Time))
 	if o := d.Overlap; o != nil {
 		return s + overlapText(d, o, res) + "."
 	}
@@ -144,16 +144,16 @@ func overlapText(d *Diagnosis, o *Overlap, res *Result) string {
 	s := fmt.Sprintf(", while the time they waited per %s did not change materially (%s → %s, %s): a thread waiting for asynchronous IO wakes at the first of its IOs to complete",
 		perText(res.Workload.Per), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change))
 	f := d.Device
-	more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
+	more := d.way("more", "less")
 	switch d.Cause {
 	case CauseWorkload:
 		return s + fmt.Sprintf("; %s was given %s work (%s)", f.Device, more, loadText(f))
 	case CauseCache:
 		return s + fmt.Sprintf("; %s was given %s work (%s) while the page cache had %s memory (%s)", f.Device, more, loadText(f),
-			map[bool]string{true: "less", false: "more"}[d.Outcome == OutcomeWorse], describeChanges(d.Memory))
+			d.way("less", "more"), describeChanges(d.Memory))
 	case CauseDevice:
 		return s + fmt.Sprintf("; %s itself was %s per request, not given %s work (%s)", f.Device,
-			map[bool]string{true: "slower", false: "faster"}[d.Outcome == OutcomeWorse], more, loadText(f))
+			d.way("slower", "faster"), more, loadText(f))
 	}
 	return s + ";" + strings.TrimPrefix(causeText(d, res), ",")
 }
@@ -186,27 +186,33 @@ func heldText(bd *Breakdown) string {
 	return fmt.Sprintf("; rare long waits held as they came: %d and %d %s", bd.Held.WaitsA, bd.Held.WaitsB, strings.Join(names, ", "))
 }
 
-// diagnosed is the breakdown the diagnosis's figure is the total of, when
-// its test held rare waits (nil otherwise).
-func diagnosed(d *Diagnosis, res *Result) *Breakdown {
-	if d.Held == nil {
-		return nil
+// way picks the word for the way the time moved: worse when it rose,
+// better when it fell.
+func (d *Diagnosis) way(worse, better string) string {
+	if d.Outcome == OutcomeWorse {
+		return worse
 	}
-	return res.Time
+	return better
+}
+
+// memoryWorkText says the memory changes behind the threads' longer (or
+// shorter) running: the kernel's reclaim runs in their own calls.
+func memoryWorkText(d *Diagnosis) string {
+	return fmt.Sprintf("%s memory (%s): reclaim and refilling the page cache run on the CPU of the calls that need memory",
+		d.way("less", "more"), describeChanges(d.Memory))
 }
 
 // workText words a run-queue layer whose waits were behind the threads'
 // own longer (or shorter) calls (Diagnosis.Work), and what moved the
 // kernel's work in them.
 func workText(d *Diagnosis) string {
-	w, worse := d.Work, d.Outcome == OutcomeWorse
+	w := d.Work
 	s := fmt.Sprintf(": the threads waited behind each other's calls, each %s ran %s in the kernel (%s → %s; on a CPU in all %s → %s)",
-		perText(d.Per), map[bool]string{true: "longer", false: "shorter"}[worse],
+		perText(d.Per), d.way("longer", "shorter"),
 		model.FormatNs(w.KernelA), model.FormatNs(w.KernelB), model.FormatNs(w.RanA), model.FormatNs(w.RanB))
 	switch d.Cause {
 	case CauseReclaim:
-		return s + fmt.Sprintf(" while they had %s memory (%s): reclaim and refilling the page cache run in the calls that need memory",
-			map[bool]string{true: "less", false: "more"}[worse], describeChanges(d.Memory))
+		return s + " while they had " + memoryWorkText(d)
 	case CauseWriteback:
 		return s + " after the dirty-page limits changed: writers throttle and flush in their own calls"
 	case CauseDevice:
@@ -325,7 +331,7 @@ func (d *Diagnosis) wokeView() *Diagnosis {
 
 func causeText(d *Diagnosis, res *Result) string {
 	if w := d.Woke; w != nil {
-		more := map[bool]string{true: "more", false: "fewer"}[d.Outcome == OutcomeWorse]
+		more := d.way("more", "fewer")
 		return fmt.Sprintf(", on waking from %s %s (%s → %s per %s)", more, strings.Replace(layerText(w.Key), "waiting for", "waits for", 1),
 			model.FormatRate(w.WaitsA), model.FormatRate(w.WaitsB), perText(d.Per)) + causeText(d.wokeView(), res)
 	}
@@ -334,7 +340,7 @@ func causeText(d *Diagnosis, res *Result) string {
 	}
 	if n := d.Crowd; n != nil {
 		return fmt.Sprintf(": the threads waited behind each other, and %s of them ran (%.1f → %.1f threads on a CPU per interval)",
-			map[bool]string{true: "more", false: "fewer"}[d.Outcome == OutcomeWorse], n.A, n.B)
+			d.way("more", "fewer"), n.A, n.B)
 	}
 	l, f := d.Layer, d.Device
 	longer := "more time"
@@ -342,10 +348,8 @@ func causeText(d *Diagnosis, res *Result) string {
 		longer = "less time"
 	}
 	if d.WorkOf == ClassReclaim {
-		worse := d.Outcome == OutcomeWorse
-		return fmt.Sprintf(": each %s ran %s on a CPU (%s → %s) while the threads had %s memory (%s): reclaim and refilling the page cache run on the CPU of the calls that need memory",
-			perText(d.Per), map[bool]string{true: "longer", false: "shorter"}[worse], model.FormatNs(l.RanA), model.FormatNs(l.RanB),
-			map[bool]string{true: "less", false: "more"}[worse], describeChanges(d.Memory))
+		return fmt.Sprintf(": each %s ran %s on a CPU (%s → %s) while the threads had %s",
+			perText(d.Per), d.way("longer", "shorter"), model.FormatNs(l.RanA), model.FormatNs(l.RanB), memoryWorkText(d))
 	}
 	switch d.Cause {
 	case CauseScheduler:
@@ -373,8 +377,8 @@ func causeText(d *Diagnosis, res *Result) string {
 		}
 		return fmt.Sprintf(", which took %s per request at %s (%s; %s)", longer, loadWord(f), sameLoadText(f), latText(f))
 	case CauseCache:
-		less := map[bool]string{true: "less", false: "more"}[d.Outcome == OutcomeWorse]
-		more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
+		less := d.way("less", "more")
+		more := d.way("more", "less")
 		if f != nil {
 			return fmt.Sprintf(": %s was given %s work (%s) while the page cache had %s memory (%s)",
 				f.Device, more, loadText(f), less, describeChanges(d.Memory))
@@ -382,7 +386,7 @@ func causeText(d *Diagnosis, res *Result) string {
 		return fmt.Sprintf(": the threads waited for IO %s often (%s → %s waits per %s) while the page cache had %s memory (%s)",
 			more, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), less, describeChanges(d.Memory))
 	case CauseWorkload:
-		more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
+		more := d.way("more", "less")
 		if f != nil && f.Lat != nil {
 			return fmt.Sprintf(": %s was given %s work (%s) and its latency moved with the load (%s)",
 				f.Device, more, loadText(f), latText(f))
@@ -412,15 +416,15 @@ func causeText(d *Diagnosis, res *Result) string {
 			what = "for a CPU"
 			if l.ranLonger() {
 				return fmt.Sprintf(": each %s ran %s on a CPU (%s → %s) and was preempted in proportion (%s → %s times per second run; mean wait %s → %s): the threads waited behind %s CPU work, not %s competition for the CPU",
-					perText(d.Per), map[bool]string{true: "longer", false: "shorter"}[d.Outcome == OutcomeWorse], model.FormatNs(l.RanA), model.FormatNs(l.RanB),
+					perText(d.Per), d.way("longer", "shorter"), model.FormatNs(l.RanA), model.FormatNs(l.RanB),
 					model.FormatRate(l.PreemptsA/l.RanA*1e9), model.FormatRate(l.PreemptsB/l.RanB*1e9), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB),
 					more, more)
 			}
 		}
 		return fmt.Sprintf(": the threads waited %s %s often (%s → %s waits per %s; mean wait %s → %s)",
-			what, map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse], model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
+			what, d.way("more", "less"), model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 	case CauseCPU:
-		more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
+		more := d.way("more", "less")
 		switch {
 		case l.Preempts && l.PreemptShare >= countLeads:
 			return fmt.Sprintf(": the CPU was taken from the threads %s often (preempted or throttled %s → %s times per %s; mean wait %s → %s)",
@@ -449,7 +453,7 @@ func causeText(d *Diagnosis, res *Result) string {
 	}
 	if d.Cause == CauseWriteback && l.Kind == "block" {
 		if f != nil {
-			more := map[bool]string{true: "more", false: "less"}[d.Outcome == OutcomeWorse]
+			more := d.way("more", "less")
 			return fmt.Sprintf(": %s was given %s work (%s) as the dirty-page limits changed, which decide when written pages go to it",
 				f.Device, more, loadText(f))
 		}
@@ -544,7 +548,7 @@ func adviceText(d *Diagnosis) string {
 	case CauseCPU:
 		if d.Work != nil {
 			return "what the kernel does in the threads' calls (a CPU profile of them shows it): they waited behind each other's " +
-				map[bool]string{true: "longer", false: "shorter"}[d.Outcome == OutcomeWorse] + " calls"
+				d.way("longer", "shorter") + " calls"
 		}
 		if h := d.Holder; h != nil {
 			return holderAdvice(h.Holder) + fmt.Sprintf(" (%s of the %s)", model.FormatPct(h.Share), changeNoun(d))
@@ -629,7 +633,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		}
 	}
 	if res.Time != nil {
-		out = append(out, fmt.Sprintf("%s: %s → %s (%s%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change), heldText(diagnosed(d, res))))
+		out = append(out, fmt.Sprintf("%s: %s → %s (%s%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change), heldText(res.Time)))
 	}
 	if l := d.Layer; l != nil {
 		out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s)", layerText(l.Key),
