@@ -481,15 +481,8 @@ func (c *comparison) aside(d *Diagnosis, res *Result) {
 		if dev.SchedulerA == dev.SchedulerB || dev.SchedulerA == "" || dev.SchedulerB == "" {
 			continue
 		}
-		// What the requests took is their await, queue included: a
-		// scheduler that serves each faster while it queues them longer
-		// did not make them faster. The service time stands in for it
-		// only where the await is not known.
 		f := finding(dev)
-		f.Latency, f.Lat = "await", dev.Await
-		if f.Lat == nil {
-			f.Latency, f.Lat = "service", dev.Service
-		}
+		f.Latency, f.Lat = dev.requestTime()
 		if f.Lat != nil && f.Lat.Significant {
 			d.AsideDevice = f
 			return
@@ -1035,6 +1028,17 @@ func mainBlockDevice(c *Capture) string {
 		}
 	}
 	return best
+}
+
+// requestTime is what a device's requests took and its name: the await,
+// queue included, or the tracer's service time only where the await is
+// not known. A scheduler can shorten each request's service while the
+// requests wait longer in its queue, and the threads feel the sum.
+func (d *DeviceLatency) requestTime() (string, *Latency) {
+	if d.Await != nil {
+		return "await", d.Await
+	}
+	return "service", d.Service
 }
 
 func finding(d *DeviceLatency) *DeviceFinding {

@@ -73,15 +73,8 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	if dev == nil {
 		return false
 	}
-	// The time an IO took is its await, queue included: the service time
-	// alone stands in for it only where the await was not measured. A
-	// scheduler can shorten each request's service while the requests
-	// wait longer in its queue, and the threads feel the sum.
 	f := finding(dev)
-	f.Latency, f.Lat = "await", dev.Await
-	if f.Lat == nil {
-		f.Latency, f.Lat = "service", dev.Service
-	}
+	f.Latency, f.Lat = dev.requestTime()
 	if f.Lat == nil || !f.Lat.Significant {
 		return false
 	}
