@@ -685,10 +685,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		out = append(out, fmt.Sprintf("%s: %s → %s per %s (%s)", layerText(r.Key), model.FormatNs(r.A), model.FormatNs(r.B), per, changeText(r.Change)))
 	}
 	for _, dev := range res.Devices {
-		lat, name := dev.Service, "service"
-		if lat == nil {
-			lat, name = dev.Await, "await"
-		}
+		name, lat := dev.requestTime()
 		if lat == nil {
 			continue
 		}
