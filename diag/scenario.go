@@ -24,12 +24,24 @@ var causes = []string{"device", "bio", "scheduler", "writeback", "lock", "reclai
 // Causes returns the ground-truth vocabulary.
 func Causes() []string { return append([]string(nil), causes...) }
 
-// sets are the scenario sets: dev is tuned on; each heldout set is scored
-// without being tuned on, and a new one replaces a set that has been seen.
-var sets = []string{"dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30"}
+// setName is the name of a scenario set: dev is tuned on; heldout and
+// heldout2, heldout3, ... are each scored without being tuned on, and a new
+// one replaces a set that has been seen.
+var setName = regexp.MustCompile(`^(dev|heldout([1-9][0-9]*)?)$`)
 
-// Sets returns the scenario sets.
-func Sets() []string { return append([]string(nil), sets...) }
+// HeldOut returns the number of a held-out set (1 for heldout, N for
+// heldoutN) and whether name is one.
+func HeldOut(name string) (int, bool) {
+	m := setName.FindStringSubmatch(name)
+	if m == nil || m[1] == "dev" {
+		return 0, false
+	}
+	if m[2] == "" {
+		return 1, true
+	}
+	n, err := strconv.Atoi(m[2])
+	return n, err == nil
+}
 
 // CheckSetName checks the name of a set recordings are stored as (record
 // -set): a directory name of lower-case letters, digits and dashes.
@@ -52,7 +64,7 @@ type Scenario struct {
 	Description string
 	Cause       string // one of Causes()
 	Change      string // the configuration item compare should list: "scheduler", "nr_requests", "sysctl NAME", "cgroup /nfstrace-diag FILE" or ""
-	Set         string // one of Sets()
+	Set         string // dev, heldout or heldoutN
 	Base, Inj   Condition
 }
 
@@ -215,8 +227,8 @@ func (s *Scenario) set(key, val string) error {
 	case "change":
 		s.Change = val
 	case "set":
-		if !contains(sets, val) {
-			return fmt.Errorf("%q: want one of %s", val, strings.Join(sets, ", "))
+		if !setName.MatchString(val) {
+			return fmt.Errorf("%q: want dev, heldout or heldout followed by a number", val)
 		}
 		s.Set = val
 	}
@@ -426,7 +438,7 @@ func Select(all []Scenario, names string) ([]Scenario, error) {
 	var out []Scenario
 	for _, n := range strings.Split(names, ",") {
 		n = strings.TrimSpace(n)
-		if contains(sets, n) {
+		if setName.MatchString(n) {
 			for _, s := range all {
 				if s.Set == n {
 					out = append(out, s)

@@ -163,3 +163,25 @@ func TestCheckSetName(t *testing.T) {
 		}
 	}
 }
+
+func TestHeldOut(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		n    int
+		ok   bool
+	}{
+		{"heldout", 1, true},
+		{"heldout2", 2, true},
+		{"heldout31", 31, true},
+		{"dev", 0, false},
+		{"heldout0", 0, false},
+		{"heldout02", 0, false},
+		{"heldoutx", 0, false},
+		{"long", 0, false},
+	} {
+		n, ok := HeldOut(tc.name)
+		if n != tc.n || ok != tc.ok {
+			t.Errorf("HeldOut(%q) = %d, %v; want %d, %v", tc.name, n, ok, tc.n, tc.ok)
+		}
+	}
+}

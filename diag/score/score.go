@@ -28,7 +28,7 @@ const (
 
 // Pair is one comparison of the benchmark.
 type Pair struct {
-	Set      string // "dev", "heldout", "heldout2" to "heldout30", "long" (record -set) or "lab"
+	Set      string // "dev", "heldout", "heldoutN", "long" (record -set) or "lab"
 	Scenario string
 	Length   string
 	Seed     int
@@ -250,29 +250,39 @@ func effect(a, b diag.FioResult) float64 {
 	return db.ClatMeanUs / da.ClatMeanUs
 }
 
-// setOrder is the order the sets are shown in: the ones tuned on (dev2: dev
-// recorded again with read and write calls and preemptions), the held
-// out ones, the held-out length, the lab.
-var setOrder = []string{"dev", "dev2", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "long", "lab"}
-
-// Sets lists the sets the results hold, in setOrder and then by name.
-func Sets(rs []Result) []string {
-	seen := map[string]bool{}
-	for _, r := range rs {
-		seen[r.Set] = true
+// setRank places a set in the order the sets are shown in: the ones tuned
+// on (dev2: dev recorded again with read and write calls and preemptions),
+// the held-out ones by number, the held-out length, the lab, then any other
+// by name (rank 0 with the name as the tie-break).
+func setRank(set string) int {
+	switch set {
+	case "dev":
+		return -4
+	case "dev2":
+		return -3
+	case "long":
+		return 1 << 20
+	case "lab":
+		return 1<<20 + 1
 	}
-	var out, rest []string
-	for _, s := range setOrder {
-		if seen[s] {
-			out = append(out, s)
-			delete(seen, s)
+	if n, ok := diag.HeldOut(set); ok {
+		return n
+	}
+	return 1 << 21
+}
+
+// Sets lists the sets the results hold, in setRank's order.
+func Sets(rs []Result) []string {
+	var out []string
+	for _, r := range rs {
+		if !slices.Contains(out, r.Set) {
+			out = append(out, r.Set)
 		}
 	}
-	for s := range seen {
-		rest = append(rest, s)
-	}
-	slices.Sort(rest)
-	return append(out, rest...)
+	slices.SortFunc(out, func(a, b string) int {
+		return cmp.Or(cmp.Compare(setRank(a), setRank(b)), strings.Compare(a, b))
+	})
+	return out
 }
 
 // Tally counts one set's results.

@@ -116,6 +116,7 @@ func TestSets(t *testing.T) {
 		{[]string{"lab", "dev", "heldout2", "dev"}, "dev heldout2 lab"},
 		{[]string{"long", "lab", "dev"}, "dev long lab"},
 		{[]string{"zeta", "lab", "alpha", "heldout2"}, "heldout2 lab alpha zeta"},
+		{[]string{"heldout31", "heldout", "heldout9", "dev2", "dev"}, "dev dev2 heldout heldout9 heldout31"},
 		{nil, ""},
 	}
 	for _, tt := range tests {
