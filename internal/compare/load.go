@@ -33,6 +33,8 @@ type Capture struct {
 	// run-queue rows' threads; nfsd's per-operation rows left out).
 	running []float64
 	calls   []float64 // the traced threads' read and write system calls per interval
+	// callBytes is what those calls read and wrote over the capture.
+	callBytes float64
 	// userNs and sysNs are the counted threads' CPU time over the capture
 	// in user mode and in the kernel (model.Calls.CPU); unsplit counts the
 	// intervals that did not read them.
@@ -237,6 +239,7 @@ func (c *Capture) Add(s *model.Snapshot) {
 	addAt(&c.secs, i, secs)
 	if s.Calls != nil {
 		addAt(&c.calls, i, float64(s.Calls.Count()))
+		c.callBytes += float64(s.Calls.ReadBytes + s.Calls.WriteBytes)
 	} else {
 		addAt(&c.calls, i, 0)
 		c.uncounted++

@@ -177,10 +177,19 @@ func joinAnd(s []string) string {
 // calls they make (a log line, a config read) say nothing of it.
 const minCallRate = 1.0
 
+// minCallBytes is the least a read or write call moves on average, over a
+// capture, for the calls to be the threads' work with storage: a sector,
+// the least a storage IO moves. Threads whose IO goes another way make
+// calls of a few bytes (a status pipe, an eventfd's 8-byte counter, a
+// line of /proc), many or few.
+const minCallBytes = 512.0
+
 // countsCalls reports whether every interval of the capture counted the
-// traced threads' calls and they made enough to be their unit of work.
+// traced threads' calls and they made enough, moving enough, to be their
+// unit of work.
 func (c *Capture) countsCalls() bool {
-	return c.uncounted == 0 && sum(c.calls) >= minCallRate*sum(c.secs)
+	n := sum(c.calls)
+	return c.uncounted == 0 && n >= minCallRate*sum(c.secs) && c.callBytes >= minCallBytes*n
 }
 
 // callsPerIO is the fewest read and write calls per wait for block IO that

@@ -109,6 +109,13 @@ func TestWorkUnit(t *testing.T) {
 		{"read and write calls in both", calls(mk(4e6, 1200, 600e6, 0.6, 1200), 9000, 0), calls(mk(5e6, 1400, 900e6, 0.4, 1400), 700, 0), "call", 9000, "system calls"},
 		{"calls in A only", calls(mk(30e6, 300, 1e6, 0.02, 300), 300, 0), mk(90e6, 300, 1e6, 0.02, 300), "IO", 300, "waits for block IO"},
 		{"an interval of B without calls", calls(mk(30e6, 300, 1e6, 0.02, 300), 300, 0), calls(mk(90e6, 300, 1e6, 0.02, 300), 300, 1), "IO", 300, "waits for block IO"},
+		// fio's libaio jobs writing through the page cache read a status
+		// pipe: 19 calls a second of 34 bytes each, none with the data.
+		// Their waits are for dirty pages, rarely for block IO.
+		{"calls of a few bytes each: IO another way", small(calls(mk(1e6, 2, 1e6, 0.02, 300), 19, 0), 34),
+			small(calls(mk(1e6, 2, 1e6, 0.02, 300), 19, 0), 34), "CPU-s", 0.02, "CPU time"},
+		{"calls of a sector each are the work", small(calls(mk(4e6, 1200, 600e6, 0.6, 1200), 9000, 0), 512),
+			small(calls(mk(5e6, 1400, 900e6, 0.4, 1400), 700, 0), 512), "call", 9000, "system calls"},
 		{"a call in a second and a half: IO another way", calls(mk(30e6, 300, 1e6, 0.02, 300), 0.5, 0), calls(mk(90e6, 300, 1e6, 0.02, 300), 300, 0), "IO", 300, "waits for block IO"},
 		{"waits for others' IO are not the threads' work", others(mk(30e6, 300, 1e6, 0.02, 300), 100), mk(90e6, 300, 1e6, 0.02, 300), "IO", 300, "waits for block IO"},
 		{"no own IO in A: every block wait counts", others(mk(0, 0, 1e6, 0.02, 300), 250), others(mk(90e6, 300, 1e6, 0.02, 300), 100), "IO", 250, "waits for block IO"},
@@ -135,14 +142,21 @@ func aio(c *Capture, n, named float64) *Capture {
 	return c
 }
 
-// calls gives c n read and write calls per interval, uncounted intervals
-// without a count.
+// calls gives c n read and write calls per interval of 4 KiB each,
+// uncounted intervals without a count.
 func calls(c *Capture, n float64, uncounted int) *Capture {
 	c.calls = make([]float64, len(c.secs))
 	for i := range c.calls {
 		c.calls[i] = n
 	}
+	c.callBytes = 4096 * n * float64(len(c.secs))
 	c.uncounted = uncounted
+	return c
+}
+
+// small makes c's calls move size bytes each on average.
+func small(c *Capture, size float64) *Capture {
+	c.callBytes = size * sum(c.calls)
 	return c
 }
 
