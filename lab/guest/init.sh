@@ -363,8 +363,10 @@ run_version() { # SCENARIO VERSION OUT
 	# nfsd's counters (/proc) and nfstrace must count the same requests:
 	# the preparation's last requests are let finish before nfstrace
 	# starts, top's frame spans all of its run, and the counters are read
-	# when the load starts and after nfstrace stops (the clients' closes
-	# after the load send requests too).
+	# when the load starts, when it ends (nfsd.end: the load's window,
+	# inside nfstrace's) and after nfstrace stops (nfsd.after: the
+	# clients' closes after the load send requests too, some after
+	# nfstrace's last frame).
 	step "$s/v$v/quiet" 120 $F wait_quiet
 	trace_start "$o" 3600
 	step "$s/v$v/attach" $((LAB_SETTLE + 660)) $F wait_attached "$o" "$LAB_SETTLE"
@@ -388,6 +390,7 @@ run_version() { # SCENARIO VERSION OUT
 		step "$s/v$v/load" $((LAB_DURATION + 300)) $F load run "$mnt/v$v" "$o/load.json" "$LAB_DURATION"
 	fi
 	date +%s.%N >"$o/load.end"
+	cp /proc/net/rpc/nfsd "$o/nfsd.end"
 	cp /proc/diskstats "$o/diskstats.after"
 	kill "$sampler" 2>/dev/null
 	step "$s/v$v/trace-stop" 150 $F trace_stop "$o"
