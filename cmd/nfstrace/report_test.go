@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -415,6 +416,48 @@ func TestReportUnorderedCapture(t *testing.T) {
 		}
 		if outs[0] != outs[1] {
 			t.Errorf("--step %s: the capture out of order reports differently:\n--- in order\n%s\n--- out of order\n%s", step, outs[0], outs[1])
+		}
+	}
+}
+
+// TestCompareHostileFiles compares each crafted capture with a lab capture
+// (both ways) and with itself, as a table and as JSON: each ends with a
+// comparison or a one-line error, having allocated less than
+// reportMaxHeap, and the JSON encodes.
+func TestCompareHostileFiles(t *testing.T) {
+	clean := filepath.Join("..", "..", "testdata", "captures", "6.1-baseline-v3.nft")
+	files, err := filepath.Glob(filepath.Join(hostileDir, "*.nft"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no crafted captures in %s: %v", hostileDir, err)
+	}
+	for _, path := range files {
+		for _, pair := range [][2]string{{clean, path}, {path, clean}, {path, path}} {
+			for _, format := range []string{"table", "json"} {
+				name := fmt.Sprintf("%s-%s/%s", filepath.Base(pair[0]), filepath.Base(pair[1]), format)
+				t.Run(name, func(t *testing.T) {
+					io, out, errb := testStdio()
+					var before, after runtime.MemStats
+					runtime.GC()
+					runtime.ReadMemStats(&before)
+					err := runCompare(context.Background(), io, []string{"--format", format, pair[0], pair[1]})
+					runtime.ReadMemStats(&after)
+					if a := after.TotalAlloc - before.TotalAlloc; a > reportMaxHeap {
+						t.Errorf("allocated %d MiB, more than %d MiB", a>>20, reportMaxHeap>>20)
+					}
+					if err != nil {
+						if strings.Contains(err.Error(), "\n") {
+							t.Errorf("multi-line error %q", err)
+						}
+						return
+					}
+					if out.Len() == 0 {
+						t.Fatalf("no comparison and no error (stderr %q)", errb.String())
+					}
+					if format == "json" && !json.Valid(out.Bytes()) {
+						t.Errorf("invalid JSON:\n%s", out.String())
+					}
+				})
+			}
 		}
 	}
 }

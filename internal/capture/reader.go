@@ -213,7 +213,7 @@ func (r *Reader) Notes() []string {
 		notes = append(notes, fmt.Sprintf("skipped %d frames of unknown type %d (written by a newer nfstrace?)", r.unknown[FrameType(t)], t))
 	}
 	if r.nonFinite > 0 {
-		notes = append(notes, fmt.Sprintf("%d values that were not finite numbers (NaN or infinite) read as 0", r.nonFinite))
+		notes = append(notes, fmt.Sprintf("%d values that were not finite numbers (NaN, infinite, or beyond 1e15, which no rate or average reaches) read as 0", r.nonFinite))
 	}
 	if r.st.lost > 0 {
 		notes = append(notes, fmt.Sprintf("%d strings were lost with damaged frames and read as placeholders", r.st.lost))

@@ -407,13 +407,19 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 	return seq, nil
 }
 
+// maxFigure bounds the rates and averages of a snapshot: 1e15 bytes a
+// second is a petabyte, 1e15 ms thirty thousand years. A sum of values
+// below it stays finite.
+const maxFigure = 1e15
+
 // finite replaces the values of s that are not finite numbers (NaN, an
-// infinity: no rate or average is) with 0, so that they cannot poison sums
-// or JSON output, and returns how many it replaced.
+// infinity: no rate or average is) or beyond maxFigure with 0, so that they
+// cannot poison sums (MaxFloat64 twice is infinite) or JSON output, and
+// returns how many it replaced.
 func finite(s *model.Snapshot) int {
 	n := 0
 	fix := func(v *float64) {
-		if math.IsNaN(*v) || math.IsInf(*v, 0) {
+		if math.IsNaN(*v) || math.Abs(*v) > maxFigure {
 			*v = 0
 			n++
 		}

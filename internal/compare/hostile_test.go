@@ -1,0 +1,186 @@
+package compare
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// hostileNumbers are what a damaged or crafted capture may hold where a
+// count, a duration or a rate belongs.
+var hostileNumbers = []float64{0, 1, -1, math.MaxInt32, 1 << 53, math.MaxFloat64, math.Inf(1), math.NaN()}
+
+// perturb sets each number in v (a struct, walked through pointers,
+// slices and maps) to a hostile value with probability p.
+func perturb(r *rand.Rand, v reflect.Value, p float64) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			perturb(r, v.Elem(), p)
+		}
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			if v.CanSet() && r.Float64() < p {
+				v.Set(reflect.ValueOf(time.Unix(r.Int64N(1<<40)-1<<39, 0)))
+			}
+			return
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				perturb(r, v.Field(i), p)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			perturb(r, v.Index(i), p)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			e := reflect.New(v.Type().Elem()).Elem()
+			e.Set(v.MapIndex(k))
+			perturb(r, e, p)
+			v.SetMapIndex(k, e)
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if v.CanSet() && r.Float64() < p {
+			x := hostileNumbers[r.IntN(len(hostileNumbers))]
+			if v.OverflowInt(int64(x)) || math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > 1<<62 {
+				x = -1
+			}
+			v.SetInt(int64(x))
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if v.CanSet() && r.Float64() < p {
+			x := hostileNumbers[r.IntN(len(hostileNumbers))]
+			u := uint64(math.MaxUint64)
+			if x >= 0 && x < 1<<63 {
+				u = uint64(x)
+			}
+			if v.OverflowUint(u) {
+				u = 1<<(8*v.Type().Size()) - 1
+			}
+			v.SetUint(u)
+		}
+	case reflect.Float32, reflect.Float64:
+		if v.CanSet() && r.Float64() < p {
+			v.SetFloat(hostileNumbers[r.IntN(len(hostileNumbers))])
+		}
+	}
+}
+
+// hostilePair builds two captures of the synthetic server from seed, as
+// nfsd or as threads without NFS operations (their read and write calls
+// counted), some of them short, some out of order, with hostile values
+// here and there, and writes them to dir.
+func hostilePair(t testing.TB, dir string, seed uint64) [2]string {
+	r := rand.New(rand.NewPCG(seed, 7))
+	sc := baseline()
+	sc.sites = []siteSpec{{frames: frames(siteCommit), op: "COMMIT", prob: 1, block: true, perIO: true}, {frames: frames(siteRwsem), op: "WRITE", prob: 0.2, median: time.Millisecond}}
+	threads := r.IntN(2) == 0
+	var paths [2]string
+	for i := range paths {
+		sc.n, sc.seed = 1+r.IntN(14), seed*2+uint64(i)
+		if i == 1 && r.IntN(2) == 0 {
+			sc.svc *= 4
+		}
+		snaps := sc.snapshots()
+		for _, s := range snaps {
+			if threads {
+				s.Host.NFSD.Ops, s.RPC = nil, nil
+				s.Calls = &model.Calls{Reads: r.Uint64N(5000), ReadBytes: r.Uint64N(1 << 30), Threads: 4, CPU: &model.ThreadCPU{UserNs: r.Uint64N(1e9), SysNs: r.Uint64N(1e9)}}
+			}
+			perturb(r, reflect.ValueOf(s), 0.02)
+		}
+		if r.IntN(4) == 0 {
+			r.Shuffle(len(snaps), func(a, b int) { snaps[a], snaps[b] = snaps[b], snaps[a] })
+		}
+		paths[i] = filepath.Join(dir, []string{"a.nft", "b.nft"}[i])
+		w, err := capture.Create(paths[i], capture.Meta{ToolVersion: "test", Config: sc.config(), Interval: time.Second}, capture.Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range snaps {
+			if err := w.WriteSnapshot(s); err != nil {
+				t.Fatalf("write: %v", err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return paths
+}
+
+// checkHostileCompare compares the pair hostilePair builds from seed, and
+// the first capture with itself: loading and comparing end with a result
+// or a one-line error, the result renders as a table and as JSON, and its
+// verdict is one line.
+func checkHostileCompare(t *testing.T, seed uint64) {
+	paths := hostilePair(t, t.TempDir(), seed)
+	for _, pair := range [][2]string{paths, {paths[0], paths[0]}} {
+		var caps [2]*Capture
+		for i, p := range pair {
+			c, err := Load(context.Background(), p, true)
+			if err != nil {
+				if strings.Contains(err.Error(), "\n") {
+					t.Fatalf("seed %d: multi-line error %q", seed, err)
+				}
+				return
+			}
+			caps[i] = c
+		}
+		res, err := Compare(caps[0], caps[1], Options{})
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("seed %d: multi-line error %q", seed, err)
+			}
+			continue
+		}
+		var out bytes.Buffer
+		if err := res.Render(&out, RenderOptions{Details: true, Width: 100}); err != nil {
+			t.Fatalf("seed %d: render: %v", seed, err)
+		}
+		out.Reset()
+		if err := res.WriteJSON(&out); err != nil {
+			t.Fatalf("seed %d: JSON: %v", seed, err)
+		}
+		if !json.Valid(out.Bytes()) {
+			t.Fatalf("seed %d: invalid JSON", seed)
+		}
+		if strings.Contains(res.Verdict.Summary, "\n") || strings.Contains(res.Verdict.Lead, "\n") {
+			t.Fatalf("seed %d: verdict of more than one line: %q %q", seed, res.Verdict.Summary, res.Verdict.Lead)
+		}
+	}
+}
+
+// TestHostileCompare runs a fixed set of seeds, the bounded run of
+// `make test`; FuzzCompare explores further:
+// go test -fuzz FuzzCompare ./internal/compare
+func TestHostileCompare(t *testing.T) {
+	n := uint64(80)
+	if testing.Short() {
+		n = 10
+	}
+	for seed := range n {
+		checkHostileCompare(t, seed)
+	}
+}
+
+func FuzzCompare(f *testing.F) {
+	for _, seed := range []uint64{0, 1, 2, 99, math.MaxUint64} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, seed uint64) {
+		checkHostileCompare(t, seed)
+	})
+}
