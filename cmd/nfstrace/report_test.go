@@ -18,7 +18,10 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/hostile"
 	"github.com/nfstrace/nfstrace/internal/model"
+	"math/rand/v2"
+	"reflect"
 )
 
 const reportSite = "rwsem_down_write_slowpath;ext4_file_write_iter;nfsd_vfs_write"
@@ -459,5 +462,66 @@ func TestCompareHostileFiles(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestReportHostileValues writes report's captures with numbers set to
+// hostile values (internal/hostile), some out of order, and runs report as
+// a table, as JSON and as a time series, and compare against a lab
+// capture: each ends with its output or a one-line error, and the JSON
+// encodes.
+func TestReportHostileValues(t *testing.T) {
+	clean := filepath.Join("..", "..", "testdata", "captures", "6.1-baseline-v3.nft")
+	n := uint64(60)
+	if testing.Short() {
+		n = 10
+	}
+	var outputs, errs int
+	for seed := range n {
+		r := rand.New(rand.NewPCG(seed, 11))
+		snaps := reportSnapshots(1 + r.IntN(8))
+		for _, s := range snaps {
+			hostile.Perturb(r, reflect.ValueOf(s), 0.05)
+		}
+		if r.IntN(3) == 0 {
+			r.Shuffle(len(snaps), func(a, b int) { snaps[a], snaps[b] = snaps[b], snaps[a] })
+		}
+		path := writeReportCapture(t, snaps, r.IntN(4) != 0)
+		runs := [][]string{
+			{"report", "--format", "table", path},
+			{"report", "--format", "json", path},
+			{"report", "--format", "json", "--step", "2s", path},
+			{"compare", "--format", "json", clean, path},
+		}
+		for _, args := range runs {
+			io, out, errb := testStdio()
+			var err error
+			if args[0] == "report" {
+				err = runReport(context.Background(), io, args[1:])
+			} else {
+				err = runCompare(context.Background(), io, args[1:])
+			}
+			if err != nil {
+				if strings.Contains(err.Error(), "\n") {
+					t.Fatalf("seed %d, %v: multi-line error %q", seed, args, err)
+				}
+				errs++
+				continue
+			}
+			if out.Len() == 0 {
+				t.Fatalf("seed %d, %v: no output and no error (stderr %q)", seed, args, errb.String())
+			}
+			if args[2] == "json" && !json.Valid(out.Bytes()) {
+				t.Fatalf("seed %d, %v: invalid JSON:\n%s", seed, args, out.String())
+			}
+			outputs++
+		}
+	}
+	// Most hostile values are read (as 0 where not finite): the runs
+	// that end in output must be most of them, or the values tested
+	// nothing past the reader.
+	t.Logf("%d runs ended with output, %d with an error", outputs, errs)
+	if outputs < errs {
+		t.Errorf("%d runs ended with output, fewer than the %d errors", outputs, errs)
 	}
 }

@@ -16,7 +16,7 @@ func appendCalls(p []byte, c *model.Calls) []byte {
 	p = appendUvarint(p, c.Writes)
 	p = appendUvarint(p, c.ReadBytes)
 	p = appendUvarint(p, c.WriteBytes)
-	p = appendUvarint(p, uint64(max(c.Threads, 0)))
+	p = appendInt(p, c.Threads)
 	if c.CPU != nil {
 		p = appendUvarint(p, c.CPU.UserNs)
 		p = appendUvarint(p, c.CPU.SysNs)

@@ -17,6 +17,14 @@ import (
 func appendUvarint(b []byte, v uint64) []byte { return binary.AppendUvarint(b, v) }
 func appendVarint(b []byte, v int64) []byte   { return binary.AppendVarint(b, v) }
 
+// appendInt writes a count or an id as decoder.int reads it, within
+// [0, MaxInt32]: a figure beyond (a parser's slip, a counter run wild)
+// would make the reader reject the whole frame, and with it the rest of
+// what was recorded in the interval.
+func appendInt(b []byte, v int) []byte {
+	return appendUvarint(b, uint64(min(max(v, 0), math.MaxInt32)))
+}
+
 func appendFloat(b []byte, f float64) []byte {
 	return binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"testing"
 	"time"
 
@@ -182,4 +183,41 @@ func frames(t testing.TB, data []byte) []frameSpan {
 
 func describe(s *model.Snapshot) string {
 	return fmt.Sprintf("%+v", *s)
+}
+
+// TestWriteIntsInRange writes a snapshot whose counts and ids are out of
+// the range the reader takes (negative, beyond MaxInt32): it reads back
+// whole, each such figure at the nearest end of the range.
+func TestWriteIntsInRange(t *testing.T) {
+	s := fullSnapshot(0)
+	s.Host.Load.Running, s.Host.Load.InD = -1, 1<<40
+	s.Host.NFSD.Threads, s.Host.NFSD.ThreadsInD = math.MaxInt, -5
+	s.Host.Load.DGroups[0].Count = 1 << 33
+	s.Host.NFSD.Pools[0].ID = -2
+	s.DState[0].Threads = 1 << 35
+	s.Run[0].Threads = -1
+	s.Calls.Threads = 1 << 32
+	s.Locks[0].MaxWaiters, s.Locks[0].OwnerTID = 1<<31, -1
+	snaps, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+	if err != nil || len(snaps) != 1 {
+		t.Fatalf("read %d snapshots: %v", len(snaps), err)
+	}
+	g := snaps[0]
+	for name, got := range map[string][2]int{
+		"load running":   {g.Host.Load.Running, 0},
+		"load in D":      {g.Host.Load.InD, math.MaxInt32},
+		"nfsd threads":   {g.Host.NFSD.Threads, math.MaxInt32},
+		"nfsd in D":      {g.Host.NFSD.ThreadsInD, 0},
+		"group count":    {g.Host.Load.DGroups[0].Count, math.MaxInt32},
+		"pool id":        {g.Host.NFSD.Pools[0].ID, 0},
+		"D threads":      {g.DState[0].Threads, math.MaxInt32},
+		"run threads":    {g.Run[0].Threads, 0},
+		"call threads":   {g.Calls.Threads, math.MaxInt32},
+		"lock waiters":   {g.Locks[0].MaxWaiters, math.MaxInt32},
+		"lock owner tid": {g.Locks[0].OwnerTID, 0},
+	} {
+		if got[0] != got[1] {
+			t.Errorf("%s read back as %d, want %d", name, got[0], got[1])
+		}
+	}
 }

@@ -24,9 +24,9 @@ func appendLocks(p []byte, rows []model.LockWait, st *strWriter) []byte {
 		}
 		p = appendUvarint(p, r.Waits)
 		p = appendUvarint(p, uint64(max(r.Time, 0)))
-		p = appendUvarint(p, uint64(max(r.MaxWaiters, 0)))
+		p = appendInt(p, r.MaxWaiters)
 		p = appendUvarint(p, uint64(st.id(r.Owner)))
-		p = appendUvarint(p, uint64(max(r.OwnerTID, 0)))
+		p = appendInt(p, r.OwnerTID)
 		p = appendBool(p, r.ReaderOwned)
 		p = appendUvarint(p, r.OwnerWaits)
 		p = appendUvarint(p, uint64(st.id(r.OwnerState)))
@@ -92,7 +92,7 @@ func appendLockChains(p []byte, rows []model.LockWait, st *strWriter) []byte {
 			for _, s := range []string{h.Lock, h.Kind, h.Owner} {
 				p = appendUvarint(p, uint64(st.id(s)))
 			}
-			p = appendUvarint(p, uint64(max(h.OwnerTID, 0)))
+			p = appendInt(p, h.OwnerTID)
 			p = appendBool(p, h.ReaderOwned)
 			p = appendUvarint(p, uint64(st.id(h.OwnerState)))
 			p = appendUvarint(p, uint64(st.id(string(h.OwnerSite))))

@@ -10,7 +10,7 @@ const secQueue = 11
 func appendQueue(p []byte, rows []model.PoolQueue) []byte {
 	p = appendUvarint(p, uint64(len(rows)))
 	for i := range rows {
-		p = appendUvarint(p, uint64(max(rows[i].Pool, 0)))
+		p = appendInt(p, rows[i].Pool)
 		p = appendHist(p, &rows[i].Wait)
 	}
 	return p

@@ -19,7 +19,7 @@ func appendRun(p []byte, rows []model.Run, st *strWriter) []byte {
 		p = appendUvarint(p, uint64(st.id(r.Comm)))
 		p = appendUvarint(p, uint64(st.id(r.Op)))
 		p = appendUvarint(p, uint64(st.id(r.Client)))
-		p = appendUvarint(p, uint64(r.Threads))
+		p = appendInt(p, r.Threads)
 		p = appendHist(p, &r.Runnable)
 		p = appendUvarint(p, uint64(max(r.OnCPU, 0)))
 	}

@@ -55,24 +55,24 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 	p = appendFloat(p, l.Avg1)
 	p = appendFloat(p, l.Avg5)
 	p = appendFloat(p, l.Avg15)
-	p = appendUvarint(p, uint64(l.Running))
-	p = appendUvarint(p, uint64(l.InD))
+	p = appendInt(p, l.Running)
+	p = appendInt(p, l.InD)
 	p = appendUvarint(p, uint64(len(l.DGroups)))
 	for i := range l.DGroups {
 		g := &l.DGroups[i]
 		p = appendUvarint(p, uint64(st.id(g.Comm)))
 		p = appendUvarint(p, uint64(st.id(g.WaitChan)))
 		p = appendUvarint(p, uint64(st.id(string(g.Stack))))
-		p = appendUvarint(p, uint64(g.Count))
+		p = appendInt(p, g.Count)
 	}
 	b = e.section(b, secLoad, p)
 
 	n := &s.Host.NFSD
 	p = e.sec[:0]
 	p = appendBool(p, n.Running)
-	p = appendUvarint(p, uint64(n.Threads))
+	p = appendInt(p, n.Threads)
 	p = appendUvarint(p, uint64(st.id(n.Versions)))
-	p = appendUvarint(p, uint64(n.ThreadsInD))
+	p = appendInt(p, n.ThreadsInD)
 	p = appendUvarint(p, n.RCHits)
 	p = appendUvarint(p, n.RCMisses)
 	p = appendUvarint(p, n.RCNoCache)
@@ -80,7 +80,7 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 	p = appendUvarint(p, n.WriteBytes)
 	p = appendUvarint(p, uint64(len(n.Pools)))
 	for _, pl := range n.Pools {
-		p = appendUvarint(p, uint64(pl.ID))
+		p = appendInt(p, pl.ID)
 		p = appendUvarint(p, pl.PacketsArrived)
 		p = appendUvarint(p, pl.SocketsQueued)
 		p = appendUvarint(p, pl.ThreadsWoken)
@@ -215,7 +215,7 @@ func appendDRows(p []byte, rows []model.DState, st *strWriter) []byte {
 		p = appendUvarint(p, uint64(st.id(r.Device)))
 		p = appendUvarint(p, uint64(st.id(r.Scheduler)))
 		p = appendUvarint(p, uint64(st.id(r.Op)))
-		p = appendUvarint(p, uint64(r.Threads))
+		p = appendInt(p, r.Threads)
 		p = appendHist(p, &r.Hist)
 	}
 	return p

@@ -13,70 +13,9 @@ import (
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/hostile"
 	"github.com/nfstrace/nfstrace/internal/model"
 )
-
-// hostileNumbers are what a damaged or crafted capture may hold where a
-// count, a duration or a rate belongs.
-var hostileNumbers = []float64{0, 1, -1, math.MaxInt32, 1 << 53, math.MaxFloat64, math.Inf(1), math.NaN()}
-
-// perturb sets each number in v (a struct, walked through pointers,
-// slices and maps) to a hostile value with probability p.
-func perturb(r *rand.Rand, v reflect.Value, p float64) {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			perturb(r, v.Elem(), p)
-		}
-	case reflect.Struct:
-		if v.Type() == reflect.TypeFor[time.Time]() {
-			if v.CanSet() && r.Float64() < p {
-				v.Set(reflect.ValueOf(time.Unix(r.Int64N(1<<40)-1<<39, 0)))
-			}
-			return
-		}
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				perturb(r, v.Field(i), p)
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			perturb(r, v.Index(i), p)
-		}
-	case reflect.Map:
-		for _, k := range v.MapKeys() {
-			e := reflect.New(v.Type().Elem()).Elem()
-			e.Set(v.MapIndex(k))
-			perturb(r, e, p)
-			v.SetMapIndex(k, e)
-		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		if v.CanSet() && r.Float64() < p {
-			x := hostileNumbers[r.IntN(len(hostileNumbers))]
-			if v.OverflowInt(int64(x)) || math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > 1<<62 {
-				x = -1
-			}
-			v.SetInt(int64(x))
-		}
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		if v.CanSet() && r.Float64() < p {
-			x := hostileNumbers[r.IntN(len(hostileNumbers))]
-			u := uint64(math.MaxUint64)
-			if x >= 0 && x < 1<<63 {
-				u = uint64(x)
-			}
-			if v.OverflowUint(u) {
-				u = 1<<(8*v.Type().Size()) - 1
-			}
-			v.SetUint(u)
-		}
-	case reflect.Float32, reflect.Float64:
-		if v.CanSet() && r.Float64() < p {
-			v.SetFloat(hostileNumbers[r.IntN(len(hostileNumbers))])
-		}
-	}
-}
 
 // hostilePair builds two captures of the synthetic server from seed, as
 // nfsd or as threads without NFS operations (their read and write calls
@@ -99,7 +38,7 @@ func hostilePair(t testing.TB, dir string, seed uint64) [2]string {
 				s.Host.NFSD.Ops, s.RPC = nil, nil
 				s.Calls = &model.Calls{Reads: r.Uint64N(5000), ReadBytes: r.Uint64N(1 << 30), Threads: 4, CPU: &model.ThreadCPU{UserNs: r.Uint64N(1e9), SysNs: r.Uint64N(1e9)}}
 			}
-			perturb(r, reflect.ValueOf(s), 0.02)
+			hostile.Perturb(r, reflect.ValueOf(s), 0.02)
 		}
 		if r.IntN(4) == 0 {
 			r.Shuffle(len(snaps), func(a, b int) { snaps[a], snaps[b] = snaps[b], snaps[a] })
