@@ -253,7 +253,7 @@ func effect(a, b diag.FioResult) float64 {
 // setRank places a set in the order the sets are shown in: the ones tuned
 // on (dev2: dev recorded again with read and write calls and preemptions),
 // the held-out ones by number, the held-out length, the lab, then any other
-// by name (rank 0 with the name as the tie-break).
+// (Sets breaks ties by name).
 func setRank(set string) int {
 	switch set {
 	case "dev":
