@@ -778,9 +778,13 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 			return CauseDevice, f
 		}
 	}
+	// A device whose requests the tracer timed (Service) is not where IO
+	// it could not name waited: a request of the threads' own there
+	// carries its name. Its latency may have moved with that IO's
+	// release (a throttle's bursts queue on it), not caused the wait.
 	for i := range res.Devices {
 		o := &res.Devices[i]
-		if o == dev || o.Await == nil || !explains(o, o.Await) || loadMoved(o, dir) {
+		if o == dev || o.Await == nil || o.Service != nil || !explains(o, o.Await) || loadMoved(o, dir) {
 			continue
 		}
 		g := finding(o)

@@ -449,7 +449,7 @@ func causeText(d *Diagnosis, res *Result) string {
 				return s + fmt.Sprintf("the device's own latency did not account for it (mean %s → %s per request): the IO was held above the device", model.FormatNs(lat.MeanA), model.FormatNs(lat.MeanB))
 			}
 		}
-		return s + "no device's latency did: the IO was held above the devices"
+		return s + "no device's latency accounted for it: the IO was held above the devices"
 	}
 	if d.Cause == CauseWriteback && l.Kind == "block" {
 		if f != nil {
@@ -457,7 +457,7 @@ func causeText(d *Diagnosis, res *Result) string {
 			return fmt.Sprintf(": %s was given %s work (%s) as the dirty-page limits changed, which decide when written pages go to it",
 				f.Device, more, loadText(f))
 		}
-		return fmt.Sprintf(": each wait took %s (mean %s → %s) while no device's latency did, as the dirty-page limits changed, which hold writers back",
+		return fmt.Sprintf(": each wait took %s (mean %s → %s) while no device's latency accounted for it, as the dirty-page limits changed, which hold writers back",
 			longer, model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 	}
 	s := ""

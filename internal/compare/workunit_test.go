@@ -535,3 +535,41 @@ func TestServedLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldAboveTracedDevice: the threads' longer waits for IO the tracer
+// could not name, under a throttle that released their writes to loop0 in
+// bursts (loop0's await 0.17 → 2.0 ms at a quarter of the load). loop0's
+// requests are timed by the tracer (Service), so a request of the threads'
+// own there would have carried its name: the IO was held above it (bio).
+// Only a device the tracer does not time (bio-based, dm-0) can be the one
+// above the requests whose await explains such waits.
+func TestHeldAboveTracedDevice(t *testing.T) {
+	lat := func(a, b float64) *Latency {
+		return &Latency{MeanA: a, MeanB: b, Change: Change{Delta: b - a, Tested: true, P: 0.001, Significant: true}}
+	}
+	loop0 := DeviceLatency{Device: "loop0", RateA: 1900, RateB: 542, BytesA: 7.7e6, BytesB: 2.3e6,
+		Service: lat(150e3, 160e3), Await: lat(166e3, 2.0e6)}
+	dm := DeviceLatency{Device: "dm-0", RateA: 1900, RateB: 542, Await: lat(200e3, 2.1e6)}
+	c := &comparison{a: newCapture("a", capture.Meta{}), b: newCapture("b", capture.Meta{}), opt: Options{Alpha: 0.01}}
+	l := &LayerShare{Key: blockPrefix + unknownDevice, Kind: "block", A: 1e3, B: 1.8e6, WaitsA: 0.004, WaitsB: 0.02, WaitA: 20e3, WaitB: 90e6}
+	for _, tt := range []struct {
+		name    string
+		devices []DeviceLatency
+		cause   string
+		device  string
+	}{
+		{"a traced device whose await rose", []DeviceLatency{loop0}, CauseBio, ""},
+		{"a bio-based device above it", []DeviceLatency{loop0, dm}, CauseDevice, "dm-0"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cause, f := c.blockCause(&Result{Devices: tt.devices}, l, 1)
+			got := ""
+			if f != nil && cause == CauseDevice {
+				got = f.Device
+			}
+			if cause != tt.cause || got != tt.device {
+				t.Errorf("blockCause = %s (%s), want %s (%s)", cause, got, tt.cause, tt.device)
+			}
+		})
+	}
+}
