@@ -63,8 +63,8 @@ func hostilePair(t testing.TB, dir string, seed uint64) [2]string {
 // checkHostileCompare compares the pair hostilePair builds from seed, and
 // the first capture with itself: loading and comparing end with a result
 // or a one-line error, the result renders as a table and as JSON, and its
-// verdict is one line.
-func checkHostileCompare(t *testing.T, seed uint64) {
+// verdict is one line. It returns how many comparisons gave a result.
+func checkHostileCompare(t *testing.T, seed uint64) (compared int) {
 	paths := hostilePair(t, t.TempDir(), seed)
 	for _, pair := range [][2]string{paths, {paths[0], paths[0]}} {
 		var caps [2]*Capture
@@ -74,7 +74,7 @@ func checkHostileCompare(t *testing.T, seed uint64) {
 				if strings.Contains(err.Error(), "\n") {
 					t.Fatalf("seed %d: multi-line error %q", seed, err)
 				}
-				return
+				return compared
 			}
 			caps[i] = c
 		}
@@ -99,7 +99,9 @@ func checkHostileCompare(t *testing.T, seed uint64) {
 		if strings.Contains(res.Verdict.Summary, "\n") || strings.Contains(res.Verdict.Lead, "\n") {
 			t.Fatalf("seed %d: verdict of more than one line: %q %q", seed, res.Verdict.Summary, res.Verdict.Lead)
 		}
+		compared++
 	}
+	return compared
 }
 
 // TestHostileCompare runs a fixed set of seeds, the bounded run of
@@ -110,8 +112,14 @@ func TestHostileCompare(t *testing.T) {
 	if testing.Short() {
 		n = 10
 	}
+	compared := 0
 	for seed := range n {
-		checkHostileCompare(t, seed)
+		compared += checkHostileCompare(t, seed)
+	}
+	// The hostile values are mostly read (as 0 where out of bounds): most
+	// runs must reach a comparison, or they test nothing past the reader.
+	if compared < int(n) {
+		t.Errorf("%d of %d comparisons gave a result", compared, 2*n)
 	}
 }
 
