@@ -50,6 +50,8 @@ enum counter {
 	CNT_KP_OPEN,       /* lock waits opened by the slow-path kprobes */
 	CNT_KP_SLEPT,      /* of those, sleeps in D found inside a slow path */
 	CNT_KP_SPUN,       /* of those, closed without a sleep there (not counted) */
+	CNT_AIO_SUBMITTED, /* iocbs target threads queued with io_submit */
+	CNT_URING_SUBMITTED, /* SQEs target threads submitted with io_uring_enter */
 	CNT_MAX,
 };
 
@@ -1269,6 +1271,59 @@ int BPF_PROG(raw_tp_sched_wakeup_new, struct task_struct *p)
 {
 	inherit(p, false);
 	on_wake(ctx, p, false);
+	return 0;
+}
+
+/* ---- asynchronous IO submitted ------------------------------------------ */
+
+/* io_submit's number on the machine's architecture, set by user space. */
+const volatile __u32 nr_io_submit = 0;
+
+/*
+ * on_sys_exit counts the IOs a target thread submitted through the
+ * asynchronous interfaces, at the return of the call: io_submit returns the
+ * iocbs it queued, io_uring_enter the SQEs it consumed. They are the
+ * thread's pieces of work, as its read and write calls are (counted by the
+ * kernel in /proc/PID/task/TID/io, which these calls do not reach): a
+ * thread that waits for several at once wakes at the first to complete, so
+ * its waits do not count them. User space attaches this only when it traces
+ * selected threads: it runs at the end of every system call on the machine,
+ * and a call that returned nothing to count leaves at the first test.
+ */
+static __always_inline void on_sys_exit(struct pt_regs *regs, long ret, const bool btf)
+{
+	__u32 idx, tid;
+	unsigned long nr;
+	__u64 *c;
+
+	if (ret <= 0 || !nr_targets)
+		return;
+	nr = RD(btf, regs, orig_ax);
+	if (nr == nr_io_submit && nr)
+		idx = CNT_AIO_SUBMITTED;
+	else if (nr == nr_io_uring_enter && nr)
+		idx = CNT_URING_SUBMITTED;
+	else
+		return;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	if (!is_target(tid))
+		return;
+	c = bpf_map_lookup_elem(&counters, &idx);
+	if (c)
+		*c += (__u64)ret;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(tp_btf_sys_exit, struct pt_regs *regs, long ret)
+{
+	on_sys_exit(regs, ret, true);
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(raw_tp_sys_exit, struct pt_regs *regs, long ret)
+{
+	on_sys_exit(regs, ret, false);
 	return 0;
 }
 

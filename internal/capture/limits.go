@@ -91,6 +91,7 @@ const (
 	sizeThreads   = unsafe.Sizeof(model.ThreadUse{})
 	sizeCalls     = unsafe.Sizeof(model.Calls{})
 	sizeThreadCPU = unsafe.Sizeof(model.ThreadCPU{})
+	sizeSubmits   = unsafe.Sizeof(model.Submits{})
 	sizePreempted = unsafe.Sizeof(model.Preempted{})
 	sizeHeld      = unsafe.Sizeof(model.HeldBy{})
 )

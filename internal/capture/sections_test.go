@@ -246,6 +246,28 @@ func TestThreadsRoundTrip(t *testing.T) {
 	}
 }
 
+func TestSubmitsRoundTrip(t *testing.T) {
+	for _, c := range []*model.Submits{
+		nil,
+		{}, // counted, none submitted: not the same as not counted
+		{AIO: 1 << 40, URing: 3},
+	} {
+		s := fullSnapshot(4)
+		s.Submits = c
+		got, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || !reflect.DeepEqual(got[0], s) {
+			t.Fatalf("submits:\n got %+v\nwant %+v", got[0].Submits, c)
+		}
+	}
+	d := decoder{b: appendUvarint(nil, 5)} // iocbs, then the payload ends
+	if c := decodeSubmits(&d); c != nil || d.err == nil {
+		t.Fatalf("decodeSubmits of a truncated payload: %+v, err %v", c, d.err)
+	}
+}
+
 func TestCallsRoundTrip(t *testing.T) {
 	for _, c := range []*model.Calls{
 		nil,

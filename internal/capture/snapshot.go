@@ -200,6 +200,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 		p = appendCalls(e.sec[:0], s.Calls)
 		b = e.section(b, secCalls, p)
 	}
+	if s.Submits != nil {
+		p = appendSubmits(e.sec[:0], s.Submits)
+		b = e.section(b, secSubmits, p)
+	}
 	e.sec = p[:0]
 	return b
 }
@@ -384,6 +388,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			s.Threads = decodeThreads(&sd, st)
 		case secCalls:
 			s.Calls = decodeCalls(&sd)
+		case secSubmits:
+			s.Submits = decodeSubmits(&sd)
 		case secRPC:
 			if c := sd.rows(8, sizeRPC); c > 0 {
 				s.RPC = make([]model.RPC, c)

@@ -209,7 +209,11 @@ type Snapshot struct {
 	// nil when they were not counted (kernel threads such as nfsd's, which
 	// make none; too many targets; captures older than it).
 	Calls *Calls `json:"calls,omitempty"`
-	Stats Stats  `json:"stats"`
+	// Submits is what the traced threads submitted through the
+	// asynchronous IO interfaces in the interval; nil when not counted
+	// (the procfs backend, nfsd's threads, captures older than it).
+	Submits *Submits `json:"submits,omitempty"`
+	Stats   Stats    `json:"stats"`
 	// Events are the individual D-state intervals above the event threshold
 	// that ended in this interval, in the order the backend saw them.
 	Events []DEvent `json:"events,omitempty"`
@@ -245,6 +249,17 @@ type ThreadCPU struct {
 
 // Count is the read and write calls together.
 func (c *Calls) Count() uint64 { return c.Reads + c.Writes }
+
+// Submits counts the IOs threads submitted through the asynchronous
+// interfaces, which their read and write calls (Calls) leave out: each is
+// a piece of their work, as a call is.
+type Submits struct {
+	AIO   uint64 `json:"aio"`   // iocbs io_submit queued
+	URing uint64 `json:"uring"` // SQEs io_uring_enter consumed
+}
+
+// Count is the IOs submitted through either interface.
+func (s *Submits) Count() uint64 { return s.AIO + s.URing }
 
 // Interval returns the snapshot's length.
 func (s *Snapshot) Interval() time.Duration { return s.End.Sub(s.Start) }

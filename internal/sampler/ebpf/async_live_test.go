@@ -127,6 +127,7 @@ func testAsyncIOWaits(t *testing.T, rawTP bool) {
 	collect(t, tr)
 	var s model.Snapshot
 	var n, batches int
+	var submitted uint64
 	for seen := uint64(0); seen < minWaits && batches < maxBatches; batches++ {
 		batch <- struct{}{}
 		r := <-results
@@ -135,6 +136,13 @@ func testAsyncIOWaits(t *testing.T, rawTP bool) {
 		}
 		n += r.calls
 		b := collect(t, tr)
+		if b.Submits == nil {
+			t.Fatal("no count of the IOs submitted (sys_exit not attached?)")
+		}
+		if b.Submits.URing != 0 {
+			t.Errorf("%d io_uring submissions counted for a thread that made none", b.Submits.URing)
+		}
+		submitted += b.Submits.AIO
 		for _, d := range b.AsyncIO {
 			seen += d.Hist.Count
 		}
@@ -143,6 +151,10 @@ func testAsyncIOWaits(t *testing.T, rawTP bool) {
 		s.Events = append(s.Events, b.Events...)
 	}
 
+	// Every io_submit queued all its reads: the count is exact.
+	if want := uint64(batches * rounds * 4); submitted != want {
+		t.Errorf("%d iocbs counted as submitted, want %d (%d batches of %d rounds of 4)", submitted, want, batches, rounds)
+	}
 	var waits, labelled, unlabelled uint64
 	for _, d := range s.AsyncIO {
 		t.Logf("%s %s %s %s n=%d mean=%v threads=%d", d.Comm, d.Device, d.Scheduler, d.WaitSite, d.Hist.Count, d.Hist.Mean(), d.Threads)

@@ -241,6 +241,9 @@ func (t *Tracer) collectCounters(snap *model.Snapshot) error {
 	if n := d(cntKpOpen); n > 0 {
 		t.log.Debug("lock waits from the slow-path kprobes", "opened", n, "slept", d(cntKpSlept), "spun", d(cntKpSpun))
 	}
+	if t.submits {
+		snap.Submits = &model.Submits{AIO: d(cntAIOSubmitted), URing: d(cntURingSubmitted)}
+	}
 	t.prevCnt = cur
 	var progs []*ebpf.Program
 	for _, c := range []*ebpf.Collection{t.coll, t.lockColl} {

@@ -259,6 +259,7 @@ const (
 	coreProgRawTpSchedWakeup     = "raw_tp_sched_wakeup"
 	coreProgRawTpSchedWakeupNew  = "raw_tp_sched_wakeup_new"
 	coreProgRawTpSchedWaking     = "raw_tp_sched_waking"
+	coreProgRawTpSysExit         = "raw_tp_sys_exit"
 	coreProgTpBtfBlockIoDone     = "tp_btf_block_io_done"
 	coreProgTpBtfBlockRqComplete = "tp_btf_block_rq_complete"
 	coreProgTpBtfBlockRqInsert   = "tp_btf_block_rq_insert"
@@ -270,11 +271,13 @@ const (
 	coreProgTpBtfSchedWakeup     = "tp_btf_sched_wakeup"
 	coreProgTpBtfSchedWakeupNew  = "tp_btf_sched_wakeup_new"
 	coreProgTpBtfSchedWaking     = "tp_btf_sched_waking"
+	coreProgTpBtfSysExit         = "tp_btf_sys_exit"
 	coreVarBlockPercpu           = "block_percpu"
 	coreVarLockRanges            = "lock_ranges"
 	coreVarMinDstateNs           = "min_dstate_ns"
 	coreVarNrIoGetevents         = "nr_io_getevents"
 	coreVarNrIoPgetevents        = "nr_io_pgetevents"
+	coreVarNrIoSubmit            = "nr_io_submit"
 	coreVarNrIoUringEnter        = "nr_io_uring_enter"
 	coreVarNrTargets             = "nr_targets"
 	coreVarOpenIntervals         = "open_intervals"
@@ -342,6 +345,7 @@ type coreProgramSpecs struct {
 	RawTpSchedWakeup     *ebpf.ProgramSpec `ebpf:"raw_tp_sched_wakeup"`
 	RawTpSchedWakeupNew  *ebpf.ProgramSpec `ebpf:"raw_tp_sched_wakeup_new"`
 	RawTpSchedWaking     *ebpf.ProgramSpec `ebpf:"raw_tp_sched_waking"`
+	RawTpSysExit         *ebpf.ProgramSpec `ebpf:"raw_tp_sys_exit"`
 	TpBtfBlockIoDone     *ebpf.ProgramSpec `ebpf:"tp_btf_block_io_done"`
 	TpBtfBlockRqComplete *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_complete"`
 	TpBtfBlockRqInsert   *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_insert"`
@@ -353,6 +357,7 @@ type coreProgramSpecs struct {
 	TpBtfSchedWakeup     *ebpf.ProgramSpec `ebpf:"tp_btf_sched_wakeup"`
 	TpBtfSchedWakeupNew  *ebpf.ProgramSpec `ebpf:"tp_btf_sched_wakeup_new"`
 	TpBtfSchedWaking     *ebpf.ProgramSpec `ebpf:"tp_btf_sched_waking"`
+	TpBtfSysExit         *ebpf.ProgramSpec `ebpf:"tp_btf_sys_exit"`
 }
 
 // coreMapSpecs contains maps before they are loaded into the kernel.
@@ -390,6 +395,7 @@ type coreVariableSpecs struct {
 	MinDstateNs       *ebpf.VariableSpec `ebpf:"min_dstate_ns"`
 	NrIoGetevents     *ebpf.VariableSpec `ebpf:"nr_io_getevents"`
 	NrIoPgetevents    *ebpf.VariableSpec `ebpf:"nr_io_pgetevents"`
+	NrIoSubmit        *ebpf.VariableSpec `ebpf:"nr_io_submit"`
 	NrIoUringEnter    *ebpf.VariableSpec `ebpf:"nr_io_uring_enter"`
 	NrTargets         *ebpf.VariableSpec `ebpf:"nr_targets"`
 	OpenIntervals     *ebpf.VariableSpec `ebpf:"open_intervals"`
@@ -477,6 +483,7 @@ type coreVariables struct {
 	MinDstateNs       *ebpf.Variable `ebpf:"min_dstate_ns"`
 	NrIoGetevents     *ebpf.Variable `ebpf:"nr_io_getevents"`
 	NrIoPgetevents    *ebpf.Variable `ebpf:"nr_io_pgetevents"`
+	NrIoSubmit        *ebpf.Variable `ebpf:"nr_io_submit"`
 	NrIoUringEnter    *ebpf.Variable `ebpf:"nr_io_uring_enter"`
 	NrTargets         *ebpf.Variable `ebpf:"nr_targets"`
 	OpenIntervals     *ebpf.Variable `ebpf:"open_intervals"`
@@ -506,6 +513,7 @@ type corePrograms struct {
 	RawTpSchedWakeup     *ebpf.Program `ebpf:"raw_tp_sched_wakeup"`
 	RawTpSchedWakeupNew  *ebpf.Program `ebpf:"raw_tp_sched_wakeup_new"`
 	RawTpSchedWaking     *ebpf.Program `ebpf:"raw_tp_sched_waking"`
+	RawTpSysExit         *ebpf.Program `ebpf:"raw_tp_sys_exit"`
 	TpBtfBlockIoDone     *ebpf.Program `ebpf:"tp_btf_block_io_done"`
 	TpBtfBlockRqComplete *ebpf.Program `ebpf:"tp_btf_block_rq_complete"`
 	TpBtfBlockRqInsert   *ebpf.Program `ebpf:"tp_btf_block_rq_insert"`
@@ -517,6 +525,7 @@ type corePrograms struct {
 	TpBtfSchedWakeup     *ebpf.Program `ebpf:"tp_btf_sched_wakeup"`
 	TpBtfSchedWakeupNew  *ebpf.Program `ebpf:"tp_btf_sched_wakeup_new"`
 	TpBtfSchedWaking     *ebpf.Program `ebpf:"tp_btf_sched_waking"`
+	TpBtfSysExit         *ebpf.Program `ebpf:"tp_btf_sys_exit"`
 }
 
 func (p *corePrograms) Close() error {
@@ -535,6 +544,7 @@ func (p *corePrograms) Close() error {
 		p.RawTpSchedWakeup,
 		p.RawTpSchedWakeupNew,
 		p.RawTpSchedWaking,
+		p.RawTpSysExit,
 		p.TpBtfBlockIoDone,
 		p.TpBtfBlockRqComplete,
 		p.TpBtfBlockRqInsert,
@@ -546,6 +556,7 @@ func (p *corePrograms) Close() error {
 		p.TpBtfSchedWakeup,
 		p.TpBtfSchedWakeupNew,
 		p.TpBtfSchedWaking,
+		p.TpBtfSysExit,
 	)
 }
 

@@ -42,7 +42,7 @@ type Options struct {
 	MinDState    time.Duration // D-state intervals at least this long become events; default 1ms
 	KernelBTF    string        // kernel BTF file when /sys/kernel/btf/vmlinux is missing
 	Logger       *slog.Logger  // default slog.Default()
-	// Disable skips groups of probes: "dstate", "block".
+	// Disable skips groups of probes: "dstate", "block", "submits".
 	Disable []string
 	// Rescan is how often the targets are looked up again; default 1s.
 	Rescan time.Duration
@@ -116,6 +116,7 @@ type Tracer struct {
 	prevL       map[coreLkey]*kstate[coreLval]
 	runGen      uint32
 	prevCnt     [cntMax]uint64
+	submits     bool // sys_exit attached: IOs submitted are counted
 	misses      missCounter
 	devs        *devNamer
 	lastPrune   time.Time
@@ -142,6 +143,8 @@ const (
 	cntKpOpen
 	cntKpSlept
 	cntKpSpun
+	cntAIOSubmitted
+	cntURingSubmitted
 	cntMax
 )
 
@@ -286,6 +289,9 @@ func (t *Tracer) load() error {
 		"nr_io_getevents":   uint32(unix.SYS_IO_GETEVENTS),
 		"nr_io_pgetevents":  uint32(unix.SYS_IO_PGETEVENTS),
 		"nr_io_uring_enter": uint32(unix.SYS_IO_URING_ENTER),
+		// The IOs they submit through io_submit (io_uring_enter's are
+		// counted by the number above).
+		"nr_io_submit": uint32(unix.SYS_IO_SUBMIT),
 	}); err != nil {
 		return err
 	}
@@ -365,6 +371,21 @@ func (t *Tracer) planPrograms() []tracepoint {
 		default:
 			t.lockWhy = "lock:contention_begin/end not in this kernel (5.19+)"
 		}
+	}
+	// The IOs selected threads submit through io_submit and io_uring_enter
+	// are counted as those calls return: a program on every system call's
+	// end, so only where threads were selected. nfsd's threads make no
+	// system calls, and with every thread traced the count would be the
+	// host's.
+	switch {
+	case t.disabled("submits"):
+		t.probe("sys_exit", model.ProbeUnavailable, "disabled")
+	case t.opts.All || t.opts.Targets.Default():
+		t.probe("sys_exit", model.ProbeUnavailable, "not attached: IOs submitted are counted for selected threads (--comm, --pid)")
+	case !t.haveTracepoint("raw_syscalls", "sys_exit"):
+		t.probe("sys_exit", model.ProbeUnavailable, "not in this kernel (CONFIG_FTRACE_SYSCALLS): IOs submitted through io_submit and io_uring are not counted")
+	default:
+		plan = append(plan, tracepoint{group: "submits", name: "sys_exit"})
 	}
 	if t.disabled("block") {
 		t.probe("block", model.ProbeUnavailable, "disabled")
@@ -449,6 +470,9 @@ func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) er
 		}
 		t.links = append(t.links, l)
 		attached++
+		if tp.name == "sys_exit" {
+			t.submits = true
+		}
 		status, detail := model.ProbeAttached, variant
 		if fallbackWhy != nil {
 			status, detail = model.ProbeFallback, "raw_tp: tp_btf unavailable: "+fallbackWhy.Error()
