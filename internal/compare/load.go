@@ -57,16 +57,21 @@ type Capture struct {
 	// uncounted is how many intervals did not count calls: with any, the
 	// calls are not a unit of work (a gap would read as no work).
 	uncounted int
-	opMix     map[string]float64
-	fams      [numFams]family
-	prof      map[profKey]*model.Hist
-	sites     map[model.WaitSite]*siteInfo
-	klog      kernelLog                    // kmsg.go
-	classes   map[classKey]string          // wait class of a raw site and device
-	owners    map[model.LockHolder]float64 // lock-wait ns by the lock's owner
-	lockNs    float64                      // all lock-wait ns of the lock rows
-	wakers    map[wakerKey]float64         // D-time ns by wait class and waker
-	wakeNs    map[string]float64           // D-time ns with a known waker, by class
+	// submits is, per interval, the IOs the traced threads submitted
+	// through io_submit and io_uring_enter; unsubmitted how many
+	// intervals did not count them.
+	submits     []float64
+	unsubmitted int
+	opMix       map[string]float64
+	fams        [numFams]family
+	prof        map[profKey]*model.Hist
+	sites       map[model.WaitSite]*siteInfo
+	klog        kernelLog                    // kmsg.go
+	classes     map[classKey]string          // wait class of a raw site and device
+	owners      map[model.LockHolder]float64 // lock-wait ns by the lock's owner
+	lockNs      float64                      // all lock-wait ns of the lock rows
+	wakers      map[wakerKey]float64         // D-time ns by wait class and waker
+	wakeNs      map[string]float64           // D-time ns with a known waker, by class
 	// aioDev is the time of the waits for asynchronous IO by device
 	// label ("" or model.NotBlockIO when none was named): block IO
 	// whose wakers the tracer does not keep (see unwoken).
@@ -243,6 +248,12 @@ func (c *Capture) Add(s *model.Snapshot) {
 	} else {
 		addAt(&c.calls, i, 0)
 		c.uncounted++
+	}
+	if s.Submits != nil {
+		addAt(&c.submits, i, float64(s.Submits.Count()))
+	} else {
+		addAt(&c.submits, i, 0)
+		c.unsubmitted++
 	}
 	if s.Calls != nil && s.Calls.CPU != nil {
 		c.userNs += float64(s.Calls.CPU.UserNs)

@@ -805,6 +805,15 @@ func timesText(f float64) string {
 }
 
 func rateText(w Workload) string {
+	s := unitRateText(w)
+	if w.SubmitA > 0 || w.SubmitB > 0 {
+		s += fmt.Sprintf("; they submitted %s vs %s IOs/s through io_submit and io_uring", model.FormatCount(w.SubmitA), model.FormatCount(w.SubmitB))
+	}
+	return s
+}
+
+// unitRateText is the rate of the unit of work in A and B.
+func unitRateText(w Workload) string {
 	switch w.Per {
 	case "call":
 		return fmt.Sprintf("the traced threads made %s vs %s read and write calls/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))

@@ -90,6 +90,9 @@ func TestRateText(t *testing.T) {
 		{Workload{Per: "IO", RateA: 240, RateB: 1300}, "the traced threads waited for block IO 240 vs 1.3k times/s"},
 		{Workload{Per: "CPU-s", RateA: 0.45, RateB: 0.5}, "the traced threads ran 0.45 vs 0.50 CPU-seconds/s"},
 		{Workload{Per: "s"}, "no operation counts"},
+		{Workload{Per: "IO", RateA: 5600, RateB: 10e3, SubmitA: 8100, SubmitB: 5300},
+			"the traced threads waited for block IO 5.6k vs 10k times/s; they submitted 8.1k vs 5.3k IOs/s through io_submit and io_uring"},
+		{Workload{Per: "call", RateA: 574, RateB: 575, SubmitB: 40}, "the traced threads made 574 vs 575 read and write calls/s; they submitted 0 vs 40 IOs/s through io_submit and io_uring"},
 	}
 	for _, tt := range tests {
 		if got := rateText(tt.w); got != tt.want {

@@ -37,8 +37,16 @@ type Workload struct {
 	// identical mixes, 1 for disjoint ones.
 	MixDistance float64   `json:"mix_distance"`
 	Mix         []OpShare `json:"mix,omitempty"`
-	Comparable  bool      `json:"comparable"`
-	Reason      string    `json:"reason,omitempty"`
+	// SubmitA and SubmitB are the IOs the traced threads submitted through
+	// io_submit and io_uring_enter per second, where both captures counted
+	// them in every interval and either has some: what threads that keep
+	// IOs in flight asked of the kernel, which neither their calls nor
+	// their waits count. Shown, not the unit: per IO the threads' time
+	// falls as they keep more in flight, while each IO takes longer.
+	SubmitA    float64 `json:"submits_per_s_a,omitempty"`
+	SubmitB    float64 `json:"submits_per_s_b,omitempty"`
+	Comparable bool    `json:"comparable"`
+	Reason     string  `json:"reason,omitempty"`
 }
 
 // OpShare is one operation's share of the mix in A and B.
@@ -100,6 +108,9 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 		w.OpsA, w.OpsB = sum(denA), sum(denB)
 		w.RateA, w.RateB = safeDiv(w.OpsA, w.SecA), safeDiv(w.OpsB, w.SecB)
 		w.RateRatio = safeDiv(w.RateB, w.RateA)
+	}
+	if a.unsubmitted == 0 && b.unsubmitted == 0 && sum(a.submits)+sum(b.submits) > 0 {
+		w.SubmitA, w.SubmitB = safeDiv(sum(a.submits), w.SecA), safeDiv(sum(b.submits), w.SecB)
 	}
 	w.MixDistance, w.Mix = mixDistance(a.opMix, b.opMix)
 	w.Comparable = true

@@ -573,3 +573,37 @@ func TestHeldAboveTracedDevice(t *testing.T) {
 		})
 	}
 }
+
+// TestSubmitRates: the IOs submitted through io_submit and io_uring are
+// shown per second where both captures counted them in every interval and
+// either submitted some; they never change the unit.
+func TestSubmitRates(t *testing.T) {
+	mk := func(n float64, unsubmitted int) *Capture {
+		c := newCapture("x", capture.Meta{})
+		c.secs = []float64{1, 1}
+		c.fams[famLayer][blockPrefix+"loop0"] = &keyData{sum: []float64{30e6, 30e6}, cnt: []float64{300, 300}}
+		c.submits, c.unsubmitted = []float64{n, n}, unsubmitted
+		return c
+	}
+	tests := []struct {
+		name         string
+		a, b         *Capture
+		rateA, rateB float64
+	}{
+		{"both counted", mk(2400, 0), mk(800, 0), 2400, 800},
+		{"none submitted in A", mk(0, 0), mk(800, 0), 0, 800},
+		{"none in either", mk(0, 0), mk(0, 0), 0, 0},
+		{"an interval of B not counted", mk(2400, 0), mk(800, 1), 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, w := normaliser(tt.a, tt.b)
+			if w.SubmitA != tt.rateA || w.SubmitB != tt.rateB {
+				t.Errorf("submitted %v vs %v IOs/s, want %v vs %v", w.SubmitA, w.SubmitB, tt.rateA, tt.rateB)
+			}
+			if w.Per != "IO" || w.OpsA != 600 {
+				t.Errorf("unit %q with %v in A, want IO (the waits, 600)", w.Per, w.OpsA)
+			}
+		})
+	}
+}
