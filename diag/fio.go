@@ -13,15 +13,30 @@ type FioResult struct {
 	Write     *Direction `json:"write,omitempty"`
 }
 
-// Direction is fio's figures for reads or writes: completions per second and
-// completion-latency percentiles (clat: from submission to completion, the
-// whole syscall for the synchronous engines).
+// Direction is fio's figures for reads or writes: completions per second,
+// completion-latency percentiles (clat: from the IO's submission to its
+// completion, the whole syscall for the synchronous engines) and the mean
+// total latency (lat: from when fio issued the IO, the submission call
+// included, to its completion). For the asynchronous engines they differ:
+// an IO the kernel completes inside io_submit (an unaligned direct write
+// under the inode lock) has all of its time in submission, none in clat.
 type Direction struct {
 	IOs        int64   `json:"ios"`
 	IOPS       float64 `json:"iops"`
 	ClatMeanUs float64 `json:"clat_mean_us"`
 	ClatP50Us  float64 `json:"clat_p50_us"`
 	ClatP99Us  float64 `json:"clat_p99_us"`
+	// LatMeanUs is 0 in recordings made before it was kept.
+	LatMeanUs float64 `json:"lat_mean_us,omitempty"`
+}
+
+// MeanUs is the mean latency the workload felt: the total (lat) where
+// recorded, else the completion latency.
+func (d *Direction) MeanUs() float64 {
+	if d.LatMeanUs > 0 {
+		return d.LatMeanUs
+	}
+	return d.ClatMeanUs
 }
 
 // IOPS is the sum over directions.
@@ -79,6 +94,9 @@ type fioDir struct {
 		Mean       float64            `json:"mean"`
 		Percentile map[string]float64 `json:"percentile"`
 	} `json:"clat_ns"`
+	Lat struct {
+		Mean float64 `json:"mean"`
+	} `json:"lat_ns"`
 }
 
 // ParseFio reads fio's --output-format=json output of a --group_reporting
@@ -109,7 +127,8 @@ func ParseFio(b []byte) (FioResult, error) {
 		if !ok50 || !ok99 {
 			return FioResult{}, fmt.Errorf("fio output: no clat p50/p99 percentiles")
 		}
-		*d.out = &Direction{IOs: d.in.TotalIOs, IOPS: d.in.IOPS, ClatMeanUs: d.in.Clat.Mean / 1e3, ClatP50Us: p50 / 1e3, ClatP99Us: p99 / 1e3}
+		*d.out = &Direction{IOs: d.in.TotalIOs, IOPS: d.in.IOPS, ClatMeanUs: d.in.Clat.Mean / 1e3, ClatP50Us: p50 / 1e3, ClatP99Us: p99 / 1e3,
+			LatMeanUs: d.in.Lat.Mean / 1e3}
 	}
 	if r.Read == nil && r.Write == nil {
 		return FioResult{}, fmt.Errorf("fio output: no IO completed")

@@ -35,6 +35,10 @@ func TestParseFio(t *testing.T) {
 				if d.IOs <= 0 || d.IOPS <= 0 || d.ClatP50Us <= 0 || d.ClatP99Us < d.ClatP50Us || d.ClatMeanUs <= 0 {
 					t.Errorf("implausible figures %+v", *d)
 				}
+				// The total latency holds the completion latency.
+				if d.LatMeanUs < d.ClatMeanUs || d.MeanUs() != d.LatMeanUs {
+					t.Errorf("lat mean %v µs, clat mean %v µs: want lat >= clat, and lat the mean felt", d.LatMeanUs, d.ClatMeanUs)
+				}
 			}
 			if r.RuntimeMs <= 0 {
 				t.Errorf("runtime %d ms", r.RuntimeMs)

@@ -55,6 +55,7 @@ type Effect struct {
 	Seed      int     `json:"seed"`
 	IOPSRatio float64 `json:"iops_ratio"`
 	MeanRatio float64 `json:"clat_mean_ratio"`
+	LatRatio  float64 `json:"lat_mean_ratio,omitempty"` // total latency (lat), from issue to completion
 	P50Ratio  float64 `json:"clat_p50_ratio"`
 	P99Ratio  float64 `json:"clat_p99_ratio"`
 }
@@ -87,8 +88,8 @@ func (r Recorder) Record(ctx context.Context, groups []Group) error {
 		}
 		t.Effect = Effects(t.Captures)
 		for _, e := range t.Effect {
-			fmt.Fprintf(r.Log, "%s/%s seed %d: inj/base IOPS x%.2f, clat mean x%.2f, p50 x%.2f, p99 x%.2f\n",
-				g.Scenario.Name, LengthName(g.Length), e.Seed, e.IOPSRatio, e.MeanRatio, e.P50Ratio, e.P99Ratio)
+			fmt.Fprintf(r.Log, "%s/%s seed %d: inj/base IOPS x%.2f, lat mean x%.2f, clat mean x%.2f, p50 x%.2f, p99 x%.2f\n",
+				g.Scenario.Name, LengthName(g.Length), e.Seed, e.IOPSRatio, e.LatRatio, e.MeanRatio, e.P50Ratio, e.P99Ratio)
 		}
 		b, err := json.MarshalIndent(t, "", "  ")
 		if err != nil {
@@ -123,6 +124,7 @@ func Effects(cs []TruthCapture) []Effect {
 				Seed:      b.Seed,
 				IOPSRatio: ratio(i.Fio.IOPS(), b.Fio.IOPS()),
 				MeanRatio: ratio(im.ClatMeanUs, bm.ClatMeanUs),
+				LatRatio:  ratio(im.LatMeanUs, bm.LatMeanUs),
 				P50Ratio:  ratio(im.ClatP50Us, bm.ClatP50Us),
 				P99Ratio:  ratio(im.ClatP99Us, bm.ClatP99Us),
 			})
@@ -248,7 +250,7 @@ func (r FioResult) String() string {
 		d    *Direction
 	}{{"read", r.Read}, {"write", r.Write}} {
 		if d.d != nil {
-			fmt.Fprintf(&b, "%s %.0f IOPS clat mean %.0fus p50 %.0fus p99 %.0fus  ", d.name, d.d.IOPS, d.d.ClatMeanUs, d.d.ClatP50Us, d.d.ClatP99Us)
+			fmt.Fprintf(&b, "%s %.0f IOPS lat mean %.0fus clat mean %.0fus p50 %.0fus p99 %.0fus  ", d.name, d.d.IOPS, d.d.LatMeanUs, d.d.ClatMeanUs, d.d.ClatP50Us, d.d.ClatP99Us)
 		}
 	}
 	return string(bytes.TrimSpace(b.Bytes()))

@@ -36,8 +36,9 @@ type Pair struct {
 	A, B     string // capture paths
 	Truth    string // the cause, None for a null pair
 	Change   string // the configuration item the lead should name, "" if none
-	// Effect is what the workload itself measured: B's mean completion
-	// latency over A's (fio's clat), 0 when unknown. For an injected pair
+	// Effect is what the workload itself measured: B's mean latency over
+	// A's (fio's lat, from issue to completion, where both recorded it,
+	// else clat), 0 when unknown. For an injected pair
 	// it is the injection's effect; for a null pair, how far two
 	// recordings of one condition drifted apart.
 	Effect float64
@@ -244,10 +245,17 @@ func Run(ctx context.Context, pairs []Pair) ([]Result, error) {
 // the most IOs in the two (diag.Mains), 0 when unknown.
 func effect(a, b diag.FioResult) float64 {
 	da, db := diag.Mains(a, b)
-	if da == nil || db == nil || da.ClatMeanUs <= 0 || db.ClatMeanUs <= 0 {
+	if da == nil || db == nil {
 		return 0
 	}
-	return db.ClatMeanUs / da.ClatMeanUs
+	ma, mb := da.MeanUs(), db.MeanUs()
+	if da.LatMeanUs <= 0 || db.LatMeanUs <= 0 {
+		ma, mb = da.ClatMeanUs, db.ClatMeanUs // one side without lat: both clat
+	}
+	if ma <= 0 || mb <= 0 {
+		return 0
+	}
+	return mb / ma
 }
 
 // setRank places a set in the order the sets are shown in: the ones tuned

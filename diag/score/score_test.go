@@ -3,11 +3,13 @@ package score
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nfstrace/nfstrace/diag"
 	"github.com/nfstrace/nfstrace/internal/compare"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
@@ -154,6 +156,33 @@ func TestCorrect(t *testing.T) {
 		r := Result{Pair: Pair{Truth: tt.truth, Null: tt.null}, Predicted: tt.predicted, Outcome: tt.outcome}
 		if got := r.Correct(); got != tt.want {
 			t.Errorf("truth %s, verdict %s %s: Correct() = %v, want %v", tt.truth, tt.outcome, tt.predicted, got, tt.want)
+		}
+	}
+}
+
+// TestEffect: the workload's latency is fio's total (lat, submission
+// included) where both captures recorded it, else its completion latency
+// for both; unknown is 0.
+func TestEffect(t *testing.T) {
+	fio := func(clat, lat float64) diag.FioResult {
+		return diag.FioResult{Write: &diag.Direction{IOs: 100, IOPS: 10, ClatMeanUs: clat, LatMeanUs: lat}}
+	}
+	tests := []struct {
+		name string
+		a, b diag.FioResult
+		want float64
+	}{
+		// libaio writes the kernel completes inside io_submit in A:
+		// their time is in submission, not in clat.
+		{"lat in both", fio(3, 200), fio(180, 190), 0.95},
+		{"lat in A only: clat for both", fio(3, 200), fio(180, 0), 60},
+		{"recorded before lat was kept", fio(10, 0), fio(25, 0), 2.5},
+		{"no latency", fio(0, 0), fio(25, 0), 0},
+		{"no main direction", diag.FioResult{}, fio(25, 30), 0},
+	}
+	for _, tt := range tests {
+		if got := effect(tt.a, tt.b); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%s: effect %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }
