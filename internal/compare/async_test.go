@@ -26,6 +26,8 @@ type asyncLoad struct {
 	// tearing down their contexts at the end of a run.
 	rare   time.Duration
 	rareAt int
+	// held is added to each wait: IO held above the device (a throttle).
+	held time.Duration
 }
 
 // asyncCapture is n one-second intervals of two libaio threads at a fixed
@@ -53,7 +55,7 @@ func asyncCapture(name string, l asyncLoad, n int, seed uint64) *Capture {
 			service.Add(uint64(float64(l.svc) * (0.7 + 0.6*r.Float64())))
 		}
 		for range l.rate / depth {
-			wait.Add(uint64(float64(l.svc) / float64(depth) * (0.7 + 0.6*r.Float64())))
+			wait.Add(uint64((float64(l.svc)/float64(depth) + float64(l.held)) * (0.7 + 0.6*r.Float64())))
 		}
 		// A few waits whose requests were done as the thread went to
 		// sleep have no device.
@@ -154,6 +156,10 @@ func TestAsyncOverlap(t *testing.T) {
 		{"faster device, the same work", asyncLoad{svc: 180 * us, depth: 3, rate: 3000}, asyncLoad{svc: 60 * us, depth: 1, rate: 3000}, OutcomeBetter, CauseDevice},
 		{"the same", asyncLoad{svc: 60 * us, depth: 1, rate: 3000}, asyncLoad{svc: 60 * us, depth: 1, rate: 3000}, OutcomeNoChange, ""},
 		{"served faster, queued as much longer", asyncLoad{svc: 180 * us, depth: 3, rate: 3000}, asyncLoad{svc: 60 * us, await: 180 * us, depth: 1, rate: 3000}, OutcomeNoChange, ""},
+		// Each IO held 9 ms above the device: 0.1 ms more on it is a
+		// change the workload cannot feel.
+		{"a slower device under a throttle", asyncLoad{svc: 100 * us, depth: 3, rate: 900, held: 9 * time.Millisecond},
+			asyncLoad{svc: 200 * us, depth: 3, rate: 900, held: 9 * time.Millisecond}, OutcomeNoChange, ""},
 		{"mostly waiting for a CPU", asyncLoad{svc: 60 * us, depth: 1, rate: 600, runq: 20000}, asyncLoad{svc: 180 * us, depth: 3, rate: 600, runq: 20000}, OutcomeNoChange, ""},
 	}
 	for _, tt := range tests {

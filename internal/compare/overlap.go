@@ -1,5 +1,7 @@
 package compare
 
+import "math"
+
 // Overlap is what the time the traced threads waited says beside the
 // latency of their asynchronous IO, when the verdict is read off the
 // latter (Diagnosis.Overlap).
@@ -76,6 +78,14 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	f := finding(dev)
 	f.Latency, f.Lat = dev.requestTime()
 	if f.Lat == nil || !f.Lat.Significant {
+		return false
+	}
+	// Where the unit is an IO or a call, the latency's change must matter
+	// against the time the threads waited per unit, as any change of the
+	// total must (Options.MinChange of the smaller side): IO held above
+	// the device for milliseconds (a throttle) leaves the workload deaf to
+	// a device that went from 0.1 to 0.2 ms.
+	if (res.Workload.Per == "IO" || res.Workload.Per == "call") && math.Abs(f.Lat.Delta) < c.opt.MinChange*math.Min(t.A, t.B) {
 		return false
 	}
 	dir := dirOf(f.Lat.Delta)
