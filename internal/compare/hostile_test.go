@@ -37,6 +37,7 @@ func hostilePair(t testing.TB, dir string, seed uint64) [2]string {
 			if threads {
 				s.Host.NFSD.Ops, s.RPC = nil, nil
 				s.Calls = &model.Calls{Reads: r.Uint64N(5000), ReadBytes: r.Uint64N(1 << 30), Threads: 4, CPU: &model.ThreadCPU{UserNs: r.Uint64N(1e9), SysNs: r.Uint64N(1e9)}}
+				s.Submits = &model.Submits{AIO: r.Uint64N(1e5), URing: r.Uint64N(1e5)}
 			}
 			hostile.Perturb(r, reflect.ValueOf(s), 0.02)
 		}
