@@ -279,13 +279,14 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 	// The least change of a total that matters, by unit: an NFS
 	// operation or a synchronous IO costs a client 100 µs or more, so 10 µs
 	// is a tenth of the least of them; a read or write call served from
-	// the page cache costs a few µs, so 1 µs; 10 ms a second is 1% of a
-	// thread's time.
+	// the page cache costs a few µs, so 1 µs, as does an IO submitted
+	// among many in flight (the thread waits its latency shared by the
+	// others); 10 ms a second is 1% of a thread's time.
 	floor := 10e3
-	switch w.Per {
-	case "call":
+	switch {
+	case w.Per == "call" || w.Submitted:
 		floor = 1e3
-	case "s":
+	case w.Per == "s":
 		floor = 10e6
 	}
 

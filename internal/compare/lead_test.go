@@ -267,6 +267,20 @@ func TestOwnWork(t *testing.T) {
 			}
 		})
 	}
+
+	// A CPU quota moves the waits for a CPU themselves, not the kernel's
+	// work: where it matches the layer, it leads and the longer calls
+	// are not the step taken.
+	quota := ConfigChange{Item: "cgroup /x cpu.cfs_quota_us", A: "-1", B: "15000"}
+	res := &Result{Config: []ConfigChange{quota}, Devices: devs}
+	d := &Diagnosis{Cause: CauseCPU, Outcome: OutcomeWorse, Match: matchChanges(res.Config, LayerCPU, 1)}
+	if d.Match.Kind != MatchDirect {
+		t.Fatalf("%s does not match the run-queue layer: %+v", quota.Item, d.Match)
+	}
+	(&comparison{}).byOwnWork(d, res, &OwnWork{RanA: 1, RanB: 4, KernelA: 1, KernelB: 4}, 1)
+	if d.Cause != CauseCPU || d.Match.Kind != MatchDirect || d.Work != nil {
+		t.Errorf("with the quota matching the layer: cause %q, match %s, work %+v; want cpu, the quota, no step to the kernel's work", d.Cause, d.Match.Kind, d.Work)
+	}
 }
 
 // TestByDirty: a block layer's IO held above the devices, or a device given

@@ -806,7 +806,7 @@ func timesText(f float64) string {
 
 func rateText(w Workload) string {
 	s := unitRateText(w)
-	if w.SubmitA > 0 || w.SubmitB > 0 {
+	if (w.SubmitA > 0 || w.SubmitB > 0) && !w.Submitted {
 		s += fmt.Sprintf("; they submitted %s vs %s IOs/s through io_submit and io_uring", model.FormatCount(w.SubmitA), model.FormatCount(w.SubmitB))
 	}
 	return s
@@ -818,6 +818,9 @@ func unitRateText(w Workload) string {
 	case "call":
 		return fmt.Sprintf("the traced threads made %s vs %s read and write calls/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
 	case "IO":
+		if w.Submitted {
+			return fmt.Sprintf("the traced threads asked for %s vs %s IOs/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
+		}
 		return fmt.Sprintf("the traced threads waited for block IO %s vs %s times/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
 	case "CPU-s":
 		return fmt.Sprintf("the traced threads ran %.2f vs %.2f CPU-seconds/s", w.RateA, w.RateB)

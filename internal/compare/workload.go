@@ -21,7 +21,8 @@ type Workload struct {
 	// Per says what figures are normalised by, the unit of work: "op"
 	// (NFS operations) when both captures counted them, else "call" (the
 	// traced threads' read and write system calls), "IO" (their waits for
-	// block IO), "CPU-s" (their CPU time), or "s" (seconds of capture).
+	// block IO, or with Submitted the IOs they asked for), "CPU-s" (their
+	// CPU time), or "s" (seconds of capture).
 	Per    string  `json:"per"`
 	Source string  `json:"source"` // where operation counts come from
 	OpsA   float64 `json:"ops_a"`
@@ -43,6 +44,9 @@ type Workload struct {
 	// IOs in flight asked of the kernel, which neither their calls nor
 	// their waits count. Shown, not the unit: per IO the threads' time
 	// falls as they keep more in flight, while each IO takes longer.
+	// Submitted says the IOs of Per "IO" are those the threads asked for
+	// (see submittedIOs), not their waits for block IO.
+	Submitted  bool    `json:"submitted,omitempty"`
 	SubmitA    float64 `json:"submits_per_s_a,omitempty"`
 	SubmitB    float64 `json:"submits_per_s_b,omitempty"`
 	Comparable bool    `json:"comparable"`
@@ -91,6 +95,12 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 		case haveIO && (!haveCPU || ioBound(a) && ioBound(b)):
 			denA, denB = ioA, ioB
 			w.Per, w.Source = "IO", "the traced threads' waits for block IO: one per synchronous IO, one per wait for asynchronous IO's completions"
+		case a.submitsIO() && b.submitsIO():
+			// Threads that are not IO-bound but submit asynchronous
+			// IO: the IOs they asked for are their work, counted,
+			// where their CPU time would only stand for it.
+			denA, denB = submittedIOs(a, b)
+			w.Per, w.Source, w.Submitted = "IO", "the IOs the traced threads asked for: read and write calls, iocbs queued by io_submit and SQEs by io_uring_enter (counted as the calls returned)", true
 		case haveCPU:
 			denA, denB = a.onCPU, b.onCPU
 			w.Per, w.Source = "CPU-s", "the traced threads' CPU time (run-queue rows): time waited per second they ran"
@@ -201,6 +211,33 @@ const minCallBytes = 512.0
 func (c *Capture) countsCalls() bool {
 	n := sum(c.calls)
 	return c.uncounted == 0 && n >= minCallRate*sum(c.secs) && c.callBytes >= minCallBytes*n
+}
+
+// submitsIO reports whether every interval of the capture counted the IOs
+// the traced threads submitted through io_submit and io_uring_enter, and
+// they submitted at least minCallRate a second.
+func (c *Capture) submitsIO() bool {
+	return c.unsubmitted == 0 && sum(c.submits) >= minCallRate*sum(c.secs)
+}
+
+// submittedIOs returns, per interval, the IOs the threads of both captures
+// asked for: those they submitted, and their read and write calls where
+// both captures counted calls in every interval and they carried data (see
+// minCallBytes; fio's status pipe carries none), so that both count the
+// same things.
+func submittedIOs(a, b *Capture) (ioA, ioB []float64) {
+	data := func(c *Capture) bool { return c.uncounted == 0 && c.callBytes >= minCallBytes*sum(c.calls) }
+	withCalls := data(a) && data(b)
+	ios := func(c *Capture) []float64 {
+		out := slices.Clone(c.submits)
+		if withCalls {
+			for i := range out {
+				out[i] += at(c.calls, i)
+			}
+		}
+		return out
+	}
+	return ios(a), ios(b)
 }
 
 // callsPerIO is the fewest read and write calls per wait for block IO that

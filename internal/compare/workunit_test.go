@@ -124,6 +124,17 @@ func TestWorkUnit(t *testing.T) {
 		// still their own.
 		{"asynchronous IO held above the device in B", calls(aio(mk(30e6, 300, 1e6, 0.02, 300), 300, 300), 15, 0),
 			calls(aio(others(mk(0.1e6, 2, 1e6, 0.02, 300), 60), 62, 2), 15, 0), "IO", 300, "waits for block IO"},
+		// Where the threads submitted asynchronous IO, counted, the IOs
+		// they asked for replace their CPU time, never their waits: per
+		// IO submitted a thread's time falls as it keeps more in flight.
+		{"CPU-bound, IO submitted", submitted(small(calls(mk(4e6, 1200, 600e6, 0.6, 1200), 19, 0), 34), 150e3, 0),
+			submitted(small(calls(mk(5e6, 1400, 900e6, 0.1, 1400), 19, 0), 34), 15e3, 0), "IO", 150e3, "IOs the traced threads asked for"},
+		{"CPU-bound, IO submitted and data-carrying calls", submitted(calls(mk(4e6, 1200, 600e6, 0.6, 1200), 100, 0), 150e3, 0),
+			submitted(calls(mk(5e6, 1400, 900e6, 0.1, 1400), 100, 0), 15e3, 0), "IO", 150100, "IOs the traced threads asked for"},
+		{"IO-bound, IO submitted: the waits", submitted(aio(mk(30e6, 300, 1e6, 0.02, 300), 300, 300), 2400, 0),
+			submitted(aio(mk(30e6, 90, 1e6, 0.02, 300), 90, 90), 800, 0), "IO", 300, "waits for block IO"},
+		{"CPU-bound, the submissions not counted in one interval", submitted(mk(4e6, 1200, 600e6, 0.6, 1200), 150e3, 1),
+			submitted(mk(5e6, 1400, 900e6, 0.1, 1400), 15e3, 0), "CPU-s", 0.6, "CPU time"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,6 +162,17 @@ func calls(c *Capture, n float64, uncounted int) *Capture {
 	}
 	c.callBytes = 4096 * n * float64(len(c.secs))
 	c.uncounted = uncounted
+	return c
+}
+
+// submitted gives c n IOs submitted through io_submit or io_uring per
+// interval, unsubmitted intervals without a count.
+func submitted(c *Capture, n float64, unsubmitted int) *Capture {
+	c.submits = make([]float64, len(c.secs))
+	for i := range c.submits {
+		c.submits[i] = n
+	}
+	c.unsubmitted = unsubmitted
 	return c
 }
 
@@ -605,5 +627,30 @@ func TestSubmitRates(t *testing.T) {
 				t.Errorf("unit %q with %v in A, want IO (the waits, 600)", w.Per, w.OpsA)
 			}
 		})
+	}
+}
+
+// TestSubmittedIOsAlike: the read and write calls join the IOs submitted in
+// both captures or in neither, so that both count the same things.
+func TestSubmittedIOsAlike(t *testing.T) {
+	mk := func(uncounted int) *Capture {
+		c := newCapture("x", capture.Meta{})
+		c.secs = []float64{1}
+		return submitted(calls(c, 100, uncounted), 1000, 0)
+	}
+	for _, tt := range []struct {
+		name         string
+		a, b         *Capture
+		wantA, wantB float64
+	}{
+		{"both counted", mk(0), mk(0), 1100, 1100},
+		{"A not counted", mk(1), mk(0), 1000, 1000},
+		{"B not counted", mk(0), mk(1), 1000, 1000},
+		{"B's calls without data", mk(0), small(mk(0), 34), 1000, 1000},
+	} {
+		ioA, ioB := submittedIOs(tt.a, tt.b)
+		if ioA[0] != tt.wantA || ioB[0] != tt.wantB {
+			t.Errorf("%s: %v and %v IOs, want %v and %v", tt.name, ioA[0], ioB[0], tt.wantA, tt.wantB)
+		}
 	}
 }
