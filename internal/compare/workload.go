@@ -38,15 +38,16 @@ type Workload struct {
 	// identical mixes, 1 for disjoint ones.
 	MixDistance float64   `json:"mix_distance"`
 	Mix         []OpShare `json:"mix,omitempty"`
+	// Submitted says the IOs of Per "IO" are those the threads asked for
+	// (see submittedIOs), not their waits for block IO: the unit of
+	// threads that are not IO-bound, where both captures counted them.
+	Submitted bool `json:"submitted,omitempty"`
 	// SubmitA and SubmitB are the IOs the traced threads submitted through
 	// io_submit and io_uring_enter per second, where both captures counted
 	// them in every interval and either has some: what threads that keep
 	// IOs in flight asked of the kernel, which neither their calls nor
-	// their waits count. Shown, not the unit: per IO the threads' time
-	// falls as they keep more in flight, while each IO takes longer.
-	// Submitted says the IOs of Per "IO" are those the threads asked for
-	// (see submittedIOs), not their waits for block IO.
-	Submitted  bool    `json:"submitted,omitempty"`
+	// their waits count. Not the unit of IO-bound threads: per IO their
+	// time falls as they keep more in flight, while each IO takes longer.
 	SubmitA    float64 `json:"submits_per_s_a,omitempty"`
 	SubmitB    float64 `json:"submits_per_s_b,omitempty"`
 	Comparable bool    `json:"comparable"`
