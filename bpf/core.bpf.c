@@ -52,6 +52,7 @@ enum counter {
 	CNT_KP_SPUN,       /* of those, closed without a sleep there (not counted) */
 	CNT_AIO_SUBMITTED, /* iocbs target threads queued with io_submit */
 	CNT_URING_SUBMITTED, /* SQEs target threads submitted with io_uring_enter */
+	CNT_URING_FULL,    /* io_uring requests not timed: the request map was full */
 	CNT_MAX,
 };
 
@@ -1324,6 +1325,113 @@ SEC("raw_tp/sys_exit")
 int BPF_PROG(raw_tp_sys_exit, struct pt_regs *regs, long ret)
 {
 	on_sys_exit(regs, ret, false);
+	return 0;
+}
+
+/* ---- io_uring request latency ------------------------------------------ */
+
+/*
+ * The time each io_uring read, write or sync request of a target thread
+ * took, from its submission (io_uring:io_uring_submit_req, or
+ * io_uring_submit_sqe before 5.19) to its completion
+ * (io_uring:io_uring_complete): the latency the thread's own IO had, which
+ * its waits do not show (it sleeps until the first of several completes).
+ * The records are read at the offsets their format files give, set by user
+ * space (ebpf/uring.go), which attaches these only where both records have
+ * the request's address.
+ */
+const volatile __u32 uring_sub_req = 0; /* void *req in the submit record */
+const volatile __u32 uring_sub_op = 0;  /* u8 opcode in the submit record */
+const volatile __u32 uring_cmp_req = 0; /* void *req in io_uring_complete's */
+
+/* Kinds of request timed, mirrored in Go (model.URingKinds). */
+enum { URING_READ, URING_WRITE, URING_SYNC, URING_KINDS };
+
+struct ureq {
+	__u64 start_ns;
+	__u32 kind;
+	__u32 pad;
+};
+
+/* Requests in flight by address; LRU so that one never completed ages out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct ureq);
+} uring_reqs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, URING_KINDS);
+	__type(key, __u32);
+	__type(value, struct hist);
+} uring_lat SEC(".maps");
+
+/* uring_kind is the kind of request of an opcode (uapi, stable), -1 for
+ * those not timed (polls, sockets, timeouts, files). */
+static __always_inline int uring_kind(__u8 op)
+{
+	switch (op) {
+	case 1: /* READV */
+	case 4: /* READ_FIXED */
+	case 22: /* READ */
+	case 60: /* READV_FIXED */
+		return URING_READ;
+	case 2: /* WRITEV */
+	case 5: /* WRITE_FIXED */
+	case 23: /* WRITE */
+	case 61: /* WRITEV_FIXED */
+		return URING_WRITE;
+	case 3: /* FSYNC */
+	case 8: /* SYNC_FILE_RANGE */
+		return URING_SYNC;
+	}
+	return -1;
+}
+
+SEC("tracepoint/io_uring/io_uring_submit_req")
+int uring_submit(void *ctx)
+{
+	struct ureq r = {};
+	__u64 req = 0;
+	__u8 op = 0;
+	int kind;
+
+	if (!is_target((__u32)bpf_get_current_pid_tgid()))
+		return 0;
+	if (bpf_probe_read_kernel(&op, sizeof(op), ctx + uring_sub_op) ||
+	    bpf_probe_read_kernel(&req, sizeof(req), ctx + uring_sub_req) || !req)
+		return 0;
+	kind = uring_kind(op);
+	if (kind < 0)
+		return 0;
+	r.start_ns = bpf_ktime_get_ns();
+	r.kind = kind;
+	if (bpf_map_update_elem(&uring_reqs, &req, &r, BPF_ANY))
+		count(CNT_URING_FULL);
+	return 0;
+}
+
+SEC("tracepoint/io_uring/io_uring_complete")
+int uring_complete(void *ctx)
+{
+	__u64 req = 0, now;
+	struct ureq *r;
+	struct hist *h;
+	__u32 kind;
+
+	if (bpf_probe_read_kernel(&req, sizeof(req), ctx + uring_cmp_req) || !req)
+		return 0;
+	r = bpf_map_lookup_elem(&uring_reqs, &req);
+	if (!r)
+		return 0;
+	now = bpf_ktime_get_ns();
+	kind = r->kind;
+	h = bpf_map_lookup_elem(&uring_lat, &kind);
+	if (h && now >= r->start_ns)
+		hist_add(h, now - r->start_ns);
+	bpf_map_delete_elem(&uring_reqs, &req);
 	return 0;
 }
 

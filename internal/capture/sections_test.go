@@ -268,6 +268,28 @@ func TestSubmitsRoundTrip(t *testing.T) {
 	}
 }
 
+func TestURingRoundTrip(t *testing.T) {
+	for _, rows := range [][]model.URingLat{
+		nil,
+		{{Kind: model.URingWrite, Lat: hist(1)}},
+		{{Kind: model.URingRead, Lat: hist(50e3, 60e3, 1e9)}, {Kind: model.URingWrite, Lat: hist(70e3)}, {Kind: model.URingSync, Lat: hist(3e6)}},
+	} {
+		s := fullSnapshot(4)
+		s.URing = rows
+		got, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || !reflect.DeepEqual(got[0], s) {
+			t.Fatalf("uring:\n got %+v\nwant %+v", got[0].URing, rows)
+		}
+	}
+	d := decoder{b: appendUvarint(appendUvarint(nil, 2), 0)} // two rows, a kind, then the payload ends
+	if rows := decodeURing(&d, &strReader{}); rows != nil || d.err == nil {
+		t.Fatalf("decodeURing of a truncated payload: %+v, err %v", rows, d.err)
+	}
+}
+
 func TestCallsRoundTrip(t *testing.T) {
 	for _, c := range []*model.Calls{
 		nil,

@@ -204,6 +204,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 		p = appendSubmits(e.sec[:0], s.Submits)
 		b = e.section(b, secSubmits, p)
 	}
+	if len(s.URing) > 0 {
+		p = appendURing(e.sec[:0], s.URing, st)
+		b = e.section(b, secURing, p)
+	}
 	e.sec = p[:0]
 	return b
 }
@@ -390,6 +394,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			s.Calls = decodeCalls(&sd)
 		case secSubmits:
 			s.Submits = decodeSubmits(&sd)
+		case secURing:
+			s.URing = decodeURing(&sd, st)
 		case secRPC:
 			if c := sd.rows(8, sizeRPC); c > 0 {
 				s.RPC = make([]model.RPC, c)

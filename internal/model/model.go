@@ -213,7 +213,11 @@ type Snapshot struct {
 	// asynchronous IO interfaces in the interval; nil when not counted
 	// (the procfs backend, nfsd's threads, captures older than it).
 	Submits *Submits `json:"submits,omitempty"`
-	Stats   Stats    `json:"stats"`
+	// URing is the latency of the traced threads' io_uring requests
+	// that completed in the interval, by kind; nil when none did or they
+	// were not timed (see the probe io_uring_latency).
+	URing []URingLat `json:"uring,omitempty"`
+	Stats Stats      `json:"stats"`
 	// Events are the individual D-state intervals above the event threshold
 	// that ended in this interval, in the order the backend saw them.
 	Events []DEvent `json:"events,omitempty"`
@@ -260,6 +264,23 @@ type Submits struct {
 
 // Count is the IOs submitted through either interface.
 func (s *Submits) Count() uint64 { return s.AIO + s.URing }
+
+// URingLat is the time io_uring requests of one kind took from their
+// submission to their completion: the latency a thread that keeps several
+// in flight gives its own IO, which its waits (ended by the first
+// completion) do not show.
+type URingLat struct {
+	Kind string `json:"kind"` // URingRead, URingWrite or URingSync
+	Lat  Hist   `json:"lat"`
+}
+
+// The kinds of io_uring request timed: reads (READ, READV, and their fixed
+// buffer forms), writes (likewise) and syncs (FSYNC, SYNC_FILE_RANGE).
+const (
+	URingRead  = "read"
+	URingWrite = "write"
+	URingSync  = "sync"
+)
 
 // Interval returns the snapshot's length.
 func (s *Snapshot) Interval() time.Duration { return s.End.Sub(s.Start) }

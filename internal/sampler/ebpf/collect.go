@@ -201,6 +201,11 @@ func (t *Tracer) Collect(snap *model.Snapshot) error {
 	if t.lhists != nil {
 		errs = append(errs, t.collectLocks(snap))
 	}
+	if t.uring != nil {
+		rows, err := t.uring.collect()
+		snap.URing = rows
+		errs = append(errs, err)
+	}
 	if t.rqs != nil && time.Since(t.lastPrune) >= pruneEvery {
 		errs = append(errs, t.pruneRequests())
 		t.lastPrune = time.Now()
@@ -243,6 +248,9 @@ func (t *Tracer) collectCounters(snap *model.Snapshot) error {
 	}
 	if t.submits {
 		snap.Submits = &model.Submits{AIO: d(cntAIOSubmitted), URing: d(cntURingSubmitted)}
+	}
+	if n := d(cntURingFull); n > 0 {
+		t.log.Warn("io_uring requests not timed: the request map was full", "requests", n)
 	}
 	t.prevCnt = cur
 	var progs []*ebpf.Program

@@ -207,6 +207,13 @@ type coreThreadOp struct {
 	Pad     [3]uint16
 }
 
+type coreUreq struct {
+	_       structs.HostLayout
+	StartNs uint64
+	Kind    uint32
+	Pad     uint32
+}
+
 type coreWkey struct {
 	_        structs.HostLayout
 	Comm     [16]int8
@@ -244,6 +251,8 @@ const (
 	coreMapStacks                = "stacks"
 	coreMapTargets               = "targets"
 	coreMapThreadOp              = "thread_op"
+	coreMapUringLat              = "uring_lat"
+	coreMapUringReqs             = "uring_reqs"
 	coreMapWakers                = "wakers"
 	coreProgKpLockMutex          = "kp_lock_mutex"
 	coreProgKpLockRwsemRead      = "kp_lock_rwsem_read"
@@ -272,6 +281,8 @@ const (
 	coreProgTpBtfSchedWakeupNew  = "tp_btf_sched_wakeup_new"
 	coreProgTpBtfSchedWaking     = "tp_btf_sched_waking"
 	coreProgTpBtfSysExit         = "tp_btf_sys_exit"
+	coreProgUringComplete        = "uring_complete"
+	coreProgUringSubmit          = "uring_submit"
 	coreVarBlockPercpu           = "block_percpu"
 	coreVarLockRanges            = "lock_ranges"
 	coreVarMinDstateNs           = "min_dstate_ns"
@@ -286,6 +297,9 @@ const (
 	coreVarTraceAll              = "trace_all"
 	coreVarTrackRun              = "track_run"
 	coreVarUnusedDstateEvent     = "unused_dstate_event"
+	coreVarUringCmpReq           = "uring_cmp_req"
+	coreVarUringSubOp            = "uring_sub_op"
+	coreVarUringSubReq           = "uring_sub_req"
 	coreVarUseRingbuf            = "use_ringbuf"
 )
 
@@ -358,6 +372,8 @@ type coreProgramSpecs struct {
 	TpBtfSchedWakeupNew  *ebpf.ProgramSpec `ebpf:"tp_btf_sched_wakeup_new"`
 	TpBtfSchedWaking     *ebpf.ProgramSpec `ebpf:"tp_btf_sched_waking"`
 	TpBtfSysExit         *ebpf.ProgramSpec `ebpf:"tp_btf_sys_exit"`
+	UringComplete        *ebpf.ProgramSpec `ebpf:"uring_complete"`
+	UringSubmit          *ebpf.ProgramSpec `ebpf:"uring_submit"`
 }
 
 // coreMapSpecs contains maps before they are loaded into the kernel.
@@ -383,6 +399,8 @@ type coreMapSpecs struct {
 	Stacks      *ebpf.MapSpec `ebpf:"stacks"`
 	Targets     *ebpf.MapSpec `ebpf:"targets"`
 	ThreadOp    *ebpf.MapSpec `ebpf:"thread_op"`
+	UringLat    *ebpf.MapSpec `ebpf:"uring_lat"`
+	UringReqs   *ebpf.MapSpec `ebpf:"uring_reqs"`
 	Wakers      *ebpf.MapSpec `ebpf:"wakers"`
 }
 
@@ -404,6 +422,9 @@ type coreVariableSpecs struct {
 	TraceAll          *ebpf.VariableSpec `ebpf:"trace_all"`
 	TrackRun          *ebpf.VariableSpec `ebpf:"track_run"`
 	UnusedDstateEvent *ebpf.VariableSpec `ebpf:"unused_dstate_event"`
+	UringCmpReq       *ebpf.VariableSpec `ebpf:"uring_cmp_req"`
+	UringSubOp        *ebpf.VariableSpec `ebpf:"uring_sub_op"`
+	UringSubReq       *ebpf.VariableSpec `ebpf:"uring_sub_req"`
 	UseRingbuf        *ebpf.VariableSpec `ebpf:"use_ringbuf"`
 }
 
@@ -446,6 +467,8 @@ type coreMaps struct {
 	Stacks      *ebpf.Map `ebpf:"stacks"`
 	Targets     *ebpf.Map `ebpf:"targets"`
 	ThreadOp    *ebpf.Map `ebpf:"thread_op"`
+	UringLat    *ebpf.Map `ebpf:"uring_lat"`
+	UringReqs   *ebpf.Map `ebpf:"uring_reqs"`
 	Wakers      *ebpf.Map `ebpf:"wakers"`
 }
 
@@ -470,6 +493,8 @@ func (m *coreMaps) Close() error {
 		m.Stacks,
 		m.Targets,
 		m.ThreadOp,
+		m.UringLat,
+		m.UringReqs,
 		m.Wakers,
 	)
 }
@@ -492,6 +517,9 @@ type coreVariables struct {
 	TraceAll          *ebpf.Variable `ebpf:"trace_all"`
 	TrackRun          *ebpf.Variable `ebpf:"track_run"`
 	UnusedDstateEvent *ebpf.Variable `ebpf:"unused_dstate_event"`
+	UringCmpReq       *ebpf.Variable `ebpf:"uring_cmp_req"`
+	UringSubOp        *ebpf.Variable `ebpf:"uring_sub_op"`
+	UringSubReq       *ebpf.Variable `ebpf:"uring_sub_req"`
 	UseRingbuf        *ebpf.Variable `ebpf:"use_ringbuf"`
 }
 
@@ -526,6 +554,8 @@ type corePrograms struct {
 	TpBtfSchedWakeupNew  *ebpf.Program `ebpf:"tp_btf_sched_wakeup_new"`
 	TpBtfSchedWaking     *ebpf.Program `ebpf:"tp_btf_sched_waking"`
 	TpBtfSysExit         *ebpf.Program `ebpf:"tp_btf_sys_exit"`
+	UringComplete        *ebpf.Program `ebpf:"uring_complete"`
+	UringSubmit          *ebpf.Program `ebpf:"uring_submit"`
 }
 
 func (p *corePrograms) Close() error {
@@ -557,6 +587,8 @@ func (p *corePrograms) Close() error {
 		p.TpBtfSchedWakeupNew,
 		p.TpBtfSchedWaking,
 		p.TpBtfSysExit,
+		p.UringComplete,
+		p.UringSubmit,
 	)
 }
 

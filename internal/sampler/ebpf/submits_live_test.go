@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"unsafe"
@@ -12,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nfstrace/nfstrace/internal/host"
+	"github.com/nfstrace/nfstrace/internal/model"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
 
@@ -20,6 +23,12 @@ import (
 // to complete, and reaps their completions. It returns the SQEs the calls
 // reported consumed.
 func uringNops(batch, rounds int) (uint64, error) {
+	return uringRun(batch, rounds, func([]byte, int) {})
+}
+
+// uringRun is uringNops with each SQE (64 bytes, zeroed: a NOP) filled by
+// fill, given its position in the batch.
+func uringRun(batch, rounds int, fill func(sqe []byte, i int)) (uint64, error) {
 	// struct io_uring_params: 10 u32 (sq_entries, cq_entries, flags,
 	// sq_thread_cpu, sq_thread_idle, features, wq_fd, resv[3]), then
 	// struct io_sqring_offsets and io_cqring_offsets, 40 bytes each.
@@ -59,6 +68,7 @@ func uringNops(batch, rounds int) (uint64, error) {
 		for i := 0; i < batch; i++ {
 			idx := (tail + uint32(i)) & mask
 			clear(sqes[64*idx : 64*(idx+1)]) // opcode 0: IORING_OP_NOP
+			fill(sqes[64*idx:64*(idx+1)], i)
 			*word(sq, sqArray+4*idx) = idx
 		}
 		*word(sq, sqTail) = tail + uint32(batch) // the kernel reads it in the call below
@@ -118,5 +128,82 @@ func testSubmitsCounted(t *testing.T, rawTP bool) {
 	}
 	if s := collect(t, other); s.Submits == nil || s.Submits.Count() != 0 {
 		t.Errorf("submissions of a thread not traced counted: %+v", s.Submits)
+	}
+}
+
+// uringRW returns an SQE filler for IORING_OP_READ (22) or IORING_OP_WRITE
+// (23) of len(buf) bytes of fd at offset 0 into or from buf, or
+// IORING_OP_FSYNC (3) of fd when buf is nil.
+func uringRW(op uint8, fd int, buf []byte) func([]byte, int) {
+	return func(sqe []byte, _ int) {
+		// struct io_uring_sqe: u8 opcode, u8 flags, u16 ioprio, s32 fd,
+		// u64 off, u64 addr, u32 len.
+		sqe[0] = op
+		binary.LittleEndian.PutUint32(sqe[4:], uint32(fd))
+		if buf != nil {
+			binary.LittleEndian.PutUint64(sqe[16:], uint64(uintptr(unsafe.Pointer(&buf[0]))))
+			binary.LittleEndian.PutUint32(sqe[24:], uint32(len(buf)))
+		}
+	}
+}
+
+// TestURingLatency: each io_uring read, write and fsync a traced thread
+// submits is timed once, in its kind, and NOPs are not; another
+// process's are not timed.
+func TestURingLatency(t *testing.T) {
+	const batch, rounds = 4, 50
+	testenv.RequireRoot(t)
+	if _, err := uringNops(1, 1); err != nil {
+		if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM) {
+			testenv.Skip(t, "io_uring not available: "+err.Error())
+		}
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(t.TempDir(), "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	if _, err := f.Write(buf); err != nil {
+		t.Fatal(err)
+	}
+	fd := int(f.Fd())
+	run := func(fill func([]byte, int)) {
+		t.Helper()
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if _, err := uringRun(batch, rounds, fill); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}})
+	if p := probeOf(tr, ProbeURing); p.Status != model.ProbeAttached {
+		t.Fatalf("probe %s: %s %s", ProbeURing, p.Status, p.Detail)
+	}
+	collect(t, tr)
+	run(uringRW(22, fd, buf))
+	run(uringRW(23, fd, buf))
+	run(uringRW(22, fd, buf))
+	run(uringRW(3, fd, nil))
+	run(func([]byte, int) {})
+	s := collect(t, tr)
+	want := map[string]uint64{model.URingRead: 2 * batch * rounds, model.URingWrite: batch * rounds, model.URingSync: batch * rounds}
+	got := map[string]uint64{}
+	for _, r := range s.URing {
+		got[r.Kind] += r.Lat.Count
+		if r.Lat.Count > 0 && (r.Lat.SumNs == 0 || r.Lat.MaxNs == 0) {
+			t.Errorf("%s: %d requests timed at %d ns in all, max %d", r.Kind, r.Lat.Count, r.Lat.SumNs, r.Lat.MaxNs)
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("requests timed by kind %v, want %v (NOPs untimed)", got, want)
+	}
+
+	other := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{1}}})
+	collect(t, other)
+	run(uringRW(22, fd, buf))
+	if s := collect(t, other); len(s.URing) != 0 {
+		t.Errorf("requests of a thread not traced timed: %+v", s.URing)
 	}
 }

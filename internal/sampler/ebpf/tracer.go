@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -42,7 +43,7 @@ type Options struct {
 	MinDState    time.Duration // D-state intervals at least this long become events; default 1ms
 	KernelBTF    string        // kernel BTF file when /sys/kernel/btf/vmlinux is missing
 	Logger       *slog.Logger  // default slog.Default()
-	// Disable skips groups of probes: "dstate", "block", "submits".
+	// Disable skips groups of probes: "dstate", "block", "submits", "uring".
 	Disable []string
 	// Rescan is how often the targets are looked up again; default 1s.
 	Rescan time.Duration
@@ -116,7 +117,8 @@ type Tracer struct {
 	prevL       map[coreLkey]*kstate[coreLval]
 	runGen      uint32
 	prevCnt     [cntMax]uint64
-	submits     bool // sys_exit attached: IOs submitted are counted
+	submits     bool        // sys_exit attached: IOs submitted are counted
+	uring       *uringState // io_uring requests timed; nil when not
 	misses      missCounter
 	devs        *devNamer
 	lastPrune   time.Time
@@ -145,6 +147,7 @@ const (
 	cntKpSpun
 	cntAIOSubmitted
 	cntURingSubmitted
+	cntURingFull
 	cntMax
 )
 
@@ -296,7 +299,26 @@ func (t *Tracer) load() error {
 		return err
 	}
 
-	plan := t.planPrograms()
+	plan, err := t.planPrograms(spec)
+	if err != nil {
+		return err
+	}
+	err = t.loadAttach(spec, plan, hasKernelBTF)
+	// The io_uring programs are the only optional ones that read records
+	// at this kernel's offsets: where the plan does not load with them,
+	// the rest without.
+	if rest := slices.DeleteFunc(slices.Clone(plan), func(tp tracepoint) bool { return tp.group == "uring" }); err != nil && len(rest) < len(plan) {
+		if t.loadAttach(spec, rest, hasKernelBTF) == nil {
+			t.probe(ProbeURing, model.ProbeUnavailable, "io_uring requests not timed: the programs did not load: "+err.Error())
+			return nil
+		}
+	}
+	return err
+}
+
+// loadAttach loads the plan's programs, as tp_btf where the kernel has
+// BTF, else or failing that as raw_tp, and attaches them.
+func (t *Tracer) loadAttach(spec *ebpf.CollectionSpec, plan []tracepoint, hasKernelBTF bool) error {
 	// tp_btf needs the kernel's own BTF; without it only raw_tp can work.
 	preferBTF := hasKernelBTF && !t.opts.forceRawTP
 	var btfErr error
@@ -332,16 +354,28 @@ func (t *Tracer) attachAll(spec *ebpf.CollectionSpec, plan []tracepoint, variant
 
 // tracepoint is one program to attach, with its probe name.
 type tracepoint struct {
-	group string // "dstate" or "block"
+	group string // "dstate", "submits", "uring" or "block"
 	name  string // tracepoint name
 	why   string // for alternatives: why this one was chosen
+	// prog names a program that reads the tracepoint's record (a
+	// tracepoint program, attached under system), the same in both
+	// variants; empty for the tp_btf/raw_tp pairs named variant_name.
+	prog, system string
+}
+
+// progName is the program of tp in variant.
+func (tp tracepoint) progName(variant string) string {
+	if tp.prog != "" {
+		return tp.prog
+	}
+	return variant + "_" + tp.name
 }
 
 // planPrograms decides which tracepoints to use: requests are first seen at
 // block_rq_insert when a traced thread submits them (so that its waits know
 // the device), else at issue, and end at block_io_done where the kernel has
 // it, block_rq_complete otherwise.
-func (t *Tracer) planPrograms() []tracepoint {
+func (t *Tracer) planPrograms(spec *ebpf.CollectionSpec) ([]tracepoint, error) {
 	var plan []tracepoint
 	if t.disabled("dstate") {
 		t.probe("sched_switch", model.ProbeUnavailable, "disabled")
@@ -387,9 +421,30 @@ func (t *Tracer) planPrograms() []tracepoint {
 	default:
 		plan = append(plan, tracepoint{group: "submits", name: "sys_exit"})
 	}
+	// The latency of the selected threads' io_uring requests, from the
+	// records of the submission and completion tracepoints, for the same
+	// threads as the IOs submitted.
+	switch {
+	case t.disabled("uring"):
+		t.probe(ProbeURing, model.ProbeUnavailable, "disabled")
+	case t.opts.All || t.opts.Targets.Default():
+		t.probe(ProbeURing, model.ProbeUnavailable, "not attached: io_uring requests are timed for selected threads (--comm, --pid)")
+	default:
+		up, err := readURingPlan(t.opts.Sys)
+		if err != nil {
+			t.probe(ProbeURing, model.ProbeUnavailable, "io_uring requests not timed: "+err.Error())
+			break
+		}
+		if err := setVars(spec, map[string]any{"uring_sub_req": up.subReq, "uring_sub_op": up.subOp, "uring_cmp_req": up.cmpReq}); err != nil {
+			return nil, err
+		}
+		plan = append(plan,
+			tracepoint{group: "uring", system: "io_uring", name: up.submit, prog: "uring_submit"},
+			tracepoint{group: "uring", system: "io_uring", name: "io_uring_complete", prog: "uring_complete"})
+	}
 	if t.disabled("block") {
 		t.probe("block", model.ProbeUnavailable, "disabled")
-		return plan
+		return plan, nil
 	}
 	plan = append(plan,
 		tracepoint{group: "block", name: "block_rq_insert"},
@@ -402,7 +457,7 @@ func (t *Tracer) planPrograms() []tracepoint {
 	} else {
 		plan = append(plan, tracepoint{group: "block", name: "block_rq_complete", why: "block_io_done not in this kernel"})
 	}
-	return plan
+	return plan, nil
 }
 
 // haveTracepoint looks for a tracepoint in the kernel BTF (btf_trace_NAME)
@@ -432,7 +487,7 @@ func (t *Tracer) loadPlan(spec *ebpf.CollectionSpec, plan []tracepoint, variant 
 	s := spec.Copy()
 	keep := make(map[string]bool, len(plan))
 	for _, tp := range plan {
-		keep[variant+"_"+tp.name] = true
+		keep[tp.progName(variant)] = true
 	}
 	for name := range s.Programs {
 		if !keep[name] {
@@ -454,14 +509,17 @@ func (t *Tracer) loadPlan(spec *ebpf.CollectionSpec, plan []tracepoint, variant 
 
 // attach attaches every loaded program; fallbackWhy is why raw_tp replaced tp_btf.
 func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) error {
-	attached := 0
+	attached, uringLinks := 0, 0
 	for _, tp := range plan {
-		prog := t.coll.Programs[variant+"_"+tp.name]
+		prog := t.coll.Programs[tp.progName(variant)]
 		var l link.Link
 		var err error
-		if variant == "tp_btf" {
+		switch {
+		case tp.prog != "":
+			l, err = link.Tracepoint(tp.system, tp.name, prog, nil)
+		case variant == "tp_btf":
 			l, err = link.AttachTracing(link.TracingOptions{Program: prog})
-		} else {
+		default:
 			l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: tp.name, Program: prog})
 		}
 		if err != nil {
@@ -473,6 +531,11 @@ func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) er
 		if tp.name == "sys_exit" {
 			t.submits = true
 		}
+		if tp.group == "uring" {
+			// Reported once, as ProbeURing, when both are attached.
+			uringLinks++
+			continue
+		}
 		status, detail := model.ProbeAttached, variant
 		if fallbackWhy != nil {
 			status, detail = model.ProbeFallback, "raw_tp: tp_btf unavailable: "+fallbackWhy.Error()
@@ -481,6 +544,13 @@ func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) er
 			status, detail = model.ProbeFallback, detail+": "+tp.why
 		}
 		t.probe(tp.name, status, detail)
+	}
+	switch {
+	case uringLinks == 2:
+		t.uring = &uringState{lat: t.coll.Maps["uring_lat"]}
+		t.probe(ProbeURing, model.ProbeAttached, "tracepoint records of io_uring_complete and its submission: latency of the selected threads' io_uring reads, writes and syncs")
+	case uringLinks == 1:
+		t.probe(ProbeURing, model.ProbeUnavailable, "io_uring requests not timed: only one of the submission and completion tracepoints attached")
 	}
 	if attached == 0 {
 		return errors.New("no eBPF program attached")
