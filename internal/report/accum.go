@@ -27,6 +27,7 @@ type frameAcc struct {
 	nfsd    nfsdAcc
 	run     runTable
 	async   asyncTable
+	uring   uringTable
 	locks   lockTable
 	wakers  wakerTable
 	kernel  kernelTable
@@ -54,6 +55,7 @@ func (a *frameAcc) add(s *model.Snapshot) {
 	a.nfsd.add(s)
 	a.run.add(s)
 	a.async.add(s)
+	a.uring.add(s)
 	a.locks.add(s)
 	a.wakers.add(s)
 	a.kernel.add(s)
@@ -89,6 +91,7 @@ func (a *frameAcc) frame(opt Options) (*Frame, error) {
 	f.DGroups = buildDGroups(latest.Host.Load.DGroups)
 	f.Run = a.run.rows(a.sec)
 	f.AsyncIO = a.async.rows(a.sec)
+	f.URing = a.uring.rows(a.sec)
 	f.Locks = a.locks.rows(a.sec)
 	f.Kernel = a.kernel.summary(a.cfg, a.sec)
 	f.SortBy(opt.Sort)

@@ -51,6 +51,9 @@ type Frame struct {
 	// own asynchronous IO, most wait time first; absent when there were
 	// none or the backend cannot tell.
 	AsyncIO []AsyncRow `json:"async_io,omitempty"`
+	// URing is the latency of the traced threads' io_uring requests by
+	// kind, most requests first; absent when none was timed.
+	URing []URingRow `json:"io_uring,omitempty"`
 	// Locks are the sleeping locks the traced threads waited on, with their
 	// owners, most wait time first; absent when the backend cannot tell.
 	Locks   []LockRow       `json:"locks,omitempty"`

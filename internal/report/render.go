@@ -124,6 +124,7 @@ func (f *Frame) headLines(l Layout) []string {
 	lines = append(lines, wrapParts(f.nfsdParts(), l.Width, "nfsd ")...)
 	lines = append(lines, f.runLines(l.Width)...)
 	lines = append(lines, f.asyncLines(l.Width)...)
+	lines = append(lines, f.uringLines(l.Width)...)
 	lines = append(lines, f.lockLines(l.Width)...)
 	const maxChanges = 3
 	for i, c := range f.Changes {
