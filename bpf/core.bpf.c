@@ -1332,19 +1332,15 @@ int BPF_PROG(raw_tp_sys_exit, struct pt_regs *regs, long ret)
 
 /*
  * The time each io_uring read, write or sync request of a target thread
- * took, from its submission (io_uring:io_uring_submit_req, or
- * io_uring_submit_sqe before 5.19) to its completion
- * (io_uring:io_uring_complete): the latency the thread's own IO had, which
- * its waits do not show (it sleeps until the first of several completes).
- * The records are read at the offsets their format files give, set by user
- * space (ebpf/uring.go), which attaches these only where both records have
- * the request's address.
+ * took, from its submission (io_uring:io_uring_submit_req, 5.19+: the
+ * request is its argument) to its completion (io_uring:io_uring_complete,
+ * whose second argument is the request since 5.19): the latency the
+ * thread's own IO had, which its waits do not show (it sleeps until the
+ * first of several completes). User space attaches these only where the
+ * kernel's BTF gives both tracepoints those arguments (ebpf/uring.go).
  */
-const volatile __u32 uring_sub_req = 0; /* void *req in the submit record */
-const volatile __u32 uring_sub_op = 0;  /* u8 opcode in the submit record */
-const volatile __u32 uring_cmp_req = 0; /* void *req in io_uring_complete's */
 
-/* Kinds of request timed, mirrored in Go (model.URingKinds). */
+/* Kinds of request timed, mirrored in Go (uringKind). */
 enum { URING_READ, URING_WRITE, URING_SYNC, URING_KINDS };
 
 struct ureq {
@@ -1353,9 +1349,10 @@ struct ureq {
 	__u32 pad;
 };
 
-/* Requests in flight by address; LRU so that one never completed ages out. */
+/* Requests in flight by address; user space deletes those left over (a
+ * completion not seen) once they are old. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
 	__type(value, struct ureq);
@@ -1390,48 +1387,64 @@ static __always_inline int uring_kind(__u8 op)
 	return -1;
 }
 
-SEC("tracepoint/io_uring/io_uring_submit_req")
-int uring_submit(void *ctx)
+static __always_inline void uring_submitted(struct io_kiocb *req, const bool btf)
 {
 	struct ureq r = {};
-	__u64 req = 0;
-	__u8 op = 0;
+	__u64 key = (__u64)req;
 	int kind;
 
-	if (!is_target((__u32)bpf_get_current_pid_tgid()))
-		return 0;
-	if (bpf_probe_read_kernel(&op, sizeof(op), ctx + uring_sub_op) ||
-	    bpf_probe_read_kernel(&req, sizeof(req), ctx + uring_sub_req) || !req)
-		return 0;
-	kind = uring_kind(op);
-	if (kind < 0)
-		return 0;
+	kind = uring_kind(RD(btf, req, opcode));
+	if (kind < 0 || !key || !is_target((__u32)bpf_get_current_pid_tgid()))
+		return;
 	r.start_ns = bpf_ktime_get_ns();
 	r.kind = kind;
-	if (bpf_map_update_elem(&uring_reqs, &req, &r, BPF_ANY))
+	if (bpf_map_update_elem(&uring_reqs, &key, &r, BPF_ANY))
 		count(CNT_URING_FULL);
-	return 0;
 }
 
-SEC("tracepoint/io_uring/io_uring_complete")
-int uring_complete(void *ctx)
+static __always_inline void uring_completed(void *req)
 {
-	__u64 req = 0, now;
+	__u64 key = (__u64)req, now;
 	struct ureq *r;
 	struct hist *h;
 	__u32 kind;
 
-	if (bpf_probe_read_kernel(&req, sizeof(req), ctx + uring_cmp_req) || !req)
-		return 0;
-	r = bpf_map_lookup_elem(&uring_reqs, &req);
+	r = bpf_map_lookup_elem(&uring_reqs, &key);
 	if (!r)
-		return 0;
+		return;
 	now = bpf_ktime_get_ns();
 	kind = r->kind;
 	h = bpf_map_lookup_elem(&uring_lat, &kind);
 	if (h && now >= r->start_ns)
 		hist_add(h, now - r->start_ns);
-	bpf_map_delete_elem(&uring_reqs, &req);
+	bpf_map_delete_elem(&uring_reqs, &key);
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(tp_btf_io_uring_submit_req, struct io_kiocb *req)
+{
+	uring_submitted(req, true);
+	return 0;
+}
+
+SEC("raw_tp/io_uring_submit_req")
+int BPF_PROG(raw_tp_io_uring_submit_req, struct io_kiocb *req)
+{
+	uring_submitted(req, false);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(tp_btf_io_uring_complete, void *ring, void *req)
+{
+	uring_completed(req);
+	return 0;
+}
+
+SEC("raw_tp/io_uring_complete")
+int BPF_PROG(raw_tp_io_uring_complete, void *ring, void *req)
+{
+	uring_completed(req);
 	return 0;
 }
 

@@ -40,6 +40,7 @@ type sourceFlags struct {
 	kmsg      string
 	noIdle    string
 	blockHist string
+	uring     bool
 }
 
 func (f *sourceFlags) register(fs *flag.FlagSet) {
@@ -56,6 +57,7 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.kernelBTF, "kernel-btf", "", "kernel BTF file for kernels without /sys/kernel/btf/vmlinux")
 	fs.StringVar(&f.noIdle, "nfsd-noidle", ebpf.NoIdleAuto, "ebpf backend: tracepoint counting requests that found no idle nfsd thread: "+strings.Join(ebpf.NoIdleChoices, ", ")+" (auto: what the kernel has)")
 	fs.StringVar(&f.blockHist, "block-hists", ebpf.BlockHistsAuto, "ebpf backend: block latency histograms "+strings.Join(ebpf.BlockHistsChoices, ", ")+" (percpu: no atomic update per request, one copy per possible CPU; auto: per CPU while that takes at most 32 MiB)")
+	fs.BoolVar(&f.uring, "uring-latency", true, "ebpf backend: time the io_uring reads, writes and syncs of threads selected by --comm or --pid, submission to completion (about 0.6 µs of BPF time per request; BENCHMARKS.md)")
 	fs.StringVar(&f.kmsg, "kmsg", kmsg.DefaultPath, "kernel log device to read hung-task reports and nfsd, sunrpc, block and filesystem messages from (\"\": none)")
 }
 
@@ -228,6 +230,7 @@ func (f *sourceFlags) tracerOptions(t host.Targets, log *slog.Logger) sampler.Op
 		KernelBTF:  f.kernelBTF,
 		NoIdle:     f.noIdle,
 		BlockHists: f.blockHist,
+		NoURing:    !f.uring,
 		Logger:     log,
 	}
 }

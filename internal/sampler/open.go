@@ -31,7 +31,9 @@ type Options struct {
 	NoIdle string
 	// BlockHists picks how block latency is aggregated (ebpf.BlockHists*; "" auto).
 	BlockHists string
-	Logger     *slog.Logger
+	// NoURing leaves the selected threads' io_uring requests untimed.
+	NoURing bool
+	Logger  *slog.Logger
 }
 
 // OpenTracer opens the backend opts ask for. With BackendAuto it tries eBPF
@@ -73,6 +75,10 @@ func OpenEBPF(opts Options) (*ebpf.Tracer, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	var disabled []string
+	if opts.NoURing {
+		disabled = append(disabled, "uring")
+	}
 	start := time.Now()
 	t, err := ebpf.New(ebpf.Options{
 		Proc:       opts.Proc,
@@ -81,6 +87,7 @@ func OpenEBPF(opts Options) (*ebpf.Tracer, error) {
 		MinDState:  opts.MinDState,
 		KernelBTF:  opts.KernelBTF,
 		BlockHists: opts.BlockHists,
+		Disable:    disabled,
 		Logger:     log,
 	})
 	if err != nil {

@@ -22,13 +22,23 @@ const (
 
 // pruneRequests deletes request entries not used for rqIdle: left over from
 // requests of a previous scheduler (each has its own request pool) or of a
-// removed device. The kernel keeps entries of live requests for reuse.
+// removed device. The kernel keeps entries of live requests for reuse. The
+// io_uring requests started rqIdle ago or earlier go too: their
+// completions were not seen.
 func (t *Tracer) pruneRequests() error {
 	var ts unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
 		return fmt.Errorf("read monotonic clock: %w", err)
 	}
 	cutoff := uint64(ts.Nano()) - uint64(rqIdle)
+	if t.uring != nil {
+		if err := t.uring.prune(cutoff); err != nil {
+			return err
+		}
+	}
+	if t.rqs == nil {
+		return nil
+	}
 	var stale []uint64
 	var k uint64
 	var v coreRqInfo
@@ -206,7 +216,7 @@ func (t *Tracer) Collect(snap *model.Snapshot) error {
 		snap.URing = rows
 		errs = append(errs, err)
 	}
-	if t.rqs != nil && time.Since(t.lastPrune) >= pruneEvery {
+	if (t.rqs != nil || t.uring != nil) && time.Since(t.lastPrune) >= pruneEvery {
 		errs = append(errs, t.pruneRequests())
 		t.lastPrune = time.Now()
 	}

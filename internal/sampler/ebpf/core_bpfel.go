@@ -232,75 +232,74 @@ type coreWval struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	coreMapBhists                = "bhists"
-	coreMapCounters              = "counters"
-	coreMapDhists                = "dhists"
-	coreMapDstarts               = "dstarts"
-	coreMapDthreads              = "dthreads"
-	coreMapEvents                = "events"
-	coreMapLhists                = "lhists"
-	coreMapLockScratch           = "lock_scratch"
-	coreMapLwaiters              = "lwaiters"
-	coreMapLwaits                = "lwaits"
-	coreMapPerfEvents            = "perf_events"
-	coreMapQinfos                = "qinfos"
-	coreMapRqs                   = "rqs"
-	coreMapRthreads              = "rthreads"
-	coreMapRuns                  = "runs"
-	coreMapRvals                 = "rvals"
-	coreMapStacks                = "stacks"
-	coreMapTargets               = "targets"
-	coreMapThreadOp              = "thread_op"
-	coreMapUringLat              = "uring_lat"
-	coreMapUringReqs             = "uring_reqs"
-	coreMapWakers                = "wakers"
-	coreProgKpLockMutex          = "kp_lock_mutex"
-	coreProgKpLockRwsemRead      = "kp_lock_rwsem_read"
-	coreProgKpLockRwsemWrite     = "kp_lock_rwsem_write"
-	coreProgRawTpBlockIoDone     = "raw_tp_block_io_done"
-	coreProgRawTpBlockRqComplete = "raw_tp_block_rq_complete"
-	coreProgRawTpBlockRqInsert   = "raw_tp_block_rq_insert"
-	coreProgRawTpBlockRqIssue    = "raw_tp_block_rq_issue"
-	coreProgRawTpBlockRqMerge    = "raw_tp_block_rq_merge"
-	coreProgRawTpContentionBegin = "raw_tp_contention_begin"
-	coreProgRawTpContentionEnd   = "raw_tp_contention_end"
-	coreProgRawTpSchedSwitch     = "raw_tp_sched_switch"
-	coreProgRawTpSchedWakeup     = "raw_tp_sched_wakeup"
-	coreProgRawTpSchedWakeupNew  = "raw_tp_sched_wakeup_new"
-	coreProgRawTpSchedWaking     = "raw_tp_sched_waking"
-	coreProgRawTpSysExit         = "raw_tp_sys_exit"
-	coreProgTpBtfBlockIoDone     = "tp_btf_block_io_done"
-	coreProgTpBtfBlockRqComplete = "tp_btf_block_rq_complete"
-	coreProgTpBtfBlockRqInsert   = "tp_btf_block_rq_insert"
-	coreProgTpBtfBlockRqIssue    = "tp_btf_block_rq_issue"
-	coreProgTpBtfBlockRqMerge    = "tp_btf_block_rq_merge"
-	coreProgTpBtfContentionBegin = "tp_btf_contention_begin"
-	coreProgTpBtfContentionEnd   = "tp_btf_contention_end"
-	coreProgTpBtfSchedSwitch     = "tp_btf_sched_switch"
-	coreProgTpBtfSchedWakeup     = "tp_btf_sched_wakeup"
-	coreProgTpBtfSchedWakeupNew  = "tp_btf_sched_wakeup_new"
-	coreProgTpBtfSchedWaking     = "tp_btf_sched_waking"
-	coreProgTpBtfSysExit         = "tp_btf_sys_exit"
-	coreProgUringComplete        = "uring_complete"
-	coreProgUringSubmit          = "uring_submit"
-	coreVarBlockPercpu           = "block_percpu"
-	coreVarLockRanges            = "lock_ranges"
-	coreVarMinDstateNs           = "min_dstate_ns"
-	coreVarNrIoGetevents         = "nr_io_getevents"
-	coreVarNrIoPgetevents        = "nr_io_pgetevents"
-	coreVarNrIoSubmit            = "nr_io_submit"
-	coreVarNrIoUringEnter        = "nr_io_uring_enter"
-	coreVarNrTargets             = "nr_targets"
-	coreVarOpenIntervals         = "open_intervals"
-	coreVarOpenLwaits            = "open_lwaits"
-	coreVarRunGen                = "run_gen"
-	coreVarTraceAll              = "trace_all"
-	coreVarTrackRun              = "track_run"
-	coreVarUnusedDstateEvent     = "unused_dstate_event"
-	coreVarUringCmpReq           = "uring_cmp_req"
-	coreVarUringSubOp            = "uring_sub_op"
-	coreVarUringSubReq           = "uring_sub_req"
-	coreVarUseRingbuf            = "use_ringbuf"
+	coreMapBhists                 = "bhists"
+	coreMapCounters               = "counters"
+	coreMapDhists                 = "dhists"
+	coreMapDstarts                = "dstarts"
+	coreMapDthreads               = "dthreads"
+	coreMapEvents                 = "events"
+	coreMapLhists                 = "lhists"
+	coreMapLockScratch            = "lock_scratch"
+	coreMapLwaiters               = "lwaiters"
+	coreMapLwaits                 = "lwaits"
+	coreMapPerfEvents             = "perf_events"
+	coreMapQinfos                 = "qinfos"
+	coreMapRqs                    = "rqs"
+	coreMapRthreads               = "rthreads"
+	coreMapRuns                   = "runs"
+	coreMapRvals                  = "rvals"
+	coreMapStacks                 = "stacks"
+	coreMapTargets                = "targets"
+	coreMapThreadOp               = "thread_op"
+	coreMapUringLat               = "uring_lat"
+	coreMapUringReqs              = "uring_reqs"
+	coreMapWakers                 = "wakers"
+	coreProgKpLockMutex           = "kp_lock_mutex"
+	coreProgKpLockRwsemRead       = "kp_lock_rwsem_read"
+	coreProgKpLockRwsemWrite      = "kp_lock_rwsem_write"
+	coreProgRawTpBlockIoDone      = "raw_tp_block_io_done"
+	coreProgRawTpBlockRqComplete  = "raw_tp_block_rq_complete"
+	coreProgRawTpBlockRqInsert    = "raw_tp_block_rq_insert"
+	coreProgRawTpBlockRqIssue     = "raw_tp_block_rq_issue"
+	coreProgRawTpBlockRqMerge     = "raw_tp_block_rq_merge"
+	coreProgRawTpContentionBegin  = "raw_tp_contention_begin"
+	coreProgRawTpContentionEnd    = "raw_tp_contention_end"
+	coreProgRawTpIoUringComplete  = "raw_tp_io_uring_complete"
+	coreProgRawTpIoUringSubmitReq = "raw_tp_io_uring_submit_req"
+	coreProgRawTpSchedSwitch      = "raw_tp_sched_switch"
+	coreProgRawTpSchedWakeup      = "raw_tp_sched_wakeup"
+	coreProgRawTpSchedWakeupNew   = "raw_tp_sched_wakeup_new"
+	coreProgRawTpSchedWaking      = "raw_tp_sched_waking"
+	coreProgRawTpSysExit          = "raw_tp_sys_exit"
+	coreProgTpBtfBlockIoDone      = "tp_btf_block_io_done"
+	coreProgTpBtfBlockRqComplete  = "tp_btf_block_rq_complete"
+	coreProgTpBtfBlockRqInsert    = "tp_btf_block_rq_insert"
+	coreProgTpBtfBlockRqIssue     = "tp_btf_block_rq_issue"
+	coreProgTpBtfBlockRqMerge     = "tp_btf_block_rq_merge"
+	coreProgTpBtfContentionBegin  = "tp_btf_contention_begin"
+	coreProgTpBtfContentionEnd    = "tp_btf_contention_end"
+	coreProgTpBtfIoUringComplete  = "tp_btf_io_uring_complete"
+	coreProgTpBtfIoUringSubmitReq = "tp_btf_io_uring_submit_req"
+	coreProgTpBtfSchedSwitch      = "tp_btf_sched_switch"
+	coreProgTpBtfSchedWakeup      = "tp_btf_sched_wakeup"
+	coreProgTpBtfSchedWakeupNew   = "tp_btf_sched_wakeup_new"
+	coreProgTpBtfSchedWaking      = "tp_btf_sched_waking"
+	coreProgTpBtfSysExit          = "tp_btf_sys_exit"
+	coreVarBlockPercpu            = "block_percpu"
+	coreVarLockRanges             = "lock_ranges"
+	coreVarMinDstateNs            = "min_dstate_ns"
+	coreVarNrIoGetevents          = "nr_io_getevents"
+	coreVarNrIoPgetevents         = "nr_io_pgetevents"
+	coreVarNrIoSubmit             = "nr_io_submit"
+	coreVarNrIoUringEnter         = "nr_io_uring_enter"
+	coreVarNrTargets              = "nr_targets"
+	coreVarOpenIntervals          = "open_intervals"
+	coreVarOpenLwaits             = "open_lwaits"
+	coreVarRunGen                 = "run_gen"
+	coreVarTraceAll               = "trace_all"
+	coreVarTrackRun               = "track_run"
+	coreVarUnusedDstateEvent      = "unused_dstate_event"
+	coreVarUseRingbuf             = "use_ringbuf"
 )
 
 // loadCore returns the embedded CollectionSpec for core.
@@ -345,35 +344,37 @@ type coreSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type coreProgramSpecs struct {
-	KpLockMutex          *ebpf.ProgramSpec `ebpf:"kp_lock_mutex"`
-	KpLockRwsemRead      *ebpf.ProgramSpec `ebpf:"kp_lock_rwsem_read"`
-	KpLockRwsemWrite     *ebpf.ProgramSpec `ebpf:"kp_lock_rwsem_write"`
-	RawTpBlockIoDone     *ebpf.ProgramSpec `ebpf:"raw_tp_block_io_done"`
-	RawTpBlockRqComplete *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_complete"`
-	RawTpBlockRqInsert   *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_insert"`
-	RawTpBlockRqIssue    *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_issue"`
-	RawTpBlockRqMerge    *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_merge"`
-	RawTpContentionBegin *ebpf.ProgramSpec `ebpf:"raw_tp_contention_begin"`
-	RawTpContentionEnd   *ebpf.ProgramSpec `ebpf:"raw_tp_contention_end"`
-	RawTpSchedSwitch     *ebpf.ProgramSpec `ebpf:"raw_tp_sched_switch"`
-	RawTpSchedWakeup     *ebpf.ProgramSpec `ebpf:"raw_tp_sched_wakeup"`
-	RawTpSchedWakeupNew  *ebpf.ProgramSpec `ebpf:"raw_tp_sched_wakeup_new"`
-	RawTpSchedWaking     *ebpf.ProgramSpec `ebpf:"raw_tp_sched_waking"`
-	RawTpSysExit         *ebpf.ProgramSpec `ebpf:"raw_tp_sys_exit"`
-	TpBtfBlockIoDone     *ebpf.ProgramSpec `ebpf:"tp_btf_block_io_done"`
-	TpBtfBlockRqComplete *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_complete"`
-	TpBtfBlockRqInsert   *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_insert"`
-	TpBtfBlockRqIssue    *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_issue"`
-	TpBtfBlockRqMerge    *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_merge"`
-	TpBtfContentionBegin *ebpf.ProgramSpec `ebpf:"tp_btf_contention_begin"`
-	TpBtfContentionEnd   *ebpf.ProgramSpec `ebpf:"tp_btf_contention_end"`
-	TpBtfSchedSwitch     *ebpf.ProgramSpec `ebpf:"tp_btf_sched_switch"`
-	TpBtfSchedWakeup     *ebpf.ProgramSpec `ebpf:"tp_btf_sched_wakeup"`
-	TpBtfSchedWakeupNew  *ebpf.ProgramSpec `ebpf:"tp_btf_sched_wakeup_new"`
-	TpBtfSchedWaking     *ebpf.ProgramSpec `ebpf:"tp_btf_sched_waking"`
-	TpBtfSysExit         *ebpf.ProgramSpec `ebpf:"tp_btf_sys_exit"`
-	UringComplete        *ebpf.ProgramSpec `ebpf:"uring_complete"`
-	UringSubmit          *ebpf.ProgramSpec `ebpf:"uring_submit"`
+	KpLockMutex           *ebpf.ProgramSpec `ebpf:"kp_lock_mutex"`
+	KpLockRwsemRead       *ebpf.ProgramSpec `ebpf:"kp_lock_rwsem_read"`
+	KpLockRwsemWrite      *ebpf.ProgramSpec `ebpf:"kp_lock_rwsem_write"`
+	RawTpBlockIoDone      *ebpf.ProgramSpec `ebpf:"raw_tp_block_io_done"`
+	RawTpBlockRqComplete  *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_complete"`
+	RawTpBlockRqInsert    *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_insert"`
+	RawTpBlockRqIssue     *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_issue"`
+	RawTpBlockRqMerge     *ebpf.ProgramSpec `ebpf:"raw_tp_block_rq_merge"`
+	RawTpContentionBegin  *ebpf.ProgramSpec `ebpf:"raw_tp_contention_begin"`
+	RawTpContentionEnd    *ebpf.ProgramSpec `ebpf:"raw_tp_contention_end"`
+	RawTpIoUringComplete  *ebpf.ProgramSpec `ebpf:"raw_tp_io_uring_complete"`
+	RawTpIoUringSubmitReq *ebpf.ProgramSpec `ebpf:"raw_tp_io_uring_submit_req"`
+	RawTpSchedSwitch      *ebpf.ProgramSpec `ebpf:"raw_tp_sched_switch"`
+	RawTpSchedWakeup      *ebpf.ProgramSpec `ebpf:"raw_tp_sched_wakeup"`
+	RawTpSchedWakeupNew   *ebpf.ProgramSpec `ebpf:"raw_tp_sched_wakeup_new"`
+	RawTpSchedWaking      *ebpf.ProgramSpec `ebpf:"raw_tp_sched_waking"`
+	RawTpSysExit          *ebpf.ProgramSpec `ebpf:"raw_tp_sys_exit"`
+	TpBtfBlockIoDone      *ebpf.ProgramSpec `ebpf:"tp_btf_block_io_done"`
+	TpBtfBlockRqComplete  *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_complete"`
+	TpBtfBlockRqInsert    *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_insert"`
+	TpBtfBlockRqIssue     *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_issue"`
+	TpBtfBlockRqMerge     *ebpf.ProgramSpec `ebpf:"tp_btf_block_rq_merge"`
+	TpBtfContentionBegin  *ebpf.ProgramSpec `ebpf:"tp_btf_contention_begin"`
+	TpBtfContentionEnd    *ebpf.ProgramSpec `ebpf:"tp_btf_contention_end"`
+	TpBtfIoUringComplete  *ebpf.ProgramSpec `ebpf:"tp_btf_io_uring_complete"`
+	TpBtfIoUringSubmitReq *ebpf.ProgramSpec `ebpf:"tp_btf_io_uring_submit_req"`
+	TpBtfSchedSwitch      *ebpf.ProgramSpec `ebpf:"tp_btf_sched_switch"`
+	TpBtfSchedWakeup      *ebpf.ProgramSpec `ebpf:"tp_btf_sched_wakeup"`
+	TpBtfSchedWakeupNew   *ebpf.ProgramSpec `ebpf:"tp_btf_sched_wakeup_new"`
+	TpBtfSchedWaking      *ebpf.ProgramSpec `ebpf:"tp_btf_sched_waking"`
+	TpBtfSysExit          *ebpf.ProgramSpec `ebpf:"tp_btf_sys_exit"`
 }
 
 // coreMapSpecs contains maps before they are loaded into the kernel.
@@ -422,9 +423,6 @@ type coreVariableSpecs struct {
 	TraceAll          *ebpf.VariableSpec `ebpf:"trace_all"`
 	TrackRun          *ebpf.VariableSpec `ebpf:"track_run"`
 	UnusedDstateEvent *ebpf.VariableSpec `ebpf:"unused_dstate_event"`
-	UringCmpReq       *ebpf.VariableSpec `ebpf:"uring_cmp_req"`
-	UringSubOp        *ebpf.VariableSpec `ebpf:"uring_sub_op"`
-	UringSubReq       *ebpf.VariableSpec `ebpf:"uring_sub_req"`
 	UseRingbuf        *ebpf.VariableSpec `ebpf:"use_ringbuf"`
 }
 
@@ -517,9 +515,6 @@ type coreVariables struct {
 	TraceAll          *ebpf.Variable `ebpf:"trace_all"`
 	TrackRun          *ebpf.Variable `ebpf:"track_run"`
 	UnusedDstateEvent *ebpf.Variable `ebpf:"unused_dstate_event"`
-	UringCmpReq       *ebpf.Variable `ebpf:"uring_cmp_req"`
-	UringSubOp        *ebpf.Variable `ebpf:"uring_sub_op"`
-	UringSubReq       *ebpf.Variable `ebpf:"uring_sub_req"`
 	UseRingbuf        *ebpf.Variable `ebpf:"use_ringbuf"`
 }
 
@@ -527,35 +522,37 @@ type coreVariables struct {
 //
 // It can be passed to loadCoreObjects or ebpf.CollectionSpec.LoadAndAssign.
 type corePrograms struct {
-	KpLockMutex          *ebpf.Program `ebpf:"kp_lock_mutex"`
-	KpLockRwsemRead      *ebpf.Program `ebpf:"kp_lock_rwsem_read"`
-	KpLockRwsemWrite     *ebpf.Program `ebpf:"kp_lock_rwsem_write"`
-	RawTpBlockIoDone     *ebpf.Program `ebpf:"raw_tp_block_io_done"`
-	RawTpBlockRqComplete *ebpf.Program `ebpf:"raw_tp_block_rq_complete"`
-	RawTpBlockRqInsert   *ebpf.Program `ebpf:"raw_tp_block_rq_insert"`
-	RawTpBlockRqIssue    *ebpf.Program `ebpf:"raw_tp_block_rq_issue"`
-	RawTpBlockRqMerge    *ebpf.Program `ebpf:"raw_tp_block_rq_merge"`
-	RawTpContentionBegin *ebpf.Program `ebpf:"raw_tp_contention_begin"`
-	RawTpContentionEnd   *ebpf.Program `ebpf:"raw_tp_contention_end"`
-	RawTpSchedSwitch     *ebpf.Program `ebpf:"raw_tp_sched_switch"`
-	RawTpSchedWakeup     *ebpf.Program `ebpf:"raw_tp_sched_wakeup"`
-	RawTpSchedWakeupNew  *ebpf.Program `ebpf:"raw_tp_sched_wakeup_new"`
-	RawTpSchedWaking     *ebpf.Program `ebpf:"raw_tp_sched_waking"`
-	RawTpSysExit         *ebpf.Program `ebpf:"raw_tp_sys_exit"`
-	TpBtfBlockIoDone     *ebpf.Program `ebpf:"tp_btf_block_io_done"`
-	TpBtfBlockRqComplete *ebpf.Program `ebpf:"tp_btf_block_rq_complete"`
-	TpBtfBlockRqInsert   *ebpf.Program `ebpf:"tp_btf_block_rq_insert"`
-	TpBtfBlockRqIssue    *ebpf.Program `ebpf:"tp_btf_block_rq_issue"`
-	TpBtfBlockRqMerge    *ebpf.Program `ebpf:"tp_btf_block_rq_merge"`
-	TpBtfContentionBegin *ebpf.Program `ebpf:"tp_btf_contention_begin"`
-	TpBtfContentionEnd   *ebpf.Program `ebpf:"tp_btf_contention_end"`
-	TpBtfSchedSwitch     *ebpf.Program `ebpf:"tp_btf_sched_switch"`
-	TpBtfSchedWakeup     *ebpf.Program `ebpf:"tp_btf_sched_wakeup"`
-	TpBtfSchedWakeupNew  *ebpf.Program `ebpf:"tp_btf_sched_wakeup_new"`
-	TpBtfSchedWaking     *ebpf.Program `ebpf:"tp_btf_sched_waking"`
-	TpBtfSysExit         *ebpf.Program `ebpf:"tp_btf_sys_exit"`
-	UringComplete        *ebpf.Program `ebpf:"uring_complete"`
-	UringSubmit          *ebpf.Program `ebpf:"uring_submit"`
+	KpLockMutex           *ebpf.Program `ebpf:"kp_lock_mutex"`
+	KpLockRwsemRead       *ebpf.Program `ebpf:"kp_lock_rwsem_read"`
+	KpLockRwsemWrite      *ebpf.Program `ebpf:"kp_lock_rwsem_write"`
+	RawTpBlockIoDone      *ebpf.Program `ebpf:"raw_tp_block_io_done"`
+	RawTpBlockRqComplete  *ebpf.Program `ebpf:"raw_tp_block_rq_complete"`
+	RawTpBlockRqInsert    *ebpf.Program `ebpf:"raw_tp_block_rq_insert"`
+	RawTpBlockRqIssue     *ebpf.Program `ebpf:"raw_tp_block_rq_issue"`
+	RawTpBlockRqMerge     *ebpf.Program `ebpf:"raw_tp_block_rq_merge"`
+	RawTpContentionBegin  *ebpf.Program `ebpf:"raw_tp_contention_begin"`
+	RawTpContentionEnd    *ebpf.Program `ebpf:"raw_tp_contention_end"`
+	RawTpIoUringComplete  *ebpf.Program `ebpf:"raw_tp_io_uring_complete"`
+	RawTpIoUringSubmitReq *ebpf.Program `ebpf:"raw_tp_io_uring_submit_req"`
+	RawTpSchedSwitch      *ebpf.Program `ebpf:"raw_tp_sched_switch"`
+	RawTpSchedWakeup      *ebpf.Program `ebpf:"raw_tp_sched_wakeup"`
+	RawTpSchedWakeupNew   *ebpf.Program `ebpf:"raw_tp_sched_wakeup_new"`
+	RawTpSchedWaking      *ebpf.Program `ebpf:"raw_tp_sched_waking"`
+	RawTpSysExit          *ebpf.Program `ebpf:"raw_tp_sys_exit"`
+	TpBtfBlockIoDone      *ebpf.Program `ebpf:"tp_btf_block_io_done"`
+	TpBtfBlockRqComplete  *ebpf.Program `ebpf:"tp_btf_block_rq_complete"`
+	TpBtfBlockRqInsert    *ebpf.Program `ebpf:"tp_btf_block_rq_insert"`
+	TpBtfBlockRqIssue     *ebpf.Program `ebpf:"tp_btf_block_rq_issue"`
+	TpBtfBlockRqMerge     *ebpf.Program `ebpf:"tp_btf_block_rq_merge"`
+	TpBtfContentionBegin  *ebpf.Program `ebpf:"tp_btf_contention_begin"`
+	TpBtfContentionEnd    *ebpf.Program `ebpf:"tp_btf_contention_end"`
+	TpBtfIoUringComplete  *ebpf.Program `ebpf:"tp_btf_io_uring_complete"`
+	TpBtfIoUringSubmitReq *ebpf.Program `ebpf:"tp_btf_io_uring_submit_req"`
+	TpBtfSchedSwitch      *ebpf.Program `ebpf:"tp_btf_sched_switch"`
+	TpBtfSchedWakeup      *ebpf.Program `ebpf:"tp_btf_sched_wakeup"`
+	TpBtfSchedWakeupNew   *ebpf.Program `ebpf:"tp_btf_sched_wakeup_new"`
+	TpBtfSchedWaking      *ebpf.Program `ebpf:"tp_btf_sched_waking"`
+	TpBtfSysExit          *ebpf.Program `ebpf:"tp_btf_sys_exit"`
 }
 
 func (p *corePrograms) Close() error {
@@ -570,6 +567,8 @@ func (p *corePrograms) Close() error {
 		p.RawTpBlockRqMerge,
 		p.RawTpContentionBegin,
 		p.RawTpContentionEnd,
+		p.RawTpIoUringComplete,
+		p.RawTpIoUringSubmitReq,
 		p.RawTpSchedSwitch,
 		p.RawTpSchedWakeup,
 		p.RawTpSchedWakeupNew,
@@ -582,13 +581,13 @@ func (p *corePrograms) Close() error {
 		p.TpBtfBlockRqMerge,
 		p.TpBtfContentionBegin,
 		p.TpBtfContentionEnd,
+		p.TpBtfIoUringComplete,
+		p.TpBtfIoUringSubmitReq,
 		p.TpBtfSchedSwitch,
 		p.TpBtfSchedWakeup,
 		p.TpBtfSchedWakeupNew,
 		p.TpBtfSchedWaking,
 		p.TpBtfSysExit,
-		p.UringComplete,
-		p.UringSubmit,
 	)
 }
 

@@ -151,6 +151,12 @@ func uringRW(op uint8, fd int, buf []byte) func([]byte, int) {
 // submits is timed once, in its kind, and NOPs are not; another
 // process's are not timed.
 func TestURingLatency(t *testing.T) {
+	for _, raw := range []bool{false, true} {
+		t.Run(map[bool]string{false: "tp_btf", true: "raw_tp"}[raw], func(t *testing.T) { testURingLatency(t, raw) })
+	}
+}
+
+func testURingLatency(t *testing.T, rawTP bool) {
 	const batch, rounds = 4, 50
 	testenv.RequireRoot(t)
 	if _, err := uringNops(1, 1); err != nil {
@@ -177,7 +183,7 @@ func TestURingLatency(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}})
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}, forceRawTP: rawTP})
 	if p := probeOf(tr, ProbeURing); p.Status != model.ProbeAttached {
 		t.Fatalf("probe %s: %s %s", ProbeURing, p.Status, p.Detail)
 	}
@@ -200,7 +206,7 @@ func TestURingLatency(t *testing.T) {
 		t.Errorf("requests timed by kind %v, want %v (NOPs untimed)", got, want)
 	}
 
-	other := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{1}}})
+	other := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{1}}, forceRawTP: rawTP})
 	collect(t, other)
 	run(uringRW(22, fd, buf))
 	if s := collect(t, other); len(s.URing) != 0 {

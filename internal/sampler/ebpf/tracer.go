@@ -173,8 +173,8 @@ func New(opts Options) (*Tracer, error) {
 		opts.MaxEvents = 10000
 	}
 	for _, d := range opts.Disable {
-		if d != "dstate" && d != "block" {
-			return nil, fmt.Errorf("disable %q: want dstate or block", d)
+		if !slices.Contains([]string{"dstate", "block", "submits", "uring"}, d) {
+			return nil, fmt.Errorf("disable %q: want dstate, block, submits or uring", d)
 		}
 	}
 	t := &Tracer{
@@ -299,14 +299,11 @@ func (t *Tracer) load() error {
 		return err
 	}
 
-	plan, err := t.planPrograms(spec)
-	if err != nil {
-		return err
-	}
+	plan := t.planPrograms()
 	err = t.loadAttach(spec, plan, hasKernelBTF)
-	// The io_uring programs are the only optional ones that read records
-	// at this kernel's offsets: where the plan does not load with them,
-	// the rest without.
+	// The io_uring programs read a structure of io_uring's (the
+	// request's opcode) and are optional: where the plan does not load
+	// with them, the rest without.
 	if rest := slices.DeleteFunc(slices.Clone(plan), func(tp tracepoint) bool { return tp.group == "uring" }); err != nil && len(rest) < len(plan) {
 		if t.loadAttach(spec, rest, hasKernelBTF) == nil {
 			t.probe(ProbeURing, model.ProbeUnavailable, "io_uring requests not timed: the programs did not load: "+err.Error())
@@ -357,25 +354,16 @@ type tracepoint struct {
 	group string // "dstate", "submits", "uring" or "block"
 	name  string // tracepoint name
 	why   string // for alternatives: why this one was chosen
-	// prog names a program that reads the tracepoint's record (a
-	// tracepoint program, attached under system), the same in both
-	// variants; empty for the tp_btf/raw_tp pairs named variant_name.
-	prog, system string
 }
 
 // progName is the program of tp in variant.
-func (tp tracepoint) progName(variant string) string {
-	if tp.prog != "" {
-		return tp.prog
-	}
-	return variant + "_" + tp.name
-}
+func (tp tracepoint) progName(variant string) string { return variant + "_" + tp.name }
 
 // planPrograms decides which tracepoints to use: requests are first seen at
 // block_rq_insert when a traced thread submits them (so that its waits know
 // the device), else at issue, and end at block_io_done where the kernel has
 // it, block_rq_complete otherwise.
-func (t *Tracer) planPrograms(spec *ebpf.CollectionSpec) ([]tracepoint, error) {
+func (t *Tracer) planPrograms() []tracepoint {
 	var plan []tracepoint
 	if t.disabled("dstate") {
 		t.probe("sched_switch", model.ProbeUnavailable, "disabled")
@@ -421,30 +409,29 @@ func (t *Tracer) planPrograms(spec *ebpf.CollectionSpec) ([]tracepoint, error) {
 	default:
 		plan = append(plan, tracepoint{group: "submits", name: "sys_exit"})
 	}
-	// The latency of the selected threads' io_uring requests, from the
-	// records of the submission and completion tracepoints, for the same
-	// threads as the IOs submitted.
+	// The latency of the selected threads' io_uring requests, for the
+	// same threads as the IOs submitted. The completion is attached
+	// first, so that no request is timed without it.
 	switch {
 	case t.disabled("uring"):
 		t.probe(ProbeURing, model.ProbeUnavailable, "disabled")
 	case t.opts.All || t.opts.Targets.Default():
 		t.probe(ProbeURing, model.ProbeUnavailable, "not attached: io_uring requests are timed for selected threads (--comm, --pid)")
 	default:
-		up, err := readURingPlan(t.opts.Sys)
-		if err != nil {
+		specs := []*btf.Spec{t.btfSpec()}
+		sub, _ := tracepointProto(specs, "io_uring_submit_req")
+		cmp, _ := tracepointProto(specs, "io_uring_complete")
+		if err := planURing(sub, cmp); err != nil {
 			t.probe(ProbeURing, model.ProbeUnavailable, "io_uring requests not timed: "+err.Error())
 			break
 		}
-		if err := setVars(spec, map[string]any{"uring_sub_req": up.subReq, "uring_sub_op": up.subOp, "uring_cmp_req": up.cmpReq}); err != nil {
-			return nil, err
-		}
 		plan = append(plan,
-			tracepoint{group: "uring", system: "io_uring", name: up.submit, prog: "uring_submit"},
-			tracepoint{group: "uring", system: "io_uring", name: "io_uring_complete", prog: "uring_complete"})
+			tracepoint{group: "uring", name: "io_uring_complete"},
+			tracepoint{group: "uring", name: "io_uring_submit_req"})
 	}
 	if t.disabled("block") {
 		t.probe("block", model.ProbeUnavailable, "disabled")
-		return plan, nil
+		return plan
 	}
 	plan = append(plan,
 		tracepoint{group: "block", name: "block_rq_insert"},
@@ -457,20 +444,25 @@ func (t *Tracer) planPrograms(spec *ebpf.CollectionSpec) ([]tracepoint, error) {
 	} else {
 		plan = append(plan, tracepoint{group: "block", name: "block_rq_complete", why: "block_io_done not in this kernel"})
 	}
-	return plan, nil
+	return plan
+}
+
+// btfSpec is the kernel's BTF: the file given, else the running kernel's
+// (parsed once); nil when there is none.
+func (t *Tracer) btfSpec() *btf.Spec {
+	if t.kernelTypes != nil {
+		return t.kernelTypes
+	}
+	if t.runningTypes == nil && t.runningErr == nil {
+		t.runningTypes, t.runningErr = btf.LoadKernelSpec()
+	}
+	return t.runningTypes
 }
 
 // haveTracepoint looks for a tracepoint in the kernel BTF (btf_trace_NAME)
 // or, without BTF, in tracefs.
 func (t *Tracer) haveTracepoint(system, name string) bool {
-	spec := t.kernelTypes
-	if spec == nil && t.runningTypes == nil && t.runningErr == nil {
-		t.runningTypes, t.runningErr = btf.LoadKernelSpec()
-	}
-	if spec == nil {
-		spec = t.runningTypes
-	}
-	if spec != nil {
+	if spec := t.btfSpec(); spec != nil {
 		var typ *btf.Typedef
 		return spec.TypeByName("btf_trace_"+name, &typ) == nil
 	}
@@ -515,8 +507,6 @@ func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) er
 		var l link.Link
 		var err error
 		switch {
-		case tp.prog != "":
-			l, err = link.Tracepoint(tp.system, tp.name, prog, nil)
 		case variant == "tp_btf":
 			l, err = link.AttachTracing(link.TracingOptions{Program: prog})
 		default:
@@ -547,8 +537,8 @@ func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) er
 	}
 	switch {
 	case uringLinks == 2:
-		t.uring = &uringState{lat: t.coll.Maps["uring_lat"]}
-		t.probe(ProbeURing, model.ProbeAttached, "tracepoint records of io_uring_complete and its submission: latency of the selected threads' io_uring reads, writes and syncs")
+		t.uring = &uringState{lat: t.coll.Maps["uring_lat"], reqs: t.coll.Maps["uring_reqs"]}
+		t.probe(ProbeURing, model.ProbeAttached, variant+" io_uring_submit_req and io_uring_complete: latency of the selected threads' io_uring reads, writes and syncs")
 	case uringLinks == 1:
 		t.probe(ProbeURing, model.ProbeUnavailable, "io_uring requests not timed: only one of the submission and completion tracepoints attached")
 	}

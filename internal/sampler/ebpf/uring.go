@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
 
 	"github.com/nfstrace/nfstrace/internal/model"
 )
@@ -28,72 +29,56 @@ func uringKind(i int) string {
 	return model.URingSync
 }
 
-// uringPlan is where the io_uring programs read their records: the
-// submission tracepoint this kernel has and the offsets of the fields.
-type uringPlan struct {
-	submit string // io_uring_submit_req (5.19+) or io_uring_submit_sqe
-	subReq uint32 // void *req in the submission record
-	subOp  uint32 // u8 opcode in the submission record
-	cmpReq uint32 // void *req in io_uring_complete's record
-}
-
-// planURing checks that the submission record (of the tracepoint named
-// submit) and io_uring_complete's carry the request's address and the
-// submission its opcode, which pairing and classing need. Kernels before
-// 5.19 complete without the request's address, and 5.5 to 5.10 submit
-// without it: there requests are not timed.
-func planURing(submit string, sub, cmp map[string]recordField) (uringPlan, error) {
-	p := uringPlan{submit: submit}
-	ptr := func(fields map[string]recordField, tp string) (uint32, error) {
-		f, ok := fields["req"]
-		if !ok || f.Size != 8 || f.Offset == 0 {
-			return 0, fmt.Errorf("io_uring:%s has no 8-byte req field", tp)
-		}
-		return f.Offset, nil
+// planURing checks, in the kernel's BTF, that io_uring_submit_req's
+// argument is the request (struct io_kiocb *, whose opcode the program
+// reads) and io_uring_complete's second is its address (5.19 on; before,
+// the completion carried only the user's tag, and requests cannot be
+// paired). sub and cmp are the tracepoints' prototypes, with the leading
+// void *__data; nil where the kernel has no such tracepoint.
+func planURing(sub, cmp *btf.FuncProto) error {
+	switch {
+	case sub == nil:
+		return errors.New("no io_uring:io_uring_submit_req in this kernel (5.19+)")
+	case len(sub.Params) < 2 || !isStructPtr(sub.Params[1].Type, "io_kiocb"):
+		return errors.New("io_uring:io_uring_submit_req's argument is not a struct io_kiocb *")
+	case cmp == nil:
+		return errors.New("no io_uring:io_uring_complete in this kernel")
 	}
-	var err error
-	if p.subReq, err = ptr(sub, submit); err != nil {
-		return p, err
+	if len(cmp.Params) < 3 {
+		return errors.New("io_uring:io_uring_complete has no request argument")
 	}
-	if p.cmpReq, err = ptr(cmp, "io_uring_complete"); err != nil {
-		return p, err
+	if _, ok := btf.UnderlyingType(cmp.Params[2].Type).(*btf.Pointer); !ok {
+		return errors.New("io_uring:io_uring_complete's second argument is not the request's address (kernels before 5.19)")
 	}
-	f, ok := sub["opcode"]
-	if !ok || f.Size != 1 || f.Offset == 0 {
-		return p, fmt.Errorf("io_uring:%s has no u8 opcode field", submit)
-	}
-	p.subOp = f.Offset
-	return p, nil
-}
-
-// readURingPlan reads the io_uring tracepoints' formats from tracefs and
-// plans the programs on them.
-func readURingPlan(sysfs string) (uringPlan, error) {
-	tracefs, err := tracefsDir(sysfs)
-	if err != nil {
-		return uringPlan{}, err
-	}
-	cmp, err := readFormat(tracefs, "io_uring", "io_uring_complete")
-	if err != nil {
-		return uringPlan{}, fmt.Errorf("io_uring:io_uring_complete: %w", err)
-	}
-	var errs []error
-	for _, name := range []string{"io_uring_submit_req", "io_uring_submit_sqe"} {
-		sub, err := readFormat(tracefs, "io_uring", name)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		return planURing(name, sub, cmp)
-	}
-	return uringPlan{}, fmt.Errorf("no io_uring submission tracepoint: %w", errors.Join(errs...))
+	return nil
 }
 
 // uringState is what the tracer keeps to read the latency of io_uring
-// requests: the histogram map and its previous cumulative values.
+// requests: the maps and the previous cumulative histograms.
 type uringState struct {
-	lat  *ebpf.Map
-	prev [uringKinds]coreHist
+	lat, reqs *ebpf.Map
+	prev      [uringKinds]coreHist
+}
+
+// prune deletes the requests whose start is before cutoff (monotonic
+// nanoseconds): their completions were not seen.
+func (u *uringState) prune(cutoff uint64) error {
+	var stale []uint64
+	var k uint64
+	var v coreUreq
+	it := u.reqs.Iterate()
+	for it.Next(&k, &v) {
+		if v.StartNs < cutoff {
+			stale = append(stale, k)
+		}
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("read uring_reqs: %w", err)
+	}
+	for _, k := range stale {
+		_ = u.reqs.Delete(k) // completed meanwhile is harmless
+	}
+	return nil
 }
 
 // collect returns the latency of the requests that completed since the

@@ -1,35 +1,38 @@
 package ebpf
 
-import "testing"
+import (
+	"testing"
 
-// TestPlanURing: the programs read the request's address and opcode where
-// the records have them, and are not attached where they do not.
+	"github.com/cilium/ebpf/btf"
+)
+
+// TestPlanURing: the programs are attached where the kernel's BTF gives
+// io_uring_submit_req the request and io_uring_complete its address, and
+// not on kernels whose tracepoints lack them.
 func TestPlanURing(t *testing.T) {
-	f := formats(t, "6.18")
-	p, err := planURing("io_uring_submit_req", f["io_uring_submit_req"], f["io_uring_complete"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := (uringPlan{submit: "io_uring_submit_req", subReq: 16, subOp: 32, cmpReq: 16}); p != want {
-		t.Errorf("plan %+v, want %+v", p, want)
-	}
-	// 5.10's records, as its TRACE_EVENTs define them: no request address
-	// in either.
-	sub510 := map[string]recordField{"ctx": {"void *", 8, 8}, "opcode": {"u8", 16, 1}, "user_data": {"u64", 24, 8}}
-	cmp510 := map[string]recordField{"ctx": {"void *", 8, 8}, "user_data": {"u64", 16, 8}, "res": {"long", 24, 8}}
-	// 5.11 to 5.18: the submission has it, the completion not.
-	sub515 := map[string]recordField{"ctx": {"void *", 8, 8}, "req": {"void *", 16, 8}, "opcode": {"u8", 24, 1}}
+	data := btf.FuncParam{Name: "__data", Type: &btf.Pointer{Target: &btf.Void{}}}
+	req := btf.FuncParam{Type: &btf.Pointer{Target: &btf.Struct{Name: "io_kiocb"}}}
+	ctx := btf.FuncParam{Type: &btf.Pointer{Target: &btf.Struct{Name: "io_ring_ctx"}}}
+	void := btf.FuncParam{Type: &btf.Pointer{Target: &btf.Void{}}}
+	u64 := btf.FuncParam{Type: &btf.Int{Name: "u64", Size: 8}}
+	proto := func(p ...btf.FuncParam) *btf.FuncProto { return &btf.FuncProto{Params: p} }
 	for _, tt := range []struct {
 		name     string
-		sub, cmp map[string]recordField
+		sub, cmp *btf.FuncProto
+		ok       bool
 	}{
-		{"5.10", sub510, cmp510},
-		{"5.15", sub515, cmp510},
-		{"no opcode", map[string]recordField{"req": {"void *", 16, 8}}, f["io_uring_complete"]},
-		{"a 4-byte req", map[string]recordField{"req": {"u32", 16, 4}, "opcode": {"u8", 24, 1}}, f["io_uring_complete"]},
+		// 6.3 on: complete(ctx, req, cqe); 5.19 to 6.2: complete(ctx,
+		// req, user_data, res, cflags, extra1, extra2).
+		{"6.18", proto(data, req), proto(data, ctx, void, void), true},
+		{"6.1", proto(data, req), proto(data, ctx, void, u64, u64), true},
+		// 5.11 to 5.18: submit_sqe, and complete(ctx, user_data, ...).
+		{"5.15", nil, proto(data, void, u64, u64), false},
+		{"submission without the request", proto(data, ctx), proto(data, ctx, void, void), false},
+		{"completion without the request", proto(data, req), proto(data, ctx, u64, u64), false},
+		{"no completion tracepoint", proto(data, req), nil, false},
 	} {
-		if p, err := planURing("io_uring_submit_sqe", tt.sub, tt.cmp); err == nil {
-			t.Errorf("%s: plan %+v, want an error", tt.name, p)
+		if err := planURing(tt.sub, tt.cmp); (err == nil) != tt.ok {
+			t.Errorf("%s: planURing = %v, want ok %v", tt.name, err, tt.ok)
 		}
 	}
 }
