@@ -91,6 +91,9 @@ type Result struct {
 	Block *Breakdown `json:"block,omitempty"`
 	// Devices compares each device's latency per request.
 	Devices []DeviceLatency `json:"devices,omitempty"`
+	// URing is the latency of the traced threads' io_uring requests per
+	// kind that both captures timed, most requests first.
+	URing []URingLatency `json:"io_uring,omitempty"`
 	// LockOwners are who held the locks the traced threads waited on.
 	LockOwners []LockOwnerRow `json:"lock_owners,omitempty"`
 	// Kernel compares the kernel's messages (kmsg.go); nil when neither
@@ -330,6 +333,7 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 		})
 	}
 	res.Devices = c.devices(denA, denB)
+	res.URing = c.uring()
 	res.LockOwners = lockOwners(a, b, sum(denA), sum(denB))
 	res.Verdict.Diagnosis = c.diagnose(res)
 	res.Verdict.fill(res)
@@ -773,6 +777,37 @@ func (c *comparison) devices(denA, denB []float64) []DeviceLatency {
 	}
 	slices.SortStableFunc(out, func(x, y DeviceLatency) int {
 		return cmp.Or(cmp.Compare(math.Max(y.BusyA, y.BusyB), math.Max(x.BusyA, x.BusyB)), strings.Compare(x.Device, y.Device))
+	})
+	return out
+}
+
+// URingLatency compares the latency of one kind of io_uring request
+// (model.URingRead, URingWrite, URingSync): submission to completion.
+type URingLatency struct {
+	Kind string `json:"kind"`
+	// RateA and RateB are the requests completed per second.
+	RateA float64 `json:"rate_a"`
+	RateB float64 `json:"rate_b"`
+	Lat   Latency `json:"latency"`
+}
+
+// uring compares the io_uring request latency of each kind both captures
+// timed.
+func (c *comparison) uring() []URingLatency {
+	var out []URingLatency
+	for _, k := range unionKeys(c.a.fams[famURing], c.b.fams[famURing]) {
+		a, b := c.a.fams[famURing][k], c.b.fams[famURing][k]
+		if a == nil || b == nil {
+			continue
+		}
+		l := c.latency(a.sum, a.cnt, b.sum, b.cnt, &a.hist, &b.hist)
+		if l == nil {
+			continue
+		}
+		out = append(out, URingLatency{Kind: k, RateA: safeDiv(sum(a.cnt), c.a.Seconds()), RateB: safeDiv(sum(b.cnt), c.b.Seconds()), Lat: *l})
+	}
+	slices.SortStableFunc(out, func(x, y URingLatency) int {
+		return cmp.Or(cmp.Compare(y.RateA+y.RateB, x.RateA+x.RateB), strings.Compare(x.Kind, y.Kind))
 	})
 	return out
 }

@@ -87,6 +87,10 @@ type Diagnosis struct {
 	// traced threads' asynchronous IO (SubjectAsyncIO): the time they
 	// waited did not change, and it is not what their IO took.
 	Overlap *Overlap `json:"overlap,omitempty"`
+	// Unfelt is set, with OutcomeNoChange, when the time they waited per
+	// unit changed but their io_uring IO took as long and they did as
+	// much of it.
+	Unfelt *Unfelt `json:"unfelt,omitempty"`
 	// WorkOf is, for a run-queue layer whose change is longer (or
 	// shorter) running per unit, the layer whose configuration moved that
 	// CPU work (ClassReclaim: less memory), "" when none did; Match is
@@ -402,6 +406,12 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 			c.aside(&d, res)
 		}
 		return d
+	}
+	if d.Subject == SubjectThreads {
+		if u := c.unfelt(res); u != nil {
+			d.Unfelt = u
+			return d
+		}
 	}
 	dir := 1.0
 	d.Outcome = OutcomeWorse

@@ -113,6 +113,7 @@ const (
 	famDevLat            // block service and queue latency per device
 	famDisk              // /proc/diskstats await per device
 	famLayer             // the time users feel by layer (see layerKey)
+	famURing             // io_uring request latency by kind
 	numFams
 )
 
@@ -248,6 +249,13 @@ func (c *Capture) Add(s *model.Snapshot) {
 	} else {
 		addAt(&c.calls, i, 0)
 		c.uncounted++
+	}
+	for j := range s.URing {
+		r := &s.URing[j]
+		d := c.fams[famURing].get(r.Kind)
+		addAt(&d.sum, i, float64(r.Lat.SumNs))
+		addAt(&d.cnt, i, float64(r.Lat.Count))
+		d.hist.Merge(&r.Lat)
 	}
 	if s.Submits != nil {
 		addAt(&c.submits, i, float64(s.Submits.Count()))

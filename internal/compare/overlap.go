@@ -88,6 +88,12 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	if (res.Workload.Per == "IO" || res.Workload.Per == "call") && math.Abs(f.Lat.Delta) < c.opt.MinChange*math.Min(t.A, t.B) {
 		return false
 	}
+	// Where the threads' io_uring requests were timed, the device's
+	// latency stands for what their IO took only if that moved too, the
+	// same way.
+	if l := c.asyncLatency(res); l != nil && l.Tested && (!l.Significant || dirOf(l.Delta) != dirOf(f.Lat.Delta)) {
+		return false
+	}
 	dir := dirOf(f.Lat.Delta)
 	d.Overlap = &Overlap{WaitA: t.A, WaitB: t.B, Change: t.Change, ShareA: sa, ShareB: sb}
 	d.Subject, d.Per = SubjectAsyncIO, "request"
@@ -122,4 +128,68 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 		d.Confidence = "high"
 	}
 	return true
+}
+
+// Unfelt is set when the time the traced threads waited per unit changed
+// significantly, but they were waiting for io_uring IO that took as long
+// and they asked for as many IOs a second: what their IO took and how much
+// of it they did, the two things a thread that keeps IO in flight feels,
+// did not move. A thread waiting for several requests wakes at the first
+// to complete, so its waits per unit move with how its completions were
+// gathered into waits as well as with what the IO took.
+type Unfelt struct {
+	// LatA and LatB are the mean latency of their io_uring requests,
+	// submission to completion, Lat its test.
+	LatA float64 `json:"lat_a_ns"`
+	LatB float64 `json:"lat_b_ns"`
+	Lat  Change  `json:"lat_change"`
+	// RateA and RateB are the IOs they submitted per second.
+	RateA float64 `json:"submits_per_s_a"`
+	RateB float64 `json:"submits_per_s_b"`
+}
+
+// uringTimed is the least part of the IOs the threads submitted that must
+// be io_uring requests the tracer timed for their latency to stand for
+// their IO's.
+const uringTimed = 0.5
+
+// uringLatency is the latency of a capture's io_uring requests of every
+// kind together, per interval: nanoseconds and requests.
+func (c *Capture) uringLatency() (ns, n []float64) {
+	for _, d := range c.fams[famURing] {
+		ns, n = addSeries(ns, d.sum), addSeries(n, d.cnt)
+	}
+	return ns, n
+}
+
+// asyncLatency compares the latency of the threads' io_uring requests
+// where both captures timed it for uringTimed or more of the IOs they
+// submitted and their waits were mostly for asynchronous IO (leadShare or
+// more in both); nil otherwise.
+func (c *comparison) asyncLatency(res *Result) *Latency {
+	w := res.Workload
+	if w.SubmitA <= 0 || w.SubmitB <= 0 || asyncShare(c.a) < leadShare || asyncShare(c.b) < leadShare {
+		return nil
+	}
+	nsA, nA := c.a.uringLatency()
+	nsB, nB := c.b.uringLatency()
+	if sum(nA) < uringTimed*w.SubmitA*w.SecA || sum(nB) < uringTimed*w.SubmitB*w.SecB {
+		return nil
+	}
+	return c.latency(nsA, nA, nsB, nB, nil, nil)
+}
+
+// unfelt returns the Unfelt finding when the threads' io_uring IO took as
+// long (its latency's change tested and not significant) and they
+// submitted within Options.MinChange as many IOs a second; nil otherwise.
+func (c *comparison) unfelt(res *Result) *Unfelt {
+	l := c.asyncLatency(res)
+	if l == nil || !l.Tested || l.Significant {
+		return nil
+	}
+	w := res.Workload
+	if r := w.SubmitB / w.SubmitA; r > 1+c.opt.MinChange || r < 1/(1+c.opt.MinChange) {
+		return nil
+	}
+	return &Unfelt{LatA: l.MeanA, LatB: l.MeanB, Lat: l.Change, RateA: w.SubmitA, RateB: w.SubmitB}
 }

@@ -1,0 +1,151 @@
+package compare
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nfstrace/nfstrace/internal/capture"
+	"github.com/nfstrace/nfstrace/internal/model"
+)
+
+// withURing is the baseline scenario's capture with io_uring reads of the
+// given mean latency in every interval, and fsyncs in A's intervals only
+// when syncs is set.
+func withURing(seed uint64, mean time.Duration, perSec int, syncs bool) *Capture {
+	sc := baseline()
+	sc.seed = seed
+	snaps := sc.snapshots()
+	r := rand.New(rand.NewPCG(seed, 7))
+	for _, s := range snaps {
+		var h model.Hist
+		for range perSec {
+			h.Add(lognormal(r, mean, 0.5))
+		}
+		s.URing = []model.URingLat{{Kind: model.URingRead, Lat: h}}
+		if syncs {
+			var f model.Hist
+			f.Add(uint64(2 * time.Millisecond))
+			s.URing = append(s.URing, model.URingLat{Kind: model.URingSync, Lat: f})
+		}
+	}
+	return FromSnapshots("x", capture.Meta{Config: sc.config(), Interval: time.Second}, snaps)
+}
+
+// TestURingLatency: the io_uring requests' latency of a kind both captures
+// timed is compared and worded (worse, better, no change); a kind only one
+// timed is not.
+func TestURingLatency(t *testing.T) {
+	tests := []struct {
+		name  string
+		a, b  *Capture
+		words string
+	}{
+		{"slower", withURing(1, 100*time.Microsecond, 500, true), withURing(2, 300*time.Microsecond, 500, false),
+			"their io_uring reads took 113µs → 339µs each, worse (+201%, p=0.001); 500 → 500 a second"},
+		{"faster", withURing(1, 300*time.Microsecond, 500, false), withURing(2, 100*time.Microsecond, 200, false),
+			"each, better (-"},
+		{"the same", withURing(1, 100*time.Microsecond, 500, false), withURing(2, 100*time.Microsecond, 500, false),
+			"each, no significant change ("},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Compare(tt.a, tt.b, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.URing) != 1 || res.URing[0].Kind != model.URingRead {
+				t.Fatalf("io_uring rows %+v, want the reads only", res.URing)
+			}
+			var b strings.Builder
+			if err := res.Render(&b, RenderOptions{Width: 200}); err != nil {
+				t.Fatal(err)
+			}
+			var line string
+			for l := range strings.SplitSeq(b.String(), "\n") {
+				if strings.HasPrefix(l, "IO ") {
+					line = l
+				}
+			}
+			if !strings.Contains(line, tt.words) {
+				t.Errorf("IO line %q, want %q in it", line, tt.words)
+			}
+		})
+	}
+	res, err := Compare(withURing(1, time.Millisecond, 10, false).withoutURing(), withURing(2, time.Millisecond, 10, false), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.URing) != 0 {
+		t.Errorf("io_uring rows %+v where A timed none", res.URing)
+	}
+}
+
+// withoutURing drops the io_uring latency, as a capture that did not time it.
+func (c *Capture) withoutURing() *Capture {
+	c.fams[famURing] = family{}
+	return c
+}
+
+// TestUnfelt: a change of the time the traced threads waited per unit is
+// not felt when they mostly wait for io_uring IO that took as long, and
+// they asked for as many IOs; it is when either moved, or when the
+// requests timed are too few of their IOs to stand for them.
+func TestUnfelt(t *testing.T) {
+	const n = 20
+	mk := func(seed uint64, latNs, timed, asyncNs float64) *Capture {
+		c := newCapture("x", capture.Meta{})
+		r := rand.New(rand.NewPCG(seed, 3))
+		c.secs = make([]float64, n)
+		layer := &keyData{}
+		u := &keyData{}
+		for i := range n {
+			c.secs[i] = 1
+			layer.sum = append(layer.sum, 0.9e9)
+			layer.cnt = append(layer.cnt, 100)
+			u.sum = append(u.sum, timed*latNs*(1+0.1*(2*r.Float64()-1)))
+			u.cnt = append(u.cnt, timed)
+		}
+		c.fams[famLayer][blockPrefix+"loop0"] = layer
+		c.fams[famURing][model.URingRead] = u
+		c.aioDev = map[string]float64{"loop0": asyncNs * n}
+		c.Snapshots = n
+		return c
+	}
+	tests := []struct {
+		name         string
+		a, b         *Capture
+		rateA, rateB float64
+		want         bool
+	}{
+		{"the same latency and rate", mk(1, 100e3, 1000, 0.9e9), mk(2, 100e3, 1000, 0.9e9), 1000, 1000, true},
+		{"slower IO", mk(1, 100e3, 1000, 0.9e9), mk(2, 300e3, 1000, 0.9e9), 1000, 1000, false},
+		{"half the IOs asked for", mk(1, 100e3, 1000, 0.9e9), mk(2, 100e3, 500, 0.9e9), 1000, 500, false},
+		{"few of the IOs timed", mk(1, 100e3, 300, 0.9e9), mk(2, 100e3, 300, 0.9e9), 1000, 1000, false},
+		{"not mostly waits for asynchronous IO", mk(1, 100e3, 1000, 0.2e9), mk(2, 100e3, 1000, 0.2e9), 1000, 1000, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{a: tt.a, b: tt.b, opt: Options{}.withDefaults(), draws: map[[2]int]*bootstrap{}}
+			res := &Result{Workload: Workload{SubmitA: tt.rateA, SubmitB: tt.rateB, SecA: n, SecB: n}}
+			if u := c.unfelt(res); (u != nil) != tt.want {
+				t.Errorf("unfelt = %+v, want set %v", u, tt.want)
+			}
+		})
+	}
+}
+
+// TestUnfeltText: the verdict says neither better nor worse, with what
+// the IO took, the IOs asked for, and the wait that moved.
+func TestUnfeltText(t *testing.T) {
+	d := &Diagnosis{Outcome: OutcomeNoChange, Subject: SubjectThreads, Per: "IO", A: 16e6, B: 11e6,
+		Change: Change{Delta: -5e6, Ratio: 11.0 / 16, Tested: true, P: 0.001, Significant: true, Outcome: TestSignificant},
+		Unfelt: &Unfelt{LatA: 15.9e6, LatB: 16e6, Lat: Change{Delta: 0.1e6, Ratio: 1.006, Tested: true, P: 0.6, Outcome: TestNotSignificant},
+			RateA: 946, RateB: 937}}
+	got := summaryText(d, &Result{})
+	want := "Neither better nor worse: the traced threads' io_uring IO took as long (16ms → 16ms, p=0.6, not significant) and they asked for as many IOs (946 vs 937 a second); the time they waited per IO moved -31% (16ms → 11ms, p=0.001) with how their completions were gathered into waits, not with what their IO took."
+	if got != want {
+		t.Errorf("summary\n got %q\nwant %q", got, want)
+	}
+}
