@@ -93,13 +93,7 @@ func TestSubmitsCounted(t *testing.T) {
 
 func testSubmitsCounted(t *testing.T, rawTP bool) {
 	const batch, rounds = 8, 200
-	testenv.RequireRoot(t)
-	if _, err := uringNops(1, 1); err != nil {
-		if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM) {
-			testenv.Skip(t, "io_uring not available: "+err.Error())
-		}
-		t.Fatal(err)
-	}
+	requireURing(t)
 	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{os.Getpid()}}, forceRawTP: rawTP})
 	collect(t, tr)
 
@@ -158,13 +152,7 @@ func TestURingLatency(t *testing.T) {
 
 func testURingLatency(t *testing.T, rawTP bool) {
 	const batch, rounds = 4, 50
-	testenv.RequireRoot(t)
-	if _, err := uringNops(1, 1); err != nil {
-		if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM) {
-			testenv.Skip(t, "io_uring not available: "+err.Error())
-		}
-		t.Fatal(err)
-	}
+	requireURing(t)
 	f, err := os.Create(filepath.Join(t.TempDir(), "data"))
 	if err != nil {
 		t.Fatal(err)
@@ -211,5 +199,18 @@ func testURingLatency(t *testing.T, rawTP bool) {
 	run(uringRW(22, fd, buf))
 	if s := collect(t, other); len(s.URing) != 0 {
 		t.Errorf("requests of a thread not traced timed: %+v", s.URing)
+	}
+}
+
+// requireURing skips without root or io_uring, and fails where io_uring is
+// there but a NOP cannot go through it.
+func requireURing(t *testing.T) {
+	t.Helper()
+	testenv.RequireRoot(t)
+	if _, err := uringNops(1, 1); err != nil {
+		if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM) {
+			testenv.Skip(t, "io_uring not available: "+err.Error())
+		}
+		t.Fatal(err)
 	}
 }
