@@ -305,6 +305,10 @@ func (t *Tracer) load() error {
 	// request's opcode) and are optional: where the plan does not load
 	// with them, the rest without.
 	if rest := slices.DeleteFunc(slices.Clone(plan), func(tp tracepoint) bool { return tp.group == "uring" }); err != nil && len(rest) < len(plan) {
+		if t.coll != nil { // loaded, but nothing attached
+			t.coll.Close()
+			t.coll = nil
+		}
 		if t.loadAttach(spec, rest, hasKernelBTF) == nil {
 			t.probe(ProbeURing, model.ProbeUnavailable, "io_uring requests not timed: the programs did not load: "+err.Error())
 			return nil
