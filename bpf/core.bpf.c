@@ -53,6 +53,7 @@ enum counter {
 	CNT_AIO_SUBMITTED, /* iocbs target threads queued with io_submit */
 	CNT_URING_SUBMITTED, /* SQEs target threads submitted with io_uring_enter */
 	CNT_URING_FULL,    /* io_uring requests not timed: the request map was full */
+	CNT_AIO_FULL,      /* libaio requests not timed: the request map was full */
 	CNT_MAX,
 };
 
@@ -1275,59 +1276,6 @@ int BPF_PROG(raw_tp_sched_wakeup_new, struct task_struct *p)
 	return 0;
 }
 
-/* ---- asynchronous IO submitted ------------------------------------------ */
-
-/* io_submit's number on the machine's architecture, set by user space. */
-const volatile __u32 nr_io_submit = 0;
-
-/*
- * on_sys_exit counts the IOs a target thread submitted through the
- * asynchronous interfaces, at the return of the call: io_submit returns the
- * iocbs it queued, io_uring_enter the SQEs it consumed. They are the
- * thread's pieces of work, as its read and write calls are (counted by the
- * kernel in /proc/PID/task/TID/io, which these calls do not reach): a
- * thread that waits for several at once wakes at the first to complete, so
- * its waits do not count them. User space attaches this only when it traces
- * selected threads: it runs at the end of every system call on the machine,
- * and a call that returned nothing to count leaves at the first test.
- */
-static __always_inline void on_sys_exit(struct pt_regs *regs, long ret, const bool btf)
-{
-	__u32 idx, tid;
-	unsigned long nr;
-	__u64 *c;
-
-	if (ret <= 0 || !nr_targets)
-		return;
-	nr = RD(btf, regs, orig_ax);
-	if (nr == nr_io_submit && nr)
-		idx = CNT_AIO_SUBMITTED;
-	else if (nr == nr_io_uring_enter && nr)
-		idx = CNT_URING_SUBMITTED;
-	else
-		return;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	if (!is_target(tid))
-		return;
-	c = bpf_map_lookup_elem(&counters, &idx);
-	if (c)
-		*c += (__u64)ret;
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(tp_btf_sys_exit, struct pt_regs *regs, long ret)
-{
-	on_sys_exit(regs, ret, true);
-	return 0;
-}
-
-SEC("raw_tp/sys_exit")
-int BPF_PROG(raw_tp_sys_exit, struct pt_regs *regs, long ret)
-{
-	on_sys_exit(regs, ret, false);
-	return 0;
-}
-
 /* ---- io_uring request latency ------------------------------------------ */
 
 /*
@@ -1445,6 +1393,180 @@ SEC("raw_tp/io_uring_complete")
 int BPF_PROG(raw_tp_io_uring_complete, void *ring, void *req)
 {
 	uring_completed(req);
+	return 0;
+}
+
+/* ---- libaio request latency ------------------------------------------- */
+
+/* time_aio is set by user space unless the timing is disabled. */
+const volatile __u8 time_aio = 0;
+
+/*
+ * The time each libaio read, write or sync of a target process took, from
+ * the return of the io_submit that queued its iocb to the return of the
+ * io_getevents that reaped its event (the iocb's address, in the event's
+ * obj): what the process waited for that IO, which its waits in
+ * io_getevents do not show (they end at the first of several). Both ends
+ * are read from the calls' arguments in user memory, AIO_BATCH at most
+ * per call: the rest of a larger batch is not timed. An iocb whose event
+ * is never seen (cancelled, the process gone) is deleted by user space
+ * once it is old.
+ */
+#define AIO_BATCH 64
+
+struct areq_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 iocb; /* its user address */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct areq_key);
+	__type(value, struct ureq);
+} aio_reqs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, URING_KINDS);
+	__type(key, __u32);
+	__type(value, struct hist);
+} aio_lat SEC(".maps");
+
+/* aio_kind is the kind of request of an iocb's opcode (uapi IOCB_CMD_*),
+ * -1 for those not timed (polls, no-ops). */
+static __always_inline int aio_kind(__u16 op)
+{
+	switch (op) {
+	case 0: /* PREAD */
+	case 7: /* PREADV */
+		return URING_READ;
+	case 1: /* PWRITE */
+	case 8: /* PWRITEV */
+		return URING_WRITE;
+	case 2: /* FSYNC */
+	case 3: /* FDSYNC */
+		return URING_SYNC;
+	}
+	return -1;
+}
+
+/* aio_submitted records the iocbs an io_submit of process tgid queued:
+ * n pointers at iocbpp in its memory. */
+static __always_inline void aio_submitted(__u32 tgid, const __u64 *iocbpp, long n)
+{
+	struct areq_key k = {.tgid = tgid};
+	struct ureq r = {.start_ns = bpf_ktime_get_ns()};
+	__u16 op;
+	int i, kind;
+
+	for (i = 0; i < AIO_BATCH && i < n; i++) {
+		if (bpf_probe_read_user(&k.iocb, sizeof(k.iocb), &iocbpp[i]))
+			return;
+		if (!k.iocb || bpf_probe_read_user(&op, sizeof(op), (void *)(k.iocb + __builtin_offsetof(struct iocb, aio_lio_opcode))))
+			continue;
+		kind = aio_kind(op);
+		if (kind < 0)
+			continue;
+		r.kind = kind;
+		if (bpf_map_update_elem(&aio_reqs, &k, &r, BPF_ANY))
+			count(CNT_AIO_FULL);
+	}
+}
+
+/* aio_reaped times the requests whose events an io_getevents of process
+ * tgid returned: n events at ev in its memory. */
+static __always_inline void aio_reaped(__u32 tgid, const struct io_event *ev, long n)
+{
+	struct areq_key k = {.tgid = tgid};
+	__u64 now = bpf_ktime_get_ns();
+	struct ureq *r;
+	struct hist *h;
+	__u32 kind;
+	int i;
+
+	for (i = 0; i < AIO_BATCH && i < n; i++) {
+		if (bpf_probe_read_user(&k.iocb, sizeof(k.iocb), &ev[i].obj))
+			return;
+		r = bpf_map_lookup_elem(&aio_reqs, &k);
+		if (!r)
+			continue;
+		kind = r->kind;
+		h = bpf_map_lookup_elem(&aio_lat, &kind);
+		if (h && now >= r->start_ns)
+			hist_add(h, now - r->start_ns);
+		bpf_map_delete_elem(&aio_reqs, &k);
+	}
+}
+
+/* ---- asynchronous IO submitted ------------------------------------------ */
+
+/* io_submit's number on the machine's architecture, set by user space. */
+const volatile __u32 nr_io_submit = 0;
+
+/*
+ * on_sys_exit counts the IOs a target thread submitted through the
+ * asynchronous interfaces, at the return of the call: io_submit returns the
+ * iocbs it queued, io_uring_enter the SQEs it consumed. They are the
+ * thread's pieces of work, as its read and write calls are (counted by the
+ * kernel in /proc/PID/task/TID/io, which these calls do not reach): a
+ * thread that waits for several at once wakes at the first to complete, so
+ * its waits do not count them. With time_aio it also times the libaio
+ * requests, from io_submit's return to that of the io_getevents or
+ * io_pgetevents that reaped them (see aio_submitted). User space attaches
+ * this only when it traces selected threads: it runs at the end of every
+ * system call on the machine, and a call that returned nothing to count
+ * leaves at the first test.
+ */
+static __always_inline void on_sys_exit(struct pt_regs *regs, long ret, const bool btf)
+{
+	__u64 id;
+	__u32 idx, tid;
+	unsigned long nr;
+	__u64 *c;
+
+	if (ret <= 0 || !nr_targets)
+		return;
+	nr = RD(btf, regs, orig_ax);
+	if (!nr)
+		return;
+	if (nr == nr_io_submit)
+		idx = CNT_AIO_SUBMITTED;
+	else if (nr == nr_io_uring_enter)
+		idx = CNT_URING_SUBMITTED;
+	else if (time_aio && (nr == nr_io_getevents || nr == nr_io_pgetevents))
+		idx = CNT_MAX;
+	else
+		return;
+	id = bpf_get_current_pid_tgid();
+	tid = (__u32)id;
+	if (!is_target(tid))
+		return;
+	if (idx == CNT_MAX) {
+		/* io_getevents(ctx, min_nr, nr, events, timeout): the fourth argument */
+		aio_reaped(id >> 32, (const struct io_event *)RD(btf, regs, r10), ret);
+		return;
+	}
+	c = bpf_map_lookup_elem(&counters, &idx);
+	if (c)
+		*c += (__u64)ret;
+	if (idx == CNT_AIO_SUBMITTED && time_aio)
+		/* io_submit(ctx, nr, iocbpp): the third argument */
+		aio_submitted(id >> 32, (const __u64 *)RD(btf, regs, dx), ret);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(tp_btf_sys_exit, struct pt_regs *regs, long ret)
+{
+	on_sys_exit(regs, ret, true);
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(raw_tp_sys_exit, struct pt_regs *regs, long ret)
+{
+	on_sys_exit(regs, ret, false);
 	return 0;
 }
 

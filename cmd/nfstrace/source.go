@@ -41,6 +41,7 @@ type sourceFlags struct {
 	noIdle    string
 	blockHist string
 	uring     bool
+	aio       bool
 }
 
 func (f *sourceFlags) register(fs *flag.FlagSet) {
@@ -58,6 +59,7 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.noIdle, "nfsd-noidle", ebpf.NoIdleAuto, "ebpf backend: tracepoint counting requests that found no idle nfsd thread: "+strings.Join(ebpf.NoIdleChoices, ", ")+" (auto: what the kernel has)")
 	fs.StringVar(&f.blockHist, "block-hists", ebpf.BlockHistsAuto, "ebpf backend: block latency histograms "+strings.Join(ebpf.BlockHistsChoices, ", ")+" (percpu: no atomic update per request, one copy per possible CPU; auto: per CPU while that takes at most 32 MiB)")
 	fs.BoolVar(&f.uring, "uring-latency", true, "ebpf backend: time the io_uring reads, writes and syncs of threads selected by --comm or --pid, submission to completion (about 0.6 µs of BPF time per request; BENCHMARKS.md)")
+	fs.BoolVar(&f.aio, "aio-latency", true, "ebpf backend: time the libaio reads, writes and syncs of processes selected by --comm or --pid, io_submit's return to io_getevents' (BENCHMARKS.md)")
 	fs.StringVar(&f.kmsg, "kmsg", kmsg.DefaultPath, "kernel log device to read hung-task reports and nfsd, sunrpc, block and filesystem messages from (\"\": none)")
 }
 
@@ -231,6 +233,7 @@ func (f *sourceFlags) tracerOptions(t host.Targets, log *slog.Logger) sampler.Op
 		NoIdle:     f.noIdle,
 		BlockHists: f.blockHist,
 		NoURing:    !f.uring,
+		NoAIO:      !f.aio,
 		Logger:     log,
 	}
 }

@@ -92,7 +92,7 @@ const (
 	sizeCalls     = unsafe.Sizeof(model.Calls{})
 	sizeThreadCPU = unsafe.Sizeof(model.ThreadCPU{})
 	sizeSubmits   = unsafe.Sizeof(model.Submits{})
-	sizeURing     = unsafe.Sizeof(model.URingLat{})
+	sizeURing     = unsafe.Sizeof(model.AsyncLat{})
 	sizePreempted = unsafe.Sizeof(model.Preempted{})
 	sizeHeld      = unsafe.Sizeof(model.HeldBy{})
 )

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -268,20 +269,28 @@ func TestSubmitsRoundTrip(t *testing.T) {
 	}
 }
 
+// TestURingRoundTrip: the io_uring and libaio latency sections (21, 22),
+// each alone and together.
 func TestURingRoundTrip(t *testing.T) {
-	for _, rows := range [][]model.URingLat{
+	for _, rows := range [][]model.AsyncLat{
 		nil,
-		{{Kind: model.URingWrite, Lat: hist(1)}},
-		{{Kind: model.URingRead, Lat: hist(50e3, 60e3, 1e9)}, {Kind: model.URingWrite, Lat: hist(70e3)}, {Kind: model.URingSync, Lat: hist(3e6)}},
+		{{Kind: model.AsyncWrite, Lat: hist(1)}},
+		{{Kind: model.AsyncRead, Lat: hist(50e3, 60e3, 1e9)}, {Kind: model.AsyncWrite, Lat: hist(70e3)}, {Kind: model.AsyncSync, Lat: hist(3e6)}},
 	} {
-		s := fullSnapshot(4)
-		s.URing = rows
-		got, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got) != 1 || !reflect.DeepEqual(got[0], s) {
-			t.Fatalf("uring:\n got %+v\nwant %+v", got[0].URing, rows)
+		for _, set := range []func(s *model.Snapshot){
+			func(s *model.Snapshot) { s.URing, s.AIO = rows, nil },
+			func(s *model.Snapshot) { s.URing, s.AIO = nil, rows },
+			func(s *model.Snapshot) { s.URing, s.AIO = rows, slices.Clone(rows) },
+		} {
+			s := fullSnapshot(4)
+			set(s)
+			got, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || !reflect.DeepEqual(got[0], s) {
+				t.Fatalf("uring, aio:\n got %+v, %+v\nwant %+v, %+v", got[0].URing, got[0].AIO, s.URing, s.AIO)
+			}
 		}
 	}
 	d := decoder{b: appendUvarint(appendUvarint(nil, 2), 0)} // two rows, a kind, then the payload ends

@@ -208,6 +208,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 		p = appendURing(e.sec[:0], s.URing, st)
 		b = e.section(b, secURing, p)
 	}
+	if len(s.AIO) > 0 {
+		p = appendURing(e.sec[:0], s.AIO, st)
+		b = e.section(b, secAIO, p)
+	}
 	e.sec = p[:0]
 	return b
 }
@@ -396,6 +400,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			s.Submits = decodeSubmits(&sd)
 		case secURing:
 			s.URing = decodeURing(&sd, st)
+		case secAIO:
+			s.AIO = decodeURing(&sd, st)
 		case secRPC:
 			if c := sd.rows(8, sizeRPC); c > 0 {
 				s.RPC = make([]model.RPC, c)

@@ -7,8 +7,12 @@ import "github.com/nfstrace/nfstrace/internal/model"
 // readers skip it as an unknown section.
 const secURing = 21
 
-// appendURing encodes the URing rows: uvarint n, n x (string id kind, hist).
-func appendURing(p []byte, rows []model.URingLat, st *strWriter) []byte {
+// secAIO holds Snapshot.AIO, as secURing holds URing. Added within version
+// 1 likewise.
+const secAIO = 22
+
+// appendURing encodes the URing (or AIO) rows: uvarint n, n x (string id kind, hist).
+func appendURing(p []byte, rows []model.AsyncLat, st *strWriter) []byte {
 	p = appendUvarint(p, uint64(len(rows)))
 	for i := range rows {
 		p = appendUvarint(p, uint64(st.id(rows[i].Kind)))
@@ -18,12 +22,12 @@ func appendURing(p []byte, rows []model.URingLat, st *strWriter) []byte {
 }
 
 // decodeURing decodes what appendURing wrote.
-func decodeURing(sd *decoder, st *strReader) []model.URingLat {
+func decodeURing(sd *decoder, st *strReader) []model.AsyncLat {
 	c := sd.rows(5, sizeURing)
 	if c == 0 {
 		return nil
 	}
-	rows := make([]model.URingLat, c)
+	rows := make([]model.AsyncLat, c)
 	for i := range rows {
 		rows[i].Kind = st.str(sd)
 		sd.hist(&rows[i].Lat)

@@ -93,7 +93,9 @@ type Result struct {
 	Devices []DeviceLatency `json:"devices,omitempty"`
 	// URing is the latency of the traced threads' io_uring requests per
 	// kind that both captures timed, most requests first.
-	URing []URingLatency `json:"io_uring,omitempty"`
+	URing []AsyncLatency `json:"io_uring,omitempty"`
+	// AIO is the same for their libaio requests.
+	AIO []AsyncLatency `json:"libaio,omitempty"`
 	// LockOwners are who held the locks the traced threads waited on.
 	LockOwners []LockOwnerRow `json:"lock_owners,omitempty"`
 	// Kernel compares the kernel's messages (kmsg.go); nil when neither
@@ -333,7 +335,8 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 		})
 	}
 	res.Devices = c.devices(denA, denB)
-	res.URing = c.uring()
+	res.URing = c.asyncRows(famURing)
+	res.AIO = c.asyncRows(famAIO)
 	res.LockOwners = lockOwners(a, b, sum(denA), sum(denB))
 	res.Verdict.Diagnosis = c.diagnose(res)
 	res.Verdict.fill(res)
@@ -781,9 +784,10 @@ func (c *comparison) devices(denA, denB []float64) []DeviceLatency {
 	return out
 }
 
-// URingLatency compares the latency of one kind of io_uring request
-// (model.URingRead, URingWrite, URingSync): submission to completion.
-type URingLatency struct {
+// AsyncLatency compares the latency of one kind of io_uring or libaio
+// request (model.AsyncRead, AsyncWrite, AsyncSync): submission to
+// completion (io_uring), or io_submit's return to io_getevents' (libaio).
+type AsyncLatency struct {
 	Kind string `json:"kind"`
 	// RateA and RateB are the requests completed per second.
 	RateA float64 `json:"rate_a"`
@@ -791,12 +795,12 @@ type URingLatency struct {
 	Lat   Latency `json:"latency"`
 }
 
-// uring compares the io_uring request latency of each kind both captures
-// timed.
-func (c *comparison) uring() []URingLatency {
-	var out []URingLatency
-	for _, k := range unionKeys(c.a.fams[famURing], c.b.fams[famURing]) {
-		a, b := c.a.fams[famURing][k], c.b.fams[famURing][k]
+// asyncRows compares the request latency of each kind both captures timed
+// in family fam (famURing, famAIO).
+func (c *comparison) asyncRows(fam int) []AsyncLatency {
+	var out []AsyncLatency
+	for _, k := range unionKeys(c.a.fams[fam], c.b.fams[fam]) {
+		a, b := c.a.fams[fam][k], c.b.fams[fam][k]
 		if a == nil || b == nil {
 			continue
 		}
@@ -804,9 +808,9 @@ func (c *comparison) uring() []URingLatency {
 		if l == nil {
 			continue
 		}
-		out = append(out, URingLatency{Kind: k, RateA: safeDiv(sum(a.cnt), c.a.Seconds()), RateB: safeDiv(sum(b.cnt), c.b.Seconds()), Lat: *l})
+		out = append(out, AsyncLatency{Kind: k, RateA: safeDiv(sum(a.cnt), c.a.Seconds()), RateB: safeDiv(sum(b.cnt), c.b.Seconds()), Lat: *l})
 	}
-	slices.SortStableFunc(out, func(x, y URingLatency) int {
+	slices.SortStableFunc(out, func(x, y AsyncLatency) int {
 		return cmp.Or(cmp.Compare(y.RateA+y.RateB, x.RateA+x.RateB), strings.Compare(x.Kind, y.Kind))
 	})
 	return out

@@ -88,7 +88,7 @@ type Diagnosis struct {
 	// waited did not change, and it is not what their IO took.
 	Overlap *Overlap `json:"overlap,omitempty"`
 	// Unfelt is set, with OutcomeNoChange, when the time they waited per
-	// unit changed but their io_uring IO took as long and they did as
+	// unit changed but their asynchronous IO took as long and they did as
 	// much of it.
 	Unfelt *Unfelt `json:"unfelt,omitempty"`
 	// WorkOf is, for a run-queue layer whose change is longer (or

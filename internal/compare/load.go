@@ -114,6 +114,7 @@ const (
 	famDisk              // /proc/diskstats await per device
 	famLayer             // the time users feel by layer (see layerKey)
 	famURing             // io_uring request latency by kind
+	famAIO               // libaio request latency by kind
 	numFams
 )
 
@@ -250,12 +251,17 @@ func (c *Capture) Add(s *model.Snapshot) {
 		addAt(&c.calls, i, 0)
 		c.uncounted++
 	}
-	for j := range s.URing {
-		r := &s.URing[j]
-		d := c.fams[famURing].get(r.Kind)
-		addAt(&d.sum, i, float64(r.Lat.SumNs))
-		addAt(&d.cnt, i, float64(r.Lat.Count))
-		d.hist.Merge(&r.Lat)
+	for _, f := range [...]struct {
+		fam  int
+		rows []model.AsyncLat
+	}{{famURing, s.URing}, {famAIO, s.AIO}} {
+		for j := range f.rows {
+			r := &f.rows[j]
+			d := c.fams[f.fam].get(r.Kind)
+			addAt(&d.sum, i, float64(r.Lat.SumNs))
+			addAt(&d.cnt, i, float64(r.Lat.Count))
+			d.hist.Merge(&r.Lat)
+		}
 	}
 	if s.Submits != nil {
 		addAt(&c.submits, i, float64(s.Submits.Count()))

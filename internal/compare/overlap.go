@@ -30,11 +30,7 @@ type Overlap struct {
 // asyncShare is the part of a capture's time in layers that the threads
 // spent waiting for asynchronous IO.
 func asyncShare(c *Capture) float64 {
-	var total float64
-	for _, d := range c.fams[famLayer] {
-		total += sum(d.sum)
-	}
-	return safeDiv(c.unwoken(ClassBlockIO), total)
+	return safeDiv(c.unwoken(ClassBlockIO), c.layerTime())
 }
 
 // asyncDevice is the device the threads' waits for asynchronous IO were on
@@ -88,7 +84,7 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	if (res.Workload.Per == "IO" || res.Workload.Per == "call") && math.Abs(f.Lat.Delta) < c.opt.MinChange*math.Min(t.A, t.B) {
 		return false
 	}
-	// Where the threads' io_uring requests were timed, the device's
+	// Where the threads' io_uring or libaio requests were timed, the device's
 	// latency stands for what their IO took only if that moved too, the
 	// same way.
 	if l := c.asyncLatency(res); l != nil && l.Tested && (!l.Significant || dirOf(l.Delta) != dirOf(f.Lat.Delta)) {
@@ -131,14 +127,15 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 }
 
 // Unfelt is set when the time the traced threads waited per unit changed
-// significantly, but they were waiting for io_uring IO that took as long
+// significantly, but they were waiting for asynchronous IO (io_uring's,
+// libaio's) that took as long
 // and they asked for as many IOs a second: what their IO took and how much
 // of it they did, the two things a thread that keeps IO in flight feels,
 // did not move. A thread waiting for several requests wakes at the first
 // to complete, so its waits per unit move with how its completions were
 // gathered into waits as well as with what the IO took.
 type Unfelt struct {
-	// LatA and LatB are the mean latency of their io_uring requests,
+	// LatA and LatB are the mean latency of their asynchronous requests,
 	// submission to completion, Lat its test.
 	LatA float64 `json:"lat_a_ns"`
 	LatB float64 `json:"lat_b_ns"`
@@ -148,38 +145,43 @@ type Unfelt struct {
 	RateB float64 `json:"submits_per_s_b"`
 }
 
-// uringTimed is the least part of the IOs the threads submitted that must
-// be io_uring requests the tracer timed for their latency to stand for
-// their IO's.
-const uringTimed = 0.5
+// asyncTimed is the least part of the IOs the threads submitted that must
+// be io_uring or libaio requests the tracer timed for their latency to
+// stand for their IO's.
+const asyncTimed = 0.5
 
-// uringLatency is the latency of a capture's io_uring requests of every
-// kind together, per interval: nanoseconds and requests.
-func (c *Capture) uringLatency() (ns, n []float64) {
-	for _, d := range c.fams[famURing] {
-		ns, n = addSeries(ns, d.sum), addSeries(n, d.cnt)
+// asyncLatencies is the latency of a capture's io_uring and libaio
+// requests of every kind together, per interval: nanoseconds and requests.
+func (c *Capture) asyncLatencies() (ns, n []float64) {
+	for _, fam := range []int{famURing, famAIO} {
+		for _, d := range c.fams[fam] {
+			ns, n = addSeries(ns, d.sum), addSeries(n, d.cnt)
+		}
 	}
 	return ns, n
 }
 
-// asyncLatency compares the latency of the threads' io_uring requests
-// where both captures timed it for uringTimed or more of the IOs they
+// asyncLatency compares the latency of the threads' io_uring and libaio
+// requests where both captures timed it for asyncTimed or more of the IOs they
 // submitted and their waits were mostly for asynchronous IO (leadShare or
 // more in both); nil otherwise.
 func (c *comparison) asyncLatency(res *Result) *Latency {
-	w := res.Workload
+	return c.asyncLatencyOf(res.Workload)
+}
+
+func (c *comparison) asyncLatencyOf(w Workload) *Latency {
 	if w.SubmitA <= 0 || w.SubmitB <= 0 || asyncShare(c.a) < leadShare || asyncShare(c.b) < leadShare {
 		return nil
 	}
-	nsA, nA := c.a.uringLatency()
-	nsB, nB := c.b.uringLatency()
-	if sum(nA) < uringTimed*w.SubmitA*w.SecA || sum(nB) < uringTimed*w.SubmitB*w.SecB {
+	nsA, nA := c.a.asyncLatencies()
+	nsB, nB := c.b.asyncLatencies()
+	if sum(nA) < asyncTimed*w.SubmitA*w.SecA || sum(nB) < asyncTimed*w.SubmitB*w.SecB {
 		return nil
 	}
 	return c.latency(nsA, nA, nsB, nB, nil, nil)
 }
 
-// unfelt returns the Unfelt finding when the threads' io_uring IO took as
+// unfelt returns the Unfelt finding when the threads' asynchronous IO took as
 // long (its latency's change tested and not significant) and they
 // submitted within Options.MinChange as many IOs a second; nil otherwise.
 func (c *comparison) unfelt(res *Result) *Unfelt {
@@ -192,4 +194,13 @@ func (c *comparison) unfelt(res *Result) *Unfelt {
 		return nil
 	}
 	return &Unfelt{LatA: l.MeanA, LatB: l.MeanB, Lat: l.Change, RateA: w.SubmitA, RateB: w.SubmitB}
+}
+
+// layerTime is the capture's time in layers: what the threads waited.
+func (c *Capture) layerTime() float64 {
+	var t float64
+	for _, d := range c.fams[famLayer] {
+		t += sum(d.sum)
+	}
+	return t
 }

@@ -179,7 +179,7 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 		wlines = append(wlines, "mix: "+strings.Join(mix, ", "))
 	}
 	wb("WORKLOAD", wlines)
-	if lines := uringLines(r.URing); len(lines) > 0 {
+	if lines := append(asyncLines("io_uring", r.URing), asyncLines("libaio", r.AIO)...); len(lines) > 0 {
 		wb("IO", lines)
 	}
 
@@ -541,10 +541,10 @@ func writeTable(b *strings.Builder, header []string, rows [][]string, right map[
 	return nil
 }
 
-// uringLines word the io_uring request latency of each kind: "their
-// io_uring reads took 95µs → 310µs each, worse (+226%, p=0.001); 2.9k →
-// 1.0k a second".
-func uringLines(rows []URingLatency) []string {
+// asyncLines word the request latency of each kind of an interface
+// (io_uring, libaio): "their io_uring reads took 95µs → 310µs each, worse
+// (3.3x, p=0.001); 2.9k → 1.0k a second".
+func asyncLines(iface string, rows []AsyncLatency) []string {
 	var lines []string
 	for _, u := range rows {
 		l := u.Lat
@@ -560,10 +560,13 @@ func uringLines(rows []URingLatency) []string {
 			verdict = "a change too small to matter"
 		}
 		detail := signedPct(l.Ratio)
+		if l.Ratio >= 2 {
+			detail = timesText(l.Ratio)
+		}
 		if l.Tested {
 			detail += ", " + pText(l.P)
 		}
-		lines = append(lines, fmt.Sprintf("their io_uring %ss took %s → %s each, %s (%s); %s → %s a second", u.Kind,
+		lines = append(lines, fmt.Sprintf("their %s %ss took %s → %s each, %s (%s); %s → %s a second", iface, u.Kind,
 			model.FormatNs(l.MeanA), model.FormatNs(l.MeanB), verdict, detail,
 			model.FormatCount(u.RateA), model.FormatCount(u.RateB)))
 	}

@@ -23,27 +23,29 @@ func withURing(seed uint64, mean time.Duration, perSec int, syncs bool) *Capture
 		for range perSec {
 			h.Add(lognormal(r, mean, 0.5))
 		}
-		s.URing = []model.URingLat{{Kind: model.URingRead, Lat: h}}
+		s.URing = []model.AsyncLat{{Kind: model.AsyncRead, Lat: h}}
 		if syncs {
 			var f model.Hist
 			f.Add(uint64(2 * time.Millisecond))
-			s.URing = append(s.URing, model.URingLat{Kind: model.URingSync, Lat: f})
+			s.URing = append(s.URing, model.AsyncLat{Kind: model.AsyncSync, Lat: f})
 		}
 	}
 	return FromSnapshots("x", capture.Meta{Config: sc.config(), Interval: time.Second}, snaps)
 }
 
-// TestURingLatency: the io_uring requests' latency of a kind both captures
+// TestAsyncLatency: the io_uring requests' latency of a kind both captures
 // timed is compared and worded (worse, better, no change); a kind only one
 // timed is not.
-func TestURingLatency(t *testing.T) {
+func TestAsyncLatency(t *testing.T) {
 	tests := []struct {
 		name  string
 		a, b  *Capture
 		words string
 	}{
 		{"slower", withURing(1, 100*time.Microsecond, 500, true), withURing(2, 300*time.Microsecond, 500, false),
-			"their io_uring reads took 113µs → 339µs each, worse (+201%, p=0.001); 500 → 500 a second"},
+			"their io_uring reads took 113µs → 339µs each, worse (3.0x, p=0.001); 500 → 500 a second"},
+		{"a little slower", withURing(1, 100*time.Microsecond, 500, false), withURing(2, 150*time.Microsecond, 500, false),
+			"each, worse (+"},
 		{"faster", withURing(1, 300*time.Microsecond, 500, false), withURing(2, 100*time.Microsecond, 200, false),
 			"each, better (-"},
 		{"the same", withURing(1, 100*time.Microsecond, 500, false), withURing(2, 100*time.Microsecond, 500, false),
@@ -55,7 +57,7 @@ func TestURingLatency(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(res.URing) != 1 || res.URing[0].Kind != model.URingRead {
+			if len(res.URing) != 1 || res.URing[0].Kind != model.AsyncRead {
 				t.Fatalf("io_uring rows %+v, want the reads only", res.URing)
 			}
 			var b strings.Builder
@@ -80,6 +82,28 @@ func TestURingLatency(t *testing.T) {
 	if len(res.URing) != 0 {
 		t.Errorf("io_uring rows %+v where A timed none", res.URing)
 	}
+
+	// libaio's requests: their own rows and line.
+	res, err = Compare(withURing(1, 100*time.Microsecond, 500, false).asAIO(), withURing(2, 300*time.Microsecond, 500, false).asAIO(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.URing) != 0 || len(res.AIO) != 1 || res.AIO[0].Kind != model.AsyncRead {
+		t.Fatalf("io_uring rows %+v, libaio rows %+v: want libaio reads only", res.URing, res.AIO)
+	}
+	var b strings.Builder
+	if err := res.Render(&b, RenderOptions{Width: 200}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "their libaio reads took 113µs → 339µs each, worse (3.0x, p=0.001)"; !strings.Contains(b.String(), want) {
+		t.Errorf("no %q in\n%s", want, b.String())
+	}
+}
+
+// asAIO makes the io_uring requests' latency libaio's.
+func (c *Capture) asAIO() *Capture {
+	c.fams[famAIO], c.fams[famURing] = c.fams[famURing], family{}
+	return c
 }
 
 // withoutURing drops the io_uring latency, as a capture that did not time it.
@@ -108,7 +132,7 @@ func TestUnfelt(t *testing.T) {
 			u.cnt = append(u.cnt, timed)
 		}
 		c.fams[famLayer][blockPrefix+"loop0"] = layer
-		c.fams[famURing][model.URingRead] = u
+		c.fams[famURing][model.AsyncRead] = u
 		c.aioDev = map[string]float64{"loop0": asyncNs * n}
 		c.Snapshots = n
 		return c
@@ -144,8 +168,9 @@ func TestUnfeltText(t *testing.T) {
 		Unfelt: &Unfelt{LatA: 15.9e6, LatB: 16e6, Lat: Change{Delta: 0.1e6, Ratio: 1.006, Tested: true, P: 0.6, Outcome: TestNotSignificant},
 			RateA: 946, RateB: 937}}
 	got := summaryText(d, &Result{})
-	want := "Neither better nor worse: the traced threads' io_uring IO took as long (16ms → 16ms, p=0.6, not significant) and they asked for as many IOs (946 vs 937 a second); the time they waited per IO moved -31% (16ms → 11ms, p=0.001) with how their completions were gathered into waits, not with what their IO took."
+	want := "Neither better nor worse: the traced threads' asynchronous IO took as long (16ms → 16ms, p=0.6, not significant) and they asked for as many IOs (946 vs 937 a second); the time they waited per IO moved -31% (16ms → 11ms, p=0.001) with how their completions were gathered into waits, not with what their IO took."
 	if got != want {
 		t.Errorf("summary\n got %q\nwant %q", got, want)
 	}
 }
+

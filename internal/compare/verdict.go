@@ -121,7 +121,7 @@ func summaryText(d *Diagnosis, res *Result) string {
 			d.Intervals[0], d.Intervals[1], d.NeedIntervals)
 	case OutcomeNoChange:
 		if u := d.Unfelt; u != nil {
-			return fmt.Sprintf("Neither better nor worse: the traced threads' io_uring IO took as long (%s → %s, %s) and they asked for as many IOs (%s vs %s a second); the time they waited per %s moved %s (%s) with how their completions were gathered into waits, not with what their IO took.",
+			return fmt.Sprintf("Neither better nor worse: the traced threads' asynchronous IO took as long (%s → %s, %s) and they asked for as many IOs (%s vs %s a second); the time they waited per %s moved %s (%s) with how their completions were gathered into waits, not with what their IO took.",
 				model.FormatNs(u.LatA), model.FormatNs(u.LatB), changeText(u.Lat), model.FormatCount(u.RateA), model.FormatCount(u.RateB),
 				perText(d.Per), signedPct(d.Change.Ratio), figure)
 		}

@@ -216,7 +216,12 @@ type Snapshot struct {
 	// URing is the latency of the traced threads' io_uring requests
 	// that completed in the interval, by kind; nil when none did or they
 	// were not timed (see the probe io_uring_latency).
-	URing []URingLat `json:"uring,omitempty"`
+	URing []AsyncLat `json:"uring,omitempty"`
+	// AIO is the same for the traced threads' libaio requests, from the
+	// return of the io_submit that queued them to that of the
+	// io_getevents that reaped them; nil when none were reaped or they
+	// were not timed (see the probe libaio_latency).
+	AIO   []AsyncLat `json:"aio,omitempty"`
 	Stats Stats      `json:"stats"`
 	// Events are the individual D-state intervals above the event threshold
 	// that ended in this interval, in the order the backend saw them.
@@ -265,21 +270,22 @@ type Submits struct {
 // Count is the IOs submitted through either interface.
 func (s *Submits) Count() uint64 { return s.AIO + s.URing }
 
-// URingLat is the time io_uring requests of one kind took from their
-// submission to their completion: the latency a thread that keeps several
-// in flight gives its own IO, which its waits (ended by the first
-// completion) do not show.
-type URingLat struct {
-	Kind string `json:"kind"` // URingRead, URingWrite or URingSync
+// AsyncLat is the time asynchronous IO requests (io_uring's or libaio's)
+// of one kind took from their submission to their completion: the latency
+// a thread that keeps several in flight gives its own IO, which its waits
+// (ended by the first completion) do not show.
+type AsyncLat struct {
+	Kind string `json:"kind"` // AsyncRead, AsyncWrite or AsyncSync
 	Lat  Hist   `json:"lat"`
 }
 
-// The kinds of io_uring request timed: reads (READ, READV, and their fixed
-// buffer forms), writes (likewise) and syncs (FSYNC, SYNC_FILE_RANGE).
+// The kinds of asynchronous request timed: reads (io_uring's READ, READV
+// and their fixed-buffer forms; libaio's PREAD, PREADV), writes (likewise)
+// and syncs (io_uring's FSYNC, SYNC_FILE_RANGE; libaio's FSYNC, FDSYNC).
 const (
-	URingRead  = "read"
-	URingWrite = "write"
-	URingSync  = "sync"
+	AsyncRead  = "read"
+	AsyncWrite = "write"
+	AsyncSync  = "sync"
 )
 
 // Interval returns the snapshot's length.

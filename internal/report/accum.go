@@ -28,6 +28,7 @@ type frameAcc struct {
 	run     runTable
 	async   asyncTable
 	uring   uringTable
+	aio     uringTable
 	locks   lockTable
 	wakers  wakerTable
 	kernel  kernelTable
@@ -35,7 +36,7 @@ type frameAcc struct {
 }
 
 func newFrameAcc(cfg model.Config) *frameAcc {
-	return &frameAcc{cfg: cfg}
+	return &frameAcc{cfg: cfg, aio: uringTable{aio: true}}
 }
 
 // add takes the next snapshot, which must not be nil.
@@ -56,6 +57,7 @@ func (a *frameAcc) add(s *model.Snapshot) {
 	a.run.add(s)
 	a.async.add(s)
 	a.uring.add(s)
+	a.aio.add(s)
 	a.locks.add(s)
 	a.wakers.add(s)
 	a.kernel.add(s)
@@ -92,6 +94,7 @@ func (a *frameAcc) frame(opt Options) (*Frame, error) {
 	f.Run = a.run.rows(a.sec)
 	f.AsyncIO = a.async.rows(a.sec)
 	f.URing = a.uring.rows(a.sec)
+	f.AIO = a.aio.rows(a.sec)
 	f.Locks = a.locks.rows(a.sec)
 	f.Kernel = a.kernel.summary(a.cfg, a.sec)
 	f.SortBy(opt.Sort)

@@ -54,6 +54,9 @@ type Frame struct {
 	// URing is the latency of the traced threads' io_uring requests by
 	// kind, most requests first; absent when none was timed.
 	URing []URingRow `json:"io_uring,omitempty"`
+	// AIO is the same for their libaio requests, io_submit's return to
+	// io_getevents'.
+	AIO []URingRow `json:"libaio,omitempty"`
 	// Locks are the sleeping locks the traced threads waited on, with their
 	// owners, most wait time first; absent when the backend cannot tell.
 	Locks   []LockRow       `json:"locks,omitempty"`

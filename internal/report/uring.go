@@ -8,8 +8,8 @@ import (
 	"github.com/nfstrace/nfstrace/internal/model"
 )
 
-// URingRow is the latency of the traced threads' io_uring requests of one
-// kind (model.URingRead, URingWrite, URingSync), from submission to
+// URingRow is the latency of the traced threads' io_uring (or libaio)
+// requests of one kind (model.AsyncRead, AsyncWrite, AsyncSync), from submission to
 // completion: what their asynchronous IO took, which their waits (ended by
 // the first of several completions) do not show.
 type URingRow struct {
@@ -18,14 +18,20 @@ type URingRow struct {
 	Latency Latency `json:"latency"`
 }
 
-// uringTable sums the io_uring request latency per kind.
+// uringTable sums the io_uring (or, with aio, libaio) request latency per
+// kind.
 type uringTable struct {
-	by map[string]*model.Hist
+	aio bool
+	by  map[string]*model.Hist
 }
 
 func (t *uringTable) add(s *model.Snapshot) {
-	for i := range s.URing {
-		r := &s.URing[i]
+	rows := s.URing
+	if t.aio {
+		rows = s.AIO
+	}
+	for i := range rows {
+		r := &rows[i]
 		if t.by == nil {
 			t.by = map[string]*model.Hist{}
 		}
@@ -57,17 +63,22 @@ func (t *uringTable) rows(sec float64) []URingRow {
 	return rows
 }
 
-// uringLines are the top screen's lines for the io_uring requests:
-// "io_uring: reads 2.9k/s took mean 95µs, p50 61µs, p99 310µs; writes ...",
-// wrapped at maxWidth columns (0: one line).
+// uringLines are the top screen's lines for the io_uring and the libaio
+// requests: "io_uring: reads 2.9k/s took mean 95µs, p50 61µs, p99 310µs;
+// writes ...", then "libaio: ...", each wrapped at maxWidth columns (0: one
+// line).
 func (f *Frame) uringLines(maxWidth int) []string {
-	parts := make([]string, 0, len(f.URing))
-	for i, r := range f.URing {
+	return append(asyncLines("io_uring", f.URing, maxWidth), asyncLines("libaio", f.AIO, maxWidth)...)
+}
+
+func asyncLines(iface string, rows []URingRow, maxWidth int) []string {
+	parts := make([]string, 0, len(rows))
+	for i, r := range rows {
 		l := r.Latency
 		p := fmt.Sprintf("%ss %s/s took mean %s, p50 %s, p99 %s", r.Kind, model.FormatCount(r.PerSec),
 			fmtNs(l.MeanNs), fmtNs(l.P50Ns), fmtNs(l.P99Ns))
 		if i == 0 {
-			p = "io_uring: " + p
+			p = iface + ": " + p
 		}
 		parts = append(parts, p)
 	}

@@ -33,7 +33,9 @@ type Options struct {
 	BlockHists string
 	// NoURing leaves the selected threads' io_uring requests untimed.
 	NoURing bool
-	Logger  *slog.Logger
+	// NoAIO leaves the selected threads' libaio requests untimed.
+	NoAIO  bool
+	Logger *slog.Logger
 }
 
 // OpenTracer opens the backend opts ask for. With BackendAuto it tries eBPF
@@ -78,6 +80,9 @@ func OpenEBPF(opts Options) (*ebpf.Tracer, error) {
 	var disabled []string
 	if opts.NoURing {
 		disabled = append(disabled, "uring")
+	}
+	if opts.NoAIO {
+		disabled = append(disabled, "aio")
 	}
 	start := time.Now()
 	t, err := ebpf.New(ebpf.Options{

@@ -23,7 +23,7 @@ const (
 // pruneRequests deletes request entries not used for rqIdle: left over from
 // requests of a previous scheduler (each has its own request pool) or of a
 // removed device. The kernel keeps entries of live requests for reuse. The
-// io_uring requests started rqIdle ago or earlier go too: their
+// io_uring and libaio requests started rqIdle ago or earlier go too: their
 // completions were not seen.
 func (t *Tracer) pruneRequests() error {
 	var ts unix.Timespec
@@ -33,6 +33,11 @@ func (t *Tracer) pruneRequests() error {
 	cutoff := uint64(ts.Nano()) - uint64(rqIdle)
 	if t.uring != nil {
 		if err := t.uring.prune(cutoff); err != nil {
+			return err
+		}
+	}
+	if t.aio != nil {
+		if err := t.aio.prune(cutoff); err != nil {
 			return err
 		}
 	}
@@ -216,7 +221,12 @@ func (t *Tracer) Collect(snap *model.Snapshot) error {
 		snap.URing = rows
 		errs = append(errs, err)
 	}
-	if (t.rqs != nil || t.uring != nil) && time.Since(t.lastPrune) >= pruneEvery {
+	if t.aio != nil {
+		rows, err := t.aio.collect()
+		snap.AIO = rows
+		errs = append(errs, err)
+	}
+	if (t.rqs != nil || t.uring != nil || t.aio != nil) && time.Since(t.lastPrune) >= pruneEvery {
 		errs = append(errs, t.pruneRequests())
 		t.lastPrune = time.Now()
 	}
@@ -261,6 +271,9 @@ func (t *Tracer) collectCounters(snap *model.Snapshot) error {
 	}
 	if n := d(cntURingFull); n > 0 {
 		t.log.Warn("io_uring requests not timed: the request map was full", "requests", n)
+	}
+	if n := d(cntAIOFull); n > 0 {
+		t.log.Warn("libaio requests not timed: the request map was full", "requests", n)
 	}
 	t.prevCnt = cur
 	var progs []*ebpf.Program

@@ -13,6 +13,13 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type coreAreqKey struct {
+	_    structs.HostLayout
+	Tgid uint32
+	Pad  uint32
+	Iocb uint64
+}
+
 type coreBkey struct {
 	_         structs.HostLayout
 	Sched     [16]int8
@@ -232,6 +239,8 @@ type coreWval struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	coreMapAioLat                 = "aio_lat"
+	coreMapAioReqs                = "aio_reqs"
 	coreMapBhists                 = "bhists"
 	coreMapCounters               = "counters"
 	coreMapDhists                 = "dhists"
@@ -296,6 +305,7 @@ const (
 	coreVarOpenIntervals          = "open_intervals"
 	coreVarOpenLwaits             = "open_lwaits"
 	coreVarRunGen                 = "run_gen"
+	coreVarTimeAio                = "time_aio"
 	coreVarTraceAll               = "trace_all"
 	coreVarTrackRun               = "track_run"
 	coreVarUnusedDstateEvent      = "unused_dstate_event"
@@ -381,6 +391,8 @@ type coreProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type coreMapSpecs struct {
+	AioLat      *ebpf.MapSpec `ebpf:"aio_lat"`
+	AioReqs     *ebpf.MapSpec `ebpf:"aio_reqs"`
 	Bhists      *ebpf.MapSpec `ebpf:"bhists"`
 	Counters    *ebpf.MapSpec `ebpf:"counters"`
 	Dhists      *ebpf.MapSpec `ebpf:"dhists"`
@@ -420,6 +432,7 @@ type coreVariableSpecs struct {
 	OpenIntervals     *ebpf.VariableSpec `ebpf:"open_intervals"`
 	OpenLwaits        *ebpf.VariableSpec `ebpf:"open_lwaits"`
 	RunGen            *ebpf.VariableSpec `ebpf:"run_gen"`
+	TimeAio           *ebpf.VariableSpec `ebpf:"time_aio"`
 	TraceAll          *ebpf.VariableSpec `ebpf:"trace_all"`
 	TrackRun          *ebpf.VariableSpec `ebpf:"track_run"`
 	UnusedDstateEvent *ebpf.VariableSpec `ebpf:"unused_dstate_event"`
@@ -446,6 +459,8 @@ func (o *coreObjects) Close() error {
 //
 // It can be passed to loadCoreObjects or ebpf.CollectionSpec.LoadAndAssign.
 type coreMaps struct {
+	AioLat      *ebpf.Map `ebpf:"aio_lat"`
+	AioReqs     *ebpf.Map `ebpf:"aio_reqs"`
 	Bhists      *ebpf.Map `ebpf:"bhists"`
 	Counters    *ebpf.Map `ebpf:"counters"`
 	Dhists      *ebpf.Map `ebpf:"dhists"`
@@ -472,6 +487,8 @@ type coreMaps struct {
 
 func (m *coreMaps) Close() error {
 	return _CoreClose(
+		m.AioLat,
+		m.AioReqs,
 		m.Bhists,
 		m.Counters,
 		m.Dhists,
@@ -512,6 +529,7 @@ type coreVariables struct {
 	OpenIntervals     *ebpf.Variable `ebpf:"open_intervals"`
 	OpenLwaits        *ebpf.Variable `ebpf:"open_lwaits"`
 	RunGen            *ebpf.Variable `ebpf:"run_gen"`
+	TimeAio           *ebpf.Variable `ebpf:"time_aio"`
 	TraceAll          *ebpf.Variable `ebpf:"trace_all"`
 	TrackRun          *ebpf.Variable `ebpf:"track_run"`
 	UnusedDstateEvent *ebpf.Variable `ebpf:"unused_dstate_event"`

@@ -182,7 +182,7 @@ func testURingLatency(t *testing.T, rawTP bool) {
 	run(uringRW(3, fd, nil))
 	run(func([]byte, int) {})
 	s := collect(t, tr)
-	want := map[string]uint64{model.URingRead: 2 * batch * rounds, model.URingWrite: batch * rounds, model.URingSync: batch * rounds}
+	want := map[string]uint64{model.AsyncRead: 2 * batch * rounds, model.AsyncWrite: batch * rounds, model.AsyncSync: batch * rounds}
 	got := map[string]uint64{}
 	for _, r := range s.URing {
 		got[r.Kind] += r.Lat.Count

@@ -43,7 +43,9 @@ type Options struct {
 	MinDState    time.Duration // D-state intervals at least this long become events; default 1ms
 	KernelBTF    string        // kernel BTF file when /sys/kernel/btf/vmlinux is missing
 	Logger       *slog.Logger  // default slog.Default()
-	// Disable skips groups of probes: "dstate", "block", "submits", "uring".
+	// Disable skips groups of probes: "dstate", "block", "submits",
+	// "uring", "aio" (the timing of libaio requests, which needs
+	// "submits").
 	Disable []string
 	// Rescan is how often the targets are looked up again; default 1s.
 	Rescan time.Duration
@@ -117,8 +119,9 @@ type Tracer struct {
 	prevL       map[coreLkey]*kstate[coreLval]
 	runGen      uint32
 	prevCnt     [cntMax]uint64
-	submits     bool        // sys_exit attached: IOs submitted are counted
-	uring       *uringState // io_uring requests timed; nil when not
+	submits     bool                   // sys_exit attached: IOs submitted are counted
+	uring       *latState[uint64]      // io_uring requests timed; nil when not
+	aio         *latState[coreAreqKey] // libaio requests timed; nil when not
 	misses      missCounter
 	devs        *devNamer
 	lastPrune   time.Time
@@ -148,6 +151,7 @@ const (
 	cntAIOSubmitted
 	cntURingSubmitted
 	cntURingFull
+	cntAIOFull
 	cntMax
 )
 
@@ -173,8 +177,8 @@ func New(opts Options) (*Tracer, error) {
 		opts.MaxEvents = 10000
 	}
 	for _, d := range opts.Disable {
-		if !slices.Contains([]string{"dstate", "block", "submits", "uring"}, d) {
-			return nil, fmt.Errorf("disable %q: want dstate, block, submits or uring", d)
+		if !slices.Contains([]string{"dstate", "block", "submits", "uring", "aio"}, d) {
+			return nil, fmt.Errorf("disable %q: want dstate, block, submits, uring or aio", d)
 		}
 	}
 	t := &Tracer{
@@ -295,6 +299,8 @@ func (t *Tracer) load() error {
 		// The IOs they submit through io_submit (io_uring_enter's are
 		// counted by the number above).
 		"nr_io_submit": uint32(unix.SYS_IO_SUBMIT),
+		// With them, the latency of their libaio requests.
+		"time_aio": !t.disabled("aio"),
 	}); err != nil {
 		return err
 	}
@@ -541,10 +547,19 @@ func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) er
 	}
 	switch {
 	case uringLinks == 2:
-		t.uring = &uringState{lat: t.coll.Maps["uring_lat"], reqs: t.coll.Maps["uring_reqs"]}
+		t.uring = &latState[uint64]{name: "uring", lat: t.coll.Maps["uring_lat"], reqs: t.coll.Maps["uring_reqs"]}
 		t.probe(ProbeURing, model.ProbeAttached, variant+" io_uring_submit_req and io_uring_complete: latency of the selected threads' io_uring reads, writes and syncs")
 	case uringLinks == 1:
 		t.probe(ProbeURing, model.ProbeUnavailable, "io_uring requests not timed: only one of the submission and completion tracepoints attached")
+	}
+	switch {
+	case t.disabled("aio"):
+		t.probe(ProbeAIO, model.ProbeUnavailable, "disabled")
+	case t.submits:
+		t.aio = &latState[coreAreqKey]{name: "aio", lat: t.coll.Maps["aio_lat"], reqs: t.coll.Maps["aio_reqs"]}
+		t.probe(ProbeAIO, model.ProbeAttached, "sys_exit of io_submit and io_getevents: latency of the selected threads' libaio reads, writes and syncs")
+	default:
+		t.probe(ProbeAIO, model.ProbeUnavailable, "libaio requests not timed: they are timed at the end of the system calls (sys_exit), not attached")
 	}
 	if attached == 0 {
 		return errors.New("no eBPF program attached")

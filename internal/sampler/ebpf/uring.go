@@ -22,11 +22,11 @@ const uringKinds = 3
 func uringKind(i int) string {
 	switch i {
 	case 0:
-		return model.URingRead
+		return model.AsyncRead
 	case 1:
-		return model.URingWrite
+		return model.AsyncWrite
 	}
-	return model.URingSync
+	return model.AsyncSync
 }
 
 // planURing checks, in the kernel's BTF, that io_uring_submit_req's
@@ -53,18 +53,23 @@ func planURing(sub, cmp *btf.FuncProto) error {
 	return nil
 }
 
-// uringState is what the tracer keeps to read the latency of io_uring
-// requests: the maps and the previous cumulative histograms.
-type uringState struct {
+// ProbeAIO is the probe that times the traced processes' libaio requests.
+const ProbeAIO = "libaio_latency"
+
+// latState is what the tracer keeps to read the latency of one interface's
+// asynchronous requests: its maps (requests in flight keyed by K, the
+// histograms by kind) and the previous cumulative histograms.
+type latState[K any] struct {
+	name      string // the interface, for errors: "uring", "aio"
 	lat, reqs *ebpf.Map
 	prev      [uringKinds]coreHist
 }
 
 // prune deletes the requests whose start is before cutoff (monotonic
 // nanoseconds): their completions were not seen.
-func (u *uringState) prune(cutoff uint64) error {
-	var stale []uint64
-	var k uint64
+func (u *latState[K]) prune(cutoff uint64) error {
+	var stale []K
+	var k K
 	var v coreUreq
 	it := u.reqs.Iterate()
 	for it.Next(&k, &v) {
@@ -73,7 +78,7 @@ func (u *uringState) prune(cutoff uint64) error {
 		}
 	}
 	if err := it.Err(); err != nil {
-		return fmt.Errorf("read uring_reqs: %w", err)
+		return fmt.Errorf("read %s_reqs: %w", u.name, err)
 	}
 	for _, k := range stale {
 		_ = u.reqs.Delete(k) // completed meanwhile is harmless
@@ -83,22 +88,22 @@ func (u *uringState) prune(cutoff uint64) error {
 
 // collect returns the latency of the requests that completed since the
 // previous call, a row per kind that had some.
-func (u *uringState) collect() ([]model.URingLat, error) {
+func (u *latState[K]) collect() ([]model.AsyncLat, error) {
 	if u == nil || u.lat == nil {
 		return nil, nil
 	}
-	var rows []model.URingLat
+	var rows []model.AsyncLat
 	for i := range uringKinds {
 		var cur coreHist
 		if err := u.lat.Lookup(uint32(i), &cur); err != nil {
-			return nil, fmt.Errorf("read uring_lat: %w", err)
+			return nil, fmt.Errorf("read %s_lat: %w", u.name, err)
 		}
 		last := u.prev[i]
 		u.prev[i] = cur
 		if cur.Count == last.Count {
 			continue
 		}
-		rows = append(rows, model.URingLat{Kind: uringKind(i), Lat: delta(&cur, &last)})
+		rows = append(rows, model.AsyncLat{Kind: uringKind(i), Lat: delta(&cur, &last)})
 	}
 	return rows, nil
 }
