@@ -2,6 +2,7 @@ package serve
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +37,7 @@ type descs struct {
 	asyncIO     *prometheus.Desc
 	asyncWaits  *prometheus.Desc
 	block       *prometheus.Desc
+	asyncLat    *prometheus.Desc
 	threads     *prometheus.Desc
 	threadsInD  *prometheus.Desc
 	packets     *prometheus.Desc
@@ -75,6 +77,9 @@ func newDescs() descs {
 		block: prometheus.NewDesc("nfstrace_block_latency_seconds",
 			"Block request latency by device, IO scheduler and phase: queue (insert to issue, in the scheduler) or device (issue to completion).",
 			[]string{"device", "scheduler", "phase"}, nil),
+		asyncLat: prometheus.NewDesc("nfstrace_async_io_latency_seconds",
+			"Latency of the traced threads' asynchronous IO requests by interface and kind (read, write, sync): io_uring from submission to completion, libaio from io_submit's return to io_getevents' (the time a thread that keeps several in flight does not wait out).",
+			[]string{"interface", "kind"}, nil),
 		threads: prometheus.NewDesc("nfstrace_nfsd_threads",
 			"Number of nfsd threads configured.", nil, nil),
 		threadsInD: prometheus.NewDesc("nfstrace_nfsd_threads_in_dstate",
@@ -120,6 +125,7 @@ type Collector struct {
 	dwaits     map[string]uint64         // label -> count
 	async      map[string]*[2]uint64     // device -> ns, count of the waits for asynchronous IO
 	block      map[[3]string]*model.Hist // device, scheduler, phase
+	asyncLat   map[[2]string]*model.Hist // interface, kind
 	pools      map[int]model.Pool
 	threads    int
 	threadsInD int
@@ -150,6 +156,7 @@ func NewCollector(cfg model.Config, version string, maxSites int) *Collector {
 		dwaits:   make(map[string]uint64),
 		async:    make(map[string]*[2]uint64),
 		block:    make(map[[3]string]*model.Hist),
+		asyncLat: make(map[[2]string]*model.Hist),
 		pools:    make(map[int]model.Pool),
 		threads:  cfg.NFSDThreads,
 		waits:    newWaitMetrics(),
@@ -180,6 +187,24 @@ func (c *Collector) Update(s *model.Snapshot) {
 		a[1] += d.Hist.Count
 	}
 	c.waits.update(s, c.siteLabel)
+	for _, f := range [...]struct {
+		iface string
+		rows  []model.AsyncLat
+	}{{"io_uring", s.URing}, {"libaio", s.AIO}} {
+		for i := range f.rows {
+			r := &f.rows[i]
+			if !slices.Contains([]string{model.AsyncRead, model.AsyncWrite, model.AsyncSync}, r.Kind) {
+				continue // the tracer's kinds only: a capture cannot mint labels
+			}
+			k := [2]string{f.iface, r.Kind}
+			h := c.asyncLat[k]
+			if h == nil {
+				h = new(model.Hist)
+				c.asyncLat[k] = h
+			}
+			h.Merge(&r.Lat)
+		}
+	}
 	for i := range s.Block {
 		b := &s.Block[i]
 		for _, ph := range []struct {
@@ -349,7 +374,7 @@ func ShortSite(site model.WaitSite) string {
 // Describe sends the descriptors of every metric the collector can send.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.d.info, c.d.rpc, c.d.ops, c.d.dState, c.d.dStateWaits, c.d.asyncIO, c.d.asyncWaits,
-		c.d.block, c.d.threads, c.d.threadsInD, c.d.packets, c.d.sockets, c.d.woken,
+		c.d.block, c.d.asyncLat, c.d.threads, c.d.threadsInD, c.d.packets, c.d.sockets, c.d.woken,
 		c.d.events, c.d.lost, c.d.cpu, c.d.snapshots, c.d.last} {
 		ch <- d
 	}
@@ -380,6 +405,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for k, h := range c.block {
 		ch <- constHistogram(c.d.block, h, k[0], k[1], k[2])
+	}
+	for k, h := range c.asyncLat {
+		ch <- constHistogram(c.d.asyncLat, h, k[0], k[1])
 	}
 	ch <- prometheus.MustNewConstMetric(c.d.threads, prometheus.GaugeValue, float64(c.threads))
 	ch <- prometheus.MustNewConstMetric(c.d.threadsInD, prometheus.GaugeValue, float64(c.threadsInD))

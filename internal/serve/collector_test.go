@@ -123,6 +123,10 @@ func TestCollectorCumulative(t *testing.T) {
 			// Waits for asynchronous IO: not D state, counted by device.
 			AsyncIO: []model.DState{{Comm: "fio", WaitSite: "schedule;read_events;do_io_getevents", Device: "vdb",
 				Hist: hist(400_000_000, 100_000_000)}},
+			// Their requests' latency, by interface and kind; a kind
+			// the tracer does not make is dropped.
+			URing: []model.AsyncLat{{Kind: model.AsyncRead, Lat: hist(50_000, 70_000)}},
+			AIO:   []model.AsyncLat{{Kind: model.AsyncWrite, Lat: hist(2_000_000)}, {Kind: "bogus", Lat: hist(1)}},
 			Stats: model.Stats{Events: 7, CPU: 5 * time.Millisecond},
 		},
 	}
@@ -198,6 +202,20 @@ func TestCollectorCumulative(t *testing.T) {
 		if m == nil || m.GetHistogram().GetSampleCount() != tc.count {
 			t.Errorf("block %s: %v, want count %d", tc.phase, m, tc.count)
 		}
+	}
+
+	for _, tc := range []struct {
+		iface, kind string
+		count       uint64
+		sum         float64
+	}{{"io_uring", model.AsyncRead, 2, 120e-6}, {"libaio", model.AsyncWrite, 1, 2e-3}} {
+		m := find(mfs, "nfstrace_async_io_latency_seconds", map[string]string{"interface": tc.iface, "kind": tc.kind})
+		if m == nil || m.GetHistogram().GetSampleCount() != tc.count || math.Abs(m.GetHistogram().GetSampleSum()-tc.sum) > 1e-12 {
+			t.Errorf("async IO latency %s %s: %v, want count %d sum %v", tc.iface, tc.kind, m, tc.count, tc.sum)
+		}
+	}
+	if n := len(mfs["nfstrace_async_io_latency_seconds"].GetMetric()); n != 2 {
+		t.Errorf("%d async IO latency series, want 2 (the bogus kind dropped)", n)
 	}
 
 	problems, err := testutil.CollectAndLint(c)
