@@ -65,6 +65,20 @@ func TestVerdicts(t *testing.T) {
 			significant: true, cause: CauseScheduler, key: "sda", lead: "mq-deadline → bfq",
 		},
 		{
+			// Fewer requests to go round: writes wait for a tag before
+			// they have a request, where the tracer cannot name the
+			// device; the IO was bound for sda, whose nr_requests
+			// changed.
+			name: "tag waits after nr_requests shrank",
+			change: func(sc *scenario) {
+				sc.seed = 5
+				sc.nrReqs = 4
+				sc.sites = append(sc.sites, siteSpec{frames: frames("io_schedule;blk_mq_get_tag;__blk_mq_alloc_requests;blk_mq_submit_bio;submit_bio_noacct;iomap_dio_bio_iter;__iomap_dio_rw;ext4_file_write_iter;vfs_iter_write;nfsd_vfs_write [nfsd];nfsd3_proc_write [nfsd];nfsd_dispatch [nfsd];svc_process;nfsd [nfsd];kthread;ret_from_fork"),
+					op: "WRITE", prob: 0.6, median: 4 * time.Millisecond})
+			},
+			significant: true, cause: CauseScheduler, key: "sda", lead: "nr_requests sda 256 → 4",
+		},
+		{
 			name: "lock above the block layer after a kernel upgrade",
 			change: func(sc *scenario) {
 				sc.seed = 4

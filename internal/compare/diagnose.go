@@ -763,6 +763,17 @@ func (c *comparison) den(res *Result) (float64, float64) {
 //     device (throttling, a stacked driver, a full request queue).
 func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string, *DeviceFinding) {
 	dev := deviceOf(res.Devices, l.Device)
+	// IO the tracer could not put on a device waited before it had a
+	// request there (for a tag, or held above the device): it was bound
+	// for the device the threads' IO went to, and a change of that
+	// device's queue (nr_requests bounds the tags) acts on it there.
+	if l.Device == "" {
+		if name := mainBlockDevice(c.b); name != "" {
+			if g, ok := queueChanged(res, name, deviceOf(res.Devices, name), nil); ok {
+				return CauseScheduler, g
+			}
+		}
+	}
 	if l.WaitsA == 0 {
 		if old := mainBlockDevice(c.a); old != "" && old != l.Device {
 			return c.movedCause(res, l, old, dir)

@@ -164,13 +164,26 @@ func (c *Capture) asyncLatencies() (ns, n []float64) {
 // asyncLatency compares the latency of the threads' io_uring and libaio
 // requests where both captures timed it for asyncTimed or more of the IOs they
 // submitted and their waits were mostly for asynchronous IO (leadShare or
-// more in both); nil otherwise.
+// more in both; see below); nil otherwise.
+//
+// libaio's latency runs to the reap (io_getevents' return), so it holds
+// the time completions waited for a thread busy elsewhere (on a CPU, or
+// waiting for one): where only libaio's requests were timed, it stands for
+// their IO whatever the threads waited for. io_uring's ends at the kernel's
+// completion, which a thread starved of CPU reaps later.
 func (c *comparison) asyncLatency(res *Result) *Latency {
-	return c.asyncLatencyOf(res.Workload)
+	reaped := len(c.a.fams[famURing]) == 0 && len(c.b.fams[famURing]) == 0
+	if !reaped && (asyncShare(c.a) < leadShare || asyncShare(c.b) < leadShare) {
+		return nil
+	}
+	return c.timedLatency(res.Workload)
 }
 
-func (c *comparison) asyncLatencyOf(w Workload) *Latency {
-	if w.SubmitA <= 0 || w.SubmitB <= 0 || asyncShare(c.a) < leadShare || asyncShare(c.b) < leadShare {
+// timedLatency compares the latency of the threads' io_uring and libaio
+// requests where both captures timed it for asyncTimed or more of the IOs
+// they submitted, whatever they waited for; nil otherwise.
+func (c *comparison) timedLatency(w Workload) *Latency {
+	if w.SubmitA <= 0 || w.SubmitB <= 0 {
 		return nil
 	}
 	nsA, nA := c.a.asyncLatencies()
@@ -194,6 +207,49 @@ func (c *comparison) unfelt(res *Result) *Unfelt {
 		return nil
 	}
 	return &Unfelt{LatA: l.MeanA, LatB: l.MeanB, Lat: l.Change, RateA: w.SubmitA, RateB: w.SubmitB}
+}
+
+// AgainstLatency is why the unit of work of threads waiting for their
+// asynchronous IO is the IOs they asked for, not their waits: the time
+// they waited per wait moved one way (WaitRatio, B over A) while what
+// their IO took moved significantly the other (LatRatio), and per IO
+// asked for it moved the way their IO's latency did (SubmitRatio). A
+// thread waiting for several IOs wakes at the first to complete, so how
+// its completions fall into waits can move against what each took (fewer
+// in flight: more waits, each shorter); its IOs are the work.
+type AgainstLatency struct {
+	WaitRatio   float64 `json:"per_wait_ratio"`
+	SubmitRatio float64 `json:"per_submitted_ratio"`
+	LatRatio    float64 `json:"latency_ratio"`
+}
+
+// latencyUnit returns, per interval, the IOs the threads of both captures
+// asked for, to be their unit in place of their waits for block IO (w.Per
+// "IO", not Submitted), where those waits move against their IO's latency
+// (see AgainstLatency): the latency's change significant, the time per
+// wait moved at least Options.MinChange the other way, and per IO asked
+// for the same way as the latency. nil where the waits stay the unit.
+func (c *comparison) latencyUnit(w Workload, denA, denB []float64) (subA, subB []float64, why *AgainstLatency) {
+	if w.Per != "IO" || w.Submitted || !c.a.submitsIO() || !c.b.submitsIO() {
+		return nil, nil, nil
+	}
+	// The threads need not wait mostly for asynchronous IO on both
+	// sides: with fewer requests to go round they wait for one in
+	// io_submit instead (D state, for a tag), and it is still their IO.
+	l := c.timedLatency(w)
+	if l == nil || !l.Significant {
+		return nil, nil, nil
+	}
+	subA, subB = submittedIOs(c.a, c.b)
+	tA, tB := c.a.layerTime(), c.b.layerTime()
+	ratio := func(a, b []float64) float64 { return safeDiv(safeDiv(tB, sum(b)), safeDiv(tA, sum(a))) }
+	why = &AgainstLatency{WaitRatio: ratio(denA, denB), SubmitRatio: ratio(subA, subB), LatRatio: l.Ratio}
+	lat := dirOf(l.Delta)
+	if why.WaitRatio <= 0 || why.SubmitRatio <= 0 || dirOf(why.WaitRatio-1) != -lat ||
+		math.Abs(math.Log(why.WaitRatio)) < math.Log1p(c.opt.MinChange) || dirOf(why.SubmitRatio-1) != lat {
+		return nil, nil, nil
+	}
+	return subA, subB, why
 }
 
 // layerTime is the capture's time in layers: what the threads waited.

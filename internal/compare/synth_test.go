@@ -45,6 +45,7 @@ type scenario struct {
 	// in D-state and /proc/diskstats.
 	dm        time.Duration
 	queue     time.Duration // scheduler queue time median
+	nrReqs    int           // the device's nr_requests (default 256)
 	runq      time.Duration // run-queue wait median of each request
 	cpus      int           // the host's CPUs (default 2)
 	mem       uint64        // the host's memory (default 1 GiB)
@@ -214,7 +215,7 @@ func (sc scenario) config() model.Config {
 	return model.Config{
 		Hostname: "lab", KernelRelease: sc.kernel, Cmdline: "root=/dev/vda console=ttyS0",
 		CPUs: max(sc.cpus, 2), MemTotal: cmp.Or(sc.mem, 1<<30), NFSDThreads: 8, NFSDVersions: "+3 +4.2",
-		Devices: []model.DeviceConfig{{Name: sc.dev, Scheduler: sc.sched, Available: []string{"none", "mq-deadline", "bfq"}}},
+		Devices: []model.DeviceConfig{{Name: sc.dev, Scheduler: sc.sched, Available: []string{"none", "mq-deadline", "bfq"}, NrRequests: cmp.Or(sc.nrReqs, 256)}},
 		Sysctls: sc.sysctls,
 		Backend: model.Backend{Name: "ebpf", Detail: "ebpf (ring buffer)", Probes: []model.Probe{{Name: "sched_switch", Status: model.ProbeAttached}}},
 		Targets: "comm ^nfsd$",

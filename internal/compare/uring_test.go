@@ -106,6 +106,17 @@ func (c *Capture) asAIO() *Capture {
 	return c
 }
 
+// withAIO adds libaio requests, n an interval taking latNs each.
+func (c *Capture) withAIO(n, latNs float64) *Capture {
+	u := &keyData{}
+	for range c.secs {
+		u.sum = append(u.sum, n*latNs)
+		u.cnt = append(u.cnt, n)
+	}
+	c.fams[famAIO][model.AsyncRead] = u
+	return c
+}
+
 // withoutURing drops the io_uring latency, as a capture that did not time it.
 func (c *Capture) withoutURing() *Capture {
 	c.fams[famURing] = family{}
@@ -113,9 +124,10 @@ func (c *Capture) withoutURing() *Capture {
 }
 
 // TestUnfelt: a change of the time the traced threads waited per unit is
-// not felt when they mostly wait for io_uring IO that took as long, and
-// they asked for as many IOs; it is when either moved, or when the
-// requests timed are too few of their IOs to stand for them.
+// not felt when they mostly wait for asynchronous IO that took as long (or
+// whatever they wait for, where only libaio's IO, timed to the reap, was
+// timed), and they asked for as many IOs; it is when either moved, or when
+// the requests timed are too few of their IOs to stand for them.
 func TestUnfelt(t *testing.T) {
 	const n = 20
 	mk := func(seed uint64, latNs, timed, asyncNs float64) *Capture {
@@ -148,6 +160,15 @@ func TestUnfelt(t *testing.T) {
 		{"half the IOs asked for", mk(1, 100e3, 1000, 0.9e9), mk(2, 100e3, 500, 0.9e9), 1000, 500, false},
 		{"few of the IOs timed", mk(1, 100e3, 300, 0.9e9), mk(2, 100e3, 300, 0.9e9), 1000, 1000, false},
 		{"not mostly waits for asynchronous IO", mk(1, 100e3, 1000, 0.2e9), mk(2, 100e3, 1000, 0.2e9), 1000, 1000, false},
+		{"libaio's, the same latency and rate", mk(1, 100e3, 1000, 0.9e9).asAIO(), mk(2, 100e3, 1000, 0.9e9).asAIO(), 1000, 1000, true},
+		{"libaio's, slower IO", mk(1, 100e3, 1000, 0.9e9).asAIO(), mk(2, 300e3, 1000, 0.9e9).asAIO(), 1000, 1000, false},
+		{"half io_uring's, half libaio's, the same", mk(1, 100e3, 500, 0.9e9).withAIO(500, 100e3), mk(2, 100e3, 500, 0.9e9).withAIO(500, 100e3), 1000, 1000, true},
+		// libaio's latency runs to the reap: it stands for their IO
+		// whatever else they waited for; io_uring's does not.
+		{"libaio's, not mostly waits for asynchronous IO", mk(1, 100e3, 1000, 0.2e9).asAIO(), mk(2, 100e3, 1000, 0.2e9).asAIO(), 1000, 1000, true},
+		{"libaio's, not mostly waits, slower IO", mk(1, 100e3, 1000, 0.2e9).asAIO(), mk(2, 300e3, 1000, 0.2e9).asAIO(), 1000, 1000, false},
+		{"half io_uring's, half libaio's, not mostly waits", mk(1, 100e3, 500, 0.2e9).withAIO(500, 100e3), mk(2, 100e3, 500, 0.2e9).withAIO(500, 100e3), 1000, 1000, false},
+		{"half io_uring's, half libaio's, few timed", mk(1, 100e3, 250, 0.9e9).withAIO(200, 100e3), mk(2, 100e3, 250, 0.9e9).withAIO(200, 100e3), 1000, 1000, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,3 +195,73 @@ func TestUnfeltText(t *testing.T) {
 	}
 }
 
+// TestLatencyUnit: threads waiting for their asynchronous IO are counted
+// per IO asked for, not per wait, where their time per wait moved against
+// their IO's latency and per IO asked for it moved with it; not where the
+// waits agree with the latency, the latency held, the IOs asked for moved
+// against it too (more kept in flight), or too few IOs were timed.
+func TestLatencyUnit(t *testing.T) {
+	const n = 20
+	// mk is a capture whose threads waited 0.9 s a second for their
+	// libaio IO on loop0, in waits a second, asking for submits IOs a
+	// second, timed requests of them taking latNs.
+	mk := func(seed uint64, waits, submits, timed, latNs float64) (*Capture, []float64) {
+		c := newCapture("x", capture.Meta{})
+		r := rand.New(rand.NewPCG(seed, 5))
+		layer, u := &keyData{}, &keyData{}
+		den := make([]float64, n)
+		for i := range n {
+			c.secs = append(c.secs, 1)
+			c.submits = append(c.submits, submits)
+			layer.sum = append(layer.sum, 0.9e9*(1+0.02*(2*r.Float64()-1)))
+			layer.cnt = append(layer.cnt, waits)
+			den[i] = waits
+			u.sum = append(u.sum, timed*latNs*(1+0.1*(2*r.Float64()-1)))
+			u.cnt = append(u.cnt, timed)
+		}
+		c.fams[famLayer][blockPrefix+"loop0"] = layer
+		c.fams[famAIO][model.AsyncRead] = u
+		c.aioDev = map[string]float64{"loop0": 0.9e9 * n}
+		c.Snapshots = n
+		return c, den
+	}
+	tests := []struct {
+		name               string
+		waitsA, subA, latA float64
+		waitsB, subB, latB float64
+		timed              float64 // share of the IOs asked for that were timed
+		want               bool
+	}{
+		{"fewer in the queue: more waits, each shorter, IO slower", 1.7e3, 59e3, 1e6, 5.5e3, 22e3, 2.7e6, 1, true},
+		{"a slower device: as many waits, each longer", 1.7e3, 59e3, 1e6, 1.7e3, 22e3, 2.7e6, 1, false},
+		{"the latency held", 1.7e3, 59e3, 1e6, 5.5e3, 59e3, 1e6, 1, false},
+		{"more kept in flight: more IOs, each slower", 1.7e3, 20e3, 1e6, 5.5e3, 59e3, 2.7e6, 1, false},
+		{"few of the IOs timed", 1.7e3, 59e3, 1e6, 5.5e3, 22e3, 2.7e6, 0.3, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, denA := mk(1, tt.waitsA, tt.subA, tt.timed*tt.subA, tt.latA)
+			b, denB := mk(2, tt.waitsB, tt.subB, tt.timed*tt.subB, tt.latB)
+			c := &comparison{a: a, b: b, opt: Options{}.withDefaults(), draws: map[[2]int]*bootstrap{}}
+			w := Workload{Per: "IO", SubmitA: tt.subA, SubmitB: tt.subB, SecA: n, SecB: n}
+			subA, subB, why := c.latencyUnit(w, denA, denB)
+			if (why != nil) != tt.want {
+				t.Fatalf("latencyUnit: %+v, want set %v", why, tt.want)
+			}
+			if why == nil {
+				return
+			}
+			if sum(subA) != n*tt.subA || sum(subB) != n*tt.subB {
+				t.Errorf("unit %v, %v IOs, want the IOs asked for", sum(subA), sum(subB))
+			}
+			if why.WaitRatio >= 1 || why.SubmitRatio <= 1 || why.LatRatio <= 1 {
+				t.Errorf("ratios %+v: want per wait down, per IO asked for and latency up", why)
+			}
+			w.Submitted, w.AgainstLatency, w.RateA, w.RateB = true, why, tt.subA, tt.subB
+			want := "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as their time per wait for block IO fell 3.2x while their IO's latency rose 2.7x"
+			if got := rateText(w); got != want {
+				t.Errorf("workload\n got %q\nwant %q", got, want)
+			}
+		})
+	}
+}

@@ -360,9 +360,14 @@ func causeText(d *Diagnosis, res *Result) string {
 	case CauseScheduler:
 		if f.Queue != "" {
 			for _, ch := range res.Config {
-				if ch.Item == f.Queue {
-					return fmt.Sprintf(", whose queue setting changed (%s %s → %s)", ch.Item, configValue(ch.Item, ch.A), configValue(ch.Item, ch.B))
+				if ch.Item != f.Queue {
+					continue
 				}
+				if l.Device == "" {
+					// IO not yet on a device: bound for f's.
+					return fmt.Sprintf(", IO bound for %s, whose queue setting changed (%s %s → %s)", f.Device, ch.Item, configValue(ch.Item, ch.A), configValue(ch.Item, ch.B))
+				}
+				return fmt.Sprintf(", whose queue setting changed (%s %s → %s)", ch.Item, configValue(ch.Item, ch.A), configValue(ch.Item, ch.B))
 			}
 		}
 		return fmt.Sprintf(", whose IO scheduler changed (%s → %s)", f.SchedulerA, f.SchedulerB)
@@ -811,6 +816,10 @@ func timesText(f float64) string {
 
 func rateText(w Workload) string {
 	s := unitRateText(w)
+	if a := w.AgainstLatency; a != nil {
+		s += fmt.Sprintf("; figures are per IO asked for, as their time per wait for block IO %s while their IO's latency %s",
+			moveText(a.WaitRatio), moveText(a.LatRatio))
+	}
 	if (w.SubmitA > 0 || w.SubmitB > 0) && !w.Submitted {
 		s += fmt.Sprintf("; they submitted %s vs %s IOs/s through io_submit and io_uring", model.FormatCount(w.SubmitA), model.FormatCount(w.SubmitB))
 	}

@@ -42,6 +42,9 @@ type Workload struct {
 	// (see submittedIOs), not their waits for block IO: the unit of
 	// threads that are not IO-bound, where both captures counted them.
 	Submitted bool `json:"submitted,omitempty"`
+	// AgainstLatency is set where the IOs asked for replaced the waits
+	// for block IO as the unit of IO-bound threads: why.
+	AgainstLatency *AgainstLatency `json:"against_latency,omitempty"`
 	// SubmitA and SubmitB are the IOs the traced threads submitted through
 	// io_submit and io_uring_enter per second, where both captures counted
 	// them in every interval and either has some: what threads that keep

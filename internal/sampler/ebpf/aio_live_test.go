@@ -18,60 +18,107 @@ import (
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
 
-// aioRun submits rounds batches of batch libaio requests of opcode op
-// (IOCB_CMD_*) on fd, 4 KiB each at offset 0 (buf for the data), each batch
-// in one io_submit; it sleeps hold with them queued, then reaps all their
-// events with io_getevents.
-func aioRun(fd int, op uint16, buf []byte, batch, rounds int, hold time.Duration) error {
-	var ctx uint64
-	if _, _, e := unix.Syscall(unix.SYS_IO_SETUP, uintptr(batch), uintptr(unsafe.Pointer(&ctx)), 0); e != 0 {
-		return fmt.Errorf("io_setup: %w", e)
+// aioCtx is a libaio context with room for depth requests: their iocbs,
+// the pointers io_submit takes and the events io_getevents fills.
+type aioCtx struct {
+	ctx    uint64
+	iocbs  []byte
+	ptrs   []uintptr
+	events []byte
+}
+
+func newAIOCtx(depth int) (*aioCtx, error) {
+	a := &aioCtx{iocbs: make([]byte, 64*depth), ptrs: make([]uintptr, depth), events: make([]byte, 32*depth)}
+	if _, _, e := unix.Syscall(unix.SYS_IO_SETUP, uintptr(depth), uintptr(unsafe.Pointer(&a.ctx)), 0); e != 0 {
+		return nil, fmt.Errorf("io_setup: %w", e)
 	}
-	defer unix.Syscall(unix.SYS_IO_DESTROY, uintptr(ctx), 0, 0)
-	// struct iocb, 64 bytes: opcode at 16, fildes at 20, buf at 24,
-	// nbytes at 32 (see aioReads).
-	iocbs := make([]byte, 64*batch)
-	ptrs := make([]uintptr, batch)
-	events := make([]byte, 32*batch)
-	for r := 0; r < rounds; r++ {
-		for i := range batch {
-			cb := iocbs[64*i : 64*(i+1)]
-			clear(cb)
-			binary.LittleEndian.PutUint16(cb[16:], op)
-			binary.LittleEndian.PutUint32(cb[20:], uint32(fd))
-			if buf != nil {
-				binary.LittleEndian.PutUint64(cb[24:], uint64(uintptr(unsafe.Pointer(&buf[0]))))
-				binary.LittleEndian.PutUint64(cb[32:], uint64(len(buf)))
-			}
-			ptrs[i] = uintptr(unsafe.Pointer(&cb[0]))
+	return a, nil
+}
+
+func (a *aioCtx) close() { unix.Syscall(unix.SYS_IO_DESTROY, uintptr(a.ctx), 0, 0) }
+
+// prep fills iocb i: opcode op (IOCB_CMD_*) on fd, buf's bytes at off.
+// struct iocb, 64 bytes: data u64, key u32, rw_flags u32, opcode u16 (at
+// 16), reqprio s16, fildes u32 (20), buf u64 (24), nbytes u64 (32), offset
+// s64 (40), reserved u64, flags u32, resfd u32.
+func (a *aioCtx) prep(i int, op uint16, fd int, buf []byte, off int64) {
+	cb := a.iocbs[64*i : 64*(i+1)]
+	clear(cb)
+	binary.LittleEndian.PutUint16(cb[16:], op)
+	binary.LittleEndian.PutUint32(cb[20:], uint32(fd))
+	if len(buf) > 0 {
+		binary.LittleEndian.PutUint64(cb[24:], uint64(uintptr(unsafe.Pointer(&buf[0]))))
+		binary.LittleEndian.PutUint64(cb[32:], uint64(len(buf)))
+	}
+	binary.LittleEndian.PutUint64(cb[40:], uint64(off))
+	a.ptrs[i] = uintptr(unsafe.Pointer(&cb[0]))
+}
+
+// submit queues the first n iocbs in one io_submit.
+func (a *aioCtx) submit(n int) error {
+	got, _, e := unix.Syscall(unix.SYS_IO_SUBMIT, uintptr(a.ctx), uintptr(n), uintptr(unsafe.Pointer(&a.ptrs[0])))
+	if e != 0 || int(got) != n {
+		return fmt.Errorf("io_submit: %d of %d: %v", got, n, e)
+	}
+	return nil
+}
+
+// reap waits in io_getevents for n events and checks each result; it
+// returns the calls it made.
+func (a *aioCtx) reap(n int, check func(res int64) error) (int, error) {
+	calls := 0
+	for done := 0; done < n; {
+		got, _, e := unix.Syscall6(unix.SYS_IO_GETEVENTS, uintptr(a.ctx), 1, uintptr(n-done),
+			uintptr(unsafe.Pointer(&a.events[0])), 0, 0)
+		calls++
+		if e == unix.EINTR {
+			continue
 		}
-		n, _, e := unix.Syscall(unix.SYS_IO_SUBMIT, uintptr(ctx), uintptr(batch), uintptr(unsafe.Pointer(&ptrs[0])))
-		if e != 0 || int(n) != batch {
-			return fmt.Errorf("io_submit: %d of %d: %v", n, batch, e)
+		if e != 0 {
+			return calls, fmt.Errorf("io_getevents: %w", e)
+		}
+		for i := range int(got) {
+			if err := check(int64(binary.LittleEndian.Uint64(a.events[32*i+16:]))); err != nil {
+				return calls, err
+			}
+		}
+		done += int(got)
+	}
+	runtime.KeepAlive(a.iocbs)
+	return calls, nil
+}
+
+// aioRun submits rounds batches of batch libaio requests of opcode op
+// (IOCB_CMD_*) on fd, at offset 0 with buf for the data, each batch in one
+// io_submit; it sleeps hold with them queued, then reaps all their events
+// with io_getevents.
+func aioRun(fd int, op uint16, buf []byte, batch, rounds int, hold time.Duration) error {
+	a, err := newAIOCtx(batch)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	for range rounds {
+		for i := range batch {
+			a.prep(i, op, fd, buf, 0)
+		}
+		if err := a.submit(batch); err != nil {
+			return err
 		}
 		if hold > 0 {
 			ts := unix.NsecToTimespec(hold.Nanoseconds())
 			_ = unix.Nanosleep(&ts, nil)
 		}
-		for done := 0; done < batch; {
-			n, _, e := unix.Syscall6(unix.SYS_IO_GETEVENTS, uintptr(ctx), 1, uintptr(batch-done),
-				uintptr(unsafe.Pointer(&events[0])), 0, 0)
-			if e == unix.EINTR {
-				continue
+		if _, err := a.reap(batch, func(res int64) error {
+			if res < 0 {
+				return fmt.Errorf("request of opcode %d failed: %v", op, unix.Errno(-res))
 			}
-			if e != 0 {
-				return fmt.Errorf("io_getevents: %w", e)
-			}
-			for i := range int(n) {
-				if res := int64(binary.LittleEndian.Uint64(events[32*i+16:])); res < 0 {
-					return fmt.Errorf("request of opcode %d failed: %v", op, unix.Errno(-res))
-				}
-			}
-			done += int(n)
+			return nil
+		}); err != nil {
+			return err
 		}
-		runtime.KeepAlive(iocbs)
-		runtime.KeepAlive(buf)
 	}
+	runtime.KeepAlive(buf)
 	return nil
 }
 
@@ -89,16 +136,7 @@ func TestAIOLatency(t *testing.T) {
 func testAIOLatency(t *testing.T, rawTP bool) {
 	const batch, rounds = 4, 50
 	testenv.RequireRoot(t)
-	f, err := os.Create(filepath.Join(t.TempDir(), "data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 4096)
-	if _, err := f.Write(buf); err != nil {
-		t.Fatal(err)
-	}
-	fd := int(f.Fd())
+	fd, buf := dataFile(t)
 	run := func(op uint16, b []byte, hold time.Duration) {
 		t.Helper()
 		runtime.LockOSThread()
@@ -118,17 +156,7 @@ func testAIOLatency(t *testing.T, rawTP bool) {
 	run(pread, buf, 0)
 	run(fdsync, nil, 0)
 	s := collect(t, tr)
-	want := map[string]uint64{model.AsyncRead: 2 * batch * rounds, model.AsyncWrite: batch * rounds, model.AsyncSync: batch * rounds}
-	got := map[string]uint64{}
-	for _, r := range s.AIO {
-		got[r.Kind] += r.Lat.Count
-		if r.Lat.Count > 0 && (r.Lat.SumNs == 0 || r.Lat.MaxNs == 0) {
-			t.Errorf("%s: %d requests timed at %d ns in all, max %d", r.Kind, r.Lat.Count, r.Lat.SumNs, r.Lat.MaxNs)
-		}
-	}
-	if !maps.Equal(got, want) {
-		t.Errorf("requests timed by kind %v, want %v", got, want)
-	}
+	checkTimed(t, s.AIO, map[string]uint64{model.AsyncRead: 2 * batch * rounds, model.AsyncWrite: batch * rounds, model.AsyncSync: batch * rounds})
 	if len(s.URing) != 0 {
 		t.Errorf("libaio requests timed as io_uring's: %+v", s.URing)
 	}
@@ -164,5 +192,37 @@ func testAIOLatency(t *testing.T, rawTP bool) {
 	run(pread, buf, 0)
 	if s := collect(t, off); len(s.AIO) != 0 {
 		t.Errorf("requests timed with the timing disabled: %+v", s.AIO)
+	}
+}
+
+// dataFile is a 4 KiB file in a test directory, open for reading and
+// writing, and a buffer of its size.
+func dataFile(t *testing.T) (int, []byte) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(t.TempDir(), "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	buf := make([]byte, 4096)
+	if _, err := f.Write(buf); err != nil {
+		t.Fatal(err)
+	}
+	return int(f.Fd()), buf
+}
+
+// checkTimed checks the requests timed by kind against want, and that
+// every kind timed took some time.
+func checkTimed(t *testing.T, rows []model.AsyncLat, want map[string]uint64) {
+	t.Helper()
+	got := map[string]uint64{}
+	for _, r := range rows {
+		got[r.Kind] += r.Lat.Count
+		if r.Lat.Count > 0 && (r.Lat.SumNs == 0 || r.Lat.MaxNs == 0) {
+			t.Errorf("%s: %d requests timed at %d ns in all, max %d", r.Kind, r.Lat.Count, r.Lat.SumNs, r.Lat.MaxNs)
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("requests timed by kind %v, want %v", got, want)
 	}
 }

@@ -1,14 +1,12 @@
 package ebpf
 
 import (
-	"encoding/binary"
 	"fmt"
 	"os"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -29,54 +27,32 @@ func aioReads(dev string, depth, rounds int) (int, error) {
 			return err
 		}
 		defer unix.Munmap(bufs)
-		var ctx uint64
-		if _, _, e := unix.Syscall(unix.SYS_IO_SETUP, uintptr(depth), uintptr(unsafe.Pointer(&ctx)), 0); e != 0 {
-			return fmt.Errorf("io_setup: %w", e)
+		a, err := newAIOCtx(depth)
+		if err != nil {
+			return err
 		}
-		defer unix.Syscall(unix.SYS_IO_DESTROY, uintptr(ctx), 0, 0)
-		// struct iocb: data u64, key u32, rw_flags u32, opcode u16,
-		// reqprio s16, fildes u32, buf u64, nbytes u64, offset s64,
-		// reserved u64, flags u32, resfd u32: 64 bytes.
-		iocbs := make([]byte, 64*depth)
-		ptrs := make([]uintptr, depth)
-		events := make([]byte, 32*depth)
-		for r := 0; r < rounds; r++ {
-			for i := 0; i < depth; i++ {
-				cb := iocbs[64*i : 64*(i+1)]
-				clear(cb)
-				binary.LittleEndian.PutUint16(cb[16:], 0) // IOCB_CMD_PREAD
-				binary.LittleEndian.PutUint32(cb[20:], uint32(fd))
-				binary.LittleEndian.PutUint64(cb[24:], uint64(uintptr(unsafe.Pointer(&bufs[4096*i]))))
-				binary.LittleEndian.PutUint64(cb[32:], 4096)
-				binary.LittleEndian.PutUint64(cb[40:], uint64(((r*depth+i)*7919)%8192)*4096)
-				ptrs[i] = uintptr(unsafe.Pointer(&cb[0]))
+		defer a.close()
+		for r := range rounds {
+			for i := range depth {
+				a.prep(i, 0, fd, bufs[4096*i:4096*(i+1)], int64(((r*depth+i)*7919)%8192)*4096) // IOCB_CMD_PREAD
 			}
-			n, _, e := unix.Syscall(unix.SYS_IO_SUBMIT, uintptr(ctx), uintptr(depth), uintptr(unsafe.Pointer(&ptrs[0])))
-			if e != 0 || int(n) != depth {
-				return fmt.Errorf("io_submit: %d of %d: %v", n, depth, e)
+			if err := a.submit(depth); err != nil {
+				return err
 			}
 			if r%10 == 0 {
 				ts := unix.NsecToTimespec(int64(time.Millisecond))
 				_ = unix.Nanosleep(&ts, nil)
 			}
-			for done := 0; done < depth; {
-				n, _, e := unix.Syscall6(unix.SYS_IO_GETEVENTS, uintptr(ctx), 1, uintptr(depth-done),
-					uintptr(unsafe.Pointer(&events[0])), 0, 0)
-				calls++
-				if e == unix.EINTR {
-					continue
+			n, err := a.reap(depth, func(res int64) error {
+				if res != 4096 {
+					return fmt.Errorf("read of 4096 bytes returned %d", res)
 				}
-				if e != 0 {
-					return fmt.Errorf("io_getevents: %w", e)
-				}
-				for i := 0; i < int(n); i++ {
-					if res := int64(binary.LittleEndian.Uint64(events[32*i+16:])); res != 4096 {
-						return fmt.Errorf("read of 4096 bytes returned %d", res)
-					}
-				}
-				done += int(n)
+				return nil
+			})
+			calls += n
+			if err != nil {
+				return err
 			}
-			runtime.KeepAlive(iocbs)
 		}
 		return nil
 	})
