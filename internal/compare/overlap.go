@@ -209,44 +209,56 @@ func (c *comparison) unfelt(res *Result) *Unfelt {
 	return &Unfelt{LatA: l.MeanA, LatB: l.MeanB, Lat: l.Change, RateA: w.SubmitA, RateB: w.SubmitB}
 }
 
-// AgainstLatency is why the unit of work of threads waiting for their
-// asynchronous IO is the IOs they asked for, not their waits: the time
-// they waited per wait moved one way (WaitRatio, B over A) while what
-// their IO took moved significantly the other (LatRatio), and per IO
-// asked for it moved the way their IO's latency did (SubmitRatio). A
-// thread waiting for several IOs wakes at the first to complete, so how
-// its completions fall into waits can move against what each took (fewer
-// in flight: more waits, each shorter); its IOs are the work.
+// AgainstLatency is why the unit of work of threads that keep IOs in
+// flight is the IOs they asked for, not their waits: the time they waited
+// per wait moved one way (WaitRatio, B over A) and per IO asked for the
+// other (SubmitRatio). A thread waiting for several IOs wakes at the first
+// to complete, so how its completions fall into waits can move against
+// what each took (fewer in flight: more waits, each shorter). What the
+// threads felt decides between the two: their IO's latency where it was
+// timed to the reap (libaio's; LatRatio, By "latency"), else how many IOs
+// they got done (RateRatio, By "rate"): per IO asked for where they got
+// fewer done, per wait where they got more (more kept in flight, each
+// slower, is more asked of the device, which the waits show).
 type AgainstLatency struct {
 	WaitRatio   float64 `json:"per_wait_ratio"`
 	SubmitRatio float64 `json:"per_submitted_ratio"`
-	LatRatio    float64 `json:"latency_ratio"`
+	LatRatio    float64 `json:"latency_ratio,omitempty"`
+	RateRatio   float64 `json:"submit_rate_ratio"`
+	By          string  `json:"by"`
 }
 
 // latencyUnit returns, per interval, the IOs the threads of both captures
 // asked for, to be their unit in place of their waits for block IO (w.Per
-// "IO", not Submitted), where those waits move against their IO's latency
-// (see AgainstLatency): the latency's change significant, the time per
-// wait moved at least Options.MinChange the other way, and per IO asked
-// for the same way as the latency. nil where the waits stay the unit.
+// "IO", not Submitted), where the two units move at least
+// Options.MinChange in opposite directions and what the threads felt sides
+// with the IOs asked for (see AgainstLatency). nil where the waits stay
+// the unit.
 func (c *comparison) latencyUnit(w Workload, denA, denB []float64) (subA, subB []float64, why *AgainstLatency) {
 	if w.Per != "IO" || w.Submitted || !c.a.submitsIO() || !c.b.submitsIO() {
-		return nil, nil, nil
-	}
-	// The threads need not wait mostly for asynchronous IO on both
-	// sides: with fewer requests to go round they wait for one in
-	// io_submit instead (D state, for a tag), and it is still their IO.
-	l := c.timedLatency(w)
-	if l == nil || !l.Significant {
 		return nil, nil, nil
 	}
 	subA, subB = submittedIOs(c.a, c.b)
 	tA, tB := c.a.layerTime(), c.b.layerTime()
 	ratio := func(a, b []float64) float64 { return safeDiv(safeDiv(tB, sum(b)), safeDiv(tA, sum(a))) }
-	why = &AgainstLatency{WaitRatio: ratio(denA, denB), SubmitRatio: ratio(subA, subB), LatRatio: l.Ratio}
-	lat := dirOf(l.Delta)
-	if why.WaitRatio <= 0 || why.SubmitRatio <= 0 || dirOf(why.WaitRatio-1) != -lat ||
-		math.Abs(math.Log(why.WaitRatio)) < math.Log1p(c.opt.MinChange) || dirOf(why.SubmitRatio-1) != lat {
+	why = &AgainstLatency{WaitRatio: ratio(denA, denB), SubmitRatio: ratio(subA, subB), RateRatio: safeDiv(w.SubmitB, w.SubmitA)}
+	material := func(r float64) bool { return r > 0 && math.Abs(math.Log(r)) >= math.Log1p(c.opt.MinChange) }
+	if !material(why.WaitRatio) || !material(why.SubmitRatio) || dirOf(why.WaitRatio-1) != -dirOf(why.SubmitRatio-1) {
+		return nil, nil, nil
+	}
+	// The threads need not wait mostly for asynchronous IO on both
+	// sides: with fewer requests to go round they wait for one in
+	// io_submit instead (D state, for a tag), and it is still their IO.
+	reaped := len(c.a.fams[famURing]) == 0 && len(c.b.fams[famURing]) == 0
+	if l := c.timedLatency(w); reaped && l != nil && l.Significant {
+		why.LatRatio, why.By = l.Ratio, "latency"
+		if dirOf(l.Delta) != dirOf(why.SubmitRatio-1) {
+			return nil, nil, nil
+		}
+		return subA, subB, why
+	}
+	why.By = "rate"
+	if !material(why.RateRatio) || why.RateRatio > 1 {
 		return nil, nil, nil
 	}
 	return subA, subB, why

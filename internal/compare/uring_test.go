@@ -195,17 +195,19 @@ func TestUnfeltText(t *testing.T) {
 	}
 }
 
-// TestLatencyUnit: threads waiting for their asynchronous IO are counted
-// per IO asked for, not per wait, where their time per wait moved against
-// their IO's latency and per IO asked for it moved with it; not where the
-// waits agree with the latency, the latency held, the IOs asked for moved
-// against it too (more kept in flight), or too few IOs were timed.
+// TestLatencyUnit: threads that keep IOs in flight are counted per IO
+// asked for, not per wait, where the two units move apart and what they
+// felt sides with the IOs asked for: their libaio IO's latency (timed to
+// the reap), else the IOs they got done falling. Not where the units agree
+// (a slower device), the IOs asked for held, they got more done (more kept
+// in flight, each slower), or libaio's latency moved against the IOs asked
+// for.
 func TestLatencyUnit(t *testing.T) {
 	const n = 20
-	// mk is a capture whose threads waited 0.9 s a second for their
-	// libaio IO on loop0, in waits a second, asking for submits IOs a
-	// second, timed requests of them taking latNs.
-	mk := func(seed uint64, waits, submits, timed, latNs float64) (*Capture, []float64) {
+	// mk is a capture whose threads waited 0.9 s a second on loop0, in
+	// waits a second, asking for submits IOs a second, timed requests
+	// of them (libaio's, or io_uring's with uring) taking latNs.
+	mk := func(seed uint64, waits, submits, timed, latNs float64, uring bool) (*Capture, []float64) {
 		c := newCapture("x", capture.Meta{})
 		r := rand.New(rand.NewPCG(seed, 5))
 		layer, u := &keyData{}, &keyData{}
@@ -220,7 +222,11 @@ func TestLatencyUnit(t *testing.T) {
 			u.cnt = append(u.cnt, timed)
 		}
 		c.fams[famLayer][blockPrefix+"loop0"] = layer
-		c.fams[famAIO][model.AsyncRead] = u
+		fam := famAIO
+		if uring {
+			fam = famURing
+		}
+		c.fams[fam][model.AsyncRead] = u
 		c.aioDev = map[string]float64{"loop0": 0.9e9 * n}
 		c.Snapshots = n
 		return c, den
@@ -230,23 +236,33 @@ func TestLatencyUnit(t *testing.T) {
 		waitsA, subA, latA float64
 		waitsB, subB, latB float64
 		timed              float64 // share of the IOs asked for that were timed
-		want               bool
+		uring              bool
+		by                 string // "": the waits stay the unit
 	}{
-		{"fewer in the queue: more waits, each shorter, IO slower", 1.7e3, 59e3, 1e6, 5.5e3, 22e3, 2.7e6, 1, true},
-		{"a slower device: as many waits, each longer", 1.7e3, 59e3, 1e6, 1.7e3, 22e3, 2.7e6, 1, false},
-		{"the latency held", 1.7e3, 59e3, 1e6, 5.5e3, 59e3, 1e6, 1, false},
-		{"more kept in flight: more IOs, each slower", 1.7e3, 20e3, 1e6, 5.5e3, 59e3, 2.7e6, 1, false},
-		{"few of the IOs timed", 1.7e3, 59e3, 1e6, 5.5e3, 22e3, 2.7e6, 0.3, false},
+		{"fewer in the queue: more waits, each shorter, IO slower", 1.7e3, 59e3, 1e6, 5.5e3, 22e3, 2.7e6, 1, false, "latency"},
+		{"a slower device: as many waits, each longer", 1.7e3, 59e3, 1e6, 1.7e3, 22e3, 2.7e6, 1, false, ""},
+		{"as many IOs asked for", 1.7e3, 59e3, 1e6, 5.5e3, 59e3, 1e6, 1, false, ""},
+		{"more kept in flight: more IOs, each slower", 1.7e3, 20e3, 1e6, 5.5e3, 59e3, 2.7e6, 1, false, ""},
+		{"libaio's latency against the IOs asked for", 1.7e3, 59e3, 2.7e6, 5.5e3, 22e3, 1e6, 1, false, ""},
+		{"few of the IOs timed: fewer done", 1.7e3, 59e3, 1e6, 5.5e3, 22e3, 2.7e6, 0.3, false, "rate"},
+		// io_uring's ends at the kernel's completion: IO waiting to be
+		// consumed from the ring is not in it, and it can fall while
+		// the threads get fewer done.
+		{"io_uring's latency fell, fewer done", 3.9e3, 43e3, 2.6e6, 7e3, 11e3, 0.9e6, 1, true, "rate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, denA := mk(1, tt.waitsA, tt.subA, tt.timed*tt.subA, tt.latA)
-			b, denB := mk(2, tt.waitsB, tt.subB, tt.timed*tt.subB, tt.latB)
+			a, denA := mk(1, tt.waitsA, tt.subA, tt.timed*tt.subA, tt.latA, tt.uring)
+			b, denB := mk(2, tt.waitsB, tt.subB, tt.timed*tt.subB, tt.latB, tt.uring)
 			c := &comparison{a: a, b: b, opt: Options{}.withDefaults(), draws: map[[2]int]*bootstrap{}}
 			w := Workload{Per: "IO", SubmitA: tt.subA, SubmitB: tt.subB, SecA: n, SecB: n}
 			subA, subB, why := c.latencyUnit(w, denA, denB)
-			if (why != nil) != tt.want {
-				t.Fatalf("latencyUnit: %+v, want set %v", why, tt.want)
+			by := ""
+			if why != nil {
+				by = why.By
+			}
+			if by != tt.by {
+				t.Fatalf("latencyUnit: %+v, want by %q", why, tt.by)
 			}
 			if why == nil {
 				return
@@ -254,14 +270,20 @@ func TestLatencyUnit(t *testing.T) {
 			if sum(subA) != n*tt.subA || sum(subB) != n*tt.subB {
 				t.Errorf("unit %v, %v IOs, want the IOs asked for", sum(subA), sum(subB))
 			}
-			if why.WaitRatio >= 1 || why.SubmitRatio <= 1 || why.LatRatio <= 1 {
-				t.Errorf("ratios %+v: want per wait down, per IO asked for and latency up", why)
-			}
-			w.Submitted, w.AgainstLatency, w.RateA, w.RateB = true, why, tt.subA, tt.subB
-			want := "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as their time per wait for block IO fell 3.2x while their IO's latency rose 2.7x"
-			if got := rateText(w); got != want {
-				t.Errorf("workload\n got %q\nwant %q", got, want)
+			if why.WaitRatio >= 1 || why.SubmitRatio <= 1 || why.RateRatio >= 1 {
+				t.Errorf("ratios %+v: want per wait down, per IO asked for up, fewer done", why)
 			}
 		})
+	}
+	w := Workload{Per: "IO", Submitted: true, RateA: 59e3, RateB: 22e3,
+		AgainstLatency: &AgainstLatency{WaitRatio: 1 / 3.2, SubmitRatio: 2.7, LatRatio: 2.7, RateRatio: 22.0 / 59, By: "latency"}}
+	want := "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as their time per wait for block IO fell 3.2x while their IO's latency rose 2.7x"
+	if got := rateText(w); got != want {
+		t.Errorf("workload\n got %q\nwant %q", got, want)
+	}
+	w.AgainstLatency.By, w.AgainstLatency.LatRatio = "rate", 0
+	want = "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as their time per wait for block IO fell 3.2x while the IOs they got done a second fell 2.7x"
+	if got := rateText(w); got != want {
+		t.Errorf("workload\n got %q\nwant %q", got, want)
 	}
 }

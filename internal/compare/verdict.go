@@ -817,8 +817,12 @@ func timesText(f float64) string {
 func rateText(w Workload) string {
 	s := unitRateText(w)
 	if a := w.AgainstLatency; a != nil {
-		s += fmt.Sprintf("; figures are per IO asked for, as their time per wait for block IO %s while their IO's latency %s",
-			moveText(a.WaitRatio), moveText(a.LatRatio))
+		felt := fmt.Sprintf("their IO's latency %s", moveText(a.LatRatio))
+		if a.By != "latency" {
+			felt = fmt.Sprintf("the IOs they got done a second %s", moveText(a.RateRatio))
+		}
+		s += fmt.Sprintf("; figures are per IO asked for, as their time per wait for block IO %s while %s",
+			moveText(a.WaitRatio), felt)
 	}
 	if (w.SubmitA > 0 || w.SubmitB > 0) && !w.Submitted {
 		s += fmt.Sprintf("; they submitted %s vs %s IOs/s through io_submit and io_uring", model.FormatCount(w.SubmitA), model.FormatCount(w.SubmitB))
