@@ -179,7 +179,7 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 		wlines = append(wlines, "mix: "+strings.Join(mix, ", "))
 	}
 	wb("WORKLOAD", wlines)
-	if lines := append(asyncLines("io_uring", r.URing), asyncLines("libaio", r.AIO)...); len(lines) > 0 {
+	if lines := append(asyncLines("io_uring", "in the kernel", r.URing), asyncLines("libaio", "to the reap", r.AIO)...); len(lines) > 0 {
 		wb("IO", lines)
 	}
 
@@ -542,9 +542,10 @@ func writeTable(b *strings.Builder, header []string, rows [][]string, right map[
 }
 
 // asyncLines word the request latency of each kind of an interface
-// (io_uring, libaio): "their io_uring reads took 95µs → 310µs each, worse
-// (3.3x, p=0.001); 2.9k → 1.0k a second".
-func asyncLines(iface string, rows []AsyncLatency) []string {
+// (io_uring, libaio), span saying what was timed: "their io_uring reads
+// took 95µs → 310µs each in the kernel, worse (3.3x, p=0.001); 2.9k → 1.0k
+// a second".
+func asyncLines(iface, span string, rows []AsyncLatency) []string {
 	var lines []string
 	for _, u := range rows {
 		l := u.Lat
@@ -566,8 +567,8 @@ func asyncLines(iface string, rows []AsyncLatency) []string {
 		if l.Tested {
 			detail += ", " + pText(l.P)
 		}
-		lines = append(lines, fmt.Sprintf("their %s %ss took %s → %s each, %s (%s); %s → %s a second", iface, u.Kind,
-			model.FormatNs(l.MeanA), model.FormatNs(l.MeanB), verdict, detail,
+		lines = append(lines, fmt.Sprintf("their %s %ss took %s → %s each %s, %s (%s); %s → %s a second", iface, u.Kind,
+			model.FormatNs(l.MeanA), model.FormatNs(l.MeanB), span, verdict, detail,
 			model.FormatCount(u.RateA), model.FormatCount(u.RateB)))
 	}
 	return lines

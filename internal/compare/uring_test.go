@@ -43,13 +43,13 @@ func TestAsyncLatency(t *testing.T) {
 		words string
 	}{
 		{"slower", withURing(1, 100*time.Microsecond, 500, true), withURing(2, 300*time.Microsecond, 500, false),
-			"their io_uring reads took 113µs → 339µs each, worse (3.0x, p=0.001); 500 → 500 a second"},
+			"their io_uring reads took 113µs → 339µs each in the kernel, worse (3.0x, p=0.001); 500 → 500 a second"},
 		{"a little slower", withURing(1, 100*time.Microsecond, 500, false), withURing(2, 150*time.Microsecond, 500, false),
-			"each, worse (+"},
+			"each in the kernel, worse (+"},
 		{"faster", withURing(1, 300*time.Microsecond, 500, false), withURing(2, 100*time.Microsecond, 200, false),
-			"each, better (-"},
+			"each in the kernel, better (-"},
 		{"the same", withURing(1, 100*time.Microsecond, 500, false), withURing(2, 100*time.Microsecond, 500, false),
-			"each, no significant change ("},
+			"each in the kernel, no significant change ("},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,7 +95,7 @@ func TestAsyncLatency(t *testing.T) {
 	if err := res.Render(&b, RenderOptions{Width: 200}); err != nil {
 		t.Fatal(err)
 	}
-	if want := "their libaio reads took 113µs → 339µs each, worse (3.0x, p=0.001)"; !strings.Contains(b.String(), want) {
+	if want := "their libaio reads took 113µs → 339µs each to the reap, worse (3.0x, p=0.001)"; !strings.Contains(b.String(), want) {
 		t.Errorf("no %q in\n%s", want, b.String())
 	}
 }
