@@ -337,6 +337,10 @@ type DeviceFinding struct {
 	// threads, when they waited for another thread's IO (a journal
 	// commit, writeback); "" when they waited for their own.
 	Via string `json:"via,omitempty"`
+	// Crowd is the traced threads on a CPU per interval, when more of
+	// them (fewer, for a fall) gave the device its work and its load
+	// could not show it (see crowded).
+	Crowd *Crowd `json:"crowd,omitempty"`
 }
 
 // Thresholds of the diagnosis. Each is a property of the causal step it
@@ -803,6 +807,10 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 			if loadMoved(dev, dir) {
 				return CauseWorkload, f
 			}
+			if c.crowded(dev, dir) {
+				f.Crowd = c.crowd(dir)
+				return CauseWorkload, f
+			}
 			return CauseDevice, f
 		}
 	}
@@ -1088,6 +1096,19 @@ func finding(d *DeviceLatency) *DeviceFinding {
 // same bytes is the same work, served another way.
 func loadMoved(d *DeviceLatency, dir float64) bool {
 	return ratioMoved(loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB), dir)
+}
+
+// crowded reports whether more of the traced threads (fewer, for a fall)
+// kept the device busy while its throughput did not move against them: by
+// loadRatio more threads on a CPU per interval (see crowd), its bytes (or
+// requests) a second no fewer. Each thread keeps its requests in flight,
+// so more of them queue more on a device that cannot go faster: it was
+// given more work, as when its load moved (loadMoved), though a saturated
+// device's throughput cannot show it. A slower device at the same threads
+// does less, or as much under a rate limit, with no more threads.
+func (c *comparison) crowded(d *DeviceLatency, dir float64) bool {
+	r := loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB)
+	return r > 0 && (r-1)*dir >= 0 && c.crowd(dir) != nil
 }
 
 // ratioMoved reports whether a ratio B/A moved by loadRatio in direction

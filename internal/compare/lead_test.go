@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"github.com/nfstrace/nfstrace/internal/capture"
 	"strings"
 	"testing"
 
@@ -335,6 +336,40 @@ func TestCrowd(t *testing.T) {
 			c := &comparison{a: &Capture{running: tt.a}, b: &Capture{running: tt.b}}
 			if got := c.crowd(tt.dir); (got != nil) != tt.want {
 				t.Errorf("crowd = %+v, want found %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCrowded: a device slower per request at no lower throughput was
+// given more work when more of the traced threads kept it busy (by
+// loadRatio); not at the same threads, nor when its throughput fell (a
+// slower device does less); and the same the other way for a fall.
+func TestCrowded(t *testing.T) {
+	mk := func(threads float64) *Capture {
+		c := newCapture("x", capture.Meta{})
+		c.running = []float64{threads, threads, threads, threads}
+		return c
+	}
+	tests := []struct {
+		name               string
+		threadsA, threadsB float64
+		bytesA, bytesB     float64
+		dir                float64
+		want               bool
+	}{
+		{"3 -> 12 jobs, a saturated device", 5, 14, 211e6, 273e6, 1, true},
+		{"as many threads", 5, 5, 211e6, 273e6, 1, false},
+		{"more threads, less done", 5, 14, 211e6, 150e6, 1, false},
+		{"fewer threads, as much done: a fall", 14, 5, 273e6, 273e6, -1, true},
+		{"fewer threads for a rise", 14, 5, 211e6, 211e6, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{a: mk(tt.threadsA), b: mk(tt.threadsB), opt: Options{}.withDefaults()}
+			d := &DeviceLatency{Device: "loop0", RateA: 1, RateB: 1, BytesA: tt.bytesA, BytesB: tt.bytesB}
+			if got := c.crowded(d, tt.dir); got != tt.want {
+				t.Errorf("crowded = %v, want %v", got, tt.want)
 			}
 		})
 	}

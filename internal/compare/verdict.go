@@ -397,6 +397,10 @@ func causeText(d *Diagnosis, res *Result) string {
 			more, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), less, describeChanges(d.Memory))
 	case CauseWorkload:
 		more := d.way("more", "less")
+		if f != nil && f.Lat != nil && f.Crowd != nil {
+			return fmt.Sprintf(": %s was given %s work by %s of the threads (%.1f → %.1f on a CPU per interval; %s) and its latency moved with it (%s)",
+				f.Device, more, d.way("more", "fewer"), f.Crowd.A, f.Crowd.B, loadText(f), latText(f))
+		}
 		if f != nil && f.Lat != nil {
 			return fmt.Sprintf(": %s was given %s work (%s) and its latency moved with the load (%s)",
 				f.Device, more, loadText(f), latText(f))
