@@ -172,11 +172,16 @@ func (c *Capture) asyncLatencies() (ns, n []float64) {
 // their IO whatever the threads waited for. io_uring's ends at the kernel's
 // completion, which a thread starved of CPU reaps later.
 func (c *comparison) asyncLatency(res *Result) *Latency {
-	reaped := len(c.a.fams[famURing]) == 0 && len(c.b.fams[famURing]) == 0
-	if !reaped && (asyncShare(c.a) < leadShare || asyncShare(c.b) < leadShare) {
+	if !c.reapedOnly() && (asyncShare(c.a) < leadShare || asyncShare(c.b) < leadShare) {
 		return nil
 	}
 	return c.timedLatency(res.Workload)
+}
+
+// reapedOnly reports whether the only requests timed in either capture are
+// libaio's, whose latency runs to the reap (see asyncLatency).
+func (c *comparison) reapedOnly() bool {
+	return len(c.a.fams[famURing]) == 0 && len(c.b.fams[famURing]) == 0
 }
 
 // timedLatency compares the latency of the threads' io_uring and libaio
@@ -249,8 +254,7 @@ func (c *comparison) latencyUnit(w Workload, denA, denB []float64) (subA, subB [
 	// The threads need not wait mostly for asynchronous IO on both
 	// sides: with fewer requests to go round they wait for one in
 	// io_submit instead (D state, for a tag), and it is still their IO.
-	reaped := len(c.a.fams[famURing]) == 0 && len(c.b.fams[famURing]) == 0
-	if l := c.timedLatency(w); reaped && l != nil && l.Significant {
+	if l := c.timedLatency(w); c.reapedOnly() && l != nil && l.Significant {
 		why.LatRatio, why.By = l.Ratio, "latency"
 		if dirOf(l.Delta) != dirOf(why.SubmitRatio-1) {
 			return nil, nil, nil
