@@ -1521,33 +1521,28 @@ const volatile __u32 nr_io_submit = 0;
  */
 static __always_inline void on_sys_exit(struct pt_regs *regs, long ret, const bool btf)
 {
-	__u64 id;
-	__u32 idx, tid;
+	bool reaped;
+	__u64 id, *c;
+	__u32 idx;
 	unsigned long nr;
-	__u64 *c;
 
 	if (ret <= 0 || !nr_targets)
 		return;
 	nr = RD(btf, regs, orig_ax);
 	if (!nr)
 		return;
-	if (nr == nr_io_submit)
-		idx = CNT_AIO_SUBMITTED;
-	else if (nr == nr_io_uring_enter)
-		idx = CNT_URING_SUBMITTED;
-	else if (time_aio && (nr == nr_io_getevents || nr == nr_io_pgetevents))
-		idx = CNT_MAX;
-	else
+	reaped = time_aio && (nr == nr_io_getevents || nr == nr_io_pgetevents);
+	if (nr != nr_io_submit && nr != nr_io_uring_enter && !reaped)
 		return;
 	id = bpf_get_current_pid_tgid();
-	tid = (__u32)id;
-	if (!is_target(tid))
+	if (!is_target((__u32)id))
 		return;
-	if (idx == CNT_MAX) {
+	if (reaped) {
 		/* io_getevents(ctx, min_nr, nr, events, timeout): the fourth argument */
 		aio_reaped(id >> 32, (const struct io_event *)RD(btf, regs, r10), ret);
 		return;
 	}
+	idx = nr == nr_io_submit ? CNT_AIO_SUBMITTED : CNT_URING_SUBMITTED;
 	c = bpf_map_lookup_elem(&counters, &idx);
 	if (c)
 		*c += (__u64)ret;
