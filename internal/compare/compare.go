@@ -281,10 +281,8 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 	if subA, subB, why := c.latencyUnit(w, denA, denB); why != nil {
 		denA, denB = subA, subB
 		w.Submitted, w.AgainstLatency = true, why
-		w.Source = "the IOs the traced threads asked for (read and write calls, iocbs queued by io_submit, SQEs by io_uring_enter), not their waits for block IO, which moved against what they felt (against_latency)"
-		w.OpsA, w.OpsB = sum(denA), sum(denB)
-		w.RateA, w.RateB = safeDiv(w.OpsA, w.SecA), safeDiv(w.OpsB, w.SecB)
-		w.RateRatio = safeDiv(w.RateB, w.RateA)
+		w.Source = submittedSource + ", not their waits for block IO, which moved against what they felt (against_latency)"
+		w.count(denA, denB)
 	}
 	res.Workload = w
 	res.Caveats = caveats(a, b, w.Per)

@@ -807,8 +807,8 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 			if loadMoved(dev, dir) {
 				return CauseWorkload, f
 			}
-			if c.crowded(dev, dir) {
-				f.Crowd = c.crowd(dir)
+			if n := c.crowded(dev, dir); n != nil {
+				f.Crowd = n
 				return CauseWorkload, f
 			}
 			return CauseDevice, f
@@ -1098,17 +1098,20 @@ func loadMoved(d *DeviceLatency, dir float64) bool {
 	return ratioMoved(loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB), dir)
 }
 
-// crowded reports whether more of the traced threads (fewer, for a fall)
-// kept the device busy while its throughput did not move against them: by
-// loadRatio more threads on a CPU per interval (see crowd), its bytes (or
-// requests) a second no fewer. Each thread keeps its requests in flight,
-// so more of them queue more on a device that cannot go faster: it was
-// given more work, as when its load moved (loadMoved), though a saturated
-// device's throughput cannot show it. A slower device at the same threads
-// does less, or as much under a rate limit, with no more threads.
-func (c *comparison) crowded(d *DeviceLatency, dir float64) bool {
-	r := loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB)
-	return r > 0 && (r-1)*dir >= 0 && c.crowd(dir) != nil
+// crowded returns the traced threads on a CPU per interval when by
+// loadRatio more of them (fewer, for a fall; see crowd) kept the device
+// busy while its throughput did not move against them (its bytes, or
+// requests, a second no fewer); nil otherwise. Each thread keeps its
+// requests in flight, so more of them queue more on a device that cannot
+// go faster: it was given more work, as when its load moved (loadMoved),
+// though a saturated device's throughput cannot show it. A slower device
+// at the same threads does less, or as much under a rate limit, with no
+// more threads.
+func (c *comparison) crowded(d *DeviceLatency, dir float64) *Crowd {
+	if r := loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB); r <= 0 || (r-1)*dir < 0 {
+		return nil
+	}
+	return c.crowd(dir)
 }
 
 // ratioMoved reports whether a ratio B/A moved by loadRatio in direction

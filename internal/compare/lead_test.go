@@ -368,7 +368,7 @@ func TestCrowded(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &comparison{a: mk(tt.threadsA), b: mk(tt.threadsB), opt: Options{}.withDefaults()}
 			d := &DeviceLatency{Device: "loop0", RateA: 1, RateB: 1, BytesA: tt.bytesA, BytesB: tt.bytesB}
-			if got := c.crowded(d, tt.dir); got != tt.want {
+			if got := c.crowded(d, tt.dir) != nil; got != tt.want {
 				t.Errorf("crowded = %v, want %v", got, tt.want)
 			}
 		})

@@ -208,7 +208,7 @@ func (c *comparison) unfelt(res *Result) *Unfelt {
 		return nil
 	}
 	w := res.Workload
-	if r := w.SubmitB / w.SubmitA; r > 1+c.opt.MinChange || r < 1/(1+c.opt.MinChange) {
+	if c.material(w.SubmitB / w.SubmitA) {
 		return nil
 	}
 	return &Unfelt{LatA: l.MeanA, LatB: l.MeanB, Lat: l.Change, RateA: w.SubmitA, RateB: w.SubmitB}
@@ -247,8 +247,7 @@ func (c *comparison) latencyUnit(w Workload, denA, denB []float64) (subA, subB [
 	tA, tB := c.a.layerTime(), c.b.layerTime()
 	ratio := func(a, b []float64) float64 { return safeDiv(safeDiv(tB, sum(b)), safeDiv(tA, sum(a))) }
 	why = &AgainstLatency{WaitRatio: ratio(denA, denB), SubmitRatio: ratio(subA, subB), RateRatio: safeDiv(w.SubmitB, w.SubmitA)}
-	material := func(r float64) bool { return r > 0 && math.Abs(math.Log(r)) >= math.Log1p(c.opt.MinChange) }
-	if !material(why.WaitRatio) || !material(why.SubmitRatio) || dirOf(why.WaitRatio-1) != -dirOf(why.SubmitRatio-1) {
+	if !c.material(why.WaitRatio) || !c.material(why.SubmitRatio) || dirOf(why.WaitRatio-1) != -dirOf(why.SubmitRatio-1) {
 		return nil, nil, nil
 	}
 	// The threads need not wait mostly for asynchronous IO on both
@@ -262,10 +261,16 @@ func (c *comparison) latencyUnit(w Workload, denA, denB []float64) (subA, subB [
 		return subA, subB, why
 	}
 	why.By = "rate"
-	if !material(why.RateRatio) || why.RateRatio > 1 {
+	if !c.material(why.RateRatio) || why.RateRatio > 1 {
 		return nil, nil, nil
 	}
 	return subA, subB, why
+}
+
+// material reports whether a ratio B/A moved by Options.MinChange or more
+// either way; a ratio of 0 (unknown) did not.
+func (c *comparison) material(r float64) bool {
+	return r > 0 && math.Abs(math.Log(r)) >= math.Log1p(c.opt.MinChange)
 }
 
 // layerTime is the capture's time in layers: what the threads waited.

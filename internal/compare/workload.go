@@ -57,6 +57,18 @@ type Workload struct {
 	Reason     string  `json:"reason,omitempty"`
 }
 
+// submittedSource says where the IOs asked for are counted, the unit of
+// threads that keep IO in flight where it is not their waits.
+const submittedSource = "the IOs the traced threads asked for: read and write calls, iocbs queued by io_submit and SQEs by io_uring_enter (counted as the calls returned)"
+
+// count sets the work done in each capture, and its rate, from the units
+// per interval.
+func (w *Workload) count(denA, denB []float64) {
+	w.OpsA, w.OpsB = sum(denA), sum(denB)
+	w.RateA, w.RateB = safeDiv(w.OpsA, w.SecA), safeDiv(w.OpsB, w.SecB)
+	w.RateRatio = safeDiv(w.RateB, w.RateA)
+}
+
 // OpShare is one operation's share of the mix in A and B.
 type OpShare struct {
 	Op string  `json:"op"`
@@ -84,9 +96,7 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 		// probes that time the waits.
 		denA, denB = a.calls, b.calls
 		w.Per, w.Source = "call", "the traced threads' read and write system calls (/proc/PID/task/TID/io)"
-		w.OpsA, w.OpsB = sum(denA), sum(denB)
-		w.RateA, w.RateB = safeDiv(w.OpsA, w.SecA), safeDiv(w.OpsB, w.SecB)
-		w.RateRatio = safeDiv(w.RateB, w.RateA)
+		w.count(denA, denB)
 	default:
 		// Without operations, the unit of work is what the threads' work
 		// is made of: their IOs (waits for block IO) when both captures'
@@ -104,7 +114,7 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 			// IO: the IOs they asked for are their work, counted,
 			// where their CPU time would only stand for it.
 			denA, denB = submittedIOs(a, b)
-			w.Per, w.Source, w.Submitted = "IO", "the IOs the traced threads asked for: read and write calls, iocbs queued by io_submit and SQEs by io_uring_enter (counted as the calls returned)", true
+			w.Per, w.Source, w.Submitted = "IO", submittedSource, true
 		case haveCPU:
 			denA, denB = a.onCPU, b.onCPU
 			w.Per, w.Source = "CPU-s", "the traced threads' CPU time (run-queue rows): time waited per second they ran"
@@ -113,15 +123,11 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 			w.Per, w.Source = "s", "no operation counts, no device the threads waited on and no CPU time in both captures: per second of capture"
 		}
 		if w.Per != "s" {
-			w.OpsA, w.OpsB = sum(denA), sum(denB)
-			w.RateA, w.RateB = safeDiv(w.OpsA, w.SecA), safeDiv(w.OpsB, w.SecB)
-			w.RateRatio = safeDiv(w.RateB, w.RateA)
+			w.count(denA, denB)
 		}
 	}
 	if w.Per == "op" {
-		w.OpsA, w.OpsB = sum(denA), sum(denB)
-		w.RateA, w.RateB = safeDiv(w.OpsA, w.SecA), safeDiv(w.OpsB, w.SecB)
-		w.RateRatio = safeDiv(w.RateB, w.RateA)
+		w.count(denA, denB)
 	}
 	if a.unsubmitted == 0 && b.unsubmitted == 0 && sum(a.submits)+sum(b.submits) > 0 {
 		w.SubmitA, w.SubmitB = safeDiv(sum(a.submits), w.SecA), safeDiv(sum(b.submits), w.SecB)
