@@ -172,7 +172,9 @@ func ownWork(t *Breakdown, dir float64) *OwnWork {
 // longer calls one step up the chain, to what can move the kernel's work
 // in those calls: less memory (reclaim runs in the calls that need it),
 // tighter dirty limits (the writers' own throttling and flushing), then
-// the device their IO goes to (its submission runs in the calls); the
+// the device their IO goes to (its submission runs in the calls): its
+// queue settings (the scheduler's work is done there), else what lies
+// below it; the
 // kernel and its command line can move any of it. Where no such change
 // was made the cause stays the CPU, and a change that can move the waits
 // for a CPU themselves (d.Match, set for the layer) leads.
@@ -201,13 +203,21 @@ func (c *comparison) byOwnWork(d *Diagnosis, res *Result, w *OwnWork, dir float6
 	}
 	for _, ch := range d.Match.Changes {
 		word, dev, _ := strings.Cut(ch.Item, " ")
+		l := deviceOf(res.Devices, dev)
+		if l == nil {
+			continue
+		}
 		switch word {
-		case "scheduler", "nr_requests", "rotational", "device":
-			if l := deviceOf(res.Devices, dev); l != nil {
-				d.Cause, d.Device = CauseDevice, finding(l)
-				d.Device.Via = LayerWork
-				return
-			}
+		case "scheduler", "nr_requests":
+			// The IO scheduler's work (bfq's above all) runs where
+			// the IO is submitted: in the calls.
+			d.Cause, d.Device = CauseScheduler, finding(l)
+			d.Device.Queue, d.Device.Via = ch.Item, LayerWork
+			return
+		case "rotational", "device":
+			d.Cause, d.Device = CauseDevice, finding(l)
+			d.Device.Via = LayerWork
+			return
 		}
 	}
 }

@@ -252,6 +252,12 @@ func TestOwnWork(t *testing.T) {
 			Memory: cgroupMemory("/x memory.limit_in_bytes", "9223372036854771712", "33554432")}, CauseReclaim, MatchDirect},
 		{ConfigChange{Item: "sysctl vm.dirty_bytes", A: "0", B: "2097152"}, CauseWriteback, MatchDirect},
 		{ConfigChange{Item: "rotational loop0", A: "false", B: "true"}, CauseDevice, MatchDirect},
+		// The queue settings of the device their IO goes to: the
+		// scheduler's work runs in the submitting calls.
+		{ConfigChange{Item: "scheduler loop0", A: "none", B: "bfq"}, CauseScheduler, MatchDirect},
+		{ConfigChange{Item: "nr_requests loop0", A: "256", B: "4"}, CauseScheduler, MatchDirect},
+		// A device the threads' IO did not go to is not theirs.
+		{ConfigChange{Item: "scheduler sdb", A: "none", B: "bfq"}, CauseCPU, MatchDirect},
 		{ConfigChange{Item: "kernel", A: "6.1.0", B: "6.12.0"}, CauseCPU, MatchKernel},
 		{ConfigChange{Item: "cgroup /x cpu.max", A: "max 100000", B: "50000 100000"}, CauseCPU, MatchNone},
 	}
@@ -263,8 +269,11 @@ func TestOwnWork(t *testing.T) {
 			if d.Cause != tt.cause || d.Match.Kind != tt.match {
 				t.Errorf("cause %q, match %s; want %q, %s", d.Cause, d.Match.Kind, tt.cause, tt.match)
 			}
-			if d.Cause == CauseDevice && (d.Device == nil || d.Device.Device != "loop0" || d.Device.Via != LayerWork) {
+			if (d.Cause == CauseDevice || d.Cause == CauseScheduler) && (d.Device == nil || d.Device.Device != "loop0" || d.Device.Via != LayerWork) {
 				t.Errorf("device %+v", d.Device)
+			}
+			if d.Cause == CauseScheduler && d.Device.Queue != tt.change.Item {
+				t.Errorf("queue setting %q, want %q", d.Device.Queue, tt.change.Item)
 			}
 		})
 	}

@@ -222,6 +222,12 @@ func workText(d *Diagnosis) string {
 		return s + " after the dirty-page limits changed: writers throttle and flush in their own calls"
 	case CauseDevice:
 		return s + fmt.Sprintf("; their IO goes to %s, which changed, and the kernel submits it in their calls", d.Device.Device)
+	case CauseScheduler:
+		f := d.Device
+		if f.SchedulerA != f.SchedulerB && f.SchedulerA != "" && f.SchedulerB != "" {
+			return s + fmt.Sprintf("; their IO goes to %s, whose IO scheduler changed (%s → %s), and the kernel runs the scheduler in their calls", f.Device, f.SchedulerA, f.SchedulerB)
+		}
+		return s + fmt.Sprintf("; their IO goes to %s, whose queue setting changed (%s), and the kernel submits it in their calls", f.Device, f.Queue)
 	}
 	return s
 }

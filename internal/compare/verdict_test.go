@@ -156,3 +156,31 @@ func TestWritebackBlockEvidence(t *testing.T) {
 		t.Errorf("evidence:\n%s", ev)
 	}
 }
+
+// TestWorkText: the calls' longer kernel work says which change of the
+// device their IO goes to it was: its IO scheduler, another queue setting,
+// or the device itself.
+func TestWorkText(t *testing.T) {
+	w := &OwnWork{RanA: 53e3, RanB: 82e3, KernelA: 35e3, KernelB: 60e3}
+	for _, tt := range []struct {
+		name  string
+		cause string
+		f     DeviceFinding
+		want  string
+	}{
+		{"scheduler", CauseScheduler, DeviceFinding{Device: "loop0", SchedulerA: "none", SchedulerB: "bfq", Queue: "scheduler loop0"},
+			"their IO goes to loop0, whose IO scheduler changed (none → bfq), and the kernel runs the scheduler in their calls"},
+		{"nr_requests", CauseScheduler, DeviceFinding{Device: "loop0", SchedulerA: "kyber", SchedulerB: "kyber", Queue: "nr_requests loop0"},
+			"their IO goes to loop0, whose queue setting changed (nr_requests loop0), and the kernel submits it in their calls"},
+		{"device", CauseDevice, DeviceFinding{Device: "loop0", SchedulerA: "none", SchedulerB: "none"},
+			"their IO goes to loop0, which changed, and the kernel submits it in their calls"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &Diagnosis{Outcome: OutcomeWorse, Cause: tt.cause, Per: "IO", Work: w, Device: &tt.f}
+			got := workText(d)
+			if !strings.Contains(got, "each IO ran longer in the kernel (35µs → 60µs; on a CPU in all 53µs → 82µs)") || !strings.HasSuffix(got, tt.want) {
+				t.Errorf("%q, want it to end %q", got, tt.want)
+			}
+		})
+	}
+}
