@@ -281,7 +281,7 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 	if subA, subB, why := c.latencyUnit(w, denA, denB); why != nil {
 		denA, denB = subA, subB
 		w.Submitted, w.AgainstLatency = true, why
-		w.Source = submittedSource + ", not their waits for block IO, which moved against what they felt (against_latency)"
+		w.Source = submittedSource + ", not their waits for block IO, which did not move with what they felt (against_latency)"
 		w.count(denA, denB)
 	}
 	res.Workload = w

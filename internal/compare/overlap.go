@@ -216,10 +216,12 @@ func (c *comparison) unfelt(res *Result) *Unfelt {
 
 // AgainstLatency is why the unit of work of threads that keep IOs in
 // flight is the IOs they asked for, not their waits: the time they waited
-// per wait moved one way (WaitRatio, B over A) and per IO asked for the
-// other (SubmitRatio). A thread waiting for several IOs wakes at the first
-// to complete, so how its completions fall into waits can move against
-// what each took (fewer in flight: more waits, each shorter). What the
+// per wait (WaitRatio, B over A) and per IO asked for (SubmitRatio) moved
+// at least Options.MinChange apart, the latter by that much itself. A
+// thread waiting for several IOs wakes at the first to complete, so how
+// its completions fall into waits can move against what each took (fewer
+// in flight: more waits, each shorter), or less than it (more IOs reaped
+// in each wait). What the
 // threads felt decides between the two: their IO's latency where it was
 // timed to the reap (libaio's; LatRatio, By "latency"), else how many IOs
 // they got done (RateRatio, By "rate"): per IO asked for where they got
@@ -236,9 +238,9 @@ type AgainstLatency struct {
 // latencyUnit returns, per interval, the IOs the threads of both captures
 // asked for, to be their unit in place of their waits for block IO (w.Per
 // "IO", not Submitted), where the two units move at least
-// Options.MinChange in opposite directions and what the threads felt sides
-// with the IOs asked for (see AgainstLatency). nil where the waits stay
-// the unit.
+// Options.MinChange apart, the IOs asked for by that much, and what the
+// threads felt sides with the IOs asked for (see AgainstLatency). nil
+// where the waits stay the unit.
 func (c *comparison) latencyUnit(w Workload, denA, denB []float64) (subA, subB []float64, why *AgainstLatency) {
 	if w.Per != "IO" || w.Submitted || !c.a.submitsIO() || !c.b.submitsIO() {
 		return nil, nil, nil
@@ -247,7 +249,7 @@ func (c *comparison) latencyUnit(w Workload, denA, denB []float64) (subA, subB [
 	tA, tB := c.a.layerTime(), c.b.layerTime()
 	ratio := func(a, b []float64) float64 { return safeDiv(safeDiv(tB, sum(b)), safeDiv(tA, sum(a))) }
 	why = &AgainstLatency{WaitRatio: ratio(denA, denB), SubmitRatio: ratio(subA, subB), RateRatio: safeDiv(w.SubmitB, w.SubmitA)}
-	if !c.material(why.WaitRatio) || !c.material(why.SubmitRatio) || dirOf(why.WaitRatio-1) != -dirOf(why.SubmitRatio-1) {
+	if !c.material(why.SubmitRatio/why.WaitRatio) || !c.material(why.SubmitRatio) {
 		return nil, nil, nil
 	}
 	// The threads need not wait mostly for asynchronous IO on both

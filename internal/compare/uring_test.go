@@ -240,10 +240,15 @@ func TestLatencyUnit(t *testing.T) {
 		by                 string // "": the waits stay the unit
 	}{
 		{"fewer in the queue: more waits, each shorter, IO slower", 1.7e3, 59e3, 1e6, 5.5e3, 22e3, 2.7e6, 1, false, "latency"},
-		{"a slower device: as many waits, each longer", 1.7e3, 59e3, 1e6, 1.7e3, 22e3, 2.7e6, 1, false, ""},
+		{"a slower device: fewer waits, each longer, as many IOs in each", 1.7e3, 59e3, 1e6, 0.65e3, 22e3, 2.7e6, 1, false, ""},
+		{"as many waits, each as long, each reaping fewer slower IOs", 1.7e3, 59e3, 1e6, 1.7e3, 22e3, 2.7e6, 1, false, "latency"},
 		{"as many IOs asked for", 1.7e3, 59e3, 1e6, 5.5e3, 59e3, 1e6, 1, false, ""},
 		{"more kept in flight: more IOs, each slower", 1.7e3, 20e3, 1e6, 5.5e3, 59e3, 2.7e6, 1, false, ""},
 		{"libaio's latency against the IOs asked for", 1.7e3, 59e3, 2.7e6, 5.5e3, 22e3, 1e6, 1, false, ""},
+		// The same direction, one further: each wait reaped fewer IOs.
+		{"per wait +27%, per IO asked for 1.8x, IO slower", 1.7e3, 59e3, 1e6, 1.34e3, 32e3, 2.5e6, 1, false, "latency"},
+		{"per wait +27%, per IO asked for 1.5x: not apart", 1.7e3, 59e3, 1e6, 1.34e3, 39e3, 2.5e6, 1, false, ""},
+		{"per wait 1.8x, per IO asked for +27%: not by enough itself", 1.7e3, 59e3, 1e6, 0.94e3, 46.5e3, 2.5e6, 1, false, ""},
 		{"few of the IOs timed: fewer done", 1.7e3, 59e3, 1e6, 5.5e3, 22e3, 2.7e6, 0.3, false, "rate"},
 		// io_uring's ends at the kernel's completion: IO waiting to be
 		// consumed from the ring is not in it, and it can fall while
@@ -270,8 +275,8 @@ func TestLatencyUnit(t *testing.T) {
 			if sum(subA) != n*tt.subA || sum(subB) != n*tt.subB {
 				t.Errorf("unit %v, %v IOs, want the IOs asked for", sum(subA), sum(subB))
 			}
-			if why.WaitRatio >= 1 || why.SubmitRatio <= 1 || why.RateRatio >= 1 {
-				t.Errorf("ratios %+v: want per wait down, per IO asked for up, fewer done", why)
+			if why.SubmitRatio/why.WaitRatio < 1.3 || why.SubmitRatio < 1.3 || why.RateRatio >= 1 {
+				t.Errorf("ratios %+v: want per IO asked for up, beyond per wait, fewer done", why)
 			}
 		})
 	}
@@ -281,6 +286,12 @@ func TestLatencyUnit(t *testing.T) {
 	if got := rateText(w); got != want {
 		t.Errorf("workload\n got %q\nwant %q", got, want)
 	}
+	w.AgainstLatency.WaitRatio = 1.27
+	want = "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as their time per wait for block IO rose 27% while their IO's latency rose 2.7x"
+	if got := rateText(w); got != want {
+		t.Errorf("workload\n got %q\nwant %q", got, want)
+	}
+	w.AgainstLatency.WaitRatio = 1 / 3.2
 	w.AgainstLatency.By, w.AgainstLatency.LatRatio = "rate", 0
 	want = "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as their time per wait for block IO fell 3.2x while the IOs they got done a second fell 2.7x"
 	if got := rateText(w); got != want {
