@@ -3,6 +3,7 @@ package diag
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -85,5 +86,38 @@ func TestSummary(t *testing.T) {
 	}
 	if _, err := LoadTruths(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no truth.json") {
 		t.Errorf("empty directory: error %v, want no truth.json", err)
+	}
+}
+
+// TestCheckCPUs: a scenario pinned to a CPU the recording may not run on is
+// refused before anything is recorded; lists are read as fio and taskset
+// read them.
+func TestCheckCPUs(t *testing.T) {
+	only1 := func(n int) bool { return n == 1 }
+	group := func(base, inj string) []Group {
+		s := &Scenario{Name: "x"}
+		s.Base.CPUs, s.Inj.CPUs = base, inj
+		return []Group{{Scenario: s}}
+	}
+	for _, tt := range []struct {
+		base, inj string
+		ok        bool
+	}{
+		{"", "", true},
+		{"1", "1", true},
+		{"0", "0", false},
+		{"1", "0-1", false},
+		{"1", "1,3", false},
+		{"1-x", "", false},
+		{"3-1", "", false},
+	} {
+		err := checkCPUs(group(tt.base, tt.inj), only1)
+		if (err == nil) != tt.ok {
+			t.Errorf("cpus %q, %q: %v, want ok %v", tt.base, tt.inj, err, tt.ok)
+		}
+	}
+	got, err := cpuList("0,2-4")
+	if err != nil || fmt.Sprint(got) != "[0 2 3 4]" {
+		t.Errorf("cpuList(0,2-4) = %v, %v", got, err)
 	}
 }
