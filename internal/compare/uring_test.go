@@ -207,7 +207,7 @@ func TestLatencyUnit(t *testing.T) {
 	// mk is a capture whose threads waited 0.9 s a second on loop0, in
 	// waits a second, asking for submits IOs a second, timed requests
 	// of them (libaio's, or io_uring's with uring) taking latNs.
-	mk := func(seed uint64, waits, submits, timed, latNs float64, uring bool) (*Capture, []float64) {
+	mk := func(seed uint64, waits, submits, timed, latNs, busy float64, uring bool) (*Capture, []float64) {
 		c := newCapture("x", capture.Meta{})
 		r := rand.New(rand.NewPCG(seed, 5))
 		layer, u := &keyData{}, &keyData{}
@@ -215,7 +215,7 @@ func TestLatencyUnit(t *testing.T) {
 		for i := range n {
 			c.secs = append(c.secs, 1)
 			c.submits = append(c.submits, submits)
-			layer.sum = append(layer.sum, 0.9e9*(1+0.02*(2*r.Float64()-1)))
+			layer.sum = append(layer.sum, busy*1e9*(1+0.02*(2*r.Float64()-1)))
 			layer.cnt = append(layer.cnt, waits)
 			den[i] = waits
 			u.sum = append(u.sum, timed*latNs*(1+0.1*(2*r.Float64()-1)))
@@ -227,7 +227,7 @@ func TestLatencyUnit(t *testing.T) {
 			fam = famURing
 		}
 		c.fams[fam][model.AsyncRead] = u
-		c.aioDev = map[string]float64{"loop0": 0.9e9 * n}
+		c.aioDev = map[string]float64{"loop0": busy * 1e9 * n}
 		c.Snapshots = n
 		return c, den
 	}
@@ -237,28 +237,39 @@ func TestLatencyUnit(t *testing.T) {
 		waitsB, subB, latB float64
 		timed              float64 // share of the IOs asked for that were timed
 		uring              bool
-		by                 string // "": the waits stay the unit
+		by                 string  // "": the waits stay the unit
+		busyB              float64 // B's time waited a second, 0.9 s unless set (A's)
 	}{
-		{"fewer in the queue: more waits, each shorter, IO slower", 1.7e3, 59e3, 1e6, 5.5e3, 22e3, 2.7e6, 1, false, "latency"},
-		{"a slower device: fewer waits, each longer, as many IOs in each", 1.7e3, 59e3, 1e6, 0.65e3, 22e3, 2.7e6, 1, false, ""},
-		{"as many waits, each as long, each reaping fewer slower IOs", 1.7e3, 59e3, 1e6, 1.7e3, 22e3, 2.7e6, 1, false, "latency"},
-		{"as many IOs asked for", 1.7e3, 59e3, 1e6, 5.5e3, 59e3, 1e6, 1, false, ""},
-		{"more kept in flight: more IOs, each slower", 1.7e3, 20e3, 1e6, 5.5e3, 59e3, 2.7e6, 1, false, ""},
-		{"libaio's latency against the IOs asked for", 1.7e3, 59e3, 2.7e6, 5.5e3, 22e3, 1e6, 1, false, ""},
+		{"fewer in the queue: more waits, each shorter, IO slower", 1.7e3, 59e3, 1e6, 5.5e3, 22e3, 2.7e6, 1, false, "latency", 0},
+		{"a slower device: fewer waits, each longer, as many IOs in each", 1.7e3, 59e3, 1e6, 0.65e3, 22e3, 2.7e6, 1, false, "", 0},
+		{"as many waits, each as long, each reaping fewer slower IOs", 1.7e3, 59e3, 1e6, 1.7e3, 22e3, 2.7e6, 1, false, "latency", 0},
+		{"as many IOs asked for", 1.7e3, 59e3, 1e6, 5.5e3, 59e3, 1e6, 1, false, "", 0},
+		{"more kept in flight: more IOs, each slower", 1.7e3, 20e3, 1e6, 5.5e3, 59e3, 2.7e6, 1, false, "", 0},
+		{"libaio's latency against the IOs asked for", 1.7e3, 59e3, 2.7e6, 5.5e3, 22e3, 1e6, 1, false, "", 0},
 		// The same direction, one further: each wait reaped fewer IOs.
-		{"per wait +27%, per IO asked for 1.8x, IO slower", 1.7e3, 59e3, 1e6, 1.34e3, 32e3, 2.5e6, 1, false, "latency"},
-		{"per wait +27%, per IO asked for 1.5x: not apart", 1.7e3, 59e3, 1e6, 1.34e3, 39e3, 2.5e6, 1, false, ""},
-		{"per wait 1.8x, per IO asked for +27%: not by enough itself", 1.7e3, 59e3, 1e6, 0.94e3, 46.5e3, 2.5e6, 1, false, ""},
-		{"few of the IOs timed: fewer done", 1.7e3, 59e3, 1e6, 5.5e3, 22e3, 2.7e6, 0.3, false, "rate"},
+		{"per wait +27%, per IO asked for 1.8x, IO slower", 1.7e3, 59e3, 1e6, 1.34e3, 32e3, 2.5e6, 1, false, "latency", 0},
+		{"per wait +27%, per IO asked for 1.5x: not apart", 1.7e3, 59e3, 1e6, 1.34e3, 39e3, 2.5e6, 1, false, "", 0},
+		{"per wait 1.8x, per IO asked for +27%: not by enough itself", 1.7e3, 59e3, 1e6, 0.94e3, 46.5e3, 2.5e6, 1, false, "", 0},
+		{"few of the IOs timed: fewer done", 1.7e3, 59e3, 1e6, 5.5e3, 22e3, 2.7e6, 0.3, false, "rate", 0},
 		// io_uring's ends at the kernel's completion: IO waiting to be
 		// consumed from the ring is not in it, and it can fall while
 		// the threads get fewer done.
-		{"io_uring's latency fell, fewer done", 3.9e3, 43e3, 2.6e6, 7e3, 11e3, 0.9e6, 1, true, "rate"},
+		{"io_uring's latency fell, fewer done", 3.9e3, 43e3, 2.6e6, 7e3, 11e3, 0.9e6, 1, true, "rate", 0},
+		// At a set rate as many get done either way: io_uring's time in
+		// the kernel, moving as far with the IOs asked for, confirms
+		// them.
+		{"io_uring's latency rose with the IOs asked for, at a set rate", 2.1e3, 4.7e3, 74e3, 4.4e3, 4.7e3, 183e3, 1, true, "latency", 2.5},
+		{"io_uring's latency rose +20%, at a set rate", 2.1e3, 4.7e3, 74e3, 4.4e3, 4.7e3, 89e3, 1, true, "", 2.5},
+		{"io_uring's latency fell, at a set rate", 2.1e3, 4.7e3, 183e3, 4.4e3, 4.7e3, 74e3, 1, true, "", 2.5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, denA := mk(1, tt.waitsA, tt.subA, tt.timed*tt.subA, tt.latA, tt.uring)
-			b, denB := mk(2, tt.waitsB, tt.subB, tt.timed*tt.subB, tt.latB, tt.uring)
+			busyB := tt.busyB
+			if busyB == 0 {
+				busyB = 0.9
+			}
+			a, denA := mk(1, tt.waitsA, tt.subA, tt.timed*tt.subA, tt.latA, 0.9, tt.uring)
+			b, denB := mk(2, tt.waitsB, tt.subB, tt.timed*tt.subB, tt.latB, busyB, tt.uring)
 			c := &comparison{a: a, b: b, opt: Options{}.withDefaults(), draws: map[[2]int]*bootstrap{}}
 			w := Workload{Per: "IO", SubmitA: tt.subA, SubmitB: tt.subB, SecA: n, SecB: n}
 			subA, subB, why := c.latencyUnit(w, denA, denB)
@@ -275,8 +286,14 @@ func TestLatencyUnit(t *testing.T) {
 			if sum(subA) != n*tt.subA || sum(subB) != n*tt.subB {
 				t.Errorf("unit %v, %v IOs, want the IOs asked for", sum(subA), sum(subB))
 			}
-			if why.SubmitRatio/why.WaitRatio < 1.3 || why.SubmitRatio < 1.3 || why.RateRatio >= 1 {
-				t.Errorf("ratios %+v: want per IO asked for up, beyond per wait, fewer done", why)
+			if why.SubmitRatio/why.WaitRatio < 1.3 || why.SubmitRatio < 1.3 {
+				t.Errorf("ratios %+v: want per IO asked for up, beyond per wait", why)
+			}
+			if why.By == "rate" && why.RateRatio >= 1 || why.By == "latency" && why.LatRatio <= 1 {
+				t.Errorf("ratios %+v: want fewer done, or the latency up", why)
+			}
+			if why.InKernel != (why.By == "latency" && tt.uring) {
+				t.Errorf("in kernel %v, want it for io_uring's latency", why.InKernel)
 			}
 		})
 	}
@@ -291,7 +308,12 @@ func TestLatencyUnit(t *testing.T) {
 	if got := rateText(w); got != want {
 		t.Errorf("workload\n got %q\nwant %q", got, want)
 	}
-	w.AgainstLatency.WaitRatio = 1 / 3.2
+	w.AgainstLatency.InKernel = true
+	want = "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as their time per wait for block IO rose 27% while their IO's time in the kernel rose 2.7x"
+	if got := rateText(w); got != want {
+		t.Errorf("workload\n got %q\nwant %q", got, want)
+	}
+	w.AgainstLatency.WaitRatio, w.AgainstLatency.InKernel = 1/3.2, false
 	w.AgainstLatency.By, w.AgainstLatency.LatRatio = "rate", 0
 	want = "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as their time per wait for block IO fell 3.2x while the IOs they got done a second fell 2.7x"
 	if got := rateText(w); got != want {

@@ -828,6 +828,9 @@ func rateText(w Workload) string {
 	s := unitRateText(w)
 	if a := w.AgainstLatency; a != nil {
 		felt := fmt.Sprintf("their IO's latency %s", moveText(a.LatRatio))
+		if a.InKernel {
+			felt = fmt.Sprintf("their IO's time in the kernel %s", moveText(a.LatRatio))
+		}
 		if a.By != "latency" {
 			felt = fmt.Sprintf("the IOs they got done a second %s", moveText(a.RateRatio))
 		}
