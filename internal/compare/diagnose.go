@@ -106,8 +106,13 @@ type Diagnosis struct {
 	// Crowd is set when such a layer's change came with loadRatio times
 	// the traced threads running (or 1/loadRatio): more of the workload's
 	// threads shared the CPUs, and the workload is the cause.
-	Crowd      *Crowd `json:"crowd,omitempty"`
-	Confidence string `json:"confidence,omitempty"` // "high", "medium", "low"
+	Crowd *Crowd `json:"crowd,omitempty"`
+	// Busier is set when, instead, as many threads asked for loadRatio
+	// times the work a second (or 1/loadRatio) and ran as much more: the
+	// same threads were busier on the same CPUs, and the workload is the
+	// cause.
+	Busier     *Busier `json:"busier,omitempty"`
+	Confidence string  `json:"confidence,omitempty"` // "high", "medium", "low"
 }
 
 // Crowd is the traced threads that ran in an interval, on average over the
@@ -141,6 +146,36 @@ func (c *comparison) crowd(dir float64) *Crowd {
 		return nil
 	}
 	return cr
+}
+
+// Busier is the traced threads' units of work a second and CPU time a
+// second in A and B.
+type Busier struct {
+	RateA float64 `json:"units_per_s_a"`
+	RateB float64 `json:"units_per_s_b"`
+	CPUA  float64 `json:"cpu_per_s_a"`
+	CPUB  float64 `json:"cpu_per_s_b"`
+}
+
+// busier returns the threads' work and CPU time a second when both moved
+// by loadRatio in direction dir: threads that ask for more work a second
+// and run as much more keep their CPUs busier and wait behind each other
+// longer (less, shorter), whatever each unit costs. nil when either did
+// not move so, or the unit is not a count of work (seconds, or CPU time,
+// which would test the CPU time against itself).
+func (c *comparison) busier(w Workload, dir float64) *Busier {
+	if w.Per == "s" || w.Per == "CPU-s" {
+		return nil
+	}
+	b := &Busier{RateA: w.RateA, RateB: w.RateB,
+		CPUA: safeDiv(sum(c.a.onCPU), c.a.Seconds()), CPUB: safeDiv(sum(c.b.onCPU), c.b.Seconds())}
+	if b.RateA <= 0 || b.RateB <= 0 || b.CPUA <= 0 || b.CPUB <= 0 {
+		return nil
+	}
+	if !ratioMoved(b.RateB/b.RateA, dir) || !ratioMoved(b.CPUB/b.CPUA, dir) {
+		return nil
+	}
+	return b
 }
 
 // OwnWork is the traced threads' time on a CPU per unit in A and B, and its
@@ -458,6 +493,8 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 				d.Cause, d.Crowd = CauseWorkload, n
 			} else if w := ownWork(t, dir); w != nil {
 				c.byOwnWork(&d, res, w, dir)
+			} else if b := c.busier(res.Workload, dir); b != nil {
+				d.Cause, d.Busier = CauseWorkload, b
 			}
 			break
 		}

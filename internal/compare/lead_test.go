@@ -383,3 +383,56 @@ func TestCrowded(t *testing.T) {
 		})
 	}
 }
+
+// TestBusier: threads that waited behind each other are the workload's doing
+// when they asked for loadRatio times the work a second and ran as much
+// more (less and less, for a fall); not when only one of the two moved, nor
+// where the unit is their CPU time itself.
+func TestBusier(t *testing.T) {
+	mk := func(cpu float64) *Capture {
+		c := newCapture("x", capture.Meta{})
+		for range 4 {
+			c.secs = append(c.secs, 1)
+			c.onCPU = append(c.onCPU, cpu)
+		}
+		return c
+	}
+	tests := []struct {
+		name         string
+		per          string
+		rateA, rateB float64
+		cpuA, cpuB   float64
+		dir          float64
+		want         bool
+	}{
+		{"150 -> 3000 IOs a second a job", "IO", 734, 7.3e3, 0.05, 0.51, 1, true},
+		{"as much work, each costlier", "IO", 734, 800, 0.05, 0.51, 1, false},
+		{"more work, as much CPU", "IO", 734, 7.3e3, 0.05, 0.06, 1, false},
+		{"less work and CPU: a fall", "call", 7.3e3, 734, 0.51, 0.05, -1, true},
+		{"less work for a rise", "call", 7.3e3, 734, 0.51, 0.05, 1, false},
+		{"the unit is CPU time", "CPU-s", 0.05, 0.51, 0.05, 0.51, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{a: mk(tt.cpuA), b: mk(tt.cpuB), opt: Options{}.withDefaults()}
+			b := c.busier(Workload{Per: tt.per, RateA: tt.rateA, RateB: tt.rateB}, tt.dir)
+			if (b != nil) != tt.want {
+				t.Fatalf("busier = %+v, want found %v", b, tt.want)
+			}
+			if b == nil {
+				return
+			}
+			d := &Diagnosis{Outcome: OutcomeWorse, Cause: CauseWorkload, Per: tt.per, Busier: b}
+			if tt.dir < 0 {
+				d.Outcome = OutcomeBetter
+			}
+			want := "they asked for more work a second (734 → 7.3k IOs a second) and ran more (0.05 → 0.51 CPU-seconds a second)"
+			if tt.dir < 0 {
+				want = "they asked for less work a second (7.3k → 734 calls a second) and ran less (0.51 → 0.05 CPU-seconds a second)"
+			}
+			if got := causeText(d, &Result{}); !strings.Contains(got, want) {
+				t.Errorf("%q, want %q in it", got, want)
+			}
+		})
+	}
+}

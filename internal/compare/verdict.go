@@ -353,6 +353,10 @@ func causeText(d *Diagnosis, res *Result) string {
 		return fmt.Sprintf(": the threads waited behind each other, and %s of them ran (%.1f → %.1f threads on a CPU per interval)",
 			d.way("more", "fewer"), n.A, n.B)
 	}
+	if b := d.Busier; b != nil {
+		return fmt.Sprintf(": the threads waited behind each other, and they asked for %s work a second (%s → %s %ss a second) and ran %s (%.2f → %.2f CPU-seconds a second)",
+			d.way("more", "less"), model.FormatCount(b.RateA), model.FormatCount(b.RateB), perText(d.Per), d.way("more", "less"), b.CPUA, b.CPUB)
+	}
 	l, f := d.Layer, d.Device
 	longer := "more time"
 	if d.Outcome == OutcomeBetter {
@@ -540,6 +544,9 @@ func adviceText(d *Diagnosis) string {
 		if d.Crowd != nil {
 			return "how many threads the workload runs against its CPUs"
 		}
+		if d.Busier != nil {
+			return "how much work the workload asks a second against its CPUs"
+		}
 		if d.Layer != nil && d.Layer.Kind == LayerCPU && d.Device != nil {
 			return "the IO the workload asks of " + dev + ": the kernel serves it on the threads' CPUs"
 		}
@@ -662,6 +669,9 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		case d.Crowd != nil:
 			out = append(out, fmt.Sprintf("traced threads on a CPU per interval %.1f → %.1f; they waited behind each other for %s of the change",
 				d.Crowd.A, d.Crowd.B, model.FormatPct(d.Holder.Share)))
+		case d.Busier != nil:
+			out = append(out, fmt.Sprintf("%ss a second %s → %s, CPU-seconds a second %.2f → %.2f; they waited behind each other for %s of the change",
+				perText(d.Per), model.FormatCount(d.Busier.RateA), model.FormatCount(d.Busier.RateB), d.Busier.CPUA, d.Busier.CPUB, model.FormatPct(d.Holder.Share)))
 		case d.Work != nil:
 			w := d.Work
 			out = append(out, fmt.Sprintf("time on a CPU per %s %s → %s, in the kernel %s → %s; they waited behind each other for %s of the change",
