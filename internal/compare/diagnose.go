@@ -209,10 +209,9 @@ func ownWork(t *Breakdown, dir float64) *OwnWork {
 // tighter dirty limits (the writers' own throttling and flushing), then
 // the device their IO goes to (its submission runs in the calls): its
 // queue settings (the scheduler's work is done there), else what lies
-// below it; the
-// kernel and its command line can move any of it. Where no such change
-// was made the cause stays the CPU, and a change that can move the waits
-// for a CPU themselves (d.Match, set for the layer) leads.
+// below it; the kernel and its command line can move any of it. Where no
+// such change was made the cause stays the CPU, and a change that can
+// move the waits for a CPU themselves (d.Match, set for the layer) leads.
 func (c *comparison) byOwnWork(d *Diagnosis, res *Result, w *OwnWork, dir float64) {
 	m := matchChanges(res.Config, LayerWork, dir)
 	if m.Kind != MatchDirect && d.Match.Kind == MatchDirect {

@@ -221,12 +221,13 @@ func (c *comparison) unfelt(res *Result) *Unfelt {
 // thread waiting for several IOs wakes at the first to complete, so how
 // its completions fall into waits can move against what each took (fewer
 // in flight: more waits, each shorter), or less than it (more IOs reaped
-// in each wait). What the
-// threads felt decides between the two: their IO's latency where it was
-// timed to the reap (libaio's; LatRatio, By "latency"), else how many IOs
-// they got done (RateRatio, By "rate"): per IO asked for where they got
-// fewer done, per wait where they got more (more kept in flight, each
-// slower, is more asked of the device, which the waits show).
+// in each wait). What the threads felt decides between the two: their
+// IO's latency where it was timed to the reap (libaio's; LatRatio, By
+// "latency"), or io_uring's time in the kernel where it moved as far with
+// the time per IO asked for (InKernel), else how many IOs they got done
+// (RateRatio, By "rate"): per IO asked for where they got fewer done, per
+// wait where they got more (more kept in flight, each slower, is more
+// asked of the device, which the waits show).
 type AgainstLatency struct {
 	WaitRatio   float64 `json:"per_wait_ratio"`
 	SubmitRatio float64 `json:"per_submitted_ratio"`
