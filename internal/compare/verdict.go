@@ -354,8 +354,8 @@ func causeText(d *Diagnosis, res *Result) string {
 			d.way("more", "fewer"), n.A, n.B)
 	}
 	if b := d.Busier; b != nil {
-		return fmt.Sprintf(": the threads waited behind each other, and they asked for %s work a second (%s → %s %ss a second) and ran %s (%.2f → %.2f CPU-seconds a second)",
-			d.way("more", "less"), model.FormatCount(b.RateA), model.FormatCount(b.RateB), perText(d.Per), d.way("more", "less"), b.CPUA, b.CPUB)
+		return fmt.Sprintf(": the threads waited behind each other, and they did %s work a second (%s %s → %s a second) and ran %s (%.2f → %.2f CPU-seconds a second)",
+			d.way("more", "less"), b.Unit, model.FormatCount(b.RateA), model.FormatCount(b.RateB), d.way("more", "less"), b.CPUA, b.CPUB)
 	}
 	l, f := d.Layer, d.Device
 	longer := "more time"
@@ -670,8 +670,8 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 			out = append(out, fmt.Sprintf("traced threads on a CPU per interval %.1f → %.1f; they waited behind each other for %s of the change",
 				d.Crowd.A, d.Crowd.B, model.FormatPct(d.Holder.Share)))
 		case d.Busier != nil:
-			out = append(out, fmt.Sprintf("%ss a second %s → %s, CPU-seconds a second %.2f → %.2f; they waited behind each other for %s of the change",
-				perText(d.Per), model.FormatCount(d.Busier.RateA), model.FormatCount(d.Busier.RateB), d.Busier.CPUA, d.Busier.CPUB, model.FormatPct(d.Holder.Share)))
+			out = append(out, fmt.Sprintf("%s a second %s → %s, CPU-seconds a second %.2f → %.2f; they waited behind each other for %s of the change",
+				d.Busier.Unit, model.FormatCount(d.Busier.RateA), model.FormatCount(d.Busier.RateB), d.Busier.CPUA, d.Busier.CPUB, model.FormatPct(d.Holder.Share)))
 		case d.Work != nil:
 			w := d.Work
 			out = append(out, fmt.Sprintf("time on a CPU per %s %s → %s, in the kernel %s → %s; they waited behind each other for %s of the change",
