@@ -148,16 +148,11 @@ func (c *comparison) crowd(dir float64) *Crowd {
 	return cr
 }
 
-// Busier is the traced threads' units of work a second and CPU time a
-// second in A and B.
+// Busier is the traced threads' CPU time a second in A and B; their units
+// of work a second are the workload's (Workload.RateA, RateB).
 type Busier struct {
-	// Unit names the unit of work counted: "waits for block IO", "IOs
-	// asked for", "read and write calls", "operations".
-	Unit  string  `json:"unit"`
-	RateA float64 `json:"units_per_s_a"`
-	RateB float64 `json:"units_per_s_b"`
-	CPUA  float64 `json:"cpu_per_s_a"`
-	CPUB  float64 `json:"cpu_per_s_b"`
+	CPUA float64 `json:"cpu_per_s_a"`
+	CPUB float64 `json:"cpu_per_s_b"`
 }
 
 // busier returns the threads' work and CPU time a second when both moved
@@ -170,28 +165,14 @@ func (c *comparison) busier(w Workload, dir float64) *Busier {
 	if w.Per == "s" || w.Per == "CPU-s" {
 		return nil
 	}
-	b := &Busier{Unit: unitName(w), RateA: w.RateA, RateB: w.RateB,
-		CPUA: safeDiv(sum(c.a.onCPU), c.a.Seconds()), CPUB: safeDiv(sum(c.b.onCPU), c.b.Seconds())}
-	if b.RateA <= 0 || b.RateB <= 0 || b.CPUA <= 0 || b.CPUB <= 0 {
+	b := &Busier{CPUA: safeDiv(sum(c.a.onCPU), c.a.Seconds()), CPUB: safeDiv(sum(c.b.onCPU), c.b.Seconds())}
+	if w.RateA <= 0 || w.RateB <= 0 || b.CPUA <= 0 || b.CPUB <= 0 {
 		return nil
 	}
-	if !ratioMoved(b.RateB/b.RateA, dir) || !ratioMoved(b.CPUB/b.CPUA, dir) {
+	if !ratioMoved(w.RateB/w.RateA, dir) || !ratioMoved(b.CPUB/b.CPUA, dir) {
 		return nil
 	}
 	return b
-}
-
-// unitName names what a workload's unit counts.
-func unitName(w Workload) string {
-	switch {
-	case w.Per == "IO" && w.Submitted:
-		return "IOs asked for"
-	case w.Per == "IO":
-		return "waits for block IO"
-	case w.Per == "call":
-		return "read and write calls"
-	}
-	return "operations"
 }
 
 // OwnWork is the traced threads' time on a CPU per unit in A and B, and its

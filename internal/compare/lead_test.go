@@ -426,11 +426,12 @@ func TestBusier(t *testing.T) {
 			if tt.dir < 0 {
 				d.Outcome = OutcomeBetter
 			}
+			res := &Result{Workload: Workload{Per: tt.per, RateA: tt.rateA, RateB: tt.rateB}}
 			want := "they did more work a second (waits for block IO 734 → 7.3k a second) and ran more (0.05 → 0.51 CPU-seconds a second)"
 			if tt.dir < 0 {
 				want = "they did less work a second (read and write calls 7.3k → 734 a second) and ran less (0.51 → 0.05 CPU-seconds a second)"
 			}
-			if got := causeText(d, &Result{}); !strings.Contains(got, want) {
+			if got := causeText(d, res); !strings.Contains(got, want) {
 				t.Errorf("%q, want %q in it", got, want)
 			}
 		})

@@ -354,8 +354,9 @@ func causeText(d *Diagnosis, res *Result) string {
 			d.way("more", "fewer"), n.A, n.B)
 	}
 	if b := d.Busier; b != nil {
+		w := res.Workload
 		return fmt.Sprintf(": the threads waited behind each other, and they did %s work a second (%s %s → %s a second) and ran %s (%.2f → %.2f CPU-seconds a second)",
-			d.way("more", "less"), b.Unit, model.FormatCount(b.RateA), model.FormatCount(b.RateB), d.way("more", "less"), b.CPUA, b.CPUB)
+			d.way("more", "less"), unitNoun(w), model.FormatCount(w.RateA), model.FormatCount(w.RateB), d.way("more", "less"), b.CPUA, b.CPUB)
 	}
 	l, f := d.Layer, d.Device
 	longer := "more time"
@@ -670,8 +671,9 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 			out = append(out, fmt.Sprintf("traced threads on a CPU per interval %.1f → %.1f; they waited behind each other for %s of the change",
 				d.Crowd.A, d.Crowd.B, model.FormatPct(d.Holder.Share)))
 		case d.Busier != nil:
+			w := res.Workload
 			out = append(out, fmt.Sprintf("%s a second %s → %s, CPU-seconds a second %.2f → %.2f; they waited behind each other for %s of the change",
-				d.Busier.Unit, model.FormatCount(d.Busier.RateA), model.FormatCount(d.Busier.RateB), d.Busier.CPUA, d.Busier.CPUB, model.FormatPct(d.Holder.Share)))
+				unitNoun(w), model.FormatCount(w.RateA), model.FormatCount(w.RateB), d.Busier.CPUA, d.Busier.CPUB, model.FormatPct(d.Holder.Share)))
 		case d.Work != nil:
 			w := d.Work
 			out = append(out, fmt.Sprintf("time on a CPU per %s %s → %s, in the kernel %s → %s; they waited behind each other for %s of the change",
@@ -851,6 +853,20 @@ func rateText(w Workload) string {
 		s += fmt.Sprintf("; they submitted %s vs %s IOs/s through io_submit and io_uring", model.FormatCount(w.SubmitA), model.FormatCount(w.SubmitB))
 	}
 	return s
+}
+
+// unitNoun names what the unit of work counts, for a unit that is a count
+// (not seconds).
+func unitNoun(w Workload) string {
+	switch {
+	case w.Per == "IO" && w.Submitted:
+		return "IOs asked for"
+	case w.Per == "IO":
+		return "waits for block IO"
+	case w.Per == "call":
+		return "read and write calls"
+	}
+	return "operations"
 }
 
 // unitRateText is the rate of the unit of work in A and B.
