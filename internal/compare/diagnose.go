@@ -238,14 +238,14 @@ func (c *comparison) byOwnWork(d *Diagnosis, res *Result, w *OwnWork, dir float6
 		if l == nil {
 			continue
 		}
-		switch word {
-		case "scheduler", "nr_requests":
-			// The IO scheduler's work (bfq's above all) runs where
-			// the IO is submitted: in the calls.
-			d.Cause, d.Device = CauseScheduler, finding(l)
-			d.Device.Queue, d.Device.Via = ch.Item, LayerWork
+		// The IO scheduler's work (bfq's above all) runs where the IO
+		// is submitted: in the calls.
+		if g, ok := queueChanged(res, dev, l, finding(l)); ok {
+			d.Cause, d.Device = CauseScheduler, g
+			d.Device.Via = LayerWork
 			return
-		case "rotational", "device":
+		}
+		if word == "rotational" || word == "device" {
 			d.Cause, d.Device = CauseDevice, finding(l)
 			d.Device.Via = LayerWork
 			return
