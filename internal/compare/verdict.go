@@ -650,6 +650,18 @@ func describeChanges(chs []ConfigChange) string {
 	return strings.Join(s, "; ")
 }
 
+// siteText gives the wait site under a layer. A block IO site is one
+// stack whatever the device: where its change goes beyond the layer's
+// (one device's waits, or those the tracer could not put on one), it
+// says that the site holds the waits on every device.
+func siteText(s *Contribution, l *LayerShare, per string) string {
+	t := fmt.Sprintf("wait site %s: %s → %s per %s (%s)", compactSite(s.Label), model.FormatNs(s.A), model.FormatNs(s.B), per, changeText(s.Change))
+	if s.Class == ClassBlockIO && math.Abs(s.B-s.A) > beyondShare*math.Abs(l.B-l.A) {
+		t += ", its waits on every device together"
+	}
+	return t
+}
+
 func evidenceText(d *Diagnosis, res *Result) []string {
 	var out []string
 	per := perText(d.Per)
@@ -694,7 +706,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 			}
 			out = append(out, fmt.Sprintf("waits per %s %s → %s; mean wait %s → %s%s", per, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB), from))
 		case d.Site != nil:
-			out = append(out, fmt.Sprintf("wait site %s: %s → %s per %s (%s)", compactSite(d.Site.Label), model.FormatNs(d.Site.A), model.FormatNs(d.Site.B), per, changeText(d.Site.Change)))
+			out = append(out, siteText(d.Site, l, per))
 		}
 		if o := d.Owner; o != nil {
 			out = append(out, "lock held by "+ownerText(o))

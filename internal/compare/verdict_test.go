@@ -184,3 +184,34 @@ func TestWorkText(t *testing.T) {
 		})
 	}
 }
+
+func TestSiteText(t *testing.T) {
+	const every = "its waits on every device together"
+	tag := "io_schedule;blk_mq_get_tag;__x64_sys_io_submit"
+	tests := []struct {
+		name     string
+		class    string
+		site     [2]float64
+		layer    [2]float64
+		wantNote bool
+	}{
+		{"a block site beyond its device's layer", ClassBlockIO, [2]float64{2, 123e3}, [2]float64{0, 77e3}, true},
+		{"a block site within its layer", ClassBlockIO, [2]float64{2, 70e3}, [2]float64{0, 77e3}, false},
+		{"at the layer's change, rounding apart", ClassBlockIO, [2]float64{0, 79e3}, [2]float64{0, 77e3}, false},
+		{"a fall beyond the layer's", ClassBlockIO, [2]float64{123e3, 2}, [2]float64{77e3, 0}, true},
+		{"a lock site is the lock layer's own", "lock", [2]float64{2, 123e3}, [2]float64{0, 77e3}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Contribution{Key: tag, Label: "io_schedule ← blk_mq_get_tag ← __x64_sys_io_submit", Class: tt.class, A: tt.site[0], B: tt.site[1]}
+			l := &LayerShare{A: tt.layer[0], B: tt.layer[1]}
+			got := siteText(s, l, "IO")
+			if !strings.HasPrefix(got, "wait site ") || !strings.Contains(got, " per IO (") {
+				t.Errorf("siteText = %q, want the site's figures per IO", got)
+			}
+			if strings.Contains(got, every) != tt.wantNote {
+				t.Errorf("siteText = %q, want %q: %v", got, every, tt.wantNote)
+			}
+		})
+	}
+}
