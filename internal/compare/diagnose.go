@@ -822,7 +822,7 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 		}
 	}
 	if l.WaitsA == 0 {
-		if old := mainBlockDevice(c.a); old != "" && old != l.Device {
+		if old := mainBlockDevice(c.a); old != "" && old != l.Device && !appeared(deviceOf(res.Devices, old), deviceOf(res.Devices, l.Device)) {
 			return c.movedCause(res, l, old, dir)
 		}
 	}
@@ -1069,6 +1069,23 @@ func (c *comparison) movedCause(res *Result, l *LayerShare, old string, dir floa
 	return heldCause(deviceOf(res.Devices, old), dir, nil)
 }
 
+// appeared reports whether the IO B's threads waited on at cur is new work
+// rather than work moved there from old, the device A's threads waited on:
+// old kept its load (it did not fall by loadRatio) while cur in B was given
+// loadRatio times the load old had in A. The work asked of a device grew
+// (a page cache too small to hold the files, dirty pages written back
+// sooner) and nothing left old, so A's old says nothing of cur: their
+// latencies are two devices' under different loads. IO that moved (an
+// export to a new device) leaves old idle, or nearly. Unknown loads say
+// nothing.
+func appeared(old, cur *DeviceLatency) bool {
+	if old == nil || cur == nil {
+		return false
+	}
+	left := old.RateA > 0 && old.RateB == 0 || ratioMoved(loadChange(old.RateA, old.RateB, old.BytesA, old.BytesB), -1)
+	return !left && ratioMoved(loadChange(old.RateA, cur.RateB, old.BytesA, cur.BytesB), 1)
+}
+
 // movedDevice compares old's latency in A with that of the devices B's
 // threads waited on instead (cur, and any device only B has, such as a
 // bio-based one stacked above it), and returns the one whose change
@@ -1078,11 +1095,12 @@ func (c *comparison) movedDevice(res *Result, old, cur string, explains func(*De
 	if ka == nil {
 		return nil
 	}
+	from := deviceOf(res.Devices, old)
 	var best *DeviceFinding
 	for i := range res.Devices {
 		o := &res.Devices[i]
 		kb := c.b.fams[famDisk][o.Device]
-		if kb == nil || (o.Device != cur && o.RateA > 0) {
+		if kb == nil || (o.Device != cur && o.RateA > 0) || appeared(from, o) {
 			continue
 		}
 		lat := c.latency(ka.sum, ka.cnt, kb.sum, kb.cnt, nil, nil)

@@ -437,3 +437,34 @@ func TestBusier(t *testing.T) {
 		})
 	}
 }
+
+// TestAppeared: IO on a device A's threads did not wait on is new work when
+// the device they did wait on kept its load and the new one carries 1.5x
+// what that one had; IO that left its device moved (an export to another
+// device), whatever the loads.
+func TestAppeared(t *testing.T) {
+	dev := func(rateA, rateB, bytesA, bytesB float64) *DeviceLatency {
+		return &DeviceLatency{RateA: rateA, RateB: rateB, BytesA: bytesA, BytesB: bytesB}
+	}
+	tests := []struct {
+		name     string
+		old, cur *DeviceLatency
+		want     bool
+	}{
+		// heldout48's memory limit: a few page faults on vda in A, the
+		// files read from loop0 in B (vda under it, busier too).
+		{"a smaller page cache", dev(26, 2.1e3, 2.1e6, 901e6), dev(0, 2.0e3, 0, 901e6), true},
+		// The lab's export moved from vda to a slow dm device: vda idle.
+		{"the export moved", dev(12, 0, 414e3, 0), dev(0, 27, 0, 789e3), false},
+		{"old's load fell 1.5x", dev(12, 4, 414e3, 100e3), dev(0, 27, 0, 789e3), false},
+		{"as much work on the new device", dev(100, 100, 4e6, 4e6), dev(0, 110, 0, 5e6), false},
+		{"bytes decide where both count them", dev(100, 100, 4e6, 4e6), dev(0, 1000, 0, 5e6), false},
+		{"requests where bytes are not known", dev(100, 100, 0, 0), dev(0, 1000, 0, 0), true},
+		{"unknown devices say nothing", nil, dev(0, 1000, 0, 0), false},
+	}
+	for _, tt := range tests {
+		if got := appeared(tt.old, tt.cur); got != tt.want {
+			t.Errorf("%s: appeared = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
