@@ -39,6 +39,49 @@ func (d *Direction) MeanUs() float64 {
 	return d.ClatMeanUs
 }
 
+// MeanUs is the mean latency of all of r's IOs, reads and writes weighted
+// by their counts: the total (lat) with lat, else the completion latency;
+// 0 when r did no IO or, with lat, a direction that did IO has no total.
+// A mixed workload feels the time each of its IOs took, whichever way it
+// went: reads twice as fast and writes 1.3x slower, half each, is 7% slower
+// per IO, where its busier direction alone would say 30%.
+func (r FioResult) MeanUs(lat bool) float64 {
+	var n, sum float64
+	for _, d := range []*Direction{r.Read, r.Write} {
+		if d == nil || d.IOs <= 0 {
+			continue
+		}
+		m := d.ClatMeanUs
+		if lat {
+			m = d.LatMeanUs
+		}
+		if m <= 0 {
+			return 0
+		}
+		n += float64(d.IOs)
+		sum += float64(d.IOs) * m
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / n
+}
+
+// LatencyRatio is b's mean latency per IO over a's, reads and writes
+// together (MeanUs): the total latency where both kept it for every
+// direction, else the completion latency for both; 0 when unknown. It is
+// the benchmark's measure of what the workload felt (docs/diagnosis.md).
+func LatencyRatio(a, b FioResult) float64 {
+	ma, mb := a.MeanUs(true), b.MeanUs(true)
+	if ma <= 0 || mb <= 0 {
+		ma, mb = a.MeanUs(false), b.MeanUs(false) // one side without lat: both clat
+	}
+	if ma <= 0 || mb <= 0 {
+		return 0
+	}
+	return mb / ma
+}
+
 // IOPS is the sum over directions.
 func (r FioResult) IOPS() float64 {
 	var s float64

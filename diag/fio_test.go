@@ -106,3 +106,30 @@ func TestMains(t *testing.T) {
 		}
 	}
 }
+
+// TestMeanUs: the mean latency per IO weighs each direction by its IOs;
+// with lat, a direction that did IO without a total latency makes it
+// unknown.
+func TestMeanUs(t *testing.T) {
+	dir := func(ios int64, clat, lat float64) *Direction {
+		return &Direction{IOs: ios, ClatMeanUs: clat, LatMeanUs: lat}
+	}
+	tests := []struct {
+		name string
+		r    FioResult
+		lat  bool
+		want float64
+	}{
+		{"reads only", FioResult{Read: dir(10, 5, 7)}, true, 7},
+		{"weighted by IOs", FioResult{Read: dir(30, 10, 10), Write: dir(10, 50, 50)}, true, 20},
+		{"completion latency", FioResult{Read: dir(30, 10, 12), Write: dir(10, 50, 60)}, false, 20},
+		{"a direction without lat", FioResult{Read: dir(30, 10, 12), Write: dir(10, 50, 0)}, true, 0},
+		{"a direction without IOs", FioResult{Read: dir(30, 10, 12), Write: dir(0, 0, 0)}, true, 12},
+		{"no IO", FioResult{}, true, 0},
+	}
+	for _, tt := range tests {
+		if got := tt.r.MeanUs(tt.lat); got != tt.want {
+			t.Errorf("%s: MeanUs(%v) = %v, want %v", tt.name, tt.lat, got, tt.want)
+		}
+	}
+}

@@ -34,8 +34,8 @@ func TestEffects(t *testing.T) {
 				{Condition: "base", Seed: 2, Fio: fio(100, 20, 8, 80, false)},
 			},
 			want: []Effect{
-				{Seed: 1, IOPSRatio: 0.5, MeanRatio: 4, P50Ratio: 2, P99Ratio: 10},
-				{Seed: 2, IOPSRatio: 1, MeanRatio: 0.5, P50Ratio: 1, P99Ratio: 0.5},
+				{Seed: 1, IOPSRatio: 0.5, MeanRatio: 4, PerIORatio: 4, P50Ratio: 2, P99Ratio: 10},
+				{Seed: 2, IOPSRatio: 1, MeanRatio: 0.5, PerIORatio: 0.5, P50Ratio: 1, P99Ratio: 0.5},
 			},
 		},
 		{

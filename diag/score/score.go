@@ -36,9 +36,9 @@ type Pair struct {
 	A, B     string // capture paths
 	Truth    string // the cause, None for a null pair
 	Change   string // the configuration item the lead should name, "" if none
-	// Effect is what the workload itself measured: B's mean latency over
-	// A's (fio's lat, from issue to completion, where both recorded it,
-	// else clat), 0 when unknown. For an injected pair
+	// Effect is what the workload itself measured: B's mean latency per
+	// IO over A's, reads and writes together (fio's lat, from issue to
+	// completion, where both recorded it, else clat), 0 when unknown. For an injected pair
 	// it is the injection's effect; for a null pair, how far two
 	// recordings of one condition drifted apart.
 	Effect float64
@@ -128,14 +128,14 @@ func Pairs(root string) ([]Pair, error) {
 			}
 			p := base
 			p.Seed, p.A, p.B, p.Truth, p.Change = s, a, b, t.Cause, t.Change
-			p.Effect = effect(fio[a], fio[b])
+			p.Effect = diag.LatencyRatio(fio[a], fio[b])
 			out = append(out, p)
 		}
 		for _, cond := range []string{"base", "inj"} {
 			if cs := byCond[cond]; len(cs) >= 2 {
 				p := base
 				p.Null, p.A, p.B, p.Truth = true, cs[0], cs[1], None
-				p.Effect = effect(fio[cs[0]], fio[cs[1]])
+				p.Effect = diag.LatencyRatio(fio[cs[0]], fio[cs[1]])
 				out = append(out, p)
 			}
 		}
@@ -239,23 +239,6 @@ func Run(ctx context.Context, pairs []Pair) ([]Result, error) {
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-// effect is b's mean completion latency over a's, in the direction with
-// the most IOs in the two (diag.Mains), 0 when unknown.
-func effect(a, b diag.FioResult) float64 {
-	da, db := diag.Mains(a, b)
-	if da == nil || db == nil {
-		return 0
-	}
-	ma, mb := da.MeanUs(), db.MeanUs()
-	if da.LatMeanUs <= 0 || db.LatMeanUs <= 0 {
-		ma, mb = da.ClatMeanUs, db.ClatMeanUs // one side without lat: both clat
-	}
-	if ma <= 0 || mb <= 0 {
-		return 0
-	}
-	return mb / ma
 }
 
 // setRank places a set in the order the sets are shown in: the ones tuned
