@@ -28,6 +28,11 @@ type asyncLoad struct {
 	rareAt int
 	// held is added to each wait: IO held above the device (a throttle).
 	held time.Duration
+	// each, when set, is every wait's length in place of svc/depth+held.
+	each time.Duration
+	// reap, when set, is each request's latency to the reap, timed with
+	// the IOs submitted (libaio's, probe libaio_latency).
+	reap time.Duration
 }
 
 // asyncCapture is n one-second intervals of two libaio threads at a fixed
@@ -54,8 +59,12 @@ func asyncCapture(name string, l asyncLoad, n int, seed uint64) *Capture {
 		for range l.rate {
 			service.Add(uint64(float64(l.svc) * (0.7 + 0.6*r.Float64())))
 		}
+		each := float64(l.svc)/float64(depth) + float64(l.held)
+		if l.each > 0 {
+			each = float64(l.each)
+		}
 		for range l.rate / depth {
-			wait.Add(uint64((float64(l.svc)/float64(depth) + float64(l.held)) * (0.7 + 0.6*r.Float64())))
+			wait.Add(uint64(each * (0.7 + 0.6*r.Float64())))
 		}
 		// A few waits whose requests were done as the thread went to
 		// sleep have no device.
@@ -77,6 +86,14 @@ func asyncCapture(name string, l asyncLoad, n int, seed uint64) *Capture {
 		}
 		s.Run = []model.Run{{Comm: "fio", Threads: 2, Runnable: runnable, OnCPU: 80 * time.Millisecond}}
 		s.Calls = &model.Calls{Reads: 14, Threads: 2}
+		if l.reap > 0 {
+			var lat model.Hist
+			for range l.rate {
+				lat.Add(uint64(float64(l.reap) * (0.7 + 0.6*r.Float64())))
+			}
+			s.AIO = []model.AsyncLat{{Kind: model.AsyncRead, Lat: lat}}
+			s.Submits = &model.Submits{AIO: uint64(l.rate)}
+		}
 		s.Host.Devices = []model.Device{{Name: "loop0", ReadIOPS: float64(l.rate), ReadBps: float64(l.rate) * 16384, AwaitMs: float64(await) / 1e6}}
 		snaps = append(snaps, s)
 	}
@@ -161,6 +178,14 @@ func TestAsyncOverlap(t *testing.T) {
 		{"a slower device under a throttle", asyncLoad{svc: 100 * us, depth: 3, rate: 900, held: 9 * time.Millisecond},
 			asyncLoad{svc: 200 * us, depth: 3, rate: 900, held: 9 * time.Millisecond}, OutcomeNoChange, ""},
 		{"mostly waiting for a CPU", asyncLoad{svc: 60 * us, depth: 1, rate: 600, runq: 20000}, asyncLoad{svc: 180 * us, depth: 3, rate: 600, runq: 20000}, OutcomeNoChange, ""},
+		// libaio's latency to the reap is what the threads felt of each
+		// IO: read before the device's, which here did not move.
+		{"more work, each request longer to the reap", asyncLoad{svc: 60 * us, depth: 1, rate: 300, reap: 800 * us},
+			asyncLoad{svc: 60 * us, depth: 3, rate: 3000, each: 60 * us, reap: 1800 * us}, OutcomeWorse, CauseWorkload},
+		{"the same work, each request longer to the reap, the device not", asyncLoad{svc: 60 * us, depth: 1, rate: 3000, reap: 800 * us},
+			asyncLoad{svc: 60 * us, depth: 3, rate: 3000, each: 60 * us, reap: 1800 * us}, OutcomeWorse, CauseBio},
+		{"a slower device, each request as long to the reap", asyncLoad{svc: 60 * us, depth: 1, rate: 3000, reap: 800 * us},
+			asyncLoad{svc: 180 * us, depth: 3, rate: 3000, reap: 800 * us}, OutcomeNoChange, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,7 +211,14 @@ func TestAsyncOverlap(t *testing.T) {
 			}
 			// Every sentence says which way, and the evidence carries both figures.
 			word := map[string]string{OutcomeWorse: "Worse", OutcomeBetter: "Better"}[tt.outcome]
-			if !strings.HasPrefix(res.Verdict.Summary, word+": ") || len(res.Verdict.Evidence) != 3 || !strings.Contains(res.Verdict.Evidence[0], "device loop0") {
+			lines, first := 3, "device loop0"
+			if tt.a.reap > 0 {
+				lines, first = 4, "each to the reap"
+				if !d.Overlap.ToReap || !strings.Contains(res.Verdict.Summary, "libaio requests took to the reap") {
+					t.Errorf("overlap %+v, summary %q: want their requests' time to the reap", d.Overlap, res.Verdict.Summary)
+				}
+			}
+			if !strings.HasPrefix(res.Verdict.Summary, word+": ") || len(res.Verdict.Evidence) != lines || !strings.Contains(res.Verdict.Evidence[0], first) {
 				t.Errorf("summary %q, evidence %q", res.Verdict.Summary, res.Verdict.Evidence)
 			}
 		})

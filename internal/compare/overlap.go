@@ -25,6 +25,9 @@ type Overlap struct {
 	// waiting for asynchronous IO.
 	ShareA float64 `json:"async_share_a"`
 	ShareB float64 `json:"async_share_b"`
+	// ToReap is set when the figure read is the latency of the threads'
+	// own libaio requests to the reap, not the device's (see overlapped).
+	ToReap bool `json:"to_reap,omitempty"`
 }
 
 // asyncShare is the part of a capture's time in layers that the threads
@@ -51,12 +54,15 @@ func asyncDevice(a, b *Capture) string {
 // overlapped reads the verdict off the latency of the threads'
 // asynchronous IO (see Overlap) when the time they waited per unit did not
 // change and was mostly waits for that IO (leadShare or more) in both
-// captures, and the device those waits were on changed its latency per
-// request significantly: its await (the request's whole time, queue
-// included), or the tracer's service time where the await is unknown. The
-// cause is the device's queue settings when they changed, the workload (or
-// the memory behind the page cache) when the device's load moved with its
-// latency, else the device. It reports whether it set a verdict.
+// captures, and that latency changed significantly: their own requests'
+// to the reap where only libaio's were timed (what the threads felt of
+// each IO; by MinChange too), else that of the device their waits were on,
+// its await (the request's whole time, queue included) or the tracer's
+// service time where the await is unknown. The cause is the device's queue
+// settings when they changed, the workload (or the memory behind the page
+// cache) when the device's load moved with the latency, the device when
+// its own latency moved with it, else something that held the IO above
+// the device. It reports whether it set a verdict.
 func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	t := res.Time
 	if d.Subject != SubjectThreads || t == nil {
@@ -73,7 +79,13 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	}
 	f := finding(dev)
 	f.Latency, f.Lat = dev.requestTime()
-	if f.Lat == nil || !f.Lat.Significant {
+	lat := f.Lat
+	own := c.timedLatency(res.Workload)
+	toReap := c.reapedOnly() && own != nil && own.Significant && c.material(own.Ratio)
+	if toReap {
+		lat = own
+	}
+	if lat == nil || !lat.Significant {
 		return false
 	}
 	// Where the unit is an IO or a call, the latency's change must matter
@@ -81,19 +93,19 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	// total must (Options.MinChange of the smaller side): IO held above
 	// the device for milliseconds (a throttle) leaves the workload deaf to
 	// a device that went from 0.1 to 0.2 ms.
-	if (res.Workload.Per == "IO" || res.Workload.Per == "call") && math.Abs(f.Lat.Delta) < c.opt.MinChange*math.Min(t.A, t.B) {
+	if (res.Workload.Per == "IO" || res.Workload.Per == "call") && math.Abs(lat.Delta) < c.opt.MinChange*math.Min(t.A, t.B) {
 		return false
 	}
 	// Where the threads' io_uring or libaio requests were timed, the device's
 	// latency stands for what their IO took only if that moved too, the
 	// same way.
-	if l := c.asyncLatency(res); l != nil && l.Tested && (!l.Significant || dirOf(l.Delta) != dirOf(f.Lat.Delta)) {
+	if l := c.asyncLatency(res); l != nil && l.Tested && (!l.Significant || dirOf(l.Delta) != dirOf(lat.Delta)) {
 		return false
 	}
-	dir := dirOf(f.Lat.Delta)
-	d.Overlap = &Overlap{WaitA: t.A, WaitB: t.B, Change: t.Change, ShareA: sa, ShareB: sb}
+	dir := dirOf(lat.Delta)
+	d.Overlap = &Overlap{WaitA: t.A, WaitB: t.B, Change: t.Change, ShareA: sa, ShareB: sb, ToReap: toReap}
 	d.Subject, d.Per = SubjectAsyncIO, "request"
-	d.A, d.B, d.Change = f.Lat.MeanA, f.Lat.MeanB, f.Lat.Change
+	d.A, d.B, d.Change = lat.MeanA, lat.MeanB, lat.Change
 	d.Outcome = OutcomeWorse
 	if dir < 0 {
 		d.Outcome = OutcomeBetter
@@ -116,11 +128,15 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	case loadMoved(dev, dir):
 		d.Cause = CauseWorkload
 		d.byCache(dir)
-	default:
+	case !toReap || f.Lat != nil && f.Lat.Significant && dirOf(f.Lat.Delta) == dir:
 		d.Cause = CauseDevice
+	default:
+		// Their IO took longer while the device did not: it was held
+		// above the device.
+		d.Cause = CauseBio
 	}
 	d.Confidence = "medium"
-	if f.Lat.P < c.opt.Alpha/10 {
+	if lat.P < c.opt.Alpha/10 {
 		d.Confidence = "high"
 	}
 	return true

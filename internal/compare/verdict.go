@@ -87,6 +87,9 @@ func subjectText(d *Diagnosis) string {
 		s = "NFS request time"
 	case SubjectAsyncIO:
 		s = "time the traced threads' asynchronous IO took on " + d.Device.Device
+		if d.Overlap != nil && d.Overlap.ToReap {
+			return "time each of the traced threads' libaio requests took to the reap"
+		}
 	}
 	return s + " per " + perText(d.Per)
 }
@@ -159,6 +162,14 @@ func overlapText(d *Diagnosis, o *Overlap, res *Result) string {
 	case CauseDevice:
 		return s + fmt.Sprintf("; %s itself was %s per request, not given %s work (%s)", f.Device,
 			d.way("slower", "faster"), more, loadText(f))
+	case CauseBio:
+		// Read off the requests' own latency (ToReap): the device's did
+		// not move with it.
+		if f.Lat == nil {
+			return s + fmt.Sprintf("; no latency of %s's accounted for it (%s): the IO was held above the device", f.Device, loadText(f))
+		}
+		return s + fmt.Sprintf("; %s's own latency did not account for it (%s mean %s → %s, %s) at %s (%s): the IO was held above the device",
+			f.Device, f.Latency, model.FormatNs(f.Lat.MeanA), model.FormatNs(f.Lat.MeanB), changeText(f.Lat.Change), loadWord(f), loadText(f))
 	}
 	return s + ";" + strings.TrimPrefix(causeText(d, res), ",")
 }
@@ -666,11 +677,16 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 	var out []string
 	per := perText(d.Per)
 	if o := d.Overlap; o != nil {
-		return []string{
-			deviceText(d.Device),
+		if o.ToReap {
+			out = append(out, fmt.Sprintf("their libaio requests: %s → %s each to the reap (%s)", model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change)))
+		}
+		if d.Device.Lat != nil {
+			out = append(out, deviceText(d.Device))
+		}
+		return append(out,
 			fmt.Sprintf("time the traced threads waited per %s: %s → %s (%s)", perText(res.Workload.Per), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change)),
 			fmt.Sprintf("waits for asynchronous IO: %s → %s of that time", model.FormatPct(o.ShareA), model.FormatPct(o.ShareB)),
-		}
+		)
 	}
 	if res.Time != nil {
 		out = append(out, fmt.Sprintf("%s: %s → %s (%s%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change), heldText(res.Time)))
