@@ -86,10 +86,10 @@ func subjectText(d *Diagnosis) string {
 	case SubjectNFS:
 		s = "NFS request time"
 	case SubjectAsyncIO:
-		s = "time the traced threads' asynchronous IO took on " + d.Device.Device
 		if d.Overlap != nil && d.Overlap.ToReap {
 			return "time each of the traced threads' libaio requests took to the reap"
 		}
+		s = "time the traced threads' asynchronous IO took on " + d.Device.Device
 	}
 	return s + " per " + perText(d.Per)
 }
