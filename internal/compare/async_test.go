@@ -178,6 +178,11 @@ func TestAsyncOverlap(t *testing.T) {
 		{"a slower device under a throttle", asyncLoad{svc: 100 * us, depth: 3, rate: 900, held: 9 * time.Millisecond},
 			asyncLoad{svc: 200 * us, depth: 3, rate: 900, held: 9 * time.Millisecond}, OutcomeNoChange, ""},
 		{"mostly waiting for a CPU", asyncLoad{svc: 60 * us, depth: 1, rate: 600, runq: 20000}, asyncLoad{svc: 180 * us, depth: 3, rate: 600, runq: 20000}, OutcomeNoChange, ""},
+		// Read as the verdict, the device's latency must move by
+		// MinChange itself, as a total must: 25% is not enough, though
+		// it is more than 30% of the wait per IO.
+		{"a device 25% slower, the waits as long", asyncLoad{svc: 300 * us, depth: 3, rate: 3000},
+			asyncLoad{svc: 375 * us, depth: 3, rate: 3000, each: 100 * us}, OutcomeNoChange, ""},
 		// libaio's latency to the reap is what the threads felt of each
 		// IO: read before the device's, which here did not move.
 		{"more work, each request longer to the reap", asyncLoad{svc: 60 * us, depth: 1, rate: 300, reap: 800 * us},

@@ -85,7 +85,9 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	if toReap {
 		lat = own
 	}
-	if lat == nil || !lat.Significant {
+	// Read as the verdict's figure, the latency must move as far as any
+	// total must to matter (Options.MinChange of the smaller side).
+	if lat == nil || !lat.Significant || !c.material(lat.Ratio) {
 		return false
 	}
 	// Where the unit is an IO or a call, the latency's change must matter
