@@ -38,9 +38,9 @@ type Pair struct {
 	Change   string // the configuration item the lead should name, "" if none
 	// Effect is what the workload itself measured: B's mean latency per
 	// IO over A's, reads and writes together (fio's lat, from issue to
-	// completion, where both recorded it, else clat), 0 when unknown. For an injected pair
-	// it is the injection's effect; for a null pair, how far two
-	// recordings of one condition drifted apart.
+	// completion, where both recorded it, else clat), 0 when unknown.
+	// For an injected pair it is the injection's effect; for a null pair,
+	// how far two recordings of one condition drifted apart.
 	Effect float64
 }
 
