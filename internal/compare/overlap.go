@@ -100,8 +100,9 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	}
 	// Where the threads' io_uring or libaio requests were timed, the device's
 	// latency stands for what their IO took only if that moved too, the
-	// same way.
-	if l := c.asyncLatency(res); l != nil && l.Tested && (!l.Significant || dirOf(l.Delta) != dirOf(lat.Delta)) {
+	// same way. (own is asyncLatency's: the threads waited mostly for
+	// asynchronous IO on both sides, checked above.)
+	if l := own; l != nil && l.Tested && (!l.Significant || dirOf(l.Delta) != dirOf(lat.Delta)) {
 		return false
 	}
 	dir := dirOf(lat.Delta)
