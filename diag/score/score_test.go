@@ -3,13 +3,11 @@ package score
 import (
 	"bytes"
 	"context"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/nfstrace/nfstrace/diag"
 	"github.com/nfstrace/nfstrace/internal/compare"
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
@@ -156,45 +154,6 @@ func TestCorrect(t *testing.T) {
 		r := Result{Pair: Pair{Truth: tt.truth, Null: tt.null}, Predicted: tt.predicted, Outcome: tt.outcome}
 		if got := r.Correct(); got != tt.want {
 			t.Errorf("truth %s, verdict %s %s: Correct() = %v, want %v", tt.truth, tt.outcome, tt.predicted, got, tt.want)
-		}
-	}
-}
-
-// TestEffect: diag.LatencyRatio, the workload's latency is fio's total (lat, submission
-// included) where both captures recorded it, else its completion latency
-// for both; per IO, reads and writes together; unknown is 0.
-func TestEffect(t *testing.T) {
-	fio := func(clat, lat float64) diag.FioResult {
-		return diag.FioResult{Write: &diag.Direction{IOs: 100, IOPS: 10, ClatMeanUs: clat, LatMeanUs: lat}}
-	}
-	mixed := func(reads, readLat, writes, writeLat float64) diag.FioResult {
-		return diag.FioResult{
-			Read:  &diag.Direction{IOs: int64(reads), ClatMeanUs: readLat, LatMeanUs: readLat},
-			Write: &diag.Direction{IOs: int64(writes), ClatMeanUs: writeLat, LatMeanUs: writeLat},
-		}
-	}
-	tests := []struct {
-		name string
-		a, b diag.FioResult
-		want float64
-	}{
-		// libaio writes the kernel completes inside io_submit in A:
-		// their time is in submission, not in clat.
-		{"lat in both", fio(3, 200), fio(180, 190), 0.95},
-		{"lat in A only: clat for both", fio(3, 200), fio(180, 0), 60},
-		{"recorded before lat was kept", fio(10, 0), fio(25, 0), 2.5},
-		{"no latency", fio(0, 0), fio(25, 0), 0},
-		{"no IO", diag.FioResult{}, fio(25, 30), 0},
-		// heldout47's nr_requests pair: the writes, one more than the
-		// reads, 1.32x slower, the reads faster; per IO +7%.
-		{"one direction slower, the other faster", mixed(5188, 1123, 5205, 1184), mixed(4843, 908, 4848, 1566), 1.07},
-		// A write limit under a read-heavy mix: the few writes 40x
-		// slower weigh in by their count.
-		{"the lesser direction slower", mixed(80, 100, 20, 100), mixed(80, 100, 20, 4000), 8.8},
-	}
-	for _, tt := range tests {
-		if got := diag.LatencyRatio(tt.a, tt.b); math.Abs(got-tt.want) > 0.005*tt.want {
-			t.Errorf("%s: effect %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }
