@@ -31,12 +31,15 @@ type Diagnosis struct {
 	Intervals     [2]int `json:"intervals"`
 	NeedIntervals int    `json:"need_intervals"`
 	Worked        [2]int `json:"worked_intervals,omitzero"`
-	// Carriers is, for OutcomeTooShort, set when the captures have
-	// intervals enough but the change sits in too few of them;
-	// NeedSeconds is then the length of work a capture would need to
-	// hold enough such blocks at the rate this one did.
+	// Carriers is set when the captures have intervals enough but the
+	// change sits in too few of them: for OutcomeTooShort, with
+	// NeedSeconds the length of work a capture would need to hold enough
+	// such blocks at the rate this one did; for OutcomeWorse or
+	// OutcomeBetter, with Borne, the test over every block that bears the
+	// change out.
 	Carriers    *Carriers `json:"carriers,omitempty"`
 	NeedSeconds float64   `json:"need_seconds,omitempty"`
+	Borne       *Borne    `json:"borne,omitempty"`
 	// Layer is the layer that carries the change, nil when none does alone.
 	Layer *LayerShare `json:"layer,omitempty"`
 	// Cause is why that layer moved (Cause* below), "" when no layer leads.
@@ -442,10 +445,13 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		d.Outcome, d.Worked = OutcomeTooShort, t.Intervals
 		return d
 	case !t.Change.Significant && t.Carriers != nil:
-		d.Outcome, d.Carriers = OutcomeTooShort, t.Carriers
-		d.NeedSeconds = math.Ceil(t.Carriers.Seconds * float64(t.Carriers.Need) / float64(t.Carriers.Blocks))
 		c.aside(&d, res)
-		return d
+		if d.Borne = bearsOut(&d, t); d.Borne == nil {
+			d.Outcome, d.Carriers = OutcomeTooShort, t.Carriers
+			d.NeedSeconds = math.Ceil(t.Carriers.Seconds * float64(t.Carriers.Need) / float64(t.Carriers.Blocks))
+			return d
+		}
+		d.Carriers, d.Aside, d.AsideMatch, d.AsideDevice = t.Carriers, nil, Match{}, nil
 	case !t.Change.Significant:
 		if !c.overlapped(&d, res) {
 			c.aside(&d, res)
@@ -523,6 +529,47 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		d.Confidence = "medium"
 	}
 	return d
+}
+
+// Borne is the test that bears out a change of the time users feel that
+// rests on too few of a capture's time blocks to be tested alone (see
+// Carriers): the significant change, over every block, of the layer that
+// leads it, or of the request latency of that layer's device.
+type Borne struct {
+	Key    string   `json:"key"`              // the layer
+	Device *Latency `json:"device,omitempty"` // its device's latency, when that bears it out
+	// Latency names the device's figure ("await", "service", "queue").
+	Latency string `json:"latency,omitempty"`
+	Change  Change `json:"change"` // the layer's change, or the device latency's
+}
+
+// bearsOut returns what bears out a change of the time users feel that
+// rests on too few time blocks to be tested (Carriers), nil when nothing
+// does. The aside (see aside) found under it bears it out when it leads
+// the change: the top row, in the total's direction, leadShare of it or
+// more. That aside is a layer that moved significantly where a
+// configuration change can move it, or a device whose IO scheduler changed
+// and whose requests' latency moved significantly: a test over every
+// block, not only the few. Then the few blocks' excess is more of what the
+// change did in every block, at its tail, not chance. A change carried by
+// a few blocks with no such layer stays untestable.
+func bearsOut(d *Diagnosis, t *Breakdown) *Borne {
+	if len(t.Dimensions) == 0 || len(t.Dimensions[0].Rows) == 0 {
+		return nil
+	}
+	top := t.Dimensions[0].Rows[0]
+	dir := dirOf(t.Change.Delta)
+	if top.Share < leadShare || dirOf(top.Delta) != dir {
+		return nil
+	}
+	switch {
+	case d.Aside != nil && d.Aside.Key == top.Key:
+		return &Borne{Key: top.Key, Change: d.Aside.Change}
+	case d.AsideDevice != nil && LayerDevice(top.Key) == d.AsideDevice.Device && dirOf(d.AsideDevice.Lat.Delta) == dir:
+		f := d.AsideDevice
+		return &Borne{Key: top.Key, Device: f.Lat, Latency: f.Latency, Change: f.Lat.Change}
+	}
+	return nil
 }
 
 // aside looks, under a time that did not change, for the layer that moved

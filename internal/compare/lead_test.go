@@ -468,3 +468,47 @@ func TestAppeared(t *testing.T) {
 		}
 	}
 }
+
+func TestBearsOut(t *testing.T) {
+	// A rise of 63 µs per call resting on one block of B's, as heldout22's
+	// memory limit (reclaim 0 → 69 µs, p=0.004) or heldout17's change to
+	// bfq (loop0's await 311 µs → 929 µs, p=0.001).
+	total := func(rows ...Contribution) *Breakdown {
+		return &Breakdown{Change: Change{Delta: 63e3}, Dimensions: []Dimension{{Name: "layer", Rows: rows}}}
+	}
+	row := func(key string, delta float64) Contribution {
+		return Contribution{Key: key, Change: Change{Delta: delta}, Share: delta / 63e3}
+	}
+	sig := Change{Delta: 69e3, P: 0.004, Significant: true}
+	layer := &LayerShare{Key: "memory reclaim", Change: sig}
+	dev := func(delta float64) *DeviceFinding {
+		return &DeviceFinding{Device: "loop0", Latency: "await", Lat: &Latency{MeanA: 311e3, MeanB: 311e3 + delta, Change: Change{Delta: delta, P: 0.001, Significant: true}}}
+	}
+	tests := []struct {
+		name string
+		d    Diagnosis
+		t    *Breakdown
+		want string // the Borne's key, "" for none
+	}{
+		{"the aside layer leads", Diagnosis{Aside: layer}, total(row("memory reclaim", 69e3), row("cpu", -6e3)), "memory reclaim"},
+		{"the aside layer is not the top row", Diagnosis{Aside: layer}, total(row("block loop0", 50e3), row("memory reclaim", 13e3)), ""},
+		{"the top row carries under half", Diagnosis{Aside: layer}, total(row("memory reclaim", 30e3), row("cpu", 20e3), row("block vda", 13e3)), ""},
+		{"the device's layer leads", Diagnosis{AsideDevice: dev(618e3)}, total(row("block loop0", 80e3), row("cpu", -17e3)), "block loop0"},
+		{"the device got faster under a rise", Diagnosis{AsideDevice: dev(-100e3)}, total(row("block loop0", 80e3)), ""},
+		{"another device's layer leads", Diagnosis{AsideDevice: dev(618e3)}, total(row("block vda", 80e3)), ""},
+		{"no aside", Diagnosis{}, total(row("memory reclaim", 69e3)), ""},
+	}
+	for _, tt := range tests {
+		b := bearsOut(&tt.d, tt.t)
+		got := ""
+		if b != nil {
+			got = b.Key
+			if (b.Device != nil) != (tt.d.AsideDevice != nil) {
+				t.Errorf("%s: borne by the device latency = %v, want %v", tt.name, b.Device != nil, tt.d.AsideDevice != nil)
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%s: borne by %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -135,7 +135,7 @@ func summaryText(d *Diagnosis, res *Result) string {
 	if d.Outcome == OutcomeBetter {
 		word, noun = "Better", "fall"
 	}
-	s := fmt.Sprintf("%s: %s %s (%s%s)", word, subjectText(d), moveText(d.Change.Ratio), figure, heldText(res.Time))
+	s := fmt.Sprintf("%s: %s %s (%s%s%s)", word, subjectText(d), moveText(d.Change.Ratio), figure, heldText(res.Time), borneText(d, noun))
 	if o := d.Overlap; o != nil {
 		return s + overlapText(d, o, res) + "."
 	}
@@ -200,6 +200,21 @@ func heldText(bd *Breakdown) string {
 		}
 	}
 	return fmt.Sprintf("; rare long waits held as they came: %d and %d %s", bd.Held.WaitsA, bd.Held.WaitsB, strings.Join(names, ", "))
+}
+
+// borneText says why a change too few time blocks carry is read all the
+// same: what bears it out (see Borne).
+func borneText(d *Diagnosis, noun string) string {
+	k, b := d.Carriers, d.Borne
+	if k == nil || b == nil {
+		return ""
+	}
+	s := fmt.Sprintf("; the %s rests on %d of %s's %d time blocks, too few to test alone, but ", noun, k.Blocks, k.Capture, k.Of)
+	if l := b.Device; l != nil {
+		return s + fmt.Sprintf("%s's %s, %s → %s per request tested over all of them, bears it out (%s)", LayerDevice(b.Key), b.Latency,
+			model.FormatNs(l.MeanA), model.FormatNs(l.MeanB), changeText(b.Change))
+	}
+	return s + fmt.Sprintf("%s's %s, tested over all of them, bears it out (%s)", layerText(b.Key), noun, changeText(b.Change))
 }
 
 // way picks the word for the way the time moved: worse when it rose,
