@@ -446,7 +446,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		return d
 	case !t.Change.Significant && t.Carriers != nil:
 		c.aside(&d, res)
-		if d.Borne = bearsOut(&d, t); d.Borne == nil {
+		if d.Borne = c.bearsOut(&d, t); d.Borne == nil {
 			d.Outcome, d.Carriers = OutcomeTooShort, t.Carriers
 			d.NeedSeconds = math.Ceil(t.Carriers.Seconds * float64(t.Carriers.Need) / float64(t.Carriers.Blocks))
 			return d
@@ -550,10 +550,11 @@ type Borne struct {
 // more. That aside is a layer that moved significantly where a
 // configuration change can move it, or a device whose IO scheduler changed
 // and whose requests' latency moved significantly: a test over every
-// block, not only the few. Then the few blocks' excess is more of what the
-// change did in every block, at its tail, not chance. A change carried by
-// a few blocks with no such layer stays untestable.
-func bearsOut(d *Diagnosis, t *Breakdown) *Borne {
+// block, not only the few, and it must move by Options.MinChange itself,
+// as any change read as the verdict's must. Then the few blocks' excess is
+// more of what the change did in every block, at its tail, not chance. A
+// change carried by a few blocks with no such layer stays untestable.
+func (c *comparison) bearsOut(d *Diagnosis, t *Breakdown) *Borne {
 	if len(t.Dimensions) == 0 || len(t.Dimensions[0].Rows) == 0 {
 		return nil
 	}
@@ -562,14 +563,18 @@ func bearsOut(d *Diagnosis, t *Breakdown) *Borne {
 	if top.Share < leadShare || dirOf(top.Delta) != dir {
 		return nil
 	}
+	var b *Borne
 	switch {
 	case d.Aside != nil && d.Aside.Key == top.Key:
-		return &Borne{Key: top.Key, Change: d.Aside.Change}
+		b = &Borne{Key: top.Key, Change: d.Aside.Change}
 	case d.AsideDevice != nil && LayerDevice(top.Key) == d.AsideDevice.Device && dirOf(d.AsideDevice.Lat.Delta) == dir:
 		f := d.AsideDevice
-		return &Borne{Key: top.Key, Device: f.Lat, Latency: f.Latency, Change: f.Lat.Change}
+		b = &Borne{Key: top.Key, Device: f.Lat, Latency: f.Latency, Change: f.Lat.Change}
 	}
-	return nil
+	if b == nil || !c.material(b.Change.Ratio) {
+		return nil
+	}
+	return b
 }
 
 // aside looks, under a time that did not change, for the layer that moved

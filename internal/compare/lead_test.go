@@ -2,10 +2,11 @@ package compare
 
 import (
 	"fmt"
-	"github.com/nfstrace/nfstrace/internal/capture"
+	"math"
 	"strings"
 	"testing"
 
+	"github.com/nfstrace/nfstrace/internal/capture"
 	"github.com/nfstrace/nfstrace/internal/model"
 )
 
@@ -479,10 +480,10 @@ func TestBearsOut(t *testing.T) {
 	row := func(key string, delta float64) Contribution {
 		return Contribution{Key: key, Change: Change{Delta: delta}, Share: delta / 63e3}
 	}
-	sig := Change{Delta: 69e3, P: 0.004, Significant: true}
+	sig := Change{Delta: 69e3, Ratio: math.Inf(1), P: 0.004, Significant: true}
 	layer := &LayerShare{Key: "memory reclaim", Change: sig}
 	dev := func(delta float64) *DeviceFinding {
-		return &DeviceFinding{Device: "loop0", Latency: "await", Lat: &Latency{MeanA: 311e3, MeanB: 311e3 + delta, Change: Change{Delta: delta, P: 0.001, Significant: true}}}
+		return &DeviceFinding{Device: "loop0", Latency: "await", Lat: &Latency{MeanA: 311e3, MeanB: 311e3 + delta, Change: Change{Delta: delta, Ratio: 1 + delta/311e3, P: 0.001, Significant: true}}}
 	}
 	tests := []struct {
 		name string
@@ -494,12 +495,14 @@ func TestBearsOut(t *testing.T) {
 		{"the aside layer is not the top row", Diagnosis{Aside: layer}, total(row("block loop0", 50e3), row("memory reclaim", 13e3)), ""},
 		{"the top row carries under half", Diagnosis{Aside: layer}, total(row("memory reclaim", 30e3), row("cpu", 20e3), row("block vda", 13e3)), ""},
 		{"the device's layer leads", Diagnosis{AsideDevice: dev(618e3)}, total(row("block loop0", 80e3), row("cpu", -17e3)), "block loop0"},
+		{"the device's latency moved too little itself", Diagnosis{AsideDevice: dev(62e3)}, total(row("block loop0", 80e3)), ""},
 		{"the device got faster under a rise", Diagnosis{AsideDevice: dev(-100e3)}, total(row("block loop0", 80e3)), ""},
 		{"another device's layer leads", Diagnosis{AsideDevice: dev(618e3)}, total(row("block vda", 80e3)), ""},
 		{"no aside", Diagnosis{}, total(row("memory reclaim", 69e3)), ""},
 	}
+	c := &comparison{opt: Options{}.withDefaults()}
 	for _, tt := range tests {
-		b := bearsOut(&tt.d, tt.t)
+		b := c.bearsOut(&tt.d, tt.t)
 		got := ""
 		if b != nil {
 			got = b.Key
