@@ -368,7 +368,11 @@ func renderBreakdown(b *strings.Builder, bd *Breakdown, maxRows int) error {
 				}
 			}
 			share := "-"
-			if bd.Change.Significant {
+			// A change large enough to matter but carried by too few
+			// blocks to test (Carriers) is shared out too: the
+			// verdict can read it when a layer's own test bears it
+			// out (see Borne).
+			if bd.Change.Significant || bd.Carriers != nil {
 				share = fmtShare(r.Share)
 			}
 			head := []string{label, model.FormatNs(r.A), model.FormatNs(r.B), signedDur(r.Delta), share, pCell(r.Change), sig}
