@@ -218,8 +218,8 @@ func TestAsyncOverlap(t *testing.T) {
 			word := map[string]string{OutcomeWorse: "Worse", OutcomeBetter: "Better"}[tt.outcome]
 			lines, first := 3, "device loop0"
 			if tt.a.reap > 0 {
-				lines, first = 4, "each to the reap"
-				if !d.Overlap.ToReap || !strings.Contains(res.Verdict.Summary, "libaio requests took to the reap") {
+				lines, first = 4, "each from io_submit to the reap"
+				if !d.Overlap.ToReap || !strings.Contains(res.Verdict.Summary, "libaio requests took from io_submit to the reap") {
 					t.Errorf("overlap %+v, summary %q: want their requests' time to the reap", d.Overlap, res.Verdict.Summary)
 				}
 			}

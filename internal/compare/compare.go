@@ -792,7 +792,10 @@ func (c *comparison) devices(denA, denB []float64) []DeviceLatency {
 
 // AsyncLatency compares the latency of one kind of io_uring or libaio
 // request (model.AsyncRead, AsyncWrite, AsyncSync): submission to
-// completion (io_uring), or io_submit's return to io_getevents' (libaio).
+// completion (io_uring), or io_submit's call to io_getevents' return
+// (libaio: the probe's span from io_submit's return, and the threads'
+// waits inside io_submit per iocb queued; see Load). The distributions
+// are the probes' own.
 type AsyncLatency struct {
 	Kind string `json:"kind"`
 	// RateA and RateB are the requests completed per second.

@@ -251,14 +251,29 @@ func (c *Capture) Add(s *model.Snapshot) {
 		addAt(&c.calls, i, 0)
 		c.uncounted++
 	}
+	// A libaio request is timed from io_submit's return: the time it took
+	// before, in the call, is the threads' waits inside io_submit (for a
+	// request of the device's queue, for the file's lock), shared here
+	// among the iocbs the interval's calls queued.
+	var inSubmit float64
+	for j := range s.DState {
+		if d := &s.DState[j]; d.Hist.SumNs > 0 && d.WaitSite.InAIOSubmit() {
+			inSubmit += float64(d.Hist.SumNs)
+		}
+	}
+	perIOCB := 0.0
+	if s.Submits != nil && s.Submits.AIO > 0 {
+		perIOCB = inSubmit / float64(s.Submits.AIO)
+	}
 	for _, f := range [...]struct {
-		fam  int
-		rows []model.AsyncLat
-	}{{famURing, s.URing}, {famAIO, s.AIO}} {
+		fam    int
+		rows   []model.AsyncLat
+		before float64
+	}{{famURing, s.URing, 0}, {famAIO, s.AIO, perIOCB}} {
 		for j := range f.rows {
 			r := &f.rows[j]
 			d := c.fams[f.fam].get(r.Kind)
-			addAt(&d.sum, i, float64(r.Lat.SumNs))
+			addAt(&d.sum, i, float64(r.Lat.SumNs)+f.before*float64(r.Lat.Count))
 			addAt(&d.cnt, i, float64(r.Lat.Count))
 			d.hist.Merge(&r.Lat)
 		}

@@ -179,7 +179,7 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 		wlines = append(wlines, "mix: "+strings.Join(mix, ", "))
 	}
 	wb("WORKLOAD", wlines)
-	if lines := append(asyncLines("io_uring", "in the kernel", r.URing), asyncLines("libaio", "to the reap", r.AIO)...); len(lines) > 0 {
+	if lines := append(asyncLines("io_uring", "in the kernel", r.URing), asyncLines("libaio", "from io_submit to the reap", r.AIO)...); len(lines) > 0 {
 		wb("IO", lines)
 	}
 

@@ -87,7 +87,7 @@ func subjectText(d *Diagnosis) string {
 		s = "NFS request time"
 	case SubjectAsyncIO:
 		if d.Overlap != nil && d.Overlap.ToReap {
-			return "time each of the traced threads' libaio requests took to the reap"
+			return "time each of the traced threads' libaio requests took from io_submit to the reap"
 		}
 		s = "time the traced threads' asynchronous IO took on " + d.Device.Device
 	}
@@ -693,7 +693,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 	per := perText(d.Per)
 	if o := d.Overlap; o != nil {
 		if o.ToReap {
-			out = append(out, fmt.Sprintf("their libaio requests: %s → %s each to the reap (%s)", model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change)))
+			out = append(out, fmt.Sprintf("their libaio requests: %s → %s each from io_submit to the reap (%s)", model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change)))
 		}
 		if d.Device.Lat != nil {
 			out = append(out, deviceText(d.Device))

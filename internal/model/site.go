@@ -242,6 +242,19 @@ func (w WaitSite) AsyncIOWait() bool {
 	return false
 }
 
+// InAIOSubmit reports whether the wait is inside io_submit, queueing a
+// libaio request (io_submit_one): a wait for a request of the device's
+// queue or for the file's lock that the iocb's time holds before the call
+// returns.
+func (w WaitSite) InAIOSubmit() bool {
+	for _, f := range w.Norm() {
+		if f == "io_submit_one" || strings.HasSuffix(f, "sys_io_submit") {
+			return true
+		}
+	}
+	return false
+}
+
 // asyncLook is how many frames below the scheduler's a completion wait is
 // looked for: it is the wait itself, the first or second frame (a timed
 // wait adds schedule_hrtimeout's).

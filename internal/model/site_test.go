@@ -178,3 +178,20 @@ func TestAsyncIOWait(t *testing.T) {
 		}
 	}
 }
+
+func TestInAIOSubmit(t *testing.T) {
+	tests := []struct {
+		frames []string
+		want   bool
+	}{
+		{[]string{"io_schedule", "blk_mq_get_tag", "blk_mq_submit_bio", "aio_write", "io_submit_one", "__x64_sys_io_submit"}, true},
+		{[]string{"rwsem_down_write_slowpath", "down_write", "ext4_dio_write_iter", "aio_write", "io_submit_one", "__arm64_sys_io_submit"}, true},
+		{[]string{"schedule", "read_events", "do_io_getevents", "__x64_sys_io_getevents"}, false},
+		{[]string{"io_schedule", "blk_mq_get_tag", "blk_mq_submit_bio", "ext4_file_write_iter", "vfs_write", "__x64_sys_pwrite64"}, false},
+	}
+	for _, tt := range tests {
+		if got := NewWaitSite(tt.frames).InAIOSubmit(); got != tt.want {
+			t.Errorf("%v: InAIOSubmit = %v, want %v", tt.frames, got, tt.want)
+		}
+	}
+}
