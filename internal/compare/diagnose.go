@@ -497,6 +497,8 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 				c.byOwnWork(&d, res, w, dir)
 			} else if b := c.busier(res.Workload, dir); b != nil {
 				d.Cause, d.Busier = CauseWorkload, b
+			} else if o := c.stretchedBy(d.Layer); o != nil {
+				d.Holder = o
 			}
 			break
 		}
@@ -664,6 +666,29 @@ func leadHolder(l *LayerShare) *HeldPart {
 		return nil
 	}
 	return &l.Held[0]
+}
+
+// stretchedBy returns, when the traced threads led the run-queue layer's
+// change by waiting behind each other but brought no more work (none of
+// crowd, ownWork and busier held: as many of them on a CPU, as much done a
+// second) and ran as long per unit (within Options.MinChange, both known),
+// the other holder that carries minLeadShare of the change or more, the
+// largest: nil when none does. Their waits behind each other cannot
+// lengthen of their own then; what took the CPU between their turns
+// stretched each of them, and a wait is credited to whoever ran last
+// before it ended, a sibling as often as the newcomer (two busy loops on
+// the CPU of two fio threads: the threads 52% of the rise, the loops 52%
+// from nothing, the threads' time on a CPU per IO 26 → 25 µs).
+func (c *comparison) stretchedBy(l *LayerShare) *HeldPart {
+	if l.RanA <= 0 || l.RanB <= 0 || c.material(l.RanB/l.RanA) {
+		return nil
+	}
+	for i := range l.Held {
+		if h := &l.Held[i]; h.Holder != model.HeldTraced && h.Share >= minLeadShare {
+			return h
+		}
+	}
+	return nil
 }
 
 // splitHeld splits the run-queue layer's time per unit by who had the CPU

@@ -515,3 +515,35 @@ func TestBearsOut(t *testing.T) {
 		}
 	}
 }
+
+func TestStretchedBy(t *testing.T) {
+	part := func(holder string, share float64) HeldPart {
+		return HeldPart{Holder: holder, Share: share}
+	}
+	tests := []struct {
+		name       string
+		held       []HeldPart
+		ranA, ranB float64 // the threads' time on a CPU per unit
+		want       string  // the holder named, "" for none
+	}{
+		// heldout54's two busy loops on the CPU of two fio threads.
+		{"busy loops appeared", []HeldPart{part(model.HeldTraced, 0.52), part(model.HeldOther, 0.52), part(model.HeldKernel, -0.02)}, 25.9e3, 24.6e3, model.HeldOther},
+		{"kernel threads took a quarter", []HeldPart{part(model.HeldTraced, 0.7), part(model.HeldKernel, 0.3)}, 7e3, 8e3, model.HeldKernel},
+		{"nothing else took a quarter", []HeldPart{part(model.HeldTraced, 0.85), part(model.HeldOther, 0.1), part(model.HeldKernel, 0.05)}, 7e3, 8e3, ""},
+		// heldout14's null: kernel threads 30% of the rise, but the
+		// threads ran 1.9x as long per IO themselves.
+		{"the threads ran longer", []HeldPart{part(model.HeldTraced, 0.71), part(model.HeldKernel, 0.3)}, 41.3e3, 77.7e3, ""},
+		{"their time on a CPU not known", []HeldPart{part(model.HeldTraced, 0.52), part(model.HeldOther, 0.52)}, 0, 0, ""},
+		{"no split", nil, 7e3, 8e3, ""},
+	}
+	c := &comparison{opt: Options{}.withDefaults()}
+	for _, tt := range tests {
+		got := ""
+		if h := c.stretchedBy(&LayerShare{Held: tt.held, RanA: tt.ranA, RanB: tt.ranB}); h != nil {
+			got = h.Holder
+		}
+		if got != tt.want {
+			t.Errorf("%s: stretched by %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
