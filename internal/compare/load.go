@@ -68,6 +68,7 @@ type Capture struct {
 	sites       map[model.WaitSite]*siteInfo
 	klog        kernelLog                    // kmsg.go
 	classes     map[classKey]string          // wait class of a raw site and device
+	inSubmit    map[model.WaitSite]bool      // whether a raw site is inside io_submit
 	owners      map[model.LockHolder]float64 // lock-wait ns by the lock's owner
 	lockNs      float64                      // all lock-wait ns of the lock rows
 	wakers      map[wakerKey]float64         // D-time ns by wait class and waker
@@ -185,17 +186,18 @@ func FromSnapshots(name string, meta capture.Meta, snaps []*model.Snapshot) *Cap
 
 func newCapture(name string, meta capture.Meta) *Capture {
 	c := &Capture{
-		Name:    name,
-		Meta:    meta,
-		opMix:   map[string]float64{},
-		prof:    map[profKey]*model.Hist{},
-		sites:   map[model.WaitSite]*siteInfo{},
-		classes: map[classKey]string{},
-		owners:  map[model.LockHolder]float64{},
-		wakers:  map[wakerKey]float64{},
-		wakeNs:  map[string]float64{},
-		aioDev:  map[string]float64{},
-		digest:  fnvString(fnvOffset, meta.Config.BootID+meta.Config.KernelRelease+meta.Config.Hostname+meta.Start.String()),
+		Name:     name,
+		Meta:     meta,
+		opMix:    map[string]float64{},
+		prof:     map[profKey]*model.Hist{},
+		sites:    map[model.WaitSite]*siteInfo{},
+		classes:  map[classKey]string{},
+		inSubmit: map[model.WaitSite]bool{},
+		owners:   map[model.LockHolder]float64{},
+		wakers:   map[wakerKey]float64{},
+		wakeNs:   map[string]float64{},
+		aioDev:   map[string]float64{},
+		digest:   fnvString(fnvOffset, meta.Config.BootID+meta.Config.KernelRelease+meta.Config.Hostname+meta.Start.String()),
 	}
 	for i := range c.fams {
 		c.fams[i] = family{}
@@ -257,7 +259,7 @@ func (c *Capture) Add(s *model.Snapshot) {
 	// among the iocbs the interval's calls queued.
 	var inSubmit float64
 	for j := range s.DState {
-		if d := &s.DState[j]; d.Hist.SumNs > 0 && d.WaitSite.InAIOSubmit() {
+		if d := &s.DState[j]; d.Hist.SumNs > 0 && c.inAIOSubmit(d.WaitSite) {
 			inSubmit += float64(d.Hist.SumNs)
 		}
 	}
@@ -466,6 +468,17 @@ func (c *Capture) ProfileSnapshot() *model.Snapshot {
 		})
 	}
 	return s
+}
+
+// inAIOSubmit reports whether a raw site is inside io_submit (see
+// model.WaitSite.InAIOSubmit), once per site.
+func (c *Capture) inAIOSubmit(site model.WaitSite) bool {
+	in, ok := c.inSubmit[site]
+	if !ok {
+		in = site.InAIOSubmit()
+		c.inSubmit[site] = in
+	}
+	return in
 }
 
 // classOf returns the wait class of a raw site waited on with a device label.
