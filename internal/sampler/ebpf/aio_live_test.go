@@ -106,8 +106,7 @@ func aioRun(fd int, op uint16, buf []byte, batch, rounds int, hold time.Duration
 			return err
 		}
 		if hold > 0 {
-			ts := unix.NsecToTimespec(hold.Nanoseconds())
-			_ = unix.Nanosleep(&ts, nil)
+			holdThread(hold)
 		}
 		if _, err := a.reap(batch, func(res int64) error {
 			if res < 0 {
@@ -120,6 +119,22 @@ func aioRun(fd int, op uint16, buf []byte, batch, rounds int, hold time.Duration
 	}
 	runtime.KeepAlive(buf)
 	return nil
+}
+
+// holdThread keeps the calling thread asleep in the kernel for d at
+// least, as a process busy elsewhere leaves its completions unreaped. A
+// signal (the Go runtime's preemption signal among them) ends nanosleep
+// early, so it sleeps again for the rest: a test that holds requests a
+// millisecond must not see one held less.
+func holdThread(d time.Duration) {
+	ts := unix.NsecToTimespec(d.Nanoseconds())
+	for {
+		var rem unix.Timespec
+		if err := unix.Nanosleep(&ts, &rem); err != unix.EINTR {
+			return
+		}
+		ts = rem
+	}
 }
 
 // TestAIOLatency: each libaio read, write and fdsync a traced process

@@ -40,8 +40,7 @@ func aioReads(dev string, depth, rounds int) (int, error) {
 				return err
 			}
 			if r%10 == 0 {
-				ts := unix.NsecToTimespec(int64(time.Millisecond))
-				_ = unix.Nanosleep(&ts, nil)
+				holdThread(time.Millisecond)
 			}
 			n, err := a.reap(depth, func(res int64) error {
 				if res != 4096 {
