@@ -547,15 +547,16 @@ type Borne struct {
 
 // bearsOut returns what bears out a change of the time users feel that
 // rests on too few time blocks to be tested (Carriers), nil when nothing
-// does. The aside (see aside) found under it bears it out when it leads
-// the change: the top row, in the total's direction, leadShare of it or
-// more. That aside is a layer that moved significantly where a
-// configuration change can move it, or a device whose IO scheduler changed
-// and whose requests' latency moved significantly: a test over every
-// block, not only the few, and it must move by Options.MinChange itself,
-// as any change read as the verdict's must. Then the few blocks' excess is
-// more of what the change did in every block, at its tail, not chance. A
-// change carried by a few blocks with no such layer stays untestable.
+// does. The layer leading the change (the top row, in the total's
+// direction, leadShare of it or more) bears it out when its own change,
+// tested over every block, not only the few, is significant (against the
+// other layers' tests, see adjustBH); failing that, when the layer is the
+// block IO of a device whose IO scheduler changed, its requests' latency
+// moved significantly the same way (see aside). Either must move by
+// Options.MinChange itself, as any change read as the verdict's must. Then
+// the few blocks' excess is more of what the change did in every block, at
+// its tail, not chance. A change carried by a few blocks with no such test
+// under it stays untestable.
 func (c *comparison) bearsOut(d *Diagnosis, t *Breakdown) *Borne {
 	if len(t.Dimensions) == 0 || len(t.Dimensions[0].Rows) == 0 {
 		return nil
@@ -566,11 +567,10 @@ func (c *comparison) bearsOut(d *Diagnosis, t *Breakdown) *Borne {
 		return nil
 	}
 	var b *Borne
-	switch {
-	case d.Aside != nil && d.Aside.Key == top.Key:
-		b = &Borne{Key: top.Key, Change: d.Aside.Change}
-	case d.AsideDevice != nil && LayerDevice(top.Key) == d.AsideDevice.Device && dirOf(d.AsideDevice.Lat.Delta) == dir:
-		f := d.AsideDevice
+	switch f := d.AsideDevice; {
+	case top.Significant:
+		b = &Borne{Key: top.Key, Change: top.Change}
+	case f != nil && LayerDevice(top.Key) == f.Device && dirOf(f.Lat.Delta) == dir:
 		b = &Borne{Key: top.Key, Device: f.Lat, Latency: f.Latency, Change: f.Lat.Change}
 	}
 	if b == nil || !c.material(b.Change.Ratio) {

@@ -2,7 +2,6 @@ package compare
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"testing"
 
@@ -472,16 +471,21 @@ func TestAppeared(t *testing.T) {
 
 func TestBearsOut(t *testing.T) {
 	// A rise of 63 µs per call resting on one block of B's, as heldout22's
-	// memory limit (reclaim 0 → 69 µs, p=0.004) or heldout17's change to
-	// bfq (loop0's await 311 µs → 929 µs, p=0.001).
+	// memory limit (reclaim 0 → 69 µs, p=0.004), heldout18's shared file
+	// (a lock, 21 ns → 3.4 ms, p=0.0015) or heldout17's change to bfq
+	// (loop0's await 311 µs → 929 µs, p=0.001).
 	total := func(rows ...Contribution) *Breakdown {
 		return &Breakdown{Change: Change{Delta: 63e3}, Dimensions: []Dimension{{Name: "layer", Rows: rows}}}
 	}
-	row := func(key string, delta float64) Contribution {
-		return Contribution{Key: key, Change: Change{Delta: delta}, Share: delta / 63e3}
+	// row is a layer whose time per call moved from a to b; sig, whether
+	// its test over every block is significant.
+	row := func(key string, a, b float64, sig bool) Contribution {
+		ch := Change{Delta: b - a, Ratio: b / a, P: 0.2}
+		if sig {
+			ch.P, ch.Significant = 0.004, true
+		}
+		return Contribution{Key: key, A: a, B: b, Change: ch, Share: ch.Delta / 63e3}
 	}
-	sig := Change{Delta: 69e3, Ratio: math.Inf(1), P: 0.004, Significant: true}
-	layer := &LayerShare{Key: "memory reclaim", Change: sig}
 	dev := func(delta float64) *DeviceFinding {
 		return &DeviceFinding{Device: "loop0", Latency: "await", Lat: &Latency{MeanA: 311e3, MeanB: 311e3 + delta, Change: Change{Delta: delta, Ratio: 1 + delta/311e3, P: 0.001, Significant: true}}}
 	}
@@ -491,14 +495,16 @@ func TestBearsOut(t *testing.T) {
 		t    *Breakdown
 		want string // the Borne's key, "" for none
 	}{
-		{"the aside layer leads", Diagnosis{Aside: layer}, total(row("memory reclaim", 69e3), row("cpu", -6e3)), "memory reclaim"},
-		{"the aside layer is not the top row", Diagnosis{Aside: layer}, total(row("block loop0", 50e3), row("memory reclaim", 13e3)), ""},
-		{"the top row carries under half", Diagnosis{Aside: layer}, total(row("memory reclaim", 30e3), row("cpu", 20e3), row("block vda", 13e3)), ""},
-		{"the device's layer leads", Diagnosis{AsideDevice: dev(618e3)}, total(row("block loop0", 80e3), row("cpu", -17e3)), "block loop0"},
-		{"the device's latency moved too little itself", Diagnosis{AsideDevice: dev(62e3)}, total(row("block loop0", 80e3)), ""},
-		{"the device got faster under a rise", Diagnosis{AsideDevice: dev(-100e3)}, total(row("block loop0", 80e3)), ""},
-		{"another device's layer leads", Diagnosis{AsideDevice: dev(618e3)}, total(row("block vda", 80e3)), ""},
-		{"no aside", Diagnosis{}, total(row("memory reclaim", 69e3)), ""},
+		{"a significant layer leads", Diagnosis{}, total(row("memory reclaim", 0, 69e3, true), row("cpu", 10e3, 4e3, false)), "memory reclaim"},
+		{"a lock leads, more than the whole", Diagnosis{}, total(row("lock", 21, 134e3, true), row("block loop0", 180e3, 109e3, true)), "lock"},
+		{"the significant layer is not the top row", Diagnosis{}, total(row("block loop0", 100e3, 150e3, false), row("memory reclaim", 0, 13e3, true)), ""},
+		{"the top row carries under half", Diagnosis{}, total(row("memory reclaim", 0, 30e3, true), row("cpu", 10e3, 30e3, false), row("block vda", 7e3, 20e3, false)), ""},
+		{"the leading layer's own change is not significant", Diagnosis{}, total(row("lock", 21, 69e3, false)), ""},
+		{"the leading layer moved too little itself", Diagnosis{}, total(row("block loop0", 400e3, 463e3, true)), ""},
+		{"the device's layer leads", Diagnosis{AsideDevice: dev(618e3)}, total(row("block loop0", 300e3, 380e3, false), row("cpu", 20e3, 3e3, false)), "block loop0"},
+		{"the device's latency moved too little itself", Diagnosis{AsideDevice: dev(62e3)}, total(row("block loop0", 300e3, 380e3, false)), ""},
+		{"the device got faster under a rise", Diagnosis{AsideDevice: dev(-100e3)}, total(row("block loop0", 300e3, 380e3, false)), ""},
+		{"another device's layer leads", Diagnosis{AsideDevice: dev(618e3)}, total(row("block vda", 300e3, 380e3, false)), ""},
 	}
 	c := &comparison{opt: Options{}.withDefaults()}
 	for _, tt := range tests {

@@ -214,7 +214,7 @@ func borneText(d *Diagnosis, noun string) string {
 		return s + fmt.Sprintf("%s's %s, %s → %s per request tested over all of them, bears it out (%s)", LayerDevice(b.Key), b.Latency,
 			model.FormatNs(l.MeanA), model.FormatNs(l.MeanB), changeText(b.Change))
 	}
-	return s + fmt.Sprintf("%s's %s, tested over all of them, bears it out (%s)", layerText(b.Key), noun, changeText(b.Change))
+	return s + fmt.Sprintf("the %s of %s, tested over all of them, bears it out (%s)", noun, layerText(b.Key), changeText(b.Change))
 }
 
 // way picks the word for the way the time moved: worse when it rose,
