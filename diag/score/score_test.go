@@ -81,7 +81,7 @@ func TestBenchmark(t *testing.T) {
 	if _, err := os.Stat(hostDir); err != nil {
 		testenv.Skip(t, "no recorded pairs in "+hostDir)
 	}
-	rs, err := Benchmark(context.Background(), hostDir, labPairs)
+	rs, err := Benchmark(context.Background(), hostDir, labPairs, compare.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/nfstrace/nfstrace/diag"
 	"github.com/nfstrace/nfstrace/diag/score"
+	"github.com/nfstrace/nfstrace/internal/compare"
 )
 
 func main() {
@@ -227,10 +228,12 @@ func cmdScore(ctx context.Context, out io.Writer, args []string) error {
 	host := fs.String("host", "testdata/diagnosis/host", "the host pairs (nfstrace-diag record -out)")
 	lab := fs.String("lab", "testdata/diagnosis/lab/pairs.json", "the lab pairs")
 	doc := fs.String("o", "docs/diagnosis.md", "document whose generated part is rewritten")
+	var opt compare.Options
+	fs.Float64Var(&opt.MinChange, "min-change", 0, "the least change of a total that counts, as a fraction of the smaller side (0: compare's default); to calibrate it, with -o elsewhere")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	rs, err := score.Benchmark(ctx, *host, *lab)
+	rs, err := score.Benchmark(ctx, *host, *lab, opt)
 	if err != nil {
 		return err
 	}
