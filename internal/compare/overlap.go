@@ -53,23 +53,27 @@ func asyncDevice(a, b *Capture) string {
 
 // overlapped reads the verdict off the latency of the threads'
 // asynchronous IO (see Overlap) when the time they waited per unit did not
-// change and was mostly waits for that IO (leadShare or more) in both
-// captures, and that latency changed significantly: their own requests'
-// to the reap where only libaio's were timed (what the threads felt of
-// each IO; by MinChange too), else that of the device their waits were on,
+// change and that latency changed significantly: their own requests' to
+// the reap where only libaio's were timed (what the threads felt of each
+// IO, whatever they waited for, as asyncLatency; by MinChange too), else,
+// where their waits were mostly for that IO (leadShare or more) in both
+// captures, that of the device their waits were on,
 // its await (the request's whole time, queue included) or the tracer's
 // service time where the await is unknown. The cause is the device's queue
 // settings when they changed, the workload (or the memory behind the page
 // cache) when the device's load moved with the latency, the device when
 // its own latency moved with it, else something that held the IO above
-// the device. It reports whether it set a verdict.
+// the device: the layer of the threads' waits that can (heldAbove), or the
+// block layer. It reports whether it set a verdict.
 func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	t := res.Time
 	if d.Subject != SubjectThreads || t == nil {
 		return false
 	}
+	own := c.timedLatency(res.Workload)
+	toReap := c.reapedOnly() && own != nil && own.Significant && c.material(own.Ratio)
 	sa, sb := asyncShare(c.a), asyncShare(c.b)
-	if sa < leadShare || sb < leadShare {
+	if !toReap && (sa < leadShare || sb < leadShare) {
 		return false
 	}
 	name := asyncDevice(c.a, c.b)
@@ -80,8 +84,6 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	f := finding(dev)
 	f.Latency, f.Lat = dev.requestTime()
 	lat := f.Lat
-	own := c.timedLatency(res.Workload)
-	toReap := c.reapedOnly() && own != nil && own.Significant && c.material(own.Ratio)
 	if toReap {
 		lat = own
 	}
@@ -135,14 +137,41 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 		d.Cause = CauseDevice
 	default:
 		// Their IO took longer while the device did not: it was held
-		// above the device.
+		// above the device, by what the threads' own waits say held
+		// them when one such layer moved significantly the same way (a
+		// lock io_submit takes), else by the block layer.
 		d.Cause = CauseBio
+		if r := heldAbove(t, dir, c.opt.Alpha); r != nil {
+			d.Cause, d.Layer = classCause[r.Key], c.layerShare(*r, res)
+			d.Layer.Share = 1
+			d.Match = matchChanges(res.Config, r.Key, dir)
+			d.Site = topSite(res.DTime, r.Key, dir)
+		}
 	}
 	d.Confidence = "medium"
 	if lat.P < c.opt.Alpha/10 {
 		d.Confidence = "high"
 	}
 	return true
+}
+
+// heldAbove returns the layer of the threads' time that can hold their IO
+// above its device and moved significantly in direction dir (the largest
+// such move), nil when none did: a lock, a page lock, the journal,
+// writeback throttling or memory reclaim, waited on in the calls that
+// submit the IO.
+func heldAbove(t *Breakdown, dir, alpha float64) *Contribution {
+	var best *Contribution
+	for i := range t.Dimensions[0].Rows {
+		r := &t.Dimensions[0].Rows[i]
+		if classCause[r.Key] == "" || r.Key == ClassOther || r.Key == ClassNetwork || !r.Change.Tested || r.Change.P >= alpha || r.Delta*dir <= 0 {
+			continue
+		}
+		if best == nil || r.Delta*dir > best.Delta*dir {
+			best = r
+		}
+	}
+	return best
 }
 
 // Unfelt is set when the time the traced threads waited per unit changed

@@ -149,10 +149,27 @@ func summaryText(d *Diagnosis, res *Result) string {
 // overlapText words a verdict read off the latency of asynchronous IO:
 // why the time the threads waited is not the figure, and the cause.
 func overlapText(d *Diagnosis, o *Overlap, res *Result) string {
-	s := fmt.Sprintf(", while the time they waited per %s did not change materially (%s → %s, %s): a thread waiting for asynchronous IO wakes at the first of its IOs to complete",
-		perText(res.Workload.Per), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change))
+	why := "a thread waiting for asynchronous IO wakes at the first of its IOs to complete"
+	if o.ShareA < leadShare || o.ShareB < leadShare {
+		// Read off libaio's time to the reap alone (see overlapped):
+		// their waits were mostly for something else.
+		why = fmt.Sprintf("they waited mostly for other things than their IO (waits for asynchronous IO %s → %s of that time)",
+			model.FormatPct(o.ShareA), model.FormatPct(o.ShareB))
+	}
+	s := fmt.Sprintf(", while the time they waited per %s did not change materially (%s → %s, %s): %s",
+		perText(res.Workload.Per), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change), why)
 	f := d.Device
 	more := d.way("more", "less")
+	if l := d.Layer; l != nil && l.Kind != "block" {
+		// What held the IO above the device: the threads' own waits
+		// in the calls that submit it (see heldAbove).
+		site := ""
+		if d.Site != nil {
+			site = ", mostly at " + compactSite(d.Site.Label)
+		}
+		return s + fmt.Sprintf("; what held it above %s was %s, %s → %s per %s (%s)%s", f.Device, layerText(l.Key),
+			model.FormatNs(l.A), model.FormatNs(l.B), perText(res.Workload.Per), changeText(l.Change), site)
+	}
 	switch d.Cause {
 	case CauseWorkload:
 		return s + fmt.Sprintf("; %s was given %s work (%s)", f.Device, more, loadText(f))
