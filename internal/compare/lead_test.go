@@ -577,6 +577,7 @@ func TestHeldAbove(t *testing.T) {
 		{"a fall", bd(row(ClassLock, -8.3e3, 0.001)), -1, ClassLock},
 		{"only the CPU and the device", bd(row(LayerCPU, 16e3, 0.001), row(blockPrefix+"loop0", 6.9e3, 0.001)), 1, ""},
 		{"other kernel code says nothing", bd(row(ClassOther, 8.3e3, 0.001)), 1, ""},
+		{"no breakdown", &Breakdown{}, 1, ""},
 	}
 	for _, tt := range tests {
 		got := ""

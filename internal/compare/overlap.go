@@ -156,11 +156,15 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 }
 
 // heldAbove returns the layer of the threads' time that can hold their IO
-// above its device and moved significantly in direction dir (the largest
-// such move), nil when none did: a lock, a page lock, the journal,
-// writeback throttling or memory reclaim, waited on in the calls that
-// submit the IO.
+// above its device and moved in direction dir with a test significant at
+// alpha (the largest such move), nil when none did: a lock, a page lock,
+// the journal, writeback throttling or memory reclaim, waited on in the
+// calls that submit the IO. Its size is not asked to matter on its own:
+// the latency read is the verdict's figure, and this says what moved it.
 func heldAbove(t *Breakdown, dir, alpha float64) *Contribution {
+	if len(t.Dimensions) == 0 {
+		return nil
+	}
 	var best *Contribution
 	for i := range t.Dimensions[0].Rows {
 		r := &t.Dimensions[0].Rows[i]
