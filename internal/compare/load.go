@@ -257,14 +257,14 @@ func (c *Capture) Add(s *model.Snapshot) {
 	// before, in the call, is the threads' waits inside io_submit (for a
 	// request of the device's queue, for the file's lock), shared here
 	// among the iocbs the interval's calls queued.
-	var inSubmit float64
-	for j := range s.DState {
-		if d := &s.DState[j]; d.Hist.SumNs > 0 && c.inAIOSubmit(d.WaitSite) {
-			inSubmit += float64(d.Hist.SumNs)
-		}
-	}
 	perIOCB := 0.0
-	if s.Submits != nil && s.Submits.AIO > 0 {
+	if s.Submits != nil && s.Submits.AIO > 0 && len(s.AIO) > 0 {
+		var inSubmit float64
+		for j := range s.DState {
+			if d := &s.DState[j]; d.Hist.SumNs > 0 && c.inAIOSubmit(d.WaitSite) {
+				inSubmit += float64(d.Hist.SumNs)
+			}
+		}
 		perIOCB = inSubmit / float64(s.Submits.AIO)
 	}
 	for _, f := range [...]struct {
