@@ -567,21 +567,24 @@ func TestHeldAbove(t *testing.T) {
 	tests := []struct {
 		name string
 		t    *Breakdown
-		dir  float64
-		want string // the layer's key, "" for none
+		lat  float64 // the change of the latency read, ns
+		want string  // the layer's key, "" for none
 	}{
-		{"a lock in io_submit", bd(row(LayerCPU, -16e3, 0.001), row(blockPrefix+"loop0", 6.9e3, 0.001), row(ClassLock, 8.3e3, 0.0013)), 1, ClassLock},
-		{"the larger of two", bd(row(ClassLock, 2e3, 0.001), row(ClassReclaim, 5e3, 0.004)), 1, ClassReclaim},
-		{"not significant", bd(row(ClassLock, 8.3e3, 0.2)), 1, ""},
-		{"moved the other way", bd(row(ClassLock, -8.3e3, 0.001)), 1, ""},
-		{"a fall", bd(row(ClassLock, -8.3e3, 0.001)), -1, ClassLock},
-		{"only the CPU and the device", bd(row(LayerCPU, 16e3, 0.001), row(blockPrefix+"loop0", 6.9e3, 0.001)), 1, ""},
-		{"other kernel code says nothing", bd(row(ClassOther, 8.3e3, 0.001)), 1, ""},
-		{"no breakdown", &Breakdown{}, 1, ""},
+		{"a lock in io_submit", bd(row(LayerCPU, -16e3, 0.001), row(blockPrefix+"loop0", 6.9e3, 0.001), row(ClassLock, 8.3e3, 0.0013)), 25e3, ClassLock},
+		{"the larger of two", bd(row(ClassLock, 7e3, 0.001), row(ClassReclaim, 9e3, 0.004)), 25e3, ClassReclaim},
+		{"too small a part of the change", bd(row(ClassLock, 2e3, 0.001)), 25e3, ""},
+		{"not significant", bd(row(ClassLock, 8.3e3, 0.2)), 25e3, ""},
+		{"moved the other way", bd(row(ClassLock, -8.3e3, 0.001)), 25e3, ""},
+		{"a fall", bd(row(ClassLock, -8.3e3, 0.001)), -25e3, ClassLock},
+		// heldout50's threads under a CPU quota: the reap waits for them.
+		{"the wait for a CPU delays the reap", bd(row(LayerCPU, 33e3, 0.003), row(blockPrefix+"loop0", 6.9e3, 0.001)), 25e3, LayerCPU},
+		{"the device alone", bd(row(blockPrefix+"loop0", 6.9e3, 0.001)), 25e3, ""},
+		{"other kernel code says nothing", bd(row(ClassOther, 8.3e3, 0.001)), 25e3, ""},
+		{"no breakdown", &Breakdown{}, 25e3, ""},
 	}
 	for _, tt := range tests {
 		got := ""
-		if r := heldAbove(tt.t, tt.dir, 0.01); r != nil {
+		if r := heldAbove(tt.t, tt.lat, 0.01); r != nil {
 			got = r.Key
 		}
 		if got != tt.want {

@@ -141,8 +141,11 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 		// them when one such layer moved significantly the same way (a
 		// lock io_submit takes), else by the block layer.
 		d.Cause = CauseBio
-		if r := heldAbove(t, dir, c.opt.Alpha); r != nil {
+		if r := heldAbove(t, lat.Delta, c.opt.Alpha); r != nil {
 			d.Cause, d.Layer = classCause[r.Key], c.layerShare(*r, res)
+			if r.Key == LayerCPU {
+				d.Cause, d.Holder = CauseCPU, leadHolder(d.Layer)
+			}
 			d.Layer.Share = 1
 			d.Match = matchChanges(res.Config, r.Key, dir)
 			d.Site = topSite(res.DTime, r.Key, dir)
@@ -156,19 +159,24 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 }
 
 // heldAbove returns the layer of the threads' time that can hold their IO
-// above its device and moved in direction dir with a test significant at
+// outside its device and moved in direction dir with a test significant at
 // alpha (the largest such move), nil when none did: a lock, a page lock,
 // the journal, writeback throttling or memory reclaim, waited on in the
-// calls that submit the IO. Its size is not asked to matter on its own:
-// the latency read is the verdict's figure, and this says what moved it.
-func heldAbove(t *Breakdown, dir, alpha float64) *Contribution {
+// calls that submit the IO, or the wait for a CPU, which keeps a libaio
+// completion from being reaped (its time runs to the reap). Its size is
+// not asked to matter on its own: the latency read is the verdict's
+// figure, and this says what moved it, so it must come to reachShare of
+// that figure's change delta, as a device's latency must to explain a
+// layer's.
+func heldAbove(t *Breakdown, delta, alpha float64) *Contribution {
+	dir := dirOf(delta)
 	if len(t.Dimensions) == 0 {
 		return nil
 	}
 	var best *Contribution
 	for i := range t.Dimensions[0].Rows {
 		r := &t.Dimensions[0].Rows[i]
-		if classCause[r.Key] == "" || r.Key == ClassOther || r.Key == ClassNetwork || !r.Change.Tested || r.Change.P >= alpha || r.Delta*dir <= 0 {
+		if (classCause[r.Key] == "" || r.Key == ClassOther || r.Key == ClassNetwork) && r.Key != LayerCPU || !r.Change.Tested || r.Change.P >= alpha || r.Delta*dir < reachShare*math.Abs(delta) {
 			continue
 		}
 		if best == nil || r.Delta*dir > best.Delta*dir {

@@ -167,7 +167,7 @@ func overlapText(d *Diagnosis, o *Overlap, res *Result) string {
 		if d.Site != nil {
 			site = ", mostly at " + compactSite(d.Site.Label)
 		}
-		return s + fmt.Sprintf("; what held it above %s was %s, %s → %s per %s (%s)%s", f.Device, layerText(l.Key),
+		return s + fmt.Sprintf("; what delayed it outside %s was %s, %s → %s per %s (%s)%s", f.Device, layerText(l.Key),
 			model.FormatNs(l.A), model.FormatNs(l.B), perText(res.Workload.Per), changeText(l.Change), site)
 	}
 	switch d.Cause {
