@@ -383,6 +383,11 @@ struct rval {
 	/* The runnable waits by who had the CPU when they ended (HELD_*). */
 	__u64 held_cnt[HELD_N];
 	__u64 held_ns[HELD_N];
+	/* The run-queue waits that ended outside the thread's calls (see
+	 * outside_call), kept apart from the others: runnable, preempt_* and
+	 * held_* count only those in calls. */
+	__u64 outside_cnt;
+	__u64 outside_ns;
 };
 
 struct {
@@ -404,6 +409,7 @@ struct runstate {
 	__u8 preempted;    /* the open run-queue wait began with a preemption */
 	__u8 wait_preempted; /* so did wait_ns */
 	__u8 wait_held;    /* who had the CPU when wait_ns ended (HELD_*) */
+	__u8 wait_outside; /* wait_ns ended outside the thread's calls */
 	struct rkey last;  /* key of the last time slice counted in rthreads */
 	/*
 	 * The block requests the thread submitted last (keys of rqs), newest
@@ -517,7 +523,10 @@ static __always_inline void run_out(struct runstate *rs, __u32 tid, bool runnabl
 		if (v) {
 			__sync_fetch_and_add(&v->oncpu_ns, on);
 			__sync_fetch_and_add(&v->slices, 1);
-			if (rs->has_wait) {
+			if (rs->has_wait && rs->wait_outside) {
+				__sync_fetch_and_add(&v->outside_cnt, 1);
+				__sync_fetch_and_add(&v->outside_ns, rs->wait_ns);
+			} else if (rs->has_wait) {
 				hist_add(&v->runnable, rs->wait_ns);
 				if (rs->wait_preempted) {
 					__sync_fetch_and_add(&v->preempt_cnt, 1);
@@ -549,14 +558,51 @@ static __always_inline void run_out(struct runstate *rs, __u32 tid, bool runnabl
 	rs->preempted = runnable;
 }
 
-/* run_in starts rs's time slice at now, ending its run-queue wait behind held. */
-static __always_inline void run_in(struct runstate *rs, __u64 now, __u8 held)
+/*
+ * System call numbers of the sleeps for time or for events (nanosleep,
+ * futex, poll, select, epoll), set by user space for the machine's
+ * architecture; unused slots are 0.
+ */
+#define NR_SLEEPS 12
+const volatile __u32 nr_sleeps[NR_SLEEPS] = {};
+
+/*
+ * outside_call reports whether user thread p, about to be switched in, is
+ * outside the calls whose time its callers feel: in user space (preempted
+ * there: its saved registers hold user mode, which entry code leaves with
+ * orig_ax -1) or in a sleep for time or for events, as a rate-limited
+ * thread pacing itself or an idle worker waiting for work is. Its run-queue
+ * wait then delays no call in progress. Needs BTF task pointers (tp_btf).
+ */
+static __always_inline bool outside_call(struct task_struct *p)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(p);
+	unsigned long nr = 0;
+	__u32 i;
+
+	if (!regs)
+		return false;
+	bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
+	if (nr == (unsigned long)-1)
+		return true;
+	for (i = 0; i < NR_SLEEPS; i++)
+		if (nr_sleeps[i] && nr == nr_sleeps[i])
+			return true;
+	return false;
+}
+
+/*
+ * run_in starts rs's time slice at now, ending its run-queue wait behind
+ * held, outside the thread's calls when outside.
+ */
+static __always_inline void run_in(struct runstate *rs, __u64 now, __u8 held, bool outside)
 {
 	if (rs->runnable_ns && now > rs->runnable_ns) {
 		rs->wait_ns = now - rs->runnable_ns;
 		rs->has_wait = 1;
 		rs->wait_preempted = rs->preempted;
 		rs->wait_held = held == HELD_IDLE && !rs->preempted ? HELD_WAKE : held;
+		rs->wait_outside = outside;
 	}
 	rs->runnable_ns = 0;
 	rs->oncpu_ns = now;
@@ -1087,7 +1133,9 @@ static __always_inline void on_switch(void *ctx, bool preempt, struct task_struc
 				held = HELD_TARGET;
 			else if (RD(btf, prev, flags) & PF_KTHREAD)
 				held = HELD_KERNEL;
-			run_in(rn, now, held);
+			/* A kernel thread (nfsd) has no calls: its waits are all in. */
+			run_in(rn, now, held, btf && rn->runnable_ns && !(RD(btf, next, flags) & PF_KTHREAD) &&
+						  outside_call(next));
 		}
 	}
 	if (!(state & TASK_UNINTERRUPTIBLE) || (state & TASK_NOLOAD)) {

@@ -85,7 +85,8 @@ func fullSnapshot(i int) *model.Snapshot {
 		AIO:     []model.AsyncLat{{Kind: model.AsyncWrite, Lat: hist(150e3)}},
 		Run: []model.Run{{Comm: "nfsd", Op: "v3 WRITE", Client: "10.68.17.21", Threads: 4, Runnable: hist(40e3, 2e6), OnCPU: 300 * time.Millisecond,
 			Preempted: &model.Preempted{Count: 1, SumNs: 2e6},
-			HeldBy:    &model.HeldBy{Kernel: model.Waits{Count: 1, SumNs: 2e6}, Traced: model.Waits{Count: 1, SumNs: 40e3}}}},
+			HeldBy:    &model.HeldBy{Kernel: model.Waits{Count: 1, SumNs: 2e6}, Traced: model.Waits{Count: 1, SumNs: 40e3}},
+			Outside:   &model.Waits{Count: 3, SumNs: 9e6}}},
 		Stats: model.Stats{Events: uint64(1000 + i), Lost: uint64(i), CPU: 12 * time.Millisecond},
 	}
 }

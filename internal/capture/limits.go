@@ -95,4 +95,5 @@ const (
 	sizeURing     = unsafe.Sizeof(model.AsyncLat{})
 	sizePreempted = unsafe.Sizeof(model.Preempted{})
 	sizeHeld      = unsafe.Sizeof(model.HeldBy{})
+	sizeWaits     = unsafe.Sizeof(model.Waits{})
 )

@@ -53,34 +53,20 @@ func decodeRun(sd *decoder, st *strReader) []model.Run {
 // nil (unknown); older readers skip it.
 const secPreempt = 16
 
+// preempted is a Run row's Preempted field.
+func preempted(r *model.Run) **model.Waits { return &r.Preempted }
+
 // hasPreempted reports whether a Run row knows its preemptions.
-func hasPreempted(rows []model.Run) bool {
-	for i := range rows {
-		if rows[i].Preempted != nil {
-			return true
-		}
-	}
-	return false
-}
+func hasPreempted(rows []model.Run) bool { return hasWaits(rows, preempted) }
 
 // appendPreempted encodes the rows' preemptions: uvarint n (the Run rows),
 // n x (uvarint known, and when 1: uvarint count, uvarint ns).
-func appendPreempted(p []byte, rows []model.Run) []byte {
-	return appendRunWaits(p, rows, func(r *model.Run) []*model.Waits {
-		if r.Preempted == nil {
-			return nil
-		}
-		return []*model.Waits{r.Preempted}
-	})
-}
+func appendPreempted(p []byte, rows []model.Run) []byte { return appendOneWaits(p, rows, preempted) }
 
 // decodePreempted decodes what appendPreempted wrote into rows, which
 // must be the snapshot's Run rows, already decoded.
 func decodePreempted(sd *decoder, rows []model.Run) {
-	decodeRunWaits(sd, rows, "preemption", sizePreempted, func(r *model.Run) []*model.Waits {
-		r.Preempted = &model.Preempted{}
-		return []*model.Waits{r.Preempted}
-	})
+	decodeOneWaits(sd, rows, "preemption", sizePreempted, preempted)
 }
 
 // secHeld holds Run[i].HeldBy, written after secRun when a row has it.
@@ -118,6 +104,57 @@ func decodeHeld(sd *decoder, rows []model.Run) {
 		r.HeldBy = &model.HeldBy{}
 		parts := r.HeldBy.Parts()
 		return parts[:]
+	})
+}
+
+// secOutside holds Run[i].Outside, written after secRun when a row has it.
+// Added within version 1: older files lack it and read with Outside nil
+// (unknown); older readers skip it.
+const secOutside = 23
+
+// outside is a Run row's Outside field.
+func outside(r *model.Run) **model.Waits { return &r.Outside }
+
+// hasOutside reports whether a Run row knows its waits outside calls.
+func hasOutside(rows []model.Run) bool { return hasWaits(rows, outside) }
+
+// appendOutside encodes the rows' waits outside calls: uvarint n (the Run
+// rows), n x (uvarint known, and when 1: uvarint count, uvarint ns).
+func appendOutside(p []byte, rows []model.Run) []byte { return appendOneWaits(p, rows, outside) }
+
+// decodeOutside decodes what appendOutside wrote into rows, which must be
+// the snapshot's Run rows, already decoded.
+func decodeOutside(sd *decoder, rows []model.Run) {
+	decodeOneWaits(sd, rows, "outside-call", sizeWaits, outside)
+}
+
+// hasWaits reports whether a Run row has field set.
+func hasWaits(rows []model.Run, field func(*model.Run) **model.Waits) bool {
+	for i := range rows {
+		if *field(&rows[i]) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// appendOneWaits encodes a section of one counted wait per Run row, the
+// row's field (appendRunWaits).
+func appendOneWaits(p []byte, rows []model.Run, field func(*model.Run) **model.Waits) []byte {
+	return appendRunWaits(p, rows, func(r *model.Run) []*model.Waits {
+		if w := *field(r); w != nil {
+			return []*model.Waits{w}
+		}
+		return nil
+	})
+}
+
+// decodeOneWaits decodes what appendOneWaits wrote into rows' field.
+func decodeOneWaits(sd *decoder, rows []model.Run, what string, size uintptr, field func(*model.Run) **model.Waits) {
+	decodeRunWaits(sd, rows, what, size, func(r *model.Run) []*model.Waits {
+		w := &model.Waits{}
+		*field(r) = w
+		return []*model.Waits{w}
 	})
 }
 

@@ -34,6 +34,11 @@ func TestRunRoundTrip(t *testing.T) {
 			{Comm: "fio", Op: "x", Threads: 1, Runnable: hist(5), HeldBy: &model.HeldBy{Other: model.Waits{Count: 1, SumNs: 5}}},
 			{Comm: "sh", Threads: 1, Runnable: hist(7)}, // unknown beside known
 		}},
+		{"ebpf rows with waits outside calls", []model.Run{
+			{Comm: "fio", Threads: 2, Runnable: hist(900, 40_000), OnCPU: time.Second, Outside: &model.Waits{Count: 4, SumNs: 3_000_000}},
+			{Comm: "fio", Op: "x", Threads: 1, Runnable: hist(5), Outside: &model.Waits{}},
+			{Comm: "sh", Threads: 1, Runnable: hist(7)}, // unknown beside known
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,6 +67,15 @@ func TestPreemptedRowsMismatch(t *testing.T) {
 	d := decoder{b: appendPreempted(nil, rows[:1])}
 	if decodePreempted(&d, rows); d.err == nil {
 		t.Fatal("one preemption row for two run rows: no error")
+	}
+}
+
+// An outside-call section must have a row for each run row.
+func TestOutsideRowsMismatch(t *testing.T) {
+	rows := []model.Run{{Comm: "fio", Outside: &model.Waits{}}, {Comm: "fio"}}
+	d := decoder{b: appendOutside(nil, rows[:1])}
+	if decodeOutside(&d, rows); d.err == nil {
+		t.Fatal("one outside-call row for two run rows: no error")
 	}
 }
 

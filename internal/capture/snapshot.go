@@ -171,6 +171,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 			p = appendHeld(e.sec[:0], s.Run)
 			b = e.section(b, secHeld, p)
 		}
+		if hasOutside(s.Run) {
+			p = appendOutside(e.sec[:0], s.Run)
+			b = e.section(b, secOutside, p)
+		}
 	}
 	if len(s.AsyncIO) > 0 {
 		p = appendAsyncIO(e.sec[:0], s.AsyncIO, st)
@@ -382,6 +386,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			decodePreempted(&sd, s.Run)
 		case secHeld:
 			decodeHeld(&sd, s.Run)
+		case secOutside:
+			decodeOutside(&sd, s.Run)
 		case secAsyncIO:
 			s.AsyncIO = decodeAsyncIO(&sd, st)
 		case secWakers:

@@ -162,6 +162,16 @@ func caveats(a, b *Capture, per string) []string {
 			out = append(out, x.what+" in B")
 		}
 	}
+	// A capture whose run rows keep their waits outside calls apart leaves
+	// them out of the wait for a CPU; one older, or from another backend,
+	// counts them in.
+	if a.outsideKnown != b.outsideKnown {
+		apart, with := "B", "A"
+		if a.outsideKnown {
+			apart, with = "A", "B"
+		}
+		out = append(out, fmt.Sprintf("waits for a CPU outside the threads' calls (paced, idle or in user space) are left out in %s only: %s's waiting for a CPU counts them too; compare it with care", apart, with))
+	}
 	if sum(a.ops) == 0 && sum(b.ops) == 0 && sum(a.rpcReqs) == 0 && sum(b.rpcReqs) == 0 {
 		out = append(out, "no NFS operations counted in either capture: figures are per "+perText(per)+", not per NFS operation")
 	}

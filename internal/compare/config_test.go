@@ -95,6 +95,42 @@ func TestCaveats(t *testing.T) {
 	}
 }
 
+// TestCaveatOutsideCalls: a capture that keeps the waits outside calls
+// apart, compared with one that does not, says so, naming each side; two
+// that agree say nothing of it.
+func TestCaveatOutsideCalls(t *testing.T) {
+	withOutside := func(name string, known bool) *Capture {
+		b := baseline()
+		var snaps []*model.Snapshot
+		for _, s := range b.snapshots() {
+			s.Run = []model.Run{{Comm: "fio", Threads: 1, Runnable: model.Hist{Count: 2, SumNs: 4e3}, OnCPU: 1e6}}
+			if known {
+				s.Run[0].Outside = &model.Waits{Count: 1, SumNs: 9e3}
+			}
+			snaps = append(snaps, s)
+		}
+		return FromSnapshots(name, capture.Meta{Config: b.config()}, snaps)
+	}
+	for _, tt := range []struct {
+		a, b bool
+		want string
+	}{
+		{false, true, "left out in B only: A's waiting for a CPU counts them too"},
+		{true, false, "left out in A only: B's waiting for a CPU counts them too"},
+		{true, true, ""},
+		{false, false, ""},
+	} {
+		res, err := Compare(withOutside("A", tt.a), withOutside("B", tt.b), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := strings.Join(res.Caveats, "\n")
+		if got := strings.Contains(all, "outside the threads' calls"); got != (tt.want != "") || !strings.Contains(all, tt.want) {
+			t.Errorf("A knows %v, B knows %v: caveats\n%s\nwant %q", tt.a, tt.b, all, tt.want)
+		}
+	}
+}
+
 // TestCgroupsOverlay: limits a snapshot carries (a target that appeared, a
 // limit set) overlay the metadata's, in order, without touching the map
 // the metadata came with.

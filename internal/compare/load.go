@@ -54,6 +54,11 @@ type Capture struct {
 	// heldUnknown says a row of the layer did not know.
 	held        [model.HeldParts][]float64
 	heldUnknown bool
+	// outsideKnown says a run row kept apart its waits outside calls
+	// (model.Run.Outside), which the run-queue layer then leaves out;
+	// outsideNs is their time over the capture.
+	outsideKnown bool
+	outsideNs    float64
 	// uncounted is how many intervals did not count calls: with any, the
 	// calls are not a unit of work (a gap would read as no work).
 	uncounted int
@@ -347,6 +352,10 @@ func (c *Capture) Add(s *model.Snapshot) {
 	addAt(&c.running, i, running)
 	for j := range s.Run {
 		r := &s.Run[j]
+		if r.Outside != nil {
+			c.outsideKnown = true
+			c.outsideNs += float64(r.Outside.SumNs)
+		}
 		// nfsd's run-queue waits count inside a request only: a thread
 		// woken for new work waits before the request is its.
 		if (r.Runnable.Count == 0 && r.Runnable.SumNs == 0) || (reqs > 0 && r.Op == "") {

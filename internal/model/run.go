@@ -31,6 +31,15 @@ type Run struct {
 	// nil when the backend cannot tell (procfs, and captures older than
 	// it).
 	HeldBy *HeldBy `json:"held_by,omitempty"`
+	// Outside holds the run-queue waits that ended with a thread outside
+	// its calls: in user space, or asleep for time or for events
+	// (nanosleep, futex, poll, epoll), as a rate-limited thread pacing
+	// itself or an idle worker is. They delay none of its calls, so they
+	// are kept apart: Runnable, Preempted and HeldBy count only the waits
+	// in calls. nil when the backend cannot tell (procfs, the raw_tp
+	// fallback, and captures older than it): Runnable then holds them all.
+	// A kernel thread (nfsd) makes no calls; its waits are all in Runnable.
+	Outside *Waits `json:"outside,omitempty"`
 }
 
 // HeldBy is the run-queue waits of a Run row by the task the CPU was

@@ -17,6 +17,11 @@ type RunRow struct {
 	// of them waited for a CPU on average.
 	OnCPUPerSec    float64 `json:"on_cpu_per_s"`
 	RunnablePerSec float64 `json:"runnable_per_s"`
+	// OutsidePerSec is the part of RunnablePerSec whose waits ended with
+	// the threads outside their calls (in user space, or asleep for time
+	// or events): they delayed none of them. 0 when none or unknown; the
+	// run-queue waits Runnable and HeldBy describe are the others.
+	OutsidePerSec float64 `json:"outside_per_s,omitempty"`
 	// OnCPUShare is on-CPU time / (on-CPU + run-queue wait): the share of
 	// the time the threads could run that they did. 1 means they never waited.
 	OnCPUShare float64 `json:"on_cpu_share"`
@@ -52,6 +57,7 @@ type runAcc struct {
 	on       float64
 	estimate bool
 	held     *model.HeldBy
+	outside  float64 // seconds of run-queue wait outside calls
 }
 
 func (t *runTable) add(s *model.Snapshot) {
@@ -68,6 +74,9 @@ func (t *runTable) add(s *model.Snapshot) {
 		a.h.Merge(&r.Runnable)
 		a.on += r.OnCPU.Seconds()
 		a.estimate = a.estimate || r.Runnable.SumOnly()
+		if r.Outside != nil {
+			a.outside += float64(r.Outside.SumNs) / 1e9
+		}
 		if r.HeldBy != nil {
 			if a.held == nil {
 				a.held = &model.HeldBy{}
@@ -106,12 +115,13 @@ func heldShares(h *model.HeldBy) []HeldShare {
 func (t *runTable) rows(sec float64) []RunRow {
 	rows := make([]RunRow, 0, len(t.by))
 	for comm, a := range t.by {
-		wait := a.h.Sum().Seconds()
+		wait := a.h.Sum().Seconds() + a.outside
 		if a.on == 0 && wait == 0 {
 			continue
 		}
 		r := RunRow{Comm: comm, OnCPUPerSec: perSec(a.on, sec), RunnablePerSec: perSec(wait, sec),
-			OnCPUShare: a.on / (a.on + wait), Estimate: a.estimate, HeldBy: heldShares(a.held)}
+			OutsidePerSec: perSec(a.outside, sec),
+			OnCPUShare:    a.on / (a.on + wait), Estimate: a.estimate, HeldBy: heldShares(a.held)}
 		if a.h.Count > 0 {
 			r.Runnable = Latency{Count: a.h.Count, MeanNs: int64(a.h.Mean()), MaxNs: int64(a.h.Max())}
 			if !a.estimate {
@@ -144,6 +154,9 @@ func (f *Frame) runLines(maxWidth int) []string {
 		}
 		parts := []string{fmt.Sprintf("runq %s: %.2f CPUs busy, %.2f threads waiting for a CPU on average (ran %s of the time runnable)",
 			r.Comm, r.OnCPUPerSec, r.RunnablePerSec, model.FormatPct(r.OnCPUShare))}
+		if r.OutsidePerSec > 0 {
+			parts = append(parts, fmt.Sprintf("%.2f of them outside their calls, delaying none", r.OutsidePerSec))
+		}
 		switch {
 		case r.Runnable.Count == 0:
 		case r.Estimate:

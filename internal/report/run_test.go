@@ -40,6 +40,13 @@ func TestRunLines(t *testing.T) {
 			snap(1, model.Run{Comm: "nfsd", Threads: 8, Runnable: hist(100, 2*time.Millisecond), OnCPU: 200 * time.Millisecond,
 				HeldBy: &model.HeldBy{Kernel: model.Waits{Count: 90, SumNs: 180e6}, Idle: model.Waits{Count: 10, SumNs: 20e6}}}),
 		}, []string{"runq nfsd: "}, "estimate", "; waited behind kernel threads 75%, behind other processes 20%"},
+		{"waits outside calls, part of the time runnable", []*model.Snapshot{
+			snap(0, model.Run{Comm: "fio", Threads: 2, Runnable: hist(100, 2*time.Millisecond), OnCPU: 200 * time.Millisecond,
+				Outside: &model.Waits{Count: 50, SumNs: 200e6}}),
+		}, []string{
+			// 200ms in calls + 200ms outside over 1s, against 200ms on CPU.
+			"runq fio: 0.20 CPUs busy, 0.40 threads waiting for a CPU on average (ran 33% of the time runnable); 0.20 of them outside their calls, delaying none; wait p50 ",
+		}, "estimate", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

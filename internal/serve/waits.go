@@ -44,7 +44,7 @@ func (b *boundedLabels) label(v string) string {
 type waitMetrics struct {
 	wakeups, wakeupSec *prometheus.Desc
 	runnable, onCPU    *prometheus.Desc
-	behind             *prometheus.Desc
+	behind, outside    *prometheus.Desc
 	lockSec, lockWaits *prometheus.Desc
 	queue              *prometheus.Desc
 
@@ -53,6 +53,7 @@ type waitMetrics struct {
 	wCount  map[[2]string]uint64 // site label, waker label
 	wNs     map[[2]string]uint64
 	runNs   map[string]uint64    // comm label
+	outNs   map[string]uint64    // comm label
 	heldNs  map[[2]string]uint64 // comm label, holder
 	onCPUNs map[string]uint64
 	owners  boundedLabels
@@ -73,8 +74,11 @@ func newWaitMetrics() waitMetrics {
 			"Time the traced threads waited on a run queue for a CPU (runnable, preempted or throttled), by command name: the first 16 seen, the rest in \"other\". An estimate with the procfs backend.",
 			[]string{"comm"}, nil),
 		behind: prometheus.NewDesc("nfstrace_runnable_behind_seconds_total",
-			"Run-queue time of the traced threads (as nfstrace_runnable_seconds_total) by who had the CPU when each wait ended: \"wake\" (woken onto an idle CPU: the wakeup's own latency), \"idle\" (held off a CPU that then idled, as a CPU quota's throttling does, or moved to an idle one), \"traced\" (another traced thread), \"kernel\" (a kernel thread not traced) or \"other\" (any other process). eBPF only.",
+			"Run-queue time of the traced threads in their calls (nfstrace_runnable_seconds_total less nfstrace_runnable_outside_calls_seconds_total) by who had the CPU when each wait ended: \"wake\" (woken onto an idle CPU: the wakeup's own latency), \"idle\" (held off a CPU that then idled, as a CPU quota's throttling does, or moved to an idle one), \"traced\" (another traced thread), \"kernel\" (a kernel thread not traced) or \"other\" (any other process). eBPF only.",
 			[]string{"comm", "holder"}, nil),
+		outside: prometheus.NewDesc("nfstrace_runnable_outside_calls_seconds_total",
+			"The part of nfstrace_runnable_seconds_total whose waits ended with the thread outside its calls: in user space, or asleep for time or events (nanosleep, futex, poll, epoll), as a rate-limited thread pacing itself or an idle worker is; they delay none of its calls. By command name. eBPF with tp_btf only; nfsd's kernel threads make no calls.",
+			[]string{"comm"}, nil),
 		onCPU: prometheus.NewDesc("nfstrace_on_cpu_seconds_total",
 			"Time the traced threads ran on a CPU, by command name (as nfstrace_runnable_seconds_total).",
 			[]string{"comm"}, nil),
@@ -96,6 +100,7 @@ func newWaitMetrics() waitMetrics {
 		wCount:  make(map[[2]string]uint64),
 		wNs:     make(map[[2]string]uint64),
 		runNs:   make(map[string]uint64),
+		outNs:   make(map[string]uint64),
 		heldNs:  make(map[[2]string]uint64),
 		onCPUNs: make(map[string]uint64),
 	}
@@ -133,6 +138,10 @@ func (w *waitMetrics) update(s *model.Snapshot, siteLabel func(string) string) {
 		r := &s.Run[i]
 		c := w.comms.label(r.Comm)
 		w.runNs[c] += r.Runnable.SumNs
+		if r.Outside != nil {
+			w.runNs[c] += r.Outside.SumNs
+			w.outNs[c] += r.Outside.SumNs
+		}
 		if r.HeldBy != nil {
 			for _, p := range r.HeldBy.Holders() {
 				w.heldNs[[2]string{c, p.Key}] += p.Waits.SumNs
@@ -148,6 +157,7 @@ func (w *waitMetrics) describe(ch chan<- *prometheus.Desc) {
 	ch <- w.runnable
 	ch <- w.onCPU
 	ch <- w.behind
+	ch <- w.outside
 	ch <- w.lockSec
 	ch <- w.lockWaits
 	ch <- w.queue
@@ -168,6 +178,9 @@ func (w *waitMetrics) collect(ch chan<- prometheus.Metric) {
 	for c, ns := range w.runNs {
 		ch <- prometheus.MustNewConstMetric(w.runnable, prometheus.CounterValue, float64(ns)/1e9, c)
 		ch <- prometheus.MustNewConstMetric(w.onCPU, prometheus.CounterValue, float64(w.onCPUNs[c])/1e9, c)
+	}
+	for c, ns := range w.outNs {
+		ch <- prometheus.MustNewConstMetric(w.outside, prometheus.CounterValue, float64(ns)/1e9, c)
 	}
 	for k, ns := range w.heldNs {
 		ch <- prometheus.MustNewConstMetric(w.behind, prometheus.CounterValue, float64(ns)/1e9, k[0], k[1])

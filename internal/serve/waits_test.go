@@ -17,7 +17,8 @@ func TestWaitMetrics(t *testing.T) {
 			{Comm: "nfsd", WaitSite: "io_schedule;folio_wait_bit", Waker: model.WakerIRQ, Count: 1, Time: time.Millisecond},
 		},
 		Run: []model.Run{{Comm: "nfsd", Threads: 8, Runnable: model.Hist{Count: 4, SumNs: 2e9}, OnCPU: 3 * time.Second,
-			HeldBy: &model.HeldBy{Kernel: model.Waits{Count: 3, SumNs: 1.5e9}, Traced: model.Waits{Count: 1, SumNs: 5e8}}}},
+			HeldBy: &model.HeldBy{Kernel: model.Waits{Count: 3, SumNs: 1.5e9}, Traced: model.Waits{Count: 1, SumNs: 5e8}}},
+			{Comm: "fio", Threads: 2, Runnable: model.Hist{Count: 1, SumNs: 1e9}, Outside: &model.Waits{Count: 2, SumNs: 5e8}}},
 		Locks: []model.LockWait{
 			{Comm: "nfsd", WaitSite: "jbd2_log_wait_commit;ext4_sync_file", Lock: "0x1", Kind: model.LockRWSemWrite, Waits: 3, Time: 500 * time.Millisecond, Owner: "jbd2/vda-8", OwnerTID: 9},
 			{Comm: "nfsd", WaitSite: "io_schedule;folio_wait_bit", Lock: "0x2", Kind: model.LockMutex, Waits: 1, Time: time.Millisecond},
@@ -45,6 +46,9 @@ func TestWaitMetrics(t *testing.T) {
 		{"nfstrace_dstate_wakeups_total", map[string]string{"site": OtherSite, "waker": OtherLabel}, 5},
 		{"nfstrace_runnable_seconds_total", map[string]string{"comm": "nfsd"}, 4},
 		{"nfstrace_on_cpu_seconds_total", map[string]string{"comm": "nfsd"}, 6},
+		// The waits outside calls are part of the run-queue time.
+		{"nfstrace_runnable_seconds_total", map[string]string{"comm": "fio"}, 3},
+		{"nfstrace_runnable_outside_calls_seconds_total", map[string]string{"comm": "fio"}, 1},
 		{"nfstrace_runnable_behind_seconds_total", map[string]string{"comm": "nfsd", "holder": model.HeldKernel}, 3},
 		{"nfstrace_runnable_behind_seconds_total", map[string]string{"comm": "nfsd", "holder": model.HeldTraced}, 1},
 		{"nfstrace_runnable_behind_seconds_total", map[string]string{"comm": "nfsd", "holder": model.HeldIdle}, 0},

@@ -184,7 +184,10 @@ type coreRunstate struct {
 	Preempted     uint8
 	WaitPreempted uint8
 	WaitHeld      uint8
+	WaitOutside   uint8
+	_             [3]byte
 	Last          coreRkey
+	_             [4]byte
 	Rq            [4]uint64
 	RqNext        uint32
 	AioStack      int32
@@ -202,6 +205,8 @@ type coreRval struct {
 	PreemptNs  uint64
 	HeldCnt    [5]uint64
 	HeldNs     [5]uint64
+	OutsideCnt uint64
+	OutsideNs  uint64
 }
 
 type coreThreadOp struct {
@@ -301,6 +306,7 @@ const (
 	coreVarNrIoPgetevents         = "nr_io_pgetevents"
 	coreVarNrIoSubmit             = "nr_io_submit"
 	coreVarNrIoUringEnter         = "nr_io_uring_enter"
+	coreVarNrSleeps               = "nr_sleeps"
 	coreVarNrTargets              = "nr_targets"
 	coreVarOpenIntervals          = "open_intervals"
 	coreVarOpenLwaits             = "open_lwaits"
@@ -428,6 +434,7 @@ type coreVariableSpecs struct {
 	NrIoPgetevents    *ebpf.VariableSpec `ebpf:"nr_io_pgetevents"`
 	NrIoSubmit        *ebpf.VariableSpec `ebpf:"nr_io_submit"`
 	NrIoUringEnter    *ebpf.VariableSpec `ebpf:"nr_io_uring_enter"`
+	NrSleeps          *ebpf.VariableSpec `ebpf:"nr_sleeps"`
 	NrTargets         *ebpf.VariableSpec `ebpf:"nr_targets"`
 	OpenIntervals     *ebpf.VariableSpec `ebpf:"open_intervals"`
 	OpenLwaits        *ebpf.VariableSpec `ebpf:"open_lwaits"`
@@ -525,6 +532,7 @@ type coreVariables struct {
 	NrIoPgetevents    *ebpf.Variable `ebpf:"nr_io_pgetevents"`
 	NrIoSubmit        *ebpf.Variable `ebpf:"nr_io_submit"`
 	NrIoUringEnter    *ebpf.Variable `ebpf:"nr_io_uring_enter"`
+	NrSleeps          *ebpf.Variable `ebpf:"nr_sleeps"`
 	NrTargets         *ebpf.Variable `ebpf:"nr_targets"`
 	OpenIntervals     *ebpf.Variable `ebpf:"open_intervals"`
 	OpenLwaits        *ebpf.Variable `ebpf:"open_lwaits"`

@@ -35,6 +35,7 @@ func (t *Tracer) collectRun(snap *model.Snapshot) error {
 		onCPU               uint64
 		preempts, preemptNs uint64
 		held                model.HeldBy
+		outside             model.Waits
 	}
 	rows := make(map[runRowKey]*model.Run)
 	err = eachDelta(t.rvals, t.prevR, func(cur, last *coreRval) (runDelta, bool) {
@@ -43,7 +44,8 @@ func (t *Tracer) collectRun(snap *model.Snapshot) error {
 			prev = &coreRval{}
 		}
 		d := runDelta{h: delta(&cur.Runnable, &prev.Runnable), onCPU: cur.OncpuNs - prev.OncpuNs,
-			preempts: cur.PreemptCnt - prev.PreemptCnt, preemptNs: cur.PreemptNs - prev.PreemptNs}
+			preempts: cur.PreemptCnt - prev.PreemptCnt, preemptNs: cur.PreemptNs - prev.PreemptNs,
+			outside: model.Waits{Count: cur.OutsideCnt - prev.OutsideCnt, SumNs: cur.OutsideNs - prev.OutsideNs}}
 		// Parts' order is bpf/core.bpf.c's HELD_*; the assignment fails
 		// to compile when their numbers differ.
 		var cnt, ns [model.HeldParts]uint64 = cur.HeldCnt, cur.HeldNs
@@ -56,7 +58,14 @@ func (t *Tracer) collectRun(snap *model.Snapshot) error {
 		row := rows[rk]
 		if row == nil {
 			row = &model.Run{Comm: rk.comm, Op: rk.op, Client: rk.client, Preempted: &model.Preempted{}, HeldBy: &model.HeldBy{}}
+			if t.btfTasks {
+				row.Outside = &model.Waits{}
+			}
 			rows[rk] = row
+		}
+		if row.Outside != nil {
+			row.Outside.Count += d.outside.Count
+			row.Outside.SumNs += d.outside.SumNs
 		}
 		row.Runnable.Merge(&d.h)
 		row.Preempted.Count += d.preempts

@@ -16,8 +16,26 @@ import (
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
 
-// spinner starts a shell busy loop pinned to cpu, killed at cleanup.
+// spinComm is the command name of spinner's busy loops.
+const spinComm = "dd"
+
+// spinner starts a busy loop pinned to cpu, killed at cleanup: dd copying
+// /dev/zero to /dev/null, which spends its time in its read and write
+// calls, so that its waits for a CPU are waits in calls.
 func spinner(t *testing.T, cpu int) *exec.Cmd {
+	t.Helper()
+	return spin(t, cpu, "dd", "if=/dev/zero", "of=/dev/null", "bs=1M")
+}
+
+// userSpinner starts a shell busy loop pinned to cpu, which runs in user
+// space and makes no calls.
+func userSpinner(t *testing.T, cpu int) *exec.Cmd {
+	t.Helper()
+	return spin(t, cpu, "sh", "-c", "while :; do :; done")
+}
+
+// spin starts the command loop pinned to cpu, killed at cleanup.
+func spin(t *testing.T, cpu int, loop ...string) *exec.Cmd {
 	t.Helper()
 	if _, err := exec.LookPath("taskset"); err != nil {
 		testenv.Skip(t, "taskset not installed")
@@ -25,7 +43,7 @@ func spinner(t *testing.T, cpu int) *exec.Cmd {
 	if n := runtime.NumCPU(); cpu >= n {
 		testenv.Skip(t, fmt.Sprintf("needs CPU %d, host has %d", cpu, n))
 	}
-	cmd := exec.Command("taskset", "-c", strconv.Itoa(cpu), "sh", "-c", "while :; do :; done")
+	cmd := exec.Command("taskset", append([]string{"-c", strconv.Itoa(cpu)}, loop...)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start spinner: %v", err)
 	}
@@ -100,7 +118,7 @@ func TestRunQueuePinned(t *testing.T) {
 	collect(t, tr)
 	time.Sleep(2 * time.Second)
 	s := collect(t, tr)
-	h, on, threads := runOf(s, "sh")
+	h, on, threads := runOf(s, spinComm)
 	t.Logf("runnable n=%d sum=%v p50=%v p99=%v on-CPU %v threads %d", h.Count, h.Sum(), h.Quantile(0.5), h.Quantile(0.99), on, threads)
 	if h.Count == 0 || on == 0 {
 		t.Fatalf("no run-queue wait or on-CPU time for the pinned pair: %+v", s.Run)
@@ -121,7 +139,7 @@ func TestRunQueuePinned(t *testing.T) {
 	// preempts them, not at wakeups.
 	var pre model.Preempted
 	for _, r := range s.Run {
-		if r.Comm == "sh" && r.Preempted != nil {
+		if r.Comm == spinComm && r.Preempted != nil {
 			pre.Count += r.Preempted.Count
 			pre.SumNs += r.Preempted.SumNs
 		}
@@ -133,7 +151,52 @@ func TestRunQueuePinned(t *testing.T) {
 	// Each waits behind the other, a traced thread, and the CPU's other
 	// tasks. Busy loops never sleep, and the CPU always has the other to
 	// run: no wait ends on an idle CPU.
-	checkHeld(t, heldOf(s, "sh"), h.Sum(), model.HeldTraced, model.HeldWake, model.HeldIdle)
+	checkHeld(t, heldOf(s, spinComm), h.Sum(), model.HeldTraced, model.HeldWake, model.HeldIdle)
+}
+
+// outsideOf sums the waits outside calls of comm's Run rows; ok is false
+// when none knows them.
+func outsideOf(s model.Snapshot, comm string) (w model.Waits, ok bool) {
+	for _, r := range s.Run {
+		if r.Comm == comm && r.Outside != nil {
+			w.Count += r.Outside.Count
+			w.SumNs += r.Outside.SumNs
+			ok = true
+		}
+	}
+	return w, ok
+}
+
+// TestRunQueueOutsideCalls: a shell loop in user space and dd in its calls
+// share a CPU. The loop's waits for it are outside any call, kept apart
+// from the run-queue waits; dd's are in its calls.
+func TestRunQueueOutsideCalls(t *testing.T) {
+	a, b := userSpinner(t, 0), spinner(t, 0)
+	tr := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{a.Process.Pid, b.Process.Pid}}, Disable: []string{"block"}})
+	collect(t, tr)
+	time.Sleep(2 * time.Second)
+	s := collect(t, tr)
+	for _, c := range []struct {
+		comm    string
+		outside bool
+	}{{"sh", true}, {spinComm, false}} {
+		in, _, _ := runOf(s, c.comm)
+		out, ok := outsideOf(s, c.comm)
+		t.Logf("%s: %d waits in calls (%v), %d outside (%v)", c.comm, in.Count, in.Sum(), out.Count, time.Duration(out.SumNs))
+		if !ok {
+			t.Fatalf("%s: run rows do not tell waits outside calls (tp_btf attached): %+v", c.comm, s.Run)
+		}
+		all := in.Count + out.Count
+		if all < 10 {
+			t.Fatalf("%s: %d waits for the shared CPU, want at least 10", c.comm, all)
+		}
+		// Each side may have a few of the other kind: the shell forks
+		// nothing but takes interrupts in the kernel; dd returns to
+		// user space between its calls.
+		if part := out.Count; c.outside && part < all*9/10 || !c.outside && part > all/10 {
+			t.Errorf("%s: %d of its %d waits outside calls, want %s", c.comm, part, all, map[bool]string{true: "at least 90%", false: "at most 10%"}[c.outside])
+		}
+	}
 }
 
 // TestRunQueueHeldByOther: a traced busy loop sharing its CPU with one
@@ -145,13 +208,13 @@ func TestRunQueueHeldByOther(t *testing.T) {
 	collect(t, tr)
 	time.Sleep(2 * time.Second)
 	s := collect(t, tr)
-	h, on, _ := runOf(s, "sh")
+	h, on, _ := runOf(s, spinComm)
 	t.Logf("runnable n=%d sum=%v, on CPU %v", h.Count, h.Sum(), on)
 	if h.Count == 0 {
 		t.Fatalf("no run-queue wait for the traced loop: %+v", s.Run)
 	}
 	// The one traced thread cannot wait behind a traced one.
-	checkHeld(t, heldOf(s, "sh"), h.Sum(), model.HeldOther, model.HeldTraced, model.HeldWake, model.HeldIdle)
+	checkHeld(t, heldOf(s, spinComm), h.Sum(), model.HeldOther, model.HeldTraced, model.HeldWake, model.HeldIdle)
 }
 
 // TestRunQueueThrottled: a busy loop in a cgroup v1 CPU quota of 10% is
@@ -189,12 +252,12 @@ func TestRunQueueThrottled(t *testing.T) {
 		collect(t, tr)
 		time.Sleep(2 * time.Second)
 		s := collect(t, tr)
-		h, on, _ := runOf(s, "sh")
+		h, on, _ := runOf(s, spinComm)
 		t.Logf("quota %s: runnable n=%d sum=%v p50=%v p99=%v, on CPU %v", quota, h.Count, h.Sum(), h.Quantile(0.5), h.Quantile(0.99), on)
 		// Throttled alone on its CPU, the loop waits with the CPU idle; the
 		// host's other load, in CI, takes the CPU too, so this is shown,
 		// not asked for.
-		if held := heldOf(s, "sh"); held != nil {
+		if held := heldOf(s, spinComm); held != nil {
 			for _, p := range held.Holders() {
 				t.Logf("quota %s: behind %s: %d waits, %v", quota, p.Key, p.Waits.Count, time.Duration(p.Waits.SumNs))
 			}

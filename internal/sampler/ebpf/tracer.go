@@ -79,6 +79,9 @@ type Tracer struct {
 	// lock tracepoints; it shares coll's maps.
 	lockColl *ebpf.Collection
 	lockWhy  string // why the kprobes replace the tracepoints, "" when not needed
+	// btfTasks: the programs attached as tp_btf, which read a woken
+	// thread's registers and so tell run-queue waits outside its calls.
+	btfTasks bool
 	links    []link.Link
 	probes   []model.Probe
 	detail   string
@@ -301,6 +304,8 @@ func (t *Tracer) load() error {
 		"nr_io_submit": uint32(unix.SYS_IO_SUBMIT),
 		// With them, the latency of their libaio requests.
 		"time_aio": !t.disabled("aio"),
+		// The sleeps whose threads' waits for a CPU are kept apart.
+		"nr_sleeps": sleepCalls(),
 	}); err != nil {
 		return err
 	}
@@ -512,6 +517,7 @@ func (t *Tracer) loadPlan(spec *ebpf.CollectionSpec, plan []tracepoint, variant 
 // attach attaches every loaded program; fallbackWhy is why raw_tp replaced tp_btf.
 func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) error {
 	attached, uringLinks := 0, 0
+	t.btfTasks = variant == "tp_btf"
 	for _, tp := range plan {
 		prog := t.coll.Programs[tp.progName(variant)]
 		var l link.Link
