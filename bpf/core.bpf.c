@@ -410,6 +410,10 @@ struct runstate {
 	__u8 wait_preempted; /* so did wait_ns */
 	__u8 wait_held;    /* who had the CPU when wait_ns ended (HELD_*) */
 	__u8 wait_outside; /* wait_ns ended outside the thread's calls */
+	/* The thread submits asynchronous IO (io_submit, io_uring_enter seen
+	 * returning IOs): its requests in flight wait for it to reap them, in
+	 * user space too. Written only by the thread. */
+	__u8 async;
 	struct rkey last;  /* key of the last time slice counted in rthreads */
 	/*
 	 * The block requests the thread submitted last (keys of rqs), newest
@@ -567,14 +571,16 @@ static __always_inline void run_out(struct runstate *rs, __u32 tid, bool runnabl
 const volatile __u32 nr_sleeps[NR_SLEEPS] = {};
 
 /*
- * outside_call reports whether user thread p, about to be switched in, is
- * outside the calls whose time its callers feel: in user space (preempted
- * there: its saved registers hold user mode, which entry code leaves with
- * orig_ax -1) or in a sleep for time or for events, as a rate-limited
- * thread pacing itself or an idle worker waiting for work is. Its run-queue
- * wait then delays no call in progress. Needs BTF task pointers (tp_btf).
+ * outside_call reports whether user thread p (state rs), about to be
+ * switched in, is outside the calls whose time its callers feel: in a sleep
+ * for time or for events, as a rate-limited thread pacing itself or an idle
+ * worker waiting for work is, or in user space (preempted there: its saved
+ * registers hold user mode, which entry code leaves with orig_ax -1) unless
+ * it submits asynchronous IO, whose requests wait for it to reap them. Its
+ * run-queue wait then delays no call in progress. Needs BTF task pointers
+ * (tp_btf).
  */
-static __always_inline bool outside_call(struct task_struct *p)
+static __always_inline bool outside_call(struct task_struct *p, struct runstate *rs)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(p);
 	unsigned long nr = 0;
@@ -584,7 +590,7 @@ static __always_inline bool outside_call(struct task_struct *p)
 		return false;
 	bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
 	if (nr == (unsigned long)-1)
-		return true;
+		return !rs->async;
 	for (i = 0; i < NR_SLEEPS; i++)
 		if (nr_sleeps[i] && nr == nr_sleeps[i])
 			return true;
@@ -1135,7 +1141,7 @@ static __always_inline void on_switch(void *ctx, bool preempt, struct task_struc
 				held = HELD_KERNEL;
 			/* A kernel thread (nfsd) has no calls: its waits are all in. */
 			run_in(rn, now, held, btf && rn->runnable_ns && !(RD(btf, next, flags) & PF_KTHREAD) &&
-						  outside_call(next));
+						  outside_call(next, rn));
 		}
 	}
 	if (!(state & TASK_UNINTERRUPTIBLE) || (state & TASK_NOLOAD)) {
@@ -1594,6 +1600,13 @@ static __always_inline void on_sys_exit(struct pt_regs *regs, long ret, const bo
 	c = bpf_map_lookup_elem(&counters, &idx);
 	if (c)
 		*c += (__u64)ret;
+	if (track_run) {
+		__u32 tid = (__u32)id;
+		struct runstate *rs = bpf_map_lookup_elem(&runs, &tid);
+
+		if (rs && !rs->async)
+			rs->async = 1;
+	}
 	if (idx == CNT_AIO_SUBMITTED && time_aio)
 		/* io_submit(ctx, nr, iocbpp): the third argument */
 		aio_submitted(id >> 32, (const __u64 *)RD(btf, regs, dx), ret);

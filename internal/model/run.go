@@ -32,9 +32,11 @@ type Run struct {
 	// it).
 	HeldBy *HeldBy `json:"held_by,omitempty"`
 	// Outside holds the run-queue waits that ended with a thread outside
-	// its calls: in user space, or asleep for time or for events
-	// (nanosleep, futex, poll, epoll), as a rate-limited thread pacing
-	// itself or an idle worker is. They delay none of its calls, so they
+	// its calls: asleep for time or for events (nanosleep, futex, poll,
+	// epoll), as a rate-limited thread pacing itself or an idle worker is,
+	// or in user space, unless the thread submits asynchronous IO (its
+	// requests in flight wait for it to reap them). They delay none of
+	// its calls, so they
 	// are kept apart: Runnable, Preempted and HeldBy count only the waits
 	// in calls. nil when the backend cannot tell (procfs, the raw_tp
 	// fallback, and captures older than it): Runnable then holds them all.

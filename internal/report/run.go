@@ -154,7 +154,7 @@ func (f *Frame) runLines(maxWidth int) []string {
 		}
 		parts := []string{fmt.Sprintf("runq %s: %.2f CPUs busy, %.2f threads waiting for a CPU on average (ran %s of the time runnable)",
 			r.Comm, r.OnCPUPerSec, r.RunnablePerSec, model.FormatPct(r.OnCPUShare))}
-		if r.OutsidePerSec > 0 {
+		if r.OutsidePerSec >= 0.005 { // shown to two places
 			parts = append(parts, fmt.Sprintf("%.2f of them outside their calls, delaying none", r.OutsidePerSec))
 		}
 		switch {

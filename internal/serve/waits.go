@@ -77,7 +77,7 @@ func newWaitMetrics() waitMetrics {
 			"Run-queue time of the traced threads in their calls (nfstrace_runnable_seconds_total less nfstrace_runnable_outside_calls_seconds_total) by who had the CPU when each wait ended: \"wake\" (woken onto an idle CPU: the wakeup's own latency), \"idle\" (held off a CPU that then idled, as a CPU quota's throttling does, or moved to an idle one), \"traced\" (another traced thread), \"kernel\" (a kernel thread not traced) or \"other\" (any other process). eBPF only.",
 			[]string{"comm", "holder"}, nil),
 		outside: prometheus.NewDesc("nfstrace_runnable_outside_calls_seconds_total",
-			"The part of nfstrace_runnable_seconds_total whose waits ended with the thread outside its calls: in user space, or asleep for time or events (nanosleep, futex, poll, epoll), as a rate-limited thread pacing itself or an idle worker is; they delay none of its calls. By command name. eBPF with tp_btf only; nfsd's kernel threads make no calls.",
+			"The part of nfstrace_runnable_seconds_total whose waits ended with the thread outside its calls: asleep for time or events (nanosleep, futex, poll, epoll), as a rate-limited thread pacing itself or an idle worker is, or in user space unless it submits asynchronous IO; they delay none of its calls. By command name. eBPF with tp_btf only; nfsd's kernel threads make no calls.",
 			[]string{"comm"}, nil),
 		onCPU: prometheus.NewDesc("nfstrace_on_cpu_seconds_total",
 			"Time the traced threads ran on a CPU, by command name (as nfstrace_runnable_seconds_total).",

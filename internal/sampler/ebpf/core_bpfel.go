@@ -185,7 +185,8 @@ type coreRunstate struct {
 	WaitPreempted uint8
 	WaitHeld      uint8
 	WaitOutside   uint8
-	_             [3]byte
+	Async         uint8
+	_             [2]byte
 	Last          coreRkey
 	_             [4]byte
 	Rq            [4]uint64
