@@ -191,6 +191,14 @@ func TestAsyncOverlap(t *testing.T) {
 			asyncLoad{svc: 60 * us, depth: 3, rate: 3000, each: 60 * us, reap: 1800 * us}, OutcomeWorse, CauseBio},
 		{"a slower device, each request as long to the reap", asyncLoad{svc: 60 * us, depth: 1, rate: 3000, reap: 800 * us},
 			asyncLoad{svc: 180 * us, depth: 3, rate: 3000, reap: 800 * us}, OutcomeNoChange, ""},
+		// Ten times the work kept six deep: each wait, ended by the
+		// first completion, is a third as long, each request three
+		// times as long to the reap. The waits fell significantly the
+		// other way from what the threads felt.
+		{"more work kept deeper, each wait shorter, each request longer", asyncLoad{svc: 600 * us, depth: 1, rate: 300, reap: 900 * us},
+			asyncLoad{svc: 600 * us, depth: 6, rate: 3000, each: 200 * us, reap: 2700 * us}, OutcomeWorse, CauseWorkload},
+		{"less work kept shallower, each wait longer, each request shorter", asyncLoad{svc: 600 * us, depth: 6, rate: 3000, each: 200 * us, reap: 2700 * us},
+			asyncLoad{svc: 600 * us, depth: 1, rate: 300, reap: 900 * us}, OutcomeBetter, CauseWorkload},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,7 +219,17 @@ func TestAsyncOverlap(t *testing.T) {
 			if d.Overlap == nil || d.Subject != SubjectAsyncIO || d.Per != "request" || d.Device == nil || d.Device.Device != "loop0" {
 				t.Fatalf("subject %s per %s, overlap %+v, device %+v; want the latency of loop0 per request", d.Subject, d.Per, d.Overlap, d.Device)
 			}
-			if d.Overlap.Change.Significant {
+			// The wait per IO did not change materially, or did the
+			// other way from the latency read (the cases kept deeper or
+			// shallower): else the usual verdict applies.
+			against := strings.Contains(tt.name, "kept")
+			if d.Overlap.Against != against {
+				t.Errorf("against %v, want %v: %s", d.Overlap.Against, against, res.Verdict.Summary)
+			}
+			if against && !strings.Contains(res.Verdict.Summary, map[string]string{OutcomeWorse: "fell", OutcomeBetter: "rose"}[tt.outcome]+" (") {
+				t.Errorf("summary %q: want the waits' move the other way", res.Verdict.Summary)
+			}
+			if !against && d.Overlap.Change.Significant {
 				t.Errorf("the wait per IO changed significantly (%+v): the usual verdict applies", d.Overlap.Change)
 			}
 			// Every sentence says which way, and the evidence carries both figures.

@@ -28,6 +28,26 @@ type Overlap struct {
 	// ToReap is set when the figure read is the latency of the threads'
 	// own libaio requests to the reap, not the device's (see overlapped).
 	ToReap bool `json:"to_reap,omitempty"`
+	// Against is set when the time waited did change, materially, but
+	// the other way from the threads' own requests' latency (see
+	// againstLatency).
+	Against bool `json:"against,omitempty"`
+}
+
+// againstLatency reports whether the time the threads waited per unit (t)
+// moved materially the other way from the latency of their own timed
+// io_uring or libaio requests, which changed significantly and materially
+// itself. A thread that keeps IOs in flight waits per IO the inverse of
+// its throughput: given more work, it keeps more in flight, each IO takes
+// longer and each wait, ended by the first to complete, is shorter. What
+// it felt is each IO's time, so the verdict is read off that (overlapped),
+// whatever the waits' own test says.
+func (c *comparison) againstLatency(t *Breakdown, w Workload) bool {
+	if t == nil || !t.Change.Tested || !c.material(t.Change.Ratio) {
+		return false
+	}
+	own := c.timedLatency(w)
+	return own != nil && own.Significant && c.material(own.Ratio) && dirOf(own.Delta) != dirOf(t.Change.Delta)
 }
 
 // asyncShare is the part of a capture's time in layers that the threads
@@ -53,7 +73,8 @@ func asyncDevice(a, b *Capture) string {
 
 // overlapped reads the verdict off the latency of the threads'
 // asynchronous IO (see Overlap) when the time they waited per unit did not
-// change and that latency changed significantly: their own requests' to
+// change, or changed the other way (againstLatency), and that latency
+// changed significantly: their own requests' to
 // the reap where only libaio's were timed (what the threads felt of each
 // IO, whatever they waited for, as asyncLatency; by MinChange too), else,
 // where their waits were mostly for that IO (leadShare or more) in both
@@ -108,7 +129,8 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 		return false
 	}
 	dir := dirOf(lat.Delta)
-	d.Overlap = &Overlap{WaitA: t.A, WaitB: t.B, Change: t.Change, ShareA: sa, ShareB: sb, ToReap: toReap}
+	d.Overlap = &Overlap{WaitA: t.A, WaitB: t.B, Change: t.Change, ShareA: sa, ShareB: sb, ToReap: toReap,
+		Against: c.againstLatency(t, res.Workload)}
 	d.Subject, d.Per = SubjectAsyncIO, "request"
 	d.A, d.B, d.Change = lat.MeanA, lat.MeanB, lat.Change
 	d.Outcome = OutcomeWorse

@@ -158,6 +158,12 @@ func overlapText(d *Diagnosis, o *Overlap, res *Result) string {
 	}
 	s := fmt.Sprintf(", while the time they waited per %s did not change materially (%s → %s, %s): %s",
 		perText(res.Workload.Per), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change), why)
+	if o.Against {
+		// Fewer waits each gathering more completions, or the reverse.
+		s = fmt.Sprintf(", while the time they waited per %s %s (%s → %s, %s): %s, so with %s IOs in flight each wait is %s",
+			perText(res.Workload.Per), d.way("fell", "rose"), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change),
+			"a thread waiting for asynchronous IO wakes at the first of its IOs to complete", d.way("more", "fewer"), d.way("shorter", "longer"))
+	}
 	f := d.Device
 	more := d.way("more", "less")
 	if l := d.Layer; l != nil && l.Kind != "block" {
