@@ -179,7 +179,8 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 		wlines = append(wlines, "mix: "+strings.Join(mix, ", "))
 	}
 	wb("WORKLOAD", wlines)
-	if lines := append(asyncLines("io_uring", "in the kernel", r.URing), asyncLines("libaio", "from io_submit to the reap", r.AIO)...); len(lines) > 0 {
+	dir := map[string]float64{OutcomeWorse: 1, OutcomeBetter: -1}[r.Verdict.Diagnosis.Outcome]
+	if lines := append(asyncLines("io_uring", "in the kernel", r.URing, dir), asyncLines("libaio", "from io_submit to the reap", r.AIO, 0)...); len(lines) > 0 {
 		wb("IO", lines)
 	}
 
@@ -548,8 +549,13 @@ func writeTable(b *strings.Builder, header []string, rows [][]string, right map[
 // asyncLines word the request latency of each kind of an interface
 // (io_uring, libaio), span saying what was timed: "their io_uring reads
 // took 95µs → 310µs each in the kernel, worse (3.3x, p=0.001); 2.9k → 1.0k
-// a second".
-func asyncLines(iface, span string, rows []AsyncLatency) []string {
+// a second". Where a change went the other way from the verdict's
+// direction dir (io_uring's: 1 worse, -1 better, 0 not asked), the line
+// says what its span leaves out: io_uring's time starts when the kernel
+// takes a request, and a request held before that (behind one waiting for
+// a tag in io_uring_enter, or in the submission ring) waited untimed,
+// while the verdict read the threads' waits.
+func asyncLines(iface, span string, rows []AsyncLatency, dir float64) []string {
 	var lines []string
 	for _, u := range rows {
 		l := u.Lat
@@ -571,9 +577,13 @@ func asyncLines(iface, span string, rows []AsyncLatency) []string {
 		if l.Tested {
 			detail += ", " + pText(l.P)
 		}
-		lines = append(lines, fmt.Sprintf("their %s %ss took %s → %s each %s, %s (%s); %s → %s a second", iface, u.Kind,
+		tail := ""
+		if dir != 0 && l.Significant && dirOf(l.Delta) != dir {
+			tail = "; timed from the kernel taking each request, not before (the verdict reads the threads' waits)"
+		}
+		lines = append(lines, fmt.Sprintf("their %s %ss took %s → %s each %s, %s (%s); %s → %s a second%s", iface, u.Kind,
 			model.FormatNs(l.MeanA), model.FormatNs(l.MeanB), span, verdict, detail,
-			model.FormatCount(u.RateA), model.FormatCount(u.RateB)))
+			model.FormatCount(u.RateA), model.FormatCount(u.RateB), tail))
 	}
 	return lines
 }

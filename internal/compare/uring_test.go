@@ -367,3 +367,38 @@ func TestAIOInSubmit(t *testing.T) {
 		}
 	}
 }
+
+// TestAsyncLinesAgainstVerdict: an io_uring line whose significant change
+// goes the other way from the verdict says what its time leaves out; one
+// that agrees, is not significant, or has no verdict to go against does
+// not.
+func TestAsyncLinesAgainstVerdict(t *testing.T) {
+	const note = "timed from the kernel taking each request, not before"
+	row := func(delta float64, significant bool) []AsyncLatency {
+		return []AsyncLatency{{Kind: model.AsyncRead, RateA: 100, RateB: 100,
+			Lat: Latency{MeanA: 200e3, MeanB: 200e3 + delta, Change: Change{Delta: delta, Ratio: (200e3 + delta) / 200e3, Tested: true, P: 0.001, Significant: significant}}}}
+	}
+	tests := []struct {
+		name string
+		rows []AsyncLatency
+		dir  float64
+		want bool
+	}{
+		{"faster under a worse verdict", row(-100e3, true), 1, true},
+		{"slower under a better verdict", row(100e3, true), -1, true},
+		{"slower under a worse verdict", row(100e3, true), 1, false},
+		{"faster, no verdict", row(-100e3, true), 0, false},
+		{"faster, not significant", row(-100e3, false), 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines := asyncLines("io_uring", "in the kernel", tt.rows, tt.dir)
+			if len(lines) != 1 {
+				t.Fatalf("lines %q, want one", lines)
+			}
+			if got := strings.Contains(lines[0], note); got != tt.want {
+				t.Errorf("line %q: note %v, want %v", lines[0], got, tt.want)
+			}
+		})
+	}
+}
