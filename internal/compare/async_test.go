@@ -33,7 +33,15 @@ type asyncLoad struct {
 	// reap, when set, is each request's latency to the reap, timed with
 	// the IOs submitted (libaio's, probe libaio_latency).
 	reap time.Duration
+	// slot, when set, is the length of a D-state wait in io_submit for
+	// every other request, at site slotSite (a request slot, by default),
+	// on no device the tracer could name.
+	slot     time.Duration
+	slotSite model.WaitSite
 }
+
+// tagSite is a libaio submission waiting for a request slot (a tag).
+const tagSite = "__schedule;schedule;io_schedule;blk_mq_get_tag;__blk_mq_alloc_requests;blk_mq_submit_bio;submit_bio_noacct_nocheck;iomap_dio_bio_iter;__iomap_dio_rw;aio_read;io_submit_one;__x64_sys_io_submit"
 
 // asyncCapture is n one-second intervals of two libaio threads at a fixed
 // rate: each waits for its reads' completions in io_getevents (an
@@ -74,6 +82,17 @@ func asyncCapture(name string, l asyncLoad, n int, seed uint64) *Capture {
 		const dsite = "__schedule;schedule;io_schedule;__wait_on_bit;out_of_line_wait_on_bit;do_get_write_access"
 		s.DState = []model.DState{{Comm: "fio", WaitSite: dsite, Device: "loop0", Scheduler: "none", Threads: 1, Hist: model.Hist{Count: 1, SumNs: 50000}}}
 		s.Wakers = []model.Waker{{Comm: "fio", WaitSite: dsite, Waker: "kworker", Count: 1, Time: 50 * time.Microsecond}}
+		if l.slot > 0 {
+			site := l.slotSite
+			if site == "" {
+				site = tagSite
+			}
+			var h model.Hist
+			for range l.rate / 2 {
+				h.Add(uint64(float64(l.slot) * (0.7 + 0.6*r.Float64())))
+			}
+			s.DState = append(s.DState, model.DState{Comm: "fio", WaitSite: site, Device: model.NotBlockIO, Scheduler: model.NotBlockIO, Threads: 2, Hist: h})
+		}
 		if l.rare > 0 && i == l.rareAt {
 			const rsite = "__schedule;schedule;schedule_timeout;wait_for_completion;__x64_sys_io_destroy;do_syscall_64"
 			s.DState = append(s.DState, model.DState{Comm: "fio", WaitSite: rsite, Device: model.NotBlockIO, Scheduler: model.NotBlockIO, Threads: 3,
@@ -243,6 +262,43 @@ func TestAsyncOverlap(t *testing.T) {
 			}
 			if !strings.HasPrefix(res.Verdict.Summary, word+": ") || len(res.Verdict.Evidence) != lines || !strings.Contains(res.Verdict.Evidence[0], first) {
 				t.Errorf("summary %q, evidence %q", res.Verdict.Summary, res.Verdict.Evidence)
+			}
+		})
+	}
+}
+
+// TestRequestSlotWaits: submissions that wait for a request slot (a tag)
+// have no request of their own on a device, so the tracer names none; the
+// slots are held by the requests in flight on the device the IO is bound
+// for, and when that device took longer per request, enough to account for
+// the waits' rise, it is the cause. The same waits held above the queue (a
+// throttle's site) with the device as slow are IO held above it.
+func TestRequestSlotWaits(t *testing.T) {
+	const us = time.Microsecond
+	const throttleSite = "__schedule;schedule;io_schedule;rq_qos_wait;wbt_wait;__rq_qos_throttle;blk_mq_submit_bio;submit_bio_noacct_nocheck;__iomap_dio_rw;aio_read;io_submit_one;__x64_sys_io_submit"
+	tests := []struct {
+		name   string
+		a, b   asyncLoad
+		cause  string
+		phrase string
+	}{
+		{"slots held longer by a slower device", asyncLoad{svc: 60 * us, depth: 8, rate: 3000, slot: 10 * us},
+			asyncLoad{svc: 180 * us, depth: 8, rate: 3000, slot: 400 * us}, CauseDevice, "for a request slot of loop0, which took more time per request"},
+		{"held above the queue, the device as slow", asyncLoad{svc: 60 * us, depth: 8, rate: 3000, slot: 10 * us, slotSite: throttleSite},
+			asyncLoad{svc: 180 * us, depth: 8, rate: 3000, slot: 400 * us, slotSite: throttleSite}, CauseBio, "held above the device"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Compare(asyncCapture("A", tt.a, 20, 1), asyncCapture("B", tt.b, 20, 2), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := res.Verdict.Diagnosis
+			if d.Outcome != OutcomeWorse || d.Layer == nil || d.Layer.Key != blockPrefix+unknownDevice || d.Cause != tt.cause {
+				t.Fatalf("outcome %s, layer %+v, cause %q; want worse, %s, %q\n%s", d.Outcome, d.Layer, d.Cause, blockPrefix+unknownDevice, tt.cause, res.Verdict.Summary)
+			}
+			if !strings.Contains(res.Verdict.Summary, tt.phrase) {
+				t.Errorf("summary %q, want %q in it", res.Verdict.Summary, tt.phrase)
 			}
 		})
 	}

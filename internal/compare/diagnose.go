@@ -900,6 +900,12 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 			if g, ok := queueChanged(res, name, deviceOf(res.Devices, name), nil); ok {
 				return CauseScheduler, g
 			}
+			// Waits for a tag wait for that device's requests in
+			// flight to complete: its latency per request is what
+			// they waited on, as for a request of their own there.
+			if c.tagWaits(dir) {
+				dev = deviceOf(res.Devices, name)
+			}
 		}
 	}
 	if l.WaitsA == 0 {
@@ -1095,6 +1101,17 @@ func (c *comparison) behindCause(res *Result, l *LayerShare, dir float64) (strin
 		return CauseDevice, best
 	}
 	return classCause[l.Kind], nil
+}
+
+// tagWaits reports whether the block-IO waits the tracer could not put on
+// a device were mostly (leadShare) waits for a tag of a device's queue in
+// the capture where they were longer (B for a rise, dir > 0; A for a fall).
+func (c *comparison) tagWaits(dir float64) bool {
+	x := c.b
+	if dir < 0 {
+		x = c.a
+	}
+	return x.unnamedNs > 0 && x.tagNs >= leadShare*x.unnamedNs
 }
 
 // explainer returns whether a device latency change accounts for a block

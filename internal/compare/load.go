@@ -59,6 +59,10 @@ type Capture struct {
 	// outsideNs is their time over the capture.
 	outsideKnown bool
 	outsideNs    float64
+	// unnamedNs is the time of the block-IO waits the tracer could not put
+	// on a device; tagNs the part of it that waited for a tag of a
+	// device's queue (model.WaitSite.TagWait).
+	unnamedNs, tagNs float64
 	// uncounted is how many intervals did not count calls: with any, the
 	// calls are not a unit of work (a gap would read as no work).
 	uncounted int
@@ -541,6 +545,12 @@ func (c *Capture) addDRows(i int, rows []model.DState, async bool) float64 {
 		lk := layerKey(cl, d.Device)
 		layers.get(lk).add(i, &d.Hist)
 		ns += float64(d.Hist.SumNs)
+		if lk == blockPrefix+unknownDevice {
+			c.unnamedNs += float64(d.Hist.SumNs)
+			if d.WaitSite.TagWait() {
+				c.tagNs += float64(d.Hist.SumNs)
+			}
+		}
 		if async {
 			c.aioDev[d.Device] += float64(d.Hist.SumNs)
 			addAt(&c.aioWaits, i, float64(d.Hist.Count))

@@ -445,6 +445,10 @@ func causeText(d *Diagnosis, res *Result) string {
 		if f.Stacked {
 			return fmt.Sprintf(", and %s, a device above it, took %s per request at %s (%s; %s)", f.Device, longer, loadWord(f), sameLoadText(f), latText(f))
 		}
+		if l.Device == "" {
+			// Waits for a tag of f's queue (tagWaits).
+			return fmt.Sprintf(": for a request slot of %s, which took %s per request at %s (%s; %s)", f.Device, longer, loadWord(f), sameLoadText(f), latText(f))
+		}
 		return fmt.Sprintf(", which took %s per request at %s (%s; %s)", longer, loadWord(f), sameLoadText(f), latText(f))
 	case CauseCache:
 		less := d.way("less", "more")

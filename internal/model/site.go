@@ -255,6 +255,24 @@ func (w WaitSite) InAIOSubmit() bool {
 	return false
 }
 
+// TagWait reports whether the wait is for a tag of a device's request
+// queue (blk_mq_get_tag among its first frames below the scheduler's): a
+// request slot, which the requests in flight on that device hold until they
+// complete. The thread has no request there yet, so the tracer cannot name
+// the device, and the time is the device's latency per request times the
+// requests ahead of it, bounded by its queue depth (nr_requests).
+func (w WaitSite) TagWait() bool {
+	for i, f := range w.Norm() {
+		if i >= asyncLook {
+			break
+		}
+		if f == "blk_mq_get_tag" {
+			return true
+		}
+	}
+	return false
+}
+
 // asyncLook is how many frames below the scheduler's a completion wait is
 // looked for: it is the wait itself, the first or second frame (a timed
 // wait adds schedule_hrtimeout's).
