@@ -123,6 +123,16 @@ func asyncCapture(name string, l asyncLoad, n int, seed uint64) *Capture {
 	return FromSnapshots(name, capture.Meta{Config: cfg, Interval: time.Second}, snaps)
 }
 
+// compareLoads compares 20 s of load a with 20 s of load b.
+func compareLoads(t *testing.T, a, b asyncLoad) *Result {
+	t.Helper()
+	res, err := Compare(asyncCapture("A", a, 20, 1), asyncCapture("B", b, 20, 2), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 // TestAsyncIODevice: threads whose IO is asynchronous wait for it outside D
 // state. A device 2.5 times slower at the same load is still found, through
 // their waits for its completions, and a same-against-same pair is not a
@@ -221,10 +231,7 @@ func TestAsyncOverlap(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := Compare(asyncCapture("A", tt.a, 20, 1), asyncCapture("B", tt.b, 20, 2), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := compareLoads(t, tt.a, tt.b)
 			d := res.Verdict.Diagnosis
 			if d.Outcome != tt.outcome || d.Cause != tt.cause {
 				t.Fatalf("outcome %s, cause %q; want %s, %q\n%s", d.Outcome, d.Cause, tt.outcome, tt.cause, res.Verdict.Summary)
@@ -289,10 +296,7 @@ func TestRequestSlotWaits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := Compare(asyncCapture("A", tt.a, 20, 1), asyncCapture("B", tt.b, 20, 2), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := compareLoads(t, tt.a, tt.b)
 			d := res.Verdict.Diagnosis
 			if d.Outcome != OutcomeWorse || d.Layer == nil || d.Layer.Key != blockPrefix+unknownDevice || d.Cause != tt.cause {
 				t.Fatalf("outcome %s, layer %+v, cause %q; want worse, %s, %q\n%s", d.Outcome, d.Layer, d.Cause, blockPrefix+unknownDevice, tt.cause, res.Verdict.Summary)
@@ -371,10 +375,7 @@ func TestHeldRareWaits(t *testing.T) {
 					t.Fatalf("without rare waits: %s", res.Verdict.Summary)
 				}
 			}
-			res, err := Compare(asyncCapture("A", tt.a, 20, 1), asyncCapture("B", tt.b, 20, 2), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := compareLoads(t, tt.a, tt.b)
 			d := res.Verdict.Diagnosis
 			if d.Outcome != tt.outcome || (res.Time.Held != nil) != tt.held {
 				t.Fatalf("outcome %s, held %+v; want %s, held %v\n%s", d.Outcome, res.Time.Held, tt.outcome, tt.held, res.Verdict.Summary)
