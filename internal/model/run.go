@@ -35,12 +35,13 @@ type Run struct {
 	// its calls: asleep for time or for events (nanosleep, futex, poll,
 	// epoll), as a rate-limited thread pacing itself or an idle worker is,
 	// or in user space, unless the thread submits asynchronous IO (its
-	// requests in flight wait for it to reap them). They delay none of
-	// its calls, so they
-	// are kept apart: Runnable, Preempted and HeldBy count only the waits
-	// in calls. nil when the backend cannot tell (procfs, the raw_tp
-	// fallback, and captures older than it): Runnable then holds them all.
-	// A kernel thread (nfsd) makes no calls; its waits are all in Runnable.
+	// requests in flight wait for it to reap them). They delay none of its
+	// calls, so they are kept apart: Runnable, Preempted and HeldBy count
+	// only the waits in calls. A page fault counts as user space: a thread
+	// that does its IO through mapped files has the waits after its faults
+	// here. nil when the backend cannot tell (procfs, the raw_tp fallback,
+	// and captures older than it): Runnable then holds them all. A kernel
+	// thread (nfsd) makes no calls; its waits are all in Runnable.
 	Outside *Waits `json:"outside,omitempty"`
 }
 
