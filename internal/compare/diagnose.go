@@ -444,7 +444,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	case !t.Change.Tested:
 		d.Outcome, d.Worked = OutcomeTooShort, t.Intervals
 		return d
-	case d.Subject == SubjectThreads && c.againstLatency(t, res.Workload) && c.overlapped(&d, res):
+	case d.Subject == SubjectThreads && c.againstLatency(t, c.timedLatency(res.Workload)) && c.overlapped(&d, res):
 		// Their IO took longer while they waited less per unit, or the
 		// other way round: what each IO took is what they felt.
 		return d

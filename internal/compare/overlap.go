@@ -42,11 +42,11 @@ type Overlap struct {
 // longer and each wait, ended by the first to complete, is shorter. What
 // it felt is each IO's time, so the verdict is read off that (overlapped),
 // whatever the waits' own test says.
-func (c *comparison) againstLatency(t *Breakdown, w Workload) bool {
+// own is timedLatency's comparison of that latency.
+func (c *comparison) againstLatency(t *Breakdown, own *Latency) bool {
 	if t == nil || !t.Change.Tested || !c.material(t.Change.Ratio) {
 		return false
 	}
-	own := c.timedLatency(w)
 	return own != nil && own.Significant && c.material(own.Ratio) && dirOf(own.Delta) != dirOf(t.Change.Delta)
 }
 
@@ -130,7 +130,7 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	}
 	dir := dirOf(lat.Delta)
 	d.Overlap = &Overlap{WaitA: t.A, WaitB: t.B, Change: t.Change, ShareA: sa, ShareB: sb, ToReap: toReap,
-		Against: c.againstLatency(t, res.Workload)}
+		Against: c.againstLatency(t, own)}
 	d.Subject, d.Per = SubjectAsyncIO, "request"
 	d.A, d.B, d.Change = lat.MeanA, lat.MeanB, lat.Change
 	d.Outcome = OutcomeWorse

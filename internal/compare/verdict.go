@@ -156,9 +156,11 @@ func overlapText(d *Diagnosis, o *Overlap, res *Result) string {
 		why = fmt.Sprintf("they waited mostly for other things than their IO (waits for asynchronous IO %s → %s of that time)",
 			model.FormatPct(o.ShareA), model.FormatPct(o.ShareB))
 	}
-	s := fmt.Sprintf(", while the time they waited per %s did not change materially (%s → %s, %s): %s",
-		perText(res.Workload.Per), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change), why)
-	if o.Against {
+	var s string
+	if !o.Against {
+		s = fmt.Sprintf(", while the time they waited per %s did not change materially (%s → %s, %s): %s",
+			perText(res.Workload.Per), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change), why)
+	} else {
 		// Fewer waits each gathering more completions, or the reverse.
 		s = fmt.Sprintf(", while the time they waited per %s %s (%s → %s, %s): %s, so with %s IOs in flight each wait is %s",
 			perText(res.Workload.Per), d.way("fell", "rose"), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change),
