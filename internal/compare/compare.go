@@ -187,6 +187,10 @@ type Breakdown struct {
 	// Held is set when the total's change was tested with a few rare
 	// waits held as they occurred (see Held): Change is that test.
 	Held *Held `json:"held,omitempty"`
+	// NewWait is set when the total's significant change, short of
+	// Options.MinChange, matters all the same: a wait one side hardly
+	// had carries it (see newWait).
+	NewWait *NewWait `json:"new_wait,omitempty"`
 	// Carriers is set when the total's change is large enough to matter
 	// but sits in too few time blocks to be tested (see Carriers).
 	Carriers *Carriers `json:"carriers,omitempty"`
@@ -336,9 +340,11 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 		})
 	}
 	if len(a.fams[famLayer]) > 0 || len(b.fams[famLayer]) > 0 {
-		res.Time = c.breakdown(timeMetric(a, b), unit, denA, denB, floor, cpuPerUnit(a, b, w.Per, denA, denB), []dimSpec{
+		ran := cpuPerUnit(a, b, w.Per, denA, denB)
+		res.Time = c.breakdown(timeMetric(a, b), unit, denA, denB, floor, ran, []dimSpec{
 			{"layer", a.fams[famLayer], b.fams[famLayer], nil},
 		})
+		res.Time.newWait(matter{min: c.opt.MinChange, ran: ran.base()})
 	}
 	res.Devices = c.devices(denA, denB)
 	res.URing = c.asyncRows(famURing)

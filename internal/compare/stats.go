@@ -382,6 +382,55 @@ func (m matter) part(delta, a, b float64) bool {
 	return math.Abs(delta) >= m.min*math.Min(a+m.ran[0], b+m.ran[1])
 }
 
+// NewWait is a wait, a row of a breakdown's first dimension, that one
+// capture hardly had and the other has enough of to matter.
+type NewWait struct {
+	Key string `json:"key"`
+	// From is the side that hardly had it ("A" for a rise, "B" for a
+	// fall) and Share its part of that side's total.
+	From  string  `json:"from"`
+	Share float64 `json:"share"`
+	// Min is Options.MinChange, which the total fell short of.
+	Min float64 `json:"min_change"`
+}
+
+// newWait reads a total's significant change that is short of
+// Options.MinChange (SmallShare) as mattering when one wait carries it
+// that the side before the change hardly had: under minShare of A's total
+// for a rise (of B's for a fall), whose own change is significant, the
+// total's way, and Options.MinChange of the whole by itself. The floor
+// on the total stands for the drift between two recordings of one load
+// on a shared machine, which stretches or shrinks the waits a load
+// already has (its device, its CPU); a wait that appears is not that
+// drift, so the total need only move by half the floor. The rest of the
+// total may move the other way (writers queued on a lock leave the device
+// less to do at once), which is why the total alone fell short.
+func (bd *Breakdown) newWait(m matter) {
+	if bd == nil || bd.Change.Outcome != TestSmall || bd.Small != SmallShare || len(bd.Dimensions) == 0 {
+		return
+	}
+	if !(matter{min: m.min / 2, ran: m.ran}).enough(bd.A, bd.B) {
+		return
+	}
+	dir := dirOf(bd.Change.Delta)
+	for _, r := range bd.Dimensions[0].Rows {
+		if !r.Significant || dirOf(r.Delta) != dir || !m.part(r.Delta, bd.A, bd.B) {
+			continue
+		}
+		from, side, of := r.A, "A", bd.A
+		if dir < 0 {
+			from, side, of = r.B, "B", bd.B
+		}
+		if from >= minShare*of {
+			continue
+		}
+		bd.NewWait = &NewWait{Key: r.Key, From: side, Share: from / of, Min: m.min}
+		bd.Change.Outcome, bd.Change.Significant = TestSignificant, true
+		bd.Small = ""
+		return
+	}
+}
+
 // beyond reports whether rest, the carrying capture's figure without the
 // carriers, is still above ref, the other capture's, by enough to matter
 // (isA: the carrying capture is A, whose time falls to B's).

@@ -308,3 +308,45 @@ func TestMatter(t *testing.T) {
 		}
 	}
 }
+
+// TestNewWait: a significant change of the total short of MinChange
+// matters when a wait the side before it hardly had carries it, by
+// MinChange of the whole itself; a wait that only stretched, a total
+// under half the floor, a row whose own test fails, or a total under the
+// absolute floor stays too small to matter.
+func TestNewWait(t *testing.T) {
+	row := func(key string, a, b float64, sig bool) Contribution {
+		return Contribution{Key: key, A: a, B: b, Change: Change{Delta: b - a, Significant: sig}}
+	}
+	small := func(a, b float64, why string, rows ...Contribution) Breakdown {
+		return Breakdown{A: a, B: b, Change: Change{Delta: b - a, Tested: true, P: 0.001, Outcome: TestSmall}, Small: why,
+			Dimensions: []Dimension{{Name: "layer", Rows: rows}}}
+	}
+	m := matter{min: 0.3}
+	tests := []struct {
+		name string
+		bd   Breakdown
+		want *NewWait
+	}{
+		{"a lock new in B, the device faster", small(1000, 1280, SmallShare, row("lock", 0.3, 1000, true), row("block loop0", 700, 0, true)),
+			&NewWait{Key: "lock", From: "A", Share: 0.0003, Min: 0.3}},
+		{"a wait gone in B", small(1280, 1000, SmallShare, row("lock", 1000, 2, true), row("block loop0", 0, 720, true)),
+			&NewWait{Key: "lock", From: "B", Share: 0.002, Min: 0.3}},
+		{"a wait A had stretched", small(1000, 1280, SmallShare, row("lock", 100, 1000, true), row("block loop0", 700, 80, true)), nil},
+		{"its own change not significant", small(1000, 1280, SmallShare, row("lock", 0.3, 1000, false), row("block loop0", 700, 0, true)), nil},
+		{"the new wait under MinChange of the whole", small(1000, 1280, SmallShare, row("lock", 0.3, 250, true), row("cpu", 300, 330, true)), nil},
+		{"the total under half the floor", small(1000, 1140, SmallShare, row("lock", 0.3, 1000, true), row("block loop0", 860, 0, true)), nil},
+		{"under the absolute floor", small(1000, 1280, SmallFloor, row("lock", 0.3, 1000, true), row("block loop0", 700, 0, true)), nil},
+	}
+	for _, tt := range tests {
+		bd := tt.bd
+		bd.newWait(m)
+		if (bd.NewWait == nil) != (tt.want == nil) || bd.NewWait != nil && (bd.NewWait.Key != tt.want.Key || bd.NewWait.From != tt.want.From ||
+			math.Abs(bd.NewWait.Share-tt.want.Share) > 1e-6 || bd.NewWait.Min != tt.want.Min) {
+			t.Errorf("%s: newWait = %+v, want %+v", tt.name, bd.NewWait, tt.want)
+		}
+		if got := bd.Change.Significant; got != (tt.want != nil) {
+			t.Errorf("%s: significant = %v, want %v", tt.name, got, tt.want != nil)
+		}
+	}
+}

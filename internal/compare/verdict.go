@@ -135,7 +135,7 @@ func summaryText(d *Diagnosis, res *Result) string {
 	if d.Outcome == OutcomeBetter {
 		word, noun = "Better", "fall"
 	}
-	s := fmt.Sprintf("%s: %s %s (%s%s%s)", word, subjectText(d), moveText(d.Change.Ratio), figure, heldText(res.Time), borneText(d, noun))
+	s := fmt.Sprintf("%s: %s %s (%s%s%s%s)", word, subjectText(d), moveText(d.Change.Ratio), figure, heldText(res.Time), borneText(d, noun), newWaitText(res.Time, false))
 	if o := d.Overlap; o != nil {
 		return s + overlapText(d, o, res) + "."
 	}
@@ -225,6 +225,28 @@ func heldText(bd *Breakdown) string {
 		}
 	}
 	return fmt.Sprintf("; rare long waits held as they came: %d and %d %s", bd.Held.WaitsA, bd.Held.WaitsB, strings.Join(names, ", "))
+}
+
+// newWaitText says why a change short of the least that matters is read
+// all the same: a wait new in B (gone in B, for a fall) carries it. The
+// summary says only that; the evidence line adds the floor and the wait's
+// part of the side that hardly had it.
+func newWaitText(bd *Breakdown, full bool) string {
+	if bd == nil || bd.NewWait == nil {
+		return ""
+	}
+	a := bd.NewWait
+	if !full && a.From == "B" {
+		return "; carried by a wait gone in B"
+	}
+	if !full {
+		return "; carried by a wait new in B"
+	}
+	share := model.FormatPct(a.Share)
+	if a.Share < 0.001 {
+		share = "under 0.1%"
+	}
+	return fmt.Sprintf("; short of the %.0f%% that matters on its own, but carried by a wait that took %s of %s's time", 100*a.Min, share, a.From)
 }
 
 // borneText says why a change too few time blocks carry is read all the
@@ -733,7 +755,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		)
 	}
 	if res.Time != nil {
-		out = append(out, fmt.Sprintf("%s: %s → %s (%s%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change), heldText(res.Time)))
+		out = append(out, fmt.Sprintf("%s: %s → %s (%s%s%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change), heldText(res.Time), newWaitText(res.Time, true)))
 	}
 	if l := d.Layer; l != nil {
 		out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s)", layerText(l.Key),

@@ -215,3 +215,27 @@ func TestSiteText(t *testing.T) {
 		})
 	}
 }
+
+// TestNewWaitText: a change read through a wait new (or gone) in B says
+// so, briefly in the summary and with the floor in the evidence.
+func TestNewWaitText(t *testing.T) {
+	tests := []struct {
+		name string
+		bd   *Breakdown
+		full bool
+		want string
+	}{
+		{"none", &Breakdown{}, true, ""},
+		{"new, summary", &Breakdown{NewWait: &NewWait{Key: "lock", From: "A", Share: 0.0002, Min: 0.3}}, false, "; carried by a wait new in B"},
+		{"gone, summary", &Breakdown{NewWait: &NewWait{Key: "lock", From: "B", Share: 0.02, Min: 0.3}}, false, "; carried by a wait gone in B"},
+		{"new, evidence", &Breakdown{NewWait: &NewWait{Key: "lock", From: "A", Share: 0.0002, Min: 0.3}}, true,
+			"; short of the 30% that matters on its own, but carried by a wait that took under 0.1% of A's time"},
+		{"gone, evidence", &Breakdown{NewWait: &NewWait{Key: "lock", From: "B", Share: 0.02, Min: 0.3}}, true,
+			"; short of the 30% that matters on its own, but carried by a wait that took 2.0% of B's time"},
+	}
+	for _, tt := range tests {
+		if got := newWaitText(tt.bd, tt.full); got != tt.want {
+			t.Errorf("%s: newWaitText = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
