@@ -99,6 +99,11 @@ type Diagnosis struct {
 	// CPU work (ClassReclaim: less memory), "" when none did; Match is
 	// then that layer's.
 	WorkOf string `json:"work_of,omitempty"`
+	// KernelWork is, for a run-queue layer whose change kernel threads
+	// led, the layer whose work they do for the traced threads' pages
+	// (see kernelWork) when a configuration change moved that work;
+	// Match is then that layer's.
+	KernelWork string `json:"kernel_work,omitempty"`
 	// Work is set when a run-queue layer's change is the threads waiting
 	// behind each other (the traced threads held the CPU) while the
 	// kernel's work in each of their calls moved loadRatio or more with
@@ -494,6 +499,9 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 			d.Cause, d.Device = CauseWorkload, f
 			break
 		}
+		if d.Cause == CauseCPU && d.byKernelWork(res, dir) {
+			break
+		}
 		if h := d.Holder; d.Cause == CauseCPU && h != nil && h.Holder == model.HeldTraced {
 			if n := c.crowd(dir); n != nil {
 				d.Cause, d.Crowd = CauseWorkload, n
@@ -785,6 +793,33 @@ func (d *Diagnosis) byDirty(l *LayerShare, dir float64) {
 	if (d.Cause == CauseWorkload || d.Cause == CauseBio) && throughWriteback(d.Match.Changes, l.Key, dir) {
 		d.Cause = CauseWriteback
 	}
+}
+
+// kernelWork lists the layers whose work the kernel does in threads of
+// its own for the traced threads' pages: the flusher workqueues write back
+// the pages they dirtied (writeback), kswapd reclaims the memory they need
+// (reclaim). The configuration that moves that work (the dirty-page
+// limits, the memory sizes) moves what those threads take of the traced
+// threads' CPUs.
+var kernelWork = []string{ClassWriteback, ClassReclaim}
+
+// byKernelWork makes a run-queue layer whose change kernel threads led
+// (the CPU holder with leadShare of it) the doing of a configuration
+// change that acts directly on one of the layers whose work the kernel
+// does for the threads' pages (kernelWork): the first such layer becomes
+// the cause, and its changes lead. It reports whether one did.
+func (d *Diagnosis) byKernelWork(res *Result, dir float64) bool {
+	if h := d.Holder; h == nil || h.Holder != model.HeldKernel {
+		return false
+	}
+	for _, kind := range kernelWork {
+		if !slices.ContainsFunc(res.Config, func(ch ConfigChange) bool { return reachSide(ch, kind, dir) == reachDirect }) {
+			continue
+		}
+		d.Cause, d.KernelWork, d.Match = classCause[kind], kind, matchChanges(res.Config, kind, dir)
+		return true
+	}
+	return false
 }
 
 // byMemoryWork makes the CPU work per unit that grew (or shrank) with the

@@ -592,3 +592,38 @@ func TestHeldAbove(t *testing.T) {
 		}
 	}
 }
+
+// TestByKernelWork: a run-queue layer whose change kernel threads led is the
+// doing of a change that acts directly on the work they do for the
+// threads' pages (dirty-page limits: writeback; less memory: reclaim);
+// another holder, no such change, or memory that grew with a rise, is not.
+func TestByKernelWork(t *testing.T) {
+	dirty := ConfigChange{Item: "sysctl vm.dirty_bytes", A: "0", B: "41943040"}
+	less := ConfigChange{Item: "memory", A: "8.0 GiB", B: "4.0 GiB", Memory: &MemorySizes{A: 8 << 30, B: 4 << 30, OKA: true, OKB: true}}
+	more := ConfigChange{Item: "memory", A: "4.0 GiB", B: "8.0 GiB", Memory: &MemorySizes{A: 4 << 30, B: 8 << 30, OKA: true, OKB: true}}
+	quota := ConfigChange{Item: "cgroup /x cpu.cfs_quota_us", A: "-1", B: "50000"}
+	tests := []struct {
+		name    string
+		holder  string
+		changes []ConfigChange
+		want    string // the cause, "" when none
+	}{
+		{"dirty limits", model.HeldKernel, []ConfigChange{dirty}, CauseWriteback},
+		{"less memory", model.HeldKernel, []ConfigChange{less}, CauseReclaim},
+		{"both: writeback first", model.HeldKernel, []ConfigChange{less, dirty}, CauseWriteback},
+		{"more memory cannot make it worse", model.HeldKernel, []ConfigChange{more}, ""},
+		{"a CPU quota is not their work", model.HeldKernel, []ConfigChange{quota}, ""},
+		{"no change", model.HeldKernel, nil, ""},
+		{"other processes held the CPU", model.HeldOther, []ConfigChange{dirty}, ""},
+	}
+	for _, tt := range tests {
+		d := Diagnosis{Cause: CauseCPU, Outcome: OutcomeWorse, Holder: &HeldPart{Holder: tt.holder, A: 10, B: 100, Share: 0.6}}
+		got := d.byKernelWork(&Result{Config: tt.changes}, 1)
+		if got != (tt.want != "") || got && d.Cause != tt.want {
+			t.Errorf("%s: byKernelWork = %v, cause %q; want cause %q", tt.name, got, d.Cause, tt.want)
+		}
+		if got && (d.Match.Kind != MatchDirect || d.KernelWork == "") {
+			t.Errorf("%s: match %q, kernel work %q; want a direct match and the layer", tt.name, d.Match.Kind, d.KernelWork)
+		}
+	}
+}

@@ -60,6 +60,9 @@ func (v *Verdict) fill(res *Result) {
 		case d.WorkOf != "":
 			// The CPU work per unit was that layer's.
 			v.Cause.Label, v.Cause.Class = layerText(d.WorkOf), d.WorkOf
+		case d.KernelWork != "":
+			// The kernel threads' work on the CPUs was that layer's.
+			v.Cause.Label, v.Cause.Class = kernelWorkText(d.KernelWork), d.KernelWork
 		case cl.Kind != "block" && cl.Kind != LayerCPU && cl.Kind != LayerQueue && cl.Kind != LayerRest:
 			v.Cause.Class = cl.Kind
 		case cl.Kind == "block":
@@ -273,6 +276,24 @@ func (d *Diagnosis) way(worse, better string) string {
 	return better
 }
 
+// kernelWorkText names the work kernel threads do for the traced threads'
+// pages, of one of the kernelWork layers.
+func kernelWorkText(kind string) string {
+	if kind == ClassReclaim {
+		return "the kernel's reclaim (kswapd) on the threads' CPUs"
+	}
+	return "the kernel's writeback (flusher threads) on the threads' CPUs"
+}
+
+// kernelWorkWhy says the change that moves the kernel threads' work
+// (Diagnosis.KernelWork).
+func kernelWorkWhy(d *Diagnosis) string {
+	if d.KernelWork == ClassReclaim {
+		return fmt.Sprintf("the memory %s (%s), which sets how much kswapd reclaims, on their CPUs", d.way("shrank", "grew"), describeChanges(d.Match.Changes))
+	}
+	return fmt.Sprintf("the dirty-page limits changed (%s), which decide when the flusher threads write the pages back, on their CPUs", describeChanges(d.Match.Changes))
+}
+
 // memoryWorkText says the memory changes behind the threads' longer (or
 // shorter) running: the kernel's reclaim runs in their own calls.
 func memoryWorkText(d *Diagnosis) string {
@@ -439,6 +460,10 @@ func causeText(d *Diagnosis, res *Result) string {
 	if d.WorkOf == ClassReclaim {
 		return fmt.Sprintf(": each %s ran %s on a CPU (%s → %s) while the threads had %s",
 			perText(d.Per), d.way("longer", "shorter"), model.FormatNs(l.RanA), model.FormatNs(l.RanB), memoryWorkText(d))
+	}
+	if d.KernelWork != "" {
+		return fmt.Sprintf(": the threads waited %s behind kernel threads (%s of the %s) after %s",
+			d.way("more", "less"), model.FormatPct(d.Holder.Share), changeNoun(d), kernelWorkWhy(d))
 	}
 	switch d.Cause {
 	case CauseScheduler:
@@ -683,6 +708,8 @@ func leadText(d *Diagnosis, res *Result) string {
 		layer = "the kernel's work in the threads' calls"
 	case d.WorkOf != "":
 		layer = layerText(d.WorkOf)
+	case d.KernelWork != "":
+		layer = kernelWorkText(d.KernelWork)
 	}
 	if d.Cause == CauseDevice {
 		switch m.Kind {
@@ -772,6 +799,10 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 			w := d.Work
 			out = append(out, fmt.Sprintf("time on a CPU per %s %s → %s, in the kernel %s → %s; they waited behind each other for %s of the change",
 				per, model.FormatNs(w.RanA), model.FormatNs(w.RanB), model.FormatNs(w.KernelA), model.FormatNs(w.KernelB), model.FormatPct(d.Holder.Share)))
+		case d.KernelWork != "":
+			h := d.Holder
+			out = append(out, fmt.Sprintf("of which behind kernel threads: %s → %s per %s, %s of the change",
+				model.FormatNs(h.A), model.FormatNs(h.B), per, model.FormatPct(h.Share)))
 		case d.Device != nil && d.Device.Lat != nil:
 			out = append(out, deviceText(d.Device))
 		case (d.Cause == CauseWorkload || d.WorkOf != "") && l.ranLonger():
