@@ -555,7 +555,8 @@ func TestWriteJSONInfinite(t *testing.T) {
 }
 
 // TestWriteJSONInfiniteDiagnosis: the diagnosis holds its own copies of the
-// changes it was read off; each, rising from zero, is written as JSON too.
+// changes it was read off; each, rising from zero, is written as JSON too
+// (a wait for a CPU after the sleeps of a layer new in B once refused it).
 func TestWriteJSONInfiniteDiagnosis(t *testing.T) {
 	inf := Change{Ratio: math.Inf(1)}
 	lat := func() *DeviceFinding { return &DeviceFinding{Lat: &Latency{Change: inf}} }
@@ -565,6 +566,10 @@ func TestWriteJSONInfiniteDiagnosis(t *testing.T) {
 		"aside":        {Aside: &LayerShare{Change: inf}},
 		"site":         {Site: &Contribution{Change: inf}},
 		"client":       {Client: &Contribution{Change: inf}},
+		"woke from":    {Woke: &LayerShare{Change: inf}},
+		"borne":        {Borne: &Borne{Change: inf, Device: &Latency{Change: inf}}},
+		"overlap":      {Overlap: &Overlap{Change: inf}},
+		"unfelt":       {Unfelt: &Unfelt{Lat: inf}},
 		"device":       {Device: lat()},
 		"aside device": {AsideDevice: lat()},
 	} {

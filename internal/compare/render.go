@@ -80,12 +80,13 @@ func jsonSafe(r *Result) *Result {
 }
 
 // jsonSafeDiagnosis is jsonSafe for the diagnosis, which holds copies of
-// the changes it was read off (the total, the leading layer, its wait
-// site, client and device): a layer that rose from zero leads with an
-// infinite ratio.
+// the changes it was read off (the total, the leading layer, the layer
+// whose sleeps its waits followed, its wait site, client and device, what
+// bears out or overlaps the change): a layer that rose from zero leads
+// with an infinite ratio.
 func jsonSafeDiagnosis(d Diagnosis, fix func(*Change)) Diagnosis {
 	fix(&d.Change)
-	for _, l := range []**LayerShare{&d.Layer, &d.Aside} {
+	for _, l := range []**LayerShare{&d.Layer, &d.Aside, &d.Woke} {
 		if *l != nil {
 			x := **l
 			fix(&x.Change)
@@ -98,6 +99,26 @@ func jsonSafeDiagnosis(d Diagnosis, fix func(*Change)) Diagnosis {
 			fix(&x.Change)
 			*r = &x
 		}
+	}
+	if b := d.Borne; b != nil {
+		x := *b
+		fix(&x.Change)
+		if x.Device != nil {
+			lat := *x.Device
+			fix(&lat.Change)
+			x.Device = &lat
+		}
+		d.Borne = &x
+	}
+	if o := d.Overlap; o != nil {
+		x := *o
+		fix(&x.Change)
+		d.Overlap = &x
+	}
+	if u := d.Unfelt; u != nil {
+		x := *u
+		fix(&x.Lat)
+		d.Unfelt = &x
 	}
 	for _, f := range []**DeviceFinding{&d.Device, &d.AsideDevice} {
 		if *f != nil && (*f).Lat != nil {
