@@ -191,6 +191,10 @@ type Breakdown struct {
 	// Options.MinChange, matters all the same: a wait one side hardly
 	// had carries it (see newWait).
 	NewWait *NewWait `json:"new_wait,omitempty"`
+	// SettingWait is set when the total's significant change, short of
+	// Options.MinChange, matters all the same: waits a changed setting
+	// acts on carry it (see settingWait).
+	SettingWait *SettingWait `json:"setting_wait,omitempty"`
 	// Carriers is set when the total's change is large enough to matter
 	// but sits in too few time blocks to be tested (see Carriers).
 	Carriers *Carriers `json:"carriers,omitempty"`
@@ -344,7 +348,9 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 		res.Time = c.breakdown(timeMetric(a, b), unit, denA, denB, floor, ran, []dimSpec{
 			{"layer", a.fams[famLayer], b.fams[famLayer], nil},
 		})
-		res.Time.newWait(matter{min: c.opt.MinChange, ran: ran.base()})
+		m := matter{min: c.opt.MinChange, ran: ran.base()}
+		res.Time.newWait(m)
+		c.settingWait(res, m)
 	}
 	res.Devices = c.devices(denA, denB)
 	res.URing = c.asyncRows(famURing)

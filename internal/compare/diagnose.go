@@ -495,11 +495,11 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	case LayerCPU:
 		d.Cause = cpuCause(d.Layer)
 		d.Holder = leadHolder(d.Layer)
-		if f := c.servedLoad(res, d.Holder, dir); d.Cause == CauseCPU && f != nil {
-			d.Cause, d.Device = CauseWorkload, f
+		if d.Cause == CauseCPU && d.byKernelWork(res, dir) {
 			break
 		}
-		if d.Cause == CauseCPU && d.byKernelWork(res, dir) {
+		if f := c.servedLoad(res, d.Holder, dir); d.Cause == CauseCPU && f != nil {
+			d.Cause, d.Device = CauseWorkload, f
 			break
 		}
 		if h := d.Holder; d.Cause == CauseCPU && h != nil && h.Holder == model.HeldTraced {

@@ -138,7 +138,7 @@ func summaryText(d *Diagnosis, res *Result) string {
 	if d.Outcome == OutcomeBetter {
 		word, noun = "Better", "fall"
 	}
-	s := fmt.Sprintf("%s: %s %s (%s%s%s%s)", word, subjectText(d), moveText(d.Change.Ratio), figure, heldText(res.Time), borneText(d, noun), newWaitText(res.Time, false))
+	s := fmt.Sprintf("%s: %s %s (%s%s%s%s)", word, subjectText(d), moveText(d.Change.Ratio), figure, heldText(res.Time), borneText(d, noun), floorText(res.Time, d.Per, false))
 	if o := d.Overlap; o != nil {
 		return s + overlapText(d, o, res) + "."
 	}
@@ -230,15 +230,33 @@ func heldText(bd *Breakdown) string {
 	return fmt.Sprintf("; rare long waits held as they came: %d and %d %s", bd.Held.WaitsA, bd.Held.WaitsB, strings.Join(names, ", "))
 }
 
-// newWaitText says why a change short of the least that matters is read
-// all the same: a wait new in B (gone in B, for a fall) carries it. The
-// summary says only that; the evidence line adds the floor and the wait's
-// part of the side that hardly had it.
-func newWaitText(bd *Breakdown, full bool) string {
-	if bd == nil || bd.NewWait == nil {
+// floorText says why a change short of the least that matters is read all
+// the same: a wait new in B (gone in B, for a fall) carries it, or waits
+// that a changed setting acts on do. The summary says only that; the
+// evidence line adds the floor and the figures.
+func floorText(bd *Breakdown, per string, full bool) string {
+	if bd == nil {
 		return ""
 	}
+	if s := bd.SettingWait; s != nil {
+		if !full {
+			return "; carried by waits that a changed setting acts on"
+		}
+		var names []string
+		for _, p := range s.Parts {
+			name := layerText(p.Key)
+			if p.Kernel {
+				name += " behind kernel threads"
+			}
+			names = append(names, name)
+		}
+		return fmt.Sprintf("; %s, short of the %.0f%% that matters on its own, but %s of it is in waits that the changed settings act on: %s",
+			wholeOr(bd, per), 100*s.Min, model.FormatPct(s.Share), strings.Join(names, ", "))
+	}
 	a := bd.NewWait
+	if a == nil {
+		return ""
+	}
 	if !full && a.From == "B" {
 		return "; carried by a wait gone in B"
 	}
@@ -249,7 +267,16 @@ func newWaitText(bd *Breakdown, full bool) string {
 	if a.Share < 0.001 {
 		share = "under 0.1%"
 	}
-	return fmt.Sprintf("; short of the %.0f%% that matters on its own, but carried by a wait that took %s of %s's time", 100*a.Min, share, a.From)
+	return fmt.Sprintf("; %s, short of the %.0f%% that matters on its own, but carried by a wait that took %s of %s's time", wholeOr(bd, per), 100*a.Min, share, a.From)
+}
+
+// wholeOr is wholeText, or the change as a part of the smaller side of
+// the total where the threads' time on a CPU is not known.
+func wholeOr(bd *Breakdown, per string) string {
+	if w := wholeText(bd, per); w != "" {
+		return w
+	}
+	return fmt.Sprintf("%.0f%% of the %s per %s they waited", math.Floor(100*math.Abs(bd.Change.Delta)/math.Min(bd.A, bd.B)), model.FormatNs(math.Min(bd.A, bd.B)), perText(per))
 }
 
 // borneText says why a change too few time blocks carry is read all the
@@ -355,12 +382,27 @@ func smallText(d *Diagnosis, res *Result) string {
 	switch {
 	case t.Small == SmallFloor:
 		return fmt.Sprintf("; under the %s per %s that matters", model.FormatNs(t.Floor), perText(d.Per))
-	case t.Small == SmallShare && t.KernelA > 0 && t.KernelB > 0:
-		base := math.Min(d.A+t.KernelA, d.B+t.KernelB)
-		return fmt.Sprintf("; that is %.0f%% of the %s per %s they waited and ran in the kernel", math.Floor(100*math.Abs(d.Change.Delta)/base), model.FormatNs(base), perText(d.Per))
-	case t.Small == SmallShare && (t.RanA > 0 || t.RanB > 0):
-		base := math.Min(d.A+t.RanA, d.B+t.RanB)
-		return fmt.Sprintf("; that is %.0f%% of the %s per %s they ran and waited", math.Floor(100*math.Abs(d.Change.Delta)/base), model.FormatNs(base), perText(d.Per))
+	case t.Small == SmallShare:
+		if w := wholeText(t, d.Per); w != "" {
+			return "; that is " + w
+		}
+	}
+	return ""
+}
+
+// wholeText words a total's change as a part of the time the threads
+// spend on each unit, what MinChange weighs it against (see matter): ""
+// when their time on a CPU is not known, and the change is a part of the
+// total itself.
+func wholeText(t *Breakdown, per string) string {
+	pct := func(base float64) float64 { return math.Floor(100 * math.Abs(t.Change.Delta) / base) }
+	switch {
+	case t.KernelA > 0 && t.KernelB > 0:
+		base := math.Min(t.A+t.KernelA, t.B+t.KernelB)
+		return fmt.Sprintf("%.0f%% of the %s per %s they waited and ran in the kernel", pct(base), model.FormatNs(base), perText(per))
+	case t.RanA > 0 || t.RanB > 0:
+		base := math.Min(t.A+t.RanA, t.B+t.RanB)
+		return fmt.Sprintf("%.0f%% of the %s per %s they ran and waited", pct(base), model.FormatNs(base), perText(per))
 	}
 	return ""
 }
@@ -782,7 +824,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		)
 	}
 	if res.Time != nil {
-		out = append(out, fmt.Sprintf("%s: %s → %s (%s%s%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change), heldText(res.Time), newWaitText(res.Time, true)))
+		out = append(out, fmt.Sprintf("%s: %s → %s (%s%s%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change), heldText(res.Time), floorText(res.Time, d.Per, true)))
 	}
 	if l := d.Layer; l != nil {
 		out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s)", layerText(l.Key),

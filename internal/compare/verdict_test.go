@@ -41,9 +41,9 @@ func TestSmallText(t *testing.T) {
 		want string
 	}{
 		{"share with the time run", Diagnosis{Per: "call", A: 10e3, B: 7.4e3, Change: small},
-			Breakdown{Small: SmallShare, RanA: 8e3, RanB: 8e3, Floor: 1e3}, "; that is 16% of the 15µs per call they ran and waited"},
+			Breakdown{A: 10e3, B: 7.4e3, Change: small, Small: SmallShare, RanA: 8e3, RanB: 8e3, Floor: 1e3}, "; that is 16% of the 15µs per call they ran and waited"},
 		{"share with the time run in the kernel", Diagnosis{Per: "call", A: 10e3, B: 7.4e3, Change: small},
-			Breakdown{Small: SmallShare, RanA: 60e3, RanB: 60e3, KernelA: 8e3, KernelB: 8e3, Floor: 1e3}, "; that is 16% of the 15µs per call they waited and ran in the kernel"},
+			Breakdown{A: 10e3, B: 7.4e3, Change: small, Small: SmallShare, RanA: 60e3, RanB: 60e3, KernelA: 8e3, KernelB: 8e3, Floor: 1e3}, "; that is 16% of the 15µs per call they waited and ran in the kernel"},
 		{"under the floor", Diagnosis{Per: "call", A: 2.1e3, B: 1.4e3, Change: Change{Delta: -0.7e3, Outcome: TestSmall}},
 			Breakdown{Small: SmallFloor, RanA: 0.7e3, RanB: 0.7e3, Floor: 1e3}, "; under the 1.0µs per call that matters"},
 		{"share without the time run says nothing more", Diagnosis{Per: "op", A: 10e3, B: 11e3, Change: Change{Delta: 1e3, Outcome: TestSmall}},
@@ -216,9 +216,10 @@ func TestSiteText(t *testing.T) {
 	}
 }
 
-// TestNewWaitText: a change read through a wait new (or gone) in B says
-// so, briefly in the summary and with the floor in the evidence.
-func TestNewWaitText(t *testing.T) {
+// TestFloorText: a change read through a wait new (or gone) in B, or
+// through waits a changed setting acts on, says so, briefly in the
+// summary and with the floor and the figures in the evidence.
+func TestFloorText(t *testing.T) {
 	tests := []struct {
 		name string
 		bd   *Breakdown
@@ -228,14 +229,19 @@ func TestNewWaitText(t *testing.T) {
 		{"none", &Breakdown{}, true, ""},
 		{"new, summary", &Breakdown{NewWait: &NewWait{Key: "lock", From: "A", Share: 0.0002, Min: 0.3}}, false, "; carried by a wait new in B"},
 		{"gone, summary", &Breakdown{NewWait: &NewWait{Key: "lock", From: "B", Share: 0.02, Min: 0.3}}, false, "; carried by a wait gone in B"},
-		{"new, evidence", &Breakdown{NewWait: &NewWait{Key: "lock", From: "A", Share: 0.0002, Min: 0.3}}, true,
-			"; short of the 30% that matters on its own, but carried by a wait that took under 0.1% of A's time"},
-		{"gone, evidence", &Breakdown{NewWait: &NewWait{Key: "lock", From: "B", Share: 0.02, Min: 0.3}}, true,
-			"; short of the 30% that matters on its own, but carried by a wait that took 2.0% of B's time"},
+		{"new, evidence", &Breakdown{A: 1000, B: 1250, Change: Change{Delta: 250}, NewWait: &NewWait{Key: "lock", From: "A", Share: 0.0002, Min: 0.3}}, true,
+			"; 25% of the 1.0µs per call they waited, short of the 30% that matters on its own, but carried by a wait that took under 0.1% of A's time"},
+		{"gone, evidence", &Breakdown{A: 1250, B: 1000, Change: Change{Delta: -250}, RanA: 500, RanB: 400, NewWait: &NewWait{Key: "lock", From: "B", Share: 0.02, Min: 0.3}}, true,
+			"; 17% of the 1.4µs per call they ran and waited, short of the 30% that matters on its own, but carried by a wait that took 2.0% of B's time"},
+		{"setting, summary", &Breakdown{SettingWait: &SettingWait{Parts: []SettingPart{{Key: "writeback throttling", Delta: 1.1e3}}, Share: 0.98, Min: 0.3}}, false,
+			"; carried by waits that a changed setting acts on"},
+		{"setting, evidence", &Breakdown{A: 8180, B: 10700, Change: Change{Delta: 2520}, KernelA: 2010, KernelB: 2450,
+			SettingWait: &SettingWait{Parts: []SettingPart{{Key: "writeback throttling", Delta: 1.1e3}, {Key: LayerCPU, Delta: 1.3e3, Kernel: true}}, Share: 0.98, Min: 0.3}}, true,
+			"; 24% of the 10µs per call they waited and ran in the kernel, short of the 30% that matters on its own, but 98% of it is in waits that the changed settings act on: writeback throttling (too many dirty pages), waiting for a CPU (runnable) behind kernel threads"},
 	}
 	for _, tt := range tests {
-		if got := newWaitText(tt.bd, tt.full); got != tt.want {
-			t.Errorf("%s: newWaitText = %q, want %q", tt.name, got, tt.want)
+		if got := floorText(tt.bd, "call", tt.full); got != tt.want {
+			t.Errorf("%s: floorText = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }
