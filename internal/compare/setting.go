@@ -32,15 +32,17 @@ type SettingPart struct {
 // Options.MinChange (SmallShare), but by half of it or more, as mattering
 // when the waits a changed configuration item acts on directly (see
 // reach), each with a significant change of its own, carry leadShare of
-// it or more: net, as a setting can move time from one of its layers to
-// another (a smaller nr_requests: from the device to the wait for a tag). The floor on the total stands for the drift
-// between two recordings of one load, which changes no setting: a change
-// that the changed settings' own layers carry is not that drift. For the
-// run-queue layer only the part behind kernel threads counts when the
-// setting acts on work the kernel does in threads of its own for the
-// traced threads' pages (kernelWork: the dirty limits drive the flusher
-// threads, which take the CPU the threads wait for); a setting that acts
-// on the CPU itself (a quota, the CPUs) counts the whole layer. A change
+// it or more, net: a setting can move time from one of its layers to
+// another (a smaller nr_requests, from the device to the wait for a tag).
+// The floor on the total stands for the drift between two recordings of
+// one load, which changes no setting: a change that the changed settings'
+// own layers carry is not that drift. For the run-queue layer only the
+// part behind kernel threads counts when the setting acts on work the
+// kernel does in threads of its own for the traced threads' pages
+// (kernelWork: the dirty limits drive the flusher threads, which take the
+// CPU the threads wait for); a setting that acts on the CPU itself (a
+// quota, the CPUs) counts the whole layer. The kernel, which can move any
+// layer, and the values it tunes itself act on none directly; a change
 // that no setting's layer carries keeps the full floor.
 func (c *comparison) settingWait(res *Result, m matter) {
 	bd := res.Time
