@@ -495,7 +495,10 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	case LayerCPU:
 		d.Cause = cpuCause(d.Layer)
 		d.Holder = leadHolder(d.Layer)
-		if d.Cause == CauseCPU && d.byKernelWork(res, dir) {
+		if d.byKernelWork(res, dir) {
+			// Behind whom comes before how the waits grew: more
+			// preemptions by the flushers are their work, not the
+			// threads running longer of their own.
 			break
 		}
 		if f := c.servedLoad(res, d.Holder, dir); d.Cause == CauseCPU && f != nil {
@@ -799,27 +802,41 @@ func (d *Diagnosis) byDirty(l *LayerShare, dir float64) {
 // its own for the traced threads' pages: the flusher workqueues write back
 // the pages they dirtied (writeback), kswapd reclaims the memory they need
 // (reclaim). The configuration that moves that work (the dirty-page
-// limits, the memory sizes) moves what those threads take of the traced
-// threads' CPUs.
+// limits, the host's memory; see drivesKernelWork) moves what those
+// threads take of the traced threads' CPUs.
 var kernelWork = []string{ClassWriteback, ClassReclaim}
 
 // byKernelWork makes a run-queue layer whose change kernel threads led
 // (the CPU holder with leadShare of it) the doing of a configuration
 // change that acts directly on one of the layers whose work the kernel
 // does for the threads' pages (kernelWork): the first such layer becomes
-// the cause, and its changes lead. It reports whether one did.
+// the cause, and its changes lead, whether more waits or longer ones
+// carry the layer (cpuCause). It reports whether one did.
 func (d *Diagnosis) byKernelWork(res *Result, dir float64) bool {
 	if h := d.Holder; h == nil || h.Holder != model.HeldKernel {
 		return false
 	}
 	for _, kind := range kernelWork {
-		if !slices.ContainsFunc(res.Config, func(ch ConfigChange) bool { return reachSide(ch, kind, dir) == reachDirect }) {
+		if !slices.ContainsFunc(res.Config, func(ch ConfigChange) bool { return drivesKernelWork(ch, kind, dir) }) {
 			continue
 		}
 		d.Cause, d.KernelWork, d.Match = classCause[kind], kind, matchChanges(res.Config, kind, dir)
 		return true
 	}
 	return false
+}
+
+// drivesKernelWork reports whether a configuration change acts directly on
+// the work kernel threads do for the traced threads' pages in layer kind
+// (kernelWork): the dirty-page limits drive the flushers, the host's
+// memory and its vm sysctls kswapd. A cgroup's memory limit does not: the
+// cgroup's reclaim runs in its own tasks' calls, and the device its
+// smaller page cache sends more reads to serves them (see byCache).
+func drivesKernelWork(ch ConfigChange, kind string, dir float64) bool {
+	if reachSide(ch, kind, dir) != reachDirect {
+		return false
+	}
+	return kind != ClassReclaim || !strings.HasPrefix(ch.Item, "cgroup ")
 }
 
 // byMemoryWork makes the CPU work per unit that grew (or shrank) with the

@@ -615,6 +615,8 @@ func TestByKernelWork(t *testing.T) {
 		{"a CPU quota is not their work", model.HeldKernel, []ConfigChange{quota}, ""},
 		{"no change", model.HeldKernel, nil, ""},
 		{"other processes held the CPU", model.HeldOther, []ConfigChange{dirty}, ""},
+		{"a cgroup's limit reclaims in its own calls, not in kswapd", model.HeldKernel,
+			[]ConfigChange{{Item: "cgroup /x memory.limit_in_bytes", A: "unlimited", B: "100663296"}}, ""},
 	}
 	for _, tt := range tests {
 		d := Diagnosis{Cause: CauseCPU, Outcome: OutcomeWorse, Holder: &HeldPart{Holder: tt.holder, A: 10, B: 100, Share: 0.6}}

@@ -62,11 +62,14 @@ func (c *comparison) settingWait(res *Result, m matter) {
 		direct := func(layer string) bool {
 			return slices.ContainsFunc(res.Config, func(ch ConfigChange) bool { return reachSide(ch, layer, dir) == reachDirect })
 		}
+		drives := func(kind string) bool {
+			return slices.ContainsFunc(res.Config, func(ch ConfigChange) bool { return drivesKernelWork(ch, kind, dir) })
+		}
 		p := SettingPart{Key: r.Key}
 		switch {
 		case direct(r.Key):
 			p.Delta = r.Delta
-		case LayerKind(r.Key) == LayerCPU && slices.ContainsFunc(kernelWork, direct):
+		case LayerKind(r.Key) == LayerCPU && slices.ContainsFunc(kernelWork, drives):
 			for _, h := range c.layerShare(r, res).Held {
 				if h.Holder == model.HeldKernel && (h.B-h.A)*dir > 0 {
 					p.Delta, p.Kernel = h.B-h.A, true

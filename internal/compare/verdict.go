@@ -504,8 +504,8 @@ func causeText(d *Diagnosis, res *Result) string {
 			perText(d.Per), d.way("longer", "shorter"), model.FormatNs(l.RanA), model.FormatNs(l.RanB), memoryWorkText(d))
 	}
 	if d.KernelWork != "" {
-		return fmt.Sprintf(": the threads waited %s behind kernel threads (%s of the %s) after %s",
-			d.way("more", "less"), model.FormatPct(d.Holder.Share), changeNoun(d), kernelWorkWhy(d))
+		return fmt.Sprintf(": the threads waited %s behind kernel threads (%s) after %s",
+			d.way("more", "less"), heldShareText(d), kernelWorkWhy(d))
 	}
 	switch d.Cause {
 	case CauseScheduler:
@@ -563,7 +563,7 @@ func causeText(d *Diagnosis, res *Result) string {
 		if f != nil && l.Kind == LayerCPU {
 			by := "the kernel's own work on their CPU"
 			if h := d.Holder; h != nil {
-				by += fmt.Sprintf(" (%s of the %s)", model.FormatPct(h.Share), changeNoun(d))
+				by += fmt.Sprintf(" (%s)", heldShareText(d))
 			}
 			return fmt.Sprintf(": the threads waited behind %s, which serves their IO, and %s was given %s work (%s)",
 				by, f.Device, more, loadText(f))
@@ -723,7 +723,7 @@ func adviceText(d *Diagnosis) string {
 				d.way("longer", "shorter") + " calls"
 		}
 		if h := d.Holder; h != nil {
-			return holderAdvice(h.Holder) + fmt.Sprintf(" (%s of the %s)", model.FormatPct(h.Share), changeNoun(d))
+			return holderAdvice(h.Holder) + fmt.Sprintf(" (%s)", heldShareText(d))
 		}
 		return "CPU: cgroup CPU limits (cpu.max, CFS quota) and the other runnable tasks"
 	case CauseQueue:
@@ -1071,6 +1071,16 @@ func holderAdvice(holder string) string {
 }
 
 // changeNoun is "rise" or "fall", as the time changed.
+// heldShareText words the CPU holder's part of the run-queue layer's
+// change: of the whole rise where the layer carries it, else of the
+// layer's own, which the holder's share is of.
+func heldShareText(d *Diagnosis) string {
+	if l := d.Layer; l != nil && l.Share < 0.95 {
+		return fmt.Sprintf("%s of the %s in waiting for a CPU", model.FormatPct(d.Holder.Share), changeNoun(d))
+	}
+	return fmt.Sprintf("%s of the %s", model.FormatPct(d.Holder.Share), changeNoun(d))
+}
+
 func changeNoun(d *Diagnosis) string {
 	if d.Outcome == OutcomeBetter {
 		return "fall"

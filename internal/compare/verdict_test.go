@@ -245,3 +245,24 @@ func TestFloorText(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldShareText: the CPU holder's share is of the run-queue layer's
+// change, said so where the layer is not the whole change.
+func TestHeldShareText(t *testing.T) {
+	tests := []struct {
+		name  string
+		layer float64
+		out   string
+		want  string
+	}{
+		{"the layer is the rise", 1.0, OutcomeWorse, "86% of the rise"},
+		{"the layer is part of the rise", 0.53, OutcomeWorse, "86% of the rise in waiting for a CPU"},
+		{"part of a fall", 0.6, OutcomeBetter, "86% of the fall in waiting for a CPU"},
+	}
+	for _, tt := range tests {
+		d := &Diagnosis{Outcome: tt.out, Layer: &LayerShare{Share: tt.layer}, Holder: &HeldPart{Holder: "kernel", Share: 0.86}}
+		if got := heldShareText(d); got != tt.want {
+			t.Errorf("%s: heldShareText = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -299,7 +299,7 @@ func TestSplitHeld(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &comparison{a: mk(tt.a), b: mk(tt.b)}
 			ka, kb := c.a.fams[famLayer][LayerCPU], c.b.fams[famLayer][LayerCPU]
-			l := &LayerShare{Key: LayerCPU, Kind: LayerCPU, A: ka.sum[0], B: kb.sum[0]}
+			l := &LayerShare{Key: LayerCPU, Kind: LayerCPU, A: ka.sum[0], B: kb.sum[0], Share: 1}
 			l.Held = c.splitHeld(l, 1, 1)
 			var sum float64
 			for _, h := range l.Held {
