@@ -198,20 +198,28 @@ type OwnWork struct {
 // call, not the program between its calls. nil when the captures do not
 // split the time by mode, or it did not move so.
 func ownWork(t *Breakdown, dir float64) *OwnWork {
+	if !kernelCarries(t, dir) || !ratioMoved(t.KernelB/t.KernelA, dir) {
+		return nil
+	}
+	return &OwnWork{RanA: t.RanA, RanB: t.RanB, KernelA: t.KernelA, KernelB: t.KernelB}
+}
+
+// kernelCarries reports whether the threads' CPU time per unit moved in
+// direction dir and its kernel part carried leadShare or more of that
+// change: the kernel did more (or less) in each call, not the program
+// between its calls. False where the captures do not split the time by
+// mode.
+func kernelCarries(t *Breakdown, dir float64) bool {
 	if t == nil || t.KernelA <= 0 || t.KernelB <= 0 {
-		return nil
+		return false
 	}
-	w := &OwnWork{RanA: t.RanA, RanB: t.RanB, KernelA: t.KernelA, KernelB: t.KernelB}
-	if !ratioMoved(w.KernelB/w.KernelA, dir) || (w.RanB-w.RanA)*dir <= 0 || (w.KernelB-w.KernelA)*dir < leadShare*(w.RanB-w.RanA)*dir {
-		return nil
-	}
-	return w
+	return (t.RanB-t.RanA)*dir > 0 && (t.KernelB-t.KernelA)*dir >= leadShare*(t.RanB-t.RanA)*dir
 }
 
 // byOwnWork takes the cause of the threads' waits behind each other's
 // longer calls one step up the chain, to what can move the kernel's work
 // in those calls: less memory (reclaim runs in the calls that need it),
-// tighter dirty limits (the writers' own throttling and flushing), then
+// tighter dirty limits (enforced in the writers' own calls), then
 // the device their IO goes to (its submission runs in the calls): its
 // queue settings (the scheduler's work is done there), else what lies
 // below it; the kernel and its command line can move any of it. Where no
@@ -234,11 +242,9 @@ func (c *comparison) byOwnWork(d *Diagnosis, res *Result, w *OwnWork, dir float6
 		d.Memory = memoryChanges(d.Match.Changes)
 		return
 	}
-	for _, ch := range d.Match.Changes {
-		if strings.HasPrefix(ch.Item, "sysctl vm.dirty") {
-			d.Cause, d.WorkOf = CauseWriteback, ClassWriteback
-			return
-		}
+	if slices.ContainsFunc(d.Match.Changes, dirtyLimit) {
+		d.Cause, d.WorkOf = CauseWriteback, ClassWriteback
+		return
 	}
 	for _, ch := range d.Match.Changes {
 		word, dev, _ := strings.Cut(ch.Item, " ")
@@ -521,7 +527,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 			break
 		}
 		if d.Layer.ranLonger() {
-			d.byMemoryWork(res, dir)
+			d.byCallWork(res, dir)
 			break
 		}
 		if w := c.wokeFrom(res, rows, d.Layer, dir); w != nil {
@@ -839,19 +845,34 @@ func drivesKernelWork(ch ConfigChange, kind string, dir float64) bool {
 	return kind != ClassReclaim || !strings.HasPrefix(ch.Item, "cgroup ")
 }
 
-// byMemoryWork makes the CPU work per unit that grew (or shrank) with the
-// threads' memory the memory's doing: a memory size that shrank with a rise
-// (or grew with a fall). Reclaim and refilling the page cache run on the
-// CPU of the calls that need the memory, so less memory is more work per
-// call at the same workload, one step up the causal chain as for the
-// block layer (byCache).
-func (d *Diagnosis) byMemoryWork(res *Result, dir float64) {
-	if !memoryMoved(res.Config, dir) {
+// byCallWork makes the CPU work per unit that grew (or shrank) the doing
+// of a change that moves what the kernel does in the threads' calls, one
+// step up the causal chain as for the block layer (byCache): a memory size
+// that shrank with a rise (or grew with a fall), as reclaim and refilling
+// the page cache run on the CPU of the calls that need the memory; else
+// changed dirty-page limits, when the kernel's part of the threads' CPU
+// time carried leadShare of its change (kernelCarries), as the kernel
+// enforces them in the writers' own calls (balance_dirty_pages counts the
+// dirty pages there, more precisely near the limits, and throttles). The
+// same changes, in the same order, take the threads' waits behind each
+// other's longer calls (byOwnWork).
+func (d *Diagnosis) byCallWork(res *Result, dir float64) {
+	if memoryMoved(res.Config, dir) {
+		d.Cause, d.WorkOf = CauseReclaim, ClassReclaim
+		d.Match = matchChanges(res.Config, ClassReclaim, dir)
+		d.Memory = memoryChanges(d.Match.Changes)
 		return
 	}
-	d.Cause, d.WorkOf = CauseReclaim, ClassReclaim
-	d.Match = matchChanges(res.Config, ClassReclaim, dir)
-	d.Memory = memoryChanges(d.Match.Changes)
+	if !kernelCarries(res.Time, dir) || !slices.ContainsFunc(res.Config, dirtyLimit) {
+		return
+	}
+	d.Cause, d.WorkOf = CauseWriteback, ClassWriteback
+	d.Match = matchChanges(res.Config, ClassWriteback, dir)
+}
+
+// dirtyLimit reports whether a change is one of the dirty-page limits.
+func dirtyLimit(ch ConfigChange) bool {
+	return strings.HasPrefix(ch.Item, "sysctl vm.dirty")
 }
 
 // byCache makes a workload cause of a block-IO layer the memory's doing

@@ -340,7 +340,7 @@ func workText(d *Diagnosis) string {
 	case CauseReclaim:
 		return s + " while they had " + memoryWorkText(d)
 	case CauseWriteback:
-		return s + " after the dirty-page limits changed: writers throttle and flush in their own calls"
+		return s + " after the dirty-page limits changed: the kernel enforces them in the writers' own calls"
 	case CauseDevice:
 		return s + fmt.Sprintf("; their IO goes to %s, which changed, and the kernel submits it in their calls", d.Device.Device)
 	case CauseScheduler:
@@ -499,9 +499,15 @@ func causeText(d *Diagnosis, res *Result) string {
 	if d.Outcome == OutcomeBetter {
 		longer = "less time"
 	}
-	if d.WorkOf == ClassReclaim {
+	switch d.WorkOf {
+	case ClassReclaim:
 		return fmt.Sprintf(": each %s ran %s on a CPU (%s → %s) while the threads had %s",
 			perText(d.Per), d.way("longer", "shorter"), model.FormatNs(l.RanA), model.FormatNs(l.RanB), memoryWorkText(d))
+	case ClassWriteback:
+		t := res.Time
+		return fmt.Sprintf(": each %s ran %s in the kernel (%s → %s; on a CPU in all %s → %s) after the dirty-page limits changed (%s): the kernel enforces them in the writers' own calls",
+			perText(d.Per), d.way("longer", "shorter"), model.FormatNs(t.KernelA), model.FormatNs(t.KernelB),
+			model.FormatNs(l.RanA), model.FormatNs(l.RanB), describeChanges(d.Match.Changes))
 	}
 	if d.KernelWork != "" {
 		return fmt.Sprintf(": the threads waited %s behind kernel threads (%s) after %s",

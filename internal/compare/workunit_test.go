@@ -497,7 +497,7 @@ func TestMemoryWork(t *testing.T) {
 			}
 			res := &Result{Config: tt.changes}
 			d := &Diagnosis{Outcome: outcome, Per: "call", Layer: l, Cause: CauseWorkload, Match: matchChanges(tt.changes, LayerCPU, tt.dir)}
-			d.byMemoryWork(res, tt.dir)
+			d.byCallWork(res, tt.dir)
 			lead := leadText(d, res)
 			if !tt.reclaim {
 				if d.Cause != CauseWorkload || d.WorkOf != "" {
@@ -652,5 +652,48 @@ func TestSubmittedIOsAlike(t *testing.T) {
 		if ioA[0] != tt.wantA || ioB[0] != tt.wantB {
 			t.Errorf("%s: %v and %v IOs, want %v and %v", tt.name, ioA[0], ioB[0], tt.wantA, tt.wantB)
 		}
+	}
+}
+
+// TestCallWork: calls that ran longer, preempted in proportion, with the
+// kernel's part of their CPU time carrying the rise and the dirty-page
+// limits changed, are the limits' doing (the kernel enforces them in the
+// writers' calls); with the rise in the program between the calls, or no
+// split by mode, they stay the workload's.
+func TestCallWork(t *testing.T) {
+	dirty := []ConfigChange{{Item: "sysctl vm.dirty_bytes", A: "0", B: "92274688"}}
+	tests := []struct {
+		name      string
+		changes   []ConfigChange
+		kernel    [2]float64 // the kernel's part of the CPU time per call, 0: not split
+		writeback bool
+	}{
+		{"dirty limits, the kernel did more in each call", dirty, [2]float64{25e3, 32e3}, true},
+		{"dirty limits, the program did more between calls", dirty, [2]float64{25e3, 26e3}, false},
+		{"dirty limits, no split by mode", dirty, [2]float64{0, 0}, false},
+		{"the kernel did more, nothing changed", nil, [2]float64{25e3, 32e3}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &LayerShare{Key: LayerCPU, Kind: LayerCPU, A: 56e3, B: 80e3, Share: 0.75, RanA: 27e3, RanB: 35e3, RunShare: 0.66}
+			res := &Result{Config: tt.changes, Time: &Breakdown{RanA: 27e3, RanB: 35e3, KernelA: tt.kernel[0], KernelB: tt.kernel[1]}}
+			d := &Diagnosis{Outcome: OutcomeWorse, Per: "IO", Layer: l, Cause: CauseWorkload, Match: matchChanges(tt.changes, LayerCPU, 1)}
+			d.byCallWork(res, 1)
+			if !tt.writeback {
+				if d.Cause != CauseWorkload || d.WorkOf != "" {
+					t.Fatalf("cause %s (work of %q), want the workload's", d.Cause, d.WorkOf)
+				}
+				return
+			}
+			if d.Cause != CauseWriteback || d.WorkOf != ClassWriteback || d.Match.Kind != MatchDirect {
+				t.Fatalf("cause %s, work of %q, match %s; want writeback through the dirty limits", d.Cause, d.WorkOf, d.Match.Kind)
+			}
+			if lead := leadText(d, res); !strings.Contains(lead, "sysctl vm.dirty_bytes 0 → 92274688") {
+				t.Errorf("lead %q does not name the dirty limit", lead)
+			}
+			if why := causeText(d, res); !strings.Contains(why, "in the kernel (25µs → 32µs; on a CPU in all 27µs → 35µs)") {
+				t.Errorf("cause text %q", why)
+			}
+		})
 	}
 }
