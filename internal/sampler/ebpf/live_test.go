@@ -95,6 +95,20 @@ func newLoop(t *testing.T, size int64) loopDev {
 
 // setScheduler switches the loop device's IO scheduler, skipping when the
 // kernel does not offer it.
+// schedulers lists the IO schedulers the kernel offers for the device.
+func (l loopDev) schedulers(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("/sys/block", l.name, "queue/scheduler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range strings.Fields(string(b)) {
+		out = append(out, strings.Trim(f, "[]"))
+	}
+	return out
+}
+
 func (l loopDev) setScheduler(t *testing.T, sched string) {
 	t.Helper()
 	p := filepath.Join("/sys/block", l.name, "queue/scheduler")
@@ -378,8 +392,23 @@ func TestBlockSchedulers(t *testing.T) {
 	}
 }
 
+// blockSchedulers runs over the IO schedulers the kernel offers for the
+// loop device, of none, mq-deadline, kyber and bfq: a kernel may be built
+// without some (6.18.44-fc-v1272 has no bfq), and two are enough to tell
+// one from the other.
 func blockSchedulers(t *testing.T, tr *Tracer, loop loopDev) {
-	for _, sched := range []string{"none", "mq-deadline", "bfq"} {
+	offered := loop.schedulers(t)
+	var scheds []string
+	for _, s := range []string{"none", "mq-deadline", "kyber", "bfq"} {
+		if slices.Contains(offered, s) {
+			scheds = append(scheds, s)
+		}
+	}
+	if len(scheds) < 2 {
+		testenv.Skip(t, fmt.Sprintf("%s offers %v: fewer than two IO schedulers to tell apart", loop.name, offered))
+	}
+	t.Logf("IO schedulers offered for %s: %v", loop.name, offered)
+	for _, sched := range scheds {
 		t.Run(sched, func(t *testing.T) {
 			loop.setScheduler(t, sched)
 			collect(t, tr)
