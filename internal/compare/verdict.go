@@ -251,7 +251,7 @@ func floorText(bd *Breakdown, per string, full bool) string {
 			names = append(names, name)
 		}
 		return fmt.Sprintf("; %s, short of the %.0f%% that matters on its own, but %s of it is in waits that the changed settings act on: %s",
-			wholeOr(bd, per), 100*s.Min, model.FormatPct(s.Share), strings.Join(names, ", "))
+			wholeText(bd, per), 100*s.Min, model.FormatPct(s.Share), strings.Join(names, ", "))
 	}
 	a := bd.NewWait
 	if a == nil {
@@ -267,16 +267,7 @@ func floorText(bd *Breakdown, per string, full bool) string {
 	if a.Share < 0.001 {
 		share = "under 0.1%"
 	}
-	return fmt.Sprintf("; %s, short of the %.0f%% that matters on its own, but carried by a wait that took %s of %s's time", wholeOr(bd, per), 100*a.Min, share, a.From)
-}
-
-// wholeOr is wholeText, or the change as a part of the smaller side of
-// the total where the threads' time on a CPU is not known.
-func wholeOr(bd *Breakdown, per string) string {
-	if w := wholeText(bd, per); w != "" {
-		return w
-	}
-	return fmt.Sprintf("%.0f%% of the %s per %s they waited", math.Floor(100*math.Abs(bd.Change.Delta)/math.Min(bd.A, bd.B)), model.FormatNs(math.Min(bd.A, bd.B)), perText(per))
+	return fmt.Sprintf("; %s, short of the %.0f%% that matters on its own, but carried by a wait that took %s of %s's time", wholeText(bd, per), 100*a.Min, share, a.From)
 }
 
 // borneText says why a change too few time blocks carry is read all the
@@ -382,18 +373,15 @@ func smallText(d *Diagnosis, res *Result) string {
 	switch {
 	case t.Small == SmallFloor:
 		return fmt.Sprintf("; under the %s per %s that matters", model.FormatNs(t.Floor), perText(d.Per))
-	case t.Small == SmallShare:
-		if w := wholeText(t, d.Per); w != "" {
-			return "; that is " + w
-		}
+	case t.Small == SmallShare && (t.RanA > 0 || t.RanB > 0):
+		return "; that is " + wholeText(t, d.Per)
 	}
 	return ""
 }
 
 // wholeText words a total's change as a part of the time the threads
-// spend on each unit, what MinChange weighs it against (see matter): ""
-// when their time on a CPU is not known, and the change is a part of the
-// total itself.
+// spend on each unit, what MinChange weighs it against (see matter): the
+// time they waited plus, where known, the time they ran.
 func wholeText(t *Breakdown, per string) string {
 	pct := func(base float64) float64 { return math.Floor(100 * math.Abs(t.Change.Delta) / base) }
 	switch {
@@ -404,7 +392,8 @@ func wholeText(t *Breakdown, per string) string {
 		base := math.Min(t.A+t.RanA, t.B+t.RanB)
 		return fmt.Sprintf("%.0f%% of the %s per %s they ran and waited", pct(base), model.FormatNs(base), perText(per))
 	}
-	return ""
+	base := math.Min(t.A, t.B)
+	return fmt.Sprintf("%.0f%% of the %s per %s they waited", pct(base), model.FormatNs(base), perText(per))
 }
 
 // other names the capture that is not c ("A" or "B").
