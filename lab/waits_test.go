@@ -106,13 +106,14 @@ func checkQueue(t *testing.T, results string, more, fewer lab.Scenario) {
 // queueNamed checks that compare found the wait for a free nfsd thread and
 // named the thread change that can cause it: as the verdict (worse, in the
 // queue layer, the change in LEAD), or, when the time users feel did not
-// move significantly as a whole, as the layer that moved aside of it.
+// move significantly as a whole (no change, or too short to tell), as the
+// layer that moved aside of it.
 func queueNamed(res *compare.Result, change string) error {
 	v, d := res.Verdict, res.Verdict.Diagnosis
 	switch {
 	case d.Outcome == compare.OutcomeWorse && d.Cause == compare.CauseQueue && strings.Contains(v.Lead, change):
 		return nil
-	case d.Outcome == compare.OutcomeNoChange && d.Aside != nil && d.Aside.Kind == compare.LayerQueue &&
+	case (d.Outcome == compare.OutcomeNoChange || d.Outcome == compare.OutcomeTooShort) && d.Aside != nil && d.Aside.Kind == compare.LayerQueue &&
 		d.Aside.B > d.Aside.A && strings.Contains(v.Summary, change):
 		return nil
 	}

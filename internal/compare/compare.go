@@ -198,6 +198,9 @@ type Breakdown struct {
 	// Carriers is set when the total's change is large enough to matter
 	// but sits in too few time blocks to be tested (see Carriers).
 	Carriers *Carriers `json:"carriers,omitempty"`
+	// Unsure is set when the total's change is not significant but its
+	// interval still reaches a change that matters (see Unsure).
+	Unsure *Unsure `json:"unsure,omitempty"`
 	// Intervals are the intervals of A and B the total was tested over:
 	// from the first to the last with data of its own (see span).
 	Intervals  [2]int      `json:"intervals"`
@@ -521,6 +524,17 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 					k.Seconds = fr.seconds(c, k.Capture)
 				}
 			}
+			if bd.Carriers == nil && bd.Held == nil {
+				// A few rare waits in each capture, whose change is too
+				// small to matter, widen the interval as much as any
+				// change: they are held as they occurred to judge it.
+				ch := total
+				if _, hc := c.held(fr, keys, d, sa, sb, tA, tB, floor, m); hc.Tested {
+					hc.judge(c.opt.Alpha, large)
+					ch = hc
+				}
+				bd.Unsure = unsure(ch, tA, tB, floor, m, math.Min(fr.seconds(c, "A"), fr.seconds(c, "B")))
+			}
 			bd.APerSec, bd.BPerSec = safeDiv(sum(allA), c.a.Seconds()), safeDiv(sum(allB), c.b.Seconds())
 		}
 		scale := math.Max(tA, tB)
@@ -552,6 +566,25 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 // change so tested when there are any and the change is then significant,
 // else nil.
 func (c *comparison) hold(fr frame, keys []string, d dimSpec, sa, sb ratioSeries, tA, tB, floor float64, m matter) (*Held, Change) {
+	h, ch := c.held(fr, keys, d, sa, sb, tA, tB, floor, m)
+	if h == nil {
+		return nil, Change{}
+	}
+	rest := tB - tA - (h.B - h.A)
+	if rest*(tB-tA) <= 0 || !m.part(rest, tA, tB) || math.Abs(rest) < floor {
+		return nil, Change{}
+	}
+	ch.judge(c.opt.Alpha, true)
+	if !ch.Significant {
+		return nil, Change{}
+	}
+	return h, ch
+}
+
+// held returns hold's rare keys and the total's change tested with them
+// held as they occurred, before judging it; nil when there are none or
+// their change matters.
+func (c *comparison) held(fr frame, keys []string, d dimSpec, sa, sb ratioSeries, tA, tB, floor float64, m matter) (*Held, Change) {
 	if fr.bs == nil {
 		return nil, Change{}
 	}
@@ -586,19 +619,12 @@ func (c *comparison) hold(fr frame, keys []string, d dimSpec, sa, sb ratioSeries
 	}
 	denA, denB := sa.den[n], sb.den[n]
 	h.A, h.B = safeDiv(heldA, sum(denA)), safeDiv(heldB, sum(denB))
-	// Held waits must not carry the change: theirs is too small to matter
-	// and the rest's, in the total's direction, matters on its own.
+	// Held waits must not carry the change: theirs is too small to matter.
 	held := h.B - h.A
-	rest := tB - tA - held
-	if m.part(held, tA, tB) && math.Abs(held) >= floor || rest*(tB-tA) <= 0 || !m.part(rest, tA, tB) || math.Abs(rest) < floor {
+	if m.part(held, tA, tB) && math.Abs(held) >= floor {
 		return nil, Change{}
 	}
-	ch := newChange(tA, tB, fr.bs.heldChange(restA, denA, restB, denB, held, tB-tA))
-	ch.judge(c.opt.Alpha, true)
-	if !ch.Significant {
-		return nil, Change{}
-	}
-	return &h, ch
+	return &h, newChange(tA, tB, fr.bs.heldChange(restA, denA, restB, denB, held, tB-tA))
 }
 
 // ranCPU is the traced threads' time on a CPU per unit of work in A and B

@@ -39,7 +39,11 @@ type Diagnosis struct {
 	// change out.
 	Carriers    *Carriers `json:"carriers,omitempty"`
 	NeedSeconds float64   `json:"need_seconds,omitempty"`
-	Borne       *Borne    `json:"borne,omitempty"`
+	// Unsure is set, for OutcomeTooShort, when the change was tested and
+	// is not significant but its interval still reaches a change that
+	// matters: with NeedSeconds, about the time that would tell.
+	Unsure *Unsure `json:"unsure,omitempty"`
+	Borne  *Borne  `json:"borne,omitempty"`
 	// Layer is the layer that carries the change, nil when none does alone.
 	Layer *LayerShare `json:"layer,omitempty"`
 	// Cause is why that layer moved (Cause* below), "" when no layer leads.
@@ -272,7 +276,7 @@ const (
 	OutcomeWorse       = "worse"
 	OutcomeBetter      = "better"
 	OutcomeNoChange    = "no change"       // the time did not change significantly and materially
-	OutcomeTooShort    = "too short"       // a capture has too few intervals to test, or the change sits in too few
+	OutcomeTooShort    = "too short"       // a capture has too few intervals to test, the change sits in too few, or its interval holds both no change and one that matters
 	OutcomeSameCapture = "same capture"    // A and B hold the same data
 	OutcomeNoData      = "no wait data"    // neither capture measured the time users feel
 	SubjectNFS         = "nfs requests"    // nfsd request latency per operation
@@ -468,8 +472,12 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		}
 		d.Carriers, d.Aside, d.AsideMatch, d.AsideDevice = t.Carriers, nil, Match{}, nil
 	case !t.Change.Significant:
-		if !c.overlapped(&d, res) {
-			c.aside(&d, res)
+		if c.overlapped(&d, res) {
+			return d
+		}
+		c.aside(&d, res)
+		if u := t.Unsure; u != nil {
+			d.Outcome, d.Unsure, d.NeedSeconds = OutcomeTooShort, u, u.NeedSeconds
 		}
 		return d
 	}

@@ -119,6 +119,11 @@ func summaryText(d *Diagnosis, res *Result) string {
 			return fmt.Sprintf("Too short to tell better from worse: %s %s (%s), but it rests on %d of %s's %d time blocks, beyond any of %s's (without them what is left would not matter), and a change resting on fewer than %d cannot be told from chance; record at least %s with the load running%s.",
 				subjectText(d), signedPct(d.Change.Ratio), figure, k.Blocks, k.Capture, k.Of, other(k.Capture), k.Need, time.Duration(d.NeedSeconds)*time.Second, asideText(d))
 		}
+		if u := d.Unsure; u != nil {
+			return fmt.Sprintf("Too short to tell better from worse: %s %s (%s), %s, reaches a change that matters (%s or more) while the test cannot tell it from no change; record about %s of load in each%s.",
+				subjectText(d), signedPct(d.Change.Ratio), figure, unsureText(d, u, res.Time), model.FormatPct(u.Matters),
+				time.Duration(u.NeedSeconds)*time.Second, asideText(d))
+		}
 		if d.Worked != d.Intervals && d.Worked != [2]int{} {
 			return fmt.Sprintf("Too short to tell better from worse: the threads worked or waited in %d of A's %d intervals and %d of B's %d; record at least %d such intervals in each.",
 				d.Worked[0], d.Intervals[0], d.Worked[1], d.Intervals[1], d.NeedIntervals)
@@ -383,17 +388,40 @@ func smallText(d *Diagnosis, res *Result) string {
 // spend on each unit, what MinChange weighs it against (see matter): the
 // time they waited plus, where known, the time they ran.
 func wholeText(t *Breakdown, per string) string {
-	pct := func(base float64) float64 { return math.Floor(100 * math.Abs(t.Change.Delta) / base) }
+	base, noun := whole(t, per)
+	return fmt.Sprintf("%.0f%% of %s", math.Floor(100*math.Abs(t.Change.Delta)/base), noun)
+}
+
+// wholeNoun names the time a total's change is weighed against.
+func wholeNoun(t *Breakdown, per string) string {
+	_, noun := whole(t, per)
+	return noun
+}
+
+// whole returns the time per unit a total's change is weighed against and
+// its name: "the 1.2ms per IO they ran and waited".
+func whole(t *Breakdown, per string) (float64, string) {
 	switch {
 	case t.KernelA > 0 && t.KernelB > 0:
 		base := math.Min(t.A+t.KernelA, t.B+t.KernelB)
-		return fmt.Sprintf("%.0f%% of the %s per %s they waited and ran in the kernel", pct(base), model.FormatNs(base), perText(per))
+		return base, fmt.Sprintf("the %s per %s they waited and ran in the kernel", model.FormatNs(base), perText(per))
 	case t.RanA > 0 || t.RanB > 0:
 		base := math.Min(t.A+t.RanA, t.B+t.RanB)
-		return fmt.Sprintf("%.0f%% of the %s per %s they ran and waited", pct(base), model.FormatNs(base), perText(per))
+		return base, fmt.Sprintf("the %s per %s they ran and waited", model.FormatNs(base), perText(per))
 	}
 	base := math.Min(t.A, t.B)
-	return fmt.Sprintf("%.0f%% of the %s per %s they waited", pct(base), model.FormatNs(base), perText(per))
+	return base, fmt.Sprintf("the %s per %s they waited", model.FormatNs(base), perText(per))
+}
+
+// unsureText words the interval of a change that cannot be told from none
+// (see Unsure), as a part of the time it is weighed against: the change
+// itself again where that time has more in it than the figure (the time on
+// CPU), so that the change and its interval read on one scale.
+func unsureText(d *Diagnosis, u *Unsure, t *Breakdown) string {
+	if t.RanA > 0 || t.RanB > 0 {
+		return fmt.Sprintf("%s of %s, whose 95%% interval, %s … %s", signedPct(1+u.Seen), wholeNoun(t, d.Per), signedPct(1+u.Lo), signedPct(1+u.Hi))
+	}
+	return fmt.Sprintf("whose 95%% interval, %s … %s of the %s per %s", signedPct(1+u.Lo), signedPct(1+u.Hi), model.FormatNs(math.Min(d.A, d.B)), perText(d.Per))
 }
 
 // other names the capture that is not c ("A" or "B").

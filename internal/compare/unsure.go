@@ -1,0 +1,61 @@
+package compare
+
+import "math"
+
+// Unsure says that a total's change, not significant, is not shown to be
+// absent either: its 95% interval still reaches a change that matters (the
+// larger of Options.MinChange of the whole and the floor per unit), so the
+// recordings cannot tell better from worse. Short recordings of a noisy
+// load are the case: over 5 s the interval of two recordings of one load
+// can span -10% … +50% of the time the threads waited and ran. "Neither
+// better nor worse" would then read as a finding that nothing changed.
+type Unsure struct {
+	// Seen is the change, Lo and Hi its interval's ends, and Matters the
+	// least change that matters, as parts of the whole (the smaller side's
+	// time per unit, with the time on CPU where it is counted; see matter).
+	Seen    float64 `json:"seen"`
+	Lo      float64 `json:"lo"`
+	Hi      float64 `json:"hi"`
+	Matters float64 `json:"matters"`
+	// Seconds is the time the test spanned in the shorter capture, and
+	// NeedSeconds about the time each capture would need for the interval
+	// either to leave out no change or to leave out every change that
+	// matters, the spread falling with the square root of the time (an
+	// estimate: a load that changes as it runs needs more).
+	Seconds     float64 `json:"seconds"`
+	NeedSeconds float64 `json:"need_seconds"`
+}
+
+// unsure returns the Unsure of a total's change that is not significant,
+// nil when the change is significant or its interval leaves out every
+// change that matters. a and b are the total per unit, floor the least
+// change per unit that matters, seconds the time the test spanned in the
+// shorter capture.
+func unsure(ch Change, a, b, floor float64, m matter, seconds float64) *Unsure {
+	if !ch.Tested || ch.Outcome != TestNotSignificant || seconds <= 0 {
+		return nil
+	}
+	whole := math.Min(a+m.ran[0], b+m.ran[1])
+	if whole <= 0 {
+		return nil
+	}
+	least := math.Max(m.min*whole, floor)
+	lo, hi := ch.CI[0], ch.CI[1]
+	if hi < least && -lo < least {
+		return nil
+	}
+	// The interval must shrink to half-width want: under the change seen
+	// to leave out no change, or under what is left to the least that
+	// matters to leave that out, whichever comes first.
+	seen := math.Abs(ch.Delta)
+	want := math.Max(seen, least-seen)
+	half := (hi - lo) / 2
+	need := seconds
+	if want > 0 && half > want {
+		need = seconds * (half / want) * (half / want)
+	}
+	return &Unsure{
+		Seen: ch.Delta / whole, Lo: lo / whole, Hi: hi / whole, Matters: least / whole,
+		Seconds: seconds, NeedSeconds: math.Ceil(math.Max(need, seconds+1)),
+	}
+}

@@ -1,0 +1,54 @@
+package compare
+
+import (
+	"math"
+	"testing"
+)
+
+// TestUnsure: a change that is not significant reads as unsure when its
+// interval still reaches the least change that matters, in either
+// direction, and as no change when the interval leaves every such change
+// out; the time asked for shrinks the interval to what would tell.
+func TestUnsure(t *testing.T) {
+	m := matter{min: 0.3, ran: [2]float64{20, 20}} // whole: min(a, b) + 20
+	notSig := func(delta, lo, hi float64) Change {
+		return Change{Delta: delta, Tested: true, P: 0.2, CI: [2]float64{lo, hi}, Outcome: TestNotSignificant}
+	}
+	tests := []struct {
+		name    string
+		ch      Change
+		floor   float64
+		want    bool
+		seen    float64
+		need    float64 // NeedSeconds, when want
+		matters float64
+	}{
+		// whole 100, least 30: the interval reaches +40.
+		{"reaches a rise that matters", notSig(10, -20, 40), 0, true, 0.1, 10 * (30.0 / 20) * (30.0 / 20), 0.3},
+		// reaches -35: a fall that matters.
+		{"reaches a fall that matters", notSig(-5, -35, 25), 0, true, -0.05, 10 * (30.0 / 25) * (30.0 / 25), 0.3},
+		{"leaves out every change that matters", notSig(5, -10, 20), 0, false, 0, 0, 0},
+		// the floor, 50 per unit, is more than 30% of the whole.
+		{"under the floor", notSig(10, -20, 40), 50, false, 0, 0, 0},
+		{"over the floor", notSig(10, -20, 60), 50, true, 0.1, 10 * (40.0 / 40) * (40.0 / 40), 0.5},
+		{"significant", Change{Delta: 40, Tested: true, P: 0.001, CI: [2]float64{10, 70}, Outcome: TestSignificant}, 0, false, 0, 0, 0},
+		{"untested", Change{}, 0, false, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := unsure(tt.ch, 80, 90, tt.floor, m, 10)
+			if (u != nil) != tt.want {
+				t.Fatalf("unsure = %+v, want set %v", u, tt.want)
+			}
+			if u == nil {
+				return
+			}
+			if math.Abs(u.Seen-tt.seen) > 1e-9 || math.Abs(u.Matters-tt.matters) > 1e-9 {
+				t.Errorf("seen %.3f matters %.3f, want %.3f %.3f", u.Seen, u.Matters, tt.seen, tt.matters)
+			}
+			if want := math.Ceil(math.Max(tt.need, 11)); u.NeedSeconds != want {
+				t.Errorf("need %.0f s, want %.0f", u.NeedSeconds, want)
+			}
+		})
+	}
+}
