@@ -6,9 +6,9 @@ import "math"
 // absent either: its 95% interval still reaches a change that matters (the
 // larger of Options.MinChange of the whole and the floor per unit), so the
 // recordings cannot tell better from worse. Short recordings of a noisy
-// load are the case: over 5 s the interval of two recordings of one load
-// can span -10% … +50% of the time the threads waited and ran. "Neither
-// better nor worse" would then read as a finding that nothing changed.
+// load are the case: a few seconds hold too few time blocks to narrow the
+// interval, and "neither better nor worse" would then read as a finding
+// that nothing changed.
 type Unsure struct {
 	// Seen is the change, Lo and Hi its interval's ends, and Matters the
 	// least change that matters, as parts of the whole (the smaller side's

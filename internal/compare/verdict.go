@@ -392,12 +392,6 @@ func wholeText(t *Breakdown, per string) string {
 	return fmt.Sprintf("%.0f%% of %s", math.Floor(100*math.Abs(t.Change.Delta)/base), noun)
 }
 
-// wholeNoun names the time a total's change is weighed against.
-func wholeNoun(t *Breakdown, per string) string {
-	_, noun := whole(t, per)
-	return noun
-}
-
 // whole returns the time per unit a total's change is weighed against and
 // its name: "the 1.2ms per IO they ran and waited".
 func whole(t *Breakdown, per string) (float64, string) {
@@ -418,10 +412,13 @@ func whole(t *Breakdown, per string) (float64, string) {
 // itself again where that time has more in it than the figure (the time on
 // CPU), so that the change and its interval read on one scale.
 func unsureText(d *Diagnosis, u *Unsure, t *Breakdown) string {
+	base, noun := whole(t, d.Per)
 	if t.RanA > 0 || t.RanB > 0 {
-		return fmt.Sprintf("%s of %s, whose 95%% interval, %s … %s", signedPct(1+u.Seen), wholeNoun(t, d.Per), signedPct(1+u.Lo), signedPct(1+u.Hi))
+		return fmt.Sprintf("%s of %s, whose 95%% interval, %s … %s", signedPct(1+u.Seen), noun, signedPct(1+u.Lo), signedPct(1+u.Hi))
 	}
-	return fmt.Sprintf("whose 95%% interval, %s … %s of the %s per %s", signedPct(1+u.Lo), signedPct(1+u.Hi), model.FormatNs(math.Min(d.A, d.B)), perText(d.Per))
+	// The figure is the whole: "of the 95ms per op", without "they waited",
+	// which does not fit a request's time.
+	return fmt.Sprintf("whose 95%% interval, %s … %s of the %s per %s", signedPct(1+u.Lo), signedPct(1+u.Hi), model.FormatNs(base), perText(d.Per))
 }
 
 // other names the capture that is not c ("A" or "B").

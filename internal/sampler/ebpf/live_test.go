@@ -93,8 +93,6 @@ func newLoop(t *testing.T, size int64) loopDev {
 	return loopDev{path: path, name: filepath.Base(path)}
 }
 
-// setScheduler switches the loop device's IO scheduler, skipping when the
-// kernel does not offer it.
 // schedulers lists the IO schedulers the kernel offers for the device.
 func (l loopDev) schedulers(t *testing.T) []string {
 	t.Helper()
@@ -109,6 +107,8 @@ func (l loopDev) schedulers(t *testing.T) []string {
 	return out
 }
 
+// setScheduler switches the loop device's IO scheduler, skipping when the
+// kernel does not offer it.
 func (l loopDev) setScheduler(t *testing.T, sched string) {
 	t.Helper()
 	p := filepath.Join("/sys/block", l.name, "queue/scheduler")
