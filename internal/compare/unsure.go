@@ -20,7 +20,8 @@ type Unsure struct {
 	// Seconds is the time the test spanned in the shorter capture, and
 	// NeedSeconds about the time each capture would need for the interval
 	// either to leave out no change or to leave out every change that
-	// matters, the spread falling with the square root of the time (an
+	// matters, the spread falling with the square root of the time, each
+	// side of the interval as far from the change as it is now (an
 	// estimate: a load that changes as it runs needs more).
 	Seconds     float64 `json:"seconds"`
 	NeedSeconds float64 `json:"need_seconds"`
@@ -44,18 +45,36 @@ func unsure(ch Change, a, b, floor float64, m matter, seconds float64) *Unsure {
 	if hi < least && -lo < least {
 		return nil
 	}
-	// The interval must shrink to half-width want: under the change seen
-	// to leave out no change, or under what is left to the least that
-	// matters to leave that out, whichever comes first.
-	seen := math.Abs(ch.Delta)
-	want := math.Max(seen, least-seen)
-	half := (hi - lo) / 2
-	need := seconds
-	if want > 0 && half > want {
-		need = seconds * (half / want) * (half / want)
+	// Either leaving out no change or leaving out every change that
+	// matters tells; each asks the interval's far side, toward what it
+	// must leave out, to shrink to the distance from the change seen to
+	// that bound, the spread falling with the square root of the time.
+	s := ch.Delta
+	need := math.Inf(1)
+	switch {
+	case s > 0:
+		need = sq((s - lo) / s)
+	case s < 0:
+		need = sq((hi - s) / -s)
 	}
+	var matters float64
+	if hi >= least {
+		matters = math.Max(matters, sq((hi-s)/(least-s)))
+		if s >= least {
+			matters = math.Inf(1)
+		}
+	}
+	if -lo >= least {
+		matters = math.Max(matters, sq((s-lo)/(s+least)))
+		if s <= -least {
+			matters = math.Inf(1)
+		}
+	}
+	need = seconds * math.Min(need, matters)
 	return &Unsure{
 		Seen: ch.Delta / whole, Lo: lo / whole, Hi: hi / whole, Matters: least / whole,
 		Seconds: seconds, NeedSeconds: math.Ceil(math.Max(need, seconds+1)),
 	}
 }
+
+func sq(x float64) float64 { return x * x }

@@ -30,7 +30,14 @@ func TestUnsure(t *testing.T) {
 		{"leaves out every change that matters", notSig(5, -10, 20), 0, false, 0, 0, 0},
 		// the floor, 50 per unit, is more than 30% of the whole.
 		{"under the floor", notSig(10, -20, 40), 50, false, 0, 0, 0},
-		{"over the floor", notSig(10, -20, 60), 50, true, 0.1, 10 * (40.0 / 40) * (40.0 / 40), 0.5},
+		// the far side, 50 above the change, must come within 40 of it.
+		{"over the floor", notSig(10, -20, 60), 50, true, 0.1, 10 * (50.0 / 40) * (50.0 / 40), 0.5},
+		// lopsided: the lower end, 22 below the change, must come within
+		// 20 to leave out -30; the upper, 13 above, within 10 to leave
+		// out no change. The first asks less.
+		{"lopsided", notSig(-10, -32, 3), 0, true, -0.1, 10 * (22.0 / 20) * (22.0 / 20), 0.3},
+		// both ends reach a change that matters: both must come in.
+		{"both ways", notSig(0, -40, 40), 0, true, 0, 10 * (40.0 / 30) * (40.0 / 30), 0.3},
 		{"significant", Change{Delta: 40, Tested: true, P: 0.001, CI: [2]float64{10, 70}, Outcome: TestSignificant}, 0, false, 0, 0, 0},
 		{"untested", Change{}, 0, false, 0, 0, 0},
 	}

@@ -120,9 +120,9 @@ func summaryText(d *Diagnosis, res *Result) string {
 				subjectText(d), signedPct(d.Change.Ratio), figure, k.Blocks, k.Capture, k.Of, other(k.Capture), k.Need, time.Duration(d.NeedSeconds)*time.Second, asideText(d))
 		}
 		if u := d.Unsure; u != nil {
-			return fmt.Sprintf("Too short to tell better from worse: %s %s (%s), %s, reaches a change that matters (%s or more) while the test cannot tell it from no change; record about %s of load in each%s.",
+			return fmt.Sprintf("Too short to tell better from worse: %s %s (%s), %s, reaches a change that matters (%s or more) while the test cannot tell it from no change; record about %s of load in each (these held %s)%s.",
 				subjectText(d), signedPct(d.Change.Ratio), figure, unsureText(d, u, res.Time), model.FormatPct(u.Matters),
-				time.Duration(u.NeedSeconds)*time.Second, asideText(d))
+				time.Duration(u.NeedSeconds)*time.Second, time.Duration(math.Round(u.Seconds))*time.Second, asideText(d))
 		}
 		if d.Worked != d.Intervals && d.Worked != [2]int{} {
 			return fmt.Sprintf("Too short to tell better from worse: the threads worked or waited in %d of A's %d intervals and %d of B's %d; record at least %d such intervals in each.",
