@@ -115,6 +115,10 @@ type Change struct {
 	Tested bool       `json:"tested"`
 	P      float64    `json:"p"`
 	CI     [2]float64 `json:"ci95"`
+	// Interval is the percentile interval at the test's level, 1 -
+	// Options.Alpha (99% by default): unlike the 95% one, it holds no
+	// change whenever the change is not significant at that level.
+	Interval [2]float64 `json:"interval"`
 	// Significant: tested, P below the level and the change large enough
 	// to matter (see Options.MinChange and minShare).
 	Significant bool `json:"significant"`
@@ -402,7 +406,7 @@ func (c *comparison) frame(denA, denB []float64, seriesA, seriesB [][]float64) f
 	}
 	k := [2]int{f.a.count(), f.b.count()}
 	if c.draws[k] == nil {
-		c.draws[k] = newBootstrap(k[0], k[1], c.opt.Resamples, c.opt.Seed)
+		c.draws[k] = newBootstrap(k[0], k[1], c.opt.Resamples, c.opt.Seed, c.opt.Alpha)
 	}
 	f.bs = c.draws[k]
 	return f
@@ -533,7 +537,7 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 					hc.judge(c.opt.Alpha, large)
 					ch = hc
 				}
-				bd.Unsure = unsure(ch, tA, tB, floor, m, math.Min(fr.seconds(c, "A"), fr.seconds(c, "B")))
+				bd.Unsure = unsure(ch, tA, tB, floor, m, math.Min(fr.seconds(c, "A"), fr.seconds(c, "B")), c.opt.Alpha)
 			}
 			bd.APerSec, bd.BPerSec = safeDiv(sum(allA), c.a.Seconds()), safeDiv(sum(allB), c.b.Seconds())
 		}
@@ -673,7 +677,7 @@ func (c *Capture) kernelShare() float64 {
 }
 
 func newChange(a, b float64, t test) Change {
-	ch := Change{Delta: b - a, Tested: t.Tested, P: t.P, CI: t.CI}
+	ch := Change{Delta: b - a, Tested: t.Tested, P: t.P, CI: t.CI, Interval: t.Level}
 	switch {
 	case a != 0:
 		ch.Ratio = b / a

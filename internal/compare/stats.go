@@ -138,11 +138,12 @@ type draw struct{ a, b []float64 }
 // a comparison is reproducible.
 type bootstrap struct {
 	draws []draw
+	alpha float64 // the test's level, for the interval at it (test.Level)
 }
 
-func newBootstrap(na, nb, resamples int, seed uint64) *bootstrap {
+func newBootstrap(na, nb, resamples int, seed uint64, alpha float64) *bootstrap {
 	rng := rand.New(rand.NewPCG(seed, 0x6e667374726163))
-	bs := &bootstrap{draws: make([]draw, resamples)}
+	bs := &bootstrap{draws: make([]draw, resamples), alpha: alpha}
 	for r := range bs.draws {
 		d := draw{a: make([]float64, na), b: make([]float64, nb)}
 		for range na {
@@ -161,6 +162,10 @@ type test struct {
 	Tested bool       // false when a capture has too few intervals
 	P      float64    // two-sided
 	CI     [2]float64 // 95% percentile interval of B - A
+	// Level is the percentile interval of B - A at the test's level,
+	// 1-alpha (99% at the default 0.01): it holds no change whenever P
+	// is not below alpha, where the 95% interval may leave it out.
+	Level [2]float64
 }
 
 func weighted(w, v []float64) float64 {
@@ -188,7 +193,7 @@ func (bs *bootstrap) ratioChanges(a, b ratioSeries, observed []float64) []test {
 	deltas := make([]float64, len(bs.draws))
 	for k := range observed {
 		bs.deltas(deltas, a.num[k], a.den[k], b.num[k], b.den[k], 0)
-		out[k] = summarize(deltas, observed[k])
+		out[k] = summarize(deltas, observed[k], bs.alpha)
 	}
 	return out
 }
@@ -213,7 +218,7 @@ func (bs *bootstrap) heldChange(numA, denA, numB, denB []float64, held, observed
 	}
 	deltas := make([]float64, len(bs.draws))
 	bs.deltas(deltas, numA, denA, numB, denB, held)
-	return summarize(deltas, observed)
+	return summarize(deltas, observed, bs.alpha)
 }
 
 // Held is the part of a total's time that its test holds as it occurred
@@ -254,8 +259,9 @@ func occupied(num []float64) int {
 	return n
 }
 
-// summarize turns resampled changes into a p value and interval.
-func summarize(deltas []float64, observed float64) test {
+// summarize turns resampled changes into a p value and the intervals at
+// 95% and at the test's level alpha.
+func summarize(deltas []float64, observed, alpha float64) test {
 	n := len(deltas)
 	var below, above int
 	for _, d := range deltas {
@@ -278,9 +284,13 @@ func summarize(deltas []float64, observed float64) test {
 	p := min(1, 2*float64(max(opposite, 1))/float64(n))
 	s := slices.Clone(deltas)
 	slices.Sort(s)
-	lo := s[int(0.025*float64(n-1))]
-	hi := s[int(math.Ceil(0.975*float64(n-1)))]
-	return test{Tested: true, P: p, CI: [2]float64{lo, hi}}
+	return test{Tested: true, P: p, CI: percentiles(s, 0.05), Level: percentiles(s, alpha)}
+}
+
+// percentiles returns the central 1-alpha interval of sorted s.
+func percentiles(s []float64, alpha float64) [2]float64 {
+	n := float64(len(s) - 1)
+	return [2]float64{s[int(alpha/2*n)], s[int(math.Ceil((1-alpha/2)*n))]}
 }
 
 // Carriers says that a change sits in too few of one capture's time blocks

@@ -134,7 +134,7 @@ func TestBootstrapRatio(t *testing.T) {
 	obs := func(x, y ratioSeries) float64 {
 		return sum(y.num[0])/sum(y.den[0]) - sum(x.num[0])/sum(x.den[0])
 	}
-	bs := newBootstrap(30, 30, 2000, 1)
+	bs := newBootstrap(30, 30, 2000, 1, 0.01)
 	up := bs.ratioChanges(a, b, []float64{obs(a, b)})[0]
 	if !up.Tested || up.P > 0.001 || up.CI[0] <= 0 || up.CI[1] < obs(a, b) {
 		t.Errorf("doubling: %+v (observed %v)", up, obs(a, b))
@@ -142,6 +142,9 @@ func TestBootstrapRatio(t *testing.T) {
 	same := bs.ratioChanges(a, c, []float64{obs(a, c)})[0]
 	if same.P < 0.05 || same.CI[0] > 0 || same.CI[1] < 0 {
 		t.Errorf("same level: %+v (observed %v)", same, obs(a, c))
+	}
+	if same.Level[0] > same.CI[0] || same.Level[1] < same.CI[1] {
+		t.Errorf("the interval at 1%% is narrower than the 95%% one: %+v", same)
 	}
 	var nilBS *bootstrap
 	if got := nilBS.ratioChanges(a, b, []float64{1}); got[0].Tested {
@@ -348,5 +351,40 @@ func TestNewWait(t *testing.T) {
 		if got := bd.Change.Significant; got != (tt.want != nil) {
 			t.Errorf("%s: significant = %v, want %v", tt.name, got, tt.want != nil)
 		}
+	}
+}
+
+// TestLevelInterval: the interval at the test's level holds no change
+// whenever the test is not significant, and leaves it out when it is, over
+// changes from none to twice the noise: what a sentence that gives a
+// change that is not significant with its interval relies on. The 95%
+// interval leaves no change out of some that are not significant at 1%.
+func TestLevelInterval(t *testing.T) {
+	const alpha = 0.01
+	r := rand.New(rand.NewPCG(7, 8))
+	bs := newBootstrap(20, 20, 999, 3, alpha)
+	series := func(perOp float64) ratioSeries {
+		num, den := make([]float64, 20), make([]float64, 20)
+		for i := range num {
+			den[i] = 100 * (1 + r.Float64())
+			num[i] = den[i] * perOp * (1 + (r.Float64() - 0.5))
+		}
+		return ratioSeries{num: [][]float64{num}, den: [][]float64{den}}
+	}
+	var between int
+	for i := range 400 {
+		a, b := series(100), series(100+float64(i%40))
+		obs := sum(b.num[0])/sum(b.den[0]) - sum(a.num[0])/sum(a.den[0])
+		got := bs.ratioChanges(a, b, []float64{obs})[0]
+		holds := got.Level[0] <= 0 && got.Level[1] >= 0
+		if sig := got.P < alpha; sig == holds {
+			t.Errorf("p=%.3f and the 99%% interval %v", got.P, got.Level)
+		}
+		if got.P >= alpha && (got.CI[0] > 0 || got.CI[1] < 0) {
+			between++
+		}
+	}
+	if between == 0 {
+		t.Error("no change between 1% and 5%: the cases do not test the difference")
 	}
 }

@@ -3,7 +3,8 @@ package compare
 import "math"
 
 // Unsure says that a total's change, not significant, is not shown to be
-// absent either: its 95% interval still reaches a change that matters (the
+// absent either: its interval at the test's level (99% by default: it
+// holds no change, as the test found) still reaches a change that matters (the
 // larger of Options.MinChange of the whole and the floor per unit), so the
 // recordings cannot tell better from worse. Short recordings of a noisy
 // load are the case: a few seconds hold too few time blocks to narrow the
@@ -17,6 +18,8 @@ type Unsure struct {
 	Lo      float64 `json:"lo"`
 	Hi      float64 `json:"hi"`
 	Matters float64 `json:"matters"`
+	// Level is the interval's confidence, 1 - Options.Alpha.
+	Level float64 `json:"level"`
 	// Seconds is the time the test spanned in the shorter capture, and
 	// NeedSeconds about the time each capture would need for the interval
 	// either to leave out no change or to leave out every change that
@@ -32,7 +35,7 @@ type Unsure struct {
 // change that matters. a and b are the total per unit, floor the least
 // change per unit that matters, seconds the time the test spanned in the
 // shorter capture.
-func unsure(ch Change, a, b, floor float64, m matter, seconds float64) *Unsure {
+func unsure(ch Change, a, b, floor float64, m matter, seconds, alpha float64) *Unsure {
 	if !ch.Tested || ch.Outcome != TestNotSignificant || seconds <= 0 {
 		return nil
 	}
@@ -41,7 +44,7 @@ func unsure(ch Change, a, b, floor float64, m matter, seconds float64) *Unsure {
 		return nil
 	}
 	least := math.Max(m.min*whole, floor)
-	lo, hi := ch.CI[0], ch.CI[1]
+	lo, hi := ch.Interval[0], ch.Interval[1]
 	if hi < least && -lo < least {
 		return nil
 	}
@@ -72,7 +75,7 @@ func unsure(ch Change, a, b, floor float64, m matter, seconds float64) *Unsure {
 	}
 	need = seconds * math.Min(need, matters)
 	return &Unsure{
-		Seen: ch.Delta / whole, Lo: lo / whole, Hi: hi / whole, Matters: least / whole,
+		Seen: ch.Delta / whole, Lo: lo / whole, Hi: hi / whole, Matters: least / whole, Level: 1 - alpha,
 		Seconds: seconds, NeedSeconds: math.Ceil(math.Max(need, seconds+1)),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -414,11 +415,16 @@ func whole(t *Breakdown, per string) (float64, string) {
 func unsureText(d *Diagnosis, u *Unsure, t *Breakdown) string {
 	base, noun := whole(t, d.Per)
 	if t.RanA > 0 || t.RanB > 0 {
-		return fmt.Sprintf("%s of %s, whose 95%% interval, %s … %s", signedPct(1+u.Seen), noun, signedPct(1+u.Lo), signedPct(1+u.Hi))
+		return fmt.Sprintf("%s of %s, whose %s interval, %s … %s", signedPct(1+u.Seen), noun, levelPct(u.Level), signedPct(1+u.Lo), signedPct(1+u.Hi))
 	}
 	// The figure is the whole: "of the 95ms per op", without "they waited",
 	// which does not fit a request's time.
-	return fmt.Sprintf("whose 95%% interval, %s … %s of the %s per %s", signedPct(1+u.Lo), signedPct(1+u.Hi), model.FormatNs(base), perText(d.Per))
+	return fmt.Sprintf("whose %s interval, %s … %s of the %s per %s", levelPct(u.Level), signedPct(1+u.Lo), signedPct(1+u.Hi), model.FormatNs(base), perText(d.Per))
+}
+
+// levelPct words an interval's confidence: "99%", "99.5%".
+func levelPct(level float64) string {
+	return strconv.FormatFloat(math.Round(1000*level)/10, 'f', -1, 64) + "%"
 }
 
 // other names the capture that is not c ("A" or "B").
