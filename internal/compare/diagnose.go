@@ -128,10 +128,12 @@ type Diagnosis struct {
 }
 
 // Crowd is the traced threads that ran in an interval, on average over the
-// intervals where any did, in A and B.
+// intervals where any did, in A and B; with Waiting, those that waited for
+// IO on one device instead (see crowded).
 type Crowd struct {
-	A float64 `json:"a"`
-	B float64 `json:"b"`
+	A       float64 `json:"a"`
+	B       float64 `json:"b"`
+	Waiting bool    `json:"waiting,omitempty"`
 }
 
 // crowd returns the traced threads running per interval when their number
@@ -140,24 +142,28 @@ type Crowd struct {
 // workload is the cause. nil when it did not move so, or a capture does not
 // count them.
 func (c *comparison) crowd(dir float64) *Crowd {
-	mean := func(x *Capture) float64 {
-		var n, k float64
-		for _, v := range x.running {
-			if v > 0 {
-				n += v
-				k++
-			}
-		}
-		return safeDiv(n, k)
-	}
-	cr := &Crowd{A: mean(c.a), B: mean(c.b)}
-	if cr.A <= 0 || cr.B <= 0 {
-		return nil
-	}
-	if !ratioMoved(cr.B/cr.A, dir) {
+	return moved(&Crowd{A: busyMean(c.a.running), B: busyMean(c.b.running)}, dir)
+}
+
+// moved returns cr when its counts moved by loadRatio in direction dir,
+// nil otherwise or when a side did not count them.
+func moved(cr *Crowd, dir float64) *Crowd {
+	if cr.A <= 0 || cr.B <= 0 || !ratioMoved(cr.B/cr.A, dir) {
 		return nil
 	}
 	return cr
+}
+
+// busyMean is the mean of a series over its intervals above 0.
+func busyMean(s []float64) float64 {
+	var n, k float64
+	for _, v := range s {
+		if v > 0 {
+			n += v
+			k++
+		}
+	}
+	return safeDiv(n, k)
 }
 
 // Busier is the traced threads' CPU time a second in A and B; their units
@@ -1338,18 +1344,24 @@ func loadMoved(d *DeviceLatency, dir float64) bool {
 	return ratioMoved(loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB), dir)
 }
 
-// crowded returns the traced threads on a CPU per interval when by
-// loadRatio more of them (fewer, for a fall; see crowd) kept the device
-// busy while its throughput did not move against them (its bytes, or
-// requests, a second no fewer); nil otherwise. Each thread keeps its
-// requests in flight, so more of them queue more on a device that cannot
-// go faster: it was given more work, as when its load moved (loadMoved),
-// though a saturated device's throughput cannot show it. A slower device
-// at the same threads does less, or as much under a rate limit, with no
-// more threads.
+// crowded returns the traced threads that kept device d busy per interval
+// when by loadRatio more of them (fewer, for a fall) did while its
+// throughput did not move against them (its bytes, or requests, a second
+// no fewer); nil otherwise. Each thread keeps its requests in flight, so
+// more of them queue more on a device that cannot go faster: it was given
+// more work, as when its load moved (loadMoved), though a saturated
+// device's throughput cannot show it. A slower device at the same threads
+// does less, or as much under a rate limit, with no more threads. The
+// threads counted are those that waited for IO on d, where both captures
+// name it in their waits: the threads of a workload that only run between
+// its IOs (a program's parent, a timer) keep no requests there and would
+// dilute the count; else those on a CPU (crowd).
 func (c *comparison) crowded(d *DeviceLatency, dir float64) *Crowd {
 	if r := loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB); r <= 0 || (r-1)*dir < 0 {
 		return nil
+	}
+	if wa, wb := busyMean(c.a.waiters[d.Device]), busyMean(c.b.waiters[d.Device]); wa > 0 && wb > 0 {
+		return moved(&Crowd{A: wa, B: wb, Waiting: true}, dir)
 	}
 	return c.crowd(dir)
 }

@@ -2,8 +2,10 @@ package compare
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nfstrace/nfstrace/internal/capture"
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -353,32 +355,47 @@ func TestCrowd(t *testing.T) {
 // TestCrowded: a device slower per request at no lower throughput was
 // given more work when more of the traced threads kept it busy (by
 // loadRatio); not at the same threads, nor when its throughput fell (a
-// slower device does less); and the same the other way for a fall.
+// slower device does less); and the same the other way for a fall. The
+// threads counted are those that waited on the device where both
+// captures have them, else those on a CPU.
 func TestCrowded(t *testing.T) {
-	mk := func(threads float64) *Capture {
+	mk := func(running, waiting float64) *Capture {
 		c := newCapture("x", capture.Meta{})
-		c.running = []float64{threads, threads, threads, threads}
+		c.running = []float64{running, running, running, running}
+		if waiting > 0 {
+			c.waiters["loop0"] = []float64{0, waiting, waiting, waiting}
+		}
 		return c
 	}
 	tests := []struct {
 		name               string
-		threadsA, threadsB float64
+		threadsA, threadsB float64 // on a CPU
+		waitA, waitB       float64 // waiting on loop0, 0: none counted
 		bytesA, bytesB     float64
 		dir                float64
 		want               bool
 	}{
-		{"3 -> 12 jobs, a saturated device", 5, 14, 211e6, 273e6, 1, true},
-		{"as many threads", 5, 5, 211e6, 273e6, 1, false},
-		{"more threads, less done", 5, 14, 211e6, 150e6, 1, false},
-		{"fewer threads, as much done: a fall", 14, 5, 273e6, 273e6, -1, true},
-		{"fewer threads for a rise", 14, 5, 211e6, 211e6, 1, false},
+		{"3 -> 12 jobs, a saturated device", 5, 14, 0, 0, 211e6, 273e6, 1, true},
+		{"as many threads", 5, 5, 0, 0, 211e6, 273e6, 1, false},
+		{"more threads, less done", 5, 14, 0, 0, 211e6, 150e6, 1, false},
+		{"fewer threads, as much done: a fall", 14, 5, 0, 0, 273e6, 273e6, -1, true},
+		{"fewer threads for a rise", 14, 5, 0, 0, 211e6, 211e6, 1, false},
+		// 2 -> 4 jobs beside a parent and a timer thread that run
+		// between the IOs: 4 -> 6 on a CPU is under loadRatio.
+		{"2 -> 4 jobs waiting on it", 4, 6, 2, 4, 699e6, 794e6, 1, true},
+		{"more running, as many waiting on it", 5, 14, 3, 3, 211e6, 273e6, 1, false},
+		{"waiters counted in A only: those running", 5, 14, 3, 0, 211e6, 273e6, 1, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &comparison{a: mk(tt.threadsA), b: mk(tt.threadsB), opt: Options{}.withDefaults()}
+			c := &comparison{a: mk(tt.threadsA, tt.waitA), b: mk(tt.threadsB, tt.waitB), opt: Options{}.withDefaults()}
 			d := &DeviceLatency{Device: "loop0", RateA: 1, RateB: 1, BytesA: tt.bytesA, BytesB: tt.bytesB}
-			if got := c.crowded(d, tt.dir) != nil; got != tt.want {
-				t.Errorf("crowded = %v, want %v", got, tt.want)
+			got := c.crowded(d, tt.dir)
+			if (got != nil) != tt.want {
+				t.Fatalf("crowded = %+v, want %v", got, tt.want)
+			}
+			if got != nil && got.Waiting != (tt.waitA > 0 && tt.waitB > 0) {
+				t.Errorf("counted waiting %v", got.Waiting)
 			}
 		})
 	}
@@ -627,5 +644,29 @@ func TestByKernelWork(t *testing.T) {
 		if got && (d.Match.Kind != MatchDirect || d.KernelWork == "") {
 			t.Errorf("%s: match %q, kernel work %q; want a direct match and the layer", tt.name, d.Match.Kind, d.KernelWork)
 		}
+	}
+}
+
+// TestWaiters: the threads counted waiting on a device in an interval are
+// the most of any one of its rows (a thread waiting at two sites is in
+// both), per device; waits on no block device count on none.
+func TestWaiters(t *testing.T) {
+	const (
+		dio  = "__schedule;schedule;io_schedule;__iomap_dio_rw;ext4_file_read_iter;vfs_read;ksys_read"
+		page = "__schedule;schedule;io_schedule;folio_wait_bit_common;filemap_get_pages;filemap_read;vfs_read;ksys_read"
+		lock = "__schedule;schedule;rwsem_down_write_slowpath;down_write;ext4_buffered_write_iter;vfs_write;ksys_write"
+	)
+	row := func(site model.WaitSite, dev string, threads int) model.DState {
+		return model.DState{Comm: "fio", WaitSite: site, Device: dev, Threads: threads, Hist: model.Hist{Count: 10, SumNs: 1e6}}
+	}
+	snaps := []*model.Snapshot{
+		{DState: []model.DState{row(dio, "loop0", 3), row(page, "loop0", 2), row(dio, "vda", 1), row(lock, model.NotBlockIO, 5)}},
+		{},
+		{DState: []model.DState{row(page, "loop0", 4)}},
+	}
+	c := FromSnapshots("x", capture.Meta{Interval: time.Second}, snaps)
+	want := map[string][]float64{"loop0": {3, 0, 4}, "vda": {1}}
+	if !reflect.DeepEqual(c.waiters, want) {
+		t.Errorf("waiters %v, want %v", c.waiters, want)
 	}
 }

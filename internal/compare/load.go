@@ -85,7 +85,12 @@ type Capture struct {
 	// aioDev is the time of the waits for asynchronous IO by device
 	// label ("" or model.NotBlockIO when none was named): block IO
 	// whose wakers the tracer does not keep (see unwoken).
-	aioDev  map[string]float64
+	aioDev map[string]float64
+	// waiters is, per block device and interval, the traced threads that
+	// waited for IO on it, at least: the most distinct threads of one of
+	// its rows (a thread that waits at two sites is in both, so a sum
+	// would count it twice, more often the longer its IO takes).
+	waiters map[string][]float64
 	threads threadUse // nfsd thread use, the queue layer's evidence
 	// digest identifies the capture's content, so that comparing a file
 	// with itself (or a copy) can say so.
@@ -206,6 +211,7 @@ func newCapture(name string, meta capture.Meta) *Capture {
 		wakers:   map[wakerKey]float64{},
 		wakeNs:   map[string]float64{},
 		aioDev:   map[string]float64{},
+		waiters:  map[string][]float64{},
 		digest:   fnvString(fnvOffset, meta.Config.BootID+meta.Config.KernelRelease+meta.Config.Hostname+meta.Start.String()),
 	}
 	for i := range c.fams {
@@ -544,6 +550,12 @@ func (c *Capture) addDRows(i int, rows []model.DState, async bool) float64 {
 		}
 		lk := layerKey(cl, d.Device)
 		layers.get(lk).add(i, &d.Hist)
+		if dev := LayerDevice(lk); dev != "" {
+			w := c.waiters[dev]
+			addAt(&w, i, 0)
+			w[i] = max(w[i], float64(d.Threads))
+			c.waiters[dev] = w
+		}
 		ns += float64(d.Hist.SumNs)
 		if lk == blockPrefix+unknownDevice {
 			c.unnamedNs += float64(d.Hist.SumNs)

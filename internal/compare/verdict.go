@@ -579,8 +579,12 @@ func causeText(d *Diagnosis, res *Result) string {
 	case CauseWorkload:
 		more := d.way("more", "less")
 		if f != nil && f.Lat != nil && f.Crowd != nil {
-			return fmt.Sprintf(": %s was given %s work by %s of the threads (%.1f → %.1f on a CPU per interval; %s) and its latency moved with it (%s)",
-				f.Device, more, d.way("more", "fewer"), f.Crowd.A, f.Crowd.B, loadText(f), latText(f))
+			on := "on a CPU"
+			if f.Crowd.Waiting {
+				on = "waiting on it"
+			}
+			return fmt.Sprintf(": %s was given %s work by %s of the threads (%.1f → %.1f %s per interval; %s) and its latency moved with it (%s)",
+				f.Device, more, d.way("more", "fewer"), f.Crowd.A, f.Crowd.B, on, loadText(f), latText(f))
 		}
 		if f != nil && f.Lat != nil {
 			return fmt.Sprintf(": %s was given %s work (%s) and its latency moved with the load (%s)",
