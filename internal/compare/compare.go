@@ -246,6 +246,8 @@ type Latency struct {
 	DistA *Dist  `json:"dist_a,omitempty"`
 	DistB *Dist  `json:"dist_b,omitempty"`
 	Shift *Shift `json:"shift,omitempty"`
+	// span is the time the test spanned in the shorter capture.
+	span float64
 }
 
 // DeviceLatency compares one block device in A and B.
@@ -889,6 +891,7 @@ func (c *comparison) latency(sumA, cntA, sumB, cntB []float64, ha, hb *model.His
 	}
 	t := fr.bs.ratioChanges(ratioSeries{num: [][]float64{na}, den: [][]float64{da}}, ratioSeries{num: [][]float64{nb}, den: [][]float64{db}}, []float64{l.MeanB - l.MeanA})
 	l.Change = newChange(l.MeanA, l.MeanB, t[0])
+	l.span = math.Min(fr.seconds(c, "A"), fr.seconds(c, "B"))
 	l.judge(c.opt.Alpha, math.Abs(l.Delta) >= minLatencyChange && math.Abs(l.Delta) >= minFigureChange*math.Min(l.MeanA, l.MeanB))
 	if ha != nil && hb != nil {
 		l.DistA, l.DistB = newDist(ha), newDist(hb)

@@ -488,7 +488,16 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		return d
 	}
 	if d.Subject == SubjectThreads {
-		if u := c.unfelt(res); u != nil {
+		if u, un := c.unfelt(res); un != nil {
+			// What their IO took may have moved as much as
+			// matters: the verdict reads that figure, too short.
+			// The waits' own few carrying blocks (Carriers) are
+			// not that figure's.
+			d.Subject, d.Per, d.A, d.B, d.Change = SubjectAsyncIO, "request", u.LatA, u.LatB, u.Lat
+			d.Outcome, d.Unsure, d.NeedSeconds = OutcomeTooShort, un, un.NeedSeconds
+			d.Carriers, d.Borne = nil, nil
+			return d
+		} else if u != nil {
 			d.Unfelt = u
 			return d
 		}

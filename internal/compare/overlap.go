@@ -284,16 +284,21 @@ func (c *comparison) timedLatency(w Workload) *Latency {
 // unfelt returns the Unfelt finding when the threads' asynchronous IO took as
 // long (its latency's change tested and not significant) and they
 // submitted within Options.MinChange as many IOs a second; nil otherwise.
-func (c *comparison) unfelt(res *Result) *Unfelt {
+// Not significant is not as long: with it, the latency's Unsure when its
+// interval still reaches a change that matters (Options.MinChange of the
+// smaller mean, and minLatencyChange), the recordings being too short to
+// tell what the IO took.
+func (c *comparison) unfelt(res *Result) (*Unfelt, *Unsure) {
 	l := c.asyncLatency(res)
 	if l == nil || !l.Tested || l.Significant {
-		return nil
+		return nil, nil
 	}
 	w := res.Workload
 	if c.material(w.SubmitB / w.SubmitA) {
-		return nil
+		return nil, nil
 	}
-	return &Unfelt{LatA: l.MeanA, LatB: l.MeanB, Lat: l.Change, RateA: w.SubmitA, RateB: w.SubmitB}
+	u := unsure(l.Change, l.MeanA, l.MeanB, minLatencyChange, matter{min: c.opt.MinChange}, l.span, c.opt.Alpha)
+	return &Unfelt{LatA: l.MeanA, LatB: l.MeanB, Lat: l.Change, RateA: w.SubmitA, RateB: w.SubmitB}, u
 }
 
 // AgainstLatency is why the unit of work of threads that keep IOs in

@@ -128,9 +128,12 @@ func (c *Capture) withoutURing() *Capture {
 // not felt when they mostly wait for asynchronous IO that took as long (or
 // whatever they wait for, where only libaio's IO, timed to the reap, was
 // timed), and they asked for as many IOs; it is when either moved, or when
-// the requests timed are too few of their IOs to stand for them.
+// the requests timed are too few of their IOs to stand for them. A latency
+// so noisy that its interval reaches a change that matters is not "as
+// long": unsure.
 func TestUnfelt(t *testing.T) {
 	const n = 20
+	noise := 0.1
 	mk := func(seed uint64, latNs, timed, asyncNs float64) *Capture {
 		c := newCapture("x", capture.Meta{})
 		r := rand.New(rand.NewPCG(seed, 3))
@@ -141,7 +144,7 @@ func TestUnfelt(t *testing.T) {
 			c.secs[i] = 1
 			layer.sum = append(layer.sum, 0.9e9)
 			layer.cnt = append(layer.cnt, 100)
-			u.sum = append(u.sum, timed*latNs*(1+0.1*(2*r.Float64()-1)))
+			u.sum = append(u.sum, timed*latNs*(1+noise*(2*r.Float64()-1)))
 			u.cnt = append(u.cnt, timed)
 		}
 		c.fams[famLayer][blockPrefix+"loop0"] = layer
@@ -171,15 +174,27 @@ func TestUnfelt(t *testing.T) {
 		{"half io_uring's, half libaio's, not mostly waits", mk(1, 100e3, 500, 0.2e9).withAIO(500, 100e3), mk(2, 100e3, 500, 0.2e9).withAIO(500, 100e3), 1000, 1000, false},
 		{"half io_uring's, half libaio's, few timed", mk(1, 100e3, 250, 0.9e9).withAIO(200, 100e3), mk(2, 100e3, 250, 0.9e9).withAIO(200, 100e3), 1000, 1000, false},
 	}
+	noise = 0.95
+	noisyA, noisyB := mk(1, 100e3, 1000, 0.9e9), mk(2, 100e3, 1000, 0.9e9)
+	noise = 0.1
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &comparison{a: tt.a, b: tt.b, opt: Options{}.withDefaults(), draws: map[[2]int]*bootstrap{}}
 			res := &Result{Workload: Workload{SubmitA: tt.rateA, SubmitB: tt.rateB, SecA: n, SecB: n}}
-			if u := c.unfelt(res); (u != nil) != tt.want {
-				t.Errorf("unfelt = %+v, want set %v", u, tt.want)
+			u, un := c.unfelt(res)
+			if (u != nil) != tt.want || un != nil {
+				t.Errorf("unfelt = %+v, unsure %+v, want set %v and not unsure", u, un, tt.want)
 			}
 		})
 	}
+	t.Run("too noisy to tell", func(t *testing.T) {
+		c := &comparison{a: noisyA, b: noisyB, opt: Options{}.withDefaults(), draws: map[[2]int]*bootstrap{}}
+		res := &Result{Workload: Workload{SubmitA: 1000, SubmitB: 1000, SecA: n, SecB: n}}
+		u, un := c.unfelt(res)
+		if u == nil || un == nil || un.Hi < un.Matters && -un.Lo < un.Matters {
+			t.Errorf("unfelt = %+v, unsure %+v, want both, the interval reaching %v", u, un, Options{}.withDefaults().MinChange)
+		}
+	})
 }
 
 // TestUnfeltText: the verdict says neither better nor worse, with what
@@ -191,6 +206,17 @@ func TestUnfeltText(t *testing.T) {
 			RateA: 946, RateB: 937}}
 	got := summaryText(d, &Result{})
 	want := "Neither better nor worse: the traced threads' asynchronous IO took as long (16ms → 16ms, p=0.6, not significant) and they asked for as many IOs (946 vs 937 a second); the time they waited per IO moved -31% (16ms → 11ms, p=0.001) with how their completions were gathered into waits, not with what their IO took."
+	if got != want {
+		t.Errorf("summary\n got %q\nwant %q", got, want)
+	}
+	// Not significant, but the interval reaches a change that matters:
+	// what the IO took, too short to tell, its interval in time (the
+	// resamples of a noisy mean may fall by more than the whole).
+	d = &Diagnosis{Outcome: OutcomeTooShort, Subject: SubjectAsyncIO, Per: "request", A: 415e3, B: 630e3,
+		Change: Change{Delta: 215e3, Ratio: 630.0 / 415, Tested: true, P: 0.45, Outcome: TestNotSignificant},
+		Unsure: &Unsure{Seen: 215.0 / 415, Lo: -449.0 / 415, Hi: 999.0 / 415, Matters: 0.3, Level: 0.99, Seconds: 3, NeedSeconds: 25}}
+	got = summaryText(d, &Result{Time: &Breakdown{}})
+	want = "Too short to tell better from worse: time the traced threads' asynchronous IO took per request +52% (415µs → 630µs, p=0.45, not significant), whose 99% interval, a change of -449µs … +999µs per request, reaches a change that matters (30% or more) while the test cannot tell it from no change; record about 25s of load in each (these held 3s)."
 	if got != want {
 		t.Errorf("summary\n got %q\nwant %q", got, want)
 	}

@@ -93,7 +93,10 @@ func subjectText(d *Diagnosis) string {
 		if d.Overlap != nil && d.Overlap.ToReap {
 			return "time each of the traced threads' libaio requests took from io_submit to the reap"
 		}
-		s = "time the traced threads' asynchronous IO took on " + d.Device.Device
+		s = "time the traced threads' asynchronous IO took"
+		if d.Device != nil {
+			s += " on " + d.Device.Device
+		}
 	}
 	return s + " per " + perText(d.Per)
 }
@@ -413,6 +416,12 @@ func whole(t *Breakdown, per string) (float64, string) {
 // itself again where that time has more in it than the figure (the time on
 // CPU), so that the change and its interval read on one scale.
 func unsureText(d *Diagnosis, u *Unsure, t *Breakdown) string {
+	if d.Subject == SubjectAsyncIO {
+		// What each request took, a figure of its own, whose
+		// resamples can fall by more than the whole: in time.
+		base := math.Min(d.A, d.B)
+		return fmt.Sprintf("whose %s interval, a change of %s … %s per %s", levelPct(u.Level), signedDur(u.Lo*base), signedDur(u.Hi*base), perText(d.Per))
+	}
 	base, noun := whole(t, d.Per)
 	if t.RanA > 0 || t.RanB > 0 {
 		return fmt.Sprintf("%s of %s, whose %s interval, %s … %s", signedPct(1+u.Seen), noun, levelPct(u.Level), signedPct(1+u.Lo), signedPct(1+u.Hi))
