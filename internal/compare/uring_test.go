@@ -215,10 +215,16 @@ func TestUnfeltText(t *testing.T) {
 	d = &Diagnosis{Outcome: OutcomeTooShort, Subject: SubjectAsyncIO, Per: "request", A: 415e3, B: 630e3,
 		Change: Change{Delta: 215e3, Ratio: 630.0 / 415, Tested: true, P: 0.45, Outcome: TestNotSignificant},
 		Unsure: &Unsure{Seen: 215.0 / 415, Lo: -449.0 / 415, Hi: 999.0 / 415, Matters: 0.3, Level: 0.99, Seconds: 3, NeedSeconds: 25}}
-	got = summaryText(d, &Result{Time: &Breakdown{}})
+	res := &Result{Workload: Workload{Per: "IO"}, Time: &Breakdown{Dimensions: []Dimension{{Name: "layer", Rows: []Contribution{
+		{Key: ClassLock, Label: ClassLock, A: 0, B: 286e3, Change: Change{Delta: 286e3, Tested: true, P: 0.005, Significant: true, Outcome: TestSignificant}}}}}}}
+	got = summaryText(d, res)
 	want = "Too short to tell better from worse: time the traced threads' asynchronous IO took per request +52% (415µs → 630µs, p=0.45, not significant), whose 99% interval, a change of -449µs … +999µs per request, reaches a change that matters (30% or more) while the test cannot tell it from no change; record about 25s of load in each (these held 3s)."
 	if got != want {
 		t.Errorf("summary\n got %q\nwant %q", got, want)
+	}
+	// The layers stay per the workload's unit beside it.
+	if ev := evidenceText(d, res); len(ev) < 2 || !strings.HasSuffix(ev[1], "per IO (p=0.005)") {
+		t.Errorf("evidence %q: want the layer per IO", ev)
 	}
 }
 

@@ -918,9 +918,11 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		return out
 	}
 	// No layer leads: the layer that moved most, and the busiest device.
+	// The layers are per the workload's unit, which the verdict's figure
+	// need not be (what each asynchronous request took).
 	if res.Time != nil && len(res.Time.Dimensions) > 0 && len(res.Time.Dimensions[0].Rows) > 0 {
 		r := res.Time.Dimensions[0].Rows[0]
-		out = append(out, fmt.Sprintf("%s: %s → %s per %s (%s)", layerText(r.Key), model.FormatNs(r.A), model.FormatNs(r.B), per, changeText(r.Change)))
+		out = append(out, fmt.Sprintf("%s: %s → %s per %s (%s)", layerText(r.Key), model.FormatNs(r.A), model.FormatNs(r.B), perText(res.Workload.Per), changeText(r.Change)))
 	}
 	for _, dev := range res.Devices {
 		name, lat := dev.requestTime()
