@@ -274,7 +274,10 @@ links() {
 # trace_start) hold BPF links and their number has not changed for two
 # seconds (attached: 9 s on an idle host, over 90 s on a loaded one, when
 # a fixed wait let the load end before tracing began; record's first
-# progress line comes before that), then SETTLE seconds more.
+# progress line comes before that), and top has written its first frame
+# (its first interval began: links steady for two seconds can still be
+# short of it, as on 7.3 under a loaded host, where top's frames began 13 s
+# after the load), then SETTLE seconds more.
 wait_attached() {
 	local p prev="" cur i
 	for i in $(seq 300); do
@@ -292,6 +295,11 @@ wait_attached() {
 		sleep 2
 	done
 	echo "links:$cur after ${i} rounds"
+	for i in $(seq 300); do
+		{ [ "$HAVE_TOP" != 1 ] || [ -s "$1/top.jsonl" ] || [ -s "$1/top.rc" ]; } && break
+		sleep 2
+	done
+	echo "top's first frame after ${i} rounds"
 	sleep "$2"
 }
 
