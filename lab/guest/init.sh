@@ -296,7 +296,9 @@ wait_attached() {
 	done
 	echo "links:$cur after ${i} rounds"
 	for i in $(seq 300); do
-		{ [ "$HAVE_TOP" != 1 ] || [ -s "$1/top.jsonl" ] || [ -s "$1/top.rc" ]; } && break
+		# top.rc: top exited, or was never started ("skipped"; a step
+		# runs in a process of its own, without HAVE_TOP).
+		{ [ -s "$1/top.jsonl" ] || [ -s "$1/top.rc" ]; } && break
 		sleep 2
 	done
 	echo "top's first frame after ${i} rounds"
