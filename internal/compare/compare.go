@@ -518,28 +518,35 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 					bd.Small = SmallFloor
 				}
 			}
-			if large && total.Outcome == TestNotSignificant {
-				if h, ch := c.hold(fr, keys, d, sa, sb, tA, tB, floor, m); h != nil {
-					h.Whole, total = total, ch
-					bd.Change, bd.Held = total, h
+			if !total.Significant {
+				// The rare waits held as they occurred (see held),
+				// tested once for the three readings of a change that
+				// is not significant: a significant change that
+				// matters with them held (hold), one in too few blocks
+				// to test (Carriers), one whose interval still reaches
+				// a change that matters (Unsure), judged with them held
+				// too, as they widen the interval as much as any change.
+				h, hc := c.held(fr, keys, d, sa, sb, tA, tB, floor, m)
+				if large && total.Outcome == TestNotSignificant {
+					if h, ch := c.hold(h, hc, tA, tB, floor, m); h != nil {
+						h.Whole, total = total, ch
+						bd.Change, bd.Held = total, h
+					}
 				}
-			}
-			if large && total.Outcome == TestNotSignificant {
-				bd.Carriers = carriedBy(allA, dA, allB, dB, tA, tB, c.opt.Alpha, m)
-				if k := bd.Carriers; k != nil {
-					k.Seconds = fr.seconds(c, k.Capture)
+				if large && total.Outcome == TestNotSignificant {
+					bd.Carriers = carriedBy(allA, dA, allB, dB, tA, tB, c.opt.Alpha, m)
+					if k := bd.Carriers; k != nil {
+						k.Seconds = fr.seconds(c, k.Capture)
+					}
 				}
-			}
-			if bd.Carriers == nil && bd.Held == nil {
-				// A few rare waits in each capture, whose change is too
-				// small to matter, widen the interval as much as any
-				// change: they are held as they occurred to judge it.
-				ch := total
-				if _, hc := c.held(fr, keys, d, sa, sb, tA, tB, floor, m); hc.Tested {
-					hc.judge(c.opt.Alpha, large)
-					ch = hc
+				if bd.Carriers == nil && bd.Held == nil {
+					ch := total
+					if hc.Tested {
+						hc.judge(c.opt.Alpha, large)
+						ch = hc
+					}
+					bd.Unsure = unsure(ch, tA, tB, floor, m, math.Min(fr.seconds(c, "A"), fr.seconds(c, "B")), c.opt.Alpha)
 				}
-				bd.Unsure = unsure(ch, tA, tB, floor, m, math.Min(fr.seconds(c, "A"), fr.seconds(c, "B")), c.opt.Alpha)
 			}
 			bd.APerSec, bd.BPerSec = safeDiv(sum(allA), c.a.Seconds()), safeDiv(sum(allB), c.b.Seconds())
 		}
@@ -564,15 +571,13 @@ func (c *comparison) breakdown(metric, unit string, denA, denB []float64, floor 
 	return bd
 }
 
-// hold tests the total of a breakdown (key i's per-block time in sa.num[i]
-// and sb.num[i], the total's last) with its rare keys held as they occurred
-// (see Held): those with time in fewer blocks of each capture than a test
-// needs, and in at least one of each, whose change together is too small
-// to matter while the rest's matters. It returns them and the total's
-// change so tested when there are any and the change is then significant,
-// else nil.
-func (c *comparison) hold(fr frame, keys []string, d dimSpec, sa, sb ratioSeries, tA, tB, floor float64, m matter) (*Held, Change) {
-	h, ch := c.held(fr, keys, d, sa, sb, tA, tB, floor, m)
+// hold reads the total of a breakdown tested with its rare keys held as
+// they occurred (h and ch, from held): those with time in fewer blocks of
+// each capture than a test needs, and in at least one of each, whose
+// change together is too small to matter while the rest's matters. It
+// returns them and the total's change so tested when there are any and
+// the change is then significant, else nil.
+func (c *comparison) hold(h *Held, ch Change, tA, tB, floor float64, m matter) (*Held, Change) {
 	if h == nil {
 		return nil, Change{}
 	}
