@@ -353,21 +353,27 @@ func workText(d *Diagnosis) string {
 	return s
 }
 
-// beyondShare is the share of a change above which a layer is said to
-// carry more than the whole: above rounding (a share printed as 101% is
-// the whole), so that the other layers' opposite move is material.
+// beyondShare is the share of a change above which the other layers'
+// opposite move is material: below it, a layer printed as carrying more
+// than the whole (101% to 105%) is said to do so as the others moved a
+// little the other way.
 const beyondShare = 1.05
 
-// beyondText says why a layer can carry more than the whole change: the
-// other layers moved the other way.
+// beyondText says why a layer can carry more than the whole change, as
+// its share is printed (a whole percent): the other layers moved the
+// other way.
 func beyondText(share float64, outcome string) string {
-	if share <= beyondShare {
+	if pct, _ := strconv.ParseFloat(fmt.Sprintf("%.0f", 100*share), 64); pct <= 100 {
 		return ""
 	}
+	way := "fell"
 	if outcome == OutcomeBetter {
-		return "; more than the whole, as the other layers rose"
+		way = "rose"
 	}
-	return "; more than the whole, as the other layers fell"
+	if share <= beyondShare {
+		way += " a little"
+	}
+	return "; more than the whole, as the other layers " + way
 }
 
 // smallText gives why a significant change is too small to matter: under

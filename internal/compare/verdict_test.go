@@ -59,7 +59,8 @@ func TestSmallText(t *testing.T) {
 }
 
 // TestBeyondText: a layer that carries more than the whole change says why,
-// in the direction of the change; one within it says nothing more.
+// in the direction of the change, as soon as its printed share passes
+// 100%; one within it says nothing more.
 func TestBeyondText(t *testing.T) {
 	tests := []struct {
 		share   float64
@@ -67,7 +68,9 @@ func TestBeyondText(t *testing.T) {
 		want    string
 	}{
 		{0.8, OutcomeWorse, ""},
-		{1.03, OutcomeWorse, ""}, // rounding, not another layer's move
+		{1.004, OutcomeWorse, ""}, // printed as 100%
+		{1.006, OutcomeWorse, "; more than the whole, as the other layers fell a little"}, // 101%
+		{1.03, OutcomeBetter, "; more than the whole, as the other layers rose a little"},
 		{1.85, OutcomeWorse, "; more than the whole, as the other layers fell"},
 		{1.3, OutcomeBetter, "; more than the whole, as the other layers rose"},
 	}
