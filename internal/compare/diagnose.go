@@ -977,7 +977,8 @@ func (c *comparison) den(res *Result) (float64, float64) {
 // blockCause says why a block-IO layer moved. In order:
 //   - the device's IO scheduler changed: the scheduler;
 //   - more waits per unit at the old mean wait carry the change: the
-//     workload asked for more IO;
+//     workload asked for more IO, unless the waits were for asynchronous
+//     IO (see asyncWaits);
 //   - the waits grew and the device's own latency per request grew with
 //     them, enough to account for it: the device, unless its load grew
 //     (or fell) by loadRatio with it, which makes it the load's doing;
@@ -1016,7 +1017,7 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 	if g, ok := queueChanged(res, l.Device, dev, f); ok {
 		return CauseScheduler, g
 	}
-	if l.CountShare >= countLeads {
+	if l.CountShare >= countLeads && !c.asyncWaits(l.Key, l.Key) {
 		return CauseWorkload, f
 	}
 	explains := c.explainer(l, dir)
@@ -1057,6 +1058,39 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 		dev = deviceOf(res.Devices, mainBlockDevice(c.b))
 	}
 	return heldCause(dev, dir, f)
+}
+
+// asyncWaits reports whether a block layer's waits were mostly (leadShare
+// or more of its time, in each capture that has any) waits for
+// asynchronous IO: those of key in A, of keyB in B (the layer of the
+// device the IO moved from, and of the one it moved to). A thread reaping
+// asynchronous IO waits only for what has not completed by then: it waits
+// per IO more often when each IO takes longer against its pace of
+// submitting and reaping, as much as when it asks for more. The count of
+// its waits does not tell more work from slower IO; the device's latency
+// and load do.
+func (c *comparison) asyncWaits(keyA, keyB string) bool {
+	seen := false
+	for _, x := range []struct {
+		c   *Capture
+		key string
+	}{{c.a, keyA}, {c.b, keyB}} {
+		d := x.c.fams[famLayer][x.key]
+		if d == nil || sum(d.sum) <= 0 {
+			continue
+		}
+		var aio float64
+		for label, ns := range x.c.aioDev {
+			if layerKey(ClassBlockIO, label) == x.key {
+				aio += ns
+			}
+		}
+		if aio < leadShare*sum(d.sum) {
+			return false
+		}
+		seen = true
+	}
+	return seen
 }
 
 // throughWriteback reports whether the changes that can move a layer of
@@ -1254,7 +1288,7 @@ func (c *comparison) movedCause(res *Result, l *LayerShare, old string, dir floa
 			l.CountShare = (l.WaitsB - l.WaitsA) * l.WaitA / delta
 		}
 	}
-	if l.CountShare >= countLeads {
+	if l.CountShare >= countLeads && !c.asyncWaits(blockPrefix+old, l.Key) {
 		return CauseWorkload, nil
 	}
 	if f := c.movedDevice(res, old, l.Device, c.explainer(l, dir)); f != nil {

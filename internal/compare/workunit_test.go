@@ -596,6 +596,63 @@ func TestHeldAboveTracedDevice(t *testing.T) {
 	}
 }
 
+// TestAsyncWaitCount: more waits per IO at the old mean wait are more IO
+// asked for (workload) when the threads waited for their own synchronous
+// IO; when they mostly waited to reap asynchronous IO, a slower device
+// makes them wait more often too, so the device's latency and load decide
+// (3 libaio readers on loop1, tmpfs- then disk-backed: 0.1 → 0.47 waits
+// per IO, service 21 → 191 µs at a third of the requests).
+func TestAsyncWaitCount(t *testing.T) {
+	lat := func(a, b float64) *Latency {
+		return &Latency{MeanA: a, MeanB: b, Change: Change{Delta: b - a, Tested: true, P: 0.001, Significant: true}}
+	}
+	slower := DeviceLatency{Device: "loop1", RateA: 34e3, RateB: 11e3, BytesA: 417e6, BytesB: 135e6,
+		Service: lat(21e3, 191e3), Await: lat(22e3, 193e3)}
+	busier := DeviceLatency{Device: "loop1", RateA: 11e3, RateB: 34e3, BytesA: 135e6, BytesB: 417e6,
+		Service: lat(21e3, 191e3), Await: lat(22e3, 193e3)}
+	mk := func(key string, asyncNs float64) *Capture {
+		c := newCapture("x", capture.Meta{})
+		c.fams[famLayer][key] = &keyData{sum: []float64{1e9, 1e9}, cnt: []float64{100, 100}}
+		c.aioDev = map[string]float64{}
+		if asyncNs > 0 {
+			c.aioDev[LayerDevice(key)] = asyncNs
+		}
+		return c
+	}
+	const loop1 = blockPrefix + "loop1"
+	for _, tt := range []struct {
+		name  string
+		a, b  *Capture
+		dev   DeviceLatency
+		moved string // the device A waited on, when the IO moved
+		cause string
+	}{
+		{"synchronous waits", mk(loop1, 0), mk(loop1, 0), slower, "", CauseWorkload},
+		{"asynchronous waits, a slower device", mk(loop1, 1.8e9), mk(loop1, 1.9e9), slower, "", CauseDevice},
+		{"asynchronous waits, a device given more work", mk(loop1, 1.8e9), mk(loop1, 1.9e9), busier, "", CauseWorkload},
+		{"asynchronous in B only", mk(loop1, 0.2e9), mk(loop1, 1.9e9), slower, "", CauseWorkload},
+		{"synchronous waits on the device the IO left", mk(blockPrefix+"vda", 0), mk(loop1, 1.9e9), slower, "vda", CauseWorkload},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{a: tt.a, b: tt.b, opt: Options{Alpha: 0.01}}
+			l := &LayerShare{Key: loop1, Kind: "block", Device: "loop1", A: 12e3, B: 75e3,
+				WaitsA: 0.1, WaitsB: 0.47, WaitA: 121e3, WaitB: 160e3}
+			l.CountShare = (l.WaitsB - l.WaitsA) * l.WaitA / (l.B - l.A)
+			res := &Result{Devices: []DeviceLatency{tt.dev}}
+			if tt.moved != "" {
+				// What movedCause sets from A's waits on the old device.
+				if cause, _ := c.movedCause(res, l, tt.moved, 1); cause != tt.cause {
+					t.Errorf("movedCause = %s, want %s", cause, tt.cause)
+				}
+				return
+			}
+			if cause, _ := c.blockCause(res, l, 1); cause != tt.cause {
+				t.Errorf("blockCause = %s, want %s (count share %.2f)", cause, tt.cause, l.CountShare)
+			}
+		})
+	}
+}
+
 // TestSubmitRates: the IOs submitted through io_submit and io_uring are
 // shown per second where both captures counted them in every interval and
 // either submitted some; they never change the unit.
