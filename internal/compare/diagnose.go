@@ -1062,7 +1062,7 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 
 // asyncWaits reports whether a block layer's waits were mostly (leadShare
 // or more of its time, in each capture that has any) waits for
-// asynchronous IO: those of key in A, of keyB in B (the layer of the
+// asynchronous IO: those of keyA in A, of keyB in B (the layer of the
 // device the IO moved from, and of the one it moved to). A thread reaping
 // asynchronous IO waits only for what has not completed by then: it waits
 // per IO more often when each IO takes longer against its pace of

@@ -632,6 +632,9 @@ func TestAsyncWaitCount(t *testing.T) {
 		{"asynchronous waits, a device given more work", mk(loop1, 1.8e9), mk(loop1, 1.9e9), busier, "", CauseWorkload},
 		{"asynchronous in B only", mk(loop1, 0.2e9), mk(loop1, 1.9e9), slower, "", CauseWorkload},
 		{"synchronous waits on the device the IO left", mk(blockPrefix+"vda", 0), mk(loop1, 1.9e9), slower, "vda", CauseWorkload},
+		// No latency of the device left to compare with: the IO was
+		// held above the devices, not more work.
+		{"asynchronous waits on both devices", mk(blockPrefix+"vda", 1.8e9), mk(loop1, 1.9e9), slower, "vda", CauseBio},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &comparison{a: tt.a, b: tt.b, opt: Options{Alpha: 0.01}}
