@@ -50,7 +50,7 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.sysfs, "sysfs", "/sys", "sysfs root")
 	fs.StringVar(&f.boot, "boot", "/boot", "directory holding the installed kernels")
 	fs.StringVar(&f.backend, "backend", "auto", "tracing backend: auto, ebpf or procfs")
-	fs.StringVar(&f.comm, "comm", "", "trace threads whose command name matches this regular expression, looked up once a second; with eBPF a traced process's new threads from their start (default: nfsd kernel threads)")
+	fs.StringVar(&f.comm, "comm", "", "trace threads whose command name matches this regular expression, and the io_uring workers of their processes, looked up once a second; with eBPF a traced process's new threads from their start (default: nfsd kernel threads)")
 	fs.StringVar(&f.pids, "pid", "", "trace all threads of these comma-separated process IDs; with eBPF new threads from their start")
 	fs.BoolVar(&f.all, "all", false, "trace every thread on the host")
 	fs.IntVar(&f.rate, "rate", 100, "procfs backend: samples per second per thread")

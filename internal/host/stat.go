@@ -10,6 +10,10 @@ import (
 // (include/linux/sched.h): the task is a kernel thread.
 const PFKthread = 0x00200000
 
+// PFIOWorker is PF_IO_WORKER (since 5.12): the task is an io_uring worker,
+// a thread of the process whose asynchronous IO it does.
+const PFIOWorker = 0x00000010
+
 // Stat is what nfstrace reads of /proc/PID/stat or /proc/PID/task/TID/stat
 // (proc(5)); field numbers are proc(5)'s.
 type Stat struct {
@@ -29,6 +33,9 @@ type Stat struct {
 
 // Kthread reports whether the task is a kernel thread.
 func (s Stat) Kthread() bool { return s.Flags&PFKthread != 0 }
+
+// IOWorker reports whether the task is an io_uring worker.
+func (s Stat) IOWorker() bool { return s.Flags&PFIOWorker != 0 }
 
 // ParseStat parses a stat line. The comm is in parentheses and may itself
 // hold blanks and parentheses, so the fields after it are counted from the

@@ -14,7 +14,7 @@ const DefaultComm = `^nfsd$`
 // Several add up: a thread is a target if any selects it. The zero value
 // is the nfsd kernel threads (comm DefaultComm with PF_KTHREAD).
 type Targets struct {
-	Comm *regexp.Regexp // threads whose comm matches, kernel or user
+	Comm *regexp.Regexp // threads whose comm matches, kernel or user, with their processes' io_uring workers
 	PIDs []int          // every thread of these processes
 	All  bool           // every thread on the host
 }

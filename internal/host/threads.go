@@ -8,7 +8,10 @@ import (
 )
 
 // FindThreads lists the ids of the threads under proc (a procfs root) that
-// s selects.
+// s selects, and the io_uring workers of a process one of whose threads it
+// selects by comm: they do that thread's IO when io_uring cannot at
+// submission (buffered writes, for one, and the dirty-page throttling
+// that comes with them), under names of their own (iou-wrk-TID).
 func FindThreads(proc string, s Selector) (map[uint32]bool, error) {
 	d, err := os.Open(proc)
 	if err != nil {
@@ -42,6 +45,8 @@ func FindThreads(proc string, s Selector) (map[uint32]bool, error) {
 		if err != nil {
 			continue // exited
 		}
+		matched := false
+		var workers []uint32
 		for _, tn := range tids {
 			tid, err := strconv.Atoi(tn)
 			if err != nil {
@@ -52,8 +57,17 @@ func FindThreads(proc string, s Selector) (map[uint32]bool, error) {
 				continue
 			}
 			st, err := readStat(filepath.Join(taskDir, tn, "stat"), buf[:])
-			if err == nil && s.Selects(pid, st) {
-				out[uint32(tid)] = true
+			switch {
+			case err != nil:
+			case s.Selects(pid, st):
+				out[uint32(tid)], matched = true, true
+			case st.IOWorker():
+				workers = append(workers, uint32(tid))
+			}
+		}
+		if matched {
+			for _, tid := range workers {
+				out[tid] = true
 			}
 		}
 	}
