@@ -14,7 +14,7 @@ import (
 // not the workers of a process none of whose threads it names, nor a
 // thread that only calls itself iou-wrk.
 func TestFindThreadsIOWorkers(t *testing.T) {
-	const flags = 0x400040 // PF_RANDOMIZE | PF_FORKNOEXEC: a user thread
+	const user = 0x400040 // PF_RANDOMIZE | PF_FORKNOEXEC: a user thread
 	proc := t.TempDir()
 	thread := func(pid, tid int, comm string, flags uint64) {
 		t.Helper()
@@ -22,13 +22,13 @@ func TestFindThreadsIOWorkers(t *testing.T) {
 		writeTree(t, dir, map[string]string{"stat": strconv.Itoa(tid) + " (" + comm + ") S 1 1 1 0 -1 " +
 			strconv.FormatUint(flags, 10) + " 0 0 0 0 1 2 0 0 20 0 3 0 500 3133440 380 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n"})
 	}
-	thread(100, 100, "fio", flags)
-	thread(100, 101, "fio", flags)
-	thread(100, 102, "iou-wrk-101", flags|PFIOWorker)
-	thread(200, 200, "bash", flags)
-	thread(200, 201, "iou-wrk-200", flags|PFIOWorker)
-	thread(300, 300, "fio", flags)
-	thread(300, 301, "iou-wrk-300", flags) // a user thread so named
+	thread(100, 100, "fio", user)
+	thread(100, 101, "fio", user)
+	thread(100, 102, "iou-wrk-101", user|PFIOWorker)
+	thread(200, 200, "bash", user)
+	thread(200, 201, "iou-wrk-200", user|PFIOWorker)
+	thread(300, 300, "fio", user)
+	thread(300, 301, "iou-wrk-300", user) // a user thread so named
 	for _, tt := range []struct {
 		name string
 		s    Selector
