@@ -542,7 +542,7 @@ func (c *Capture) addDRows(i int, rows []model.DState, async bool) float64 {
 		c.fams[famDevice].get(orDash(d.Device)).add(i, &d.Hist)
 		c.fams[famScheduler].get(orDash(d.Scheduler)).add(i, &d.Hist)
 		c.fams[famOp].get(orDash(d.Op)).add(i, &d.Hist)
-		c.fams[famComm].get(orDash(d.Comm)).add(i, &d.Hist)
+		c.fams[famComm].get(orDash(model.ThreadName(d.Comm))).add(i, &d.Hist) // captures before the samplers folded the names
 		c.fams[famDClient].get(orDash(d.Client)).add(i, &d.Hist)
 		cl := ClassBlockIO
 		if !async {
@@ -578,7 +578,7 @@ func (c *Capture) addDRows(i int, rows []model.DState, async bool) float64 {
 		}
 		si.ns += float64(d.Hist.SumNs)
 		si.devTime[d.Device] += float64(d.Hist.SumNs)
-		pk := profKey{d.Comm, string(profileSite(d.WaitSite)), d.Device, d.Scheduler, d.Op}
+		pk := profKey{model.ThreadName(d.Comm), string(profileSite(d.WaitSite)), d.Device, d.Scheduler, d.Op}
 		h := c.prof[pk]
 		if h == nil {
 			h = &model.Hist{}

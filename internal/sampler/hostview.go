@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/host"
@@ -200,8 +199,8 @@ func devicesView(prev, cur []host.Disk, secs float64, end time.Time) ([]model.De
 }
 
 // GroupDTasks groups tasks in D state by command, wait channel and the top
-// MaxStackFrames frames of their stack, largest group first. Kernel worker
-// threads ("kworker/u8:3") count as one command, "kworker"; stacks lose
+// MaxStackFrames frames of their stack, largest group first. Threads count
+// under model.ThreadName ("kworker/u8:3" as "kworker"); stacks lose
 // the frames every kernel thread or system call starts from.
 func GroupDTasks(tasks []host.Task) []model.TaskGroup {
 	type key struct {
@@ -211,10 +210,7 @@ func GroupDTasks(tasks []host.Task) []model.TaskGroup {
 	idx := make(map[key]int)
 	var groups []model.TaskGroup
 	for _, t := range tasks {
-		k := key{comm: t.Comm, wchan: t.WChan, stack: model.NewWaitSite(topFrames(t.Stack))}
-		if strings.HasPrefix(k.comm, "kworker/") {
-			k.comm = "kworker"
-		}
+		k := key{comm: model.ThreadName(t.Comm), wchan: t.WChan, stack: model.NewWaitSite(topFrames(t.Stack))}
 		if i, ok := idx[k]; ok {
 			groups[i].Count++
 			continue

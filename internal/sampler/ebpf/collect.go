@@ -339,7 +339,7 @@ func (t *Tracer) collectDState(snap *model.Snapshot) error {
 			return
 		}
 		dev, sched := t.deviceSched(k.Dev, &k.Sched)
-		rk := dRowKey{comm: string(int8s(&k.Comm)), site: string(site), dev: dev, sched: sched,
+		rk := dRowKey{comm: threadName(&k.Comm), site: string(site), dev: dev, sched: sched,
 			op: t.op(k.Proto, k.Op), client: t.client(k.Family, k.Addr), intr: k.Intr != 0}
 		row := rows[rk]
 		if row == nil {

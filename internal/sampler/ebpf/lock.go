@@ -98,7 +98,7 @@ func (t *Tracer) collectLocks(snap *model.Snapshot) error {
 		}
 		return coreLval{Count: cur.Count - prev.Count, SumNs: cur.SumNs - prev.SumNs, MaxWaiters: cur.MaxWaiters}, cur.Count != prev.Count
 	}, func(k *coreLkey, d *coreLval) {
-		rk := lRowKey{comm: string(int8s(&k.Comm)), site: lockSite(t.site(k.StackId)),
+		rk := lRowKey{comm: threadName(&k.Comm), site: lockSite(t.site(k.StackId)),
 			lock: fmt.Sprintf("%#x", k.Lock), kind: lockKind(k.Flags)}
 		a := rows[rk]
 		if a == nil {
@@ -114,7 +114,7 @@ func (t *Tracer) collectLocks(snap *model.Snapshot) error {
 		}
 		o := a.owners[k.OwnerTid]
 		if o == nil {
-			o = &lockOwner{tid: k.OwnerTid, comm: string(int8s(&k.OwnerComm))}
+			o = &lockOwner{tid: k.OwnerTid, comm: threadName(&k.OwnerComm)}
 			a.owners[k.OwnerTid] = o
 		}
 		o.waits += d.Count
@@ -186,7 +186,7 @@ func (t *Tracer) lockChain(c *[model.MaxLockChain]coreLhop) []model.LockHop {
 		}
 		hop := model.LockHop{Lock: fmt.Sprintf("%#x", h.Lock), Kind: lockKind(h.Flags)}
 		if h.OwnerTid != 0 {
-			hop.Owner, hop.OwnerTID = string(int8s(&h.OwnerComm)), int(h.OwnerTid)
+			hop.Owner, hop.OwnerTID = threadName(&h.OwnerComm), int(h.OwnerTid)
 			hop.ReaderOwned = h.Flags&lkeyReaderOwns != 0
 			hop.OwnerState = ownerState(h.OwnerState)
 			if h.OwnerStackId >= 0 {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/nfstrace/nfstrace/internal/model"
 )
 
 // blockOpName names a REQ_OP_* value (include/linux/blk_types.h).
@@ -90,6 +92,12 @@ func cString(b []byte) []byte {
 		return b[:i]
 	}
 	return b
+}
+
+// threadName is the name a thread of the kernel's comm a is counted under
+// (model.ThreadName).
+func threadName(a *[16]int8) string {
+	return model.ThreadName(string(int8s(a)))
 }
 
 // int8s converts a bpf2go char array.

@@ -54,7 +54,7 @@ func (t *Tracer) collectRun(snap *model.Snapshot) error {
 		}
 		return d, cur.Slices != prev.Slices
 	}, func(k *coreRkey, d *runDelta) {
-		rk := runRowKey{comm: string(int8s(&k.Comm)), op: t.op(k.Proto, k.Op), client: t.client(k.Family, k.Addr)}
+		rk := runRowKey{comm: threadName(&k.Comm), op: t.op(k.Proto, k.Op), client: t.client(k.Family, k.Addr)}
 		row := rows[rk]
 		if row == nil {
 			row = &model.Run{Comm: rk.comm, Op: rk.op, Client: rk.client, Preempted: &model.Preempted{}, HeldBy: &model.HeldBy{}}

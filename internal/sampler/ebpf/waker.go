@@ -15,18 +15,11 @@ import (
 // that labels stay few; ksoftirqd is softirq work. Named threads such as
 // "jbd2/vda-8" keep their name.
 func wakerName(comm string) string {
-	base, suffix, ok := strings.Cut(comm, "/")
-	switch {
-	case !ok:
-		return comm
-	case base == "ksoftirqd":
+	name := model.ThreadName(comm)
+	if name == "ksoftirqd" {
 		return model.WakerSoftIRQ
-	case base == "kworker":
-		return base
-	case strings.Trim(suffix, "0123456789") == "":
-		return base
 	}
-	return comm
+	return name
 }
 
 type wRowKey struct {
@@ -48,7 +41,7 @@ func (t *Tracer) collectWakers(snap *model.Snapshot) error {
 		if k.WakerIrq == 0 {
 			waker = wakerName(string(int8s(&k.Waker)))
 		}
-		rk := wRowKey{comm: string(int8s(&k.Comm)), site: string(t.site(k.StackId)), waker: waker}
+		rk := wRowKey{comm: threadName(&k.Comm), site: string(t.site(k.StackId)), waker: waker}
 		row := rows[rk]
 		if row == nil {
 			row = &model.Waker{Comm: rk.comm, WaitSite: model.WaitSite(rk.site), Waker: waker}

@@ -10,6 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nfstrace/nfstrace/internal/host"
+
+	"github.com/nfstrace/nfstrace/internal/model"
 )
 
 // candidate is a thread found in the listing of /proc.
@@ -64,7 +66,7 @@ func (t *Tracer) rescan() error {
 			}
 			continue
 		}
-		tg := &target{pid: c.pid, tid: c.tid, comm: string(st.Comm), dir: dir, fd: fd, ssfd: -1,
+		tg := &target{pid: c.pid, tid: c.tid, comm: model.ThreadName(string(st.Comm)), dir: dir, fd: fd, ssfd: -1,
 			user: t.aioOK && !st.Kthread()}
 		// Without schedstat (CONFIG_SCHED_INFO off, or out of files) the
 		// thread is still sampled, from stat alone.
