@@ -158,6 +158,9 @@ func (a *rowAcc) seriesRow() (SeriesRow, error) {
 	if len(f.WaitSites) > 0 {
 		r.TopWaitSite, r.TopWaitSiteDPS = f.WaitSites[0].Short, f.WaitSites[0].DTimePerSec
 	}
+	for _, w := range f.WaitSites {
+		r.DTimePerSec += w.DTimePerSec
+	}
 	for _, d := range f.Devices {
 		sd := SeriesDevice{Name: d.Name, Scheduler: d.Scheduler}
 		if d.Stats != nil {

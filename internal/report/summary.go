@@ -35,6 +35,9 @@ type SeriesRow struct {
 	NFSDDTimePerSec float64  `json:"nfsd_d_time_per_s"`
 	NFSDDShare      *float64 `json:"nfsd_d_share,omitempty"`
 	OpsPerSec       float64  `json:"ops_per_s"`
+	// DTimePerSec is the D-state time of every traced thread per second
+	// (all wait sites), nfsd or the threads --comm or --pid chose.
+	DTimePerSec float64 `json:"d_time_per_s"`
 	// OpLatency merges the latency of every traced RPC in the step.
 	OpLatency *Latency `json:"op_latency,omitempty"`
 	// TopWaitSite is the wait site with the most D-time in the step.
@@ -182,11 +185,12 @@ func (s *Summary) seriesLines(maxWidth int) ([]string, error) {
 		return []string{title, "no snapshots"}, nil
 	}
 	devs := s.seriesDevices()
-	var hasLat, hasLost, hasSite bool
+	var hasLat, hasLost, hasSite, hasNFSD bool
 	for _, r := range s.Series {
 		hasLat = hasLat || r.OpLatency != nil
 		hasLost = hasLost || r.Lost > 0
 		hasSite = hasSite || r.TopWaitSite != ""
+		hasNFSD = hasNFSD || r.NFSDThreads > 0 || r.NFSDDTimePerSec > 0 || r.OpsPerSec > 0
 	}
 	layout := "15:04:05"
 	if !s.Series[0].Start.Truncate(24 * time.Hour).Equal(s.Series[len(s.Series)-1].Start.Truncate(24 * time.Hour)) {
@@ -203,6 +207,12 @@ func (s *Summary) seriesLines(maxWidth int) ([]string, error) {
 		{header: "LOST", right: true, drop: 4},
 	}
 	hide := map[int]bool{5: !hasLat, 6: !hasLat, 7: !hasLost}
+	if !hasNFSD {
+		// No nfsd in the capture (threads chosen by --comm or --pid):
+		// the traced threads' D-time in place of four columns of zeros.
+		cols[1].header = "D-TIME/s"
+		hide[2], hide[3], hide[4] = true, true, true
+	}
 	for _, d := range devs {
 		cols = append(cols, column{header: d + " sched p99/await", drop: 1})
 	}
@@ -222,6 +232,9 @@ func (s *Summary) seriesLines(maxWidth int) ([]string, error) {
 		}
 		if r.NFSDDShare != nil {
 			row[3] = model.FormatPct(*r.NFSDDShare)
+		}
+		if !hasNFSD {
+			row[1] = model.FormatDuration(secondsDur(r.DTimePerSec))
 		}
 		if r.OpLatency != nil {
 			row[5], row[6] = fmtNs(r.OpLatency.P50Ns), fmtNs(r.OpLatency.P99Ns)

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -159,5 +160,46 @@ func TestSummaryRender(t *testing.T) {
 	}
 	if got.Version != FrameVersion || got.Step != 5 || got.Overall.WindowSec != 30 || len(got.Series) != 6 {
 		t.Errorf("decoded %+v", got)
+	}
+}
+
+// TestSummaryWithoutNFSD: a capture of threads chosen by --comm, on a host
+// without nfsd, shows the traced threads' D-time in the time series in
+// place of nfsd's columns, which would all be zero.
+func TestSummaryWithoutNFSD(t *testing.T) {
+	snaps := busyWindow(10)
+	var want float64 // D-time per second of every row, all the same
+	for _, s := range snaps {
+		s.Host.NFSD = model.NFSD{}
+		s.RPC, s.Threads, s.Queue = nil, nil, nil
+		var ns uint64
+		for i := range s.DState {
+			s.DState[i].Comm, s.DState[i].Op, s.DState[i].Client = "fio", "", ""
+			ns += s.DState[i].Hist.SumNs
+		}
+		want = float64(ns) / 1e9
+	}
+	cfg := busyConfig()
+	cfg.Targets = "comm ~ ^fio$"
+	s, err := Summarize(cfg, snaps, SummaryOptions{Step: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range s.Series {
+		if math.Abs(r.DTimePerSec-want) > 1e-6*want {
+			t.Errorf("row %d: D-time %v/s, want %v/s", i, r.DTimePerSec, want)
+		}
+	}
+	var buf bytes.Buffer
+	if err := s.Render(&buf, Layout{Width: 160}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	head := "TIME (UTC)  D-TIME/s  "
+	if !strings.Contains(out, head) || strings.Contains(out, "NFSD D-TIME/s") || strings.Contains(out, "OPS/s") {
+		t.Errorf("series header: want %q and no nfsd columns in\n%s", head, out)
+	}
+	if cell := model.FormatDuration(secondsDur(want)); !strings.Contains(out, "  "+cell+"  ") {
+		t.Errorf("no row shows the D-time %s in\n%s", cell, out)
 	}
 }
