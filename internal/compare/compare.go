@@ -862,7 +862,7 @@ func (c *comparison) asyncRows(fam int) []AsyncLatency {
 		if a == nil || b == nil {
 			continue
 		}
-		l := c.latency(a.sum, a.cnt, b.sum, b.cnt, &a.hist, &b.hist)
+		l := c.latencyOver(requestFloor(fam), a.sum, a.cnt, b.sum, b.cnt, &a.hist, &b.hist)
 		if l == nil {
 			continue
 		}
@@ -887,6 +887,30 @@ const minLatencyChange = 20e3
 const minFigureChange = 0.2
 
 func (c *comparison) latency(sumA, cntA, sumB, cntB []float64, ha, hb *model.Hist) *Latency {
+	return c.latencyOver(minLatencyChange, sumA, cntA, sumB, cntB, ha, hb)
+}
+
+// minRequestChange is the smallest mean latency change of the traced
+// threads' own io_uring requests that counts: 1 µs, as for a call (see the
+// floor of a total per unit). io_uring completes a buffered request from
+// the page cache in a few µs, so a device's floor (minLatencyChange) would
+// hide one that took three times as long. libaio's requests are
+// asynchronous only with O_DIRECT, each of them a device's request: theirs
+// is the device's floor (requestFloor).
+const minRequestChange = 1e3
+
+// requestFloor is the least latency change of requests of family fam
+// (famURing, famAIO) that counts.
+func requestFloor(fam int) float64 {
+	if fam == famURing {
+		return minRequestChange
+	}
+	return minLatencyChange
+}
+
+// latencyOver compares a mean latency per request whose change counts from
+// least (ns) and minFigureChange of the smaller side.
+func (c *comparison) latencyOver(least float64, sumA, cntA, sumB, cntB []float64, ha, hb *model.Hist) *Latency {
 	fr := c.frame(cntA, cntB, [][]float64{sumA}, [][]float64{sumB})
 	na, nb := fr.a.sum(sumA), fr.b.sum(sumB)
 	da, db := fr.a.sum(cntA), fr.b.sum(cntB)
@@ -897,7 +921,7 @@ func (c *comparison) latency(sumA, cntA, sumB, cntB []float64, ha, hb *model.His
 	t := fr.bs.ratioChanges(ratioSeries{num: [][]float64{na}, den: [][]float64{da}}, ratioSeries{num: [][]float64{nb}, den: [][]float64{db}}, []float64{l.MeanB - l.MeanA})
 	l.Change = newChange(l.MeanA, l.MeanB, t[0])
 	l.span = math.Min(fr.seconds(c, "A"), fr.seconds(c, "B"))
-	l.judge(c.opt.Alpha, math.Abs(l.Delta) >= minLatencyChange && math.Abs(l.Delta) >= minFigureChange*math.Min(l.MeanA, l.MeanB))
+	l.judge(c.opt.Alpha, math.Abs(l.Delta) >= least && math.Abs(l.Delta) >= minFigureChange*math.Min(l.MeanA, l.MeanB))
 	if ha != nil && hb != nil {
 		l.DistA, l.DistB = newDist(ha), newDist(hb)
 		l.Shift = mannWhitney(ha, hb, c.opt.Alpha)

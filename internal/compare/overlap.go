@@ -28,6 +28,10 @@ type Overlap struct {
 	// ToReap is set when the figure read is the latency of the threads'
 	// own libaio requests to the reap, not the device's (see overlapped).
 	ToReap bool `json:"to_reap,omitempty"`
+	// InKernel is set when the figure read is the latency of the threads'
+	// own io_uring requests, submission to the kernel's completion, not
+	// the device's (see overlapped).
+	InKernel bool `json:"in_kernel,omitempty"`
 	// Against is set when the time waited did change, materially, but
 	// the other way from the threads' own requests' latency (see
 	// againstLatency).
@@ -80,7 +84,15 @@ func asyncDevice(a, b *Capture) string {
 // where their waits were mostly for that IO (leadShare or more) in both
 // captures, that of the device their waits were on,
 // its await (the request's whole time, queue included) or the tracer's
-// service time where the await is unknown. The cause is the device's queue
+// service time where the await is unknown. Where their waits were mostly
+// for something else in both captures and io_uring's requests were timed,
+// their own
+// requests' latency in the kernel is read as libaio's is (by MinChange
+// too) when the time they waited did not change significantly: a thread
+// that keeps its IO in flight while it runs, or is paced, hardly waits for
+// it, and still has each IO when the kernel completes it, no sooner. The
+// device is then the one their requests spent the most time on
+// (blockDevice). The cause is the device's queue
 // settings when they changed, the workload (or the memory behind the page
 // cache) when the device's load moved with the latency, the device when
 // its own latency moved with it, else something that held the IO above
@@ -92,12 +104,25 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 		return false
 	}
 	own := c.timedLatency(res.Workload)
-	toReap := c.reapedOnly() && own != nil && own.Significant && c.material(own.Ratio)
 	sa, sb := asyncShare(c.a), asyncShare(c.b)
-	if !toReap && (sa < leadShare || sb < leadShare) {
+	waitedFor := sa >= leadShare && sb >= leadShare
+	ownMoved := own != nil && own.Significant && c.material(own.Ratio)
+	toReap := c.reapedOnly() && ownMoved
+	// io_uring's time starts when the kernel takes each request: a wait
+	// in the call that submits it (for a tag, a lock) is not in it, so it
+	// is read only where the time waited did not change, and was mostly
+	// for something else in both captures: threads that went from waiting
+	// for their completions to waiting in the submission moved their IO's
+	// time out of what io_uring times.
+	inKernel := !c.reapedOnly() && sa < leadShare && sb < leadShare && ownMoved && !t.Change.Significant
+	byOwn := toReap || inKernel
+	if !byOwn && !waitedFor {
 		return false
 	}
 	name := asyncDevice(c.a, c.b)
+	if name == "" && inKernel {
+		name = blockDevice(res.Block)
+	}
 	dev := deviceOf(res.Devices, name)
 	if dev == nil {
 		return false
@@ -105,7 +130,7 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	f := finding(dev)
 	f.Latency, f.Lat = dev.requestTime()
 	lat := f.Lat
-	if toReap {
+	if byOwn {
 		lat = own
 	}
 	// Read as the verdict's figure, the latency must move as far as any
@@ -129,7 +154,7 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 		return false
 	}
 	dir := dirOf(lat.Delta)
-	d.Overlap = &Overlap{WaitA: t.A, WaitB: t.B, Change: t.Change, ShareA: sa, ShareB: sb, ToReap: toReap,
+	d.Overlap = &Overlap{WaitA: t.A, WaitB: t.B, Change: t.Change, ShareA: sa, ShareB: sb, ToReap: toReap, InKernel: inKernel,
 		Against: c.againstLatency(t, own)}
 	d.Subject, d.Per = SubjectAsyncIO, "request"
 	d.A, d.B, d.Change = lat.MeanA, lat.MeanB, lat.Change
@@ -155,7 +180,7 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 	case loadMoved(dev, dir):
 		d.Cause = CauseWorkload
 		d.byCache(dir)
-	case !toReap || f.Lat != nil && f.Lat.Significant && dirOf(f.Lat.Delta) == dir:
+	case !byOwn || f.Lat != nil && f.Lat.Significant && dirOf(f.Lat.Delta) == dir:
 		d.Cause = CauseDevice
 	default:
 		// Their IO took longer while the device did not: it was held
@@ -178,6 +203,21 @@ func (c *comparison) overlapped(d *Diagnosis, res *Result) bool {
 		d.Confidence = "high"
 	}
 	return true
+}
+
+// blockDevice is the device the threads' block requests spent the most
+// time on per unit over both captures (queue and device), "" when none.
+func blockDevice(b *Breakdown) string {
+	if b == nil || len(b.Dimensions) == 0 {
+		return ""
+	}
+	best, bestNs := "", 0.0
+	for _, r := range b.Dimensions[0].Rows {
+		if ns := r.A + r.B; r.Key != "-" && ns > bestNs {
+			best, bestNs = r.Key, ns
+		}
+	}
+	return best
 }
 
 // heldAbove returns the layer of the threads' time that can hold their IO
@@ -278,7 +318,17 @@ func (c *comparison) timedLatency(w Workload) *Latency {
 	if sum(nA) < asyncTimed*w.SubmitA*w.SecA || sum(nB) < asyncTimed*w.SubmitB*w.SecB {
 		return nil
 	}
-	return c.latency(nsA, nA, nsB, nB, nil, nil)
+	return c.latencyOver(c.requestFloor(), nsA, nA, nsB, nB, nil, nil)
+}
+
+// requestFloor is the least change of the threads' own requests' latency
+// that counts: io_uring's where either capture timed its requests, else
+// libaio's (see requestFloor).
+func (c *comparison) requestFloor() float64 {
+	if c.reapedOnly() {
+		return requestFloor(famAIO)
+	}
+	return requestFloor(famURing)
 }
 
 // unfelt returns the Unfelt finding when the threads' asynchronous IO took as
@@ -286,7 +336,7 @@ func (c *comparison) timedLatency(w Workload) *Latency {
 // submitted within Options.MinChange as many IOs a second; nil otherwise.
 // Not significant is not as long: with it, the latency's Unsure when its
 // interval still reaches a change that matters (Options.MinChange of the
-// smaller mean, and minLatencyChange), the recordings being too short to
+// smaller mean, and requestFloor), the recordings being too short to
 // tell what the IO took.
 func (c *comparison) unfelt(res *Result) (*Unfelt, *Unsure) {
 	l := c.asyncLatency(res)
@@ -297,7 +347,7 @@ func (c *comparison) unfelt(res *Result) (*Unfelt, *Unsure) {
 	if c.material(w.SubmitB / w.SubmitA) {
 		return nil, nil
 	}
-	u := unsure(l.Change, l.MeanA, l.MeanB, minLatencyChange, matter{min: c.opt.MinChange}, l.span, c.opt.Alpha)
+	u := unsure(l.Change, l.MeanA, l.MeanB, c.requestFloor(), matter{min: c.opt.MinChange}, l.span, c.opt.Alpha)
 	return &Unfelt{LatA: l.MeanA, LatB: l.MeanB, Lat: l.Change, RateA: w.SubmitA, RateB: w.SubmitB}, u
 }
 

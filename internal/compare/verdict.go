@@ -93,6 +93,9 @@ func subjectText(d *Diagnosis) string {
 		if d.Overlap != nil && d.Overlap.ToReap {
 			return "time each of the traced threads' libaio requests took from io_submit to the reap"
 		}
+		if d.Overlap != nil && d.Overlap.InKernel {
+			return "time each of the traced threads' io_uring requests took in the kernel"
+		}
 		s = "time the traced threads' asynchronous IO took"
 		if d.Device != nil {
 			s += " on " + d.Device.Device
@@ -162,17 +165,22 @@ func summaryText(d *Diagnosis, res *Result) string {
 // why the time the threads waited is not the figure, and the cause.
 func overlapText(d *Diagnosis, o *Overlap, res *Result) string {
 	why := "a thread waiting for asynchronous IO wakes at the first of its IOs to complete"
-	if o.ShareA < leadShare || o.ShareB < leadShare {
-		// Read off libaio's time to the reap alone (see overlapped):
+	other := o.ShareA < leadShare || o.ShareB < leadShare
+	if other {
+		// Read off their own requests' latency alone (see overlapped):
 		// their waits were mostly for something else.
 		why = fmt.Sprintf("they waited mostly for other things than their IO (waits for asynchronous IO %s → %s of that time)",
 			model.FormatPct(o.ShareA), model.FormatPct(o.ShareB))
 	}
 	var s string
-	if !o.Against {
+	switch {
+	case !o.Against:
 		s = fmt.Sprintf(", while the time they waited per %s did not change materially (%s → %s, %s): %s",
 			perText(res.Workload.Per), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change), why)
-	} else {
+	case other:
+		s = fmt.Sprintf(", while the time they waited per %s %s (%s → %s, %s): %s",
+			perText(res.Workload.Per), d.way("fell", "rose"), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change), why)
+	default:
 		// Fewer waits each gathering more completions, or the reverse.
 		s = fmt.Sprintf(", while the time they waited per %s %s (%s → %s, %s): %s, so with %s IOs in flight each wait is %s",
 			perText(res.Workload.Per), d.way("fell", "rose"), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change),
@@ -200,7 +208,7 @@ func overlapText(d *Diagnosis, o *Overlap, res *Result) string {
 		return s + fmt.Sprintf("; %s itself was %s per request, not given %s work (%s)", f.Device,
 			d.way("slower", "faster"), more, loadText(f))
 	case CauseBio:
-		// Read off the requests' own latency (ToReap): the device's did
+		// Read off the requests' own latency (ToReap, InKernel): the device's did
 		// not move with it.
 		if f.Lat == nil {
 			return s + fmt.Sprintf("; no latency of %s's accounted for it (%s): the IO was held above the device", f.Device, loadText(f))
@@ -859,6 +867,9 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 	if o := d.Overlap; o != nil {
 		if o.ToReap {
 			out = append(out, fmt.Sprintf("their libaio requests: %s → %s each from io_submit to the reap (%s)", model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change)))
+		}
+		if o.InKernel {
+			out = append(out, fmt.Sprintf("their io_uring requests: %s → %s each in the kernel (%s)", model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change)))
 		}
 		if d.Device.Lat != nil {
 			out = append(out, deviceText(d.Device))
