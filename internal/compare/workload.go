@@ -115,6 +115,13 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 			// where their CPU time would only stand for it.
 			denA, denB = submittedIOs(a, b)
 			w.Per, w.Source, w.Submitted = "IO", submittedSource, true
+		case a.countsCalls() && b.countsCalls():
+			// Each call one IO, by threads not IO-bound in both
+			// captures (waiting for a lock, or a CPU, as much): the
+			// calls are still their work, counted, where their CPU
+			// time would only stand for it.
+			denA, denB = a.calls, b.calls
+			w.Per, w.Source = "call", "the traced threads' read and write system calls (/proc/PID/task/TID/io)"
 		case haveCPU:
 			denA, denB = a.onCPU, b.onCPU
 			w.Per, w.Source = "CPU-s", "the traced threads' CPU time (run-queue rows): time waited per second they ran"

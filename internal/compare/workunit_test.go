@@ -85,6 +85,7 @@ func others(c *Capture, n float64) *Capture {
 // else their own block-IO waits when both captures are IO-bound (however
 // many requests other processes put on the device, and without the waits
 // for IO they had not submitted, where both have waits of their own), else
+// the IOs they submitted, else their calls where each was one IO, else
 // their CPU time.
 func TestWorkUnit(t *testing.T) {
 	mk := func(blockNs, waits, runqNs, cpuSec, deviceReqs float64) *Capture {
@@ -107,6 +108,12 @@ func TestWorkUnit(t *testing.T) {
 		{"CPU-bound with page-cache misses", mk(4e6, 1200, 600e6, 0.6, 1200), mk(5e6, 1400, 900e6, 0.4, 1400), "CPU-s", 0.6, "CPU time"},
 		{"CPU contention in B only", mk(30e6, 300, 1e6, 0.02, 300), mk(30e6, 300, 900e6, 0.02, 300), "CPU-s", 0.02, "CPU time"},
 		{"read and write calls in both", calls(mk(4e6, 1200, 600e6, 0.6, 1200), 9000, 0), calls(mk(5e6, 1400, 900e6, 0.4, 1400), 700, 0), "call", 9000, "system calls"},
+		// Direct IO: each call one IO. Not IO-bound (waiting for a CPU
+		// or a lock as much), the calls are still the work.
+		{"each call one IO, CPU-bound: the calls", calls(mk(4e6, 1200, 600e6, 0.6, 1200), 1200, 0),
+			calls(mk(5e6, 1400, 900e6, 0.4, 1400), 1400, 0), "call", 1200, "system calls"},
+		{"each call one IO, IO-bound: the waits", calls(mk(30e6, 300, 1e6, 0.02, 16000), 300, 0),
+			calls(mk(90e6, 300, 1e6, 0.02, 16000), 300, 0), "IO", 300, "waits for block IO"},
 		{"calls in A only", calls(mk(30e6, 300, 1e6, 0.02, 300), 300, 0), mk(90e6, 300, 1e6, 0.02, 300), "IO", 300, "waits for block IO"},
 		{"an interval of B without calls", calls(mk(30e6, 300, 1e6, 0.02, 300), 300, 0), calls(mk(90e6, 300, 1e6, 0.02, 300), 300, 1), "IO", 300, "waits for block IO"},
 		// fio's libaio jobs writing through the page cache read a status
