@@ -886,6 +886,8 @@ const minLatencyChange = 20e3
 // difference of two recordings is the total's.
 const minFigureChange = 0.2
 
+// latency compares a device's mean latency per request (latencyOver, from
+// minLatencyChange).
 func (c *comparison) latency(sumA, cntA, sumB, cntB []float64, ha, hb *model.Hist) *Latency {
 	return c.latencyOver(minLatencyChange, sumA, cntA, sumB, cntB, ha, hb)
 }

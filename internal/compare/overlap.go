@@ -84,15 +84,14 @@ func asyncDevice(a, b *Capture) string {
 // where their waits were mostly for that IO (leadShare or more) in both
 // captures, that of the device their waits were on,
 // its await (the request's whole time, queue included) or the tracer's
-// service time where the await is unknown. Where their waits were mostly
-// for something else in both captures and io_uring's requests were timed,
-// their own
-// requests' latency in the kernel is read as libaio's is (by MinChange
-// too) when the time they waited did not change significantly: a thread
-// that keeps its IO in flight while it runs, or is paced, hardly waits for
-// it, and still has each IO when the kernel completes it, no sooner. The
-// device is then the one their requests spent the most time on
-// (blockDevice). The cause is the device's queue
+// service time where the await is unknown. Where io_uring's requests were
+// timed and the threads' waits were mostly for something else in both
+// captures, their own requests' latency in the kernel is read as libaio's
+// is (by MinChange too) when the time they waited did not change
+// significantly: a thread that keeps its IO in flight while it runs, or is
+// paced, hardly waits for it, and still has each IO when the kernel
+// completes it, no sooner. The device is then the one their requests spent
+// the most time on (blockDevice). The cause is the device's queue
 // settings when they changed, the workload (or the memory behind the page
 // cache) when the device's load moved with the latency, the device when
 // its own latency moved with it, else something that held the IO above
@@ -318,13 +317,13 @@ func (c *comparison) timedLatency(w Workload) *Latency {
 	if sum(nA) < asyncTimed*w.SubmitA*w.SecA || sum(nB) < asyncTimed*w.SubmitB*w.SecB {
 		return nil
 	}
-	return c.latencyOver(c.requestFloor(), nsA, nA, nsB, nB, nil, nil)
+	return c.latencyOver(c.ownFloor(), nsA, nA, nsB, nB, nil, nil)
 }
 
-// requestFloor is the least change of the threads' own requests' latency
+// ownFloor is the least change of the threads' own requests' latency
 // that counts: io_uring's where either capture timed its requests, else
-// libaio's (see requestFloor).
-func (c *comparison) requestFloor() float64 {
+// libaio's (the function requestFloor).
+func (c *comparison) ownFloor() float64 {
 	if c.reapedOnly() {
 		return requestFloor(famAIO)
 	}
@@ -336,7 +335,7 @@ func (c *comparison) requestFloor() float64 {
 // submitted within Options.MinChange as many IOs a second; nil otherwise.
 // Not significant is not as long: with it, the latency's Unsure when its
 // interval still reaches a change that matters (Options.MinChange of the
-// smaller mean, and requestFloor), the recordings being too short to
+// smaller mean, and ownFloor), the recordings being too short to
 // tell what the IO took.
 func (c *comparison) unfelt(res *Result) (*Unfelt, *Unsure) {
 	l := c.asyncLatency(res)
@@ -347,7 +346,7 @@ func (c *comparison) unfelt(res *Result) (*Unfelt, *Unsure) {
 	if c.material(w.SubmitB / w.SubmitA) {
 		return nil, nil
 	}
-	u := unsure(l.Change, l.MeanA, l.MeanB, c.requestFloor(), matter{min: c.opt.MinChange}, l.span, c.opt.Alpha)
+	u := unsure(l.Change, l.MeanA, l.MeanB, c.ownFloor(), matter{min: c.opt.MinChange}, l.span, c.opt.Alpha)
 	return &Unfelt{LatA: l.MeanA, LatB: l.MeanB, Lat: l.Change, RateA: w.SubmitA, RateB: w.SubmitB}, u
 }
 

@@ -57,6 +57,10 @@ type Workload struct {
 	Reason     string  `json:"reason,omitempty"`
 }
 
+// callSource says where the threads' calls are counted, their unit where
+// they are the work.
+const callSource = "the traced threads' read and write system calls (/proc/PID/task/TID/io)"
+
 // submittedSource says where the IOs asked for are counted, the unit of
 // threads that keep IO in flight where it is not their waits.
 const submittedSource = "the IOs the traced threads asked for: read and write calls, iocbs queued by io_submit and SQEs by io_uring_enter (counted as the calls returned)"
@@ -95,7 +99,7 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 		// (direct IO), the IOs below are the same unit, counted by the
 		// probes that time the waits.
 		denA, denB = a.calls, b.calls
-		w.Per, w.Source = "call", "the traced threads' read and write system calls (/proc/PID/task/TID/io)"
+		w.Per, w.Source = "call", callSource
 		w.count(denA, denB)
 	default:
 		// Without operations, the unit of work is what the threads' work
@@ -116,12 +120,12 @@ func normaliser(a, b *Capture) (denA, denB []float64, w Workload) {
 			denA, denB = submittedIOs(a, b)
 			w.Per, w.Source, w.Submitted = "IO", submittedSource, true
 		case a.countsCalls() && b.countsCalls():
-			// Each call one IO, by threads not IO-bound in both
-			// captures (waiting for a lock, or a CPU, as much): the
+			// Each call one IO, by threads not IO-bound in one
+			// capture or both (waiting for a lock, or a CPU, as much): the
 			// calls are still their work, counted, where their CPU
 			// time would only stand for it.
 			denA, denB = a.calls, b.calls
-			w.Per, w.Source = "call", "the traced threads' read and write system calls (/proc/PID/task/TID/io)"
+			w.Per, w.Source = "call", callSource
 		case haveCPU:
 			denA, denB = a.onCPU, b.onCPU
 			w.Per, w.Source = "CPU-s", "the traced threads' CPU time (run-queue rows): time waited per second they ran"
