@@ -116,6 +116,12 @@ func asyncCapture(name string, l asyncLoad, n int, seed uint64) *Capture {
 		s.Host.Devices = []model.Device{{Name: "loop0", ReadIOPS: float64(l.rate), ReadBps: float64(l.rate) * 16384, AwaitMs: float64(await) / 1e6}}
 		snaps = append(snaps, s)
 	}
+	return fioCapture(name, snaps)
+}
+
+// fioCapture is one-second snapshots of fio threads on loop0 (scheduler
+// none), traced by --comm with eBPF on a 2-CPU VM.
+func fioCapture(name string, snaps []*model.Snapshot) *Capture {
 	cfg := model.Config{Hostname: "vm", KernelRelease: "6.18.0", CPUs: 2, MemTotal: 1 << 30,
 		Devices: []model.DeviceConfig{{Name: "loop0", Scheduler: "none"}},
 		Backend: model.Backend{Name: "ebpf", Probes: []model.Probe{{Name: "sched_switch", Status: model.ProbeAttached}}},

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nfstrace/nfstrace/internal/capture"
 	"github.com/nfstrace/nfstrace/internal/model"
 )
 
@@ -39,11 +38,7 @@ func busyURingCapture(name string, lat time.Duration, devRate, n int, seed uint6
 		s.Host.Devices = []model.Device{{Name: "loop0", ReadIOPS: float64(devRate), ReadBps: float64(devRate) * 32768, AwaitMs: 0.03}}
 		snaps = append(snaps, s)
 	}
-	cfg := model.Config{Hostname: "vm", KernelRelease: "6.18.0", CPUs: 2, MemTotal: 1 << 30,
-		Devices: []model.DeviceConfig{{Name: "loop0", Scheduler: "none"}},
-		Backend: model.Backend{Name: "ebpf", Probes: []model.Probe{{Name: "sched_switch", Status: model.ProbeAttached}}},
-		Targets: "comm ^fio$"}
-	return FromSnapshots(name, capture.Meta{Config: cfg, Interval: time.Second}, snaps)
+	return fioCapture(name, snaps)
 }
 
 // TestInKernelLatency: threads that keep io_uring requests in flight while
