@@ -388,7 +388,11 @@ func (c *comparison) latencyUnit(w Workload, denA, denB []float64) (subA, subB [
 	tA, tB := c.a.layerTime(), c.b.layerTime()
 	ratio := func(a, b []float64) float64 { return safeDiv(safeDiv(tB, sum(b)), safeDiv(tA, sum(a))) }
 	why = &AgainstLatency{WaitRatio: ratio(denA, denB), SubmitRatio: ratio(subA, subB), RateRatio: safeDiv(w.SubmitB, w.SubmitA)}
-	if !c.material(why.SubmitRatio/why.WaitRatio) || !c.material(why.SubmitRatio) {
+	// The IOs asked for must move by MinChange themselves, or the other
+	// way from the waits: then one unit reads as better and the other as
+	// worse, however far each moved, and what the threads felt decides.
+	opposite := dirOf(why.SubmitRatio-1) != dirOf(why.WaitRatio-1)
+	if !c.material(why.SubmitRatio/why.WaitRatio) || !c.material(why.SubmitRatio) && !opposite {
 		return nil, nil, nil
 	}
 	// The threads need not wait mostly for asynchronous IO on both
