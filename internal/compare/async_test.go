@@ -293,12 +293,13 @@ func TestRequestSlotWaits(t *testing.T) {
 		name   string
 		a, b   asyncLoad
 		cause  string
+		slot   bool // the layer is named by the device whose slots it waited for
 		phrase string
 	}{
 		{"slots held longer by a slower device", asyncLoad{svc: 60 * us, depth: 8, rate: 3000, slot: 10 * us},
-			asyncLoad{svc: 180 * us, depth: 8, rate: 3000, slot: 400 * us}, CauseDevice, "for a request slot of loop0, which took more time per request"},
+			asyncLoad{svc: 180 * us, depth: 8, rate: 3000, slot: 400 * us}, CauseDevice, true, "of the rise is waiting for a request slot of loop0, which took more time per request"},
 		{"held above the queue, the device as slow", asyncLoad{svc: 60 * us, depth: 8, rate: 3000, slot: 10 * us, slotSite: throttleSite},
-			asyncLoad{svc: 180 * us, depth: 8, rate: 3000, slot: 400 * us, slotSite: throttleSite}, CauseBio, "held above the device"},
+			asyncLoad{svc: 180 * us, depth: 8, rate: 3000, slot: 400 * us, slotSite: throttleSite}, CauseBio, false, "held above the device"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -309,6 +310,12 @@ func TestRequestSlotWaits(t *testing.T) {
 			}
 			if !strings.Contains(res.Verdict.Summary, tt.phrase) {
 				t.Errorf("summary %q, want %q in it", res.Verdict.Summary, tt.phrase)
+			}
+			if slot := d.Device != nil && d.Device.Slot; slot != tt.slot {
+				t.Errorf("request slot %v, want %v (device %+v)", slot, tt.slot, d.Device)
+			}
+			if slot := strings.Contains(res.Verdict.Summary, "request slot"); slot != tt.slot {
+				t.Errorf("summary %q names a request slot: %v, want %v", res.Verdict.Summary, slot, tt.slot)
 			}
 		})
 	}

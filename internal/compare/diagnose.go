@@ -406,6 +406,10 @@ type DeviceFinding struct {
 	// them (fewer, for a fall) gave the device its work and its load
 	// could not show it (see crowded).
 	Crowd *Crowd `json:"crowd,omitempty"`
+	// Slot: the layer's waits were on no device, and most of them for a
+	// request slot (a tag) of this one, which its requests in flight
+	// hold (see tagWaits): the device the tracer could not name.
+	Slot bool `json:"request_slot,omitempty"`
 }
 
 // Thresholds of the diagnosis. Each is a property of the causal step it
@@ -992,15 +996,20 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 	// request there (for a tag, or held above the device): it was bound
 	// for the device the threads' IO went to, and a change of that
 	// device's queue (nr_requests bounds the tags) acts on it there.
+	slot := false
 	if l.Device == "" {
 		if name := mainBlockDevice(c.b); name != "" {
+			slot = c.tagWaits(dir)
 			if g, ok := queueChanged(res, name, deviceOf(res.Devices, name), nil); ok {
+				if g != nil {
+					g.Slot = slot
+				}
 				return CauseScheduler, g
 			}
 			// Waits for a tag wait for that device's requests in
 			// flight to complete: its latency per request is what
 			// they waited on, as for a request of their own there.
-			if c.tagWaits(dir) {
+			if slot {
 				dev = deviceOf(res.Devices, name)
 			}
 		}
@@ -1013,6 +1022,7 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 	var f *DeviceFinding
 	if dev != nil {
 		f = finding(dev)
+		f.Slot = slot
 	}
 	if g, ok := queueChanged(res, l.Device, dev, f); ok {
 		return CauseScheduler, g

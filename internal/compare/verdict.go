@@ -157,7 +157,7 @@ func summaryText(d *Diagnosis, res *Result) string {
 	if d.Layer == nil {
 		return s + "; no single layer carries it."
 	}
-	s += fmt.Sprintf("; %.0f%% of the %s is %s", 100*d.Layer.Share, noun, layerText(d.Layer.Key))
+	s += fmt.Sprintf("; %.0f%% of the %s is %s", 100*d.Layer.Share, noun, diagLayerText(d))
 	return s + causeText(d, res) + beyondText(d.Layer.Share, d.Outcome) + "."
 }
 
@@ -481,6 +481,16 @@ func asideText(d *Diagnosis) string {
 	return ""
 }
 
+// diagLayerText names the diagnosis's layer for people: the block layer
+// the tracer could not put on a device by the device whose request slots
+// its waits were for (DeviceFinding.Slot), else as layerText.
+func diagLayerText(d *Diagnosis) string {
+	if f := d.Device; f != nil && f.Slot && LayerKind(d.Layer.Key) == "block" && LayerDevice(d.Layer.Key) == "" {
+		return "waiting for a request slot of " + f.Device
+	}
+	return layerText(d.Layer.Key)
+}
+
 // layerText names a layer for people.
 func layerText(key string) string {
 	switch LayerKind(key) {
@@ -563,7 +573,7 @@ func causeText(d *Diagnosis, res *Result) string {
 				if ch.Item != f.Queue {
 					continue
 				}
-				if l.Device == "" {
+				if l.Device == "" && !f.Slot {
 					// IO not yet on a device: bound for f's.
 					return fmt.Sprintf(", IO bound for %s, whose queue setting changed (%s %s → %s)", f.Device, ch.Item, configValue(ch.Item, ch.A), configValue(ch.Item, ch.B))
 				}
@@ -584,10 +594,6 @@ func causeText(d *Diagnosis, res *Result) string {
 		}
 		if f.Stacked {
 			return fmt.Sprintf(", and %s, a device above it, took %s per request at %s (%s; %s)", f.Device, longer, loadWord(f), sameLoadText(f), latText(f))
-		}
-		if l.Device == "" {
-			// Waits for a tag of f's queue (tagWaits).
-			return fmt.Sprintf(": for a request slot of %s, which took %s per request at %s (%s; %s)", f.Device, longer, loadWord(f), sameLoadText(f), latText(f))
 		}
 		return fmt.Sprintf(", which took %s per request at %s (%s; %s)", longer, loadWord(f), sameLoadText(f), latText(f))
 	case CauseCache:
@@ -795,7 +801,7 @@ func leadText(d *Diagnosis, res *Result) string {
 		return "no single layer carries the change: the breakdown under --details shows where it went"
 	}
 	m := d.Match
-	layer := layerText(d.Layer.Key)
+	layer := diagLayerText(d)
 	switch {
 	case d.Woke != nil:
 		layer = layerText(d.Woke.Key)
@@ -883,7 +889,11 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		out = append(out, fmt.Sprintf("%s: %s → %s (%s%s%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change), heldText(res.Time), floorText(res.Time, d.Per, true)))
 	}
 	if l := d.Layer; l != nil {
-		out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s)", layerText(l.Key),
+		name := layerText(l.Key)
+		if slot := diagLayerText(d); slot != name {
+			name += " (" + strings.TrimPrefix(slot, "waiting ") + ")"
+		}
+		out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s)", name,
 			model.FormatNs(l.A), model.FormatNs(l.B), per, 100*l.Share, changeText(l.Change)))
 		switch {
 		case d.Crowd != nil:
