@@ -24,6 +24,10 @@ type ConfigChange struct {
 	// hold (host memory, a cgroup memory limit): its sizes in bytes,
 	// +Inf for no limit, read where the values are raw.
 	Memory *MemorySizes `json:"-"`
+	// Devices names the block devices a cgroup IO limit's values give by
+	// number (io.max, blkio.throttle.*: "7:1 838860800"): MAJ:MIN →
+	// name, from the captures' device lists, where they hold the number.
+	Devices map[string]string `json:"devices,omitempty"`
 }
 
 // MemorySizes are a memory item's sizes in A and B, in bytes; OK says
@@ -74,6 +78,7 @@ func diffConfig(a, b model.Config) []ConfigChange {
 		add("cgroup "+k, a.Cgroups[k], b.Cgroups[k])
 		if n := len(out); n > 0 && out[n-1].Item == "cgroup "+k {
 			out[n-1].Memory = cgroupMemory(k, a.Cgroups[k], b.Cgroups[k])
+			out[n-1].Devices = limitDevices(k, a.Cgroups[k]+" "+b.Cgroups[k], a.Devices, b.Devices)
 		}
 	}
 	add("nfsd threads", fmt.Sprint(a.NFSDThreads), fmt.Sprint(b.NFSDThreads))
@@ -87,6 +92,52 @@ func diffConfig(a, b model.Config) []ConfigChange {
 	add("targets", a.Targets, b.Targets)
 	add("host", a.Hostname, b.Hostname)
 	return out
+}
+
+// limitDevices returns the devices a cgroup IO limit's values (vals)
+// name by number, MAJ:MIN → name, from the devices of either capture;
+// nil for any other item, or where neither capture knows the numbers.
+func limitDevices(key, vals string, a, b []model.DeviceConfig) map[string]string {
+	_, file, _ := strings.Cut(key, " ")
+	if !strings.HasPrefix(file, "io.") && !strings.HasPrefix(file, "blkio.") {
+		return nil
+	}
+	var m map[string]string
+	for _, d := range slices.Concat(a, b) {
+		if d.Dev == "" || !slices.Contains(strings.Fields(vals), d.Dev) {
+			continue
+		}
+		if m == nil {
+			m = map[string]string{}
+		}
+		m[d.Dev] = d.Name
+	}
+	return m
+}
+
+// value is one side's value of the item for people (see configValue),
+// with the devices an IO limit names by number named.
+func (c ConfigChange) value(v string) string {
+	if len(c.Devices) == 0 {
+		return configValue(c.Item, v)
+	}
+	f := strings.Fields(v)
+	bps := strings.HasSuffix(c.Item, "_bps_device")
+	for i, w := range f {
+		name, ok := c.Devices[w]
+		if !ok {
+			continue
+		}
+		f[i] = name
+		// blkio.throttle.*_bps_device: "MAJ:MIN BYTES", a rate.
+		if !bps || i+1 >= len(f) {
+			continue
+		}
+		if n, err := strconv.ParseUint(f[i+1], 10, 64); err == nil {
+			f[i+1] = fmt.Sprintf("%d (%s/s)", n, model.FormatBytes(n))
+		}
+	}
+	return configValue(c.Item, strings.Join(f, " "))
 }
 
 // cmdlineDiff returns the parameters only in a and only in b.

@@ -183,3 +183,36 @@ func TestConfigValue(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitDevices: a cgroup IO limit's values name devices by number; the
+// captures' device lists name them for people, where they hold the number.
+func TestLimitDevices(t *testing.T) {
+	devs := []model.DeviceConfig{{Name: "loop1", Dev: "7:1"}, {Name: "vda", Dev: "253:0"}, {Name: "sdz"}}
+	tests := []struct {
+		key, a, b string
+		want      []string // the values of A and B for people
+	}{
+		{"/x blkio.throttle.read_bps_device", "none", "7:1 838860800", []string{"none", "loop1 838860800 (800.0 MiB/s)"}},
+		{"/x blkio.throttle.write_iops_device", "7:1 2000", "7:1 500", []string{"loop1 2000", "loop1 500"}},
+		{"/x io.max", "", "253:0 rbps=max wbps=1048576 riops=max wiops=max", []string{"(absent)", "vda rbps=max wbps=1048576 riops=max wiops=max"}},
+		// A number neither capture lists stays a number.
+		{"/x io.max", "8:0 rbps=1", "8:0 rbps=2", []string{"8:0 rbps=1", "8:0 rbps=2"}},
+		// Not an IO limit: "7:1" is no device there.
+		{"/x memory.max", "7:1", "max", []string{"7:1", "max"}},
+	}
+	for _, tt := range tests {
+		cfgA := model.Config{Devices: devs, Cgroups: map[string]string{tt.key: tt.a}}
+		cfgB := model.Config{Devices: devs, Cgroups: map[string]string{tt.key: tt.b}}
+		chs := diffConfig(cfgA, cfgB)
+		if len(chs) != 1 {
+			t.Fatalf("%s: %d changes, want 1: %+v", tt.key, len(chs), chs)
+		}
+		ch := chs[0]
+		if got := []string{ch.value(ch.A), ch.value(ch.B)}; !slices.Equal(got, tt.want) {
+			t.Errorf("%s %q → %q: %q, want %q", tt.key, tt.a, tt.b, got, tt.want)
+		}
+		if ch.A != tt.a || ch.B != tt.b {
+			t.Errorf("%s: raw values %q → %q changed", tt.key, ch.A, ch.B)
+		}
+	}
+}

@@ -911,7 +911,9 @@ func (d *Diagnosis) byCache(dir float64) {
 	}
 	d.Cause = CauseCache
 	d.Memory = memoryChanges(d.Match.Changes)
-	rest := slices.DeleteFunc(slices.Clone(d.Match.Changes), func(ch ConfigChange) bool { return slices.Contains(d.Memory, ch) })
+	rest := slices.DeleteFunc(slices.Clone(d.Match.Changes), func(ch ConfigChange) bool {
+		return slices.ContainsFunc(d.Memory, func(m ConfigChange) bool { return m.Item == ch.Item })
+	})
 	d.Match.Changes = append(slices.Clone(d.Memory), rest...)
 }
 

@@ -164,7 +164,7 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 			changed = append(changed, fmt.Sprintf("and %d more (--details)", len(r.Config)-maxChanged))
 			break
 		}
-		line := fmt.Sprintf("%s: %s → %s", c.Item, configValue(c.Item, c.A), configValue(c.Item, c.B))
+		line := fmt.Sprintf("%s: %s → %s", c.Item, c.value(c.A), c.value(c.B))
 		if c.Autotuned {
 			line += " (the kernel sizes it at boot; not a lead)"
 		}

@@ -575,9 +575,9 @@ func causeText(d *Diagnosis, res *Result) string {
 				}
 				if l.Device == "" && !f.Slot {
 					// IO not yet on a device: bound for f's.
-					return fmt.Sprintf(", IO bound for %s, whose queue setting changed (%s %s → %s)", f.Device, ch.Item, configValue(ch.Item, ch.A), configValue(ch.Item, ch.B))
+					return fmt.Sprintf(", IO bound for %s, whose queue setting changed (%s %s → %s)", f.Device, ch.Item, ch.value(ch.A), ch.value(ch.B))
 				}
-				return fmt.Sprintf(", whose queue setting changed (%s %s → %s)", ch.Item, configValue(ch.Item, ch.A), configValue(ch.Item, ch.B))
+				return fmt.Sprintf(", whose queue setting changed (%s %s → %s)", ch.Item, ch.value(ch.A), ch.value(ch.B))
 			}
 		}
 		return fmt.Sprintf(", whose IO scheduler changed (%s → %s)", f.SchedulerA, f.SchedulerB)
@@ -850,7 +850,7 @@ func describeChanges(chs []ConfigChange) string {
 			s = append(s, fmt.Sprintf("and %d more", len(chs)-3))
 			break
 		}
-		s = append(s, fmt.Sprintf("%s %s → %s", ch.Item, configValue(ch.Item, ch.A), configValue(ch.Item, ch.B)))
+		s = append(s, fmt.Sprintf("%s %s → %s", ch.Item, ch.value(ch.A), ch.value(ch.B)))
 	}
 	return strings.Join(s, "; ")
 }

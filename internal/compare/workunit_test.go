@@ -518,7 +518,7 @@ func TestMemoryWork(t *testing.T) {
 			if !strings.Contains(lead, "memory reclaim: "+tt.changes[len(tt.changes)-1].Item) {
 				t.Errorf("lead %q does not name the memory change for memory reclaim", lead)
 			}
-			if slices.Contains(d.Match.Changes, quota) {
+			if slices.ContainsFunc(d.Match.Changes, func(ch ConfigChange) bool { return ch.Item == quota.Item }) {
 				t.Errorf("lead names the CPU quota for memory reclaim: %q", lead)
 			}
 			if why := causeText(d, res); !strings.Contains(why, "on a CPU (") || !strings.Contains(why, "memory (cgroup /bench memory.max") {

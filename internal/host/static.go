@@ -48,6 +48,7 @@ type DeviceConfig struct {
 	Available  []string // every scheduler the device offers, active included
 	Rotational bool
 	NrRequests int
+	Dev        string // MAJ:MIN, as cgroup IO limits name the device; "" when unknown
 }
 
 // NFSDConfig is the nfsd configuration at start.
@@ -196,6 +197,11 @@ func (r *Reader) deviceConfigs() ([]DeviceConfig, error) {
 			continue
 		}
 		d := DeviceConfig{Name: strings.ReplaceAll(name, "!", "/")}
+		if b, err := r.read(r.sys("block", name, "dev")); err == nil {
+			d.Dev = strings.TrimSpace(string(b))
+		} else if !absent(err) {
+			return nil, err
+		}
 		q := func(f string) string { return r.sys("block", name, "queue", f) }
 		b, err := r.read(q("scheduler"))
 		switch {

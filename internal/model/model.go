@@ -321,6 +321,9 @@ type DeviceConfig struct {
 	Available  []string `json:"available,omitempty"`
 	Rotational bool     `json:"rotational"`
 	NrRequests int      `json:"nr_requests,omitempty"`
+	// Dev is the device's number, MAJ:MIN, by which cgroup IO limits
+	// (io.max, blkio.throttle.*) name it; "" when unknown.
+	Dev string `json:"dev,omitempty"`
 }
 
 // Config is what describes the host and the run, read once at start: what a

@@ -259,6 +259,7 @@ func ConfigFrom(st *host.Static) model.Config {
 			Available:  slices.Clone(d.Available),
 			Rotational: d.Rotational,
 			NrRequests: d.NrRequests,
+			Dev:        d.Dev,
 		})
 	}
 	if len(st.Sysctls) > 0 {

@@ -246,6 +246,7 @@ func addDisks(fs files, t, nfields int, disks []disk) {
 			continue
 		}
 		dir := "sys/block/" + d.name
+		fs.add(dir+"/dev", fmt.Sprintf("%d:%d\n", d.major, d.minor))
 		fs.add(dir+"/size", fmt.Sprintf("%d\n", d.size))
 		fs.add(dir+"/queue/scheduler", d.sched[t]+"\n")
 		fs.add(dir+"/queue/rotational", fmt.Sprintf("%d\n", d.rotational))
