@@ -122,19 +122,21 @@ func (c ConfigChange) value(v string) string {
 		return configValue(c.Item, v)
 	}
 	f := strings.Fields(v)
-	bps := strings.HasSuffix(c.Item, "_bps_device")
+	bps, iops := strings.HasSuffix(c.Item, "_bps_device"), strings.HasSuffix(c.Item, "_iops_device")
 	for i, w := range f {
 		name, ok := c.Devices[w]
 		if !ok {
 			continue
 		}
 		f[i] = name
-		// blkio.throttle.*_bps_device: "MAJ:MIN BYTES", a rate.
-		if !bps || i+1 >= len(f) {
+		// blkio.throttle.*_device: "MAJ:MIN RATE", bytes or IOs a second.
+		if i+1 >= len(f) {
 			continue
 		}
-		if n, err := strconv.ParseUint(f[i+1], 10, 64); err == nil {
+		if n, err := strconv.ParseUint(f[i+1], 10, 64); err == nil && bps {
 			f[i+1] = fmt.Sprintf("%d (%s/s)", n, model.FormatBytes(n))
+		} else if err == nil && iops {
+			f[i+1] += " IOs/s"
 		}
 	}
 	return configValue(c.Item, strings.Join(f, " "))

@@ -193,7 +193,7 @@ func TestLimitDevices(t *testing.T) {
 		want      []string // the values of A and B for people
 	}{
 		{"/x blkio.throttle.read_bps_device", "none", "7:1 838860800", []string{"none", "loop1 838860800 (800.0 MiB/s)"}},
-		{"/x blkio.throttle.write_iops_device", "7:1 2000", "7:1 500", []string{"loop1 2000", "loop1 500"}},
+		{"/x blkio.throttle.write_iops_device", "7:1 2000", "7:1 500", []string{"loop1 2000 IOs/s", "loop1 500 IOs/s"}},
 		{"/x io.max", "", "253:0 rbps=max wbps=1048576 riops=max wiops=max", []string{"(absent)", "vda rbps=max wbps=1048576 riops=max wiops=max"}},
 		// A number neither capture lists stays a number.
 		{"/x io.max", "8:0 rbps=1", "8:0 rbps=2", []string{"8:0 rbps=1", "8:0 rbps=2"}},
