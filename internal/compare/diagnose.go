@@ -203,12 +203,13 @@ type OwnWork struct {
 }
 
 // ownWork returns the threads' CPU time per unit when it moved in
-// direction dir and its kernel part moved by loadRatio and carried
-// leadShare or more of that change: the kernel did more (or less) in each
-// call, not the program between its calls. nil when the captures do not
-// split the time by mode, or it did not move so.
-func ownWork(t *Breakdown, dir float64) *OwnWork {
-	if !kernelCarries(t, dir) || !ratioMoved(t.KernelB/t.KernelA, dir) {
+// direction dir and its kernel part moved by min (Options.MinChange, what
+// any total must move by to matter) and carried leadShare or more of that
+// change: the kernel did more (or less) in each call, not the program
+// between its calls. nil when the captures do not split the time by mode,
+// or it did not move so.
+func ownWork(t *Breakdown, dir, min float64) *OwnWork {
+	if !kernelCarries(t, dir) || !movedBy(t.KernelB/t.KernelA, dir, min) {
 		return nil
 	}
 	return &OwnWork{RanA: t.RanA, RanB: t.RanB, KernelA: t.KernelA, KernelB: t.KernelB}
@@ -541,7 +542,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		if h := d.Holder; d.Cause == CauseCPU && h != nil && h.Holder == model.HeldTraced {
 			if n := c.crowd(dir); n != nil {
 				d.Cause, d.Crowd = CauseWorkload, n
-			} else if w := ownWork(t, dir); w != nil {
+			} else if w := ownWork(t, dir, c.opt.MinChange); w != nil {
 				c.byOwnWork(&d, res, w, dir)
 			} else if b := c.busier(res.Workload, dir); b != nil {
 				d.Cause, d.Busier = CauseWorkload, b
@@ -1423,6 +1424,12 @@ func (c *comparison) crowded(d *DeviceLatency, dir float64) *Crowd {
 
 // ratioMoved reports whether a ratio B/A moved by loadRatio in direction
 // dir: up with a rise, down with a fall.
+// movedBy reports whether ratio r (B/A) moved in direction dir by min
+// (a fraction of the smaller side) or more.
+func movedBy(r, dir, min float64) bool {
+	return r > 0 && dirOf(r-1) == dir && math.Abs(math.Log(r)) >= math.Log1p(min)
+}
+
 func ratioMoved(r, dir float64) bool {
 	return r > 0 && ((dir > 0 && r >= loadRatio) || (dir < 0 && r <= 1/loadRatio))
 }

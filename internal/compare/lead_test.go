@@ -218,7 +218,7 @@ func TestThroughWriteback(t *testing.T) {
 }
 
 // TestOwnWork: the threads' CPU time per unit is their calls' own work when
-// its kernel part moved by loadRatio and carried the change, either way,
+// its kernel part moved by MinChange and carried the change, either way,
 // and the cause goes one step up to what can move that work.
 func TestOwnWork(t *testing.T) {
 	const us = 1e3
@@ -230,14 +230,15 @@ func TestOwnWork(t *testing.T) {
 	}{
 		{"8x in the kernel", 219 * us, 836 * us, 91 * us, 724 * us, 1, true},
 		{"fell in the kernel", 836 * us, 219 * us, 724 * us, 91 * us, -1, true},
-		{"under loadRatio", 219 * us, 260 * us, 91 * us, 120 * us, 1, false},
+		{"1.43x in the kernel", 25 * us, 35 * us, 21 * us, 30 * us, 1, true},
+		{"under MinChange", 219 * us, 240 * us, 91 * us, 110 * us, 1, false},
 		{"the program's own work", 100 * us, 500 * us, 10 * us, 20 * us, 1, false},
 		{"not split by mode", 219 * us, 836 * us, 0, 0, 1, false},
 		{"moved against the change", 219 * us, 836 * us, 91 * us, 724 * us, -1, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := ownWork(&Breakdown{RanA: tt.ranA, RanB: tt.ranB, KernelA: tt.kA, KernelB: tt.kB}, tt.dir)
+			w := ownWork(&Breakdown{RanA: tt.ranA, RanB: tt.ranB, KernelA: tt.kA, KernelB: tt.kB}, tt.dir, Options{}.withDefaults().MinChange)
 			if (w != nil) != tt.want {
 				t.Errorf("ownWork = %+v, want found %v", w, tt.want)
 			}
