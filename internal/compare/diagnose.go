@@ -1424,14 +1424,14 @@ func (c *comparison) crowded(d *DeviceLatency, dir float64) *Crowd {
 
 // ratioMoved reports whether a ratio B/A moved by loadRatio in direction
 // dir: up with a rise, down with a fall.
+func ratioMoved(r, dir float64) bool {
+	return r > 0 && ((dir > 0 && r >= loadRatio) || (dir < 0 && r <= 1/loadRatio))
+}
+
 // movedBy reports whether ratio r (B/A) moved in direction dir by min
 // (a fraction of the smaller side) or more.
 func movedBy(r, dir, min float64) bool {
 	return r > 0 && dirOf(r-1) == dir && math.Abs(math.Log(r)) >= math.Log1p(min)
-}
-
-func ratioMoved(r, dir float64) bool {
-	return r > 0 && ((dir > 0 && r >= loadRatio) || (dir < 0 && r <= 1/loadRatio))
 }
 
 // loadChange is a device's load in B over A: its bytes per second where
