@@ -203,13 +203,16 @@ type OwnWork struct {
 }
 
 // ownWork returns the threads' CPU time per unit when it moved in
-// direction dir and its kernel part moved by min (Options.MinChange, what
-// any total must move by to matter) and carried leadShare or more of that
-// change: the kernel did more (or less) in each call, not the program
-// between its calls. nil when the captures do not split the time by mode,
-// or it did not move so.
-func ownWork(t *Breakdown, dir, min float64) *OwnWork {
-	if !kernelCarries(t, dir) || !movedBy(t.KernelB/t.KernelA, dir, min) {
+// direction dir and its kernel part moved materially (by Options.MinChange,
+// what any total must move by to matter) that way and carried leadShare or
+// more of that change: the kernel did more (or less) in each call, not the
+// program between its calls. nil when the captures do not split the time
+// by mode, or it did not move so.
+func (c *comparison) ownWork(t *Breakdown, dir float64) *OwnWork {
+	if !kernelCarries(t, dir) {
+		return nil
+	}
+	if r := t.KernelB / t.KernelA; !c.material(r) || dirOf(r-1) != dir {
 		return nil
 	}
 	return &OwnWork{RanA: t.RanA, RanB: t.RanB, KernelA: t.KernelA, KernelB: t.KernelB}
@@ -542,7 +545,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		if h := d.Holder; d.Cause == CauseCPU && h != nil && h.Holder == model.HeldTraced {
 			if n := c.crowd(dir); n != nil {
 				d.Cause, d.Crowd = CauseWorkload, n
-			} else if w := ownWork(t, dir, c.opt.MinChange); w != nil {
+			} else if w := c.ownWork(t, dir); w != nil {
 				c.byOwnWork(&d, res, w, dir)
 			} else if b := c.busier(res.Workload, dir); b != nil {
 				d.Cause, d.Busier = CauseWorkload, b
@@ -1426,12 +1429,6 @@ func (c *comparison) crowded(d *DeviceLatency, dir float64) *Crowd {
 // dir: up with a rise, down with a fall.
 func ratioMoved(r, dir float64) bool {
 	return r > 0 && ((dir > 0 && r >= loadRatio) || (dir < 0 && r <= 1/loadRatio))
-}
-
-// movedBy reports whether ratio r (B/A) moved in direction dir by min
-// (a fraction of the smaller side) or more.
-func movedBy(r, dir, min float64) bool {
-	return r > 0 && dirOf(r-1) == dir && math.Abs(math.Log(r)) >= math.Log1p(min)
 }
 
 // loadChange is a device's load in B over A: its bytes per second where

@@ -238,7 +238,8 @@ func TestOwnWork(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := ownWork(&Breakdown{RanA: tt.ranA, RanB: tt.ranB, KernelA: tt.kA, KernelB: tt.kB}, tt.dir, Options{}.withDefaults().MinChange)
+			c := &comparison{opt: Options{}.withDefaults()}
+			w := c.ownWork(&Breakdown{RanA: tt.ranA, RanB: tt.ranB, KernelA: tt.kA, KernelB: tt.kB}, tt.dir)
 			if (w != nil) != tt.want {
 				t.Errorf("ownWork = %+v, want found %v", w, tt.want)
 			}
