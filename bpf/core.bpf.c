@@ -54,6 +54,7 @@ enum counter {
 	CNT_URING_SUBMITTED, /* SQEs target threads submitted with io_uring_enter */
 	CNT_URING_FULL,    /* io_uring requests not timed: the request map was full */
 	CNT_AIO_FULL,      /* libaio requests not timed: the request map was full */
+	CNT_HOLDER_FULL,   /* run-queue waits not named: the holders map was full */
 	CNT_MAX,
 };
 
@@ -599,19 +600,115 @@ static __always_inline bool outside_call(struct task_struct *p, struct runstate 
 
 /*
  * run_in starts rs's time slice at now, ending its run-queue wait behind
- * held, outside the thread's calls when outside.
+ * held, outside the thread's calls when outside. It reports whether a wait
+ * ended here: rs->has_wait may also be left over from an earlier switch-in
+ * whose switch-out was not seen, a wait already named (holder_add).
  */
-static __always_inline void run_in(struct runstate *rs, __u64 now, __u8 held, bool outside)
+static __always_inline bool run_in(struct runstate *rs, __u64 now, __u8 held, bool outside)
 {
+	bool ended = false;
+
 	if (rs->runnable_ns && now > rs->runnable_ns) {
 		rs->wait_ns = now - rs->runnable_ns;
 		rs->has_wait = 1;
 		rs->wait_preempted = rs->preempted;
 		rs->wait_held = held == HELD_IDLE && !rs->preempted ? HELD_WAKE : held;
 		rs->wait_outside = outside;
+		ended = true;
 	}
 	rs->runnable_ns = 0;
 	rs->oncpu_ns = now;
+	return ended;
+}
+
+/*
+ * The run-queue waits in calls that ended behind a task not traced (HELD_KERNEL
+ * and HELD_OTHER), by that task's name: the rvals' held_* kernel and other
+ * parts, by task. Counted as each wait ends, when the task switched out for
+ * the thread is current (rvals count it at the thread's switch-out), so that
+ * the two agree over a run, not within each interval.
+ */
+struct hkey {
+	/* prev's comm, or for a workqueue worker (work) the description of its
+	 * last work item: the workqueue's name unless the work set one. */
+	char name[NAME_LEN];
+	__u8 kernel; /* HELD_KERNEL: a kernel thread; else HELD_OTHER */
+	__u8 work;   /* name is the worker's struct worker desc */
+	__u8 pad[6];
+};
+
+struct hval {
+	__u64 cnt;
+	__u64 ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct hkey);
+	__type(value, struct hval);
+} holders SEC(".maps");
+
+static struct hval zero_hval;
+
+#define PF_WQ_WORKER 0x00000020
+
+/*
+ * worker_desc reads into name (zeroed, NAME_LEN) what workqueue worker p's
+ * last work item described: its struct worker's desc, which
+ * process_one_work sets to the workqueue's name and set_worker_desc
+ * overrides ("flush-7:1" for writeback). The worker is kthread_data(p):
+ * the data of the struct kthread that task_struct.worker_private points to
+ * (5.17+; before, set_child_tid held it, not read here). It reports whether
+ * it read a name; every read is a probe read, as a worker may exit under us.
+ */
+static __always_inline bool worker_desc(struct task_struct *p, char *name)
+{
+	struct kthread *k;
+	struct worker *w;
+
+	if (!bpf_core_field_exists(p->worker_private) ||
+	    !bpf_core_field_exists(((struct kthread *)0)->data) ||
+	    !bpf_core_field_exists(((struct worker *)0)->desc))
+		return false;
+	k = (struct kthread *)BPF_CORE_READ(p, worker_private);
+	if (!k)
+		return false;
+	w = (struct worker *)BPF_CORE_READ(k, data);
+	if (!w)
+		return false;
+	/* Truncated to NAME_LEN-1 characters and a NUL; the rest stays 0. */
+	return bpf_probe_read_kernel_str(name, NAME_LEN, &w->desc) > 1;
+}
+
+/*
+ * holder_add counts a run-queue wait of ns that ended behind current, the
+ * task switched out (prev, whose flags are flags), a kernel thread when
+ * kernel.
+ */
+static __always_inline void holder_add(struct task_struct *prev, __u32 flags, bool kernel, __u64 ns)
+{
+	struct hkey k = {};
+	struct hval *v;
+
+	k.kernel = kernel;
+	if (kernel && (flags & PF_WQ_WORKER) && worker_desc(prev, k.name)) {
+		k.work = 1;
+	} else {
+		__builtin_memset(k.name, 0, sizeof(k.name));
+		bpf_get_current_comm(k.name, sizeof(k.name));
+	}
+	v = bpf_map_lookup_elem(&holders, &k);
+	if (!v) {
+		bpf_map_update_elem(&holders, &k, &zero_hval, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&holders, &k);
+		if (!v) {
+			count(CNT_HOLDER_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&v->cnt, 1);
+	__sync_fetch_and_add(&v->ns, ns);
 }
 
 /* run_wakeup starts a run-queue wait, unless the thread is on CPU or waits already. */
@@ -1132,16 +1229,24 @@ static __always_inline void on_switch(void *ctx, bool preempt, struct task_struc
 			run_out(rp, prev_tid, state == 0, now);
 		if (rn) {
 			__u8 held = HELD_OTHER;
+			__u32 flags = 0;
 
-			if (!prev_tid)
+			if (!prev_tid) {
 				held = HELD_IDLE;
-			else if (rp)
+			} else if (rp) {
 				held = HELD_TARGET;
-			else if (RD(btf, prev, flags) & PF_KTHREAD)
-				held = HELD_KERNEL;
-			/* A kernel thread (nfsd) has no calls: its waits are all in. */
-			run_in(rn, now, held, btf && rn->runnable_ns && !(RD(btf, next, flags) & PF_KTHREAD) &&
-						  outside_call(next, rn));
+			} else {
+				flags = RD(btf, prev, flags);
+				if (flags & PF_KTHREAD)
+					held = HELD_KERNEL;
+			}
+			/* A kernel thread (nfsd) has no calls: its waits are all in.
+			 * A wait in calls that ends here behind a task not traced
+			 * is counted under that task's name too. */
+			if (run_in(rn, now, held, btf && rn->runnable_ns && !(RD(btf, next, flags) & PF_KTHREAD) &&
+							  outside_call(next, rn)) &&
+			    !rn->wait_outside && (held == HELD_KERNEL || held == HELD_OTHER))
+				holder_add(prev, flags, held == HELD_KERNEL, rn->wait_ns);
 		}
 	}
 	if (!(state & TASK_UNINTERRUPTIBLE) || (state & TASK_NOLOAD)) {

@@ -87,6 +87,8 @@ func fullSnapshot(i int) *model.Snapshot {
 			Preempted: &model.Preempted{Count: 1, SumNs: 2e6},
 			HeldBy:    &model.HeldBy{Kernel: model.Waits{Count: 1, SumNs: 2e6}, Traced: model.Waits{Count: 1, SumNs: 40e3}},
 			Outside:   &model.Waits{Count: 3, SumNs: 9e6}}},
+		Holders: []model.CPUHolder{{Name: "flush-7:1", Kernel: true, Work: true, Waits: model.Waits{Count: 1, SumNs: 2e6}},
+			{Name: "rsync", Waits: model.Waits{Count: uint64(1 + i), SumNs: 40e3}}},
 		Stats: model.Stats{Events: uint64(1000 + i), Lost: uint64(i), CPU: 12 * time.Millisecond},
 	}
 }

@@ -96,4 +96,5 @@ const (
 	sizePreempted = unsafe.Sizeof(model.Preempted{})
 	sizeHeld      = unsafe.Sizeof(model.HeldBy{})
 	sizeWaits     = unsafe.Sizeof(model.Waits{})
+	sizeHolder    = unsafe.Sizeof(model.CPUHolder{})
 )

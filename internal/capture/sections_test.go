@@ -112,6 +112,7 @@ func TestNewSectionsBudget(t *testing.T) {
 		{"queue", 5, func(d *decoder) int { return len(decodeQueue(d)) }},
 		{"locks", 13, func(d *decoder) int { return len(decodeLocks(d, &strReader{})) }},
 		{"wakers", 5, func(d *decoder) int { return len(decodeWakers(d, &strReader{})) }},
+		{"holders", 4, func(d *decoder) int { return len(decodeHolders(d, &strReader{})) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -346,5 +347,118 @@ func TestCallsRoundTrip(t *testing.T) {
 	old := &model.Calls{Reads: d.uvarint(), Writes: d.uvarint(), ReadBytes: d.uvarint(), WriteBytes: d.uvarint(), Threads: d.int()}
 	if d.err != nil || *old != (model.Calls{Reads: 1}) {
 		t.Fatalf("the fields before the CPU times: %+v, err %v", old, d.err)
+	}
+}
+
+func TestHoldersRoundTrip(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		rows []model.CPUHolder
+	}{
+		{"none", nil},
+		{"every kind", []model.CPUHolder{
+			{Name: "loop0", Kernel: true, Work: true, Waits: model.Waits{Count: 40, SumNs: 9_000_000}},
+			{Name: "nfst-hog", Waits: model.Waits{Count: 300, SumNs: 2_000_000}},
+			{Name: "ksoftirqd", Kernel: true, Waits: model.Waits{Count: 7, SumNs: 70_000}},
+			{Name: "", Waits: model.Waits{Count: 1, SumNs: 1}}, // a task with no name
+		}},
+		// A name shared with other rows' strings, and the largest figures.
+		{"shared names", []model.CPUHolder{
+			{Name: "nfsd", Kernel: true, Waits: model.Waits{Count: 1<<64 - 1, SumNs: 1<<64 - 1}},
+			{Name: "nfsd", Kernel: true, Work: true, Waits: model.Waits{Count: 0, SumNs: 0}},
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := fullSnapshot(3)
+			s.Holders = tt.rows
+			got, r, err := readAll(writeCapture(t, []*model.Snapshot{s, fullSnapshot(4)}, true), ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 2 || !reflect.DeepEqual(got[0].Holders, tt.rows) {
+				t.Fatalf("holders:\n got %+v\nwant %+v", got[0].Holders, tt.rows)
+			}
+			if !reflect.DeepEqual(got[0], s) {
+				t.Errorf("snapshot changed:\n got %s\nwant %s", describe(got[0]), describe(s))
+			}
+			if n := r.Notes(); len(n) != 0 {
+				t.Errorf("notes: %q", n)
+			}
+		})
+	}
+}
+
+// A holders section that lies about its rows is an error, not rows: a
+// count its bytes cannot hold, a row cut short, a name not in the string
+// table. Flag bits this version does not know are left out.
+func TestHoldersDecode(t *testing.T) {
+	row := func(name, flags, count, ns uint64) []byte {
+		return appendUvarint(appendUvarint(appendUvarint(appendUvarint(nil, name), flags), count), ns)
+	}
+	st := newStrReader(false, nil)
+	if err := st.add(append(appendUvarint(appendUvarint(appendUvarint(nil, 1), 1), 5), "loop0"...)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name    string
+		p       []byte
+		want    []model.CPUHolder
+		wantErr bool
+	}{
+		{"huge count", appendUvarint(nil, 1<<40), nil, true},
+		{"more rows than bytes", append(appendUvarint(nil, 3), row(1, 3, 1, 1)...), nil, true},
+		{"row cut short", append(appendUvarint(nil, 1), row(1, 3, 1, 1<<40)[:6]...), nil, true},
+		{"unknown string", append(appendUvarint(nil, 1), row(9, 0, 1, 1)...), nil, true},
+		{"unknown flag bits", append(appendUvarint(nil, 1), row(1, 0xfd, 2, 3)...),
+			[]model.CPUHolder{{Name: "loop0", Kernel: true, Waits: model.Waits{Count: 2, SumNs: 3}}}, false},
+		{"bytes after the rows", append(append(appendUvarint(nil, 1), row(1, 2, 2, 3)...), 7),
+			[]model.CPUHolder{{Name: "loop0", Work: true, Waits: model.Waits{Count: 2, SumNs: 3}}}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := decoder{b: tt.p, bud: &budget{limit: 1 << 20}}
+			got := decodeHolders(&d, st)
+			if (d.err != nil) != tt.wantErr || !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %+v, err %v; want %+v, error %v", got, d.err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+// A reader from before the holders section skips it as an unknown section
+// and reads the rest of the snapshot as it was.
+func TestHoldersSkippedByOlderReader(t *testing.T) {
+	s := fullSnapshot(2)
+	var e snapEncoder
+	st := newStrWriter()
+	p := e.append(nil, 7, s, st)
+	// Rename the section to a tag no reader knows, as this one is to a
+	// reader from before it.
+	d := decoder{b: p}
+	out := appendUvarint(nil, d.uvarint())
+	found := false
+	for len(d.b) > 0 {
+		tag := d.uvarint()
+		body := d.bytes(d.count(1))
+		if tag == secHolders {
+			tag, found = 250, true
+		}
+		out = append(appendUvarint(appendUvarint(out, tag), uint64(len(body))), body...)
+	}
+	if d.err != nil || !found {
+		t.Fatalf("snapshot payload: err %v, holders section found %v", d.err, found)
+	}
+	sr := newStrReader(false, nil)
+	if err := sr.add(st.appendPending(nil)); err != nil {
+		t.Fatal(err)
+	}
+	var got model.Snapshot
+	if seq, err := decodeSnapshot(out, sr, &got, nil); err != nil || seq != 7 {
+		t.Fatalf("decode: seq %d, err %v", seq, err)
+	}
+	want := *s
+	want.Holders = nil
+	want.Stats = model.Stats{} // travels in its own frame
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("snapshot without its holders:\n got %+v\nwant %+v", got, want)
 	}
 }

@@ -176,6 +176,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 			b = e.section(b, secOutside, p)
 		}
 	}
+	if len(s.Holders) > 0 {
+		p = appendHolders(e.sec[:0], s.Holders, st)
+		b = e.section(b, secHolders, p)
+	}
 	if len(s.AsyncIO) > 0 {
 		p = appendAsyncIO(e.sec[:0], s.AsyncIO, st)
 		b = e.section(b, secAsyncIO, p)
@@ -388,6 +392,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			decodeHeld(&sd, s.Run)
 		case secOutside:
 			decodeOutside(&sd, s.Run)
+		case secHolders:
+			s.Holders = decodeHolders(&sd, st)
 		case secAsyncIO:
 			s.AsyncIO = decodeAsyncIO(&sd, st)
 		case secWakers:

@@ -184,6 +184,13 @@ type Snapshot struct {
 	// Run is the run-queue wait and on-CPU time of the target threads; nil
 	// when the backend does not measure it (and in captures older than it).
 	Run []Run `json:"run,omitempty"`
+	// Holders names the tasks the target threads' run-queue waits in their
+	// calls ended behind (Run's HeldBy Kernel and Other parts, by task),
+	// the most time first; only those with waits in the interval. nil
+	// when the backend cannot tell (procfs, and captures older than it),
+	// and also when it can but no such wait ended: a Run row's HeldBy,
+	// set wherever the backend names holders, tells the two apart.
+	Holders []CPUHolder `json:"cpu_holders,omitempty"`
 	// AsyncIO are the target threads' interruptible sleeps (S, not D) at
 	// the waits for the completions of asynchronous IO (io_getevents,
 	// io_uring_enter): the time such threads wait for their IO, which D

@@ -155,3 +155,38 @@ func (h *Hist) SumOnly() bool {
 	}
 	return true
 }
+
+// CPUHolder is the run-queue waits of the target threads, in their calls
+// during an interval, that ended behind one task not traced: the task
+// switched out for them (a HeldBy Kernel or Other wait, by task).
+//
+// A wait counts here in the interval it ended, and in HeldBy in the one
+// where the time slice it led to ended: over a run the holders' waits add
+// up to HeldBy's Kernel and Other parts, within an interval they may differ
+// by the waits of slices that ran on past its end.
+type CPUHolder struct {
+	// Name is the task's command name, counted as Run's Comm is
+	// (ThreadName: "ksoftirqd/1" is "ksoftirqd"), or, for a workqueue
+	// worker (a kworker), what its last work item said it did (Work
+	// set): the workqueue's name ("loop1", "kblockd") unless the work
+	// described itself ("flush-7:1": writeback of the device 7:1), at
+	// most 15 bytes. A worker whose work the kernel does not tell
+	// (before 5.17, or none described) is "kworker", Work unset.
+	Name string `json:"name"`
+	// Kernel: a kernel thread (HeldBy.Kernel); else another process
+	// (HeldBy.Other).
+	Kernel bool `json:"kernel,omitempty"`
+	// Work: Name is a workqueue worker's work, not its command name.
+	Work bool `json:"work,omitempty"`
+	Waits
+}
+
+// HolderLabel names a task the threads waited behind for a CPU for people:
+// its command name, or "kworker loop1" for a workqueue worker whose last
+// work was loop1's (work set; see CPUHolder).
+func HolderLabel(name string, work bool) string {
+	if work {
+		return "kworker " + name
+	}
+	return name
+}

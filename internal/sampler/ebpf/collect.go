@@ -210,6 +210,9 @@ func (t *Tracer) Collect(snap *model.Snapshot) error {
 	if t.rvals != nil {
 		errs = append(errs, t.collectRun(snap))
 	}
+	if t.holders != nil {
+		errs = append(errs, t.collectHolders(snap))
+	}
 	if t.wakers != nil {
 		errs = append(errs, t.collectWakers(snap))
 	}
@@ -258,9 +261,10 @@ func (t *Tracer) collectCounters(snap *model.Snapshot) error {
 	if n := d(cntStackErr); n > 0 {
 		t.log.Warn("ebpf: kernel stacks not recorded (stack map full or hash collision); their intervals show as wait site \"unknown\"", "count", n)
 	}
-	if n := d(cntDStateFull) + d(cntBlockFull) + d(cntRunFull) + d(cntWakerFull) + d(cntLockFull); n > 0 {
-		t.log.Warn("ebpf maps full: intervals, requests, time slices, wakeups or lock waits not counted",
-			"dstate", d(cntDStateFull), "block", d(cntBlockFull), "run", d(cntRunFull), "wakers", d(cntWakerFull), "locks", d(cntLockFull))
+	if n := d(cntDStateFull) + d(cntBlockFull) + d(cntRunFull) + d(cntWakerFull) + d(cntLockFull) + d(cntHolderFull); n > 0 {
+		t.log.Warn("ebpf maps full: intervals, requests, time slices, wakeups, lock waits or CPU holders not counted",
+			"dstate", d(cntDStateFull), "block", d(cntBlockFull), "run", d(cntRunFull), "wakers", d(cntWakerFull), "locks", d(cntLockFull),
+			"holders", d(cntHolderFull))
 		snap.Stats.Lost += n
 	}
 	if n := d(cntKpOpen); n > 0 {

@@ -74,6 +74,20 @@ type coreHist struct {
 	MaxNs uint64
 }
 
+type coreHkey struct {
+	_      structs.HostLayout
+	Name   [16]int8
+	Kernel uint8
+	Work   uint8
+	Pad    [6]uint8
+}
+
+type coreHval struct {
+	_   structs.HostLayout
+	Cnt uint64
+	Ns  uint64
+}
+
 type coreLhop struct {
 	_            structs.HostLayout
 	Lock         uint64
@@ -253,6 +267,7 @@ const (
 	coreMapDstarts                = "dstarts"
 	coreMapDthreads               = "dthreads"
 	coreMapEvents                 = "events"
+	coreMapHolders                = "holders"
 	coreMapLhists                 = "lhists"
 	coreMapLockScratch            = "lock_scratch"
 	coreMapLwaiters               = "lwaiters"
@@ -406,6 +421,7 @@ type coreMapSpecs struct {
 	Dstarts     *ebpf.MapSpec `ebpf:"dstarts"`
 	Dthreads    *ebpf.MapSpec `ebpf:"dthreads"`
 	Events      *ebpf.MapSpec `ebpf:"events"`
+	Holders     *ebpf.MapSpec `ebpf:"holders"`
 	Lhists      *ebpf.MapSpec `ebpf:"lhists"`
 	LockScratch *ebpf.MapSpec `ebpf:"lock_scratch"`
 	Lwaiters    *ebpf.MapSpec `ebpf:"lwaiters"`
@@ -475,6 +491,7 @@ type coreMaps struct {
 	Dstarts     *ebpf.Map `ebpf:"dstarts"`
 	Dthreads    *ebpf.Map `ebpf:"dthreads"`
 	Events      *ebpf.Map `ebpf:"events"`
+	Holders     *ebpf.Map `ebpf:"holders"`
 	Lhists      *ebpf.Map `ebpf:"lhists"`
 	LockScratch *ebpf.Map `ebpf:"lock_scratch"`
 	Lwaiters    *ebpf.Map `ebpf:"lwaiters"`
@@ -503,6 +520,7 @@ func (m *coreMaps) Close() error {
 		m.Dstarts,
 		m.Dthreads,
 		m.Events,
+		m.Holders,
 		m.Lhists,
 		m.LockScratch,
 		m.Lwaiters,

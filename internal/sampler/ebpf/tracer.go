@@ -103,6 +103,9 @@ type Tracer struct {
 	rthreads  *ebpf.Map
 	wakers    *ebpf.Map
 	lhists    *ebpf.Map
+	// holders names the tasks run-queue waits ended behind; nil when
+	// sched_switch is not attached (Snapshot.Holders stays nil: unknown).
+	holders *ebpf.Map
 
 	reader   eventSource
 	readDone chan struct{}
@@ -120,6 +123,7 @@ type Tracer struct {
 	prevR       map[coreRkey]*kstate[coreRval]
 	prevW       map[coreWkey]*kstate[coreWval]
 	prevL       map[coreLkey]*kstate[coreLval]
+	prevH       map[coreHkey]*kstate[coreHval]
 	runGen      uint32
 	prevCnt     [cntMax]uint64
 	submits     bool                   // sys_exit attached: IOs submitted are counted
@@ -155,6 +159,7 @@ const (
 	cntURingSubmitted
 	cntURingFull
 	cntAIOFull
+	cntHolderFull
 	cntMax
 )
 
@@ -193,6 +198,7 @@ func New(opts Options) (*Tracer, error) {
 		prevR:    make(map[coreRkey]*kstate[coreRval]),
 		prevW:    make(map[coreWkey]*kstate[coreWval]),
 		prevL:    make(map[coreLkey]*kstate[coreLval]),
+		prevH:    make(map[coreHkey]*kstate[coreHval]),
 		current:  make(map[uint32]bool),
 		devs:     newDevNamer(opts.Sys),
 		stop:     make(chan struct{}),
@@ -517,6 +523,7 @@ func (t *Tracer) loadPlan(spec *ebpf.CollectionSpec, plan []tracepoint, variant 
 // attach attaches every loaded program; fallbackWhy is why raw_tp replaced tp_btf.
 func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) error {
 	attached, uringLinks := 0, 0
+	switched := false
 	t.btfTasks = variant == "tp_btf"
 	for _, tp := range plan {
 		prog := t.coll.Programs[tp.progName(variant)]
@@ -536,6 +543,9 @@ func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) er
 		attached++
 		if tp.name == "sys_exit" {
 			t.submits = true
+		}
+		if tp.name == "sched_switch" {
+			switched = true
 		}
 		if tp.group == "uring" {
 			// Reported once, as ProbeURing, when both are attached.
@@ -578,6 +588,7 @@ func (t *Tracer) attach(plan []tracepoint, variant string, fallbackWhy error) er
 	if t.coll.Programs[variant+"_contention_begin"] != nil {
 		t.lhists = m["lhists"]
 	}
+	t.planHolders(variant, switched)
 	src, err := newEventSource(m["events"], m["perf_events"], strings.Contains(t.detail, "ring"))
 	if err != nil {
 		return fmt.Errorf("open event reader: %w", err)
