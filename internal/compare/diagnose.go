@@ -375,7 +375,27 @@ type HeldPart struct {
 	A      float64 `json:"a"`
 	B      float64 `json:"b"`
 	Share  float64 `json:"share"`
+	// Names splits a part of kernel threads or other processes by the
+	// tasks that held the CPU (model.CPUHolder), those that carry the
+	// change its way first, at most maxHolderNames; nil where the
+	// captures do not name them.
+	Names []HolderName `json:"names,omitempty"`
 }
+
+// HolderName is the run-queue time per unit behind one task that held the
+// threads' CPU, and its part of the layer's change, as HeldPart's.
+type HolderName struct {
+	Name string `json:"name"`
+	// Work: Name is what a workqueue worker's last work said it did
+	// (its workqueue, "loop1"), not the worker's command name.
+	Work  bool    `json:"work,omitempty"`
+	A     float64 `json:"a"`
+	B     float64 `json:"b"`
+	Share float64 `json:"share"`
+}
+
+// maxHolderNames bounds the tasks a HeldPart names.
+const maxHolderNames = 3
 
 // DeviceFinding is what a device's own figures say about a block-IO layer.
 type DeviceFinding struct {
@@ -756,10 +776,66 @@ func (c *comparison) splitHeld(ls *LayerShare, denA, denB float64) []HeldPart {
 		if delta != 0 {
 			h.Share = (h.B - h.A) / delta
 		}
+		if key == model.HeldKernel || key == model.HeldOther {
+			h.Names = c.holderNames(&h, key == model.HeldKernel, delta)
+		}
 		out = append(out, h)
 	}
 	slices.SortStableFunc(out, func(x, y HeldPart) int { return cmp.Compare(y.Share, x.Share) })
 	return out
+}
+
+// holderNames splits h, the part of the run-queue layer behind kernel
+// threads (kernel) or behind other processes, by the tasks the tracer
+// named: each task's part of its kind's named wait time in a capture,
+// times h's time per unit there (the named waits are the capture's, the
+// layer's may leave some rows out). Those whose time moved the way of the
+// layer's change (delta) come first, by their share of it; with no
+// change, by their time in B. nil when neither capture named a task of
+// h's kind although h has time: the captures do not name them.
+func (c *comparison) holderNames(h *HeldPart, kernel bool, delta float64) []HolderName {
+	totA, totB := kindTotal(c.a.holders, kernel), kindTotal(c.b.holders, kernel)
+	if totA == 0 && totB == 0 {
+		return nil
+	}
+	seen := map[holderKey]bool{}
+	var out []HolderName
+	for _, m := range []map[holderKey]float64{c.a.holders, c.b.holders} {
+		for k := range m {
+			if k.kernel != kernel || seen[k] {
+				continue
+			}
+			seen[k] = true
+			n := HolderName{Name: k.name, Work: k.work,
+				A: h.A * safeDiv(c.a.holders[k], totA), B: h.B * safeDiv(c.b.holders[k], totB)}
+			if delta != 0 {
+				n.Share = (n.B - n.A) / delta
+			}
+			out = append(out, n)
+		}
+	}
+	work := func(n HolderName) int {
+		if n.Work {
+			return 1
+		}
+		return 0
+	}
+	slices.SortFunc(out, func(x, y HolderName) int {
+		return cmp.Or(cmp.Compare(y.Share, x.Share), cmp.Compare(y.B, x.B), strings.Compare(x.Name, y.Name), work(x)-work(y))
+	})
+	return out[:min(len(out), maxHolderNames)]
+}
+
+// kindTotal is the wait time behind the named tasks of one kind: kernel
+// threads or other processes.
+func kindTotal(m map[holderKey]float64, kernel bool) float64 {
+	var t float64
+	for k, ns := range m {
+		if k.kernel == kernel {
+			t += ns
+		}
+	}
+	return t
 }
 
 // splitPreempts fills the run-queue layer's preempted waits per unit and

@@ -54,6 +54,10 @@ type Capture struct {
 	// heldUnknown says a row of the layer did not know.
 	held        [model.HeldParts][]float64
 	heldUnknown bool
+	// holders is the run-queue wait time over the capture behind each task
+	// not traced, by name (model.Snapshot.Holders); empty where the
+	// tracer did not name them.
+	holders map[holderKey]float64
 	// outsideKnown says a run row kept apart its waits outside calls
 	// (model.Run.Outside), which the run-queue layer then leaves out;
 	// outsideNs is their time over the capture.
@@ -95,6 +99,13 @@ type Capture struct {
 	// digest identifies the capture's content, so that comparing a file
 	// with itself (or a copy) can say so.
 	digest uint64
+}
+
+// holderKey names a task the threads waited behind for a CPU
+// (model.CPUHolder).
+type holderKey struct {
+	name         string
+	kernel, work bool
 }
 
 type classKey struct {
@@ -212,6 +223,7 @@ func newCapture(name string, meta capture.Meta) *Capture {
 		wakeNs:   map[string]float64{},
 		aioDev:   map[string]float64{},
 		waiters:  map[string][]float64{},
+		holders:  map[holderKey]float64{},
 		digest:   fnvString(fnvOffset, meta.Config.BootID+meta.Config.KernelRelease+meta.Config.Hostname+meta.Start.String()),
 	}
 	for i := range c.fams {
@@ -243,6 +255,9 @@ func (c *Capture) Add(s *model.Snapshot) {
 		c.End = s.End
 	}
 	c.addKernelLog(i, s)
+	for _, h := range s.Holders {
+		c.holders[holderKey{name: h.Name, kernel: h.Kernel, work: h.Work}] += float64(h.SumNs)
+	}
 	if len(s.Host.Cgroups) > 0 {
 		// Limits of targets that appeared, or set, while the capture
 		// ran: the configuration compared is the one that bound the

@@ -782,7 +782,7 @@ func adviceText(d *Diagnosis) string {
 				d.way("longer", "shorter") + " calls"
 		}
 		if h := d.Holder; h != nil {
-			return holderAdvice(h.Holder) + fmt.Sprintf(" (%s)", heldShareText(d))
+			return holderAdvice(h.Holder) + fmt.Sprintf(" (%s)", heldShareText(d)) + holderNamesText(h)
 		}
 		return "CPU: cgroup CPU limits (cpu.max, CFS quota) and the other runnable tasks"
 	case CauseQueue:
@@ -1136,6 +1136,26 @@ func holderAdvice(holder string) string {
 		return "the kernel's own work on the threads' CPUs (workqueues such as writeback, softirqs in ksoftirqd, kswapd, the journal): the threads waited behind kernel threads"
 	}
 	return "the other processes on the threads' CPUs: the threads waited behind them"
+}
+
+// minNameShare is the least part of the run-queue layer's change a task
+// that held the threads' CPU must carry for the LEAD to name it.
+const minNameShare = 0.1
+
+// holderNamesText names the tasks behind h that carry minNameShare or more
+// of the layer's change, with their parts: "; the largest: kworker loop1
+// 52%, kswapd0 12%"; empty when none does or the captures do not name them.
+func holderNamesText(h *HeldPart) string {
+	var parts []string
+	for _, n := range h.Names {
+		if n.Share >= minNameShare {
+			parts = append(parts, model.HolderLabel(n.Name, n.Work)+" "+model.FormatPct(n.Share))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; the largest: " + strings.Join(parts, ", ")
 }
 
 // changeNoun is "rise" or "fall", as the time changed.

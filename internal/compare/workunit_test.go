@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -760,6 +761,71 @@ func TestCallWork(t *testing.T) {
 			}
 			if why := causeText(d, res); !strings.Contains(why, "in the kernel (25µs → 32µs; on a CPU in all 27µs → 35µs)") {
 				t.Errorf("cause text %q", why)
+			}
+		})
+	}
+}
+
+// TestHolderNames: the part behind kernel threads or other processes is
+// split by the tasks the tracer named, in proportion to each capture's
+// named time; the LEAD names those that carry a tenth of the change or
+// more, and nothing where the captures named no task of the kind.
+func TestHolderNames(t *testing.T) {
+	type named map[holderKey]float64
+	loop := holderKey{name: "loop1", kernel: true, work: true}
+	kswapd := holderKey{name: "kswapd0", kernel: true}
+	soft := holderKey{name: "ksoftirqd/1", kernel: true}
+	hog := holderKey{name: "stress-ng-cpu"}
+	tests := []struct {
+		name   string
+		kernel bool
+		a, b   named
+		part   HeldPart // A and B of the part, per unit
+		delta  float64  // the layer's change
+		want   []string // names, first first
+		shares []float64
+		lead   string // holderNamesText
+	}{
+		{"a device's workers took the CPU", true, named{loop: 10, kswapd: 10}, named{loop: 90, kswapd: 10},
+			HeldPart{A: 20, B: 100}, 100, []string{"loop1", "kswapd0"}, []float64{0.8, 0}, "; the largest: kworker loop1 80%"},
+		{"two kernel threads share it", true, named{soft: 5, kswapd: 5}, named{soft: 60, kswapd: 40},
+			HeldPart{A: 10, B: 110}, 100, []string{"ksoftirqd/1", "kswapd0"}, []float64{0.61, 0.39}, "; the largest: ksoftirqd/1 61%, kswapd0 39%"},
+		{"other processes are not kernel threads", false, named{loop: 50, hog: 1}, named{loop: 50, hog: 99},
+			HeldPart{A: 1, B: 99}, 100, []string{"stress-ng-cpu"}, []float64{0.98}, "; the largest: stress-ng-cpu 98%"},
+		{"new in B only", false, named{}, named{hog: 10},
+			HeldPart{A: 0, B: 50}, 60, []string{"stress-ng-cpu"}, []float64{50.0 / 60}, "; the largest: stress-ng-cpu 83%"},
+		{"a fall", true, named{loop: 90, kswapd: 10}, named{loop: 10, kswapd: 10},
+			HeldPart{A: 100, B: 20}, -100, []string{"loop1", "kswapd0"}, []float64{0.8, 0}, "; the largest: kworker loop1 80%"},
+		{"too small a part to name", true, named{loop: 50, kswapd: 50}, named{loop: 52, kswapd: 48},
+			HeldPart{A: 100, B: 110}, 100, []string{"loop1", "kswapd0"}, []float64{0.072, 0.028}, ""},
+		{"not named: older captures", true, named{hog: 3}, named{hog: 4},
+			HeldPart{A: 20, B: 100}, 100, nil, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{a: newCapture("a", capture.Meta{}), b: newCapture("b", capture.Meta{})}
+			maps.Copy(c.a.holders, tt.a)
+			maps.Copy(c.b.holders, tt.b)
+			h := tt.part
+			h.Names = c.holderNames(&h, tt.kernel, tt.delta)
+			if len(h.Names) != len(tt.want) {
+				t.Fatalf("names %+v, want %v", h.Names, tt.want)
+			}
+			for i, n := range h.Names {
+				if n.Name != tt.want[i] || math.Abs(n.Share-tt.shares[i]) > 0.01 {
+					t.Errorf("name %d = %s %.3f, want %s %.3f", i, n.Name, n.Share, tt.want[i], tt.shares[i])
+				}
+			}
+			if got := holderNamesText(&h); got != tt.lead {
+				t.Errorf("holderNamesText = %q, want %q", got, tt.lead)
+			}
+			h.Holder, h.Share = model.HeldOther, 1
+			if tt.kernel {
+				h.Holder = model.HeldKernel
+			}
+			d := &Diagnosis{Outcome: OutcomeWorse, Cause: CauseCPU, Layer: &LayerShare{Kind: LayerCPU, Share: 1}, Holder: &h}
+			if a := adviceText(d); !strings.HasSuffix(a, "(100% of the rise)"+tt.lead) {
+				t.Errorf("advice %q, want it to end in the names %q", a, tt.lead)
 			}
 		})
 	}

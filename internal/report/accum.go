@@ -92,6 +92,7 @@ func (a *frameAcc) frame(opt Options) (*Frame, error) {
 	f.NFSD = a.nfsd.summary(a.cfg, latest, a.sec, f.Ops)
 	f.DGroups = buildDGroups(latest.Host.Load.DGroups)
 	f.Run = a.run.rows(a.sec)
+	f.CPUHolders = a.run.holderRows(a.sec)
 	f.AsyncIO = a.async.rows(a.sec)
 	f.URing = a.uring.rows(a.sec)
 	f.AIO = a.aio.rows(a.sec)

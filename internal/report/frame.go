@@ -47,6 +47,10 @@ type Frame struct {
 	// Run is the traced threads' run-queue wait and on-CPU time per command
 	// name, most wait first; absent when the backend does not measure it.
 	Run []RunRow `json:"run,omitempty"`
+	// CPUHolders are the tasks not traced that the threads waited behind
+	// for a CPU in their calls, most wait first; absent when none was
+	// named or the backend cannot name them.
+	CPUHolders []HolderRow `json:"cpu_holders,omitempty"`
 	// AsyncIO is the traced threads' waits for the completions of their
 	// own asynchronous IO, most wait time first; absent when there were
 	// none or the backend cannot tell.

@@ -123,6 +123,7 @@ func (f *Frame) headLines(l Layout) []string {
 	}
 	lines = append(lines, wrapParts(f.nfsdParts(), l.Width, "nfsd ")...)
 	lines = append(lines, f.runLines(l.Width)...)
+	lines = append(lines, f.holderLine(l.Width)...)
 	lines = append(lines, f.asyncLines(l.Width)...)
 	lines = append(lines, f.uringLines(l.Width)...)
 	lines = append(lines, f.lockLines(l.Width)...)

@@ -47,9 +47,30 @@ type HeldShare struct {
 // maxRunLines bounds the run-queue lines of the top screen.
 const maxRunLines = 3
 
+// HolderRow is one task not traced that the traced threads waited behind
+// for a CPU in their calls (model.CPUHolder), over the window.
+type HolderRow struct {
+	Name   string `json:"name"`
+	Kernel bool   `json:"kernel,omitempty"`
+	Work   bool   `json:"work,omitempty"`
+	// PerSec is the run-queue wait behind it per second: how many of the
+	// threads waited behind it on average. Share is its part of all their
+	// run-queue wait in calls.
+	PerSec float64 `json:"per_s"`
+	Share  float64 `json:"share"`
+}
+
+// maxHolderRows bounds the holders the frame keeps, and maxHolderLine
+// those the top screen's line names.
+const (
+	maxHolderRows = 10
+	maxHolderLine = 3
+)
+
 // runTable sums the run-queue waits and on-CPU time per command name.
 type runTable struct {
-	by map[string]*runAcc
+	by      map[string]*runAcc
+	holders map[model.CPUHolder]uint64 // wait ns by holder (Waits zero)
 }
 
 type runAcc struct {
@@ -61,6 +82,12 @@ type runAcc struct {
 }
 
 func (t *runTable) add(s *model.Snapshot) {
+	for _, h := range s.Holders {
+		if t.holders == nil {
+			t.holders = map[model.CPUHolder]uint64{}
+		}
+		t.holders[model.CPUHolder{Name: h.Name, Kernel: h.Kernel, Work: h.Work}] += h.SumNs
+	}
 	for i := range s.Run {
 		r := &s.Run[i]
 		if t.by == nil {
@@ -138,6 +165,55 @@ func (t *runTable) rows(sec float64) []RunRow {
 		return strings.Compare(a.Comm, b.Comm)
 	})
 	return rows
+}
+
+// holderRows are the tasks the threads waited behind, most wait first,
+// rates over sec seconds; their shares are of the run-queue wait in calls
+// of every command name.
+func (t *runTable) holderRows(sec float64) []HolderRow {
+	if len(t.holders) == 0 {
+		return nil
+	}
+	var total float64
+	for _, a := range t.by {
+		total += a.h.Sum().Seconds()
+	}
+	rows := make([]HolderRow, 0, len(t.holders))
+	for h, ns := range t.holders {
+		s := float64(ns) / 1e9
+		rows = append(rows, HolderRow{Name: h.Name, Kernel: h.Kernel, Work: h.Work, PerSec: perSec(s, sec), Share: safeShare(s, total)})
+	}
+	slices.SortFunc(rows, func(a, b HolderRow) int {
+		if c := cmpDesc(a.PerSec, b.PerSec); c != 0 {
+			return c
+		}
+		return strings.Compare(model.HolderLabel(a.Name, a.Work), model.HolderLabel(b.Name, b.Work))
+	})
+	return rows[:min(len(rows), maxHolderRows)]
+}
+
+// safeShare is part over whole, 0 when whole is not positive.
+func safeShare(part, whole float64) float64 {
+	if whole <= 0 {
+		return 0
+	}
+	return part / whole
+}
+
+// holderLine is the top screen's line naming the tasks not traced that the
+// threads waited behind, with their parts of the threads' run-queue wait in
+// calls: "runq behind tasks not traced: kworker loop1 41%; stress-ng 30%",
+// wrapped at maxWidth columns; nil when none was named.
+func (f *Frame) holderLine(maxWidth int) []string {
+	if len(f.CPUHolders) == 0 {
+		return nil
+	}
+	parts := make([]string, 0, maxHolderLine)
+	for _, h := range f.CPUHolders[:min(len(f.CPUHolders), maxHolderLine)] {
+		parts = append(parts, model.HolderLabel(h.Name, h.Work)+" "+model.FormatPct(h.Share))
+	}
+	parts[0] = "runq behind tasks not traced: " + parts[0]
+	return wrapParts(parts, maxWidth, "  ")
 }
 
 // runLines are the top screen's run-queue lines, one per command name, most

@@ -111,3 +111,59 @@ func TestRunLinesWrap(t *testing.T) {
 		t.Errorf("last line %q, want a continuation ending with the holders", last)
 	}
 }
+
+// TestHolderLine: the tasks not traced that the threads waited behind are
+// summed over the window and named, the most wait first, with their parts
+// of the threads' run-queue wait in calls; no line when none was named.
+func TestHolderLine(t *testing.T) {
+	snap := func(i int, holders ...model.CPUHolder) *model.Snapshot {
+		s := busySnapshot(i)
+		s.Run = []model.Run{{Comm: "fio", Threads: 4, Runnable: hist(100, 2*time.Millisecond), OnCPU: 200 * time.Millisecond}}
+		s.Holders = holders
+		return s
+	}
+	loop := func(ns uint64) model.CPUHolder {
+		return model.CPUHolder{Name: "loop1", Kernel: true, Work: true, Waits: model.Waits{Count: 10, SumNs: ns}}
+	}
+	hog := func(ns uint64) model.CPUHolder {
+		return model.CPUHolder{Name: "stress-ng-cpu", Waits: model.Waits{Count: 10, SumNs: ns}}
+	}
+	tests := []struct {
+		name   string
+		window []*model.Snapshot
+		want   string // "" for no line
+		rows   int
+	}{
+		{"none named", []*model.Snapshot{snap(0)}, "", 0},
+		// 400ms of run-queue wait in calls over two intervals.
+		{"summed over the window", []*model.Snapshot{snap(0, loop(100e6), hog(20e6)), snap(1, loop(60e6), hog(80e6))},
+			"runq behind tasks not traced: kworker loop1 40%; stress-ng-cpu 25%", 2},
+		{"at most three", []*model.Snapshot{snap(0, loop(100e6), hog(20e6),
+			model.CPUHolder{Name: "kswapd0", Kernel: true, Waits: model.Waits{Count: 1, SumNs: 10e6}},
+			model.CPUHolder{Name: "ksoftirqd/1", Kernel: true, Waits: model.Waits{Count: 1, SumNs: 5e6}})},
+			"runq behind tasks not traced: kworker loop1 50%; stress-ng-cpu 10%; kswapd0 5.0%", 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := NewFrame(busyConfig(), tt.window, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.CPUHolders) != tt.rows {
+				t.Errorf("CPUHolders %+v, want %d rows", f.CPUHolders, tt.rows)
+			}
+			lines := f.holderLine(200)
+			got := strings.Join(lines, "\n")
+			if got != tt.want {
+				t.Errorf("holder line %q, want %q", got, tt.want)
+			}
+			all, err := f.Lines(Layout{Width: 200})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in := strings.Contains(strings.Join(all, "\n"), "runq behind"); in != (tt.want != "") {
+				t.Errorf("screen has the holder line: %v, want %v", in, tt.want != "")
+			}
+		})
+	}
+}
