@@ -52,6 +52,10 @@ type Diagnosis struct {
 	Device *DeviceFinding `json:"device,omitempty"`
 	// Site is the wait site inside the layer that moved most.
 	Site *Contribution `json:"site,omitempty"`
+	// Also is the layer's next wait site when it moved the same way by
+	// minLeadShare of the layer's change or more: a change Site does not
+	// carry alone (a lock's readers and writers, two sites apart).
+	Also *Contribution `json:"also_site,omitempty"`
 	// Owner is, for a lock layer, the task that held the lock for most of
 	// B's lock-wait time; Waker, for a layer of waits that others end,
 	// who ended most of them in B.
@@ -547,6 +551,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	d.Layer = c.layerShare(top, res)
 	d.Match = matchChanges(res.Config, top.Key, dir)
 	d.Site = topSite(res.DTime, top.Key, dir)
+	d.Also = alsoSite(res.DTime, top.Key, d.Site, d.Layer.B-d.Layer.A)
 	d.Client = topClient(res.DTime, dir)
 	switch d.Layer.Kind {
 	case LayerCPU:
@@ -1553,6 +1558,26 @@ func topSite(dt *Breakdown, layer string, dir float64) *Contribution {
 			continue
 		}
 		if (kind == "block" && r.Class == ClassBlockIO) || r.Class == kind {
+			return &dt.Dimensions[0].Rows[i]
+		}
+	}
+	return nil
+}
+
+// alsoSite is the wait site of layer after top (topSite) that moved the
+// way of the layer's change delta (per unit) by minLeadShare of it or
+// more, the first such in the breakdown's order; nil when none did or
+// there is no top site.
+func alsoSite(dt *Breakdown, layer string, top *Contribution, delta float64) *Contribution {
+	if dt == nil || len(dt.Dimensions) == 0 || top == nil || delta == 0 {
+		return nil
+	}
+	kind := LayerKind(layer)
+	for i, r := range dt.Dimensions[0].Rows {
+		if r.Key == top.Key || (kind != "block" || r.Class != ClassBlockIO) && r.Class != kind {
+			continue
+		}
+		if r.Delta/delta >= minLeadShare {
 			return &dt.Dimensions[0].Rows[i]
 		}
 	}

@@ -688,14 +688,24 @@ func causeText(d *Diagnosis, res *Result) string {
 		return fmt.Sprintf(": each wait took %s (mean %s → %s) while no device's latency accounted for it, as the dirty-page limits changed, which hold writers back",
 			longer, model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 	}
-	s := ""
-	if d.Site != nil {
-		s = ", mostly at " + compactSite(d.Site.Label)
-	}
+	s := sitesText(d)
 	if d.Cause == CauseWriteback && l.Kind != ClassWriteback {
 		s += ", which the dirty-page limits reach through writeback"
 	}
 	return s
+}
+
+// sitesText says where in its layer the change was: ", mostly at" its top
+// wait site, or ", at" both sites where a second carries part of it
+// (Diagnosis.Also); empty without a site.
+func sitesText(d *Diagnosis) string {
+	switch {
+	case d.Site == nil:
+		return ""
+	case d.Also != nil:
+		return ", at " + compactSite(d.Site.Label) + " and " + compactSite(d.Also.Label)
+	}
+	return ", mostly at " + compactSite(d.Site.Label)
 }
 
 // compactSite shortens a wait site's label for a sentence: its two innermost
@@ -928,6 +938,9 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 			out = append(out, fmt.Sprintf("waits per %s %s → %s; mean wait %s → %s%s", per, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB), from))
 		case d.Site != nil:
 			out = append(out, siteText(d.Site, l, per))
+			if d.Also != nil {
+				out = append(out, siteText(d.Also, l, per))
+			}
 		}
 		if o := d.Owner; o != nil {
 			out = append(out, "lock held by "+ownerText(o))

@@ -269,3 +269,43 @@ func TestHeldShareText(t *testing.T) {
 		}
 	}
 }
+
+// TestAlsoSite: a layer's change two wait sites carry between them names
+// both, in the verdict and the evidence; one that carries it alone, or a
+// second site under minLeadShare of it or moving the other way, names one.
+func TestAlsoSite(t *testing.T) {
+	row := func(key, class string, delta float64) Contribution {
+		return Contribution{Key: key, Label: key, Class: class, Change: Change{Delta: delta}}
+	}
+	tests := []struct {
+		name  string
+		rows  []Contribution
+		layer string
+		delta float64
+		want  string // "" for none
+	}{
+		{"readers and writers of one lock", []Contribution{row("down_read", ClassLock, 621), row("down_write", ClassLock, 594)}, ClassLock, 1215, "down_write"},
+		{"one site carries it", []Contribution{row("down_read", ClassLock, 1100), row("down_write", ClassLock, 115)}, ClassLock, 1215, ""},
+		{"another layer's site", []Contribution{row("down_read", ClassLock, 621), row("io_schedule", ClassBlockIO, 594)}, ClassLock, 1215, ""},
+		{"the second moved the other way", []Contribution{row("down_read", ClassLock, 1500), row("down_write", ClassLock, -400)}, ClassLock, 1100, ""},
+		{"a fall", []Contribution{row("io_schedule", ClassBlockIO, -500), row("bit_wait_io", ClassBlockIO, -400)}, layerKey(ClassBlockIO, "loop0"), -900, "bit_wait_io"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dt := &Breakdown{Dimensions: []Dimension{{Name: "wait site", Rows: tt.rows}}}
+			top := topSite(dt, tt.layer, dirOf(tt.delta))
+			also := alsoSite(dt, tt.layer, top, tt.delta)
+			got := ""
+			if also != nil {
+				got = also.Key
+			}
+			if got != tt.want {
+				t.Fatalf("alsoSite = %q, want %q (top %+v)", got, tt.want, top)
+			}
+			text := sitesText(&Diagnosis{Site: top, Also: also})
+			if wantBoth := tt.want != ""; strings.Contains(text, " and ") != wantBoth {
+				t.Errorf("cause text %q: names both sites %v, want %v", text, !wantBoth, wantBoth)
+			}
+		})
+	}
+}
