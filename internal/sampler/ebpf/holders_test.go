@@ -71,6 +71,13 @@ func kernelTypes(t *testing.T, types ...btf.Type) *btf.Spec {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return builtSpec(t, b)
+}
+
+// builtSpec marshals b and loads it back as a spec, as the kernel's BTF
+// is read.
+func builtSpec(t *testing.T, b *btf.Builder) *btf.Spec {
+	t.Helper()
 	raw, err := b.Marshal(nil, nil)
 	if err != nil {
 		t.Fatal(err)

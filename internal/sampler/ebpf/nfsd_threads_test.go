@@ -1,7 +1,6 @@
 package ebpf
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
@@ -28,15 +27,7 @@ func tracepointSpec(t *testing.T, tps map[string][]btf.Type) *btf.Spec {
 			t.Fatal(err)
 		}
 	}
-	raw, err := b.Marshal(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := btf.LoadSpecFromReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return spec
+	return builtSpec(t, b)
 }
 
 func TestPlanNoIdle(t *testing.T) {
