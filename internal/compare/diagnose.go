@@ -112,6 +112,12 @@ type Diagnosis struct {
 	// (see kernelWork) when a configuration change moved that work;
 	// Match is then that layer's.
 	KernelWork string `json:"kernel_work,omitempty"`
+	// DeviceWork is, where kernel threads led a run-queue layer's change,
+	// the task among them that carried most of it when it is a block
+	// device's own (its workqueue, named by the device) and a
+	// configuration change acts directly on that device's IO (see
+	// byDeviceWorkers); Device and Match are then the device's.
+	DeviceWork *HolderName `json:"device_work,omitempty"`
 	// Work is set when a run-queue layer's change is the threads waiting
 	// behind each other (the traced threads held the CPU) while the
 	// kernel's work in each of their calls moved loadRatio or more with
@@ -563,6 +569,9 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 			// threads running longer of their own.
 			break
 		}
+		if d.byDeviceWorkers(res, dir) {
+			break
+		}
 		if f := c.servedLoad(res, d.Holder, dir); d.Cause == CauseCPU && f != nil {
 			d.Cause, d.Device = CauseWorkload, f
 			break
@@ -942,6 +951,84 @@ func (d *Diagnosis) byKernelWork(res *Result, dir float64) bool {
 		return true
 	}
 	return false
+}
+
+// byDeviceWorkers takes a run-queue layer whose change kernel threads led
+// (the CPU holder with leadShare of it) one step up the chain when the
+// first of their tasks that carries minLeadShare of the change or more is
+// a block device's own, named by it (loop1's workqueue is loop1), and a
+// configuration change acts directly on that device's IO
+// (changeOnDevice): the device's workers ran, on the threads' CPUs, the
+// IO that the change governs. An IO limit releases the throttled IO to
+// them in bursts, a queue setting or scheduler does its work in them, a
+// backing store decides what each request costs them. The change's cause
+// becomes the layer's (deviceChangeCause), and its changes lead. It
+// reports whether it did.
+func (d *Diagnosis) byDeviceWorkers(res *Result, dir float64) bool {
+	h := d.Holder
+	if h == nil || h.Holder != model.HeldKernel {
+		return false
+	}
+	for i := range h.Names {
+		n := &h.Names[i]
+		if n.Share < minLeadShare {
+			return false
+		}
+		dev := deviceOf(res.Devices, n.Name)
+		if dev == nil {
+			continue
+		}
+		var direct []ConfigChange
+		for _, ch := range res.Config {
+			if changeOnDevice(ch, dev.Device, dir) {
+				direct = append(direct, ch)
+			}
+		}
+		if len(direct) == 0 {
+			return false
+		}
+		d.Cause, d.DeviceWork, d.Device = deviceChangeCause(direct[0]), n, finding(dev)
+		if d.Cause == CauseScheduler {
+			d.Device.Queue = direct[0].Item
+		}
+		d.Match = Match{Kind: MatchDirect, Changes: direct, Others: len(res.Config) - len(direct)}
+		return true
+	}
+	return false
+}
+
+// changeOnDevice reports whether a configuration change acts directly on
+// the block IO of device dev: its queue settings and its own attributes,
+// or an IO limit whose values name it (where the captures number the
+// devices; an IO limit that names none acts on every device).
+func changeOnDevice(ch ConfigChange, dev string, dir float64) bool {
+	if reachSide(ch, layerKey(ClassBlockIO, dev), dir) != reachDirect {
+		return false
+	}
+	if !strings.HasPrefix(ch.Item, "cgroup ") || len(ch.Devices) == 0 {
+		return true
+	}
+	for _, name := range ch.Devices {
+		if name == dev {
+			return true
+		}
+	}
+	return false
+}
+
+// deviceChangeCause is the cause a configuration change that acts
+// directly on a device's IO stands for: an IO limit holds IO above the
+// device (bio), a queue setting is its scheduler's, anything else is the
+// device's own.
+func deviceChangeCause(ch ConfigChange) string {
+	word, _, _ := strings.Cut(ch.Item, " ")
+	switch word {
+	case "cgroup":
+		return CauseBio
+	case "scheduler", "nr_requests":
+		return CauseScheduler
+	}
+	return CauseDevice
 }
 
 // drivesKernelWork reports whether a configuration change acts directly on

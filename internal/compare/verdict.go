@@ -566,6 +566,10 @@ func causeText(d *Diagnosis, res *Result) string {
 		return fmt.Sprintf(": the threads waited %s behind kernel threads (%s) after %s",
 			d.way("more", "less"), heldShareText(d), kernelWorkWhy(d))
 	}
+	if w := d.DeviceWork; w != nil {
+		return fmt.Sprintf(": the threads waited %s behind kernel threads (%s), among them %s, %s's own work (%s), after a change to its IO (%s)",
+			d.way("more", "less"), heldShareText(d), model.HolderLabel(w.Name, w.Work), d.Device.Device, model.FormatPct(w.Share), describeChanges(d.Match.Changes))
+	}
 	switch d.Cause {
 	case CauseScheduler:
 		if f.Queue != "" {
@@ -917,6 +921,10 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 			w := d.Work
 			out = append(out, fmt.Sprintf("time on a CPU per %s %s → %s, in the kernel %s → %s; they waited behind each other for %s of the change",
 				per, model.FormatNs(w.RanA), model.FormatNs(w.RanB), model.FormatNs(w.KernelA), model.FormatNs(w.KernelB), model.FormatPct(d.Holder.Share)))
+		case d.DeviceWork != nil:
+			w := d.DeviceWork
+			out = append(out, fmt.Sprintf("of which behind %s, %s's own work: %s → %s per %s, %s of the change",
+				model.HolderLabel(w.Name, w.Work), d.Device.Device, model.FormatNs(w.A), model.FormatNs(w.B), per, model.FormatPct(w.Share)))
 		case d.KernelWork != "":
 			h := d.Holder
 			out = append(out, fmt.Sprintf("of which behind kernel threads: %s → %s per %s, %s of the change",

@@ -830,3 +830,56 @@ func TestHolderNames(t *testing.T) {
 		})
 	}
 }
+
+// TestByDeviceWorkers: waits for a CPU behind a device's own workers go one
+// step up the chain to a change that acts directly on that device's IO,
+// whose cause they take; not where the workers carry too little of the
+// change, are no device's, or no change acts on that device.
+func TestByDeviceWorkers(t *testing.T) {
+	loop0 := HolderName{Name: "loop0", Work: true, A: 0.1, B: 41, Share: 0.63}
+	soft := HolderName{Name: "ksoftirqd", A: 10, B: 90, Share: 1.19}
+	throttle := func(dev string) ConfigChange {
+		devs := map[string]string{"7:0": "loop0", "7:1": "loop1"}
+		num := map[string]string{"loop0": "7:0", "loop1": "7:1"}[dev]
+		return ConfigChange{Item: "cgroup /x blkio.throttle.read_bps_device", A: "", B: num + " 251658240", Devices: map[string]string{num: devs[num]}}
+	}
+	tests := []struct {
+		name   string
+		holder string
+		names  []HolderName
+		config []ConfigChange
+		cause  string // "" when the step is not taken
+	}{
+		{"a throttle on the device", model.HeldKernel, []HolderName{soft, loop0}, []ConfigChange{throttle("loop0")}, CauseBio},
+		{"a throttle on another device", model.HeldKernel, []HolderName{soft, loop0}, []ConfigChange{throttle("loop1")}, ""},
+		{"its queue depth", model.HeldKernel, []HolderName{loop0}, []ConfigChange{{Item: "nr_requests loop0", A: "128", B: "4"}}, CauseScheduler},
+		{"its backing", model.HeldKernel, []HolderName{loop0}, []ConfigChange{{Item: "rotational loop0", A: "0", B: "1"}}, CauseDevice},
+		{"dirty limits reach the device only through writeback", model.HeldKernel, []HolderName{loop0}, []ConfigChange{{Item: "sysctl vm.dirty_bytes", A: "0", B: "33554432"}}, ""},
+		{"the workers carry too little", model.HeldKernel, []HolderName{soft, {Name: "loop0", Work: true, Share: 0.2}}, []ConfigChange{throttle("loop0")}, ""},
+		{"no device's workers", model.HeldKernel, []HolderName{soft}, []ConfigChange{throttle("loop0")}, ""},
+		{"other processes", model.HeldOther, []HolderName{loop0}, []ConfigChange{throttle("loop0")}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := &Result{Devices: []DeviceLatency{{Device: "loop0"}, {Device: "loop1"}}, Config: tt.config}
+			h := &HeldPart{Holder: tt.holder, A: 20, B: 140, Share: 1.8, Names: tt.names}
+			d := &Diagnosis{Outcome: OutcomeWorse, Cause: CauseCPU, Holder: h, Layer: &LayerShare{Key: LayerCPU, Kind: LayerCPU, A: 65, B: 130, Share: 0.68}}
+			took := d.byDeviceWorkers(res, 1)
+			if took != (tt.cause != "") {
+				t.Fatalf("byDeviceWorkers = %v, want %v", took, tt.cause != "")
+			}
+			if !took {
+				if d.Cause != CauseCPU || d.DeviceWork != nil {
+					t.Errorf("cause %s, device work %+v: want the diagnosis as it was", d.Cause, d.DeviceWork)
+				}
+				return
+			}
+			if d.Cause != tt.cause || d.Device == nil || d.Device.Device != "loop0" || d.Match.Kind != MatchDirect {
+				t.Errorf("cause %s, device %+v, match %+v; want %s on loop0", d.Cause, d.Device, d.Match, tt.cause)
+			}
+			if got := causeText(d, res); !strings.Contains(got, "among them kworker loop0, loop0's own work (63%), after a change to its IO") {
+				t.Errorf("cause text %q", got)
+			}
+		})
+	}
+}
