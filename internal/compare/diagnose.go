@@ -113,8 +113,8 @@ type Diagnosis struct {
 	// Match is then that layer's.
 	KernelWork string `json:"kernel_work,omitempty"`
 	// DeviceWork is, where kernel threads led a run-queue layer's change,
-	// the task among them that carried most of it when it is a block
-	// device's own (its workqueue, named by the device) and a
+	// the first of their tasks carrying minLeadShare of it that is a block
+	// device's own (its workqueue, named by the device), when a
 	// configuration change acts directly on that device's IO (see
 	// byDeviceWorkers); Device and Match are then the device's.
 	DeviceWork *HolderName `json:"device_work,omitempty"`
