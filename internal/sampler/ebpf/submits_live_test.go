@@ -165,6 +165,7 @@ func testURingLatency(t *testing.T, rawTP bool) {
 		t.Fatalf("probe %s: %s %s", ProbeURing, p.Status, p.Detail)
 	}
 	collect(t, tr)
+	missed := progMisses(t, tr, "io_uring")
 	run(uringRW(22, fd, buf))
 	run(uringRW(23, fd, buf))
 	run(uringRW(22, fd, buf))
@@ -172,7 +173,7 @@ func testURingLatency(t *testing.T, rawTP bool) {
 	run(func([]byte, int) {})
 	s := collect(t, tr)
 	// NOPs untimed.
-	checkTimed(t, s.URing, map[string]uint64{model.AsyncRead: 2 * batch * rounds, model.AsyncWrite: batch * rounds, model.AsyncSync: batch * rounds})
+	checkTimed(t, s.URing, map[string]uint64{model.AsyncRead: 2 * batch * rounds, model.AsyncWrite: batch * rounds, model.AsyncSync: batch * rounds}, missed())
 
 	other := newLiveTracer(t, Options{Targets: host.Targets{PIDs: []int{1}}, forceRawTP: rawTP})
 	collect(t, other)
