@@ -66,6 +66,14 @@ func newSampler(r *host.Reader, t Tracer, interval time.Duration,
 	if err := r.ReadSample(&s.samples[s.prev]); err != nil {
 		return nil, fmt.Errorf("read host sample: %w", err)
 	}
+	if t != nil {
+		// The tracer's first interval starts here too, not when it
+		// attached: what it saw before this first sample has no counts
+		// from the host to be held to, and is not the run's.
+		if err := t.Collect(&model.Snapshot{}); err != nil {
+			return nil, fmt.Errorf("collect from %s: %w", s.cfg.Backend.Name, err)
+		}
+	}
 	s.prevTime = now()
 	s.cfg.Start = s.prevTime
 	if s.prevCPU, err = cpu(); err != nil {

@@ -200,7 +200,23 @@ func (t *Tracer) Collect(snap *model.Snapshot) error {
 		t.mu.Unlock()
 		return errors.New("ebpf tracer is closed")
 	}
-	errs := []error{t.collectCounters(snap)}
+	exts := t.exts
+	t.mu.Unlock()
+	// The extensions first: the nfsd histograms are read next to the
+	// /proc/net/rpc/nfsd counts the sampler has just read, which they are
+	// held to. Read after the maps below (a second under TCG), they would
+	// count what came in between, and a run's last interval the requests
+	// that followed it.
+	var errs []error
+	for _, e := range exts {
+		errs = append(errs, e.Collect(snap))
+	}
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return errors.Join(append(errs, errors.New("ebpf tracer is closed"))...)
+	}
+	errs = append(errs, t.collectCounters(snap))
 	if t.dhists != nil {
 		errs = append(errs, t.collectDState(snap))
 	}
@@ -237,11 +253,7 @@ func (t *Tracer) Collect(snap *model.Snapshot) error {
 	snap.Events = append(snap.Events, events...)
 	snap.Stats.Events += read
 	snap.Stats.Lost += lost + bad
-	exts := t.exts
 	t.mu.Unlock()
-	for _, e := range exts {
-		errs = append(errs, e.Collect(snap))
-	}
 	return errors.Join(errs...)
 }
 

@@ -640,7 +640,7 @@ func (t *Tracer) CollectionOptions() ebpf.CollectionOptions {
 	}
 }
 
-// Attach adds an extension: its probes join Backend, its Collect runs after
+// Attach adds an extension: its probes join Backend, its Collect runs before
 // this tracer's, and Close closes it.
 func (t *Tracer) Attach(e Extension) {
 	t.mu.Lock()
