@@ -161,6 +161,21 @@ func summaryText(d *Diagnosis, res *Result) string {
 	return s + causeText(d, res) + beyondText(d.Layer.Share, d.Outcome) + "."
 }
 
+// unmovedText says how the time the threads waited per unit did not move
+// in a verdict read off their asynchronous IO: too little to matter
+// (significant, with the size of the move that was not enough), not
+// significantly, or untested.
+func unmovedText(o *Overlap) string {
+	fig := model.FormatNs(o.WaitA) + " → " + model.FormatNs(o.WaitB)
+	switch o.Change.Outcome {
+	case TestSmall:
+		return fmt.Sprintf("moved too little to matter (%s, %s, %s)", fig, signedPct(o.Change.Ratio), pText(o.Change.P))
+	case TestNotSignificant:
+		return fmt.Sprintf("did not change significantly (%s, %s)", fig, pText(o.Change.P))
+	}
+	return fmt.Sprintf("did not change materially (%s, %s)", fig, changeText(o.Change))
+}
+
 // overlapText words a verdict read off the latency of asynchronous IO:
 // why the time the threads waited is not the figure, and the cause.
 func overlapText(d *Diagnosis, o *Overlap, res *Result) string {
@@ -175,8 +190,7 @@ func overlapText(d *Diagnosis, o *Overlap, res *Result) string {
 	var s string
 	switch {
 	case !o.Against:
-		s = fmt.Sprintf(", while the time they waited per %s did not change materially (%s → %s, %s): %s",
-			perText(res.Workload.Per), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change), why)
+		s = fmt.Sprintf(", while the time they waited per %s %s: %s", perText(res.Workload.Per), unmovedText(o), why)
 	case other:
 		s = fmt.Sprintf(", while the time they waited per %s %s (%s → %s, %s): %s",
 			perText(res.Workload.Per), d.way("fell", "rose"), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change), why)

@@ -309,3 +309,22 @@ func TestAlsoSite(t *testing.T) {
 		})
 	}
 }
+
+// TestUnmovedText: the wait that did not move in a verdict read off
+// asynchronous IO is worded by its test: a significant move too small to
+// matter gives its size, not a claim that nothing changed.
+func TestUnmovedText(t *testing.T) {
+	for _, tc := range []struct {
+		ch   Change
+		want string
+	}{
+		{Change{Outcome: TestSmall, Ratio: 1.23, P: 0.001}, "moved too little to matter (232µs → 285µs, +23%, p=0.001)"},
+		{Change{Outcome: TestNotSignificant, Ratio: 0.9, P: 0.21}, "did not change significantly (232µs → 285µs, p=0.21)"},
+		{Change{Outcome: TestUntested}, "did not change materially (232µs → 285µs, not tested)"},
+	} {
+		o := &Overlap{WaitA: 232e3, WaitB: 285e3, Change: tc.ch}
+		if got := unmovedText(o); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.ch.Outcome, got, tc.want)
+		}
+	}
+}
