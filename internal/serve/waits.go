@@ -45,6 +45,7 @@ type waitMetrics struct {
 	wakeups, wakeupSec *prometheus.Desc
 	runnable, onCPU    *prometheus.Desc
 	behind, outside    *prometheus.Desc
+	behindTask         *prometheus.Desc
 	lockSec, lockWaits *prometheus.Desc
 	queue              *prometheus.Desc
 
@@ -55,6 +56,8 @@ type waitMetrics struct {
 	runNs   map[string]uint64    // comm label
 	outNs   map[string]uint64    // comm label
 	heldNs  map[[2]string]uint64 // comm label, holder
+	tasks   boundedLabels
+	taskNs  map[[2]string]uint64 // task label, holder (kernel or other)
 	onCPUNs map[string]uint64
 	owners  boundedLabels
 	lNs     map[[3]string]uint64 // site label, kind, owner label
@@ -76,6 +79,9 @@ func newWaitMetrics() waitMetrics {
 		behind: prometheus.NewDesc("nfstrace_runnable_behind_seconds_total",
 			"Run-queue time of the traced threads in their calls (nfstrace_runnable_seconds_total less nfstrace_runnable_outside_calls_seconds_total) by who had the CPU when each wait ended: \"wake\" (woken onto an idle CPU: the wakeup's own latency), \"idle\" (held off a CPU that then idled, as a CPU quota's throttling does, or moved to an idle one), \"traced\" (another traced thread), \"kernel\" (a kernel thread not traced) or \"other\" (any other process). eBPF only.",
 			[]string{"comm", "holder"}, nil),
+		behindTask: prometheus.NewDesc("nfstrace_runnable_behind_task_seconds_total",
+			"The \"kernel\" and \"other\" parts of nfstrace_runnable_behind_seconds_total (all traced commands) by the task that had the CPU: its command name, or \"kworker \" and the work of a workqueue worker (\"kworker loop0\", \"kworker flush-7:0\"; plain \"kworker\" before 5.17); the first 16 tasks seen, the rest in \"other\". eBPF only.",
+			[]string{"task", "holder"}, nil),
 		outside: prometheus.NewDesc("nfstrace_runnable_outside_calls_seconds_total",
 			"The part of nfstrace_runnable_seconds_total whose waits ended with the thread outside its calls: asleep for time or events (nanosleep, futex, poll, epoll), as a rate-limited thread pacing itself or an idle worker is, or in user space unless it submits asynchronous IO; they delay none of its calls. By command name. eBPF with tp_btf only; nfsd's kernel threads make no calls.",
 			[]string{"comm"}, nil),
@@ -102,6 +108,8 @@ func newWaitMetrics() waitMetrics {
 		runNs:   make(map[string]uint64),
 		outNs:   make(map[string]uint64),
 		heldNs:  make(map[[2]string]uint64),
+		tasks:   newBoundedLabels(maxLabelValues),
+		taskNs:  make(map[[2]string]uint64),
 		onCPUNs: make(map[string]uint64),
 	}
 }
@@ -149,6 +157,14 @@ func (w *waitMetrics) update(s *model.Snapshot, siteLabel func(string) string) {
 		}
 		w.onCPUNs[c] += uint64(max(r.OnCPU, 0))
 	}
+	for i := range s.Holders {
+		h := &s.Holders[i]
+		holder := model.HeldOther
+		if h.Kernel {
+			holder = model.HeldKernel
+		}
+		w.taskNs[[2]string{w.tasks.label(model.HolderLabel(h.Name, h.Work)), holder}] += h.SumNs
+	}
 }
 
 func (w *waitMetrics) describe(ch chan<- *prometheus.Desc) {
@@ -157,6 +173,7 @@ func (w *waitMetrics) describe(ch chan<- *prometheus.Desc) {
 	ch <- w.runnable
 	ch <- w.onCPU
 	ch <- w.behind
+	ch <- w.behindTask
 	ch <- w.outside
 	ch <- w.lockSec
 	ch <- w.lockWaits
@@ -184,5 +201,8 @@ func (w *waitMetrics) collect(ch chan<- prometheus.Metric) {
 	}
 	for k, ns := range w.heldNs {
 		ch <- prometheus.MustNewConstMetric(w.behind, prometheus.CounterValue, float64(ns)/1e9, k[0], k[1])
+	}
+	for k, ns := range w.taskNs {
+		ch <- prometheus.MustNewConstMetric(w.behindTask, prometheus.CounterValue, float64(ns)/1e9, k[0], k[1])
 	}
 }

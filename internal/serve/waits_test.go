@@ -25,8 +25,18 @@ func TestWaitMetrics(t *testing.T) {
 		},
 	}
 	s.Queue = []model.PoolQueue{{Pool: 0, Wait: hist(2e6, 4e6)}}
+	s.Holders = []model.CPUHolder{
+		{Name: "loop0", Kernel: true, Work: true, Waits: model.Waits{Count: 2, SumNs: 1e9}},
+		{Name: "sh", Waits: model.Waits{Count: 1, SumNs: 5e8}},
+	}
 	c.Update(s)
 	c.Update(s)
+	// More tasks than labels: the rest share "other", by holder kind.
+	var tasks []model.CPUHolder
+	for i := range maxLabelValues + 2 {
+		tasks = append(tasks, model.CPUHolder{Name: fmt.Sprintf("hog%d", i), Waits: model.Waits{Count: 1, SumNs: 1e9}})
+	}
+	c.Update(&model.Snapshot{Holders: tasks})
 	// More wakers than labels: the rest share "other".
 	var many []model.Waker
 	for i := range maxLabelValues + 3 {
@@ -52,6 +62,11 @@ func TestWaitMetrics(t *testing.T) {
 		{"nfstrace_runnable_behind_seconds_total", map[string]string{"comm": "nfsd", "holder": model.HeldKernel}, 3},
 		{"nfstrace_runnable_behind_seconds_total", map[string]string{"comm": "nfsd", "holder": model.HeldTraced}, 1},
 		{"nfstrace_runnable_behind_seconds_total", map[string]string{"comm": "nfsd", "holder": model.HeldIdle}, 0},
+		{"nfstrace_runnable_behind_task_seconds_total", map[string]string{"task": "kworker loop0", "holder": model.HeldKernel}, 2},
+		{"nfstrace_runnable_behind_task_seconds_total", map[string]string{"task": "sh", "holder": model.HeldOther}, 1},
+		{"nfstrace_runnable_behind_task_seconds_total", map[string]string{"task": "hog0", "holder": model.HeldOther}, 1},
+		// kworker loop0, sh and hog0..hog13 have labels: hog14..hog17 are "other".
+		{"nfstrace_runnable_behind_task_seconds_total", map[string]string{"task": OtherLabel, "holder": model.HeldOther}, 4},
 		{"nfstrace_lock_wait_seconds_total", map[string]string{"site": "jbd2_log_wait_commit;ext4_sync_file", "kind": model.LockRWSemWrite, "owner": "jbd2/vda-8"}, 1},
 		{"nfstrace_lock_waits_total", map[string]string{"site": "jbd2_log_wait_commit;ext4_sync_file", "kind": model.LockRWSemWrite, "owner": "jbd2/vda-8"}, 6},
 		{"nfstrace_lock_waits_total", map[string]string{"site": OtherSite, "kind": model.LockMutex, "owner": "unknown"}, 2},
