@@ -363,7 +363,10 @@ func (c *comparison) unfelt(res *Result) (*Unfelt, *Unsure) {
 // the time per IO asked for (InKernel), else how many IOs they got done
 // (RateRatio, By "rate"): per IO asked for where they got fewer done, per
 // wait where they got more (more kept in flight, each slower, is more
-// asked of the device, which the waits show).
+// asked of the device, which the waits show). Where only the time per wait
+// moved that far, the IOs asked for are the unit if neither the latency
+// nor the rate moved as far (By "steady"): the waits then moved with how
+// the completions were gathered, nothing the threads felt.
 type AgainstLatency struct {
 	WaitRatio   float64 `json:"per_wait_ratio"`
 	SubmitRatio float64 `json:"per_submitted_ratio"`
@@ -392,9 +395,29 @@ func (c *comparison) latencyUnit(w Workload, denA, denB []float64) (subA, subB [
 	// way from the waits: then one unit reads as better and the other as
 	// worse, however far each moved, and what the threads felt decides.
 	opposite := dirOf(why.SubmitRatio-1) != dirOf(why.WaitRatio-1)
-	if !c.material(why.SubmitRatio/why.WaitRatio) || !c.material(why.SubmitRatio) && !opposite {
+	if !c.material(why.SubmitRatio / why.WaitRatio) {
 		return nil, nil, nil
 	}
+	if (c.material(why.SubmitRatio) || opposite) && c.sidesWithSubmitted(w, why) {
+		return subA, subB, why
+	}
+	// Only the time per wait moved as far as matters: how the completions
+	// fell into waits changed, not the time per IO asked for. That one
+	// says what the threads felt where nothing they felt moved either
+	// (feltSteady): the unit that moved is then how they waited, not what
+	// they got.
+	if c.material(why.WaitRatio) && !c.material(why.SubmitRatio) && c.feltSteady(w, why) {
+		return subA, subB, why
+	}
+	return nil, nil, nil
+}
+
+// sidesWithSubmitted reports whether what the threads felt moved with the
+// time per IO asked for (see AgainstLatency): their libaio IO's latency
+// (to the reap) the same way, or io_uring's time in the kernel as far the
+// same way, else the IOs they got done falling by Options.MinChange. It
+// sets why's LatRatio, InKernel and By.
+func (c *comparison) sidesWithSubmitted(w Workload, why *AgainstLatency) bool {
 	// The threads need not wait mostly for asynchronous IO on both
 	// sides: with fewer requests to go round they wait for one in
 	// io_submit instead (D state, for a tag), and it is still their IO.
@@ -403,10 +426,7 @@ func (c *comparison) latencyUnit(w Workload, denA, denB []float64) (subA, subB [
 		case c.reapedOnly():
 			// libaio's latency runs to the reap: it is what they felt.
 			why.LatRatio, why.By = l.Ratio, "latency"
-			if dirOf(l.Delta) != dirOf(why.SubmitRatio-1) {
-				return nil, nil, nil
-			}
-			return subA, subB, why
+			return dirOf(l.Delta) == dirOf(why.SubmitRatio-1)
 		case c.material(l.Ratio) && dirOf(l.Delta) == dirOf(why.SubmitRatio-1):
 			// io_uring's runs from the kernel's taking the SQE to its
 			// completion, a part of each IO's time: moving as far
@@ -414,14 +434,31 @@ func (c *comparison) latencyUnit(w Workload, denA, denB []float64) (subA, subB [
 			// a set rate gets as many done either way). Against them
 			// it says nothing: IO can wait in the ring before it.
 			why.LatRatio, why.By, why.InKernel = l.Ratio, "latency", true
-			return subA, subB, why
+			return true
 		}
 	}
 	why.By = "rate"
-	if !c.material(why.RateRatio) || why.RateRatio > 1 {
-		return nil, nil, nil
+	return c.material(why.RateRatio) && why.RateRatio < 1
+}
+
+// feltSteady reports whether what threads that keep IOs in flight felt
+// held within Options.MinChange: the latency of their requests, timed in
+// both captures (significant or not, moved less than that, with an
+// interval that does not reach it), and the IOs they got done a second.
+// It sets why's LatRatio, InKernel, RateRatio and By ("steady").
+func (c *comparison) feltSteady(w Workload, why *AgainstLatency) bool {
+	l := c.timedLatency(w)
+	if l == nil || !l.Tested || c.material(why.RateRatio) {
+		return false
 	}
-	return subA, subB, why
+	if l.Significant && c.material(l.Ratio) {
+		return false
+	}
+	if u := unsure(l.Change, l.MeanA, l.MeanB, c.ownFloor(), matter{min: c.opt.MinChange}, l.span, c.opt.Alpha); u != nil {
+		return false // too short to say it held
+	}
+	why.LatRatio, why.InKernel, why.By = l.Ratio, !c.reapedOnly(), "steady"
+	return true
 }
 
 // material reports whether a ratio B/A moved by Options.MinChange or more

@@ -276,7 +276,16 @@ func TestLatencyUnit(t *testing.T) {
 		{"fewer in the queue: more waits, each shorter, IO slower", 1.7e3, 59e3, 1e6, 5.5e3, 22e3, 2.7e6, 1, false, "latency", 0},
 		{"a slower device: fewer waits, each longer, as many IOs in each", 1.7e3, 59e3, 1e6, 0.65e3, 22e3, 2.7e6, 1, false, "", 0},
 		{"as many waits, each as long, each reaping fewer slower IOs", 1.7e3, 59e3, 1e6, 1.7e3, 22e3, 2.7e6, 1, false, "latency", 0},
-		{"as many IOs asked for", 1.7e3, 59e3, 1e6, 5.5e3, 59e3, 1e6, 1, false, "", 0},
+		// Only the time per wait moved: per IO asked for where nothing
+		// the threads felt moved as far (the completions were gathered
+		// into more waits) or their IO's latency moved with the IOs
+		// asked for; per wait where it was not timed.
+		{"as many IOs asked for, as fast", 1.7e3, 59e3, 1e6, 5.5e3, 59e3, 1e6, 1, false, "steady", 0},
+		{"as many IOs asked for, +10%", 1.7e3, 59e3, 1e6, 5.5e3, 59e3, 1.1e6, 1, false, "steady", 0},
+		{"as many io_uring IOs asked for, as fast", 1.7e3, 59e3, 1e6, 5.5e3, 59e3, 1e6, 1, true, "steady", 0},
+		{"as many IOs asked for, IO 1.5x slower", 1.7e3, 59e3, 1e6, 5.5e3, 59e3, 1.5e6, 1, false, "latency", 0},
+		{"as many io_uring IOs asked for, IO 1.5x slower", 1.7e3, 59e3, 1e6, 5.5e3, 59e3, 1.5e6, 1, true, "latency", 0},
+		{"as many IOs asked for, few timed", 1.7e3, 59e3, 1e6, 5.5e3, 59e3, 1e6, 0.3, false, "", 0},
 		{"more kept in flight: more IOs, each slower", 1.7e3, 20e3, 1e6, 5.5e3, 59e3, 2.7e6, 1, false, "", 0},
 		{"libaio's latency against the IOs asked for", 1.7e3, 59e3, 2.7e6, 5.5e3, 22e3, 1e6, 1, false, "", 0},
 		// The same direction, one further: each wait reaped fewer IOs.
@@ -330,7 +339,10 @@ func TestLatencyUnit(t *testing.T) {
 			if why.By == "rate" && why.RateRatio >= 1 || why.By == "latency" && why.LatRatio <= 1 {
 				t.Errorf("ratios %+v: want fewer done, or the latency up", why)
 			}
-			if why.InKernel != (why.By == "latency" && tt.uring) {
+			if why.By == "steady" && (math.Abs(why.SubmitRatio-1) >= 0.3 || math.Abs(why.LatRatio-1) >= 0.3 || math.Abs(why.RateRatio-1) >= 0.3) {
+				t.Errorf("ratios %+v: want the IOs asked for, their latency and their rate within 30%%", why)
+			}
+			if why.InKernel != ((why.By == "latency" || why.By == "steady") && tt.uring) {
 				t.Errorf("in kernel %v, want it for io_uring's latency", why.InKernel)
 			}
 		})
@@ -354,6 +366,12 @@ func TestLatencyUnit(t *testing.T) {
 	w.AgainstLatency.WaitRatio, w.AgainstLatency.InKernel = 1/3.2, false
 	w.AgainstLatency.By, w.AgainstLatency.LatRatio = "rate", 0
 	want = "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as their time per wait for block IO fell 3.2x while the IOs they got done a second fell 2.7x"
+	if got := rateText(w); got != want {
+		t.Errorf("workload\n got %q\nwant %q", got, want)
+	}
+	w = Workload{Per: "IO", Submitted: true, RateA: 50e3, RateB: 51e3,
+		AgainstLatency: &AgainstLatency{WaitRatio: 1 / 2.1, SubmitRatio: 0.92, LatRatio: 1.05, InKernel: true, RateRatio: 1.03, By: "steady"}}
+	want = "the traced threads asked for 50k vs 51k IOs/s; figures are per IO asked for, as their time per wait for block IO fell 2.1x while neither their IO's time in the kernel (+5%) nor the IOs they got done a second (+3%) moved as far"
 	if got := rateText(w); got != want {
 		t.Errorf("workload\n got %q\nwant %q", got, want)
 	}

@@ -1113,8 +1113,16 @@ func rateText(w Workload) string {
 		if a.InKernel {
 			felt = fmt.Sprintf("their IO's time in the kernel %s", moveText(a.LatRatio))
 		}
-		if a.By != "latency" {
+		switch a.By {
+		case "rate":
 			felt = fmt.Sprintf("the IOs they got done a second %s", moveText(a.RateRatio))
+		case "steady":
+			lat := "latency"
+			if a.InKernel {
+				lat = "time in the kernel"
+			}
+			felt = fmt.Sprintf("neither their IO's %s (%s) nor the IOs they got done a second (%s) moved as far", lat,
+				signedPct(a.LatRatio), signedPct(a.RateRatio))
 		}
 		s += fmt.Sprintf("; figures are per IO asked for, as their time per wait for block IO %s while %s",
 			moveText(a.WaitRatio), felt)
