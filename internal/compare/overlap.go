@@ -445,7 +445,7 @@ func (c *comparison) sidesWithSubmitted(w Workload, why *AgainstLatency) bool {
 // held within Options.MinChange: the latency of their requests, timed in
 // both captures (significant or not, moved less than that, with an
 // interval that does not reach it), and the IOs they got done a second.
-// It sets why's LatRatio, InKernel, RateRatio and By ("steady").
+// It sets why's LatRatio, InKernel and By ("steady").
 func (c *comparison) feltSteady(w Workload, why *AgainstLatency) bool {
 	l := c.timedLatency(w)
 	if l == nil || !l.Tested || c.material(why.RateRatio) {
