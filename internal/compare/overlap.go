@@ -398,7 +398,10 @@ func (c *comparison) latencyUnit(w Workload, denA, denB []float64) (subA, subB [
 	if !c.material(why.SubmitRatio / why.WaitRatio) {
 		return nil, nil, nil
 	}
-	if (c.material(why.SubmitRatio) || opposite) && c.sidesWithSubmitted(w, why) {
+	// What the threads felt: their timed requests' latency, read once for
+	// both tests below (a bootstrap each time it is computed).
+	l := c.timedLatency(w)
+	if (c.material(why.SubmitRatio) || opposite) && c.sidesWithSubmitted(l, why) {
 		return subA, subB, why
 	}
 	// Only the time per wait moved as far as matters: how the completions
@@ -406,7 +409,7 @@ func (c *comparison) latencyUnit(w Workload, denA, denB []float64) (subA, subB [
 	// says what the threads felt where nothing they felt moved either
 	// (feltSteady): the unit that moved is then how they waited, not what
 	// they got.
-	if c.material(why.WaitRatio) && !c.material(why.SubmitRatio) && c.feltSteady(w, why) {
+	if c.material(why.WaitRatio) && !c.material(why.SubmitRatio) && c.feltSteady(l, why) {
 		return subA, subB, why
 	}
 	return nil, nil, nil
@@ -414,14 +417,15 @@ func (c *comparison) latencyUnit(w Workload, denA, denB []float64) (subA, subB [
 
 // sidesWithSubmitted reports whether what the threads felt moved with the
 // time per IO asked for (see AgainstLatency): their libaio IO's latency
-// (to the reap) the same way, or io_uring's time in the kernel as far the
-// same way, else the IOs they got done falling by Options.MinChange. It
-// sets why's LatRatio, InKernel and By.
-func (c *comparison) sidesWithSubmitted(w Workload, why *AgainstLatency) bool {
+// (to the reap, l) the same way, or io_uring's time in the kernel as far
+// the same way, else the IOs they got done falling by Options.MinChange.
+// l is timedLatency's, nil where not timed. It sets why's LatRatio,
+// InKernel and By.
+func (c *comparison) sidesWithSubmitted(l *Latency, why *AgainstLatency) bool {
 	// The threads need not wait mostly for asynchronous IO on both
 	// sides: with fewer requests to go round they wait for one in
 	// io_submit instead (D state, for a tag), and it is still their IO.
-	if l := c.timedLatency(w); l != nil && l.Significant {
+	if l != nil && l.Significant {
 		switch {
 		case c.reapedOnly():
 			// libaio's latency runs to the reap: it is what they felt.
@@ -445,9 +449,9 @@ func (c *comparison) sidesWithSubmitted(w Workload, why *AgainstLatency) bool {
 // held within Options.MinChange: the latency of their requests, timed in
 // both captures (significant or not, moved less than that, with an
 // interval that does not reach it), and the IOs they got done a second.
-// It sets why's LatRatio, InKernel and By ("steady").
-func (c *comparison) feltSteady(w Workload, why *AgainstLatency) bool {
-	l := c.timedLatency(w)
+// l is timedLatency's, nil where not timed. It sets why's LatRatio,
+// InKernel and By ("steady").
+func (c *comparison) feltSteady(l *Latency, why *AgainstLatency) bool {
 	if l == nil || !l.Tested || c.material(why.RateRatio) {
 		return false
 	}

@@ -1109,18 +1109,15 @@ func timesText(f float64) string {
 func rateText(w Workload) string {
 	s := unitRateText(w)
 	if a := w.AgainstLatency; a != nil {
-		felt := fmt.Sprintf("their IO's latency %s", moveText(a.LatRatio))
+		lat := "latency"
 		if a.InKernel {
-			felt = fmt.Sprintf("their IO's time in the kernel %s", moveText(a.LatRatio))
+			lat = "time in the kernel"
 		}
+		felt := fmt.Sprintf("their IO's %s %s", lat, moveText(a.LatRatio))
 		switch a.By {
 		case "rate":
 			felt = fmt.Sprintf("the IOs they got done a second %s", moveText(a.RateRatio))
 		case "steady":
-			lat := "latency"
-			if a.InKernel {
-				lat = "time in the kernel"
-			}
 			felt = fmt.Sprintf("neither their IO's %s (%s) nor the IOs they got done a second (%s) moved as far", lat,
 				signedPct(a.LatRatio), signedPct(a.RateRatio))
 		}
