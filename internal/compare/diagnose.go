@@ -1005,7 +1005,9 @@ func changeOnDevice(ch ConfigChange, dev string, dir float64) bool {
 	if reachSide(ch, layerKey(ClassBlockIO, dev), dir) != reachDirect {
 		return false
 	}
-	if !strings.HasPrefix(ch.Item, "cgroup ") || len(ch.Devices) == 0 {
+	if len(ch.Devices) == 0 {
+		// Not an IO limit (only those name devices), or one whose
+		// devices neither capture numbered: it acts on every device.
 		return true
 	}
 	for _, name := range ch.Devices {
