@@ -168,7 +168,7 @@ func testAIOLatency(t *testing.T, rawTP bool) {
 		t.Fatalf("probe %s: %s %s", ProbeAIO, p.Status, p.Detail)
 	}
 	collect(t, tr)
-	missed := progMisses(t, tr, "sys_e")
+	missed := progMisses(t, tr, "sys_exit")
 	run(pread, buf, 0)
 	run(pwrite, buf, 0)
 	run(pread, buf, 0)
