@@ -72,6 +72,12 @@ type Diagnosis struct {
 	// the layer's change that carries at least leadShare of it: the task
 	// the threads waited behind.
 	Holder *HeldPart `json:"holder,omitempty"`
+	// Served is, for the run-queue layer, the workload's own side of the
+	// CPU when no one holder carries leadShare of the layer's change but
+	// the traced threads and the kernel's work together do (see
+	// servedLoad), in that order: the threads waited behind each other and
+	// behind the work that serves their IO.
+	Served []HeldPart `json:"served_by,omitempty"`
 	// Threads is, for the queue layer, how busy the nfsd threads were and
 	// how often a request found none idle, in A and B.
 	Threads *ThreadShift `json:"threads,omitempty"`
@@ -572,8 +578,8 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		if d.byDeviceWorkers(res, dir) {
 			break
 		}
-		if f := c.servedLoad(res, d.Holder, dir); d.Cause == CauseCPU && f != nil {
-			d.Cause, d.Device = CauseWorkload, f
+		if f, served := c.servedLoad(res, d.Layer, d.Holder, dir); d.Cause == CauseCPU && f != nil {
+			d.Cause, d.Device, d.Served = CauseWorkload, f, served
 			break
 		}
 		if h := d.Holder; d.Cause == CauseCPU && h != nil && h.Holder == model.HeldTraced {
@@ -1340,15 +1346,37 @@ func memoryMoved(changes []ConfigChange, dir float64) bool {
 // softirqs, the device's own workers on their CPU) served their IO, and the
 // workload asked for more of it. It returns the device's finding, nil when
 // that is not so.
-func (c *comparison) servedLoad(res *Result, h *HeldPart, dir float64) *DeviceFinding {
-	if h == nil || h.Holder != model.HeldKernel {
-		return nil
+//
+// When no one holder carries the change (h is nil), the kernel's work and
+// the traced threads' own are the workload's side of the CPU together: a
+// workload that asks the device for more runs more of its own calls and
+// has the kernel serve more of its IO, and it waits behind both. When the
+// two together carry leadShare, it returns them as well.
+func (c *comparison) servedLoad(res *Result, l *LayerShare, h *HeldPart, dir float64) (*DeviceFinding, []HeldPart) {
+	var served []HeldPart
+	switch {
+	case h != nil && h.Holder == model.HeldKernel:
+	case h == nil:
+		share := 0.0
+		for _, key := range []string{model.HeldTraced, model.HeldKernel} {
+			for _, p := range l.Held {
+				if p.Holder == key {
+					served = append(served, p)
+					share += p.Share
+				}
+			}
+		}
+		if len(served) < 2 || share < leadShare {
+			return nil, nil
+		}
+	default:
+		return nil, nil
 	}
 	dev := deviceOf(res.Devices, mainBlockDevice(c.b))
 	if dev == nil || !loadMoved(dev, dir) {
-		return nil
+		return nil, nil
 	}
-	return finding(dev)
+	return finding(dev), served
 }
 
 // cpuCause says why the run-queue layer moved. Its time per unit is the

@@ -638,12 +638,14 @@ func causeText(d *Diagnosis, res *Result) string {
 				f.Device, more, loadText(f), latText(f))
 		}
 		if f != nil && l.Kind == LayerCPU {
-			by := "the kernel's own work on their CPU"
+			by, share := "the kernel's own work on their CPU", ""
 			if h := d.Holder; h != nil {
-				by += fmt.Sprintf(" (%s)", heldShareText(d))
+				share = " (" + heldShareText(d) + ")"
+			} else if len(d.Served) > 0 {
+				by, share = "each other and the kernel's own work on their CPU", " ("+servedShareText(d)+")"
 			}
-			return fmt.Sprintf(": the threads waited behind %s, which serves their IO, and %s was given %s work (%s)",
-				by, f.Device, more, loadText(f))
+			return fmt.Sprintf(": the threads waited behind %s, which serves their IO%s, and %s was given %s work (%s)",
+				by, share, f.Device, more, loadText(f))
 		}
 		if f != nil && ratioMoved(loadChange(f.RateA, f.RateB, f.BytesA, f.BytesB), dirOf(l.B-l.A)) {
 			return fmt.Sprintf(": %s was given %s work (%s); each wait for its IO took %s → %s",
@@ -1207,6 +1209,22 @@ func heldShareText(d *Diagnosis) string {
 		return fmt.Sprintf("%s of the %s in waiting for a CPU", model.FormatPct(d.Holder.Share), changeNoun(d))
 	}
 	return fmt.Sprintf("%s of the %s", model.FormatPct(d.Holder.Share), changeNoun(d))
+}
+
+// servedShareText words the parts of the run-queue layer's change the
+// traced threads and the kernel's work carried together
+// (Diagnosis.Served), in that order: "47% and 48% of the rise in waiting
+// for a CPU".
+func servedShareText(d *Diagnosis) string {
+	var parts []string
+	for _, p := range d.Served {
+		parts = append(parts, model.FormatPct(p.Share))
+	}
+	s := strings.Join(parts, " and ") + " of the " + changeNoun(d)
+	if l := d.Layer; l != nil && l.Share < 0.95 {
+		s += " in waiting for a CPU"
+	}
+	return s
 }
 
 func changeNoun(d *Diagnosis) string {

@@ -533,35 +533,46 @@ func TestMemoryWork(t *testing.T) {
 // workload's when the device the threads' IO went to was given loadRatio
 // times the work with them (the kernel's work served that IO), in the
 // direction of the change; behind other holders, or at the same load, they
-// are not.
+// are not. Where no one holder leads, the threads' own part and the
+// kernel's count together when they carry leadShare between them.
 func TestServedLoad(t *testing.T) {
 	b := newCapture("b", capture.Meta{})
 	b.fams[famLayer][blockPrefix+"loop0"] = &keyData{sum: []float64{1e6}, cnt: []float64{10}}
 	c := &comparison{b: b}
-	kernel := &HeldPart{Holder: model.HeldKernel, Share: 0.79}
+	kernel := HeldPart{Holder: model.HeldKernel, Share: 0.79}
+	more := DeviceLatency{Device: "loop0", RateA: 944, RateB: 67e3, BytesA: 7.8e6, BytesB: 550e6}
+	split := []HeldPart{{Holder: model.HeldKernel, Share: 0.48}, {Holder: model.HeldTraced, Share: 0.47}, {Holder: model.HeldOther, Share: 0.04}}
 	tests := []struct {
-		name string
-		h    *HeldPart
-		dev  DeviceLatency
-		dir  float64
-		want bool
+		name   string
+		h      *HeldPart
+		held   []HeldPart
+		dev    DeviceLatency
+		dir    float64
+		want   bool
+		served int
 	}{
-		{"kernel work, 70x the bytes", kernel, DeviceLatency{Device: "loop0", RateA: 944, RateB: 67e3, BytesA: 7.8e6, BytesB: 550e6}, 1, true},
-		{"kernel work, the same bytes", kernel, DeviceLatency{Device: "loop0", RateA: 944, RateB: 950, BytesA: 7.8e6, BytesB: 8e6}, 1, false},
-		{"kernel work, less IO with a rise", kernel, DeviceLatency{Device: "loop0", RateA: 944, RateB: 300, BytesA: 7.8e6, BytesB: 2e6}, 1, false},
-		{"kernel work, less IO with a fall", kernel, DeviceLatency{Device: "loop0", RateA: 944, RateB: 300, BytesA: 7.8e6, BytesB: 2e6}, -1, true},
-		{"other processes, 70x the bytes", &HeldPart{Holder: model.HeldOther, Share: 0.9}, DeviceLatency{Device: "loop0", RateA: 944, RateB: 67e3, BytesA: 7.8e6, BytesB: 550e6}, 1, false},
-		{"no holder leads", nil, DeviceLatency{Device: "loop0", RateA: 944, RateB: 67e3, BytesA: 7.8e6, BytesB: 550e6}, 1, false},
-		{"another device given the work", kernel, DeviceLatency{Device: "vda", RateA: 944, RateB: 67e3, BytesA: 7.8e6, BytesB: 550e6}, 1, false},
+		{"kernel work, 70x the bytes", &kernel, []HeldPart{kernel}, more, 1, true, 0},
+		{"kernel work, the same bytes", &kernel, []HeldPart{kernel}, DeviceLatency{Device: "loop0", RateA: 944, RateB: 950, BytesA: 7.8e6, BytesB: 8e6}, 1, false, 0},
+		{"kernel work, less IO with a rise", &kernel, []HeldPart{kernel}, DeviceLatency{Device: "loop0", RateA: 944, RateB: 300, BytesA: 7.8e6, BytesB: 2e6}, 1, false, 0},
+		{"kernel work, less IO with a fall", &kernel, []HeldPart{kernel}, DeviceLatency{Device: "loop0", RateA: 944, RateB: 300, BytesA: 7.8e6, BytesB: 2e6}, -1, true, 0},
+		{"other processes, 70x the bytes", &HeldPart{Holder: model.HeldOther, Share: 0.9}, nil, more, 1, false, 0},
+		{"no holder leads, kernel and threads together do", nil, split, more, 1, true, 2},
+		{"no holder leads, kernel and threads together do, same load", nil, split, DeviceLatency{Device: "loop0", RateA: 944, RateB: 950, BytesA: 7.8e6, BytesB: 8e6}, 1, false, 0},
+		{"no holder leads, kernel and threads short of half", nil, []HeldPart{{Holder: model.HeldOther, Share: 0.45}, {Holder: model.HeldKernel, Share: 0.3}, {Holder: model.HeldTraced, Share: 0.15}}, more, 1, false, 0},
+		{"no holder leads, no kernel part", nil, []HeldPart{{Holder: model.HeldTraced, Share: 0.45}, {Holder: model.HeldIdle, Share: 0.4}}, more, 1, false, 0},
+		{"another device given the work", &kernel, []HeldPart{kernel}, DeviceLatency{Device: "vda", RateA: 944, RateB: 67e3, BytesA: 7.8e6, BytesB: 550e6}, 1, false, 0},
 	}
 	for _, tt := range tests {
 		res := &Result{Devices: []DeviceLatency{tt.dev}}
-		f := c.servedLoad(res, tt.h, tt.dir)
-		if (f != nil) != tt.want {
-			t.Errorf("%s: servedLoad = %+v, want found %v", tt.name, f, tt.want)
+		f, served := c.servedLoad(res, &LayerShare{Key: LayerCPU, Kind: LayerCPU, Held: tt.held}, tt.h, tt.dir)
+		if (f != nil) != tt.want || len(served) != tt.served {
+			t.Errorf("%s: servedLoad = %+v, %d holders; want found %v, %d holders", tt.name, f, len(served), tt.want, tt.served)
 		}
 		if f != nil && (f.Device != "loop0" || f.BytesB != tt.dev.BytesB) {
 			t.Errorf("%s: finding %+v does not carry the device's load", tt.name, f)
+		}
+		if len(served) == 2 && (served[0].Holder != model.HeldTraced || served[1].Holder != model.HeldKernel) {
+			t.Errorf("%s: served %+v, want the traced threads, then the kernel", tt.name, served)
 		}
 	}
 }
