@@ -512,7 +512,10 @@ func layerText(key string) string {
 		if dev := LayerDevice(key); dev != "" {
 			return "waiting for block IO on " + dev
 		}
-		return "waiting for block IO on a device the tracer could not name"
+		// The eBPF backend labels a wait by the threads' own request in
+		// flight: none was on a device (IO held above the devices, or
+		// another thread's IO). The procfs backend sees no device at all.
+		return "waiting for block IO on no device the tracer saw"
 	case LayerCPU:
 		return "waiting for a CPU (runnable)"
 	case LayerQueue:
