@@ -1351,7 +1351,8 @@ func memoryMoved(changes []ConfigChange, dir float64) bool {
 // the traced threads' own are the workload's side of the CPU together: a
 // workload that asks the device for more runs more of its own calls and
 // has the kernel serve more of its IO, and it waits behind both. When the
-// two together carry leadShare, it returns them as well.
+// two, each moving with the change, together carry leadShare, it returns
+// them as well.
 func (c *comparison) servedLoad(res *Result, l *LayerShare, h *HeldPart, dir float64) (*DeviceFinding, []HeldPart) {
 	var served []HeldPart
 	switch {
@@ -1360,7 +1361,7 @@ func (c *comparison) servedLoad(res *Result, l *LayerShare, h *HeldPart, dir flo
 		share := 0.0
 		for _, key := range []string{model.HeldTraced, model.HeldKernel} {
 			for _, p := range l.Held {
-				if p.Holder == key {
+				if p.Holder == key && p.Share > 0 {
 					served = append(served, p)
 					share += p.Share
 				}

@@ -560,6 +560,8 @@ func TestServedLoad(t *testing.T) {
 		{"no holder leads, kernel and threads together do, same load", nil, split, DeviceLatency{Device: "loop0", RateA: 944, RateB: 950, BytesA: 7.8e6, BytesB: 8e6}, 1, false, 0},
 		{"no holder leads, kernel and threads short of half", nil, []HeldPart{{Holder: model.HeldOther, Share: 0.45}, {Holder: model.HeldKernel, Share: 0.3}, {Holder: model.HeldTraced, Share: 0.15}}, more, 1, false, 0},
 		{"no holder leads, no kernel part", nil, []HeldPart{{Holder: model.HeldTraced, Share: 0.45}, {Holder: model.HeldIdle, Share: 0.4}}, more, 1, false, 0},
+		{"no holder leads, a small kernel part with the change", nil, []HeldPart{{Holder: model.HeldTraced, Share: 0.49}, {Holder: model.HeldIdle, Share: 0.45}, {Holder: model.HeldKernel, Share: 0.06}}, more, 1, true, 2},
+		{"no holder leads, the kernel's part against the change", nil, []HeldPart{{Holder: model.HeldTraced, Share: 0.48}, {Holder: model.HeldIdle, Share: 0.45}, {Holder: model.HeldOther, Share: 0.17}, {Holder: model.HeldKernel, Share: -0.1}}, more, 1, false, 0},
 		{"another device given the work", &kernel, []HeldPart{kernel}, DeviceLatency{Device: "vda", RateA: 944, RateB: 67e3, BytesA: 7.8e6, BytesB: 550e6}, 1, false, 0},
 	}
 	for _, tt := range tests {
