@@ -562,6 +562,7 @@ func TestServedLoad(t *testing.T) {
 		{"no holder leads, no kernel part", nil, []HeldPart{{Holder: model.HeldTraced, Share: 0.45}, {Holder: model.HeldIdle, Share: 0.4}}, more, 1, false, 0},
 		{"no holder leads, a small kernel part with the change", nil, []HeldPart{{Holder: model.HeldTraced, Share: 0.49}, {Holder: model.HeldIdle, Share: 0.45}, {Holder: model.HeldKernel, Share: 0.06}}, more, 1, true, 2},
 		{"no holder leads, the kernel's part against the change", nil, []HeldPart{{Holder: model.HeldTraced, Share: 0.48}, {Holder: model.HeldIdle, Share: 0.45}, {Holder: model.HeldOther, Share: 0.17}, {Holder: model.HeldKernel, Share: -0.1}}, more, 1, false, 0},
+		{"no holder leads, kernel and threads together, less IO with a fall", nil, split, DeviceLatency{Device: "loop0", RateA: 944, RateB: 300, BytesA: 7.8e6, BytesB: 2e6}, -1, true, 2},
 		{"another device given the work", &kernel, []HeldPart{kernel}, DeviceLatency{Device: "vda", RateA: 944, RateB: 67e3, BytesA: 7.8e6, BytesB: 550e6}, 1, false, 0},
 	}
 	for _, tt := range tests {
@@ -576,6 +577,14 @@ func TestServedLoad(t *testing.T) {
 		if len(served) == 2 && (served[0].Holder != model.HeldTraced || served[1].Holder != model.HeldKernel) {
 			t.Errorf("%s: served %+v, want the traced threads, then the kernel", tt.name, served)
 		}
+	}
+	// The verdict names both holders, in the order of their shares.
+	f, served := c.servedLoad(&Result{Devices: []DeviceLatency{more}}, &LayerShare{Held: split}, nil, 1)
+	d := &Diagnosis{Outcome: OutcomeWorse, Cause: CauseWorkload, Device: f, Served: served,
+		Layer: &LayerShare{Key: LayerCPU, Kind: LayerCPU, A: 12e3, B: 84e3, Share: 0.69}}
+	want := ": the threads waited behind each other and the kernel's own work on their CPU, which serves their IO (47% and 48% of the rise in waiting for a CPU), and loop0 was given more work ("
+	if got := causeText(d, &Result{}); !strings.HasPrefix(got, want) {
+		t.Errorf("cause text %q, want it to begin %q", got, want)
 	}
 }
 
