@@ -163,13 +163,13 @@ func summaryText(d *Diagnosis, res *Result) string {
 
 // unmovedText says how the time the threads waited per unit did not move
 // in a verdict read off their asynchronous IO: too little to matter
-// (significant, with the size of the move that was not enough), not
-// significantly, or untested.
-func unmovedText(o *Overlap) string {
+// (significant, with the size of the move and why it was not enough, t
+// being the total the move is of), not significantly, or untested.
+func unmovedText(o *Overlap, t *Breakdown, per string) string {
 	fig := model.FormatNs(o.WaitA) + " → " + model.FormatNs(o.WaitB)
 	switch o.Change.Outcome {
 	case TestSmall:
-		return fmt.Sprintf("moved too little to matter (%s, %s, %s)", fig, signedPct(o.Change.Ratio), pText(o.Change.P))
+		return fmt.Sprintf("moved too little to matter (%s, %s, %s%s)", fig, signedPct(o.Change.Ratio), pText(o.Change.P), smallWhy(t, per))
 	case TestNotSignificant:
 		return fmt.Sprintf("did not change significantly (%s, %s)", fig, pText(o.Change.P))
 	}
@@ -190,7 +190,7 @@ func overlapText(d *Diagnosis, o *Overlap, res *Result) string {
 	var s string
 	switch {
 	case !o.Against:
-		s = fmt.Sprintf(", while the time they waited per %s %s: %s", perText(res.Workload.Per), unmovedText(o), why)
+		s = fmt.Sprintf(", while the time they waited per %s %s: %s", perText(res.Workload.Per), unmovedText(o, res.Time, res.Workload.Per), why)
 	case other:
 		s = fmt.Sprintf(", while the time they waited per %s %s (%s → %s, %s): %s",
 			perText(res.Workload.Per), d.way("fell", "rose"), model.FormatNs(o.WaitA), model.FormatNs(o.WaitB), changeText(o.Change), why)
@@ -403,15 +403,22 @@ func beyondText(share float64, outcome string) string {
 // ran counts with the time they waited, its share of that time (the
 // smaller capture's, as matter weighs it).
 func smallText(d *Diagnosis, res *Result) string {
-	t := res.Time
-	if t == nil || d.Change.Outcome != TestSmall {
+	if d.Change.Outcome != TestSmall {
 		return ""
 	}
+	return smallWhy(res.Time, d.Per)
+}
+
+// smallWhy says why the significant change of total t was too small to
+// matter: "; under the 10µs per IO that matters", or "; that is 21% of
+// the 321µs per IO they ran and waited"; empty when t does not say.
+func smallWhy(t *Breakdown, per string) string {
 	switch {
+	case t == nil:
 	case t.Small == SmallFloor:
-		return fmt.Sprintf("; under the %s per %s that matters", model.FormatNs(t.Floor), perText(d.Per))
+		return fmt.Sprintf("; under the %s per %s that matters", model.FormatNs(t.Floor), perText(per))
 	case t.Small == SmallShare && (t.RanA > 0 || t.RanB > 0):
-		return "; that is " + wholeText(t, d.Per)
+		return "; that is " + wholeText(t, per)
 	}
 	return ""
 }

@@ -312,18 +312,24 @@ func TestAlsoSite(t *testing.T) {
 
 // TestUnmovedText: the wait that did not move in a verdict read off
 // asynchronous IO is worded by its test: a significant move too small to
-// matter gives its size, not a claim that nothing changed.
+// matter gives its size and why it is too small, not a claim that nothing
+// changed.
 func TestUnmovedText(t *testing.T) {
+	share := &Breakdown{A: 3.0e3, B: 4.4e3, RanA: 2.8e3, RanB: 3.8e3, Small: SmallShare, Change: Change{Delta: 1.4e3}}
+	floor := &Breakdown{Small: SmallFloor, Floor: 10e3}
 	for _, tc := range []struct {
 		ch   Change
+		t    *Breakdown
 		want string
 	}{
-		{Change{Outcome: TestSmall, Ratio: 1.23, P: 0.001}, "moved too little to matter (232µs → 285µs, +23%, p=0.001)"},
-		{Change{Outcome: TestNotSignificant, Ratio: 0.9, P: 0.21}, "did not change significantly (232µs → 285µs, p=0.21)"},
-		{Change{Outcome: TestUntested}, "did not change materially (232µs → 285µs, not tested)"},
+		{Change{Outcome: TestSmall, Ratio: 1.23, P: 0.001}, nil, "moved too little to matter (232µs → 285µs, +23%, p=0.001)"},
+		{Change{Outcome: TestSmall, Ratio: 1.49, P: 0.001}, share, "moved too little to matter (232µs → 285µs, +49%, p=0.001; that is 24% of the 5.8µs per IO they ran and waited)"},
+		{Change{Outcome: TestSmall, Ratio: 1.23, P: 0.001}, floor, "moved too little to matter (232µs → 285µs, +23%, p=0.001; under the 10µs per IO that matters)"},
+		{Change{Outcome: TestNotSignificant, Ratio: 0.9, P: 0.21}, share, "did not change significantly (232µs → 285µs, p=0.21)"},
+		{Change{Outcome: TestUntested}, nil, "did not change materially (232µs → 285µs, not tested)"},
 	} {
 		o := &Overlap{WaitA: 232e3, WaitB: 285e3, Change: tc.ch}
-		if got := unmovedText(o); got != tc.want {
+		if got := unmovedText(o, tc.t, "IO"); got != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.ch.Outcome, got, tc.want)
 		}
 	}
