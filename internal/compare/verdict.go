@@ -1215,10 +1215,7 @@ func holderNamesText(h *HeldPart) string {
 // change: of the whole rise where the layer carries it, else of the
 // layer's own, which the holder's share is of.
 func heldShareText(d *Diagnosis) string {
-	if l := d.Layer; l != nil && l.Share < 0.95 {
-		return fmt.Sprintf("%s of the %s in waiting for a CPU", model.FormatPct(d.Holder.Share), changeNoun(d))
-	}
-	return fmt.Sprintf("%s of the %s", model.FormatPct(d.Holder.Share), changeNoun(d))
+	return cpuShareText(d, model.FormatPct(d.Holder.Share))
 }
 
 // servedShareText words the parts of the run-queue layer's change the
@@ -1230,7 +1227,14 @@ func servedShareText(d *Diagnosis) string {
 	for _, p := range d.Served {
 		parts = append(parts, model.FormatPct(p.Share))
 	}
-	s := strings.Join(parts, " and ") + " of the " + changeNoun(d)
+	return cpuShareText(d, strings.Join(parts, " and "))
+}
+
+// cpuShareText words shares (already formatted) of the run-queue layer's
+// change: of the whole rise where the layer carries it, else of the
+// layer's own.
+func cpuShareText(d *Diagnosis, shares string) string {
+	s := shares + " of the " + changeNoun(d)
 	if l := d.Layer; l != nil && l.Share < 0.95 {
 		s += " in waiting for a CPU"
 	}
