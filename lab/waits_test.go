@@ -263,9 +263,6 @@ func checkLockOwners(t *testing.T, results string, s lab.Scenario) {
 				}
 			}
 			t.Logf("%d samples in %d rounds; %d rounds with an nfsd thread waiting on an inode rwsem", len(samples), len(rounds), len(contended))
-			if len(contended) == 0 {
-				t.Fatalf("/proc never caught an nfsd thread asleep waiting for the file's inode lock: the scenario made no contention")
-			}
 			var rows []report.LockRow
 			for _, l := range f.Locks {
 				if strings.HasPrefix(l.Comm, "nfsd") && l.Owner != "" && l.OwnerTID != 0 {
@@ -294,6 +291,7 @@ func checkLockOwners(t *testing.T, results string, s lab.Scenario) {
 			if l.Owner == "" {
 				t.Fatalf("top names no owner of the file's inode lock (a lock waited on under ext4_buffered_write_iter)")
 			}
+			checkWitness(t, f, rounds, len(contended))
 			if !strings.HasPrefix(l.Owner, "nfsd") && !strings.HasPrefix(l.Owner, "jbd2") {
 				t.Errorf("owner %s/%d is neither an nfsd nor a jbd2 thread", l.Owner, l.OwnerTID)
 			}
@@ -348,6 +346,72 @@ func checkLockOwners(t *testing.T, results string, s lab.Scenario) {
 	}
 }
 
+// checkWitness: the rounds in which /proc caught an nfsd thread asleep on
+// the file's inode lock agree with the wait time nfstrace counted on it
+// (see witness).
+func checkWitness(t *testing.T, f *report.Frame, rounds [][]lab.ThreadSample, caught int) {
+	t.Helper()
+	if len(rounds) < 2 {
+		t.Fatalf("/proc sampled %d rounds: too few to witness the waits", len(rounds))
+	}
+	span := rounds[len(rounds)-1][0].Uptime - rounds[0][0].Uptime
+	var total float64 // seconds nfsd threads waited on the file's lock
+	most := 1
+	for _, l := range f.Locks {
+		site := string(l.Site)
+		if !strings.HasPrefix(l.Comm, "nfsd") || !strings.Contains(site, "ext4_buffered_write_iter") && !strings.Contains(site, "ext4_file_write_iter") {
+			continue
+		}
+		total += l.WaitPerSec * f.WindowSec
+		most = max(most, l.MaxWaiters)
+	}
+	lo, hi, err := witness(total, most, span, len(rounds), caught)
+	t.Logf("witness: nfstrace counted %.2fs of waiting on the file's lock (up to %d at once); over /proc's %.1fs and %d rounds that predicts %.1f to %.1f contended rounds; /proc caught %d",
+		total, most, span, len(rounds), lo, hi, caught)
+	if err != nil {
+		t.Error(err)
+	}
+}
+
+// witness tests a count of sampling rounds that caught a waiter against
+// the wait time counted: total seconds of waiting, at most most waiters at
+// once, over span seconds sampled in rounds rounds. A round catches a
+// waiter with the chance that one was waiting then: total/span when no
+// waits overlap (the high end of the expected count), total/span/most
+// when they overlap all they can (the low end). It returns the expected
+// range and an error when the count is implausible under either end (a
+// Poisson tail under 0.001): waits counted that sampling never saw, or
+// far more seen than counted. One second of waiting in 20 s sampled in
+// 150 rounds expects 3 to 8 (up to 3 at once); none happens a few times in
+// a hundred such runs, which is no disagreement.
+func witness(total float64, most int, span float64, rounds, caught int) (lo, hi float64, err error) {
+	n := float64(rounds)
+	lo, hi = n*min(1, total/span/float64(most)), n*min(1, total/span)
+	const alpha = 0.001
+	if p := poissonAtMost(caught, lo); p < alpha {
+		return lo, hi, fmt.Errorf("/proc caught %d rounds with an nfsd thread waiting on the file's lock, %.1f at least expected from nfstrace's wait time (p=%.2g): nfstrace counts waits that did not happen", caught, lo, p)
+	}
+	if p := 1 - poissonAtMost(caught-1, hi); p < alpha {
+		return lo, hi, fmt.Errorf("/proc caught %d rounds with an nfsd thread waiting on the file's lock, %.1f at most expected from nfstrace's wait time (p=%.2g): nfstrace misses waits", caught, hi, p)
+	}
+	return lo, hi, nil
+}
+
+// poissonAtMost is P(X <= k) for X Poisson with mean lambda (1 for k >= 0
+// and lambda 0; 0 for k < 0).
+func poissonAtMost(k int, lambda float64) float64 {
+	if k < 0 {
+		return 0
+	}
+	term := math.Exp(-lambda)
+	sum := term
+	for i := 1; i <= k; i++ {
+		term *= lambda / float64(i)
+		sum += term
+	}
+	return min(sum, 1)
+}
+
 // checkLockCompare: compare of the reference against the shared file finds
 // the lock layer and names its owner.
 func checkLockCompare(t *testing.T, results string, base, shared lab.Scenario) {
@@ -378,4 +442,49 @@ func lockProbe(t *testing.T, results string, s lab.Scenario) model.Probe {
 	}
 	t.Fatalf("the capture lists no contention_begin probe")
 	return model.Probe{}
+}
+
+func TestPoissonAtMost(t *testing.T) {
+	for _, c := range []struct {
+		k      int
+		lambda float64
+		want   float64
+	}{
+		{-1, 3, 0},
+		{0, 0, 1},
+		{0, 2.7, math.Exp(-2.7)},
+		{0, 7, 0.000912},
+		{2, 1, 2.5 * math.Exp(-1)},
+		{7, 8, 0.4530},
+		{30, 8, 1},
+	} {
+		if got := poissonAtMost(c.k, c.lambda); math.Abs(got-c.want) > 1e-4 {
+			t.Errorf("poissonAtMost(%d, %g) = %.6f, want %.6f", c.k, c.lambda, got, c.want)
+		}
+	}
+}
+
+func TestWitness(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		total        float64
+		most, caught int
+		lo, hi       float64
+		wantErr      bool
+	}{
+		// The 6.1 smoke run of 2026-12-05: 1.1 s of waiting, 20.8 s, 150 rounds.
+		{"as counted", 1.1, 3, 7, 2.6, 7.9, false},
+		{"none caught, few expected", 1.1, 3, 0, 2.6, 7.9, false},
+		{"none caught, many expected", 5, 2, 0, 18.0, 36.1, true},
+		{"far more caught than counted", 1.1, 3, 30, 2.6, 7.9, true},
+		{"nothing counted, nothing caught", 0, 1, 0, 0, 0, false},
+		{"nothing counted, one caught", 0, 1, 1, 0, 0, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			lo, hi, err := witness(c.total, c.most, 20.8, 150, c.caught)
+			if math.Abs(lo-c.lo) > 0.1 || math.Abs(hi-c.hi) > 0.1 || (err != nil) != c.wantErr {
+				t.Errorf("witness(%g, %d, caught %d) = %.1f, %.1f, %v; want %.1f, %.1f, error %v", c.total, c.most, c.caught, lo, hi, err, c.lo, c.hi, c.wantErr)
+			}
+		})
+	}
 }
