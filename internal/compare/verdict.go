@@ -712,8 +712,15 @@ func causeText(d *Diagnosis, res *Result) string {
 	if d.Cause == CauseWriteback && l.Kind == "block" {
 		if f != nil {
 			more := d.way("more", "less")
-			return fmt.Sprintf(": %s was given %s work (%s) as the dirty-page limits changed, which decide when written pages go to it",
-				f.Device, more, loadText(f))
+			// The eBPF backend puts a wait here when none of the
+			// thread's own requests was on a device: it waited on IO
+			// that others sent, such as the flusher's writeback.
+			none := ""
+			if res.A.Backend == "ebpf" && res.B.Backend == "ebpf" {
+				none = "no request of their own was on a device while they waited, and "
+			}
+			return fmt.Sprintf(": %s%s was given %s work (%s) as the dirty-page limits changed, which decide when written pages go to it",
+				none, f.Device, more, loadText(f))
 		}
 		return fmt.Sprintf(": each wait took %s (mean %s → %s) while no device's latency accounted for it, as the dirty-page limits changed, which hold writers back",
 			longer, model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))

@@ -160,6 +160,32 @@ func TestWritebackBlockEvidence(t *testing.T) {
 	}
 }
 
+// TestWritebackMoreWork: a block layer on no device that the dirty limits
+// moved, read with a device given more work, says under the eBPF backend
+// that no request of the threads' own was on a device (they waited on IO
+// others sent); the procfs backend cannot tell.
+func TestWritebackMoreWork(t *testing.T) {
+	l := &LayerShare{Key: blockPrefix + unknownDevice, Kind: "block", A: 22e3, B: 597e3, Share: 0.48,
+		WaitsA: 1, WaitsB: 1, WaitA: 22e3, WaitB: 597e3}
+	const work = "loop0 was given more work (5.4 → 1.2k requests/s, 5.6 → 1216 MB/s) as the dirty-page limits changed, which decide when written pages go to it"
+	for _, tt := range []struct {
+		backend string
+		want    string
+	}{
+		{"ebpf", ": no request of their own was on a device while they waited, and " + work},
+		{"procfs", ": " + work},
+	} {
+		t.Run(tt.backend, func(t *testing.T) {
+			d := &Diagnosis{Outcome: OutcomeWorse, Cause: CauseWriteback, Per: "IO", Layer: l,
+				Device: &DeviceFinding{Device: "loop0", RateA: 5.4, RateB: 1200, BytesA: 5.6e6, BytesB: 1216e6}}
+			res := &Result{A: Side{Backend: tt.backend}, B: Side{Backend: tt.backend}}
+			if got := causeText(d, res); got != tt.want {
+				t.Errorf("%q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestWorkText: the calls' longer kernel work says which change of the
 // device their IO goes to it was: its IO scheduler, another queue setting,
 // or the device itself.
