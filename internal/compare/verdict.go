@@ -714,7 +714,8 @@ func causeText(d *Diagnosis, res *Result) string {
 			more := d.way("more", "less")
 			// The eBPF backend puts a wait here when none of the
 			// thread's own requests was on a device: it waited on IO
-			// that others sent, such as the flusher's writeback.
+			// others sent, such as the flusher's writeback, or on its
+			// own, held above the devices.
 			none := ""
 			if res.A.Backend == "ebpf" && res.B.Backend == "ebpf" {
 				none = "no request of their own was on a device while they waited, and "
@@ -1217,12 +1218,34 @@ func holderNamesText(h *HeldPart) string {
 	return "; the largest: " + strings.Join(parts, ", ")
 }
 
-// changeNoun is "rise" or "fall", as the time changed.
 // heldShareText words the CPU holder's part of the run-queue layer's
 // change: of the whole rise where the layer carries it, else of the
 // layer's own, which the holder's share is of.
+//
+// A holder can carry more than the whole change when another part moved
+// against it; the part that moved against it most is then named, as a
+// layer carrying more than the whole names the layers that fell: "129% of
+// the rise in waiting for a CPU; more than the whole, as the waits for an
+// idle CPU to wake fell, 14µs → 0 per IO" (a CPU that hogs keep busy
+// never idles).
 func heldShareText(d *Diagnosis) string {
-	return cpuShareText(d, model.FormatPct(d.Holder.Share))
+	s := cpuShareText(d, model.FormatPct(d.Holder.Share))
+	if d.Holder.Share <= 1 || d.Layer == nil {
+		return s
+	}
+	var against *HeldPart
+	for i := range d.Layer.Held {
+		if p := &d.Layer.Held[i]; p.Share < 0 && (against == nil || p.Share < against.Share) {
+			against = p
+		}
+	}
+	if against == nil {
+		return s
+	}
+	// The callers put the share in parentheses: none nests in them.
+	who, _, _ := strings.Cut(model.HolderText(against.Holder), " (")
+	return s + fmt.Sprintf("; more than the whole, as the waits %s %s, %s → %s per %s",
+		who, d.way("fell", "rose"), model.FormatNs(against.A), model.FormatNs(against.B), perText(d.Per))
 }
 
 // servedShareText words the parts of the run-queue layer's change the
@@ -1248,6 +1271,7 @@ func cpuShareText(d *Diagnosis, shares string) string {
 	return s
 }
 
+// changeNoun is "rise" or "fall", as the time changed.
 func changeNoun(d *Diagnosis) string {
 	if d.Outcome == OutcomeBetter {
 		return "fall"

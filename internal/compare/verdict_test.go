@@ -276,20 +276,32 @@ func TestFloorText(t *testing.T) {
 }
 
 // TestHeldShareText: the CPU holder's share is of the run-queue layer's
-// change, said so where the layer is not the whole change.
+// change, said so where the layer is not the whole change; a share over
+// the whole names the part that moved against it most.
 func TestHeldShareText(t *testing.T) {
+	// The heldout105 CPU-hogs pair at 30 s, seed 1 (ns per IO).
+	hogs := []HeldPart{{Holder: "other", A: 729, B: 38553, Share: 1.294}, {Holder: "traced", A: 161, B: 6529, Share: 0.218},
+		{Holder: "kernel", A: 1325, B: 207, Share: -0.038}, {Holder: "wake", A: 13849, B: 0, Share: -0.474}}
+	quota := []HeldPart{{Holder: "other", A: 100, B: 9000, Share: 1.1}, {Holder: "idle", A: 3000, B: 1000, Share: -0.1}}
 	tests := []struct {
 		name  string
 		layer float64
 		out   string
+		share float64
+		held  []HeldPart
 		want  string
 	}{
-		{"the layer is the rise", 1.0, OutcomeWorse, "86% of the rise"},
-		{"the layer is part of the rise", 0.53, OutcomeWorse, "86% of the rise in waiting for a CPU"},
-		{"part of a fall", 0.6, OutcomeBetter, "86% of the fall in waiting for a CPU"},
+		{"the layer is the rise", 1.0, OutcomeWorse, 0.86, nil, "86% of the rise"},
+		{"the layer is part of the rise", 0.53, OutcomeWorse, 0.86, nil, "86% of the rise in waiting for a CPU"},
+		{"part of a fall", 0.6, OutcomeBetter, 0.86, nil, "86% of the fall in waiting for a CPU"},
+		{"more than the whole", 0.86, OutcomeWorse, 1.294, hogs,
+			"129% of the rise in waiting for a CPU; more than the whole, as the waits for an idle CPU to wake fell, 14µs → 0 per IO"},
+		{"no nested parentheses", 1.0, OutcomeWorse, 1.1, quota,
+			"110% of the rise; more than the whole, as the waits while their CPU idled fell, 3.0µs → 1.0µs per IO"},
+		{"more than the whole, no part against it", 1.0, OutcomeWorse, 1.1, hogs[:2], "110% of the rise"},
 	}
 	for _, tt := range tests {
-		d := &Diagnosis{Outcome: tt.out, Layer: &LayerShare{Share: tt.layer}, Holder: &HeldPart{Holder: "kernel", Share: 0.86}}
+		d := &Diagnosis{Outcome: tt.out, Per: "IO", Layer: &LayerShare{Share: tt.layer, Held: tt.held}, Holder: &HeldPart{Holder: "other", Share: tt.share}}
 		if got := heldShareText(d); got != tt.want {
 			t.Errorf("%s: heldShareText = %q, want %q", tt.name, got, tt.want)
 		}
