@@ -717,7 +717,7 @@ func causeText(d *Diagnosis, res *Result) string {
 			// others sent, such as the flusher's writeback, or on its
 			// own, held above the devices.
 			none := ""
-			if res.A.Backend == "ebpf" && res.B.Backend == "ebpf" {
+			if res.A.Backend == model.BackendEBPF && res.B.Backend == model.BackendEBPF {
 				none = "no request of their own was on a device while they waited, and "
 			}
 			return fmt.Sprintf(": %s%s was given %s work (%s) as the dirty-page limits changed, which decide when written pages go to it",

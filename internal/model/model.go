@@ -312,9 +312,15 @@ const (
 	ProbeUnavailable = "unavailable"
 )
 
+// The tracing backends' names, as Backend.Name and captures carry them.
+const (
+	BackendEBPF   = "ebpf"
+	BackendProcfs = "procfs"
+)
+
 // Backend describes the active tracing backend.
 type Backend struct {
-	Name string `json:"name"` // "ebpf" or "procfs"
+	Name string `json:"name"` // BackendEBPF or BackendProcfs
 	// Detail is the one-line label the header shows, e.g.
 	// "procfs sampler at 100 Hz: eBPF unavailable: ...".
 	Detail string  `json:"detail"`

@@ -15,8 +15,8 @@ import (
 // Backend names for Options.Backend.
 const (
 	BackendAuto   = "auto"
-	BackendEBPF   = "ebpf"
-	BackendProcfs = "procfs"
+	BackendEBPF   = model.BackendEBPF
+	BackendProcfs = model.BackendProcfs
 )
 
 // Options choose a tracing backend and what it traces.

@@ -13,10 +13,12 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/nfstrace/nfstrace/internal/model"
 )
 
 // KeepCaps returns the capabilities the daemon may still need once the
-// probes of backend ("ebpf" or "procfs") are attached.
+// probes of backend (model.BackendEBPF or model.BackendProcfs) are attached.
 //
 // eBPF: reading /proc/kallsyms addresses again when a module (nfsd) loads
 // later needs CAP_SYSLOG; ring buffers and maps are used through file
@@ -27,7 +29,7 @@ import (
 // procfs: /proc/PID/stack needs CAP_SYS_ADMIN, and CAP_SYS_PTRACE for
 // processes of other users (--pid).
 func KeepCaps(backend string) []int {
-	if backend == "ebpf" {
+	if backend == model.BackendEBPF {
 		return []int{unix.CAP_SYSLOG}
 	}
 	return []int{unix.CAP_SYS_ADMIN, unix.CAP_SYS_PTRACE, unix.CAP_SYSLOG}

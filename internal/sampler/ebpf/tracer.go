@@ -623,7 +623,7 @@ func (t *Tracer) Backend() model.Backend {
 	for _, e := range t.exts {
 		probes = append(probes, e.Probes()...)
 	}
-	return model.Backend{Name: "ebpf", Detail: t.detail, Probes: probes}
+	return model.Backend{Name: model.BackendEBPF, Detail: t.detail, Probes: probes}
 }
 
 // ThreadOpMap is the tid -> operation map the nfsd programs share with the

@@ -227,7 +227,7 @@ func (t *Tracer) rescanLoop() {
 // caller may append why eBPF was not used.
 func (t *Tracer) Backend() model.Backend {
 	return model.Backend{
-		Name:   "procfs",
+		Name:   model.BackendProcfs,
 		Detail: fmt.Sprintf("procfs sampler at %d Hz", t.rate),
 		Probes: slices.Clone(t.probes),
 	}
