@@ -1230,16 +1230,13 @@ func holderNamesText(h *HeldPart) string {
 // never idles).
 func heldShareText(d *Diagnosis) string {
 	s := cpuShareText(d, model.FormatPct(d.Holder.Share))
-	if d.Holder.Share <= 1 || d.Layer == nil {
+	if d.Holder.Share <= 1 || d.Layer == nil || len(d.Layer.Held) == 0 {
 		return s
 	}
-	var against *HeldPart
-	for i := range d.Layer.Held {
-		if p := &d.Layer.Held[i]; p.Share < 0 && (against == nil || p.Share < against.Share) {
-			against = p
-		}
-	}
-	if against == nil {
+	// Held comes by share, most first: the last part moved against the
+	// change most, if any did.
+	against := d.Layer.Held[len(d.Layer.Held)-1]
+	if against.Share >= 0 {
 		return s
 	}
 	// The callers put the share in parentheses: none nests in them.
