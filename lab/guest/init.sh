@@ -193,12 +193,11 @@ make_export() { # DEV
 # remove_export: unexport and unmount the export. nfsd's file cache keeps
 # files of NFSv3 clients open for a few seconds after their last use (its
 # laundrette closes them), so an unmount right after the clients' can find
-# the file system busy ("target is busy": CI on 6.1, 2026-12-05): release
-# the server's locks on it and retry for up to 30 s before failing.
+# the file system busy ("target is busy": CI on 6.1, 2026-12-05): retry
+# for up to 30 s before failing.
 remove_export() {
 	local i
 	exportfs -ua
-	echo /srv/export >/proc/fs/nfsd/unlock_filesystem 2>/dev/null
 	for i in $(seq 30); do
 		if umount /srv/export 2>/dev/null; then
 			[ "$i" -gt 1 ] && echo "/srv/export was busy: unmounted at try $i, a second apart"
