@@ -349,29 +349,29 @@ func TestLatencyUnit(t *testing.T) {
 	}
 	w := Workload{Per: "IO", Submitted: true, RateA: 59e3, RateB: 22e3,
 		AgainstLatency: &AgainstLatency{WaitRatio: 1 / 3.2, SubmitRatio: 2.7, LatRatio: 2.7, RateRatio: 22.0 / 59, By: "latency"}}
-	want := "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as their time per wait for block IO fell 3.2x while their IO's latency rose 2.7x"
+	want := "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as all their waiting per wait for block IO fell 3.2x while their IO's latency rose 2.7x"
 	if got := rateText(w); got != want {
 		t.Errorf("workload\n got %q\nwant %q", got, want)
 	}
 	w.AgainstLatency.WaitRatio = 1.27
-	want = "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as their time per wait for block IO rose 27% while their IO's latency rose 2.7x"
+	want = "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as all their waiting per wait for block IO rose 27% while their IO's latency rose 2.7x"
 	if got := rateText(w); got != want {
 		t.Errorf("workload\n got %q\nwant %q", got, want)
 	}
 	w.AgainstLatency.InKernel = true
-	want = "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as their time per wait for block IO rose 27% while their IO's time in the kernel rose 2.7x"
+	want = "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as all their waiting per wait for block IO rose 27% while their IO's time in the kernel rose 2.7x"
 	if got := rateText(w); got != want {
 		t.Errorf("workload\n got %q\nwant %q", got, want)
 	}
 	w.AgainstLatency.WaitRatio, w.AgainstLatency.InKernel = 1/3.2, false
 	w.AgainstLatency.By, w.AgainstLatency.LatRatio = "rate", 0
-	want = "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as their time per wait for block IO fell 3.2x while the IOs they got done a second fell 2.7x"
+	want = "the traced threads asked for 59k vs 22k IOs/s; figures are per IO asked for, as all their waiting per wait for block IO fell 3.2x while the IOs they got done a second fell 2.7x"
 	if got := rateText(w); got != want {
 		t.Errorf("workload\n got %q\nwant %q", got, want)
 	}
 	w = Workload{Per: "IO", Submitted: true, RateA: 50e3, RateB: 51e3,
 		AgainstLatency: &AgainstLatency{WaitRatio: 1 / 2.1, SubmitRatio: 0.92, LatRatio: 1.05, InKernel: true, RateRatio: 1.03, By: "steady"}}
-	want = "the traced threads asked for 50k vs 51k IOs/s; figures are per IO asked for, as their time per wait for block IO fell 2.1x while neither their IO's time in the kernel (+5%) nor the IOs they got done a second (+3%) moved as far"
+	want = "the traced threads asked for 50k vs 51k IOs/s; figures are per IO asked for, as all their waiting per wait for block IO fell 2.1x while neither their IO's time in the kernel (+5%) nor the IOs they got done a second (+3%) moved as far"
 	if got := rateText(w); got != want {
 		t.Errorf("workload\n got %q\nwant %q", got, want)
 	}

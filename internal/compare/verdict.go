@@ -1141,7 +1141,7 @@ func rateText(w Workload) string {
 			felt = fmt.Sprintf("neither their IO's %s (%s) nor the IOs they got done a second (%s) moved as far", lat,
 				signedPct(a.LatRatio), signedPct(a.RateRatio))
 		}
-		s += fmt.Sprintf("; figures are per IO asked for, as their time per wait for block IO %s while %s",
+		s += fmt.Sprintf("; figures are per IO asked for, as all their waiting per wait for block IO %s while %s",
 			moveText(a.WaitRatio), felt)
 	}
 	if (w.SubmitA > 0 || w.SubmitB > 0) && !w.Submitted {
