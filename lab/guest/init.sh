@@ -149,30 +149,52 @@ set_scheduler() { # DEV SCHED
 	grep -q "\[$2\]" "/sys/block/$1/queue/scheduler"
 }
 
+# dirty_twin: the vm.dirty_* settings come in exclusive pairs, a size and
+# a ratio: writing one zeroes the other. Prints KEY's twin, nothing for a
+# key without one.
+dirty_twin() { # KEY
+	case $1 in
+	vm.dirty_bytes) echo vm.dirty_ratio ;;
+	vm.dirty_ratio) echo vm.dirty_bytes ;;
+	vm.dirty_background_bytes) echo vm.dirty_background_ratio ;;
+	vm.dirty_background_ratio) echo vm.dirty_background_bytes ;;
+	esac
+}
+
+# apply_sysctls saves every key the scenario sets, and the twin of each
+# (dirty_twin), before writing any: writing one of a pair zeroes the
+# other, so the pair's old setting is the twin's value when the key's is 0.
 apply_sysctls() { # OUT
-	local kv k v f
+	local kv k t
 	: >"$1/sysctl.restore"
 	for kv in $LAB_SYSCTLS; do
 		k=${kv%%=*}
-		v=${kv#*=}
-		f=/proc/sys/${k//.//}
-		echo "$k=$(cat "$f")" >>"$1/sysctl.restore"
-		echo "$v" >"$f" || return 1
-		echo "$k=$(cat "$f")" >>"$1/sysctl.applied"
+		for t in "$k" $(dirty_twin "$k"); do
+			grep -q "^$t=" "$1/sysctl.restore" && continue
+			echo "$t=$(cat "/proc/sys/${t//.//}")" >>"$1/sysctl.restore" || return 1
+		done
 	done
-	# The vm.dirty_* pairs are exclusive: writing one zeroes its twin, so
-	# restoring means writing back the non-zero one of each pair.
+	for kv in $LAB_SYSCTLS; do
+		k=${kv%%=*}
+		echo "${kv#*=}" >"/proc/sys/${k//.//}" || return 1
+		echo "$k=$(cat "/proc/sys/${k//.//}")" >>"$1/sysctl.applied"
+	done
 	return 0
 }
 
+# restore_sysctls writes back what apply_sysctls saved and checks that it
+# holds: of a pair, the one that was set (a 0 is its twin's zeroing, which
+# writing the twin redoes).
 restore_sysctls() { # OUT
-	local kv k v
+	local kv k v f
 	[ -f "$1/sysctl.restore" ] || return 0
 	while IFS= read -r kv; do
 		k=${kv%%=*}
 		v=${kv#*=}
-		[ "$v" = 0 ] && continue
-		echo "$v" >"/proc/sys/${k//.//}"
+		[ "$v" = 0 ] && [ -n "$(dirty_twin "$k")" ] && continue
+		f=/proc/sys/${k//.//}
+		echo "$v" >"$f" || return 1
+		[ "$(cat "$f")" = "$v" ] || return 1
 	done <"$1/sysctl.restore"
 }
 
