@@ -15,6 +15,7 @@ import (
 const (
 	hostDir  = "../../testdata/diagnosis/host"
 	labPairs = "../../testdata/diagnosis/lab/pairs.json"
+	labLong  = "../../testdata/diagnosis/lab-long/pairs.json"
 	docFile  = "../../docs/diagnosis.md"
 )
 
@@ -81,7 +82,7 @@ func TestBenchmark(t *testing.T) {
 	if _, err := os.Stat(hostDir); err != nil {
 		testenv.Skip(t, "no recorded pairs in "+hostDir)
 	}
-	rs, err := Benchmark(context.Background(), hostDir, labPairs, compare.Options{})
+	rs, err := Benchmark(context.Background(), hostDir, []string{labPairs, labLong}, compare.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +116,7 @@ func TestSets(t *testing.T) {
 	}{
 		{[]string{"lab", "dev", "heldout2", "dev"}, "dev heldout2 lab"},
 		{[]string{"long", "lab", "dev"}, "dev long lab"},
+		{[]string{"lab-long", "lab", "long"}, "long lab lab-long"},
 		{[]string{"zeta", "lab", "alpha", "heldout2"}, "heldout2 lab alpha zeta"},
 		{[]string{"heldout31", "heldout", "heldout9", "dev2", "dev"}, "dev dev2 heldout heldout9 heldout31"},
 		{nil, ""},
@@ -155,5 +157,88 @@ func TestCorrect(t *testing.T) {
 		if got := r.Correct(); got != tt.want {
 			t.Errorf("truth %s, verdict %s %s: Correct() = %v, want %v", tt.truth, tt.outcome, tt.predicted, got, tt.want)
 		}
+	}
+}
+
+// TestClientLatency reads nfsload's figures as the clients' time over the
+// operations they completed; a file without any of the three is an error.
+func TestClientLatency(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    float64
+		wantErr bool
+	}{
+		{`{"clients":8,"seconds":20,"ops":{"write":1500,"read":100}}`, 0.1, false},
+		{`{"clients":4,"seconds":120.5,"ops":{"getattr":241}}`, 2, false},
+		{`{"clients":8,"seconds":20,"ops":{}}`, 0, true},
+		{`{"clients":0,"seconds":20,"ops":{"write":1}}`, 0, true},
+		{`{"clients":8,"ops":{"write":1}}`, 0, true},
+		{`{"clients":`, 0, true},
+	}
+	for _, tt := range tests {
+		got, err := clientLatency([]byte(tt.in))
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("clientLatency(%s) = %g, %v; want %g, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+// TestLabPairs reads a lab pairs file: its set (lab by default), the
+// captures beside it, and each pair's effect from its clients' figures
+// where both captures have them.
+func TestLabPairs(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("long/pairs.json", `{"set":"lab-long","captures":"captures","pairs":[
+		{"scenario":"sched-none","length":"v4.2 120s","kernel":"6.1","a":"6.1-mq","b":"6.1-none","truth":"scheduler","change":"scheduler nullb0"},
+		{"scenario":"baseline null","length":"v4.2 120s","kernel":"6.1","a":"6.1-base-1","b":"6.1-base-2","truth":"none"}]}`)
+	write("long/captures/6.1-mq.load.json", `{"clients":8,"seconds":100,"ops":{"write":1000}}`)
+	write("long/captures/6.1-none.load.json", `{"clients":8,"seconds":100,"ops":{"write":500}}`)
+	write("long/captures/6.1-base-1.load.json", `{"clients":4,"seconds":100,"ops":{"read":400}}`)
+	write("short/pairs.json", `{"captures":"../c","pairs":[{"scenario":"baseline","length":"v3","kernel":"6.12","a":"x","b":"y","truth":"none"}]}`)
+
+	got, err := LabPairs(filepath.Join(dir, "long/pairs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Pair{
+		{Set: "lab-long", Scenario: "6.1 sched-none", Length: "v4.2 120s", A: filepath.Join(dir, "long/captures/6.1-mq.nft"),
+			B: filepath.Join(dir, "long/captures/6.1-none.nft"), Truth: "scheduler", Change: "scheduler nullb0", Effect: 2},
+		{Set: "lab-long", Scenario: "6.1 baseline null", Length: "v4.2 120s", Null: true, A: filepath.Join(dir, "long/captures/6.1-base-1.nft"),
+			B: filepath.Join(dir, "long/captures/6.1-base-2.nft"), Truth: None},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("LabPairs = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("pair %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if n := got[0].Name(); n != "6.1 sched-none/v4.2 120s" {
+		t.Errorf("Name = %q", n)
+	}
+
+	short, err := LabPairs(filepath.Join(dir, "short/pairs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(short) != 1 || short[0].Set != "lab" || short[0].A != filepath.Join(dir, "c/x.nft") || short[0].Effect != 0 {
+		t.Errorf("LabPairs without a set = %+v", short)
+	}
+
+	write("bad/pairs.json", `{"captures":".","pairs":[{"scenario":"s","length":"l","kernel":"k","a":"a","b":"b","truth":"device"}]}`)
+	write("bad/a.load.json", `{"clients":8,"seconds":10,"ops":{}}`)
+	write("bad/b.load.json", `{"clients":8,"seconds":10,"ops":{"read":1}}`)
+	if _, err := LabPairs(filepath.Join(dir, "bad/pairs.json")); err == nil {
+		t.Error("LabPairs accepted a load file with no operations")
 	}
 }
