@@ -61,6 +61,10 @@ type Diagnosis struct {
 	// who ended most of them in B.
 	Owner *LockOwner  `json:"owner,omitempty"`
 	Waker *WakerShare `json:"waker,omitempty"`
+	// Held is set when the layer leads with a lock layer whose owners
+	// waited in it while they held the lock (see heldIn): the lock's
+	// change is the layer's, one step up the chain.
+	Held *HeldLock `json:"held_lock,omitempty"`
 	// Woke is, for a run-queue layer whose change more waits after
 	// wakeups carry, the layer the threads woke from: its waits per unit
 	// moved the same way by half as many or more (countLeads), so the new
@@ -555,9 +559,13 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	if len(rows) == 0 || rows[0].Delta*dir <= 0 {
 		return d
 	}
-	top := rows[0]
-	if !(top.Significant && top.Share >= minLeadShare) && top.Share < leadShare {
+	top, lead := rows[0], rows[0].Share
+	if h, r := c.heldIn(res, rows, dir); h != nil {
+		top, lead, d.Held = r, r.Share+h.Share, h
+	}
+	if !(top.Significant && lead >= minLeadShare) && lead < leadShare {
 		d.Confidence = "low"
+		d.Held = nil
 		return d
 	}
 	d.Layer = c.layerShare(top, res)
@@ -617,7 +625,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	}
 	d.Confidence = "low"
 	switch {
-	case top.Significant && top.Share >= leadShare && t.Change.P < c.opt.Alpha/10:
+	case top.Significant && lead >= leadShare && t.Change.P < c.opt.Alpha/10:
 		d.Confidence = "high"
 	case top.Significant:
 		d.Confidence = "medium"

@@ -158,7 +158,30 @@ func summaryText(d *Diagnosis, res *Result) string {
 		return s + "; no single layer carries it."
 	}
 	s += fmt.Sprintf("; %.0f%% of the %s is %s", 100*d.Layer.Share, noun, diagLayerText(d))
-	return s + causeText(d, res) + beyondText(d.Layer.Share, d.Outcome) + "."
+	share := d.Layer.Share
+	if h := d.Held; h != nil {
+		share += h.Share
+	}
+	return s + causeText(d, res) + heldLockText(d) + beyondText(share, d.Outcome) + "."
+}
+
+// heldLockText adds the lock layer whose owners waited in the leading
+// layer while they held the lock (Diagnosis.Held), "" when none.
+func heldLockText(d *Diagnosis) string {
+	h := d.Held
+	if h == nil {
+		return ""
+	}
+	return fmt.Sprintf(", and %.0f%% is %s whose holders were themselves %s for %s of %s's lock-wait time",
+		100*h.Share, layerText(h.Key), heldWhere(d.Layer.Key), model.FormatPct(h.Owned), h.Capture)
+}
+
+// heldWhere says where a lock's holders were, in the layer key names.
+func heldWhere(key string) string {
+	if t := layerText(key); strings.HasPrefix(t, "waiting ") {
+		return t
+	}
+	return "in " + layerText(key)
 }
 
 // unmovedText says how the time the threads waited per unit did not move
@@ -943,6 +966,11 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		}
 		out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s)", name,
 			model.FormatNs(l.A), model.FormatNs(l.B), per, 100*l.Share, changeText(l.Change)))
+		if h := d.Held; h != nil {
+			out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s); its holders %s for %s of %s's lock-wait time",
+				layerText(h.Key), model.FormatNs(h.A), model.FormatNs(h.B), per, 100*h.Share, changeText(h.Change),
+				heldWhere(l.Key), model.FormatPct(h.Owned), h.Capture))
+		}
 		switch {
 		case d.Crowd != nil:
 			out = append(out, fmt.Sprintf("traced threads on a CPU per interval %.1f → %.1f; they waited behind each other for %s of the change",

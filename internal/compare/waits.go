@@ -243,3 +243,79 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// HeldLock is a lock layer whose change is, one step up the causal chain,
+// another layer's: the lock's owners were in D in that layer's waits for
+// most of the lock-wait time (Owned, in Capture), and that layer moved the
+// same way, significantly, with a configuration change that acts on it
+// directly. The threads waited longer for the lock because its holders
+// waited longer while they held it: a writer throttled for dirty pages in
+// balance_dirty_pages keeps its inode's lock, and the file's other writers
+// queue behind it.
+type HeldLock struct {
+	Key    string  `json:"key"` // the lock layer
+	A      float64 `json:"a"`   // its time per unit in A and B
+	B      float64 `json:"b"`
+	Change Change  `json:"change"`
+	Share  float64 `json:"share"` // its part of the change
+	// Owned is the part of Capture's lock-wait time whose owners were in
+	// D in the leading layer's waits.
+	Owned   float64 `json:"owned"`
+	Capture string  `json:"capture"`
+}
+
+// heldIn returns the lock layer among rows that carries minLeadShare of
+// the change or more (as a layer must to lead with its own change
+// significant), and whose owners, in the capture the change is read in (B for a rise, A
+// for a fall), were in D in another layer's waits for leadShare or more
+// of its lock-wait time, with that layer's row, when the other layer moved
+// that way significantly with a configuration change that acts on it
+// directly and the two together carry more of the change than the
+// largest row. The other layer must be one whose waits a class names
+// alone: an owner's block IO does not say on which device it waited.
+// nil when there is none.
+func (c *comparison) heldIn(res *Result, rows []Contribution, dir float64) (*HeldLock, Contribution) {
+	side, capture := c.b, "B"
+	if dir < 0 {
+		side, capture = c.a, "A"
+	}
+	i := slices.IndexFunc(rows, func(r Contribution) bool { return r.Key == ClassLock })
+	if i < 0 || rows[i].Share < minLeadShare {
+		return nil, Contribution{}
+	}
+	class, owned := side.ownedIn()
+	if owned < leadShare || class == ClassLock || class == ClassBlockIO {
+		return nil, Contribution{}
+	}
+	j := slices.IndexFunc(rows, func(r Contribution) bool { return r.Key == layerKey(class, "") })
+	if j < 0 || !rows[j].Significant || rows[j].Delta*dir <= 0 || matchChanges(res.Config, rows[j].Key, dir).Kind != MatchDirect {
+		return nil, Contribution{}
+	}
+	if rows[i].Share+rows[j].Share <= rows[0].Share {
+		return nil, Contribution{}
+	}
+	l := rows[i]
+	return &HeldLock{Key: l.Key, A: l.A, B: l.B, Change: l.Change, Share: l.Share, Owned: owned, Capture: capture}, rows[j]
+}
+
+// ownedIn returns the class of the D-state waits the lock's owners were in
+// for the largest part of the capture's lock-wait time, and that part ("",
+// 0 when no owner was in D at a known site).
+func (c *Capture) ownedIn() (string, float64) {
+	if c.lockNs == 0 {
+		return "", 0
+	}
+	by := map[string]float64{}
+	for h, w := range c.owners {
+		if h.State == "D" && h.Site != "" {
+			by[c.classOf(h.Site, "")] += w
+		}
+	}
+	best := ""
+	for cl, w := range by {
+		if best == "" || w > by[best] || (w == by[best] && cl < best) {
+			best = cl
+		}
+	}
+	return best, by[best] / c.lockNs
+}

@@ -140,3 +140,56 @@ func TestTopOwner(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldIn: a lock layer whose owners were in D in another layer's waits
+// for most of the lock-wait time joins that layer when it moved the same
+// way, significantly, with a change that acts on it directly.
+func TestHeldIn(t *testing.T) {
+	const (
+		throttled model.WaitSite = "io_schedule_timeout;balance_dirty_pages;balance_dirty_pages_ratelimited_flags;generic_perform_write;ext4_buffered_write_iter"
+		dio       model.WaitSite = "io_schedule;__iomap_dio_rw;ext4_dio_write_iter"
+	)
+	dirty := []ConfigChange{{Item: "sysctl vm.dirty_bytes", A: "0", B: "524288"}}
+	row := func(key string, delta, share float64, sig bool) Contribution {
+		return Contribution{Key: key, Change: Change{Delta: delta, Significant: sig}, Share: share}
+	}
+	lock := row(ClassLock, 3.6, 0.37, false)
+	wb := row(ClassWriteback, 3.4, 0.35, true)
+	owners := func(site model.WaitSite, w float64) map[model.LockHolder]float64 {
+		return map[model.LockHolder]float64{
+			{Comm: "nfsd", TID: 1, State: "D", Site: site}: w,
+			{Comm: "nfsd", TID: 2, State: "R"}:             100 - w,
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		owners map[model.LockHolder]float64
+		rows   []Contribution
+		config []ConfigChange
+		dir    float64
+		want   string // the row that leads, "" for none
+	}{
+		{"owners throttled", owners(throttled, 96), []Contribution{lock, wb}, dirty, 1, ClassWriteback},
+		{"led by the other layer", owners(throttled, 96), []Contribution{wb, lock}, dirty, 1, ClassWriteback},
+		{"owners mostly running", owners(throttled, 40), []Contribution{lock, wb}, dirty, 1, ""},
+		{"owners in block IO", owners(dio, 96), []Contribution{lock, row(layerKey(ClassBlockIO, "vda"), 3.4, 0.35, true)}, nil, 1, ""},
+		{"no change acts on it", owners(throttled, 96), []Contribution{lock, wb}, nil, 1, ""},
+		{"not significant", owners(throttled, 96), []Contribution{lock, row(ClassWriteback, 3.4, 0.35, false)}, dirty, 1, ""},
+		{"the other way", owners(throttled, 96), []Contribution{lock, row(ClassWriteback, -3.4, -0.35, true)}, dirty, 1, ""},
+		{"a larger row", owners(throttled, 96), []Contribution{row(LayerCPU, 8, 0.8, true), lock, wb}, dirty, 1, ""},
+		{"a small lock", owners(throttled, 96), []Contribution{wb, row(ClassLock, 0.2, 0.02, false)}, dirty, 1, ""},
+	} {
+		cp := func() *Capture {
+			return &Capture{owners: tc.owners, lockNs: 100, classes: map[classKey]string{}}
+		}
+		c := &comparison{a: cp(), b: cp()}
+		h, r := c.heldIn(&Result{Config: tc.config}, tc.rows, tc.dir)
+		if (h != nil) != (tc.want != "") || r.Key != tc.want {
+			t.Errorf("%s: heldIn = %+v, %q; want %q", tc.name, h, r.Key, tc.want)
+			continue
+		}
+		if h != nil && (h.Key != ClassLock || h.Share != 0.37 || h.Owned != 0.96 || h.Capture != "B") {
+			t.Errorf("%s: heldIn = %+v", tc.name, h)
+		}
+	}
+}
