@@ -264,16 +264,16 @@ type HeldLock struct {
 	Capture string  `json:"capture"`
 }
 
-// heldIn returns the lock layer among rows that carries minLeadShare of
-// the change or more (as a layer must to lead with its own change
-// significant), and whose owners, in the capture the change is read in (B for a rise, A
-// for a fall), were in D in another layer's waits for leadShare or more
-// of its lock-wait time, with that layer's row, when the other layer moved
-// that way significantly with a configuration change that acts on it
-// directly and the two together carry more of the change than the
-// largest row. The other layer must be one whose waits a class names
-// alone: an owner's block IO does not say on which device it waited.
-// nil when there is none.
+// heldIn returns the lock layer among rows, with the row of the layer its
+// owners waited in, when all of these hold: the lock carries minLeadShare
+// of the change or more (as a layer must to lead with a significant change
+// of its own); in the capture the change is read in (B for a rise, A for a
+// fall) its owners were in D in one other layer's waits for leadShare or
+// more of its lock-wait time; that layer moved in direction dir,
+// significantly, with a configuration change that acts on it directly; and
+// the two together carry more of the change than the largest row. The
+// other layer must be one that a class names alone: an owner's wait for
+// block IO does not say on which device it waited. nil otherwise.
 func (c *comparison) heldIn(res *Result, rows []Contribution, dir float64) (*HeldLock, Contribution) {
 	side, capture := c.b, "B"
 	if dir < 0 {
