@@ -178,10 +178,11 @@ func heldLockText(d *Diagnosis) string {
 
 // heldWhere says where a lock's holders were, in the layer key names.
 func heldWhere(key string) string {
-	if t := layerText(key); strings.HasPrefix(t, "waiting ") {
+	t := layerText(key)
+	if strings.HasPrefix(t, "waiting ") {
 		return t
 	}
-	return "in " + layerText(key)
+	return "in " + t
 }
 
 // unmovedText says how the time the threads waited per unit did not move
