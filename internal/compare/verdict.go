@@ -172,17 +172,17 @@ func heldLockText(d *Diagnosis) string {
 	if h == nil {
 		return ""
 	}
-	return fmt.Sprintf(", and %.0f%% is %s whose holders were themselves %s for %s of %s's lock-wait time",
-		100*h.Share, layerText(h.Key), heldWhere(d.Layer.Key), model.FormatPct(h.Owned), h.Capture)
+	return fmt.Sprintf(", and %.0f%% is %s whose holders were themselves %s", 100*h.Share, layerText(h.Key), heldWhere(h, d.Layer.Key))
 }
 
-// heldWhere says where a lock's holders were, in the layer key names.
-func heldWhere(key string) string {
+// heldWhere says where a held lock's holders were, in the layer key names,
+// and for how much of the lock-wait time.
+func heldWhere(h *HeldLock, key string) string {
 	t := layerText(key)
-	if strings.HasPrefix(t, "waiting ") {
-		return t
+	if !strings.HasPrefix(t, "waiting ") {
+		t = "in " + t
 	}
-	return "in " + t
+	return fmt.Sprintf("%s for %s of %s's lock-wait time", t, model.FormatPct(h.Owned), h.Capture)
 }
 
 // unmovedText says how the time the threads waited per unit did not move
@@ -968,9 +968,8 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s)", name,
 			model.FormatNs(l.A), model.FormatNs(l.B), per, 100*l.Share, changeText(l.Change)))
 		if h := d.Held; h != nil {
-			out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s); its holders %s for %s of %s's lock-wait time",
-				layerText(h.Key), model.FormatNs(h.A), model.FormatNs(h.B), per, 100*h.Share, changeText(h.Change),
-				heldWhere(l.Key), model.FormatPct(h.Owned), h.Capture))
+			out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s); its holders %s",
+				layerText(h.Key), model.FormatNs(h.A), model.FormatNs(h.B), per, 100*h.Share, changeText(h.Change), heldWhere(h, l.Key)))
 		}
 		switch {
 		case d.Crowd != nil:
