@@ -257,10 +257,9 @@ func setRank(set string) int {
 		return -3
 	case "long":
 		return 1 << 20
-	case "lab":
-		return 1<<20 + 1
-	case "lab-long":
-		return 1<<20 + 2
+	}
+	if isLab(set) {
+		return 1<<20 + 1 // "lab" before "lab-long": Sets breaks ties by name
 	}
 	if n, ok := diag.HeldOut(set); ok {
 		return n
