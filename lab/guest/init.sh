@@ -13,6 +13,8 @@
 export PATH=/lab/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export LC_ALL=C
 R=/results
+# SYSCTL is where the sysctl files are; a test points it at a directory of its own.
+SYSCTL=${LAB_SYSCTL_ROOT:-/proc/sys}
 LOGS=$R/logs
 
 up() { cut -d' ' -f1 /proc/uptime; }
@@ -165,19 +167,20 @@ dirty_twin() { # KEY
 # (dirty_twin), before writing any: writing one of a pair zeroes the
 # other, so the pair's old setting is the twin's value when the key's is 0.
 apply_sysctls() { # OUT
-	local kv k t
+	local kv k t v
 	: >"$1/sysctl.restore"
 	for kv in $LAB_SYSCTLS; do
 		k=${kv%%=*}
 		for t in "$k" $(dirty_twin "$k"); do
 			grep -q "^$t=" "$1/sysctl.restore" && continue
-			echo "$t=$(cat "/proc/sys/${t//.//}")" >>"$1/sysctl.restore" || return 1
+			v=$(cat "$SYSCTL/${t//.//}") || return 1
+			echo "$t=$v" >>"$1/sysctl.restore" || return 1
 		done
 	done
 	for kv in $LAB_SYSCTLS; do
 		k=${kv%%=*}
-		echo "${kv#*=}" >"/proc/sys/${k//.//}" || return 1
-		echo "$k=$(cat "/proc/sys/${k//.//}")" >>"$1/sysctl.applied"
+		echo "${kv#*=}" >"$SYSCTL/${k//.//}" || return 1
+		echo "$k=$(cat "$SYSCTL/${k//.//}")" >>"$1/sysctl.applied"
 	done
 	return 0
 }
@@ -192,7 +195,7 @@ restore_sysctls() { # OUT
 		k=${kv%%=*}
 		v=${kv#*=}
 		[ "$v" = 0 ] && [ -n "$(dirty_twin "$k")" ] && continue
-		f=/proc/sys/${k//.//}
+		f=$SYSCTL/${k//.//}
 		echo "$v" >"$f" || return 1
 		[ "$(cat "$f")" = "$v" ] || return 1
 	done <"$1/sysctl.restore"
