@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ const (
 	hostDir  = "../../testdata/diagnosis/host"
 	labPairs = "../../testdata/diagnosis/lab/pairs.json"
 	labLong  = "../../testdata/diagnosis/lab-long/pairs.json"
+	labAll   = "../../testdata/diagnosis/lab*/pairs.json" // every lab set, as score's -lab default
 	docFile  = "../../docs/diagnosis.md"
 )
 
@@ -73,6 +75,28 @@ func TestCount(t *testing.T) {
 	}
 }
 
+// TestLabFiles: score's -lab default takes in every lab set, and a pattern
+// that names no file is an error rather than a set silently left out.
+func TestLabFiles(t *testing.T) {
+	got, err := LabFiles(labAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{labPairs, labLong} {
+		if !slices.Contains(got, want) {
+			t.Errorf("LabFiles(%q) = %q, lacks %s", labAll, got, want)
+		}
+	}
+	if got, err := LabFiles(labPairs + ",," + labLong); err != nil || !slices.Equal(got, []string{labPairs, labLong}) {
+		t.Errorf("LabFiles(two files) = %q, %v; want both, in order", got, err)
+	}
+	for _, bad := range []string{"../../testdata/diagnosis/no-such-set/pairs.json", labPairs + ",../../testdata/nolab*/pairs.json", "["} {
+		if got, err := LabFiles(bad); err == nil {
+			t.Errorf("LabFiles(%q) = %q, want an error", bad, got)
+		}
+	}
+}
+
 // TestBenchmark replays every recorded pair of the diagnosis benchmark
 // (host and lab) through compare and checks that docs/diagnosis.md holds
 // exactly the scores they give now: a change to compare that moves a
@@ -82,7 +106,11 @@ func TestBenchmark(t *testing.T) {
 	if _, err := os.Stat(hostDir); err != nil {
 		testenv.Skip(t, "no recorded pairs in "+hostDir)
 	}
-	rs, err := Benchmark(context.Background(), hostDir, []string{labPairs, labLong}, compare.Options{})
+	labs, err := LabFiles(labAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := Benchmark(context.Background(), hostDir, labs, compare.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@
 //	nfstrace-diag record [-scenarios a,b|dev|heldout|heldout2|all] [-lengths 5s,30s] [-seeds 1,2]
 //	                     [-bin ./bin/nfstrace] [-out testdata/diagnosis/host] [-set long]
 //	nfstrace-diag summary [-out testdata/diagnosis/host]
-//	nfstrace-diag score [-host testdata/diagnosis/host] [-lab testdata/diagnosis/lab/pairs.json,testdata/diagnosis/lab-long/pairs.json] [-o docs/diagnosis.md]
+//	nfstrace-diag score [-host testdata/diagnosis/host] [-lab 'testdata/diagnosis/lab*/pairs.json'] [-o docs/diagnosis.md]
 //
 // Run as root from the repository root. See diag/README.md.
 package main
@@ -226,14 +226,18 @@ func treeSize(dir string) (int64, error) {
 func cmdScore(ctx context.Context, out io.Writer, args []string) error {
 	fs := flag.NewFlagSet("score", flag.ContinueOnError)
 	host := fs.String("host", "testdata/diagnosis/host", "the host pairs (nfstrace-diag record -out)")
-	lab := fs.String("lab", "testdata/diagnosis/lab/pairs.json,testdata/diagnosis/lab-long/pairs.json", "the lab pairs: comma-separated pairs.json files")
+	lab := fs.String("lab", "testdata/diagnosis/lab*/pairs.json", "the lab pairs: comma-separated pairs.json files or globs")
 	doc := fs.String("o", "docs/diagnosis.md", "document whose generated part is rewritten")
 	var opt compare.Options
 	fs.Float64Var(&opt.MinChange, "min-change", 0, "the least change of a total that counts, as a fraction of the smaller side (0: compare's default); to calibrate it, with -o elsewhere")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	rs, err := score.Benchmark(ctx, *host, strings.Split(*lab, ","), opt)
+	labs, err := score.LabFiles(*lab)
+	if err != nil {
+		return err
+	}
+	rs, err := score.Benchmark(ctx, *host, labs, opt)
 	if err != nil {
 		return err
 	}
