@@ -112,6 +112,10 @@ type Diagnosis struct {
 	// unit changed but their asynchronous IO took as long and they did as
 	// much of it.
 	Unfelt *Unfelt `json:"unfelt,omitempty"`
+	// Reached is set, with OutcomeNoChange per NFS operation, when fewer
+	// operations a second reached nfsd, by Options.MinChange and
+	// significantly, while each took no longer (see reached).
+	Reached *Reached `json:"reached,omitempty"`
 	// WorkOf is, for a run-queue layer whose change is longer (or
 	// shorter) running per unit, the layer whose configuration moved that
 	// CPU work (ClassReclaim: less memory), "" when none did; Match is
@@ -532,6 +536,10 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		c.aside(&d, res)
 		if u := t.Unsure; u != nil {
 			d.Outcome, d.Unsure, d.NeedSeconds = OutcomeTooShort, u, u.NeedSeconds
+		}
+		if d.Outcome == OutcomeNoChange && d.Subject == SubjectNFS && d.Per == "op" &&
+			(t.Change.Delta <= 0 || t.Change.Outcome == TestNotSignificant) {
+			d.Reached = c.reached()
 		}
 		return d
 	}

@@ -144,7 +144,7 @@ func summaryText(d *Diagnosis, res *Result) string {
 				perText(d.Per), signedPct(d.Change.Ratio), figure)
 		}
 		s := fmt.Sprintf("Neither better nor worse: %s %s (%s)", subjectText(d), signedPct(d.Change.Ratio), figure)
-		return s + smallText(d, res) + asideText(d) + "."
+		return s + smallText(d, res) + reachedText(d.Reached) + asideText(d) + "."
 	}
 	word, noun := "Worse", "rise"
 	if d.Outcome == OutcomeBetter {
@@ -504,6 +504,16 @@ func other(c string) string {
 }
 
 // asideText words a real effect too small to reach the users' time.
+// reachedText says that fewer operations reached nfsd while it served
+// each no slower (Diagnosis.Reached), "" when not so.
+func reachedText(r *Reached) string {
+	if r == nil {
+		return ""
+	}
+	return fmt.Sprintf("; but %.0f%% fewer operations reached nfsd (%s → %s a second while any came, %s), each served no slower: its clients asked for less, or were held before it",
+		100*(1-r.RateB/r.RateA), model.FormatCount(r.RateA), model.FormatCount(r.RateB), pText(r.Change.P))
+}
+
 func asideText(d *Diagnosis) string {
 	switch {
 	case d.Aside != nil:
@@ -866,6 +876,9 @@ func adviceText(d *Diagnosis) string {
 }
 
 func leadText(d *Diagnosis, res *Result) string {
+	if d.Reached != nil {
+		return "look at the clients and the path to the server (their own waits, the network, the requests they may keep in flight): nfsd served each operation no slower"
+	}
 	if d.Outcome != OutcomeWorse && d.Outcome != OutcomeBetter {
 		return ""
 	}

@@ -354,3 +354,39 @@ func ioBound(c *Capture) bool {
 	cpu := sum(c.onCPU) * 1e9
 	return block > 0 && block >= ioBoundShare*(cpu+runq)
 }
+
+// Reached is the rate at which operations reached nfsd in A and B, over
+// the intervals that held them, and the test of its change.
+type Reached struct {
+	RateA  float64 `json:"ops_per_s_a"`
+	RateB  float64 `json:"ops_per_s_b"`
+	Change Change  `json:"change"`
+}
+
+// reached returns the rate operations reached nfsd at when it fell by
+// Options.MinChange (of the lower rate) and significantly, nil otherwise.
+// With each operation served in no more time, fewer reached nfsd: its
+// clients asked for less, or were held before it (on the clients
+// themselves, on the path to the server), which a profile of the server
+// cannot see. A closed loop of clients waiting longer elsewhere sends
+// fewer operations, so the fall is what nfsd can show of that wait.
+func (c *comparison) reached() *Reached {
+	fr := c.frame(c.a.ops, c.b.ops, nil, nil)
+	if fr.bs == nil {
+		return nil
+	}
+	opsA, opsB := fr.a.sum(c.a.ops), fr.b.sum(c.b.ops)
+	secA, secB := fr.a.sum(c.a.secs), fr.b.sum(c.b.secs)
+	ra, rb := safeDiv(sum(opsA), sum(secA)), safeDiv(sum(opsB), sum(secB))
+	if ra <= 0 || rb <= 0 || rb >= ra {
+		return nil
+	}
+	t := fr.bs.ratioChanges(ratioSeries{num: [][]float64{opsA}, den: [][]float64{secA}},
+		ratioSeries{num: [][]float64{opsB}, den: [][]float64{secB}}, []float64{rb - ra})[0]
+	ch := newChange(ra, rb, t)
+	ch.judge(c.opt.Alpha, matter{min: c.opt.MinChange}.enough(ra, rb))
+	if !ch.Significant {
+		return nil
+	}
+	return &Reached{RateA: ra, RateB: rb, Change: ch}
+}

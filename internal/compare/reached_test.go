@@ -1,0 +1,64 @@
+package compare
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestReached: fewer operations reaching nfsd, each served in as long, is
+// read as a change before the server, not as no change at all; a smaller
+// fall, a rise, or a slower server is not.
+func TestReached(t *testing.T) {
+	slower := baseline()
+	slower.sites = append(slower.sites, siteSpec{frames: frames(siteDirty), op: "WRITE", prob: 0.8, median: 5 * time.Millisecond})
+	tests := []struct {
+		name     string
+		opsPerS  float64
+		b        scenario
+		want     bool
+		outcome  string
+		sentence string // in the verdict when want
+	}{
+		{name: "40% fewer, each as long", opsPerS: 900, want: true, outcome: OutcomeNoChange, sentence: "fewer operations reached nfsd"},
+		{name: "7% fewer, within the floor", opsPerS: 1400, outcome: OutcomeNoChange},
+		{name: "more operations", opsPerS: 2400, outcome: OutcomeNoChange},
+		{name: "fewer and each slower", opsPerS: 900, b: slower, outcome: OutcomeWorse},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := baseline()
+			if tt.b.dev != "" {
+				b = tt.b
+			}
+			b.opsPerSec, b.seed = tt.opsPerS, 2
+			res, err := Compare(baseline().capture("A"), b.capture("B"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := res.Verdict.Diagnosis
+			if d.Outcome != tt.outcome {
+				t.Fatalf("outcome %q, want %q: %s", d.Outcome, tt.outcome, res.Verdict.Summary)
+			}
+			if got := d.Reached != nil; got != tt.want {
+				t.Fatalf("Reached = %+v, want set %v: %s", d.Reached, tt.want, res.Verdict.Summary)
+			}
+			if !tt.want {
+				if strings.Contains(res.Verdict.Summary, "reached nfsd") {
+					t.Errorf("verdict speaks of operations reaching nfsd without Reached: %s", res.Verdict.Summary)
+				}
+				return
+			}
+			// The simulated load wobbles by up to 10% an interval.
+			if r := d.Reached.RateB / d.Reached.RateA; r < 0.55 || r > 0.65 {
+				t.Errorf("rate %.0f → %.0f a second (x%.2f), want about x0.6", d.Reached.RateA, d.Reached.RateB, r)
+			}
+			if !strings.Contains(res.Verdict.Summary, tt.sentence) || !strings.HasPrefix(res.Verdict.Summary, "Neither better nor worse") {
+				t.Errorf("verdict %q lacks %q", res.Verdict.Summary, tt.sentence)
+			}
+			if !strings.Contains(res.Verdict.Lead, "look at the clients") {
+				t.Errorf("lead %q does not send the reader to the clients", res.Verdict.Lead)
+			}
+		})
+	}
+}
