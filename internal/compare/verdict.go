@@ -1084,18 +1084,30 @@ func loadText(f *DeviceFinding) string {
 }
 
 // loadWord says how a device's load moved while its latency did, by the
-// measure loadMoved weighs: the same load, or a higher or lower one where it
-// moved by loadRatio against the change (a device faster at a higher load,
-// slower at a lower one; with the change it would be the load's doing).
+// measure loadMoved weighs: a higher or lower one where it moved by
+// loadRatio against the change (a device faster at a higher load, slower
+// at a lower one; with the change it would be the load's doing); short of
+// that, by how much where it moved by sameLoad or more, so that the words
+// agree with the figures beside them; else the same load.
 func loadWord(f *DeviceFinding) string {
-	switch r := loadChange(f.RateA, f.RateB, f.BytesA, f.BytesB); {
+	r := loadChange(f.RateA, f.RateB, f.BytesA, f.BytesB)
+	switch {
 	case r >= loadRatio:
 		return "a higher load"
 	case r > 0 && r <= 1/loadRatio:
 		return "a lower load"
+	case r >= 1+sameLoad:
+		return fmt.Sprintf("a %.0f%% higher load", 100*(r-1))
+	case r > 0 && r <= 1-sameLoad:
+		return fmt.Sprintf("a %.0f%% lower load", 100*(1-r))
 	}
 	return "the same load"
 }
+
+// sameLoad is the least move of a device's load that its words give,
+// short of loadRatio: under it, "the same load". Wording only: no finding
+// turns on it.
+const sameLoad = 0.1
 
 // sameLoadText gives the load a device held while its latency moved: the
 // bytes per second loadMoved weighs, with the requests they came in where

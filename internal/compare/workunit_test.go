@@ -63,6 +63,10 @@ func TestLoadTexts(t *testing.T) {
 		{DeviceFinding{RateA: 900, RateB: 300, BytesA: 9e6, BytesB: 3e6}, "a lower load", "9.0 → 3.0 MB/s in 900 → 300 requests/s"},
 		{DeviceFinding{RateA: 900, RateB: 300}, "a lower load", "900 → 300 requests/s"},
 		{DeviceFinding{RateA: 300, RateB: 310}, "the same load", "300 → 310 requests/s"},
+		// Short of loadRatio, a load that moved is not called the same (lab-heldout1's
+		// 8 clients for 3, 6.12: dm-0's bytes +34%).
+		{DeviceFinding{RateA: 193, RateB: 254, BytesA: 21.1e6, BytesB: 28.2e6}, "a 34% higher load", "21.1 → 28.2 MB/s"},
+		{DeviceFinding{RateA: 96, RateB: 71}, "a 26% lower load", "96 → 71 requests/s"},
 	}
 	for _, tt := range tests {
 		if got := loadWord(&tt.f); got != tt.word {
