@@ -503,7 +503,6 @@ func other(c string) string {
 	return "A"
 }
 
-// asideText words a real effect too small to reach the users' time.
 // reachedText says that fewer operations reached nfsd while it served
 // each no slower (Diagnosis.Reached), "" when not so.
 func reachedText(r *Reached) string {
@@ -514,6 +513,7 @@ func reachedText(r *Reached) string {
 		100*(1-r.RateB/r.RateA), model.FormatCount(r.RateA), model.FormatCount(r.RateB), pText(r.Change.P))
 }
 
+// asideText words a real effect too small to reach the users' time.
 func asideText(d *Diagnosis) string {
 	switch {
 	case d.Aside != nil:
