@@ -19,7 +19,7 @@ func TestParseScenario(t *testing.T) {
 		check     func(t *testing.T, s Scenario)
 	}{
 		{name: "defaults", src: "# nothing\n", check: func(t *testing.T, s Scenario) {
-			if s.Device != "virtio" || len(s.Versions) != 2 || s.Duration != 20*time.Second || s.NFSDThreads != 8 {
+			if s.Device != "virtio" || len(s.Versions) != 2 || s.Duration != 20*time.Second || s.NFSDThreads != 8 || s.ClientMounts != "one" {
 				t.Errorf("defaults: %+v", s)
 			}
 		}},
@@ -38,6 +38,13 @@ func TestParseScenario(t *testing.T) {
 					t.Errorf("env:\n%s", env)
 				}
 			}},
+		{name: "mounts", src: "clients = 3\nshared_file = true\nclient_mounts = each\n",
+			check: func(t *testing.T, s Scenario) {
+				if s.ClientMounts != "each" || !strings.Contains(s.Env(), "LAB_CLIENT_MOUNTS='each'\n") {
+					t.Errorf("parsed: %+v", s)
+				}
+			}},
+		{name: "bad client_mounts", src: "client_mounts = two\n", wantErr: `"two": want one or each`},
 		{name: "bad shared_file", src: "shared_file = maybe\n", wantErr: `"maybe": want true or false`},
 		{name: "bad stack_samples", src: "stack_samples = some\n", wantErr: `"some": want d or all`},
 		{name: "unknown key", src: "devcie = virtio\n", wantErr: "x.conf:1: devcie: unknown key"},

@@ -47,6 +47,12 @@ type Scenario struct {
 	// SharedFile makes every client work on one data file, so that nfsd
 	// threads serve writes to one inode (and contend on its lock).
 	SharedFile bool
+	// ClientMounts is how the clients mount the export: "one" mount that
+	// every client process works through (the client kernel then
+	// serialises writes to a shared file on its inode lock before they
+	// reach nfsd), or "each" client its own mount (nosharecache), as
+	// separate client machines would.
+	ClientMounts string
 	// StackSamples is which kernel threads the guest samples the stacks of
 	// during the load: "d" (nfsd threads in D, once a second) or "all"
 	// (every nfsd and jbd2 thread in any state, ten times a second: the
@@ -85,6 +91,7 @@ func defaultScenario(name string) Scenario {
 		MountOpts:    "actimeo=0,lookupcache=none",
 		NFSDThreads:  8,
 		StackSamples: "d",
+		ClientMounts: "one",
 	}
 }
 
@@ -210,6 +217,12 @@ func (s *Scenario) set(key, val string) error {
 			return fmt.Errorf("%q: want true or false", val)
 		}
 		return nil
+	case "client_mounts":
+		if val != "one" && val != "each" {
+			return fmt.Errorf("%q: want one or each", val)
+		}
+		s.ClientMounts = val
+		return nil
 	case "stack_samples":
 		if val != "d" && val != "all" {
 			return fmt.Errorf("%q: want d or all", val)
@@ -232,7 +245,7 @@ func (s *Scenario) set(key, val string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown key (want description, versions, duration, settle, trace_slack, device, scheduler, delay_ms, fail_after, nullb_gb, nullb_params, sysctl, clients, nfsd_threads, shared_file, stack_samples, mix, io_size, file_size, mount_options)")
+	return fmt.Errorf("unknown key (want description, versions, duration, settle, trace_slack, device, scheduler, delay_ms, fail_after, nullb_gb, nullb_params, sysctl, clients, nfsd_threads, shared_file, client_mounts, stack_samples, mix, io_size, file_size, mount_options)")
 }
 
 func contains(list []string, s string) bool {
@@ -291,6 +304,7 @@ func (s Scenario) Env() string {
 	kv("MOUNT_OPTS", s.MountOpts)
 	kv("NFSD_THREADS", strconv.Itoa(s.NFSDThreads))
 	kv("SHARED_FILE", strconv.FormatBool(s.SharedFile))
+	kv("CLIENT_MOUNTS", s.ClientMounts)
 	kv("STACK_SAMPLES", s.StackSamples)
 	kv("BUDGET", strconv.Itoa(int(s.Budget().Seconds())))
 	return b.String()

@@ -246,6 +246,49 @@ nfs_umount() { # DIR
 	umount "$1" || umount -f "$1" || umount -l "$1"
 }
 
+# client_mounts MNT: the mount points the clients work through: MNT alone,
+# or with LAB_CLIENT_MOUNTS=each one per client process (MNT.c0, MNT.c1, ...).
+client_mounts() {
+	local i=0
+	if [ "$LAB_CLIENT_MOUNTS" != each ]; then
+		echo "$1"
+		return
+	fi
+	while [ $i -lt "$LAB_CLIENTS" ]; do
+		echo "$1.c$i"
+		i=$((i + 1))
+	done
+}
+
+# mount_clients VERSION MNT: mount the export at every client mount point;
+# separate mounts get their own superblock (nosharecache), hence their own
+# inodes and inode locks, as separate client machines would have.
+mount_clients() {
+	local m opts=$LAB_MOUNT_OPTS
+	[ "$LAB_CLIENT_MOUNTS" = each ] && opts="${opts:+$opts,}nosharecache"
+	for m in $(client_mounts "$2"); do
+		LAB_MOUNT_OPTS=$opts nfs_mount "$1" "$m" || return 1
+	done
+}
+
+umount_clients() { # MNT
+	local m rc=0
+	for m in $(client_mounts "$1"); do
+		nfs_umount "$m" || rc=1
+	done
+	return $rc
+}
+
+# client_dirs MNT VERSION: nfsload's -dir, the load's directory through
+# every client mount.
+client_dirs() {
+	local m out=
+	for m in $(client_mounts "$1"); do
+		out="${out:+$out,}$m/v$2"
+	done
+	echo "$out"
+}
+
 load() { # PHASE DIR OUT-JSON [DURATION]
 	local ok=
 	# Once the device fails, the clients' writes and fsyncs fail too.
@@ -404,10 +447,11 @@ trace_stop() {
 # ---------------------------------------------------------------- a scenario
 
 run_version() { # SCENARIO VERSION OUT
-	local s=$1 v=$2 o=$3 mnt=/mnt/nfs sampler
+	local s=$1 v=$2 o=$3 mnt=/mnt/nfs sampler dirs
 	mkdir -p "$o"
-	step "$s/v$v/mount" 120 $F nfs_mount "$v" "$mnt" || return 1
-	step "$s/v$v/prepare" 600 $F load prepare "$mnt/v$v" "$o/prepare.json"
+	step "$s/v$v/mount" 120 $F mount_clients "$v" "$mnt" || return 1
+	dirs=$(client_dirs "$mnt" "$v")
+	step "$s/v$v/prepare" 600 $F load prepare "$dirs" "$o/prepare.json"
 	# nfsd's counters (/proc) and nfstrace must count the same requests:
 	# the preparation's last requests are let finish before nfstrace
 	# starts, top's frame spans all of its run, and the counters are read
@@ -430,12 +474,12 @@ run_version() { # SCENARIO VERSION OUT
 	if [ "$LAB_DEVICE" = nullb-fail ]; then
 		# The load in two parts, the device failing in between: however
 		# slow the guest, it fails while the clients are busy.
-		step "$s/v$v/load" $((LAB_FAIL_AFTER + 300)) $F load run "$mnt/v$v" "$o/load-healthy.json" "$LAB_FAIL_AFTER"
+		step "$s/v$v/load" $((LAB_FAIL_AFTER + 300)) $F load run "$dirs" "$o/load-healthy.json" "$LAB_FAIL_AFTER"
 		date +%s.%N >"$o/fail.at"
 		step "$s/v$v/fail-device" 60 $F fail_device
-		step "$s/v$v/load-failing" $((LAB_DURATION - LAB_FAIL_AFTER + 300)) $F load run "$mnt/v$v" "$o/load.json" $((LAB_DURATION - LAB_FAIL_AFTER))
+		step "$s/v$v/load-failing" $((LAB_DURATION - LAB_FAIL_AFTER + 300)) $F load run "$dirs" "$o/load.json" $((LAB_DURATION - LAB_FAIL_AFTER))
 	else
-		step "$s/v$v/load" $((LAB_DURATION + 300)) $F load run "$mnt/v$v" "$o/load.json" "$LAB_DURATION"
+		step "$s/v$v/load" $((LAB_DURATION + 300)) $F load run "$dirs" "$o/load.json" "$LAB_DURATION"
 	fi
 	date +%s.%N >"$o/load.end"
 	cp /proc/net/rpc/nfsd "$o/nfsd.end"
@@ -443,7 +487,7 @@ run_version() { # SCENARIO VERSION OUT
 	kill "$sampler" 2>/dev/null
 	step "$s/v$v/trace-stop" 150 $F trace_stop "$o"
 	cp /proc/net/rpc/nfsd "$o/nfsd.after"
-	step "$s/v$v/umount" 60 $F nfs_umount "$mnt"
+	step "$s/v$v/umount" 60 $F umount_clients "$mnt"
 }
 
 run_scenario() { # NAME

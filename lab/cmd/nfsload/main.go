@@ -29,7 +29,9 @@ import (
 )
 
 type config struct {
-	dir      string
+	// dirs is one directory seen through one mount each (a single
+	// mount: one entry); client i works through dirs[i mod len(dirs)].
+	dirs     []string
 	clients  int
 	duration time.Duration
 	mix      []weighted
@@ -70,7 +72,8 @@ func run(args []string) error {
 	var c config
 	var mix, ioSize, fileSize string
 	fs := flag.NewFlagSet("nfsload", flag.ContinueOnError)
-	fs.StringVar(&c.dir, "dir", "", "directory on the NFS mount to work in (created)")
+	var dirs string
+	fs.StringVar(&dirs, "dir", "", "directory on the NFS mount to work in (created); a comma-separated list names the same directory through several mounts, and client i works through the (i mod n)-th")
 	fs.IntVar(&c.clients, "clients", 4, "client processes")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long to run")
 	fs.StringVar(&mix, "mix", "write:3,commit:1,read:3,getattr:2,lookup:2", "operation weights: op:weight,... (ops: "+strings.Join(knownOps, ", ")+")")
@@ -85,8 +88,14 @@ func run(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if c.dir == "" {
+	if dirs == "" {
 		return errors.New("-dir is required")
+	}
+	c.dirs = strings.Split(dirs, ",")
+	for _, d := range c.dirs {
+		if d == "" {
+			return fmt.Errorf("-dir %q: an empty directory in the list", dirs)
+		}
 	}
 	var err error
 	if c.mix, err = parseMix(mix); err != nil {
@@ -235,11 +244,12 @@ func parent(c config, args []string) error {
 // until the deadline.
 func worker(c config) (result, error) {
 	r := result{Clients: 1, Ops: map[string]uint64{}, Errors: map[string]uint64{}}
-	dir := filepath.Join(c.dir, fmt.Sprintf("client%d", c.worker))
+	root := c.dirs[c.worker%len(c.dirs)]
+	dir := filepath.Join(root, fmt.Sprintf("client%d", c.worker))
 	names := filepath.Join(dir, "names")
 	data := filepath.Join(dir, "data")
 	if c.shared {
-		data = filepath.Join(c.dir, "shared", "data")
+		data = filepath.Join(root, "shared", "data")
 	}
 	buf := alignedBuf(c.ioSize)
 	for i := range buf {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,7 +59,7 @@ func TestParseSize(t *testing.T) {
 // A worker on a local directory: prepare, then the mix for a moment.
 func TestWorkerLocal(t *testing.T) {
 	dir := t.TempDir()
-	c := config{dir: dir, clients: 1, duration: 200 * time.Millisecond, ioSize: 4096, fileSize: 16384,
+	c := config{dirs: []string{dir}, clients: 1, duration: 200 * time.Millisecond, ioSize: 4096, fileSize: 16384,
 		names: 3, worker: 0, phase: "all", seed: 1,
 		mix: []weighted{{"write", 1}, {"commit", 1}, {"getattr", 1}, {"lookup", 1}}}
 	r, err := worker(c)
@@ -78,31 +79,56 @@ func TestWorkerLocal(t *testing.T) {
 	}
 }
 
-// With -shared every client works on one data file, which client 0 fills.
+// With -shared every client works on one data file, which client 0 fills,
+// whether the clients share a mount or each works through one of its own
+// (here a second path to the same directory).
 func TestWorkerShared(t *testing.T) {
-	dir := t.TempDir()
-	base := config{dir: dir, clients: 2, duration: 100 * time.Millisecond, ioSize: 4096, fileSize: 8192,
-		names: 1, seed: 1, shared: true, mix: []weighted{{"write", 1}, {"getattr", 1}}}
-	for _, w := range []int{0, 1} {
-		c := base
-		c.worker, c.phase = w, "prepare"
-		if _, err := worker(c); err != nil {
-			t.Fatalf("prepare client %d: %v", w, err)
+	for _, mounts := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d mounts", mounts), func(t *testing.T) {
+			dir := t.TempDir()
+			dirs := []string{dir}
+			if mounts == 2 {
+				other := filepath.Join(t.TempDir(), "other")
+				if err := os.Symlink(dir, other); err != nil {
+					t.Fatal(err)
+				}
+				dirs = append(dirs, other)
+			}
+			base := config{dirs: dirs, clients: 2, duration: 100 * time.Millisecond, ioSize: 4096, fileSize: 8192,
+				names: 1, seed: 1, shared: true, mix: []weighted{{"write", 1}, {"getattr", 1}}}
+			for _, w := range []int{0, 1} {
+				c := base
+				c.worker, c.phase = w, "prepare"
+				if _, err := worker(c); err != nil {
+					t.Fatalf("prepare client %d: %v", w, err)
+				}
+			}
+			c := base
+			c.worker, c.phase = 1, "run"
+			r, err := worker(c)
+			if err != nil {
+				testenv.Skip(t, "O_DIRECT on the temp dir: "+err.Error())
+			}
+			if r.Ops["write"] == 0 || len(r.Errors) != 0 {
+				t.Errorf("client 1 on the shared file: %+v", r)
+			}
+			if fi, err := os.Stat(filepath.Join(dir, "shared", "data")); err != nil || fi.Size() != 8192 {
+				t.Errorf("shared data file: %v %v", fi, err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "client1", "data")); err == nil {
+				t.Error("client 1 made a data file of its own")
+			}
+			if _, err := os.Stat(filepath.Join(dir, "client1", "names")); err != nil {
+				t.Errorf("client 1's lookup files: %v", err)
+			}
+		})
+	}
+}
+
+func TestRunDirs(t *testing.T) {
+	for _, dirs := range []string{"", "a,,b", "a,"} {
+		if err := run([]string{"-dir", dirs, "-phase", "prepare"}); err == nil || !strings.Contains(err.Error(), "-dir") {
+			t.Errorf("-dir %q: err = %v, want a -dir error", dirs, err)
 		}
-	}
-	c := base
-	c.worker, c.phase = 1, "run"
-	r, err := worker(c)
-	if err != nil {
-		testenv.Skip(t, "O_DIRECT on the temp dir: "+err.Error())
-	}
-	if r.Ops["write"] == 0 || len(r.Errors) != 0 {
-		t.Errorf("client 1 on the shared file: %+v", r)
-	}
-	if fi, err := os.Stat(filepath.Join(dir, "shared", "data")); err != nil || fi.Size() != 8192 {
-		t.Errorf("shared data file: %v %v", fi, err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "client1", "data")); err == nil {
-		t.Error("client 1 made a data file of its own")
 	}
 }
