@@ -60,3 +60,33 @@ func TestReached(t *testing.T) {
 		})
 	}
 }
+
+// TestReachedLead: where fewer operations reached nfsd, the lead sends the
+// reader to the clients, unless the requests waited longer for a free nfsd
+// thread, which a configuration change can cause: then they were held
+// before nfsd by its own pool, and that change leads.
+func TestReachedLead(t *testing.T) {
+	threads := Match{Kind: MatchDirect, Changes: []ConfigChange{{Item: "nfsd threads", A: "6", B: "1"}}}
+	tests := []struct {
+		name  string
+		aside *LayerShare
+		match Match
+		want  string
+	}{
+		{"no layer moved", nil, Match{}, "look at the clients"},
+		{"the pool's wait rose", &LayerShare{Key: LayerQueue, Kind: LayerQueue, A: 1.8e6, B: 8.1e6}, threads,
+			"the configuration change that can move waiting for a free nfsd thread: nfsd threads 6 → 1"},
+		{"the pool's wait fell", &LayerShare{Key: LayerQueue, Kind: LayerQueue, A: 8.1e6, B: 1.8e6}, threads, "look at the clients"},
+		{"another layer rose", &LayerShare{Key: "lock", Kind: "lock", A: 1e6, B: 4e6},
+			Match{Kind: MatchDirect, Changes: []ConfigChange{{Item: "sysctl vm.dirty_bytes", A: "0", B: "786432"}}}, "look at the clients"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &Diagnosis{Outcome: OutcomeNoChange, Per: "op", Reached: &Reached{RateA: 293, RateB: 120},
+				Aside: tt.aside, AsideMatch: tt.match}
+			if got := leadText(d, &Result{}); !strings.HasPrefix(got, tt.want) {
+				t.Errorf("lead %q, want it to begin %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -877,6 +877,14 @@ func adviceText(d *Diagnosis) string {
 
 func leadText(d *Diagnosis, res *Result) string {
 	if d.Reached != nil {
+		if l := d.Aside; l != nil && l.Kind == LayerQueue && l.B > l.A && len(d.AsideMatch.Changes) > 0 {
+			// Requests held before nfsd served them waited for a
+			// free thread: fewer reached it because its pool
+			// served fewer at once, and the change that can move
+			// the pool leads.
+			return fmt.Sprintf("%s %s: %s; fewer operations reached nfsd as each waited longer for a free thread",
+				changesThatCan(d.AsideMatch.Changes), layerText(l.Key), describeChanges(d.AsideMatch.Changes))
+		}
 		return "look at the clients and the path to the server (their own waits, the network, the requests they may keep in flight): nfsd served each operation no slower"
 	}
 	if d.Outcome != OutcomeWorse && d.Outcome != OutcomeBetter {
