@@ -262,12 +262,16 @@ client_mounts() {
 
 # mount_clients VERSION MNT: mount the export at every client mount point;
 # separate mounts get their own superblock (nosharecache), hence their own
-# inodes and inode locks, as separate client machines would have.
+# inodes and inode locks, as separate client machines would have. When one
+# fails, those already made are unmounted: the next scenario mounts there.
 mount_clients() {
 	local m opts=$LAB_MOUNT_OPTS
 	[ "$LAB_CLIENT_MOUNTS" = each ] && opts="${opts:+$opts,}nosharecache"
 	for m in $(client_mounts "$2"); do
-		LAB_MOUNT_OPTS=$opts nfs_mount "$1" "$m" || return 1
+		if ! LAB_MOUNT_OPTS=$opts nfs_mount "$1" "$m"; then
+			umount_clients "$2"
+			return 1
+		fi
 	done
 }
 
