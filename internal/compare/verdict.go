@@ -877,13 +877,12 @@ func adviceText(d *Diagnosis) string {
 
 func leadText(d *Diagnosis, res *Result) string {
 	if d.Reached != nil {
-		if l := d.Aside; l != nil && l.Kind == LayerQueue && l.B > l.A && len(d.AsideMatch.Changes) > 0 {
+		if l := d.Aside; l != nil && l.Kind == LayerQueue && l.B > l.A {
 			// Requests held before nfsd served them waited for a
 			// free thread: fewer reached it because its pool
 			// served fewer at once, and the change that can move
-			// the pool leads.
-			return fmt.Sprintf("%s %s: %s; fewer operations reached nfsd as each waited longer for a free thread",
-				changesThatCan(d.AsideMatch.Changes), layerText(l.Key), describeChanges(d.AsideMatch.Changes))
+			// the pool (an aside always has one) leads.
+			return matchedText(d.AsideMatch, layerText(l.Key)) + "; fewer operations reached nfsd as each waited longer for a free thread"
 		}
 		return "look at the clients and the path to the server (their own waits, the network, the requests they may keep in flight): nfsd served each operation no slower"
 	}
@@ -908,14 +907,14 @@ func leadText(d *Diagnosis, res *Result) string {
 	if d.Cause == CauseDevice {
 		switch m.Kind {
 		case MatchDirect:
-			return fmt.Sprintf("look at %s; %s %s: %s", adviceText(d), changesThatCan(m.Changes), layer, describeChanges(m.Changes))
+			return fmt.Sprintf("look at %s; %s", adviceText(d), matchedText(m, layer))
 		case MatchKernel:
 			return fmt.Sprintf("look at %s; the only other change, %s, can move any layer", adviceText(d), describeChanges(m.Changes))
 		}
 	}
 	switch m.Kind {
 	case MatchDirect:
-		return fmt.Sprintf("%s %s: %s", changesThatCan(m.Changes), layer, describeChanges(m.Changes))
+		return matchedText(m, layer)
 	case MatchKernel:
 		return fmt.Sprintf("%s: no setting that acts on %s changed, and a kernel can change any layer; then %s",
 			describeChanges(m.Changes), layer, adviceText(d))
@@ -926,6 +925,12 @@ func leadText(d *Diagnosis, res *Result) string {
 		return fmt.Sprintf("look at %s; none of the %d configuration changes listed can move %s", adviceText(d), m.Others, layer)
 	}
 	return "look at " + adviceText(d) + "; the configuration is the same in both captures"
+}
+
+// matchedText names the configuration changes of a direct match as those
+// that can move layer.
+func matchedText(m Match, layer string) string {
+	return fmt.Sprintf("%s %s: %s", changesThatCan(m.Changes), layer, describeChanges(m.Changes))
 }
 
 // changesThatCan introduces the changes a lead names, in the number they come in.
