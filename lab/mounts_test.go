@@ -1,21 +1,13 @@
 package lab_test
 
 import (
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
-
-	"github.com/nfstrace/nfstrace/internal/testenv"
 )
 
 // The directories nfsload works through: one mount for every client, or
 // one mount each.
 func TestGuestClientDirs(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		testenv.Skip(t, "the guest's init.sh needs bash: "+err.Error())
-	}
 	tests := []struct {
 		mounts, clients, want string
 	}{
@@ -25,8 +17,7 @@ func TestGuestClientDirs(t *testing.T) {
 		{"each", "3", "/mnt/nfs.c0/v4.2,/mnt/nfs.c1/v4.2,/mnt/nfs.c2/v4.2"},
 	}
 	for _, tt := range tests {
-		cmd := exec.Command(bash, "guest/init.sh", "--fn", "client_dirs", "/mnt/nfs", "4.2")
-		cmd.Env = append(os.Environ(), "LAB_CLIENT_MOUNTS="+tt.mounts, "LAB_CLIENTS="+tt.clients)
+		cmd := guestCmd(t, []string{"LAB_CLIENT_MOUNTS=" + tt.mounts, "LAB_CLIENTS=" + tt.clients}, "client_dirs", "/mnt/nfs", "4.2")
 		out, err := cmd.Output()
 		if got := strings.TrimSpace(string(out)); err != nil || got != tt.want {
 			t.Errorf("client_dirs with %q mounts and %s clients = %q, %v; want %q", tt.mounts, tt.clients, got, err, tt.want)

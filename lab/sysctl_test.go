@@ -11,17 +11,25 @@ import (
 	"github.com/nfstrace/nfstrace/internal/testenv"
 )
 
-// guestFn runs one function of the guest's init.sh (init.sh --fn) against
-// a sysctl tree of the test's own, root, with env added, and reports its
-// exit status.
-func guestFn(t *testing.T, root string, env []string, args ...string) error {
+// guestCmd is one function of the guest's init.sh (init.sh --fn ARGS) run
+// by bash with env added to the test's own.
+func guestCmd(t *testing.T, env []string, args ...string) *exec.Cmd {
 	t.Helper()
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		testenv.Skip(t, "the guest's init.sh needs bash: "+err.Error())
 	}
 	cmd := exec.Command(bash, append([]string{"guest/init.sh", "--fn"}, args...)...)
-	cmd.Env = append(os.Environ(), append(env, "LAB_SYSCTL_ROOT="+root)...)
+	cmd.Env = append(os.Environ(), env...)
+	return cmd
+}
+
+// guestFn runs one function of the guest's init.sh (init.sh --fn) against
+// a sysctl tree of the test's own, root, with env added, and reports its
+// exit status.
+func guestFn(t *testing.T, root string, env []string, args ...string) error {
+	t.Helper()
+	cmd := guestCmd(t, append(env, "LAB_SYSCTL_ROOT="+root), args...)
 	out, err := cmd.CombinedOutput()
 	if len(out) > 0 {
 		t.Logf("init.sh --fn %s: %s", strings.Join(args, " "), out)
