@@ -87,6 +87,9 @@ func TestReachedLead(t *testing.T) {
 			if got := leadText(d, &Result{}); !strings.HasPrefix(got, tt.want) {
 				t.Errorf("lead %q, want it to begin %q", got, tt.want)
 			}
+			if tt.aside != nil && !strings.HasPrefix(asideText(d), "; and ") {
+				t.Errorf("aside after the operations that reached nfsd %q, want it to begin \"; and \"", asideText(d))
+			}
 		})
 	}
 }

@@ -518,7 +518,12 @@ func asideText(d *Diagnosis) string {
 	switch {
 	case d.Aside != nil:
 		l := d.Aside
-		return fmt.Sprintf("; but %s moved, %s → %s per %s (%s), which %s can cause", layerText(l.Key),
+		// After reachedText's "but", the aside adds to it.
+		conj := "but"
+		if d.Reached != nil {
+			conj = "and"
+		}
+		return fmt.Sprintf("; %s %s moved, %s → %s per %s (%s), which %s can cause", conj, layerText(l.Key),
 			model.FormatNs(l.A), model.FormatNs(l.B), perText(d.Per), changeText(l.Change), describeChanges(d.AsideMatch.Changes))
 	case d.AsideDevice != nil:
 		f := d.AsideDevice
