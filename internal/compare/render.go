@@ -178,17 +178,7 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 		wb("CAVEATS", r.Caveats)
 	}
 	wl := r.Workload
-	wline := fmt.Sprintf("comparable: %s, op mix distance %.2f", rateText(wl), wl.MixDistance)
-	switch {
-	case wl.Per == "call" || wl.Per == "IO" || wl.Per == "CPU-s":
-		// The traced threads' own rate, shown for what it is: a closed
-		// loop does less when each piece takes longer, so it is not
-		// judged; nor is a mix they do not have.
-		wline = rateText(wl)
-	case !wl.Comparable:
-		wline = "differs: " + wl.Reason + "; figures are per " + wl.Per + ", read them with care"
-	}
-	wlines := []string{wline}
+	wlines := []string{workloadLine(wl)}
 	if len(wl.Mix) > 0 {
 		var mix []string
 		for i, m := range wl.Mix {
@@ -607,4 +597,25 @@ func asyncLines(iface, span string, rows []AsyncLatency, dir float64) []string {
 			model.FormatCount(u.RateA), model.FormatCount(u.RateB), tail))
 	}
 	return lines
+}
+
+// workloadLine says whether the two loads compare and how far apart their
+// rates were.
+func workloadLine(wl Workload) string {
+	switch {
+	case wl.Per == "call" || wl.Per == "IO" || wl.Per == "CPU-s":
+		// The traced threads' own rate, shown for what it is: a closed
+		// loop does less when each piece takes longer, so it is not
+		// judged; nor is a mix they do not have.
+		return rateText(wl)
+	case !wl.Comparable:
+		return "differs: " + wl.Reason + "; figures are per " + wl.Per + ", read them with care"
+	}
+	rate := rateText(wl)
+	if wl.Per == "op" && math.Abs(wl.RateRatio-1) >= 0.1 {
+		// Comparable is a judgement within a bound, not a claim that
+		// the loads were the same: say how far apart they were.
+		rate += fmt.Sprintf(" (%s, within the x%.0f where figures per op still compare)", signedPct(wl.RateRatio), maxRateRatio)
+	}
+	return fmt.Sprintf("comparable: %s, op mix distance %.2f", rate, wl.MixDistance)
 }

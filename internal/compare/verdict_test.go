@@ -104,6 +104,35 @@ func TestRateText(t *testing.T) {
 	}
 }
 
+// TestWorkloadLine: loads within the bound are comparable, and the line
+// says how far apart their rates were once that is 10% or more; loads
+// beyond it differ, and a closed loop's own rate is not judged.
+func TestWorkloadLine(t *testing.T) {
+	tests := []struct {
+		name string
+		w    Workload
+		want string
+	}{
+		{"same rate", Workload{Per: "op", Comparable: true, RateA: 1200, RateB: 1250, RateRatio: 1250.0 / 1200, MixDistance: 0.01},
+			"comparable: 1.2k vs 1.2k ops/s, op mix distance 0.01"},
+		{"40% more", Workload{Per: "op", Comparable: true, RateA: 1000, RateB: 1400, RateRatio: 1.4, MixDistance: 0.03},
+			"comparable: 1.0k vs 1.4k ops/s (+40%, within the x2 where figures per op still compare), op mix distance 0.03"},
+		{"a third fewer", Workload{Per: "op", Comparable: true, RateA: 900, RateB: 600, RateRatio: 600.0 / 900},
+			"comparable: 900 vs 600 ops/s (-33%, within the x2 where figures per op still compare), op mix distance 0.00"},
+		{"beyond the bound", Workload{Per: "op", RateA: 300, RateB: 1000, RateRatio: 1000.0 / 300, Reason: "operation rates differ 3.3x (300 vs 1000 ops/s)"},
+			"differs: operation rates differ 3.3x (300 vs 1000 ops/s); figures are per op, read them with care"},
+		{"closed loop", Workload{Per: "IO", RateA: 240, RateB: 1300, RateRatio: 1300.0 / 240},
+			"the traced threads waited for block IO 240 vs 1.3k times/s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := workloadLine(tt.w); got != tt.want {
+				t.Errorf("workloadLine = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestAsideDeviceText: a scheduler change that moved its device's requests
 // is "too little to move" the time only when that time did not change; a
 // change too short to tell may be the scheduler's.
