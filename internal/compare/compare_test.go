@@ -612,3 +612,57 @@ func TestWaitsFromOtherDevice(t *testing.T) {
 		t.Errorf("evidence does not say whose A figures they are:\n%s", ev)
 	}
 }
+
+// TestDemand: more operations a second, each slower, is more work asked of
+// the server, whichever layer it queued in; the workload is the cause and
+// the layer's own reading (a slower device) comes after it. Not when the
+// rate fell (a closed loop behind a slower device), moved less than
+// Options.MinChange, came with another mix of operations, or a change in
+// the configuration acts on the leading layer.
+func TestDemand(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*scenario)
+		cause  string
+		demand bool
+	}{
+		{"more operations, each slower", func(sc *scenario) { sc.opsPerSec, sc.svc = 2250, 1200*time.Microsecond }, CauseWorkload, true},
+		{"fewer operations, each slower", func(sc *scenario) { sc.opsPerSec, sc.svc = 1000, 1200*time.Microsecond }, CauseDevice, false},
+		{"within the noise", func(sc *scenario) { sc.opsPerSec, sc.svc = 1650, 1200*time.Microsecond }, CauseDevice, false},
+		{"another mix", func(sc *scenario) {
+			sc.opsPerSec, sc.svc = 2250, 1200*time.Microsecond
+			sc.mix = map[string]float64{"WRITE": 0.2, "READ": 0.7, "COMMIT": 0.05, "GETATTR": 0.05}
+		}, "", false},
+		{"a scheduler change", func(sc *scenario) { sc.opsPerSec, sc.svc, sc.sched = 2250, 1200*time.Microsecond, "bfq" }, CauseScheduler, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := baseline(), baseline()
+			b.seed = 5
+			tt.change(&b)
+			res, err := Compare(a.capture("A"), b.capture("B"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := res.Verdict.Diagnosis
+			if d.Outcome != OutcomeWorse {
+				t.Fatalf("outcome %q, want worse: %s", d.Outcome, res.Verdict.Summary)
+			}
+			if (d.Demand != nil) != tt.demand || tt.cause != "" && d.Cause != tt.cause {
+				t.Fatalf("cause %q, demand %+v; want %q, demand %v: %s", d.Cause, d.Demand, tt.cause, tt.demand, res.Verdict.Summary)
+			}
+			if !tt.demand {
+				return
+			}
+			if d.Demand.Over != CauseDevice || d.Demand.RateB < 1.3*d.Demand.RateA {
+				t.Errorf("demand %+v: want over the device, 1.3 times the rate or more", d.Demand)
+			}
+			if !strings.Contains(res.Verdict.Summary, "the clients asked for more") || !strings.Contains(res.Verdict.Summary, "sda") {
+				t.Errorf("summary %q: want the demand after the device", res.Verdict.Summary)
+			}
+			if !strings.HasPrefix(res.Verdict.Lead, "look at the work the clients ask of the server") || !strings.Contains(res.Verdict.Lead, "look next at sda") {
+				t.Errorf("lead %q", res.Verdict.Lead)
+			}
+		})
+	}
+}

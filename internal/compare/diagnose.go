@@ -116,6 +116,11 @@ type Diagnosis struct {
 	// operations a second reached nfsd, by Options.MinChange and
 	// significantly, while each took no longer (see reached).
 	Reached *Reached `json:"reached,omitempty"`
+	// Demand is set, with CauseWorkload, when more operations a second
+	// reached nfsd while each took longer (or fewer, each shorter), and
+	// no configuration change acts on the leading layer: the clients
+	// asked for more (less), whatever layer their queueing showed in.
+	Demand *Demand `json:"demand,omitempty"`
 	// WorkOf is, for a run-queue layer whose change is longer (or
 	// shorter) running per unit, the layer whose configuration moved that
 	// CPU work (ClassReclaim: less memory), "" when none did; Match is
@@ -630,6 +635,13 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		d.Cause = CauseRequest
 	default:
 		c.sleepCause(&d, res, d.Layer, dir)
+	}
+	if d.Cause != CauseWorkload && d.Match.Kind != MatchDirect {
+		// The demand comes before the layer it queued in: the same
+		// server does more a second only when asked for more.
+		if dm := c.demand(res.Workload, dir); dm != nil {
+			dm.Over, d.Cause, d.Demand = d.Cause, CauseWorkload, dm
+		}
 	}
 	d.Confidence = "low"
 	switch {

@@ -592,7 +592,20 @@ func (d *Diagnosis) wokeView() *Diagnosis {
 	return &inner
 }
 
+// demandView is the diagnosis as the leading layer read before the
+// demand explained it (Demand.Over).
+func (d *Diagnosis) demandView() *Diagnosis {
+	inner := *d
+	inner.Cause, inner.Demand = d.Demand.Over, nil
+	return &inner
+}
+
 func causeText(d *Diagnosis, res *Result) string {
+	if dm := d.Demand; dm != nil {
+		return causeText(d.demandView(), res) + fmt.Sprintf(": the clients asked for %s, %.0f%% %s operations reaching nfsd (%s → %s a second while any came, %s) as each took %s, which %s server under the same load cannot do",
+			d.way("more", "less"), 100*math.Abs(dm.RateB/dm.RateA-1), d.way("more", "fewer"), model.FormatCount(dm.RateA), model.FormatCount(dm.RateB),
+			pText(dm.Change.P), d.way("longer", "less time"), d.way("a slower", "a faster"))
+	}
 	if w := d.Woke; w != nil {
 		more := d.way("more", "fewer")
 		return fmt.Sprintf(", on waking from %s %s (%s → %s per %s)", more, strings.Replace(layerText(w.Key), "waiting for", "waits for", 1),
@@ -881,6 +894,14 @@ func adviceText(d *Diagnosis) string {
 }
 
 func leadText(d *Diagnosis, res *Result) string {
+	if dm := d.Demand; dm != nil && (d.Outcome == OutcomeWorse || d.Outcome == OutcomeBetter) {
+		s := fmt.Sprintf("look at the work the clients ask of the server (%s → %s operations a second): %s of it at once made each operation wait %s",
+			model.FormatCount(dm.RateA), model.FormatCount(dm.RateB), d.way("more", "less"), d.way("longer", "less"))
+		if d.Outcome == OutcomeWorse {
+			s += "; to carry that load, look next at " + adviceText(d.demandView())
+		}
+		return s
+	}
 	if d.Reached != nil {
 		if l := d.Aside; l != nil && l.Kind == LayerQueue && l.B > l.A {
 			// Requests held before nfsd served them waited for a
@@ -1051,6 +1072,9 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		}
 		if t := threadsText(d.Threads); t != "" {
 			out = append(out, t)
+		}
+		if dm := d.Demand; dm != nil {
+			out = append(out, fmt.Sprintf("operations reaching nfsd: %s → %s a second while any came (%s)", model.FormatCount(dm.RateA), model.FormatCount(dm.RateB), changeText(dm.Change)))
 		}
 		if cl := d.Client; cl != nil {
 			out = append(out, fmt.Sprintf("client %s: D-time %s → %s per %s, %.0f%% of its change (%s)", cl.Label,

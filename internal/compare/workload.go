@@ -371,6 +371,13 @@ type Reached struct {
 // cannot see. A closed loop of clients waiting longer elsewhere sends
 // fewer operations, so the fall is what nfsd can show of that wait.
 func (c *comparison) reached() *Reached {
+	return c.opRate(-1)
+}
+
+// opRate returns the rate operations reached nfsd at when it moved in
+// direction dir by Options.MinChange (of the lower rate) and
+// significantly, nil otherwise.
+func (c *comparison) opRate(dir float64) *Reached {
 	fr := c.frame(c.a.ops, c.b.ops, nil, nil)
 	if fr.bs == nil {
 		return nil
@@ -378,7 +385,7 @@ func (c *comparison) reached() *Reached {
 	opsA, opsB := fr.a.sum(c.a.ops), fr.b.sum(c.b.ops)
 	secA, secB := fr.a.sum(c.a.secs), fr.b.sum(c.b.secs)
 	ra, rb := safeDiv(sum(opsA), sum(secA)), safeDiv(sum(opsB), sum(secB))
-	if ra <= 0 || rb <= 0 || rb >= ra {
+	if ra <= 0 || rb <= 0 || (rb-ra)*dir <= 0 {
 		return nil
 	}
 	t := fr.bs.ratioChanges(ratioSeries{num: [][]float64{opsA}, den: [][]float64{secA}},
@@ -389,4 +396,33 @@ func (c *comparison) reached() *Reached {
 		return nil
 	}
 	return &Reached{RateA: ra, RateB: rb, Change: ch}
+}
+
+// Demand is the rate operations reached nfsd at when it moved the way
+// their time did (see demand), and the cause the leading layer had
+// before the demand explained it (Over).
+type Demand struct {
+	Reached
+	Over string `json:"over"`
+}
+
+// demand returns the rate operations reached nfsd at when it moved with
+// the time each took (more operations a second, each slower; or fewer,
+// each faster) by Options.MinChange and significantly, under a mix of
+// operations that compares. A server that serves each operation slower
+// gets fewer done a second for the same clients (a closed loop), or as
+// many (an open one), never more: more a second, each slower, is more
+// work asked of it, which makes every queue and lock it has longer. The
+// unit must be the operation, so that the rate is the clients' demand
+// and not an outcome of the threads' own waits (a thread's IOs or calls
+// a second fall and rise with what each takes). nil otherwise.
+func (c *comparison) demand(w Workload, dir float64) *Demand {
+	if w.Per != "op" || w.MixDistance > maxMixDistance {
+		return nil
+	}
+	r := c.opRate(dir)
+	if r == nil {
+		return nil
+	}
+	return &Demand{Reached: *r}
 }
