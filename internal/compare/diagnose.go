@@ -148,6 +148,11 @@ type Diagnosis struct {
 	// the traced threads running (or 1/loadRatio): more of the workload's
 	// threads shared the CPUs, and the workload is the cause.
 	Crowd *Crowd `json:"crowd,omitempty"`
+	// Workers is set, with Crowd and CauseCache, when io_uring's workers
+	// carried the crowd's change and the memory the page cache can use
+	// moved against it (see byWorkers): io_uring's workers running per
+	// interval, over the same intervals as Crowd.
+	Workers *Crowd `json:"uring_workers,omitempty"`
 	// Busier is set when, instead, as many threads asked for loadRatio
 	// times the work a second (or 1/loadRatio) and ran as much more: the
 	// same threads were busier on the same CPUs, and the workload is the
@@ -172,6 +177,39 @@ type Crowd struct {
 // count them.
 func (c *comparison) crowd(dir float64) *Crowd {
 	return moved(&Crowd{A: busyMean(c.a.running), B: busyMean(c.b.running)}, dir)
+}
+
+// byWorkers takes a crowd's cause one step up the chain when io_uring's
+// workers carried leadShare or more of its change: the workload did not
+// run more threads, the kernel started them for its IO that could not
+// complete at once. Buffered IO blocks when its pages are not in the page
+// cache, so where the memory the cache can use moved against the change
+// (less of it for a rise), the memory is the cause (CauseCache) and its
+// changes lead. Where it did not, the crowd stays the workload's: what
+// else makes IO block more often (a slower device, more of it) is not
+// told apart here.
+func (c *comparison) byWorkers(d *Diagnosis, res *Result, dir float64) {
+	n := d.Crowd
+	w := &Crowd{A: meanWhere(c.a.workers, c.a.running), B: meanWhere(c.b.workers, c.b.running)}
+	if (w.B-w.A)*dir < leadShare*(n.B-n.A)*dir || !memoryMoved(res.Config, dir) {
+		return
+	}
+	d.Cause, d.Workers = CauseCache, w
+	d.Memory = memoryChanges(res.Config)
+	d.Match = Match{Kind: MatchDirect, Changes: d.Memory}
+}
+
+// meanWhere is the mean of s over the intervals where by is above 0 (the
+// intervals busyMean(by) averages over).
+func meanWhere(s, by []float64) float64 {
+	var n, k float64
+	for i, v := range by {
+		if v > 0 {
+			n += at(s, i)
+			k++
+		}
+	}
+	return safeDiv(n, k)
 }
 
 // moved returns cr when its counts moved by loadRatio in direction dir,
@@ -606,6 +644,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		if h := d.Holder; d.Cause == CauseCPU && h != nil && h.Holder == model.HeldTraced {
 			if n := c.crowd(dir); n != nil {
 				d.Cause, d.Crowd = CauseWorkload, n
+				c.byWorkers(&d, res, dir)
 			} else if w := c.ownWork(t, dir); w != nil {
 				c.byOwnWork(&d, res, w, dir)
 			} else if b := c.busier(res.Workload, dir); b != nil {

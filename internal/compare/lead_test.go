@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -670,5 +671,47 @@ func TestWaiters(t *testing.T) {
 	want := map[string][]float64{"loop0": {3, 0, 4}, "vda": {1}}
 	if !reflect.DeepEqual(c.waiters, want) {
 		t.Errorf("waiters %v, want %v", c.waiters, want)
+	}
+}
+
+// TestByWorkers: a crowd that io_uring's workers carried, after the page
+// cache got less memory, is the memory's doing (the kernel started the
+// workers for reads that missed the cache); not when the process's own
+// threads carried it, nor without a change of memory against it.
+func TestByWorkers(t *testing.T) {
+	limit := func(a, b float64) ConfigChange {
+		return ConfigChange{Item: "cgroup /x memory.max", A: "max", B: "134217728", Memory: &MemorySizes{A: a, B: b, OKA: true, OKB: true}}
+	}
+	tests := []struct {
+		name             string
+		running, workers [2][]float64
+		config           []ConfigChange
+		want             string
+	}{
+		{"workers, less memory", [2][]float64{{12, 12, 13}, {19, 20, 19}}, [2][]float64{{5, 5, 6}, {12, 13, 12}},
+			[]ConfigChange{limit(math.Inf(1), 128<<20)}, CauseCache},
+		{"workers, same memory", [2][]float64{{12, 12, 13}, {19, 20, 19}}, [2][]float64{{5, 5, 6}, {12, 13, 12}},
+			nil, CauseWorkload},
+		{"own threads, less memory", [2][]float64{{12, 12, 13}, {19, 20, 19}}, [2][]float64{{5, 5, 6}, {6, 6, 6}},
+			[]ConfigChange{limit(math.Inf(1), 128<<20)}, CauseWorkload},
+		{"workers, more memory", [2][]float64{{12, 12, 13}, {19, 20, 19}}, [2][]float64{{5, 5, 6}, {12, 13, 12}},
+			[]ConfigChange{limit(128<<20, math.Inf(1))}, CauseWorkload},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{a: &Capture{running: tt.running[0], workers: tt.workers[0]}, b: &Capture{running: tt.running[1], workers: tt.workers[1]}}
+			n := c.crowd(1)
+			if n == nil {
+				t.Fatal("no crowd")
+			}
+			d := &Diagnosis{Cause: CauseWorkload, Crowd: n}
+			c.byWorkers(d, &Result{Config: tt.config}, 1)
+			if d.Cause != tt.want || (d.Workers != nil) != (tt.want == CauseCache) {
+				t.Fatalf("cause %q, workers %+v; want %q", d.Cause, d.Workers, tt.want)
+			}
+			if tt.want == CauseCache && (d.Match.Kind != MatchDirect || len(d.Memory) != 1) {
+				t.Errorf("match %+v, memory %+v: want the limit to lead", d.Match, d.Memory)
+			}
+		})
 	}
 }

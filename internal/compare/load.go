@@ -32,6 +32,9 @@ type Capture struct {
 	// running is, per interval, the traced threads seen on a CPU (the
 	// run-queue rows' threads; nfsd's per-operation rows left out).
 	running []float64
+	// workers is, per interval, those of them that were io_uring's
+	// workers (model.URingWorker).
+	workers []float64
 	calls   []float64 // the traced threads' read and write system calls per interval
 	// callBytes is what those calls read and wrote over the capture.
 	callBytes float64
@@ -366,15 +369,19 @@ func (c *Capture) Add(s *model.Snapshot) {
 	inLayers += c.addDRows(i, s.DState, false)
 	inLayers += c.addDRows(i, s.AsyncIO, true)
 
-	var cpu, running float64
+	var cpu, running, workers float64
 	for j := range s.Run {
 		cpu += s.Run[j].OnCPU.Seconds()
 		if s.Run[j].Op == "" {
 			running += float64(s.Run[j].Threads)
+			if model.ThreadName(s.Run[j].Comm) == model.URingWorker {
+				workers += float64(s.Run[j].Threads)
+			}
 		}
 	}
 	addAt(&c.onCPU, i, cpu)
 	addAt(&c.running, i, running)
+	addAt(&c.workers, i, workers)
 	for j := range s.Run {
 		r := &s.Run[j]
 		if r.Outside != nil {

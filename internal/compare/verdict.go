@@ -614,6 +614,10 @@ func causeText(d *Diagnosis, res *Result) string {
 	if d.Work != nil {
 		return workText(d)
 	}
+	if n, w := d.Crowd, d.Workers; n != nil && w != nil {
+		return fmt.Sprintf(": the threads waited behind each other, and %s of them ran (%.1f → %.1f threads on a CPU per interval), %.1f → %.1f of them io_uring's workers, which the kernel starts for IO that cannot complete at once, as a read of pages not in the page cache, after the page cache got %s memory (%s)",
+			d.way("more", "fewer"), n.A, n.B, w.A, w.B, d.way("less", "more"), describeChanges(d.Memory))
+	}
 	if n := d.Crowd; n != nil {
 		return fmt.Sprintf(": the threads waited behind each other, and %s of them ran (%.1f → %.1f threads on a CPU per interval)",
 			d.way("more", "fewer"), n.A, n.B)
@@ -1025,8 +1029,12 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		}
 		switch {
 		case d.Crowd != nil:
-			out = append(out, fmt.Sprintf("traced threads on a CPU per interval %.1f → %.1f; they waited behind each other for %s of the change",
-				d.Crowd.A, d.Crowd.B, model.FormatPct(d.Holder.Share)))
+			workers := ""
+			if w := d.Workers; w != nil {
+				workers = fmt.Sprintf(" (io_uring's workers %.1f → %.1f)", w.A, w.B)
+			}
+			out = append(out, fmt.Sprintf("traced threads on a CPU per interval %.1f → %.1f%s; they waited behind each other for %s of the change",
+				d.Crowd.A, d.Crowd.B, workers, model.FormatPct(d.Holder.Share)))
 		case d.Busier != nil:
 			w := res.Workload
 			out = append(out, fmt.Sprintf("%s a second %s → %s, CPU-seconds a second %.2f → %.2f; they waited behind each other for %s of the change",

@@ -11,6 +11,12 @@ import "strings"
 // different row in each capture and a label per thread in a metric; each is
 // counted under its name without the number ("ksoftirqd", "kworker",
 // "iou-wrk"). Any other name is returned as it is.
+// URingWorker is the name io_uring's workers are counted under: threads
+// the kernel starts for a process's IO that cannot complete at once (a
+// buffered read whose pages are not in the page cache, a write that must
+// block), not threads the process runs.
+const URingWorker = "iou-wrk"
+
 func ThreadName(comm string) string {
 	if base, suffix, ok := strings.Cut(comm, "/"); ok {
 		if base == "kworker" || suffix != "" && strings.Trim(suffix, "0123456789") == "" {
