@@ -85,6 +85,13 @@ type Diagnosis struct {
 	// Threads is, for the queue layer, how busy the nfsd threads were and
 	// how often a request found none idle, in A and B.
 	Threads *ThreadShift `json:"threads,omitempty"`
+	// Pooled is set, with OutcomeWorse and CauseQueue, when the time
+	// nfsd measured per operation did not change but fewer operations
+	// reached it (Reached) after a change that cut its thread pool, whose
+	// wait rose (Aside), and most requests in B found no idle thread: the
+	// clients waited for a thread, most of it before nfsd counted the
+	// request (see pooled).
+	Pooled bool `json:"pooled,omitempty"`
 	// Client is the NFS client behind most of the D-time change, when
 	// the captures know several.
 	Client *Contribution `json:"client,omitempty"`
@@ -583,6 +590,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		if d.Outcome == OutcomeNoChange && d.Subject == SubjectNFS && d.Per == "op" &&
 			(t.Change.Delta <= 0 || t.Change.Outcome == TestNotSignificant) {
 			d.Reached = c.reached()
+			c.pooled(&d)
 		}
 		return d
 	}
@@ -690,6 +698,29 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		d.Confidence = "medium"
 	}
 	return d
+}
+
+// pooled reads a time per operation that did not change as worse for
+// the clients when fewer operations reached nfsd (Reached) after a change
+// that acts on its thread pool, the wait for a free thread rose (the
+// aside, with that change), and most of B's requests found no idle
+// thread (leadShare): the pool, not the clients, set the rate. A request
+// waits for a thread first in its transport's socket, where the tracer's
+// queue time has not begun, so nfsd's own time per operation can hold
+// while the clients' rises. Clients that keep as many requests in flight
+// wait in proportion to the rate's fall (Little's law).
+func (c *comparison) pooled(d *Diagnosis) {
+	l := d.Aside
+	if d.Reached == nil || l == nil || l.Kind != LayerQueue || l.B <= l.A || d.AsideMatch.Kind != MatchDirect {
+		return
+	}
+	t := threadShift(&c.a.threads, &c.b.threads)
+	if t == nil || t.NoIdleB < leadShare || t.NoIdleB <= t.NoIdleA {
+		return
+	}
+	d.Outcome, d.Cause, d.Pooled = OutcomeWorse, CauseQueue, true
+	d.Layer, d.Match, d.Threads = l, d.AsideMatch, t
+	d.Confidence = "medium"
 }
 
 // Borne is the test that bears out a change of the time users feel that

@@ -93,3 +93,56 @@ func TestReachedLead(t *testing.T) {
 		})
 	}
 }
+
+// TestPooled: a time per operation that held while fewer operations
+// reached nfsd reads worse for the clients, the queue its cause, when a
+// change that cut the thread pool came with a rising wait for a thread
+// and most requests found no idle one; not without any of these.
+func TestPooled(t *testing.T) {
+	reached := &Reached{RateA: 168, RateB: 77, Change: Change{Delta: -91, Ratio: 77.0 / 168, Tested: true, P: 0.001, Significant: true, Outcome: TestSignificant}}
+	queue := &LayerShare{Key: LayerQueue, Kind: LayerQueue, A: 0.9e6, B: 13e6, Change: Change{Delta: 12.1e6, Tested: true, P: 0.003, Significant: true, Outcome: TestSignificant}}
+	threads := Match{Kind: MatchDirect, Changes: []ConfigChange{{Item: "nfsd threads", A: "16", B: "4"}}}
+	saturated := threadUse{noIdle: 910, arrivals: 1000}
+	tests := []struct {
+		name    string
+		reached *Reached
+		aside   *LayerShare
+		match   Match
+		b       threadUse
+		want    bool
+	}{
+		{"pool set the rate", reached, queue, threads, saturated, true},
+		{"as many reached", nil, queue, threads, saturated, false},
+		{"no change that acts on the pool", reached, queue, Match{Kind: MatchNothing}, saturated, false},
+		{"another layer moved", reached, &LayerShare{Key: ClassLock, Kind: ClassLock, A: 1e6, B: 5e6}, threads, saturated, false},
+		{"threads were idle", reached, queue, threads, threadUse{noIdle: 200, arrivals: 1000}, false},
+		{"not counted", reached, queue, threads, threadUse{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{a: &Capture{threads: threadUse{noIdle: 3, arrivals: 1000}}, b: &Capture{threads: tt.b}}
+			d := &Diagnosis{Outcome: OutcomeNoChange, Subject: SubjectNFS, Per: "op", A: 67e6, B: 65e6,
+				Change:  Change{Delta: -2e6, Ratio: 65.0 / 67, Tested: true, P: 0.46, Outcome: TestNotSignificant},
+				Reached: tt.reached, Aside: tt.aside, AsideMatch: tt.match}
+			c.pooled(d)
+			if d.Pooled != tt.want {
+				t.Fatalf("pooled = %v, want %v", d.Pooled, tt.want)
+			}
+			if !tt.want {
+				if d.Outcome != OutcomeNoChange {
+					t.Errorf("outcome %q, want no change", d.Outcome)
+				}
+				return
+			}
+			if d.Outcome != OutcomeWorse || d.Cause != CauseQueue {
+				t.Errorf("outcome %q, cause %q: want worse, queue", d.Outcome, d.Cause)
+			}
+			s := summaryText(d, &Result{})
+			for _, w := range []string{"Worse for the clients: 54% fewer operations reached nfsd", "nfsd threads 16 → 4", "found no idle thread 0% → 91%", "about 2.2x as long"} {
+				if !strings.Contains(s, w) {
+					t.Errorf("summary %q lacks %q", s, w)
+				}
+			}
+		})
+	}
+}

@@ -79,7 +79,8 @@ func (v *Verdict) fill(res *Result) {
 	v.Summary = summaryText(d, res)
 	v.Lead = leadText(d, res)
 	v.Evidence = evidenceText(d, res)
-	if v.Significant && !d.Comparable {
+	if v.Significant && !d.Comparable && !(d.Pooled && res.Workload.MixDistance <= maxMixDistance) {
+		// A pool that set the rate is the finding, not a caveat.
 		v.Evidence = append([]string{"careful: the workloads differ (" + res.Workload.Reason + ")"}, v.Evidence...)
 	}
 }
@@ -145,6 +146,9 @@ func summaryText(d *Diagnosis, res *Result) string {
 		}
 		s := fmt.Sprintf("Neither better nor worse: %s %s (%s)", subjectText(d), signedPct(d.Change.Ratio), figure)
 		return s + smallText(d, res) + reachedText(d.Reached) + asideText(d) + "."
+	}
+	if d.Pooled {
+		return pooledText(d, res) + "."
 	}
 	word, noun := "Worse", "rise"
 	if d.Outcome == OutcomeBetter {
@@ -501,6 +505,17 @@ func other(c string) string {
 		return "B"
 	}
 	return "A"
+}
+
+// pooledText is the verdict of a thread pool that held the requests
+// before nfsd counted them (Diagnosis.Pooled).
+func pooledText(d *Diagnosis, res *Result) string {
+	r, l := d.Reached, d.Layer
+	return fmt.Sprintf("Worse for the clients: %.0f%% fewer operations reached nfsd (%s → %s a second while any came, %s) while it served each no slower (%s %s → %s, %s); %s rose %s → %s per op (%s) after %s (%s): requests waited for a thread, most of it before nfsd counted them, and clients keeping as many requests in flight wait about %s as long for each",
+		100*(1-r.RateB/r.RateA), model.FormatCount(r.RateA), model.FormatCount(r.RateB), pText(r.Change.P),
+		subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change),
+		layerText(l.Key), model.FormatNs(l.A), model.FormatNs(l.B), changeText(l.Change),
+		describeChanges(d.Match.Changes), threadsText(d.Threads), timesText(r.RateA/r.RateB))
 }
 
 // reachedText says that fewer operations reached nfsd while it served
@@ -998,6 +1013,15 @@ func siteText(s *Contribution, l *LayerShare, per string) string {
 func evidenceText(d *Diagnosis, res *Result) []string {
 	var out []string
 	per := perText(d.Per)
+	if d.Pooled {
+		r, l := d.Reached, d.Layer
+		return []string{
+			fmt.Sprintf("operations reaching nfsd: %s → %s a second while any came (%s)", model.FormatCount(r.RateA), model.FormatCount(r.RateB), changeText(r.Change)),
+			fmt.Sprintf("%s: %s → %s (%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change)),
+			fmt.Sprintf("%s: %s → %s per %s (%s)", layerText(l.Key), model.FormatNs(l.A), model.FormatNs(l.B), per, changeText(l.Change)),
+			threadsText(d.Threads),
+		}
+	}
 	if o := d.Overlap; o != nil {
 		if o.ToReap {
 			out = append(out, fmt.Sprintf("their libaio requests: %s → %s each from io_submit to the reap (%s)", model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change)))
