@@ -1527,13 +1527,14 @@ func (c *comparison) behindCause(res *Result, l *LayerShare, dir float64) (strin
 		}
 	}
 	var best *DeviceFinding
+	var bestDev *DeviceLatency
 	for i := range res.Devices {
 		o := &res.Devices[i]
 		for _, lat := range []*Latency{o.Service, o.Await} {
 			if !explains(o, lat) || loadMoved(o, dir) || (best != nil && math.Abs(lat.Delta) <= math.Abs(best.Lat.Delta)) {
 				continue
 			}
-			best = finding(o)
+			best, bestDev = finding(o), o
 			best.Lat, best.Latency, best.Via = explained(lat), "service", l.Kind
 			if lat == o.Await {
 				best.Latency = "await"
@@ -1541,6 +1542,13 @@ func (c *comparison) behindCause(res *Result, l *LayerShare, dir float64) (strin
 		}
 	}
 	if best != nil {
+		// As for the threads' own IO (blockCause): more of them
+		// keeping the device busy gave it more work than its
+		// throughput can show.
+		if n := c.crowded(bestDev, dir); n != nil {
+			best.Crowd = n
+			return CauseWorkload, best
+		}
 		return CauseDevice, best
 	}
 	return classCause[l.Kind], nil

@@ -715,3 +715,36 @@ func TestByWorkers(t *testing.T) {
 		})
 	}
 }
+
+// TestBehindCrowded: a layer that waits for IO other threads issue (the
+// journal) explained by a device slower at the same load is the device's,
+// unless more of the traced threads kept it busy: then it was given more
+// work than its throughput can show, as for the threads' own IO.
+func TestBehindCrowded(t *testing.T) {
+	mk := func(running float64) *Capture {
+		c := newCapture("x", capture.Meta{})
+		c.running = []float64{running, running, running, running}
+		return c
+	}
+	await := &Latency{MeanA: 54e6, MeanB: 94e6, Change: Change{Delta: 40e6, Ratio: 94.0 / 54, Tested: true, P: 0.001, Significant: true, Outcome: TestSignificant}}
+	res := &Result{Devices: []DeviceLatency{{Device: "dm-0", Await: await, RateA: 35, RateB: 34, BytesA: 0.4e6, BytesB: 0.4e6}}}
+	l := &LayerShare{Key: ClassJournal, Kind: ClassJournal, A: 23e6, B: 74e6}
+	tests := []struct {
+		name     string
+		running  [2]float64
+		want     string
+		crowdSet bool
+	}{
+		{"3 clients to 8", [2]float64{4.9, 8.8}, CauseWorkload, true},
+		{"as many threads", [2]float64{4.9, 5.1}, CauseDevice, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{a: mk(tt.running[0]), b: mk(tt.running[1]), opt: Options{}.withDefaults()}
+			cause, f := c.behindCause(res, l, 1)
+			if cause != tt.want || f == nil || (f.Crowd != nil) != tt.crowdSet || f.Device != "dm-0" {
+				t.Fatalf("cause %q, finding %+v; want %q on dm-0, crowd %v", cause, f, tt.want, tt.crowdSet)
+			}
+		})
+	}
+}
