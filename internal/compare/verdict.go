@@ -148,7 +148,7 @@ func summaryText(d *Diagnosis, res *Result) string {
 		return s + smallText(d, res) + reachedText(d.Reached) + asideText(d) + "."
 	}
 	if d.Pooled {
-		return pooledText(d, res) + "."
+		return pooledText(d) + "."
 	}
 	word, noun := "Worse", "rise"
 	if d.Outcome == OutcomeBetter {
@@ -509,7 +509,7 @@ func other(c string) string {
 
 // pooledText is the verdict of a thread pool that held the requests
 // before nfsd counted them (Diagnosis.Pooled).
-func pooledText(d *Diagnosis, res *Result) string {
+func pooledText(d *Diagnosis) string {
 	r, l := d.Reached, d.Layer
 	return fmt.Sprintf("Worse for the clients: %.0f%% fewer operations reached nfsd (%s → %s a second while any came, %s) while it served each no slower (%s %s → %s, %s); %s rose %s → %s per op (%s) after %s (%s): requests waited for a thread, most of it before nfsd counted them, and clients keeping as many requests in flight wait about %s as long for each",
 		100*(1-r.RateB/r.RateA), model.FormatCount(r.RateA), model.FormatCount(r.RateB), pText(r.Change.P),
