@@ -710,8 +710,8 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 // while the clients' rises. Clients that keep as many requests in flight
 // wait in proportion to the rate's fall (Little's law).
 func (c *comparison) pooled(d *Diagnosis) {
-	l := d.Aside
-	if d.Reached == nil || l == nil || l.Kind != LayerQueue || l.B <= l.A || d.AsideMatch.Kind != MatchDirect {
+	l := poolAside(d)
+	if l == nil {
 		return
 	}
 	t := threadShift(&c.a.threads, &c.b.threads)
@@ -721,6 +721,18 @@ func (c *comparison) pooled(d *Diagnosis) {
 	d.Outcome, d.Cause, d.Pooled = OutcomeWorse, CauseQueue, true
 	d.Layer, d.Match, d.Threads = l, d.AsideMatch, t
 	d.Confidence = "medium"
+}
+
+// poolAside returns the wait for a free nfsd thread when fewer operations
+// reached nfsd (Reached) while that wait rose with a change that acts on
+// it (the aside and its direct match), nil otherwise: the requests were
+// held before nfsd by its own pool.
+func poolAside(d *Diagnosis) *LayerShare {
+	l := d.Aside
+	if d.Reached == nil || l == nil || l.Kind != LayerQueue || l.B <= l.A || d.AsideMatch.Kind != MatchDirect {
+		return nil
+	}
+	return l
 }
 
 // Borne is the test that bears out a change of the time users feel that

@@ -518,6 +518,11 @@ func pooledText(d *Diagnosis) string {
 		describeChanges(d.Match.Changes), threadsText(d.Threads), timesText(r.RateA/r.RateB))
 }
 
+// reachedLine is the evidence line of the rate operations reached nfsd at.
+func reachedLine(r *Reached) string {
+	return fmt.Sprintf("operations reaching nfsd: %s → %s a second while any came (%s)", model.FormatCount(r.RateA), model.FormatCount(r.RateB), changeText(r.Change))
+}
+
 // reachedText says that fewer operations reached nfsd while it served
 // each no slower (Diagnosis.Reached), "" when not so.
 func reachedText(r *Reached) string {
@@ -922,11 +927,11 @@ func leadText(d *Diagnosis, res *Result) string {
 		return s
 	}
 	if d.Reached != nil {
-		if l := d.Aside; l != nil && l.Kind == LayerQueue && l.B > l.A {
+		if l := poolAside(d); l != nil {
 			// Requests held before nfsd served them waited for a
 			// free thread: fewer reached it because its pool
 			// served fewer at once, and the change that can move
-			// the pool (an aside always has one) leads.
+			// the pool leads.
 			return matchedText(d.AsideMatch, layerText(l.Key)) + "; fewer operations reached nfsd as each waited longer for a free thread"
 		}
 		return "look at the clients and the path to the server (their own waits, the network, the requests they may keep in flight): nfsd served each operation no slower"
@@ -1016,7 +1021,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 	if d.Pooled {
 		r, l := d.Reached, d.Layer
 		return []string{
-			fmt.Sprintf("operations reaching nfsd: %s → %s a second while any came (%s)", model.FormatCount(r.RateA), model.FormatCount(r.RateB), changeText(r.Change)),
+			reachedLine(r),
 			fmt.Sprintf("%s: %s → %s (%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change)),
 			fmt.Sprintf("%s: %s → %s per %s (%s)", layerText(l.Key), model.FormatNs(l.A), model.FormatNs(l.B), per, changeText(l.Change)),
 			threadsText(d.Threads),
@@ -1106,7 +1111,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 			out = append(out, t)
 		}
 		if dm := d.Demand; dm != nil {
-			out = append(out, fmt.Sprintf("operations reaching nfsd: %s → %s a second while any came (%s)", model.FormatCount(dm.RateA), model.FormatCount(dm.RateB), changeText(dm.Change)))
+			out = append(out, reachedLine(&dm.Reached))
 		}
 		if cl := d.Client; cl != nil {
 			out = append(out, fmt.Sprintf("client %s: D-time %s → %s per %s, %.0f%% of its change (%s)", cl.Label,
