@@ -716,8 +716,10 @@ func causeText(d *Diagnosis, res *Result) string {
 			if f.Crowd.Waiting {
 				on = "waiting on it"
 			}
-			return fmt.Sprintf(": %s was given %s work by %s of the threads (%.1f → %.1f %s per interval; %s) and its latency moved with it (%s)",
-				f.Device, more, d.way("more", "fewer"), f.Crowd.A, f.Crowd.B, on, loadText(f), latText(f))
+			// The throughput need not have risen (a saturated device
+			// cannot show more work): say what it did, not "more".
+			return fmt.Sprintf(": %s of the threads kept %s busy (%.1f → %.1f %s per interval) while its throughput did not %s (%s): each request waited behind %s of the others, and its latency moved with them (%s)",
+				d.way("more", "fewer"), f.Device, f.Crowd.A, f.Crowd.B, on, d.way("fall", "rise"), loadText(f), d.way("more", "fewer"), latText(f))
 		}
 		if f != nil && f.Lat != nil {
 			return fmt.Sprintf(": %s was given %s work (%s) and its latency moved with the load (%s)",
