@@ -143,6 +143,13 @@ func TestPooled(t *testing.T) {
 					t.Errorf("summary %q lacks %q", s, w)
 				}
 			}
+			// nfsd's time per operation fell: the queue's share of
+			// that fall is not the clients' change, so none is given.
+			v := &Verdict{Diagnosis: *d}
+			v.fill(&Result{})
+			if v.Cause == nil || v.Cause.Kind != CauseQueue || v.Cause.Share != nil {
+				t.Errorf("verdict cause %+v, want queue without a share", v.Cause)
+			}
 		})
 	}
 }

@@ -32,11 +32,14 @@ type Verdict struct {
 
 // Cause names the top-ranked cause.
 type Cause struct {
-	Kind  string  `json:"kind"`            // Cause* constants
-	Key   string  `json:"key,omitempty"`   // the device, or the wait site's key
-	Label string  `json:"label"`           // for people
-	Class string  `json:"class,omitempty"` // the wait class of the layer
-	Share float64 `json:"share"`           // of the change
+	Kind  string `json:"kind"`            // Cause* constants
+	Key   string `json:"key,omitempty"`   // the device, or the wait site's key
+	Label string `json:"label"`           // for people
+	Class string `json:"class,omitempty"` // the wait class of the layer
+	// Share is the layer's share of the change in time per unit. It is
+	// absent when the clients felt a change that time does not hold: a
+	// pool that held the requests before nfsd counted them (Pooled).
+	Share *float64 `json:"share,omitempty"`
 }
 
 // fill words the diagnosis.
@@ -56,7 +59,11 @@ func (v *Verdict) fill(res *Result) {
 		if d.Woke != nil {
 			cl = d.Woke
 		}
-		v.Cause = &Cause{Kind: d.Cause, Label: layerText(cl.Key), Share: d.Layer.Share}
+		v.Cause = &Cause{Kind: d.Cause, Label: layerText(cl.Key)}
+		if !d.Pooled {
+			share := d.Layer.Share
+			v.Cause.Share = &share
+		}
 		switch {
 		case d.WorkOf != "":
 			// The CPU work per unit was that layer's.
