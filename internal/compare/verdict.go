@@ -1318,7 +1318,9 @@ func unitRateText(w Workload) string {
 	case "CPU-s":
 		return fmt.Sprintf("the traced threads ran %.2f vs %.2f CPU-seconds/s", w.RateA, w.RateB)
 	case "op":
-		return fmt.Sprintf("%s vs %s ops/s", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
+		// Over the whole capture, idle seconds too: the demand test
+		// (Reached) counts only the seconds while any came.
+		return fmt.Sprintf("%s vs %s ops/s over each whole capture", model.FormatCount(w.RateA), model.FormatCount(w.RateB))
 	}
 	return "no operation counts"
 }

@@ -88,7 +88,7 @@ func TestRateText(t *testing.T) {
 		w    Workload
 		want string
 	}{
-		{Workload{Per: "op", RateA: 1200, RateB: 1250}, "1.2k vs 1.2k ops/s"},
+		{Workload{Per: "op", RateA: 1200, RateB: 1250}, "1.2k vs 1.2k ops/s over each whole capture"},
 		{Workload{Per: "call", RateA: 574, RateB: 575}, "the traced threads made 574 vs 575 read and write calls/s"},
 		{Workload{Per: "IO", RateA: 240, RateB: 1300}, "the traced threads waited for block IO 240 vs 1.3k times/s"},
 		{Workload{Per: "CPU-s", RateA: 0.45, RateB: 0.5}, "the traced threads ran 0.45 vs 0.50 CPU-seconds/s"},
@@ -114,11 +114,11 @@ func TestWorkloadLine(t *testing.T) {
 		want string
 	}{
 		{"same rate", Workload{Per: "op", Comparable: true, RateA: 1200, RateB: 1250, RateRatio: 1250.0 / 1200, MixDistance: 0.01},
-			"comparable: 1.2k vs 1.2k ops/s, op mix distance 0.01"},
+			"comparable: 1.2k vs 1.2k ops/s over each whole capture, op mix distance 0.01"},
 		{"40% more", Workload{Per: "op", Comparable: true, RateA: 1000, RateB: 1400, RateRatio: 1.4, MixDistance: 0.03},
-			"comparable: 1.0k vs 1.4k ops/s (+40%, within the x2 where figures per op still compare), op mix distance 0.03"},
+			"comparable: 1.0k vs 1.4k ops/s over each whole capture (+40%, within the x2 where figures per op still compare), op mix distance 0.03"},
 		{"a third fewer", Workload{Per: "op", Comparable: true, RateA: 900, RateB: 600, RateRatio: 600.0 / 900},
-			"comparable: 900 vs 600 ops/s (-33%, within the x2 where figures per op still compare), op mix distance 0.00"},
+			"comparable: 900 vs 600 ops/s over each whole capture (-33%, within the x2 where figures per op still compare), op mix distance 0.00"},
 		{"beyond the bound", Workload{Per: "op", RateA: 300, RateB: 1000, RateRatio: 1000.0 / 300, Reason: "operation rates differ 3.3x (300 vs 1000 ops/s)"},
 			"differs: operation rates differ 3.3x (300 vs 1000 ops/s); figures are per op, read them with care"},
 		{"closed loop", Workload{Per: "IO", RateA: 240, RateB: 1300, RateRatio: 1300.0 / 240},
