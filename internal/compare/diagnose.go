@@ -65,6 +65,10 @@ type Diagnosis struct {
 	// waited in it while they held the lock (see heldIn): the lock's
 	// change is the layer's, one step up the chain.
 	Held *HeldLock `json:"held_lock,omitempty"`
+	// Queued is set when the layer leads with the wait for a free nfsd
+	// thread that the threads' longer service in it made (see
+	// queuedBehind): the queue's change is the layer's, one step up.
+	Queued *QueuedBehind `json:"queued_behind,omitempty"`
 	// Woke is, for a run-queue layer whose change more waits after
 	// wakeups carry, the layer the threads woke from: its waits per unit
 	// moved the same way by half as many or more (countLeads), so the new
@@ -621,10 +625,12 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	top, lead := rows[0], rows[0].Share
 	if h, r := c.heldIn(res, rows, dir); h != nil {
 		top, lead, d.Held = r, r.Share+h.Share, h
+	} else if q, r := c.queuedBehind(res, rows, dir); q != nil {
+		top, lead, d.Queued = r, r.Share+q.Share, q
 	}
 	if !(top.Significant && lead >= minLeadShare) && lead < leadShare {
 		d.Confidence = "low"
-		d.Held = nil
+		d.Held, d.Queued = nil, nil
 		return d
 	}
 	d.Layer = c.layerShare(top, res)
@@ -1359,7 +1365,23 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 	if dev == nil {
 		dev = deviceOf(res.Devices, mainBlockDevice(c.b))
 	}
-	return heldCause(dev, dir, f)
+	return heldCause(dev, dir, f, c.crowdedOn(dev, dir))
+}
+
+// crowdedOn returns the traced threads that waited for IO on device d per
+// interval when more of them did (see crowded) and both captures name d in
+// their waits; nil otherwise. IO held above a device no slower waited in
+// its queue behind the others' requests when more threads kept requests
+// there: the threads counted must be those that waited on d, not those on
+// a CPU, whose number says nothing of that queue.
+func (c *comparison) crowdedOn(d *DeviceLatency, dir float64) *Crowd {
+	if d == nil {
+		return nil
+	}
+	if n := c.crowded(d, dir); n != nil && n.Waiting {
+		return n
+	}
+	return nil
 }
 
 // asyncWaits reports whether a block layer's waits were mostly (leadShare
@@ -1512,13 +1534,17 @@ func cpuCause(l *LayerShare) string {
 }
 
 // heldCause explains block IO held above the devices: when the device the
-// threads used was given loadRatio times the requests or bytes, the queue
-// grew with the load; otherwise something held the IO back (a throttle, a
-// stacked driver).
-func heldCause(dev *DeviceLatency, dir float64, f *DeviceFinding) (string, *DeviceFinding) {
-	if dev != nil && loadMoved(dev, dir) {
+// threads used was given loadRatio times the requests or bytes, or more of
+// the threads kept requests on it (crowd, see crowdedOn) while its
+// throughput did not fall, the queue grew with the load; otherwise
+// something held the IO back (a throttle, a stacked driver).
+func heldCause(dev *DeviceLatency, dir float64, f *DeviceFinding, crowd *Crowd) (string, *DeviceFinding) {
+	if dev != nil && (loadMoved(dev, dir) || crowd != nil) {
 		if f == nil {
 			f = finding(dev)
+		}
+		if !loadMoved(dev, dir) {
+			f.Crowd = crowd
 		}
 		return CauseWorkload, f
 	}
@@ -1627,7 +1653,7 @@ func (c *comparison) movedCause(res *Result, l *LayerShare, old string, dir floa
 	if f := c.movedDevice(res, old, l.Device, c.explainer(l, dir)); f != nil {
 		return CauseDevice, f
 	}
-	return heldCause(deviceOf(res.Devices, old), dir, nil)
+	return heldCause(deviceOf(res.Devices, old), dir, nil, nil)
 }
 
 // appeared reports whether the IO B's threads waited on at cur is new work

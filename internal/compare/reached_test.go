@@ -153,3 +153,42 @@ func TestPooled(t *testing.T) {
 		})
 	}
 }
+
+// TestQueuedBehind: a wait for a free nfsd thread that leads is another
+// layer's when the pool is the same, arrivals did not rise, more requests
+// found no idle thread, and a layer that a change acts on directly moved
+// with it; not when any of these fails.
+func TestQueuedBehind(t *testing.T) {
+	queue := Contribution{Key: LayerQueue, A: 1.5e6, B: 24e6, Share: 0.38, Change: Change{Delta: 22.5e6, Significant: true}}
+	journal := Contribution{Key: ClassJournal, A: 11e6, B: 32e6, Share: 0.35, Change: Change{Delta: 21e6, Significant: true}}
+	lock := Contribution{Key: ClassLock, A: 1e6, B: 6e6, Share: 0.09, Change: Change{Delta: 5e6, Significant: true}}
+	dirty := []ConfigChange{{Item: "sysctl vm.dirty_bytes", A: "0", B: "393216"}}
+	threads := []ConfigChange{{Item: "nfsd threads", A: "8", B: "3"}}
+	saturated := threadUse{noIdle: 410, arrivals: 1000}
+	tests := []struct {
+		name   string
+		rows   []Contribution
+		config []ConfigChange
+		b      threadUse
+		want   string
+	}{
+		{"threads held in the journal", []Contribution{queue, journal, lock}, dirty, saturated, ClassJournal},
+		{"the pool changed", []Contribution{queue, journal, lock}, append(threads, dirty...), saturated, ""},
+		{"nothing changed", []Contribution{queue, journal, lock}, nil, saturated, ""},
+		{"the queue does not lead", []Contribution{journal, queue, lock}, dirty, saturated, ""},
+		{"as many requests found an idle thread", []Contribution{queue, journal, lock}, dirty, threadUse{noIdle: 30, arrivals: 1000}, ""},
+		{"the changed layer did not move", []Contribution{queue, lock, {Key: ClassJournal, Share: 0.01, Change: Change{Delta: 1e5}}}, dirty, saturated, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{a: &Capture{threads: threadUse{noIdle: 30, arrivals: 1000}}, b: &Capture{threads: tt.b}}
+			q, r := c.queuedBehind(&Result{Config: tt.config}, tt.rows, 1)
+			if (q != nil) != (tt.want != "") || (q != nil && r.Key != tt.want) {
+				t.Fatalf("queuedBehind = %+v, %q; want %q", q, r.Key, tt.want)
+			}
+			if q != nil && (q.Key != LayerQueue || q.Share != queue.Share || q.Threads == nil) {
+				t.Errorf("queued %+v does not carry the queue layer and its threads", q)
+			}
+		})
+	}
+}

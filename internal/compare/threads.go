@@ -99,3 +99,47 @@ func threadsText(t *ThreadShift) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// QueuedBehind is the wait for a free nfsd thread when its change is, one
+// step up the causal chain, another layer's: the pool did not change, as
+// many operations or fewer reached it, and its threads were held longer in
+// that layer, which a configuration change acts on directly. A fixed pool
+// makes requests wait when the arrivals times each one's service outgrow
+// its threads; with arrivals no higher, the service grew.
+type QueuedBehind struct {
+	Key     string       `json:"key"` // the queue layer
+	A       float64      `json:"a"`   // its time per unit in A and B
+	B       float64      `json:"b"`
+	Change  Change       `json:"change"`
+	Share   float64      `json:"share"` // its part of the change
+	Threads *ThreadShift `json:"threads,omitempty"`
+}
+
+// queuedBehind returns the queue layer and the row of the layer that held
+// its threads when all of these hold: the queue leads the rows; no
+// configuration change acts on it directly (the thread count is the same);
+// the rate at which operations reached nfsd did not move with the change
+// (more arrivals would be the clients' demand, see demand); more requests
+// found no idle thread in the direction of the change; and another layer
+// moved in direction dir, significantly, with a configuration change that
+// acts on it directly (the largest such). nil otherwise.
+func (c *comparison) queuedBehind(res *Result, rows []Contribution, dir float64) (*QueuedBehind, Contribution) {
+	if len(rows) < 2 || rows[0].Key != LayerQueue || matchChanges(res.Config, LayerQueue, dir).Kind == MatchDirect {
+		return nil, Contribution{}
+	}
+	if c.opRate(dir) != nil {
+		return nil, Contribution{}
+	}
+	t := threadShift(&c.a.threads, &c.b.threads)
+	if t == nil || t.NoIdleA < 0 || t.NoIdleB < 0 || (t.NoIdleB-t.NoIdleA)*dir <= 0 {
+		return nil, Contribution{}
+	}
+	for _, r := range rows[1:] {
+		if !r.Significant || r.Delta*dir <= 0 || matchChanges(res.Config, r.Key, dir).Kind != MatchDirect {
+			continue
+		}
+		q := rows[0]
+		return &QueuedBehind{Key: q.Key, A: q.A, B: q.B, Change: q.Change, Share: q.Share, Threads: t}, r
+	}
+	return nil, Contribution{}
+}

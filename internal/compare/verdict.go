@@ -173,7 +173,22 @@ func summaryText(d *Diagnosis, res *Result) string {
 	if h := d.Held; h != nil {
 		share += h.Share
 	}
-	return s + causeText(d, res) + heldLockText(d) + beyondText(share, d.Outcome) + "."
+	if q := d.Queued; q != nil {
+		share += q.Share
+	}
+	return s + causeText(d, res) + heldLockText(d) + queuedText(d) + beyondText(share, d.Outcome) + "."
+}
+
+// queuedText adds the wait for a free nfsd thread that the threads'
+// longer service in the leading layer made (Diagnosis.Queued), "" when
+// none.
+func queuedText(d *Diagnosis) string {
+	q := d.Queued
+	if q == nil {
+		return ""
+	}
+	return fmt.Sprintf(", and %.0f%% is %s, as the same threads served each request %s there (%s)",
+		100*q.Share, layerText(q.Key), d.way("longer", "shorter"), threadsText(q.Threads))
 }
 
 // heldLockText adds the lock layer whose owners waited in the leading
@@ -728,6 +743,17 @@ func causeText(d *Diagnosis, res *Result) string {
 			return fmt.Sprintf(": %s of the threads kept %s busy (%.1f → %.1f %s per interval) while its throughput did not %s (%s): each request waited behind %s of the others, and its latency moved with them (%s)",
 				d.way("more", "fewer"), f.Device, f.Crowd.A, f.Crowd.B, on, d.way("fall", "rise"), loadText(f), d.way("more", "fewer"), latText(f))
 		}
+		if f != nil && f.Lat == nil && f.Crowd != nil && f.Crowd.Waiting {
+			// Held above a device no slower: the requests queued
+			// for it behind more of the others'.
+			own := ""
+			if lat := ownLatency(res, f); lat != nil {
+				own = fmt.Sprintf(" (mean %s → %s per request)", model.FormatNs(lat.MeanA), model.FormatNs(lat.MeanB))
+			}
+			return fmt.Sprintf(": %s of the threads kept %s busy (%.1f → %.1f waiting on it per interval) while its throughput did not %s (%s): each wait for its IO took %s → %s, behind %s of the others' requests, while the device served each no slower%s",
+				d.way("more", "fewer"), f.Device, f.Crowd.A, f.Crowd.B, d.way("fall", "rise"), loadText(f),
+				model.FormatNs(l.WaitA), model.FormatNs(l.WaitB), d.way("more", "fewer"), own)
+		}
 		if f != nil && f.Lat != nil {
 			return fmt.Sprintf(": %s was given %s work (%s) and its latency moved with the load (%s)",
 				f.Device, more, loadText(f), latText(f))
@@ -783,14 +809,8 @@ func causeText(d *Diagnosis, res *Result) string {
 		if f != nil && f.Lat != nil {
 			return s + "the device's own latency did not account for it (" + latText(f) + "): the IO was held above the device"
 		}
-		if f != nil {
-			if dev := deviceOf(res.Devices, f.Device); dev != nil && (dev.Service != nil || dev.Await != nil) {
-				lat := dev.Service
-				if lat == nil {
-					lat = dev.Await
-				}
-				return s + fmt.Sprintf("the device's own latency did not account for it (mean %s → %s per request): the IO was held above the device", model.FormatNs(lat.MeanA), model.FormatNs(lat.MeanB))
-			}
+		if lat := ownLatency(res, f); lat != nil {
+			return s + fmt.Sprintf("the device's own latency did not account for it (mean %s → %s per request): the IO was held above the device", model.FormatNs(lat.MeanA), model.FormatNs(lat.MeanB))
 		}
 		return s + "no device's latency accounted for it: the IO was held above the devices"
 	}
@@ -1064,6 +1084,10 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		if h := d.Held; h != nil {
 			out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s); its holders %s",
 				layerText(h.Key), model.FormatNs(h.A), model.FormatNs(h.B), per, 100*h.Share, changeText(h.Change), heldWhere(h, l.Key)))
+		}
+		if q := d.Queued; q != nil {
+			out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s); %s",
+				layerText(q.Key), model.FormatNs(q.A), model.FormatNs(q.B), per, 100*q.Share, changeText(q.Change), threadsText(q.Threads)))
 		}
 		switch {
 		case d.Crowd != nil:
@@ -1417,4 +1441,21 @@ func changeNoun(d *Diagnosis) string {
 		return "fall"
 	}
 	return "rise"
+}
+
+// ownLatency is the latency per request of the device a finding names, the
+// tracer's service time where it timed the requests, else /proc/diskstats'
+// await; nil when neither is known.
+func ownLatency(res *Result, f *DeviceFinding) *Latency {
+	if f == nil {
+		return nil
+	}
+	dev := deviceOf(res.Devices, f.Device)
+	if dev == nil {
+		return nil
+	}
+	if dev.Service != nil {
+		return dev.Service
+	}
+	return dev.Await
 }

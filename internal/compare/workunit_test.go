@@ -15,31 +15,40 @@ import (
 // (the workload) from IO held back while the device's load held or fell (a
 // throttle), in requests and in bytes, for a rise and for a fall. Where both
 // captures count bytes, they are the load: the same bytes in more or fewer
-// requests are the same work cut another way.
+// requests are the same work cut another way. More threads waiting on a
+// device whose throughput did not fall (crowdedOn) queued behind each
+// other's requests: the workload, at the same load.
 func TestHeldCause(t *testing.T) {
+	crowd := &Crowd{A: 3.9, B: 6.9, Waiting: true}
 	tests := []struct {
-		name string
-		dev  *DeviceLatency
-		dir  float64
-		want string
+		name  string
+		dev   *DeviceLatency
+		dir   float64
+		want  string
+		crowd *Crowd
 	}{
-		{"no device", nil, 1, CauseBio},
-		{"8x the requests, rise", &DeviceLatency{RateA: 190, RateB: 1500}, 1, CauseWorkload},
-		{"same requests, 4x the bytes, rise", &DeviceLatency{RateA: 360, RateB: 410, BytesA: 23e6, BytesB: 90e6}, 1, CauseWorkload},
-		{"throttled: fewer requests and bytes, rise", &DeviceLatency{RateA: 400, RateB: 150, BytesA: 1.6e6, BytesB: 0.6e6}, 1, CauseBio},
-		{"1.4x the requests is not enough", &DeviceLatency{RateA: 100, RateB: 140}, 1, CauseBio},
-		{"more requests do not explain a fall", &DeviceLatency{RateA: 100, RateB: 800}, -1, CauseBio},
-		{"a third of the requests, fall", &DeviceLatency{RateA: 900, RateB: 300}, -1, CauseWorkload},
-		{"device unseen in A", &DeviceLatency{RateB: 500}, 1, CauseBio},
-		{"the same bytes split into twice the requests", &DeviceLatency{RateA: 57, RateB: 113, BytesA: 59.4e6, BytesB: 58.8e6}, 1, CauseBio},
-		{"the same bytes merged into a third of the requests, fall", &DeviceLatency{RateA: 900, RateB: 300, BytesA: 4e6, BytesB: 4e6}, -1, CauseBio},
-		{"twice the requests and the bytes", &DeviceLatency{RateA: 200, RateB: 400, BytesA: 0.8e6, BytesB: 1.6e6}, 1, CauseWorkload},
+		{"no device", nil, 1, CauseBio, nil},
+		{"8x the requests, rise", &DeviceLatency{RateA: 190, RateB: 1500}, 1, CauseWorkload, nil},
+		{"same requests, 4x the bytes, rise", &DeviceLatency{RateA: 360, RateB: 410, BytesA: 23e6, BytesB: 90e6}, 1, CauseWorkload, nil},
+		{"throttled: fewer requests and bytes, rise", &DeviceLatency{RateA: 400, RateB: 150, BytesA: 1.6e6, BytesB: 0.6e6}, 1, CauseBio, nil},
+		{"1.4x the requests is not enough", &DeviceLatency{RateA: 100, RateB: 140}, 1, CauseBio, nil},
+		{"more requests do not explain a fall", &DeviceLatency{RateA: 100, RateB: 800}, -1, CauseBio, nil},
+		{"a third of the requests, fall", &DeviceLatency{RateA: 900, RateB: 300}, -1, CauseWorkload, nil},
+		{"device unseen in A", &DeviceLatency{RateB: 500}, 1, CauseBio, nil},
+		{"the same bytes split into twice the requests", &DeviceLatency{RateA: 57, RateB: 113, BytesA: 59.4e6, BytesB: 58.8e6}, 1, CauseBio, nil},
+		{"the same bytes merged into a third of the requests, fall", &DeviceLatency{RateA: 900, RateB: 300, BytesA: 4e6, BytesB: 4e6}, -1, CauseBio, nil},
+		{"twice the requests and the bytes", &DeviceLatency{RateA: 200, RateB: 400, BytesA: 0.8e6, BytesB: 1.6e6}, 1, CauseWorkload, nil},
+		{"the same load, more threads waiting on it", &DeviceLatency{RateA: 40, RateB: 41, BytesA: 3.9e6, BytesB: 4.7e6}, 1, CauseWorkload, crowd},
+		{"a crowd without a device", nil, 1, CauseBio, crowd},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, f := heldCause(tt.dev, tt.dir, nil)
+			got, f := heldCause(tt.dev, tt.dir, nil, tt.crowd)
 			if got != tt.want {
 				t.Fatalf("heldCause = %s, want %s", got, tt.want)
+			}
+			if tt.crowd != nil && got == CauseWorkload && f.Crowd != tt.crowd {
+				t.Errorf("finding %+v does not carry the crowd", f)
 			}
 			if got == CauseWorkload && (f == nil || f.RateA != tt.dev.RateA || f.BytesB != tt.dev.BytesB) {
 				t.Errorf("finding %+v does not carry the device's load", f)
@@ -905,6 +914,38 @@ func TestByDeviceWorkers(t *testing.T) {
 			}
 			if got := causeText(d, res); !strings.Contains(got, "among them kworker loop0, loop0's own work (63%), after a change to its IO") {
 				t.Errorf("cause text %q", got)
+			}
+		})
+	}
+}
+
+// TestCrowdedOn: IO held above a device is the crowd's only where the
+// threads counted waited on that device and its throughput did not fall;
+// more threads on a CPU say nothing of its queue.
+func TestCrowdedOn(t *testing.T) {
+	same := &DeviceLatency{Device: "nullb0", RateA: 40, RateB: 41, BytesA: 3.9e6, BytesB: 4.7e6}
+	fell := &DeviceLatency{Device: "nullb0", RateA: 40, RateB: 20, BytesA: 3.9e6, BytesB: 1.9e6}
+	tests := []struct {
+		name   string
+		dev    *DeviceLatency
+		wa, wb []float64
+		ra, rb []float64
+		want   bool
+	}{
+		{"more threads waiting on it", same, []float64{4, 4}, []float64{7, 7}, nil, nil, true},
+		{"as many waiting on it", same, []float64{4, 4}, []float64{4, 5}, nil, nil, false},
+		{"its throughput fell", fell, []float64{4, 4}, []float64{7, 7}, nil, nil, false},
+		{"only more threads on a CPU", same, nil, nil, []float64{4, 4}, []float64{8, 8}, false},
+		{"no device", nil, []float64{4, 4}, []float64{7, 7}, nil, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{
+				a: &Capture{waiters: map[string][]float64{"nullb0": tt.wa}, running: tt.ra},
+				b: &Capture{waiters: map[string][]float64{"nullb0": tt.wb}, running: tt.rb},
+			}
+			if got := c.crowdedOn(tt.dev, 1); (got != nil) != tt.want {
+				t.Errorf("crowdedOn = %+v, want crowd %v", got, tt.want)
 			}
 		})
 	}
