@@ -1539,16 +1539,20 @@ func cpuCause(l *LayerShare) string {
 // throughput did not fall, the queue grew with the load; otherwise
 // something held the IO back (a throttle, a stacked driver).
 func heldCause(dev *DeviceLatency, dir float64, f *DeviceFinding, crowd *Crowd) (string, *DeviceFinding) {
-	if dev != nil && (loadMoved(dev, dir) || crowd != nil) {
-		if f == nil {
-			f = finding(dev)
-		}
-		if !loadMoved(dev, dir) {
-			f.Crowd = crowd
-		}
-		return CauseWorkload, f
+	if dev == nil {
+		return CauseBio, f
 	}
-	return CauseBio, f
+	moved := loadMoved(dev, dir)
+	if !moved && crowd == nil {
+		return CauseBio, f
+	}
+	if f == nil {
+		f = finding(dev)
+	}
+	if !moved {
+		f.Crowd = crowd
+	}
+	return CauseWorkload, f
 }
 
 // behindCause explains a layer whose waits are for IO another thread does

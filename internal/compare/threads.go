@@ -107,12 +107,8 @@ func threadsText(t *ThreadShift) string {
 // makes requests wait when the arrivals times each one's service outgrow
 // its threads; with arrivals no higher, the service grew.
 type QueuedBehind struct {
-	Key     string       `json:"key"` // the queue layer
-	A       float64      `json:"a"`   // its time per unit in A and B
-	B       float64      `json:"b"`
-	Change  Change       `json:"change"`
-	Share   float64      `json:"share"` // its part of the change
-	Threads *ThreadShift `json:"threads,omitempty"`
+	LayerPart              // the queue layer
+	Threads   *ThreadShift `json:"threads,omitempty"`
 }
 
 // queuedBehind returns the queue layer and the row of the layer that held
@@ -135,11 +131,9 @@ func (c *comparison) queuedBehind(res *Result, rows []Contribution, dir float64)
 		return nil, Contribution{}
 	}
 	for _, r := range rows[1:] {
-		if !r.Significant || r.Delta*dir <= 0 || matchChanges(res.Config, r.Key, dir).Kind != MatchDirect {
-			continue
+		if changedBy(res, r, dir) {
+			return &QueuedBehind{LayerPart: partOf(rows[0]), Threads: t}, r
 		}
-		q := rows[0]
-		return &QueuedBehind{Key: q.Key, A: q.A, B: q.B, Change: q.Change, Share: q.Share, Threads: t}, r
 	}
 	return nil, Contribution{}
 }

@@ -733,25 +733,25 @@ func causeText(d *Diagnosis, res *Result) string {
 			more, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), less, describeChanges(d.Memory))
 	case CauseWorkload:
 		more := d.way("more", "less")
-		if f != nil && f.Lat != nil && f.Crowd != nil {
+		if f != nil && f.Crowd != nil && (f.Lat != nil || f.Crowd.Waiting) {
 			on := "on a CPU"
 			if f.Crowd.Waiting {
 				on = "waiting on it"
 			}
 			// The throughput need not have risen (a saturated device
 			// cannot show more work): say what it did, not "more".
-			return fmt.Sprintf(": %s of the threads kept %s busy (%.1f → %.1f %s per interval) while its throughput did not %s (%s): each request waited behind %s of the others, and its latency moved with them (%s)",
-				d.way("more", "fewer"), f.Device, f.Crowd.A, f.Crowd.B, on, d.way("fall", "rise"), loadText(f), d.way("more", "fewer"), latText(f))
-		}
-		if f != nil && f.Lat == nil && f.Crowd != nil && f.Crowd.Waiting {
+			s := fmt.Sprintf(": %s of the threads kept %s busy (%.1f → %.1f %s per interval) while its throughput did not %s (%s): ",
+				d.way("more", "fewer"), f.Device, f.Crowd.A, f.Crowd.B, on, d.way("fall", "rise"), loadText(f))
+			if f.Lat != nil {
+				return s + fmt.Sprintf("each request waited behind %s of the others, and its latency moved with them (%s)", d.way("more", "fewer"), latText(f))
+			}
 			// Held above a device no slower: the requests queued
 			// for it behind more of the others'.
 			own := ""
 			if lat := ownLatency(res, f); lat != nil {
 				own = fmt.Sprintf(" (mean %s → %s per request)", model.FormatNs(lat.MeanA), model.FormatNs(lat.MeanB))
 			}
-			return fmt.Sprintf(": %s of the threads kept %s busy (%.1f → %.1f waiting on it per interval) while its throughput did not %s (%s): each wait for its IO took %s → %s, behind %s of the others' requests, while the device served each no slower%s",
-				d.way("more", "fewer"), f.Device, f.Crowd.A, f.Crowd.B, d.way("fall", "rise"), loadText(f),
+			return s + fmt.Sprintf("each wait for its IO took %s → %s, behind %s of the others' requests, while the device served each no slower%s",
 				model.FormatNs(l.WaitA), model.FormatNs(l.WaitB), d.way("more", "fewer"), own)
 		}
 		if f != nil && f.Lat != nil {
@@ -1082,12 +1082,10 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s)", name,
 			model.FormatNs(l.A), model.FormatNs(l.B), per, 100*l.Share, changeText(l.Change)))
 		if h := d.Held; h != nil {
-			out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s); its holders %s",
-				layerText(h.Key), model.FormatNs(h.A), model.FormatNs(h.B), per, 100*h.Share, changeText(h.Change), heldWhere(h, l.Key)))
+			out = append(out, partLine(h.LayerPart, per)+"; its holders "+heldWhere(h, l.Key))
 		}
 		if q := d.Queued; q != nil {
-			out = append(out, fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s); %s",
-				layerText(q.Key), model.FormatNs(q.A), model.FormatNs(q.B), per, 100*q.Share, changeText(q.Change), threadsText(q.Threads)))
+			out = append(out, partLine(q.LayerPart, per)+"; "+threadsText(q.Threads))
 		}
 		switch {
 		case d.Crowd != nil:
@@ -1458,4 +1456,10 @@ func ownLatency(res *Result, f *DeviceFinding) *Latency {
 		return dev.Service
 	}
 	return dev.Await
+}
+
+// partLine is the evidence line of a layer part added to the lead.
+func partLine(p LayerPart, per string) string {
+	return fmt.Sprintf("%s: %s → %s per %s, %.0f%% of the change (%s)",
+		layerText(p.Key), model.FormatNs(p.A), model.FormatNs(p.B), per, 100*p.Share, changeText(p.Change))
 }

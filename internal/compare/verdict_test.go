@@ -406,14 +406,14 @@ func TestUnmovedText(t *testing.T) {
 // is one clause after the layer's, saying where its holders were, in the
 // layer's own words; none without it.
 func TestHeldLockText(t *testing.T) {
-	held := &HeldLock{Key: ClassLock, Share: 0.37, Owned: 0.96, Capture: "B"}
+	held := &HeldLock{LayerPart: LayerPart{Key: ClassLock, Share: 0.37}, Owned: 0.96, Capture: "B"}
 	tests := []struct {
 		layer string
 		held  *HeldLock
 		want  string
 	}{
 		{ClassWriteback, held, ", and 37% is waiting for a lock whose holders were themselves in writeback throttling (too many dirty pages) for 96% of B's lock-wait time"},
-		{ClassJournal, &HeldLock{Key: ClassLock, Share: 0.3, Owned: 0.5, Capture: "A"}, ", and 30% is waiting for a lock whose holders were themselves waiting for the filesystem journal for 50% of A's lock-wait time"},
+		{ClassJournal, &HeldLock{LayerPart: LayerPart{Key: ClassLock, Share: 0.3}, Owned: 0.5, Capture: "A"}, ", and 30% is waiting for a lock whose holders were themselves waiting for the filesystem journal for 50% of A's lock-wait time"},
 		{ClassWriteback, nil, ""},
 	}
 	for _, tt := range tests {

@@ -253,11 +253,7 @@ func boolInt(b bool) int {
 // balance_dirty_pages keeps its inode's lock, and the file's other writers
 // queue behind it.
 type HeldLock struct {
-	Key    string  `json:"key"` // the lock layer
-	A      float64 `json:"a"`   // its time per unit in A and B
-	B      float64 `json:"b"`
-	Change Change  `json:"change"`
-	Share  float64 `json:"share"` // its part of the change
+	LayerPart // the lock layer
 	// Owned is the part of Capture's lock-wait time whose owners were in
 	// D in the leading layer's waits.
 	Owned   float64 `json:"owned"`
@@ -288,14 +284,35 @@ func (c *comparison) heldIn(res *Result, rows []Contribution, dir float64) (*Hel
 		return nil, Contribution{}
 	}
 	j := slices.IndexFunc(rows, func(r Contribution) bool { return r.Key == layerKey(class, "") })
-	if j < 0 || !rows[j].Significant || rows[j].Delta*dir <= 0 || matchChanges(res.Config, rows[j].Key, dir).Kind != MatchDirect {
+	if j < 0 || !changedBy(res, rows[j], dir) {
 		return nil, Contribution{}
 	}
 	if rows[i].Share+rows[j].Share <= rows[0].Share {
 		return nil, Contribution{}
 	}
-	l := rows[i]
-	return &HeldLock{Key: l.Key, A: l.A, B: l.B, Change: l.Change, Share: l.Share, Owned: owned, Capture: capture}, rows[j]
+	return &HeldLock{LayerPart: partOf(rows[i]), Owned: owned, Capture: capture}, rows[j]
+}
+
+// LayerPart is a layer whose change is added to the leading layer's, one
+// step down the causal chain from it (HeldLock, QueuedBehind).
+type LayerPart struct {
+	Key    string  `json:"key"`
+	A      float64 `json:"a"` // its time per unit in A and B
+	B      float64 `json:"b"`
+	Change Change  `json:"change"`
+	Share  float64 `json:"share"` // its part of the change
+}
+
+// changedBy reports whether row r moved in direction dir, significantly,
+// with a configuration change that acts on its layer directly: a layer a
+// part further down the chain can be added to.
+func changedBy(res *Result, r Contribution, dir float64) bool {
+	return r.Significant && r.Delta*dir > 0 && matchChanges(res.Config, r.Key, dir).Kind == MatchDirect
+}
+
+// partOf is a row's layer part.
+func partOf(r Contribution) LayerPart {
+	return LayerPart{Key: r.Key, A: r.A, B: r.B, Change: r.Change, Share: r.Share}
 }
 
 // ownedIn returns the class of the D-state waits the lock's owners were in
