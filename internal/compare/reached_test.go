@@ -165,23 +165,45 @@ func TestQueuedBehind(t *testing.T) {
 	dirty := []ConfigChange{{Item: "sysctl vm.dirty_bytes", A: "0", B: "393216"}}
 	threads := []ConfigChange{{Item: "nfsd threads", A: "8", B: "3"}}
 	saturated := threadUse{noIdle: 410, arrivals: 1000}
+	// rate is a capture of n intervals of a second each, with perSec
+	// operations reaching nfsd in every one, give or take a tenth.
+	const n = 30
+	rate := func(perSec float64) []float64 {
+		ops := make([]float64, n)
+		for i := range ops {
+			ops[i] = perSec * (1 + 0.1*float64(i%3-1))
+		}
+		return ops
+	}
 	tests := []struct {
 		name   string
 		rows   []Contribution
 		config []ConfigChange
 		b      threadUse
+		opsB   float64 // operations a second in B, 100 in A
 		want   string
 	}{
-		{"threads held in the journal", []Contribution{queue, journal, lock}, dirty, saturated, ClassJournal},
-		{"the pool changed", []Contribution{queue, journal, lock}, append(threads, dirty...), saturated, ""},
-		{"nothing changed", []Contribution{queue, journal, lock}, nil, saturated, ""},
-		{"the queue does not lead", []Contribution{journal, queue, lock}, dirty, saturated, ""},
-		{"as many requests found an idle thread", []Contribution{queue, journal, lock}, dirty, threadUse{noIdle: 30, arrivals: 1000}, ""},
-		{"the changed layer did not move", []Contribution{queue, lock, {Key: ClassJournal, Share: 0.01, Change: Change{Delta: 1e5}}}, dirty, saturated, ""},
+		{"threads held in the journal", []Contribution{queue, journal, lock}, dirty, saturated, 100, ClassJournal},
+		{"fewer operations reached nfsd", []Contribution{queue, journal, lock}, dirty, saturated, 40, ClassJournal},
+		// More arrivals times the same service fill a fixed pool
+		// too: that is the clients' demand, not the journal's part.
+		{"more operations reached nfsd", []Contribution{queue, journal, lock}, dirty, saturated, 250, ""},
+		{"the pool changed", []Contribution{queue, journal, lock}, append(threads, dirty...), saturated, 100, ""},
+		{"nothing changed", []Contribution{queue, journal, lock}, nil, saturated, 100, ""},
+		{"the queue does not lead", []Contribution{journal, queue, lock}, dirty, saturated, 100, ""},
+		{"as many requests found an idle thread", []Contribution{queue, journal, lock}, dirty, threadUse{noIdle: 30, arrivals: 1000}, 100, ""},
+		{"the changed layer did not move", []Contribution{queue, lock, {Key: ClassJournal, Share: 0.01, Change: Change{Delta: 1e5}}}, dirty, saturated, 100, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &comparison{a: &Capture{threads: threadUse{noIdle: 30, arrivals: 1000}}, b: &Capture{threads: tt.b}}
+			secs := make([]float64, n)
+			for i := range secs {
+				secs[i] = 1
+			}
+			a := &Capture{threads: threadUse{noIdle: 30, arrivals: 1000}, ops: rate(100), secs: secs}
+			b := &Capture{threads: tt.b, ops: rate(tt.opsB), secs: secs}
+			a.Snapshots, b.Snapshots = n, n
+			c := &comparison{a: a, b: b, opt: Options{}.withDefaults(), draws: map[[2]int]*bootstrap{}}
 			q, r := c.queuedBehind(&Result{Config: tt.config}, tt.rows, 1)
 			if (q != nil) != (tt.want != "") || (q != nil && r.Key != tt.want) {
 				t.Fatalf("queuedBehind = %+v, %q; want %q", q, r.Key, tt.want)
