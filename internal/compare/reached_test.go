@@ -87,8 +87,19 @@ func TestReachedLead(t *testing.T) {
 			if got := leadText(d, &Result{}); !strings.HasPrefix(got, tt.want) {
 				t.Errorf("lead %q, want it to begin %q", got, tt.want)
 			}
-			if tt.aside != nil && !strings.HasPrefix(asideText(d), "; and ") {
+			if tt.aside == nil {
+				return
+			}
+			if !strings.HasPrefix(asideText(d), "; and ") {
 				t.Errorf("aside after the operations that reached nfsd %q, want it to begin \"; and \"", asideText(d))
+			}
+			// The aside says which way its layer went.
+			way := " rose, "
+			if tt.aside.B < tt.aside.A {
+				way = " fell, "
+			}
+			if !strings.Contains(asideText(d), way) {
+				t.Errorf("aside %q does not say%q", asideText(d), way)
 			}
 		})
 	}

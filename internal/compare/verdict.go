@@ -565,7 +565,11 @@ func asideText(d *Diagnosis) string {
 		if d.Reached != nil {
 			conj = "and"
 		}
-		return fmt.Sprintf("; %s %s moved, %s → %s per %s (%s), which %s can cause", conj, layerText(l.Key),
+		way := "rose"
+		if l.B < l.A {
+			way = "fell"
+		}
+		return fmt.Sprintf("; %s %s %s, %s → %s per %s (%s), which %s can cause", conj, layerText(l.Key), way,
 			model.FormatNs(l.A), model.FormatNs(l.B), perText(d.Per), changeText(l.Change), describeChanges(d.AsideMatch.Changes))
 	case d.AsideDevice != nil:
 		f := d.AsideDevice
