@@ -591,10 +591,9 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		if u := t.Unsure; u != nil {
 			d.Outcome, d.Unsure, d.NeedSeconds = OutcomeTooShort, u, u.NeedSeconds
 		}
-		if d.Outcome == OutcomeNoChange && d.Subject == SubjectNFS && d.Per == "op" &&
+		if d.Subject == SubjectNFS && d.Per == "op" &&
 			(t.Change.Delta <= 0 || t.Change.Outcome == TestNotSignificant) {
-			d.Reached = c.reached()
-			c.pooled(&d)
+			c.poolReading(&d, c.reached())
 		}
 		return d
 	}
@@ -706,6 +705,22 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	return d
 }
 
+// poolReading gives d the rate operations reached nfsd at (r, nil when it
+// did not fall) and tries the pool's reading of it (pooled). That reading
+// stands on the rate and the wait for a thread, not on nfsd's own time
+// per operation: it holds whether that time held or could not be told,
+// and replaces the latter's "too short". A time too short to tell keeps
+// its own reading otherwise, without the rate.
+func (c *comparison) poolReading(d *Diagnosis, r *Reached) {
+	d.Reached = r
+	switch {
+	case c.pooled(d):
+		d.Unsure, d.NeedSeconds = nil, 0
+	case d.Outcome == OutcomeTooShort:
+		d.Reached = nil
+	}
+}
+
 // pooled reads a time per operation that did not change as worse for
 // the clients when fewer operations reached nfsd (Reached) after a change
 // that acts on its thread pool, the wait for a free thread rose (the
@@ -714,19 +729,21 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 // waits for a thread first in its transport's socket, where the tracer's
 // queue time has not begun, so nfsd's own time per operation can hold
 // while the clients' rises. Clients that keep as many requests in flight
-// wait in proportion to the rate's fall (Little's law).
-func (c *comparison) pooled(d *Diagnosis) {
+// wait in proportion to the rate's fall (Little's law). It reports
+// whether it did.
+func (c *comparison) pooled(d *Diagnosis) bool {
 	l := poolAside(d)
 	if l == nil {
-		return
+		return false
 	}
 	t := threadShift(&c.a.threads, &c.b.threads)
 	if t == nil || t.NoIdleB < leadShare || t.NoIdleB <= t.NoIdleA {
-		return
+		return false
 	}
 	d.Outcome, d.Cause, d.Pooled = OutcomeWorse, CauseQueue, true
 	d.Layer, d.Match, d.Threads = l, d.AsideMatch, t
 	d.Confidence = "medium"
+	return true
 }
 
 // poolAside returns the wait for a free nfsd thread when fewer operations

@@ -129,39 +129,58 @@ func TestPooled(t *testing.T) {
 		{"threads were idle", reached, queue, threads, threadUse{noIdle: 200, arrivals: 1000}, false},
 		{"not counted", reached, queue, threads, threadUse{}, false},
 	}
+	unsure := &Unsure{NeedSeconds: 143}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := &comparison{a: &Capture{threads: threadUse{noIdle: 3, arrivals: 1000}}, b: &Capture{threads: tt.b}}
-			d := &Diagnosis{Outcome: OutcomeNoChange, Subject: SubjectNFS, Per: "op", A: 67e6, B: 65e6,
-				Change:  Change{Delta: -2e6, Ratio: 65.0 / 67, Tested: true, P: 0.46, Outcome: TestNotSignificant},
-				Reached: tt.reached, Aside: tt.aside, AsideMatch: tt.match}
-			c.pooled(d)
-			if d.Pooled != tt.want {
-				t.Fatalf("pooled = %v, want %v", d.Pooled, tt.want)
-			}
-			if !tt.want {
-				if d.Outcome != OutcomeNoChange {
-					t.Errorf("outcome %q, want no change", d.Outcome)
+		for _, start := range []string{OutcomeNoChange, OutcomeTooShort} {
+			t.Run(tt.name+"/"+start, func(t *testing.T) {
+				c := &comparison{a: &Capture{threads: threadUse{noIdle: 3, arrivals: 1000}}, b: &Capture{threads: tt.b}}
+				d := &Diagnosis{Outcome: start, Subject: SubjectNFS, Per: "op", A: 67e6, B: 65e6,
+					Change: Change{Delta: -2e6, Ratio: 65.0 / 67, Tested: true, P: 0.46, Outcome: TestNotSignificant},
+					Aside:  tt.aside, AsideMatch: tt.match}
+				if start == OutcomeTooShort {
+					// nfsd's own time per operation could not be told.
+					d.Unsure, d.NeedSeconds = unsure, unsure.NeedSeconds
 				}
-				return
-			}
-			if d.Outcome != OutcomeWorse || d.Cause != CauseQueue {
-				t.Errorf("outcome %q, cause %q: want worse, queue", d.Outcome, d.Cause)
-			}
-			s := summaryText(d, &Result{})
-			for _, w := range []string{"Worse for the clients: 54% fewer operations reached nfsd", "nfsd threads 16 → 4", "found no idle thread 0% → 91%", "about 2.2x as long"} {
-				if !strings.Contains(s, w) {
-					t.Errorf("summary %q lacks %q", s, w)
+				c.poolReading(d, tt.reached)
+				if d.Pooled != tt.want {
+					t.Fatalf("pooled = %v, want %v", d.Pooled, tt.want)
 				}
-			}
-			// nfsd's time per operation fell: the queue's share of
-			// that fall is not the clients' change, so none is given.
-			v := &Verdict{Diagnosis: *d}
-			v.fill(&Result{})
-			if v.Cause == nil || v.Cause.Kind != CauseQueue || v.Cause.Share != nil {
-				t.Errorf("verdict cause %+v, want queue without a share", v.Cause)
-			}
-		})
+				if !tt.want {
+					if d.Outcome != start {
+						t.Errorf("outcome %q, want %q", d.Outcome, start)
+					}
+					if start == OutcomeTooShort && (d.Reached != nil || d.Unsure != unsure) {
+						t.Errorf("too short: reached %v, unsure %v; want the rate left out and the test kept", d.Reached, d.Unsure)
+					}
+					return
+				}
+				if d.Unsure != nil || d.NeedSeconds != 0 {
+					t.Errorf("pooled kept the untested time's advice (unsure %v, %v s)", d.Unsure, d.NeedSeconds)
+				}
+				pooledChecks(t, d)
+			})
+		}
+	}
+}
+
+// pooledChecks are what TestPooled asks of a pooled verdict.
+func pooledChecks(t *testing.T, d *Diagnosis) {
+	t.Helper()
+	if d.Outcome != OutcomeWorse || d.Cause != CauseQueue {
+		t.Errorf("outcome %q, cause %q: want worse, queue", d.Outcome, d.Cause)
+	}
+	s := summaryText(d, &Result{})
+	for _, w := range []string{"Worse for the clients: 54% fewer operations reached nfsd", "nfsd threads 16 → 4", "found no idle thread 0% → 91%", "about 2.2x as long"} {
+		if !strings.Contains(s, w) {
+			t.Errorf("summary %q lacks %q", s, w)
+		}
+	}
+	// nfsd's time per operation fell: the queue's share of that fall is
+	// not the clients' change, so none is given.
+	v := &Verdict{Diagnosis: *d}
+	v.fill(&Result{})
+	if v.Cause == nil || v.Cause.Kind != CauseQueue || v.Cause.Share != nil {
+		t.Errorf("verdict cause %+v, want queue without a share", v.Cause)
 	}
 }
 
