@@ -105,10 +105,11 @@ func TestReachedLead(t *testing.T) {
 	}
 }
 
-// TestPooled: a time per operation that held while fewer operations
-// reached nfsd reads worse for the clients, the queue its cause, when a
-// change that cut the thread pool came with a rising wait for a thread
-// and most requests found no idle one; not without any of these.
+// TestPooled: a time per operation that held, or could not be told,
+// while fewer operations reached nfsd reads worse for the clients, the
+// queue its cause, when a change that cut the thread pool came with a
+// rising wait for a thread and most requests found no idle one; not
+// without any of these, and then a time too short to tell stays so.
 func TestPooled(t *testing.T) {
 	reached := &Reached{RateA: 168, RateB: 77, Change: Change{Delta: -91, Ratio: 77.0 / 168, Tested: true, P: 0.001, Significant: true, Outcome: TestSignificant}}
 	queue := &LayerShare{Key: LayerQueue, Kind: LayerQueue, A: 0.9e6, B: 13e6, Change: Change{Delta: 12.1e6, Tested: true, P: 0.003, Significant: true, Outcome: TestSignificant}}
