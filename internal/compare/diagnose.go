@@ -580,6 +580,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		if d.Borne = c.bearsOut(&d, t); d.Borne == nil {
 			d.Outcome, d.Carriers = OutcomeTooShort, t.Carriers
 			d.NeedSeconds = math.Ceil(t.Carriers.Seconds * float64(t.Carriers.Need) / float64(t.Carriers.Blocks))
+			c.pool(&d, t)
 			return d
 		}
 		d.Carriers, d.Aside, d.AsideMatch, d.AsideDevice = t.Carriers, nil, Match{}, nil
@@ -591,10 +592,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		if u := t.Unsure; u != nil {
 			d.Outcome, d.Unsure, d.NeedSeconds = OutcomeTooShort, u, u.NeedSeconds
 		}
-		if d.Subject == SubjectNFS && d.Per == "op" &&
-			(t.Change.Delta <= 0 || t.Change.Outcome == TestNotSignificant) {
-			c.poolReading(&d, c.reached())
-		}
+		c.pool(&d, t)
 		return d
 	}
 	if d.Subject == SubjectThreads {
@@ -705,17 +703,27 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	return d
 }
 
+// pool tries the pool's reading (poolReading) where nfsd's own time per
+// operation t did not change significantly and did not rise.
+func (c *comparison) pool(d *Diagnosis, t *Breakdown) {
+	if d.Subject == SubjectNFS && d.Per == "op" &&
+		(t.Change.Delta <= 0 || t.Change.Outcome == TestNotSignificant) {
+		c.poolReading(d, c.reached())
+	}
+}
+
 // poolReading gives d the rate operations reached nfsd at (r, nil when it
 // did not fall) and tries the pool's reading of it (pooled). That reading
 // stands on the rate and the wait for a thread, not on nfsd's own time
-// per operation: it holds whether that time held or could not be told,
-// and replaces the latter's "too short". A time too short to tell keeps
-// its own reading otherwise, without the rate.
+// per operation: it holds whether that time held or could not be told
+// (its interval too wide, or its change in too few blocks), and replaces
+// the latter's "too short". A time too short to tell keeps its own
+// reading otherwise, without the rate.
 func (c *comparison) poolReading(d *Diagnosis, r *Reached) {
 	d.Reached = r
 	switch {
 	case c.pooled(d):
-		d.Unsure, d.NeedSeconds = nil, 0
+		d.Unsure, d.Carriers, d.NeedSeconds = nil, nil, 0
 	case d.Outcome == OutcomeTooShort:
 		d.Reached = nil
 	}

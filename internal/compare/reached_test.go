@@ -130,7 +130,7 @@ func TestPooled(t *testing.T) {
 		{"threads were idle", reached, queue, threads, threadUse{noIdle: 200, arrivals: 1000}, false},
 		{"not counted", reached, queue, threads, threadUse{}, false},
 	}
-	unsure := &Unsure{NeedSeconds: 143}
+	unsure, carriers := &Unsure{NeedSeconds: 143}, &Carriers{Blocks: 2, Need: 5, Seconds: 30}
 	for _, tt := range tests {
 		for _, start := range []string{OutcomeNoChange, OutcomeTooShort} {
 			t.Run(tt.name+"/"+start, func(t *testing.T) {
@@ -140,7 +140,7 @@ func TestPooled(t *testing.T) {
 					Aside:  tt.aside, AsideMatch: tt.match}
 				if start == OutcomeTooShort {
 					// nfsd's own time per operation could not be told.
-					d.Unsure, d.NeedSeconds = unsure, unsure.NeedSeconds
+					d.Unsure, d.Carriers, d.NeedSeconds = unsure, carriers, unsure.NeedSeconds
 				}
 				c.poolReading(d, tt.reached)
 				if d.Pooled != tt.want {
@@ -150,13 +150,13 @@ func TestPooled(t *testing.T) {
 					if d.Outcome != start {
 						t.Errorf("outcome %q, want %q", d.Outcome, start)
 					}
-					if start == OutcomeTooShort && (d.Reached != nil || d.Unsure != unsure) {
-						t.Errorf("too short: reached %v, unsure %v; want the rate left out and the test kept", d.Reached, d.Unsure)
+					if start == OutcomeTooShort && (d.Reached != nil || d.Unsure != unsure || d.Carriers != carriers) {
+						t.Errorf("too short: reached %v, unsure %v, carriers %v; want the rate left out and the test kept", d.Reached, d.Unsure, d.Carriers)
 					}
 					return
 				}
-				if d.Unsure != nil || d.NeedSeconds != 0 {
-					t.Errorf("pooled kept the untested time's advice (unsure %v, %v s)", d.Unsure, d.NeedSeconds)
+				if d.Unsure != nil || d.Carriers != nil || d.NeedSeconds != 0 {
+					t.Errorf("pooled kept the untested time's advice (unsure %v, carriers %v, %v s)", d.Unsure, d.Carriers, d.NeedSeconds)
 				}
 				pooledChecks(t, d)
 			})
