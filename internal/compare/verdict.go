@@ -533,7 +533,7 @@ func other(c string) string {
 // before nfsd counted them (Diagnosis.Pooled).
 func pooledText(d *Diagnosis) string {
 	r, l := d.Reached, d.Layer
-	return fmt.Sprintf("Worse for the clients: %.0f%% fewer operations reached nfsd (%s → %s a second while any came, %s) while it served each no slower (%s %s → %s, %s); %s rose %s → %s per op (%s) after %s (%s): requests waited for a thread, most of it before nfsd counted them, and clients keeping as many requests in flight wait about %s as long for each",
+	return fmt.Sprintf("Worse for the clients: %.0f%% fewer operations reached nfsd (%s → %s a second while any came, %s) while its time for each did not change significantly (%s %s → %s, %s); %s rose %s → %s per op (%s) after %s (%s): requests waited for a thread, most of it before nfsd counted them, and clients keeping as many requests in flight wait about %s as long for each",
 		100*(1-r.RateB/r.RateA), model.FormatCount(r.RateA), model.FormatCount(r.RateB), pText(r.Change.P),
 		subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change),
 		layerText(l.Key), model.FormatNs(l.A), model.FormatNs(l.B), changeText(l.Change),
