@@ -1561,7 +1561,7 @@ func cpuCause(l *LayerShare) string {
 // heldCause explains block IO held above the devices: when the device the
 // threads used was given loadRatio times the requests or bytes, or more of
 // the threads kept requests on it (crowd, see crowdedOn) while its
-// throughput did not fall, the queue grew with the load; otherwise
+// throughput did not fall by a change that matters, the queue grew with the load; otherwise
 // something held the IO back (a throttle, a stacked driver).
 func heldCause(dev *DeviceLatency, dir float64, f *DeviceFinding, crowd *Crowd) (string, *DeviceFinding) {
 	if dev == nil {
@@ -1778,7 +1778,8 @@ func loadMoved(d *DeviceLatency, dir float64) bool {
 // crowded returns the traced threads that kept device d busy per interval
 // when by loadRatio more of them (fewer, for a fall) did while its
 // throughput did not move against them (its bytes, or requests, a second
-// no fewer); nil otherwise. Each thread keeps its requests in flight, so
+// fell by less than Options.MinChange of the lower, a change too small to
+// matter; rose by less, for a fall); nil otherwise. Each thread keeps its requests in flight, so
 // more of them queue more on a device that cannot go faster: it was given
 // more work, as when its load moved (loadMoved), though a saturated
 // device's throughput cannot show it. A slower device at the same threads
@@ -1788,7 +1789,8 @@ func loadMoved(d *DeviceLatency, dir float64) bool {
 // its IOs (a program's parent, a timer) keep no requests there and would
 // dilute the count; else those on a CPU (crowd).
 func (c *comparison) crowded(d *DeviceLatency, dir float64) *Crowd {
-	if r := loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB); r <= 0 || (r-1)*dir < 0 {
+	r := loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB)
+	if r <= 0 || (dir > 0 && r*(1+c.opt.MinChange) < 1) || (dir < 0 && r > 1+c.opt.MinChange) {
 		return nil
 	}
 	if wa, wb := busyMean(c.a.waiters[d.Device]), busyMean(c.b.waiters[d.Device]); wa > 0 && wb > 0 {

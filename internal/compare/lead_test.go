@@ -357,8 +357,10 @@ func TestCrowd(t *testing.T) {
 
 // TestCrowded: a device slower per request at no lower throughput was
 // given more work when more of the traced threads kept it busy (by
-// loadRatio); not at the same threads, nor when its throughput fell (a
-// slower device does less); and the same the other way for a fall. The
+// loadRatio); not at the same threads, nor when its throughput fell by a
+// change that matters (a slower device does less), though a fall too small
+// to matter is the same throughput; and the same the other way for a
+// fall. The
 // threads counted are those that waited on the device where both
 // captures have them, else those on a CPU.
 func TestCrowded(t *testing.T) {
@@ -381,6 +383,10 @@ func TestCrowded(t *testing.T) {
 		{"3 -> 12 jobs, a saturated device", 5, 14, 0, 0, 211e6, 273e6, 1, true},
 		{"as many threads", 5, 5, 0, 0, 211e6, 273e6, 1, false},
 		{"more threads, less done", 5, 14, 0, 0, 211e6, 150e6, 1, false},
+		{"more threads, 5% less done: as much", 5, 14, 0, 0, 211e6, 200e6, 1, true},
+		{"more threads, a quarter less done", 5, 14, 0, 0, 211e6, 158e6, 1, false},
+		{"fewer threads, 10% more done: a fall", 14, 5, 0, 0, 273e6, 300e6, -1, true},
+		{"fewer threads, 40% more done", 14, 5, 0, 0, 273e6, 382e6, -1, false},
 		{"fewer threads, as much done: a fall", 14, 5, 0, 0, 273e6, 273e6, -1, true},
 		{"fewer threads for a rise", 14, 5, 0, 0, 211e6, 211e6, 1, false},
 		// 2 -> 4 jobs beside a parent and a timer thread that run

@@ -743,9 +743,16 @@ func causeText(d *Diagnosis, res *Result) string {
 				on = "waiting on it"
 			}
 			// The throughput need not have risen (a saturated device
-			// cannot show more work): say what it did, not "more".
-			s := fmt.Sprintf(": %s of the threads kept %s busy (%.1f → %.1f %s per interval) while its throughput did not %s (%s): ",
-				d.way("more", "fewer"), f.Device, f.Crowd.A, f.Crowd.B, on, d.way("fall", "rise"), loadText(f))
+			// cannot show more work): say what it did, not "more";
+			// and where it moved against the threads by less than a
+			// change that matters (see crowded), say so.
+			held := "did not " + d.way("fall", "rise")
+			r := loadChange(f.RateA, f.RateB, f.BytesA, f.BytesB)
+			if against := d.way("fall", "rise"); (against == "fall" && r > 0 && r < 1) || (against == "rise" && r > 1) {
+				held = d.way("fell", "rose") + " too little to matter"
+			}
+			s := fmt.Sprintf(": %s of the threads kept %s busy (%.1f → %.1f %s per interval) while its throughput %s (%s): ",
+				d.way("more", "fewer"), f.Device, f.Crowd.A, f.Crowd.B, on, held, loadText(f))
 			if f.Lat != nil {
 				return s + fmt.Sprintf("each request waited behind %s of the others, and its latency moved with them (%s)", d.way("more", "fewer"), latText(f))
 			}

@@ -57,6 +57,36 @@ func TestHeldCause(t *testing.T) {
 	}
 }
 
+// TestCrowdedText: IO held above a device no slower, queued behind more
+// threads' requests, says what the device's throughput did: "did not fall"
+// where it did not, "fell too little to matter" where it fell by less than
+// a change that matters (crowded); the same the other way for a fall.
+func TestCrowdedText(t *testing.T) {
+	tests := []struct {
+		name           string
+		outcome        string
+		bytesA, bytesB float64
+		crowdA, crowdB float64
+		want           string
+	}{
+		{"rise, more done", OutcomeWorse, 1.2e6, 1.5e6, 3.1, 8.2, "more of the threads kept nullb0 busy (3.1 → 8.2 waiting on it per interval) while its throughput did not fall (49 → 43 requests/s, 1.2 → 1.5 MB/s)"},
+		{"rise, a little less done", OutcomeWorse, 1.43e6, 1.35e6, 3.1, 8.2, "while its throughput fell too little to matter (49 → 43 requests/s, 1.4 → 1.4 MB/s)"},
+		{"fall, less done", OutcomeBetter, 1.5e6, 1.2e6, 8.2, 3.1, "fewer of the threads kept nullb0 busy (8.2 → 3.1 waiting on it per interval) while its throughput did not rise"},
+		{"fall, a little more done", OutcomeBetter, 1.35e6, 1.43e6, 8.2, 3.1, "while its throughput rose too little to matter"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &DeviceFinding{Device: "nullb0", RateA: 49, RateB: 43, BytesA: tt.bytesA, BytesB: tt.bytesB,
+				Crowd: &Crowd{A: tt.crowdA, B: tt.crowdB, Waiting: true}}
+			l := &LayerShare{Key: blockPrefix + "nullb0", Kind: "block", Device: "nullb0", WaitA: 38e6, WaitB: 127e6}
+			d := &Diagnosis{Outcome: tt.outcome, Cause: CauseWorkload, Per: "op", Layer: l, Device: f}
+			if got := causeText(d, &Result{}); !strings.Contains(got, tt.want) {
+				t.Errorf("%q, want %q in it", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestLoadTexts: the load a device's latency moved at, by its bytes where
 // both sides count them, else its requests (loadWord), and the figures
 // given for it, the requests beside the bytes only where they moved on
@@ -383,7 +413,7 @@ func TestExplainer(t *testing.T) {
 // the finding calls it significant, so that the verdict does not name a
 // cause "too small to matter"; the device table keeps its own judgement.
 func TestBlockCauseBelowFloor(t *testing.T) {
-	c := &comparison{opt: Options{}.withDefaults()}
+	c := &comparison{a: newCapture("a", capture.Meta{}), b: newCapture("b", capture.Meta{}), opt: Options{}.withDefaults()}
 	small := &Latency{MeanA: 75e3, MeanB: 93e3, Change: Change{Delta: 18e3, Tested: true, P: 0.001, Outcome: TestSmall}}
 	res := &Result{Devices: []DeviceLatency{{Device: "loop0", Service: small, RateA: 95, RateB: 94, AwaitB: 93e3, BusyB: 93e3}}}
 	l := &LayerShare{Key: blockPrefix + "loop0", Kind: "block", Device: "loop0", A: 66e3, B: 83e3, WaitsA: 1, WaitsB: 1, WaitA: 66e3, WaitB: 83e3}
