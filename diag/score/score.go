@@ -170,8 +170,11 @@ type Result struct {
 	Lead      string
 	// LeadNamesChange: the pair has a Change and the lead names it.
 	LeadNamesChange bool
-	// Aside is the cause a "no change" verdict names as too small to
-	// reach the users' time ("" when none).
+	// Aside is the cause a "no change" or "too short to tell" verdict
+	// names as too small to reach the users' time, or as moving where the
+	// total could not be told ("" when none, and for a verdict that names
+	// a cause: a pooled verdict is read off its aside, which is then its
+	// cause, not beside it).
 	Aside string
 	// Outcome is the verdict's outcome (compare.Outcome*).
 	Outcome string
@@ -234,15 +237,28 @@ func Run(ctx context.Context, pairs []Pair, opt compare.Options) ([]Result, erro
 		v := res.Verdict
 		r := Result{Pair: p, Predicted: Predicted(v), Summary: v.Summary, Lead: v.Lead, Outcome: v.Diagnosis.Outcome}
 		r.LeadNamesChange = p.Change != "" && strings.Contains(v.Lead+" "+v.Summary, p.Change)
-		switch d := v.Diagnosis; {
-		case d.Aside != nil:
-			r.Aside = d.Aside.Kind
-		case d.AsideDevice != nil:
-			r.Aside = compare.CauseScheduler
-		}
+		r.Aside = aside(r.Predicted, v.Diagnosis)
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// aside returns the cause a verdict that names none (predicted None or
+// TooShort) gives as moving beside the users' time: its aside layer, or
+// the scheduler when a device whose IO scheduler changed moved. A verdict
+// that names a cause has no aside: a pooled one keeps the layer it was
+// read off in d.Aside, and that is its cause.
+func aside(predicted string, d compare.Diagnosis) string {
+	if predicted != None && predicted != TooShort {
+		return ""
+	}
+	switch {
+	case d.Aside != nil:
+		return d.Aside.Kind
+	case d.AsideDevice != nil:
+		return compare.CauseScheduler
+	}
+	return ""
 }
 
 // setRank places a set in the order the sets are shown in: the ones tuned

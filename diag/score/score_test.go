@@ -188,6 +188,32 @@ func TestCorrect(t *testing.T) {
 	}
 }
 
+// TestAside: a verdict that names no cause shows the layer (or the
+// scheduler of a device) that moved beside it; one that names a cause has
+// none, though a pooled verdict keeps the layer it was read off as its
+// aside.
+func TestAside(t *testing.T) {
+	queue := &compare.LayerShare{Kind: compare.LayerQueue}
+	block := &compare.LayerShare{Kind: "block"}
+	tests := []struct {
+		predicted string
+		d         compare.Diagnosis
+		want      string
+	}{
+		{None, compare.Diagnosis{Aside: block}, "block"},
+		{TooShort, compare.Diagnosis{Aside: queue}, compare.LayerQueue},
+		{None, compare.Diagnosis{AsideDevice: &compare.DeviceFinding{}}, compare.CauseScheduler},
+		{None, compare.Diagnosis{}, ""},
+		{compare.CauseQueue, compare.Diagnosis{Aside: queue, Pooled: true}, ""},
+		{Spread, compare.Diagnosis{Aside: block}, ""},
+	}
+	for _, tt := range tests {
+		if got := aside(tt.predicted, tt.d); got != tt.want {
+			t.Errorf("aside(%s, %+v) = %q, want %q", tt.predicted, tt.d, got, tt.want)
+		}
+	}
+}
+
 // TestClientLatency reads nfsload's figures as the clients' time over the
 // operations they completed; a file without any of the three is an error.
 func TestClientLatency(t *testing.T) {
