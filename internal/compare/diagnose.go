@@ -1561,8 +1561,9 @@ func cpuCause(l *LayerShare) string {
 // heldCause explains block IO held above the devices: when the device the
 // threads used was given loadRatio times the requests or bytes, or more of
 // the threads kept requests on it (crowd, see crowdedOn) while its
-// throughput did not fall by a change that matters, the queue grew with the load; otherwise
-// something held the IO back (a throttle, a stacked driver).
+// throughput did not fall by a change that matters, the queue grew with
+// the load; otherwise something held the IO back (a throttle, a stacked
+// driver).
 func heldCause(dev *DeviceLatency, dir float64, f *DeviceFinding, crowd *Crowd) (string, *DeviceFinding) {
 	if dev == nil {
 		return CauseBio, f
@@ -1779,11 +1780,12 @@ func loadMoved(d *DeviceLatency, dir float64) bool {
 // when by loadRatio more of them (fewer, for a fall) did while its
 // throughput did not move against them (its bytes, or requests, a second
 // fell by less than Options.MinChange of the lower, a change too small to
-// matter; rose by less, for a fall); nil otherwise. Each thread keeps its requests in flight, so
-// more of them queue more on a device that cannot go faster: it was given
-// more work, as when its load moved (loadMoved), though a saturated
-// device's throughput cannot show it. A slower device at the same threads
-// does less, or as much under a rate limit, with no more threads. The
+// matter; rose by less, for a fall); nil otherwise. Each thread keeps its
+// requests in flight, so more of them queue more on a device that cannot
+// go faster: it was given more work, as when its load moved (loadMoved),
+// though a saturated device's throughput cannot show it. A slower device
+// at the same threads does less, or as much under a rate limit, with no
+// more threads. The
 // threads counted are those that waited for IO on d, where both captures
 // name it in their waits: the threads of a workload that only run between
 // its IOs (a program's parent, a timer) keep no requests there and would

@@ -360,9 +360,8 @@ func TestCrowd(t *testing.T) {
 // loadRatio); not at the same threads, nor when its throughput fell by a
 // change that matters (a slower device does less), though a fall too small
 // to matter is the same throughput; and the same the other way for a
-// fall. The
-// threads counted are those that waited on the device where both
-// captures have them, else those on a CPU.
+// fall. The threads counted are those that waited on the device where
+// both captures have them, else those on a CPU.
 func TestCrowded(t *testing.T) {
 	mk := func(running, waiting float64) *Capture {
 		c := newCapture("x", capture.Meta{})
