@@ -1792,13 +1792,20 @@ func loadMoved(d *DeviceLatency, dir float64) bool {
 // dilute the count; else those on a CPU (crowd).
 func (c *comparison) crowded(d *DeviceLatency, dir float64) *Crowd {
 	r := loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB)
-	if r <= 0 || (dir > 0 && r*(1+c.opt.MinChange) < 1) || (dir < 0 && r > 1+c.opt.MinChange) {
+	if r <= 0 || loadAgainst(r, dir) && (matter{min: c.opt.MinChange}).enough(1, r) {
 		return nil
 	}
 	if wa, wb := busyMean(c.a.waiters[d.Device]), busyMean(c.b.waiters[d.Device]); wa > 0 && wb > 0 {
 		return moved(&Crowd{A: wa, B: wb, Waiting: true}, dir)
 	}
 	return c.crowd(dir)
+}
+
+// loadAgainst reports whether a device's load r (B over A, see
+// loadChange) moved against direction dir: fell with a rise, rose with a
+// fall.
+func loadAgainst(r, dir float64) bool {
+	return r > 0 && (r-1)*dir < 0
 }
 
 // ratioMoved reports whether a ratio B/A moved by loadRatio in direction

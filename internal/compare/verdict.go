@@ -375,6 +375,15 @@ func (d *Diagnosis) way(worse, better string) string {
 	return better
 }
 
+// dir is the direction of the change way words: 1 for worse, -1 for
+// better.
+func (d *Diagnosis) dir() float64 {
+	if d.Outcome == OutcomeWorse {
+		return 1
+	}
+	return -1
+}
+
 // kernelWorkText names the work kernel threads do for the traced threads'
 // pages, of one of the kernelWork layers.
 func kernelWorkText(kind string) string {
@@ -747,8 +756,7 @@ func causeText(d *Diagnosis, res *Result) string {
 			// and where it moved against the threads by less than a
 			// change that matters (see crowded), say so.
 			held := "did not " + d.way("fall", "rise")
-			r := loadChange(f.RateA, f.RateB, f.BytesA, f.BytesB)
-			if against := d.way("fall", "rise"); (against == "fall" && r > 0 && r < 1) || (against == "rise" && r > 1) {
+			if loadAgainst(loadChange(f.RateA, f.RateB, f.BytesA, f.BytesB), d.dir()) {
 				held = d.way("fell", "rose") + " too little to matter"
 			}
 			s := fmt.Sprintf(": %s of the threads kept %s busy (%.1f → %.1f %s per interval) while its throughput %s (%s): ",
