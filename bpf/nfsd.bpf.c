@@ -52,6 +52,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define CNT_BUSY_NS 3 /* thread time serving requests: sum of their service times (ns) */
 #define CNT_WAKEUPS 4 /* arrivals that looked for an idle thread */
 #define CNT_NOIDLE 5  /* ... and found none */
+#define CNT_FILES_FULL 6 /* reads and writes not counted: nfsd_files full */
 #define CNT_MAX 8
 
 /* Longest RPC verifier body (RFC 5531 MAX_AUTH_BYTES). */
@@ -679,4 +680,78 @@ int BPF_PROG(nfsd_xprt_enqueue_rqst, void *xprt, void *rqst)
 	if (!rqst)
 		count(CNT_NOIDLE);
 	return 0;
+}
+
+/* ---- reads and writes per file ------------------------------------------- */
+
+/*
+ * What nfsd read and wrote, per file, summed in the kernel by the file
+ * handle's hash (the kernel's knfsd_fh_hash, as nfsd's own tracepoints
+ * print it): nfsd:nfsd_read_start and nfsd:nfsd_write_start, one event per
+ * READ or WRITE of any NFS version, read through their records. User space
+ * sets the offsets of the records' u32 fh_hash and u32 len fields from the
+ * tracepoints' format files (ebpf/nfsd_files.go), so that no struct layout
+ * is assumed; 0 leaves the program idle. Entries go to the generation of
+ * nfsd_gen, read and deleted per interval with the RPC histograms.
+ */
+const volatile __u32 io_fh_off = 0;
+const volatile __u32 io_len_off = 0;
+
+struct file_key {
+	__u32 fh;    /* knfsd_fh_hash of the file handle */
+	__u8 gen;    /* collection generation (nfsd_gen) */
+	__u8 write;  /* 1 for WRITE, 0 for READ */
+	__u8 pad[2];
+};
+
+struct file_val {
+	__u64 ops;
+	__u64 bytes;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct file_key);
+	__type(value, struct file_val);
+} nfsd_files SEC(".maps");
+
+static __always_inline int file_io(void *ctx, __u8 write)
+{
+	struct file_key k = {.write = write};
+	struct file_val zero = {}, *v;
+	__u32 len = 0;
+
+	if (!io_fh_off || !io_len_off)
+		return 0;
+	if (bpf_probe_read_kernel(&k.fh, sizeof(k.fh), ctx + io_fh_off) ||
+	    bpf_probe_read_kernel(&len, sizeof(len), ctx + io_len_off))
+		return 0;
+	k.gen = current_gen();
+	v = bpf_map_lookup_elem(&nfsd_files, &k);
+	if (!v) {
+		if (bpf_map_update_elem(&nfsd_files, &k, &zero, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&nfsd_files, &k)) {
+			count(CNT_FILES_FULL);
+			return 0;
+		}
+		v = bpf_map_lookup_elem(&nfsd_files, &k);
+		if (!v)
+			return 0;
+	}
+	__sync_fetch_and_add(&v->ops, 1);
+	__sync_fetch_and_add(&v->bytes, len);
+	return 0;
+}
+
+SEC("tracepoint/nfsd/nfsd_read_start")
+int nfsd_file_read(void *ctx)
+{
+	return file_io(ctx, 0);
+}
+
+SEC("tracepoint/nfsd/nfsd_write_start")
+int nfsd_file_write(void *ctx)
+{
+	return file_io(ctx, 1);
 }

@@ -81,8 +81,10 @@ func fullSnapshot(i int) *model.Snapshot {
 				OwnerSite: "jbd2_log_wait_commit"}}}},
 		Calls:   &model.Calls{Reads: uint64(10 + i), Writes: 3, ReadBytes: 40960, WriteBytes: 12288, Threads: 2, CPU: &model.ThreadCPU{UserNs: 20e6, SysNs: uint64(i) * 10e6}},
 		Submits: &model.Submits{AIO: uint64(100 * i), URing: 7},
-		URing:   []model.AsyncLat{{Kind: model.AsyncRead, Lat: hist(90e3, 2e6)}, {Kind: model.AsyncSync, Lat: hist(4e6)}},
-		AIO:     []model.AsyncLat{{Kind: model.AsyncWrite, Lat: hist(150e3)}},
+		Files: &model.Files{Count: 3, Ops: uint64(40 + i), Top: []model.FileIO{
+			{FH: 0xdeadbeef, Writes: uint64(30 + i), WriteBytes: 1 << 20}, {FH: 7, Reads: 6, ReadBytes: 24576}}},
+		URing: []model.AsyncLat{{Kind: model.AsyncRead, Lat: hist(90e3, 2e6)}, {Kind: model.AsyncSync, Lat: hist(4e6)}},
+		AIO:   []model.AsyncLat{{Kind: model.AsyncWrite, Lat: hist(150e3)}},
 		Run: []model.Run{{Comm: "nfsd", Op: "v3 WRITE", Client: "10.68.17.21", Threads: 4, Runnable: hist(40e3, 2e6), OnCPU: 300 * time.Millisecond,
 			Preempted: &model.Preempted{Count: 1, SumNs: 2e6},
 			HeldBy:    &model.HeldBy{Kernel: model.Waits{Count: 1, SumNs: 2e6}, Traced: model.Waits{Count: 1, SumNs: 40e3}},

@@ -92,6 +92,8 @@ const (
 	sizeCalls     = unsafe.Sizeof(model.Calls{})
 	sizeThreadCPU = unsafe.Sizeof(model.ThreadCPU{})
 	sizeSubmits   = unsafe.Sizeof(model.Submits{})
+	sizeFiles     = unsafe.Sizeof(model.Files{})
+	sizeFileIO    = unsafe.Sizeof(model.FileIO{})
 	sizeURing     = unsafe.Sizeof(model.AsyncLat{})
 	sizePreempted = unsafe.Sizeof(model.Preempted{})
 	sizeHeld      = unsafe.Sizeof(model.HeldBy{})

@@ -284,6 +284,45 @@ func TestSubmitsRoundTrip(t *testing.T) {
 	}
 }
 
+func TestFilesRoundTrip(t *testing.T) {
+	for _, c := range []*model.Files{
+		nil,
+		{}, // counted, none read or written: not the same as not counted
+		{Count: 1, Ops: 1 << 40, Lost: 9, Top: []model.FileIO{{FH: 1<<32 - 1, Reads: 1, Writes: 1 << 40, ReadBytes: 8, WriteBytes: 1 << 50}}},
+	} {
+		s := fullSnapshot(4)
+		s.Files = c
+		got, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || !reflect.DeepEqual(got[0], s) {
+			t.Fatalf("files:\n got %+v\nwant %+v", got[0].Files, c)
+		}
+	}
+	row := func(fh uint64) []byte {
+		return appendUvarint(appendUvarint(appendUvarint(appendUvarint(appendUvarint(nil, fh), 1), 2), 3), 4)
+	}
+	head := func(n uint64) []byte {
+		return appendUvarint(appendUvarint(appendUvarint(appendUvarint(nil, 2), 3), 0), n)
+	}
+	tooMany := head(model.MaxTopFiles + 1)
+	for range model.MaxTopFiles + 1 {
+		tooMany = append(tooMany, row(1)...)
+	}
+	for name, p := range map[string][]byte{
+		"truncated":     appendUvarint(nil, 5),
+		"row truncated": append(head(1), row(1)[:3]...),
+		"wide hash":     append(head(1), row(1<<32)...),
+		"too many rows": tooMany,
+	} {
+		d := decoder{b: p}
+		if f := decodeFiles(&d); f != nil || d.err == nil {
+			t.Errorf("decodeFiles, %s: %+v, err %v", name, f, d.err)
+		}
+	}
+}
+
 // TestURingRoundTrip: the io_uring and libaio latency sections (21, 22),
 // each alone and together.
 func TestURingRoundTrip(t *testing.T) {

@@ -212,6 +212,10 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 		p = appendSubmits(e.sec[:0], s.Submits)
 		b = e.section(b, secSubmits, p)
 	}
+	if s.Files != nil {
+		p = appendFiles(e.sec[:0], s.Files)
+		b = e.section(b, secFiles, p)
+	}
 	if len(s.URing) > 0 {
 		p = appendURing(e.sec[:0], s.URing, st)
 		b = e.section(b, secURing, p)
@@ -410,6 +414,8 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			s.Calls = decodeCalls(&sd)
 		case secSubmits:
 			s.Submits = decodeSubmits(&sd)
+		case secFiles:
+			s.Files = decodeFiles(&sd)
 		case secURing:
 			s.URing = decodeURing(&sd, st)
 		case secAIO:

@@ -212,6 +212,9 @@ type Snapshot struct {
 	// Threads is how busy the nfsd threads were and how often a request
 	// found none idle; nil when the backend does not measure it.
 	Threads *ThreadUse `json:"thread_use,omitempty"`
+	// Files is what nfsd read and wrote per file; nil when the backend
+	// does not count it.
+	Files *Files `json:"files,omitempty"`
 	// Calls is the read and write system calls of the traced user threads;
 	// nil when they were not counted (kernel threads such as nfsd's, which
 	// make none; too many targets; captures older than it).

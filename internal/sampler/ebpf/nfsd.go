@@ -68,8 +68,11 @@ type NFSD struct {
 	genMap   *ebpf.Map
 	counters *ebpf.Map
 	qwait    *ebpf.Map // nil until the queue programs attached
-	noIdle   string    // the tracepoint counting requests that found no idle thread; "" none
-	rpcs     bool      // the RPC end is traced: busy thread time is measured
+	files    *ebpf.Map // nil until a file probe attached
+	fileKeys []nfsdFileKey
+	fileVals []nfsdFileVal
+	noIdle   string // the tracepoint counting requests that found no idle thread; "" none
+	rpcs     bool   // the RPC end is traced: busy thread time is measured
 	lastQ    [nfsdMaxPools]nfsdHist
 	gen      uint32
 	last     [nfsdCntMax]uint64
@@ -89,6 +92,12 @@ type NFSDStats struct {
 	// Wakeups counts searches for an idle thread, NoIdle those that found
 	// none (zero unless a no-idle probe attached).
 	Wakeups, NoIdle uint64
+	// FilesLost counts reads and writes left out of the per-file counts
+	// because their map was full.
+	FilesLost uint64
+	// Files is the reads and writes per file; nil when no file probe
+	// attached.
+	Files *model.Files
 }
 
 // nfsd_counters slots (bpf/nfsd.bpf.c CNT_*).
@@ -99,6 +108,7 @@ const (
 	nfsdCntBusyNs  = 3
 	nfsdCntWakeups = 4
 	nfsdCntNoIdle  = 5
+	nfsdCntFiles   = 6
 	nfsdCntMax     = 8
 )
 
@@ -114,14 +124,14 @@ func LoadNFSD(opts NFSDOptions) (*NFSD, []model.Probe, error) {
 	nfsd := nfsdModuleLoaded(sysfs, "nfsd")
 	if !sunrpc {
 		reason := "module sunrpc not loaded: this host serves no NFS"
-		return nil, nfsdUnavailable(reason, ProbeSvcProcess, ProbeSvcLatency, ProbeSvcDrop, ProbeCompound, ProbeCompoundStatus), nil
+		return nil, nfsdUnavailable(reason, ProbeSvcProcess, ProbeSvcLatency, ProbeSvcDrop, ProbeCompound, ProbeCompoundStatus, ProbeReadStart, ProbeWriteStart), nil
 	}
 
 	spec, err := loadNfsd()
 	if err != nil {
 		// No object for this architecture: nothing the tracer did wrong.
 		reason := "nfsd object: " + nfsdOneLine(err)
-		return nil, nfsdUnavailable(reason, ProbeSvcProcess, ProbeSvcLatency, ProbeSvcDrop, ProbeCompound, ProbeCompoundStatus), nil
+		return nil, nfsdUnavailable(reason, ProbeSvcProcess, ProbeSvcLatency, ProbeSvcDrop, ProbeCompound, ProbeCompoundStatus, ProbeReadStart, ProbeWriteStart), nil
 	}
 	n, err := newNFSD(spec, opts.ThreadOp)
 	if err != nil {
@@ -181,8 +191,9 @@ func LoadNFSD(opts NFSDOptions) (*NFSD, []model.Probe, error) {
 	}
 	if nfsd {
 		probes = append(probes, l.compoundPair()...)
+		probes = append(probes, l.fileProbe(false), l.fileProbe(true))
 	} else {
-		probes = append(probes, nfsdUnavailable("module nfsd not loaded", ProbeCompound, ProbeCompoundStatus)...)
+		probes = append(probes, nfsdUnavailable("module nfsd not loaded", ProbeCompound, ProbeCompoundStatus, ProbeReadStart, ProbeWriteStart)...)
 	}
 
 	if len(n.links) == 0 {
@@ -483,6 +494,9 @@ func (n *NFSD) Read() ([]model.RPC, NFSDStats, error) {
 	if err != nil {
 		return nil, NFSDStats{}, err
 	}
+	if st.Files, err = n.readFiles(old, st.FilesLost); err != nil {
+		return nil, NFSDStats{}, err
+	}
 	return rows, st, nil
 }
 
@@ -500,7 +514,7 @@ func (n *NFSD) stats() (NFSDStats, error) {
 	}
 	d := func(i int) uint64 { return now[i] - n.last[i] }
 	st := NFSDStats{RPCs: d(nfsdCntRPCs), Ops: d(nfsdCntOps), Dropped: d(nfsdCntFull),
-		BusyNs: d(nfsdCntBusyNs), Wakeups: d(nfsdCntWakeups), NoIdle: d(nfsdCntNoIdle)}
+		BusyNs: d(nfsdCntBusyNs), Wakeups: d(nfsdCntWakeups), NoIdle: d(nfsdCntNoIdle), FilesLost: d(nfsdCntFiles)}
 	n.last = now
 	return st, nil
 }
@@ -569,6 +583,7 @@ func (e *nfsdExtension) Collect(snap *model.Snapshot) error {
 		snap.Stats.Lost += n
 	}
 	snap.Threads = e.n.threadUse(st)
+	snap.Files = st.Files
 	q, err := e.n.ReadQueue()
 	snap.Queue = append(snap.Queue, q...)
 	return err

@@ -76,7 +76,8 @@ func TestLoadNFSDWithoutModuleBTF(t *testing.T) {
 	n, probes, err := LoadNFSD(NFSDOptions{SysFS: sysfs})
 	checkAllUnavailable(t, n, probes, err, "load: no BTF for the sunrpc/nfsd types", "no tracepoint sunrpc:svc_drop",
 		"no svc_pool_thread_noidle or svc_xprt_enqueue tracepoint in the kernel's BTF",
-		"no BTF for sunrpc's tracepoints; from the tracepoints' records: no tracefs")
+		"no BTF for sunrpc's tracepoints; from the tracepoints' records: no tracefs",
+		"reads and writes per file: no tracefs")
 }
 
 // TestLoadNFSDRecords: as above, but with a tracefs holding 5.10's sunrpc
@@ -90,12 +91,15 @@ func TestLoadNFSDRecords(t *testing.T) {
 		t.Skip("sunrpc is loaded here: see TestNFSDGuest")
 	}
 	sysfs := sysfsWithModules(t)
-	for _, tp := range []string{"svc_xprt_do_enqueue", "svc_xprt_dequeue"} {
-		b, err := os.ReadFile(filepath.Join("testdata", "tracefs", "5.10", tp+".format"))
+	for _, tp := range []struct{ kernel, system, name string }{
+		{"5.10", "sunrpc", "svc_xprt_do_enqueue"}, {"5.10", "sunrpc", "svc_xprt_dequeue"},
+		{"6.12", "nfsd", "nfsd_read_start"}, {"6.12", "nfsd", "nfsd_write_start"},
+	} {
+		b, err := os.ReadFile(filepath.Join("testdata", "tracefs", tp.kernel, tp.name+".format"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		dir := filepath.Join(sysfs, "kernel", "tracing", "events", "sunrpc", tp)
+		dir := filepath.Join(sysfs, "kernel", "tracing", "events", tp.system, tp.name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -106,10 +110,11 @@ func TestLoadNFSDRecords(t *testing.T) {
 	n, probes, err := LoadNFSD(NFSDOptions{SysFS: sysfs})
 	checkAllUnavailable(t, n, probes, err, "load: no BTF for the sunrpc/nfsd types", "no tracepoint sunrpc:svc_drop",
 		"no svc_pool_thread_noidle or svc_xprt_enqueue tracepoint in the kernel's BTF",
-		"from the tracepoints' records: attach tracepoint svc_xprt_dequeue")
+		"from the tracepoints' records: attach tracepoint svc_xprt_dequeue",
+		"reads and writes per file: attach tracepoint nfsd_")
 	for _, p := range probes {
-		if p.Name == ProbeXprtEnqueue && !strings.Contains(p.Detail, "attach tracepoint") {
-			t.Errorf("queue probe: %q, want the record programs loaded and only their attach failing", p.Detail)
+		if (p.Name == ProbeXprtEnqueue || p.Name == ProbeReadStart || p.Name == ProbeWriteStart) && !strings.Contains(p.Detail, "attach tracepoint") {
+			t.Errorf("probe %s: %q, want the record programs loaded and only their attach failing", p.Name, p.Detail)
 		}
 	}
 }
@@ -139,8 +144,8 @@ func TestAttachNFSD(t *testing.T) {
 			}
 		}
 	}
-	if found != 5 {
-		t.Errorf("%d nfsd probes in the tracer's Backend, want 5", found)
+	if found != 7 {
+		t.Errorf("%d nfsd probes in the tracer's Backend, want 7", found)
 	}
 	var snap model.Snapshot
 	if err := tr.Collect(&snap); err != nil {

@@ -13,6 +13,20 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type nfsdFileKey struct {
+	_     structs.HostLayout
+	Fh    uint32
+	Gen   uint8
+	Write uint8
+	Pad   [2]uint8
+}
+
+type nfsdFileVal struct {
+	_     structs.HostLayout
+	Ops   uint64
+	Bytes uint64
+}
+
 type nfsdHist struct {
 	_     structs.HostLayout
 	Slots [64]uint64
@@ -67,6 +81,7 @@ type nfsdXqAddr struct {
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	nfsdMapNfsdCounters          = "nfsd_counters"
+	nfsdMapNfsdFiles             = "nfsd_files"
 	nfsdMapNfsdGen               = "nfsd_gen"
 	nfsdMapNfsdQwait             = "nfsd_qwait"
 	nfsdMapNfsdReq               = "nfsd_req"
@@ -78,6 +93,8 @@ const (
 	nfsdProgNfsdCompoundStatus   = "nfsd_compound_status"
 	nfsdProgNfsdDispatchEntry    = "nfsd_dispatch_entry"
 	nfsdProgNfsdDispatchReturn   = "nfsd_dispatch_return"
+	nfsdProgNfsdFileRead         = "nfsd_file_read"
+	nfsdProgNfsdFileWrite        = "nfsd_file_write"
 	nfsdProgNfsdPoolThreadFound  = "nfsd_pool_thread_found"
 	nfsdProgNfsdPoolThreadNoidle = "nfsd_pool_thread_noidle"
 	nfsdProgNfsdQueueDequeue     = "nfsd_queue_dequeue"
@@ -93,6 +110,8 @@ const (
 	nfsdVarDeqAddrLoc            = "deq_addr_loc"
 	nfsdVarEnqAddrLoc            = "enq_addr_loc"
 	nfsdVarEnqPidOff             = "enq_pid_off"
+	nfsdVarIoFhOff               = "io_fh_off"
+	nfsdVarIoLenOff              = "io_len_off"
 )
 
 // loadNfsd returns the embedded CollectionSpec for nfsd.
@@ -141,6 +160,8 @@ type nfsdProgramSpecs struct {
 	NfsdCompoundStatus   *ebpf.ProgramSpec `ebpf:"nfsd_compound_status"`
 	NfsdDispatchEntry    *ebpf.ProgramSpec `ebpf:"nfsd_dispatch_entry"`
 	NfsdDispatchReturn   *ebpf.ProgramSpec `ebpf:"nfsd_dispatch_return"`
+	NfsdFileRead         *ebpf.ProgramSpec `ebpf:"nfsd_file_read"`
+	NfsdFileWrite        *ebpf.ProgramSpec `ebpf:"nfsd_file_write"`
 	NfsdPoolThreadFound  *ebpf.ProgramSpec `ebpf:"nfsd_pool_thread_found"`
 	NfsdPoolThreadNoidle *ebpf.ProgramSpec `ebpf:"nfsd_pool_thread_noidle"`
 	NfsdQueueDequeue     *ebpf.ProgramSpec `ebpf:"nfsd_queue_dequeue"`
@@ -160,6 +181,7 @@ type nfsdProgramSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type nfsdMapSpecs struct {
 	NfsdCounters *ebpf.MapSpec `ebpf:"nfsd_counters"`
+	NfsdFiles    *ebpf.MapSpec `ebpf:"nfsd_files"`
 	NfsdGen      *ebpf.MapSpec `ebpf:"nfsd_gen"`
 	NfsdQwait    *ebpf.MapSpec `ebpf:"nfsd_qwait"`
 	NfsdReq      *ebpf.MapSpec `ebpf:"nfsd_req"`
@@ -176,6 +198,8 @@ type nfsdVariableSpecs struct {
 	DeqAddrLoc *ebpf.VariableSpec `ebpf:"deq_addr_loc"`
 	EnqAddrLoc *ebpf.VariableSpec `ebpf:"enq_addr_loc"`
 	EnqPidOff  *ebpf.VariableSpec `ebpf:"enq_pid_off"`
+	IoFhOff    *ebpf.VariableSpec `ebpf:"io_fh_off"`
+	IoLenOff   *ebpf.VariableSpec `ebpf:"io_len_off"`
 }
 
 // nfsdObjects contains all objects after they have been loaded into the kernel.
@@ -199,6 +223,7 @@ func (o *nfsdObjects) Close() error {
 // It can be passed to loadNfsdObjects or ebpf.CollectionSpec.LoadAndAssign.
 type nfsdMaps struct {
 	NfsdCounters *ebpf.Map `ebpf:"nfsd_counters"`
+	NfsdFiles    *ebpf.Map `ebpf:"nfsd_files"`
 	NfsdGen      *ebpf.Map `ebpf:"nfsd_gen"`
 	NfsdQwait    *ebpf.Map `ebpf:"nfsd_qwait"`
 	NfsdReq      *ebpf.Map `ebpf:"nfsd_req"`
@@ -211,6 +236,7 @@ type nfsdMaps struct {
 func (m *nfsdMaps) Close() error {
 	return _NfsdClose(
 		m.NfsdCounters,
+		m.NfsdFiles,
 		m.NfsdGen,
 		m.NfsdQwait,
 		m.NfsdReq,
@@ -228,6 +254,8 @@ type nfsdVariables struct {
 	DeqAddrLoc *ebpf.Variable `ebpf:"deq_addr_loc"`
 	EnqAddrLoc *ebpf.Variable `ebpf:"enq_addr_loc"`
 	EnqPidOff  *ebpf.Variable `ebpf:"enq_pid_off"`
+	IoFhOff    *ebpf.Variable `ebpf:"io_fh_off"`
+	IoLenOff   *ebpf.Variable `ebpf:"io_len_off"`
 }
 
 // nfsdPrograms contains all programs after they have been loaded into the kernel.
@@ -238,6 +266,8 @@ type nfsdPrograms struct {
 	NfsdCompoundStatus   *ebpf.Program `ebpf:"nfsd_compound_status"`
 	NfsdDispatchEntry    *ebpf.Program `ebpf:"nfsd_dispatch_entry"`
 	NfsdDispatchReturn   *ebpf.Program `ebpf:"nfsd_dispatch_return"`
+	NfsdFileRead         *ebpf.Program `ebpf:"nfsd_file_read"`
+	NfsdFileWrite        *ebpf.Program `ebpf:"nfsd_file_write"`
 	NfsdPoolThreadFound  *ebpf.Program `ebpf:"nfsd_pool_thread_found"`
 	NfsdPoolThreadNoidle *ebpf.Program `ebpf:"nfsd_pool_thread_noidle"`
 	NfsdQueueDequeue     *ebpf.Program `ebpf:"nfsd_queue_dequeue"`
@@ -258,6 +288,8 @@ func (p *nfsdPrograms) Close() error {
 		p.NfsdCompoundStatus,
 		p.NfsdDispatchEntry,
 		p.NfsdDispatchReturn,
+		p.NfsdFileRead,
+		p.NfsdFileWrite,
 		p.NfsdPoolThreadFound,
 		p.NfsdPoolThreadNoidle,
 		p.NfsdQueueDequeue,
