@@ -404,6 +404,7 @@ type nfsdAcc struct {
 	busyMeasured          bool
 	wakeups, noIdle       uint64
 	noIdleCounted         bool
+	files                 fileAcc
 }
 
 func (a *nfsdAcc) add(snap *model.Snapshot) {
@@ -430,6 +431,7 @@ func (a *nfsdAcc) add(snap *model.Snapshot) {
 			a.noIdle += u.NoIdle
 		}
 	}
+	a.files.add(snap.Files)
 	for _, p := range snap.Host.NFSD.Pools {
 		if a.pools == nil {
 			a.pools = map[int]*model.Pool{}
@@ -469,6 +471,7 @@ func (a *nfsdAcc) summary(cfg model.Config, latest *model.Snapshot, sec float64,
 	s.RCHitsPerS = perSec(float64(a.rcHits), sec)
 	s.QueueWait = latencyOf(&a.queue)
 	a.threadUse(&s, sec)
+	s.Files = a.files.summary(sec)
 	ids := slices.Sorted(slices.Values(a.poolIDs))
 	for _, id := range ids {
 		p := a.pools[id]

@@ -145,6 +145,9 @@ type NFSDSummary struct {
 	NoIdle         *float64 `json:"no_idle,omitempty"`
 	NoIdlePerSec   float64  `json:"no_idle_per_s,omitempty"`
 	NoIdleEstimate bool     `json:"no_idle_estimate,omitempty"`
+	// Files is how the reads and writes spread over files; absent when
+	// not counted.
+	Files *FilesSummary `json:"files,omitempty"`
 }
 
 // PoolRate is one nfsd thread pool's activity per second.

@@ -201,6 +201,9 @@ func (f *Frame) nfsdParts() []string {
 	if t := n.threadPart(); t != "" {
 		parts = append(parts, t)
 	}
+	if f := n.filesPart(); f != "" {
+		parts = append(parts, f)
+	}
 	return parts
 }
 
