@@ -50,6 +50,7 @@ func checkWaits(t *testing.T, results string, scenarios []lab.Scenario) {
 				continue
 			}
 			t.Run("lock/compare-"+base.Name, func(t *testing.T) { checkLockCompare(t, results, base, s) })
+			t.Run("files/"+base.Name, func(t *testing.T) { checkFiles(t, results, base, s) })
 		}
 	}
 }
@@ -421,6 +422,31 @@ func checkLockCompare(t *testing.T, results string, base, shared lab.Scenario) {
 			t.Logf("compare: %s | LEAD %s", res.Verdict.Summary, res.Verdict.Lead)
 			if err := lockFound(res); err != nil {
 				t.Errorf("compare %s %s: %v", base.Name, shared.Name, err)
+			}
+		})
+	}
+}
+
+// checkFiles: top counts nfsd's reads and writes per file. Each client of
+// the reference writes its own file, so no file takes most of them; the
+// clients of the shared file write one, which takes nearly all (the rest
+// are the file's creation and the clients' reads of other names).
+func checkFiles(t *testing.T, results string, base, shared lab.Scenario) {
+	for _, v := range base.Versions {
+		t.Run("v"+v, func(t *testing.T) {
+			fb, fs := readFrame(t, versionDir(results, base.Name, v)), readFrame(t, versionDir(results, shared.Name, v))
+			b, s := fb.NFSD.Files, fs.NFSD.Files
+			if b == nil || s == nil || len(b.Busiest) == 0 || len(s.Busiest) == 0 {
+				t.Fatalf("top counted no reads and writes per file: %s %+v, %s %+v", base.Name, b, shared.Name, s)
+			}
+			t.Logf("%s: up to %d files, busiest %.0f%%; %s: up to %d files, busiest %.0f%%",
+				base.Name, b.MostFiles, 100*b.Busiest[0].Share, shared.Name, s.MostFiles, 100*s.Busiest[0].Share)
+			if b.MostFiles < base.Clients || b.Busiest[0].Share > 2.0/float64(base.Clients) {
+				t.Errorf("%s: %d clients on their own files, yet up to %d files an interval and the busiest took %.0f%%",
+					base.Name, base.Clients, b.MostFiles, 100*b.Busiest[0].Share)
+			}
+			if s.Busiest[0].Share < 0.9 {
+				t.Errorf("%s: every client on one file, yet the busiest took %.0f%% of the reads and writes", shared.Name, 100*s.Busiest[0].Share)
 			}
 		})
 	}

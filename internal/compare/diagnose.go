@@ -127,6 +127,11 @@ type Diagnosis struct {
 	// operations a second reached nfsd, by Options.MinChange and
 	// significantly, while each took no longer (see reached).
 	Reached *Reached `json:"reached,omitempty"`
+	// Converged is set, with OutcomeWorse and CauseLock, when the time
+	// nfsd measured per operation did not change but fewer operations
+	// reached it (Reached) while they gathered on one file: its clients
+	// waited for each other before nfsd (see oneFile).
+	Converged *Converged `json:"converged,omitempty"`
 	// Demand is set, with CauseWorkload, when more operations a second
 	// reached nfsd while each took longer (or fewer, each shorter), and
 	// no configuration change acts on the leading layer: the clients
@@ -693,6 +698,13 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 			dm.Over, d.Cause, d.Demand = d.Cause, CauseWorkload, dm
 		}
 	}
+	if dm := d.Demand; dm != nil && dir < 0 {
+		// Fewer operations, each faster, gathered on one file: the
+		// clients did not ask for less, they took turns at the file.
+		if g := c.gatheredFall(&d, &dm.Reached); g != nil {
+			return *g
+		}
+	}
 	d.Confidence = "low"
 	switch {
 	case top.Significant && lead >= leadShare && t.Change.P < c.opt.Alpha/10:
@@ -722,7 +734,7 @@ func (c *comparison) pool(d *Diagnosis, t *Breakdown) {
 func (c *comparison) poolReading(d *Diagnosis, r *Reached) {
 	d.Reached = r
 	switch {
-	case c.pooled(d):
+	case c.pooled(d), c.oneFile(d):
 		d.Unsure, d.Carriers, d.NeedSeconds = nil, nil, 0
 	case d.Outcome == OutcomeTooShort:
 		d.Reached = nil

@@ -79,6 +79,7 @@ type Capture struct {
 	submits     []float64
 	unsubmitted int
 	opMix       map[string]float64
+	files       fileCounts // files.go
 	fams        [numFams]family
 	prof        map[profKey]*model.Hist
 	sites       map[model.WaitSite]*siteInfo
@@ -227,6 +228,7 @@ func newCapture(name string, meta capture.Meta) *Capture {
 		aioDev:   map[string]float64{},
 		waiters:  map[string][]float64{},
 		holders:  map[holderKey]float64{},
+		files:    fileCounts{total: map[uint32]float64{}, writes: map[uint32]float64{}},
 		digest:   fnvString(fnvOffset, meta.Config.BootID+meta.Config.KernelRelease+meta.Config.Hostname+meta.Start.String()),
 	}
 	for i := range c.fams {
@@ -338,6 +340,7 @@ func (c *Capture) Add(s *model.Snapshot) {
 		}
 	}
 	addAt(&c.ops, i, ops)
+	c.files.add(i, s.Files)
 
 	var reqs, reqNs float64
 	for j := range s.RPC {

@@ -245,3 +245,81 @@ func TestQueuedBehind(t *testing.T) {
 		})
 	}
 }
+
+// TestOneFile: fewer operations reaching nfsd, each served in as long,
+// while its reads and writes gathered from six files on one, is read as
+// worse for the clients of that file (a lock before nfsd); not when the
+// files stayed as they were, were one file in both, or were not counted,
+// and not when as many operations reached nfsd.
+func TestOneFile(t *testing.T) {
+	six, one := []float64{1, 1, 1, 1, 1, 1}, []float64{1}
+	tests := []struct {
+		name        string
+		filesA      []float64
+		filesB      []float64
+		opsPerS     float64
+		faster      bool // each operation of B took half as long
+		want        bool
+		wantOutcome string // when !want
+		wantReason  string // in the summary or LEAD when !want
+	}{
+		{"six files to one, 40% fewer", six, one, 900, false, true, "", ""},
+		{"six files in both, 40% fewer", six, six, 900, false, false, OutcomeNoChange, "look at the clients"},
+		{"one file in both, 40% fewer", one, one, 900, false, false, OutcomeNoChange, "look at the clients"},
+		{"not counted, 40% fewer", nil, nil, 900, false, false, OutcomeNoChange, "look at the clients"},
+		{"six files to one, as many", six, one, 1500, false, false, OutcomeNoChange, "Neither better nor worse"},
+		// One file of six takes most: the busiest holds about 60%.
+		{"six files to mostly one, 40% fewer", six, []float64{8, 1, 1, 1, 1, 1}, 900, false, true, "", ""},
+		// Each faster as fewer came: less contention at the server for
+		// the clients' turns at one file, not less asked of it.
+		{"six files to one, 40% fewer, each faster", six, one, 900, true, true, "", ""},
+		{"six files in both, 40% fewer, each faster", six, six, 900, true, false, OutcomeBetter, "the clients asked for less"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := baseline(), baseline()
+			a.files, b.files = tt.filesA, tt.filesB
+			b.opsPerSec, b.seed = tt.opsPerS, 2
+			if tt.faster {
+				b.base = map[string]time.Duration{}
+				for op, d := range a.base {
+					b.base[op] = d / 2
+				}
+			}
+			res, err := Compare(a.capture("A"), b.capture("B"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := res.Verdict
+			d := v.Diagnosis
+			if got := d.Converged != nil; got != tt.want {
+				t.Fatalf("Converged = %+v, want set %v: %s", d.Converged, tt.want, v.Summary)
+			}
+			if !tt.want {
+				if d.Outcome != tt.wantOutcome || !strings.Contains(v.Summary+" "+v.Lead, tt.wantReason) {
+					t.Errorf("outcome %q, want %q and %q: %s LEAD: %s", d.Outcome, tt.wantOutcome, tt.wantReason, v.Summary, v.Lead)
+				}
+				if strings.Contains(v.Summary, "one file") {
+					t.Errorf("verdict speaks of one file without Converged: %s", v.Summary)
+				}
+				return
+			}
+			if d.Outcome != OutcomeWorse || d.Cause != CauseLock || v.Cause == nil || v.Cause.Kind != CauseLock {
+				t.Fatalf("outcome %q, cause %q (%+v): want worse, lock: %s", d.Outcome, d.Cause, v.Cause, v.Summary)
+			}
+			cv := d.Converged
+			t.Logf("%s\nLEAD: %s\n%q", v.Summary, v.Lead, v.Evidence)
+			if cv.FH != 1 || !(cv.ShareA < 0.35 && cv.ShareB > 0.5) || cv.FilesA != 6 {
+				t.Errorf("converged %+v: want fh 1, the busiest share from under 35%% to over half, 6 files in A", cv)
+			}
+			for _, w := range []string{"Worse for the clients: ", "fewer operations reached nfsd", "gathered on one file (fh_hash 0x00000001)", "waited for each other before nfsd"} {
+				if !strings.Contains(v.Summary, w) {
+					t.Errorf("summary %q lacks %q", v.Summary, w)
+				}
+			}
+			if !strings.Contains(v.Lead, "fh_hash 0x00000001") || len(v.Evidence) != 3 || !strings.Contains(v.Evidence[2], "busiest file") {
+				t.Errorf("lead %q, evidence %q: want the file named and its share as evidence", v.Lead, v.Evidence)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -58,6 +59,9 @@ type scenario struct {
 	// and label the D-state rows with them; unset, the rows carry no
 	// client, as captures from before the D-state client did.
 	clients []string
+	// files, when set, spread the READs and WRITEs over files by these
+	// weights, counted in Snapshot.Files; unset, no file was counted.
+	files []float64
 }
 
 const (
@@ -91,6 +95,37 @@ func baseline() scenario {
 	}
 }
 
+// pick draws an index by the weights w.
+func pick(r *rand.Rand, w []float64) int {
+	x := r.Float64() * sum(w)
+	for i, v := range w {
+		if x < v {
+			return i
+		}
+		x -= v
+	}
+	return len(w) - 1
+}
+
+// filesOf sums an interval's reads and writes per file (fh = index + 1)
+// into Snapshot.Files.
+func filesOf(ops []model.FileIO) *model.Files {
+	f := &model.Files{}
+	for i := range ops {
+		ops[i].FH = uint32(i + 1)
+		if n := ops[i].Ops(); n > 0 {
+			f.Count++
+			f.Ops += n
+			f.Top = append(f.Top, ops[i])
+		}
+	}
+	slices.SortStableFunc(f.Top, func(a, b model.FileIO) int { return cmp.Compare(b.Ops(), a.Ops()) })
+	if len(f.Top) > model.MaxTopFiles {
+		f.Top = f.Top[:model.MaxTopFiles]
+	}
+	return f
+}
+
 func lognormal(r *rand.Rand, median time.Duration, sigma float64) uint64 {
 	return uint64(float64(median) * math.Exp(sigma*r.NormFloat64()))
 }
@@ -117,6 +152,7 @@ func (sc scenario) snapshots() []*model.Snapshot {
 		runq := map[string]*model.Hist{}
 		var svcH, qH model.Hist
 		var nops uint64
+		fileOps := make([]model.FileIO, len(sc.files))
 		for _, op := range ops {
 			n := int(sc.opsPerSec * sc.mix[op] * load)
 			if n == 0 {
@@ -158,6 +194,14 @@ func (sc scenario) snapshots() []*model.Snapshot {
 					lat += w
 				}
 				hs[ci].Add(lat)
+				if (op == "READ" || op == "WRITE") && len(sc.files) > 0 {
+					f := &fileOps[pick(r, sc.files)]
+					if op == "READ" {
+						f.Reads++
+					} else {
+						f.Writes++
+					}
+				}
 			}
 			// Background IO: writeback of written data.
 			if op == "WRITE" {
@@ -198,6 +242,9 @@ func (sc scenario) snapshots() []*model.Snapshot {
 			s.Host.Devices = append(s.Host.Devices, model.Device{Name: "dm-0", WriteIOPS: iops, AwaitMs: await + float64(sc.dm)/1e6, Util: 0.9})
 		}
 		s.Host.NFSD.Running, s.Host.NFSD.Threads = true, 8
+		if len(sc.files) > 0 {
+			s.Files = filesOf(fileOps)
+		}
 		out = append(out, s)
 	}
 	return out

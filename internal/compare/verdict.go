@@ -83,11 +83,14 @@ func (v *Verdict) fill(res *Result) {
 			v.Cause.Key = d.Site.Key
 		}
 	}
+	if cv := d.Converged; cv != nil {
+		v.Cause = &Cause{Kind: d.Cause, Key: fhText(cv.FH), Label: "the clients of one file (" + fhText(cv.FH) + ")"}
+	}
 	v.Summary = summaryText(d, res)
 	v.Lead = leadText(d, res)
 	v.Evidence = evidenceText(d, res)
-	if v.Significant && !d.Comparable && !(d.Pooled && res.Workload.MixDistance <= maxMixDistance) {
-		// A pool that set the rate is the finding, not a caveat.
+	if v.Significant && !d.Comparable && !((d.Pooled || d.Converged != nil) && res.Workload.MixDistance <= maxMixDistance) {
+		// A pool or a file that set the rate is the finding, not a caveat.
 		v.Evidence = append([]string{"careful: the workloads differ (" + res.Workload.Reason + ")"}, v.Evidence...)
 	}
 }
@@ -156,6 +159,9 @@ func summaryText(d *Diagnosis, res *Result) string {
 	}
 	if d.Pooled {
 		return pooledText(d) + "."
+	}
+	if d.Converged != nil {
+		return convergedText(d) + "."
 	}
 	word, noun := "Worse", "rise"
 	if d.Outcome == OutcomeBetter {
@@ -974,6 +980,9 @@ func leadText(d *Diagnosis, res *Result) string {
 		}
 		return s
 	}
+	if d.Converged != nil {
+		return convergedLead(d.Converged)
+	}
 	if d.Reached != nil {
 		if l := poolAside(d); l != nil {
 			// Requests held before nfsd served them waited for a
@@ -1066,6 +1075,13 @@ func siteText(s *Contribution, l *LayerShare, per string) string {
 func evidenceText(d *Diagnosis, res *Result) []string {
 	var out []string
 	per := perText(d.Per)
+	if cv := d.Converged; cv != nil {
+		return []string{
+			reachedLine(d.Reached),
+			fmt.Sprintf("%s: %s → %s (%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change)),
+			convergedLine(cv),
+		}
+	}
 	if d.Pooled {
 		r, l := d.Reached, d.Layer
 		return []string{
