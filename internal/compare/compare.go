@@ -414,6 +414,28 @@ func (c *comparison) frame(denA, denB []float64, seriesA, seriesB [][]float64) f
 	return f
 }
 
+// blockRatio is one ratio's numerator and denominator summed per block of
+// a frame, in A and B.
+type blockRatio struct{ na, da, nb, db []float64 }
+
+// ratio sums a ratio's per-interval numerators and denominators into the
+// frame's blocks.
+func (f frame) ratio(numA, denA, numB, denB []float64) blockRatio {
+	return blockRatio{na: f.a.sum(numA), da: f.a.sum(denA), nb: f.b.sum(numB), db: f.b.sum(denB)}
+}
+
+// values returns the ratio over every block of A and of B.
+func (r blockRatio) values() (a, b float64) {
+	return safeDiv(sum(r.na), sum(r.da)), safeDiv(sum(r.nb), sum(r.db))
+}
+
+// test tests the ratio's change from A to B by the frame's bootstrap.
+func (f frame) test(r blockRatio) test {
+	a, b := r.values()
+	return f.bs.ratioChanges(ratioSeries{num: [][]float64{r.na}, den: [][]float64{r.da}},
+		ratioSeries{num: [][]float64{r.nb}, den: [][]float64{r.db}}, []float64{b - a})[0]
+}
+
 // seconds returns the time the blocks of capture ("A" or "B") span.
 func (f frame) seconds(c *comparison, capture string) float64 {
 	if capture == "A" {
@@ -914,14 +936,13 @@ func requestFloor(fam int) float64 {
 // least (ns) and minFigureChange of the smaller side.
 func (c *comparison) latencyOver(least float64, sumA, cntA, sumB, cntB []float64, ha, hb *model.Hist) *Latency {
 	fr := c.frame(cntA, cntB, [][]float64{sumA}, [][]float64{sumB})
-	na, nb := fr.a.sum(sumA), fr.b.sum(sumB)
-	da, db := fr.a.sum(cntA), fr.b.sum(cntB)
-	l := &Latency{MeanA: safeDiv(sum(na), sum(da)), MeanB: safeDiv(sum(nb), sum(db))}
-	if sum(da) == 0 || sum(db) == 0 {
+	r := fr.ratio(sumA, cntA, sumB, cntB)
+	l := &Latency{}
+	l.MeanA, l.MeanB = r.values()
+	if sum(r.da) == 0 || sum(r.db) == 0 {
 		return nil
 	}
-	t := fr.bs.ratioChanges(ratioSeries{num: [][]float64{na}, den: [][]float64{da}}, ratioSeries{num: [][]float64{nb}, den: [][]float64{db}}, []float64{l.MeanB - l.MeanA})
-	l.Change = newChange(l.MeanA, l.MeanB, t[0])
+	l.Change = newChange(l.MeanA, l.MeanB, fr.test(r))
 	l.span = math.Min(fr.seconds(c, "A"), fr.seconds(c, "B"))
 	l.judge(c.opt.Alpha, math.Abs(l.Delta) >= least && math.Abs(l.Delta) >= minFigureChange*math.Min(l.MeanA, l.MeanB))
 	if ha != nil && hb != nil {

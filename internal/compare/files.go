@@ -104,15 +104,12 @@ func (c *comparison) converged() *Converged {
 	if fr.bs == nil {
 		return nil
 	}
-	topA, topB := fr.a.sum(fa.busiest), fr.b.sum(fb.busiest)
-	opsA, opsB := fr.a.sum(fa.ops), fr.b.sum(fb.ops)
-	sa, sb := safeDiv(sum(topA), sum(opsA)), safeDiv(sum(topB), sum(opsB))
+	r := fr.ratio(fa.busiest, fa.ops, fb.busiest, fb.ops)
+	sa, sb := r.values()
 	if sb <= sa || sb < leadShare {
 		return nil
 	}
-	t := fr.bs.ratioChanges(ratioSeries{num: [][]float64{topA}, den: [][]float64{opsA}},
-		ratioSeries{num: [][]float64{topB}, den: [][]float64{opsB}}, []float64{sb - sa})[0]
-	ch := newChange(sa, sb, t)
+	ch := newChange(sa, sb, fr.test(r))
 	ch.judge(c.opt.Alpha, matter{min: c.opt.MinChange}.enough(sa, sb))
 	if !ch.Significant {
 		return nil

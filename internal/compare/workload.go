@@ -382,15 +382,12 @@ func (c *comparison) opRate(dir float64) *Reached {
 	if fr.bs == nil {
 		return nil
 	}
-	opsA, opsB := fr.a.sum(c.a.ops), fr.b.sum(c.b.ops)
-	secA, secB := fr.a.sum(c.a.secs), fr.b.sum(c.b.secs)
-	ra, rb := safeDiv(sum(opsA), sum(secA)), safeDiv(sum(opsB), sum(secB))
+	r := fr.ratio(c.a.ops, c.a.secs, c.b.ops, c.b.secs)
+	ra, rb := r.values()
 	if ra <= 0 || rb <= 0 || (rb-ra)*dir <= 0 {
 		return nil
 	}
-	t := fr.bs.ratioChanges(ratioSeries{num: [][]float64{opsA}, den: [][]float64{secA}},
-		ratioSeries{num: [][]float64{opsB}, den: [][]float64{secB}}, []float64{rb - ra})[0]
-	ch := newChange(ra, rb, t)
+	ch := newChange(ra, rb, fr.test(r))
 	ch.judge(c.opt.Alpha, matter{min: c.opt.MinChange}.enough(ra, rb))
 	if !ch.Significant {
 		return nil
