@@ -95,7 +95,11 @@ func (n *NFSDSummary) filesPart() string {
 	if b.WritesPerS >= b.ReadsPerS {
 		what = fmt.Sprintf("%s writes/s", model.FormatCount(b.WritesPerS))
 	}
-	s := fmt.Sprintf("reads and writes on up to %d files an interval, busiest fh_hash 0x%08x %s of them (%s)", f.MostFiles, b.FH, model.FormatPct(b.Share), what)
+	files := "files"
+	if f.MostFiles == 1 {
+		files = "file"
+	}
+	s := fmt.Sprintf("reads and writes on up to %d %s an interval, busiest fh_hash 0x%08x %s of them (%s)", f.MostFiles, files, b.FH, model.FormatPct(b.Share), what)
 	if f.LostPerSec > 0 {
 		s += fmt.Sprintf(", %s/s not counted (table full)", model.FormatCount(f.LostPerSec))
 	}

@@ -25,6 +25,11 @@ func TestFilesPart(t *testing.T) {
 	if got := n.filesPart(); got != want {
 		t.Errorf("filesPart:\n got %q\nwant %q", got, want)
 	}
+	var one fileAcc
+	one.add(&model.Files{Count: 1, Ops: 10, Top: []model.FileIO{{FH: 5, Reads: 10}}})
+	if got := (&NFSDSummary{Files: one.summary(10)}).filesPart(); !strings.HasPrefix(got, "reads and writes on up to 1 file an interval, busiest fh_hash 0x00000005 100% of them (1 reads/s)") {
+		t.Errorf("filesPart of one file: %q", got)
+	}
 	var none fileAcc
 	none.add(nil)
 	if s := none.summary(10); s != nil {
