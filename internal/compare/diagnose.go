@@ -128,9 +128,9 @@ type Diagnosis struct {
 	// significantly, while each took no longer (see reached).
 	Reached *Reached `json:"reached,omitempty"`
 	// Converged is set, with OutcomeWorse and CauseLock, when the time
-	// nfsd measured per operation did not change but fewer operations
+	// nfsd measured per operation did not rise but fewer operations
 	// reached it (Reached) while they gathered on one file: its clients
-	// waited for each other before nfsd (see oneFile).
+	// waited for each other before nfsd (see oneFile and gatheredFall).
 	Converged *Converged `json:"converged,omitempty"`
 	// Demand is set, with CauseWorkload, when more operations a second
 	// reached nfsd while each took longer (or fewer, each shorter), and
