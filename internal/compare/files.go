@@ -16,9 +16,7 @@ type fileCounts struct {
 	count   []float64 // distinct files read or written per interval
 	// total is the reads and writes of each file over the capture, from
 	// the intervals' busiest files (model.MaxTopFiles each).
-	total map[uint32]float64
-	// writes is the part of total that were writes.
-	writes map[uint32]float64
+	total model.FileTotals
 }
 
 // add counts interval i's Files (nil: not counted).
@@ -30,10 +28,7 @@ func (f *fileCounts) add(i int, fs *model.Files) {
 		if len(fs.Top) > 0 {
 			top = float64(fs.Top[0].Ops())
 		}
-		for _, r := range fs.Top {
-			f.total[r.FH] += float64(r.Ops())
-			f.writes[r.FH] += float64(r.Writes)
-		}
+		f.total.Add(fs.Top)
 	}
 	addAt(&f.ops, i, ops)
 	addAt(&f.busiest, i, top)
@@ -62,16 +57,11 @@ func (f *fileCounts) typical() float64 {
 // top returns the file with the most reads and writes over the capture,
 // and whether writes were most of them.
 func (f *fileCounts) top() (fh uint32, writes bool, ok bool) {
-	best := -1.0
-	for k, v := range f.total {
-		if v > best || (v == best && k < fh) {
-			fh, best = k, v
-		}
-	}
-	if best <= 0 {
+	b := f.total.Busiest(1)
+	if len(b) == 0 || b[0].Ops() == 0 {
 		return 0, false, false
 	}
-	return fh, f.writes[fh] > best/2, true
+	return b[0].FH, 2*b[0].Writes > b[0].Ops(), true
 }
 
 // Converged is how nfsd's reads and writes gathered on one file: the share

@@ -228,7 +228,7 @@ func newCapture(name string, meta capture.Meta) *Capture {
 		aioDev:   map[string]float64{},
 		waiters:  map[string][]float64{},
 		holders:  map[holderKey]float64{},
-		files:    fileCounts{total: map[uint32]float64{}, writes: map[uint32]float64{}},
+		files:    fileCounts{total: model.FileTotals{}},
 		digest:   fnvString(fnvOffset, meta.Config.BootID+meta.Config.KernelRelease+meta.Config.Hostname+meta.Start.String()),
 	}
 	for i := range c.fams {

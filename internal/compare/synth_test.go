@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 
@@ -119,7 +118,7 @@ func filesOf(ops []model.FileIO) *model.Files {
 			f.Top = append(f.Top, ops[i])
 		}
 	}
-	slices.SortStableFunc(f.Top, func(a, b model.FileIO) int { return cmp.Compare(b.Ops(), a.Ops()) })
+	model.SortBusiest(f.Top)
 	if len(f.Top) > model.MaxTopFiles {
 		f.Top = f.Top[:model.MaxTopFiles]
 	}

@@ -1,5 +1,11 @@
 package model
 
+import (
+	"cmp"
+	"maps"
+	"slices"
+)
+
 // MaxTopFiles bounds Files.Top: the busiest files an interval keeps.
 const MaxTopFiles = 16
 
@@ -40,4 +46,33 @@ func (f *Files) BusiestShare() (float64, bool) {
 		return 0, false
 	}
 	return min(float64(f.Top[0].Ops())/float64(f.Ops), 1), true
+}
+
+// SortBusiest orders files busiest first (most reads and writes), then by
+// hash.
+func SortBusiest(rows []FileIO) {
+	slices.SortFunc(rows, func(a, b FileIO) int { return cmp.Or(cmp.Compare(b.Ops(), a.Ops()), cmp.Compare(a.FH, b.FH)) })
+}
+
+// FileTotals sums reads and writes per file over many intervals.
+type FileTotals map[uint32]FileIO
+
+// Add adds rows to the totals.
+func (t FileTotals) Add(rows []FileIO) {
+	for _, r := range rows {
+		s := t[r.FH]
+		s.FH = r.FH
+		s.Reads += r.Reads
+		s.Writes += r.Writes
+		s.ReadBytes += r.ReadBytes
+		s.WriteBytes += r.WriteBytes
+		t[r.FH] = s
+	}
+}
+
+// Busiest returns the files in SortBusiest's order, at most n of them.
+func (t FileTotals) Busiest(n int) []FileIO {
+	rows := slices.Collect(maps.Values(t))
+	SortBusiest(rows)
+	return rows[:min(len(rows), n)]
 }

@@ -1,9 +1,7 @@
 package report
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 
 	"github.com/nfstrace/nfstrace/internal/model"
 )
@@ -35,7 +33,7 @@ type fileAcc struct {
 	ops     uint64
 	lost    uint64
 	most    int
-	perFile map[uint32]model.FileIO
+	perFile model.FileTotals
 }
 
 func (a *fileAcc) add(f *model.Files) {
@@ -47,17 +45,9 @@ func (a *fileAcc) add(f *model.Files) {
 	a.lost += f.Lost
 	a.most = max(a.most, f.Count)
 	if a.perFile == nil {
-		a.perFile = map[uint32]model.FileIO{}
+		a.perFile = model.FileTotals{}
 	}
-	for _, r := range f.Top {
-		t := a.perFile[r.FH]
-		t.FH = r.FH
-		t.Reads += r.Reads
-		t.Writes += r.Writes
-		t.ReadBytes += r.ReadBytes
-		t.WriteBytes += r.WriteBytes
-		a.perFile[r.FH] = t
-	}
+	a.perFile.Add(f.Top)
 }
 
 // summary is nil when no interval counted files.
@@ -66,21 +56,11 @@ func (a *fileAcc) summary(sec float64) *FilesSummary {
 		return nil
 	}
 	s := &FilesSummary{MostFiles: a.most, LostPerSec: perSec(float64(a.lost), sec)}
-	rows := make([]model.FileIO, 0, len(a.perFile))
-	for _, r := range a.perFile {
-		rows = append(rows, r)
-	}
-	sortFiles(rows)
-	for _, r := range rows[:min(len(rows), 3)] {
+	for _, r := range a.perFile.Busiest(3) {
 		s.Busiest = append(s.Busiest, FileRate{FH: r.FH, ReadsPerS: perSec(float64(r.Reads), sec), WritesPerS: perSec(float64(r.Writes), sec),
 			Share: float64(r.Ops()) / float64(max(a.ops, 1)), ReadBps: perSec(float64(r.ReadBytes), sec), WriteBps: perSec(float64(r.WriteBytes), sec)})
 	}
 	return s
-}
-
-// sortFiles orders files busiest first, then by hash.
-func sortFiles(rows []model.FileIO) {
-	slices.SortFunc(rows, func(a, b model.FileIO) int { return cmp.Or(cmp.Compare(b.Ops(), a.Ops()), cmp.Compare(a.FH, b.FH)) })
 }
 
 // filesPart is the nfsd line's part on files: "reads and writes on 6

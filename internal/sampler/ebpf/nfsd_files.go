@@ -1,10 +1,8 @@
 package ebpf
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -110,33 +108,18 @@ func (n *NFSD) readFiles(gen uint32, lost uint64) (*model.Files, error) {
 // fileRows sums the kernel's entries (keys[i] with vals[i]) per file into
 // an interval's Files.
 func fileRows(keys []nfsdFileKey, vals []nfsdFileVal, lost uint64) *model.Files {
-	byFH := make(map[uint32]model.FileIO, len(keys))
+	byFH := make(model.FileTotals, len(keys))
 	f := &model.Files{Lost: lost}
 	for i, k := range keys {
-		r := byFH[k.Fh]
-		r.FH = k.Fh
+		r := model.FileIO{FH: k.Fh, Reads: vals[i].Ops, ReadBytes: vals[i].Bytes}
 		if k.Write != 0 {
-			r.Writes += vals[i].Ops
-			r.WriteBytes += vals[i].Bytes
-		} else {
-			r.Reads += vals[i].Ops
-			r.ReadBytes += vals[i].Bytes
+			r = model.FileIO{FH: k.Fh, Writes: vals[i].Ops, WriteBytes: vals[i].Bytes}
 		}
-		byFH[k.Fh] = r
+		byFH.Add([]model.FileIO{r})
 		f.Ops += vals[i].Ops
 	}
 	f.Count = len(byFH)
-	rows := make([]model.FileIO, 0, len(byFH))
-	for _, r := range byFH {
-		rows = append(rows, r)
-	}
-	slices.SortFunc(rows, func(a, b model.FileIO) int {
-		return cmp.Or(cmp.Compare(b.Ops(), a.Ops()), cmp.Compare(a.FH, b.FH))
-	})
-	if len(rows) > model.MaxTopFiles {
-		rows = rows[:model.MaxTopFiles]
-	}
-	if len(rows) > 0 {
+	if rows := byFH.Busiest(model.MaxTopFiles); len(rows) > 0 {
 		f.Top = rows
 	}
 	return f
