@@ -1072,13 +1072,18 @@ func siteText(s *Contribution, l *LayerShare, per string) string {
 	return t
 }
 
+// subjectLine is the evidence line of the time users feel.
+func subjectLine(d *Diagnosis) string {
+	return fmt.Sprintf("%s: %s → %s (%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change))
+}
+
 func evidenceText(d *Diagnosis, res *Result) []string {
 	var out []string
 	per := perText(d.Per)
 	if cv := d.Converged; cv != nil {
 		return []string{
 			reachedLine(d.Reached),
-			fmt.Sprintf("%s: %s → %s (%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change)),
+			subjectLine(d),
 			convergedLine(cv),
 		}
 	}
@@ -1086,7 +1091,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		r, l := d.Reached, d.Layer
 		return []string{
 			reachedLine(r),
-			fmt.Sprintf("%s: %s → %s (%s)", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change)),
+			subjectLine(d),
 			fmt.Sprintf("%s: %s → %s per %s (%s)", layerText(l.Key), model.FormatNs(l.A), model.FormatNs(l.B), per, changeText(l.Change)),
 			threadsText(d.Threads),
 		}
