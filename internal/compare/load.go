@@ -99,7 +99,11 @@ type Capture struct {
 	// its rows (a thread that waits at two sites is in both, so a sum
 	// would count it twice, more often the longer its IO takes).
 	waiters map[string][]float64
-	threads threadUse // nfsd thread use, the queue layer's evidence
+	// restOwed is the time the measured layers have run ahead of the
+	// requests' latency: waits counted in earlier intervals whose
+	// requests have not completed yet (see addSnapshot's request path).
+	restOwed float64
+	threads  threadUse // nfsd thread use, the queue layer's evidence
 	// digest identifies the capture's content, so that comparing a file
 	// with itself (or a copy) can say so.
 	digest uint64
@@ -422,10 +426,20 @@ func (c *Capture) Add(s *model.Snapshot) {
 	}
 	// The time of requests outside the measured layers: on CPU, in the
 	// network, asleep other than in D. Only nfsd requests have a measured
-	// whole; traced threads without requests have no rest.
-	if reqNs > inLayers {
+	// whole; traced threads without requests have no rest. A wait counts
+	// in the interval it ends, a request's latency in the one it
+	// completes, so a request that spans intervals has its waits counted
+	// before its latency: the layers run ahead of the latency in some
+	// intervals and behind it in the one the request completes. That
+	// excess is owed to the rest, not dropped: cut at zero interval by
+	// interval, the rest would gain every long request's waits a second
+	// time, more the longer the requests are than an interval.
+	// (Threads without requests only ever owe.)
+	rest := reqNs - inLayers - c.restOwed
+	c.restOwed = max(0, -rest)
+	if rest > 0 {
 		k := layers.get(LayerRest)
-		addAt(&k.sum, i, reqNs-inLayers)
+		addAt(&k.sum, i, rest)
 		addAt(&k.cnt, i, reqs)
 	}
 	// The wait for a free nfsd thread comes before the request's own
