@@ -827,16 +827,23 @@ func (c *comparison) bearsOut(d *Diagnosis, t *Breakdown) *Borne {
 // aside looks, under a time that did not change, for the layer that moved
 // significantly where a configuration change can move it, and else for a
 // device whose IO scheduler changed and whose latency moved significantly.
+// Of several such layers it takes the one that moved the most, either way:
+// the time's own direction, which orders its rows, is not known.
 func (c *comparison) aside(d *Diagnosis, res *Result) {
 	if res.Time != nil && len(res.Time.Dimensions) > 0 {
-		for _, r := range res.Time.Dimensions[0].Rows {
-			if !r.Significant {
+		var best *Contribution
+		var match Match
+		for i, r := range res.Time.Dimensions[0].Rows {
+			if !r.Significant || (best != nil && math.Abs(r.Delta) <= math.Abs(best.Delta)) {
 				continue
 			}
 			if m := matchChanges(res.Config, r.Key, dirOf(r.Delta)); m.Kind == MatchDirect {
-				d.Aside, d.AsideMatch = c.layerShare(r, res), m
-				return
+				best, match = &res.Time.Dimensions[0].Rows[i], m
 			}
+		}
+		if best != nil {
+			d.Aside, d.AsideMatch = c.layerShare(*best, res), match
+			return
 		}
 	}
 	for i := range res.Devices {
