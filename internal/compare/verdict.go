@@ -214,7 +214,16 @@ func heldWhere(h *HeldLock, key string) string {
 	if !strings.HasPrefix(t, "waiting ") {
 		t = "in " + t
 	}
-	return fmt.Sprintf("%s for %s of %s's lock-wait time", t, model.FormatPct(h.Owned), h.Capture)
+	way := "rise"
+	if h.B < h.A {
+		way = "fall"
+	}
+	part := model.FormatPct(h.Owned)
+	if h.Owned >= 1 {
+		// The other owners' part moved the other way.
+		part = "all"
+	}
+	return fmt.Sprintf("%s for %s of the lock-wait time's %s", t, part, way)
 }
 
 // unmovedText says how the time the threads waited per unit did not move

@@ -406,14 +406,16 @@ func TestUnmovedText(t *testing.T) {
 // is one clause after the layer's, saying where its holders were, in the
 // layer's own words; none without it.
 func TestHeldLockText(t *testing.T) {
-	held := &HeldLock{LayerPart: LayerPart{Key: ClassLock, Share: 0.37}, Owned: 0.96, Capture: "B"}
+	held := &HeldLock{LayerPart: LayerPart{Key: ClassLock, A: 1, B: 4, Share: 0.37}, Owned: 0.96}
+	all := &HeldLock{LayerPart: LayerPart{Key: ClassLock, A: 1, B: 4, Share: 0.37}, Owned: 1.2}
 	tests := []struct {
 		layer string
 		held  *HeldLock
 		want  string
 	}{
-		{ClassWriteback, held, ", and 37% is waiting for a lock whose holders were themselves in writeback throttling (too many dirty pages) for 96% of B's lock-wait time"},
-		{ClassJournal, &HeldLock{LayerPart: LayerPart{Key: ClassLock, Share: 0.3}, Owned: 0.5, Capture: "A"}, ", and 30% is waiting for a lock whose holders were themselves waiting for the filesystem journal for 50% of A's lock-wait time"},
+		{ClassWriteback, held, ", and 37% is waiting for a lock whose holders were themselves in writeback throttling (too many dirty pages) for 96% of the lock-wait time's rise"},
+		{ClassJournal, &HeldLock{LayerPart: LayerPart{Key: ClassLock, A: 4, B: 1, Share: 0.3}, Owned: 0.5}, ", and 30% is waiting for a lock whose holders were themselves waiting for the filesystem journal for 50% of the lock-wait time's fall"},
+		{ClassWriteback, all, ", and 37% is waiting for a lock whose holders were themselves in writeback throttling (too many dirty pages) for all of the lock-wait time's rise"},
 		{ClassWriteback, nil, ""},
 	}
 	for _, tt := range tests {

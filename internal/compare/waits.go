@@ -246,40 +246,37 @@ func boolInt(b bool) int {
 
 // HeldLock is a lock layer whose change is, one step up the causal chain,
 // another layer's: the lock's owners were in D in that layer's waits for
-// most of the lock-wait time (Owned, in Capture), and that layer moved the
-// same way, significantly, with a configuration change that acts on it
+// most of the change of the lock-wait time (Owned), and that layer moved
+// the same way, significantly, with a configuration change that acts on it
 // directly. The threads waited longer for the lock because its holders
 // waited longer while they held it: a writer throttled for dirty pages in
 // balance_dirty_pages keeps its inode's lock, and the file's other writers
 // queue behind it.
 type HeldLock struct {
 	LayerPart // the lock layer
-	// Owned is the part of Capture's lock-wait time whose owners were in
-	// D in the leading layer's waits.
-	Owned   float64 `json:"owned"`
-	Capture string  `json:"capture"`
+	// Owned is the part of the lock-wait time's change (per unit, its
+	// rise or its fall) that came with owners in D in the leading
+	// layer's waits.
+	Owned float64 `json:"owned"`
 }
 
 // heldIn returns the lock layer among rows, with the row of the layer its
 // owners waited in, when all of these hold: the lock carries minLeadShare
 // of the change or more (as a layer must to lead with a significant change
-// of its own); in the capture the change is read in (B for a rise, A for a
-// fall) its owners were in D in one other layer's waits for leadShare or
-// more of its lock-wait time; that layer moved in direction dir,
-// significantly, with a configuration change that acts on it directly; and
-// the two together carry more of the change than the largest row. The
-// other layer must be one that a class names alone: an owner's wait for
-// block IO does not say on which device it waited. nil otherwise.
+// of its own); the time its owners were in D in one other layer's waits
+// moved the lock-wait time in direction dir by leadShare of its change or
+// more (ownedChange); that layer moved in direction dir, significantly,
+// with a configuration change that acts on it directly; and the two
+// together carry more of the change than the largest row. The other layer
+// must be one that a class names alone: an owner's wait for block IO does
+// not say on which device it waited. nil otherwise.
 func (c *comparison) heldIn(res *Result, rows []Contribution, dir float64) (*HeldLock, Contribution) {
-	side, capture := c.b, "B"
-	if dir < 0 {
-		side, capture = c.a, "A"
-	}
 	i := slices.IndexFunc(rows, func(r Contribution) bool { return r.Key == ClassLock })
 	if i < 0 || rows[i].Share < minLeadShare {
 		return nil, Contribution{}
 	}
-	class, owned := side.ownedIn()
+	denA, denB := c.den(res)
+	class, owned := ownedChange(c.a, c.b, denA, denB, dir)
 	if owned < leadShare || class == ClassLock || class == ClassBlockIO {
 		return nil, Contribution{}
 	}
@@ -290,7 +287,7 @@ func (c *comparison) heldIn(res *Result, rows []Contribution, dir float64) (*Hel
 	if rows[i].Share+rows[j].Share <= rows[0].Share {
 		return nil, Contribution{}
 	}
-	return &HeldLock{LayerPart: partOf(rows[i]), Owned: owned, Capture: capture}, rows[j]
+	return &HeldLock{LayerPart: partOf(rows[i]), Owned: owned}, rows[j]
 }
 
 // LayerPart is a layer whose change is added to the leading layer's, one
@@ -315,24 +312,42 @@ func partOf(r Contribution) LayerPart {
 	return LayerPart{Key: r.Key, A: r.A, B: r.B, Change: r.Change, Share: r.Share}
 }
 
-// ownedIn returns the class of the D-state waits the lock's owners were in
-// for the largest part of the capture's lock-wait time, and that part ("",
-// 0 when no owner was in D at a known site).
-func (c *Capture) ownedIn() (string, float64) {
-	if c.lockNs == 0 {
+// ownedChange returns the class of the D-state waits the lock's owners
+// were in for the largest part of the change of the lock-wait time per
+// unit (den: each capture's units) in direction dir, and that part of the
+// change ("", 0 when the lock-wait time did not move that way or no owner
+// was in D at a known site). It reads the change, not one capture's time:
+// owners that waited in a layer as much before as after do not explain
+// why the threads waited longer for them.
+func ownedChange(a, b *Capture, denA, denB, dir float64) (string, float64) {
+	if denA <= 0 || denB <= 0 {
 		return "", 0
 	}
+	lock := (b.lockNs/denB - a.lockNs/denA) * dir
+	if lock <= 0 {
+		return "", 0
+	}
+	byA, byB := a.ownedBy(), b.ownedBy()
+	best, most := "", 0.0
+	for _, by := range []map[string]float64{byA, byB} {
+		for cl := range by {
+			v := (byB[cl]/denB - byA[cl]/denA) * dir
+			if v > most || (v == most && v > 0 && cl < best) {
+				best, most = cl, v
+			}
+		}
+	}
+	return best, most / lock
+}
+
+// ownedBy is the capture's lock-wait time by the class of the D-state
+// waits its owners were in.
+func (c *Capture) ownedBy() map[string]float64 {
 	by := map[string]float64{}
 	for h, w := range c.owners {
 		if h.State == "D" && h.Site != "" {
 			by[c.classOf(h.Site, "")] += w
 		}
 	}
-	best := ""
-	for cl, w := range by {
-		if best == "" || w > by[best] || (w == by[best] && cl < best) {
-			best = cl
-		}
-	}
-	return best, by[best] / c.lockNs
+	return by
 }

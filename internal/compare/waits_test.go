@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/nfstrace/nfstrace/internal/capture"
 	"github.com/nfstrace/nfstrace/internal/model"
 )
 
@@ -142,8 +143,8 @@ func TestTopOwner(t *testing.T) {
 }
 
 // TestHeldIn: a lock layer whose owners were in D in another layer's waits
-// for most of the lock-wait time joins that layer when it moved the same
-// way, significantly, with a change that acts on it directly.
+// for most of the lock-wait time's change joins that layer when it moved
+// the same way, significantly, with a change that acts on it directly.
 func TestHeldIn(t *testing.T) {
 	const (
 		throttled model.WaitSite = "io_schedule_timeout;balance_dirty_pages;balance_dirty_pages_ratelimited_flags;generic_perform_write;ext4_buffered_write_iter"
@@ -155,41 +156,90 @@ func TestHeldIn(t *testing.T) {
 	}
 	lock := row(ClassLock, 3.6, 0.37, false)
 	wb := row(ClassWriteback, 3.4, 0.35, true)
-	owners := func(site model.WaitSite, w float64) map[model.LockHolder]float64 {
-		return map[model.LockHolder]float64{
-			{Comm: "nfsd", TID: 1, State: "D", Site: site}: w,
-			{Comm: "nfsd", TID: 2, State: "R"}:             100 - w,
+	// owners gives a capture's lock-wait time (lockNs) and the part of it
+	// whose owners were in D at site (the rest running).
+	type owners struct {
+		site       model.WaitSite
+		in, lockNs float64
+	}
+	side := func(o owners) *Capture {
+		return &Capture{
+			owners: map[model.LockHolder]float64{
+				{Comm: "nfsd", TID: 1, State: "D", Site: o.site}: o.in,
+				{Comm: "nfsd", TID: 2, State: "R"}:               o.lockNs - o.in,
+			},
+			lockNs:  o.lockNs,
+			classes: map[classKey]string{},
+			secs:    []float64{10},
 		}
 	}
+	before := owners{throttled, 0, 20}
 	for _, tc := range []struct {
 		name   string
-		owners map[model.LockHolder]float64
+		a, b   owners
 		rows   []Contribution
 		config []ConfigChange
 		dir    float64
 		want   string // the row that leads, "" for none
+		owned  float64
 	}{
-		{"owners throttled", owners(throttled, 96), []Contribution{lock, wb}, dirty, 1, ClassWriteback},
-		{"led by the other layer", owners(throttled, 96), []Contribution{wb, lock}, dirty, 1, ClassWriteback},
-		{"owners mostly running", owners(throttled, 40), []Contribution{lock, wb}, dirty, 1, ""},
-		{"owners in block IO", owners(dio, 96), []Contribution{lock, row(layerKey(ClassBlockIO, "vda"), 3.4, 0.35, true)}, nil, 1, ""},
-		{"no change acts on it", owners(throttled, 96), []Contribution{lock, wb}, nil, 1, ""},
-		{"not significant", owners(throttled, 96), []Contribution{lock, row(ClassWriteback, 3.4, 0.35, false)}, dirty, 1, ""},
-		{"the other way", owners(throttled, 96), []Contribution{lock, row(ClassWriteback, -3.4, -0.35, true)}, dirty, 1, ""},
-		{"a larger row", owners(throttled, 96), []Contribution{row(LayerCPU, 8, 0.8, true), lock, wb}, dirty, 1, ""},
-		{"a small lock", owners(throttled, 96), []Contribution{wb, row(ClassLock, 0.2, 0.02, false)}, dirty, 1, ""},
+		{"owners throttled", before, owners{throttled, 96, 100}, []Contribution{lock, wb}, dirty, 1, ClassWriteback, 1.2},
+		{"led by the other layer", before, owners{throttled, 96, 100}, []Contribution{wb, lock}, dirty, 1, ClassWriteback, 1.2},
+		// 44% of B's lock-wait time, but 55% of its rise.
+		{"most of the rise", before, owners{throttled, 44, 100}, []Contribution{lock, wb}, dirty, 1, ClassWriteback, 0.55},
+		{"owners mostly running", before, owners{throttled, 30, 100}, []Contribution{lock, wb}, dirty, 1, "", 0},
+		// As much in the throttle before as after: not why it rose.
+		{"throttled alike before", owners{throttled, 60, 80}, owners{throttled, 60, 120}, []Contribution{lock, wb}, dirty, 1, "", 0},
+		{"a fall", owners{throttled, 96, 100}, before, []Contribution{row(ClassLock, -3.6, 0.37, false), row(ClassWriteback, -3.4, 0.35, true)}, dirty, -1, ClassWriteback, 1.2},
+		{"owners in block IO", before, owners{dio, 96, 100}, []Contribution{lock, row(layerKey(ClassBlockIO, "vda"), 3.4, 0.35, true)}, nil, 1, "", 0},
+		{"no change acts on it", before, owners{throttled, 96, 100}, []Contribution{lock, wb}, nil, 1, "", 0},
+		{"not significant", before, owners{throttled, 96, 100}, []Contribution{lock, row(ClassWriteback, 3.4, 0.35, false)}, dirty, 1, "", 0},
+		{"the other way", before, owners{throttled, 96, 100}, []Contribution{lock, row(ClassWriteback, -3.4, -0.35, true)}, dirty, 1, "", 0},
+		{"a larger row", before, owners{throttled, 96, 100}, []Contribution{row(LayerCPU, 8, 0.8, true), lock, wb}, dirty, 1, "", 0},
+		{"a small lock", before, owners{throttled, 96, 100}, []Contribution{wb, row(ClassLock, 0.2, 0.02, false)}, dirty, 1, "", 0},
+		{"the lock fell", owners{throttled, 96, 100}, before, []Contribution{lock, wb}, dirty, 1, "", 0},
 	} {
-		cp := func() *Capture {
-			return &Capture{owners: tc.owners, lockNs: 100, classes: map[classKey]string{}}
-		}
-		c := &comparison{a: cp(), b: cp()}
+		c := &comparison{a: side(tc.a), b: side(tc.b)}
 		h, r := c.heldIn(&Result{Config: tc.config}, tc.rows, tc.dir)
 		if (h != nil) != (tc.want != "") || r.Key != tc.want {
 			t.Errorf("%s: heldIn = %+v, %q; want %q", tc.name, h, r.Key, tc.want)
 			continue
 		}
-		if h != nil && (h.Key != ClassLock || h.Share != 0.37 || h.Owned != 0.96 || h.Capture != "B") {
-			t.Errorf("%s: heldIn = %+v", tc.name, h)
+		if h != nil && (h.Key != ClassLock || math.Abs(h.Owned-tc.owned) > 1e-9) {
+			t.Errorf("%s: heldIn = %+v, want owned %v", tc.name, h, tc.owned)
+		}
+	}
+}
+
+// TestAside: under a time that did not change, the layer set aside is the
+// significant one with a direct configuration match that moved the most,
+// whichever way, not the first in the table's order.
+func TestAside(t *testing.T) {
+	threads := []ConfigChange{{Item: "nfsd threads", A: "8", B: "2"}}
+	row := func(key string, delta float64, sig bool) Contribution {
+		return Contribution{Key: key, Change: Change{Delta: delta, Significant: sig}}
+	}
+	for _, tc := range []struct {
+		name string
+		rows []Contribution
+		want string // "" for none
+	}{
+		{"the larger move comes second", []Contribution{row(LayerCPU, -4.9, true), row(LayerQueue, 18, true)}, LayerQueue},
+		{"the larger move comes first", []Contribution{row(LayerQueue, 18, true), row(LayerCPU, -4.9, true)}, LayerQueue},
+		{"the larger move is not significant", []Contribution{row(LayerCPU, -4.9, true), row(LayerQueue, 18, false)}, LayerCPU},
+		{"the larger move has no matching change", []Contribution{row(LayerCPU, -4.9, true), row(ClassJournal, -16, true)}, LayerCPU},
+		{"nothing significant", []Contribution{row(LayerCPU, -4.9, false)}, ""},
+	} {
+		c := &comparison{a: newCapture("a", capture.Meta{}), b: newCapture("b", capture.Meta{})}
+		res := &Result{Config: threads, Time: &Breakdown{Dimensions: []Dimension{{Rows: tc.rows}}}}
+		var d Diagnosis
+		c.aside(&d, res)
+		got := ""
+		if d.Aside != nil {
+			got = d.Aside.Key
+		}
+		if got != tc.want {
+			t.Errorf("%s: aside %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }
