@@ -105,7 +105,7 @@ type Result struct {
 
 // ResultVersion is the version of the Result JSON schema. Fields are only
 // ever added; a removal or a change of meaning bumps it.
-const ResultVersion = 2
+const ResultVersion = 3
 
 // Change is a change B - A of one figure and its test.
 type Change struct {
