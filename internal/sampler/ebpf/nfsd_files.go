@@ -108,16 +108,20 @@ func (n *NFSD) readFiles(gen uint32, lost uint64) (*model.Files, error) {
 // fileRows sums the kernel's entries (keys[i] with vals[i]) per file into
 // an interval's Files.
 func fileRows(keys []nfsdFileKey, vals []nfsdFileVal, lost uint64) *model.Files {
-	byFH := make(model.FileTotals, len(keys))
 	f := &model.Files{Lost: lost}
+	rows := make([]model.FileIO, len(keys))
 	for i, k := range keys {
-		r := model.FileIO{FH: k.Fh, Reads: vals[i].Ops, ReadBytes: vals[i].Bytes}
+		r, v := &rows[i], &vals[i]
+		r.FH = k.Fh
 		if k.Write != 0 {
-			r = model.FileIO{FH: k.Fh, Writes: vals[i].Ops, WriteBytes: vals[i].Bytes}
+			r.Writes, r.WriteBytes = v.Ops, v.Bytes
+		} else {
+			r.Reads, r.ReadBytes = v.Ops, v.Bytes
 		}
-		byFH.Add([]model.FileIO{r})
-		f.Ops += vals[i].Ops
+		f.Ops += v.Ops
 	}
+	byFH := make(model.FileTotals, len(keys))
+	byFH.Add(rows)
 	f.Count = len(byFH)
 	if rows := byFH.Busiest(model.MaxTopFiles); len(rows) > 0 {
 		f.Top = rows
