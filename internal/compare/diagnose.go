@@ -590,7 +590,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		}
 		d.Carriers, d.Aside, d.AsideMatch, d.AsideDevice = t.Carriers, nil, Match{}, nil
 	case !t.Change.Significant:
-		if c.overlapped(&d, res) {
+		if c.overlapped(&d, res) || c.askedMore(&d, res, t) {
 			return d
 		}
 		c.aside(&d, res)
@@ -615,6 +615,14 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 			return d
 		}
 	}
+	c.readChange(&d, res, t)
+	return d
+}
+
+// readChange reads the change of the time users feel, t, off its layers:
+// the layer that carries it, what moved that layer, and the configuration
+// change that can move it.
+func (c *comparison) readChange(d *Diagnosis, res *Result, t *Breakdown) {
 	dir := 1.0
 	d.Outcome = OutcomeWorse
 	if t.Change.Delta < 0 {
@@ -622,7 +630,8 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	}
 	rows := t.Dimensions[0].Rows
 	if len(rows) == 0 || rows[0].Delta*dir <= 0 {
-		return d
+		c.byDemand(d, res, dir)
+		return
 	}
 	top, lead := rows[0], rows[0].Share
 	if h, r := c.heldIn(res, rows, dir); h != nil {
@@ -633,7 +642,8 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	if !(top.Significant && lead >= minLeadShare) && lead < leadShare {
 		d.Confidence = "low"
 		d.Held, d.Queued = nil, nil
-		return d
+		c.byDemand(d, res, dir)
+		return
 	}
 	d.Layer = c.layerShare(top, res)
 	d.Match = matchChanges(res.Config, top.Key, dir)
@@ -660,9 +670,9 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 		if h := d.Holder; d.Cause == CauseCPU && h != nil && h.Holder == model.HeldTraced {
 			if n := c.crowd(dir); n != nil {
 				d.Cause, d.Crowd = CauseWorkload, n
-				c.byWorkers(&d, res, dir)
+				c.byWorkers(d, res, dir)
 			} else if w := c.ownWork(t, dir); w != nil {
-				c.byOwnWork(&d, res, w, dir)
+				c.byOwnWork(d, res, w, dir)
 			} else if b := c.busier(res.Workload, dir); b != nil {
 				d.Cause, d.Busier = CauseWorkload, b
 			} else if o := c.stretchedBy(d.Layer); o != nil {
@@ -681,7 +691,7 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 			d.Woke = w
 			d.Match = matchChanges(res.Config, w.Key, dir)
 			d.Site = topSite(res.DTime, w.Key, dir)
-			c.sleepCause(&d, res, w, dir)
+			c.sleepCause(d, res, w, dir)
 		}
 	case LayerQueue:
 		d.Cause = CauseQueue
@@ -689,20 +699,15 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	case LayerRest:
 		d.Cause = CauseRequest
 	default:
-		c.sleepCause(&d, res, d.Layer, dir)
+		c.sleepCause(d, res, d.Layer, dir)
 	}
-	if d.Cause != CauseWorkload && d.Match.Kind != MatchDirect {
-		// The demand comes before the layer it queued in: the same
-		// server does more a second only when asked for more.
-		if dm := c.demand(res.Workload, dir); dm != nil {
-			dm.Over, d.Cause, d.Demand = d.Cause, CauseWorkload, dm
-		}
-	}
+	c.byDemand(d, res, dir)
 	if dm := d.Demand; dm != nil && dir < 0 {
 		// Fewer operations, each faster, gathered on one file: the
 		// clients did not ask for less, they took turns at the file.
-		if g := c.gatheredFall(&d, &dm.Reached); g != nil {
-			return *g
+		if g := c.gatheredFall(d, &dm.Reached); g != nil {
+			*d = *g
+			return
 		}
 	}
 	d.Confidence = "low"
@@ -712,7 +717,48 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	case top.Significant:
 		d.Confidence = "medium"
 	}
-	return d
+}
+
+// askedMore reads a time per NFS operation that rose significantly, but
+// by less than matters alone (TestSmall, under Options.MinChange of the
+// smaller side's time), as worse when the clients asked for more: when the rate
+// operations reached nfsd at rose with it (see demand, byDemand). The
+// same server does more a second only when asked for more, and serving
+// each slower while it did, it held more requests at once by the product
+// of the two (Little's law), which matters however small each
+// operation's part. A rise under the least change per operation that
+// matters (SmallFloor) is each served as fast: more work done, not worse.
+// It reports whether it read d so.
+func (c *comparison) askedMore(d *Diagnosis, res *Result, t *Breakdown) bool {
+	if d.Subject != SubjectNFS || t.Change.Outcome != TestSmall || t.Small != SmallShare || t.Change.Delta <= 0 {
+		return false
+	}
+	e := *d
+	c.readChange(&e, res, t)
+	if e.Demand == nil || e.Outcome != OutcomeWorse {
+		return false
+	}
+	if e.Confidence == "high" {
+		// The time itself moved too little to read with confidence.
+		e.Confidence = "medium"
+	}
+	*d = e
+	return true
+}
+
+// byDemand reads the change in direction dir as the clients' demand when
+// the rate operations reached nfsd at moved with it (see demand) and no
+// configuration change acts directly on the layer that carries it. The
+// demand comes before the layer it queued in: the same server does more
+// a second only when asked for more, and it does so whether one layer
+// carries the rise or it is spread over several.
+func (c *comparison) byDemand(d *Diagnosis, res *Result, dir float64) {
+	if d.Cause == CauseWorkload || d.Match.Kind == MatchDirect {
+		return
+	}
+	if dm := c.demand(res.Workload, dir); dm != nil {
+		dm.Over, d.Cause, d.Demand = d.Cause, CauseWorkload, dm
+	}
 }
 
 // pool tries the pool's reading (poolReading) where nfsd's own time per

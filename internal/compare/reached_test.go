@@ -323,3 +323,88 @@ func TestOneFile(t *testing.T) {
 		})
 	}
 }
+
+// TestAskedMore: a time per operation that rose significantly but too
+// little to matter alone reads worse, the clients' demand its cause, when
+// more operations reached nfsd a second; not when as many or fewer came,
+// and not when a changed setting acts directly on the layer that carries
+// the rise, which then stays too small to matter.
+func TestAskedMore(t *testing.T) {
+	lock := siteSpec{frames: frames(siteRwsem), op: "WRITE", prob: 0.6, median: 200 * time.Microsecond}
+	dirty := siteSpec{frames: frames(siteDirty), op: "WRITE", prob: 0.6, median: 200 * time.Microsecond}
+	tests := []struct {
+		name    string
+		opsPerS float64
+		site    siteSpec
+		sysctl  string // B's vm.dirty_bytes ("": as A's)
+		spread  bool   // B's rise spread evenly over five layers, none leading
+		outcome string
+		cause   string
+	}{
+		{name: "more operations, each a little slower", opsPerS: 2400, site: lock, outcome: OutcomeWorse, cause: CauseWorkload},
+		{name: "more operations, the rise spread", opsPerS: 2400, spread: true, outcome: OutcomeWorse, cause: CauseWorkload},
+		{name: "as many operations", opsPerS: 1500, site: lock, outcome: OutcomeNoChange},
+		{name: "fewer operations", opsPerS: 900, site: lock, outcome: OutcomeNoChange},
+		// A wait that a changed setting acts on matters however small
+		// (see Breakdown.Small): the setting, not the demand, leads.
+		{name: "a setting acts on the layer", opsPerS: 2400, site: dirty, sysctl: "1048576", outcome: OutcomeWorse, cause: CauseWriteback},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := baseline()
+			if tt.spread {
+				lock.prob, dirty.prob = 0.11, 0.11
+				other := siteSpec{frames: frames("__schedule;schedule;msleep;nfsd3_proc_getattr [nfsd];nfsd_dispatch [nfsd];svc_process;nfsd [nfsd];kthread;ret_from_fork"),
+					op: "GETATTR", prob: 0.2, median: 200 * time.Microsecond}
+				b.sites = append(b.sites, lock, dirty, other)
+				b.runq = 28 * time.Microsecond
+				b.base = map[string]time.Duration{"WRITE": 160 * time.Microsecond, "READ": 128 * time.Microsecond, "COMMIT": 80 * time.Microsecond, "GETATTR": 40 * time.Microsecond}
+			} else {
+				b.sites = append(b.sites, tt.site)
+			}
+			b.opsPerSec, b.seed = tt.opsPerS, 2
+			if tt.sysctl != "" {
+				b.sysctls = map[string]string{"vm.dirty_ratio": "20", "vm.dirty_background_ratio": "10", "vm.dirty_bytes": tt.sysctl}
+			}
+			res, err := Compare(baseline().capture("A"), b.capture("B"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, tm := res.Verdict.Diagnosis, res.Time
+			if tm.Change.Outcome != TestSmall && tt.sysctl == "" {
+				t.Fatalf("the simulated time per op moved %s (x%.2f); the test needs a change too small to matter", tm.Change.Outcome, tm.Change.Ratio)
+			}
+			if d.Outcome != tt.outcome {
+				t.Fatalf("outcome %q, want %q: %s", d.Outcome, tt.outcome, res.Verdict.Summary)
+			}
+			if tt.cause != CauseWorkload {
+				if d.Cause != tt.cause {
+					t.Errorf("cause %q, want %q: %s", d.Cause, tt.cause, res.Verdict.Summary)
+				}
+				if d.Demand != nil || strings.Contains(res.Verdict.Summary, "asked for") {
+					t.Errorf("demand read without more operations or against a matching setting: %s", res.Verdict.Summary)
+				}
+				return
+			}
+			if d.Cause != CauseWorkload || d.Demand == nil {
+				t.Fatalf("cause %q, demand %+v; want the workload by demand", d.Cause, d.Demand)
+			}
+			if tt.spread != (d.Layer == nil) {
+				t.Errorf("leading layer %+v with the rise spread %v", d.Layer, tt.spread)
+			}
+			if d.Confidence == "high" {
+				t.Errorf("confidence high on a time that moved too little to matter alone")
+			}
+			// B's requests in nfsd at once: the rate's ratio times the time's.
+			want := timesText(d.Demand.RateB / d.Demand.RateA * d.Change.Ratio)
+			for _, s := range []string{"Worse: the clients asked for", "too little to matter alone", want + " as many requests in nfsd at once"} {
+				if !strings.Contains(res.Verdict.Summary, s) {
+					t.Errorf("verdict lacks %q: %s", s, res.Verdict.Summary)
+				}
+			}
+			if !strings.Contains(res.Verdict.Lead, "work the clients ask of the server") {
+				t.Errorf("lead %q does not name the demand", res.Verdict.Lead)
+			}
+		})
+	}
+}

@@ -163,6 +163,9 @@ func summaryText(d *Diagnosis, res *Result) string {
 	if d.Converged != nil {
 		return convergedText(d) + "."
 	}
+	if d.Demand != nil && d.Change.Outcome == TestSmall {
+		return askedText(d, res) + "."
+	}
 	word, noun := "Worse", "rise"
 	if d.Outcome == OutcomeBetter {
 		word, noun = "Better", "fall"
@@ -183,6 +186,22 @@ func summaryText(d *Diagnosis, res *Result) string {
 		share += q.Share
 	}
 	return s + causeText(d, res) + heldLockText(d) + queuedText(d) + beyondText(share, d.Outcome) + "."
+}
+
+// askedText words a time per operation that rose too little to matter
+// alone while the clients asked for more (see askedMore): the demand
+// first, then the time, then the requests nfsd held at once, the product
+// of the two.
+func askedText(d *Diagnosis, res *Result) string {
+	dm := d.Demand
+	s := fmt.Sprintf("Worse: the clients asked for %.0f%% more operations (%s → %s a second reaching nfsd while any came, %s), and nfsd served each %.0f%% slower (%s → %s, %s): too little to matter alone, but with %s as many requests in nfsd at once",
+		100*(dm.RateB/dm.RateA-1), model.FormatCount(dm.RateA), model.FormatCount(dm.RateB), pText(dm.Change.P),
+		100*(d.Change.Ratio-1), model.FormatNs(d.A), model.FormatNs(d.B), pText(d.Change.P),
+		timesText(dm.RateB/dm.RateA*d.Change.Ratio))
+	if d.Layer == nil {
+		return s
+	}
+	return s + fmt.Sprintf("; %.0f%% of the rise per operation is %s", 100*d.Layer.Share, diagLayerText(d)) + causeText(d.demandView(), res)
 }
 
 // queuedText adds the wait for a free nfsd thread that the threads'
