@@ -721,14 +721,14 @@ func (c *comparison) readChange(d *Diagnosis, res *Result, t *Breakdown) {
 
 // askedMore reads a time per NFS operation that rose significantly, but
 // by less than matters alone (TestSmall, under Options.MinChange of the
-// smaller side's time), as worse when the clients asked for more: when the rate
-// operations reached nfsd at rose with it (see demand, byDemand). The
-// same server does more a second only when asked for more, and serving
-// each slower while it did, it held more requests at once by the product
-// of the two (Little's law), which matters however small each
-// operation's part. A rise under the least change per operation that
-// matters (SmallFloor) is each served as fast: more work done, not worse.
-// It reports whether it read d so.
+// smaller side's time), as worse when the clients asked for more: when
+// the rate operations reached nfsd at rose with it (see demand,
+// byDemand). The same server does more a second only when asked for
+// more, and serving each slower while it did, it held more requests at
+// once by the product of the two (Little's law), which matters however
+// small each operation's part. A rise under the least change per
+// operation that matters (SmallFloor) is each served as fast: more work
+// done, not worse. It reports whether it read d so.
 func (c *comparison) askedMore(d *Diagnosis, res *Result, t *Breakdown) bool {
 	if d.Subject != SubjectNFS || t.Change.Outcome != TestSmall || t.Small != SmallShare || t.Change.Delta <= 0 {
 		return false

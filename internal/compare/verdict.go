@@ -1348,8 +1348,8 @@ func moveText(ratio float64) string {
 	return fmt.Sprintf("fell %.0f%%", 100*(1-ratio))
 }
 
-// timesText writes a factor of at least 2 with the digits that matter:
-// 2.1x, 43x, 430x.
+// timesText writes a factor with the digits that matter: 1.4x, 2.1x,
+// 43x, 430x.
 func timesText(f float64) string {
 	if f >= 9.95 { // what %.1f would print as 10.0
 		return fmt.Sprintf("%.0fx", f)
