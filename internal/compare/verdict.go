@@ -869,7 +869,6 @@ func causeText(d *Diagnosis, res *Result) string {
 	}
 	if d.Cause == CauseWriteback && l.Kind == "block" {
 		if f != nil {
-			more := d.way("more", "less")
 			// The eBPF backend puts a wait here when none of the
 			// thread's own requests was on a device: it waited on IO
 			// others sent, such as the flusher's writeback, or on its
@@ -878,8 +877,8 @@ func causeText(d *Diagnosis, res *Result) string {
 			if res.A.Backend == model.BackendEBPF && res.B.Backend == model.BackendEBPF {
 				none = "no request of their own was on a device while they waited, and "
 			}
-			return fmt.Sprintf(": %s%s was given %s work (%s) as the dirty-page limits changed, which decide when written pages go to it",
-				none, f.Device, more, loadText(f))
+			return fmt.Sprintf(": %s%s was given %s as the dirty-page limits changed, which decide when written pages go to it",
+				none, f.Device, givenText(f))
 		}
 		return fmt.Sprintf(": each wait took %s (mean %s → %s) while no device's latency accounted for it, as the dirty-page limits changed, which hold writers back",
 			longer, model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
@@ -1300,6 +1299,32 @@ func sameLoadText(f *DeviceFinding) string {
 		s += " in " + reqs
 	}
 	return s
+}
+
+// givenText words the work a device was given, with its figures, by the
+// measure loadMoved weighs rather than by the verdict's direction: the
+// dirty-page limits reach the device without the threads asking more of
+// it (byDirty takes a layer held above the devices as theirs too), so
+// its load may have moved either way or not at all. Where the bytes held
+// within sameLoad while the requests moved by loadRatio, the limits cut
+// the same bytes another way.
+func givenText(f *DeviceFinding) string {
+	r := loadChange(f.RateA, f.RateB, f.BytesA, f.BytesB)
+	switch {
+	case r >= 1+sameLoad:
+		return fmt.Sprintf("more work (%s)", loadText(f))
+	case r > 0 && r <= 1-sameLoad:
+		return fmt.Sprintf("less work (%s)", loadText(f))
+	}
+	if q := f.RateB / f.RateA; f.BytesA > 0 && f.BytesB > 0 && f.RateA > 0 && f.RateB > 0 {
+		switch {
+		case q >= loadRatio:
+			return fmt.Sprintf("the same bytes in more requests (%s)", sameLoadText(f))
+		case q <= 1/loadRatio:
+			return fmt.Sprintf("the same bytes in fewer requests (%s)", sameLoadText(f))
+		}
+	}
+	return fmt.Sprintf("the same work (%s)", loadText(f))
 }
 
 // changeText words a change's test: one wording per outcome.

@@ -215,6 +215,46 @@ func TestWritebackMoreWork(t *testing.T) {
 	}
 }
 
+// TestWritebackWork: the work the dirty limits gave a device is worded by
+// its own figures, whichever way the verdict went: a better verdict over
+// a device given more requests of the same bytes does not say "less
+// work", nor a worse one over a device that did less say "more".
+func TestWritebackWork(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		outcome string
+		f       DeviceFinding
+		want    string
+	}{
+		{"better, more requests of the same bytes", OutcomeBetter,
+			DeviceFinding{Device: "nullb0", RateA: 46, RateB: 128, BytesA: 1.3e6, BytesB: 1.2e6},
+			"nullb0 was given the same bytes in more requests (1.3 → 1.2 MB/s in 46 → 128 requests/s)"},
+		{"better, less work", OutcomeBetter,
+			DeviceFinding{Device: "nullb0", RateA: 100, RateB: 50, BytesA: 4e6, BytesB: 2e6},
+			"nullb0 was given less work (100 → 50 requests/s, 4.0 → 2.0 MB/s)"},
+		{"worse, less work", OutcomeWorse,
+			DeviceFinding{Device: "vda", RateA: 100, RateB: 60, BytesA: 4e6, BytesB: 2.4e6},
+			"vda was given less work (100 → 60 requests/s, 4.0 → 2.4 MB/s)"},
+		{"worse, the same work", OutcomeWorse,
+			DeviceFinding{Device: "vda", RateA: 100, RateB: 104, BytesA: 4e6, BytesB: 4.1e6},
+			"vda was given the same work (100 → 104 requests/s, 4.0 → 4.1 MB/s)"},
+		{"worse, fewer requests, no bytes known", OutcomeWorse,
+			DeviceFinding{Device: "vda", RateA: 100, RateB: 40},
+			"vda was given less work (100 → 40 requests/s)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &LayerShare{Key: blockPrefix + unknownDevice, Kind: "block", A: 22e3, B: 597e3, Share: 0.48,
+				WaitsA: 1, WaitsB: 1, WaitA: 22e3, WaitB: 597e3}
+			d := &Diagnosis{Outcome: tt.outcome, Cause: CauseWriteback, Per: "IO", Layer: l, Device: &tt.f}
+			res := &Result{A: Side{Backend: "procfs"}, B: Side{Backend: "procfs"}}
+			want := ": " + tt.want + " as the dirty-page limits changed, which decide when written pages go to it"
+			if got := causeText(d, res); got != want {
+				t.Errorf("%q\nwant %q", got, want)
+			}
+		})
+	}
+}
+
 // TestWorkText: the calls' longer kernel work says which change of the
 // device their IO goes to it was: its IO scheduler, another queue setting,
 // or the device itself.
