@@ -1307,17 +1307,29 @@ func sameLoadText(f *DeviceFinding) string {
 // it (byDirty takes a layer held above the devices as theirs too), so
 // its load may have moved either way or not at all. Where the bytes held
 // within sameLoad while the requests moved by loadRatio, the limits cut
-// the same bytes another way.
+// the same bytes another way. A side with no load counted is read by its
+// requests alone (loadChange gives no ratio then).
 func givenText(f *DeviceFinding) string {
 	r := loadChange(f.RateA, f.RateB, f.BytesA, f.BytesB)
+	if r == 0 {
+		// A side with no load counted: read the requests as they are.
+		switch {
+		case f.RateB > f.RateA:
+			r = math.Inf(1)
+		case f.RateB < f.RateA:
+			r = math.SmallestNonzeroFloat64
+		default:
+			r = 1
+		}
+	}
 	switch {
 	case r >= 1+sameLoad:
 		return fmt.Sprintf("more work (%s)", loadText(f))
-	case r > 0 && r <= 1-sameLoad:
+	case r <= 1-sameLoad:
 		return fmt.Sprintf("less work (%s)", loadText(f))
 	}
-	if q := f.RateB / f.RateA; f.BytesA > 0 && f.BytesB > 0 && f.RateA > 0 && f.RateB > 0 {
-		switch {
+	if f.BytesA > 0 && f.BytesB > 0 && f.RateA > 0 && f.RateB > 0 {
+		switch q := f.RateB / f.RateA; {
 		case q >= loadRatio:
 			return fmt.Sprintf("the same bytes in more requests (%s)", sameLoadText(f))
 		case q <= 1/loadRatio:

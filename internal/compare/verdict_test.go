@@ -241,6 +241,9 @@ func TestWritebackWork(t *testing.T) {
 		{"worse, fewer requests, no bytes known", OutcomeWorse,
 			DeviceFinding{Device: "vda", RateA: 100, RateB: 40},
 			"vda was given less work (100 → 40 requests/s)"},
+		{"better, none counted in A", OutcomeBetter,
+			DeviceFinding{Device: "vda", RateB: 40},
+			"vda was given more work (0 → 40 requests/s)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			l := &LayerShare{Key: blockPrefix + unknownDevice, Kind: "block", A: 22e3, B: 597e3, Share: 0.48,
