@@ -1310,22 +1310,10 @@ func sameLoadText(f *DeviceFinding) string {
 // the same bytes another way. A side with no load counted is read by its
 // requests alone (loadChange gives no ratio then).
 func givenText(f *DeviceFinding) string {
-	r := loadChange(f.RateA, f.RateB, f.BytesA, f.BytesB)
-	if r == 0 {
-		// A side with no load counted: read the requests as they are.
-		switch {
-		case f.RateB > f.RateA:
-			r = math.Inf(1)
-		case f.RateB < f.RateA:
-			r = math.SmallestNonzeroFloat64
-		default:
-			r = 1
-		}
-	}
-	switch {
-	case r >= 1+sameLoad:
+	switch r := loadChange(f.RateA, f.RateB, f.BytesA, f.BytesB); {
+	case r >= 1+sameLoad, r == 0 && f.RateB > f.RateA:
 		return fmt.Sprintf("more work (%s)", loadText(f))
-	case r <= 1-sameLoad:
+	case r > 0 && r <= 1-sameLoad, r == 0 && f.RateB < f.RateA:
 		return fmt.Sprintf("less work (%s)", loadText(f))
 	}
 	if f.BytesA > 0 && f.BytesB > 0 && f.RateA > 0 && f.RateB > 0 {
