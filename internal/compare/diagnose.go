@@ -517,6 +517,18 @@ type DeviceFinding struct {
 	// request slot (a tag) of this one, which its requests in flight
 	// hold (see tagWaits): the device the tracer could not name.
 	Slot bool `json:"request_slot,omitempty"`
+	// Queued is set when the device's await carried the layer's change
+	// while its own time per request did not (see queuedAhead): the
+	// requests in flight on it, by Little's law.
+	Queued *InFlight `json:"queued,omitempty"`
+}
+
+// InFlight is a device's mean requests in flight in A and B: its
+// requests a second times its await (Little's law), the time each spent
+// queued for it and on it.
+type InFlight struct {
+	A float64 `json:"a"`
+	B float64 `json:"b"`
 }
 
 // Thresholds of the diagnosis. Each is a property of the causal step it
@@ -1436,6 +1448,10 @@ func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string
 				f.Crowd = n
 				return CauseWorkload, f
 			}
+			if q := c.queuedAhead(dev, lat, dir); q != nil {
+				f.Queued = q
+				return CauseWorkload, f
+			}
 			return CauseDevice, f
 		}
 	}
@@ -1864,6 +1880,34 @@ func (c *comparison) crowded(d *DeviceLatency, dir float64) *Crowd {
 		return moved(&Crowd{A: wa, B: wb, Waiting: true}, dir)
 	}
 	return c.crowd(dir)
+}
+
+// queuedAhead returns device d's requests in flight in A and B when its
+// await (lat) carried the change in direction dir while the device's own
+// time per request did not: the tracer timed each request from its issue
+// to the device to its completion (Service), and that did not change
+// significantly that way, at a throughput that did not move against the
+// change by one that matters (see crowded). Each request then waited
+// longer before the device took it, not on the device, at the same
+// throughput: by Little's law more of them were kept in flight there, by
+// loadRatio (fewer, for a fall). That is the work offered to a device
+// that cannot go faster, not a slower device, which does less at the same
+// requesters or takes longer to serve each. nil otherwise, and where the
+// tracer did not time the device's requests (a bio-based device).
+func (c *comparison) queuedAhead(d *DeviceLatency, lat *Latency, dir float64) *InFlight {
+	s := d.Service
+	if lat == nil || lat != d.Await || s == nil || !s.Tested || s.P < c.opt.Alpha && s.Delta*dir > 0 {
+		return nil
+	}
+	r := loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB)
+	if r <= 0 || loadAgainst(r, dir) && (matter{min: c.opt.MinChange}).enough(1, r) {
+		return nil
+	}
+	q := &InFlight{A: d.RateA * lat.MeanA / 1e9, B: d.RateB * lat.MeanB / 1e9}
+	if q.A <= 0 || q.B <= 0 || !ratioMoved(q.B/q.A, dir) {
+		return nil
+	}
+	return q
 }
 
 // loadAgainst reports whether a device's load r (B over A, see

@@ -807,6 +807,16 @@ func causeText(d *Diagnosis, res *Result) string {
 			return s + fmt.Sprintf("each wait for its IO took %s → %s, behind %s of the others' requests, while the device served each no slower%s",
 				model.FormatNs(l.WaitA), model.FormatNs(l.WaitB), d.way("more", "fewer"), own)
 		}
+		if f != nil && f.Queued != nil && f.Lat != nil {
+			// The device served each request no slower: its
+			// requests waited longer in its queue, more of them.
+			own := ""
+			if lat := ownLatency(res, f); lat != nil {
+				own = fmt.Sprintf(" (service mean %s → %s, %s)", model.FormatNs(lat.MeanA), model.FormatNs(lat.MeanB), pText(lat.P))
+			}
+			return fmt.Sprintf(": %s served each request no %s%s while %s of them waited in its queue at %s (%s; about %.1f → %.1f in flight; %s)",
+				f.Device, d.way("slower", "faster"), own, more, loadWord(f), sameLoadText(f), f.Queued.A, f.Queued.B, latText(f))
+		}
 		if f != nil && f.Lat != nil {
 			return fmt.Sprintf(": %s was given %s work (%s) and its latency moved with the load (%s)",
 				f.Device, more, loadText(f), latText(f))

@@ -980,3 +980,69 @@ func TestCrowdedOn(t *testing.T) {
 		})
 	}
 }
+
+// TestQueuedAhead: a device whose await carried the change while its own
+// time per request (Service) did not change significantly that way, at a
+// throughput that did not move against the change by one that matters,
+// kept more requests in flight (Little's law, by loadRatio): the work
+// offered to it, not a slower device. Not where the service rose with the
+// await, where the throughput fell by a change that matters (a slower
+// device does less), where the tracer did not time the device, nor where
+// the latency that explains is the service itself; the same the other way
+// for a fall.
+func TestQueuedAhead(t *testing.T) {
+	lat := func(a, b, p float64) *Latency {
+		return &Latency{MeanA: a, MeanB: b, Change: Change{Delta: b - a, Ratio: b / a, Tested: true, P: p}}
+	}
+	tests := []struct {
+		name           string
+		service        *Latency
+		await          *Latency
+		rateA, rateB   float64
+		bytesA, bytesB float64
+		useService     bool
+		dir            float64
+		want           *InFlight
+	}{
+		// lab-heldout11 6.1, 9 mounts for 3 on a 4 MiB/s null_blk.
+		{"service held, await 3x, same bytes", lat(404e3, 415e3, 0.62), lat(91e6, 288e6, 0.001), 45, 39, 2.5e6, 2.4e6, false, 1, &InFlight{A: 45 * 0.091, B: 39 * 0.288}},
+		{"service rose with it", lat(404e3, 1.2e6, 0.001), lat(91e6, 288e6, 0.001), 45, 39, 2.5e6, 2.4e6, false, 1, nil},
+		{"service fell, await rose", lat(404e3, 300e3, 0.001), lat(91e6, 288e6, 0.001), 45, 39, 2.5e6, 2.4e6, false, 1, &InFlight{A: 45 * 0.091, B: 39 * 0.288}},
+		{"throughput fell by a third", lat(404e3, 415e3, 0.62), lat(91e6, 288e6, 0.001), 45, 30, 2.5e6, 1.6e6, false, 1, nil},
+		{"no service timed", nil, lat(91e6, 288e6, 0.001), 45, 39, 2.5e6, 2.4e6, false, 1, nil},
+		{"the service explains", lat(404e3, 415e3, 0.62), lat(91e6, 288e6, 0.001), 45, 39, 2.5e6, 2.4e6, true, 1, nil},
+		{"in flight short of loadRatio", lat(404e3, 415e3, 0.62), lat(91e6, 120e6, 0.001), 45, 44, 2.5e6, 2.45e6, false, 1, nil},
+		{"a fall, fewer in flight", lat(415e3, 404e3, 0.62), lat(288e6, 91e6, 0.001), 39, 45, 2.4e6, 2.5e6, false, -1, &InFlight{A: 39 * 0.288, B: 45 * 0.091}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &comparison{opt: Options{}.withDefaults()}
+			d := &DeviceLatency{Device: "nullb0", Service: tt.service, Await: tt.await, RateA: tt.rateA, RateB: tt.rateB, BytesA: tt.bytesA, BytesB: tt.bytesB}
+			l := d.Await
+			if tt.useService {
+				l = d.Service
+			}
+			got := c.queuedAhead(d, l, tt.dir)
+			if (got == nil) != (tt.want == nil) || got != nil && (math.Abs(got.A-tt.want.A) > 1e-9 || math.Abs(got.B-tt.want.B) > 1e-9) {
+				t.Fatalf("queuedAhead = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestQueuedAheadText: the device served each request no slower, by its
+// own time per request, while more of them waited in its queue, with the
+// requests in flight and the await that carried the change.
+func TestQueuedAheadText(t *testing.T) {
+	svc := &Latency{MeanA: 404e3, MeanB: 415e3, Change: Change{Delta: 11e3, Ratio: 1.03, Tested: true, P: 0.62}}
+	aw := &Latency{MeanA: 91e6, MeanB: 288e6, Change: Change{Delta: 197e6, Ratio: 3.16, Tested: true, P: 0.001, Significant: true, Outcome: TestSignificant}}
+	res := &Result{Devices: []DeviceLatency{{Device: "nullb0", Service: svc, Await: aw}}}
+	f := &DeviceFinding{Device: "nullb0", Latency: "await", Lat: aw, RateA: 45, RateB: 39, BytesA: 2.5e6, BytesB: 2.4e6,
+		Queued: &InFlight{A: 4.1, B: 11.2}}
+	l := &LayerShare{Key: blockPrefix + "nullb0", Kind: "block", Device: "nullb0", WaitA: 130e6, WaitB: 347e6}
+	d := &Diagnosis{Outcome: OutcomeWorse, Cause: CauseWorkload, Per: "op", Layer: l, Device: f}
+	want := ": nullb0 served each request no slower (service mean 404µs → 415µs, p=0.62) while more of them waited in its queue at the same load (2.5 → 2.4 MB/s; about 4.1 → 11.2 in flight; await mean 91ms → 288ms, p=0.001)"
+	if got := causeText(d, res); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
