@@ -815,7 +815,7 @@ func causeText(d *Diagnosis, res *Result) string {
 				own = fmt.Sprintf(" (service mean %s → %s, %s)", model.FormatNs(lat.MeanA), model.FormatNs(lat.MeanB), pText(lat.P))
 			}
 			return fmt.Sprintf(": %s served each request no %s%s while %s of them waited in its queue at %s (%s; about %.1f → %.1f in flight; %s)",
-				f.Device, d.way("slower", "faster"), own, more, loadWord(f), sameLoadText(f), f.Queued.A, f.Queued.B, latText(f))
+				f.Device, d.way("slower", "faster"), own, d.way("more", "fewer"), loadWord(f), sameLoadText(f), f.Queued.A, f.Queued.B, latText(f))
 		}
 		if f != nil && f.Lat != nil {
 			return fmt.Sprintf(": %s was given %s work (%s) and its latency moved with the load (%s)",

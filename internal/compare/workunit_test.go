@@ -1045,4 +1045,11 @@ func TestQueuedAheadText(t *testing.T) {
 	if got := causeText(d, res); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
+	// The other way: fewer of them, and no faster.
+	d.Outcome = OutcomeBetter
+	for _, w := range []string{"served each request no faster", "while fewer of them waited in its queue"} {
+		if got := causeText(d, res); !strings.Contains(got, w) {
+			t.Errorf("a fall: %q, want %q in it", got, w)
+		}
+	}
 }
