@@ -1872,8 +1872,7 @@ func loadMoved(d *DeviceLatency, dir float64) bool {
 // its IOs (a program's parent, a timer) keep no requests there and would
 // dilute the count; else those on a CPU (crowd).
 func (c *comparison) crowded(d *DeviceLatency, dir float64) *Crowd {
-	r := loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB)
-	if r <= 0 || loadAgainst(r, dir) && (matter{min: c.opt.MinChange}).enough(1, r) {
+	if !c.throughputHeld(d, dir) {
 		return nil
 	}
 	if wa, wb := busyMean(c.a.waiters[d.Device]), busyMean(c.b.waiters[d.Device]); wa > 0 && wb > 0 {
@@ -1899,8 +1898,7 @@ func (c *comparison) queuedAhead(d *DeviceLatency, lat *Latency, dir float64) *I
 	if lat == nil || lat != d.Await || s == nil || !s.Tested || s.P < c.opt.Alpha && s.Delta*dir > 0 {
 		return nil
 	}
-	r := loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB)
-	if r <= 0 || loadAgainst(r, dir) && (matter{min: c.opt.MinChange}).enough(1, r) {
+	if !c.throughputHeld(d, dir) {
 		return nil
 	}
 	q := &InFlight{A: d.RateA * lat.MeanA / 1e9, B: d.RateB * lat.MeanB / 1e9}
@@ -1908,6 +1906,15 @@ func (c *comparison) queuedAhead(d *DeviceLatency, lat *Latency, dir float64) *I
 		return nil
 	}
 	return q
+}
+
+// throughputHeld reports whether device d's load was counted on both sides
+// and did not move against direction dir by a change that matters (fell by
+// less than Options.MinChange of the lower with a rise, rose by less with
+// a fall): a device that cannot go faster did as much.
+func (c *comparison) throughputHeld(d *DeviceLatency, dir float64) bool {
+	r := loadChange(d.RateA, d.RateB, d.BytesA, d.BytesB)
+	return r > 0 && !(loadAgainst(r, dir) && (matter{min: c.opt.MinChange}).enough(1, r))
 }
 
 // loadAgainst reports whether a device's load r (B over A, see
