@@ -1317,22 +1317,32 @@ func sameLoadText(f *DeviceFinding) string {
 // it (byDirty takes a layer held above the devices as theirs too), so
 // its load may have moved either way or not at all. Where the bytes held
 // within sameLoad while the requests moved by loadRatio, the limits cut
-// the same bytes another way. A side with no load counted is read by its
-// requests alone (loadChange gives no ratio then).
+// the same bytes another way; where the bytes moved one way and the
+// requests by loadRatio the other, it says both, as "less work" beside
+// four times the requests would contradict its own figures. A side with
+// no load counted is read by its requests alone (loadChange gives no
+// ratio then).
 func givenText(f *DeviceFinding) string {
+	// q is the requests' ratio where both sides count bytes and
+	// requests, 0 otherwise.
+	q := 0.0
+	if f.BytesA > 0 && f.BytesB > 0 && f.RateA > 0 && f.RateB > 0 {
+		q = f.RateB / f.RateA
+	}
+	more, fewer := q >= loadRatio, q > 0 && q <= 1/loadRatio
 	switch r := loadChange(f.RateA, f.RateB, f.BytesA, f.BytesB); {
+	case r >= 1+sameLoad && fewer:
+		return fmt.Sprintf("more bytes in fewer requests (%s)", sameLoadText(f))
+	case r > 0 && r <= 1-sameLoad && more:
+		return fmt.Sprintf("fewer bytes in more requests (%s)", sameLoadText(f))
 	case r >= 1+sameLoad, r == 0 && f.RateB > f.RateA:
 		return fmt.Sprintf("more work (%s)", loadText(f))
 	case r > 0 && r <= 1-sameLoad, r == 0 && f.RateB < f.RateA:
 		return fmt.Sprintf("less work (%s)", loadText(f))
-	}
-	if f.BytesA > 0 && f.BytesB > 0 && f.RateA > 0 && f.RateB > 0 {
-		switch q := f.RateB / f.RateA; {
-		case q >= loadRatio:
-			return fmt.Sprintf("the same bytes in more requests (%s)", sameLoadText(f))
-		case q <= 1/loadRatio:
-			return fmt.Sprintf("the same bytes in fewer requests (%s)", sameLoadText(f))
-		}
+	case more:
+		return fmt.Sprintf("the same bytes in more requests (%s)", sameLoadText(f))
+	case fewer:
+		return fmt.Sprintf("the same bytes in fewer requests (%s)", sameLoadText(f))
 	}
 	return fmt.Sprintf("the same work (%s)", loadText(f))
 }

@@ -241,6 +241,13 @@ func TestWritebackWork(t *testing.T) {
 		{"worse, fewer requests, no bytes known", OutcomeWorse,
 			DeviceFinding{Device: "vda", RateA: 100, RateB: 40},
 			"vda was given less work (100 → 40 requests/s)"},
+		// lab-heldout11 6.1's dirty limits: half the bytes in 4.6x the requests.
+		{"better, fewer bytes in more requests", OutcomeBetter,
+			DeviceFinding{Device: "nullb0", RateA: 45, RateB: 208, BytesA: 2.5e6, BytesB: 1.2e6},
+			"nullb0 was given fewer bytes in more requests (2.5 → 1.2 MB/s in 45 → 208 requests/s)"},
+		{"worse, more bytes in fewer requests", OutcomeWorse,
+			DeviceFinding{Device: "nullb0", RateA: 208, RateB: 45, BytesA: 1.2e6, BytesB: 2.5e6},
+			"nullb0 was given more bytes in fewer requests (1.2 → 2.5 MB/s in 208 → 45 requests/s)"},
 		{"better, none counted in A", OutcomeBetter,
 			DeviceFinding{Device: "vda", RateB: 40},
 			"vda was given more work (0 → 40 requests/s)"},
