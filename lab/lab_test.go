@@ -44,6 +44,13 @@ func TestParseScenario(t *testing.T) {
 					t.Errorf("parsed: %+v", s)
 				}
 			}},
+		{name: "direct writes", src: "write_direct = true\n",
+			check: func(t *testing.T, s Scenario) {
+				if !s.WriteDirect || !strings.Contains(s.Env(), "LAB_WRITE_DIRECT='true'\n") {
+					t.Errorf("parsed: %+v\nenv:\n%s", s, s.Env())
+				}
+			}},
+		{name: "bad write_direct", src: "write_direct = yes please\n", wantErr: `"yes please": want true or false`},
 		{name: "bad client_mounts", src: "client_mounts = two\n", wantErr: `"two": want one or each`},
 		{name: "bad shared_file", src: "shared_file = maybe\n", wantErr: `"maybe": want true or false`},
 		{name: "bad stack_samples", src: "stack_samples = some\n", wantErr: `"some": want d or all`},

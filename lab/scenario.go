@@ -53,6 +53,13 @@ type Scenario struct {
 	// reach nfsd), or "each" client its own mount (nosharecache), as
 	// separate client machines would.
 	ClientMounts string
+	// WriteDirect makes the clients write with O_DIRECT: each write goes
+	// to nfsd as it is made and never dirties the client's page cache.
+	// The lab's clients share the guest's kernel, and so its dirty-page
+	// limits, with nfsd; buffered client writes are throttled by those
+	// limits on the client side too, which a real server's clients,
+	// on kernels of their own, are not.
+	WriteDirect bool
 	// StackSamples is which kernel threads the guest samples the stacks of
 	// during the load: "d" (nfsd threads in D, once a second) or "all"
 	// (every nfsd and jbd2 thread in any state, ten times a second: the
@@ -217,6 +224,12 @@ func (s *Scenario) set(key, val string) error {
 			return fmt.Errorf("%q: want true or false", val)
 		}
 		return nil
+	case "write_direct":
+		s.WriteDirect, err = strconv.ParseBool(val)
+		if err != nil {
+			return fmt.Errorf("%q: want true or false", val)
+		}
+		return nil
 	case "client_mounts":
 		if val != "one" && val != "each" {
 			return fmt.Errorf("%q: want one or each", val)
@@ -245,7 +258,7 @@ func (s *Scenario) set(key, val string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown key (want description, versions, duration, settle, trace_slack, device, scheduler, delay_ms, fail_after, nullb_gb, nullb_params, sysctl, clients, nfsd_threads, shared_file, client_mounts, stack_samples, mix, io_size, file_size, mount_options)")
+	return fmt.Errorf("unknown key (want description, versions, duration, settle, trace_slack, device, scheduler, delay_ms, fail_after, nullb_gb, nullb_params, sysctl, clients, nfsd_threads, shared_file, client_mounts, write_direct, stack_samples, mix, io_size, file_size, mount_options)")
 }
 
 func contains(list []string, s string) bool {
@@ -305,6 +318,7 @@ func (s Scenario) Env() string {
 	kv("NFSD_THREADS", strconv.Itoa(s.NFSDThreads))
 	kv("SHARED_FILE", strconv.FormatBool(s.SharedFile))
 	kv("CLIENT_MOUNTS", s.ClientMounts)
+	kv("WRITE_DIRECT", strconv.FormatBool(s.WriteDirect))
 	kv("STACK_SAMPLES", s.StackSamples)
 	kv("BUDGET", strconv.Itoa(int(s.Budget().Seconds())))
 	return b.String()

@@ -298,7 +298,8 @@ load() { # PHASE DIR OUT-JSON [DURATION]
 	# Once the device fails, the clients' writes and fsyncs fail too.
 	[ "$LAB_DEVICE" = nullb-fail ] && ok=-errors-ok
 	nfsload -phase "$1" -dir "$2" -clients "$LAB_CLIENTS" -duration "${4:-1}s" -mix "$LAB_MIX" \
-		-io-size "$LAB_IO_SIZE" -file-size "$LAB_FILE_SIZE" -shared="${LAB_SHARED_FILE:-false}" $ok >"$3"
+		-io-size "$LAB_IO_SIZE" -file-size "$LAB_FILE_SIZE" -shared="${LAB_SHARED_FILE:-false}" \
+		-direct-write="${LAB_WRITE_DIRECT:-false}" $ok >"$3"
 }
 
 # sample_dstate OUT: once a second, the kernel stack of every nfsd thread in D

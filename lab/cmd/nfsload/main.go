@@ -42,6 +42,7 @@ type config struct {
 	phase    string
 	seed     uint64
 	shared   bool // every client writes and reads one data file
+	direct   bool // writes bypass the client's page cache (O_DIRECT)
 	errorsOK bool // a failed final fsync is an error counted, not a failure
 }
 
@@ -83,6 +84,7 @@ func run(args []string) error {
 	fs.IntVar(&c.worker, "worker", -1, "internal: run as client process N")
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed")
 	fs.BoolVar(&c.shared, "shared", false, "all clients work on one data file (shared/data) instead of one each")
+	fs.BoolVar(&c.direct, "direct-write", false, "write with O_DIRECT, as reads always are: the writes go to the server as they are made and never dirty the client's page cache")
 	fs.BoolVar(&c.errorsOK, "errors-ok", false, "count a failed final fsync as a commit error instead of failing (for a server whose device is made to fail)")
 	fs.StringVar(&c.phase, "phase", "all", "prepare (create the files), run (issue the mix on prepared files) or all")
 	if err := fs.Parse(args); err != nil {
@@ -263,7 +265,7 @@ func worker(c config) (result, error) {
 			return r, nil
 		}
 	}
-	wf, err := os.OpenFile(data, os.O_RDWR, 0)
+	wf, err := openWrite(data, c.direct)
 	if err != nil {
 		return r, fmt.Errorf("open %s (run -phase prepare first): %w", data, err)
 	}
@@ -335,6 +337,16 @@ func worker(c config) (result, error) {
 	}
 	r.Seconds = time.Since(start).Seconds()
 	return r, nil
+}
+
+// openWrite opens a client's data file for its writes, fsyncs and fstats,
+// with O_DIRECT when direct.
+func openWrite(path string, direct bool) (*os.File, error) {
+	flags := os.O_RDWR
+	if direct {
+		flags |= unix.O_DIRECT
+	}
+	return os.OpenFile(path, flags, 0)
 }
 
 // prepare creates a client's lookup files and fills its data file. A

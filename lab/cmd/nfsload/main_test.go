@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/testenv"
+	"golang.org/x/sys/unix"
 )
 
 func TestParseMix(t *testing.T) {
@@ -76,6 +77,38 @@ func TestWorkerLocal(t *testing.T) {
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "client0", "data")); err != nil || fi.Size() != 16384 {
 		t.Errorf("data file: %v %v", fi, err)
+	}
+}
+
+// -direct-write opens the write descriptor with O_DIRECT, and the mix runs
+// on it; without it the writes are buffered.
+func TestWorkerDirectWrite(t *testing.T) {
+	for _, direct := range []bool{false, true} {
+		t.Run(fmt.Sprintf("direct=%v", direct), func(t *testing.T) {
+			dir := t.TempDir()
+			c := config{dirs: []string{dir}, clients: 1, duration: 100 * time.Millisecond, ioSize: 4096, fileSize: 16384,
+				names: 1, worker: 0, phase: "all", seed: 1, direct: direct,
+				mix: []weighted{{"write", 1}, {"commit", 1}}}
+			r, err := worker(c)
+			if err != nil {
+				testenv.Skip(t, "O_DIRECT on the temp dir: "+err.Error())
+			}
+			if r.Ops["write"] == 0 || len(r.Errors) != 0 {
+				t.Errorf("direct writes: %+v", r)
+			}
+			f, err := openWrite(filepath.Join(dir, "client0", "data"), direct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			fl, err := unix.FcntlInt(f.Fd(), unix.F_GETFL, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fl&unix.O_DIRECT != 0; got != direct {
+				t.Errorf("O_DIRECT set = %v, want %v", got, direct)
+			}
+		})
 	}
 }
 
