@@ -288,7 +288,11 @@ func TestAsyncOverlap(t *testing.T) {
 // throttle's site) with the device as slow are IO held above it.
 func TestRequestSlotWaits(t *testing.T) {
 	const us = time.Microsecond
-	const throttleSite = "__schedule;schedule;io_schedule;rq_qos_wait;wbt_wait;__rq_qos_throttle;blk_mq_submit_bio;submit_bio_noacct_nocheck;__iomap_dio_rw;aio_read;io_submit_one;__x64_sys_io_submit"
+	// A cgroup's IO latency target holds the IO above the queue; the
+	// queue's own writeback throttle (wbt) holds it for room among the
+	// device's writes in flight, as a tag does.
+	const throttleSite = "__schedule;schedule;io_schedule;rq_qos_wait;__blkcg_iolatency_throttle;blkcg_iolatency_throttle;__rq_qos_throttle;blk_mq_submit_bio;submit_bio_noacct_nocheck;__iomap_dio_rw;aio_read;io_submit_one;__x64_sys_io_submit"
+	const wbtSite = "__schedule;schedule;io_schedule;rq_qos_wait;wbt_wait;__rq_qos_throttle;blk_mq_submit_bio;submit_bio_noacct_nocheck;__iomap_dio_rw;aio_write;io_submit_one;__x64_sys_io_submit"
 	tests := []struct {
 		name   string
 		a, b   asyncLoad
@@ -298,6 +302,8 @@ func TestRequestSlotWaits(t *testing.T) {
 	}{
 		{"slots held longer by a slower device", asyncLoad{svc: 60 * us, depth: 8, rate: 3000, slot: 10 * us},
 			asyncLoad{svc: 180 * us, depth: 8, rate: 3000, slot: 400 * us}, CauseDevice, true, "of the rise is waiting for a request slot of loop0, which took more time per request"},
+		{"room under the writeback throttle held longer by a slower device", asyncLoad{svc: 60 * us, depth: 8, rate: 3000, slot: 10 * us, slotSite: wbtSite},
+			asyncLoad{svc: 180 * us, depth: 8, rate: 3000, slot: 400 * us, slotSite: wbtSite}, CauseDevice, true, "of the rise is waiting for a request slot of loop0, which took more time per request"},
 		{"held above the queue, the device as slow", asyncLoad{svc: 60 * us, depth: 8, rate: 3000, slot: 10 * us, slotSite: throttleSite},
 			asyncLoad{svc: 180 * us, depth: 8, rate: 3000, slot: 400 * us, slotSite: throttleSite}, CauseBio, false, "held above the device"},
 	}

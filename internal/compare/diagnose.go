@@ -514,8 +514,9 @@ type DeviceFinding struct {
 	// could not show it (see crowded).
 	Crowd *Crowd `json:"crowd,omitempty"`
 	// Slot: the layer's waits were on no device, and most of them for a
-	// request slot (a tag) of this one, which its requests in flight
-	// hold (see tagWaits): the device the tracer could not name.
+	// request slot of this one (a tag, or room under its writeback
+	// throttle), which its requests in flight hold (see slotWaits): the
+	// device the tracer could not name.
 	Slot bool `json:"request_slot,omitempty"`
 	// Queued is set when the device's await carried the layer's change
 	// while its own time per request did not (see queuedAhead): the
@@ -1393,22 +1394,23 @@ func (c *comparison) den(res *Result) (float64, float64) {
 func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string, *DeviceFinding) {
 	dev := deviceOf(res.Devices, l.Device)
 	// IO the tracer could not put on a device waited before it had a
-	// request there (for a tag, or held above the device): it was bound
+	// request there (for a slot of its queue, or held above the device): it was bound
 	// for the device the threads' IO went to, and a change of that
 	// device's queue (nr_requests bounds the tags) acts on it there.
 	slot := false
 	if l.Device == "" {
 		if name := mainBlockDevice(c.b); name != "" {
-			slot = c.tagWaits(dir)
+			slot = c.slotWaits(dir)
 			if g, ok := queueChanged(res, name, deviceOf(res.Devices, name), nil); ok {
 				if g != nil {
 					g.Slot = slot
 				}
 				return CauseScheduler, g
 			}
-			// Waits for a tag wait for that device's requests in
-			// flight to complete: its latency per request is what
-			// they waited on, as for a request of their own there.
+			// Waits for a slot (a tag, room under the writeback
+			// throttle) wait for that device's requests in flight
+			// to complete: its latency per request is what they
+			// waited on, as for a request of their own there.
 			if slot {
 				dev = deviceOf(res.Devices, name)
 			}
@@ -1703,15 +1705,15 @@ func (c *comparison) behindCause(res *Result, l *LayerShare, dir float64) (strin
 	return classCause[l.Kind], nil
 }
 
-// tagWaits reports whether the block-IO waits the tracer could not put on
-// a device were mostly (leadShare) waits for a tag of a device's queue in
+// slotWaits reports whether the block-IO waits the tracer could not put on
+// a device were mostly (leadShare) waits for a slot of a device's queue in
 // the capture where they were longer (B for a rise, dir > 0; A for a fall).
-func (c *comparison) tagWaits(dir float64) bool {
+func (c *comparison) slotWaits(dir float64) bool {
 	x := c.b
 	if dir < 0 {
 		x = c.a
 	}
-	return x.unnamedNs > 0 && x.tagNs >= leadShare*x.unnamedNs
+	return x.unnamedNs > 0 && x.slotNs >= leadShare*x.unnamedNs
 }
 
 // explainer returns whether a device latency change accounts for a block

@@ -67,9 +67,9 @@ type Capture struct {
 	outsideKnown bool
 	outsideNs    float64
 	// unnamedNs is the time of the block-IO waits the tracer could not put
-	// on a device; tagNs the part of it that waited for a tag of a
-	// device's queue (model.WaitSite.TagWait).
-	unnamedNs, tagNs float64
+	// on a device; slotNs the part of it that waited for a slot of a
+	// device's queue (model.WaitSite.SlotWait).
+	unnamedNs, slotNs float64
 	// uncounted is how many intervals did not count calls: with any, the
 	// calls are not a unit of work (a gap would read as no work).
 	uncounted int
@@ -598,8 +598,8 @@ func (c *Capture) addDRows(i int, rows []model.DState, async bool) float64 {
 		ns += float64(d.Hist.SumNs)
 		if lk == blockPrefix+unknownDevice {
 			c.unnamedNs += float64(d.Hist.SumNs)
-			if d.WaitSite.TagWait() {
-				c.tagNs += float64(d.Hist.SumNs)
+			if d.WaitSite.SlotWait() {
+				c.slotNs += float64(d.Hist.SumNs)
 			}
 		}
 		if async {

@@ -255,18 +255,23 @@ func (w WaitSite) InAIOSubmit() bool {
 	return false
 }
 
-// TagWait reports whether the wait is for a tag of a device's request
-// queue (blk_mq_get_tag among its first frames below the scheduler's): a
-// request slot, which the requests in flight on that device hold until they
-// complete. The thread has no request there yet, so the tracer cannot name
-// the device, and the time is the device's latency per request times the
-// requests ahead of it, bounded by its queue depth (nr_requests).
-func (w WaitSite) TagWait() bool {
+// SlotWait reports whether the wait is for a slot of a device's request
+// queue, among its first frames below the scheduler's: a tag
+// (blk_mq_get_tag), which the requests in flight on that device hold until
+// they complete, or room under the queue's writeback throttle (wbt_wait:
+// blk-wbt lets a device only so many writes in flight, fewer the longer
+// they take to complete). The thread has no request there yet, so the
+// tracer cannot name the device, and the time is the device's latency per
+// request times the requests ahead of it, bounded by its queue depth
+// (nr_requests) or the throttle's. A cgroup's IO latency target
+// (blkcg_iolatency_throttle, also through rq_qos_wait) is a policy above
+// the device, not its slots.
+func (w WaitSite) SlotWait() bool {
 	for i, f := range w.Norm() {
 		if i >= asyncLook {
 			break
 		}
-		if f == "blk_mq_get_tag" {
+		if f == "blk_mq_get_tag" || f == "wbt_wait" {
 			return true
 		}
 	}

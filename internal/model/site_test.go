@@ -179,22 +179,24 @@ func TestAsyncIOWait(t *testing.T) {
 	}
 }
 
-func TestTagWait(t *testing.T) {
+func TestSlotWait(t *testing.T) {
 	tests := []struct {
 		frames []string
 		want   bool
 	}{
 		{[]string{"__schedule", "schedule", "io_schedule", "blk_mq_get_tag", "__blk_mq_alloc_requests", "blk_mq_submit_bio", "io_submit_one"}, true},
 		{[]string{"io_schedule", "blk_mq_get_tag", "blk_mq_submit_bio", "ext4_file_write_iter", "vfs_write", "__x64_sys_pwrite64"}, true},
-		// Waiting for the request itself, or throttled above the queue.
+		// Room under the device's writeback throttle.
+		{[]string{"io_schedule", "rq_qos_wait", "wbt_wait", "__rq_qos_throttle", "blk_mq_submit_bio"}, true},
+		// Waiting for the request itself, or held by a cgroup's latency target above the queue.
 		{[]string{"io_schedule", "folio_wait_bit_common", "filemap_fault"}, false},
-		{[]string{"io_schedule", "rq_qos_wait", "wbt_wait", "__rq_qos_throttle", "blk_mq_submit_bio"}, false},
+		{[]string{"io_schedule", "rq_qos_wait", "__blkcg_iolatency_throttle", "blkcg_iolatency_throttle", "__rq_qos_throttle"}, false},
 		// A tag wait far below the sleep is not this sleep's.
 		{[]string{"schedule", "rwsem_down_write_slowpath", "down_write", "blk_mq_freeze_queue", "blk_mq_get_tag"}, false},
 	}
 	for _, tt := range tests {
-		if got := NewWaitSite(tt.frames).TagWait(); got != tt.want {
-			t.Errorf("%v: TagWait = %v, want %v", tt.frames, got, tt.want)
+		if got := NewWaitSite(tt.frames).SlotWait(); got != tt.want {
+			t.Errorf("%v: SlotWait = %v, want %v", tt.frames, got, tt.want)
 		}
 	}
 }
