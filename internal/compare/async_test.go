@@ -280,12 +280,13 @@ func TestAsyncOverlap(t *testing.T) {
 	}
 }
 
-// TestRequestSlotWaits: submissions that wait for a request slot (a tag)
-// have no request of their own on a device, so the tracer names none; the
+// TestRequestSlotWaits: submissions that wait for a request slot (a tag, or
+// room under the writeback throttle) have no request of their own on a
+// device, so the tracer names none; the
 // slots are held by the requests in flight on the device the IO is bound
 // for, and when that device took longer per request, enough to account for
 // the waits' rise, it is the cause. The same waits held above the queue (a
-// throttle's site) with the device as slow are IO held above it.
+// cgroup's latency target) with the device as slow are IO held above it.
 func TestRequestSlotWaits(t *testing.T) {
 	const us = time.Microsecond
 	// A cgroup's IO latency target holds the IO above the queue; the

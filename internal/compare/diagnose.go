@@ -1394,9 +1394,10 @@ func (c *comparison) den(res *Result) (float64, float64) {
 func (c *comparison) blockCause(res *Result, l *LayerShare, dir float64) (string, *DeviceFinding) {
 	dev := deviceOf(res.Devices, l.Device)
 	// IO the tracer could not put on a device waited before it had a
-	// request there (for a slot of its queue, or held above the device): it was bound
-	// for the device the threads' IO went to, and a change of that
-	// device's queue (nr_requests bounds the tags) acts on it there.
+	// request there (for a slot of its queue, or held above the device):
+	// it was bound for the device the threads' IO went to, and a change
+	// of that device's queue (nr_requests bounds the tags) acts on it
+	// there.
 	slot := false
 	if l.Device == "" {
 		if name := mainBlockDevice(c.b); name != "" {
