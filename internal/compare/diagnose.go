@@ -1118,6 +1118,9 @@ func (c *comparison) sleepCause(d *Diagnosis, res *Result, l *LayerShare, dir fl
 		if d.Cause == classCause[l.Kind] && l.Kind != ClassWriteback && throughWriteback(d.Match.Changes, l.Key, dir) {
 			d.Cause = CauseWriteback
 		}
+		if d.Cause == CausePageLock {
+			c.byOneFile(d, res, dir)
+		}
 		d.Waker = topWaker(c.b, l.Kind)
 	case ClassLock:
 		d.Cause = classCause[l.Kind]
@@ -1135,6 +1138,60 @@ func (c *comparison) blockDiagnosis(d *Diagnosis, res *Result, l *LayerShare, di
 	d.Cause, d.Device = c.blockCause(res, l, dir)
 	d.byCache(dir)
 	d.byDirty(l, dir)
+	if d.Cause == CauseWorkload && l.Device == "" && l.CountShare >= countLeads {
+		c.byOneFile(d, res, dir)
+	}
+}
+
+// byOneFile reads a rise in waits the threads shared as their waits on
+// each other at one file, when nfsd's reads and writes gathered on it
+// (converged) and no configuration change acts on the layer directly.
+// The waits are for pages: their lock (page lock), or their IO that the
+// tracer could not put on a device because the waiting thread had none of
+// its own in flight (block IO on no device), more of them for the same
+// work. Another thread wrote those pages or is writing them back: with the
+// writes of many clients on one file, each nfsd thread waits for the
+// others' pages to leave writeback before it can write its own, and no
+// more IO was asked of the device for it. A lock layer that rose with it,
+// whose owners were in D in those same waits, is added (Held): the file's
+// lock is held across them. Only a rise is read so: a fall as requests
+// spread over more files would be the same finding read backwards, and
+// converged reads only the gathering.
+func (c *comparison) byOneFile(d *Diagnosis, res *Result, dir float64) {
+	if dir < 0 || d.Subject != SubjectNFS || d.Match.Kind == MatchDirect {
+		return
+	}
+	cv := c.converged()
+	if cv == nil {
+		return
+	}
+	d.Cause, d.Device, d.Converged = CauseLock, nil, cv
+	d.Owner = topOwner(c.b)
+	d.Held = c.heldBy(res, d.Layer, dir)
+}
+
+// heldBy returns the lock layer of res's time breakdown when it rose in
+// direction dir, significantly, and the lock's owners were in D in layer
+// l's waits for leadShare or more of that change (ownedChange); nil
+// otherwise.
+func (c *comparison) heldBy(res *Result, l *LayerShare, dir float64) *HeldLock {
+	if res.Time == nil || len(res.Time.Dimensions) == 0 || l == nil {
+		return nil
+	}
+	rows := res.Time.Dimensions[0].Rows
+	i := slices.IndexFunc(rows, func(r Contribution) bool { return r.Key == ClassLock })
+	if i < 0 || !rows[i].Significant || rows[i].Delta*dir <= 0 {
+		return nil
+	}
+	denA, denB := c.den(res)
+	class, owned := ownedChange(c.a, c.b, denA, denB, dir)
+	if class == ClassBlockIO {
+		class = "block"
+	}
+	if owned < leadShare || class != l.Kind {
+		return nil
+	}
+	return &HeldLock{LayerPart: partOf(rows[i]), Owned: owned}
 }
 
 // byDirty makes a block layer's IO held above the devices, or a device
@@ -1547,6 +1604,9 @@ func throughWriteback(changes []ConfigChange, layer string, dir float64) bool {
 // wait for a tag). It returns the finding to give with the cause.
 func queueChanged(res *Result, name string, dev *DeviceLatency, f *DeviceFinding) (*DeviceFinding, bool) {
 	if dev != nil && dev.SchedulerA != dev.SchedulerB && dev.SchedulerA != "" && dev.SchedulerB != "" {
+		if f == nil {
+			f = finding(dev)
+		}
 		return f, true
 	}
 	for _, ch := range res.Config {

@@ -183,3 +183,26 @@ func convergedLead(cv *Converged) string {
 	}
 	return fmt.Sprintf("look at the %s of the file with %s: they take turns before nfsd (a client's lock on the file it shares among its processes, or their own ordering); spread the work over more files, or give each writer its own, and nfsd served each operation no slower", who, fhText(cv.FH))
 }
+
+// sharedText words nfsd's threads waiting for each other at one file
+// (see byOneFile): the gathering, then the waits it made.
+func sharedText(d *Diagnosis, cv *Converged) string {
+	l := d.Layer
+	what := "for IO other threads had started on its pages"
+	if l.Kind == ClassPageLock {
+		what = "for locks other threads held on its pages"
+	}
+	return fmt.Sprintf(": nfsd's reads and writes gathered on one file (%s: the busiest took %s of them, was %s, %s), and its threads waited more often %s (%s → %s waits per %s; mean wait %s → %s)",
+		fhText(cv.FH), model.FormatPct(cv.ShareB), model.FormatPct(cv.ShareA), pText(cv.Change.P), what,
+		model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
+}
+
+// sharedAdvice is where to look when nfsd's threads waited for each other
+// at one file.
+func sharedAdvice(cv *Converged) string {
+	who := "readers and writers"
+	if cv.Writes {
+		who = "writers"
+	}
+	return fmt.Sprintf("the %s of the file with %s: nfsd's threads serve them one after another at its pages and its lock; give each writer its own file, or spread the work over more files", who, fhText(cv.FH))
+}

@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -404,6 +405,84 @@ func TestAskedMore(t *testing.T) {
 			}
 			if !strings.Contains(res.Verdict.Lead, "work the clients ask of the server") {
 				t.Errorf("lead %q does not name the demand", res.Verdict.Lead)
+			}
+		})
+	}
+}
+
+// TestSharedFilePages: nfsd's threads that wait more often, each wait as
+// long, for pages under IO none of them had in flight of its own (block
+// IO on no device) while their reads and writes gathered from six files
+// on one are read as waiting for each other at that file: the lock cause,
+// the file named. Not when the files stayed as they were or were one file
+// in both (more IO asked: the workload), not when each wait grew longer
+// instead, and not when a changed setting acts on the block layer.
+func TestSharedFilePages(t *testing.T) {
+	const sitePages = "io_schedule;folio_wait_bit_common;folio_wait_writeback;__filemap_fdatawait_range;file_write_and_wait_range;ext4_sync_file;nfsd_vfs_write [nfsd];nfsd3_proc_write [nfsd];nfsd_dispatch [nfsd];svc_process;nfsd [nfsd];kthread;ret_from_fork"
+	six, one := []float64{1, 1, 1, 1, 1, 1}, []float64{1}
+	pages := func(prob float64, median time.Duration) siteSpec {
+		return siteSpec{frames: frames(sitePages), op: "WRITE", prob: prob, median: median}
+	}
+	tests := []struct {
+		name           string
+		filesA, filesB []float64
+		siteB          siteSpec
+		schedB         string // B's IO scheduler ("": as A's)
+		want           bool
+	}{
+		{"six files to one, more waits", six, one, pages(0.9, 2*time.Millisecond), "", true},
+		{"six files to mostly one, more waits", six, []float64{8, 1, 1, 1, 1, 1}, pages(0.9, 2*time.Millisecond), "", true},
+		{"six files in both, more waits", six, six, pages(0.9, 2*time.Millisecond), "", false},
+		{"one file in both, more waits", one, one, pages(0.9, 2*time.Millisecond), "", false},
+		{"not counted, more waits", nil, nil, pages(0.9, 2*time.Millisecond), "", false},
+		{"six files to one, longer waits", six, one, pages(0.1, 18*time.Millisecond), "", false},
+		{"six files to one, the scheduler changed", six, one, pages(0.9, 2*time.Millisecond), "bfq", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := baseline(), baseline()
+			a.files, b.files = tt.filesA, tt.filesB
+			a.sites = append(slices.Clone(a.sites), pages(0.1, 2*time.Millisecond))
+			b.sites = append(slices.Clone(b.sites), tt.siteB)
+			b.seed = 2
+			if tt.schedB != "" {
+				b.sched = tt.schedB
+			}
+			res, err := Compare(a.capture("A"), b.capture("B"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := res.Verdict
+			d := v.Diagnosis
+			t.Logf("%s\nLEAD: %s\n%q", v.Summary, v.Lead, v.Evidence)
+			if d.Outcome != OutcomeWorse || d.Layer == nil || d.Layer.Kind != "block" || d.Layer.Device != "" {
+				t.Fatalf("outcome %q, layer %+v: want worse, led by block IO on no device", d.Outcome, d.Layer)
+			}
+			if got := d.Converged != nil; got != tt.want {
+				t.Fatalf("Converged = %+v, want set %v (cause %q)", d.Converged, tt.want, d.Cause)
+			}
+			if !tt.want {
+				if d.Cause == CauseLock || strings.Contains(v.Summary+v.Lead, "one file") || strings.Contains(v.Lead, "fh_hash") {
+					t.Errorf("cause %q: a verdict of one file without the files gathering on one, more waits and no setting of the layer", d.Cause)
+				}
+				return
+			}
+			if d.Cause != CauseLock || d.Reached != nil || v.Cause == nil || v.Cause.Kind != CauseLock {
+				t.Fatalf("cause %q, reached %+v, verdict cause %+v: want lock, at nfsd", d.Cause, d.Reached, v.Cause)
+			}
+			for _, w := range []string{"gathered on one file (fh_hash 0x00000001", "other threads had started on its pages"} {
+				if !strings.Contains(v.Summary, w) {
+					t.Errorf("summary lacks %q", w)
+				}
+			}
+			if strings.Contains(v.Summary, "before nfsd") {
+				t.Errorf("summary says the clients waited before nfsd; the waits were nfsd's")
+			}
+			if !strings.Contains(v.Lead, "writers of the file with fh_hash 0x00000001") || !strings.Contains(v.Lead, "the configuration is the same") {
+				t.Errorf("lead does not name the file's writers and the unchanged configuration")
+			}
+			if !slices.ContainsFunc(v.Evidence, func(e string) bool { return strings.Contains(e, "busiest file") }) {
+				t.Errorf("evidence lacks the busiest file's share")
 			}
 		})
 	}

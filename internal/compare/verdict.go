@@ -160,7 +160,7 @@ func summaryText(d *Diagnosis, res *Result) string {
 	if d.Pooled {
 		return pooledText(d) + "."
 	}
-	if d.Converged != nil {
+	if d.Converged != nil && d.Reached != nil {
 		return convergedText(d) + "."
 	}
 	if d.Demand != nil && d.Change.Outcome == TestSmall {
@@ -739,6 +739,9 @@ func causeText(d *Diagnosis, res *Result) string {
 		return fmt.Sprintf(": the threads waited %s behind kernel threads (%s), among them %s, %s's own work (%s), after a change to its IO (%s)",
 			d.way("more", "less"), heldShareText(d), model.HolderLabel(w.Name, w.Work), d.Device.Device, model.FormatPct(w.Share), describeChanges(d.Match.Changes))
 	}
+	if cv := d.Converged; cv != nil {
+		return sharedText(d, cv)
+	}
 	switch d.Cause {
 	case CauseScheduler:
 		if f.Queue != "" {
@@ -752,6 +755,9 @@ func causeText(d *Diagnosis, res *Result) string {
 				}
 				return fmt.Sprintf(", whose queue setting changed (%s %s → %s)", ch.Item, ch.value(ch.A), ch.value(ch.B))
 			}
+		}
+		if l.Device == "" && !f.Slot {
+			return fmt.Sprintf(", IO bound for %s, whose IO scheduler changed (%s → %s)", f.Device, f.SchedulerA, f.SchedulerB)
 		}
 		return fmt.Sprintf(", whose IO scheduler changed (%s → %s)", f.SchedulerA, f.SchedulerB)
 	case CauseDevice:
@@ -981,6 +987,9 @@ func adviceText(d *Diagnosis) string {
 	case CauseJournal:
 		return "journal commits: the journal's device and how often clients force commits"
 	case CauseLock:
+		if cv := d.Converged; cv != nil {
+			return sharedAdvice(cv)
+		}
 		if d.Owner != nil {
 			return "who holds the lock" + site + ": " + ownerText(d.Owner)
 		}
@@ -1017,7 +1026,7 @@ func leadText(d *Diagnosis, res *Result) string {
 		}
 		return s
 	}
-	if d.Converged != nil {
+	if d.Converged != nil && d.Reached != nil {
 		return convergedLead(d.Converged)
 	}
 	if d.Reached != nil {
@@ -1117,7 +1126,7 @@ func subjectLine(d *Diagnosis) string {
 func evidenceText(d *Diagnosis, res *Result) []string {
 	var out []string
 	per := perText(d.Per)
-	if cv := d.Converged; cv != nil {
+	if cv := d.Converged; cv != nil && d.Reached != nil {
 		return []string{
 			reachedLine(d.Reached),
 			subjectLine(d),
@@ -1193,6 +1202,9 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		case (d.Cause == CauseWorkload || d.WorkOf != "") && l.ranLonger():
 			out = append(out, fmt.Sprintf("time on a CPU per %s %s → %s; preempted %s → %s times per %s", per, model.FormatNs(l.RanA), model.FormatNs(l.RanB),
 				model.FormatRate(l.PreemptsA), model.FormatRate(l.PreemptsB), per))
+		case d.Converged != nil:
+			out = append(out, fmt.Sprintf("waits per %s %s → %s; mean wait %s → %s", per, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB)),
+				convergedLine(d.Converged))
 		case d.Woke != nil:
 			w := d.Woke
 			out = append(out, fmt.Sprintf("%s: %s → %s waits per %s, the sleeps the new waits for a CPU followed (%s → %s waits after wakeups)", layerText(w.Key),
