@@ -177,11 +177,16 @@ func convergedLine(cv *Converged) string {
 
 // convergedLead is the LEAD of requests that gathered on one file.
 func convergedLead(cv *Converged) string {
-	who := "readers and writers"
+	return fmt.Sprintf("look at the %s: they take turns before nfsd (a client's lock on the file it shares among its processes, or their own ordering); spread the work over more files, or give each writer its own, and nfsd served each operation no slower", fileUsers(cv))
+}
+
+// fileUsers names those who use the file requests gathered on: its
+// writers, or its readers and writers when writes were not most of them.
+func fileUsers(cv *Converged) string {
 	if cv.Writes {
-		who = "writers"
+		return "writers of the file with " + fhText(cv.FH)
 	}
-	return fmt.Sprintf("look at the %s of the file with %s: they take turns before nfsd (a client's lock on the file it shares among its processes, or their own ordering); spread the work over more files, or give each writer its own, and nfsd served each operation no slower", who, fhText(cv.FH))
+	return "readers and writers of the file with " + fhText(cv.FH)
 }
 
 // sharedText words nfsd's threads waiting for each other at one file
@@ -200,9 +205,5 @@ func sharedText(d *Diagnosis, cv *Converged) string {
 // sharedAdvice is where to look when nfsd's threads waited for each other
 // at one file.
 func sharedAdvice(cv *Converged) string {
-	who := "readers and writers"
-	if cv.Writes {
-		who = "writers"
-	}
-	return fmt.Sprintf("the %s of the file with %s: nfsd's threads serve them one after another at its pages and its lock; give each writer its own file, or spread the work over more files", who, fhText(cv.FH))
+	return "the " + fileUsers(cv) + ": nfsd's threads serve them one after another at its pages and its lock; give each writer its own file, or spread the work over more files"
 }
