@@ -470,6 +470,9 @@ func TestSharedFilePages(t *testing.T) {
 			if d.Cause != CauseLock || d.Reached != nil || v.Cause == nil || v.Cause.Kind != CauseLock {
 				t.Fatalf("cause %q, reached %+v, verdict cause %+v: want lock, at nfsd", d.Cause, d.Reached, v.Cause)
 			}
+			if c := v.Cause; c.Key != "fh_hash 0x00000001" || c.Share == nil || *c.Share != d.Layer.Share || c.Class != ClassBlockIO {
+				t.Errorf("verdict cause %+v: want the file as its key, and the layer's class and share kept", c)
+			}
 			for _, w := range []string{"gathered on one file (fh_hash 0x00000001", "other threads had started on its pages"} {
 				if !strings.Contains(v.Summary, w) {
 					t.Errorf("summary lacks %q", w)

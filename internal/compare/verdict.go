@@ -84,7 +84,14 @@ func (v *Verdict) fill(res *Result) {
 		}
 	}
 	if cv := d.Converged; cv != nil {
-		v.Cause = &Cause{Kind: d.Cause, Key: fhText(cv.FH), Label: "the clients of one file (" + fhText(cv.FH) + ")"}
+		label := "the clients of one file (" + fhText(cv.FH) + ")"
+		if d.Reached != nil || v.Cause == nil {
+			v.Cause = &Cause{Kind: d.Cause, Key: fhText(cv.FH), Label: label}
+		} else {
+			// nfsd's own waits at the file (byOneFile): the
+			// layer's class and share stand.
+			v.Cause.Key, v.Cause.Label = fhText(cv.FH), label
+		}
 	}
 	v.Summary = summaryText(d, res)
 	v.Lead = leadText(d, res)
