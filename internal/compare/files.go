@@ -197,8 +197,14 @@ func sharedText(d *Diagnosis, cv *Converged) string {
 	if l.Kind == ClassPageLock {
 		what = "for locks other threads held on its pages"
 	}
-	return fmt.Sprintf(": nfsd's reads and writes gathered on one file (%s: the busiest took %s of them, was %s, %s), and its threads waited more often %s (%s → %s waits per %s; mean wait %s → %s)",
-		fhText(cv.FH), model.FormatPct(cv.ShareB), model.FormatPct(cv.ShareA), pText(cv.Change.P), what,
+	// A page-lock layer is read so whether more waits or longer ones
+	// carry it (byOneFile); say which.
+	how := "more often"
+	if l.CountShare < countLeads {
+		how = "longer"
+	}
+	return fmt.Sprintf(": nfsd's reads and writes gathered on one file (%s: the busiest took %s of them, was %s, %s), and its threads waited %s %s (%s → %s waits per %s; mean wait %s → %s)",
+		fhText(cv.FH), model.FormatPct(cv.ShareB), model.FormatPct(cv.ShareA), pText(cv.Change.P), how, what,
 		model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), perText(d.Per), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB))
 }
 

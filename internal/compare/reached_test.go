@@ -490,3 +490,25 @@ func TestSharedFilePages(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedText: the words for nfsd's threads waiting at one file say
+// what they waited for by the layer (pages under IO, or the pages' locks)
+// and how the wait grew by its figures (more waits, or longer ones).
+func TestSharedText(t *testing.T) {
+	cv := &Converged{ShareA: 0.2, ShareB: 1, FH: 1}
+	tests := []struct {
+		kind       string
+		countShare float64
+		want       string
+	}{
+		{"block", 0.9, "waited more often for IO other threads had started on its pages"},
+		{ClassPageLock, 0.9, "waited more often for locks other threads held on its pages"},
+		{ClassPageLock, 0.1, "waited longer for locks other threads held on its pages"},
+	}
+	for _, tt := range tests {
+		d := &Diagnosis{Per: "op", Layer: &LayerShare{Kind: tt.kind, CountShare: tt.countShare, WaitsA: 0.5, WaitsB: 0.6, WaitA: 1e6, WaitB: 4e6}}
+		if got := sharedText(d, cv); !strings.Contains(got, tt.want) || !strings.Contains(got, "0.5 → 0.6 waits per op; mean wait 1.0ms → 4.0ms") {
+			t.Errorf("%s, count share %.1f: %q lacks %q and its figures", tt.kind, tt.countShare, got, tt.want)
+		}
+	}
+}
