@@ -1179,16 +1179,11 @@ func (c *comparison) heldBy(res *Result, l *LayerShare, dir float64) *HeldLock {
 		return nil
 	}
 	rows := res.Time.Dimensions[0].Rows
-	i := slices.IndexFunc(rows, func(r Contribution) bool { return r.Key == ClassLock })
+	i, class, owned := c.lockOwned(res, rows, dir)
 	if i < 0 || !rows[i].Significant || rows[i].Delta*dir <= 0 {
 		return nil
 	}
-	denA, denB := c.den(res)
-	class, owned := ownedChange(c.a, c.b, denA, denB, dir)
-	if class == ClassBlockIO {
-		class = "block"
-	}
-	if owned < leadShare || class != l.Kind {
+	if owned < leadShare || LayerKind(layerKey(class, "")) != l.Kind {
 		return nil
 	}
 	return &HeldLock{LayerPart: partOf(rows[i]), Owned: owned}

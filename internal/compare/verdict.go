@@ -1210,8 +1210,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 			out = append(out, fmt.Sprintf("time on a CPU per %s %s → %s; preempted %s → %s times per %s", per, model.FormatNs(l.RanA), model.FormatNs(l.RanB),
 				model.FormatRate(l.PreemptsA), model.FormatRate(l.PreemptsB), per))
 		case d.Converged != nil:
-			out = append(out, fmt.Sprintf("waits per %s %s → %s; mean wait %s → %s", per, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB)),
-				convergedLine(d.Converged))
+			out = append(out, waitsLine(l, per, ""), convergedLine(d.Converged))
 		case d.Woke != nil:
 			w := d.Woke
 			out = append(out, fmt.Sprintf("%s: %s → %s waits per %s, the sleeps the new waits for a CPU followed (%s → %s waits after wakeups)", layerText(w.Key),
@@ -1221,7 +1220,7 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 			if l.WaitsFrom != "" {
 				from = fmt.Sprintf(" (A's figures: its waits on %s)", l.WaitsFrom)
 			}
-			out = append(out, fmt.Sprintf("waits per %s %s → %s; mean wait %s → %s%s", per, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB), from))
+			out = append(out, waitsLine(l, per, from))
 		case d.Site != nil:
 			out = append(out, siteText(d.Site, l, per))
 			if d.Also != nil {
@@ -1263,6 +1262,12 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 		break
 	}
 	return out
+}
+
+// waitsLine is the evidence line of how a layer's waits per unit and
+// their mean length moved, with a note on where A's came from.
+func waitsLine(l *LayerShare, per, from string) string {
+	return fmt.Sprintf("waits per %s %s → %s; mean wait %s → %s%s", per, model.FormatRate(l.WaitsA), model.FormatRate(l.WaitsB), model.FormatNs(l.WaitA), model.FormatNs(l.WaitB), from)
 }
 
 func deviceText(f *DeviceFinding) string {

@@ -271,12 +271,10 @@ type HeldLock struct {
 // must be one that a class names alone: an owner's wait for block IO does
 // not say on which device it waited. nil otherwise.
 func (c *comparison) heldIn(res *Result, rows []Contribution, dir float64) (*HeldLock, Contribution) {
-	i := slices.IndexFunc(rows, func(r Contribution) bool { return r.Key == ClassLock })
+	i, class, owned := c.lockOwned(res, rows, dir)
 	if i < 0 || rows[i].Share < minLeadShare {
 		return nil, Contribution{}
 	}
-	denA, denB := c.den(res)
-	class, owned := ownedChange(c.a, c.b, denA, denB, dir)
 	if owned < leadShare || class == ClassLock || class == ClassBlockIO {
 		return nil, Contribution{}
 	}
@@ -288,6 +286,20 @@ func (c *comparison) heldIn(res *Result, rows []Contribution, dir float64) (*Hel
 		return nil, Contribution{}
 	}
 	return &HeldLock{LayerPart: partOf(rows[i]), Owned: owned}, rows[j]
+}
+
+// lockOwned returns the index of the lock layer among rows (-1 when there
+// is none), and the class of the D-state waits its owners were in for the
+// largest part of the lock-wait time's change in direction dir, with that
+// part (ownedChange).
+func (c *comparison) lockOwned(res *Result, rows []Contribution, dir float64) (int, string, float64) {
+	i := slices.IndexFunc(rows, func(r Contribution) bool { return r.Key == ClassLock })
+	if i < 0 {
+		return -1, "", 0
+	}
+	denA, denB := c.den(res)
+	class, owned := ownedChange(c.a, c.b, denA, denB, dir)
+	return i, class, owned
 }
 
 // LayerPart is a layer whose change is added to the leading layer's, one
