@@ -57,7 +57,7 @@ func fullSnapshot(i int) *model.Snapshot {
 		End:   ts(int64(i+1) * int64(time.Second)),
 		Host: model.Host{
 			Load: model.Load{Avg1: 87.4, Avg5: 64.1, Avg15: 35.2, Running: 3, InD: 61,
-				DGroups: []model.TaskGroup{{Comm: "nfsd", WaitChan: "io_schedule", Stack: "io_schedule;folio_wait_bit", Count: 58}}},
+				DGroups: []model.TaskGroup{{Comm: "nfsd", WaitChan: "io_schedule", Stack: "io_schedule;folio_wait_bit", Count: 58, Longest: 169 * time.Second}}},
 			NFSD: model.NFSD{Running: true, Threads: 64, Versions: "+3 +4 +4.1 +4.2", ThreadsInD: 58,
 				Pools:  []model.Pool{{ID: 0, PacketsArrived: 100, SocketsQueued: 7, ThreadsWoken: 90, ThreadsTimedout: 1}},
 				Ops:    []model.OpCount{{Proto: "v3", Op: "WRITE", Count: 1200, Rate: 1200.5}},

@@ -501,3 +501,54 @@ func TestHoldersSkippedByOlderReader(t *testing.T) {
 		t.Errorf("snapshot without its holders:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+// The longest waits of the task groups travel in their own section, only
+// when a group has one, and must match the groups one for one.
+func TestDLongest(t *testing.T) {
+	groups := []model.TaskGroup{
+		{Comm: "nfsd", WaitChan: "folio_wait_bit_common", Count: 4, Longest: 169 * time.Second},
+		{Comm: "jbd2", WaitChan: "jbd2_journal_commit_transaction", Count: 1}, // first seen: unknown
+	}
+	for _, tt := range []struct {
+		name   string
+		groups []model.TaskGroup
+	}{
+		{"one known", groups},
+		{"none known", []model.TaskGroup{{Comm: "nfsd", Count: 2}}},
+		{"no groups", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := fullSnapshot(1)
+			s.Host.Load.DGroups = tt.groups
+			got, _, err := readAll(writeCapture(t, []*model.Snapshot{s}, true), ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || !reflect.DeepEqual(got[0].Host.Load.DGroups, tt.groups) {
+				t.Fatalf("groups:\n got %+v\nwant %+v", got[0].Host.Load.DGroups, tt.groups)
+			}
+		})
+	}
+	// A section for more or fewer groups than secLoad held, or with a
+	// duration past int64, is an error.
+	for _, body := range [][]byte{
+		appendUvarint(appendUvarint(nil, 1), 5),
+		appendUvarint(appendUvarint(appendUvarint(appendUvarint(nil, 3), 5), 6), 7),
+		appendUvarint(appendUvarint(appendUvarint(nil, 2), 1<<63), 1),
+	} {
+		var e snapEncoder
+		st := newStrWriter()
+		s := fullSnapshot(1)
+		s.Host.Load.DGroups = slices.Clone(groups)
+		p := e.append(nil, 1, s, st)
+		p = e.section(p, secDLongest, body)
+		sr := newStrReader(false, nil)
+		if err := sr.add(st.appendPending(nil)); err != nil {
+			t.Fatal(err)
+		}
+		var got model.Snapshot
+		if _, err := decodeSnapshot(p, sr, &got, nil); err == nil {
+			t.Errorf("section %x: no error", body)
+		}
+	}
+}

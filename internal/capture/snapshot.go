@@ -3,6 +3,7 @@ package capture
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -29,6 +30,11 @@ const (
 	// DState row in the order of secDState; it follows that section and is
 	// written only when a row has a client. Older readers skip it.
 	secDClients = 9
+	// secDLongest, added within version 1, holds the Longest of each
+	// Load.DGroups group in the order of secLoad; it follows that section
+	// and is written only when a group has one. Older readers skip it;
+	// older files read with Longest 0 (unknown).
+	secDLongest = 26
 )
 
 // snapEncoder reuses its scratch buffer between snapshots.
@@ -66,6 +72,14 @@ func (e *snapEncoder) append(b []byte, seq uint64, s *model.Snapshot, st *strWri
 		p = appendInt(p, g.Count)
 	}
 	b = e.section(b, secLoad, p)
+	if slices.ContainsFunc(l.DGroups, func(g model.TaskGroup) bool { return g.Longest > 0 }) {
+		p = e.sec[:0]
+		p = appendUvarint(p, uint64(len(l.DGroups)))
+		for i := range l.DGroups {
+			p = appendUvarint(p, uint64(max(l.DGroups[i].Longest, 0)))
+		}
+		b = e.section(b, secDLongest, p)
+	}
 
 	n := &s.Host.NFSD
 	p = e.sec[:0]
@@ -367,6 +381,19 @@ func decodeSnapshot(p []byte, st *strReader, s *model.Snapshot, bud *budget) (ui
 			s.Host.Pressure = pr
 		case secDState:
 			s.DState = decodeDRows(&sd, st)
+		case secDLongest:
+			l := &s.Host.Load
+			sd.countOf(len(l.DGroups), "longest waits", "task groups")
+			for i := range l.DGroups {
+				if sd.err != nil {
+					break
+				}
+				if v := sd.uvarint(); v <= math.MaxInt64 {
+					l.DGroups[i].Longest = time.Duration(v)
+				} else {
+					sd.fail(fmt.Errorf("longest wait %d ns out of range", v))
+				}
+			}
 		case secDClients:
 			sd.countOf(len(s.DState), "clients", "D-state rows")
 			for i := range s.DState {

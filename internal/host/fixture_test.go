@@ -423,11 +423,15 @@ func TestScanTasksEdgeCases(t *testing.T) {
 		"proc/self/x":  "", // not a PID
 		"proc/7/.keep": "", // exited between the listing and the read: no stat
 		// A process whose leader sleeps and whose second thread is in D.
-		"proc/10/stat":          stat("10 (app) S", "2"),
-		"proc/10/task/10/stat":  stat("10 (app) S", "2"),
-		"proc/10/task/11/stat":  stat("11 (app worker) D", "2"),
-		"proc/10/task/11/wchan": "jbd2_log_wait_commit",
-		"proc/10/task/11/stack": "[<0>] jbd2_log_wait_commit+0xb8/0x110 [jbd2]\n[<0>] ext4_sync_file+0x2e0/0x390 [ext4]\n",
+		"proc/10/stat":              stat("10 (app) S", "2"),
+		"proc/10/task/10/stat":      stat("10 (app) S", "2"),
+		"proc/10/task/11/stat":      stat("11 (app worker) D", "2"),
+		"proc/10/task/11/wchan":     "jbd2_log_wait_commit",
+		"proc/10/task/11/stack":     "[<0>] jbd2_log_wait_commit+0xb8/0x110 [jbd2]\n[<0>] ext4_sync_file+0x2e0/0x390 [ext4]\n",
+		"proc/10/task/11/schedstat": "260292322 11128044 727\n",
+		// No schedstat (a kernel without CONFIG_SCHED_INFO): the status
+		// counts serve.
+		"proc/20/status":        "Name:\tdd\nState:\tD (disk sleep)\nvoluntary_ctxt_switches:\t636\nnonvoluntary_ctxt_switches:\t91\n",
 		"proc/10/task/12/.keep": "", // a thread that exited
 		// A single-threaded process in D whose stack is unreadable (no root).
 		"proc/20/stat":         stat("20 (dd) D", "1"),
@@ -446,8 +450,8 @@ func TestScanTasksEdgeCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Task{
-		{PID: 10, TID: 11, Comm: "app worker", WChan: "jbd2_log_wait_commit", Stack: []string{"jbd2_log_wait_commit", "ext4_sync_file"}},
-		{PID: 20, TID: 20, Comm: "dd"},
+		{PID: 10, TID: 11, Comm: "app worker", WChan: "jbd2_log_wait_commit", Stack: []string{"jbd2_log_wait_commit", "ext4_sync_file"}, Switches: 727, HasSwitches: true},
+		{PID: 20, TID: 20, Comm: "dd", Switches: 727, HasSwitches: true},
 	}
 	slices.SortFunc(tasks, func(a, b Task) int { return a.TID - b.TID })
 	if !reflect.DeepEqual(tasks, want) || scanned != 5 {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+	"time"
 )
 
 // Task is a thread seen in D state (uninterruptible sleep, TASK_IDLE
@@ -23,6 +24,84 @@ type Task struct {
 	// (io_schedule, rwsem_down_write_slowpath, ...): the innermost frame is
 	// the first caller outside them, like the wait channel.
 	Stack []string
+	// Switches counts the thread's switches off a CPU: the third field of
+	// /proc/PID/task/TID/schedstat (the times it was given a CPU), or,
+	// where that file is missing, the sum of the voluntary and
+	// nonvoluntary switches in its status. HasSwitches is false when
+	// neither could be read. A thread in D at two scans with the same
+	// count did not run between them: its wait had not ended.
+	Switches    uint64
+	HasSwitches bool
+	// Since is the uptime of the first scan that saw the thread in D in
+	// the wait it is in now (see CarryBlocked); 0 until set.
+	Since time.Duration
+}
+
+// CarryBlocked sets the Since of each task in D in cur: that of the same
+// thread in prev when it was in D there too and had not run since (the
+// same switch count), else cur's uptime. cur.Uptime - Since is then how
+// long the thread has been in this wait at least, to the scans'
+// resolution; a thread whose switches cannot be read starts anew at every
+// scan, as nothing shows that it did not run.
+func CarryBlocked(prev, cur *Sample) {
+	var at map[int]int
+	for i := range cur.DTasks {
+		t := &cur.DTasks[i]
+		t.Since = cur.Uptime
+		if !t.HasSwitches || prev == nil || len(prev.DTasks) == 0 {
+			continue
+		}
+		if at == nil {
+			at = make(map[int]int, len(prev.DTasks))
+			for j := range prev.DTasks {
+				at[prev.DTasks[j].TID] = j
+			}
+		}
+		j, ok := at[t.TID]
+		if !ok {
+			continue
+		}
+		if p := &prev.DTasks[j]; p.HasSwitches && p.Switches == t.Switches && p.Since > 0 && p.Since <= cur.Uptime {
+			t.Since = p.Since
+		}
+	}
+}
+
+// parseSchedstat returns the third field of /proc/PID/schedstat: the
+// number of times the task was given a CPU.
+func parseSchedstat(b []byte) (uint64, bool) {
+	var f []byte
+	for range 3 {
+		f, b = nextField(b)
+	}
+	return parseUint(f)
+}
+
+// parseSwitches returns the sum of voluntary_ctxt_switches and
+// nonvoluntary_ctxt_switches of /proc/PID/status; ok only when both are
+// there.
+func parseSwitches(b []byte) (uint64, bool) {
+	var sum uint64
+	found := 0
+	for len(b) > 0 {
+		var line []byte
+		line, b = nextLine(b)
+		name, rest := nextField(line)
+		if !bytes.Equal(name, []byte("voluntary_ctxt_switches:")) && !bytes.Equal(name, []byte("nonvoluntary_ctxt_switches:")) {
+			continue
+		}
+		v, _ := nextField(rest)
+		n, ok := parseUint(v)
+		if !ok {
+			return 0, false
+		}
+		sum += n
+		found++
+	}
+	if found != 2 {
+		return 0, false
+	}
+	return sum, true
 }
 
 // parseWchan parses /proc/PID/wchan: a symbol name, or "0" (or nothing)
@@ -134,6 +213,11 @@ func (r *Reader) dTask(dir string, pid, tid int, comm []byte) Task {
 	}
 	if b, err := r.read(dir + "/stack"); err == nil {
 		t.Stack = parseStack(b)
+	}
+	if b, err := r.readSmall(dir + "/schedstat"); err == nil {
+		t.Switches, t.HasSwitches = parseSchedstat(b)
+	} else if b, err := r.read(dir + "/status"); err == nil {
+		t.Switches, t.HasSwitches = parseSwitches(b)
 	}
 	return t
 }

@@ -120,7 +120,21 @@ type TaskGroup struct {
 	WaitChan string   `json:"wchan"`
 	Stack    WaitSite `json:"stack,omitempty"` // top frames of /proc/PID/stack when readable
 	Count    int      `json:"count"`
+	// Longest is how long the group's longest waiter had been in its wait
+	// without running, at least: from the first scan that saw it in D in
+	// that wait. 0 when none was seen in the same wait by an earlier scan,
+	// when it cannot be told (no switch count readable), and in captures
+	// older than it. A wait still open is in no D-time histogram, which
+	// holds waits that ended.
+	Longest time.Duration `json:"longest_ns,omitempty"`
 }
+
+// StuckAfter is how long a wait that has not ended must have lasted to be
+// shown as stuck: far past any wait of a working device or lock (disks
+// answer in milliseconds, a journal commit in tens of them, and a SCSI
+// command times out after 30 s), and short enough to be seen in a capture
+// of seconds. Such a wait is in no D-time histogram until it ends.
+const StuckAfter = 5 * time.Second
 
 // Load is the load average and what it is made of at the end of the interval.
 type Load struct {

@@ -62,7 +62,7 @@ func HostView(prev, cur *host.Sample, elapsed time.Duration, end time.Time) mode
 			Avg1: cur.Load.Load1, Avg5: cur.Load.Load5, Avg15: cur.Load.Load15,
 			Running: cur.ProcsRunning,
 			InD:     len(cur.DTasks),
-			DGroups: GroupDTasks(cur.DTasks),
+			DGroups: GroupDTasks(cur.DTasks, cur.Uptime),
 		},
 		NFSD: nfsdView(&prev.NFSD, &cur.NFSD, secs),
 	}
@@ -201,8 +201,10 @@ func devicesView(prev, cur []host.Disk, secs float64, end time.Time) ([]model.De
 // GroupDTasks groups tasks in D state by command, wait channel and the top
 // MaxStackFrames frames of their stack, largest group first. Threads count
 // under model.ThreadName ("kworker/u8:3" as "kworker"); stacks lose
-// the frames every kernel thread or system call starts from.
-func GroupDTasks(tasks []host.Task) []model.TaskGroup {
+// the frames every kernel thread or system call starts from. A group's
+// Longest is the longest time up to uptime that one of its tasks has been
+// in its wait (host.CarryBlocked).
+func GroupDTasks(tasks []host.Task, uptime time.Duration) []model.TaskGroup {
 	type key struct {
 		comm, wchan string
 		stack       model.WaitSite
@@ -211,12 +213,17 @@ func GroupDTasks(tasks []host.Task) []model.TaskGroup {
 	var groups []model.TaskGroup
 	for _, t := range tasks {
 		k := key{comm: model.ThreadName(t.Comm), wchan: t.WChan, stack: model.NewWaitSite(topFrames(t.Stack))}
+		var blocked time.Duration
+		if t.Since > 0 && t.Since < uptime {
+			blocked = uptime - t.Since
+		}
 		if i, ok := idx[k]; ok {
 			groups[i].Count++
+			groups[i].Longest = max(groups[i].Longest, blocked)
 			continue
 		}
 		idx[k] = len(groups)
-		groups = append(groups, model.TaskGroup{Comm: k.comm, WaitChan: k.wchan, Stack: k.stack, Count: 1})
+		groups = append(groups, model.TaskGroup{Comm: k.comm, WaitChan: k.wchan, Stack: k.stack, Count: 1, Longest: blocked})
 	}
 	slices.SortFunc(groups, func(a, b model.TaskGroup) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Comm, b.Comm),

@@ -66,6 +66,7 @@ func newSampler(r *host.Reader, t Tracer, interval time.Duration,
 	if err := r.ReadSample(&s.samples[s.prev]); err != nil {
 		return nil, fmt.Errorf("read host sample: %w", err)
 	}
+	host.CarryBlocked(nil, &s.samples[s.prev])
 	if t != nil {
 		// The tracer's first interval starts here too, not when it
 		// attached: what it saw before this first sample has no counts
@@ -149,6 +150,7 @@ func (s *Sampler) Next(ctx context.Context) (*model.Snapshot, error) {
 	if err := s.r.ReadSample(&s.samples[cur]); err != nil {
 		return nil, fmt.Errorf("read host sample: %w", err)
 	}
+	host.CarryBlocked(&s.samples[s.prev], &s.samples[cur])
 	end := s.now()
 	snap := &model.Snapshot{
 		Start: s.prevTime,

@@ -200,10 +200,11 @@ func TestGroupDTasks(t *testing.T) {
 	for i := range long {
 		long[i] = "f" + strings.Repeat("x", i)
 	}
+	const now = 100 * time.Second
 	tasks := []host.Task{
-		{Comm: "nfsd", WChan: "call_rwsem_down_write_failed", Stack: write},
-		{Comm: "nfsd", WChan: "wait_on_page_bit", Stack: commit},
-		{Comm: "nfsd", WChan: "wait_on_page_bit", Stack: commit},
+		{Comm: "nfsd", WChan: "call_rwsem_down_write_failed", Stack: write, Since: now}, // first seen now
+		{Comm: "nfsd", WChan: "wait_on_page_bit", Stack: commit, Since: 40 * time.Second},
+		{Comm: "nfsd", WChan: "wait_on_page_bit", Stack: commit, Since: 97 * time.Second},
 		{Comm: "nfsd", WChan: "call_rwsem_down_write_failed", Stack: write},
 		{Comm: "nfsd", WChan: "wait_on_page_bit", Stack: commit},
 		{Comm: "kworker/u66:2", WChan: "get_request"},
@@ -211,9 +212,9 @@ func TestGroupDTasks(t *testing.T) {
 		{Comm: "rsync", WChan: "wait_on_page_bit_killable", Stack: []string{"wait_on_page_bit_killable", "vfs_read", "SyS_read", "entry_SYSCALL_64_fastpath"}},
 		{Comm: "deep", Stack: long},
 	}
-	got := GroupDTasks(tasks)
+	got := GroupDTasks(tasks, now)
 	want := []model.TaskGroup{
-		{Comm: "nfsd", WaitChan: "wait_on_page_bit", Stack: model.NewWaitSite(commit[:12]), Count: 3},
+		{Comm: "nfsd", WaitChan: "wait_on_page_bit", Stack: model.NewWaitSite(commit[:12]), Count: 3, Longest: 60 * time.Second},
 		{Comm: "kworker", WaitChan: "get_request", Count: 2},
 		{Comm: "nfsd", WaitChan: "call_rwsem_down_write_failed", Stack: model.NewWaitSite(write[:4]), Count: 2},
 		{Comm: "deep", Stack: model.NewWaitSite(long[:MaxStackFrames]), Count: 1},
@@ -222,7 +223,7 @@ func TestGroupDTasks(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("groups\n got  %+v\n want %+v", got, want)
 	}
-	if GroupDTasks(nil) != nil {
+	if GroupDTasks(nil, now) != nil {
 		t.Error("groups of no tasks")
 	}
 	// The input stacks are not modified.
