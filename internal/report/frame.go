@@ -261,6 +261,9 @@ type DGroupRow struct {
 	Stack    model.WaitSite `json:"stack,omitempty"`
 	Short    string         `json:"short"`
 	Count    int            `json:"count"`
+	// Longest is how long the group's longest waiter had been in its wait
+	// without running, at least; 0 when unknown (model.TaskGroup).
+	Longest time.Duration `json:"longest_ns,omitempty"`
 
 	frames []string
 }
@@ -404,7 +407,7 @@ func buildDGroups(groups []model.TaskGroup) []DGroupRow {
 	// stack) are one row.
 	index := make(map[[2]string]int, len(groups))
 	for _, g := range groups {
-		r := DGroupRow{Comm: g.Comm, WaitChan: g.WaitChan, Stack: g.Stack, Count: g.Count}
+		r := DGroupRow{Comm: g.Comm, WaitChan: g.WaitChan, Stack: g.Stack, Count: g.Count, Longest: g.Longest}
 		if g.Stack != "" {
 			r.frames = g.Stack.Short()
 		} else if g.WaitChan != "" {
@@ -414,6 +417,7 @@ func buildDGroups(groups []model.TaskGroup) []DGroupRow {
 		k := [2]string{r.Comm, strings.Join(r.frames, ";")}
 		if i, ok := index[k]; ok {
 			rows[i].Count += r.Count
+			rows[i].Longest = max(rows[i].Longest, r.Longest)
 			continue
 		}
 		index[k] = len(rows)

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -121,6 +122,7 @@ func (f *Frame) headLines(l Layout) []string {
 	} else {
 		lines = append(lines, load)
 	}
+	lines = append(lines, f.stuckLines(l.Width)...)
 	lines = append(lines, wrapParts(f.nfsdParts(), l.Width, "nfsd ")...)
 	lines = append(lines, f.runLines(l.Width)...)
 	lines = append(lines, f.holderLine(l.Width)...)
@@ -174,6 +176,48 @@ func (f *Frame) loadLine(maxWidth int) string {
 		}
 	}
 	return line(0)
+}
+
+// maxStuckLines is how many groups of stuck tasks the header names.
+const maxStuckLines = 3
+
+// stuckLines names the groups of tasks in D whose longest wait had lasted
+// model.StuckAfter or more without ending when the window closed: "stuck:
+// 4 nfsd in D at folio_wait_bit_common ← … ← nfsd4_commit, the longest for
+// 2m49s", longest first. The D-time figures hold only waits that ended,
+// so these waits are in none of them, which the first line says.
+func (f *Frame) stuckLines(maxWidth int) []string {
+	var stuck []DGroupRow
+	for _, r := range f.DGroups {
+		if r.Longest >= model.StuckAfter {
+			stuck = append(stuck, r)
+		}
+	}
+	if len(stuck) == 0 {
+		return nil
+	}
+	sort.SliceStable(stuck, func(i, j int) bool { return stuck[i].Longest > stuck[j].Longest })
+	siteWidth := 0
+	if maxWidth > 0 {
+		siteWidth = max(maxWidth/3, 24)
+	}
+	var lines []string
+	for i, r := range stuck {
+		if i == maxStuckLines {
+			lines = append(lines, fmt.Sprintf("... %d more groups of tasks stuck in D", len(stuck)-maxStuckLines))
+			break
+		}
+		site := orDash(shortStack(r.frames, siteWidth, 3))
+		l := fmt.Sprintf("stuck: %s in D at %s for %s without running", r.Comm, site, model.FormatDuration(r.Longest))
+		if r.Count > 1 {
+			l = fmt.Sprintf("stuck: %d %s in D at %s, the longest for %s without running", r.Count, r.Comm, site, model.FormatDuration(r.Longest))
+		}
+		if i == 0 {
+			l += "; waits not yet ended are in no D-time figure"
+		}
+		lines = append(lines, l)
+	}
+	return lines
 }
 
 // nfsdParts describes the NFS server: threads and D-state, throughput, and
