@@ -40,6 +40,7 @@ type descs struct {
 	asyncLat    *prometheus.Desc
 	threads     *prometheus.Desc
 	threadsInD  *prometheus.Desc
+	longest     *prometheus.Desc
 	packets     *prometheus.Desc
 	sockets     *prometheus.Desc
 	woken       *prometheus.Desc
@@ -84,6 +85,9 @@ func newDescs() descs {
 			"Number of nfsd threads configured.", nil, nil),
 		threadsInD: prometheus.NewDesc("nfstrace_nfsd_threads_in_dstate",
 			"nfsd threads in D state at the end of the last interval.", nil, nil),
+		longest: prometheus.NewDesc("nfstrace_dstate_longest_wait_seconds",
+			"The longest wait in progress of the tasks in D state at the end of the last interval, by command name: how long one of them had been in D without running, at least (to the sampling interval). Such a wait is in no D-state counter until it ends; only tasks seen in D by two samples or more.",
+			[]string{"comm"}, nil),
 		packets: prometheus.NewDesc("nfstrace_nfsd_pool_packets_arrived_total",
 			"Packets that arrived on an nfsd thread pool.", []string{"pool"}, nil),
 		sockets: prometheus.NewDesc("nfstrace_nfsd_pool_sockets_queued_total",
@@ -129,6 +133,7 @@ type Collector struct {
 	pools      map[int]model.Pool
 	threads    int
 	threadsInD int
+	longest    map[string]time.Duration // comm -> the longest wait in progress, last snapshot
 	stats      model.Stats
 	snapshots  uint64
 	lastEnd    float64
@@ -233,6 +238,15 @@ func (c *Collector) Update(s *model.Snapshot) {
 	}
 	c.threads = s.Host.NFSD.Threads
 	c.threadsInD = s.Host.NFSD.ThreadsInD
+	clear(c.longest)
+	for _, g := range s.Host.Load.DGroups {
+		if g.Longest > 0 {
+			if c.longest == nil {
+				c.longest = map[string]time.Duration{}
+			}
+			c.longest[g.Comm] = max(c.longest[g.Comm], g.Longest)
+		}
+	}
 	c.nthreads.update(s)
 	c.stats.Events += s.Stats.Events
 	c.stats.Lost += s.Stats.Lost
@@ -374,7 +388,7 @@ func ShortSite(site model.WaitSite) string {
 // Describe sends the descriptors of every metric the collector can send.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.d.info, c.d.rpc, c.d.ops, c.d.dState, c.d.dStateWaits, c.d.asyncIO, c.d.asyncWaits,
-		c.d.block, c.d.asyncLat, c.d.threads, c.d.threadsInD, c.d.packets, c.d.sockets, c.d.woken,
+		c.d.block, c.d.asyncLat, c.d.threads, c.d.threadsInD, c.d.longest, c.d.packets, c.d.sockets, c.d.woken,
 		c.d.events, c.d.lost, c.d.cpu, c.d.snapshots, c.d.last} {
 		ch <- d
 	}
@@ -411,6 +425,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.d.threads, prometheus.GaugeValue, float64(c.threads))
 	ch <- prometheus.MustNewConstMetric(c.d.threadsInD, prometheus.GaugeValue, float64(c.threadsInD))
+	for comm, d := range c.longest {
+		ch <- prometheus.MustNewConstMetric(c.d.longest, prometheus.GaugeValue, d.Seconds(), comm)
+	}
 	for id, p := range c.pools {
 		pool := strconv.Itoa(id)
 		ch <- prometheus.MustNewConstMetric(c.d.packets, prometheus.CounterValue, float64(p.PacketsArrived), pool)

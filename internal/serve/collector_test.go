@@ -95,7 +95,11 @@ func TestCollectorCumulative(t *testing.T) {
 			Start: t0, End: t0.Add(time.Second),
 			Host: model.Host{NFSD: model.NFSD{Running: true, Threads: 8, ThreadsInD: 3,
 				Ops:   []model.OpCount{{Proto: "v4op", Op: "write", Count: 10}},
-				Pools: []model.Pool{{ID: 0, PacketsArrived: 100, SocketsQueued: 4, ThreadsWoken: 96}}}},
+				Pools: []model.Pool{{ID: 0, PacketsArrived: 100, SocketsQueued: 4, ThreadsWoken: 96}}},
+				Load: model.Load{DGroups: []model.TaskGroup{
+					{Comm: "nfsd", WaitChan: "folio_wait_bit_common", Count: 3, Longest: 2 * time.Second},
+					{Comm: "jbd2", WaitChan: "jbd2_journal_commit_transaction", Count: 1, Longest: 9 * time.Second},
+				}}},
 			RPC: []model.RPC{
 				{Version: "v4.2", Op: "WRITE", Client: "10.0.0.1", Status: "ok", Hist: hist(2000, 3000_000)},
 				{Version: "v4.2", Op: "WRITE", Client: "10.0.0.2", Status: "ok", Hist: hist(500)},
@@ -113,7 +117,14 @@ func TestCollectorCumulative(t *testing.T) {
 			Start: t0.Add(time.Second), End: t0.Add(2 * time.Second),
 			Host: model.Host{NFSD: model.NFSD{Running: true, Threads: 8, ThreadsInD: 1,
 				Ops:   []model.OpCount{{Proto: "v4op", Op: "write", Count: 5}},
-				Pools: []model.Pool{{ID: 0, PacketsArrived: 10, SocketsQueued: 1, ThreadsWoken: 9}}}},
+				Pools: []model.Pool{{ID: 0, PacketsArrived: 10, SocketsQueued: 1, ThreadsWoken: 9}}},
+				// The longest wait in progress is the last snapshot's:
+				// jbd2's ended, nfsd's longest is at its second site.
+				Load: model.Load{DGroups: []model.TaskGroup{
+					{Comm: "nfsd", WaitChan: "folio_wait_bit_common", Count: 1, Longest: 3 * time.Second},
+					{Comm: "nfsd", WaitChan: "rwsem_down_write_slowpath", Count: 1, Longest: 7 * time.Second},
+					{Comm: "rsync", WaitChan: "folio_wait_bit_common", Count: 1}, // first seen: no figure
+				}}},
 			DState: []model.DState{
 				// a known site keeps its label; a new one goes to other
 				dstate("schedule;io_schedule;folio_wait_bit", 250_000_000),
@@ -161,6 +172,7 @@ func TestCollectorCumulative(t *testing.T) {
 		{"nfstrace_async_io_waits_total", map[string]string{"device": "vdb"}, 2},
 		{"nfstrace_nfsd_threads", nil, 8},
 		{"nfstrace_nfsd_threads_in_dstate", nil, 1},
+		{"nfstrace_dstate_longest_wait_seconds", map[string]string{"comm": "nfsd"}, 7},
 		{"nfstrace_nfsd_pool_packets_arrived_total", map[string]string{"pool": "0"}, 110},
 		{"nfstrace_nfsd_pool_sockets_queued_total", map[string]string{"pool": "0"}, 5},
 		{"nfstrace_tracer_events_total", nil, 57},
@@ -172,6 +184,9 @@ func TestCollectorCumulative(t *testing.T) {
 		if got := counter(tc.name, tc.labels); math.Abs(got-tc.want) > 1e-9 {
 			t.Errorf("%s%v = %v, want %v", tc.name, tc.labels, got, tc.want)
 		}
+	}
+	if n := len(mfs["nfstrace_dstate_longest_wait_seconds"].GetMetric()); n != 1 {
+		t.Errorf("%d series of the longest wait in progress, want nfsd's alone", n)
 	}
 	if n := len(mfs["nfstrace_dstate_seconds_total"].GetMetric()); n != 3 {
 		t.Errorf("%d wait-site series, want 2 sites + other", n)
