@@ -101,6 +101,9 @@ type Result struct {
 	// Kernel compares the kernel's messages (kmsg.go); nil when neither
 	// capture read the kernel log.
 	Kernel *KernelLog `json:"kernel_log,omitempty"`
+	// Stuck are the tasks stuck in D in either capture (stuck.go): waits
+	// that had not ended, which no other figure holds.
+	Stuck *StuckTasks `json:"stuck,omitempty"`
 }
 
 // ResultVersion is the version of the Result JSON schema. Fields are only
@@ -365,6 +368,7 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 	res.URing = c.asyncRows(famURing)
 	res.AIO = c.asyncRows(famAIO)
 	res.LockOwners = lockOwners(a, b, sum(denA), sum(denB))
+	res.Stuck = c.stuckTasks()
 	res.Verdict.Diagnosis = c.diagnose(res)
 	res.Verdict.fill(res)
 	res.Kernel = c.kernelLog()

@@ -173,8 +173,12 @@ type Diagnosis struct {
 	// times the work a second (or 1/loadRatio) and ran as much more: the
 	// same threads were busier on the same CPUs, and the workload is the
 	// cause.
-	Busier     *Busier `json:"busier,omitempty"`
-	Confidence string  `json:"confidence,omitempty"` // "high", "medium", "low"
+	Busier *Busier `json:"busier,omitempty"`
+	// Stuck is set when the traced threads were stuck in D in one
+	// capture only (see stuckIn): the verdict is read off those waits,
+	// which no figure holds, and Cause and Match are their class's.
+	Stuck      *Stuck `json:"stuck,omitempty"`
+	Confidence string `json:"confidence,omitempty"` // "high", "medium", "low"
 }
 
 // Crowd is the traced threads that ran in an interval, on average over the
@@ -582,6 +586,8 @@ func (c *comparison) diagnose(res *Result) Diagnosis {
 	switch {
 	case c.a.digest == c.b.digest && c.a.Snapshots == c.b.Snapshots:
 		d.Outcome = OutcomeSameCapture
+		return d
+	case c.stuckIn(&d, res):
 		return d
 	case t == nil:
 		d.Outcome = OutcomeNoData

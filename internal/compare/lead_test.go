@@ -68,47 +68,72 @@ func TestLeadAgreesWithChanged(t *testing.T) {
 					d.Layer = &LayerShare{Key: LayerCPU, Kind: LayerCPU}
 					d.Work = &OwnWork{RanA: 200e3, RanB: 800e3, KernelA: 90e3, KernelB: 700e3}
 				}
-				lead := leadText(d, &Result{Config: changes})
-				name := fmt.Sprintf("%s %s with %d changes (mask %#x)", outcome, layer, len(changes), mask)
-				same := strings.Contains(lead, "configuration is the same")
-				if same != (len(changes) == 0) {
-					t.Fatalf("%s: lead %q", name, lead)
+				leads := map[string]string{fmt.Sprintf("%s %s with %d changes (mask %#x)", outcome, layer, len(changes), mask): leadText(d, &Result{Config: changes})}
+				if class := stuckClass(layer); class != "" {
+					// Threads stuck in D in one capture: the lead of
+					// their wait's class (Diagnosis.Stuck).
+					in := map[bool]string{true: "B", false: "A"}[dir > 0]
+					sd := &Diagnosis{Outcome: outcome, Cause: stuckCause(class), Match: matchChanges(changes, layerKey(class, ""), dir),
+						Stuck: &Stuck{In: in, Group: StuckGroup{Comm: "nfsd", Class: class, Count: 1, Longest: time.Minute}, Groups: 1}}
+					leads[fmt.Sprintf("%s stuck at %s with %d changes (mask %#x)", outcome, class, len(changes), mask)] = leadText(sd, &Result{Config: changes})
 				}
-				for _, ch := range all {
-					listed := mask&(1<<indexOf(all, ch)) != 0
-					named := strings.Contains(lead, described(ch))
-					if named && (!listed || ch.Autotuned || reachSide(ch, layer, dir) == reachNone) {
-						t.Fatalf("%s: lead %q names %s, which is not listed or cannot move the layer", name, lead, ch.Item)
+				for name, lead := range leads {
+					same := strings.Contains(lead, "configuration is the same")
+					if same != (len(changes) == 0) {
+						t.Fatalf("%s: lead %q", name, lead)
 					}
-				}
-				// The lead names the changes that act on the layer itself
-				// first, then those that act through another, at most three.
-				var direct, through []ConfigChange
-				for _, ch := range changes {
-					switch reachSide(ch, layer, dir) {
-					case reachDirect:
-						direct = append(direct, ch)
-					case reachThrough:
-						through = append(through, ch)
+					for _, ch := range all {
+						listed := mask&(1<<indexOf(all, ch)) != 0
+						named := strings.Contains(lead, described(ch))
+						if named && (!listed || ch.Autotuned || reachSide(ch, layer, dir) == reachNone) {
+							t.Fatalf("%s: lead %q names %s, which is not listed or cannot move the layer", name, lead, ch.Item)
+						}
 					}
-				}
-				for i, ch := range append(direct, through...) {
-					if i < 3 && !strings.Contains(lead, described(ch)) {
-						t.Fatalf("%s: lead %q does not name %s, which can move the layer", name, lead, ch.Item)
+					// The lead names the changes that act on the layer itself
+					// first, then those that act through another, at most three.
+					var direct, through []ConfigChange
+					for _, ch := range changes {
+						switch reachSide(ch, layer, dir) {
+						case reachDirect:
+							direct = append(direct, ch)
+						case reachThrough:
+							through = append(through, ch)
+						}
 					}
-				}
-				if d.Match.Kind == MatchNone {
-					none := fmt.Sprintf("none of the %d configuration changes", len(changes))
-					if len(changes) == 1 {
-						none = "the one configuration change listed cannot move"
+					for i, ch := range append(direct, through...) {
+						if i < 3 && !strings.Contains(lead, described(ch)) {
+							t.Fatalf("%s: lead %q does not name %s, which can move the layer", name, lead, ch.Item)
+						}
 					}
-					if !strings.Contains(lead, none) {
-						t.Fatalf("%s: lead %q does not say that none of the changes can move the layer", name, lead)
+					if d.Match.Kind == MatchNone {
+						none := fmt.Sprintf("none of the %d configuration changes", len(changes))
+						if len(changes) == 1 {
+							none = "the one configuration change listed cannot move"
+						}
+						if !strings.Contains(lead, none) {
+							t.Fatalf("%s: lead %q does not say that none of the changes can move the layer", name, lead)
+						}
 					}
 				}
 			}
 		}
 	}
+}
+
+// stuckClass is the wait class of a layer a stuck wait can be in, "" for
+// the layers that are not waits in D (and for block IO on a named device:
+// a stuck task's device is not known).
+func stuckClass(layer string) string {
+	switch LayerKind(layer) {
+	case LayerCPU, LayerQueue, LayerRest, LayerWork:
+		return ""
+	case "block":
+		if LayerDevice(layer) != "" {
+			return ""
+		}
+		return ClassBlockIO
+	}
+	return layer
 }
 
 func indexOf(all []ConfigChange, ch ConfigChange) int {

@@ -104,6 +104,7 @@ type Capture struct {
 	// requests have not completed yet (see addSnapshot's request path).
 	restOwed float64
 	threads  threadUse // nfsd thread use, the queue layer's evidence
+	stuck    stuckSeen // tasks stuck in D (stuck.go)
 	// digest identifies the capture's content, so that comparing a file
 	// with itself (or a copy) can say so.
 	digest uint64
@@ -264,6 +265,7 @@ func (c *Capture) Add(s *model.Snapshot) {
 		c.End = s.End
 	}
 	c.addKernelLog(i, s)
+	c.addStuck(s)
 	for _, h := range s.Holders {
 		c.holders[holderKey{name: h.Name, kernel: h.Kernel, work: h.Work}] += float64(h.SumNs)
 	}

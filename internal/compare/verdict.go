@@ -83,6 +83,9 @@ func (v *Verdict) fill(res *Result) {
 			v.Cause.Key = d.Site.Key
 		}
 	}
+	if st := d.Stuck; st != nil {
+		v.Cause = &Cause{Kind: d.Cause, Key: string(st.Group.Site), Label: stuckLayerText(st.Group.Class), Class: st.Group.Class}
+	}
 	if cv := d.Converged; cv != nil {
 		label := "the clients of one file (" + fhText(cv.FH) + ")"
 		if d.Reached != nil || v.Cause == nil {
@@ -133,6 +136,9 @@ func perText(per string) string {
 }
 
 func summaryText(d *Diagnosis, res *Result) string {
+	if d.Stuck != nil {
+		return stuckText(d) + "."
+	}
 	figure := fmt.Sprintf("%s → %s, %s", model.FormatNs(d.A), model.FormatNs(d.B), changeText(d.Change))
 	switch d.Outcome {
 	case OutcomeSameCapture:
@@ -1025,6 +1031,9 @@ func adviceText(d *Diagnosis) string {
 }
 
 func leadText(d *Diagnosis, res *Result) string {
+	if d.Stuck != nil {
+		return stuckLead(d)
+	}
 	if dm := d.Demand; dm != nil && (d.Outcome == OutcomeWorse || d.Outcome == OutcomeBetter) {
 		s := fmt.Sprintf("look at the work the clients ask of the server (%s → %s operations a second): %s of it at once made each operation wait %s",
 			model.FormatCount(dm.RateA), model.FormatCount(dm.RateB), d.way("more", "less"), d.way("longer", "less"))
@@ -1131,6 +1140,9 @@ func subjectLine(d *Diagnosis) string {
 }
 
 func evidenceText(d *Diagnosis, res *Result) []string {
+	if d.Stuck != nil {
+		return stuckEvidence(d, res)
+	}
 	var out []string
 	per := perText(d.Per)
 	if cv := d.Converged; cv != nil && d.Reached != nil {
