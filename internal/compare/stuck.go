@@ -47,6 +47,10 @@ type Stuck struct {
 	In     string     `json:"in"`
 	Group  StuckGroup `json:"group"`
 	Groups int        `json:"groups"`
+	// Sampled says that capture's backend samples the threads' states
+	// (procfs), which counts a wait in progress in its D-time; the eBPF
+	// backend times a wait when it ends.
+	Sampled bool `json:"sampled,omitempty"`
 }
 
 type stuckKey struct {
@@ -144,16 +148,16 @@ func (c *comparison) stuckIn(d *Diagnosis, res *Result) bool {
 	a, b := tracedStuck(res.Stuck.A), tracedStuck(res.Stuck.B)
 	var in string
 	var gs []StuckGroup
-	dir := 1.0
+	dir, cp := 1.0, c.b
 	switch {
 	case len(b) > 0 && len(a) == 0:
 		in, gs, d.Outcome = "B", b, OutcomeWorse
 	case len(a) > 0 && len(b) == 0:
-		in, gs, d.Outcome, dir = "A", a, OutcomeBetter, -1
+		in, gs, d.Outcome, dir, cp = "A", a, OutcomeBetter, -1, c.a
 	default:
 		return false
 	}
-	d.Stuck = &Stuck{In: in, Group: gs[0], Groups: len(gs)}
+	d.Stuck = &Stuck{In: in, Group: gs[0], Groups: len(gs), Sampled: cp.Config().Backend.Name == "procfs"}
 	d.Cause = stuckCause(gs[0].Class)
 	d.Match = matchChanges(res.Config, layerKey(gs[0].Class, ""), dir)
 	return true
@@ -207,12 +211,16 @@ func stuckText(d *Diagnosis) string {
 	if st.Groups > 1 {
 		more = fmt.Sprintf(" (and %d more groups of them)", st.Groups-1)
 	}
-	s := fmt.Sprintf("%s: in %s, %s%s, and none of the traced threads were stuck in %s; a wait that has not ended is in no figure",
-		word, st.In, stuckGroupText(st.Group), more, other)
-	if d.A == 0 && d.B == 0 {
-		return s
+	s := fmt.Sprintf("%s: in %s, %s%s, and none of the traced threads were stuck in %s", word, st.In, stuckGroupText(st.Group), more, other)
+	switch {
+	case st.Sampled:
+		// The sampled D-time holds the wait so far; the operations it
+		// holds have not completed.
+		return s + "; its samples count such a wait so far, but no operation it holds has completed"
+	case d.A == 0 && d.B == 0:
+		return s + "; a wait that has not ended is in no figure"
 	}
-	return s + fmt.Sprintf(", so the %s (%s → %s) leaves it out", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B))
+	return s + fmt.Sprintf("; a wait that has not ended is in no figure, so the %s (%s → %s) leaves it out", subjectText(d), model.FormatNs(d.A), model.FormatNs(d.B))
 }
 
 // stuckLead is the LEAD for Diagnosis.Stuck: the changes that can move the
@@ -256,6 +264,9 @@ func stuckEvidence(d *Diagnosis, res *Result) []string {
 	}
 	if d.A == 0 && d.B == 0 {
 		return out
+	}
+	if d.Stuck.Sampled {
+		return append(out, subjectLine(d))
 	}
 	return append(out, subjectLine(d)+": waits that ended only")
 }

@@ -41,6 +41,10 @@ func TestStuck(t *testing.T) {
 	b.seed = 9
 	newKernel := b
 	newKernel.kernel = "6.12.57+deb12-amd64"
+	sampled := func(c *Capture) *Capture {
+		c.Meta.Config.Backend = model.Backend{Name: "procfs", Detail: "procfs sampler at 100 Hz"}
+		return c
+	}
 	for _, tt := range []struct {
 		name       string
 		a, b       *Capture
@@ -55,6 +59,11 @@ func TestStuck(t *testing.T) {
 			outcome: OutcomeWorse, in: "B", cause: CauseDevice,
 			summary:    "Worse: in B, 4 nfsd threads in D at folio_wait_bit_common ← folio_wait_writeback ← … ← nfsd3_proc_commit (waiting for block IO), the longest for 40s without running, and none of the traced threads were stuck in A; a wait that has not ended is in no figure",
 			lead:       "look at the device itself and what lies below it (backing store, controller, path); the configuration is the same in both captures",
+			stuckListB: 1},
+		{name: "sampled", a: sampled(a.capture("A")), b: sampled(stuck(b, "B", 12, nfsdCommit)),
+			outcome: OutcomeWorse, in: "B", cause: CauseDevice,
+			summary:    "Worse: in B, 4 nfsd threads in D at folio_wait_bit_common ← folio_wait_writeback ← … ← nfsd3_proc_commit (waiting for block IO), the longest for 40s without running, and none of the traced threads were stuck in A; its samples count such a wait so far, but no operation it holds has completed.",
+			lead:       "the configuration is the same",
 			stuckListB: 1},
 		{name: "stuck in A", a: stuck(a, "A", 12, nfsdCommit), b: b.capture("B"),
 			outcome: OutcomeBetter, in: "A", cause: CauseDevice, summary: "Better: in A, 4 nfsd threads in D at"},

@@ -184,8 +184,9 @@ const maxStuckLines = 3
 // stuckLines names the groups of tasks in D whose longest wait had lasted
 // model.StuckAfter or more without ending when the window closed: "stuck:
 // 4 nfsd in D at folio_wait_bit_common ← … ← nfsd4_commit, the longest for
-// 2m49s", longest first. The D-time figures hold only waits that ended,
-// so these waits are in none of them, which the first line says.
+// 2m49s", longest first. The eBPF backend's D-time figures hold only
+// waits that ended, so these waits are in none of them, which the first
+// line then says.
 func (f *Frame) stuckLines(maxWidth int) []string {
 	var stuck []DGroupRow
 	for _, r := range f.DGroups {
@@ -212,7 +213,9 @@ func (f *Frame) stuckLines(maxWidth int) []string {
 		if r.Count > 1 {
 			l = fmt.Sprintf("stuck: %d %s in D at %s, the longest for %s without running", r.Count, r.Comm, site, model.FormatDuration(r.Longest))
 		}
-		if i == 0 {
+		if i == 0 && f.Header.Backend == "ebpf" {
+			// The procfs backend's samples count a wait in
+			// progress; the eBPF backend times waits as they end.
 			l += "; waits not yet ended are in no D-time figure"
 		}
 		lines = append(lines, l)

@@ -24,15 +24,18 @@ func TestStuckLines(t *testing.T) {
 		}
 		return s
 	}
+	procfs := busyConfig()
+	procfs.Backend = model.Backend{Name: "procfs", Detail: "procfs sampler at 100 Hz"}
 	for _, tt := range []struct {
 		name string
+		cfg  model.Config
 		last *model.Snapshot
 		want []string
 	}{
-		{"none stuck", groups(
+		{"none stuck", model.Config{}, groups(
 			model.TaskGroup{Comm: "nfsd", Stack: commit, Count: 4, Longest: model.StuckAfter - time.Millisecond},
 			model.TaskGroup{Comm: "jbd2", WaitChan: "jbd2_journal_commit_transaction", Count: 1}), nil},
-		{"two groups", groups(
+		{"two groups", model.Config{}, groups(
 			model.TaskGroup{Comm: "jbd2", WaitChan: "jbd2_journal_commit_transaction", Count: 1, Longest: 12 * time.Second},
 			model.TaskGroup{Comm: "nfsd", Stack: commit, Count: 4, Longest: 169 * time.Second},
 			model.TaskGroup{Comm: "nfsd", WaitChan: "rwsem_down_write_slowpath", Count: 2, Longest: time.Second}),
@@ -40,9 +43,16 @@ func TestStuckLines(t *testing.T) {
 				"stuck: 4 nfsd in D at folio_wait_bit_common ← folio_wait_writeback ← … ← nfsd4_commit, the longest for 169s without running; waits not yet ended are in no D-time figure",
 				"stuck: jbd2 in D at jbd2_journal_commit_transaction for 12s without running",
 			}},
+		// The procfs backend's samples count a wait in progress.
+		{"sampled", procfs, groups(model.TaskGroup{Comm: "nfsd", Stack: commit, Count: 1, Longest: 9 * time.Second}),
+			[]string{"stuck: nfsd in D at folio_wait_bit_common ← folio_wait_writeback ← … ← nfsd4_commit for 9.0s without running"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := NewFrame(busyConfig(), []*model.Snapshot{busySnapshot(0), tt.last}, Options{})
+			cfg := tt.cfg
+			if cfg.Backend.Name == "" {
+				cfg = busyConfig()
+			}
+			f, err := NewFrame(cfg, []*model.Snapshot{busySnapshot(0), tt.last}, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
