@@ -73,7 +73,8 @@ func TestLeadAgreesWithChanged(t *testing.T) {
 					// Threads stuck in D in one capture: the lead of
 					// their wait's class (Diagnosis.Stuck).
 					in := map[bool]string{true: "B", false: "A"}[dir > 0]
-					sd := &Diagnosis{Outcome: outcome, Cause: stuckCause(class), Match: matchChanges(changes, layerKey(class, ""), dir),
+					m := matchChanges(changes, layerKey(class, ""), dir)
+					sd := &Diagnosis{Outcome: outcome, Cause: stuckCause(class, m), Match: m,
 						Stuck: &Stuck{In: in, Group: StuckGroup{Comm: "nfsd", Class: class, Count: 1, Longest: time.Minute}, Groups: 1}}
 					leads[fmt.Sprintf("%s stuck at %s with %d changes (mask %#x)", outcome, class, len(changes), mask)] = leadText(sd, &Result{Config: changes})
 				}

@@ -158,16 +158,21 @@ func (c *comparison) stuckIn(d *Diagnosis, res *Result) bool {
 		return false
 	}
 	d.Stuck = &Stuck{In: in, Group: gs[0], Groups: len(gs), Sampled: cp.Config().Backend.Name == "procfs"}
-	d.Cause = stuckCause(gs[0].Class)
 	d.Match = matchChanges(res.Config, layerKey(gs[0].Class, ""), dir)
+	d.Cause = stuckCause(gs[0].Class, d.Match)
 	return true
 }
 
-// stuckCause is the cause of a wait that did not end, by its class: a
-// block request that never completed is the device's (or what lies
-// below it).
-func stuckCause(class string) string {
+// stuckCause is the cause of a wait that did not end, by its class and
+// the changes that can move it (m): block IO that never completed was
+// held by the change that acts on it directly (an IO limit above the
+// device, a queue setting: deviceChangeCause), else by the device or
+// what lies below it.
+func stuckCause(class string, m Match) string {
 	if class == ClassBlockIO {
+		if m.Kind == MatchDirect {
+			return deviceChangeCause(m.Changes[0])
+		}
 		return CauseDevice
 	}
 	if c, ok := classCause[class]; ok {

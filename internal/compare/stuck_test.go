@@ -73,6 +73,15 @@ func TestStuck(t *testing.T) {
 			summary:    "Worse: in B, one nfsd thread in D at rwsem_down_write_slowpath ← down_write ← … ← nfsd3_proc_write (waiting for a lock) for 8.0s without running",
 			lead:       "kernel 6.1.0-27-cloud-amd64 → 6.12.57+deb12-amd64: no setting that acts on waiting for a lock changed, and a kernel can change any layer; look at",
 			stuckListB: 1},
+		{name: "held above the device by a new IO limit", a: a.capture("A"),
+			b: func() *Capture {
+				c := stuck(b, "B", 12, nfsdCommit)
+				c.Meta.Config.Cgroups = map[string]string{"/nfsd blkio.throttle.write_bps_device": "7:0 1024"}
+				return c
+			}(),
+			outcome: OutcomeWorse, in: "B", cause: CauseBio, summary: "Worse: in B, 4 nfsd threads in D at",
+			lead:       "the configuration change that can move waiting for block IO: cgroup /nfsd blkio.throttle.write_bps_device",
+			stuckListB: 1},
 		{name: "not traced", a: a.capture("A"), b: stuck(b, "B", 12, model.TaskGroup{Comm: "rsync", WaitChan: "folio_wait_bit_common", Count: 1, Longest: time.Minute}),
 			outcome: OutcomeNoChange, stuckListB: 1},
 		{name: "in both", a: stuck(a, "A", 12, nfsdCommit), b: stuck(b, "B", 12, nfsdCommit), outcome: OutcomeNoChange, stuckListB: 1},
