@@ -79,3 +79,20 @@ func TestCarryBlocked(t *testing.T) {
 		t.Errorf("since after uptime carried: %v", next.DTasks[0].Since)
 	}
 }
+
+// CarryBlocked runs every interval: it allocates nothing.
+func TestCarryBlockedAllocs(t *testing.T) {
+	prev, cur := &Sample{Uptime: time.Second}, &Sample{Uptime: 2 * time.Second}
+	for i := range 64 {
+		prev.DTasks = append(prev.DTasks, Task{TID: i, Switches: 1, HasSwitches: true, Since: time.Second})
+		cur.DTasks = append(cur.DTasks, Task{TID: 63 - i, Switches: 1, HasSwitches: true})
+	}
+	if n := testing.AllocsPerRun(10, func() { CarryBlocked(prev, cur) }); n != 0 {
+		t.Errorf("%v allocations a call", n)
+	}
+	for _, task := range cur.DTasks {
+		if task.Since != time.Second {
+			t.Fatalf("tid %d: since %v, want 1s", task.TID, task.Since)
+		}
+	}
+}

@@ -42,27 +42,31 @@ type Task struct {
 // same switch count), else cur's uptime. cur.Uptime - Since is then how
 // long the thread has been in this wait at least, to the scans'
 // resolution; a thread whose switches cannot be read starts anew at every
-// scan, as nothing shows that it did not run.
+// scan, as nothing shows that it did not run. Both scans list the threads
+// in /proc's order, so the search for each goes on from the last one
+// found: no allocation, and one pass when the same threads stay in D.
 func CarryBlocked(prev, cur *Sample) {
-	var at map[int]int
+	var pt []Task
+	if prev != nil {
+		pt = prev.DTasks
+	}
+	j := 0
 	for i := range cur.DTasks {
 		t := &cur.DTasks[i]
 		t.Since = cur.Uptime
-		if !t.HasSwitches || prev == nil || len(prev.DTasks) == 0 {
+		if !t.HasSwitches {
 			continue
 		}
-		if at == nil {
-			at = make(map[int]int, len(prev.DTasks))
-			for j := range prev.DTasks {
-				at[prev.DTasks[j].TID] = j
+		for k := range pt {
+			p := &pt[(j+k)%len(pt)]
+			if p.TID != t.TID {
+				continue
 			}
-		}
-		j, ok := at[t.TID]
-		if !ok {
-			continue
-		}
-		if p := &prev.DTasks[j]; p.HasSwitches && p.Switches == t.Switches && p.Since > 0 && p.Since <= cur.Uptime {
-			t.Since = p.Since
+			j = (j + k + 1) % len(pt)
+			if p.HasSwitches && p.Switches == t.Switches && p.Since > 0 && p.Since <= cur.Uptime {
+				t.Since = p.Since
+			}
+			break
 		}
 	}
 }
