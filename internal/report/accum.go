@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -33,7 +34,20 @@ type frameAcc struct {
 	wakers  wakerTable
 	kernel  kernelTable
 	changes []SchedChangeAt
+	// stuck keeps, per task group, its longest wait of model.StuckAfter
+	// or more seen in the window (at most maxStuckGroups groups).
+	stuck map[stuckKey]model.TaskGroup
 }
+
+// stuckKey is a task group: command, wait channel and stack.
+type stuckKey struct {
+	comm, wchan string
+	stack       model.WaitSite
+}
+
+// maxStuckGroups bounds the stuck task groups a frame keeps: a damaged
+// or hostile capture can name any number.
+const maxStuckGroups = 64
 
 func newFrameAcc(cfg model.Config) *frameAcc {
 	return &frameAcc{cfg: cfg, aio: uringTable{aio: true}}
@@ -61,6 +75,21 @@ func (a *frameAcc) add(s *model.Snapshot) {
 	a.locks.add(s)
 	a.wakers.add(s)
 	a.kernel.add(s)
+	for _, g := range s.Host.Load.DGroups {
+		if g.Longest < model.StuckAfter {
+			continue
+		}
+		k := stuckKey{comm: g.Comm, wchan: g.WaitChan, stack: g.Stack}
+		old, ok := a.stuck[k]
+		switch {
+		case !ok && len(a.stuck) >= maxStuckGroups:
+			continue
+		case a.stuck == nil:
+			a.stuck = make(map[stuckKey]model.TaskGroup)
+		}
+		g.Count, g.Longest = max(g.Count, old.Count), max(g.Longest, old.Longest)
+		a.stuck[k] = g
+	}
 	for _, c := range s.Host.Changes {
 		a.changes = append(a.changes, SchedChangeAt(c))
 	}
@@ -91,6 +120,7 @@ func (a *frameAcc) frame(opt Options) (*Frame, error) {
 	f.Ops = a.ops.rows(a.sec)
 	f.NFSD = a.nfsd.summary(a.cfg, latest, a.sec, f.Ops)
 	f.DGroups = buildDGroups(latest.Host.Load.DGroups)
+	f.Stuck = a.stuckRows()
 	f.Run = a.run.rows(a.sec)
 	f.CPUHolders = a.run.holderRows(a.sec)
 	f.AsyncIO = a.async.rows(a.sec)
@@ -485,4 +515,28 @@ func (a *nfsdAcc) summary(cfg model.Config, latest *model.Snapshot, sec float64,
 		})
 	}
 	return s
+}
+
+// stuckRows are the task groups stuck in D in the window, the longest
+// wait first, each Open when the latest snapshot still had it stuck.
+func (a *frameAcc) stuckRows() []DGroupRow {
+	if len(a.stuck) == 0 {
+		return nil
+	}
+	groups := make([]model.TaskGroup, 0, len(a.stuck))
+	for _, g := range a.stuck {
+		groups = append(groups, g)
+	}
+	rows := buildDGroups(groups)
+	open := make(map[[2]string]bool)
+	for _, r := range buildDGroups(a.latest.Host.Load.DGroups) {
+		if r.Longest >= model.StuckAfter {
+			open[[2]string{r.Comm, strings.Join(r.frames, ";")}] = true
+		}
+	}
+	for i := range rows {
+		rows[i].Open = open[[2]string{rows[i].Comm, strings.Join(rows[i].frames, ";")}]
+	}
+	slices.SortStableFunc(rows, func(x, y DGroupRow) int { return cmp.Compare(y.Longest, x.Longest) })
+	return rows
 }

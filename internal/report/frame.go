@@ -44,6 +44,10 @@ type Frame struct {
 	Devices   []DeviceRow   `json:"devices"`
 	Ops       []OpRow       `json:"nfs_ops"`
 	DGroups   []DGroupRow   `json:"d_groups"`
+	// Stuck are the task groups whose longest wait reached
+	// model.StuckAfter without ending at some snapshot of the window,
+	// longest first; absent when none did.
+	Stuck []DGroupRow `json:"stuck,omitempty"`
 	// Run is the traced threads' run-queue wait and on-CPU time per command
 	// name, most wait first; absent when the backend does not measure it.
 	Run []RunRow `json:"run,omitempty"`
@@ -264,6 +268,9 @@ type DGroupRow struct {
 	// Longest is how long the group's longest waiter had been in its wait
 	// without running, at least; 0 when unknown (model.TaskGroup).
 	Longest time.Duration `json:"longest_ns,omitempty"`
+	// Open is set, in Frame.Stuck, when the window's latest snapshot
+	// still had the group stuck.
+	Open bool `json:"open,omitempty"`
 
 	frames []string
 }

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/nfstrace/nfstrace/internal/model"
@@ -182,36 +181,34 @@ func (f *Frame) loadLine(maxWidth int) string {
 const maxStuckLines = 3
 
 // stuckLines names the groups of tasks in D whose longest wait had lasted
-// model.StuckAfter or more without ending when the window closed: "stuck:
-// 4 nfsd in D at folio_wait_bit_common ← … ← nfsd4_commit, the longest for
-// 2m49s", longest first. The eBPF backend's D-time figures hold only
-// waits that ended, so these waits are in none of them, which the first
-// line then says.
+// model.StuckAfter or more without ending at some point of the window
+// (Frame.Stuck): "stuck: 4 nfsd in D at folio_wait_bit_common ← … ←
+// nfsd4_commit, the longest for 169s without running", longest first,
+// with "(over by the end)" for those the latest snapshot no longer had
+// stuck. The eBPF backend's D-time figures hold only waits that ended,
+// so those still open are in none of them, which the first line then
+// says.
 func (f *Frame) stuckLines(maxWidth int) []string {
-	var stuck []DGroupRow
-	for _, r := range f.DGroups {
-		if r.Longest >= model.StuckAfter {
-			stuck = append(stuck, r)
-		}
-	}
-	if len(stuck) == 0 {
+	if len(f.Stuck) == 0 {
 		return nil
 	}
-	sort.SliceStable(stuck, func(i, j int) bool { return stuck[i].Longest > stuck[j].Longest })
 	siteWidth := 0
 	if maxWidth > 0 {
 		siteWidth = max(maxWidth/3, 24)
 	}
 	var lines []string
-	for i, r := range stuck {
+	for i, r := range f.Stuck {
 		if i == maxStuckLines {
-			lines = append(lines, fmt.Sprintf("... %d more groups of tasks stuck in D", len(stuck)-maxStuckLines))
+			lines = append(lines, fmt.Sprintf("... %d more groups of tasks stuck in D", len(f.Stuck)-maxStuckLines))
 			break
 		}
 		site := orDash(shortStack(r.frames, siteWidth, 3))
 		l := fmt.Sprintf("stuck: %s in D at %s for %s without running", r.Comm, site, model.FormatDuration(r.Longest))
 		if r.Count > 1 {
 			l = fmt.Sprintf("stuck: %d %s in D at %s, the longest for %s without running", r.Count, r.Comm, site, model.FormatDuration(r.Longest))
+		}
+		if !r.Open {
+			l += " (over by the end)"
 		}
 		if i == 0 && f.Header.Backend == "ebpf" {
 			// The procfs backend's samples count a wait in

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -26,16 +27,19 @@ func TestStuckLines(t *testing.T) {
 	}
 	procfs := busyConfig()
 	procfs.Backend = model.Backend{Name: "procfs", Detail: "procfs sampler at 100 Hz"}
+	stuckThenWoke := groups(model.TaskGroup{Comm: "nfsd", Stack: commit, Count: 2, Longest: 30 * time.Second})
+	stuckThenWoke.Start, stuckThenWoke.End = busySnapshot(0).Start, busySnapshot(0).End
 	for _, tt := range []struct {
-		name string
-		cfg  model.Config
-		last *model.Snapshot
-		want []string
+		name   string
+		cfg    model.Config
+		before *model.Snapshot // busySnapshot(0) when nil
+		last   *model.Snapshot
+		want   []string
 	}{
-		{"none stuck", model.Config{}, groups(
+		{"none stuck", model.Config{}, nil, groups(
 			model.TaskGroup{Comm: "nfsd", Stack: commit, Count: 4, Longest: model.StuckAfter - time.Millisecond},
 			model.TaskGroup{Comm: "jbd2", WaitChan: "jbd2_journal_commit_transaction", Count: 1}), nil},
-		{"two groups", model.Config{}, groups(
+		{"two groups", model.Config{}, nil, groups(
 			model.TaskGroup{Comm: "jbd2", WaitChan: "jbd2_journal_commit_transaction", Count: 1, Longest: 12 * time.Second},
 			model.TaskGroup{Comm: "nfsd", Stack: commit, Count: 4, Longest: 169 * time.Second},
 			model.TaskGroup{Comm: "nfsd", WaitChan: "rwsem_down_write_slowpath", Count: 2, Longest: time.Second}),
@@ -43,8 +47,11 @@ func TestStuckLines(t *testing.T) {
 				"stuck: 4 nfsd in D at folio_wait_bit_common ← folio_wait_writeback ← … ← nfsd4_commit, the longest for 169s without running; waits not yet ended are in no D-time figure",
 				"stuck: jbd2 in D at jbd2_journal_commit_transaction for 12s without running",
 			}},
+		// A group stuck earlier in the window, no longer at its end.
+		{"over by the end", model.Config{}, stuckThenWoke, busySnapshot(1),
+			[]string{"stuck: 2 nfsd in D at folio_wait_bit_common ← folio_wait_writeback ← … ← nfsd4_commit, the longest for 30s without running (over by the end); waits not yet ended are in no D-time figure"}},
 		// The procfs backend's samples count a wait in progress.
-		{"sampled", procfs, groups(model.TaskGroup{Comm: "nfsd", Stack: commit, Count: 1, Longest: 9 * time.Second}),
+		{"sampled", procfs, nil, groups(model.TaskGroup{Comm: "nfsd", Stack: commit, Count: 1, Longest: 9 * time.Second}),
 			[]string{"stuck: nfsd in D at folio_wait_bit_common ← folio_wait_writeback ← … ← nfsd4_commit for 9.0s without running"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,7 +59,11 @@ func TestStuckLines(t *testing.T) {
 			if cfg.Backend.Name == "" {
 				cfg = busyConfig()
 			}
-			f, err := NewFrame(cfg, []*model.Snapshot{busySnapshot(0), tt.last}, Options{})
+			before := tt.before
+			if before == nil {
+				before = busySnapshot(0)
+			}
+			f, err := NewFrame(cfg, []*model.Snapshot{before, tt.last}, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,5 +81,21 @@ func TestStuckLines(t *testing.T) {
 				t.Errorf("stuck lines\n got %q\nwant %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// A window of any number of stuck groups keeps at most maxStuckGroups.
+func TestStuckBounded(t *testing.T) {
+	s := busySnapshot(1)
+	for i := range 3 * maxStuckGroups {
+		s.Host.Load.DGroups = append(s.Host.Load.DGroups,
+			model.TaskGroup{Comm: "t", WaitChan: fmt.Sprint("w", i), Count: 1, Longest: model.StuckAfter + time.Duration(i)})
+	}
+	f, err := NewFrame(busyConfig(), []*model.Snapshot{busySnapshot(0), s}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Stuck) != maxStuckGroups || !f.Stuck[0].Open {
+		t.Errorf("%d stuck rows (want %d), first %+v", len(f.Stuck), maxStuckGroups, f.Stuck[0])
 	}
 }
