@@ -112,8 +112,9 @@ func (c *comparison) stuckTasks() *StuckTasks {
 	list := func(m map[stuckKey]*StuckGroup) []StuckGroup {
 		var out []StuckGroup
 		for _, g := range m {
-			g.Traced = traced(g.Comm)
-			out = append(out, *g)
+			sg := *g // the capture's own stays as loaded
+			sg.Traced = traced(sg.Comm)
+			out = append(out, sg)
 		}
 		slices.SortFunc(out, func(x, y StuckGroup) int {
 			return cmp.Or(-cmp.Compare(x.Longest, y.Longest), -cmp.Compare(x.Count, y.Count),

@@ -531,11 +531,11 @@ func (a *frameAcc) stuckRows() []DGroupRow {
 	open := make(map[[2]string]bool)
 	for _, r := range buildDGroups(a.latest.Host.Load.DGroups) {
 		if r.Longest >= model.StuckAfter {
-			open[[2]string{r.Comm, strings.Join(r.frames, ";")}] = true
+			open[r.key()] = true
 		}
 	}
 	for i := range rows {
-		rows[i].Open = open[[2]string{rows[i].Comm, strings.Join(rows[i].frames, ";")}]
+		rows[i].Open = open[rows[i].key()]
 	}
 	slices.SortStableFunc(rows, func(x, y DGroupRow) int { return cmp.Compare(y.Longest, x.Longest) })
 	return rows

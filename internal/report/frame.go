@@ -408,6 +408,10 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
+// key is what makes two task groups one row: the command and the frames
+// the row shows.
+func (r *DGroupRow) key() [2]string { return [2]string{r.Comm, strings.Join(r.frames, ";")} }
+
 func buildDGroups(groups []model.TaskGroup) []DGroupRow {
 	rows := make([]DGroupRow, 0, len(groups))
 	// Groups that would show the same line (same command, same short
@@ -421,7 +425,7 @@ func buildDGroups(groups []model.TaskGroup) []DGroupRow {
 			r.frames = []string{g.WaitChan}
 		}
 		r.Short = shortStack(r.frames, 0, 0)
-		k := [2]string{r.Comm, strings.Join(r.frames, ";")}
+		k := r.key()
 		if i, ok := index[k]; ok {
 			rows[i].Count += r.Count
 			rows[i].Longest = max(rows[i].Longest, r.Longest)
