@@ -3,10 +3,11 @@ package compare
 import (
 	"bytes"
 	"context"
-	"io"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -554,36 +555,73 @@ func TestWriteJSONInfinite(t *testing.T) {
 	}
 }
 
-// TestWriteJSONInfiniteDiagnosis: the diagnosis holds its own copies of the
-// changes it was read off; each, rising from zero, is written as JSON too
-// (a wait for a CPU after the sleeps of a layer new in B once refused it).
-func TestWriteJSONInfiniteDiagnosis(t *testing.T) {
-	inf := Change{Ratio: math.Inf(1)}
-	lat := func() *DeviceFinding { return &DeviceFinding{Lat: &Latency{Change: inf}} }
-	for name, d := range map[string]Diagnosis{
-		"time":         {Change: inf},
-		"layer":        {Layer: &LayerShare{Change: inf}},
-		"aside":        {Aside: &LayerShare{Change: inf}},
-		"site":         {Site: &Contribution{Change: inf}},
-		"client":       {Client: &Contribution{Change: inf}},
-		"woke from":    {Woke: &LayerShare{Change: inf}},
-		"borne":        {Borne: &Borne{Change: inf, Device: &Latency{Change: inf}}},
-		"overlap":      {Overlap: &Overlap{Change: inf}},
-		"unfelt":       {Unfelt: &Unfelt{Lat: inf}},
-		"device":       {Device: lat()},
-		"aside device": {AsideDevice: lat()},
-	} {
-		r := &Result{Verdict: Verdict{Diagnosis: d}}
-		var b bytes.Buffer
-		if err := r.WriteJSON(&b); err != nil {
-			t.Errorf("%s: WriteJSON: %v", name, err)
+// TestWriteJSONEveryFigure sets every figure a result can reach (through
+// pointers, slices and embedded fields, a few levels down) to +Inf, as a
+// ratio that rose from zero is, and writes it: JSON has no infinity, and
+// WriteJSON once refused a result whose diagnosis's second wait site, or
+// the operations reaching nfsd, rose from zero. It must not change the
+// result it writes.
+func TestWriteJSONEveryFigure(t *testing.T) {
+	var r Result
+	n := fillInf(reflect.ValueOf(&r).Elem(), 5)
+	if n < 100 {
+		t.Fatalf("set %d figures; the walk lost its way", n)
+	}
+	var b bytes.Buffer
+	if err := r.WriteJSON(&b); err != nil {
+		t.Fatalf("WriteJSON with %d infinite figures: %v", n, err)
+	}
+	if !math.IsInf(r.Verdict.Diagnosis.Also.Change.Ratio, 1) || !math.IsInf(r.Time.Held.Whole.Ratio, 1) {
+		t.Errorf("WriteJSON changed the result it wrote")
+	}
+	var back struct {
+		Verdict struct {
+			Diagnosis struct {
+				Also struct {
+					Ratio *float64 `json:"ratio"`
+				} `json:"also_site"`
+			} `json:"diagnosis"`
+		} `json:"verdict"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if r := back.Verdict.Diagnosis.Also.Ratio; r == nil || *r != 0 {
+		t.Errorf("the second wait site's ratio reads %v in JSON, want 0", r)
+	}
+}
+
+// fillInf sets every float under v to +Inf, allocating pointers and one
+// element of each slice down to depth levels; it returns how many it set.
+func fillInf(v reflect.Value, depth int) int {
+	if depth < 0 {
+		return 0
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
 		}
+		return fillInf(v.Elem(), depth-1)
+	case reflect.Slice:
+		if v.Type().Elem().Kind() != reflect.Struct && v.Type().Elem().Kind() != reflect.Pointer {
+			return 0
+		}
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		return fillInf(v.Index(0), depth-1)
+	case reflect.Float64:
+		v.SetFloat(math.Inf(1))
+		return 1
+	case reflect.Struct:
+		n := 0
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				n += fillInf(v.Field(i), depth)
+			}
+		}
+		return n
 	}
-	d := Diagnosis{Layer: &LayerShare{Change: inf}}
-	r := &Result{Verdict: Verdict{Diagnosis: d}}
-	if err := r.WriteJSON(io.Discard); err != nil || !math.IsInf(r.Verdict.Diagnosis.Layer.Change.Ratio, 1) {
-		t.Errorf("WriteJSON changed the diagnosis it wrote (err %v)", err)
-	}
+	return 0
 }
 
 // TestWaitsFromOtherDevice: when B's leading block layer is a device A's

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -27,109 +28,73 @@ type RenderOptions struct {
 // maxChanged is how many configuration changes the first screen lists.
 const maxChanged = 6
 
-// WriteJSON writes the result as indented JSON and a newline. Infinite
-// ratios (from zero) are written as null.
+// WriteJSON writes the result as indented JSON and a newline. An infinite
+// ratio (a rise from zero, with A = 0) or any other figure JSON cannot
+// hold is written as 0.
 func (r *Result) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(jsonSafe(r)); err != nil {
+	if err := enc.Encode(finite(reflect.ValueOf(r)).Interface()); err != nil {
 		return fmt.Errorf("write json: %w", err)
 	}
 	return nil
 }
 
-// jsonSafe returns a copy of r whose infinite ratios are NaN-free: JSON has
-// no infinity, so a rise from zero is written as ratio 0 with A = 0.
-func jsonSafe(r *Result) *Result {
-	c := *r
-	fix := func(ch *Change) {
-		if math.IsInf(ch.Ratio, 0) || math.IsNaN(ch.Ratio) {
-			ch.Ratio = 0
+// finite returns a copy of v in which every infinite or undefined float
+// (a ratio that rose from zero) is 0: JSON has neither. It copies what it
+// walks (pointers, structs, slices, arrays, maps), so v is not changed;
+// unexported fields are copied as they are, as JSON leaves them out.
+func finite(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		if f := v.Float(); math.IsInf(f, 0) || math.IsNaN(f) {
+			return reflect.Zero(v.Type())
 		}
-	}
-	for _, bd := range []**Breakdown{&c.Time, &c.DTime, &c.RPC, &c.Block} {
-		if *bd == nil {
-			continue
+	case reflect.Pointer:
+		if !v.IsNil() {
+			p := reflect.New(v.Type().Elem())
+			p.Elem().Set(finite(v.Elem()))
+			return p
 		}
-		b := **bd
-		fix(&b.Change)
-		dims := make([]Dimension, len(b.Dimensions))
-		for i, d := range b.Dimensions {
-			rows := append([]Contribution(nil), d.Rows...)
-			for j := range rows {
-				fix(&rows[j].Change)
-			}
-			dims[i] = Dimension{Name: d.Name, Rows: rows}
-		}
-		b.Dimensions = dims
-		*bd = &b
-	}
-	devs := append([]DeviceLatency(nil), c.Devices...)
-	for i := range devs {
-		for _, l := range []**Latency{&devs[i].Service, &devs[i].Queue, &devs[i].Await} {
-			if *l != nil {
-				x := **l
-				fix(&x.Change)
-				*l = &x
+	case reflect.Struct:
+		c := reflect.New(v.Type()).Elem()
+		c.Set(v)
+		for i := range c.NumField() {
+			if f := c.Field(i); f.CanSet() {
+				f.Set(finite(v.Field(i)))
 			}
 		}
-	}
-	c.Devices = devs
-	c.Verdict.Diagnosis = jsonSafeDiagnosis(c.Verdict.Diagnosis, fix)
-	return &c
-}
-
-// jsonSafeDiagnosis is jsonSafe for the diagnosis, which holds copies of
-// the changes it was read off (the total, the leading layer, the layer
-// whose sleeps its waits followed, its wait site, client and device, what
-// bears out or overlaps the change): a layer that rose from zero leads
-// with an infinite ratio.
-func jsonSafeDiagnosis(d Diagnosis, fix func(*Change)) Diagnosis {
-	fix(&d.Change)
-	for _, l := range []**LayerShare{&d.Layer, &d.Aside, &d.Woke} {
-		if *l != nil {
-			x := **l
-			fix(&x.Change)
-			*l = &x
+		return c
+	case reflect.Array:
+		c := reflect.New(v.Type()).Elem()
+		for i := range v.Len() {
+			c.Index(i).Set(finite(v.Index(i)))
+		}
+		return c
+	case reflect.Slice:
+		if !v.IsNil() {
+			c := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+			for i := range v.Len() {
+				c.Index(i).Set(finite(v.Index(i)))
+			}
+			return c
+		}
+	case reflect.Map:
+		if !v.IsNil() {
+			c := reflect.MakeMapWithSize(v.Type(), v.Len())
+			for it := v.MapRange(); it.Next(); {
+				c.SetMapIndex(it.Key(), finite(it.Value()))
+			}
+			return c
+		}
+	case reflect.Interface:
+		if !v.IsNil() {
+			c := reflect.New(v.Type()).Elem()
+			c.Set(finite(v.Elem()))
+			return c
 		}
 	}
-	for _, r := range []**Contribution{&d.Site, &d.Client} {
-		if *r != nil {
-			x := **r
-			fix(&x.Change)
-			*r = &x
-		}
-	}
-	if b := d.Borne; b != nil {
-		x := *b
-		fix(&x.Change)
-		if x.Device != nil {
-			lat := *x.Device
-			fix(&lat.Change)
-			x.Device = &lat
-		}
-		d.Borne = &x
-	}
-	if o := d.Overlap; o != nil {
-		x := *o
-		fix(&x.Change)
-		d.Overlap = &x
-	}
-	if u := d.Unfelt; u != nil {
-		x := *u
-		fix(&x.Lat)
-		d.Unfelt = &x
-	}
-	for _, f := range []**DeviceFinding{&d.Device, &d.AsideDevice} {
-		if *f != nil && (*f).Lat != nil {
-			x := **f
-			lat := *x.Lat
-			fix(&lat.Change)
-			x.Lat = &lat
-			*f = &x
-		}
-	}
-	return d
+	return v
 }
 
 // Render writes the comparison as text: verdict, configuration changes,
