@@ -927,7 +927,8 @@ func sitesText(d *Diagnosis) string {
 	case d.Site == nil:
 		return ""
 	case d.Also != nil:
-		return ", at " + compactSite(d.Site.Label) + " and " + compactSite(d.Also.Label)
+		a, b := distinctSites(d.Site, d.Also)
+		return ", at " + a + " and " + b
 	}
 	return ", mostly at " + compactSite(d.Site.Label)
 }
@@ -947,6 +948,43 @@ func compactSite(label string) string {
 		return strings.Join(keep, " ← ")
 	}
 	return strings.Join(keep[:2], " ← ") + " ← … ← " + keep[len(keep)-1]
+}
+
+// distinctSites names two wait sites for one sentence or two lines, as
+// compactSite does, unless the two would read the same: then each keeps,
+// after its two innermost frames, the first frame where the stacks part
+// ("io_schedule ← blk_mq_get_tag ← … ← ext4_file_read_iter ← … ←
+// __do_sys_io_uring_enter"), so that two figures are never put on one name.
+func distinctSites(a, b *Contribution) (string, string) {
+	na, nb := compactSite(a.Label), compactSite(b.Label)
+	if na != nb {
+		return na, nb
+	}
+	fa, fb := model.WaitSite(a.Key).Norm(), model.WaitSite(b.Key).Norm()
+	i := 0
+	for i < len(fa) && i < len(fb) && fa[i] == fb[i] {
+		i++
+	}
+	return partedSite(fa, i), partedSite(fb, i)
+}
+
+// partedSite is compactSite's form of frames with frame i kept as well.
+func partedSite(fs []string, i int) string {
+	if i >= len(fs) {
+		i = len(fs) - 1
+	}
+	keep := fs[:min(2, i)]
+	if i > 2 {
+		keep = append(keep[:len(keep):len(keep)], "…")
+	}
+	keep = append(keep[:len(keep):len(keep)], fs[i])
+	if i < len(fs)-2 {
+		keep = append(keep, "…")
+	}
+	if i < len(fs)-1 {
+		keep = append(keep, fs[len(fs)-1])
+	}
+	return strings.Join(keep, model.StackSep)
 }
 
 func latText(f *DeviceFinding) string {
@@ -1126,8 +1164,8 @@ func describeChanges(chs []ConfigChange) string {
 // stack whatever the device: where its change goes beyond the layer's
 // (one device's waits, or those the tracer could not put on one), it
 // says that the site holds the waits on every device.
-func siteText(s *Contribution, l *LayerShare, per string) string {
-	t := fmt.Sprintf("wait site %s: %s → %s per %s (%s)", compactSite(s.Label), model.FormatNs(s.A), model.FormatNs(s.B), per, changeText(s.Change))
+func siteText(s *Contribution, name string, l *LayerShare, per string) string {
+	t := fmt.Sprintf("wait site %s: %s → %s per %s (%s)", name, model.FormatNs(s.A), model.FormatNs(s.B), per, changeText(s.Change))
 	if s.Class == ClassBlockIO && math.Abs(s.B-s.A) > beyondShare*math.Abs(l.B-l.A) {
 		t += ", its waits on every device together"
 	}
@@ -1234,10 +1272,12 @@ func evidenceText(d *Diagnosis, res *Result) []string {
 			}
 			out = append(out, waitsLine(l, per, from))
 		case d.Site != nil:
-			out = append(out, siteText(d.Site, l, per))
-			if d.Also != nil {
-				out = append(out, siteText(d.Also, l, per))
+			if d.Also == nil {
+				out = append(out, siteText(d.Site, compactSite(d.Site.Label), l, per))
+				break
 			}
+			a, b := distinctSites(d.Site, d.Also)
+			out = append(out, siteText(d.Site, a, l, per), siteText(d.Also, b, l, per))
 		}
 		if o := d.Owner; o != nil {
 			out = append(out, "lock held by "+ownerText(o))

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/nfstrace/nfstrace/internal/model"
 )
 
 func TestMoveText(t *testing.T) {
@@ -313,12 +315,57 @@ func TestSiteText(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &Contribution{Key: tag, Label: "io_schedule ← blk_mq_get_tag ← __x64_sys_io_submit", Class: tt.class, A: tt.site[0], B: tt.site[1]}
 			l := &LayerShare{A: tt.layer[0], B: tt.layer[1]}
-			got := siteText(s, l, "IO")
+			got := siteText(s, compactSite(s.Label), l, "IO")
 			if !strings.HasPrefix(got, "wait site ") || !strings.Contains(got, " per IO (") {
 				t.Errorf("siteText = %q, want the site's figures per IO", got)
 			}
 			if strings.Contains(got, every) != tt.wantNote {
 				t.Errorf("siteText = %q, want %q: %v", got, every, tt.wantNote)
+			}
+		})
+	}
+}
+
+// TestDistinctSites: two wait sites named in one verdict read differently,
+// each keeping the first frame where their stacks part when their short
+// forms are the same (heldout133's scheduler pair put 85µs and 70µs on one
+// name, an io_uring read's and a write's wait for a request slot).
+func TestDistinctSites(t *testing.T) {
+	site := func(frames ...string) *Contribution {
+		w := model.WaitSite(strings.Join(frames, model.FrameSep))
+		return &Contribution{Key: string(w), Label: shortSite(w, 5)}
+	}
+	tag := []string{"io_schedule", "blk_mq_get_tag", "__blk_mq_alloc_requests", "blk_mq_submit_bio", "__submit_bio"}
+	uring := func(op ...string) *Contribution {
+		return site(append(append(append([]string{}, tag...), op...), "io_issue_sqe", "io_submit_sqes", "__do_sys_io_uring_enter")...)
+	}
+	tests := []struct {
+		name string
+		a, b *Contribution
+		want [2]string
+	}{
+		{"short forms differ: kept", site("io_schedule", "folio_wait_bit", "nfsd_commit"), site("io_schedule", "blk_mq_get_tag", "nfsd_write"),
+			[2]string{"io_schedule ← folio_wait_bit ← nfsd_commit", "io_schedule ← blk_mq_get_tag ← nfsd_write"}},
+		{"parted deep in the stack", uring("ext4_file_read_iter", "io_read"), uring("ext4_file_write_iter", "io_write"),
+			[2]string{"io_schedule ← blk_mq_get_tag ← … ← ext4_file_read_iter ← … ← __do_sys_io_uring_enter",
+				"io_schedule ← blk_mq_get_tag ← … ← ext4_file_write_iter ← … ← __do_sys_io_uring_enter"}},
+		{"parted at the third frame", site("io_schedule", "rwsem_down_write_slowpath", "ext4_buffered_write_iter", "x", "y", "vfs_write"),
+			site("io_schedule", "rwsem_down_write_slowpath", "ext4_dio_write_iter", "x", "y", "vfs_write"),
+			[2]string{"io_schedule ← rwsem_down_write_slowpath ← ext4_buffered_write_iter ← … ← vfs_write",
+				"io_schedule ← rwsem_down_write_slowpath ← ext4_dio_write_iter ← … ← vfs_write"}},
+		{"parted next to the outermost", site("a", "b", "c", "d", "e1", "f"), site("a", "b", "c", "d", "e2", "f"),
+			[2]string{"a ← b ← … ← e1 ← f", "a ← b ← … ← e2 ← f"}},
+		{"parted at the outermost", site("a", "b", "c", "d", "e", "f1"), site("a", "b", "c", "d", "e", "f2"),
+			[2]string{"a ← b ← … ← f1", "a ← b ← … ← f2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := distinctSites(tt.a, tt.b)
+			if a != tt.want[0] || b != tt.want[1] {
+				t.Errorf("distinctSites = %q, %q; want %q, %q", a, b, tt.want[0], tt.want[1])
+			}
+			if a == b {
+				t.Errorf("both sites read %q", a)
 			}
 		})
 	}
