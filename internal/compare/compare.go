@@ -370,6 +370,7 @@ func Compare(a, b *Capture, opt Options) (*Result, error) {
 	res.LockOwners = lockOwners(a, b, sum(denA), sum(denB))
 	res.Stuck = c.stuckTasks()
 	res.Verdict.Diagnosis = c.diagnose(res)
+	res.Caveats = append(res.Caveats, stuckCaveats(res.Stuck, &res.Verdict.Diagnosis)...)
 	res.Verdict.fill(res)
 	res.Kernel = c.kernelLog()
 	res.Verdict.Evidence = append(res.Verdict.Evidence, res.Kernel.evidence(res.DTime)...)

@@ -164,6 +164,32 @@ func (c *comparison) stuckIn(d *Diagnosis, res *Result) bool {
 	return true
 }
 
+// stuckCaveats says on the first screen what a verdict not read off stuck
+// threads leaves out: traced threads stuck in D in both captures, between
+// which the figures decide though they hold only the waits that ended, and
+// each capture's longest-stuck group of tasks it did not trace (a journal
+// thread or a flusher the traced threads may wait behind). A verdict read
+// off stuck threads lists them in its evidence instead.
+func stuckCaveats(st *StuckTasks, d *Diagnosis) []string {
+	if st == nil || d.Stuck != nil {
+		return nil
+	}
+	var out []string
+	if a, b := tracedStuck(st.A), tracedStuck(st.B); len(a) > 0 && len(b) > 0 {
+		out = append(out, fmt.Sprintf("traced threads were stuck in D in both captures (A: %s; B: %s): a wait that has not ended is in no figure, so the verdict weighs only the waits that ended",
+			stuckGroupText(a[0]), stuckGroupText(b[0])))
+	}
+	for _, c := range []struct {
+		in string
+		gs []StuckGroup
+	}{{"A", st.A}, {"B", st.B}} {
+		if i := slices.IndexFunc(c.gs, func(g StuckGroup) bool { return !g.Traced }); i >= 0 {
+			out = append(out, fmt.Sprintf("stuck in %s, not traced: %s", c.in, stuckGroupText(c.gs[i])))
+		}
+	}
+	return out
+}
+
 // stuckCause is the cause of a wait that did not end, by its class and
 // the changes that can move it (m): block IO that never completed was
 // held by the change that acts on it directly (an IO limit above the

@@ -54,6 +54,7 @@ func TestStuck(t *testing.T) {
 		summary    string // a prefix
 		lead       string // a part
 		stuckListB int    // groups in Result.Stuck.B
+		caveat     string // the stuck caveat, "" for none
 	}{
 		{name: "stuck in B", a: a.capture("A"), b: stuck(b, "B", 12, nfsdCommit),
 			outcome: OutcomeWorse, in: "B", cause: CauseDevice,
@@ -83,8 +84,10 @@ func TestStuck(t *testing.T) {
 			lead:       "the configuration change that can move waiting for block IO: cgroup /nfsd blkio.throttle.write_bps_device",
 			stuckListB: 1},
 		{name: "not traced", a: a.capture("A"), b: stuck(b, "B", 12, model.TaskGroup{Comm: "rsync", WaitChan: "folio_wait_bit_common", Count: 1, Longest: time.Minute}),
-			outcome: OutcomeNoChange, stuckListB: 1},
-		{name: "in both", a: stuck(a, "A", 12, nfsdCommit), b: stuck(b, "B", 12, nfsdCommit), outcome: OutcomeNoChange, stuckListB: 1},
+			outcome: OutcomeNoChange, stuckListB: 1,
+			caveat: "stuck in B, not traced: one rsync thread in D at folio_wait_bit_common (waiting for block IO) for 60s without running"},
+		{name: "in both", a: stuck(a, "A", 12, nfsdCommit), b: stuck(b, "B", 12, nfsdCommit), outcome: OutcomeNoChange, stuckListB: 1,
+			caveat: "traced threads were stuck in D in both captures (A: 4 nfsd threads in D at folio_wait_bit_common ← folio_wait_writeback ← … ← nfsd3_proc_commit (waiting for block IO), the longest for 40s without running; B: 4 nfsd threads in D at"},
 		{name: "not long enough", a: a.capture("A"), b: stuck(b, "B", 1, short), outcome: OutcomeNoChange},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +99,15 @@ func TestStuck(t *testing.T) {
 			d := &v.Diagnosis
 			if d.Outcome != tt.outcome {
 				t.Errorf("outcome %q, want %q: %s", d.Outcome, tt.outcome, v.Summary)
+			}
+			var caveat string
+			for _, c := range res.Caveats {
+				if strings.Contains(c, "stuck in") {
+					caveat += c
+				}
+			}
+			if (tt.caveat == "") != (caveat == "") || !strings.HasPrefix(caveat, tt.caveat) {
+				t.Errorf("stuck caveat\n got %q\nwant %q…", caveat, tt.caveat)
 			}
 			if n := 0; res.Stuck != nil {
 				n = len(res.Stuck.B)
