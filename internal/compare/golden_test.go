@@ -2,11 +2,15 @@ package compare
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/nfstrace/nfstrace/internal/texttable"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -59,5 +63,58 @@ func TestGolden(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRenderFits: at a terminal's width every line of the comparison, the
+// tables under --details included, fits it, the tables leaving out their
+// most expendable columns; a file or a pipe (width 0) keeps every column.
+// The pairs are real: a lab writeback pair with long names and lock
+// owners, and an incident-like simulated one with long wait sites.
+func TestRenderFits(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "diagnosis", "lab-heldout14", "captures")
+	a, err := Load(context.Background(), filepath.Join(dir, "6.12-ref-v3-direct-1m-2-mounts-8ms-1.nft"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Load(context.Background(), filepath.Join(dir, "6.12-writeback-v3-direct-1m-256k-dirty.nft"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, err := Compare(a, b, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa, sb := baseline(), baseline()
+	sb.seed, sb.kernel = 4, "6.12.9-cloud-amd64"
+	sb.sites[2].prob, sb.sites[2].median = 0.6, 15*time.Millisecond
+	sim, err := Compare(sa.capture("before.cap"), sb.capture("after.cap"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, res := range map[string]*Result{"lab": lab, "simulated": sim} {
+		for _, width := range []int{60, 80, 100, 132} {
+			for _, details := range []bool{false, true} {
+				var out bytes.Buffer
+				if err := res.Render(&out, RenderOptions{Details: details, Width: width}); err != nil {
+					t.Fatal(err)
+				}
+				for i, l := range strings.Split(out.String(), "\n") {
+					if texttable.Width(l) > width {
+						t.Errorf("%s at %d columns (details %v): line %d has %d: %q", name, width, details, i+1, texttable.Width(l), l)
+					}
+				}
+				if details && width == 60 && strings.Contains(out.String(), "  RANGE") {
+					t.Errorf("%s at 60 columns kept the ranges", name)
+				}
+			}
+		}
+		var whole bytes.Buffer
+		if err := res.Render(&whole, RenderOptions{Details: true}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(whole.String(), "P90  RANGE") {
+			t.Errorf("%s to a file left out columns", name)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/texttable"
 )
 
 // KernelLog compares what the kernel logged during the two captures:
@@ -274,7 +275,7 @@ func orOther(t KernelChange) string {
 
 // renderKernelLog writes the KERNEL LOG block: the templates that appeared,
 // vanished or changed rate, then how many stayed the same.
-func renderKernelLog(b *strings.Builder, k *KernelLog, maxRows int) error {
+func renderKernelLog(b *strings.Builder, k *KernelLog, maxRows, width int) error {
 	if k == nil {
 		return nil
 	}
@@ -330,13 +331,13 @@ func renderKernelLog(b *strings.Builder, k *KernelLog, maxRows int) error {
 	if k.LostA > 0 || k.LostB > 0 {
 		lines = append(lines, fmt.Sprintf("records lost to the ring buffer before they were read: A %d, B %d", k.LostA, k.LostB))
 	}
-	b.WriteString("\nKERNEL LOG: templates that appeared, vanished or changed rate (messages per second of capture)\n")
-	for _, l := range lines {
+	b.WriteString("\n")
+	for _, l := range wrapLines(append([]string{"KERNEL LOG: templates that appeared, vanished or changed rate (messages per second of capture)"}, lines...), fitted(width), "  ") {
 		b.WriteString(l + "\n")
 	}
 	if len(rows) == 0 {
 		return nil
 	}
-	return writeTable(b, []string{"CLASS", "CHANGE", "A", "B", "A /s", "B /s", "p", "TEMPLATE"}, rows,
-		map[int]bool{2: true, 3: true, 4: true, 5: true, 6: true})
+	return writeTable(b, []texttable.Column{{Header: "CLASS"}, {Header: "CHANGE"}, {Header: "A", Right: true, Drop: 2}, {Header: "B", Right: true, Drop: 2},
+		{Header: "A /s", Right: true}, {Header: "B /s", Right: true}, {Header: "p", Right: true, Drop: 1}, {Header: "TEMPLATE", Flex: true}}, rows, width)
 }

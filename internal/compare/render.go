@@ -20,8 +20,10 @@ type RenderOptions struct {
 	// Details adds the breakdown tables and their legend under the one
 	// screen of verdict, lead, evidence, changes and workload.
 	Details bool
-	// Width is the terminal width the first screen's paragraphs are
-	// wrapped to; default 100.
+	// Width is the terminal's width, which the text is fitted to (at least
+	// 60 columns): paragraphs wrap, and a table too wide leaves out its
+	// most expendable columns. 0, for a file or a pipe, wraps paragraphs
+	// at 100 columns and keeps every table whole.
 	Width int
 }
 
@@ -103,20 +105,50 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 	if opt.MaxRows <= 0 {
 		opt.MaxRows = 8
 	}
-	if opt.Width <= 40 {
-		opt.Width = 100
+	// Tables fit the terminal; a file or a pipe (0) keeps them whole.
+	tableW := opt.Width
+	if tableW > 0 {
+		tableW = max(tableW, minWidth)
 	}
+	opt.Width = fitted(tableW)
 	var b strings.Builder
-	fmt.Fprintf(&b, "nfstrace compare  A %s  →  B %s\n", r.A.Name, r.B.Name)
-	for _, s := range []struct {
-		tag  string
-		side Side
-	}{{"A", r.A}, {"B", r.B}} {
-		fmt.Fprintf(&b, "  %s  host %s  kernel %s  backend %s  %d intervals, %.0f s from %s\n", s.tag, orDash(s.side.Host),
-			orDash(s.side.Kernel), orDash(s.side.Backend), s.side.Snapshots, s.side.Seconds, orDash(s.side.Start))
+	title := fmt.Sprintf("nfstrace compare  A %s  →  B %s", r.A.Name, r.B.Name)
+	named := texttable.Width(title) > opt.Width
+	if named {
+		// Long names: each on its side's line.
+		title = "nfstrace compare"
+	}
+	b.WriteString(title + "\n")
+	sides := []struct {
+		tag   string
+		name  string
+		parts []string
+	}{{tag: "A", name: r.A.Name, parts: sideParts(r.A)}, {tag: "B", name: r.B.Name, parts: sideParts(r.B)}}
+	// A side too long for one line puts its intervals on the next, and so
+	// does the other, so that the two stay aligned.
+	split := false
+	for _, sd := range sides {
+		split = split || texttable.Width("  A  "+strings.Join(sd.parts, "  ")) > opt.Width
+	}
+	for _, sd := range sides {
+		first := "  " + sd.tag + "  "
+		if named {
+			fmt.Fprintf(&b, "%s%s\n", first, tailFit(sd.name, opt.Width-len(first)))
+			first = "     "
+		}
+		parts := sd.parts
+		if split {
+			last := len(parts) - 1
+			parts = append(joinParts(first, "     ", parts[:last], opt.Width), "     "+parts[last])
+		} else {
+			parts = []string{first + strings.Join(parts, "  ")}
+		}
+		for _, l := range parts {
+			b.WriteString(l + "\n")
+		}
 	}
 	b.WriteString("\n")
-	wb := func(tag string, lines []string) { block(&b, tag, wrapLines(lines, opt.Width-10)) }
+	wb := func(tag string, lines []string) { block(&b, tag, wrapLines(lines, opt.Width-10, "  ")) }
 	wb("VERDICT", []string{r.Verdict.Summary})
 	if r.Verdict.Lead != "" {
 		wb("LEAD", []string{r.Verdict.Lead})
@@ -162,10 +194,13 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 
 	if !opt.Details {
 		// What the kernel said belongs on the first screen, briefly.
-		if err := renderKernelLog(&b, r.Kernel, 3); err != nil {
+		if err := renderKernelLog(&b, r.Kernel, 3, tableW); err != nil {
 			return err
 		}
-		b.WriteString("\n(--details: the breakdown by layer, wait site, device, scheduler, operation and client)\n")
+		b.WriteString("\n")
+		for _, l := range wrapLines([]string{"(--details: the breakdown by layer, wait site, device, scheduler, operation and client)"}, opt.Width, " ") {
+			b.WriteString(l + "\n")
+		}
 		if _, err := io.WriteString(w, model.TermSafeLines(b.String())); err != nil {
 			return fmt.Errorf("write comparison: %w", err)
 		}
@@ -175,24 +210,27 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 		if bd == nil {
 			continue
 		}
-		if err := renderBreakdown(&b, bd, opt.MaxRows); err != nil {
+		if err := renderBreakdown(&b, bd, opt.MaxRows, tableW); err != nil {
 			return err
 		}
 	}
 	if len(r.Devices) > 0 {
-		if err := renderDevices(&b, r.Devices, opt.MaxRows); err != nil {
+		if err := renderDevices(&b, r.Devices, opt.MaxRows, tableW); err != nil {
 			return err
 		}
 	}
 	if len(r.LockOwners) > 0 {
-		if err := renderLockOwners(&b, r.LockOwners, r.Workload.Per, opt.MaxRows); err != nil {
+		if err := renderLockOwners(&b, r.LockOwners, r.Workload.Per, opt.MaxRows, tableW); err != nil {
 			return err
 		}
 	}
-	if err := renderKernelLog(&b, r.Kernel, opt.MaxRows); err != nil {
+	if err := renderKernelLog(&b, r.Kernel, opt.MaxRows, tableW); err != nil {
 		return err
 	}
-	b.WriteString(legend)
+	b.WriteString("\n")
+	for _, l := range legend {
+		block(&b, l[0], wrapLines([]string{l[1]}, opt.Width-10, ""))
+	}
 	// strings from the captures reach a terminal: no control character passes
 	if _, err := io.WriteString(w, model.TermSafeLines(b.String())); err != nil {
 		return fmt.Errorf("write comparison: %w", err)
@@ -200,24 +238,79 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 	return nil
 }
 
-// legend explains the tables' columns.
-const legend = `
-A, B      the figure per unit (op or second) in each capture; CHANGE = B - A; SHARE = CHANGE / the total's CHANGE
-P         the block bootstrap's two-sided p value (Benjamini-Hochberg adjusted within a table); * = significant
-          and large enough to matter
-N         waits or requests; P50/P90/P99 with the range the log2 buckets and the sampling error allow; MAX exact
-A12       the chance that a value of B exceeds one of A (0.5: no shift; * = a significant shift of at least 0.1)
-HELD      "rare long waits held as they came": a total's test kept at their observed change the few long waits
-          both captures had in too few time blocks to test, whose change was too small to matter
-LAYER     where the time went: block IO per device, writeback, journal, lock, page lock, reclaim, network,
-          other kernel code, waiting for a CPU or an nfsd thread, and the rest of a request's time
-OWNERS    LOCK OWNERS: the tasks that held the locks when the waits began (or when the waiters slept, if no
-          one held them as they began), by command, state and own wait site; THREADS how many of them; SHARE A/B their part of each capture's lock-wait time
-`
+// legend explains the tables' columns: a tag and its text.
+var legend = [][2]string{
+	{"A, B", "the figure per unit (op or second) in each capture; CHANGE = B - A; SHARE = CHANGE / the total's CHANGE"},
+	{"P", "the block bootstrap's two-sided p value (Benjamini-Hochberg adjusted within a table); * = significant and large enough to matter"},
+	{"N", "waits or requests; P50/P90/P99 with the RANGE the log2 buckets and the sampling error allow; MAX exact"},
+	{"A12", "the chance that a value of B exceeds one of A (0.5: no shift; * = a significant shift of at least 0.1)"},
+	{"HELD", `"rare long waits held as they came": a total's test kept at their observed change the few long waits both captures had in too few time blocks to test, whose change was too small to matter`},
+	{"LAYER", "where the time went: block IO per device, writeback, journal, lock, page lock, reclaim, network, other kernel code, waiting for a CPU or an nfsd thread, and the rest of a request's time"},
+	{"OWNERS", "LOCK OWNERS: the tasks that held the locks when the waits began (or when the waiters slept, if no one held them as they began), by command, state and own wait site; THREADS how many of them; SHARE A/B their part of each capture's lock-wait time"},
+	{"NARROW", "a table too wide for the terminal leaves out, in turn, its RANGE columns, then P90, MAX, N, A12 and P50; a wider terminal, or a pipe or file, shows them all"},
+}
 
-// wrapLines wraps each line to width at spaces; continuation lines keep
-// two spaces of indent.
-func wrapLines(lines []string, width int) []string {
+// minWidth is the narrowest terminal the text is fitted to.
+const minWidth = 60
+
+// fitted is the width paragraphs are wrapped to for a table width
+// (0: a file or a pipe, 100).
+func fitted(tableW int) int {
+	if tableW <= 0 {
+		return 100
+	}
+	return tableW
+}
+
+// titleLines writes a table's title after a blank line, wrapped to the
+// width of its text (fitted).
+func titleLines(b *strings.Builder, title string, width int) {
+	b.WriteString("\n")
+	for _, l := range wrapLines([]string{title}, fitted(width), "  ") {
+		b.WriteString(l + "\n")
+	}
+}
+
+// tailFit fits a file name to w columns by its end, where its base name
+// is: "…/captures/6.12-ref-1.nft".
+func tailFit(name string, w int) string {
+	r := []rune(name)
+	if w < 2 || len(r) <= w {
+		return name
+	}
+	return "…" + string(r[len(r)-w+1:])
+}
+
+// sideParts describe a capture on the header's line: host, kernel,
+// backend, then its intervals.
+func sideParts(s Side) []string {
+	return []string{"host " + orDash(s.Host), "kernel " + orDash(s.Kernel), "backend " + orDash(s.Backend),
+		fmt.Sprintf("%d intervals, %.0f s from %s", s.Snapshots, s.Seconds, orDash(s.Start))}
+}
+
+// joinParts joins parts two spaces apart into lines of at most width
+// columns, breaking only between parts: the first line starts with first,
+// the others with indent.
+func joinParts(first, indent string, parts []string, width int) []string {
+	var out []string
+	cur := first
+	for i, p := range parts {
+		switch {
+		case i == 0:
+			cur += p
+		case texttable.Width(cur)+2+texttable.Width(p) <= width:
+			cur += "  " + p
+		default:
+			out = append(out, cur)
+			cur = indent + p
+		}
+	}
+	return append(out, cur)
+}
+
+// wrapLines wraps each line to width at spaces; continuation lines start
+// with indent.
+func wrapLines(lines []string, width int, indent string) []string {
 	var out []string
 	for _, l := range lines {
 		for len([]rune(l)) > width {
@@ -230,7 +323,7 @@ func wrapLines(lines []string, width int) []string {
 				cut = width
 			}
 			out = append(out, strings.TrimRight(string(r[:cut]), " "))
-			l = "  " + strings.TrimLeft(string(r[cut:]), " ")
+			l = indent + strings.TrimLeft(string(r[cut:]), " ")
 		}
 		out = append(out, l)
 	}
@@ -279,21 +372,37 @@ func configValue(item, v string) string {
 	return fmt.Sprintf("%s (%s)", v, model.FormatBytes(n))
 }
 
-func renderBreakdown(b *strings.Builder, bd *Breakdown, maxRows int) error {
+// breakdownCols are a breakdown table's columns: the key, the figures per
+// unit, the significance mark, then per side (A and B on two lines) the
+// distribution, whose ranges, P90, MAX, N, A12 and P50 are left out in
+// that order where the table would not fit.
+func breakdownCols(key string) []texttable.Column {
+	return []texttable.Column{
+		{Header: strings.ToUpper(key)}, {Header: "A", Right: true}, {Header: "B", Right: true},
+		{Header: "CHANGE", Right: true}, {Header: "SHARE", Right: true}, {Header: "P", Right: true}, {}, {},
+		{Header: "N", Right: true, Drop: 4},
+		{Header: "P50", Right: true, Drop: 2}, {Header: "RANGE", Drop: 8},
+		{Header: "P90", Right: true, Drop: 6}, {Header: "RANGE", Drop: 9},
+		{Header: "P99", Right: true}, {Header: "RANGE", Drop: 7},
+		{Header: "MAX", Right: true, Drop: 5}, {Header: "A12", Right: true, Drop: 3},
+	}
+}
+
+func renderBreakdown(b *strings.Builder, bd *Breakdown, maxRows, width int) error {
 	per := strings.TrimPrefix(bd.Unit, "ns/")
-	fmt.Fprintf(b, "\n%s per %s: %s → %s (%s)", strings.ToUpper(bd.Metric), per,
+	title := fmt.Sprintf("%s per %s: %s → %s (%s)", strings.ToUpper(bd.Metric), per,
 		model.FormatNs(bd.A), model.FormatNs(bd.B), changeSummary(bd.Change)+heldText(bd))
 	if per != "s" {
-		fmt.Fprintf(b, "; per second %s → %s", model.FormatNs(bd.APerSec), model.FormatNs(bd.BPerSec))
+		title += fmt.Sprintf("; per second %s → %s", model.FormatNs(bd.APerSec), model.FormatNs(bd.BPerSec))
 	}
-	b.WriteString("\n")
+	titleLines(b, title, width)
 	for _, d := range bd.Dimensions {
 		if len(d.Rows) == 0 {
 			continue
 		}
 		// Columns: the key, the figures per unit, the significance mark,
 		// then per side (A and B on two lines) the distribution.
-		header := []string{strings.ToUpper(d.Name), "A", "B", "CHANGE", "SHARE", "P", "", "", "N", "P50 (RANGE)", "P90 (RANGE)", "P99 (RANGE)", "MAX", "A12"}
+		cols := breakdownCols(d.Name)
 		hasDist := false
 		for _, r := range d.Rows {
 			if r.DistA != nil || r.DistB != nil {
@@ -301,9 +410,8 @@ func renderBreakdown(b *strings.Builder, bd *Breakdown, maxRows int) error {
 			}
 		}
 		if !hasDist {
-			header = header[:7]
+			cols = cols[:7]
 		}
-		right := map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 8: true, 9: true, 10: true, 11: true, 12: true, 13: true}
 		var rows [][]string
 		var legend []string
 		// Long labels (wait sites) would make the table too wide: the table
@@ -360,30 +468,38 @@ func renderBreakdown(b *strings.Builder, bd *Breakdown, maxRows int) error {
 			rows = append(rows, append(append(head, "A"), distCells(r.DistA, a12)...))
 			rows = append(rows, append([]string{"", "", "", "", "", "", "", "B"}, distCells(r.DistB, "")...))
 		}
-		if err := writeTable(b, header, rows, right); err != nil {
+		if err := writeTable(b, cols, rows, width); err != nil {
 			return err
 		}
-		for _, l := range legend {
+		for _, l := range wrapLines(legend, fitted(width), "       ") {
 			b.WriteString(l + "\n")
 		}
 	}
 	return nil
 }
 
+// distCells are a side's distribution cells: N, each quantile and its
+// range, MAX and A12.
 func distCells(d *Dist, a12 string) []string {
 	if d == nil {
-		return []string{"0", "-", "-", "-", "-", a12}
+		return []string{"0", "-", "", "-", "", "-", "", "-", a12}
 	}
-	q := func(x Quantile) string {
-		return fmt.Sprintf("%s (%s–%s)", model.FormatNs(float64(x.Ns)), model.FormatNs(float64(x.Lo)), model.FormatNs(float64(x.Hi)))
-	}
-	return []string{model.FormatCount(float64(d.Count)), q(d.P50), q(d.P90), q(d.P99), model.FormatNs(float64(d.MaxNs)), a12}
+	return []string{model.FormatCount(float64(d.Count)), model.FormatNs(float64(d.P50.Ns)), rangeCell(d.P50),
+		model.FormatNs(float64(d.P90.Ns)), rangeCell(d.P90), model.FormatNs(float64(d.P99.Ns)), rangeCell(d.P99),
+		model.FormatNs(float64(d.MaxNs)), a12}
 }
 
-func renderDevices(b *strings.Builder, devs []DeviceLatency, maxRows int) error {
-	b.WriteString("\nDEVICE LATENCY PER REQUEST (service: device, queue: IO scheduler, await: /proc/diskstats)\n")
-	header := []string{"DEVICE", "SCHEDULER", "LATENCY", "MEAN A", "MEAN B", "CHANGE", "P", "", "P99 A (RANGE)", "P99 B (RANGE)", "A12"}
-	right := map[int]bool{3: true, 4: true, 5: true, 6: true, 8: true, 9: true, 10: true}
+// rangeCell is the range a quantile's log2 buckets and sampling error allow.
+func rangeCell(x Quantile) string {
+	return fmt.Sprintf("(%s–%s)", model.FormatNs(float64(x.Lo)), model.FormatNs(float64(x.Hi)))
+}
+
+func renderDevices(b *strings.Builder, devs []DeviceLatency, maxRows, width int) error {
+	titleLines(b, "DEVICE LATENCY PER REQUEST (service: device, queue: IO scheduler, await: /proc/diskstats)", width)
+	cols := []texttable.Column{{Header: "DEVICE"}, {Header: "SCHEDULER", Drop: 4}, {Header: "LATENCY"},
+		{Header: "MEAN A", Right: true}, {Header: "MEAN B", Right: true}, {Header: "CHANGE", Right: true}, {Header: "P", Right: true}, {},
+		{Header: "P99 A", Right: true, Drop: 3}, {Header: "RANGE", Drop: 7}, {Header: "P99 B", Right: true, Drop: 3}, {Header: "RANGE", Drop: 6},
+		{Header: "A12", Right: true, Drop: 5}}
 	var rows [][]string
 	for i, d := range devs {
 		if i >= maxRows {
@@ -411,29 +527,31 @@ func renderDevices(b *strings.Builder, devs []DeviceLatency, maxRows int) error 
 			if x.l.Significant {
 				sig = "*"
 			}
-			p99 := func(dd *Dist) string {
+			p99 := func(dd *Dist) []string {
 				if dd == nil {
-					return "-"
+					return []string{"-", ""}
 				}
-				return fmt.Sprintf("%s (%s–%s)", model.FormatNs(float64(dd.P99.Ns)), model.FormatNs(float64(dd.P99.Lo)), model.FormatNs(float64(dd.P99.Hi)))
+				return []string{model.FormatNs(float64(dd.P99.Ns)), rangeCell(dd.P99)}
 			}
 			a12 := ""
 			if x.l.Shift != nil {
 				a12 = fmt.Sprintf("%.2f", x.l.Shift.A12)
 			}
-			rows = append(rows, []string{name, sc, x.name, model.FormatNs(x.l.MeanA), model.FormatNs(x.l.MeanB), signedDur(x.l.Delta), pCell(x.l.Change), sig, p99(x.l.DistA), p99(x.l.DistB), a12})
+			row := []string{name, sc, x.name, model.FormatNs(x.l.MeanA), model.FormatNs(x.l.MeanB), signedDur(x.l.Delta), pCell(x.l.Change), sig}
+			row = append(append(append(row, p99(x.l.DistA)...), p99(x.l.DistB)...), a12)
+			rows = append(rows, row)
 		}
 		if first {
 			rows = append(rows, []string{d.Device, sched, "only in " + map[bool]string{true: "A", false: "B"}[d.BusyA > 0]})
 		}
 	}
-	return writeTable(b, header, rows, right)
+	return writeTable(b, cols, rows, width)
 }
 
-func renderLockOwners(b *strings.Builder, owners []LockOwnerRow, per string, maxRows int) error {
-	fmt.Fprintf(b, "\nLOCK OWNERS: who held the locks the traced threads waited on (their wait per %s)\n", per)
-	header := []string{"OWNER", "THREADS", "A", "B", "CHANGE", "SHARE A", "SHARE B", "OWNER WHILE HOLDING"}
-	right := map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true}
+func renderLockOwners(b *strings.Builder, owners []LockOwnerRow, per string, maxRows, width int) error {
+	titleLines(b, fmt.Sprintf("LOCK OWNERS: who held the locks the traced threads waited on (their wait per %s)", per), width)
+	cols := []texttable.Column{{Header: "OWNER"}, {Header: "THREADS", Right: true, Drop: 2}, {Header: "A", Right: true}, {Header: "B", Right: true},
+		{Header: "CHANGE", Right: true}, {Header: "SHARE A", Right: true, Drop: 1}, {Header: "SHARE B", Right: true, Drop: 1}, {Header: "OWNER WHILE HOLDING", Flex: true}}
 	var rows [][]string
 	for i, o := range owners {
 		if i >= maxRows {
@@ -447,7 +565,7 @@ func renderLockOwners(b *strings.Builder, owners []LockOwnerRow, per string, max
 		rows = append(rows, []string{who, threads, model.FormatNs(o.A), model.FormatNs(o.B), signedDur(o.B - o.A),
 			fmt.Sprintf("%.0f%%", 100*o.ShareA), fmt.Sprintf("%.0f%%", 100*o.ShareB), ownerState(o.State, o.Site)})
 	}
-	return writeTable(b, header, rows, right)
+	return writeTable(b, cols, rows, width)
 }
 
 // ownerState says what a lock owner was doing when the waits began.
@@ -500,19 +618,18 @@ func fmtShare(s float64) string {
 	return model.FormatPct(s)
 }
 
-// writeTable renders a borderless table: two spaces between columns,
-// numbers right-aligned. Rows shorter than the header are padded.
-func writeTable(b *strings.Builder, header []string, rows [][]string, right map[int]bool) error {
+// writeTable renders a borderless table, two spaces between columns, in at
+// most width columns (0: no limit), leaving out its most expendable columns
+// where it would not fit (texttable.Table). Rows shorter than the columns
+// are padded; a row of one cell is a note.
+func writeTable(b *strings.Builder, cols []texttable.Column, rows [][]string, width int) error {
 	for _, r := range rows {
 		for c := range r {
 			r[c] = model.TermSafe(r[c])
 		}
 	}
-	align := make([]bool, len(header))
-	for c := range align {
-		align[c] = right[c]
-	}
-	lines, err := texttable.Lines(header, rows, align)
+	t := texttable.Table{Cols: cols, Rows: rows}
+	lines, err := t.Lines(width)
 	if err != nil {
 		return err
 	}

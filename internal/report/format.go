@@ -2,11 +2,10 @@ package report
 
 import (
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/texttable"
 )
 
 // fmtNs formats nanoseconds held in an int64 (as in the JSON rows).
@@ -17,31 +16,11 @@ func fmtSeconds(s float64) string {
 	return time.Duration(s * float64(time.Second)).Round(time.Millisecond).String()
 }
 
-// width is the number of terminal columns s takes. Everything nfstrace prints
-// is ASCII apart from a few single-column symbols ("←", "…", "µ", "⚠"), so
-// runes are columns.
-func width(s string) int { return utf8.RuneCountInString(s) }
+// width is the number of terminal columns s takes (texttable.Width).
+func width(s string) int { return texttable.Width(s) }
 
 // truncate cuts s to at most w columns, ending it with "…" when cut.
-func truncate(s string, w int) string {
-	if w <= 0 || width(s) <= w {
-		return s
-	}
-	if w == 1 {
-		return "…"
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n == w-1 {
-			break
-		}
-		b.WriteRune(r)
-		n++
-	}
-	b.WriteString("…")
-	return b.String()
-}
+func truncate(s string, w int) string { return texttable.Truncate(s, w) }
 
 // secondsDur converts float seconds to a Duration.
 func secondsDur(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
