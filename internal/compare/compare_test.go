@@ -624,24 +624,31 @@ func fillInf(v reflect.Value, depth int) int {
 	return 0
 }
 
+// compareFiles compares two recorded captures with the default options.
+func compareFiles(t *testing.T, a, b string) *Result {
+	t.Helper()
+	var cs [2]*Capture
+	for i, p := range []string{a, b} {
+		c, err := Load(context.Background(), p, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs[i] = c
+	}
+	res, err := Compare(cs[0], cs[1], Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 // TestWaitsFromOtherDevice: when B's leading block layer is a device A's
 // threads did not wait on, its A figures are A's waits on the device they
 // did wait on, and the evidence says which (the dev more-work pair at 30 s:
 // B's extra waits have no device, A's were on loop0).
 func TestWaitsFromOtherDevice(t *testing.T) {
 	dir := filepath.Join("..", "..", "testdata", "diagnosis", "host", "dev", "more-work", "30s")
-	a, err := Load(context.Background(), filepath.Join(dir, "base-1.nft"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Load(context.Background(), filepath.Join(dir, "inj-1.nft"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Compare(a, b, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := compareFiles(t, filepath.Join(dir, "base-1.nft"), filepath.Join(dir, "inj-1.nft"))
 	l := res.Verdict.Diagnosis.Layer
 	if l == nil || l.WaitsFrom != "loop0" {
 		t.Fatalf("leading layer %+v: want A's figures from loop0", l)

@@ -2,7 +2,6 @@ package compare
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"os"
 	"path/filepath"
@@ -73,18 +72,7 @@ func TestGolden(t *testing.T) {
 // owners, and an incident-like simulated one with long wait sites.
 func TestRenderFits(t *testing.T) {
 	dir := filepath.Join("..", "..", "testdata", "diagnosis", "lab-heldout14", "captures")
-	a, err := Load(context.Background(), filepath.Join(dir, "6.12-ref-v3-direct-1m-2-mounts-8ms-1.nft"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Load(context.Background(), filepath.Join(dir, "6.12-writeback-v3-direct-1m-256k-dirty.nft"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lab, err := Compare(a, b, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lab := compareFiles(t, filepath.Join(dir, "6.12-ref-v3-direct-1m-2-mounts-8ms-1.nft"), filepath.Join(dir, "6.12-writeback-v3-direct-1m-256k-dirty.nft"))
 	sa, sb := baseline(), baseline()
 	sb.seed, sb.kernel = 4, "6.12.9-cloud-amd64"
 	sb.sites[2].prob, sb.sites[2].median = 0.6, 15*time.Millisecond
