@@ -228,7 +228,7 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 		return err
 	}
 	b.WriteString("\n")
-	for _, l := range legend {
+	for _, l := range legend() {
 		block(&b, l[0], wrapLines([]string{l[1]}, opt.Width-10, ""))
 	}
 	// strings from the captures reach a terminal: no control character passes
@@ -239,15 +239,17 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 }
 
 // legend explains the tables' columns: a tag and its text.
-var legend = [][2]string{
-	{"A, B", "the figure per unit (op or second) in each capture; CHANGE = B - A; SHARE = CHANGE / the total's CHANGE"},
-	{"P", "the block bootstrap's two-sided p value (Benjamini-Hochberg adjusted within a table); * = significant and large enough to matter"},
-	{"N", "waits or requests; P50/P90/P99 with the RANGE the log2 buckets and the sampling error allow; MAX exact"},
-	{"A12", "the chance that a value of B exceeds one of A (0.5: no shift; * = a significant shift of at least 0.1)"},
-	{"HELD", `"rare long waits held as they came": a total's test kept at their observed change the few long waits both captures had in too few time blocks to test, whose change was too small to matter`},
-	{"LAYER", "where the time went: block IO per device, writeback, journal, lock, page lock, reclaim, network, other kernel code, waiting for a CPU or an nfsd thread, and the rest of a request's time"},
-	{"OWNERS", "LOCK OWNERS: the tasks that held the locks when the waits began (or when the waiters slept, if no one held them as they began), by command, state and own wait site; THREADS how many of them; SHARE A/B their part of each capture's lock-wait time"},
-	{"NARROW", "a table too wide for the terminal leaves out, in turn, its RANGE columns, then P90, MAX, N, A12 and P50; a wider terminal, or a pipe or file, shows them all"},
+func legend() [][2]string {
+	return [][2]string{
+		{"A, B", "the figure per unit (op or second) in each capture; CHANGE = B - A; SHARE = CHANGE / the total's CHANGE"},
+		{"P", "the block bootstrap's two-sided p value (Benjamini-Hochberg adjusted within a table); * = significant and large enough to matter"},
+		{"N", "waits or requests; P50/P90/P99 with the RANGE the log2 buckets and the sampling error allow; MAX exact"},
+		{"A12", "the chance that a value of B exceeds one of A (0.5: no shift; * = a significant shift of at least 0.1)"},
+		{"HELD", `"rare long waits held as they came": a total's test kept at their observed change the few long waits both captures had in too few time blocks to test, whose change was too small to matter`},
+		{"LAYER", "where the time went: block IO per device, writeback, journal, lock, page lock, reclaim, network, other kernel code, waiting for a CPU or an nfsd thread, and the rest of a request's time"},
+		{"OWNERS", "LOCK OWNERS: the tasks that held the locks when the waits began (or when the waiters slept, if no one held them as they began), by command, state and own wait site; THREADS how many of them; SHARE A/B their part of each capture's lock-wait time"},
+		{"NARROW", "a table too wide for the terminal leaves out, in turn, its RANGE columns, then P90, MAX, N, A12 and P50; a wider terminal, or a pipe or file, shows them all"},
+	}
 }
 
 // minWidth is the narrowest terminal the text is fitted to.
