@@ -965,14 +965,17 @@ func distinctSites(a, b *Contribution) (string, string) {
 	for i < len(fa) && i < len(fb) && fa[i] == fb[i] {
 		i++
 	}
+	if i == len(fa) || i == len(fb) {
+		// One stack is the other's inner part, or the same: no frame
+		// of both parts them.
+		return na, nb
+	}
 	return partedSite(fa, i), partedSite(fb, i)
 }
 
-// partedSite is compactSite's form of frames with frame i kept as well.
+// partedSite is compactSite's form of frames with frame i kept as well;
+// i is an index of fs.
 func partedSite(fs []string, i int) string {
-	if i >= len(fs) {
-		i = len(fs) - 1
-	}
 	keep := fs[:min(2, i)]
 	if i > 2 {
 		keep = append(keep[:len(keep):len(keep)], "…")

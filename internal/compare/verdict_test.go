@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -357,6 +358,8 @@ func TestDistinctSites(t *testing.T) {
 			[2]string{"a ← b ← … ← e1 ← f", "a ← b ← … ← e2 ← f"}},
 		{"parted at the outermost", site("a", "b", "c", "d", "e", "f1"), site("a", "b", "c", "d", "e", "f2"),
 			[2]string{"a ← b ← … ← f1", "a ← b ← … ← f2"}},
+		{"one inside the other, told apart by their short forms", site("a", "b", "c", "d", "e", "f"), site("a", "b", "c", "d", "e"),
+			[2]string{"a ← b ← … ← f", "a ← b ← … ← e"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -366,6 +369,17 @@ func TestDistinctSites(t *testing.T) {
 			}
 			if a == b {
 				t.Errorf("both sites read %q", a)
+			}
+		})
+	}
+	// Labels alike and keys empty or alike (no frame parts them) keep the
+	// short form, and do not fail.
+	for _, keys := range [][2]string{{"", ""}, {"x;y", "x;y"}} {
+		a := &Contribution{Key: keys[0], Label: "x ← y"}
+		b := &Contribution{Key: keys[1], Label: "x ← y"}
+		t.Run(fmt.Sprintf("keys %q", keys), func(t *testing.T) {
+			if x, y := distinctSites(a, b); x != "x ← y" || y != "x ← y" {
+				t.Errorf("distinctSites = %q, %q", x, y)
 			}
 		})
 	}
