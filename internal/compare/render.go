@@ -473,7 +473,12 @@ func renderBreakdown(b *strings.Builder, bd *Breakdown, maxRows, width int) erro
 		if err := writeTable(b, cols, rows, width); err != nil {
 			return err
 		}
-		for _, l := range wrapLines(legend, fitted(width), "       ") {
+		if width > 0 {
+			// On a terminal; to a file or a pipe each site stays one
+			// line, as the table keeps its columns.
+			legend = wrapLines(legend, width, "       ")
+		}
+		for _, l := range legend {
 			b.WriteString(l + "\n")
 		}
 	}
