@@ -139,7 +139,8 @@ func (r *Result) Render(w io.Writer, opt RenderOptions) error {
 		parts := sd.parts
 		if split {
 			last := len(parts) - 1
-			parts = append(joinParts(first, "     ", parts[:last], opt.Width), "     "+parts[last])
+			head := append([]string{first + parts[0]}, parts[1:last]...)
+			parts = append(texttable.JoinParts(head, "  ", opt.Width, "     "), "     "+parts[last])
 		} else {
 			parts = []string{first + strings.Join(parts, "  ")}
 		}
@@ -288,26 +289,6 @@ func tailFit(name string, w int) string {
 func sideParts(s Side) []string {
 	return []string{"host " + orDash(s.Host), "kernel " + orDash(s.Kernel), "backend " + orDash(s.Backend),
 		fmt.Sprintf("%d intervals, %.0f s from %s", s.Snapshots, s.Seconds, orDash(s.Start))}
-}
-
-// joinParts joins parts two spaces apart into lines of at most width
-// columns, breaking only between parts: the first line starts with first,
-// the others with indent.
-func joinParts(first, indent string, parts []string, width int) []string {
-	var out []string
-	cur := first
-	for i, p := range parts {
-		switch {
-		case i == 0:
-			cur += p
-		case texttable.Width(cur)+2+texttable.Width(p) <= width:
-			cur += "  " + p
-		default:
-			out = append(out, cur)
-			cur = indent + p
-		}
-	}
-	return append(out, cur)
 }
 
 // wrapLines wraps each line to width at spaces; continuation lines start

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/nfstrace/nfstrace/internal/model"
+	"github.com/nfstrace/nfstrace/internal/texttable"
 )
 
 // sortMark follows the header of the column the rows are sorted by.
@@ -280,20 +281,7 @@ func (n *NFSDSummary) poolsPart() string {
 // wrapParts joins parts with "; " into lines of at most maxWidth columns
 // (0: one line); continuation lines start with prefix.
 func wrapParts(parts []string, maxWidth int, prefix string) []string {
-	var lines []string
-	cur := ""
-	for _, p := range parts {
-		switch {
-		case cur == "":
-			cur = p
-		case maxWidth <= 0 || width(cur)+2+width(p) <= maxWidth:
-			cur += "; " + p
-		default:
-			lines = append(lines, cur)
-			cur = prefix + p
-		}
-	}
-	return append(lines, cur)
+	return texttable.JoinParts(parts, "; ", maxWidth, prefix)
 }
 
 // sections renders the tables, always in the same order (wait sites,

@@ -162,6 +162,26 @@ func (t *Table) Lines(maxWidth int) ([]string, error) {
 	return out, nil
 }
 
+// JoinParts joins parts with sep into lines of at most maxWidth columns
+// (0: one line), breaking only between parts; continuation lines start
+// with prefix.
+func JoinParts(parts []string, sep string, maxWidth int, prefix string) []string {
+	var lines []string
+	cur := ""
+	for i, p := range parts {
+		switch {
+		case i == 0:
+			cur = p
+		case maxWidth <= 0 || Width(cur)+Width(sep)+Width(p) <= maxWidth:
+			cur += sep + p
+		default:
+			lines = append(lines, cur)
+			cur = prefix + p
+		}
+	}
+	return append(lines, cur)
+}
+
 // Width is the number of terminal columns s takes. Everything nfstrace
 // prints is ASCII apart from a few single-column symbols ("←", "…", "µ",
 // "⚠"), so runes are columns.

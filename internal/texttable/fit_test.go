@@ -85,3 +85,20 @@ func TestTruncate(t *testing.T) {
 		}
 	}
 }
+
+func TestJoinParts(t *testing.T) {
+	parts := []string{"host lab", "kernel 6.12.118", "backend ebpf"}
+	for _, tt := range []struct {
+		width int
+		want  []string
+	}{
+		{0, []string{"host lab  kernel 6.12.118  backend ebpf"}},
+		{40, []string{"host lab  kernel 6.12.118  backend ebpf"}},
+		{30, []string{"host lab  kernel 6.12.118", "   backend ebpf"}},
+		{5, []string{"host lab", "   kernel 6.12.118", "   backend ebpf"}},
+	} {
+		if got := JoinParts(parts, "  ", tt.width, "   "); !slices.Equal(got, tt.want) {
+			t.Errorf("JoinParts(%d) = %q, want %q", tt.width, got, tt.want)
+		}
+	}
+}
